@@ -1,0 +1,39 @@
+# govarchive: `make run` crawls the configured sources and serves the archive;
+# `make test` runs the whole test suite. Both set up .venv on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= archive.db
+SOURCES ?= sources.toml
+MAX_PAGES ?= 200
+PORT ?= 8001
+BENCH_ARTICLES ?= 2000
+
+.PHONY: run demo test bench install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[test]'
+	touch $(STAMP)
+
+# A source that cannot be reached is reported by the crawl; the archive is served regardless.
+run: $(STAMP)
+	-$(BIN)/govarchive crawl --all --sources $(SOURCES) --db $(DB) --max-pages $(MAX_PAGES)
+	$(BIN)/govarchive serve --db $(DB) --port $(PORT)
+
+demo: $(STAMP)
+	$(BIN)/govarchive demo --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/crawl_bench.py --articles $(BENCH_ARTICLES)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache
