@@ -1,0 +1,246 @@
+"""Sources are data: loading and validating ``sources.toml``.
+
+Every field is checked before any request is made, and every problem is reported as one line
+that names the source and the field, so a typo never turns into a half-run crawl.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from croniter import croniter
+
+KINDS = ("national-portal", "ministry-portal", "province-portal", "press")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+SOURCE_KEYS = {
+    "id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule",
+    "discovery", "politeness",
+}
+REQUIRED_KEYS = ("id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule")
+DISCOVERY_KEYS = {"sitemaps", "feeds", "listings"}
+LISTING_KEYS = {"url", "next", "page_url"}
+POLITENESS_KEYS = {"delay", "concurrency"}
+
+
+class SourcesError(ValueError):
+    """A sources file that cannot be used; the message is one line naming source and field."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    url: str
+    next: str | None = None
+    page_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    name: str
+    kind: str
+    home: str
+    allowed_domains: tuple[str, ...]
+    article_pattern: str
+    schedule: str
+    sitemaps: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    listings: tuple[Listing, ...] = ()
+    delay: float | None = None
+    concurrency: int | None = None
+    _compiled: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_compiled", re.compile(self.article_pattern))
+
+    def is_article(self, url: str) -> bool:
+        return self._compiled.search(url) is not None
+
+    def allows(self, url: str) -> bool:
+        return url_in_domains(url, self.allowed_domains)
+
+    def start_urls(self) -> list[str]:
+        return [*self.sitemaps, *self.feeds, *(listing.url for listing in self.listings)]
+
+
+def url_in_domains(url: str, domains) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def load_sources(path: str | Path) -> list[Source]:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SourcesError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise SourcesError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_sources(raw.decode("utf-8", errors="replace"), str(path))
+
+
+def parse_sources(text: str, origin: str = "sources.toml") -> list[Source]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesError(f"{origin}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"source"}
+    if unknown:
+        raise SourcesError(f"{origin}: unknown top-level key {sorted(unknown)[0]!r} (expected [[source]] tables)")
+    entries = data.get("source")
+    if not isinstance(entries, list) or not entries:
+        raise SourcesError(f"{origin}: no [[source]] entries")
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        source = _parse_source(entry, f"{origin}: source #{index}")
+        if source.id in seen:
+            raise SourcesError(f"{origin}: source {source.id!r}: field 'id': duplicate id")
+        seen.add(source.id)
+        sources.append(source)
+    return sources
+
+
+def _parse_source(entry: dict, where: str) -> Source:
+    if not isinstance(entry, dict):
+        raise SourcesError(f"{where}: must be a table")
+    source_id = entry.get("id")
+    if isinstance(source_id, str) and ID_RE.match(source_id):
+        where = where.split(": source #")[0] + f": source {source_id!r}"
+
+    def fail(fieldname: str, problem: str):
+        raise SourcesError(f"{where}: field {fieldname!r}: {problem}")
+
+    for key in entry:
+        if key not in SOURCE_KEYS:
+            fail(key, "unknown key")
+    for key in REQUIRED_KEYS:
+        if key not in entry:
+            fail(key, "missing")
+    if not isinstance(source_id, str) or not ID_RE.match(source_id):
+        fail("id", "must be lowercase letters, digits and hyphens, e.g. 'baochinhphu'")
+    for key in ("name", "home", "article_pattern", "schedule"):
+        if not isinstance(entry[key], str) or not entry[key].strip():
+            fail(key, "must be a non-empty string")
+    if entry["kind"] not in KINDS:
+        fail("kind", f"must be one of {', '.join(KINDS)}")
+    domains = entry["allowed_domains"]
+    if (
+        not isinstance(domains, list)
+        or not domains
+        or not all(isinstance(d, str) and d and "/" not in d for d in domains)
+    ):
+        fail("allowed_domains", "must be a non-empty list of host names")
+    domains = tuple(d.lower() for d in domains)
+    _check_url(entry["home"], domains, fail, "home")
+    try:
+        re.compile(entry["article_pattern"])
+    except re.error as exc:
+        fail("article_pattern", f"bad regular expression: {exc}")
+    if not croniter.is_valid(entry["schedule"]) or len(entry["schedule"].split()) != 5:
+        fail("schedule", f"bad cron expression {entry['schedule']!r} (5 fields: minute hour day month weekday)")
+
+    discovery = entry.get("discovery", {})
+    if not isinstance(discovery, dict):
+        fail("discovery", "must be a table")
+    for key in discovery:
+        if key not in DISCOVERY_KEYS:
+            fail(f"discovery.{key}", "unknown key")
+    url_lists = {}
+    for key in ("sitemaps", "feeds"):
+        urls = discovery.get(key, [])
+        if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+            fail(f"discovery.{key}", "must be a list of URLs")
+        for url in urls:
+            _check_url(url, domains, fail, f"discovery.{key}")
+        url_lists[key] = tuple(urls)
+    raw_listings = discovery.get("listings", [])
+    if not isinstance(raw_listings, list):
+        fail("discovery.listings", "must be an array of tables")
+    listings = []
+    for n, listing in enumerate(raw_listings, start=1):
+        name = f"discovery.listings[{n}]"
+        if not isinstance(listing, dict):
+            fail(name, "must be a table with url and next or page_url")
+        for key in listing:
+            if key not in LISTING_KEYS:
+                fail(f"{name}.{key}", "unknown key")
+        if "url" not in listing:
+            fail(f"{name}.url", "missing")
+        _check_url(listing["url"], domains, fail, f"{name}.url")
+        nxt, page_url = listing.get("next"), listing.get("page_url")
+        if nxt is not None and page_url is not None:
+            fail(name, "give either next or page_url, not both")
+        if nxt is not None:
+            if not isinstance(nxt, str) or not nxt.strip():
+                fail(f"{name}.next", "must be a CSS selector string")
+            _check_css(nxt, fail, f"{name}.next")
+        if page_url is not None:
+            if not isinstance(page_url, str) or "{page}" not in page_url:
+                fail(f"{name}.page_url", "must be a URL template containing {page}")
+            _check_url(page_url.replace("{page}", "2"), domains, fail, f"{name}.page_url")
+        listings.append(Listing(url=listing["url"], next=nxt, page_url=page_url))
+    if not (url_lists["sitemaps"] or url_lists["feeds"] or listings):
+        fail("discovery", "needs at least one of sitemaps, feeds or listings")
+
+    politeness = entry.get("politeness", {})
+    if not isinstance(politeness, dict):
+        fail("politeness", "must be a table")
+    for key in politeness:
+        if key not in POLITENESS_KEYS:
+            fail(f"politeness.{key}", "unknown key")
+    delay = politeness.get("delay")
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 600):
+        fail("politeness.delay", "must be a number of seconds between 0 and 600")
+    concurrency = politeness.get("concurrency")
+    if concurrency is not None and (
+        isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 64
+    ):
+        fail("politeness.concurrency", "must be a whole number from 1 to 64")
+
+    return Source(
+        id=source_id,
+        name=entry["name"].strip(),
+        kind=entry["kind"],
+        home=entry["home"],
+        allowed_domains=domains,
+        article_pattern=entry["article_pattern"],
+        schedule=entry["schedule"],
+        sitemaps=url_lists["sitemaps"],
+        feeds=url_lists["feeds"],
+        listings=tuple(listings),
+        delay=float(delay) if delay is not None else None,
+        concurrency=concurrency,
+    )
+
+
+def _check_url(url, domains, fail, fieldname):
+    if not isinstance(url, str):
+        fail(fieldname, "must be a URL string")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        fail(fieldname, f"not an http(s) URL: {url!r}")
+    if not url_in_domains(url, domains):
+        fail(fieldname, f"{url!r} is outside allowed_domains")
+
+
+def _check_css(selector, fail, fieldname):
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(selector)
+    except SelectorError as exc:
+        fail(fieldname, f"bad CSS selector {selector!r}: {exc}")
+
+
+def select(sources: list[Source], ids) -> list[Source]:
+    """The sources named by ``ids``, in that order; an unknown id is an error naming it."""
+    by_id = {s.id: s for s in sources}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise SourcesError(f"unknown source id {missing[0]!r} (known: {', '.join(by_id)})")
+    return [by_id[i] for i in ids]

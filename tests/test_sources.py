@@ -1,0 +1,106 @@
+"""sources.toml validation: every problem is one line naming the source and the field."""
+
+import re
+
+import pytest
+
+from archive.sources import SourcesError, load_sources, parse_sources, select
+from tests.conftest import ROOT
+
+GOOD = """
+[[source]]
+id = "demo-portal"
+name = "Cổng thông tin"
+kind = "province-portal"
+home = "https://hanoi.gov.vn/"
+allowed_domains = ["hanoi.gov.vn"]
+article_pattern = '^https://hanoi\\.gov\\.vn/tin-tuc/[a-z0-9-]+-\\d+\\.htm$'
+schedule = "0 */6 * * *"
+
+[source.discovery]
+sitemaps = ["https://hanoi.gov.vn/sitemap.xml"]
+[[source.discovery.listings]]
+url = "https://hanoi.gov.vn/tin-tuc"
+next = "a.next"
+
+[source.politeness]
+delay = 2
+concurrency = 2
+"""
+
+
+def test_good_file_parses():
+    (source,) = parse_sources(GOOD)
+    assert source.id == "demo-portal"
+    assert source.delay == 2.0 and source.concurrency == 2
+    assert source.is_article("https://hanoi.gov.vn/tin-tuc/ha-noi-ra-mat-123.htm")
+    assert not source.is_article("https://hanoi.gov.vn/tin-tuc")
+    assert source.listings[0].next == "a.next"
+    assert source.start_urls() == ["https://hanoi.gov.vn/sitemap.xml", "https://hanoi.gov.vn/tin-tuc"]
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ('kind = "province-portal"', 'kind = "blog"', "source 'demo-portal': field 'kind'"),
+        ('schedule = "0 */6 * * *"', 'schedule = "every day"', "source 'demo-portal': field 'schedule'"),
+        ('schedule = "0 */6 * * *"', 'schedule = 6', "source 'demo-portal': field 'schedule'"),
+        ("article_pattern = '^https", "article_pattern = '(^https", "source 'demo-portal': field 'article_pattern'"),
+        ('id = "demo-portal"', 'id = "Demo Portal"', "source #1: field 'id'"),
+        ('name = "Cổng thông tin"\n', 'name = "Cổng"\ncolour = "red"\n', "source 'demo-portal': field 'colour': unknown key"),
+        ('sitemaps = ["https://hanoi.gov.vn/sitemap.xml"]', 'sitemaps = ["https://evil.example/sitemap.xml"]',
+         "source 'demo-portal': field 'discovery.sitemaps'"),
+        ('home = "https://hanoi.gov.vn/"', 'home = "hanoi.gov.vn"', "source 'demo-portal': field 'home'"),
+        ('next = "a.next"', 'next = "a..next["', "field 'discovery.listings[1].next'"),
+        ('next = "a.next"', 'page_url = "https://hanoi.gov.vn/tin-tuc/trang-2"', "field 'discovery.listings[1].page_url'"),
+        ("delay = 2", 'delay = "slow"', "field 'politeness.delay'"),
+        ("concurrency = 2", "concurrency = 0", "field 'politeness.concurrency'"),
+        ('allowed_domains = ["hanoi.gov.vn"]', "allowed_domains = []", "field 'allowed_domains'"),
+        ('name = "Cổng thông tin"\n', "", "field 'name': missing"),
+    ],
+)
+def test_bad_field_is_named(old, new, message):
+    assert old in GOOD
+    with pytest.raises(SourcesError) as info:
+        parse_sources(GOOD.replace(old, new, 1), "x.toml")
+    text = str(info.value)
+    assert message in text
+    assert text.startswith("x.toml: ")
+    assert "\n" not in text
+
+
+def test_duplicate_id_and_bad_toml():
+    with pytest.raises(SourcesError, match="source 'demo-portal': field 'id': duplicate id"):
+        parse_sources(GOOD + GOOD)
+    with pytest.raises(SourcesError, match="not valid TOML"):
+        parse_sources("[[source]\nid=")
+    with pytest.raises(SourcesError, match="no \\[\\[source\\]\\] entries"):
+        parse_sources("")
+
+
+def test_discovery_is_required():
+    text = re.sub(r"\[source\.discovery\].*?next = \"a.next\"\n", "", GOOD, flags=re.S)
+    with pytest.raises(SourcesError, match="field 'discovery': needs at least one"):
+        parse_sources(text)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SourcesError, match="file not found"):
+        load_sources(tmp_path / "nope.toml")
+
+
+def test_select_unknown_id():
+    sources = parse_sources(GOOD)
+    with pytest.raises(SourcesError, match="unknown source id 'nope'"):
+        select(sources, ["nope"])
+
+
+def test_project_sources_file_is_valid():
+    sources = load_sources(ROOT / "sources.toml")
+    assert len(sources) >= 10
+    kinds = {s.kind for s in sources}
+    assert {"press", "province-portal"} <= kinds
+    for source in sources:
+        assert source.delay is None or source.delay >= 1.0, source.id
+        for url in source.start_urls():
+            assert not source.is_article(url), (source.id, url)
