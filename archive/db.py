@@ -1,0 +1,111 @@
+"""The archive database: schema (as sqlite-utils migrations) and opening it safely."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "govarchive"
+BUSY_TIMEOUT_MS = 30_000
+
+migrations = Migrations(MIGRATION_SET)
+
+
+class ArchiveError(Exception):
+    """A problem the user can fix (bad path, not an archive ...); the message is one line."""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["sources"].create(
+        {
+            "id": str, "name": str, "kind": str, "home": str, "allowed_domains": str,
+            "article_pattern": str, "schedule": str, "updated_at": str,
+        },
+        pk="id",
+    )
+    db["crawls"].create(
+        {
+            "id": int, "source_id": str, "started_at": str, "finished_at": str, "status": str,
+            "finish_reason": str, "max_pages": int, "pages": int, "articles_new": int,
+            "articles_changed": int, "articles_unchanged": int, "errors": int, "stats": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["fetches"].create(
+        {
+            "id": int, "crawl_id": int, "source_id": str, "url": str, "requested_url": str,
+            "kind": str, "status": int, "fetched_at": str, "content_type": str, "length": int,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id"), ("source_id", "sources", "id")],
+    )
+    db["fetches"].create_index(["url"])
+    db["fetches"].create_index(["crawl_id"])
+    db["articles"].create(
+        {
+            "id": int, "url": str, "source_id": str, "title": str, "author": str,
+            "published": str, "updated": str, "published_month": str, "description": str,
+            "text": str, "language": str, "sitename": str, "categories": str, "tags": str,
+            "image": str, "word_count": int, "text_hash": str, "extractor_version": str,
+            "charset": str, "first_seen": str, "last_seen": str, "fetch_id": int,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id"), ("fetch_id", "fetches", "id")],
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["source_id", "published"])
+    db["articles"].create_index(["published"])
+    db["articles"].enable_fts(
+        ["title", "description", "text"],
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+    )
+
+
+def open_db(path: str | Path, *, create: bool = True) -> Database:
+    """Open (and migrate) the archive at ``path``.
+
+    With ``create=False`` the file must already be a govarchive archive: commands that only
+    read should fail on a mistyped path instead of leaving an empty database behind.
+    """
+    path = Path(path)
+    if not create:
+        check_archive(path)
+    elif path.parent and not path.parent.exists():
+        raise ArchiveError(f"{path}: directory {path.parent} does not exist")
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        db = Database(conn)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{path}: not a usable SQLite database ({exc})") from None
+    return db
+
+
+def check_archive(path: str | Path) -> Path:
+    """Raise ArchiveError unless ``path`` is an existing govarchive database."""
+    path = Path(path)
+    if not path.exists():
+        raise ArchiveError(f"{path}: no such archive (run 'govarchive crawl' or 'govarchive demo' first)")
+    if not path.is_file():
+        raise ArchiveError(f"{path}: not a file")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        raise ArchiveError(f"{path}: not a SQLite database") from None
+    if not {"articles", "crawls", "fetches"} <= tables:
+        raise ArchiveError(f"{path}: a SQLite database, but not a govarchive archive")
+    return path

@@ -1,0 +1,307 @@
+"""Extraction: stored response bytes + URL + headers -> one article record.
+
+A pure, deterministic function of its inputs (no network, no clock), so that any stored capture
+can be extracted again when the rules improve. trafilatura does the main-text and metadata work;
+the rules here add what it does not know about Vietnamese news pages: timestamps with times in
++07:00, and related-news boxes and photo captions that sit inside the article container.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+import charset_normalizer
+import lxml.html
+import trafilatura
+from trafilatura.utils import HTML_PARSER
+
+from archive.vietnamese import VN_TZ, fold, nfc, page_dates
+
+# Bump when the rules below change: rows record which version produced them.
+RULES_VERSION = 1
+EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
+
+RECORD_FIELDS = (
+    "url", "title", "author", "published", "updated", "description", "text", "language",
+    "sitename", "categories", "tags", "image", "word_count", "text_hash", "extractor_version",
+    "charset",
+)
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
+_IMAGE_FILE_LINE = re.compile(r"^\S+\.(?:jpe?g|png|gif|webp|bmp)$", re.I)
+_DATEISH = re.compile(r"date|time|publish|ngay|byline|post-?info|meta|author|tac-?gia", re.I)
+
+# Headings of the boxes Vietnamese CMSs put inside the article container (compared folded).
+BOX_TITLES = frozenset(
+    fold(t)
+    for t in (
+        "Bài liên quan", "Tin liên quan", "Tin cùng chuyên mục", "Đừng bỏ lỡ", "Nổi bật",
+        "Tin nổi bật", "Tin khác", "Tin mới nhất", "Đọc thêm", "Có thể bạn quan tâm",
+        "Tin đọc nhiều", "Bài viết liên quan", "Cùng chuyên mục",
+    )
+)
+_PUBLISHED_META = (
+    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+    "dc.date.issued", "dcterms.created", "date",
+)
+_UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "lastmod", "dcterms.modified")
+
+
+def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> dict:
+    """Return the article record for one captured page.
+
+    ``headers`` are the response headers (case-insensitive names); ``Content-Type`` gives the
+    charset and ``Date`` the reference day for year-less Vietnamese dates ("Chiều 8/4").
+    """
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    html, charset = decode_body(body, headers.get("content-type", ""))
+    record = dict.fromkeys(RECORD_FIELDS)
+    record.update(url=url, charset=charset, extractor_version=EXTRACTOR_VERSION, categories=[], tags=[])
+    tree = _parse(html)
+    if tree is None:
+        return _finish(record, "")
+
+    reference = _reference_time(headers.get("date"))
+    meta = _meta_values(tree)
+    structured = _structured_dates(tree, meta)
+    visible = _visible_dates(tree, reference)
+    _strip_boilerplate(tree)
+
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+    )
+    text = ""
+    if doc is not None:
+        data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+        text = data.get("text") or ""
+        record.update(
+            title=_clean(data.get("title")),
+            author=_clean(data.get("author")),
+            description=_clean(data.get("description")),
+            language=data.get("language"),
+            sitename=_clean(data.get("sitename")),
+            categories=[nfc(c) for c in (data.get("categories") or []) if c],
+            tags=[nfc(t) for t in (data.get("tags") or []) if t],
+            image=data.get("image"),
+        )
+        structured.append(("trafilatura", data.get("date")))
+    record["title"] = record["title"] or _clean(meta.get("og:title"))
+    record["author"] = record["author"] or _clean(meta.get("author"))
+    record["language"] = record["language"] or _clean(tree.get("lang"))
+    record["published"], record["updated"] = _choose_dates(structured, visible)
+    return _finish(record, text)
+
+
+def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
+    """Decode with the HTTP charset, then the page's meta charset, then detection.
+
+    A declared charset that does not decode the bytes cleanly is not trusted: servers often
+    declare one encoding and send another.
+    """
+    declared = []
+    match = _HEADER_CHARSET.search(content_type or "")
+    if match:
+        declared.append(match.group(1))
+    match = _META_CHARSET.search(body[:4096])
+    if match:
+        declared.append(match.group(1).decode("ascii", "ignore"))
+    for name in declared:
+        codec = _codec(name)
+        if codec:
+            try:
+                return body.decode(codec), codec
+            except UnicodeDecodeError:
+                continue
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        return body.decode(best.encoding, errors="replace"), best.encoding
+    return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+
+
+def _parse(html: str):
+    if not html.strip():
+        return None
+    try:
+        tree = lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=HTML_PARSER)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    return tree if tree is not None and len(tree) else None
+
+
+def _reference_time(date_header: str | None) -> datetime | None:
+    if not date_header:
+        return None
+    try:
+        return parsedate_to_datetime(date_header).astimezone(VN_TZ)
+    except (TypeError, ValueError):
+        return None
+
+
+def _meta_values(tree) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        content = el.get("content")
+        if key and content and key not in values:
+            values[key] = content.strip()
+    return values
+
+
+def _jsonld_dates(tree):
+    found = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key in ("datePublished", "dateModified"):
+                if isinstance(node.get(key), str) and key not in found:
+                    found[key] = node[key]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            walk(json.loads(script.text or ""))
+        except ValueError:
+            continue
+    return found
+
+
+def _structured_dates(tree, meta) -> list[tuple[str, str | None]]:
+    """Machine-readable timestamps: (kind, ISO text) in order of trust."""
+    jsonld = _jsonld_dates(tree)
+    out = [("published", jsonld.get("datePublished")), ("updated", jsonld.get("dateModified"))]
+    out += [("published", meta.get(k)) for k in _PUBLISHED_META]
+    out += [("updated", meta.get(k)) for k in _UPDATED_META]
+    out += [("published", t.get("datetime")) for t in tree.iter("time")][:1]
+    return [(kind, value) for kind, value in out if value]
+
+
+def _visible_dates(tree, reference):
+    """The dates a reader sees in the byline/date line, which carry the time of day."""
+    chunks = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        marker = f"{el.get('class', '')} {el.get('id', '')}"
+        if _DATEISH.search(marker):
+            text = " ".join(el.itertext()).strip()
+            if 0 < len(text) <= 200:
+                chunks.append(text)
+    return page_dates(" | ".join(chunks), reference=reference) if chunks else (None, None)
+
+
+def _iso(value: str | None) -> tuple[str | None, bool]:
+    """Normalise a machine timestamp to +07:00; returns (iso, has_time)."""
+    if not value:
+        return None, False
+    value = value.strip()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None, False
+    if len(value) <= 10:
+        return parsed.date().isoformat(), False
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=VN_TZ)
+    return parsed.astimezone(VN_TZ).isoformat(), True
+
+
+def _choose_dates(structured, visible):
+    """Prefer a timestamp with a time of day; a bare date only when nothing better exists.
+
+    htmldate (inside trafilatura) guesses dates without times and sometimes only a year
+    (YYYY-01-01), so its answer is the last resort.
+    """
+    best = {"published": [], "updated": []}
+    for kind, value in structured:
+        iso, has_time = _iso(value)
+        if iso:
+            key = "published" if kind in ("published", "trafilatura") else "updated"
+            rank = 0 if has_time else (3 if kind == "trafilatura" else 2)
+            best[key].append((rank, iso))
+    vis_published, vis_updated = visible
+    for key, found in (("published", vis_published), ("updated", vis_updated)):
+        if found is not None:
+            iso = found.value.isoformat() if found.has_time else found.value.date().isoformat()
+            best[key].append((1 if found.has_time else 2, iso))
+    published = min(best["published"])[1] if best["published"] else None
+    updated = min(best["updated"])[1] if best["updated"] else None
+    if updated == published:
+        updated = None
+    return published, updated
+
+
+def _strip_boilerplate(tree) -> None:
+    """Remove related-news boxes and photo captions that CMSs put inside the article body."""
+    doomed = []
+    for el in tree.iter("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "header"):
+        text = (el.text_content() or "").strip()
+        if not text or len(text) > 40 or fold(text).rstrip(" :") not in BOX_TITLES:
+            continue
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if _body_paragraphs(parent) <= 1:
+            doomed.append(parent)
+        else:
+            doomed.append(el)
+            doomed.extend(el.itersiblings())
+    for el in tree.iter("figcaption"):
+        doomed.append(el)
+    for el in tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " caption ")]'):
+        doomed.append(el)
+    for el in tree.iter("p"):
+        if fold((el.text_content() or "").strip()).startswith("anh:"):
+            doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            parent.remove(el)
+
+
+def _body_paragraphs(el) -> int:
+    return sum(1 for p in el.iter("p") if len((p.text_content() or "").strip()) > 100)
+
+
+def _clean(value) -> str | None:
+    if not value:
+        return None
+    value = " ".join(nfc(str(value)).split())
+    return value or None
+
+
+def _finish(record: dict, text: str) -> dict:
+    lines = [nfc(line).strip() for line in text.splitlines()]
+    text = "\n".join(line for line in lines if line and not _IMAGE_FILE_LINE.match(line))
+    record["text"] = text
+    record["word_count"] = len(text.split())
+    record["text_hash"] = text_hash(text)
+    return record
+
+
+def text_hash(text: str) -> str:
+    """Hash of the normalised text, so whitespace-only differences are not changes."""
+    normalised = " ".join(nfc(text).split())
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()

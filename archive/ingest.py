@@ -1,0 +1,136 @@
+"""Turning crawl events and extracted records into archive rows.
+
+The crawler calls these functions and nothing else, so that storage stays behind one seam
+(a distributed crawl can later hand items to a single writer that calls the same functions).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from sqlite_utils import Database
+
+from archive.sources import Source
+
+ARTICLE_COLUMNS = (
+    "title", "author", "published", "updated", "description", "text", "language", "sitename",
+    "categories", "tags", "image", "word_count", "text_hash", "extractor_version", "charset",
+)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def register_source(db: Database, source: Source) -> None:
+    db["sources"].upsert(
+        {
+            "id": source.id,
+            "name": source.name,
+            "kind": source.kind,
+            "home": source.home,
+            "allowed_domains": json.dumps(list(source.allowed_domains)),
+            "article_pattern": source.article_pattern,
+            "schedule": source.schedule,
+            "updated_at": now_iso(),
+        },
+        pk="id",
+    )
+
+
+def start_crawl(db: Database, source: Source, *, max_pages: int | None) -> int:
+    with db.conn:
+        register_source(db, source)
+        table = db["crawls"].insert(
+            {
+                "source_id": source.id, "started_at": now_iso(), "status": "running",
+                "max_pages": max_pages, "pages": 0, "articles_new": 0, "articles_changed": 0,
+                "articles_unchanged": 0, "errors": 0,
+            }
+        )
+    return table.last_pk
+
+
+def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict) -> dict:
+    """Close the crawl row; the status says whether the source could be reached at all."""
+    counts = db.execute(
+        """select count(*), sum(status between 200 and 399), sum(error is not null or status >= 400)
+           from fetches where crawl_id = ?""",
+        [crawl_id],
+    ).fetchone()
+    pages, ok, errors = counts[0], counts[1] or 0, counts[2] or 0
+    if finish_reason not in ("finished", "closespider_pagecount", "max_pages"):
+        status = "failed"
+    elif pages and not ok:
+        status = "unreachable"
+    elif not pages:
+        status = "empty"
+    else:
+        status = "ok"
+    update = {
+        "finished_at": now_iso(), "status": status, "finish_reason": finish_reason,
+        "pages": pages, "errors": errors,
+        "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
+    }
+    with db.conn:
+        db["crawls"].update(crawl_id, update)
+    return db["crawls"].get(crawl_id)
+
+
+def record_fetch(
+    db: Database,
+    *,
+    crawl_id: int,
+    source_id: str,
+    url: str,
+    requested_url: str | None = None,
+    kind: str,
+    status: int | None,
+    content_type: str | None = None,
+    length: int | None = None,
+    error: str | None = None,
+    fetched_at: str | None = None,
+) -> int:
+    table = db["fetches"].insert(
+        {
+            "crawl_id": crawl_id, "source_id": source_id, "url": url,
+            "requested_url": requested_url or url, "kind": kind, "status": status,
+            "fetched_at": fetched_at or now_iso(), "content_type": content_type,
+            "length": length, "error": error,
+        }
+    )
+    return table.last_pk
+
+
+def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, seen_at: str) -> str:
+    """Insert or refresh the article row for ``record``; returns 'new', 'changed' or 'unchanged'.
+
+    One row per canonical URL: seeing the same page again only moves ``last_seen``.
+    """
+    row = {col: record.get(col) for col in ARTICLE_COLUMNS}
+    row["categories"] = json.dumps(record.get("categories") or [], ensure_ascii=False)
+    row["tags"] = json.dumps(record.get("tags") or [], ensure_ascii=False)
+    row["published_month"] = (record.get("published") or "")[:7] or None
+    existing = db.execute(
+        "select id, text_hash, title from articles where url = ?", [record["url"]]
+    ).fetchone()
+    if existing is None:
+        db["articles"].insert(
+            {
+                "url": record["url"], "source_id": source_id, **row,
+                "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
+            }
+        )
+        return "new"
+    article_id, old_hash, old_title = existing
+    if old_hash == record.get("text_hash") and old_title == record.get("title"):
+        db["articles"].update(article_id, {"last_seen": seen_at})
+        return "unchanged"
+    db["articles"].update(article_id, {**row, "last_seen": seen_at, "fetch_id": fetch_id})
+    return "changed"
+
+
+def count_article_outcome(db: Database, crawl_id: int, outcome: str) -> None:
+    column = {"new": "articles_new", "changed": "articles_changed", "unchanged": "articles_unchanged"}[outcome]
+    db.execute(f"update crawls set {column} = {column} + 1 where id = ?", [crawl_id])
