@@ -1,0 +1,240 @@
+"""The ``govarchive`` command: thin click wrappers over the library functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from archive import crawl as crawl_lib
+from archive.db import ArchiveError, open_db
+from archive.sources import SourcesError, load_sources
+
+DB_OPTION = dict(
+    default="archive.db", show_default=True, envvar="GOVARCHIVE_DB", type=click.Path(dir_okay=False),
+    help="Archive database file (env GOVARCHIVE_DB).",
+)
+SOURCES_OPTION = dict(
+    default="sources.toml", show_default=True, envvar="GOVARCHIVE_SOURCES",
+    type=click.Path(dir_okay=False), help="Sources file (env GOVARCHIVE_SOURCES).",
+)
+
+
+class BadSources(click.ClickException):
+    """A sources file that fails validation: exit status 2, like other usage errors."""
+
+    exit_code = 2
+
+
+def _fail(exc: Exception):
+    if isinstance(exc, SourcesError):
+        raise BadSources(str(exc))
+    raise click.ClickException(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govarchive")
+def cli():
+    """govarchive: crawl, archive and search Vietnamese government-communications news.
+
+    \b
+    Example:
+        govarchive crawl --all --max-pages 100
+        govarchive search "Zalo OA"
+        govarchive serve
+    """
+
+
+@cli.command()
+@click.argument("source_ids", nargs=-1, metavar="[SOURCE_ID]...")
+@click.option("--all", "all_sources", is_flag=True, help="Crawl every source in the sources file.")
+@click.option("--sources", "sources_file", **SOURCES_OPTION)
+@click.option("--db", "db_path", **DB_OPTION)
+@click.option("--max-pages", type=click.IntRange(min=1), help="At most N pages fetched per source.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors from the crawler.")
+def crawl(source_ids, all_sources, sources_file, db_path, max_pages, quiet):
+    """Crawl sources into the archive and print what each crawl did.
+
+    Exits with status 1 when a source could not be reached or its crawl failed.
+
+    \b
+    Example:
+        govarchive crawl baochinhphu hanoi --max-pages 50
+        govarchive crawl --all --db archive.db
+    """
+    if not source_ids and not all_sources:
+        raise click.UsageError("name one or more SOURCE_IDs, or pass --all")
+    if source_ids and all_sources:
+        raise click.UsageError("give SOURCE_IDs or --all, not both")
+    try:
+        rows = crawl_lib.run_crawl(
+            db_path, sources_file=sources_file, source_ids=source_ids, max_pages=max_pages,
+            log_level="WARNING" if quiet else "INFO",
+        )
+    except (SourcesError, ArchiveError) as exc:
+        _fail(exc)
+    _print_crawls(rows)
+    failed = [r for r in rows if crawl_lib.crawl_failed(r)]
+    if failed:
+        names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
+        click.echo(f"Could not crawl: {names}. See the fetches table for each error.", err=True)
+        sys.exit(1)
+
+
+def _print_crawls(rows):
+    click.echo(f"{'source':<22} {'status':<12} {'pages':>6} {'new':>5} {'changed':>8} {'same':>5} {'errors':>6}")
+    for r in rows:
+        click.echo(
+            f"{r['source_id']:<22} {r['status']:<12} {r['pages'] or 0:>6} {r['articles_new'] or 0:>5} "
+            f"{r['articles_changed'] or 0:>8} {r['articles_unchanged'] or 0:>5} {r['errors'] or 0:>6}"
+        )
+
+
+@cli.command()
+@click.option("--db", "db_path", **DB_OPTION)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+def serve(db_path, host, port):
+    """Serve the archive with datasette (read-only): search, facets, downloads.
+
+    \b
+    Example:
+        govarchive serve --db archive.db --port 8001
+    """
+    from archive.serve import make_datasette, serve as serve_lib
+
+    try:
+        make_datasette(db_path)
+    except ArchiveError as exc:
+        _fail(exc)
+    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
+    serve_lib(db_path, host=host, port=port)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--db", "db_path", **DB_OPTION)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most results to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON lines.")
+def search(query, db_path, limit, as_json):
+    """Full-text search of archived articles, best matches first.
+
+    QUERY uses SQLite FTS5 syntax: words, "phrases", AND/OR/NOT, prefix*.
+
+    \b
+    Example:
+        govarchive search "Zalo OA"
+        govarchive search 'Hà Nội AND fanpage' --limit 5 --json
+    """
+    from archive.search import search as search_lib
+
+    try:
+        db = open_db(db_path, create=False)
+    except ArchiveError as exc:
+        _fail(exc)
+    results = search_lib(db, query, limit=limit)
+    if as_json:
+        for row in results:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not results:
+        click.echo("No results.")
+        return
+    for row in results:
+        click.echo(f"{row['published'] or '(no date)'}  {row['source_id']}  {row['title']}")
+        click.echo(f"    {row['url']}")
+        click.echo(f"    {row['snippet']}")
+
+
+@cli.command()
+@click.option("--sources", "sources_file", **SOURCES_OPTION)
+@click.option("--json", "as_json", is_flag=True, help="Print the parsed sources as JSON.")
+def sources(sources_file, as_json):
+    """List and validate the configured sources.
+
+    A bad file prints one line naming the source and the field, and exits with status 2.
+
+    \b
+    Example:
+        govarchive sources --sources sources.toml
+    """
+    try:
+        entries = load_sources(sources_file)
+    except SourcesError as exc:
+        _fail(exc)
+    if as_json:
+        for s in entries:
+            data = {k: v for k, v in vars(s).items() if not k.startswith("_")}
+            data["listings"] = [vars(listing) for listing in s.listings]
+            click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    for s in entries:
+        discovery = ", ".join(
+            f"{len(v)} {k}" for k, v in (("sitemaps", s.sitemaps), ("feeds", s.feeds), ("listings", s.listings)) if v
+        )
+        click.echo(f"{s.id:<20} {s.kind:<16} {s.schedule:<16} {discovery:<32} {s.name}")
+    click.echo(f"{len(entries)} sources, file is valid.")
+
+
+@cli.command()
+@click.argument("file", type=click.File("rb"))
+@click.option("--url", default=None, help="URL the page was fetched from (default: file:// of FILE).")
+@click.option("--content-type", default=None, help="Content-Type header the page was served with.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
+def extract(file, url, content_type, as_json):
+    """Extract the article record from a saved page (FILE, or - for stdin).
+
+    \b
+    Example:
+        govarchive extract saved-page.html --url https://baochinhphu.vn/a-102.htm --json
+        curl -s URL | govarchive extract - --url URL
+    """
+    from archive.extract import extract as extract_lib
+
+    body = file.read()
+    if url is None:
+        url = "stdin:" if file.name == "<stdin>" else Path(file.name).resolve().as_uri()
+    headers = {"Content-Type": content_type} if content_type else {}
+    record = extract_lib(body, url, headers)
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    for key in ("title", "author", "published", "updated", "sitename", "language", "word_count"):
+        click.echo(f"{key + ':':<11} {record.get(key) if record.get(key) is not None else ''}")
+    click.echo()
+    click.echo(record["text"])
+
+
+@cli.command()
+@click.option("--db", "db_path", default="demo.db", show_default=True, type=click.Path(dir_okay=False),
+              help="Demo archive to (re)build.")
+@click.option("--no-serve", is_flag=True, help="Exit after the crawl instead of serving datasette.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port for datasette.")
+@click.option("--extra", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Generated articles to add to the sample site.")
+def demo(db_path, no_serve, port, extra):
+    """Crawl the bundled sample site (offline) into a fresh demo archive, then serve it.
+
+    \b
+    Example:
+        govarchive demo
+        govarchive demo --no-serve --db /tmp/demo.db
+    """
+    from archive.demo import run_demo
+
+    try:
+        with run_demo(db_path, extra_articles=extra) as result:
+            _print_crawls(result.crawls)
+            click.echo(
+                f"Demo archive {db_path}: {result.articles} articles from {len(result.crawls)} sample sources "
+                f"(sample site at {', '.join(result.base_urls.values())})."
+            )
+            if not no_serve:
+                from archive.serve import serve as serve_lib
+
+                click.echo(f"Serving {db_path} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+                serve_lib(db_path, port=port)
+    except (SourcesError, ArchiveError) as exc:
+        _fail(exc)

@@ -1,0 +1,47 @@
+"""Serving the archive with datasette, with the archive's own metadata and plugins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from datasette.app import Datasette
+
+from archive.db import check_archive
+
+HERE = Path(__file__).parent / "datasette"
+
+SETTINGS = {
+    # A slow query must not tie up a public archive.
+    "sql_time_limit_ms": 3000,
+    "default_page_size": 50,
+    "max_returned_rows": 1000,
+    "allow_download": False,
+    "suggest_facets": False,
+}
+
+
+def load_metadata(db_name: str) -> dict:
+    metadata = yaml.safe_load((HERE / "metadata.yml").read_text(encoding="utf-8"))
+    metadata["databases"] = {db_name: metadata.pop("database")}
+    return metadata
+
+
+def make_datasette(db_path: str | Path, **settings) -> Datasette:
+    """A Datasette instance serving ``db_path`` read-only with the archive's configuration."""
+    path = check_archive(db_path)
+    return Datasette(
+        [str(path)],
+        metadata=load_metadata(path.stem),
+        settings={**SETTINGS, **settings},
+        plugins_dir=str(HERE / "plugins"),
+        template_dir=str(HERE / "templates"),
+        static_mounts=[("govarchive-static", str(HERE / "static"))],
+    )
+
+
+def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
+    import uvicorn
+
+    ds = make_datasette(db_path)
+    uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on")

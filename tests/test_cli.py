@@ -1,0 +1,91 @@
+"""The govarchive command: documented, and clear one-line errors instead of tracebacks."""
+
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+
+COMMANDS = sorted(cli.commands)
+
+
+def test_core_commands_exist():
+    assert {"crawl", "serve", "search", "sources", "extract", "demo"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help_with_an_example(name):
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert f"govarchive {name}" in result.output
+    assert cli.commands[name].help.strip()
+
+
+def _one_line_error(result, code):
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_search_missing_db(run_cli):
+    line = _one_line_error(run_cli("search", "Zalo", "--db", "nope.db"), 1)
+    assert "nope.db" in line and "no such archive" in line
+
+
+def test_search_non_archive_db(run_cli, tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    line = _one_line_error(run_cli("search", "Zalo", "--db", "notes.txt"), 1)
+    assert "not a SQLite database" in line
+    sqlite3.connect(tmp_path / "other.db").execute("create table t (x)")
+    line = _one_line_error(run_cli("search", "Zalo", "--db", "other.db"), 1)
+    assert "not a govarchive archive" in line
+
+
+def test_serve_missing_db(run_cli):
+    line = _one_line_error(run_cli("serve", "--db", "nope.db"), 1)
+    assert "no such archive" in line
+
+
+def test_bad_sources_file(run_cli, tmp_path):
+    (tmp_path / "s.toml").write_text(
+        '[[source]]\nid = "x"\nname = "X"\nkind = "blog"\nhome = "https://x.vn/"\n'
+        'allowed_domains = ["x.vn"]\narticle_pattern = "x"\nschedule = "0 * * * *"\n'
+        '[source.discovery]\nfeeds = ["https://x.vn/rss"]\n'
+    )
+    line = _one_line_error(run_cli("sources", "--sources", "s.toml"), 2)
+    assert "source 'x': field 'kind'" in line
+    line = _one_line_error(run_cli("crawl", "--all", "--sources", "s.toml", "--db", "a.db"), 2)
+    assert "field 'kind'" in line
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_crawl_unknown_source(run_cli):
+    from tests.conftest import ROOT
+
+    line = _one_line_error(run_cli("crawl", "no-such-source", "--sources", ROOT / "sources.toml"), 2)
+    assert "unknown source id 'no-such-source'" in line
+
+
+def test_crawl_needs_sources_or_all(run_cli):
+    result = run_cli("crawl")
+    assert result.returncode == 2
+    assert "--all" in result.stderr
+
+
+def test_sources_lists_project_file(run_cli):
+    from tests.conftest import ROOT
+
+    result = run_cli("sources", "--sources", ROOT / "sources.toml", check=True)
+    assert "sources, file is valid" in result.stdout
+    assert "baochinhphu" in result.stdout
+
+
+def test_extract_missing_file(run_cli):
+    result = run_cli("extract", "missing.html")
+    assert result.returncode == 2
+    assert "missing.html" in result.stderr
+    assert "Traceback" not in result.stderr
