@@ -1,0 +1,285 @@
+"""Vietnamese text helpers: accent folding, and the date shapes of Vietnamese news pages.
+
+Pure and stdlib-only: extraction runs the date finder on every archived page and search folds
+every query, so the patterns are compiled once at import.
+
+Dates are read day-first ("08/04/2021" is 8 April) in Asia/Ho_Chi_Minh time, which has had no
+daylight saving since 1975, so a fixed +07:00 offset is exact for every accepted year.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+__all__ = ["VN_TZ", "FoundDate", "nfc", "fold", "find_dates", "parse_datetime", "page_dates"]
+
+VN_TZ = timezone(timedelta(hours=7))
+
+_EARLIEST_YEAR = 1990
+# A page's clock may run ahead of the reference (a Date header, or now) by up to this much.
+_FUTURE_SLACK = timedelta(days=1)
+# How far before a date a label such as "Ngày cập nhật:" is looked for.
+_LABEL_REACH = 48
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """The accent- and case-insensitive form of ``text``: ``fold("Đổi mới") == "doi moi"``.
+
+    Case is folded before the marks are dropped, because folding can itself produce marks
+    ("İ" -> "i" + U+0307); in that order ``fold`` is idempotent.
+    """
+    if text.isascii():
+        return text.casefold()
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare.replace("đ", "d"))
+
+
+def _base_letters() -> dict[int, str]:
+    """A one-to-one map from accented Latin letters to their base letters.
+
+    The date patterns run over ``text.translate(_BASE)``: they are written without diacritics,
+    so they also match pages that omit them ("Thu Hai", "Cap nhat"), and since every character
+    maps to exactly one character, match offsets are valid in the original text.
+    """
+    table = {ord("Đ"): "D", ord("đ"): "d"}
+    for cp in itertools.chain(range(0xC0, 0x250), range(0x1E00, 0x1F00)):
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(cp)) if not unicodedata.combining(c))
+        if len(base) == 1 and base != chr(cp):
+            table[cp] = base
+    return table
+
+
+_BASE = _base_letters()
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    value: datetime  # aware, +07:00; midnight when the text gives no time of day
+    has_time: bool
+    kind: str | None  # "published", "updated", or None when the text does not say
+    text: str  # the matched text (NFC)
+
+
+def _clock_pattern(n: int) -> str:
+    """A time of day: 14:30, 14:30:05, 02:30 PM, 2:30 CH, 14h30, 14h, 14 giờ 30 phút."""
+    return rf"""
+    (?:(?P<h{n}>[0-9]{{1,2}}):(?P<mi{n}>[0-9]{{2}})(?::(?P<s{n}>[0-9]{{2}}))?
+      |(?P<hh{n}>[0-9]{{1,2}})\s*(?:h|gio)(?:\s*(?P<hm{n}>[0-9]{{1,2}})(?:\s*phut|p|')?)?
+       (?!\w|\s*truoc))                     # "10 giờ trước" is "10 hours ago"
+    (?:\s*(?P<mer{n}>[ap]\.?m\.?|sa|ch|sang|chieu|toi)(?!\w))?
+    """
+
+
+def _zone_pattern(n: int) -> str:
+    """(GMT+7), GMT+07:00, UTC+7."""
+    return rf"\(?\s*(?P<z{n}>(?:gmt|utc)\s*(?:[+-]\s*[0-9]{{1,2}}(?::?[0-9]{{2}})?)?)(?!\w)\s*\)?"
+
+
+# Not glued to a word, a number, a path or a document number ("7,5/10", "ĐT 0243.08.04.2021").
+_START = r"(?<![\w/.+\-])(?<![0-9][,:])"
+_WEEKDAY = r"(?:thu\s*(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s*nhat|t[2-7]|cn)(?!\w)\s*[,|\-–—]?\s*"
+# The words that introduce a day in running text: "Chiều 8/4", "Hôm qua (7/4)", "Ngày 8-4".
+_PERIOD = r"""(?P<per>(?:(?:rang\s+)?(?:sang|trua|chieu|toi|dem|hom)(?:\s+(?:nay|qua|mai))?(?:\s+ngay)?
+                       |ngay)\s*\(?\s*)"""
+# Between a date and its time: "08/04/2021 14:30", "07/04/2024 - 09:15", "05/07/2024 | 08:32".
+_GLUE = r"(?:\s*[,|\-–—]\s*|\s+)"
+
+_DATE = re.compile(
+    rf"""
+    (?=[0-9tcsrdhn])                    # every form starts so; lets most positions fail at once
+    {_START}
+    (?:
+      (?:{_WEEKDAY})?
+      (?:{_clock_pattern(1)}(?:\s*{_zone_pattern(1)})?{_GLUE})?
+      (?:{_WEEKDAY})?
+      {_PERIOD}?
+      {_START}
+      (?:
+         (?P<iy>[0-9]{{4}})-(?P<imo>[0-9]{{2}})-(?P<id>[0-9]{{2}})
+           (?:[t\s](?P<ih>[0-9]{{2}}):(?P<imi>[0-9]{{2}})(?::(?P<isec>[0-9]{{2}})(?:[.,][0-9]+)?)?
+              (?P<iz>z|[+-][0-9]{{2}}(?::?[0-9]{{2}})?)?)?
+       | (?P<d>[0-9]{{1,2}})(?P<sep>[/.\-])(?P<m>[0-9]{{1,2}})(?P=sep)(?P<y>[0-9]{{4}})
+       | (?P<ld>[0-9]{{1,2}})\s+thang\s+(?P<lm>[0-9]{{1,2}})\s*,?\s*nam\s+(?P<ly>[0-9]{{4}})
+       | (?P<yd>[0-9]{{1,2}})(?P<ysep>[/.\-])(?P<ym>[0-9]{{1,2}})
+      )
+      (?![0-9]|[/.][0-9]|/\w)
+      (?:{_GLUE}(?:(?:vao\s+)?luc\s+|vao\s+)?{_clock_pattern(2)})?
+     |
+      thang\s+(?P<mm>[0-9]{{1,2}})\s*(?:[/\-]|,?\s*nam\s)\s*(?P<my>[0-9]{{4}})
+    )
+    (?:\s*{_zone_pattern(2)})?
+    (?![0-9]|[/.,:\-][0-9]|/\w|-[^\W\d_])
+    """,
+    re.I | re.X,
+)
+
+# Counted things, not a day: "mỗi ngày 1-2 lần", "1-2 năm".
+_COUNT_AFTER = re.compile(r"\s*(?:lan|luot|nam|thang|tuan|ngay|gio|phut|nguoi)(?!\w)", re.I)
+
+_LABEL = re.compile(
+    r"""(?<!\w)
+    (?:(?P<updated>(?:ngay\s+)?cap\s+nhat|sua\s+doi|chinh\s+sua|(?:last\s+)?(?:updated|modified))
+      |(?P<published>(?:ngay|thoi\s+gian)\s+dang|dang(?=\s*(?::|luc|ngay|vao))  # not the name "Hải Đăng"
+         |(?:ngay\s+)?xuat\s+ban|published|posted))
+    (?:\s*(?:[:|,\-–—]|(?:luc|vao|ngay|on|at)(?!\w)))*\s*$
+    """,
+    re.I | re.X,
+)
+
+# Dates inside links are slugs and archive paths, not statements about the page.
+_URL = re.compile(r"(?:https?://|www\.)\S+|[\w.\-]+\.(?:vn|com|net|org|gov|edu|info)/\S*", re.I)
+_DIGIT = re.compile(r"[0-9]")
+_OFFSET = re.compile(r"([+-])\s*([0-9]{1,2}):?([0-9]{2})?")
+
+
+def find_dates(text: str, *, reference: datetime | None = None) -> list[FoundDate]:
+    """Every plausible date in ``text``, in order of appearance.
+
+    ``reference`` (default: now) is the time the page was seen: it bounds dates from above and
+    supplies the year of year-less forms ("Chiều 8/4"), which are skipped without it.
+    """
+    return list(_iter_dates(text, reference))
+
+
+def parse_datetime(text: str, *, reference: datetime | None = None) -> datetime | None:
+    """The first plausible date in ``text``."""
+    return next((found.value for found in _iter_dates(text, reference)), None)
+
+
+def page_dates(
+    text: str, *, reference: datetime | None = None
+) -> tuple[FoundDate | None, FoundDate | None]:
+    """(published, updated) from a page's header or byline text.
+
+    Published is the first date not labelled as an update; updated the first that is.
+    """
+    published = updated = None
+    for found in _iter_dates(text, reference):
+        if found.kind == "updated":
+            updated = updated or found
+        else:
+            published = published or found
+        if published and updated:
+            break
+    return published, updated
+
+
+def _iter_dates(text: str, reference: datetime | None) -> Iterator[FoundDate]:
+    text = nfc(text)
+    if not _DIGIT.search(text):
+        return
+    if reference is not None:
+        reference = reference.astimezone(VN_TZ) if reference.tzinfo else reference.replace(tzinfo=VN_TZ)
+    limit = (reference or datetime.now(VN_TZ)) + _FUTURE_SLACK
+    key = _URL.sub(lambda m: "_" * len(m.group()), text.translate(_BASE))
+    previous_end = 0
+    for m in _DATE.finditer(key):
+        start, end = m.span()
+        found = _value(m, key, reference, limit)
+        if found is not None:
+            label = _LABEL.search(key, max(previous_end, start - _LABEL_REACH), start)
+            kind = None if label is None else ("updated" if label["updated"] else "published")
+            yield FoundDate(found[0], found[1], kind, text[start:end])
+        previous_end = end
+
+
+def _value(
+    m: re.Match, key: str, reference: datetime | None, limit: datetime
+) -> tuple[datetime, bool] | None:
+    clock = zone = None
+    if m["my"] is not None:
+        year, month, day = int(m["my"]), int(m["mm"]), 1
+    elif m["iy"] is not None:
+        year, month, day = int(m["iy"]), int(m["imo"]), int(m["id"])
+        if m["ih"] is not None:
+            clock = _valid_clock(int(m["ih"]), int(m["imi"]), int(m["isec"] or 0), None)
+        zone = m["iz"]
+    elif m["y"] is not None:
+        year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
+    elif m["ly"] is not None:
+        year, month, day = int(m["ly"]), int(m["lm"]), int(m["ld"])
+    else:
+        if reference is None:
+            return None
+        # Outside a day phrase, "1-2" and "8.4" are ranges and decimals far more often than dates.
+        if m["ysep"] != "/" and (m["per"] is None or _COUNT_AFTER.match(key, m.end("ym"))):
+            return None
+        month, day = int(m["ym"]), int(m["yd"])
+        # Bare "24/7" is "round the clock"; "Ngày 24/7" is still 24 July.
+        if (day, month) == (24, 7) and m["per"] is None:
+            return None
+        year = _infer_year(day, month, reference.date())
+        if year is None:
+            return None
+    if m["my"] is None:
+        clock = clock or _clock(m, 1) or _clock(m, 2)
+        zone = zone or m["z1"] or m["z2"]
+    # Coarse bounds first, so extreme years never reach datetime arithmetic.
+    if not _EARLIEST_YEAR - 1 <= year <= limit.year:
+        return None
+    # A zone only shifts a time of day; a bare date is a Vietnamese calendar day.
+    tz = (_offset(zone) if clock and zone else None) or VN_TZ
+    try:
+        value = datetime(year, month, day, *(clock or ()), tzinfo=tz)
+    except ValueError:
+        return None
+    value = value.astimezone(VN_TZ)
+    if value.year < _EARLIEST_YEAR or value > limit:
+        return None
+    return value, clock is not None
+
+
+def _clock(m: re.Match, n: int) -> tuple[int, int, int] | None:
+    if m[f"h{n}"] is not None:
+        return _valid_clock(int(m[f"h{n}"]), int(m[f"mi{n}"]), int(m[f"s{n}"] or 0), m[f"mer{n}"])
+    if m[f"hh{n}"] is not None:
+        return _valid_clock(int(m[f"hh{n}"]), int(m[f"hm{n}"] or 0), 0, m[f"mer{n}"])
+    return None
+
+
+def _valid_clock(hour: int, minute: int, second: int, meridiem: str | None) -> tuple[int, int, int] | None:
+    if meridiem:
+        # PM, CH (chiều), chiều, tối against AM, SA (sáng), sáng.
+        afternoon = meridiem[0].lower() in "pct"
+        if hour > 12 and not afternoon:
+            return None
+        if afternoon and hour < 12:
+            hour += 12
+        elif not afternoon and hour == 12:
+            hour = 0
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return hour, minute, second
+
+
+def _offset(zone: str) -> timezone | None:
+    """The offset of "Z", "+07:00", "GMT+7", "UTC"; None when it is not a real one."""
+    m = _OFFSET.search(zone)
+    if m is None:
+        return timezone.utc
+    hours, minutes = int(m[2]), int(m[3] or 0)
+    if hours > 14 or minutes > 59:
+        return None
+    delta = timedelta(hours=hours, minutes=minutes)
+    return timezone(-delta if m[1] == "-" else delta)
+
+
+def _infer_year(day: int, month: int, today: date) -> int | None:
+    """The year of a year-less day: the reference's own, unless that day is still to come."""
+    for year in (today.year, today.year - 1):
+        try:
+            if date(year, month, day) <= today:
+                return year
+        except ValueError:
+            continue
+    return None
