@@ -58,8 +58,8 @@ def run_crawl(
         )
     finally:
         db.close()
-    if not rows and returncode != 0:
-        raise ArchiveError(f"the crawler exited with status {returncode} before recording any crawl")
+    if not rows:
+        raise ArchiveError(f"the crawler exited with status {returncode} without recording any crawl")
     return rows
 
 

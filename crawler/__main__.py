@@ -7,6 +7,7 @@ inside one process and a crawl should not take the caller down with it.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -31,27 +32,50 @@ def main(argv=None) -> int:
         return 2
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy.crawler import Crawler, CrawlerProcess
+    from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
-    from crawler.spiders.source import SourceSpider
+    from crawler.spiders.source import spider_for
 
-    base = get_project_settings()
-    base.set("ARCHIVE_DB", args.db)
-    base.set("ARCHIVE_SOURCES", args.sources)
-    base.set("LOG_LEVEL", args.log_level.upper())
-    process = CrawlerProcess(base)
+    settings = get_project_settings()
+    settings.set("ARCHIVE_DB", args.db)
+    settings.set("ARCHIVE_SOURCES", args.sources)
+    settings.set("LOG_LEVEL", args.log_level.upper())
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False)
+    _configure_logging(settings)
+    process = CrawlerProcess(settings)
+    failures = []
     for source in chosen:
-        settings = base.copy()
-        if source.delay is not None:
-            settings.set("DOWNLOAD_DELAY", source.delay)
-            settings.set("AUTOTHROTTLE_START_DELAY", max(source.delay, 0.0))
-        if source.concurrency is not None:
-            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", source.concurrency)
-            settings.set("AUTOTHROTTLE_TARGET_CONCURRENCY", float(source.concurrency))
-        process.crawl(Crawler(SourceSpider, settings), source=source, max_pages=args.max_pages)
+        deferred = process.crawl(spider_for(source), source=source, max_pages=args.max_pages)
+        deferred.addErrback(lambda failure, sid=source.id: failures.append((sid, failure)))
     process.start()
-    return 0
+    for source_id, failure in failures:
+        print(f"error: crawl of {source_id} failed: {failure.getErrorMessage()}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+class _OneLineErrors(logging.Filter):
+    """Errors of the web (refused connections, timeouts) are expected: say them, no traceback."""
+
+    def filter(self, record):
+        if record.exc_info:
+            exc = record.exc_info[1]
+            record.msg = f"{record.getMessage()} [{type(exc).__name__}]"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _configure_logging(settings) -> None:
+    level = settings.get("LOG_LEVEL")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT")))
+    handler.setLevel(level)
+    if level != "DEBUG":
+        handler.addFilter(_OneLineErrors())
+    logging.root.addHandler(handler)
+    logging.root.setLevel(level)
 
 
 if __name__ == "__main__":

@@ -14,3 +14,4 @@ class PageItem(scrapy.Item):
     body = scrapy.Field()  # raw body bytes, as received
     fetched_at = scrapy.Field()
     error = scrapy.Field()  # readable reason when the exchange failed
+    warc = scrapy.Field()  # {"file", "offset", "length"} of the response record

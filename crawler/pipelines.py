@@ -1,12 +1,21 @@
 """The storage step: every PageItem becomes a fetch row; article pages are extracted and stored.
 
+Extraction is CPU-bound (trafilatura) and would stall the reactor, so it runs in a pool of
+worker processes shared by every crawler in this process. While a page waits for its worker,
+Scrapy counts it as active, so the engine stops downloading when the pool falls behind
+(SCRAPER_SLOT_MAX_ACTIVE_SIZE): the queue never grows without bound.
+
 All writes go through archive.ingest, so handing items to another writer later (a distributed
 crawl) means replacing this one class.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -20,10 +29,35 @@ logger = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 
 
+class ExtractionPool:
+    """One process pool per crawler process, opened by the first spider, closed by the last."""
+
+    executor: ProcessPoolExecutor | None = None
+    users = 0
+
+    @classmethod
+    def acquire(cls, workers: int) -> ProcessPoolExecutor:
+        if cls.executor is None:
+            # forkserver: workers must not inherit the reactor, sockets and SQLite handles.
+            cls.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+        cls.users += 1
+        return cls.executor
+
+    @classmethod
+    def release(cls) -> None:
+        cls.users -= 1
+        if cls.users <= 0 and cls.executor is not None:
+            cls.executor.shutdown(wait=True, cancel_futures=False)
+            cls.executor = None
+            cls.users = 0
+
+
 class ArchivePipeline:
-    def __init__(self, db_path: str, crawler):
+    def __init__(self, db_path: str, crawler, workers: int):
         self.db_path = db_path
         self.crawler = crawler
+        self.workers = workers
+        self.pool = None
         self.db = None
         self.crawl_id = None
 
@@ -32,19 +66,40 @@ class ArchivePipeline:
         db_path = crawler.settings.get("ARCHIVE_DB")
         if not db_path:
             raise NotConfigured("ARCHIVE_DB is not set")
-        pipeline = cls(db_path, crawler)
+        workers = crawler.settings.get("ARCHIVE_EXTRACT_WORKERS")
+        workers = (os.cpu_count() or 1) if workers in (None, "") else int(workers)
+        pipeline = cls(db_path, crawler, workers)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def open_spider(self, spider):
+    def open_spider(self):
+        spider = self.crawler.spider
         self.db = open_db(self.db_path)
         self.crawl_id = ingest.start_crawl(self.db, spider.source, max_pages=spider.max_pages)
         spider.crawl_id = self.crawl_id
-        logger.info("%s: crawl %d into %s", spider.source.id, self.crawl_id, self.db_path)
+        if self.workers > 0:
+            self.pool = ExtractionPool.acquire(self.workers)
+        logger.info(
+            "%s: crawl %d into %s (%s)", spider.source.id, self.crawl_id, self.db_path,
+            f"{self.workers} extraction workers" if self.pool else "extraction inline",
+        )
 
-    def process_item(self, item, spider):
+    async def process_item(self, item):
         headers = item.get("headers") or {}
         content_type = _header(headers, "content-type")
+        record = None
+        error = item.get("error")
+        if _is_article_page(item, content_type):
+            try:
+                if self.pool is not None:
+                    future = self.pool.submit(extract, item["body"], item["url"], headers)
+                    record = await asyncio.wrap_future(future)
+                else:
+                    record = extract(item["body"], item["url"], headers)
+            except Exception as exc:  # a page that breaks the extractor must still leave its fetch row
+                logger.error("%s: extraction failed for %s: %r", item["source_id"], item["url"], exc)
+                self.crawler.stats.inc_value("govarchive/extraction_errors")
+                error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
         with self.db.conn:
             fetch_id = ingest.record_fetch(
                 self.db,
@@ -56,25 +111,24 @@ class ArchivePipeline:
                 status=item.get("status"),
                 content_type=content_type,
                 length=len(item.get("body") or b""),
-                error=item.get("error"),
+                error=error,
                 fetched_at=item.get("fetched_at"),
+                warc=item.get("warc"),
             )
-            if (
-                item["kind"] == "article"
-                and item.get("status") == 200
-                and item.get("body")
-                and (content_type or "").split(";")[0].strip().lower() in HTML_TYPES
-            ):
-                record = extract(item["body"], item["url"], headers)
+            if record is not None:
                 outcome = ingest.store_article(
                     self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
                     seen_at=item.get("fetched_at") or ingest.now_iso(),
                 )
                 ingest.count_article_outcome(self.db, self.crawl_id, outcome)
                 self.crawler.stats.inc_value(f"govarchive/articles_{outcome}")
+        # The body is in the WARC file already; keep it out of logs and feed exports.
         return {"url": item["url"], "status": item.get("status"), "kind": item["kind"]}
 
     def spider_closed(self, spider, reason):
+        if self.pool is not None:
+            ExtractionPool.release()
+            self.pool = None
         if self.db is None or self.crawl_id is None:
             return
         row = ingest.finish_crawl(
@@ -87,6 +141,15 @@ class ArchivePipeline:
         )
         self.db.close()
         self.db = None
+
+
+def _is_article_page(item, content_type) -> bool:
+    return (
+        item["kind"] == "article"
+        and item.get("status") == 200
+        and bool(item.get("body"))
+        and (content_type or "").split(";")[0].strip().lower() in HTML_TYPES
+    )
 
 
 def _header(headers: dict, name: str) -> str | None:

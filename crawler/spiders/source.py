@@ -48,8 +48,6 @@ class SourceSpider(scrapy.Spider):
         spider.allowed_domains = list(source.allowed_domains)
         if spider.max_pages is None and crawler.settings.get("ARCHIVE_MAX_PAGES"):
             spider.max_pages = crawler.settings.getint("ARCHIVE_MAX_PAGES")
-        if source.delay is not None:
-            spider.download_delay = source.delay
         spider.scheme = urlsplit(source.home).scheme
         return spider
 
@@ -101,6 +99,7 @@ class SourceSpider(scrapy.Spider):
             body=response.body,
             fetched_at=_now(),
             error=None if response.status < 400 else f"HTTP {response.status}",
+            warc=request.meta.get("warc"),
         )
 
     def _article_requests(self, urls):
@@ -192,6 +191,18 @@ class SourceSpider(scrapy.Spider):
             fetched_at=_now(),
             error=_describe(failure),
         )
+
+
+def spider_for(source: Source) -> type[SourceSpider]:
+    """A SourceSpider subclass carrying the source's politeness as Scrapy custom_settings."""
+    settings = {}
+    if source.delay is not None:
+        settings["DOWNLOAD_DELAY"] = source.delay
+        settings["AUTOTHROTTLE_START_DELAY"] = source.delay
+    if source.concurrency is not None:
+        settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.concurrency
+        settings["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(source.concurrency)
+    return type(f"SourceSpider[{source.id}]", (SourceSpider,), {"custom_settings": settings})
 
 
 def _describe(failure: Failure) -> str:

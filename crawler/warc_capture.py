@@ -1,0 +1,95 @@
+"""Downloader middleware writing every HTTP exchange to WARC, exactly as it came off the wire.
+
+It sits next to the downloader (order 950), so it sees each response before decompression,
+redirect handling and retries: redirects, robots.txt and error pages are captured too. The
+pointer to the response record travels in ``request.meta["warc"]`` to the pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from http import HTTPStatus
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from archive.warc import DEFAULT_LEVEL, DEFAULT_MAX_SIZE, WarcFileWriter, default_warc_dir
+
+logger = logging.getLogger(__name__)
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler, directory, max_size, level):
+        self.crawler = crawler
+        self.directory = directory
+        self.max_size = max_size
+        self.level = level
+        self.writer = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_WARC_ENABLED", True):
+            raise NotConfigured("ARCHIVE_WARC_ENABLED is off")
+        directory = settings.get("ARCHIVE_WARC_DIR")
+        if not directory:
+            if not settings.get("ARCHIVE_DB"):
+                raise NotConfigured("neither ARCHIVE_WARC_DIR nor ARCHIVE_DB is set")
+            directory = default_warc_dir(settings.get("ARCHIVE_DB"))
+        middleware = cls(
+            crawler,
+            directory,
+            settings.getint("ARCHIVE_WARC_MAX_SIZE", DEFAULT_MAX_SIZE),
+            settings.getint("ARCHIVE_WARC_GZIP_LEVEL", DEFAULT_LEVEL),
+        )
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def _writer(self, spider) -> WarcFileWriter:
+        if self.writer is None:
+            source = getattr(spider, "source", None)
+            source_id = source.id if source else spider.name
+            crawl_id = getattr(spider, "crawl_id", None)
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            info = {"operator": "govarchive", "isPartOf": f"{source_id} crawl {crawl_id}",
+                    "http-header-user-agent": self.crawler.settings.get("USER_AGENT"),
+                    "robots": "obey" if self.crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore"}
+            self.writer = WarcFileWriter(
+                self.directory, prefix=f"{source_id}-{stamp}-c{crawl_id}", info=info,
+                max_size=self.max_size, level=self.level,
+            )
+        return self.writer
+
+    def process_response(self, request, response):
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        pointer = self._writer(self.crawler.spider).write_exchange(
+            url=request.url,
+            method=request.method,
+            request_headers=_pairs(request.headers),
+            request_body=request.body or b"",
+            status=response.status,
+            reason=reason,
+            response_headers=_pairs(response.headers),
+            body=response.body,
+            ip=str(response.ip_address) if response.ip_address else None,
+        )
+        request.meta["warc"] = {"file": pointer.file, "offset": pointer.offset, "length": pointer.length}
+        self.crawler.stats.inc_value("govarchive/warc_records", 2)
+        return response
+
+    def spider_closed(self, spider, reason):
+        if self.writer is not None:
+            self.writer.close()
+            logger.info("WARC: %d records in %s", self.writer.records, self.directory)
+
+
+def _pairs(headers) -> list[tuple[str, str]]:
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]
