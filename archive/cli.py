@@ -238,3 +238,74 @@ def demo(db_path, no_serve, port, extra):
                 serve_lib(db_path, port=port)
     except (SourcesError, ArchiveError) as exc:
         _fail(exc)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc", "zip"]), default="jsonl",
+              show_default=True, help="jsonl/csv: article records; warc: their captures; zip: all with a README.")
+@click.option("--source", default=None, help="Only articles of this source id.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Published on or after YYYY-MM-DD.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Published on or before YYYY-MM-DD.")
+@click.option("--search", default=None, help="Only articles matching this full-text query.")
+@click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Output file, or - for stdout.")
+@click.option("--db", "db_path", **DB_OPTION)
+def export(fmt, source, since, until, search, output, db_path):
+    """Export a selection of the archive, streamed (constant memory).
+
+    \b
+    Example:
+        govarchive export --format jsonl --source hanoi --since 2024-01-01 -o hanoi.jsonl
+        govarchive export --format zip --search "Zalo OA" -o zalo.zip
+        govarchive export --format warc -o - | warcio index -
+    """
+    from archive.export import Selection, export as export_lib
+
+    try:
+        db = open_db(db_path, create=False)
+    except ArchiveError as exc:
+        _fail(exc)
+    selection = Selection(
+        source=source, since=since.date() if since else None, until=until.date() if until else None, search=search
+    )
+    if fmt == "zip" and output == "-":
+        raise click.UsageError("--format zip needs -o FILE")
+    out = click.open_file(output, "wb")
+    try:
+        count = export_lib(db, db_path, fmt, out, selection)
+    except ValueError as exc:
+        _fail(exc)
+    finally:
+        if output != "-":
+            out.close()
+    click.echo(f"Exported {count} articles as {fmt}" + (f" to {output}" if output != "-" else "") + ".", err=True)
+
+
+@cli.command()
+@click.option("--source", default=None, help="Only articles of this source id.")
+@click.option("--db", "db_path", **DB_OPTION)
+def reextract(source, db_path):
+    """Re-run extraction over the stored WARC captures, without network access.
+
+    Use after the extractor or its rules change; articles are updated in place and do not
+    count as changed on the site.
+
+    \b
+    Example:
+        govarchive reextract --db archive.db
+        govarchive reextract --source baochinhphu
+    """
+    from archive.reextract import reextract as reextract_lib
+
+    try:
+        db = open_db(db_path, create=False)
+    except ArchiveError as exc:
+        _fail(exc)
+    total = db.execute(
+        "select count(*) from articles" + (" where source_id = ?" if source else ""), [source] if source else []
+    ).fetchone()[0]
+    with click.progressbar(length=total, label="Re-extracting", file=sys.stderr) as bar:
+        counts = reextract_lib(db, db_path, source=source, progress=lambda done, _total: bar.update(1))
+    click.echo(
+        f"{counts['updated']} updated, {counts['unchanged']} unchanged, {counts['missing']} without a capture."
+    )

@@ -67,6 +67,12 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_warc_pointers(db: Database) -> None:
+    for column, kind in (("warc_file", str), ("warc_offset", int), ("warc_length", int)):
+        db["fetches"].add_column(column, kind)
+
+
 def open_db(path: str | Path, *, create: bool = True) -> Database:
     """Open (and migrate) the archive at ``path``.
 

@@ -91,6 +91,7 @@ def record_fetch(
     length: int | None = None,
     error: str | None = None,
     fetched_at: str | None = None,
+    warc: dict | None = None,
 ) -> int:
     table = db["fetches"].insert(
         {
@@ -98,9 +99,21 @@ def record_fetch(
             "requested_url": requested_url or url, "kind": kind, "status": status,
             "fetched_at": fetched_at or now_iso(), "content_type": content_type,
             "length": length, "error": error,
+            "warc_file": warc["file"] if warc else None,
+            "warc_offset": warc["offset"] if warc else None,
+            "warc_length": warc["length"] if warc else None,
         }
     )
     return table.last_pk
+
+
+def article_fields(record: dict) -> dict:
+    """The article-table columns an extracted record sets."""
+    row = {col: record.get(col) for col in ARTICLE_COLUMNS}
+    row["categories"] = json.dumps(record.get("categories") or [], ensure_ascii=False)
+    row["tags"] = json.dumps(record.get("tags") or [], ensure_ascii=False)
+    row["published_month"] = (record.get("published") or "")[:7] or None
+    return row
 
 
 def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, seen_at: str) -> str:
@@ -108,10 +121,7 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
 
     One row per canonical URL: seeing the same page again only moves ``last_seen``.
     """
-    row = {col: record.get(col) for col in ARTICLE_COLUMNS}
-    row["categories"] = json.dumps(record.get("categories") or [], ensure_ascii=False)
-    row["tags"] = json.dumps(record.get("tags") or [], ensure_ascii=False)
-    row["published_month"] = (record.get("published") or "")[:7] or None
+    row = article_fields(record)
     existing = db.execute(
         "select id, text_hash, title from articles where url = ?", [record["url"]]
     ).fetchone()

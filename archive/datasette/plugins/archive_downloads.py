@@ -1,0 +1,99 @@
+"""Downloads of archived captures: raw HTML (sandboxed), the WARC records, the record as JSON."""
+
+import json
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+from archive.captures import CaptureMissing, article_json, read_capture
+
+# Archived pages may carry script: never let it run on the archive's origin.
+SANDBOX_HEADERS = {
+    "Content-Security-Policy": "sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _db(datasette):
+    return datasette.get_database()
+
+
+async def _row(datasette, sql, params):
+    row = (await _db(datasette).execute(sql, params)).first()
+    return dict(row) if row is not None else None
+
+
+async def _fetch(datasette, fetch_id):
+    return await _row(datasette, "select * from fetches where id = ?", [int(fetch_id)])
+
+
+def _not_found(message):
+    return Response.text(message + "\n", status=404)
+
+
+async def raw_html(datasette, request):
+    fetch = await _fetch(datasette, request.url_vars["fetch_id"])
+    if fetch is None:
+        return _not_found("No such fetch")
+    try:
+        capture = read_capture(_db(datasette).path, fetch)
+    except CaptureMissing as exc:
+        return _not_found(str(exc))
+    content_type = capture.headers.get("Content-Type") or capture.headers.get("content-type") or "text/html"
+    headers = dict(SANDBOX_HEADERS)
+    if request.args.get("download"):
+        headers["Content-Disposition"] = f'attachment; filename="capture-{fetch["id"]}.html"'
+    return Response(capture.body, status=200, headers=headers, content_type=content_type)
+
+
+async def warc_record(datasette, request):
+    fetch = await _fetch(datasette, request.url_vars["fetch_id"])
+    if fetch is None:
+        return _not_found("No such fetch")
+    try:
+        capture = read_capture(_db(datasette).path, fetch)
+    except CaptureMissing as exc:
+        return _not_found(str(exc))
+    return Response(
+        capture.raw_record,
+        status=200,
+        headers={"Content-Disposition": f'attachment; filename="capture-{fetch["id"]}.warc.gz"'},
+        content_type="application/warc",
+    )
+
+
+async def article_record(datasette, request):
+    row = await _row(datasette, "select * from articles where id = ?", [int(request.url_vars["article_id"])])
+    if row is None:
+        return _not_found("No such article")
+    return Response(
+        json.dumps(article_json(row), ensure_ascii=False, indent=2),
+        status=200,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/-/capture/(?P<fetch_id>\d+)\.html$", raw_html),
+        (r"^/-/capture/(?P<fetch_id>\d+)\.warc\.gz$", warc_record),
+        (r"^/-/article/(?P<article_id>\d+)\.json$", article_record),
+    ]
+
+
+@hookimpl
+def render_cell(row, value, column, table, datasette):
+    if table != "articles" or column != "fetch_id" or value is None:
+        return None
+    # A foreign-key cell arrives expanded as {"value", "label"}.
+    fetch_id = escape(value["value"] if isinstance(value, dict) else value)
+    article_id = escape(row["id"])
+    base = datasette.urls.path("-")
+    return Markup(
+        f'<a href="{base}/capture/{fetch_id}.html">HTML</a> · '
+        f'<a href="{base}/capture/{fetch_id}.warc.gz">WARC</a> · '
+        f'<a href="{base}/article/{article_id}.json">JSON</a>'
+    )

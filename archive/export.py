@@ -1,0 +1,150 @@
+"""Exporting a selection of the archive: JSONL, CSV, WARC or a zip of all three.
+
+Everything streams: rows come from a cursor and captures are copied record by record, so
+memory stays flat whatever the size of the selection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import zipfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
+
+from archive.captures import ARTICLE_JSON_FIELDS, CaptureMissing, article_json, read_capture
+from archive.warc import warcinfo_member
+
+FORMATS = ("jsonl", "csv", "warc", "zip")
+
+FIELDS_README = """govarchive export
+=================
+
+articles.jsonl   one JSON object per archived article (fields below)
+captures.warc.gz the WARC response and request records of each article's capture, as archived
+
+Fields
+------
+id                 row id in the archive
+url                canonical URL of the article (tracking parameters and fragment removed)
+source_id          id of the source in sources.toml
+title, author      as extracted
+published, updated ISO 8601, +07:00 (Asia/Ho_Chi_Minh); a bare date when the page gave no time
+description        the page's description or sapo
+text               the article text, NFC, paragraphs separated by newlines
+language, sitename as declared by the page
+categories, tags   lists of strings
+image              main image URL
+word_count         words in text
+text_hash          SHA-256 of the whitespace-normalised text
+extractor_version  the extraction rules and trafilatura version that produced the record
+charset            the character set the page was decoded with
+first_seen         when the archive first captured the article (UTC)
+last_seen          when the archive last saw it (UTC)
+fetch_id           the fetch whose capture produced the record
+"""
+
+
+@dataclass
+class Selection:
+    source: str | None = None
+    since: date | None = None
+    until: date | None = None
+    search: str | None = None
+
+    def where(self) -> tuple[str, list]:
+        clauses, params = [], []
+        if self.source:
+            clauses.append("a.source_id = ?")
+            params.append(self.source)
+        if self.since:
+            clauses.append("a.published >= ?")
+            params.append(self.since.isoformat())
+        if self.until:
+            clauses.append("a.published < ?")
+            params.append((self.until + timedelta(days=1)).isoformat())
+        if self.search:
+            clauses.append("a.rowid in (select rowid from articles_fts where articles_fts match ?)")
+            params.append(self.search)
+        return (" where " + " and ".join(clauses)) if clauses else "", params
+
+
+def iter_articles(db: Database, selection: Selection) -> Iterator[dict]:
+    where, params = selection.where()
+    sql = f"select a.* from articles a{where} order by a.id"
+    try:
+        cursor = db.conn.execute(sql, params)
+    except sqlite3.OperationalError as exc:
+        raise ValueError(f"bad search query {selection.search!r}: {exc}") from None
+    columns = [c[0] for c in cursor.description]
+    while batch := cursor.fetchmany(500):
+        for row in batch:
+            yield dict(zip(columns, row))
+
+
+def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection: Selection) -> int:
+    """Write the selected articles to ``out`` in ``fmt``; returns how many were written."""
+    if fmt == "jsonl":
+        return _jsonl(db, out, selection)
+    if fmt == "csv":
+        return _csv(db, out, selection)
+    if fmt == "warc":
+        return _warc(db, db_path, out, selection)
+    if fmt == "zip":
+        return _zip(db, db_path, out, selection)
+    raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
+def _jsonl(db, out, selection) -> int:
+    count = 0
+    for row in iter_articles(db, selection):
+        out.write(json.dumps(article_json(row), ensure_ascii=False).encode("utf-8") + b"\n")
+        count += 1
+    return count
+
+
+def _csv(db, out, selection) -> int:
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    writer = csv.DictWriter(text, fieldnames=ARTICLE_JSON_FIELDS)
+    writer.writeheader()
+    count = 0
+    for row in iter_articles(db, selection):
+        writer.writerow({k: row.get(k) for k in ARTICLE_JSON_FIELDS})
+        count += 1
+    text.detach()
+    return count
+
+
+def _warc(db, db_path, out, selection) -> int:
+    out.write(_warcinfo(selection))
+    count = 0
+    for row in iter_articles(db, selection):
+        try:
+            capture = read_capture(db_path, db["fetches"].get(row["fetch_id"]))
+        except (NotFoundError, CaptureMissing):
+            continue
+        out.write(capture.raw_record)
+        count += 1
+    return count
+
+
+def _warcinfo(selection: Selection) -> bytes:
+    info = {"software": "govarchive export", "description": f"govarchive export: {selection}"}
+    return warcinfo_member("export.warc.gz", info)
+
+
+def _zip(db, db_path, out, selection) -> int:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("articles.jsonl", "w", force_zip64=True) as member:
+            count = _jsonl(db, member, selection)
+        with archive.open("captures.warc.gz", "w", force_zip64=True) as member:
+            _warc(db, db_path, member, selection)
+        archive.writestr("README.txt", FIELDS_README)
+    return count
