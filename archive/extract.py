@@ -21,7 +21,7 @@ import lxml.html
 import trafilatura
 from trafilatura.utils import HTML_PARSER
 
-from archive.vietnamese import VN_TZ, fold, nfc, page_dates
+from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
 RULES_VERSION = 1
@@ -101,7 +101,14 @@ def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> 
     record["author"] = record["author"] or _clean(meta.get("author"))
     record["language"] = record["language"] or _clean(tree.get("lang"))
     record["published"], record["updated"] = _choose_dates(structured, visible)
-    return _finish(record, text)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and record["title"] and _clean(lines[0]) == record["title"]:
+        lines = lines[1:]
+    if lines and _is_signature(lines[-1]):
+        # Portals sign articles with a bold name under the last paragraph.
+        record["author"] = record["author"] or _clean(lines[-1])
+        lines = lines[:-1]
+    return _finish(record, "\n".join(line for line in lines if not _is_date_line(line)))
 
 
 def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
@@ -202,7 +209,7 @@ def _visible_dates(tree, reference):
     """The dates a reader sees in the byline/date line, which carry the time of day."""
     chunks = []
     for el in tree.iter():
-        if not isinstance(el.tag, str):
+        if not isinstance(el.tag, str) or el.tag in ("html", "body", "article", "main"):
             continue
         marker = f"{el.get('class', '')} {el.get('id', '')}"
         if _DATEISH.search(marker):
@@ -279,6 +286,28 @@ def _strip_boilerplate(tree) -> None:
         parent = el.getparent()
         if parent is not None:
             parent.remove(el)
+
+
+def _is_signature(line: str) -> bool:
+    """A closing line that is only a name or initials: "Thu Trang", "PV", "Hoàng Anh - Thu Hà"."""
+    line = line.strip()
+    words = [w for w in re.split(r"[\s,-]+", line) if w]
+    if not words or len(words) > 6 or len(line) > 60 or line[-1] in ".!?:;…\"”":
+        return False
+    return all(w[0].isupper() and w.replace("'", "").isalpha() for w in words)
+
+
+def _is_date_line(line: str) -> bool:
+    """A short line that is a date stamp ("Thứ Hai, 08/04/2021 14:30 (GMT+7)"), not prose."""
+    if len(line) > 80:
+        return False
+    found = find_dates(line)
+    if not found:
+        return False
+    rest = line
+    for date in found:
+        rest = rest.replace(date.text, " ")
+    return len(re.findall(r"\w+", rest)) <= 4
 
 
 def _body_paragraphs(el) -> int:

@@ -1,0 +1,55 @@
+"""Golden extraction tests: one stored page and its expected record per seed-modelled article."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archive.extract import extract
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
+
+
+def test_all_five_seeds_have_golden_files():
+    assert CASES == [f"seed-00{i}" for i in range(5)]
+
+
+def _load(name):
+    expected = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    body = (GOLDEN / f"{name}.html").read_bytes()
+    return expected, body
+
+
+@pytest.fixture(params=CASES)
+def case(request):
+    expected, body = _load(request.param)
+    return expected, extract(body, expected["url"], expected["headers"])
+
+
+def test_facts_are_recovered(case):
+    expected, record = case
+    facts = expected["facts"]
+    assert record["title"] == facts["title"]
+    assert record["published"] == facts["published"]
+    assert record["published"].endswith("+07:00")
+    assert record["author"] and (facts["author"] in record["author"] or record["author"] in facts["author"])
+    assert facts["first_paragraph"] in record["text"]
+    assert facts["last_paragraph"] in record["text"]
+
+
+def test_boilerplate_is_absent(case):
+    expected, record = case
+    for phrase in expected["absent"]:
+        assert phrase not in record["text"], phrase
+
+
+def test_record_matches_reviewed_snapshot(case):
+    expected, record = case
+    assert {k: record[k] for k in expected["snapshot"]} == expected["snapshot"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_extraction_is_deterministic(name):
+    expected, body = _load(name)
+    assert extract(body, expected["url"], expected["headers"]) == extract(body, expected["url"], expected["headers"])
