@@ -25,3 +25,31 @@ def run_cli(tmp_path):
         return result
 
     return run
+
+
+@pytest.fixture(scope="session")
+def sample_site():
+    from archive.samplesite import SampleSite
+
+    with SampleSite() as running:
+        yield running
+
+
+def crawl_into(directory, *extra):
+    """``govarchive crawl --all`` of the sources file in ``directory`` into its archive.db."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", "--all", "--sources", "sources.toml",
+         "--db", "archive.db", *map(str, extra)],
+        cwd=directory, capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture(scope="session")
+def crawled_archive(sample_site, tmp_path_factory):
+    """A directory holding archive.db (and its WARC files) after one crawl of the sample site."""
+    directory = tmp_path_factory.mktemp("crawled")
+    (directory / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    result = crawl_into(directory)
+    assert result.returncode == 0, result.stdout + result.stderr
+    directory.joinpath("first-crawl.out").write_text(result.stdout, encoding="utf-8")
+    return directory

@@ -1,0 +1,127 @@
+"""End-to-end crawl benchmark: ``make bench`` (or ``python benchmarks/crawl_bench.py --help``).
+
+Starts the sample site with N generated articles in its own process, then measures on the
+same pages, in the same run:
+  1. extraction alone, in one process and in a pool of one worker per core (the baseline);
+  2. a full ``govarchive crawl`` of the site (WARC capture, extraction, SQLite + FTS writes);
+and prints pages/s, docs/s, their ratio and the crawl's peak RSS as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from archive.extract import extract
+
+BIN = Path(sys.executable).parent
+
+
+def start_site(extra: int, directory: Path) -> tuple[subprocess.Popen, Path]:
+    sources = directory / "sources.toml"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archive.samplesite", "--extra", str(extra), "--write-sources", str(sources)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not sources.exists() or not sources.read_text(encoding="utf-8").strip():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"sample site did not start: {process.stdout.read()}")
+        time.sleep(0.2)
+    return process, sources
+
+
+def article_urls(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return [r[0] for r in conn.execute("select url from articles order by id")]
+    finally:
+        conn.close()
+
+
+def fetch_all(urls: list[str]) -> list[tuple[bytes, str, dict]]:
+    pages = []
+    for url in urls:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            pages.append((response.read(), url, dict(response.headers)))
+    return pages
+
+
+def _extract(page):
+    body, url, headers = page
+    return extract(body, url, headers)["word_count"]
+
+
+def extraction_rate(pages, workers: int) -> float:
+    start = time.perf_counter()
+    if workers == 1:
+        for page in pages:
+            _extract(page)
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_extract, pages, chunksize=8))
+    return len(pages) / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=2000, help="generated articles on top of the sample ones")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="extraction pool size")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="govarchive-bench-") as tmp:
+        tmp = Path(tmp)
+        site, sources = start_site(args.articles, tmp)
+        try:
+            db = tmp / "bench.db"
+            env = {**os.environ, "GOVARCHIVE_EXTRACT_WORKERS": str(args.workers)}
+            start = time.perf_counter()
+            crawl = subprocess.run(
+                [str(BIN / "govarchive"), "crawl", "--all", "--quiet", "--sources", str(sources), "--db", str(db)],
+                capture_output=True, text=True, env=env,
+            )
+            elapsed = time.perf_counter() - start
+            peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            if crawl.returncode != 0:
+                print(crawl.stdout, crawl.stderr, file=sys.stderr)
+                return 1
+            conn = sqlite3.connect(db)
+            fetches = conn.execute("select count(*) from fetches").fetchone()[0]
+            articles = conn.execute("select count(*) from articles").fetchone()[0]
+            conn.close()
+            warc_bytes = sum(p.stat().st_size for p in (tmp / "bench-warc").glob("*.warc.gz"))
+
+            urls = article_urls(db)
+            pages = fetch_all(urls)
+            html_bytes = sum(len(p[0]) for p in pages)
+            single = extraction_rate(pages, 1)
+            pooled = extraction_rate(pages, args.workers)
+        finally:
+            site.terminate()
+            site.wait()
+
+    crawl_rate = fetches / elapsed
+    article_rate = articles / elapsed
+    print(f"| metric | figure |\n| --- | --- |")
+    print(f"| articles archived | {articles} ({fetches} fetches, {html_bytes / len(pages) / 1024:.0f} KB average page) |")
+    print(f"| end-to-end crawl | {elapsed:.1f} s: {crawl_rate:.1f} pages/s, {article_rate:.1f} articles/s |")
+    print(f"| extraction only, 1 process | {single:.1f} docs/s |")
+    print(f"| extraction only, {args.workers} processes | {pooled:.1f} docs/s |")
+    print(f"| crawl articles/s ÷ pooled extraction docs/s | {article_rate / pooled:.2f} |")
+    print(f"| scaling, {args.workers} processes ÷ 1 | {pooled / single:.2f} |")
+    print(f"| crawl peak RSS (largest process) | {peak_rss_mb:.0f} MB |")
+    print(f"| WARC bytes per article | {warc_bytes / articles / 1024:.1f} KB ({warc_bytes / html_bytes:.2f} × HTML) |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""End to end: a real Scrapy crawl of the sample site over HTTP into a real SQLite file."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.warc import RecordPointer, default_warc_dir, read_record
+from tests.conftest import crawl_into
+
+WARCIO = str(Path(sys.executable).with_name("warcio"))
+
+
+@pytest.fixture(scope="module")
+def first_crawl(crawled_archive):
+    return (crawled_archive / "first-crawl.out").read_text(encoding="utf-8")
+
+
+def _query(directory, sql, params=()):
+    conn = sqlite3.connect(directory / "archive.db")
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def test_archives_exactly_the_sample_articles(sample_site, crawled_archive, first_crawl):
+    urls = {r["url"] for r in _query(crawled_archive, "select url from articles")}
+    assert urls == sample_site.expected_article_urls()
+    assert len(urls) >= 40
+    crawls = _query(crawled_archive, "select * from crawls order by id")
+    assert {c["source_id"] for c in crawls} == {"sample-portal", "sample-magazine", "sample-news"}
+    assert all(c["status"] == "ok" for c in crawls)
+    assert sum(c["articles_new"] for c in crawls) == len(urls)
+    assert "sample-portal" in first_crawl
+
+
+def test_nothing_disallowed_or_offsite_is_fetched(sample_site, crawled_archive, first_crawl):
+    fetched = {r["url"] for r in _query(crawled_archive, "select url from fetches")}
+    assert not [u for u in fetched if "/noi-bo/" in u]
+    assert not [u for u in fetched if "/tag/" in u or "tim-kiem" in u]
+    assert not [u for u in fetched if "utm_" in u or "#" in u]
+    hosts = {u.split("/")[2] for u in fetched}
+    assert hosts <= {b.split("/")[2] for b in sample_site.base_urls.values()}
+
+
+def test_articles_have_extracted_fields(sample_site, crawled_archive, first_crawl):
+    rows = _query(crawled_archive, "select * from articles")
+    for row in rows:
+        assert row["title"], row["url"]
+        assert row["published"] and row["published"].endswith("+07:00"), (row["url"], row["published"])
+        assert row["word_count"] > 50, row["url"]
+        assert row["extractor_version"]
+        assert row["first_seen"] == row["last_seen"]
+
+
+def test_captures_are_byte_identical_and_valid_warc(sample_site, crawled_archive, first_crawl):
+    warc_dir = default_warc_dir(crawled_archive / "archive.db")
+    files = sorted(warc_dir.glob("*.warc.gz"))
+    assert files
+    for path in files:
+        check = subprocess.run([WARCIO, "check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        subprocess.run([WARCIO, "index", str(path)], capture_output=True, check=True)
+    rows = _query(
+        crawled_archive,
+        "select a.url, f.warc_file, f.warc_offset, f.warc_length from articles a join fetches f on f.id = a.fetch_id",
+    )
+    assert len(rows) == len(sample_site.expected_article_urls())
+    for row in rows:
+        stored = read_record(warc_dir, RecordPointer(row["warc_file"], row["warc_offset"], row["warc_length"]))
+        assert stored.url == row["url"]
+        assert stored.body == sample_site.page_bytes(row["url"])
+    # robots.txt, sitemaps, feeds and listings are captured too
+    index = "".join(
+        subprocess.run([WARCIO, "index", str(p)], capture_output=True, text=True).stdout for p in files
+    )
+    assert "/robots.txt" in index
+    assert "sitemap" in index
+
+
+def test_second_crawl_adds_no_duplicates(sample_site, crawled_archive, first_crawl):
+    before = _query(crawled_archive, "select count(*) as n from articles")[0]["n"]
+    result = crawl_into(crawled_archive)
+    assert result.returncode == 0, result.stderr
+    assert _query(crawled_archive, "select count(*) as n from articles")[0]["n"] == before
+    latest = _query(crawled_archive, "select * from crawls order by id desc limit 3")
+    assert sum(c["articles_new"] for c in latest) == 0
+    assert sum(c["articles_unchanged"] for c in latest) == before
+    rows = _query(crawled_archive, "select first_seen, last_seen from articles")
+    assert all(r["last_seen"] >= r["first_seen"] for r in rows)
+
+
+def test_max_pages_bounds_each_source(sample_site, tmp_path):
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    result = crawl_into(tmp_path, "--max-pages", "5")
+    assert result.returncode == 0, result.stderr
+    per_source = _query(tmp_path, "select source_id, count(*) as n from fetches group by source_id")
+    assert len(per_source) == 3
+    assert all(r["n"] <= 5 for r in per_source)
+
+
+def test_search_cli_finds_zalo_articles(sample_site, crawled_archive, first_crawl):
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("govarchive")), "search", "Zalo", "--db", "archive.db",
+         "--json", "--limit", "100"],
+        cwd=crawled_archive, capture_output=True, text=True, check=True,
+    )
+    found = {json.loads(line)["url"] for line in result.stdout.splitlines()}
+    zalo = {
+        sample_site.article_url(a["key"])
+        for a in sample_site.articles
+        if "zalo" in (a["title"] + " ".join(a["paragraphs"]) + a["sapo"]).lower()
+    }
+    assert zalo and zalo <= found
+    for key in ("seed-000", "seed-001", "seed-004"):
+        assert any(sample_site.article_url(a["key"]) in found for a in sample_site.articles if a["key"].startswith(key))
+
+
+def test_unreachable_source_is_reported(tmp_path):
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "gone"\nname = "Gone"\nkind = "press"\nhome = "http://127.0.0.1:9/"\n'
+        'allowed_domains = ["127.0.0.1"]\narticle_pattern = "/a-\\\\d+$"\nschedule = "0 * * * *"\n'
+        '[source.discovery]\nfeeds = ["http://127.0.0.1:9/rss"]\n',
+        encoding="utf-8",
+    )
+    result = crawl_into(tmp_path, "--quiet")
+    assert result.returncode == 1
+    assert "Could not crawl: gone (unreachable)" in result.stderr
+    assert "Traceback" not in result.stderr
+    (fetch,) = _query(tmp_path, "select * from fetches where url like '%/rss'")
+    assert fetch["status"] is None and "Connection" in fetch["error"]

@@ -1,0 +1,115 @@
+"""datasette over the crawled sample archive, through datasette's own test client."""
+
+import asyncio
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.serve import make_datasette
+
+WARCIO = str(Path(sys.executable).with_name("warcio"))
+
+
+@pytest.fixture(scope="module")
+def ds(crawled_archive):
+    return make_datasette(crawled_archive / "archive.db")
+
+
+def get(ds, path):
+    return asyncio.run(ds.client.get(path))
+
+
+def get_json(ds, path):
+    response = get(ds, path)
+    assert response.status_code == 200, (path, response.text[:500])
+    return response.json()
+
+
+def test_search_returns_seed_modelled_articles(ds, sample_site):
+    data = get_json(ds, "/archive/articles.json?_search=Zalo&_shape=objects&_size=max")
+    urls = {row["url"] for row in data["rows"]}
+    for seed in ("000", "001", "004"):
+        (article,) = [a for a in sample_site.articles if a.get("seed") == seed]
+        assert sample_site.article_url(article["key"]) in urls, seed
+    data = get_json(ds, "/archive/articles.json?_search=174%2FKH-UBND&_shape=objects")
+    seeds = {a["seed"]: sample_site.article_url(a["key"]) for a in sample_site.articles if a.get("seed")}
+    found = {row["url"] for row in data["rows"]}
+    assert {seeds["000"], seeds["002"]} <= found
+
+
+def test_articles_sorted_newest_first_with_facets(ds):
+    data = get_json(ds, "/archive/articles.json?_shape=objects&_size=20")
+    dates = [row["published"] for row in data["rows"]]
+    assert dates == sorted(dates, reverse=True)
+    assert set(data["facet_results"]) >= {"source_id", "published_month"}
+    sources = {f["value"] for f in data["facet_results"]["source_id"]["results"]}
+    assert sources == {"sample-portal", "sample-magazine", "sample-news"}
+
+
+def test_home_page_has_archive_metadata(ds):
+    response = get(ds, "/")
+    assert response.status_code == 200
+    assert "govarchive" in response.text
+    assert "Government communications archive" in response.text
+    table = get(ds, "/archive/articles")
+    assert "Bài viết / Articles" in table.text
+    assert 'name="_search"' in table.text
+
+
+def test_served_read_only(ds):
+    response = get(ds, "/archive.json?sql=delete+from+articles")
+    assert response.status_code == 400
+    assert get_json(ds, "/archive.json?sql=select+count(*)+as+n+from+articles&_shape=objects")["rows"][0]["n"] > 0
+
+
+def _article_with_fetch(ds, sample_site, seed="000"):
+    (article,) = [a for a in sample_site.articles if a.get("seed") == seed]
+    url = sample_site.article_url(article["key"])
+    data = get_json(ds, f"/archive/articles.json?url={url}&_shape=objects")
+    (row,) = data["rows"]
+    return url, row
+
+
+def test_raw_capture_is_sandboxed_and_exact(ds, sample_site):
+    url, row = _article_with_fetch(ds, sample_site)
+    response = get(ds, f"/-/capture/{row['fetch_id']}.html")
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == "sandbox"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.content == sample_site.page_bytes(url)
+    download = get(ds, f"/-/capture/{row['fetch_id']}.html?download=1")
+    assert "attachment" in download.headers["content-disposition"]
+    assert download.headers["content-security-policy"] == "sandbox"
+
+
+def test_warc_download_is_a_valid_warc_of_that_capture(ds, sample_site, tmp_path):
+    url, row = _article_with_fetch(ds, sample_site, "002")
+    response = get(ds, f"/-/capture/{row['fetch_id']}.warc.gz")
+    assert response.status_code == 200
+    path = tmp_path / "capture.warc.gz"
+    path.write_bytes(response.content)
+    assert subprocess.run([WARCIO, "check", str(path)], capture_output=True).returncode == 0
+    records = list(ArchiveIterator(io.BytesIO(response.content)))
+    assert [r.rec_type for r in records] == ["response", "request"]
+    assert records[0].rec_headers.get_header("WARC-Target-URI") == url
+
+
+def test_article_json_and_links_in_table(ds, sample_site):
+    url, row = _article_with_fetch(ds, sample_site, "003")
+    record = get_json(ds, f"/-/article/{row['id']}.json")
+    assert record["url"] == url
+    assert record["title"] == row["title"]
+    assert isinstance(record["tags"], list)
+    page = get(ds, f"/archive/articles?url={url}")
+    assert f"/-/capture/{row['fetch_id']}.html" in page.text
+    assert f"/-/article/{row['id']}.json" in page.text
+
+
+def test_missing_things_are_404(ds):
+    assert get(ds, "/-/capture/999999.html").status_code == 404
+    assert get(ds, "/-/article/999999.json").status_code == 404

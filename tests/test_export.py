@@ -1,0 +1,136 @@
+"""Export round-trips and re-extraction from stored captures, with no network."""
+
+import csv
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+import archive.extract
+from archive.db import open_db
+from archive.reextract import reextract
+from archive.search import search
+from archive.warc import default_warc_dir
+
+BIN = Path(sys.executable).parent
+
+
+def govarchive(*args, cwd):
+    return subprocess.run([str(BIN / "govarchive"), *map(str, args)], cwd=cwd, capture_output=True, timeout=300)
+
+
+def _urls(db_path, where="1", params=()):
+    conn = sqlite3.connect(db_path)
+    try:
+        return {r[0] for r in conn.execute(f"select url from articles where {where}", params)}
+    finally:
+        conn.close()
+
+
+def test_jsonl_export_all(crawled_archive):
+    result = govarchive("export", "--format", "jsonl", "--db", "archive.db", cwd=crawled_archive)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert {r["url"] for r in rows} == _urls(crawled_archive / "archive.db")
+    assert all(isinstance(r["tags"], list) for r in rows)
+    assert b"Exported" in result.stderr
+
+
+def test_csv_export_with_filters(crawled_archive):
+    result = govarchive(
+        "export", "--format", "csv", "--source", "sample-news", "--since", "2021-01-01",
+        "--until", "2024-12-31", "--db", "archive.db", cwd=crawled_archive,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout.decode("utf-8"))))
+    expected = _urls(
+        crawled_archive / "archive.db",
+        "source_id = 'sample-news' and published >= '2021-01-01' and published < '2025-01-01'",
+    )
+    assert expected and {r["url"] for r in rows} == expected
+
+
+def test_warc_export_holds_exactly_the_selection(crawled_archive, tmp_path):
+    out = tmp_path / "zalo.warc.gz"
+    result = govarchive("export", "--format", "warc", "--search", "Zalo", "-o", out, "--db", "archive.db",
+                        cwd=crawled_archive)
+    assert result.returncode == 0, result.stderr
+    assert subprocess.run([str(BIN / "warcio"), "check", str(out)], capture_output=True).returncode == 0
+    with open(out, "rb") as f:
+        records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in ArchiveIterator(f)]
+    assert records[0][0] == "warcinfo"
+    responses = {uri for kind, uri in records if kind == "response"}
+    db = open_db(crawled_archive / "archive.db", create=False)
+    assert responses == {r["url"] for r in search(db, "Zalo", limit=1000)}
+
+
+def test_zip_export_bundles_jsonl_warc_and_readme(crawled_archive, tmp_path):
+    out = tmp_path / "all.zip"
+    result = govarchive("export", "--format", "zip", "-o", out, "--db", "archive.db", cwd=crawled_archive)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as bundle:
+        assert set(bundle.namelist()) == {"articles.jsonl", "captures.warc.gz", "README.txt"}
+        rows = [json.loads(l) for l in bundle.read("articles.jsonl").decode().splitlines()]
+        warc = bundle.read("captures.warc.gz")
+        assert "text_hash" in bundle.read("README.txt").decode()
+    uris = {
+        r.rec_headers.get_header("WARC-Target-URI")
+        for r in ArchiveIterator(io.BytesIO(warc))
+        if r.rec_type == "response"
+    }
+    assert uris == {r["url"] for r in rows} == _urls(crawled_archive / "archive.db")
+
+
+def test_export_errors(crawled_archive):
+    result = govarchive("export", "--format", "zip", "--db", "archive.db", cwd=crawled_archive)
+    assert result.returncode == 2 and b"needs -o FILE" in result.stderr
+    result = govarchive("export", "--since", "8/4/2021", "--db", "archive.db", cwd=crawled_archive)
+    assert result.returncode == 2 and b"--since" in result.stderr
+    result = govarchive("export", "--search", '"unbalanced', "--db", "archive.db", cwd=crawled_archive)
+    assert result.returncode == 1 and b"bad search query" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+@pytest.fixture
+def archive_copy(crawled_archive, tmp_path):
+    """A private copy of the crawled archive: the sample site plays no part from here on."""
+    shutil.copy(crawled_archive / "archive.db", tmp_path / "archive.db")
+    shutil.copytree(default_warc_dir(crawled_archive / "archive.db"), default_warc_dir(tmp_path / "archive.db"))
+    return tmp_path / "archive.db"
+
+
+def test_reextract_after_rule_change_needs_no_network(archive_copy, monkeypatch):
+    db = open_db(archive_copy)
+    before = {r["id"]: r for r in db["articles"].rows}
+    # what an older, worse extractor left behind
+    with db.conn:
+        db.execute("update articles set text = 'zzcorruptzz', title = 'zzcorruptzz', extractor_version = 'old'")
+    assert search(db, "zzcorruptzz", limit=1000)
+    monkeypatch.setattr(archive.extract, "EXTRACTOR_VERSION", "govarchive-test-2")
+    # no network: any attempt to open a socket fails the test
+    import socket
+
+    monkeypatch.setattr(socket.socket, "connect", lambda *a, **k: pytest.fail("reextract used the network"))
+    counts = reextract(db, archive_copy)
+    assert counts["updated"] == len(before) and counts["missing"] == 0
+    after = {r["id"]: r for r in db["articles"].rows}
+    for article_id, row in after.items():
+        assert row["extractor_version"] == "govarchive-test-2"
+        assert row["text"] == before[article_id]["text"]
+        assert row["title"] == before[article_id]["title"]
+        assert row["last_seen"] == before[article_id]["last_seen"]
+    assert not search(db, "zzcorruptzz", limit=10)
+    assert search(db, "Zalo", limit=10)
+
+
+def test_reextract_cli(archive_copy):
+    result = govarchive("reextract", "--source", "sample-portal", "--db", archive_copy.name, cwd=archive_copy.parent)
+    assert result.returncode == 0, result.stderr
+    assert b"0 without a capture" in result.stdout
