@@ -78,6 +78,9 @@ def crawl(source_ids, all_sources, sources_file, db_path, max_pages, quiet):
     _print_crawls(rows)
     failed = [r for r in rows if crawl_lib.crawl_failed(r)]
     if failed:
+        for r in failed:
+            reason = f": {r['first_error']}" if r.get("first_error") else ""
+            click.echo(f"{r['source_id']}: {r['status']}{reason}", err=True)
         names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
         click.echo(f"Could not crawl: {names}. See the fetches table for each error.", err=True)
         sys.exit(1)

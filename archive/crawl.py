@@ -53,7 +53,10 @@ def run_crawl(
     try:
         rows = list(
             db.query(
-                "select * from crawls where id > ? order by id", [last_id]
+                """select c.*, (select f.error from fetches f where f.crawl_id = c.id and f.error is not null
+                                order by f.id limit 1) as first_error
+                   from crawls c where c.id > ? order by c.id""",
+                [last_id],
             )
         )
     finally:
