@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from archive.warc import RecordPointer, StoredResponse, default_warc_dir, read_record
+from archive.warc import RecordPointer, StoredResponse, read_record
 
 ARTICLE_JSON_FIELDS = (
     "id", "url", "source_id", "title", "author", "published", "updated", "description", "text",
@@ -25,11 +25,11 @@ def pointer_of(fetch: dict) -> RecordPointer:
 
 
 def read_capture(db_path: str | Path, fetch: dict) -> StoredResponse:
-    directory = default_warc_dir(db_path)
+    base = Path(db_path).parent
     pointer = pointer_of(fetch)
-    if not (directory / pointer.file).exists():
-        raise CaptureMissing(f"WARC file {pointer.file} is not in {directory}")
-    return read_record(directory, pointer)
+    if not (base / pointer.file).exists():
+        raise CaptureMissing(f"WARC file {base / pointer.file} is missing")
+    return read_record(base, pointer)
 
 
 def article_json(row: dict) -> dict:

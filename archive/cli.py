@@ -53,8 +53,12 @@ def cli():
 @click.option("--sources", "sources_file", **SOURCES_OPTION)
 @click.option("--db", "db_path", **DB_OPTION)
 @click.option("--max-pages", type=click.IntRange(min=1), help="At most N pages fetched per source.")
+@click.option("--warc-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for WARC files (default: <db name>-warc beside the db).")
+@click.option("--warc-max-mb", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Start a new WARC file when one reaches this size.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors from the crawler.")
-def crawl(source_ids, all_sources, sources_file, db_path, max_pages, quiet):
+def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, warc_max_mb, quiet):
     """Crawl sources into the archive and print what each crawl did.
 
     Exits with status 1 when a source could not be reached or its crawl failed.
@@ -71,7 +75,7 @@ def crawl(source_ids, all_sources, sources_file, db_path, max_pages, quiet):
     try:
         rows = crawl_lib.run_crawl(
             db_path, sources_file=sources_file, source_ids=source_ids, max_pages=max_pages,
-            log_level="WARNING" if quiet else "INFO",
+            log_level="WARNING" if quiet else "INFO", warc_dir=warc_dir, warc_max_size=warc_max_mb * 1024 * 1024,
         )
     except (SourcesError, ArchiveError) as exc:
         _fail(exc)

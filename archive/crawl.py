@@ -23,6 +23,8 @@ def run_crawl(
     source_ids: list[str] | tuple[str, ...] = (),
     max_pages: int | None = None,
     log_level: str = "INFO",
+    warc_dir: str | Path | None = None,
+    warc_max_size: int | None = None,
 ) -> list[dict]:
     """Crawl the chosen sources (all when none are named) into ``db_path``.
 
@@ -40,6 +42,10 @@ def run_crawl(
     command += ["--log-level", log_level]
     if max_pages is not None:
         command += ["--max-pages", str(max_pages)]
+    if warc_dir is not None:
+        command += ["--warc-dir", str(warc_dir)]
+    if warc_max_size is not None:
+        command += ["--warc-max-size", str(warc_max_size)]
     command += [s.id for s in chosen]
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     try:

@@ -196,6 +196,16 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
     raise ValueError(f"{path}: no record at offset {pointer.offset}")
 
 
+def reference_for(warc_path: str | Path, db_path: str | Path) -> str:
+    """How a fetch row names its WARC file: relative to the database's folder when inside it,
+    so an archive folder can be moved or copied whole; absolute otherwise."""
+    warc_path = Path(warc_path).resolve()
+    try:
+        return warc_path.relative_to(Path(db_path).resolve().parent).as_posix()
+    except ValueError:
+        return str(warc_path)
+
+
 def default_warc_dir(db_path: str | Path) -> Path:
     """WARC files live beside the database they belong to: ``archive.db`` -> ``archive-warc/``."""
     db_path = Path(db_path)

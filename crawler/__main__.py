@@ -21,6 +21,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sources", default="sources.toml", help="sources file (default: sources.toml)")
     parser.add_argument("--db", required=True, help="archive database to write")
     parser.add_argument("--max-pages", type=int, default=None, help="at most N requests per source")
+    parser.add_argument("--warc-dir", default=None, help="WARC folder (default: <db name>-warc beside the db)")
+    parser.add_argument("--warc-max-size", type=int, default=None, help="rotate WARC files at this many bytes")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
 
@@ -41,6 +43,10 @@ def main(argv=None) -> int:
     settings.set("ARCHIVE_DB", args.db)
     settings.set("ARCHIVE_SOURCES", args.sources)
     settings.set("LOG_LEVEL", args.log_level.upper())
+    if args.warc_dir:
+        settings.set("ARCHIVE_WARC_DIR", args.warc_dir)
+    if args.warc_max_size:
+        settings.set("ARCHIVE_WARC_MAX_SIZE", args.warc_max_size)
     settings.set("LOG_INSTALL_ROOT_HANDLER", False)
     _configure_logging(settings)
     process = CrawlerProcess(settings)

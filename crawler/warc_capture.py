@@ -14,7 +14,7 @@ from http import HTTPStatus
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.warc import DEFAULT_LEVEL, DEFAULT_MAX_SIZE, WarcFileWriter, default_warc_dir
+from archive.warc import DEFAULT_LEVEL, DEFAULT_MAX_SIZE, WarcFileWriter, default_warc_dir, reference_for
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 class WarcCaptureMiddleware:
     def __init__(self, crawler, directory, max_size, level):
         self.crawler = crawler
+        self.db_path = crawler.settings.get("ARCHIVE_DB") or "."
         self.directory = directory
         self.max_size = max_size
         self.level = level
@@ -77,7 +78,11 @@ class WarcCaptureMiddleware:
             body=response.body,
             ip=str(response.ip_address) if response.ip_address else None,
         )
-        request.meta["warc"] = {"file": pointer.file, "offset": pointer.offset, "length": pointer.length}
+        request.meta["warc"] = {
+            "file": reference_for(self.writer.directory / pointer.file, self.db_path),
+            "offset": pointer.offset,
+            "length": pointer.length,
+        }
         self.crawler.stats.inc_value("govarchive/warc_records", 2)
         return response
 

@@ -72,7 +72,8 @@ def test_captures_are_byte_identical_and_valid_warc(sample_site, crawled_archive
     )
     assert len(rows) == len(sample_site.expected_article_urls())
     for row in rows:
-        stored = read_record(warc_dir, RecordPointer(row["warc_file"], row["warc_offset"], row["warc_length"]))
+        assert row["warc_file"].startswith("archive-warc/")
+        stored = read_record(crawled_archive, RecordPointer(row["warc_file"], row["warc_offset"], row["warc_length"]))
         assert stored.url == row["url"]
         assert stored.body == sample_site.page_bytes(row["url"])
     # robots.txt, sitemaps, feeds and listings are captured too
@@ -135,3 +136,27 @@ def test_unreachable_source_is_reported(tmp_path):
     assert "Traceback" not in result.stderr
     (fetch,) = _query(tmp_path, "select * from fetches where url like '%/rss'")
     assert fetch["status"] is None and "Connection" in fetch["error"]
+
+
+def test_warc_folder_and_rotation_are_configurable(sample_site, tmp_path):
+    from archive.captures import read_capture
+    from archive.crawl import run_crawl
+
+    (tmp_path / "db").mkdir()
+    sources = tmp_path / "sources.toml"
+    sources.write_text(sample_site.sources_toml(), encoding="utf-8")
+    elsewhere = tmp_path / "warc-store"
+    rows = run_crawl(
+        tmp_path / "db" / "archive.db", sources_file=sources, log_level="WARNING",
+        warc_dir=elsewhere, warc_max_size=200_000,
+    )
+    assert all(r["status"] == "ok" for r in rows)
+    files = sorted(elsewhere.glob("*.warc.gz"))
+    assert len(files) > 3
+    for path in files:
+        assert subprocess.run([WARCIO, "check", str(path)], capture_output=True).returncode == 0
+    fetches = _query(tmp_path / "db", "select f.* from articles a join fetches f on f.id = a.fetch_id")
+    assert len(fetches) == len(sample_site.expected_article_urls())
+    for fetch in fetches:
+        assert fetch["warc_file"].startswith(str(elsewhere))
+        assert read_capture(tmp_path / "db" / "archive.db", fetch).body == sample_site.page_bytes(fetch["url"])
