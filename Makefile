@@ -34,6 +34,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/crawl_bench.py --articles $(BENCH_ARTICLES)
+	$(BIN)/python benchmarks/warc_bench.py --records $(BENCH_ARTICLES)
+	$(BIN)/python benchmarks/export_bench.py --rows 20000
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
