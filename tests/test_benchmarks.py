@@ -1,0 +1,23 @@
+"""Smoke runs of the benchmark scripts at small sizes: they must keep working (speed is not asserted)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.mark.parametrize(
+    "script, args, expect",
+    [
+        ("crawl_bench.py", ["--articles", "60"], "end-to-end crawl"),
+        ("warc_bench.py", ["--records", "60"], "govarchive WarcFileWriter, level 6"),
+        ("export_bench.py", ["--rows", "300"], "| 300 | zip |"),
+    ],
+)
+def test_benchmark_runs(script, args, expect):
+    result = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert expect in result.stdout
