@@ -73,6 +73,29 @@ def m002_warc_pointers(db: Database) -> None:
         db["fetches"].add_column(column, kind)
 
 
+FOLD_COLUMNS = ("title", "description", "text")
+
+
+@migrations()
+def m003_accent_insensitive_search(db: Database) -> None:
+    """Exact-accent FTS plus a contentless index of text folded by archive.vietnamese.fold."""
+    from archive.vietnamese import fold
+
+    db["articles"].disable_fts()
+    db["articles"].enable_fts(
+        list(FOLD_COLUMNS), create_triggers=True, tokenize="unicode61 remove_diacritics 0"
+    )
+    db.execute(
+        "create virtual table articles_fold using fts5(title, description, text, content='', "
+        "tokenize='unicode61 remove_diacritics 0')"
+    )
+    for row in db.query("select id, title, description, text from articles"):
+        db.execute(
+            "insert into articles_fold (rowid, title, description, text) values (?, ?, ?, ?)",
+            [row["id"], *(fold(row[c] or "") for c in FOLD_COLUMNS)],
+        )
+
+
 def open_db(path: str | Path, *, create: bool = True) -> Database:
     """Open (and migrate) the archive at ``path``.
 

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from archive.captures import ARTICLE_JSON_FIELDS, CaptureMissing, article_json, read_capture
+from archive.search import parse_query
 from archive.warc import warcinfo_member
 
 FORMATS = ("jsonl", "csv", "warc", "zip")
@@ -71,8 +72,8 @@ class Selection:
             clauses.append("a.published < ?")
             params.append((self.until + timedelta(days=1)).isoformat())
         if self.search:
-            clauses.append("a.rowid in (select rowid from articles_fts where articles_fts match ?)")
-            params.append(self.search)
+            clauses.append("a.rowid in (select rowid from articles_fold where articles_fold match ?)")
+            params.append(parse_query(self.search).folded)
         return (" where " + " and ".join(clauses)) if clauses else "", params
 
 

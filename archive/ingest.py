@@ -11,7 +11,9 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
+from archive.db import FOLD_COLUMNS
 from archive.sources import Source
+from archive.vietnamese import fold
 
 ARTICLE_COLUMNS = (
     "title", "author", "published", "updated", "description", "text", "language", "sitename",
@@ -126,19 +128,44 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
         "select id, text_hash, title from articles where url = ?", [record["url"]]
     ).fetchone()
     if existing is None:
-        db["articles"].insert(
+        article_id = db["articles"].insert(
             {
                 "url": record["url"], "source_id": source_id, **row,
                 "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
             }
-        )
+        ).last_pk
+        _index_folded(db, article_id, row)
         return "new"
     article_id, old_hash, old_title = existing
     if old_hash == record.get("text_hash") and old_title == record.get("title"):
         db["articles"].update(article_id, {"last_seen": seen_at})
         return "unchanged"
-    db["articles"].update(article_id, {**row, "last_seen": seen_at, "fetch_id": fetch_id})
+    update_article(db, article_id, {**row, "last_seen": seen_at, "fetch_id": fetch_id})
     return "changed"
+
+
+def update_article(db: Database, article_id: int, fields: dict) -> None:
+    """Update an article row and keep the folded search index in step with it."""
+    old = db.execute(
+        f"select {', '.join(FOLD_COLUMNS)} from articles where id = ?", [article_id]
+    ).fetchone()
+    db["articles"].update(article_id, fields)
+    if any(c in fields for c in FOLD_COLUMNS):
+        # A contentless FTS5 table forgets a row only when told its old values.
+        db.execute(
+            "insert into articles_fold (articles_fold, rowid, title, description, text) "
+            "values ('delete', ?, ?, ?, ?)",
+            [article_id, *(fold(v or "") for v in old)],
+        )
+        new = db.execute(f"select {', '.join(FOLD_COLUMNS)} from articles where id = ?", [article_id]).fetchone()
+        _index_folded(db, article_id, dict(zip(FOLD_COLUMNS, new)))
+
+
+def _index_folded(db: Database, article_id: int, row: dict) -> None:
+    db.execute(
+        "insert into articles_fold (rowid, title, description, text) values (?, ?, ?, ?)",
+        [article_id, *(fold(row.get(c) or "") for c in FOLD_COLUMNS)],
+    )
 
 
 def count_article_outcome(db: Database, crawl_id: int, outcome: str) -> None:

@@ -16,7 +16,7 @@ from sqlite_utils.db import NotFoundError
 
 from archive.captures import CaptureMissing, read_capture
 from archive.extract import extract
-from archive.ingest import article_fields
+from archive.ingest import article_fields, update_article
 
 
 def reextract(
@@ -42,7 +42,7 @@ def reextract(
             continue
         record = extract(capture.body, url, capture.headers)
         with db.conn:
-            db["articles"].update(article_id, article_fields(record))
+            update_article(db, article_id, article_fields(record))
         same = (old_hash, old_title, old_version) == (record["text_hash"], record["title"], record["extractor_version"])
         counts["unchanged" if same else "updated"] += 1
     return counts

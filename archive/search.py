@@ -1,45 +1,200 @@
-"""Full-text search over the archive (the library behind ``govarchive search``)."""
+"""Search that forgives accents: the library behind ``govarchive search`` and the search pages.
+
+Two FTS5 indexes cover the articles table:
+
+* ``articles_fts`` keeps diacritics (``unicode61 remove_diacritics 0``): an exact match.
+* ``articles_fold`` holds the text folded by our own code (no diacritics, đ -> d, lower case),
+  contentless, so it costs index space only. FTS5's ``remove_diacritics`` cannot do this: it
+  keeps đ, so "doi moi" would never find "đổi mới".
+
+A query is parsed once into FTS5 syntax twice over (exact and folded); every article the folded
+index finds is a result, and those the exact index also finds rank first, so "nam" does not bury
+"Nam" under every "năm".
+"""
 
 from __future__ import annotations
 
 import re
-import sqlite3
+from dataclasses import dataclass
 
+from markupsafe import Markup, escape
 from sqlite_utils import Database
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+from archive.vietnamese import fold, fold_aligned, nfc
+
+OPERATORS = {"AND", "OR", "NOT"}
+COLUMNS = {"title", "description", "text"}
+_TOKEN = re.compile(
+    r'(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)', re.UNICODE
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Query:
+    exact: str  # FTS5 query for articles_fts
+    folded: str  # FTS5 query for articles_fold
+    terms: tuple[str, ...]  # folded words, for highlighting
+
+    def __bool__(self) -> bool:
+        return bool(self.folded)
+
+
+def parse_query(text: str) -> Query:
+    """Turn what a person typed into two valid FTS5 queries; never raises.
+
+    Words and "phrases" become quoted FTS5 strings (so punctuation such as 174/KH-UBND is a
+    phrase, not syntax), ``word*`` a prefix, AND/OR/NOT stay operators, ``title:word`` a column
+    filter; unbalanced quotes and parentheses and dangling operators are dropped.
+    """
+    parts: list[tuple[str, str, str]] = []  # (kind, exact, folded)
+    depth = 0
+    for match in _TOKEN.finditer(nfc(text or "")):
+        kind = match.lastgroup
+        value = match.group()
+        if kind == "open":
+            parts.append(("open", "(", "("))
+            depth += 1
+        elif kind == "close":
+            if depth:
+                parts.append(("close", ")", ")"))
+                depth -= 1
+        elif kind == "word" and value in OPERATORS:
+            parts.append(("op", value, value))
+        else:
+            column = ""
+            if kind == "word" and ":" in value:
+                name, _, rest = value.partition(":")
+                if name.lower() in COLUMNS and rest:
+                    column, value = name.lower() + " : ", rest
+            prefix = kind == "word" and value.endswith("*")
+            words = _WORD.findall(value)
+            if not words:
+                continue
+            exact = " ".join(words)
+            folded = fold(exact)
+            star = "*" if prefix else ""
+            parts.append(("term", f'{column}"{exact}"{star}', f'{column}"{folded}"{star}'))
+    parts += [("close", ")", ")")] * depth
+    parts = _drop_dangling(parts)
+    terms = tuple(w for kind, _, folded in parts if kind == "term" for w in _WORD.findall(folded.split(":")[-1]))
+    return Query(
+        exact=" ".join(p[1] for p in parts), folded=" ".join(p[2] for p in parts), terms=terms
+    )
+
+
+def _drop_dangling(parts):
+    """Operators need a term or group on both sides; empty groups are dropped."""
+    changed = True
+    while changed:
+        changed = False
+        for i, (kind, *_rest) in enumerate(parts):
+            prev = parts[i - 1][0] if i else None
+            nxt = parts[i + 1][0] if i + 1 < len(parts) else None
+            if kind == "op" and (prev in (None, "op", "open") or nxt in (None, "op", "close")):
+                del parts[i]
+                changed = True
+                break
+            if kind == "open" and nxt == "close":
+                del parts[i : i + 2]
+                changed = True
+                break
+    return parts
+
 
 SEARCH_SQL = """
-select a.id, a.url, a.source_id, a.title, a.published, a.author,
-       snippet(articles_fts, 2, '[', ']', '…', 16) as snippet,
-       bm25(articles_fts) as rank
-from articles_fts
-join articles a on a.rowid = articles_fts.rowid
-where articles_fts match :query
-order by rank
-limit :limit
+with folded as (
+    select rowid, bm25(articles_fold, 10.0, 4.0, 1.0) as score
+    from articles_fold where articles_fold match :folded
+),
+exact as (
+    select rowid from articles_fts where articles_fts match :exact
+)
+select a.id, a.url, a.source_id, a.title, a.published, a.author, a.description, a.text,
+       (a.id in (select rowid from exact)) as exact_match, folded.score
+from folded join articles a on a.id = folded.rowid
+{where}
+order by {order}
+limit :limit offset :offset
 """
 
+ORDERS = {
+    "relevance": "exact_match desc, folded.score",
+    "newest": "a.published desc",
+    "oldest": "a.published asc",
+}
 
-def search(db: Database, query: str, *, limit: int = 20) -> list[dict]:
-    """Articles matching ``query`` (FTS5 syntax), best first.
 
-    A query FTS5 cannot parse (a stray quote, a lone operator) is retried as plain words, so
-    typing text copied from a page never fails.
-    """
-    query = query.strip()
-    if not query:
+def search(
+    db: Database,
+    query: str | Query,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    order: str = "relevance",
+    source: str | None = None,
+) -> list[dict]:
+    """Articles matching ``query``, best first (or newest/oldest first), with a snippet."""
+    parsed = query if isinstance(query, Query) else parse_query(query)
+    if not parsed:
         return []
-    try:
-        return _run(db, query, limit)
-    except sqlite3.OperationalError:
-        words = _TOKEN.findall(query)
-        if not words:
-            return []
-        return _run(db, " ".join(f'"{w}"' for w in words), limit)
-
-
-def _run(db: Database, query: str, limit: int) -> list[dict]:
-    cursor = db.execute(SEARCH_SQL, {"query": query, "limit": limit})
+    where, params = ("where a.source_id = :source", {"source": source}) if source else ("", {})
+    sql = SEARCH_SQL.format(where=where, order=ORDERS[order])
+    cursor = db.execute(
+        sql, {"folded": parsed.folded, "exact": parsed.exact, "limit": limit, "offset": offset, **params}
+    )
     columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    results = []
+    for row in cursor.fetchall():
+        result = dict(zip(columns, row))
+        text = result.pop("text") or ""
+        result["snippet"] = snippet(text or result["description"] or "", parsed.terms)
+        result["exact_match"] = bool(result["exact_match"])
+        results.append(result)
+    return results
+
+
+def count(db: Database, query: str | Query) -> int:
+    parsed = query if isinstance(query, Query) else parse_query(query)
+    if not parsed:
+        return 0
+    return db.execute("select count(*) from articles_fold where articles_fold match ?", [parsed.folded]).fetchone()[0]
+
+
+def snippet(text: str, terms, *, words: int = 30, mark=("[", "]")) -> str:
+    """A window of ``text`` around the first match, matches wrapped in ``mark``, accents kept."""
+    spans = match_spans(text, terms)
+    tokens = list(re.finditer(r"\S+", text))
+    if not tokens:
+        return ""
+    first = spans[0][0] if spans else 0
+    centre = next((i for i, t in enumerate(tokens) if t.end() > first), 0)
+    lo = max(0, centre - words // 3)
+    hi = min(len(tokens), lo + words)
+    start, end = tokens[lo].start(), tokens[hi - 1].end()
+    out, pos = [], start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out += [text[pos:s], mark[0], text[s:e], mark[1]]
+        pos = e
+    out.append(text[pos:end])
+    return ("…" if lo else "") + "".join(out) + ("…" if hi < len(tokens) else "")
+
+
+def html_snippet(text: str, terms, *, words: int = 30) -> Markup:
+    """The snippet as safe HTML: the page text escaped first, then <mark> around matches."""
+    plain = snippet(text, terms, words=words, mark=("\x00", "\x01"))
+    return Markup(str(escape(plain)).replace("\x00", "<mark>").replace("\x01", "</mark>"))
+
+
+def match_spans(text: str, terms) -> list[tuple[int, int]]:
+    """Character spans in ``text`` of words whose folded form starts with a query term."""
+    if not terms:
+        return []
+    folded = fold_aligned(text)
+    spans = []
+    for word in re.finditer(r"\w+", folded):
+        if any(word.group().startswith(t) for t in terms):
+            spans.append(word.span())
+    return spans

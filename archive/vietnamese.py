@@ -283,3 +283,13 @@ def _infer_year(day: int, month: int, today: date) -> int | None:
         except ValueError:
             continue
     return None
+
+
+def fold_aligned(text: str) -> str:
+    """Like ``fold`` for matching, but one character out for each character in (NFC input), so
+    offsets found in the folded text mark the same words in the original."""
+    out = []
+    for char in text:
+        folded = char.translate(_BASE).lower()
+        out.append(folded if len(folded) == 1 else char)
+    return "".join(out)

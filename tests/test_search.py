@@ -1,0 +1,136 @@
+"""Accent-insensitive search: the query parser, ranking, snippets, CLI and datasette's search box."""
+
+import asyncio
+import unicodedata
+
+import pytest
+
+from archive import ingest
+from archive.db import open_db
+from archive.search import html_snippet, parse_query, search, snippet
+from archive.serve import make_datasette
+from archive.sources import parse_sources
+
+SOURCE = parse_sources(
+    '[[source]]\nid = "t"\nname = "T"\nkind = "press"\nhome = "https://t.vn/"\nallowed_domains = ["t.vn"]\n'
+    'article_pattern = "x"\nschedule = "0 * * * *"\n[source.discovery]\nfeeds = ["https://t.vn/rss"]\n'
+)[0]
+
+ARTICLES = {
+    "hanoi": ("Hà Nội ra mắt Fanpage", "Thành phố Hà Nội ra mắt fanpage Thủ đô Hà Nội - Việt Nam."),
+    "doimoi": ("Đổi mới truyền thông", "Công cuộc đổi mới công tác truyền thông chính sách."),
+    "dongnai": ("Đồng Nai triển khai Zalo OA", "Tỉnh Đồng Nai đưa Zalo OA vào phục vụ người dân."),
+    "nfd": ("Bài lưu NFD", unicodedata.normalize("NFD", "Sở Thông tin và Truyền thông Hà Nội họp báo.")),
+    "vietnam": ("Việt Nam chuyển đổi số", "Người dân Việt Nam dùng dịch vụ công trực tuyến."),
+    "nam1": ("Kết quả năm 2023", "Trong năm 2023, năm đầu tiên, số liệu của năm tăng."),
+    "nam2": ("Kế hoạch năm 2024", "Năm 2024 là năm bản lề, năm thứ hai của kế hoạch."),
+    "ref": ("Thực hiện Kế hoạch 174/KH-UBND", "Sở tổng kết Kế hoạch số 174/KH-UBND ngày 9/8/2019."),
+    "facebook": ("Trang Facebook của tỉnh", "Tỉnh mở trang Facebook để tiếp nhận phản ánh."),
+}
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("search") / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    with db.conn:
+        for key, (title, text) in ARTICLES.items():
+            fetch = ingest.record_fetch(db, crawl_id=crawl, source_id="t", url=f"https://t.vn/{key}", kind="article", status=200)
+            record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01", "text_hash": key}
+            ingest.store_article(db, record, source_id="t", fetch_id=fetch, seen_at="2024-01-01")
+    db.close()
+    return path
+
+
+def found(db_path, query):
+    db = open_db(db_path, create=False)
+    return [r["url"].rsplit("/", 1)[1] for r in search(db, query, limit=50)]
+
+
+@pytest.mark.parametrize("query", ["ha noi", "Ha Noi", "hà nội", "HÀ NỘI", "HA NOI", unicodedata.normalize("NFD", "Hà Nội")])
+def test_hanoi_whatever_the_accents(db_path, query):
+    assert {"hanoi", "nfd"} <= set(found(db_path, query))
+
+
+@pytest.mark.parametrize("query, key", [("doi moi", "doimoi"), ("dong nai", "dongnai"), ("ĐỒNG NAI", "dongnai"),
+                                        ("so thong tin", "nfd"), ("truyen thong", "doimoi")])
+def test_d_with_stroke_is_folded(db_path, query, key):
+    assert key in found(db_path, query)
+
+
+def test_exact_accents_rank_first(db_path):
+    results = found(db_path, "nam")
+    assert set(results) >= {"vietnam", "nam1", "nam2", "hanoi"}
+    exact = [k for k in results if k in ("vietnam", "hanoi")]
+    assert results[: len(exact)] == exact
+    assert found(db_path, "năm")[:2] in (["nam1", "nam2"], ["nam2", "nam1"])
+
+
+def test_operators_phrases_prefixes(db_path):
+    assert found(db_path, '"Hà Nội"') and set(found(db_path, '"ha noi"')) == set(found(db_path, '"Hà Nội"'))
+    assert set(found(db_path, "zalo OR facebook")) == {"dongnai", "facebook"}
+    assert set(found(db_path, "tinh AND facebook")) == {"facebook"}
+    assert "dongnai" not in found(db_path, "tinh NOT zalo")
+    assert "facebook" in found(db_path, "tinh NOT zalo")
+    assert {"doimoi", "hanoi"} <= set(found(db_path, "truyen*")) | set(found(db_path, "thu*"))
+    assert set(found(db_path, "(zalo OR facebook) AND tinh")) == {"dongnai", "facebook"}
+    assert found(db_path, "174/KH-UBND") == ["ref"]
+    assert found(db_path, "title:zalo") == ["dongnai"]
+
+
+@pytest.mark.parametrize("typed", ['"unbalanced', "AND", "NOT zalo", "zalo OR", "((", ")", "***", "a:b:c", ""])
+def test_any_typing_is_a_valid_query(db_path, typed):
+    found(db_path, typed)
+
+
+def test_parse_query_shapes():
+    q = parse_query('Hà Nội OR "Đồng Nai" chuyển*')
+    assert q.exact == '"Hà" "Nội" OR "Đồng Nai" "chuyển"*'
+    assert q.folded == '"ha" "noi" OR "dong nai" "chuyen"*'
+    assert parse_query("NOT x AND").folded == '"x"'
+    assert parse_query("(a OR b").folded == '( "a" OR "b" )'
+
+
+def test_snippets_highlight_the_accented_original():
+    text = "Sáng 8/4, Sở Thông tin và Truyền thông Hà Nội tổ chức hội nghị về đổi mới."
+    assert "[Hà] [Nội]" in snippet(text, parse_query("ha noi").terms)
+    assert "[đổi] [mới]" in snippet(text, parse_query("DOI MOI").terms)
+    html = html_snippet("<b>Hà Nội</b> & Zalo", parse_query("ha noi").terms)
+    assert str(html) == "&lt;b&gt;<mark>Hà</mark> <mark>Nội</mark>&lt;/b&gt; &amp; Zalo"
+
+
+def test_datasette_search_box_forgives_accents(db_path):
+    ds = make_datasette(db_path)
+
+    def keys(q):
+        response = asyncio.run(ds.client.get(f"/archive/articles.json?_search={q}&_shape=objects"))
+        assert response.status_code == 200, response.text
+        return {r["url"].rsplit("/", 1)[1] for r in response.json()["rows"]}
+
+    assert {"hanoi", "nfd"} <= keys("ha+noi")
+    assert keys("h%C3%A0+n%E1%BB%99i") == keys("ha+noi")
+    assert keys("doi+moi") == {"doimoi"}
+    assert keys("%22dong+nai%22") == {"dongnai"}
+    assert keys("zalo+OR+facebook") == {"dongnai", "facebook"}
+    assert keys("%22unbalanced") == set()
+
+
+def test_search_cli_snippets(db_path, run_cli):
+    result = run_cli("search", "dong nai", "--db", db_path, check=True)
+    assert "[Đồng] [Nai]" in result.stdout
+
+
+def test_any_text_parses_to_a_query_fts5_accepts(db_path):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    db = open_db(db_path, create=False)
+    alphabet = st.sampled_from(list('ab đĐàÀ"()*:-/ANDORNOT\t') + ["AND", "OR", "NOT", "title:", "NEAR"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(alphabet, max_size=12).map("".join) | st.text(max_size=40))
+    def check(text):
+        search(db, text, limit=1)
+
+    check()
