@@ -76,11 +76,21 @@ def parse_query(text: str) -> Query:
             star = "*" if prefix else ""
             parts.append(("term", f'{column}"{exact}"{star}', f'{column}"{folded}"{star}'))
     parts += [("close", ")", ")")] * depth
-    parts = _drop_dangling(parts)
+    parts = _explicit_and(_drop_dangling(parts))
     terms = tuple(w for kind, _, folded in parts if kind == "term" for w in _WORD.findall(folded.split(":")[-1]))
     return Query(
         exact=" ".join(p[1] for p in parts), folded=" ".join(p[2] for p in parts), terms=terms
     )
+
+
+def _explicit_and(parts):
+    """FTS5 joins bare phrases with an implicit AND, but not a phrase and a group."""
+    out = []
+    for part in parts:
+        if out and out[-1][0] in ("term", "close") and part[0] in ("term", "open"):
+            out.append(("op", "AND", "AND"))
+        out.append(part)
+    return out
 
 
 def _drop_dangling(parts):

@@ -86,8 +86,8 @@ def test_any_typing_is_a_valid_query(db_path, typed):
 
 def test_parse_query_shapes():
     q = parse_query('Hà Nội OR "Đồng Nai" chuyển*')
-    assert q.exact == '"Hà" "Nội" OR "Đồng Nai" "chuyển"*'
-    assert q.folded == '"ha" "noi" OR "dong nai" "chuyen"*'
+    assert q.exact == '"Hà" AND "Nội" OR "Đồng Nai" AND "chuyển"*'
+    assert q.folded == '"ha" AND "noi" OR "dong nai" AND "chuyen"*'
     assert parse_query("NOT x AND").folded == '"x"'
     assert parse_query("(a OR b").folded == '( "a" OR "b" )'
 
