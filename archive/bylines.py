@@ -1,0 +1,98 @@
+"""Person names from the byline of a Vietnamese news article.
+
+A byline mixes people with organisations and credits: "Báo Điện tử Chính phủ - Nguyễn Văn A",
+"Cổng TTĐT tỉnh Nghệ An - Lê Thu", "Minh Hà (Theo baochinhphu.vn)", "Bài: Thu Hà - Ảnh: Lê
+Minh". It is split at dashes, commas, semicolons, slashes, bars and parentheses, then at "và"
+and "&" inside a part that is not an organisation, so that "Sở Thông tin và Truyền thông" is
+recognised before its "và" is taken for a separator.
+
+A part is dropped when it is an organisation (it starts with a word such as Báo, Tạp chí, Cổng,
+Sở, UBND, Theo, Nguồn; it is a known press acronym; it equals one of ``site_names``; it holds a
+domain), when it is a photo, video or graphics credit, and when it does not look like a name:
+every word must start with a capital letter ("H'Linh Niê" does), so "tổng hợp" and "Thể thao
+và Du lịch" fall away. Initials ("NK", "PV") are names: Vietnamese bylines use them for staff.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from archive.vietnamese import _BASE, fold, nfc
+
+__all__ = ["clean_authors"]
+
+# Labels, matched on the base-letter text; credits of anything but the writing are dropped
+# with the names they introduce.
+_LABEL = re.compile(
+    r"""(?<!\w)(?i:
+       (?P<drop>anh|video|clip|do\s+hoa|infographic|thiet\s+ke|trinh\s+bay|quay\s+phim|dung\s+phim)
+      |(?:tac\s+gia|bai(?:\s+viet)?(?:\s*(?:va|&|,)\s*anh)?|nguoi\s+viet|thuc\s+hien|nhom\s+thuc\s+hien
+         |bien\s+tap|by|author|written\s+by)
+    )\s*:\s*""",
+    re.X,
+)
+_SPLIT = re.compile(r"\s*(?:\s[-–—]\s*|\s*[–—]\s*|[-–—]\s|[,;/|()\[\]\n]+)\s*")
+_JOINED = re.compile(r"\s+(?:và|&|and)\s+|\s*&\s*", re.I)
+_ORG_WORDS = tuple(
+    fold(w)
+    for w in (
+        "Báo", "Tạp chí", "Cổng", "Trang", "Đài", "Thông tấn", "Sở", "Bộ", "UBND", "Ủy ban", "Ban",
+        "Văn phòng", "Trung tâm", "Cục", "Tổng cục", "Viện", "Theo", "Nguồn", "Tòa soạn",
+        "Kênh", "Hãng", "Nhà xuất bản", "Công ty", "Học viện",
+    )
+)
+_PRESS = frozenset(("ttxvn", "vna", "vtv", "vov", "afp", "ap", "reuters", "xinhua", "tttxvn"))
+# Starting only where a word starts keeps long runs of letters from being rescanned.
+_DOMAIN = re.compile(r"(?<![\w.\-])[\w\-]+(?:\.[\w\-]+)*\.(?:vn|com|net|org|gov|edu|info|io)(?![\w\-])", re.I)
+_NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’‘.\-])*")
+_MAX_WORDS = 6
+
+
+def clean_authors(raw: str | None, *, site_names: Iterable[str] = ()) -> list[str]:
+    """The people named in the byline ``raw``, in order, each once (NFC, single-spaced)."""
+    if not raw:
+        return []
+    text = " ".join(nfc(raw).split())
+    sites = {fold(" ".join(nfc(s).split())) for s in site_names}
+    names: list[str] = []
+    for part in _SPLIT.split(_credited(text)):
+        part = part.strip(" .:*")
+        if not part or _is_organisation(part, sites):
+            continue
+        for name in _JOINED.split(part):
+            name = name.strip(" .:*")
+            if _is_name(name) and not _is_organisation(name, sites) and name not in names:
+                names.append(name)
+    return names
+
+
+def _credited(text: str) -> str:
+    """``text`` without the credits for photos, video and graphics, and without labels."""
+    key = text.translate(_BASE)
+    kept, last, dropping = [], 0, False
+    for m in _LABEL.finditer(key):
+        if not dropping:
+            kept.append(text[last:m.start()])
+        kept.append("\n")
+        dropping, last = m["drop"] is not None, m.end()
+    if not dropping:
+        kept.append(text[last:])
+    return "".join(kept)
+
+
+def _is_organisation(part: str, sites: set[str]) -> bool:
+    folded = fold(part)
+    return (
+        folded in sites
+        or folded in _PRESS
+        or _DOMAIN.search(part) is not None
+        or any(folded == w or folded.startswith(w + " ") for w in _ORG_WORDS)
+    )
+
+
+def _is_name(part: str) -> bool:
+    words = part.split()
+    return 0 < len(words) <= _MAX_WORDS and all(
+        _NAME_WORD.fullmatch(w) and w[0].isupper() for w in words
+    )

@@ -1,0 +1,279 @@
+"""Numbers of Vietnamese legal and administrative documents, as cited in running text.
+
+Shapes recognised (Nghị định 30/2020/NĐ-CP, Phụ lục III, and the Party's own rules):
+
+- ``174/KH-UBND``, ``358/QĐ-UBND-HC``: number / type code - issuer [- drafting unit].
+- ``13/2023/NĐ-CP``, ``22/2023/TT-BTTTT``: number / year / type code - issuer.
+- ``72/2025/QH15``: number / year / issuer, with no type code (laws and resolutions of the
+  National Assembly); the type comes from the word before ("Luật số ...").
+- ``57-NQ/TW``: Party documents, number - type code / issuer.
+- ``4512/UBND-KGVX``, ``7790/VP-TTĐT``: letters (công văn), which carry no type code: the whole
+  code is the issuer (issuing body - drafting unit), and the type is "Công văn" unless the word
+  before names another.
+- ``64-CP``: pre-1997 numbering, only after a type word ("Nghị định 64-CP"), since bare it looks
+  like a range or a model number.
+
+Not references: a code must start with a letter and, unless a year sits between, contain a
+hyphen, so dates, fractions, scores, ratios, ranges, times, phone numbers and figures never
+qualify, and "km 12/QL1A" (a road, not a document) does not either. A number glued to a word,
+a dot, a slash or a hyphen ("A-12/B", "v2.1/RC-1", URL paths) is not the start of one, and
+links are masked before matching. Codes written partly in lower case ("174/kh-ubnd") are taken
+only when their type code is a known one or a type word or "số" comes before, which keeps out
+unit pairs such as "5/km-ngày".
+
+Matching runs over an NFC, base-letter copy of the text whose offsets map back to the input,
+so ``text[start:end]`` of the input is always ``DocRef.text``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from archive.vietnamese import _BASE, VN_TZ, find_dates, fold
+
+__all__ = ["DocRef", "TYPE_NAMES", "find_doc_refs", "unique_refs"]
+
+TYPE_NAMES: dict[str, str] = {
+    "NQ": "Nghị quyết",
+    "NĐ": "Nghị định",
+    "QĐ": "Quyết định",
+    "CT": "Chỉ thị",
+    "TT": "Thông tư",
+    "TTLT": "Thông tư liên tịch",
+    "KH": "Kế hoạch",
+    "TB": "Thông báo",
+    "BC": "Báo cáo",
+    "HD": "Hướng dẫn",
+    "TTr": "Tờ trình",
+    "CTr": "Chương trình",
+    "ĐA": "Đề án",
+    "DA": "Dự án",
+    "PA": "Phương án",
+    "QC": "Quy chế",
+    "QYĐ": "Quy định",
+    "QĐi": "Quy định",
+    "KL": "Kết luận",
+    "CĐ": "Công điện",
+    "CV": "Công văn",
+    "BB": "Biên bản",
+    "HĐ": "Hợp đồng",
+    "GM": "Giấy mời",
+    "L": "Lệnh",
+    "SL": "Sắc lệnh",
+}
+
+# In Party numbering "TT" is a thông tri; a Party body issues no thông tư.
+_PARTY_TYPE_NAMES = {"TT": "Thông tri"}
+
+# The words that introduce a number, folded; None where the word names no particular type.
+_WORD_NAMES: dict[str, str | None] = {
+    fold(word): name
+    for word, name in (
+        ("Kế hoạch", "Kế hoạch"), ("Quyết định", "Quyết định"), ("Nghị định", "Nghị định"),
+        ("Nghị quyết", "Nghị quyết"), ("Chỉ thị", "Chỉ thị"), ("Thông tư liên tịch", "Thông tư liên tịch"),
+        ("Thông tư", "Thông tư"), ("Công văn", "Công văn"), ("Công điện", "Công điện"),
+        ("Thông báo", "Thông báo"), ("Báo cáo", "Báo cáo"), ("Hướng dẫn", "Hướng dẫn"),
+        ("Tờ trình", "Tờ trình"), ("Luật", "Luật"), ("Bộ luật", "Bộ luật"), ("Pháp lệnh", "Pháp lệnh"),
+        ("Đề án", "Đề án"), ("Chương trình", "Chương trình"), ("Kết luận", "Kết luận"),
+        ("Quy định", "Quy định"), ("Quy chế", "Quy chế"), ("Thông tri", "Thông tri"),
+        ("Lệnh", "Lệnh"), ("Sắc lệnh", "Sắc lệnh"), ("Hiến pháp", "Hiến pháp"),
+        ("Văn bản", None),
+    )
+}
+
+# Upper-cased segment -> its official spelling: mixed case kept, and the Đ that sloppy ASCII
+# writing drops restored, but only for codes whose ASCII form is not itself a different code
+# ("HD" is hướng dẫn, "HĐ" hợp đồng).
+_SPELLING: dict[str, str] = {code.upper(): code for code in TYPE_NAMES}
+_SPELLING.update(
+    (code.upper().replace("Đ", "D"), code)
+    for code in TYPE_NAMES
+    if "Đ" in code.upper() and code.upper().replace("Đ", "D") not in _SPELLING
+)
+_SPELLING.update(
+    {
+        "TTG": "TTg", "TƯ": "TW", "TTDT": "TTĐT", "HDND": "HĐND", "BCD": "BCĐ",
+        "DHQG": "ĐHQG", "DU": "ĐU",
+    }
+)
+_KNOWN_TYPES = frozenset(_SPELLING[c.upper()] for c in TYPE_NAMES)
+
+
+@dataclass(frozen=True)
+class DocRef:
+    text: str  # as written, from the type word (if any) to the issue date (if any)
+    ref: str  # normalised identifier: "174/KH-UBND", "13/2023/NĐ-CP", "57-NQ/TW"
+    number: str  # as written, leading zeros kept: "06" in "06/CT-TTg"
+    year: int | None  # the reference's own year, else the issue date's
+    type_code: str | None  # "KH", "NĐ", ...; None for letters and for "72/2025/QH15"
+    type_name: str | None  # from the type code, else the word before, else "Công văn" for letters
+    issuer: str | None  # everything after the type code: "UBND", "UBND-HC", "TW"; "UBND-KGVX" for letters
+    issued: str | None  # ISO day given right after the reference ("ngày 9/8/2019")
+    start: int
+    end: int
+
+
+_TYPE_WORD = "|".join(
+    sorted((re.escape(w).replace(r"\ ", r"\s+") for w in _WORD_NAMES), key=len, reverse=True)
+)
+_SEG = r"[A-Za-z][A-Za-z0-9&]{0,11}"
+# A spaced hyphen ("4512/UBND - KGVX") only before an upper-case segment, so that
+# "12/QĐ-UBND - Hà Nội" does not swallow the place name.
+_UPSEG = r"[A-Z][A-Z0-9&]{0,11}(?![A-Za-z0-9&])"
+_NEXT_SEG = rf"(?:-{_SEG}|[ \t]+-[ \t]*{_UPSEG}|-[ \t]+{_UPSEG})"
+_SLASH = r"[ \t]*/[ \t]*"
+
+_REF = re.compile(
+    rf"""
+    (?:(?<!\w)(?i:(?P<word>{_TYPE_WORD}))\s+(?:(?i:so)\s*:?\s*)?
+      |(?<!\w)(?P<so>(?i:so))\s*:?\s*)?
+    (?<![\w./\\\-+&@#%])(?<!\d[,:])
+    (?P<num>[0-9]{{1,6}})
+    (?:
+       -(?P<ptype>{_SEG}){_SLASH}(?P<pissuer>{_SEG}(?:-{_SEG})*)
+     | {_SLASH}(?P<year>(?:19|20)[0-9]{{2}}){_SLASH}(?P<ycode>{_SEG}{_NEXT_SEG}*)
+     | {_SLASH}(?P<code>{_SEG}{_NEXT_SEG}+)
+     | -(?P<ocode>{_SEG})
+    )
+    (?![\w&]|[/\-]\w)
+    """,
+    re.X,
+)
+_SEGMENT = re.compile(r"[^\s\-]+")
+_ISSUE_LEAD = re.compile(r"[ \t]*,?[ \t]*\(?[ \t]*(?=(?i:ngay)\s)")
+_ISSUE_REACH = 48
+# Links are masked: their paths are full of digit/slug pairs. Each form starts only where a
+# word starts, so that long runs of letters are not rescanned from every position.
+_LINK = re.compile(
+    r"(?<![\w.+\-])(?:https?://\S+|www\.\S+|[\w+\-]+(?:\.[\w+\-]+)*@[\w\-]+(?:\.[\w\-]+)+"
+    r"|[\w\-]+(?:\.[\w\-]+)*\.(?:vn|com|net|org|gov|edu|info)/\S*)",
+    re.I,
+)
+# Decomposed text: a letter and its combining marks, composed together.
+_MARKED = re.compile(r".[\u0300-\u036f]+", re.S)
+
+
+def find_doc_refs(text: str, *, reference: datetime | None = None) -> list[DocRef]:
+    """Every document reference in ``text``, in order.
+
+    ``reference`` (the time the page was seen) supplies the year of a year-less issue date
+    ("ngày 2/4") when the reference itself carries none, exactly as ``find_dates`` does.
+    """
+    if "/" not in text and "-" not in text:
+        return []
+    norm, offsets = _nfc_with_offsets(text)
+    key = _LINK.sub(lambda m: "_" * len(m.group()), norm).translate(_BASE)
+    refs = []
+    for m in _REF.finditer(key):
+        found = _parse(m, norm, key, reference)
+        if found is None:
+            continue
+        start, end, fields = found
+        if offsets is not None:
+            start, end = offsets[start], offsets[end]
+        refs.append(DocRef(text=text[start:end], start=start, end=end, **fields))
+    return refs
+
+
+def unique_refs(refs: Iterable[DocRef]) -> list[DocRef]:
+    """The first occurrence of each normalised reference, in order."""
+    seen: dict[str, DocRef] = {}
+    for ref in refs:
+        seen.setdefault(ref.ref, ref)
+    return list(seen.values())
+
+
+def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tuple[int, int, dict] | None:
+    word = _WORD_NAMES.get(fold(" ".join(m["word"].split()))) if m["word"] else None
+    introduced = bool(m["word"] or m["so"])
+    number = m["num"]
+    year = int(m["year"]) if m["year"] else None
+    if m["ptype"] is not None:
+        type_code = _spell(norm[m.start("ptype"):m.end("ptype")])
+        if type_code not in _KNOWN_TYPES:
+            return None
+        issuer = _code(norm, m, "pissuer")
+        ref = f"{number}-{type_code}/{issuer}"
+        type_name = _PARTY_TYPE_NAMES.get(type_code) or TYPE_NAMES.get(type_code)
+    else:
+        group = "ycode" if m["ycode"] is not None else "code" if m["code"] is not None else "ocode"
+        if group == "ocode" and not m["word"]:
+            return None
+        written = norm[m.start(group):m.end(group)]
+        segments = [_spell(s) for s in _SEGMENT.findall(written)]
+        if len(segments) > 1 and segments[0] in _KNOWN_TYPES:
+            type_code, issuer = segments[0], "-".join(segments[1:])
+        else:
+            type_code, issuer = None, "-".join(segments)
+        if any(c.islower() for c in written) and type_code is None and not introduced:
+            return None
+        code = "-".join(segments)
+        ref = (
+            f"{number}/{year}/{code}" if year is not None
+            else f"{number}-{code}" if group == "ocode"
+            else f"{number}/{code}"
+        )
+        type_name = TYPE_NAMES.get(type_code) if type_code else None
+        if type_name is None:
+            type_name = word or ("Công văn" if group == "code" else None)
+    start, end = m.span()
+    issued, end = _issued(norm, key, end, year, reference)
+    if year is None and issued is not None:
+        year = int(issued[:4])
+    return start, end, {
+        "ref": ref, "number": number, "year": year, "type_code": type_code,
+        "type_name": type_name, "issuer": issuer, "issued": issued,
+    }
+
+
+def _spell(segment: str) -> str:
+    upper = segment.upper()
+    return _SPELLING.get(upper, upper)
+
+
+def _code(norm: str, m: re.Match, group: str) -> str:
+    return "-".join(_spell(s) for s in _SEGMENT.findall(norm[m.start(group):m.end(group)]))
+
+
+def _issued(
+    norm: str, key: str, end: int, year: int | None, reference: datetime | None
+) -> tuple[str | None, int]:
+    """The issue date written right after a reference, and where the reference then ends."""
+    lead = _ISSUE_LEAD.match(key, end)
+    if lead is None:
+        return None, end
+    at = lead.end()
+    tail = norm[at:at + _ISSUE_REACH]
+    # A reference's own year settles the year of "ngày 2/4": a reference on the last day of
+    # that year makes find_dates pick it for any day.
+    if year is not None:
+        reference = datetime(year, 12, 31, 23, 59, tzinfo=VN_TZ)
+    for found in find_dates(tail, reference=reference)[:1]:
+        if tail.startswith(found.text):
+            return found.value.date().isoformat(), at + len(found.text)
+    return None, end
+
+
+def _nfc_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """``text`` with decomposed letters composed, and each of its offsets in ``text``.
+
+    The offsets are None when the text is already composed (the usual case).
+    """
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text, None
+    parts: list[str] = []
+    offsets: list[int] = []
+    last = 0
+    for m in _MARKED.finditer(text):
+        start, stop = m.span()
+        composed = unicodedata.normalize("NFC", m.group())
+        parts += (text[last:start], composed)
+        offsets += [*range(last, start), *[start] * len(composed)]
+        last = stop
+    parts.append(text[last:])
+    offsets += [*range(last, len(text)), len(text)]
+    return "".join(parts), offsets

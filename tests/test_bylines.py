@@ -1,0 +1,85 @@
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archive.bylines import clean_authors
+
+ARTICLES = Path(__file__).resolve().parents[1] / "archive" / "samplesite" / "articles"
+
+BYLINES = [
+    ("Báo Điện tử Chính phủ - Nguyễn Văn A", ["Nguyễn Văn A"]),
+    ("Cổng TTĐT tỉnh Nghệ An - Lê Thu", ["Lê Thu"]),
+    ("Cổng TTĐT tỉnh Quảng Ninh - Vũ Thị Hạnh", ["Vũ Thị Hạnh"]),
+    ("Tạp chí TT&TT - Phạm Quang Vinh", ["Phạm Quang Vinh"]),
+    ("Hoàng Anh - Thu Hà", ["Hoàng Anh", "Thu Hà"]),
+    ("Đức Tùng – Mai Lan", ["Đức Tùng", "Mai Lan"]),
+    ("Minh Hà", ["Minh Hà"]),
+    ("Giang Tiểu San", ["Giang Tiểu San"]),
+    ("PV", ["PV"]),
+    ("NK", ["NK"]),
+    ("Theo Tạp chí TT&TT", []),
+    ("Nguyễn Văn A, Trần Thị B", ["Nguyễn Văn A", "Trần Thị B"]),
+    ("Minh Hà và Thu Trang", ["Minh Hà", "Thu Trang"]),
+    ("Quang Hiếu & Thanh Bình", ["Quang Hiếu", "Thanh Bình"]),
+    ("(Theo baochinhphu.vn)", []),
+    ("Minh Hà (Theo baochinhphu.vn)", ["Minh Hà"]),
+    ("Tác giả: Minh Hà", ["Minh Hà"]),
+    ("Bài và ảnh: Quang Huy", ["Quang Huy"]),
+    ("Ảnh: Lê Minh", []),
+    ("Minh Hà - Ảnh: Lê Minh", ["Minh Hà"]),
+    ("Bài: Thu Hà - Ảnh: Lê Minh, Hoàng Nam", ["Thu Hà"]),
+    ("H'Linh Niê", ["H'Linh Niê"]),
+    ("Thu Hà/TTXVN", ["Thu Hà"]),
+    ("PV - TTXVN", ["PV"]),
+    ("Minh Hà (tổng hợp)", ["Minh Hà"]),
+    ("Theo Sở Thông tin và Truyền thông Hà Nội", []),
+    ("UBND tỉnh Nghệ An", []),
+    ("Sở Văn hóa, Thể thao và Du lịch - Lê Hương", ["Lê Hương"]),
+    ("Nguồn: Cổng Thông tin điện tử Chính phủ", []),
+    ("Văn phòng Bộ", []),
+    ("Thu   Hà ", ["Thu Hà"]),
+    ("Minh Hà - Minh Hà", ["Minh Hà"]),
+    ("Lan Phương.", ["Lan Phương"]),
+    ("", []),
+    (None, []),
+]
+
+
+@pytest.mark.parametrize("raw, expected", BYLINES)
+def test_clean_authors(raw, expected):
+    assert clean_authors(raw) == expected
+
+
+def test_site_name_is_an_organisation():
+    assert clean_authors("Trọng Nghĩa - Tiêu Dùng Plus", site_names=["Tiêu dùng Plus"]) == ["Trọng Nghĩa"]
+    assert clean_authors("Tiêu Dùng Plus") == ["Tiêu Dùng Plus"]
+    assert clean_authors("Tiêu Dùng Plus", site_names=["tieu dung plus"]) == []
+
+
+def test_names_are_nfc():
+    [name] = clean_authors(unicodedata.normalize("NFD", "Nguyễn Thị Thu Hà"))
+    assert name == "Nguyễn Thị Thu Hà" and unicodedata.is_normalized("NFC", name)
+
+
+@given(st.none() | st.text(max_size=120), st.lists(st.text(max_size=20), max_size=3))
+def test_never_raises(raw, sites):
+    for name in clean_authors(raw, site_names=sites):
+        assert name and name == " ".join(name.split()) and unicodedata.is_normalized("NFC", name)
+
+
+def test_sample_bylines():
+    if not (ARTICLES / "core.json").exists():
+        pytest.skip("sample articles not written yet")
+    authors = {
+        a["author"]: clean_authors(a["author"])
+        for path in sorted(ARTICLES.glob("*.json"))
+        for a in json.loads(path.read_text("utf-8"))
+    }
+    assert all(authors.values()), [raw for raw, names in authors.items() if not names]
+    for raw, names in authors.items():
+        assert all(name in raw for name in names)
+    assert authors.get("Báo Điện tử Mẫu - Trọng Nghĩa", ["Trọng Nghĩa"]) == ["Trọng Nghĩa"]

@@ -1,0 +1,237 @@
+import json
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archive.docrefs import TYPE_NAMES, DocRef, find_doc_refs, unique_refs
+from archive.vietnamese import VN_TZ
+
+ARTICLES = Path(__file__).resolve().parents[1] / "archive" / "samplesite" / "articles"
+SEEN = datetime(2021, 4, 8, 16, 20, tzinfo=VN_TZ)  # when the seed-000 article was published
+
+# (sentence, reference, ref, number, year, type_code, type_name, issuer, issued)
+FOUND = [
+    ("Sở khen thưởng các đơn vị theo kế hoạch số 174/KH-UBND ngày 9/8/2019 của thành phố.", None,
+     "174/KH-UBND", "174", 2019, "KH", "Kế hoạch", "UBND", "2019-08-09"),
+    ("Giấy khen được trao theo quyết định số 93/QĐ-STTTT ngày 2/4 của Sở.", SEEN,
+     "93/QĐ-STTTT", "93", 2021, "QĐ", "Quyết định", "STTTT", "2021-04-02"),
+    ("Văn phòng thành phố vừa gửi văn bản số 7790/VP-TTĐT tới các sở, ngành.", None,
+     "7790/VP-TTĐT", "7790", None, None, "Công văn", "VP-TTĐT", None),
+    ("Nghị định số 13/2023/NĐ-CP ngày 17/4/2023 bảo vệ dữ liệu cá nhân của người dân.", None,
+     "13/2023/NĐ-CP", "13", 2023, "NĐ", "Nghị định", "CP", "2023-04-17"),
+    ("Thủ tướng vừa ký Chỉ thị số 06/CT-TTg về truyền thông chính sách.", None,
+     "06/CT-TTg", "06", None, "CT", "Chỉ thị", "TTg", None),
+    ("Cổng thông tin cấp tỉnh phải đáp ứng Thông tư 22/2023/TT-BTTTT từ năm sau.", None,
+     "22/2023/TT-BTTTT", "22", 2023, "TT", "Thông tư", "BTTTT", None),
+    ("Hội nghị quán triệt Nghị quyết 57-NQ/TW trong toàn hệ thống Mặt trận.", None,
+     "57-NQ/TW", "57", None, "NQ", "Nghị quyết", "TW", None),
+    ("Nghị quyết số 57-NQ/TW ngày 22/12/2024 mở ra dư địa mới cho báo chí.", None,
+     "57-NQ/TW", "57", 2024, "NQ", "Nghị quyết", "TW", "2024-12-22"),
+    ("UBND tỉnh có Công văn số 4512/UBND-KGVX gửi các huyện, thị xã.", None,
+     "4512/UBND-KGVX", "4512", None, None, "Công văn", "UBND-KGVX", None),
+    ("Chủ tịch tỉnh ký Quyết định số 1021/QĐ-UBND công bố người phát ngôn.", None,
+     "1021/QĐ-UBND", "1021", None, "QĐ", "Quyết định", "UBND", None),
+    ("Bộ tiêu chí ban hành kèm Quyết định số 358/QĐ-UBND-HC của tỉnh.", None,
+     "358/QĐ-UBND-HC", "358", None, "QĐ", "Quyết định", "UBND-HC", None),
+    ("Thông tư 01/2024/TT-BTTTT có hiệu lực từ tháng 3.", None,
+     "01/2024/TT-BTTTT", "01", 2024, "TT", "Thông tư", "BTTTT", None),
+    ("Luật số 72/2025/QH15 đã được thông qua tại kỳ họp.", None,
+     "72/2025/QH15", "72", 2025, None, "Luật", "QH15", None),
+    ("Biên bản ghi nhầm thành 174/kh-ubnd ở trang hai.", None,
+     "174/KH-UBND", "174", None, "KH", "Kế hoạch", "UBND", None),
+    ("Trích yếu Quyết định 93/QD-STTTT gõ thiếu dấu.", None,
+     "93/QĐ-STTTT", "93", None, "QĐ", "Quyết định", "STTTT", None),
+    ("Đơn vị thực hiện Kế hoạch số 174 / KH-UBND ngày 09/08/2019 đầy đủ.", None,
+     "174/KH-UBND", "174", 2019, "KH", "Kế hoạch", "UBND", "2019-08-09"),
+    ("Mức phạt theo Nghị định số 15/2020/NĐ-CP ngày 3/2/2020 của Chính phủ.", None,
+     "15/2020/NĐ-CP", "15", 2020, "NĐ", "Nghị định", "CP", "2020-02-03"),
+    ("Quyết định số 749/QĐ-TTg ngày 3/6/2020 phê duyệt chương trình chuyển đổi số.", None,
+     "749/QĐ-TTg", "749", 2020, "QĐ", "Quyết định", "TTg", "2020-06-03"),
+    ("Theo Quyết định số 2187/QĐ-BTTTT, 36 tập thể được khen.", None,
+     "2187/QĐ-BTTTT", "2187", None, "QĐ", "Quyết định", "BTTTT", None),
+    ("Tỉnh ban hành Kế hoạch số 215/KH-UBND ngày 12/6/2023 về truyền thông số.", None,
+     "215/KH-UBND", "215", 2023, "KH", "Kế hoạch", "UBND", "2023-06-12"),
+    ("Đài truyền thanh được thay theo Quyết định số 135/QĐ-TTg của Thủ tướng.", None,
+     "135/QĐ-TTg", "135", None, "QĐ", "Quyết định", "TTg", None),
+    ("Họp báo định kỳ theo Nghị định số 09/2017/NĐ-CP về phát ngôn.", None,
+     "09/2017/NĐ-CP", "09", 2017, "NĐ", "Nghị định", "CP", None),
+    ("Sở trình Tờ trình số 45/TTr-UBND về dự thảo nghị quyết.", None,
+     "45/TTr-UBND", "45", None, "TTr", "Tờ trình", "UBND", None),
+    ("Thông báo số 112/TB-VPCP nêu kết luận của Phó Thủ tướng.", None,
+     "112/TB-VPCP", "112", None, "TB", "Thông báo", "VPCP", None),
+    ("Báo cáo số 305/BC-STTTT ngày 15/12/2022 tổng hợp kết quả.", None,
+     "305/BC-STTTT", "305", 2022, "BC", "Báo cáo", "STTTT", "2022-12-15"),
+    ("Thực hiện Hướng dẫn số 09-HD/BTGTW về tuyên truyền.", None,
+     "09-HD/BTGTW", "09", None, "HD", "Hướng dẫn", "BTGTW", None),
+    ("Bộ Chính trị ban hành Kết luận 01-KL/TW tiếp tục học tập và làm theo.", None,
+     "01-KL/TW", "01", None, "KL", "Kết luận", "TW", None),
+    ("Thông tư liên tịch số 12/2015/TTLT-BTP-BNV hướng dẫn chức năng của sở.", None,
+     "12/2015/TTLT-BTP-BNV", "12", 2015, "TTLT", "Thông tư liên tịch", "BTP-BNV", None),
+    ("Cán bộ thực hiện Quy định số 08-QĐi/TW về trách nhiệm nêu gương.", None,
+     "08-QĐi/TW", "08", None, "QĐi", "Quy định", "TW", None),
+    ("Nghị định 64-CP năm 1993 về giao đất nông nghiệp.", None,
+     "64-CP", "64", None, None, "Nghị định", "CP", None),
+    ("Thủ tướng gửi Công điện số 05/CĐ-TTg về ứng phó bão.", None,
+     "05/CĐ-TTg", "05", None, "CĐ", "Công điện", "TTg", None),
+    ("Số: 1234/BTTTT-CBC\nV/v cung cấp thông tin cho báo chí", None,
+     "1234/BTTTT-CBC", "1234", None, None, "Công văn", "BTTTT-CBC", None),
+    ("Tỉnh ủy có Chương trình số 10-CTr/TU về chuyển đổi số.", None,
+     "10-CTr/TU", "10", None, "CTr", "Chương trình", "TU", None),
+    ("Triển khai Quyết định số 06/QĐ-TTg ngày 6 tháng 1 năm 2022 của Thủ tướng.", None,
+     "06/QĐ-TTg", "06", 2022, "QĐ", "Quyết định", "TTg", "2022-01-06"),
+    ("Thực hiện Nghị quyết 36-NQ/TƯ của Bộ Chính trị.", None,
+     "36-NQ/TW", "36", None, "NQ", "Nghị quyết", "TW", None),
+    ("Phê duyệt Đề án số 12/ĐA-UBND về thông tin cơ sở.", None,
+     "12/ĐA-UBND", "12", None, "ĐA", "Đề án", "UBND", None),
+    ("Pháp lệnh số 02/2022/UBTVQH15 về xử lý vi phạm.", None,
+     "02/2022/UBTVQH15", "02", 2022, None, "Pháp lệnh", "UBTVQH15", None),
+    ("Đơn vị làm theo Kế hoạch 174/KH-UBND, ngày 9/8/2019, của thành phố.", None,
+     "174/KH-UBND", "174", 2019, "KH", "Kế hoạch", "UBND", "2019-08-09"),
+    ("Tỉnh yêu cầu thực hiện nghiêm (Công văn 4512/UBND-KGVX).", None,
+     "4512/UBND-KGVX", "4512", None, None, "Công văn", "UBND-KGVX", None),
+    # The reference's own year dates "ngày 17/4"; with no reference and none of its own, a
+    # year-less day is left undated.
+    ("Nghị định số 13/2023/NĐ-CP ngày 17/4 được ban hành.", None,
+     "13/2023/NĐ-CP", "13", 2023, "NĐ", "Nghị định", "CP", "2023-04-17"),
+    ("Sở ban hành Quyết định số 93/QĐ-STTTT ngày 2/4 khen thưởng.", None,
+     "93/QĐ-STTTT", "93", None, "QĐ", "Quyết định", "STTTT", None),
+    # The code names the type when the word before disagrees.
+    ("Quyết định số 12/KH-UBND là cách viết nhầm.", None,
+     "12/KH-UBND", "12", None, "KH", "Kế hoạch", "UBND", None),
+]
+
+NOT_FOUND = [
+    "Ngày 8/4, Zalo nhận giấy khen của Sở.",
+    "Kế hoạch được ký ngày 9/8/2019.",
+    "Sự kiện diễn ra lúc 9h45 ngày 28/6/2024 tại Hà Nội.",
+    "Con số này chiếm 1/2 tổng số đơn vị.",
+    "Đã có 3/4 số hộ cài ứng dụng.",
+    "Đội nhà thắng 3-0 trên sân khách.",
+    "Trận đấu kết thúc với tỷ số 2/1.",
+    "Đường dây nóng trực 24/7.",
+    "Kênh gửi tin khoảng 1-2 lần/ngày.",
+    "Giai đoạn 2019-2020 đã khép lại.",
+    "Giai đoạn 2019 - 2020 đã khép lại.",
+    "Hội nghị bắt đầu lúc 14:30.",
+    "Xem tại https://moha.gov.vn/tin-tuc/abc-123/def và moha.gov.vn/12/KH-UBND.",
+    "Tệp nằm ở /var/www/html/12/KH-UBND/index.php.",
+    "Gọi 024.3825.3536 hoặc 0912 345 678 hoặc 1900-1234.",
+    "Ứng dụng bản 2.1.3 và v2.1/RC-1 đã phát hành.",
+    "Hệ thống gửi 2.153 tin, tương ứng 330/2.153 bản tin.",
+    "Hội nghị giao ban Quý I/2021.",
+    "Dịch COVID-19 và Covid-19/2021 vẫn diễn biến phức tạp.",
+    "Phân loại F0/F1 theo hướng dẫn.",
+    "Xe dừng ở km 12/QL1A.",
+    "Mẫu máy A-12/B đã ngừng sản xuất.",
+    "Tốc độ 60 km/h, mật độ 5/km-ngày.",
+    "Đề án 06 của Chính phủ và Kế hoạch số 174 được nhắc lại.",
+    "Tuyến xe số 12-A chạy qua trung tâm.",
+    "Cập nhật bản iOS 17/iPadOS-beta trước khi dùng.",
+    "Gửi thư tới hotro@hanoi.gov.vn hoặc hotline 18001234.",
+    "Mùa giải 2024/25 sắp bắt đầu.",
+    "Nhà số 12/3A đường Lê Lợi.",
+]
+
+
+def fields(ref: DocRef):
+    return (ref.ref, ref.number, ref.year, ref.type_code, ref.type_name, ref.issuer, ref.issued)
+
+
+@pytest.mark.parametrize(
+    "text, reference, expected", [(row[0], row[1], row[2:]) for row in FOUND], ids=[row[0][:50] for row in FOUND]
+)
+def test_finds_the_reference(text, reference, expected):
+    refs = find_doc_refs(text, reference=reference)
+    assert [fields(r) for r in refs] == [expected]
+    assert refs[0].text == text[refs[0].start:refs[0].end]
+
+
+@pytest.mark.parametrize("text", NOT_FOUND)
+def test_finds_nothing(text):
+    assert find_doc_refs(text, reference=SEEN) == []
+
+
+def test_text_runs_from_type_word_to_issue_date():
+    text = "Chiều 8/4, thực hiện theo kế hoạch số 174/KH-UBND ngày 9/8/2019 thành phố Hà Nội"
+    [ref] = find_doc_refs(text)
+    assert ref.text == "kế hoạch số 174/KH-UBND ngày 9/8/2019"
+
+
+def test_a_date_not_right_after_is_not_the_issue_date():
+    [ref] = find_doc_refs("Quyết định số 1021/QĐ-UBND có hiệu lực kể từ ngày 15/3/2023.")
+    assert ref.issued is None and ref.text == "Quyết định số 1021/QĐ-UBND"
+
+
+def test_every_occurrence_in_order_and_the_first_of_each():
+    text = (
+        "Tổng kết Kế hoạch số 174/KH-UBND, Sở ra Quyết định số 93/QĐ-STTTT về việc khen các tập "
+        "thể thực hiện Kế hoạch số 174/KH-UBND ngày 09/08/2019 của UBND TP. Hà Nội."
+    )
+    refs = find_doc_refs(text, reference=SEEN)
+    assert [r.ref for r in refs] == ["174/KH-UBND", "93/QĐ-STTTT", "174/KH-UBND"]
+    assert [r.start for r in refs] == sorted(r.start for r in refs)
+    first = unique_refs(refs)
+    assert [r.ref for r in first] == ["174/KH-UBND", "93/QĐ-STTTT"]
+    assert first[0].issued is None
+
+
+def test_decomposed_text_keeps_offsets_into_the_input():
+    text = unicodedata.normalize("NFD", "Theo Kế hoạch số 174/KH-UBND ngày 9/8/2019, Sở đã làm.")
+    [ref] = find_doc_refs(text)
+    assert ref.ref == "174/KH-UBND" and ref.issued == "2019-08-09"
+    assert ref.text == text[ref.start:ref.end]
+    assert unicodedata.normalize("NFC", ref.text) == "Kế hoạch số 174/KH-UBND ngày 9/8/2019"
+
+
+def test_type_names_cover_the_common_codes():
+    assert {code: TYPE_NAMES[code] for code in ("KH", "NĐ", "QĐ", "CT", "TT", "NQ", "TTr")} == {
+        "KH": "Kế hoạch", "NĐ": "Nghị định", "QĐ": "Quyết định", "CT": "Chỉ thị",
+        "TT": "Thông tư", "NQ": "Nghị quyết", "TTr": "Tờ trình",
+    }
+
+
+_SLOPPY = st.text(alphabet=st.sampled_from(list("0123456789/-. ,:ngàyKHQĐUBNDTTgkhqđsố\n\u0301")), max_size=80)
+
+
+@given(st.one_of(st.text(max_size=200), _SLOPPY), st.none() | st.datetimes(timezones=st.just(VN_TZ)))
+def test_never_raises_and_offsets_hold(text, reference):
+    refs = find_doc_refs(text, reference=reference)
+    for ref in refs:
+        assert ref.text == text[ref.start:ref.end]
+        assert ref.start < ref.end
+    assert all(a.end <= b.start for a, b in zip(refs, refs[1:]))
+
+
+# On its own line: on the same line, text after it may continue it ("93/QĐ-STTTT - HN").
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_found_whatever_surrounds_it(before, after):
+    refs = find_doc_refs(f"{before}\nQuyết định số 93/QĐ-STTTT\n{after}")
+    assert "93/QĐ-STTTT" in [r.ref for r in refs]
+
+
+def load_articles():
+    if not (ARTICLES / "core.json").exists():
+        pytest.skip("sample articles not written yet")
+    return [a for path in sorted(ARTICLES.glob("*.json")) for a in json.loads(path.read_text("utf-8"))]
+
+
+def article_text(article):
+    captions = [image["caption"] for image in article.get("images", [])]
+    return "\n".join([article["title"], article["sapo"], *article["paragraphs"], *captions])
+
+
+def test_sample_articles():
+    articles = load_articles()
+    found = {}
+    for article in articles:
+        refs = find_doc_refs(article_text(article), reference=datetime.fromisoformat(article["published"]))
+        for ref in refs:
+            assert ref.ref and ref.number and ref.text
+        found[article.get("seed")] = {r.ref: r for r in unique_refs(refs)}
+    for seed in ("000", "002"):
+        assert {"174/KH-UBND", "93/QĐ-STTTT"} <= found[seed].keys()
+        assert found[seed]["93/QĐ-STTTT"].issued == "2021-04-02"
