@@ -57,8 +57,10 @@ def cli():
               help="Folder for WARC files (default: <db name>-warc beside the db).")
 @click.option("--warc-max-mb", type=click.IntRange(min=1), default=1024, show_default=True,
               help="Start a new WARC file when one reaches this size.")
+@click.option("--backfill", is_flag=True, help="Page listings back to the end, not just to the first known page.")
+@click.option("--resume", is_flag=True, help="Continue each source's interrupted crawl where it stopped.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors from the crawler.")
-def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, warc_max_mb, quiet):
+def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, warc_max_mb, backfill, resume, quiet):
     """Crawl sources into the archive and print what each crawl did.
 
     Exits with status 1 when a source could not be reached or its crawl failed.
@@ -72,13 +74,21 @@ def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, w
         raise click.UsageError("name one or more SOURCE_IDs, or pass --all")
     if source_ids and all_sources:
         raise click.UsageError("give SOURCE_IDs or --all, not both")
+    # At a terminal: a live progress line over quiet crawler logs; elsewhere (cron, CI) plain logs.
+    interactive = sys.stderr.isatty()
+    bar = _ProgressBar() if interactive else None
     try:
         rows = crawl_lib.run_crawl(
             db_path, sources_file=sources_file, source_ids=source_ids, max_pages=max_pages,
-            log_level="WARNING" if quiet else "INFO", warc_dir=warc_dir, warc_max_size=warc_max_mb * 1024 * 1024,
+            log_level="WARNING" if quiet or interactive else "INFO", warc_dir=warc_dir,
+            warc_max_size=warc_max_mb * 1024 * 1024, backfill=backfill, resume=resume,
+            on_progress=bar.show if bar else None,
         )
     except (SourcesError, ArchiveError) as exc:
         _fail(exc)
+    finally:
+        if bar:
+            bar.close()
     _print_crawls(rows)
     failed = [r for r in rows if crawl_lib.crawl_failed(r)]
     if failed:
@@ -88,6 +98,24 @@ def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, w
         names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
         click.echo(f"Could not crawl: {names}. See the fetches table for each error.", err=True)
         sys.exit(1)
+
+
+class _ProgressBar:
+    def __init__(self):
+        from tqdm import tqdm
+
+        self.bar = tqdm(desc="Crawling", unit=" pages", file=sys.stderr, dynamic_ncols=True)
+
+    def show(self, counts: dict) -> None:
+        if not counts:
+            return
+        self.bar.update(counts["pages"] - self.bar.n)
+        self.bar.set_postfix(
+            new=counts["new"], changed=counts["changed"], unchanged=counts["unchanged"], errors=counts["errors"]
+        )
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _print_crawls(rows):
@@ -316,3 +344,99 @@ def reextract(source, db_path):
     click.echo(
         f"{counts['updated']} updated, {counts['unchanged']} unchanged, {counts['missing']} without a capture."
     )
+
+
+@cli.command()
+@click.option("--db", "db_path", **DB_OPTION)
+@click.option("--source", default=None, help="Only crawls of this source id.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many runs.")
+@click.option("--json", "as_json", is_flag=True, help="Print runs as JSON lines.")
+def stats(db_path, source, limit, as_json):
+    """Print the last crawl runs: outcome, counts and extraction health.
+
+    Health is the share of the run's articles with a title, a date, an author and at least
+    50 words: a site redesign that breaks extraction shows as a drop.
+
+    \b
+    Example:
+        govarchive stats --limit 10
+        govarchive stats --source baochinhphu --json
+    """
+    from archive.stats import last_runs
+
+    try:
+        db = open_db(db_path, create=False)
+    except ArchiveError as exc:
+        _fail(exc)
+    runs = last_runs(db, limit=limit, source=source)
+    if as_json:
+        for run in runs:
+            click.echo(json.dumps(run, ensure_ascii=False))
+        return
+    if not runs:
+        click.echo("No crawls yet.")
+        return
+    click.echo(
+        f"{'id':>5} {'source':<20} {'started (UTC)':<19} {'secs':>6} {'status':<11} {'pages':>5} {'new':>4} "
+        f"{'chg':>4} {'same':>4} {'304':>4} {'err':>4}  title  date author 50w"
+    )
+    for r in runs:
+        health = "  ".join(_pct(r[k]) for k in ("share_title", "share_date", "share_author", "share_50_words"))
+        click.echo(
+            f"{r['id']:>5} {r['source_id']:<20} {(r['started_at'] or '')[:19]:<19} "
+            f"{_num(r['seconds']):>6} {r['status']:<11} {r['pages'] or 0:>5} {r['articles_new'] or 0:>4} "
+            f"{r['articles_changed'] or 0:>4} {r['articles_unchanged'] or 0:>4} "
+            f"{r['articles_not_modified'] or 0:>4} {r['errors'] or 0:>4}  {health}"
+        )
+
+
+def _pct(share) -> str:
+    return f"{share * 100:4.0f}%" if share is not None else "    -"
+
+
+def _num(value) -> str:
+    return f"{value:.1f}" if value is not None else "-"
+
+
+@cli.command()
+@click.option("--sources", "sources_file", **SOURCES_OPTION)
+@click.option("--db", "db_path", **DB_OPTION)
+@click.option("--once", is_flag=True, help="Start what is due now, wait for it, and exit (for cron and tests).")
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(min=1),
+              help="Seconds between checks for due sources.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Passed on to every crawl.")
+def schedule(sources_file, db_path, once, interval, max_pages):
+    """Run each source's crawl when its cron schedule in the sources file says so.
+
+    Never runs two crawls of one source at once; a crawl that fails is logged and the
+    scheduler carries on. With --once, exits 1 if any crawl it started failed.
+
+    \b
+    Example:
+        govarchive schedule                 # long-running
+        govarchive schedule --once          # from cron: */10 * * * *
+    """
+    import logging
+
+    from archive.schedule import Scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        load_sources(sources_file)
+        open_db(db_path).close()
+    except (SourcesError, ArchiveError) as exc:
+        _fail(exc)
+    scheduler = Scheduler(db_path, sources_file, extra_args=["--max-pages", str(max_pages)] if max_pages else [])
+    if once:
+        started = scheduler.tick()
+        if not started:
+            click.echo("Nothing is due.", err=True)
+        scheduler.wait()
+        if any(code != 0 for _, code in scheduler.finished):
+            sys.exit(1)
+        return
+    click.echo(f"Scheduling crawls from {sources_file} into {db_path}; Ctrl-C to stop.", err=True)
+    try:
+        scheduler.run_forever(interval)
+    except KeyboardInterrupt:
+        scheduler.wait()

@@ -8,8 +8,10 @@ meet in the database: the child writes ``crawls`` rows, this side reads them bac
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from archive.db import ArchiveError, open_db
@@ -25,6 +27,9 @@ def run_crawl(
     log_level: str = "INFO",
     warc_dir: str | Path | None = None,
     warc_max_size: int | None = None,
+    backfill: bool = False,
+    resume: bool = False,
+    on_progress: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """Crawl the chosen sources (all when none are named) into ``db_path``.
 
@@ -42,27 +47,44 @@ def run_crawl(
     command += ["--log-level", log_level]
     if max_pages is not None:
         command += ["--max-pages", str(max_pages)]
+    if backfill:
+        command.append("--backfill")
+    if resume:
+        command.append("--resume")
     if warc_dir is not None:
         command += ["--warc-dir", str(warc_dir)]
     if warc_max_size is not None:
         command += ["--warc-max-size", str(warc_max_size)]
-    command += [s.id for s in chosen]
+    ids = [s.id for s in chosen]
+    command += ids
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     try:
-        completed = subprocess.run(command, env=env, check=False)
-        returncode = completed.returncode
+        child = subprocess.Popen(command, env=env)
+        while True:
+            try:
+                returncode = child.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if on_progress:
+                    on_progress(progress(db_path, last_id, ids))
+        if on_progress:
+            on_progress(progress(db_path, last_id, ids))
     except KeyboardInterrupt:
+        child.wait()
         # The child got the same SIGINT and closes its crawls cleanly; report what it recorded.
         returncode = 130
 
+    # Other crawls (the scheduler's, a person's) may write to the same archive meanwhile:
+    # only this run's sources are this run's crawls.
     db = open_db(db_path)
     try:
         rows = list(
             db.query(
-                """select c.*, (select f.error from fetches f where f.crawl_id = c.id and f.error is not null
-                                order by f.id limit 1) as first_error
-                   from crawls c where c.id > ? order by c.id""",
-                [last_id],
+                f"""select c.*, (select f.error from fetches f where f.crawl_id = c.id and f.error is not null
+                                 order by f.id limit 1) as first_error
+                    from crawls c where c.id > ? and c.source_id in ({", ".join("?" * len(ids))})
+                    order by c.id""",
+                [last_id, *ids],
             )
         )
     finally:
@@ -70,6 +92,31 @@ def run_crawl(
     if not rows:
         raise ArchiveError(f"the crawler exited with status {returncode} without recording any crawl")
     return rows
+
+
+def progress(db_path: str | Path, after_crawl: int, source_ids: list[str]) -> dict:
+    """Counts so far for this run's crawls (those of ``source_ids`` after ``after_crawl``)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    crawls = f"select id from crawls where id > ? and source_id in ({', '.join('?' * len(source_ids))})"
+    params = [after_crawl, *source_ids]
+    try:
+        pages = conn.execute(f"select count(*) from fetches where crawl_id in ({crawls})", params).fetchone()[0]
+        errors = conn.execute(
+            f"select count(*) from fetches where crawl_id in ({crawls}) and "
+            "((error is not null and error not like 'skipped:%') or status >= 400)",
+            params,
+        ).fetchone()[0]
+        sums = conn.execute(
+            "select coalesce(sum(articles_new), 0), coalesce(sum(articles_changed), 0), "
+            "coalesce(sum(articles_unchanged), 0) + coalesce(sum(articles_not_modified), 0) "
+            f"from crawls where id in ({crawls})",
+            params,
+        ).fetchone()
+    except sqlite3.Error:
+        return {}
+    finally:
+        conn.close()
+    return {"pages": pages, "new": sums[0], "changed": sums[1], "unchanged": sums[2], "errors": errors}
 
 
 def crawl_failed(row: dict) -> bool:

@@ -96,6 +96,53 @@ def m003_accent_insensitive_search(db: Database) -> None:
         )
 
 
+HEALTH_COLUMNS = ("health_articles", "share_title", "share_date", "share_author", "share_50_words")
+
+
+@migrations()
+def m004_incremental_crawls(db: Database) -> None:
+    """Validators for conditional requests, version history, crawl health and the frontier."""
+    db["fetches"].add_column("etag", str)
+    db["fetches"].add_column("last_modified", str)
+    db["crawls"].add_column("backfill", int)
+    db["crawls"].add_column("resumed_from", int)
+    db["crawls"].add_column("articles_not_modified", int)
+    for column in HEALTH_COLUMNS:
+        db["crawls"].add_column(column, float)
+    db["article_versions"].create(
+        {
+            "id": int, "article_id": int, "version": int, "title": str, "description": str,
+            "text": str, "text_hash": str, "word_count": int, "fetch_id": int, "captured_at": str,
+            "extractor_version": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("fetch_id", "fetches", "id")],
+    )
+    db["article_versions"].create_index(["article_id", "version"], unique=True)
+    db.execute(
+        """insert into article_versions
+           (article_id, version, title, description, text, text_hash, word_count, fetch_id, captured_at,
+            extractor_version)
+           select id, 1, title, description, text, text_hash, word_count, fetch_id, first_seen,
+                  extractor_version from articles"""
+    )
+    # Requests a crawl has scheduled and not yet finished: what a resumed crawl must still do.
+    db["frontier"].create(
+        {"crawl_id": int, "url": str, "kind": str, "callback": str, "cb_kwargs": str, "created": str},
+        pk=("crawl_id", "url"),
+    )
+    db.execute(
+        """create view crawl_health as
+           select c.id as crawl_id, c.source_id, c.started_at, c.status, c.pages,
+                  c.articles_new, c.articles_changed, c.articles_unchanged, c.articles_not_modified,
+                  c.errors, c.health_articles as articles_checked,
+                  round(100 * c.share_title, 1) as pct_title, round(100 * c.share_date, 1) as pct_date,
+                  round(100 * c.share_author, 1) as pct_author,
+                  round(100 * c.share_50_words, 1) as pct_50_words
+           from crawls c order by c.id desc"""
+    )
+
+
 def open_db(path: str | Path, *, create: bool = True) -> Database:
     """Open (and migrate) the archive at ``path``.
 

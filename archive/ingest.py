@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
-from archive.db import FOLD_COLUMNS
+from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS
 from archive.sources import Source
 from archive.vietnamese import fold
 
@@ -22,7 +22,7 @@ ARTICLE_COLUMNS = (
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def register_source(db: Database, source: Source) -> None:
@@ -41,28 +41,99 @@ def register_source(db: Database, source: Source) -> None:
     )
 
 
-def start_crawl(db: Database, source: Source, *, max_pages: int | None) -> int:
+def start_crawl(
+    db: Database, source: Source, *, max_pages: int | None, backfill: bool = False,
+    resumed_from: int | None = None,
+) -> int:
     with db.conn:
         register_source(db, source)
         table = db["crawls"].insert(
             {
                 "source_id": source.id, "started_at": now_iso(), "status": "running",
                 "max_pages": max_pages, "pages": 0, "articles_new": 0, "articles_changed": 0,
-                "articles_unchanged": 0, "errors": 0,
+                "articles_unchanged": 0, "articles_not_modified": 0, "errors": 0,
+                "backfill": int(backfill), "resumed_from": resumed_from,
             }
         )
     return table.last_pk
 
 
+def interrupted_crawl(db: Database, source_id: str) -> int | None:
+    """The last crawl of ``source_id`` if it never finished (killed, or still running)."""
+    row = db.execute(
+        "select id, status from crawls where source_id = ? order by id desc limit 1", [source_id]
+    ).fetchone()
+    return row[0] if row and row[1] in ("running", "interrupted") else None
+
+
+def close_interrupted(db: Database, source_id: str) -> None:
+    with db.conn:
+        db.execute(
+            "update crawls set status = 'interrupted' where source_id = ? and status = 'running'", [source_id]
+        )
+
+
+def known_articles(db: Database, source_id: str) -> dict[str, tuple[str | None, str | None]]:
+    """Archived article URLs of a source, with the validators of the capture behind each."""
+    rows = db.execute(
+        """select a.url, f.etag, f.last_modified from articles a left join fetches f on f.id = a.fetch_id
+           where a.source_id = ?""",
+        [source_id],
+    )
+    return {url: (etag, last_modified) for url, etag, last_modified in rows}
+
+
+def skipped_urls(db: Database, source_id: str) -> set[str]:
+    """URLs of a source that crawls chose not to fetch (robots.txt, offsite)."""
+    rows = db.execute(
+        "select distinct url from fetches where source_id = ? and error like 'skipped:%'", [source_id]
+    )
+    return {r[0] for r in rows}
+
+
+def add_to_frontier(db: Database, crawl_id: int, entries: list[dict]) -> None:
+    created = now_iso()
+    db["frontier"].insert_all(
+        ({"crawl_id": crawl_id, "created": created, **entry} for entry in entries), replace=True
+    )
+
+
+def remove_from_frontier(db: Database, crawl_id: int, url: str) -> None:
+    db.execute("delete from frontier where crawl_id = ? and url = ?", [crawl_id, url])
+
+
+def pending_requests(db: Database, crawl_id: int) -> list[dict]:
+    return [dict(r) for r in db.query("select * from frontier where crawl_id = ? order by rowid", [crawl_id])]
+
+
+def clear_frontier(db: Database, crawl_id: int) -> None:
+    """A finished crawl owes nothing: requests it skipped (robots.txt, offsite) are dropped."""
+    with db.conn:
+        db.execute("delete from frontier where crawl_id = ?", [crawl_id])
+
+
+def finished_urls(db: Database, crawl_id: int) -> set[str]:
+    return {r[0] for r in db.execute("select url from fetches where crawl_id = ?", [crawl_id])}
+
+
+def move_frontier(db: Database, old_crawl: int, new_crawl: int) -> None:
+    with db.conn:
+        db.execute("update or replace frontier set crawl_id = ? where crawl_id = ?", [new_crawl, old_crawl])
+
+
 def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict) -> dict:
     """Close the crawl row; the status says whether the source could be reached at all."""
     counts = db.execute(
-        """select count(*), sum(status between 200 and 399), sum(error is not null or status >= 400)
+        """select count(*), sum(status between 200 and 399),
+                  sum((error is not null and error not like 'skipped:%') or status >= 400)
            from fetches where crawl_id = ?""",
         [crawl_id],
     ).fetchone()
     pages, ok, errors = counts[0], counts[1] or 0, counts[2] or 0
-    if finish_reason not in ("finished", "closespider_pagecount", "max_pages"):
+    health = crawl_health(db, crawl_id)
+    if finish_reason == "shutdown":
+        status = "interrupted"
+    elif finish_reason not in ("finished", "closespider_pagecount", "max_pages"):
         status = "failed"
     elif pages and not ok:
         status = "unreachable"
@@ -74,10 +145,27 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
         "finished_at": now_iso(), "status": status, "finish_reason": finish_reason,
         "pages": pages, "errors": errors,
         "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
+        **health,
     }
     with db.conn:
         db["crawls"].update(crawl_id, update)
     return db["crawls"].get(crawl_id)
+
+
+def crawl_health(db: Database, crawl_id: int) -> dict:
+    """Share of the crawl's articles with a title, a date, an author and >= 50 words.
+
+    Measured over every article the crawl saw (also those answered 304), so a redesign that
+    breaks extraction shows in the first crawl after it.
+    """
+    row = db.execute(
+        """select count(*), avg(a.title is not null and a.title != ''), avg(a.published is not null),
+                  avg(a.author is not null and a.author != ''), avg(coalesce(a.word_count, 0) >= 50)
+           from articles a where a.url in (
+               select url from fetches where crawl_id = ? and kind = 'article' and status in (200, 304))""",
+        [crawl_id],
+    ).fetchone()
+    return dict(zip(HEALTH_COLUMNS, row))
 
 
 def record_fetch(
@@ -94,6 +182,8 @@ def record_fetch(
     error: str | None = None,
     fetched_at: str | None = None,
     warc: dict | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
 ) -> int:
     table = db["fetches"].insert(
         {
@@ -104,6 +194,7 @@ def record_fetch(
             "warc_file": warc["file"] if warc else None,
             "warc_offset": warc["offset"] if warc else None,
             "warc_length": warc["length"] if warc else None,
+            "etag": etag, "last_modified": last_modified,
         }
     )
     return table.last_pk
@@ -135,13 +226,35 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
             }
         ).last_pk
         _index_folded(db, article_id, row)
+        _add_version(db, article_id, row, fetch_id, seen_at)
         return "new"
     article_id, old_hash, old_title = existing
     if old_hash == record.get("text_hash") and old_title == record.get("title"):
         db["articles"].update(article_id, {"last_seen": seen_at})
         return "unchanged"
     update_article(db, article_id, {**row, "last_seen": seen_at, "fetch_id": fetch_id})
+    _add_version(db, article_id, row, fetch_id, seen_at)
     return "changed"
+
+
+def mark_not_modified(db: Database, url: str, seen_at: str) -> str:
+    """A 304 for an archived article: it is still there, nothing else is written."""
+    db.execute("update articles set last_seen = ? where url = ?", [seen_at, url])
+    return "not_modified"
+
+
+def _add_version(db: Database, article_id: int, row: dict, fetch_id: int, seen_at: str) -> None:
+    version = db.execute(
+        "select coalesce(max(version), 0) + 1 from article_versions where article_id = ?", [article_id]
+    ).fetchone()[0]
+    db["article_versions"].insert(
+        {
+            "article_id": article_id, "version": version, "title": row.get("title"),
+            "description": row.get("description"), "text": row.get("text"),
+            "text_hash": row.get("text_hash"), "word_count": row.get("word_count"),
+            "fetch_id": fetch_id, "captured_at": seen_at, "extractor_version": row.get("extractor_version"),
+        }
+    )
 
 
 def update_article(db: Database, article_id: int, fields: dict) -> None:
@@ -169,5 +282,8 @@ def _index_folded(db: Database, article_id: int, row: dict) -> None:
 
 
 def count_article_outcome(db: Database, crawl_id: int, outcome: str) -> None:
-    column = {"new": "articles_new", "changed": "articles_changed", "unchanged": "articles_unchanged"}[outcome]
+    column = {
+        "new": "articles_new", "changed": "articles_changed", "unchanged": "articles_unchanged",
+        "not_modified": "articles_not_modified",
+    }[outcome]
     db.execute(f"update crawls set {column} = {column} + 1 where id = ?", [crawl_id])

@@ -11,6 +11,9 @@ import logging
 import os
 import sys
 
+from archive import ingest
+from archive.db import open_db
+from archive.locks import SourceLock, SourceLocked
 from archive.sources import SourcesError, load_sources, select
 
 
@@ -21,6 +24,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sources", default="sources.toml", help="sources file (default: sources.toml)")
     parser.add_argument("--db", required=True, help="archive database to write")
     parser.add_argument("--max-pages", type=int, default=None, help="at most N requests per source")
+    parser.add_argument("--backfill", action="store_true", help="page listings to the end")
+    parser.add_argument("--resume", action="store_true", help="continue each source's interrupted crawl")
     parser.add_argument("--warc-dir", default=None, help="WARC folder (default: <db name>-warc beside the db)")
     parser.add_argument("--warc-max-size", type=int, default=None, help="rotate WARC files at this many bytes")
     parser.add_argument("--log-level", default="INFO")
@@ -50,13 +55,29 @@ def main(argv=None) -> int:
     settings.set("LOG_INSTALL_ROOT_HANDLER", False)
     _configure_logging(settings)
     process = CrawlerProcess(settings)
-    failures = []
+    failures, locks = [], []
+    db = open_db(args.db)
     for source in chosen:
-        deferred = process.crawl(spider_for(source), source=source, max_pages=args.max_pages)
-        deferred.addErrback(lambda failure, sid=source.id: failures.append((sid, failure)))
-    process.start()
-    for source_id, failure in failures:
-        print(f"error: crawl of {source_id} failed: {failure.getErrorMessage()}", file=sys.stderr)
+        try:
+            locks.append(SourceLock(args.db, source.id).acquire())
+        except SourceLocked as exc:
+            failures.append((source.id, str(exc)))
+            continue
+        resume_from = ingest.interrupted_crawl(db, source.id) if args.resume else None
+        if args.resume and resume_from is None:
+            logging.getLogger("crawler").warning("%s: no interrupted crawl to resume; crawling afresh", source.id)
+        deferred = process.crawl(
+            spider_for(source), source=source, max_pages=args.max_pages, backfill=args.backfill,
+            resume_from=resume_from,
+        )
+        deferred.addErrback(lambda failure, sid=source.id: failures.append((sid, failure.getErrorMessage())))
+    db.close()
+    if locks:
+        process.start()
+    for lock in locks:
+        lock.release()
+    for source_id, message in failures:
+        print(f"error: crawl of {source_id} failed: {message}", file=sys.stderr)
     return 1 if failures else 0
 
 

@@ -75,7 +75,13 @@ class ArchivePipeline:
     def open_spider(self):
         spider = self.crawler.spider
         self.db = open_db(self.db_path)
-        self.crawl_id = ingest.start_crawl(self.db, spider.source, max_pages=spider.max_pages)
+        ingest.close_interrupted(self.db, spider.source.id)
+        self.crawl_id = ingest.start_crawl(
+            self.db, spider.source, max_pages=spider.max_pages, backfill=spider.backfill,
+            resumed_from=spider.resume_from,
+        )
+        if spider.resume_from is not None:
+            ingest.move_frontier(self.db, spider.resume_from, self.crawl_id)
         spider.crawl_id = self.crawl_id
         if self.workers > 0:
             self.pool = ExtractionPool.acquire(self.workers)
@@ -101,6 +107,7 @@ class ArchivePipeline:
                 self.crawler.stats.inc_value("govarchive/extraction_errors")
                 error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
         with self.db.conn:
+            ingest.remove_from_frontier(self.db, self.crawl_id, item["url"])
             fetch_id = ingest.record_fetch(
                 self.db,
                 crawl_id=self.crawl_id,
@@ -114,12 +121,18 @@ class ArchivePipeline:
                 error=error,
                 fetched_at=item.get("fetched_at"),
                 warc=item.get("warc"),
+                etag=_header(headers, "etag"),
+                last_modified=_header(headers, "last-modified"),
             )
+            outcome = None
             if record is not None:
                 outcome = ingest.store_article(
                     self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
                     seen_at=item.get("fetched_at") or ingest.now_iso(),
                 )
+            elif item["kind"] == "article" and item.get("status") == 304:
+                outcome = ingest.mark_not_modified(self.db, item["url"], item.get("fetched_at") or ingest.now_iso())
+            if outcome:
                 ingest.count_article_outcome(self.db, self.crawl_id, outcome)
                 self.crawler.stats.inc_value(f"govarchive/articles_{outcome}")
         # The body is in the WARC file already; keep it out of logs and feed exports.
@@ -134,6 +147,8 @@ class ArchivePipeline:
         row = ingest.finish_crawl(
             self.db, self.crawl_id, finish_reason=reason, stats=self.crawler.stats.get_stats()
         )
+        if reason == "finished":
+            ingest.clear_frontier(self.db, self.crawl_id)
         logger.info(
             "%s: crawl %d %s: %d pages, %d new, %d changed, %d unchanged, %d errors",
             spider.source.id, self.crawl_id, row["status"], row["pages"], row["articles_new"],

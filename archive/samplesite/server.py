@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from datetime import timezone
+from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +30,8 @@ class SampleSite:
         check_unique(self.articles, ["articles folder"] * len(bundled) + ["generated articles"] * len(generated))
         self._internal = load_pools()["internal"]
         self._servers: dict[str, _Server] = {}
+        # Every request served: (path, If-None-Match, If-Modified-Since, status); tests read it.
+        self.requests: list[tuple[str, str | None, str | None, int]] = []
         self._threads: list[threading.Thread] = []
 
     def start(self) -> SampleSite:
@@ -38,6 +40,7 @@ class SampleSite:
         env = make_environment()
         for name, cls in SITE_CLASSES.items():
             server = _Server(("127.0.0.1", 0), _Handler)
+            server.log = self.requests
             base = f"http://127.0.0.1:{server.server_address[1]}"
             articles = [a for a in self.articles if a["site"] == name]
             server.site = cls(base, articles, _internal_articles(self._internal, name), env)
@@ -89,6 +92,34 @@ class SampleSite:
                 return site.url(entry.path)
         raise KeyError(f"no article with key {key!r}")
 
+    def _entry(self, key: str):
+        for site in self.sites.values():
+            if key in site.by_key:
+                return site, site.by_key[key]
+        raise KeyError(f"no article with key {key!r}")
+
+    def edit_article(self, key: str, *, paragraphs: list[str] | None = None, title: str | None = None,
+                     views: int | None = None) -> None:
+        """Change an article as its site would: new text or title, or only its view counter
+        (noise: the page's bytes change, the article does not)."""
+        site, entry = self._entry(key)
+        if paragraphs is not None:
+            entry.paragraphs = paragraphs
+            entry.__dict__.pop("blocks", None)
+        if title is not None:
+            entry.title = title
+        if views is not None:
+            entry.views = views
+        entry.modified = datetime.now(timezone.utc)
+        site.cache.clear()
+
+    def break_articles(self, site_name: str) -> None:
+        """Simulate a redesign the extractor does not know: article pages lose their title,
+        byline, date and most of their text."""
+        site = self.sites[site_name]
+        site.broken = True
+        site.cache.clear()
+
     def page_bytes(self, url: str) -> bytes:
         """The exact body served for ``url``; KeyError if that URL is a 404."""
         parts = urlsplit(url)
@@ -129,6 +160,7 @@ class _Server(ThreadingHTTPServer):
     # Crawls open many connections at once; the default backlog of 5 refuses some under load.
     request_queue_size = 128
     site: Site
+    log: list
 
     def handle_error(self, request, client_address):
         # A crawler closing a kept-alive connection mid-response is normal, not worth a traceback.
@@ -151,6 +183,9 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.server.site
         page = site.respond(self.path) or site.not_found()
         status = 304 if page.status == 200 and self._not_modified(page) else page.status
+        self.server.log.append(
+            (self.path, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"), status)
+        )
         self.send_response(status)
         self.send_header("Content-Type", page.content_type)
         modified = page.last_modified.astimezone(timezone.utc)

@@ -287,7 +287,12 @@ class Site:
             "keywords": ", ".join(entry.tags) if entry else "",
         }
 
+    broken = False
+
     def render_article(self, entry: Entry) -> Page:
+        if self.broken:
+            body = f"<html><body><div id='app' data-id='{entry.key}'>Đang tải nội dung…</div></body></html>"
+            return Page.of(body, HTML, datetime.now(VN_TZ))
         others = [e for e in self.entries if e is not entry]
         same = [e for e in others if e.category == entry.category]
         same.sort(key=lambda e: abs((e.published - entry.published).total_seconds()))

@@ -6,6 +6,7 @@ exchange to the pipeline as a PageItem; it never parses article content.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -17,6 +18,8 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from archive import ingest
+from archive.db import open_db
 from archive.sources import Listing, Source, load_sources, select
 from archive.urls import canonical_url
 from crawler.items import PageItem
@@ -27,12 +30,23 @@ logger = logging.getLogger(__name__)
 class SourceSpider(scrapy.Spider):
     name = "source"
 
-    def __init__(self, source: Source | str | None = None, max_pages: int | str | None = None, **kwargs):
+    def __init__(
+        self,
+        source: Source | str | None = None,
+        max_pages: int | str | None = None,
+        backfill: bool | str = False,
+        resume_from: int | str | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.source_arg = source
         self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        self.backfill = backfill in (True, "1", "true", "yes")
+        self.resume_from = int(resume_from) if resume_from not in (None, "") else None
         self.scheduled = 0
         self.seen: set[str] = set()
+        self.known: dict[str, tuple[str | None, str | None]] = {}
+        self.skipped_before: set[str] = set()
         self.budget_exhausted = False
 
     @classmethod
@@ -52,6 +66,27 @@ class SourceSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        db_path = self.crawler.settings.get("ARCHIVE_DB")
+        if db_path:
+            db = open_db(db_path)
+            try:
+                self.known = ingest.known_articles(db, self.source.id)
+                self.skipped_before = ingest.skipped_urls(db, self.source.id)
+                if self.resume_from is not None:
+                    self.seen = ingest.finished_urls(db, self.resume_from)
+                    self.scheduled = len(self.seen)
+                    pending = ingest.pending_requests(db, self.crawl_id)
+                else:
+                    pending = []
+            finally:
+                db.close()
+            if pending:
+                logger.info("%s: resuming crawl %d: %d requests to go, %d done",
+                            self.source.id, self.resume_from, len(pending), len(self.seen))
+                for entry in pending:
+                    if request := self._replay(entry):
+                        yield request
+                return
         for url in self.source.sitemaps:
             if request := self._request(url, self.parse_sitemap, "sitemap"):
                 yield request
@@ -63,8 +98,19 @@ class SourceSpider(scrapy.Spider):
             if request:
                 yield request
 
+    def _replay(self, entry: dict):
+        """A request saved in the frontier of an interrupted crawl, made again."""
+        cb_kwargs = json.loads(entry["cb_kwargs"] or "{}")
+        if "listing" in cb_kwargs:
+            cb_kwargs["listing"] = Listing(**cb_kwargs["listing"])
+        return self._request(entry["url"], getattr(self, entry["callback"]), entry["kind"], **cb_kwargs)
+
     def _request(self, url: str, callback, kind: str, **cb_kwargs):
-        """A request within the page budget, for a URL not requested before in this crawl."""
+        """A request within the page budget, for a URL not requested before in this crawl.
+
+        An article already in the archive is asked for conditionally, with the validators of
+        its last capture, so an unchanged page costs a 304 and no extraction.
+        """
         url = canonical_url(url, prefer_scheme=self.scheme)
         if url in self.seen or not self.source.allows(url):
             return None
@@ -75,11 +121,19 @@ class SourceSpider(scrapy.Spider):
             return None
         self.seen.add(url)
         self.scheduled += 1
+        headers = {}
+        if kind == "article" and url in self.known:
+            etag, last_modified = self.known[url]
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
             cb_kwargs=cb_kwargs,
+            headers=headers,
             meta={"kind": kind, "canonical_url": url},
         )
 
@@ -155,8 +209,14 @@ class SourceSpider(scrapy.Spider):
         if response.status != 200 or not hasattr(response, "css"):
             return
         hrefs = [response.urljoin(h) for h in response.css("a::attr(href)").getall()]
-        articles = [h for h in hrefs if self.source.is_article(canonical_url(h, prefer_scheme=self.scheme))]
+        articles = {canonical_url(h, prefer_scheme=self.scheme) for h in hrefs}
+        articles = [a for a in articles if self.source.is_article(a)]
         yield from self._article_requests(articles)
+        if articles and not self.backfill and all(a in self.known or a in self.skipped_before for a in articles):
+            # Stop when seen: everything on this page is archived, so older pages are too.
+            logger.info("%s: %s page %d holds only archived articles; not paging further",
+                        self.source.id, listing.url, page)
+            return
         next_url = None
         if listing.next:
             link = response.css(listing.next)
@@ -171,10 +231,16 @@ class SourceSpider(scrapy.Spider):
                 yield request
 
     def on_error(self, failure: Failure):
-        if failure.check(IgnoreRequest) and not getattr(failure.value, "response", None):
-            logger.debug("%s: skipped %s: %s", self.source.id, failure.request.url, failure.value)
-            return
         request = failure.request
+        if failure.check(IgnoreRequest) and not getattr(failure.value, "response", None):
+            # Not fetched on purpose (robots.txt, offsite): recorded, so nothing goes unexplained.
+            yield PageItem(
+                source_id=self.source.id, kind=request.meta.get("kind"),
+                url=request.meta.get("canonical_url", request.url), requested_url=request.url,
+                response_url=None, status=None, headers={}, body=b"", fetched_at=_now(),
+                error=f"skipped: {failure.value or 'ignored'}"[:500],
+            )
+            return
         response = getattr(failure.value, "response", None)
         if response is not None:
             yield self._item(response)
@@ -212,4 +278,4 @@ def _describe(failure: Failure) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")

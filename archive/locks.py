@@ -1,0 +1,62 @@
+"""One crawl of a source at a time, with a lock a crashed crawl cannot leave behind.
+
+The lock is an OS file lock (flock) on ``<db name>-locks/<source id>.lock``: the kernel
+releases it when the holding process exits, however it exits, so there is nothing stale to
+clean up. The file also records the holder's pid for the error message.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+
+class SourceLocked(RuntimeError):
+    pass
+
+
+def lock_dir(db_path: str | Path) -> Path:
+    db_path = Path(db_path)
+    return db_path.with_name(f"{db_path.stem}-locks")
+
+
+class SourceLock:
+    def __init__(self, db_path: str | Path, source_id: str):
+        self.path = lock_dir(db_path) / f"{source_id}.lock"
+        self.source_id = source_id
+        self.fd = None
+
+    def acquire(self) -> "SourceLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "ignore").strip() or "?"
+            os.close(fd)
+            raise SourceLocked(f"{self.source_id} is already being crawled (pid {holder})") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def is_locked(db_path: str | Path, source_id: str) -> bool:
+    try:
+        SourceLock(db_path, source_id).acquire().release()
+    except SourceLocked:
+        return True
+    return False

@@ -1,0 +1,131 @@
+"""Incremental crawls: conditional re-fetches, versions, stop-when-seen, backfill, health."""
+
+import re
+import sqlite3
+
+import pytest
+
+from archive.samplesite import SampleSite
+from tests.conftest import crawl_into
+
+
+@pytest.fixture
+def site():
+    with SampleSite() as running:
+        yield running
+
+
+@pytest.fixture
+def folder(site, tmp_path):
+    (tmp_path / "sources.toml").write_text(site.sources_toml(), encoding="utf-8")
+    return tmp_path
+
+
+def crawl(folder, *args):
+    result = crawl_into(folder, "--quiet", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def q(folder, sql, params=()):
+    conn = sqlite3.connect(folder / "archive.db")
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def article_requests(site, since):
+    urls = site.expected_article_urls()
+    paths = {u.split("/", 3)[3] for u in urls}
+    return [r for r in site.requests[since:] if r[0].lstrip("/").split("?")[0] in paths]
+
+
+def test_unchanged_site_is_refetched_only_conditionally(site, folder):
+    crawl(folder)
+    versions = q(folder, "select count(*) as n from article_versions")[0]["n"]
+    mark = len(site.requests)
+    crawl(folder)
+    seen = article_requests(site, mark)
+    # Stop-when-seen spares older listing pages, so only what discovery still reaches is asked.
+    assert 0 < len(seen) <= len(site.expected_article_urls())
+    assert all(etag and since for _, etag, since, _ in seen)
+    assert {status for *_, status in seen} == {304}
+    assert q(folder, "select count(*) as n from article_versions")[0]["n"] == versions
+    last = q(folder, "select * from crawls order by id desc limit 3")
+    assert sum(c["articles_not_modified"] for c in last) == len(seen)
+    assert sum(c["articles_new"] + c["articles_changed"] for c in last) == 0
+    rows = q(folder, "select url, first_seen, last_seen from articles")
+    refetched = {r[0] for r in seen}
+    assert all(r["last_seen"] >= r["first_seen"] for r in rows)
+    assert sum(r["last_seen"] > r["first_seen"] for r in rows) == len(refetched)
+
+
+def test_edit_makes_exactly_one_version_and_noise_none(site, folder):
+    crawl(folder)
+    edited = next(a for a in site.articles if a.get("seed") == "001")
+    noisy = next(a for a in site.articles if a.get("seed") == "003")
+    paragraphs = list(edited["paragraphs"])
+    paragraphs[1] = paragraphs[1] + " Bộ Nội vụ cho biết sẽ bổ sung chuyên mục hỏi đáp chính sách."
+    site.edit_article(edited["key"], paragraphs=paragraphs)
+    site.edit_article(noisy["key"], views=999_999)
+    crawl(folder)
+    versions = q(
+        folder,
+        "select a.url, v.version, v.text from article_versions v join articles a on a.id = v.article_id "
+        "order by a.url, v.version",
+    )
+    by_url = {}
+    for v in versions:
+        by_url.setdefault(v["url"], []).append(v)
+    edited_url, noisy_url = site.article_url(edited["key"]), site.article_url(noisy["key"])
+    assert [v["version"] for v in by_url[edited_url]] == [1, 2]
+    assert "chuyên mục hỏi đáp" in by_url[edited_url][1]["text"]
+    assert "chuyên mục hỏi đáp" not in by_url[edited_url][0]["text"]
+    assert len(by_url[noisy_url]) == 1
+    assert all(len(v) == 1 for url, v in by_url.items() if url != edited_url)
+    last = q(folder, "select sum(articles_changed) as c, sum(articles_unchanged) as u from "
+                     "(select * from crawls order by id desc limit 3)")[0]
+    # Sidebars ("most viewed") change with the counter, so more pages than the noisy one come
+    # back 200; none of them may count as changed.
+    assert last["c"] == 1 and last["u"] >= 1
+    first_capture = q(folder, "select v.fetch_id from article_versions v join articles a on a.id = v.article_id "
+                              "where a.url = ? and v.version = 1", [edited_url])[0]["fetch_id"]
+    assert first_capture is not None
+
+
+def test_stop_when_seen_and_backfill(site, folder):
+    crawl(folder)
+    older_page = re.compile(r"[?&](page|trang)=\d+|/trang-\d+")
+
+    def listing_pages(since):
+        return [r for r in site.requests[since:] if older_page.search(r[0])]
+
+    mark = len(site.requests)
+    crawl(folder)
+    assert listing_pages(mark) == []
+    mark = len(site.requests)
+    crawl(folder, "--backfill")
+    assert listing_pages(mark)
+    assert q(folder, "select backfill from crawls order by id desc limit 1")[0]["backfill"] == 1
+
+
+def test_broken_template_shows_in_health(site, folder):
+    crawl(folder)
+    site.break_articles("magazine")
+    crawl(folder)
+    health = {r["source_id"]: r for r in q(folder, "select * from crawl_health order by crawl_id desc limit 3")}
+    assert health["sample-portal"]["pct_title"] == 100.0
+    assert health["sample-news"]["pct_date"] == 100.0
+    broken = health["sample-magazine"]
+    assert broken["articles_checked"] == 15
+    assert broken["pct_50_words"] == 0.0 and broken["pct_date"] < 100
+
+
+def test_stats_command_prints_last_runs(site, folder, run_cli):
+    crawl(folder)
+    result = run_cli("stats", "--db", folder / "archive.db", check=True)
+    for source in ("sample-portal", "sample-magazine", "sample-news"):
+        assert source in result.stdout
+    assert "title" in result.stdout and "100%" in result.stdout
