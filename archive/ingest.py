@@ -45,7 +45,7 @@ def start_crawl(
     db: Database, source: Source, *, max_pages: int | None, backfill: bool = False,
     resumed_from: int | None = None,
 ) -> int:
-    with db.conn:
+    with db.atomic():
         register_source(db, source)
         table = db["crawls"].insert(
             {
@@ -67,20 +67,31 @@ def interrupted_crawl(db: Database, source_id: str) -> int | None:
 
 
 def close_interrupted(db: Database, source_id: str) -> None:
-    with db.conn:
+    with db.atomic():
         db.execute(
             "update crawls set status = 'interrupted' where source_id = ? and status = 'running'", [source_id]
         )
 
 
-def known_articles(db: Database, source_id: str) -> dict[str, tuple[str | None, str | None]]:
-    """Archived article URLs of a source, with the validators of the capture behind each."""
+def known_articles(
+    db: Database, source_id: str, *, before: str | None = None
+) -> dict[str, tuple[str | None, str | None]]:
+    """Archived article URLs of a source (first seen before ``before``, when given), with the
+    validators of the capture behind each."""
     rows = db.execute(
         """select a.url, f.etag, f.last_modified from articles a left join fetches f on f.id = a.fetch_id
-           where a.source_id = ?""",
-        [source_id],
+           where a.source_id = ? and (? is null or a.first_seen < ?)""",
+        [source_id, before, before],
     )
     return {url: (etag, last_modified) for url, etag, last_modified in rows}
+
+
+def chain_start(db: Database, crawl_id: int) -> str:
+    """When the crawl that ``crawl_id`` resumes (through any number of resumes) first began."""
+    started, resumed_from = db.execute(
+        "select started_at, resumed_from from crawls where id = ?", [crawl_id]
+    ).fetchone()
+    return chain_start(db, resumed_from) if resumed_from else started
 
 
 def skipped_urls(db: Database, source_id: str) -> set[str]:
@@ -108,16 +119,22 @@ def pending_requests(db: Database, crawl_id: int) -> list[dict]:
 
 def clear_frontier(db: Database, crawl_id: int) -> None:
     """A finished crawl owes nothing: requests it skipped (robots.txt, offsite) are dropped."""
-    with db.conn:
+    with db.atomic():
         db.execute("delete from frontier where crawl_id = ?", [crawl_id])
 
 
 def finished_urls(db: Database, crawl_id: int) -> set[str]:
-    return {r[0] for r in db.execute("select url from fetches where crawl_id = ?", [crawl_id])}
+    """URLs fetched by ``crawl_id`` and by every crawl it resumes, however many times resumed."""
+    urls: set[str] = set()
+    while crawl_id is not None:
+        urls.update(r[0] for r in db.execute("select url from fetches where crawl_id = ?", [crawl_id]))
+        row = db.execute("select resumed_from from crawls where id = ?", [crawl_id]).fetchone()
+        crawl_id = row[0] if row else None
+    return urls
 
 
 def move_frontier(db: Database, old_crawl: int, new_crawl: int) -> None:
-    with db.conn:
+    with db.atomic():
         db.execute("update or replace frontier set crawl_id = ? where crawl_id = ?", [new_crawl, old_crawl])
 
 
@@ -147,7 +164,7 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
         "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
         **health,
     }
-    with db.conn:
+    with db.atomic():
         db["crawls"].update(crawl_id, update)
     return db["crawls"].get(crawl_id)
 

@@ -41,7 +41,7 @@ def reextract(
             counts["missing"] += 1
             continue
         record = extract(capture.body, url, capture.headers)
-        with db.conn:
+        with db.atomic():
             update_article(db, article_id, article_fields(record))
         same = (old_hash, old_title, old_version) == (record["text_hash"], record["title"], record["extractor_version"])
         counts["unchanged" if same else "updated"] += 1

@@ -53,7 +53,7 @@ def build_archive(db_path: str | Path, n: int, *, sources: int = 5, seed: int = 
     crawl_ids = {s.id: ingest.start_crawl(db, s, max_pages=None) for s in srcs}
     writer = WarcFileWriter(default_warc_dir(db_path), prefix="synthetic", level=1)
     start = datetime(2016, 1, 1, tzinfo=timezone(timedelta(hours=7)))
-    with db.conn:
+    with db.atomic():
         for i in range(n):
             source = srcs[i % sources]
             url = f"https://bench{i % sources}.example.vn/bai-{i}.html"

@@ -41,7 +41,7 @@ class FrontierMiddleware:
             return
         if self.db is None:
             self.db = open_db(self.db_path)
-        with self.db.conn:
+        with self.db.atomic():
             ingest.add_to_frontier(self.db, crawl_id, entries)
 
     async def process_start(self, start):

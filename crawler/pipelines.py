@@ -106,7 +106,7 @@ class ArchivePipeline:
                 logger.error("%s: extraction failed for %s: %r", item["source_id"], item["url"], exc)
                 self.crawler.stats.inc_value("govarchive/extraction_errors")
                 error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
-        with self.db.conn:
+        with self.db.atomic():
             ingest.remove_from_frontier(self.db, self.crawl_id, item["url"])
             fetch_id = ingest.record_fetch(
                 self.db,

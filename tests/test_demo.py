@@ -37,7 +37,7 @@ def test_demo_refuses_to_overwrite_a_real_archive(run_cli, tmp_path):
         'allowed_domains = ["hanoi.gov.vn"]\narticle_pattern = "x"\nschedule = "0 * * * *"\n'
         '[source.discovery]\nfeeds = ["https://hanoi.gov.vn/rss"]\n'
     )[0]
-    with db.conn:
+    with db.atomic():
         register_source(db, source)
     db.close()
     result = run_cli("demo", "--no-serve", "--db", "real.db")

@@ -111,7 +111,7 @@ def test_reextract_after_rule_change_needs_no_network(archive_copy, monkeypatch)
     db = open_db(archive_copy)
     before = {r["id"]: r for r in db["articles"].rows}
     # what an older, worse extractor left behind
-    with db.conn:
+    with db.atomic():
         for article_id in before:
             update_article(db, article_id, {"text": "zzcorruptzz", "title": "zzcorruptzz", "extractor_version": "old"})
     assert search(db, "zzcorruptzz", limit=1000)

@@ -34,7 +34,7 @@ def db_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("search") / "archive.db"
     db = open_db(path)
     crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
-    with db.conn:
+    with db.atomic():
         for key, (title, text) in ARTICLES.items():
             fetch = ingest.record_fetch(db, crawl_id=crawl, source_id="t", url=f"https://t.vn/{key}", kind="article", status=200)
             record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01", "text_hash": key}

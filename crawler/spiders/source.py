@@ -70,7 +70,10 @@ class SourceSpider(scrapy.Spider):
         if db_path:
             db = open_db(db_path)
             try:
-                self.known = ingest.known_articles(db, self.source.id)
+                # A resumed crawl must judge "already archived" as its first part did, not count
+                # what that part archived, or it would stop paging where the kill left it.
+                before = ingest.chain_start(db, self.resume_from) if self.resume_from is not None else None
+                self.known = ingest.known_articles(db, self.source.id, before=before)
                 self.skipped_before = ingest.skipped_urls(db, self.source.id)
                 if self.resume_from is not None:
                     self.seen = ingest.finished_urls(db, self.resume_from)
