@@ -1,0 +1,94 @@
+"""Crash safety: a crawl killed with SIGKILL at random points resumes to the same archive."""
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.captures import read_capture
+from archive.samplesite import SampleSite
+from tests.conftest import crawl_into
+
+KILLS = int(os.environ.get("GOVARCHIVE_RESUME_KILLS", "3"))
+
+
+@pytest.fixture(scope="module")
+def big_site():
+    with SampleSite(extra_articles=400) as site:
+        yield site
+
+
+def _count(db, sql, params=()):
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return conn.execute(sql, params).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _start(folder, *extra):
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler", "--db", "archive.db", "--sources", "sources.toml",
+         "--log-level", "WARNING", "--all", *extra],
+        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def _fetched(db):
+    try:
+        return _count(db, "select count(*) from fetches")
+    except sqlite3.OperationalError:  # the crawler has not created its tables yet
+        return 0
+
+
+def _kill_after(process, db, fetches):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if db.exists() and _fetched(db) >= fetches:
+            break
+        time.sleep(0.05)
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def test_killed_crawl_resumes_to_the_same_archive(big_site, tmp_path):
+    (tmp_path / "sources.toml").write_text(big_site.sources_toml(), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    rng = random.Random(7)
+    expected = big_site.expected_article_urls()
+    target = 0
+    for kill in range(KILLS):
+        target += rng.randint(40, max(41, len(expected) // (KILLS + 1)))
+        _kill_after(_start(tmp_path, *(["--resume"] if kill else [])), db, target)
+    result = crawl_into(tmp_path, "--resume", "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    assert _count(db, "pragma integrity_check") == "ok"
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    articles = [r["url"] for r in conn.execute("select url from articles")]
+    assert sorted(articles) == sorted(expected)
+    assert _count(db, "select count(*) from article_versions") == len(expected)
+    # nothing fetched twice: every URL has at most one fetch across the killed and resumed crawls
+    twice = conn.execute(
+        "select url, count(*) n from fetches where status is not null group by url having n > 1"
+    ).fetchall()
+    assert [tuple(r) for r in twice] == []
+    statuses = [r[0] for r in conn.execute("select status from crawls order by id")]
+    # a source can finish before a kill lands; every other crawl was interrupted
+    assert statuses[-3:] == ["ok"] * 3 and set(statuses) <= {"interrupted", "ok"}
+    assert "interrupted" in statuses
+    assert _count(db, "select count(*) from frontier") == 0
+    # every capture a row points at reads back, truncated files notwithstanding
+    for fetch in conn.execute("select * from fetches where warc_file is not null"):
+        stored = read_capture(db, dict(fetch))
+        if fetch["kind"] == "article" and fetch["status"] == 200:
+            assert stored.body == big_site.page_bytes(fetch["url"])
+    conn.close()
