@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM_STAMP := $(VENV)/.chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DB ?= archive.db
 SOURCES ?= sources.toml
 MAX_PAGES ?= 200
@@ -29,7 +31,14 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/govarchive demo --port $(PORT)
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium through Playwright, which never downloads a browser
+# of its own here. CI runs as root; elsewhere apt-get goes through sudo.
+$(CHROMIUM_STAMP): | $(STAMP)
+	test -x /usr/bin/chromium || ( $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-dejavu-core )
+	touch $@
+
+test: $(STAMP) $(CHROMIUM_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

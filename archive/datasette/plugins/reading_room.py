@@ -1,0 +1,791 @@
+"""The reading room: home page, search with facets, attention over time, article pages, diffs.
+
+Every page asks the database which tables exist when the request comes in, so the sections
+fed by ``doc_refs``, ``mentions`` and ``article_versions`` (and the "also published by" list
+fed by a ``cluster_id``/``syndication`` column) appear as soon as the archive has them.
+
+Archived text is escaped everywhere: templates autoescape, and the only markup in results,
+the search highlights, comes from archive.search.html_snippet, which escapes the text before
+it inserts ``<mark>``. Raw archived pages are served only by archive_downloads' sandboxed route.
+"""
+
+import asyncio
+import base64
+import binascii
+import csv
+import difflib
+import hmac
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from datetime import datetime
+from urllib.parse import urlencode, urlsplit
+
+from datasette import hookimpl
+from datasette.utils.asgi import AsgiStream, Response
+
+from archive.search import html_snippet, parse_query
+from archive.vietnamese import VN_TZ, nfc
+
+PAGE_SIZE = 20
+FACET_SIZE = 12
+LATEST_ON_HOME = 10
+EXPORT_BATCH = 200
+SNIPPET_WORDS = 32
+# Highlighting a whole title goes through the snippet function with a window no title fills.
+TITLE_WORDS = 1000
+FOLDED_INDEX = "articles_fold"
+# bm25 weights for title, description, text, as in archive.search: the title says most.
+BM25_WEIGHTS = "10.0, 4.0, 1.0"
+SYNDICATION_COLUMNS = ("cluster_id", "syndication")
+KNOWLEDGE_TABLES = ("doc_refs", "mentions", "article_versions")
+PASSWORD_ENV = "GOVARCHIVE_PASSWORD"
+
+PAGE_HEADERS = {
+    # The reading room runs no script: should archived markup ever slip past escaping, the
+    # browser still refuses to execute it.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+EXPORT_COLUMNS = (
+    "id", "title", "source_id", "source_name", "published", "updated", "author", "url",
+    "archive_url", "first_seen", "last_seen", "description", "text",
+)
+
+
+def _db(datasette):
+    return datasette.get_database()
+
+
+async def _rows(db, sql, params=None):
+    return [dict(r) for r in (await db.execute(sql, params or {})).rows]
+
+
+async def _existing(db, names):
+    return {name for name in names if await db.table_exists(name)}
+
+
+async def _render(datasette, request, template, context, status=200):
+    context = {"database": _db(datasette).name, **context}
+    body = await datasette.render_template(template, context, request=request)
+    return Response.html(body, status=status, headers=dict(PAGE_HEADERS))
+
+
+async def _not_found(datasette, request, message_vi, message_en):
+    context = {"message_vi": message_vi, "message_en": message_en}
+    return await _render(datasette, request, "reading_error.html", context, status=404)
+
+
+# Search ------------------------------------------------------------------------------------------
+
+
+def _shorten(text: str | None, limit: int = 280) -> str:
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str
+    vi: str
+    en: str
+    table: str | None  # the table the facet draws on; the facet exists only when it does
+    where: str  # restricts articles ``a`` to those with :value
+    counts: str  # value, label, n over the articles in ``matches``
+    order: str = "n desc, value"
+
+
+FACETS = (
+    Facet(
+        "source", "Nguồn", "Source", None,
+        "a.source_id = :{p}",
+        """select a.source_id as value, coalesce(s.name, a.source_id) as label, count(*) as n
+           from matches m join articles a on a.id = m.id left join sources s on s.id = a.source_id
+           group by a.source_id""",
+    ),
+    Facet(
+        "month", "Tháng", "Month", None,
+        "a.published_month = :{p}",
+        """select a.published_month as value, a.published_month as label, count(*) as n
+           from matches m join articles a on a.id = m.id
+           where a.published_month is not null group by a.published_month""",
+        order="value desc",
+    ),
+    Facet(
+        "ref", "Văn bản", "Document", "doc_refs",
+        "a.id in (select article_id from doc_refs where ref = :{p})",
+        """select ref as value, ref as label, count(distinct article_id) as n
+           from doc_refs where article_id in (select id from matches) group by ref""",
+    ),
+    Facet(
+        "platform", "Kênh", "Channel", "mentions",
+        "a.id in (select article_id from mentions where platform = :{p})",
+        """select platform as value, platform as label, count(distinct article_id) as n
+           from mentions where platform is not null and article_id in (select id from matches)
+           group by platform""",
+    ),
+    Facet(
+        "agency", "Cơ quan", "Agency", "mentions",
+        "a.id in (select article_id from mentions where kind = 'agency' and name = :{p})",
+        """select name as value, name as label, count(distinct article_id) as n
+           from mentions where kind = 'agency' and article_id in (select id from matches)
+           group by name""",
+    ),
+)
+
+
+@dataclass
+class Search:
+    """A query with its filters, as it arrived in the URL, turned into SQL over ``articles``.
+
+    The query is parsed by archive.search, as ``govarchive search`` parses it: matched against
+    the folded index (accents and đ ignored), with articles that also match the accents as
+    typed ranked first. An archive not yet migrated to the folded index is searched through
+    ``articles_fts`` alone.
+    """
+
+    q: str
+    sort: str
+    page: int
+    facets: list[Facet]
+    index: str
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    async def from_request(cls, db, request) -> "Search":
+        args = request.args
+        tables = await _existing(db, {f.table for f in FACETS if f.table} | {FOLDED_INDEX})
+        facets = [f for f in FACETS if f.table is None or f.table in tables]
+        q = nfc(args.get("q") or "").strip()
+        sort = args.get("sort") or ""
+        if sort not in ("relevance", "newest"):
+            sort = "relevance" if q else "newest"
+        try:
+            page = max(1, int(args.get("page") or 1))
+        except ValueError:
+            page = 1
+        filters = {f.param: nfc(args[f.param]) for f in facets if args.get(f.param)}
+        index = FOLDED_INDEX if FOLDED_INDEX in tables else "articles_fts"
+        return cls(q=q, sort=sort, page=page, facets=facets, index=index, filters=filters)
+
+    @cached_property
+    def query(self):
+        return parse_query(self.q)
+
+    @property
+    def ranked(self) -> bool:
+        return bool(self.query)
+
+    def params(self) -> dict:
+        values = {f"f_{name}": value for name, value in self.filters.items()}
+        if self.ranked:
+            query = self.query
+            values["match"] = query.folded if self.index == FOLDED_INDEX else query.exact
+            values["exact"] = query.exact
+        return values
+
+    def matches(self) -> str:
+        """SQL for the matching articles' id, rank, exact_match and published date."""
+        clauses = [f.where.format(p=f"f_{f.param}") for f in self.facets if f.param in self.filters]
+        if self.ranked:
+            clauses.insert(0, f"{self.index} match :match")
+            where = " and ".join(clauses)
+            return f"""
+                select a.id as id, bm25({self.index}, {BM25_WEIGHTS}) as rank,
+                       a.id in (select rowid from articles_fts where articles_fts match :exact) as exact_match,
+                       a.published as published
+                from {self.index} join articles a on a.id = {self.index}.rowid where {where}"""
+        if self.q:
+            # Typed something, but nothing searchable (only punctuation): nothing matches.
+            clauses.append("0")
+        where = " and ".join(clauses) or "1"
+        return f"select a.id as id, 0 as rank, 0 as exact_match, a.published as published from articles a where {where}"
+
+    def order(self, table: str = "") -> str:
+        newest = f"{table}published is null, {table}published desc, {table}id desc"
+        if self.sort == "relevance" and self.ranked:
+            return f"{table}exact_match desc, {table}rank, {newest}"
+        return newest
+
+    def page_sql(self) -> str:
+        return f"""
+            with matches as ({self.matches()})
+            select a.id, a.title, a.description, a.text, a.source_id,
+                   coalesce(s.name, a.source_id) as source_name, a.published, a.author
+            from matches m join articles a on a.id = m.id left join sources s on s.id = a.source_id
+            order by {self.order("m.")}
+            limit {PAGE_SIZE} offset {(self.page - 1) * PAGE_SIZE}
+        """
+
+    def url(self, path: str, **changes) -> str:
+        """``path`` with this search's arguments, changed by ``changes`` (None drops one)."""
+        args = {"q": self.q, "sort": self.sort if self.q else None, **self.filters}
+        if "page" not in changes:
+            changes["page"] = None
+        args.update(changes)
+        query = urlencode([(k, v) for k, v in args.items() if v not in (None, "")])
+        return path + ("?" + query if query else "")
+
+
+async def _facet_results(db, search: Search) -> list[dict]:
+    async def one(facet):
+        sql = f"with matches as ({search.matches()}) {facet.counts} order by {facet.order} limit {FACET_SIZE}"
+        rows = await _rows(db, sql, search.params())
+        return {"facet": facet, "selected": search.filters.get(facet.param), "rows": rows}
+
+    return list(await asyncio.gather(*(one(f) for f in search.facets)))
+
+
+async def _count(db, search: Search) -> int:
+    rows = await _rows(db, f"with matches as ({search.matches()}) select count(*) as n from matches", search.params())
+    return rows[0]["n"]
+
+
+async def _source_names(db) -> dict[str, str]:
+    return {r["id"]: r["name"] or r["id"] for r in await _rows(db, "select id, name from sources")}
+
+
+# Attention over time ------------------------------------------------------------------------------
+
+
+async def attention(db, search: Search) -> dict:
+    """Matching articles per month and source, every month from the first to the last."""
+    rows = await _rows(
+        db,
+        f"""with matches as ({search.matches()})
+            select a.published_month as month, a.source_id as source_id, count(*) as n
+            from matches m join articles a on a.id = m.id group by 1, 2 order by 1, 2""",
+        search.params(),
+    )
+    undated = sum(r["n"] for r in rows if not r["month"])
+    dated = [r for r in rows if r["month"]]
+    sources = sorted({r["source_id"] for r in dated})
+    months = _month_range(dated[0]["month"], dated[-1]["month"]) if dated else []
+    counts = {(r["month"], r["source_id"]): r["n"] for r in dated}
+    return {"months": months, "sources": sources, "counts": counts, "undated": undated}
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    year, month = int(first[:4]), int(first[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+CHART_WIDTH, CHART_HEIGHT = 960, 240
+CHART_LEFT, CHART_BOTTOM, CHART_TOP = 44, 28, 10
+CHART_COLOURS = 8  # the stylesheet's series classes s0 … s7
+
+
+def chart(data: dict, names: dict[str, str]) -> dict | None:
+    """The geometry of a stacked bar chart of ``attention`` data, for the SVG template."""
+    months, sources = data["months"], data["sources"]
+    if not months:
+        return None
+    totals = [sum(data["counts"].get((m, s), 0) for s in sources) for m in months]
+    top = _nice_ceiling(max(totals))
+    plot_w, plot_h = CHART_WIDTH - CHART_LEFT, CHART_HEIGHT - CHART_BOTTOM - CHART_TOP
+    slot = plot_w / len(months)
+    gap = min(2.0, slot * 0.15)
+    bars = []
+    for i, month in enumerate(months):
+        y = CHART_TOP + plot_h
+        for k, source in enumerate(sources):
+            n = data["counts"].get((month, source), 0)
+            if not n:
+                continue
+            h = plot_h * n / top
+            y -= h
+            bars.append({
+                "x": round(CHART_LEFT + i * slot + gap / 2, 2), "y": round(y, 2),
+                "w": round(slot - gap, 2), "h": round(h, 2), "series": f"s{k % CHART_COLOURS}",
+                "title": f"{month} · {names.get(source, source)}: {n}",
+            })
+    step = max(1, round(len(months) / 12))
+    labels = [
+        {"x": round(CHART_LEFT + (i + 0.5) * slot, 2), "text": m}
+        for i, m in enumerate(months)
+        if (len(months) > 24 and m.endswith("-01")) or (len(months) <= 24 and i % step == 0)
+    ]
+    ticks = [{"y": round(CHART_TOP + plot_h * (1 - v / top), 2), "text": v} for v in (0, top // 2, top)]
+    legend = [
+        {"series": f"s{k % CHART_COLOURS}", "label": names.get(s, s),
+         "n": sum(data["counts"].get((m, s), 0) for m in months)}
+        for k, s in enumerate(sources)
+    ]
+    table = [
+        {"month": m, "total": t, "by_source": [data["counts"].get((m, s), 0) for s in sources]}
+        for m, t in zip(months, totals)
+    ]
+    return {
+        "width": CHART_WIDTH, "height": CHART_HEIGHT, "left": CHART_LEFT,
+        "base": CHART_TOP + plot_h, "bars": bars, "labels": labels, "ticks": ticks,
+        "legend": legend, "table": table, "undated": data["undated"],
+    }
+
+
+def _nice_ceiling(n: int) -> int:
+    """The smallest of 2, 4, 10, 20, 40, 100 … that is at least ``n`` (ticks at 0, half, top)."""
+    scale = 1
+    while True:
+        for step in (2, 4, 10):
+            if n <= step * scale:
+                return step * scale
+        scale *= 10
+
+
+# Routes: search ------------------------------------------------------------------------------------
+
+
+async def home(datasette, request):
+    db = _db(datasette)
+    sources = await _rows(db, """
+        select s.id, s.name, s.kind, s.home,
+               (select count(*) from articles a where a.source_id = s.id) as articles,
+               (select min(first_seen) from articles a where a.source_id = s.id) as first_capture,
+               (select max(last_seen) from articles a where a.source_id = s.id) as last_capture,
+               c.started_at as crawl_started, c.finished_at as crawl_finished, c.status as crawl_status,
+               c.pages as crawl_pages, c.errors as crawl_errors
+        from sources s
+        left join crawls c on c.id = (select max(id) from crawls where source_id = s.id)
+        order by articles desc, s.name
+    """)
+    totals = (await _rows(db, """
+        select (select count(*) from articles) as articles, (select count(*) from fetches) as fetches,
+               (select count(*) from sources) as sources,
+               (select min(published) from articles) as first_published,
+               (select max(published) from articles) as last_published
+    """))[0]
+    latest = await _rows(db, f"""
+        select a.id, a.title, a.published, a.source_id, coalesce(s.name, a.source_id) as source_name,
+               a.description
+        from articles a left join sources s on s.id = a.source_id
+        order by a.published is null, a.published desc, a.id desc limit {LATEST_ON_HOME}
+    """)
+    for row in latest:
+        row["description"] = _shorten(row["description"], 200)
+    return await _render(
+        datasette, request, "reading_home.html",
+        {
+            "sources": sources, "totals": totals, "latest": latest,
+            "archive_title": datasette.metadata("title"),
+        },
+    )
+
+
+async def search_page(datasette, request):
+    db = _db(datasette)
+    search = await Search.from_request(db, request)
+    params = search.params()
+    count, facets, rows, data, names = await asyncio.gather(
+        _count(db, search), _facet_results(db, search), _rows(db, search.page_sql(), params),
+        attention(db, search), _source_names(db),
+    )
+    terms = search.query.terms
+    for row in rows:
+        text = row.pop("text") or row["description"] or ""
+        if search.ranked:
+            row["title_marked"] = html_snippet(row["title"] or "", terms, words=TITLE_WORDS)
+            row["snippet"] = html_snippet(text, terms, words=SNIPPET_WORDS)
+        else:
+            row["title_marked"] = row["title"]
+            row["snippet"] = _shorten(row["description"] or text)
+    document = None
+    if "ref" in search.filters:
+        document = await _document(db, search.filters["ref"])
+    path = datasette.urls.path("-/search")
+    return await _render(
+        datasette, request, "reading_search.html",
+        {
+            "search": search, "count": count, "results": rows, "facets": facets,
+            "chart": chart(data, names), "document": document, "page_size": PAGE_SIZE,
+            "pages": max(1, -(-count // PAGE_SIZE)),
+            "search_url": lambda **changes: search.url(path, **changes),
+            "export_url": lambda ext: search.url(datasette.urls.path(f"-/search.{ext}"), page=None),
+            "attention_csv_url": search.url(datasette.urls.path("-/attention.csv")),
+            "chips": _chips(search, facets),
+        },
+    )
+
+
+def _chips(search: Search, facets: list[dict]) -> list[dict]:
+    """The active filters, each named as its facet shows it (a source's name, not its id)."""
+    chips = []
+    for result in facets:
+        facet, value = result["facet"], result["selected"]
+        if value is not None:
+            label = next((r["label"] for r in result["rows"] if r["value"] == value), value)
+            chips.append({"param": facet.param, "vi": facet.vi, "en": facet.en, "label": label})
+    return chips
+
+
+async def _document(db, ref):
+    rows = await _rows(
+        db,
+        """select *, (select count(distinct article_id) from doc_refs d2 where d2.ref = d.ref) as citing
+           from doc_refs d where ref = :ref limit 1""",
+        {"ref": ref},
+    )
+    return rows[0] if rows else {"ref": ref, "citing": 0}
+
+
+async def search_export(datasette, request):
+    """The whole result set, streamed in batches so that its size does not matter."""
+    db = _db(datasette)
+    search = await Search.from_request(db, request)
+    fmt = request.url_vars["format"]
+    ordered = await _rows(
+        db, f"with matches as ({search.matches()}) select id from matches order by {search.order()}", search.params()
+    )
+    ids = [r["id"] for r in ordered]
+    article_base = datasette.absolute_url(request, datasette.urls.path("-/a/"))
+
+    async def batches():
+        for start in range(0, len(ids), EXPORT_BATCH):
+            chunk = ids[start:start + EXPORT_BATCH]
+            marks = ", ".join("?" for _ in chunk)
+            rows = await _rows(
+                db,
+                f"""select a.*, coalesce(s.name, a.source_id) as source_name
+                    from articles a left join sources s on s.id = a.source_id where a.id in ({marks})""",
+                chunk,
+            )
+            by_id = {r["id"]: r for r in rows}
+            yield [
+                {**{c: by_id[i].get(c) for c in EXPORT_COLUMNS}, "archive_url": f"{article_base}{i}"}
+                for i in chunk if i in by_id
+            ]
+
+    if fmt == "csv":
+        async def stream(writer):
+            buffer = io.StringIO()
+            out = csv.writer(buffer)
+            out.writerow(EXPORT_COLUMNS)
+            async for rows in batches():
+                out.writerows([[r[c] for c in EXPORT_COLUMNS] for r in rows])
+                await writer.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+            await writer.write(buffer.getvalue())
+
+        content_type = "text/csv; charset=utf-8"
+    else:
+        async def stream(writer):
+            first = True
+            await writer.write("[")
+            async for rows in batches():
+                for row in rows:
+                    await writer.write(("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False))
+                    first = False
+            await writer.write("\n]\n")
+
+        content_type = "application/json; charset=utf-8"
+    return AsgiStream(
+        stream,
+        headers={"Content-Disposition": f'attachment; filename="govarchive-search.{fmt}"'},
+        content_type=content_type,
+    )
+
+
+async def attention_csv(datasette, request):
+    db = _db(datasette)
+    search = await Search.from_request(db, request)
+    data = await attention(db, search)
+    buffer = io.StringIO()
+    out = csv.writer(buffer)
+    out.writerow(("month", "source_id", "articles"))
+    for month in data["months"]:
+        for source in data["sources"]:
+            out.writerow((month, source, data["counts"].get((month, source), 0)))
+    return Response(
+        buffer.getvalue(),
+        headers={"Content-Disposition": 'attachment; filename="govarchive-attention.csv"'},
+        content_type="text/csv; charset=utf-8",
+    )
+
+
+# Routes: articles -----------------------------------------------------------------------------------
+
+
+async def _article(db, article_id):
+    rows = await _rows(
+        db,
+        """select a.*, coalesce(s.name, a.source_id) as source_name, s.home as source_home
+           from articles a left join sources s on s.id = a.source_id where a.id = :id""",
+        {"id": article_id},
+    )
+    return rows[0] if rows else None
+
+
+def _json_list(value):
+    try:
+        items = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return []
+    return [str(i) for i in items or []] if isinstance(items, list) else []
+
+
+def _web_url(url):
+    """``url`` if it is safe to link to (http or https), else None."""
+    return url if url and urlsplit(url).scheme in ("http", "https") else None
+
+
+def body_paragraphs(article: dict) -> list[str]:
+    """The text's paragraphs, less a first one that repeats the sapo shown above it (many
+    CMSs print the sapo again as the body's opening)."""
+    paragraphs = [p.strip() for p in (article.get("text") or "").split("\n") if p.strip()]
+    sapo = " ".join(nfc(article.get("description") or "").split())
+    if paragraphs and sapo and " ".join(nfc(paragraphs[0]).split()) == sapo:
+        paragraphs = paragraphs[1:]
+    return paragraphs
+
+
+def citation(article: dict, stable_url: str) -> str:
+    parts = [(article.get("title") or "").strip().rstrip(".") + "."]
+    source = article.get("source_name") or article.get("source_id") or ""
+    published = (article.get("published") or "")[:10]
+    parts.append(f"{source} ({published})." if published else f"{source}.")
+    parts.append(f"Archived by govarchive on {(article.get('first_seen') or '')[:10]}: {stable_url}.")
+    parts.append(f"Original: {article.get('url')}")
+    return " ".join(parts)
+
+
+async def article_page(datasette, request):
+    db = _db(datasette)
+    article_id = int(request.url_vars["article_id"])
+    article = await _article(db, article_id)
+    if article is None:
+        return await _not_found(datasette, request, "Không có bài viết này", "No such article")
+    tables = await _existing(db, KNOWLEDGE_TABLES)
+    capture = None
+    if article.get("fetch_id") is not None:
+        fetches = await _rows(db, "select id, fetched_at, warc_file from fetches where id = :id", {"id": article["fetch_id"]})
+        capture = fetches[0] if fetches and fetches[0]["warc_file"] else None
+
+    refs = []
+    if "doc_refs" in tables:
+        seen = set()
+        for row in await _rows(db, "select * from doc_refs where article_id = :id order by rowid", {"id": article_id}):
+            if row.get("ref") not in seen:
+                seen.add(row.get("ref"))
+                refs.append(row)
+        citing = await _rows(
+            db,
+            f"""select ref, count(distinct article_id) as n from doc_refs
+                where ref in ({", ".join(f":r{i}" for i in range(len(refs))) or "null"}) group by ref""",
+            {f"r{i}": r["ref"] for i, r in enumerate(refs)},
+        )
+        counts = {r["ref"]: r["n"] for r in citing}
+        for ref in refs:
+            ref["citing"] = counts.get(ref["ref"], 0)
+
+    mentions = None
+    if "mentions" in tables:
+        mentions = {"channel": [], "agency": [], "link": []}
+        for row in await _rows(db, "select * from mentions where article_id = :id order by rowid", {"id": article_id}):
+            if row.get("kind") == "link":
+                row["href"] = _web_url(row.get("name"))
+            mentions.setdefault(row.get("kind") or "other", []).append(row)
+
+    versions = None
+    if "article_versions" in tables:
+        versions = await _rows(db, "select * from article_versions where article_id = :id order by version", {"id": article_id})
+
+    also = None
+    columns = set(await db.table_columns("articles"))
+    key = next((c for c in SYNDICATION_COLUMNS if c in columns), None)
+    if key and article.get(key) is not None:
+        also = await _rows(
+            db,
+            f"""select a.id, a.title, a.url, a.published, coalesce(s.name, a.source_id) as source_name
+                from articles a left join sources s on s.id = a.source_id
+                where a.{key} = :key and a.id != :id order by a.published""",
+            {"key": article[key], "id": article_id},
+        )
+
+    stable_url = datasette.absolute_url(request, datasette.urls.path(f"-/a/{article_id}"))
+    return await _render(
+        datasette, request, "reading_article.html",
+        {
+            "article": article,
+            "paragraphs": body_paragraphs(article),
+            "categories": _json_list(article.get("categories")),
+            "tags": _json_list(article.get("tags")),
+            "live_url": _web_url(article.get("url")),
+            "capture": capture, "refs": refs,
+            "mentions": mentions, "versions": versions, "also": also,
+            "stable_url": stable_url, "citation": citation(article, stable_url),
+            "search_path": datasette.urls.path("-/search"),
+        },
+    )
+
+
+# Diffs -------------------------------------------------------------------------------------------------
+
+PARAGRAPH = "\n"
+
+
+def _tokens(text: str | None) -> list[str]:
+    tokens = []
+    for line in nfc(text or "").split("\n"):
+        words = line.split()
+        if words:
+            if tokens:
+                tokens.append(PARAGRAPH)
+            tokens.extend(words)
+    return tokens
+
+
+def word_diff(old: str | None, new: str | None) -> dict:
+    """A word-level diff of two texts as paragraphs of (op, text) spans; op is =, + or -.
+
+    Words are compared in NFC, so a page that switched between composed and decomposed
+    Vietnamese shows no change where a reader sees none.
+    """
+    a, b = _tokens(old), _tokens(new)
+    paragraphs, spans = [], []
+    added = removed = 0
+
+    def emit(op, words):
+        for word in words:
+            if word == PARAGRAPH:
+                if op != "=":
+                    spans.append((op, "¶"))
+                paragraphs.append(list(spans))
+                spans.clear()
+            elif spans and spans[-1][0] == op:
+                spans[-1] = (op, spans[-1][1] + " " + word)
+            else:
+                spans.append((op, word))
+
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            emit("=", a[i1:i2])
+            continue
+        if tag in ("delete", "replace"):
+            emit("-", a[i1:i2])
+            removed += sum(1 for w in a[i1:i2] if w != PARAGRAPH)
+        if tag in ("insert", "replace"):
+            emit("+", b[j1:j2])
+            added += sum(1 for w in b[j1:j2] if w != PARAGRAPH)
+    if spans:
+        paragraphs.append(spans)
+    return {"paragraphs": paragraphs, "added": added, "removed": removed}
+
+
+async def diff_page(datasette, request):
+    db = _db(datasette)
+    article_id = int(request.url_vars["article_id"])
+    article = await _article(db, article_id)
+    if article is None:
+        return await _not_found(datasette, request, "Không có bài viết này", "No such article")
+    versions = []
+    if await db.table_exists("article_versions"):
+        versions = await _rows(db, "select * from article_versions where article_id = :id order by version", {"id": article_id})
+    context = {"article": article, "versions": versions, "diff": None}
+    if len(versions) >= 2:
+        by_number = {str(v["version"]): v for v in versions}
+        wanted_from = request.args.get("from") or str(versions[-2]["version"])
+        wanted_to = request.args.get("to") or str(versions[-1]["version"])
+        if wanted_from not in by_number or wanted_to not in by_number:
+            return await _not_found(datasette, request, "Không có phiên bản này", "No such version")
+        old, new = by_number[wanted_from], by_number[wanted_to]
+        context.update(
+            old=old, new=new,
+            title_diff=word_diff(old.get("title"), new.get("title")),
+            # difflib is quadratic at worst: keep a long article from stalling other requests.
+            diff=await asyncio.to_thread(word_diff, old.get("text"), new.get("text")),
+        )
+    return await _render(datasette, request, "reading_diff.html", context)
+
+
+# Password -------------------------------------------------------------------------------------------------
+
+
+def _authorised(scope, password: str) -> bool:
+    for name, value in scope.get("headers") or []:
+        if name.lower() != b"authorization":
+            continue
+        scheme, _, encoded = value.decode("latin-1").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            _user, _, given = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return hmac.compare_digest(given.encode("utf-8"), password.encode("utf-8"))
+    return False
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    password = os.environ.get(PASSWORD_ENV)
+    if not password:
+        return None
+
+    def wrap(app):
+        async def password_required(scope, receive, send):
+            if scope["type"] != "http" or _authorised(scope, password):
+                await app(scope, receive, send)
+                return
+            await send({
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    [b"www-authenticate", b'Basic realm="govarchive", charset="UTF-8"'],
+                    [b"content-type", b"text/plain; charset=utf-8"],
+                ],
+            })
+            await send({"type": "http.response.body", "body": "Cần mật khẩu / Password required\n".encode("utf-8")})
+
+        return password_required
+
+    return wrap
+
+
+# Templates ---------------------------------------------------------------------------------------------
+
+
+def _when(value, with_time=True):
+    """An ISO timestamp as a Vietnamese reader writes it, in Vietnam's time: 20:15 30/06/2023."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VN_TZ)
+    day = moment.strftime("%d/%m/%Y")
+    if not with_time or (len(value) <= 10):
+        return day
+    return f"{moment:%H:%M} {day}"
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["vn_datetime"] = _when
+    env.filters["vn_date"] = lambda value: _when(value, with_time=False)
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/$", home),
+        (r"^/-/search$", search_page),
+        (r"^/-/search\.(?P<format>csv|json)$", search_export),
+        (r"^/-/attention\.csv$", attention_csv),
+        (r"^/-/a/(?P<article_id>\d+)$", article_page),
+        (r"^/-/diff/(?P<article_id>\d+)$", diff_page),
+    ]

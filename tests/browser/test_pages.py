@@ -1,0 +1,185 @@
+"""The reading room in a real browser: Playwright driving Debian's chromium against
+``govarchive serve`` on 127.0.0.1.
+
+Screenshots of every page go to test-artifacts/; with GOVARCHIVE_UPDATE_SCREENSHOTS=1 the search
+and article pages are also copied to docs/screenshots/ for the README.
+"""
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from test_reading_room import CHANGED_TITLE_START, HOSTILE_IMG, build_reading_archive
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+# CI installs chromium (make test); elsewhere, a machine without it skips instead of failing.
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip("needs Debian's chromium at /usr/bin/chromium (make test installs it)", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(crawled_archive, tmp_path_factory):
+    directory = build_reading_archive(crawled_archive, tmp_path_factory.mktemp("browser"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "GOVARCHIVE_PASSWORD"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("govarchive")), "serve", "--db", str(directory / "archive.db"),
+         "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise AssertionError("govarchive serve did not start:\n" + process.stdout.read().decode())
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page that records every dialog: an archived script that ran would open one."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.dialogs = []
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield page
+    assert page.dialogs == [], f"a script ran: {page.dialogs}"
+    context.close()
+
+
+def screenshot(page, name, *, doc=None):
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if doc and os.environ.get("GOVARCHIVE_UPDATE_SCREENSHOTS") == "1":
+        DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        # The README shows the top of the page, where the reader's eye goes.
+        page.screenshot(path=str(DOC_SCREENSHOTS / doc), full_page=False)
+
+
+def result_count(page):
+    return int(page.locator("#result-count").inner_text().replace(",", ""))
+
+
+def test_home_search_without_accents_facet_and_chart(server, page):
+    page.goto(server + "/")
+    expect(page.locator("h1")).to_contain_text("Lưu trữ truyền thông chính phủ")
+    expect(page.locator("table.sources tbody tr")).to_have_count(4)
+    screenshot(page, "home")
+
+    page.fill("input[name=q]", "bo noi vu")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url("**/-/search?q=bo+noi+vu**")
+    first = page.locator("ol.results li h3 a").first
+    expect(first).to_contain_text("Bộ Nội vụ")
+    expect(page.locator("ol.results li h3 mark").first).to_have_text("Bộ")
+
+    page.goto(server + "/-/search?q=zalo")
+    total = result_count(page)
+    bars = page.locator("svg.chart rect.bar")
+    assert bars.count() >= 1
+    assert bars.first.bounding_box()["height"] > 0
+    screenshot(page, "search", doc="search.png")
+
+    facet = page.locator('[data-facet="source"] li a').first
+    expected = int(facet.locator(".count").inner_text())
+    facet.click()
+    page.wait_for_url("**source=**")
+    assert result_count(page) == expected < total
+    expect(page.locator(".active-filters .chip")).to_have_count(1)
+    screenshot(page, "search-facet")
+
+
+def test_csv_download_has_every_result(server, page):
+    page.goto(server + "/-/search?q=zalo")
+    total = result_count(page)
+    with page.expect_download() as info:
+        page.click("a.download-csv")
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert len(rows) == total > 0
+    assert all(row["title"] and row["archive_url"] for row in rows)
+    with page.expect_download() as info:
+        page.locator(".attention summary").click()
+        page.click("a.download-attention")
+    numbers = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert sum(int(r["articles"]) for r in numbers) <= total and numbers
+
+
+def test_article_page_and_diff(server, page):
+    page.goto(server + "/-/search?q=" + CHANGED_TITLE_START)
+    page.locator("ol.results li h3 a").first.click()
+    page.wait_for_url("**/-/a/*")
+    expect(page.locator("article h1")).to_contain_text(CHANGED_TITLE_START)
+    assert page.locator("article .body p").count() >= 3
+    expect(page.locator(".citation")).to_contain_text("Archived by govarchive on")
+    expect(page.locator("section.refs, section.mentions").first).to_be_visible()
+    screenshot(page, "article", doc="article.png")
+
+    page.locator("a.diff-link").first.click()
+    page.wait_for_url("**/-/diff/*")
+    expect(page.locator(".diff-text ins").first).to_be_visible()
+    expect(page.locator(".diff-title ins")).to_have_text("(cập nhật)")
+    screenshot(page, "diff")
+
+
+def test_hostile_page_runs_no_script(server, page):
+    page.goto(server + "/-/search?q=gia+mao")
+    link = page.locator("ol.results li h3 a").filter(has_text="<script>alert(1)</script>")
+    expect(link).to_have_count(1)
+    link.click()
+    page.wait_for_url("**/-/a/*")
+    expect(page.locator("article h1")).to_contain_text("<script>alert(1)</script> Cảnh báo")
+    expect(page.locator("article .body")).to_contain_text(HOSTILE_IMG)
+    screenshot(page, "hostile-article")
+
+    page.click("a.capture")
+    page.wait_for_load_state("load")
+    expect(page.locator("h1")).to_contain_text("Cảnh báo trang giả mạo")
+    page.wait_for_timeout(300)
+    screenshot(page, "hostile-capture")

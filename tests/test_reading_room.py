@@ -1,0 +1,478 @@
+"""The reading room (archive/datasette/plugins/reading_room.py) through datasette's test client.
+
+The archive under test is the crawled sample site plus a hostile page crawled from a local
+server, with the knowledge tables (doc_refs, mentions, article_versions) and a cluster_id
+column filled in when the archive does not have them yet. ``build_reading_archive`` is shared
+with the browser tests.
+"""
+
+import asyncio
+import base64
+import csv
+import io
+import json
+import re
+import shutil
+import sqlite3
+import threading
+import unicodedata
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from archive.crawl import run_crawl
+from archive.datasette.plugins.reading_room import word_diff
+from archive.db import open_db
+from archive.docrefs import find_doc_refs, unique_refs
+from archive.ingest import now_iso
+from archive.mentions import find_mentions
+from archive.serve import make_datasette
+
+HOSTILE_TITLE = "<script>alert(1)</script> Cảnh báo trang giả mạo Cổng thông tin điện tử tỉnh"
+HOSTILE_IMG = "<img src=x onerror=alert(1)>"
+HOSTILE_SOURCE_NAME = "Trang thử <b>độc hại</b>"
+CHANGED_TITLE_START = "Trang Zalo của Bộ Nội vụ"
+SYNDICATED_TITLES = ("Bình Định ra mắt Zalo Mini App", 'Ra mắt ứng dụng "Bình Định số"')
+
+HOSTILE_PAGE = f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8">
+<title>&lt;script&gt;alert(1)&lt;/script&gt; Cảnh báo trang giả mạo Cổng thông tin điện tử tỉnh</title>
+<meta property="og:title" content="&lt;script&gt;alert(1)&lt;/script&gt; Cảnh báo trang giả mạo Cổng thông tin điện tử tỉnh">
+<meta name="description" content="Sở Thông tin và Truyền thông cảnh báo trang giả mạo chèn mã {HOSTILE_IMG.replace('<', '&lt;').replace('>', '&gt;')} vào tin bài.">
+<script>alert(1)</script>
+</head><body onload="alert(1)">
+<img src=x onerror=alert(1)>
+<article>
+<h1>&lt;script&gt;alert(1)&lt;/script&gt; Cảnh báo trang giả mạo Cổng thông tin điện tử tỉnh</h1>
+<p class="date">Thứ Hai, 08/04/2024 10:00 (GMT+7)</p>
+<p>Sở Thông tin và Truyền thông cảnh báo người dân về một trang giả mạo Cổng thông tin điện tử
+tỉnh, chèn đoạn mã {HOSTILE_IMG.replace('<', '&lt;').replace('>', '&gt;')} vào tin bài để lừa người đọc.</p>
+<script>alert(1)</script>
+<p>Trang giả mạo sao chép giao diện, tiêu đề và các chuyên mục của cổng chính thức, đồng thời mời
+người dân quét mã QR để nhận thông báo qua Zalo. Cơ quan chức năng khuyến cáo người dân chỉ truy cập
+địa chỉ chính thức và kiểm tra kỹ tên miền trước khi cung cấp thông tin cá nhân.</p>
+<img src=x onerror=alert(1)>
+<p>Theo Sở, các trang giả mạo thường xuất hiện vào dịp cao điểm giải quyết thủ tục hành chính, khi
+nhu cầu tra cứu thông tin của người dân tăng cao. Mọi phản ánh về trang giả mạo xin gửi về đường dây
+nóng của Sở hoặc qua tài khoản Zalo chính thức của cơ quan.</p>
+<p>Người dân cũng được đề nghị không bấm vào các đường dẫn lạ gửi qua tin nhắn, không cung cấp mã OTP
+và báo ngay cho cơ quan công an khi phát hiện dấu hiệu lừa đảo trên không gian mạng.</p>
+<p><a href="javascript:alert(1)">Xem thêm</a></p>
+</article>
+</body></html>
+"""
+
+
+class HostileSite:
+    """A local site with one article whose title and body carry script payloads."""
+
+    ARTICLE = "/tin-tuc/canh-bao-trang-gia-mao.html"
+
+    def __init__(self):
+        pages = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                found = pages.get(self.path)
+                self.send_response(200 if found else 404)
+                body = found[1] if found else b"not found"
+                self.send_header("Content-Type", found[0] if found else "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        article = self.base + self.ARTICLE
+        pages.update({
+            "/": ("text/html; charset=utf-8", f'<html><body><a href="{article}">tin</a></body></html>'.encode()),
+            "/robots.txt": ("text/plain", b"User-agent: *\nAllow: /\n"),
+            "/sitemap.xml": ("application/xml", (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f"<url><loc>{article}</loc></url></urlset>"
+            ).encode()),
+            self.ARTICLE: ("text/html; charset=utf-8", HOSTILE_PAGE.encode("utf-8")),
+        })
+
+    def sources_toml(self) -> str:
+        port = self.server.server_address[1]
+        return f"""[[source]]
+id = "hostile"
+name = "{HOSTILE_SOURCE_NAME}"
+kind = "press"
+home = "{self.base}/"
+allowed_domains = ["127.0.0.1"]
+article_pattern = '^http://127\\.0\\.0\\.1:{port}/tin-tuc/[a-z0-9-]+\\.html$'
+schedule = "0 * * * *"
+
+[source.discovery]
+sitemaps = ["{self.base}/sitemap.xml"]
+
+[source.politeness]
+delay = 0.0
+"""
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def build_reading_archive(crawled_archive, directory):
+    """A copy of the crawled sample archive with the hostile page crawled in and knowledge added."""
+    shutil.copytree(crawled_archive, directory, dirs_exist_ok=True)
+    with HostileSite() as site:
+        (directory / "hostile.toml").write_text(site.sources_toml(), encoding="utf-8")
+        rows = run_crawl(directory / "archive.db", sources_file=directory / "hostile.toml", log_level="ERROR")
+    assert [r["status"] for r in rows] == ["ok"], rows
+    add_knowledge(directory / "archive.db")
+    return directory
+
+
+def add_knowledge(db_path):
+    """Fill the tables the lead's extraction will fill, where the archive lacks them, and give
+    one article a second version and two articles a shared cluster."""
+    db = open_db(db_path)
+    articles = list(db.query("select * from articles order by id"))
+    if not db["doc_refs"].exists():
+        db["doc_refs"].insert_all(
+            (
+                {"article_id": a["id"], "ref": r.ref, "type_name": r.type_name, "issuer": r.issuer,
+                 "number": r.number, "year": r.year, "issued": r.issued, "text": r.text}
+                for a in articles
+                for r in unique_refs(find_doc_refs(_full_text(a), reference=_published(a)))
+            ),
+            columns={"article_id": int, "year": int},
+        )
+    if not db["mentions"].exists():
+        db["mentions"].insert_all(
+            {"article_id": a["id"], "kind": m.kind, "platform": m.platform, "name": m.name, "text": m.text}
+            for a in articles
+            for m in find_mentions(_full_text(a))
+        )
+    versions = db["article_versions"]
+    if not versions.exists():
+        versions.create({
+            "article_id": int, "version": int, "title": str, "text": str, "text_hash": str,
+            "fetch_id": int, "captured_at": str,
+        }, pk=("article_id", "version"))
+    have = {r[0] for r in db.execute("select distinct article_id from article_versions")}
+    versions.insert_all(
+        {"article_id": a["id"], "version": 1, "title": a["title"], "text": a["text"], "text_hash": a["text_hash"],
+         "fetch_id": a["fetch_id"], "captured_at": a["first_seen"]}
+        for a in articles if a["id"] not in have
+    )
+    changed = changed_article(db)
+    last = db.execute("select max(version) from article_versions where article_id = ?", [changed["id"]]).fetchone()[0]
+    versions.insert({
+        "article_id": changed["id"], "version": last + 1, "title": changed["title"] + " (cập nhật)",
+        "text": revised(changed["text"]), "text_hash": "revised", "fetch_id": changed["fetch_id"],
+        "captured_at": now_iso(),
+    })
+    if "cluster_id" not in db["articles"].columns_dict:
+        db["articles"].add_column("cluster_id", str)
+    for title in SYNDICATED_TITLES:
+        db.execute("update articles set cluster_id = 'binh-dinh-so' where title like ?", [title + "%"])
+    db.conn.commit()
+    db.close()
+
+
+def changed_article(db):
+    return next(db.query("select * from articles where title like ?", [CHANGED_TITLE_START + "%"]))
+
+
+def revised(text):
+    """A later version of ``text``: one word replaced, a sentence added, and the first paragraph
+    re-encoded as NFD, which a reader cannot see and the diff must not show."""
+    first, *rest = text.split("\n")
+    rest[0] = rest[0].replace("Zalo", "Zalo OA", 1)
+    return "\n".join([unicodedata.normalize("NFD", first), *rest, "Bộ Nội vụ sẽ đánh giá kết quả sau sáu tháng."])
+
+
+def _full_text(article):
+    return "\n".join(article[k] or "" for k in ("title", "description", "text"))
+
+
+def _published(article):
+    return datetime.fromisoformat(article["published"]) if article["published"] else None
+
+
+# Fixtures and helpers ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reading_archive(crawled_archive, tmp_path_factory):
+    return build_reading_archive(crawled_archive, tmp_path_factory.mktemp("reading"))
+
+
+@pytest.fixture(scope="module")
+def ds(reading_archive):
+    return make_datasette(reading_archive / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def bare_ds(crawled_archive, tmp_path_factory):
+    """The crawled archive without any knowledge table, as it is before they land."""
+    directory = tmp_path_factory.mktemp("bare")
+    shutil.copytree(crawled_archive, directory, dirs_exist_ok=True)
+    conn = sqlite3.connect(directory / "archive.db")
+    for table in ("doc_refs", "mentions", "article_versions"):
+        conn.execute(f"drop table if exists {table}")
+    conn.commit()
+    conn.close()
+    return make_datasette(directory / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def sql(reading_archive):
+    conn = sqlite3.connect(reading_archive / "archive.db")
+    conn.row_factory = sqlite3.Row
+    yield lambda query, params=(): [dict(r) for r in conn.execute(query, params)]
+    conn.close()
+
+
+def get(ds, path, **kwargs):
+    return asyncio.run(ds.client.get(path, **kwargs))
+
+
+def ok(ds, path):
+    response = get(ds, path)
+    assert response.status_code == 200, (path, response.text[:1000])
+    return response
+
+
+def article_id(sql, title_start):
+    return sql("select id from articles where title like ?", [title_start + "%"])[0]["id"]
+
+
+def matching_ids(sql, folded_query):
+    return {r["rowid"] for r in sql("select rowid from articles_fold where articles_fold match ?", [folded_query])}
+
+
+def result_titles(html):
+    titles = re.findall(r'<h3><a href="/-/a/\d+">(.*?)</a></h3>', html, re.S)
+    return [re.sub(r"</?mark>", "", t) for t in titles]
+
+
+def csv_rows(response):
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+# Pages ----------------------------------------------------------------------------------------------
+
+
+def test_every_page_renders_with_a_strict_policy(ds, sql):
+    changed = article_id(sql, CHANGED_TITLE_START)
+    for path in ("/", "/-/search", "/-/search?q=zalo", "/-/search?q=zalo&sort=newest&page=2",
+                 f"/-/a/{changed}", f"/-/diff/{changed}", f"/-/diff/{changed}?from=1&to=2"):
+        response = ok(ds, path)
+        assert response.headers["content-type"].startswith("text/html")
+        assert "script-src" not in response.headers["content-security-policy"]
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+        assert "<script" not in response.text
+
+
+def test_home_page_shows_what_the_archive_holds(ds, sql):
+    html = ok(ds, "/").text
+    assert "Government communications archive" in html
+    assert 'action="/-/search"' in html and 'name="q"' in html
+    for source in sql("select s.id, s.name, count(a.id) as n from sources s join articles a on a.source_id = s.id group by s.id"):
+        assert f'href="/-/search?source={source["id"]}"' in html
+        assert f'<td class="num">{source["n"]}</td>' in html
+    assert html.count('class="status status-ok"') == len(sql("select id from sources"))
+    newest = sql("select id, title from articles order by published desc limit 1")[0]
+    assert f'href="/-/a/{newest["id"]}"' in html
+
+
+def test_search_ignores_accents_and_d(ds, sql):
+    titles = result_titles(ok(ds, "/-/search?q=bo+noi+vu").text)
+    assert any("Bộ Nội vụ" in t for t in titles)
+    da_nang = ok(ds, "/-/search?q=da+nang")
+    assert any("Đà Nẵng" in t for t in result_titles(da_nang.text))
+    count = re.search(r'id="result-count">(\d+)<', da_nang.text).group(1)
+    assert re.search(r'id="result-count">(\d+)<', ok(ds, "/-/search?q=%C4%90%C3%80+N%E1%BA%B4NG").text).group(1) == count
+    assert "<mark>Đà Nẵng</mark>" in da_nang.text or "<mark>Đà</mark> <mark>Nẵng</mark>" in da_nang.text
+
+
+def test_relevance_puts_title_matches_first_and_newest_sorts_by_date(ds):
+    titles = result_titles(ok(ds, "/-/search?q=bo+noi+vu").text)
+    assert "Bộ Nội vụ" in titles[0]
+    rows = json.loads(ok(ds, "/-/search.json?q=zalo&sort=newest").text)
+    dates = [r["published"] for r in rows]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_facets_count_and_filter(ds, sql):
+    html = ok(ds, "/-/search?q=zalo").text
+    for facet in ("source", "month", "ref", "platform", "agency"):
+        assert f'data-facet="{facet}"' in html, facet
+    zalo = matching_ids(sql, '"zalo"')
+    portal = {r["id"] for r in sql("select id from articles where source_id = 'sample-portal'")}
+    assert f'<a href="/-/search?q=zalo&amp;sort=relevance&amp;source=sample-portal">' in html
+    assert f'<span class="count">{len(zalo & portal)}</span>' in html
+    filtered = ok(ds, "/-/search?q=zalo&source=sample-portal").text
+    assert re.search(r'id="result-count">(\d+)<', filtered).group(1) == str(len(zalo & portal))
+    assert 'class="selected"' in filtered
+
+
+def test_document_page_lists_every_article_citing_it(ds, sql):
+    expected = {r["article_id"] for r in sql("select article_id from doc_refs where ref = '174/KH-UBND'")}
+    assert len(expected) >= 2
+    response = ok(ds, "/-/search?ref=174%2FKH-UBND")
+    assert re.search(r'id="result-count">(\d+)<', response.text).group(1) == str(len(expected))
+    assert "Văn bản" in response.text and "174/KH-UBND" in response.text
+    found = {int(i) for i in re.findall(r'<h3><a href="/-/a/(\d+)">', response.text)}
+    assert found == expected
+
+
+def test_exports_stream_the_whole_result_set(reading_archive, sql):
+    # A tiny row limit: the downloads must not be capped by it or by the page size.
+    small = make_datasette(reading_archive / "archive.db", max_returned_rows=5)
+    everything = csv_rows(ok(small, "/-/search.csv"))
+    assert len(everything) == sql("select count(*) as n from articles")[0]["n"] > 20
+    zalo = matching_ids(sql, '"zalo"')
+    rows = csv_rows(ok(small, "/-/search.csv?q=zalo"))
+    assert {int(r["id"]) for r in rows} == zalo and len(rows) == len(zalo)
+    one = sql("select * from articles where id = ?", [int(rows[0]["id"])])[0]
+    assert rows[0]["text"] == one["text"] and rows[0]["title"] == one["title"]
+    assert rows[0]["archive_url"].endswith(f"/-/a/{one['id']}")
+    response = ok(small, "/-/search.json?q=zalo")
+    assert response.headers["content-type"].startswith("application/json")
+    assert "attachment" in response.headers["content-disposition"]
+    assert {r["id"] for r in json.loads(response.text)} == zalo
+
+
+def test_attention_csv_has_the_numbers_behind_the_chart(ds, sql):
+    rows = csv_rows(ok(ds, "/-/attention.csv?q=zalo"))
+    zalo = matching_ids(sql, '"zalo"')
+    expected = {}
+    for r in sql("select id, published_month, source_id from articles where published_month is not null"):
+        if r["id"] in zalo:
+            key = (r["published_month"], r["source_id"])
+            expected[key] = expected.get(key, 0) + 1
+    got = {(r["month"], r["source_id"]): int(r["articles"]) for r in rows}
+    assert {k: v for k, v in got.items() if v} == expected
+    months = sorted({r["month"] for r in rows})
+    assert months[0] == min(m for m, _ in expected) and months[-1] == max(m for m, _ in expected)
+    assert len(months) == (int(months[-1][:4]) - int(months[0][:4])) * 12 + int(months[-1][5:]) - int(months[0][5:]) + 1
+    html = ok(ds, "/-/search?q=zalo").text
+    assert html.count('<rect class="bar ') == len(expected)
+
+
+def test_article_page_reads_cleanly_and_shows_the_knowledge(ds, sql):
+    article = sql("select * from articles where title like ?", ["Sở Thông tin và Truyền thông Hà Nội khen thưởng Zalo%"])[0]
+    html = ok(ds, f"/-/a/{article['id']}").text
+    assert f"<h1>{article['title']}</h1>" in html
+    unescaped = html.replace("&#34;", '"').replace("&#39;", "'")
+    for paragraph in article["text"].split("\n"):
+        assert f">{paragraph.strip()}</p>" in unescaped
+    assert unescaped.count(article["description"]) == 1
+    assert f'href="/-/capture/{article["fetch_id"]}.html"' in html
+    assert f'href="/-/capture/{article["fetch_id"]}.warc.gz"' in html
+    assert f'href="/-/article/{article["id"]}.json"' in html
+    assert f'href="{article["url"]}" rel="noopener noreferrer nofollow"' in html
+    stable = f"http://localhost/-/a/{article['id']}"
+    assert (f"{article['title']}. Báo điện tử mẫu (news) ({article['published'][:10]}). Archived by govarchive on "
+            f"{article['first_seen'][:10]}: {stable}. Original: {article['url']}") in html
+    assert 'href="/-/search?ref=174/KH-UBND"' in html or 'href="/-/search?ref=174%2FKH-UBND"' in html
+    assert 'href="/-/search?platform=Zalo%20OA"' in html
+    assert "Phiên bản" in html and "Chỉ có một phiên bản" in html
+
+
+def test_a_sapo_repeated_as_the_first_paragraph_is_shown_once(ds, sql):
+    repeats = sql("select * from articles where text like description || '%' and description != ''")
+    assert repeats
+    html = ok(ds, f"/-/a/{repeats[0]['id']}").text.replace("&#34;", '"').replace("&#39;", "'")
+    assert html.count(repeats[0]["description"]) == 1
+
+
+def test_versions_and_syndication_on_the_article_page(ds, sql):
+    changed = article_id(sql, CHANGED_TITLE_START)
+    html = ok(ds, f"/-/a/{changed}").text
+    assert f'href="/-/diff/{changed}?from=1&amp;to=2"' in html
+    first, second = (article_id(sql, t) for t in SYNDICATED_TITLES)
+    html = ok(ds, f"/-/a/{first}").text
+    assert "Cũng được đăng bởi" in html and f'href="/-/a/{second}"' in html
+
+
+def test_diff_shows_words_changed_and_ignores_normalisation(ds, sql):
+    changed = article_id(sql, CHANGED_TITLE_START)
+    html = ok(ds, f"/-/diff/{changed}?from=1&to=2").text
+    assert "<ins>OA</ins>" in html
+    assert "<ins>(cập nhật)</ins>" in html
+    assert "<ins>¶</ins> </p>\n  <p><ins>Bộ Nội vụ sẽ đánh giá kết quả sau sáu tháng.</ins>" in html
+    assert "<del>" not in html.split('class="diff-summary"')[1]
+    assert ok(ds, f"/-/diff/{changed}").text.count("<ins>") == html.count("<ins>")
+
+
+def test_word_diff_compares_nfc_words():
+    nfd = unicodedata.normalize("NFD", "Hà Nội mở trang Zalo")
+    diff = word_diff(nfd + "\nđoạn hai", "Hà Nội mở kênh Zalo\nđoạn hai")
+    assert diff["paragraphs"] == [[("=", "Hà Nội mở"), ("-", "trang"), ("+", "kênh"), ("=", "Zalo")], [("=", "đoạn hai")]]
+    assert (diff["added"], diff["removed"]) == (1, 1)
+
+
+def test_archived_markup_is_escaped_everywhere(ds, sql):
+    hostile = sql("select * from articles where source_id = 'hostile'")[0]
+    assert hostile["title"].startswith("<script>alert(1)</script>")
+    assert HOSTILE_IMG in hostile["text"]
+    pages = [f"/-/a/{hostile['id']}", "/-/search?q=gia+mao", "/-/search?q=script", "/",
+             "/-/search?source=hostile", f"/-/diff/{hostile['id']}"]
+    for path in pages:
+        html = ok(ds, path).text
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+        assert "<b>độc hại</b>" not in html, path
+    html = ok(ds, f"/-/a/{hostile['id']}").text
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Cảnh báo" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "javascript:" not in html
+    capture = get(ds, f"/-/capture/{hostile['fetch_id']}.html")
+    assert capture.headers["content-security-policy"] == "sandbox"
+    assert b"<script>alert(1)</script>" in capture.content
+
+
+def test_pages_work_before_the_knowledge_tables_exist(bare_ds):
+    ids = json.loads(ok(bare_ds, "/archive.json?sql=select+id+from+articles+order+by+id&_shape=array").text)
+    first = ids[0]["id"]
+    html = ok(bare_ds, f"/-/a/{first}").text
+    for heading in ("Văn bản được nhắc đến", "Được nhắc đến", "Phiên bản"):
+        assert heading not in html
+    assert "chỉ có một phiên bản" in ok(bare_ds, f"/-/diff/{first}").text
+    search = ok(bare_ds, "/-/search?q=zalo&ref=174%2FKH-UBND&agency=x&platform=y").text
+    assert 'data-facet="source"' in search and 'data-facet="ref"' not in search
+    assert 'data-facet="platform"' not in search and 'data-facet="agency"' not in search
+    assert re.search(r'id="result-count">(\d+)<', search).group(1) != "0"
+
+
+def test_unknown_things_are_404(ds, sql):
+    changed = article_id(sql, CHANGED_TITLE_START)
+    for path in ("/-/a/999999", "/-/diff/999999", f"/-/diff/{changed}?from=1&to=99"):
+        response = get(ds, path)
+        assert response.status_code == 404, path
+        assert "Không có" in response.text
+
+
+def test_password_protects_every_page(reading_archive, monkeypatch):
+    monkeypatch.setenv("GOVARCHIVE_PASSWORD", "mật khẩu")
+    guarded = make_datasette(reading_archive / "archive.db")
+    for path in ("/", "/-/search?q=zalo", "/-/a/1", "/-/search.csv", "/-/capture/1.html", "/archive/articles"):
+        response = get(guarded, path)
+        assert response.status_code == 401, path
+        assert response.headers["www-authenticate"].startswith("Basic ")
+
+    def basic(user, password):
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+    assert get(guarded, "/", headers=basic("reader", "wrong")).status_code == 401
+    assert get(guarded, "/", headers={"Authorization": "Bearer secret"}).status_code == 401
+    assert get(guarded, "/", headers=basic("reader", "mật khẩu")).status_code == 200
+    assert get(guarded, "/-/search?q=zalo", headers=basic("", "mật khẩu")).status_code == 200
+    monkeypatch.delenv("GOVARCHIVE_PASSWORD")
+    assert get(make_datasette(reading_archive / "archive.db"), "/").status_code == 200
