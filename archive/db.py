@@ -143,6 +143,36 @@ def m004_incremental_crawls(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_knowledge(db: Database) -> None:
+    """Document references, mentions, clean authors and syndicated-copy clusters."""
+    for column in ("authors", "refs", "agencies", "channels"):
+        db["articles"].add_column(column, str)  # JSON arrays, for datasette's array facets
+    db["articles"].add_column("cluster_id", int)
+    db["articles"].create_index(["cluster_id"])
+    db["doc_refs"].create(
+        {
+            "id": int, "article_id": int, "ref": str, "text": str, "number": str, "year": int,
+            "type_code": str, "type_name": str, "issuer": str, "issued": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["doc_refs"].create_index(["ref"])
+    db["doc_refs"].create_index(["article_id"])
+    db["mentions"].create(
+        {"id": int, "article_id": int, "kind": str, "platform": str, "name": str, "text": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["mentions"].create_index(["name"])
+    db["mentions"].create_index(["article_id"])
+    db["article_minhash"].create({"article_id": int, "signature": bytes}, pk="article_id")
+    db["lsh_bands"].create({"band": int, "bucket": str, "article_id": int})
+    db["lsh_bands"].create_index(["band", "bucket"])
+    db["lsh_bands"].create_index(["article_id"])
+
+
 def open_db(path: str | Path, *, create: bool = True) -> Database:
     """Open (and migrate) the archive at ``path``.
 

@@ -13,7 +13,9 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
+from urllib.parse import urljoin
 from email.utils import parsedate_to_datetime
 
 import charset_normalizer
@@ -21,16 +23,19 @@ import lxml.html
 import trafilatura
 from trafilatura.utils import HTML_PARSER
 
+from archive.bylines import clean_authors
+from archive.docrefs import find_doc_refs, unique_refs
+from archive.mentions import find_mentions
 from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 1
+RULES_VERSION = 2
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
     "url", "title", "author", "published", "updated", "description", "text", "language",
     "sitename", "categories", "tags", "image", "word_count", "text_hash", "extractor_version",
-    "charset",
+    "charset", "authors", "doc_refs", "mentions",
 )
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -63,13 +68,17 @@ def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> 
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     html, charset = decode_body(body, headers.get("content-type", ""))
     record = dict.fromkeys(RECORD_FIELDS)
-    record.update(url=url, charset=charset, extractor_version=EXTRACTOR_VERSION, categories=[], tags=[])
+    record.update(
+        url=url, charset=charset, extractor_version=EXTRACTOR_VERSION, categories=[], tags=[],
+        authors=[], doc_refs=[], mentions=[],
+    )
     tree = _parse(html)
     if tree is None:
         return _finish(record, "")
 
     reference = _reference_time(headers.get("date"))
     meta = _meta_values(tree)
+    links = _body_links(tree, url)
     structured = _structured_dates(tree, meta)
     visible = _visible_dates(tree, reference)
     _strip_boilerplate(tree)
@@ -108,15 +117,62 @@ def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> 
         # Portals sign articles with a bold name under the last paragraph.
         record["author"] = record["author"] or _clean(lines[-1])
         lines = lines[:-1]
-    return _finish(record, "\n".join(line for line in lines if not _is_date_line(line)))
+    record = _finish(record, "\n".join(line for line in lines if not _is_date_line(line)))
+    _knowledge(record, links)
+    return record
+
+
+def _knowledge(record: dict, links: list[str]) -> None:
+    """People, document references and channel/agency mentions: data to filter and facet on."""
+    record["authors"] = clean_authors(record["author"], site_names=[record["sitename"] or ""])
+    if record["authors"]:
+        record["author"] = ", ".join(record["authors"])
+    whole = "\n".join(filter(None, (record["title"], record["description"], record["text"])))
+    published = _iso_datetime(record["published"])
+    found = find_doc_refs(whole, reference=published)
+    # The issue date is often given only at a later mention ("... Kế hoạch số 174/KH-UBND ngày 9/8/2019").
+    issued: dict[str, str] = {}
+    for ref in found:
+        if ref.issued:
+            issued.setdefault(ref.ref, ref.issued)
+    record["doc_refs"] = []
+    for ref in unique_refs(found):
+        row = {k: v for k, v in asdict(ref).items() if k not in ("start", "end")}
+        row["issued"] = ref.issued or issued.get(ref.ref)
+        row["year"] = ref.year or (int(row["issued"][:4]) if row["issued"] else None)
+        record["doc_refs"].append(row)
+    record["mentions"] = [asdict(m) for m in find_mentions(whole, links)]
+
+
+def _iso_datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
+
+
+def _body_links(tree, base_url: str) -> list[str]:
+    """Outbound links written inside paragraphs (not the site's own header and footer icons)."""
+    hrefs = tree.xpath("//p//a/@href")
+    return [urljoin(base_url, h.strip()) for h in hrefs if h.strip().startswith(("http", "//"))][:200]
 
 
 def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
     """Decode with the HTTP charset, then the page's meta charset, then detection.
 
     A declared charset that does not decode the bytes cleanly is not trusted: servers often
-    declare one encoding and send another.
+    declare one encoding and send another. Bytes that are valid UTF-8 beyond ASCII are UTF-8
+    whatever the declaration says: multi-byte sequences almost never occur by chance in
+    single-byte legacy text, and ISO-8859-1, which decodes anything, is a common server default.
     """
+    if not body.isascii():
+        try:
+            return body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     declared = []
     match = _HEADER_CHARSET.search(content_type or "")
     if match:
@@ -129,7 +185,8 @@ def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
         if codec:
             try:
                 return body.decode(codec), codec
-            except UnicodeDecodeError:
+            # LookupError: a label naming one of Python's bytes-to-bytes codecs ("base64", "hex").
+            except (UnicodeError, LookupError):
                 continue
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
@@ -190,7 +247,8 @@ def _jsonld_dates(tree):
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             walk(json.loads(script.text or ""))
-        except ValueError:
+        # RecursionError: JSON nested deeper than the interpreter's stack, from a page or an attacker.
+        except (ValueError, RecursionError):
             continue
     return found
 
@@ -289,12 +347,11 @@ def _strip_boilerplate(tree) -> None:
 
 
 def _is_signature(line: str) -> bool:
-    """A closing line that is only a name or initials: "Thu Trang", "PV", "Hoàng Anh - Thu Hà"."""
+    """A closing byline: "Thu Trang", "PV", "Hoàng Anh - Thu Hà", "Cổng TTĐT tỉnh Nghệ An - Lê Thu"."""
     line = line.strip()
-    words = [w for w in re.split(r"[\s,-]+", line) if w]
-    if not words or len(words) > 6 or len(line) > 60 or line[-1] in ".!?:;…\"”":
+    if not line or len(line) > 80 or line[-1] in ".!?:;…\"”":
         return False
-    return all(w[0].isupper() and w.replace("'", "").isalpha() for w in words)
+    return bool(clean_authors(line))
 
 
 def _is_date_line(line: str) -> bool:

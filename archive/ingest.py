@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
+from archive import syndication
 from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS
 from archive.sources import Source
 from archive.vietnamese import fold
@@ -220,8 +221,16 @@ def record_fetch(
 def article_fields(record: dict) -> dict:
     """The article-table columns an extracted record sets."""
     row = {col: record.get(col) for col in ARTICLE_COLUMNS}
-    row["categories"] = json.dumps(record.get("categories") or [], ensure_ascii=False)
-    row["tags"] = json.dumps(record.get("tags") or [], ensure_ascii=False)
+    mentions = record.get("mentions") or []
+    lists = {
+        "categories": record.get("categories") or [],
+        "tags": record.get("tags") or [],
+        "authors": record.get("authors") or [],
+        "refs": [r["ref"] for r in record.get("doc_refs") or []],
+        "agencies": [m["name"] for m in mentions if m["kind"] == "agency"],
+        "channels": sorted({m["platform"] for m in mentions if m["kind"] != "agency" and m["platform"]}),
+    }
+    row.update({key: json.dumps(value, ensure_ascii=False) for key, value in lists.items()})
     row["published_month"] = (record.get("published") or "")[:7] or None
     return row
 
@@ -235,6 +244,9 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
     existing = db.execute(
         "select id, text_hash, title from articles where url = ?", [record["url"]]
     ).fetchone()
+    if existing is None and syndication.same_article(db, record.get("text") or "", source_id) is not None:
+        # A print or AMP variant of an article this source already has: one article, not two.
+        return "unchanged"
     if existing is None:
         article_id = db["articles"].insert(
             {
@@ -244,6 +256,7 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
         ).last_pk
         _index_folded(db, article_id, row)
         _add_version(db, article_id, row, fetch_id, seen_at)
+        store_knowledge(db, article_id, source_id, record)
         return "new"
     article_id, old_hash, old_title = existing
     if old_hash == record.get("text_hash") and old_title == record.get("title"):
@@ -251,7 +264,21 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
         return "unchanged"
     update_article(db, article_id, {**row, "last_seen": seen_at, "fetch_id": fetch_id})
     _add_version(db, article_id, row, fetch_id, seen_at)
+    store_knowledge(db, article_id, source_id, record)
     return "changed"
+
+
+def store_knowledge(db: Database, article_id: int, source_id: str, record: dict) -> None:
+    """Replace the article's document references, mentions and similarity signature."""
+    db.execute("delete from doc_refs where article_id = ?", [article_id])
+    db.execute("delete from mentions where article_id = ?", [article_id])
+    refs = [{"article_id": article_id, **ref} for ref in record.get("doc_refs") or []]
+    mentions = [{"article_id": article_id, **m} for m in record.get("mentions") or []]
+    if refs:
+        db["doc_refs"].insert_all(refs)
+    if mentions:
+        db["mentions"].insert_all(mentions)
+    syndication.index_article(db, article_id, source_id, record.get("text") or "")
 
 
 def mark_not_modified(db: Database, url: str, seen_at: str) -> str:

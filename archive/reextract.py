@@ -16,7 +16,7 @@ from sqlite_utils.db import NotFoundError
 
 from archive.captures import CaptureMissing, read_capture
 from archive.extract import extract
-from archive.ingest import article_fields, update_article
+from archive.ingest import article_fields, store_knowledge, update_article
 
 
 def reextract(
@@ -30,7 +30,7 @@ def reextract(
     where, params = ("source_id = ?", [source]) if source else ("1", [])
     total = db.execute(f"select count(*) from articles where {where}", params).fetchone()[0]
     counts: Counter = Counter()
-    for done, (article_id, url, fetch_id, old_hash, old_title, old_version) in enumerate(
+    for done, (article_id, url, source_id, fetch_id, old_hash, old_title, old_version) in enumerate(
         _pages(db, where, params), start=1
     ):
         if progress:
@@ -43,6 +43,7 @@ def reextract(
         record = extract(capture.body, url, capture.headers)
         with db.atomic():
             update_article(db, article_id, article_fields(record))
+            store_knowledge(db, article_id, source_id, record)
         same = (old_hash, old_title, old_version) == (record["text_hash"], record["title"], record["extractor_version"])
         counts["unchanged" if same else "updated"] += 1
     return counts
@@ -53,7 +54,7 @@ def _pages(db: Database, where: str, params: list, size: int = 500):
     last = 0
     while True:
         rows = db.execute(
-            f"select id, url, fetch_id, text_hash, title, extractor_version from articles "
+            f"select id, url, source_id, fetch_id, text_hash, title, extractor_version from articles "
             f"where {where} and id > ? order by id limit {size}",
             [*params, last],
         ).fetchall()

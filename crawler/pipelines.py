@@ -106,6 +106,16 @@ class ArchivePipeline:
                 logger.error("%s: extraction failed for %s: %r", item["source_id"], item["url"], exc)
                 self.crawler.stats.inc_value("govarchive/extraction_errors")
                 error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
+        try:
+            self._store(item, headers, content_type, record, error)
+        except Exception as exc:  # a storage bug must not lose the fact of the fetch
+            logger.error("%s: storing %s failed: %r", item["source_id"], item["url"], exc)
+            self.crawler.stats.inc_value("govarchive/storage_errors")
+            self._store(item, headers, content_type, None, f"storage failed: {type(exc).__name__}: {exc}"[:500])
+        # The body is in the WARC file already; keep it out of logs and feed exports.
+        return {"url": item["url"], "status": item.get("status"), "kind": item["kind"]}
+
+    def _store(self, item, headers, content_type, record, error):
         with self.db.atomic():
             ingest.remove_from_frontier(self.db, self.crawl_id, item["url"])
             fetch_id = ingest.record_fetch(
@@ -135,8 +145,6 @@ class ArchivePipeline:
             if outcome:
                 ingest.count_article_outcome(self.db, self.crawl_id, outcome)
                 self.crawler.stats.inc_value(f"govarchive/articles_{outcome}")
-        # The body is in the WARC file already; keep it out of logs and feed exports.
-        return {"url": item["url"], "status": item.get("status"), "kind": item["kind"]}
 
     def spider_closed(self, spider, reason):
         if self.pool is not None:

@@ -21,7 +21,9 @@ BOILERPLATE = [
     "Bài liên quan", "Tin cùng chuyên mục", "Đừng bỏ lỡ", "POWERED BY", "Ảnh:", ".jpg",
     "Lượt xem", "sample site",
 ]
-SNAPSHOT_FIELDS = ("title", "author", "published", "updated", "description", "language", "text")
+SNAPSHOT_FIELDS = (
+    "title", "author", "authors", "published", "updated", "description", "language", "text", "doc_refs", "mentions",
+)
 
 
 def main():
