@@ -23,12 +23,19 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
-DOWNLOAD_TIMEOUT = 30
+# Seconds for a whole response, headers to last byte: a server that trickles bytes is cut off too.
+# The tests' fault server sets it low through the environment.
+DOWNLOAD_TIMEOUT = float(os.environ.get("GOVARCHIVE_DOWNLOAD_TIMEOUT") or 30)
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 10
+# Longest Retry-After (429, 503) waited for before retrying; a longer one is not retried.
+ARCHIVE_RETRY_AFTER_MAX = 60
+# Listing pages followed from each start page: the end of a pagination or calendar trap that
+# links to a new page forever. Full back-catalogues come from sitemaps.
+DEPTH_LIMIT = 500
 # Error pages are archived as fetches too, so the spider sees every status.
 HTTPERROR_ALLOW_ALL = True
 DNS_TIMEOUT = 15
@@ -40,14 +47,33 @@ LOGSTATS_INTERVAL = 30.0
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-# Next to the downloader, so WARC records hold responses as received (before decompression,
-# redirects and retries).
-DOWNLOADER_MIDDLEWARES = {"crawler.warc_capture.WarcCaptureMiddleware": 950}
+DOWNLOADER_MIDDLEWARES = {
+    # Next to the downloader, so WARC records hold responses as received (before decompression,
+    # redirects and retries).
+    "crawler.warc_capture.WarcCaptureMiddleware": 950,
+    # Scrapy's robots.txt check, fixed for requests that arrive while robots.txt is loading.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxtMiddleware": 100,
+    # Scrapy's own, except that what they would drop silently becomes a recorded fetch error.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.refusals.RedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.refusals.HttpCompressionMiddleware": 590,
+    # Between decompression and the first reader of response.text.
+    "crawler.charsets.UsableCharsetMiddleware": 585,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.refusals.MetaRefreshMiddleware": 580,
+    # Just before RetryMiddleware (550) on the way back from the downloader.
+    "crawler.retry_after.RetryAfterMiddleware": 560,
+}
+# Outermost, so it records exactly the requests that reach the scheduler.
+SPIDER_MIDDLEWARES = {"crawler.frontier.FrontierMiddleware": 10}
 
 # Where the archive lives; the pipeline is off (NotConfigured) without ARCHIVE_DB.
 ARCHIVE_DB = os.environ.get("ARCHIVE_DB")
 ARCHIVE_SOURCES = os.environ.get("ARCHIVE_SOURCES", "sources.toml")
 ARCHIVE_MAX_PAGES = None
+ARCHIVE_BACKFILL = False
 # Extraction processes: unset = one per core, 0 = in the crawler process itself.
 ARCHIVE_EXTRACT_WORKERS = os.environ.get("GOVARCHIVE_EXTRACT_WORKERS")
 ARCHIVE_WARC_ENABLED = True

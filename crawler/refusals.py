@@ -1,0 +1,62 @@
+"""Responses Scrapy drops with IgnoreRequest, turned into errors the archive records.
+
+The spider reads IgnoreRequest as "not fetched on purpose" (robots.txt, offsite links) and
+writes no fetch row. Scrapy also raises it for responses it did fetch and then threw away: the
+eleventh redirect of a chain, a body that decompresses past DOWNLOAD_MAXSIZE (a gzip bomb).
+These subclasses raise ResponseRefused instead, so the errback writes a fetch row saying why.
+
+Redirects get two more checks. One that loops or leaves allowed_domains is refused at once:
+otherwise Scrapy's dupe filter or offsite filter drops the next request silently, and the URL
+that redirected is left without a fetch row. And a redirect to a URL fetched before is fetched
+again rather than dropped by the dupe filter, for the same reason: the spider already requests
+each URL once, so the dupe filter only ever sees redirects.
+"""
+
+from __future__ import annotations
+
+from scrapy import Request
+from scrapy.downloadermiddlewares import httpcompression, redirect
+from scrapy.exceptions import IgnoreRequest
+
+from archive.sources import url_in_domains
+
+
+class ResponseRefused(Exception):
+    """A response that was fetched and not used; the message says why."""
+
+
+class _RecordedRedirects:
+    def process_response(self, request, response):
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        try:
+            result = super().process_response(request, response)
+        except IgnoreRequest:
+            raise ResponseRefused(
+                f"more than {self.max_redirect_times} redirects (REDIRECT_MAX_TIMES), from {chain[0]}"
+            ) from None
+        if isinstance(result, Request):
+            if result.url in chain:
+                raise ResponseRefused(f"redirect loop: {request.url} redirects to {result.url}")
+            domains = getattr(self.crawler.spider, "allowed_domains", None)
+            if domains and not url_in_domains(result.url, domains):
+                raise ResponseRefused(f"redirect to {result.url}, outside allowed_domains")
+            # dont_filter also lifts Scrapy's offsite filter: the domain check above is what
+            # keeps redirects on the source.
+            result.dont_filter = True
+        return result
+
+
+class RedirectMiddleware(_RecordedRedirects, redirect.RedirectMiddleware):
+    pass
+
+
+class MetaRefreshMiddleware(_RecordedRedirects, redirect.MetaRefreshMiddleware):
+    pass
+
+
+class HttpCompressionMiddleware(httpcompression.HttpCompressionMiddleware):
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as exc:
+            raise ResponseRefused(str(exc)) from None

@@ -1,0 +1,73 @@
+"""Honouring Retry-After: a server that says when to come back (429, 503) is retried then.
+
+Scrapy's RetryMiddleware retries 429 and 503 at once, which is exactly what a rate-limited
+server asked us not to do. This middleware sits just before it on the way back from the
+downloader and, when the response carries a Retry-After of at most ARCHIVE_RETRY_AFTER_MAX
+seconds, waits that long before passing the response on to be retried. A longer wait is not
+worth holding the request for: the answer is kept as it is (its fetch row shows the status)
+and the next scheduled crawl tries the URL again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from scrapy.exceptions import NotConfigured
+
+logger = logging.getLogger(__name__)
+
+STATUSES = (429, 503)
+
+
+class RetryAfterMiddleware:
+    def __init__(self, crawler, cap: float, retry_times: int):
+        self.crawler = crawler
+        self.cap = cap
+        self.retry_times = retry_times
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured("RETRY_ENABLED is off")
+        return cls(crawler, settings.getfloat("ARCHIVE_RETRY_AFTER_MAX"), settings.getint("RETRY_TIMES"))
+
+    async def process_response(self, request, response):
+        if response.status not in STATUSES or request.meta.get("dont_retry"):
+            return response
+        delay = retry_after_seconds(response.headers.get("Retry-After"))
+        if delay is None:
+            return response
+        if request.meta.get("retry_times", 0) >= request.meta.get("max_retry_times", self.retry_times):
+            return response  # RetryMiddleware gives up on it: nothing to wait for
+        if delay > self.cap:
+            logger.info(
+                "%s answered %d with Retry-After %ds, more than ARCHIVE_RETRY_AFTER_MAX (%ds): not retrying",
+                request.url, response.status, delay, self.cap,
+            )
+            self.crawler.stats.inc_value("govarchive/retry_after_too_long")
+            request.meta["dont_retry"] = True
+            return response
+        self.crawler.stats.inc_value("govarchive/retry_after_waits")
+        await asyncio.sleep(delay)
+        return response
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delay-seconds or an HTTP date); None if unreadable."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
