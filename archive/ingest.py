@@ -170,6 +170,10 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
     return db["crawls"].get(crawl_id)
 
 
+def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:
+    db.execute("update fetches set error = ? where id = ?", [error, fetch_id])
+
+
 def crawl_health(db: Database, crawl_id: int) -> dict:
     """Share of the crawl's articles with a title, a date, an author and >= 50 words.
 

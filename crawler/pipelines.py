@@ -135,7 +135,9 @@ class ArchivePipeline:
                 last_modified=_header(headers, "last-modified"),
             )
             outcome = None
-            if record is not None:
+            if record is not None and not record["text"]:
+                ingest.set_fetch_error(self.db, fetch_id, "no article text extracted")
+            elif record is not None:
                 outcome = ingest.store_article(
                     self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
                     seen_at=item.get("fetched_at") or ingest.now_iso(),

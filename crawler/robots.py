@@ -1,19 +1,34 @@
-"""Scrapy's RobotsTxtMiddleware, made safe for requests that arrive while robots.txt loads.
+"""Scrapy's RobotsTxtMiddleware with two corrections.
 
-Scrapy (2.19) parks every request for a host on one Deferred while that host's robots.txt is
-being fetched, and awaits it once per request. A Deferred hands its result to the first
-awaiter only; the others receive None, which the middleware reads as "no robots.txt" and lets
-them through. A crawl that starts with many requests for one host at once (a resumed crawl)
-then fetches pages robots.txt forbids. Here each waiter waits on its own Deferred and reads
-the parser from the middleware once the fetch is done.
+Requests that arrive while robots.txt loads: Scrapy (2.19) parks every request for a host on
+one Deferred and awaits it once per request. A Deferred hands its result to the first awaiter
+only; the others receive None, which the middleware reads as "no robots.txt" and lets them
+through, so a crawl that starts with many requests for one host (a resumed crawl) fetched pages
+robots.txt forbids. Here each waiter waits on its own Deferred and then reads the parser.
+
+A robots.txt that cannot be read: Scrapy allows everything when robots.txt answers 5xx or not
+at all. RFC 9309 (2.3.1.4) says a server error or an unreachable robots.txt means "assume
+complete disallow": a portal whose robots.txt is down is not crawled until it is back, and every
+request it would have made is recorded as skipped with the reason.
 """
 
 from __future__ import annotations
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
+
+
+class Unavailable:
+    """Stands in for the parser of a host whose robots.txt could not be read."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def allowed(self, url, user_agent) -> bool:
+        return False
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
@@ -31,3 +46,30 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
             await maybe_deferred_to_future(mine)
             return self._parsers.get(netloc)
         return await super().robot_parser(request)
+
+    def process_request_2(self, rp, request) -> None:
+        if isinstance(rp, Unavailable):
+            self._stats.inc_value("robotstxt/unavailable")
+            raise IgnoreRequest(f"robots.txt unavailable ({rp.reason}), so nothing on this host is fetched")
+        super().process_request_2(rp, request)
+
+    async def _parse_robots(self, response, netloc, request) -> None:
+        if response.status >= 500:
+            self._stats.inc_value("robotstxt/response_count")
+            self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+            self._settle(netloc, Unavailable(f"HTTP {response.status}"))
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest):
+            super()._robots_error(exc, netloc)
+            return
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        self._settle(netloc, Unavailable(f"{type(exc).__name__}: {exc}".strip()[:200]))
+
+    def _settle(self, netloc: str, parser: Unavailable) -> None:
+        pending = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        if isinstance(pending, Deferred):
+            pending.callback(parser)

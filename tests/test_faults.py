@@ -254,8 +254,9 @@ def check_sitemap_malformed(crawl):
 
 
 def check_sitemap_gzip_bomb(crawl):
-    assert crawl.outcome(crawl.site.url("sitemap-gzip-bomb")) == "200 None"
-    assert "cannot decompress sitemap" in crawl.stderr
+    outcome = crawl.outcome(crawl.site.url("sitemap-gzip-bomb"))
+    assert outcome.startswith("200 unreadable sitemap: _DecompressionMaxSizeExceeded"), outcome
+    assert "unreadable sitemap" in crawl.stderr
 
 
 def check_calendar_trap(crawl):
@@ -275,9 +276,12 @@ def check_offsite_links(crawl):
 
 
 def check_robots(crawl, name):
-    # Scrapy reads a robots.txt that fails (5xx after retries, or no answer) as "allow all".
+    # RFC 9309: a robots.txt answering 5xx, or not at all, means "disallow everything".
     assert len(crawl.hits("/robots.txt", name)) == 1 + RETRIES
-    _archived(crawl, f"behind-{name}", f"{crawl.site.base(name)}/f/behind-{name}")
+    listing = f"{crawl.site.base(name)}/"
+    assert crawl.outcome(listing).startswith("None skipped: robots.txt unavailable ("), crawl.outcome(listing)
+    assert [h.target for h in crawl.site.hits(name)] == ["/robots.txt"] * (1 + RETRIES)
+    assert f"{crawl.site.base(name)}/f/behind-{name}" not in crawl.articles
 
 
 CHECKS = {

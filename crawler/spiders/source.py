@@ -140,7 +140,7 @@ class SourceSpider(scrapy.Spider):
             meta={"kind": kind, "canonical_url": url},
         )
 
-    def _item(self, response: Response) -> PageItem:
+    def _item(self, response: Response, error: str | None = None) -> PageItem:
         request = response.request
         redirects = request.meta.get("redirect_urls") or []
         return PageItem(
@@ -155,7 +155,7 @@ class SourceSpider(scrapy.Spider):
             },
             body=response.body,
             fetched_at=_now(),
-            error=None if response.status < 400 else f"HTTP {response.status}",
+            error=error or (None if response.status < 400 else f"HTTP {response.status}"),
             warc=request.meta.get("warc"),
         )
 
@@ -170,22 +170,20 @@ class SourceSpider(scrapy.Spider):
         yield self._item(response)
 
     def parse_sitemap(self, response: Response):
-        yield self._item(response)
         if response.status != 200:
+            yield self._item(response)
             return
         body = response.body
-        if gzip_magic_number(response):
-            try:
-                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-            except Exception as exc:  # a corrupt or oversized archive is that sitemap's problem only
-                logger.warning("%s: cannot decompress sitemap %s: %s", self.source.id, response.url, exc)
-                return
         try:
+            if gzip_magic_number(response):
+                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
             sitemap = Sitemap(body)
-        except Exception as exc:
+            locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
+        except Exception as exc:  # a corrupt, oversized or unparsable sitemap is that sitemap's problem only
             logger.warning("%s: unreadable sitemap %s: %s", self.source.id, response.url, exc)
+            yield self._item(response, error=f"unreadable sitemap: {_reason(exc)}")
             return
-        locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
+        yield self._item(response)
         if sitemap.type == "sitemapindex":
             for loc in locs:
                 if request := self._request(response.urljoin(loc), self.parse_sitemap, "sitemap"):
@@ -194,14 +192,16 @@ class SourceSpider(scrapy.Spider):
             yield from self._article_requests(response.urljoin(loc) for loc in locs)
 
     def parse_feed(self, response: Response):
-        yield self._item(response)
         if response.status != 200:
+            yield self._item(response)
             return
         try:
             selector = scrapy.Selector(body=response.body, type="xml")
-        except Exception as exc:
+        except Exception as exc:  # an unparsable feed is that feed's problem only
             logger.warning("%s: unreadable feed %s: %s", self.source.id, response.url, exc)
+            yield self._item(response, error=f"unreadable feed: {_reason(exc)}")
             return
+        yield self._item(response)
         selector.remove_namespaces()
         links = selector.xpath("//item/link/text()").getall()
         links += selector.xpath("//entry/link[not(@rel) or @rel='alternate']/@href").getall()
@@ -215,6 +215,10 @@ class SourceSpider(scrapy.Spider):
         articles = {canonical_url(h, prefer_scheme=self.scheme) for h in hrefs}
         articles = [a for a in articles if self.source.is_article(a)]
         yield from self._article_requests(articles)
+        if not articles:
+            # A listing page with no articles ends the paging: past the last page, or a
+            # calendar that links to a next day forever.
+            return
         if articles and not self.backfill and all(a in self.known or a in self.skipped_before for a in articles):
             # Stop when seen: everything on this page is archived, so older pages are too.
             logger.info("%s: %s page %d holds only archived articles; not paging further",
@@ -275,9 +279,17 @@ def spider_for(source: Source) -> type[SourceSpider]:
 
 
 def _describe(failure: Failure) -> str:
-    name = failure.type.__name__ if failure.type else "Error"
-    message = str(failure.value).strip() or name
-    return f"{name}: {message}"[:500]
+    return _reason(failure.value)
+
+
+def _reason(exc: BaseException) -> str:
+    """"Type: message", falling back on the cause when Scrapy raises an exception bare."""
+    name = type(exc).__name__
+    message = str(exc).strip()
+    cause = exc.__cause__ or exc.__context__
+    if not message and cause is not None:
+        message = f"{type(cause).__name__}: {str(cause).strip()}".rstrip(": ")
+    return f"{name}: {message or 'no detail given'}"[:500]
 
 
 def _now() -> str:
