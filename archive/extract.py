@@ -26,6 +26,7 @@ from trafilatura.utils import HTML_PARSER
 from archive.bylines import clean_authors
 from archive.docrefs import find_doc_refs, unique_refs
 from archive.mentions import find_mentions
+from archive.syndication import signature
 from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
@@ -35,7 +36,7 @@ EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__vers
 RECORD_FIELDS = (
     "url", "title", "author", "published", "updated", "description", "text", "language",
     "sitename", "categories", "tags", "image", "word_count", "text_hash", "extractor_version",
-    "charset", "authors", "doc_refs", "mentions",
+    "charset", "authors", "doc_refs", "mentions", "minhash",
 )
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -142,6 +143,7 @@ def _knowledge(record: dict, links: list[str]) -> None:
         row["year"] = ref.year or (int(row["issued"][:4]) if row["issued"] else None)
         record["doc_refs"].append(row)
     record["mentions"] = [asdict(m) for m in find_mentions(whole, links)]
+    record["minhash"] = signature(record["text"])
 
 
 def _iso_datetime(value: str | None) -> datetime | None:

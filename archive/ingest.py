@@ -248,7 +248,9 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
     existing = db.execute(
         "select id, text_hash, title from articles where url = ?", [record["url"]]
     ).fetchone()
-    if existing is None and syndication.same_article(db, record.get("text") or "", source_id) is not None:
+    sig = record.get("minhash")
+    candidates = syndication.similar(db, sig) if sig else []
+    if existing is None and syndication.same_article(candidates, source_id) is not None:
         # A print or AMP variant of an article this source already has: one article, not two.
         return "unchanged"
     if existing is None:
@@ -260,7 +262,7 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
         ).last_pk
         _index_folded(db, article_id, row)
         _add_version(db, article_id, row, fetch_id, seen_at)
-        store_knowledge(db, article_id, source_id, record)
+        store_knowledge(db, article_id, source_id, record, candidates)
         return "new"
     article_id, old_hash, old_title = existing
     if old_hash == record.get("text_hash") and old_title == record.get("title"):
@@ -268,11 +270,11 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
         return "unchanged"
     update_article(db, article_id, {**row, "last_seen": seen_at, "fetch_id": fetch_id})
     _add_version(db, article_id, row, fetch_id, seen_at)
-    store_knowledge(db, article_id, source_id, record)
+    store_knowledge(db, article_id, source_id, record, candidates)
     return "changed"
 
 
-def store_knowledge(db: Database, article_id: int, source_id: str, record: dict) -> None:
+def store_knowledge(db: Database, article_id: int, source_id: str, record: dict, candidates=None) -> None:
     """Replace the article's document references, mentions and similarity signature."""
     db.execute("delete from doc_refs where article_id = ?", [article_id])
     db.execute("delete from mentions where article_id = ?", [article_id])
@@ -282,7 +284,7 @@ def store_knowledge(db: Database, article_id: int, source_id: str, record: dict)
         db["doc_refs"].insert_all(refs)
     if mentions:
         db["mentions"].insert_all(mentions)
-    syndication.index_article(db, article_id, source_id, record.get("text") or "")
+    syndication.index_article(db, article_id, source_id, record.get("minhash"), candidates)
 
 
 def mark_not_modified(db: Database, url: str, seen_at: str) -> str:

@@ -1,10 +1,10 @@
 """Syndicated copies and near-duplicates, by MinHash over word shingles (datasketch).
 
 Portals republish each other's stories with a new headline and a word changed here and there;
-CMSs serve the same article again as a print or AMP page. Each article's MinHash signature is
-kept with its locality-sensitive-hashing band keys in SQLite, so candidates are found by an
-indexed lookup however large the archive grows, then confirmed by the estimated Jaccard
-similarity of the two signatures.
+CMSs serve the same article again as a print or AMP page. The signature is computed during
+extraction (a pure function of the text, so it runs in the extraction workers); the archive
+keeps it with its locality-sensitive-hashing band keys in SQLite, so candidates are found by an
+indexed lookup however large the archive grows, then confirmed by comparing signatures.
 """
 
 from __future__ import annotations
@@ -28,72 +28,70 @@ SAME_ARTICLE = 0.9  # the same source serving one article at two URLs
 _WORD = re.compile(r"\w+")
 
 
-def signature(text: str) -> MinHash | None:
+def signature(text: str) -> str | None:
+    """The MinHash signature of ``text`` (hex, so records stay JSON); None for short texts."""
     words = _WORD.findall(fold(text or ""))
     if len(words) < SHINGLE * 4:
         return None
     minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
     minhash.update_batch(" ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1))
-    return minhash
+    return minhash.hashvalues.astype(np.uint64).tobytes().hex()
 
 
-def _bands(minhash: MinHash) -> list[str]:
-    values = minhash.hashvalues
+def _values(sig: str | bytes) -> np.ndarray:
+    return np.frombuffer(bytes.fromhex(sig) if isinstance(sig, str) else sig, dtype=np.uint64)
+
+
+def _bands(sig: str) -> list[str]:
+    values = _values(sig)
     return [
         hashlib.blake2b(values[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8).hexdigest()
         for b in range(BANDS)
     ]
 
 
-def _load(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=np.frombuffer(blob, dtype=np.uint64))
-
-
-def similar(db: Database, minhash: MinHash, *, exclude: int | None = None) -> list[tuple[int, str, float]]:
-    """Archived articles whose text resembles ``minhash``: (article id, source id, Jaccard)."""
-    bands = _bands(minhash)
+def similar(db: Database, sig: str, *, exclude: int | None = None) -> list[tuple[int, str, float]]:
+    """Archived articles whose text resembles ``sig``: (article id, source id, estimated Jaccard)."""
+    pairs = [v for i, bucket in enumerate(_bands(sig)) for v in (i, bucket)]
+    # One indexed lookup per band: SQLite scans the whole table for a row-value IN list.
+    lookups = " union ".join(["select article_id from lsh_bands where band = ? and bucket = ?"] * BANDS)
     rows = db.execute(
-        f"""select distinct m.article_id, a.source_id, m.signature from lsh_bands b
-            join article_minhash m on m.article_id = b.article_id
+        f"""select m.article_id, a.source_id, m.signature from article_minhash m
             join articles a on a.id = m.article_id
-            where ({" or ".join("(b.band = ? and b.bucket = ?)" for _ in bands)})""",
-        [v for i, bucket in enumerate(bands) for v in (i, bucket)],
+            where m.article_id in ({lookups})""",
+        pairs,
     ).fetchall()
-    out = []
-    for article_id, source_id, blob in rows:
-        if article_id != exclude:
-            out.append((article_id, source_id, minhash.jaccard(_load(blob))))
-    return out
+    mine = _values(sig)
+    return [
+        (article_id, source_id, float(np.count_nonzero(_values(blob) == mine)) / NUM_PERM)
+        for article_id, source_id, blob in rows
+        if article_id != exclude
+    ]
 
 
-def same_article(db: Database, text: str, source_id: str) -> int | None:
-    """An archived article of the same source that this text is a variant of (print, AMP)."""
-    minhash = signature(text)
-    if minhash is None:
-        return None
-    for article_id, other_source, score in similar(db, minhash):
+def same_article(candidates, source_id: str) -> int | None:
+    """The article of the same source that this text is a variant of (print, AMP), if any."""
+    for article_id, other_source, score in candidates:
         if other_source == source_id and score >= SAME_ARTICLE:
             return article_id
     return None
 
 
-def index_article(db: Database, article_id: int, source_id: str, text: str) -> None:
+def index_article(db: Database, article_id: int, source_id: str, sig: str | None, candidates=None) -> None:
     """Store the article's signature and join it to the cluster of its syndicated copies."""
     db.execute("delete from lsh_bands where article_id = ?", [article_id])
     db.execute("delete from article_minhash where article_id = ?", [article_id])
-    minhash = signature(text)
-    if minhash is None:
+    if sig is None:
         return
-    db.execute(
-        "insert into article_minhash (article_id, signature) values (?, ?)",
-        [article_id, minhash.hashvalues.astype(np.uint64).tobytes()],
-    )
+    if candidates is None:
+        candidates = similar(db, sig, exclude=article_id)
+    db.execute("insert into article_minhash (article_id, signature) values (?, ?)", [article_id, bytes.fromhex(sig)])
     db.conn.executemany(
         "insert into lsh_bands (band, bucket, article_id) values (?, ?, ?)",
-        [(i, bucket, article_id) for i, bucket in enumerate(_bands(minhash))],
+        [(i, bucket, article_id) for i, bucket in enumerate(_bands(sig))],
     )
-    copies = [other for other, other_source, score in similar(db, minhash, exclude=article_id)
-              if other_source != source_id and score >= SYNDICATED]
+    copies = [other for other, other_source, score in candidates
+              if other != article_id and other_source != source_id and score >= SYNDICATED]
     if not copies:
         return
     ids = [article_id, *copies]
