@@ -99,6 +99,8 @@ def main() -> int:
             articles = conn.execute("select count(*) from articles").fetchone()[0]
             conn.close()
             warc_bytes = sum(p.stat().st_size for p in (tmp / "bench-warc").glob("*.warc.gz"))
+            sqlite3.connect(db).execute("pragma wal_checkpoint(truncate)")
+            db_bytes = db.stat().st_size
 
             urls = article_urls(db)
             pages = fetch_all(urls)
@@ -120,6 +122,8 @@ def main() -> int:
     print(f"| scaling, {args.workers} processes ÷ 1 | {pooled / single:.2f} |")
     print(f"| crawl peak RSS (largest process) | {peak_rss_mb:.0f} MB |")
     print(f"| WARC bytes per article | {warc_bytes / articles / 1024:.1f} KB ({warc_bytes / html_bytes:.2f} × HTML) |")
+    print(f"| database bytes per article | {db_bytes / articles / 1024:.1f} KB ({db_bytes / html_bytes:.2f} × HTML) |")
+    print(f"| WARC + database ÷ HTML | {(warc_bytes + db_bytes) / html_bytes:.2f} |")
     return 0
 
 
