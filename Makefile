@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/crawl_bench.py --articles $(BENCH_ARTICLES)
 	$(BIN)/python benchmarks/warc_bench.py --records $(BENCH_ARTICLES)
 	$(BIN)/python benchmarks/export_bench.py --rows 20000
+	-$(BIN)/python benchmarks/frontier_bench.py --urls 100000 --seconds 45
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

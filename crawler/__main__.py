@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
+from pathlib import Path
 
 from archive import ingest
 from archive.db import open_db
@@ -26,6 +28,8 @@ def main(argv=None) -> int:
     parser.add_argument("--max-pages", type=int, default=None, help="at most N requests per source")
     parser.add_argument("--backfill", action="store_true", help="page listings to the end")
     parser.add_argument("--resume", action="store_true", help="continue each source's interrupted crawl")
+    parser.add_argument("--memory-queue", action="store_true",
+                        help="keep the request queue in memory instead of on disk (for comparisons)")
     parser.add_argument("--warc-dir", default=None, help="WARC folder (default: <db name>-warc beside the db)")
     parser.add_argument("--warc-max-size", type=int, default=None, help="rotate WARC files at this many bytes")
     parser.add_argument("--log-level", default="INFO")
@@ -66,9 +70,10 @@ def main(argv=None) -> int:
         resume_from = ingest.interrupted_crawl(db, source.id) if args.resume else None
         if args.resume and resume_from is None:
             logging.getLogger("crawler").warning("%s: no interrupted crawl to resume; crawling afresh", source.id)
+        queue_dir = None if args.memory_queue else _fresh_queue_dir(args.db, source.id)
         deferred = process.crawl(
-            spider_for(source), source=source, max_pages=args.max_pages, backfill=args.backfill,
-            resume_from=resume_from,
+            spider_for(source, queue_dir=queue_dir), source=source, max_pages=args.max_pages,
+            backfill=args.backfill, resume_from=resume_from,
         )
         deferred.addErrback(lambda failure, sid=source.id: failures.append((sid, failure.getErrorMessage())))
     db.close()
@@ -79,6 +84,15 @@ def main(argv=None) -> int:
     for source_id, message in failures:
         print(f"error: crawl of {source_id} failed: {message}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _fresh_queue_dir(db_path: str, source_id: str) -> str:
+    """An empty JOBDIR for this crawl of the source: a left-over one holds a dead crawl's queue,
+    which the frontier table replays on --resume instead."""
+    path = Path(db_path).with_name(f"{Path(db_path).stem}-queues") / source_id
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return str(path)
 
 
 class _OneLineErrors(logging.Filter):

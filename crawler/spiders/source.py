@@ -266,9 +266,16 @@ class SourceSpider(scrapy.Spider):
         )
 
 
-def spider_for(source: Source) -> type[SourceSpider]:
-    """A SourceSpider subclass carrying the source's politeness as Scrapy custom_settings."""
+def spider_for(source: Source, *, queue_dir: str | None = None) -> type[SourceSpider]:
+    """A SourceSpider subclass carrying the source's settings as Scrapy custom_settings.
+
+    ``queue_dir`` becomes the crawl's JOBDIR, so its scheduler queue lives on disk and memory
+    stays flat however large the frontier grows. It is a scratch folder: resuming works from the
+    frontier table, which (unlike JOBDIR) also keeps the requests in flight at a crash.
+    """
     settings = {}
+    if queue_dir:
+        settings["JOBDIR"] = queue_dir
     if source.delay is not None:
         settings["DOWNLOAD_DELAY"] = source.delay
         settings["AUTOTHROTTLE_START_DELAY"] = source.delay
