@@ -28,6 +28,14 @@ class BadSources(click.ClickException):
     exit_code = 2
 
 
+def _open_archive(db_path):
+    """The existing archive at ``db_path``, or a one-line error and exit."""
+    try:
+        return open_db(db_path, create=False)
+    except ArchiveError as exc:
+        _fail(exc)
+
+
 def _fail(exc: Exception):
     if isinstance(exc, SourcesError):
         raise BadSources(str(exc))
@@ -165,10 +173,7 @@ def search(query, db_path, limit, as_json):
     """
     from archive.search import search as search_lib
 
-    try:
-        db = open_db(db_path, create=False)
-    except ArchiveError as exc:
-        _fail(exc)
+    db = _open_archive(db_path)
     results = search_lib(db, query, limit=limit)
     if as_json:
         for row in results:
@@ -296,10 +301,7 @@ def export(fmt, source, since, until, search, output, db_path):
     """
     from archive.export import Selection, export as export_lib
 
-    try:
-        db = open_db(db_path, create=False)
-    except ArchiveError as exc:
-        _fail(exc)
+    db = _open_archive(db_path)
     selection = Selection(
         source=source, since=since.date() if since else None, until=until.date() if until else None, search=search
     )
@@ -332,10 +334,7 @@ def reextract(source, db_path):
     """
     from archive.reextract import reextract as reextract_lib
 
-    try:
-        db = open_db(db_path, create=False)
-    except ArchiveError as exc:
-        _fail(exc)
+    db = _open_archive(db_path)
     total = db.execute(
         "select count(*) from articles" + (" where source_id = ?" if source else ""), [source] if source else []
     ).fetchone()[0]
@@ -364,10 +363,7 @@ def stats(db_path, source, limit, as_json):
     """
     from archive.stats import last_runs
 
-    try:
-        db = open_db(db_path, create=False)
-    except ArchiveError as exc:
-        _fail(exc)
+    db = _open_archive(db_path)
     runs = last_runs(db, limit=limit, source=source)
     if as_json:
         for run in runs:

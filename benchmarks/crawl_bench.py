@@ -113,7 +113,7 @@ def main() -> int:
 
     crawl_rate = fetches / elapsed
     article_rate = articles / elapsed
-    print(f"| metric | figure |\n| --- | --- |")
+    print("| metric | figure |\n| --- | --- |")
     print(f"| articles archived | {articles} ({fetches} fetches, {html_bytes / len(pages) / 1024:.0f} KB average page) |")
     print(f"| end-to-end crawl | {elapsed:.1f} s: {crawl_rate:.1f} pages/s, {article_rate:.1f} articles/s |")
     print(f"| extraction only, 1 process | {single:.1f} docs/s |")

@@ -1,4 +1,5 @@
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,13 @@ def crawled_archive(sample_site, tmp_path_factory):
     assert result.returncode == 0, result.stdout + result.stderr
     directory.joinpath("first-crawl.out").write_text(result.stdout, encoding="utf-8")
     return directory
+
+
+def query(folder, sql, params=()):
+    """Rows of ``folder``/archive.db as dicts, through a connection of the test's own."""
+    conn = sqlite3.connect(Path(folder) / "archive.db", timeout=30)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()

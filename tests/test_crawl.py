@@ -1,7 +1,6 @@
 """End to end: a real Scrapy crawl of the sample site over HTTP into a real SQLite file."""
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.warc import RecordPointer, default_warc_dir, read_record
-from tests.conftest import crawl_into
+from tests.conftest import crawl_into, query
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 
@@ -19,20 +18,12 @@ def first_crawl(crawled_archive):
     return (crawled_archive / "first-crawl.out").read_text(encoding="utf-8")
 
 
-def _query(directory, sql, params=()):
-    conn = sqlite3.connect(directory / "archive.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
-
 
 def test_archives_exactly_the_sample_articles(sample_site, crawled_archive, first_crawl):
-    urls = {r["url"] for r in _query(crawled_archive, "select url from articles")}
+    urls = {r["url"] for r in query(crawled_archive, "select url from articles")}
     assert urls == sample_site.expected_article_urls()
     assert len(urls) >= 40
-    crawls = _query(crawled_archive, "select * from crawls order by id")
+    crawls = query(crawled_archive, "select * from crawls order by id")
     assert {c["source_id"] for c in crawls} == {"sample-portal", "sample-magazine", "sample-news"}
     assert all(c["status"] == "ok" for c in crawls)
     assert sum(c["articles_new"] for c in crawls) == len(urls)
@@ -40,7 +31,7 @@ def test_archives_exactly_the_sample_articles(sample_site, crawled_archive, firs
 
 
 def test_nothing_disallowed_or_offsite_is_fetched(sample_site, crawled_archive, first_crawl):
-    rows = _query(crawled_archive, "select url, status, error from fetches")
+    rows = query(crawled_archive, "select url, status, error from fetches")
     disallowed = [r for r in rows if "/noi-bo/" in r["url"]]
     assert disallowed, "the robots-disallowed section is linked from listings"
     assert all(r["status"] is None and r["error"].startswith("skipped: ") for r in disallowed)
@@ -54,7 +45,7 @@ def test_nothing_disallowed_or_offsite_is_fetched(sample_site, crawled_archive, 
 
 
 def test_articles_have_extracted_fields(sample_site, crawled_archive, first_crawl):
-    rows = _query(crawled_archive, "select * from articles")
+    rows = query(crawled_archive, "select * from articles")
     for row in rows:
         assert row["title"], row["url"]
         assert row["published"] and row["published"].endswith("+07:00"), (row["url"], row["published"])
@@ -71,7 +62,7 @@ def test_captures_are_byte_identical_and_valid_warc(sample_site, crawled_archive
         check = subprocess.run([WARCIO, "check", str(path)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
         subprocess.run([WARCIO, "index", str(path)], capture_output=True, check=True)
-    rows = _query(
+    rows = query(
         crawled_archive,
         "select a.url, f.warc_file, f.warc_offset, f.warc_length from articles a join fetches f on f.id = a.fetch_id",
     )
@@ -90,15 +81,15 @@ def test_captures_are_byte_identical_and_valid_warc(sample_site, crawled_archive
 
 
 def test_second_crawl_adds_no_duplicates(sample_site, crawled_archive, first_crawl):
-    before = _query(crawled_archive, "select count(*) as n from articles")[0]["n"]
+    before = query(crawled_archive, "select count(*) as n from articles")[0]["n"]
     result = crawl_into(crawled_archive)
     assert result.returncode == 0, result.stderr
-    assert _query(crawled_archive, "select count(*) as n from articles")[0]["n"] == before
-    latest = _query(crawled_archive, "select * from crawls order by id desc limit 3")
+    assert query(crawled_archive, "select count(*) as n from articles")[0]["n"] == before
+    latest = query(crawled_archive, "select * from crawls order by id desc limit 3")
     assert sum(c["articles_new"] for c in latest) == 0
     # Conditional re-fetches of what discovery still reaches; older listing pages are spared.
     assert 0 < sum(c["articles_not_modified"] for c in latest) <= before
-    rows = _query(crawled_archive, "select first_seen, last_seen from articles")
+    rows = query(crawled_archive, "select first_seen, last_seen from articles")
     assert all(r["last_seen"] >= r["first_seen"] for r in rows)
 
 
@@ -106,7 +97,7 @@ def test_max_pages_bounds_each_source(sample_site, tmp_path):
     (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
     result = crawl_into(tmp_path, "--max-pages", "5")
     assert result.returncode == 0, result.stderr
-    per_source = _query(tmp_path, "select source_id, count(*) as n from fetches group by source_id")
+    per_source = query(tmp_path, "select source_id, count(*) as n from fetches group by source_id")
     assert len(per_source) == 3
     assert all(r["n"] <= 5 for r in per_source)
 
@@ -140,7 +131,7 @@ def test_unreachable_source_is_reported(tmp_path):
     assert "Could not crawl: gone (unreachable)" in result.stderr
     assert "gone: unreachable: " in result.stderr and "Connection" in result.stderr
     assert "Traceback" not in result.stderr
-    (fetch,) = _query(tmp_path, "select * from fetches where url like '%/rss'")
+    (fetch,) = query(tmp_path, "select * from fetches where url like '%/rss'")
     assert fetch["status"] is None and "Connection" in fetch["error"]
 
 
@@ -161,7 +152,7 @@ def test_warc_folder_and_rotation_are_configurable(sample_site, tmp_path):
     assert len(files) > 3
     for path in files:
         assert subprocess.run([WARCIO, "check", str(path)], capture_output=True).returncode == 0
-    fetches = _query(tmp_path / "db", "select f.* from articles a join fetches f on f.id = a.fetch_id")
+    fetches = query(tmp_path / "db", "select f.* from articles a join fetches f on f.id = a.fetch_id")
     assert len(fetches) == len(sample_site.expected_article_urls())
     for fetch in fetches:
         assert fetch["warc_file"].startswith(str(elsewhere))

@@ -2,7 +2,6 @@
 
 import asyncio
 import io
-import json
 import subprocess
 import sys
 from pathlib import Path

@@ -1,12 +1,11 @@
 """Incremental crawls: conditional re-fetches, versions, stop-when-seen, backfill, health."""
 
 import re
-import sqlite3
 
 import pytest
 
 from archive.samplesite import SampleSite
-from tests.conftest import crawl_into
+from tests.conftest import crawl_into, query
 
 
 @pytest.fixture
@@ -27,14 +26,6 @@ def crawl(folder, *args):
     return result
 
 
-def q(folder, sql, params=()):
-    conn = sqlite3.connect(folder / "archive.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
-
 
 def article_requests(site, since):
     urls = site.expected_article_urls()
@@ -44,7 +35,7 @@ def article_requests(site, since):
 
 def test_unchanged_site_is_refetched_only_conditionally(site, folder):
     crawl(folder)
-    versions = q(folder, "select count(*) as n from article_versions")[0]["n"]
+    versions = query(folder, "select count(*) as n from article_versions")[0]["n"]
     mark = len(site.requests)
     crawl(folder)
     seen = article_requests(site, mark)
@@ -52,11 +43,11 @@ def test_unchanged_site_is_refetched_only_conditionally(site, folder):
     assert 0 < len(seen) <= len(site.expected_article_urls())
     assert all(etag and since for _, etag, since, _ in seen)
     assert {status for *_, status in seen} == {304}
-    assert q(folder, "select count(*) as n from article_versions")[0]["n"] == versions
-    last = q(folder, "select * from crawls order by id desc limit 3")
+    assert query(folder, "select count(*) as n from article_versions")[0]["n"] == versions
+    last = query(folder, "select * from crawls order by id desc limit 3")
     assert sum(c["articles_not_modified"] for c in last) == len(seen)
     assert sum(c["articles_new"] + c["articles_changed"] for c in last) == 0
-    rows = q(folder, "select url, first_seen, last_seen from articles")
+    rows = query(folder, "select url, first_seen, last_seen from articles")
     refetched = {r[0] for r in seen}
     assert all(r["last_seen"] >= r["first_seen"] for r in rows)
     assert sum(r["last_seen"] > r["first_seen"] for r in rows) == len(refetched)
@@ -71,7 +62,7 @@ def test_edit_makes_exactly_one_version_and_noise_none(site, folder):
     site.edit_article(edited["key"], paragraphs=paragraphs)
     site.edit_article(noisy["key"], views=999_999)
     crawl(folder)
-    versions = q(
+    versions = query(
         folder,
         "select a.url, v.version, v.text from article_versions v join articles a on a.id = v.article_id "
         "order by a.url, v.version",
@@ -85,12 +76,12 @@ def test_edit_makes_exactly_one_version_and_noise_none(site, folder):
     assert "chuyên mục hỏi đáp" not in by_url[edited_url][0]["text"]
     assert len(by_url[noisy_url]) == 1
     assert all(len(v) == 1 for url, v in by_url.items() if url != edited_url)
-    last = q(folder, "select sum(articles_changed) as c, sum(articles_unchanged) as u from "
+    last = query(folder, "select sum(articles_changed) as c, sum(articles_unchanged) as u from "
                      "(select * from crawls order by id desc limit 3)")[0]
     # Sidebars ("most viewed") change with the counter, so more pages than the noisy one come
     # back 200; none of them may count as changed.
     assert last["c"] == 1 and last["u"] >= 1
-    first_capture = q(folder, "select v.fetch_id from article_versions v join articles a on a.id = v.article_id "
+    first_capture = query(folder, "select v.fetch_id from article_versions v join articles a on a.id = v.article_id "
                               "where a.url = ? and v.version = 1", [edited_url])[0]["fetch_id"]
     assert first_capture is not None
 
@@ -108,14 +99,14 @@ def test_stop_when_seen_and_backfill(site, folder):
     mark = len(site.requests)
     crawl(folder, "--backfill")
     assert listing_pages(mark)
-    assert q(folder, "select backfill from crawls order by id desc limit 1")[0]["backfill"] == 1
+    assert query(folder, "select backfill from crawls order by id desc limit 1")[0]["backfill"] == 1
 
 
 def test_broken_template_shows_in_health(site, folder):
     crawl(folder)
     site.break_articles("magazine")
     crawl(folder)
-    health = {r["source_id"]: r for r in q(folder, "select * from crawl_health order by crawl_id desc limit 3")}
+    health = {r["source_id"]: r for r in query(folder, "select * from crawl_health order by crawl_id desc limit 3")}
     assert health["sample-portal"]["pct_title"] == 100.0
     assert health["sample-news"]["pct_date"] == 100.0
     broken = health["sample-magazine"]

@@ -2,24 +2,15 @@
 
 import asyncio
 import json
-import sqlite3
 
-import pytest
 
 from archive import ingest
 from archive.db import open_db
 from archive.serve import make_datasette
 from archive.sources import parse_sources
 from archive.syndication import signature
+from tests.conftest import query
 
-
-def q(folder, sql, params=()):
-    conn = sqlite3.connect(folder / "archive.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def _seed_url(site, seed):
@@ -28,11 +19,11 @@ def _seed_url(site, seed):
 
 def test_seed_000_and_002_are_linked_by_both_references(sample_site, crawled_archive):
     for ref in ("174/KH-UBND", "93/QĐ-STTTT"):
-        rows = q(crawled_archive, "select a.url, d.type_name, d.issuer from doc_refs d join articles a "
+        rows = query(crawled_archive, "select a.url, d.type_name, d.issuer from doc_refs d join articles a "
                                   "on a.id = d.article_id where d.ref = ?", [ref])
         urls = {r["url"] for r in rows}
         assert {_seed_url(sample_site, "000"), _seed_url(sample_site, "002")} <= urls
-    kh = q(crawled_archive, "select * from doc_refs where ref = '174/KH-UBND' limit 1")[0]
+    kh = query(crawled_archive, "select * from doc_refs where ref = '174/KH-UBND' limit 1")[0]
     assert (kh["type_name"], kh["issuer"], kh["number"], kh["issued"]) == ("Kế hoạch", "UBND", "174", "2019-08-09")
     ds = make_datasette(crawled_archive / "archive.db")
     data = asyncio.run(ds.client.get("/archive/articles.json?_facet_array=refs&_shape=objects&_size=0")).json()
@@ -43,16 +34,16 @@ def test_seed_000_and_002_are_linked_by_both_references(sample_site, crawled_arc
 
 
 def test_channels_and_agencies(sample_site, crawled_archive):
-    fanpage = q(crawled_archive, "select m.* from mentions m join articles a on a.id = m.article_id where a.url = ?",
+    fanpage = query(crawled_archive, "select m.* from mentions m join articles a on a.id = m.article_id where a.url = ?",
                 [_seed_url(sample_site, "003")])
     assert ("channel", "Facebook", "Thủ đô Hà Nội - Việt Nam") in {(m["kind"], m["platform"], m["name"]) for m in fanpage}
-    zalo = q(crawled_archive, "select m.* from mentions m join articles a on a.id = m.article_id where a.url = ?",
+    zalo = query(crawled_archive, "select m.* from mentions m join articles a on a.id = m.article_id where a.url = ?",
              [_seed_url(sample_site, "000")])
     assert ("Zalo OA", "Sở Thông tin Truyền thông TP Hà Nội") in {(m["platform"], m["name"]) for m in zalo}
-    names = {r["name"] for r in q(crawled_archive, "select distinct name from mentions where kind = 'agency'")}
+    names = {r["name"] for r in query(crawled_archive, "select distinct name from mentions where kind = 'agency'")}
     assert "Sở Thông tin và Truyền thông Hà Nội" in names
     assert not {n for n in names if "TT&TT" in n}, "short forms are folded into the long one"
-    agencies = json.loads(q(crawled_archive, "select agencies from articles where url = ?",
+    agencies = json.loads(query(crawled_archive, "select agencies from articles where url = ?",
                             [_seed_url(sample_site, "004")])[0]["agencies"])
     assert "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Nghệ An" in agencies
 
@@ -61,7 +52,7 @@ def test_bylines_drop_organisations(sample_site, crawled_archive):
     with_org = [a for a in sample_site.articles if " - " in a["author"] and a["author"].split(" - ")[0].startswith(("Báo", "Cổng"))]
     assert with_org
     for article in with_org:
-        (row,) = q(crawled_archive, "select author, authors from articles where url = ?",
+        (row,) = query(crawled_archive, "select author, authors from articles where url = ?",
                    [sample_site.article_url(article["key"])])
         person = article["author"].split(" - ")[-1]
         assert row["author"] == person, (article["author"], row)
@@ -71,13 +62,13 @@ def test_bylines_drop_organisations(sample_site, crawled_archive):
 def test_syndicated_copies_share_a_cluster(sample_site, crawled_archive):
     pair = [a for a in sample_site.articles if a["key"].endswith(("-syndicated-a", "-syndicated-b"))]
     assert len(pair) == 2
-    rows = [q(crawled_archive, "select id, cluster_id, source_id, published from articles where url = ?",
+    rows = [query(crawled_archive, "select id, cluster_id, source_id, published from articles where url = ?",
               [sample_site.article_url(a["key"])])[0] for a in pair]
     assert rows[0]["source_id"] != rows[1]["source_id"]
     assert rows[0]["cluster_id"] is not None and rows[0]["cluster_id"] == rows[1]["cluster_id"]
-    clustered = q(crawled_archive, "select count(*) as n from articles where cluster_id = ?", [rows[0]["cluster_id"]])
+    clustered = query(crawled_archive, "select count(*) as n from articles where cluster_id = ?", [rows[0]["cluster_id"]])
     assert clustered[0]["n"] == 2
-    assert q(crawled_archive, "select count(distinct cluster_id) as n from articles where cluster_id is not null")[0]["n"] == 1
+    assert query(crawled_archive, "select count(distinct cluster_id) as n from articles where cluster_id is not null")[0]["n"] == 1
 
 
 SOURCE = parse_sources(

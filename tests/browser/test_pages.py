@@ -8,7 +8,6 @@ and article pages are also copied to docs/screenshots/ for the README.
 import csv
 import io
 import os
-import shutil
 import socket
 import subprocess
 import sys

@@ -33,14 +33,21 @@ def _not_found(message):
     return Response.text(message + "\n", status=404)
 
 
-async def raw_html(datasette, request):
+async def _capture(datasette, request):
+    """(fetch row, stored capture), or (None, a 404 response)."""
     fetch = await _fetch(datasette, request.url_vars["fetch_id"])
     if fetch is None:
-        return _not_found("No such fetch")
+        return None, _not_found("No such fetch")
     try:
-        capture = read_capture(_db(datasette).path, fetch)
+        return fetch, read_capture(_db(datasette).path, fetch)
     except CaptureMissing as exc:
-        return _not_found(str(exc))
+        return None, _not_found(str(exc))
+
+
+async def raw_html(datasette, request):
+    fetch, capture = await _capture(datasette, request)
+    if fetch is None:
+        return capture
     content_type = capture.headers.get("Content-Type") or capture.headers.get("content-type") or "text/html"
     headers = dict(SANDBOX_HEADERS)
     if request.args.get("download"):
@@ -49,13 +56,9 @@ async def raw_html(datasette, request):
 
 
 async def warc_record(datasette, request):
-    fetch = await _fetch(datasette, request.url_vars["fetch_id"])
+    fetch, capture = await _capture(datasette, request)
     if fetch is None:
-        return _not_found("No such fetch")
-    try:
-        capture = read_capture(_db(datasette).path, fetch)
-    except CaptureMissing as exc:
-        return _not_found(str(exc))
+        return capture
     return Response(
         capture.raw_record,
         status=200,
