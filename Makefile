@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/warc_bench.py --records $(BENCH_ARTICLES)
 	$(BIN)/python benchmarks/export_bench.py --rows 20000
 	-$(BIN)/python benchmarks/frontier_bench.py --urls 100000 --seconds 45
+	$(BIN)/python benchmarks/search_bench.py --articles 100000 --repeat 10
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
