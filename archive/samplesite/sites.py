@@ -9,6 +9,7 @@ robots-disallowed section whose URLs look exactly like articles.
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 import json
 import re
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ class Entry:
         return out
 
 
-class Site:
+class Site(ABC):
     """Routing and rendering shared by the three templates; subclasses give the URL scheme."""
 
     name = ""
@@ -143,22 +144,27 @@ class Site:
             ((slug, name) for slug, (name, _) in self.categories.items()), key=lambda c: c[1]
         )
 
-    # URL scheme: overridden per template -------------------------------------------------------
+    # URL scheme: each template defines its own ----------------------------------------------
 
+    @abstractmethod
     def article_path(self, article: dict, number: int) -> str:
-        raise NotImplementedError
+        """Path of an article page."""
 
+    @abstractmethod
     def internal_path(self, article: dict, number: int) -> str:
-        raise NotImplementedError
+        """Path of a page in the robots-disallowed section."""
 
+    @abstractmethod
     def category_path(self, slug: str, page: int = 1) -> str:
-        raise NotImplementedError
+        """Path of a page of a category listing."""
 
+    @abstractmethod
     def article_pattern(self) -> str:
-        raise NotImplementedError
+        """The sources.toml article_pattern matching exactly this site's article URLs."""
 
+    @abstractmethod
     def discovery_toml(self) -> list[str]:
-        raise NotImplementedError
+        """The sources.toml discovery lines (sitemaps, feeds, listings) for this site."""
 
     def extra_routes(self, path: str, query: dict):
         """The template's own pages: (cache key or None, render function), or None for a 404."""
