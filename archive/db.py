@@ -173,6 +173,12 @@ def m005_knowledge(db: Database) -> None:
     db["lsh_bands"].create_index(["article_id"])
 
 
+@migrations()
+def m006_extraction_rules(db: Database) -> None:
+    """Each source's CSS selector overrides, kept so re-extraction applies them too."""
+    db["sources"].add_column("extract_rules", str)
+
+
 def open_db(path: str | Path, *, create: bool = True) -> Database:
     """Open (and migrate) the archive at ``path``.
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import asdict
 from datetime import datetime
 from urllib.parse import urljoin
@@ -20,6 +21,7 @@ from email.utils import parsedate_to_datetime
 
 import charset_normalizer
 import lxml.html
+from lxml.cssselect import CSSSelector
 import trafilatura
 from trafilatura.utils import HTML_PARSER
 
@@ -60,11 +62,15 @@ _PUBLISHED_META = (
 _UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "lastmod", "dcterms.modified")
 
 
-def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> dict:
+def extract(
+    body: bytes, url: str, headers: Mapping[str, str] | None = None, rules: Mapping[str, str] | None = None
+) -> dict:
     """Return the article record for one captured page.
 
     ``headers`` are the response headers (case-insensitive names); ``Content-Type`` gives the
     charset and ``Date`` the reference day for year-less Vietnamese dates ("Chiều 8/4").
+    ``rules`` are a source's CSS selectors (``body``, ``author``, ``date``) for sites where the
+    generic extractor is wrong; a selector that matches nothing falls back to it.
     """
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     html, charset = decode_body(body, headers.get("content-type", ""))
@@ -80,12 +86,19 @@ def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> 
     reference = _reference_time(headers.get("date"))
     meta = _meta_values(tree)
     links = _body_links(tree, url)
+    rules = rules or {}
     structured = _structured_dates(tree, meta)
     visible = _visible_dates(tree, reference)
+    chosen = _selected_text(tree, rules.get("date"))
+    if chosen:
+        # The source's own date selector beats every generic guess.
+        visible = page_dates(chosen, reference=reference)
+        structured = []
+    rule_author = _clean(_selected_text(tree, rules.get("author")))
     _strip_boilerplate(tree)
 
     doc = trafilatura.bare_extraction(
-        tree,
+        _body_only(tree, rules.get("body")),
         url=url,
         with_metadata=True,
         include_comments=False,
@@ -108,7 +121,7 @@ def extract(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> 
         )
         structured.append(("trafilatura", data.get("date")))
     record["title"] = record["title"] or _clean(meta.get("og:title"))
-    record["author"] = record["author"] or _clean(meta.get("author"))
+    record["author"] = rule_author or record["author"] or _clean(meta.get("author"))
     record["language"] = record["language"] or _clean(tree.get("lang"))
     record["published"], record["updated"] = _choose_dates(structured, visible)
     lines = [line for line in text.splitlines() if line.strip()]
@@ -293,6 +306,32 @@ def _iso(value: str | None) -> tuple[str | None, bool]:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=VN_TZ)
     return parsed.astimezone(VN_TZ).isoformat(), True
+
+
+def _selected_text(tree, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    found = CSSSelector(selector)(tree)
+    text = " ".join(" ".join(el.itertext()) for el in found).strip()
+    return text or None
+
+
+def _body_only(tree, selector: str | None):
+    """The page cut down to what the source's body selector picks, when it picks anything; the
+    generic extractor then sees only the article."""
+    if not selector:
+        return tree
+    found = CSSSelector(selector)(tree)
+    if not found:
+        return tree
+    page = lxml.html.fromstring("<html><head></head><body><article></article></body></html>")
+    head = tree.find("head")
+    if head is not None:
+        page.replace(page.find("head"), deepcopy(head))
+    article = page.find(".//article")
+    for el in found:
+        article.append(deepcopy(el))
+    return page
 
 
 def _choose_dates(structured, visible):

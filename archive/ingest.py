@@ -36,6 +36,7 @@ def register_source(db: Database, source: Source) -> None:
             "allowed_domains": json.dumps(list(source.allowed_domains)),
             "article_pattern": source.article_pattern,
             "schedule": source.schedule,
+            "extract_rules": json.dumps(source.extract, ensure_ascii=False),
             "updated_at": now_iso(),
         },
         pk="id",

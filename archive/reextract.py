@@ -7,6 +7,7 @@ row is updated in place (and the FTS index with it), ``last_seen`` and versions 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,9 @@ def reextract(
     where, params = ("source_id = ?", [source]) if source else ("1", [])
     total = db.execute(f"select count(*) from articles where {where}", params).fetchone()[0]
     counts: Counter = Counter()
+    rules = {
+        row[0]: json.loads(row[1] or "{}") for row in db.execute("select id, extract_rules from sources")
+    }
     for done, (article_id, url, source_id, fetch_id, old_hash, old_title, old_version) in enumerate(
         _pages(db, where, params), start=1
     ):
@@ -40,7 +44,7 @@ def reextract(
         except (NotFoundError, CaptureMissing, TypeError):
             counts["missing"] += 1
             continue
-        record = extract(capture.body, url, capture.headers)
+        record = extract(capture.body, url, capture.headers, rules.get(source_id))
         with db.atomic():
             update_article(db, article_id, article_fields(record))
             store_knowledge(db, article_id, source_id, record)

@@ -19,12 +19,13 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 SOURCE_KEYS = {
     "id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule",
-    "discovery", "politeness",
+    "discovery", "politeness", "extract",
 }
 REQUIRED_KEYS = ("id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule")
 DISCOVERY_KEYS = {"sitemaps", "feeds", "listings"}
 LISTING_KEYS = {"url", "next", "page_url"}
 POLITENESS_KEYS = {"delay", "concurrency"}
+EXTRACT_KEYS = {"body", "author", "date"}
 
 
 class SourcesError(ValueError):
@@ -52,6 +53,7 @@ class Source:
     listings: tuple[Listing, ...] = ()
     delay: float | None = None
     concurrency: int | None = None
+    extract: dict = field(default_factory=dict)  # CSS selectors overriding the generic extractor
     _compiled: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -187,6 +189,16 @@ def _parse_source(entry: dict, where: str) -> Source:
     if not (url_lists["sitemaps"] or url_lists["feeds"] or listings):
         fail("discovery", "needs at least one of sitemaps, feeds or listings")
 
+    rules = entry.get("extract", {})
+    if not isinstance(rules, dict):
+        fail("extract", "must be a table of CSS selectors (body, author, date)")
+    for key, selector in rules.items():
+        if key not in EXTRACT_KEYS:
+            fail(f"extract.{key}", "unknown key (body, author or date)")
+        if not isinstance(selector, str) or not selector.strip():
+            fail(f"extract.{key}", "must be a CSS selector string")
+        _check_css(selector, fail, f"extract.{key}")
+
     politeness = entry.get("politeness", {})
     if not isinstance(politeness, dict):
         fail("politeness", "must be a table")
@@ -215,6 +227,7 @@ def _parse_source(entry: dict, where: str) -> Source:
         listings=tuple(listings),
         delay=float(delay) if delay is not None else None,
         concurrency=concurrency,
+        extract=dict(rules),
     )
 
 

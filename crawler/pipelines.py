@@ -97,11 +97,12 @@ class ArchivePipeline:
         error = item.get("error")
         if _is_article_page(item, content_type):
             try:
+                rules = self.crawler.spider.source.extract
                 if self.pool is not None:
-                    future = self.pool.submit(extract, item["body"], item["url"], headers)
+                    future = self.pool.submit(extract, item["body"], item["url"], headers, rules)
                     record = await asyncio.wrap_future(future)
                 else:
-                    record = extract(item["body"], item["url"], headers)
+                    record = extract(item["body"], item["url"], headers, rules)
             except Exception as exc:  # a page that breaks the extractor must still leave its fetch row
                 logger.error("%s: extraction failed for %s: %r", item["source_id"], item["url"], exc)
                 self.crawler.stats.inc_value("govarchive/extraction_errors")

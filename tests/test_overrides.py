@@ -1,0 +1,109 @@
+"""Per-source extraction overrides: CSS selectors in sources.toml beat the generic extractor."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from archive.db import open_db
+from archive.extract import extract
+from archive.reextract import reextract
+from archive.sources import SourcesError, parse_sources
+from tests.conftest import crawl_into, query
+
+SIDEBAR = "<div class='box'>" + "".join(
+    f"<p>Tin khác số {i}: thông báo lịch tiếp công dân định kỳ của phường trong tháng này, mời bà con theo dõi.</p>"
+    for i in range(6)
+) + "</div>"
+PAGE = f"""<html lang="vi"><head><meta charset="utf-8"><title>Trang tin phường</title>
+<meta property="article:published_time" content="2020-01-01T00:00:00+07:00"></head><body>
+<div class="top"><span class="x1">Thứ Hai, 08/04/2021 14:30</span> <em class="x2">Lê Văn Nam</em></div>
+{SIDEBAR}
+<div class="x3"><p>Chiều 8/4, UBND phường tổ chức hội nghị triển khai kênh Zalo OA của phường để người dân gửi phản ánh
+về trật tự đô thị, vệ sinh môi trường và thủ tục hành chính, thay cho hộp thư góp ý trước đây.</p>
+<p>Theo lãnh đạo phường, trong tháng đầu vận hành, kênh đã tiếp nhận hơn 300 phản ánh, phần lớn được trả lời
+trong vòng 48 giờ; các phản ánh phức tạp được chuyển đến phòng chuyên môn của quận.</p></div>
+{SIDEBAR}</body></html>""".encode()
+RULES = {"body": "div.x3", "author": "em.x2", "date": "span.x1"}
+
+
+def test_selectors_override_the_generic_extractor():
+    generic = extract(PAGE, "http://127.0.0.1/bai-1.html", {})
+    assert generic["published"] == "2020-01-01T00:00:00+07:00"
+    ruled = extract(PAGE, "http://127.0.0.1/bai-1.html", {}, RULES)
+    assert ruled["published"] == "2021-04-08T14:30:00+07:00"
+    assert ruled["author"] == "Lê Văn Nam"
+    assert ruled["text"].startswith("Chiều 8/4, UBND phường")
+    assert "Tin khác" not in ruled["text"]
+
+
+def test_a_selector_that_matches_nothing_falls_back():
+    rules = {"body": "div.nothing", "author": "em.nothing", "date": "span.nothing"}
+    assert extract(PAGE, "http://127.0.0.1/bai-1.html", {}, rules) == extract(PAGE, "http://127.0.0.1/bai-1.html", {})
+
+
+BASE = """[[source]]
+id = "phuong"
+name = "Phường"
+kind = "province-portal"
+home = "http://127.0.0.1:{port}/"
+allowed_domains = ["127.0.0.1"]
+article_pattern = '/bai-\\d+\\.html$'
+schedule = "0 * * * *"
+[source.discovery]
+feeds = ["http://127.0.0.1:{port}/rss"]
+[source.politeness]
+delay = 0
+{extract}"""
+
+
+@pytest.mark.parametrize("extract_table, message", [
+    ('[source.extract]\nbody = "div..x3"\n', "field 'extract.body': bad CSS selector"),
+    ('[source.extract]\ntitle = "h1"\n', "field 'extract.title': unknown key"),
+    ('[source.extract]\nauthor = ""\n', "field 'extract.author': must be a CSS selector string"),
+])
+def test_bad_selectors_are_named(extract_table, message):
+    with pytest.raises(SourcesError, match=message.replace("(", r"\(")):
+        parse_sources(BASE.format(port=1, extract=extract_table))
+
+
+@pytest.fixture
+def server():
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            routes = {
+                "/robots.txt": (b"User-agent: *\n", "text/plain"),
+                "/rss": (f"<rss><channel><item><link>{base}/bai-1.html</link></item></channel></rss>".encode(),
+                         "application/rss+xml"),
+                "/bai-1.html": (PAGE, "text/html; charset=utf-8"),
+            }
+            body, kind = routes.get(self.path, (b"", "text/plain"))
+            self.send_response(200 if self.path in routes else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+
+
+def test_crawl_and_reextract_apply_the_sources_selectors(server, tmp_path):
+    rules = "[source.extract]\n" + "".join(f'{k} = "{v}"\n' for k, v in RULES.items())
+    (tmp_path / "sources.toml").write_text(BASE.format(port=server, extract=rules), encoding="utf-8")
+    result = crawl_into(tmp_path, "--quiet")
+    assert result.returncode == 0, result.stderr
+    (row,) = query(tmp_path, "select published, author, text from articles")
+    assert row["published"] == "2021-04-08T14:30:00+07:00" and row["author"] == "Lê Văn Nam"
+    db = open_db(tmp_path / "archive.db")
+    with db.atomic():
+        db.execute("update articles set published = null, author = null")
+    reextract(db, tmp_path / "archive.db")
+    (again,) = query(tmp_path, "select published, author, text from articles")
+    assert again == row
