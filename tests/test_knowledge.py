@@ -91,3 +91,16 @@ def test_print_variant_of_an_article_is_the_same_article(sample_site, tmp_path):
             outcomes.append(ingest.store_article(db, record, source_id="p", fetch_id=fetch, seen_at="2024-12-04"))
     assert outcomes == ["new", "unchanged"]
     assert db.execute("select count(*) from articles").fetchone()[0] == 1
+
+
+def test_every_date_form_on_the_sample_site_is_read(sample_site, crawled_archive):
+    forms = [a for a in sample_site.articles if a.get("date_line")]
+    assert len(forms) >= 10
+    for article in forms:
+        (row,) = query(crawled_archive, "select published, updated from articles where url = ?",
+                       [sample_site.article_url(article["key"])])
+        expected = article["published"]
+        if "tháng" in article["date_line"] and ":" not in article["date_line"]:
+            expected = expected[:10]  # the page gives the day only
+        assert row["published"] == expected, article["date_line"]
+        assert row["updated"] == article["updated"], article["date_line"]
