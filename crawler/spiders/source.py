@@ -117,6 +117,15 @@ class SourceSpider(scrapy.Spider):
         url = canonical_url(url, prefer_scheme=self.scheme)
         if url in self.seen or not self.source.allows(url):
             return None
+        limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
+        if limit and len(url) > limit:
+            # Scrapy would drop it without a trace; the archive says why it has no copy.
+            self.seen.add(url)
+            return PageItem(
+                source_id=self.source.id, kind=kind, url=url[:limit] + "…", requested_url=url[:limit] + "…",
+                response_url=None, status=None, headers={}, body=b"", fetched_at=_now(),
+                error=f"skipped: URL of {len(url)} characters is longer than URLLENGTH_LIMIT ({limit})",
+            )
         if self.max_pages is not None and self.scheduled >= self.max_pages:
             if not self.budget_exhausted:
                 logger.info("%s: reached --max-pages %d, not scheduling more", self.source.id, self.max_pages)
