@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive.db import ArchiveError, open_db
+from archive.ingest import FETCH_FAILED_SQL
 from archive.sources import load_sources, select
 
 
@@ -102,8 +103,7 @@ def progress(db_path: str | Path, after_crawl: int, source_ids: list[str]) -> di
     try:
         pages = conn.execute(f"select count(*) from fetches where crawl_id in ({crawls})", params).fetchone()[0]
         errors = conn.execute(
-            f"select count(*) from fetches where crawl_id in ({crawls}) and "
-            "((error is not null and error not like 'skipped:%') or status >= 400)",
+            f"select count(*) from fetches where crawl_id in ({crawls}) and {FETCH_FAILED_SQL}",
             params,
         ).fetchone()[0]
         sums = conn.execute(

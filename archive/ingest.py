@@ -143,8 +143,8 @@ def move_frontier(db: Database, old_crawl: int, new_crawl: int) -> None:
 def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict) -> dict:
     """Close the crawl row; the status says whether the source could be reached at all."""
     counts = db.execute(
-        """select count(*), sum(status between 200 and 399),
-                  sum((error is not null and error not like 'skipped:%') or status >= 400)
+        f"""select count(*), sum(status between 200 and 399),
+                  sum({FETCH_FAILED_SQL})
            from fetches where crawl_id = ?""",
         [crawl_id],
     ).fetchone()
@@ -173,6 +173,10 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
 
 def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:
     db.execute("update fetches set error = ? where id = ?", [error, fetch_id])
+
+
+# A fetch that went wrong: an error other than a deliberate skip, or an HTTP error status.
+FETCH_FAILED_SQL = "((error is not null and error not like 'skipped:%') or status >= 400)"
 
 
 def crawl_health(db: Database, crawl_id: int) -> dict:

@@ -164,13 +164,6 @@ def search(
     return results
 
 
-def count(db: Database, query: str | Query) -> int:
-    parsed = query if isinstance(query, Query) else parse_query(query)
-    if not parsed:
-        return 0
-    return db.execute("select count(*) from articles_fold where articles_fold match ?", [parsed.folded]).fetchone()[0]
-
-
 def snippet(text: str, terms, *, words: int = 30, mark=("[", "]")) -> str:
     """A window of ``text`` around the first match, matches wrapped in ``mark``, accents kept."""
     spans = match_spans(text, terms)

@@ -121,10 +121,9 @@ class SourceSpider(scrapy.Spider):
         if limit and len(url) > limit:
             # Scrapy would drop it without a trace; the archive says why it has no copy.
             self.seen.add(url)
-            return PageItem(
-                source_id=self.source.id, kind=kind, url=url[:limit] + "…", requested_url=url[:limit] + "…",
-                response_url=None, status=None, headers={}, body=b"", fetched_at=_now(),
-                error=f"skipped: URL of {len(url)} characters is longer than URLLENGTH_LIMIT ({limit})",
+            return self._unfetched(
+                kind, url[:limit] + "…", url[:limit] + "…",
+                f"skipped: URL of {len(url)} characters is longer than URLLENGTH_LIMIT ({limit})",
             )
         if self.max_pages is not None and self.scheduled >= self.max_pages:
             if not self.budget_exhausted:
@@ -250,28 +249,22 @@ class SourceSpider(scrapy.Spider):
         request = failure.request
         if failure.check(IgnoreRequest) and not getattr(failure.value, "response", None):
             # Not fetched on purpose (robots.txt, offsite): recorded, so nothing goes unexplained.
-            yield PageItem(
-                source_id=self.source.id, kind=request.meta.get("kind"),
-                url=request.meta.get("canonical_url", request.url), requested_url=request.url,
-                response_url=None, status=None, headers={}, body=b"", fetched_at=_now(),
-                error=f"skipped: {failure.value or 'ignored'}"[:500],
-            )
-            return
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            yield self._item(response)
-            return
-        yield PageItem(
-            source_id=self.source.id,
-            kind=request.meta.get("kind"),
-            url=request.meta.get("canonical_url", request.url),
-            requested_url=request.url,
-            response_url=None,
-            status=None,
-            headers={},
-            body=b"",
-            fetched_at=_now(),
-            error=_describe(failure),
+            error = f"skipped: {failure.value or 'ignored'}"[:500]
+        else:
+            response = getattr(failure.value, "response", None)
+            if response is not None:
+                yield self._item(response)
+                return
+            error = _describe(failure)
+        yield self._unfetched(
+            request.meta.get("kind"), request.meta.get("canonical_url", request.url), request.url, error
+        )
+
+    def _unfetched(self, kind: str, url: str, requested_url: str, error: str) -> PageItem:
+        """The record of a URL that got no response: skipped on purpose, or failed."""
+        return PageItem(
+            source_id=self.source.id, kind=kind, url=url, requested_url=requested_url, response_url=None,
+            status=None, headers={}, body=b"", fetched_at=_now(), error=error,
         )
 
 
