@@ -1,9 +1,14 @@
 """The storage step: every PageItem becomes a fetch row; article pages are extracted and stored.
 
 Extraction is CPU-bound (trafilatura) and would stall the reactor, so it runs in a pool of
-worker processes shared by every crawler in this process. While a page waits for its worker,
-Scrapy counts it as active, so the engine stops downloading when the pool falls behind
-(SCRAPER_SLOT_MAX_ACTIVE_SIZE): the queue never grows without bound.
+worker processes shared by every crawler in this process (crawler.extraction_pool). While a
+page waits for its worker, Scrapy counts it as active, so the engine stops downloading when
+the pool falls behind (SCRAPER_SLOT_MAX_ACTIVE_SIZE): the queue never grows without bound.
+
+Writes are batched: items are stored in one short transaction per ARCHIVE_WRITE_BATCH items or
+ARCHIVE_WRITE_INTERVAL seconds, whichever comes first, and an item counts as processed only
+once its transaction has committed. A crawl killed mid-batch leaves those pages in the
+frontier, so ``--resume`` fetches them again; nothing is half-written.
 
 All writes go through archive.ingest, so handing items to another writer later (a distributed
 crawl) means replacing this one class.
@@ -13,62 +18,71 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive import ingest
 from archive.db import open_db
-from archive.extract import extract
+from crawler.extraction_pool import ExtractionPool
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 
 
-class ExtractionPool:
-    """One process pool per crawler process, opened by the first spider, closed by the last."""
+class SharedPool:
+    """One extraction pool per crawler process, opened by the first spider, closed by the last."""
 
-    executor: ProcessPoolExecutor | None = None
+    pool: ExtractionPool | None = None
     users = 0
 
     @classmethod
-    def acquire(cls, workers: int) -> ProcessPoolExecutor:
-        if cls.executor is None:
-            # forkserver: workers must not inherit the reactor, sockets and SQLite handles.
-            cls.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+    def acquire(cls, workers: int) -> ExtractionPool:
+        if cls.pool is None:
+            cls.pool = ExtractionPool(workers, ingest.extract_for_storage)
         cls.users += 1
-        return cls.executor
+        return cls.pool
 
     @classmethod
     def release(cls) -> None:
         cls.users -= 1
-        if cls.users <= 0 and cls.executor is not None:
-            cls.executor.shutdown(wait=True, cancel_futures=False)
-            cls.executor = None
+        if cls.users <= 0 and cls.pool is not None:
+            cls.pool.close()
+            cls.pool = None
             cls.users = 0
 
 
 class ArchivePipeline:
-    def __init__(self, db_path: str, crawler, workers: int):
+    def __init__(self, db_path: str, crawler, workers: int, batch_size: int = 64, batch_seconds: float = 0.25):
         self.db_path = db_path
         self.crawler = crawler
         self.workers = workers
+        self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
         self.pool = None
         self.db = None
         self.crawl_id = None
+        self._batch: list[tuple[tuple, asyncio.Future]] = []
+        self._timer: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        db_path = crawler.settings.get("ARCHIVE_DB")
+        settings = crawler.settings
+        db_path = settings.get("ARCHIVE_DB")
         if not db_path:
             raise NotConfigured("ARCHIVE_DB is not set")
-        workers = crawler.settings.get("ARCHIVE_EXTRACT_WORKERS")
+        workers = settings.get("ARCHIVE_EXTRACT_WORKERS")
         workers = (os.cpu_count() or 1) if workers in (None, "") else int(workers)
-        pipeline = cls(db_path, crawler, workers)
+        batch_size = settings.getint("ARCHIVE_WRITE_BATCH", 64)
+        batch_seconds = settings.getfloat("ARCHIVE_WRITE_INTERVAL", 0.25)
+        if workers < 0 or batch_size < 1 or batch_seconds < 0:
+            raise ValueError(
+                f"ARCHIVE_EXTRACT_WORKERS must be >= 0 (is {workers}), ARCHIVE_WRITE_BATCH >= 1 "
+                f"(is {batch_size}) and ARCHIVE_WRITE_INTERVAL >= 0 (is {batch_seconds})"
+            )
+        pipeline = cls(db_path, crawler, workers, batch_size, batch_seconds)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -84,7 +98,7 @@ class ArchivePipeline:
             ingest.move_frontier(self.db, spider.resume_from, self.crawl_id)
         spider.crawl_id = self.crawl_id
         if self.workers > 0:
-            self.pool = ExtractionPool.acquire(self.workers)
+            self.pool = SharedPool.acquire(self.workers)
         logger.info(
             "%s: crawl %d into %s (%s)", spider.source.id, self.crawl_id, self.db_path,
             f"{self.workers} extraction workers" if self.pool else "extraction inline",
@@ -99,62 +113,106 @@ class ArchivePipeline:
             try:
                 rules = self.crawler.spider.source.extract
                 if self.pool is not None:
-                    future = self.pool.submit(extract, item["body"], item["url"], headers, rules)
-                    record = await asyncio.wrap_future(future)
+                    record = await self.pool.run(item["body"], item["url"], headers, rules)
                 else:
-                    record = extract(item["body"], item["url"], headers, rules)
+                    record = ingest.extract_for_storage(item["body"], item["url"], headers, rules)
             except Exception as exc:  # a page that breaks the extractor must still leave its fetch row
                 logger.error("%s: extraction failed for %s: %r", item["source_id"], item["url"], exc)
                 self.crawler.stats.inc_value("govarchive/extraction_errors")
                 error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
-        try:
-            self._store(item, headers, content_type, record, error)
-        except Exception as exc:  # a storage bug must not lose the fact of the fetch
-            logger.error("%s: storing %s failed: %r", item["source_id"], item["url"], exc)
-            self.crawler.stats.inc_value("govarchive/storage_errors")
-            self._store(item, headers, content_type, None, f"storage failed: {type(exc).__name__}: {exc}"[:500])
+        await self._write((item, headers, content_type, record, error))
         # The body is in the WARC file already; keep it out of logs and feed exports.
         return {"url": item["url"], "status": item.get("status"), "kind": item["kind"]}
 
-    def _store(self, item, headers, content_type, record, error):
-        with self.db.atomic():
-            ingest.remove_from_frontier(self.db, self.crawl_id, item["url"])
-            fetch_id = ingest.record_fetch(
-                self.db,
-                crawl_id=self.crawl_id,
-                source_id=item["source_id"],
-                url=item["url"],
-                requested_url=item.get("requested_url"),
-                kind=item["kind"],
-                status=item.get("status"),
-                content_type=content_type,
-                length=len(item.get("body") or b""),
-                error=error,
-                fetched_at=item.get("fetched_at"),
-                warc=item.get("warc"),
-                etag=_header(headers, "etag"),
-                last_modified=_header(headers, "last-modified"),
-            )
-            outcome = None
-            if record is not None and not record["text"]:
-                ingest.set_fetch_error(self.db, fetch_id, "no article text extracted")
-            elif record is not None:
-                outcome = ingest.store_article(
-                    self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
-                    seen_at=item.get("fetched_at") or ingest.now_iso(),
-                )
-            elif item["kind"] == "article" and item.get("status") == 304:
-                outcome = ingest.mark_not_modified(self.db, item["url"], item.get("fetched_at") or ingest.now_iso())
+    def _write(self, job: tuple) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._batch.append((job, future))
+        if len(self._batch) >= self.batch_size:
+            self._flush()
+        elif self._timer is None:
+            self._timer = loop.call_later(self.batch_seconds, self._flush)
+        return future
+
+    def _flush(self) -> None:
+        """Store the waiting items in one transaction (synchronous: nothing else runs meanwhile)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        try:
+            with self.db.atomic():
+                outcomes = [self._store(*job) for job, _ in batch]
+        except Exception as exc:
+            # The transaction is rolled back; store the items one by one so one bad item
+            # cannot cost the others their rows.
+            logger.warning("%s: a batch of %d items failed (%r); storing them one at a time",
+                           batch[0][0][0]["source_id"], len(batch), exc)
+            outcomes = []
+            for job, future in batch:
+                try:
+                    outcomes.append(self._store_alone(job))
+                except Exception as exc:  # not even the fetch row could be written (disk full ...)
+                    future.set_exception(exc)
+                    outcomes.append(None)
+        for outcome, (_, future) in zip(outcomes, batch):
             if outcome:
-                ingest.count_article_outcome(self.db, self.crawl_id, outcome)
                 self.crawler.stats.inc_value(f"govarchive/articles_{outcome}")
+            if not future.done():
+                future.set_result(outcome)
+
+    def _store_alone(self, job: tuple) -> str | None:
+        item, headers, content_type = job[:3]
+        try:
+            with self.db.atomic():
+                return self._store(*job)
+        except Exception as exc:  # a storage bug must not lose the fact of the fetch
+            logger.error("%s: storing %s failed: %r", item["source_id"], item["url"], exc)
+            self.crawler.stats.inc_value("govarchive/storage_errors")
+            with self.db.atomic():
+                return self._store(item, headers, content_type, None, f"storage failed: {type(exc).__name__}: {exc}"[:500])
+
+    def _store(self, item, headers, content_type, record, error) -> str | None:
+        ingest.remove_from_frontier(self.db, self.crawl_id, item["url"])
+        fetch_id = ingest.record_fetch(
+            self.db,
+            crawl_id=self.crawl_id,
+            source_id=item["source_id"],
+            url=item["url"],
+            requested_url=item.get("requested_url"),
+            kind=item["kind"],
+            status=item.get("status"),
+            content_type=content_type,
+            length=len(item.get("body") or b""),
+            error=error,
+            fetched_at=item.get("fetched_at"),
+            warc=item.get("warc"),
+            etag=_header(headers, "etag"),
+            last_modified=_header(headers, "last-modified"),
+        )
+        outcome = None
+        if record is not None and not record["text"]:
+            ingest.set_fetch_error(self.db, fetch_id, "no article text extracted")
+        elif record is not None:
+            outcome = ingest.store_article(
+                self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
+                seen_at=item.get("fetched_at") or ingest.now_iso(),
+            )
+        elif item["kind"] == "article" and item.get("status") == 304:
+            outcome = ingest.mark_not_modified(self.db, item["url"], item.get("fetched_at") or ingest.now_iso())
+        if outcome:
+            ingest.count_article_outcome(self.db, self.crawl_id, outcome)
+        return outcome
 
     def spider_closed(self, spider, reason):
         if self.pool is not None:
-            ExtractionPool.release()
+            SharedPool.release()
             self.pool = None
         if self.db is None or self.crawl_id is None:
             return
+        self._flush()
         row = ingest.finish_crawl(
             self.db, self.crawl_id, finish_reason=reason, stats=self.crawler.stats.get_stats()
         )

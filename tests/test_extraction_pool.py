@@ -1,0 +1,101 @@
+"""The crawler's extraction pool (worker processes driven by the event loop) and its batched
+writes: results equal inline extraction, a dead worker costs one page, a storage failure costs
+one item, not the batch it was written with."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from archive import ingest
+from archive.db import open_db
+from conftest import crawl_into, query
+from crawler.extraction_pool import ExtractionPool, WorkerDied
+
+PAGE = (
+    "<html lang='vi'><head><meta charset='utf-8'><title>Sở Thông tin và Truyền thông ra mắt Zalo OA</title>"
+    "</head><body><article><h1>Sở Thông tin và Truyền thông ra mắt Zalo OA</h1><p>{}</p></article></body></html>"
+)
+TEXT = "Kênh Zalo OA của thành phố tiếp nhận phản ánh của người dân theo Kế hoạch 174/KH-UBND. " * 8
+
+
+def _page(n: int = 1) -> bytes:
+    return PAGE.format(TEXT * n).encode("utf-8")
+
+
+def test_pool_results_equal_inline_extraction():
+    async def run():
+        pool = ExtractionPool(2, ingest.extract_for_storage)
+        try:
+            return await asyncio.gather(*(pool.run(_page(), f"http://127.0.0.1/bai-{i}.html", {}, None) for i in range(6)))
+        finally:
+            pool.close()
+
+    results = asyncio.run(run())
+    inline = ingest.extract_for_storage(_page(), "http://127.0.0.1/bai-0.html", {}, None)
+    assert results[0]["text"] == inline["text"] and results[0]["folded"] == inline["folded"]
+    assert "ke hoach 174/kh-ubnd" in results[0]["folded"][2]
+    assert [r["url"] for r in results] == [f"http://127.0.0.1/bai-{i}.html" for i in range(6)]
+
+
+def test_an_exception_in_a_job_reaches_its_caller_and_the_worker_goes_on():
+    async def run():
+        pool = ExtractionPool(1, ingest.extract_for_storage)
+        try:
+            with pytest.raises(Exception):
+                await pool.run(_page(), "http://127.0.0.1/a.html", "not headers", {"body": 42})
+            return await pool.run(_page(), "http://127.0.0.1/b.html", {}, None)
+        finally:
+            pool.close()
+
+    assert asyncio.run(run())["title"].startswith("Sở Thông tin")
+
+
+def test_a_killed_worker_fails_its_page_only_and_is_replaced():
+    async def run():
+        pool = ExtractionPool(1, ingest.extract_for_storage)
+        try:
+            await pool.run(_page(), "http://127.0.0.1/warm.html", {}, None)
+            victim = pool.workers[0].process.pid
+            slow = asyncio.ensure_future(pool.run(_page(3000), "http://127.0.0.1/big.html", {}, None))
+            waiting = asyncio.ensure_future(pool.run(_page(), "http://127.0.0.1/next.html", {}, None))
+            await asyncio.sleep(0.3)
+            os.kill(victim, signal.SIGKILL)
+            with pytest.raises(WorkerDied, match="code -9"):
+                await slow
+            after = await waiting
+            return victim, pool.workers[0].process.pid, after
+        finally:
+            pool.close()
+
+    victim, replacement, after = asyncio.run(run())
+    assert replacement != victim
+    assert after["url"] == "http://127.0.0.1/next.html" and after["text"]
+
+
+def test_a_pool_needs_a_worker():
+    with pytest.raises(ValueError, match="at least one worker"):
+        ExtractionPool(0, ingest.extract_for_storage)
+
+
+def test_a_storage_failure_costs_one_item_not_its_batch(sample_site, tmp_path):
+    """One article the database refuses (a trigger raising, as a full disk or a constraint
+    would) is written as a fetch with the error; the items batched with it are archived."""
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    victim = sorted(sample_site.expected_article_urls())[0]
+    db = open_db(tmp_path / "archive.db")
+    db.execute(
+        "create trigger refuse_one before insert on articles when new.url = '{}' "
+        "begin select raise(abort, 'refused by test trigger'); end".format(victim.replace("'", "''"))
+    )
+    db.close()
+    result = crawl_into(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    archived = {r["url"] for r in query(tmp_path, "select url from articles")}
+    assert archived == sample_site.expected_article_urls() - {victim}
+    rows = query(tmp_path, "select error from fetches where url = ?", [victim])
+    assert len(rows) == 1 and rows[0]["error"].startswith("storage failed: IntegrityError: refused by test trigger")
+    assert "one at a time" in result.stderr + result.stdout
