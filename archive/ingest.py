@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from archive import syndication
 from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS
+from archive.extract import extract
 from archive.sources import Source
 from archive.vietnamese import fold
 
@@ -24,6 +25,29 @@ ARTICLE_COLUMNS = (
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def prepare(record: dict) -> dict:
+    """Add to an extracted record what storing it costs in CPU (the folded search text), so a
+    crawl can do it in its extraction workers instead of the process that writes."""
+    record["folded"] = [fold(record.get(c) or "") for c in FOLD_COLUMNS]
+    return record
+
+
+def extract_for_storage(body: bytes, url: str, headers: dict, rules: dict | None = None) -> dict:
+    """extract() then prepare(): the job a crawl's extraction workers run for each page."""
+    return prepare(extract(body, url, headers, rules))
+
+
+def _insert(db: Database, table: str, row: dict) -> int:
+    """One INSERT of ``row`` (scalar values only); returns the new rowid.
+
+    The per-item writes of a crawl use this rather than ``db[table].insert()``, which inspects
+    the table and opens a savepoint on every call (3.7 s of a 2,000-article crawl, profiled).
+    """
+    columns = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" * len(row))
+    return db.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values())).lastrowid
 
 
 def register_source(db: Database, source: Source) -> None:
@@ -212,7 +236,9 @@ def record_fetch(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> int:
-    table = db["fetches"].insert(
+    return _insert(
+        db,
+        "fetches",
         {
             "crawl_id": crawl_id, "source_id": source_id, "url": url,
             "requested_url": requested_url or url, "kind": kind, "status": status,
@@ -222,9 +248,8 @@ def record_fetch(
             "warc_offset": warc["offset"] if warc else None,
             "warc_length": warc["length"] if warc else None,
             "etag": etag, "last_modified": last_modified,
-        }
+        },
     )
-    return table.last_pk
 
 
 def article_fields(record: dict) -> dict:
@@ -259,19 +284,21 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
         # A print or AMP variant of an article this source already has: one article, not two.
         return "unchanged"
     if existing is None:
-        article_id = db["articles"].insert(
+        article_id = _insert(
+            db,
+            "articles",
             {
                 "url": record["url"], "source_id": source_id, **row,
                 "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
-            }
-        ).last_pk
-        _index_folded(db, article_id, row)
+            },
+        )
+        _index_folded(db, article_id, record.get("folded") or [fold(row.get(c) or "") for c in FOLD_COLUMNS])
         _add_version(db, article_id, row, fetch_id, seen_at)
         store_knowledge(db, article_id, source_id, record, candidates)
         return "new"
     article_id, old_hash, old_title = existing
     if old_hash == record.get("text_hash") and old_title == record.get("title"):
-        db["articles"].update(article_id, {"last_seen": seen_at})
+        db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
         return "unchanged"
     update_article(db, article_id, {**row, "last_seen": seen_at, "fetch_id": fetch_id})
     _add_version(db, article_id, row, fetch_id, seen_at)
@@ -285,10 +312,10 @@ def store_knowledge(db: Database, article_id: int, source_id: str, record: dict,
     db.execute("delete from mentions where article_id = ?", [article_id])
     refs = [{"article_id": article_id, **ref} for ref in record.get("doc_refs") or []]
     mentions = [{"article_id": article_id, **m} for m in record.get("mentions") or []]
-    if refs:
-        db["doc_refs"].insert_all(refs)
-    if mentions:
-        db["mentions"].insert_all(mentions)
+    for ref in refs:
+        _insert(db, "doc_refs", ref)
+    for mention in mentions:
+        _insert(db, "mentions", mention)
     syndication.index_article(db, article_id, source_id, record.get("minhash"), candidates)
 
 
@@ -302,13 +329,15 @@ def _add_version(db: Database, article_id: int, row: dict, fetch_id: int, seen_a
     version = db.execute(
         "select coalesce(max(version), 0) + 1 from article_versions where article_id = ?", [article_id]
     ).fetchone()[0]
-    db["article_versions"].insert(
+    _insert(
+        db,
+        "article_versions",
         {
             "article_id": article_id, "version": version, "title": row.get("title"),
             "description": row.get("description"), "text": row.get("text"),
             "text_hash": row.get("text_hash"), "word_count": row.get("word_count"),
             "fetch_id": fetch_id, "captured_at": seen_at, "extractor_version": row.get("extractor_version"),
-        }
+        },
     )
 
 
@@ -326,13 +355,13 @@ def update_article(db: Database, article_id: int, fields: dict) -> None:
             [article_id, *(fold(v or "") for v in old)],
         )
         new = db.execute(f"select {', '.join(FOLD_COLUMNS)} from articles where id = ?", [article_id]).fetchone()
-        _index_folded(db, article_id, dict(zip(FOLD_COLUMNS, new)))
+        _index_folded(db, article_id, [fold(v or "") for v in new])
 
 
-def _index_folded(db: Database, article_id: int, row: dict) -> None:
+def _index_folded(db: Database, article_id: int, folded: list[str]) -> None:
     db.execute(
         "insert into articles_fold (rowid, title, description, text) values (?, ?, ?, ?)",
-        [article_id, *(fold(row.get(c) or "") for c in FOLD_COLUMNS)],
+        [article_id, *folded],
     )
 
 
