@@ -179,6 +179,51 @@ def m006_extraction_rules(db: Database) -> None:
     db["sources"].add_column("extract_rules", str)
 
 
+@migrations()
+def m008_lean_storage(db: Database) -> None:
+    """Keep each text once, and the similarity index small.
+
+    A version that is the article's current reading no longer repeats its title, description and
+    text (``in_articles`` = 1; the ``article_history`` view puts them back). LSH bucket keys
+    become integers in a WITHOUT ROWID table keyed by (band, bucket, article_id), so the
+    lookup needs no second index, and signatures are stored as the 32-bit values they are.
+    """
+    import numpy as np
+
+    from archive import syndication
+
+    db["article_versions"].add_column("in_articles", int)
+    db.execute(
+        """update article_versions set in_articles = 1, title = null, description = null, text = null
+           where id in (select v.id from article_versions v join articles a on a.id = v.article_id
+                        where v.version = (select max(version) from article_versions w where w.article_id = v.article_id)
+                          and v.text_hash is a.text_hash and v.title is a.title
+                          and v.description is a.description and v.text is a.text)"""
+    )
+    db.execute(
+        """create view article_history as
+           select v.id, v.article_id, v.version,
+                  case when v.in_articles then a.title else v.title end as title,
+                  case when v.in_articles then a.description else v.description end as description,
+                  case when v.in_articles then a.text else v.text end as text,
+                  v.text_hash, v.word_count, v.fetch_id, v.captured_at, v.extractor_version
+           from article_versions v join articles a on a.id = v.article_id"""
+    )
+    db.execute("drop table lsh_bands")
+    db.execute(
+        "create table lsh_bands (band integer, bucket integer, article_id integer, "
+        "primary key (band, bucket, article_id)) without rowid"
+    )
+    for article_id, blob in db.execute("select article_id, signature from article_minhash").fetchall():
+        values = syndication.values(blob)
+        db.execute("update article_minhash set signature = ? where article_id = ?",
+                   [values.astype(np.uint32).tobytes(), article_id])
+        db.conn.executemany(
+            "insert into lsh_bands (band, bucket, article_id) values (?, ?, ?)",
+            [(band, bucket, article_id) for band, bucket in enumerate(syndication.bands(values))],
+        )
+
+
 def open_db(path: str | Path, *, create: bool = True) -> Database:
     """Open (and migrate) the archive at ``path``.
 

@@ -300,6 +300,7 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
     if old_hash == record.get("text_hash") and old_title == record.get("title"):
         db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
         return "unchanged"
+    keep_version_texts(db, article_id)
     update_article(db, article_id, {**row, "last_seen": seen_at, "fetch_id": fetch_id})
     _add_version(db, article_id, row, fetch_id, seen_at)
     store_knowledge(db, article_id, source_id, record, candidates)
@@ -326,6 +327,8 @@ def mark_not_modified(db: Database, url: str, seen_at: str) -> str:
 
 
 def _add_version(db: Database, article_id: int, row: dict, fetch_id: int, seen_at: str) -> None:
+    """Record the article's new reading as its latest version; the texts stay in the articles
+    row only (``in_articles``), until keep_version_texts() copies them before the next change."""
     version = db.execute(
         "select coalesce(max(version), 0) + 1 from article_versions where article_id = ?", [article_id]
     ).fetchone()[0]
@@ -333,11 +336,23 @@ def _add_version(db: Database, article_id: int, row: dict, fetch_id: int, seen_a
         db,
         "article_versions",
         {
-            "article_id": article_id, "version": version, "title": row.get("title"),
-            "description": row.get("description"), "text": row.get("text"),
+            "article_id": article_id, "version": version, "in_articles": 1,
             "text_hash": row.get("text_hash"), "word_count": row.get("word_count"),
             "fetch_id": fetch_id, "captured_at": seen_at, "extractor_version": row.get("extractor_version"),
         },
+    )
+
+
+def keep_version_texts(db: Database, article_id: int) -> None:
+    """Before the article row changes: give the version that shares its texts a copy of them."""
+    db.execute(
+        """update article_versions
+           set title = (select title from articles where id = :id),
+               description = (select description from articles where id = :id),
+               text = (select text from articles where id = :id),
+               in_articles = null
+           where article_id = :id and in_articles = 1""",
+        {"id": article_id},
     )
 
 

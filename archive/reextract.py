@@ -17,7 +17,7 @@ from sqlite_utils.db import NotFoundError
 
 from archive.captures import CaptureMissing, read_capture
 from archive.extract import extract
-from archive.ingest import article_fields, store_knowledge, update_article
+from archive.ingest import article_fields, keep_version_texts, store_knowledge, update_article
 
 
 def reextract(
@@ -46,6 +46,8 @@ def reextract(
             continue
         record = extract(capture.body, url, capture.headers, rules.get(source_id))
         with db.atomic():
+            # Versions keep the reading they were captured with; this one replaces it in place.
+            keep_version_texts(db, article_id)
             update_article(db, article_id, article_fields(record))
             store_knowledge(db, article_id, source_id, record)
         same = (old_hash, old_title, old_version) == (record["text_hash"], record["title"], record["extractor_version"])

@@ -29,31 +29,38 @@ _WORD = re.compile(r"\w+")
 
 
 def signature(text: str) -> str | None:
-    """The MinHash signature of ``text`` (hex, so records stay JSON); None for short texts."""
+    """The MinHash signature of ``text`` (hex of 32-bit values, so records stay JSON); None
+    for short texts."""
     words = _WORD.findall(fold(text or ""))
     if len(words) < SHINGLE * 4:
         return None
     minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
     minhash.update_batch(" ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1))
-    return minhash.hashvalues.astype(np.uint64).tobytes().hex()
+    # The affine32 scheme's values fit 32 bits; datasketch keeps them in 64.
+    return minhash.hashvalues.astype(np.uint32).tobytes().hex()
 
 
-def _values(sig: str | bytes) -> np.ndarray:
-    return np.frombuffer(bytes.fromhex(sig) if isinstance(sig, str) else sig, dtype=np.uint64)
+def values(sig: str | bytes) -> np.ndarray:
+    """A signature's values; signatures written before m008 hold them as 64-bit numbers."""
+    raw = bytes.fromhex(sig) if isinstance(sig, str) else sig
+    return np.frombuffer(raw, dtype=np.uint64 if len(raw) == NUM_PERM * 8 else np.uint32).astype(np.uint64)
 
 
-def _bands(sig: str) -> list[str]:
-    values = _values(sig)
+def bands(sig_values: np.ndarray) -> list[int]:
+    """The LSH bucket of each band: a signed 64-bit hash of its rows, an SQLite integer."""
+    rows = sig_values.astype(np.uint32)
     return [
-        hashlib.blake2b(values[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8).hexdigest()
+        int.from_bytes(hashlib.blake2b(rows[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8).digest(),
+                       "little", signed=True)
         for b in range(BANDS)
     ]
 
 
 def similar(db: Database, sig: str, *, exclude: int | None = None) -> list[tuple[int, str, float]]:
     """Archived articles whose text resembles ``sig``: (article id, source id, estimated Jaccard)."""
-    pairs = [v for i, bucket in enumerate(_bands(sig)) for v in (i, bucket)]
-    # One indexed lookup per band: SQLite scans the whole table for a row-value IN list.
+    mine = values(sig)
+    pairs = [v for i, bucket in enumerate(bands(mine)) for v in (i, bucket)]
+    # One primary-key lookup per band: SQLite scans the whole table for a row-value IN list.
     lookups = " union ".join(["select article_id from lsh_bands where band = ? and bucket = ?"] * BANDS)
     rows = db.execute(
         f"""select m.article_id, a.source_id, m.signature from article_minhash m
@@ -61,9 +68,8 @@ def similar(db: Database, sig: str, *, exclude: int | None = None) -> list[tuple
             where m.article_id in ({lookups})""",
         pairs,
     ).fetchall()
-    mine = _values(sig)
     return [
-        (article_id, source_id, float(np.count_nonzero(_values(blob) == mine)) / NUM_PERM)
+        (article_id, source_id, float(np.count_nonzero(values(blob) == mine)) / NUM_PERM)
         for article_id, source_id, blob in rows
         if article_id != exclude
     ]
@@ -79,16 +85,24 @@ def same_article(candidates, source_id: str) -> int | None:
 
 def index_article(db: Database, article_id: int, source_id: str, sig: str | None, candidates=None) -> None:
     """Store the article's signature and join it to the cluster of its syndicated copies."""
-    db.execute("delete from lsh_bands where article_id = ?", [article_id])
-    db.execute("delete from article_minhash where article_id = ?", [article_id])
+    old = db.execute("select signature from article_minhash where article_id = ?", [article_id]).fetchone()
+    if old is not None:
+        # The band keys are found again from the old signature: lsh_bands has no article_id index.
+        db.conn.executemany(
+            "delete from lsh_bands where band = ? and bucket = ? and article_id = ?",
+            [(i, bucket, article_id) for i, bucket in enumerate(bands(values(old[0])))],
+        )
+        db.execute("delete from article_minhash where article_id = ?", [article_id])
     if sig is None:
         return
     if candidates is None:
         candidates = similar(db, sig, exclude=article_id)
-    db.execute("insert into article_minhash (article_id, signature) values (?, ?)", [article_id, bytes.fromhex(sig)])
+    sig_values = values(sig)
+    db.execute("insert into article_minhash (article_id, signature) values (?, ?)",
+               [article_id, sig_values.astype(np.uint32).tobytes()])
     db.conn.executemany(
         "insert into lsh_bands (band, bucket, article_id) values (?, ?, ?)",
-        [(i, bucket, article_id) for i, bucket in enumerate(_bands(sig))],
+        [(i, bucket, article_id) for i, bucket in enumerate(bands(sig_values))],
     )
     copies = [other for other, other_source, score in candidates
               if other != article_id and other_source != source_id and score >= SYNDICATED]

@@ -130,6 +130,10 @@ def test_reextract_after_rule_change_needs_no_network(archive_copy, monkeypatch)
         assert row["last_seen"] == before[article_id]["last_seen"]
     assert not search(db, "zzcorruptzz", limit=10)
     assert search(db, "Zalo", limit=10)
+    # A version keeps the reading it had; re-extraction corrects the article row only.
+    kept = {r[0] for r in db.execute("select text from article_history")}
+    assert kept == {"zzcorruptzz"}
+    assert db.execute("select count(*) from article_versions where in_articles = 1").fetchone()[0] == 0
 
 
 def test_reextract_cli(archive_copy):

@@ -64,7 +64,7 @@ def test_edit_makes_exactly_one_version_and_noise_none(site, folder):
     crawl(folder)
     versions = query(
         folder,
-        "select a.url, v.version, v.text from article_versions v join articles a on a.id = v.article_id "
+        "select a.url, v.version, v.text from article_history v join articles a on a.id = v.article_id "
         "order by a.url, v.version",
     )
     by_url = {}
@@ -76,6 +76,12 @@ def test_edit_makes_exactly_one_version_and_noise_none(site, folder):
     assert "chuyên mục hỏi đáp" not in by_url[edited_url][0]["text"]
     assert len(by_url[noisy_url]) == 1
     assert all(len(v) == 1 for url, v in by_url.items() if url != edited_url)
+    # Each text is stored once: the current reading lives in the articles row only, the one
+    # it replaced was copied into its version row when it was replaced.
+    stored = query(folder, "select v.version, v.in_articles, v.text from article_versions v "
+                           "join articles a on a.id = v.article_id where a.url = ? order by v.version", [edited_url])
+    assert [(v["in_articles"], v["text"] is None) for v in stored] == [(None, False), (1, True)]
+    assert query(folder, "select count(*) as n from article_versions where text is not null")[0]["n"] == 1
     last = query(folder, "select sum(articles_changed) as c, sum(articles_unchanged) as u from "
                      "(select * from crawls order by id desc limit 3)")[0]
     # Sidebars ("most viewed") change with the counter, so more pages than the noisy one come

@@ -1,0 +1,77 @@
+"""Lean storage (m008): each text kept once, integer LSH buckets, 32-bit signatures; an archive
+written before it migrates without losing a version or a syndication link."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import numpy as np
+from sqlite_utils import Database
+
+from archive import ingest, syndication
+from archive.db import migrations, open_db
+from archive.sources import Source
+
+TEXT = (
+    "Ngày 12/3/2024, Sở Thông tin và Truyền thông Hà Nội ban hành Kế hoạch 174/KH-UBND về việc "
+    "đưa kênh Zalo OA của thành phố vào phục vụ người dân, tiếp nhận phản ánh về hạ tầng, môi trường "
+    "và thủ tục hành chính, đồng thời cung cấp thông tin chính thống về chủ trương, chính sách mới."
+)
+
+
+def _old_bands(sig_hex: str) -> list[str]:
+    """Bucket keys as m005 wrote them: hex text over 64-bit values."""
+    values = np.frombuffer(bytes.fromhex(sig_hex), dtype=np.uint32).astype(np.uint64)
+    return [hashlib.blake2b(values[b * 4:(b + 1) * 4].tobytes(), digest_size=8).hexdigest() for b in range(16)]
+
+
+def test_an_archive_from_before_m008_migrates(tmp_path):
+    path = tmp_path / "old.db"
+    db = Database(sqlite3.connect(path))
+    migrations.apply(db, stop_before="m008_lean_storage")
+    db["sources"].insert_all([{"id": "a"}, {"id": "b"}])
+    sig = syndication.signature(TEXT)
+    for article_id, source in ((1, "a"), (2, "b")):
+        db["articles"].insert({"id": article_id, "url": f"http://{source}.example/1.html", "source_id": source,
+                               "title": "Zalo OA", "text": TEXT, "text_hash": "h"})
+        db["article_versions"].insert({"article_id": article_id, "version": 1, "title": "Zalo OA", "text": TEXT,
+                                       "text_hash": "h"})
+        old_blob = np.frombuffer(bytes.fromhex(sig), dtype=np.uint32).astype(np.uint64).tobytes()
+        db["article_minhash"].insert({"article_id": article_id, "signature": old_blob})
+        db["lsh_bands"].insert_all({"band": i, "bucket": b, "article_id": article_id} for i, b in enumerate(_old_bands(sig)))
+    # an older version with its own text stays as it is
+    db["article_versions"].insert({"article_id": 1, "version": 0, "title": "Nháp", "text": "bản cũ", "text_hash": "o"})
+    db.conn.commit()
+    db.close()
+
+    db = open_db(path)
+    rows = db.execute("select version, in_articles, text from article_versions where article_id = 1 order by version").fetchall()
+    assert rows == [(0, None, "bản cũ"), (1, 1, None)]
+    history = db.execute("select version, text from article_history where article_id = 1 order by version").fetchall()
+    assert history == [(0, "bản cũ"), (1, TEXT)]
+    assert {len(r[0]) for r in db.execute("select signature from article_minhash")} == {64 * 4}
+    assert db.execute("select typeof(bucket) from lsh_bands limit 1").fetchone()[0] == "integer"
+    found = syndication.similar(db, sig, exclude=1)
+    assert [(f[0], f[1], f[2]) for f in found] == [(2, "b", 1.0)]
+
+
+def test_a_changed_article_keeps_each_text_once(tmp_path):
+    db = open_db(tmp_path / "archive.db")
+    source = Source(id="s", name="S", kind="press", home="http://s.example/", allowed_domains=("s.example",),
+                    article_pattern=r".*", schedule="0 * * * *")
+    ingest.register_source(db, source)
+    record = {"url": "http://s.example/1.html", "title": "Zalo OA", "text": TEXT, "text_hash": "1",
+              "minhash": syndication.signature(TEXT)}
+    with db.atomic():
+        fetch = ingest.record_fetch(db, crawl_id=None, source_id="s", url=record["url"], kind="article", status=200)
+        assert ingest.store_article(db, ingest.prepare(dict(record)), source_id="s", fetch_id=fetch, seen_at="t1") == "new"
+    changed = {**record, "text": TEXT + " Bổ sung chuyên mục hỏi đáp.", "text_hash": "2"}
+    with db.atomic():
+        fetch = ingest.record_fetch(db, crawl_id=None, source_id="s", url=record["url"], kind="article", status=200)
+        assert ingest.store_article(db, ingest.prepare(changed), source_id="s", fetch_id=fetch, seen_at="t2") == "changed"
+    assert db.execute("select version, in_articles, text from article_versions order by version").fetchall() == [
+        (1, None, TEXT), (2, 1, None)]
+    assert [r[0] for r in db.execute("select text from article_history order by version")] == [TEXT, changed["text"]]
+    # the re-indexed signature replaced the old band keys instead of adding to them
+    assert db.execute("select count(*) from lsh_bands").fetchone()[0] == syndication.BANDS
