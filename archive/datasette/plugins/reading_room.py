@@ -598,9 +598,7 @@ async def article_page(datasette, request):
                 row["href"] = _web_url(row.get("name"))
             mentions.setdefault(row.get("kind") or "other", []).append(row)
 
-    versions = None
-    if "article_versions" in tables:
-        versions = await _rows(db, "select * from article_versions where article_id = :id order by version", {"id": article_id})
+    versions = await _versions(db, article_id) if "article_versions" in tables else None
 
     also = None
     columns = set(await db.table_columns("articles"))
@@ -684,15 +682,20 @@ def word_diff(old: str | None, new: str | None) -> dict:
     return {"paragraphs": paragraphs, "added": added, "removed": removed}
 
 
+async def _versions(db, article_id):
+    """Every version with its texts (article_history fills in those kept in the articles row;
+    an archive not yet migrated to it has them all in article_versions)."""
+    source = "article_history" if "article_history" in await db.view_names() else "article_versions"
+    return await _rows(db, f"select * from {source} where article_id = :id order by version", {"id": article_id})
+
+
 async def diff_page(datasette, request):
     db = _db(datasette)
     article_id = int(request.url_vars["article_id"])
     article = await _article(db, article_id)
     if article is None:
         return await _not_found(datasette, request, "Không có bài viết này", "No such article")
-    versions = []
-    if await db.table_exists("article_versions"):
-        versions = await _rows(db, "select * from article_versions where article_id = :id order by version", {"id": article_id})
+    versions = await _versions(db, article_id) if await db.table_exists("article_versions") else []
     context = {"article": article, "versions": versions, "diff": None}
     if len(versions) >= 2:
         by_number = {str(v["version"]): v for v in versions}
