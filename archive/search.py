@@ -10,6 +10,13 @@ Two FTS5 indexes cover the articles table:
 A query is parsed once into FTS5 syntax twice over (exact and folded); every article the folded
 index finds is a result, and those the exact index also finds rank first, so "nam" does not bury
 "Nam" under every "năm".
+
+Very common words match most of the archive, and bm25 costs a few microseconds per match: at a
+million articles "thông tin" would take seconds to rank. So when a query matches more than
+``SEARCH_LIMIT`` articles, only the ``SEARCH_LIMIT`` most recently archived matches (the highest
+rowids, which FTS5 reads newest first without ranking anything) are ranked, and the count is
+reported as "more than SEARCH_LIMIT". bm25 still weighs the words by their frequency in the whole
+archive; only the candidate set is bounded.
 """
 
 from __future__ import annotations
@@ -112,13 +119,29 @@ def _drop_dangling(parts):
     return parts
 
 
+SEARCH_LIMIT = 5_000
+
+
+def floor_sql(index: str, *, where: str = "", join: str = "") -> str:
+    """SQL for ``n``: the matches counted up to ``:limit + 1`` (more means "more than :limit"), and
+    ``floor``: the rowid of the ``:limit``-th newest match (null when fewer match).
+
+    ``where`` and ``join`` add filters on the articles ``a``; FTS5 stays the outer loop (cross
+    join) so the newest matches are read in index order and the scan stops at the limit.
+    """
+    source = f"{index} cross join articles a on a.id = {index}.rowid {join}" if where else index
+    newest = f"select {index}.rowid as id from {source} where {index} match :match {where} order by {index}.rowid desc"
+    return f"""select (select count(*) from ({newest} limit :limit + 1)) as n,
+                      (select id from ({newest} limit 1 offset :limit - 1)) as floor"""
+
+
 SEARCH_SQL = """
 with folded as (
     select rowid, bm25(articles_fold, 10.0, 4.0, 1.0) as score
-    from articles_fold where articles_fold match :folded
+    from articles_fold where articles_fold match :folded and rowid >= :floor
 ),
 exact as (
-    select rowid from articles_fts where articles_fts match :exact
+    select rowid from articles_fts where articles_fts match :exact and rowid >= :floor
 )
 select a.id, a.url, a.source_id, a.title, a.published, a.author, a.description, a.text,
        (a.id in (select rowid from exact)) as exact_match, folded.score
@@ -143,15 +166,25 @@ def search(
     offset: int = 0,
     order: str = "relevance",
     source: str | None = None,
+    search_limit: int = SEARCH_LIMIT,
 ) -> list[dict]:
-    """Articles matching ``query``, best first (or newest/oldest first), with a snippet."""
+    """Articles matching ``query``, best first (or newest/oldest first), with a snippet.
+
+    Of more than ``search_limit`` matches, the ``search_limit`` most recently archived are ranked.
+    """
     parsed = query if isinstance(query, Query) else parse_query(query)
     if not parsed:
         return []
     where, params = ("where a.source_id = :source", {"source": source}) if source else ("", {})
+    bound = db.execute(
+        floor_sql("articles_fold", where="and a.source_id = :source" if source else ""),
+        {"match": parsed.folded, "limit": search_limit, **params},
+    ).fetchone()
     sql = SEARCH_SQL.format(where=where, order=ORDERS[order])
     cursor = db.execute(
-        sql, {"folded": parsed.folded, "exact": parsed.exact, "limit": limit, "offset": offset, **params}
+        sql,
+        {"folded": parsed.folded, "exact": parsed.exact, "limit": limit, "offset": offset,
+         "floor": bound[1] or 0, **params},
     )
     columns = [c[0] for c in cursor.description]
     results = []

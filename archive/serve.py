@@ -27,12 +27,19 @@ def load_metadata(db_name: str) -> dict:
     return metadata
 
 
-def make_datasette(db_path: str | Path, **settings) -> Datasette:
-    """A Datasette instance serving ``db_path`` read-only with the archive's configuration."""
+def make_datasette(db_path: str | Path, *, search_limit: int | None = None, **settings) -> Datasette:
+    """A Datasette instance serving ``db_path`` read-only with the archive's configuration.
+
+    ``search_limit`` overrides how many matches a search counts and ranks before it reports
+    "more than" (metadata.yml's ``plugins.govarchive.search_limit``).
+    """
     path = check_archive(db_path)
+    metadata = load_metadata(path.stem)
+    if search_limit is not None:
+        metadata.setdefault("plugins", {}).setdefault("govarchive", {})["search_limit"] = search_limit
     return Datasette(
         [str(path)],
-        metadata=load_metadata(path.stem),
+        metadata=metadata,
         settings={**SETTINGS, **settings},
         plugins_dir=str(HERE / "plugins"),
         template_dir=str(HERE / "templates"),
@@ -40,8 +47,8 @@ def make_datasette(db_path: str | Path, **settings) -> Datasette:
     )
 
 
-def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
+def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001, search_limit: int | None = None) -> None:
     import uvicorn
 
-    ds = make_datasette(db_path)
+    ds = make_datasette(db_path, search_limit=search_limit)
     uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on")

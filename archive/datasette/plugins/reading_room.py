@@ -26,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, Response
 
-from archive.search import html_snippet, parse_query
+from archive.search import SEARCH_LIMIT, floor_sql, html_snippet, parse_query
 from archive.vietnamese import VN_TZ, nfc
 
 PAGE_SIZE = 20
@@ -100,7 +100,7 @@ class Facet:
     en: str
     table: str | None  # the table the facet draws on; the facet exists only when it does
     where: str  # restricts articles ``a`` to those with :value
-    counts: str  # value, label, n over the articles in ``matches``
+    counts: str  # value, label, n over the articles in ``matches`` (ids only)
     order: str = "n desc, value"
 
 
@@ -108,16 +108,12 @@ FACETS = (
     Facet(
         "source", "Nguồn", "Source", None,
         "a.source_id = :{p}",
-        """select a.source_id as value, coalesce(s.name, a.source_id) as label, count(*) as n
-           from matches m join articles a on a.id = m.id left join sources s on s.id = a.source_id
-           group by a.source_id""",
+        "",  # summed from the chart's counts: _grid_facet
     ),
     Facet(
         "month", "Tháng", "Month", None,
         "a.published_month = :{p}",
-        """select a.published_month as value, a.published_month as label, count(*) as n
-           from matches m join articles a on a.id = m.id
-           where a.published_month is not null group by a.published_month""",
+        "",  # summed from the chart's counts: _grid_facet
         order="value desc",
     ),
     Facet(
@@ -151,6 +147,11 @@ class Search:
     the folded index (accents and đ ignored), with articles that also match the accents as
     typed ranked first. An archive not yet migrated to the folded index is searched through
     ``articles_fts`` alone.
+
+    With a ``limit``, ``bound`` counts the matches only up to it: when more match, ``floor`` is
+    the id of the ``limit``-th most recently archived one and the page, its facets and count
+    cover those ``limit`` articles (the page says "more than"), so the time a search takes does
+    not grow with the archive. Without one (exports) every match counts.
     """
 
     q: str
@@ -159,9 +160,12 @@ class Search:
     facets: list[Facet]
     index: str
     filters: dict[str, str] = field(default_factory=dict)
+    limit: int | None = None
+    floor: int | None = None
+    count: int | None = None  # set by bound(): the matches, or ``limit`` when there are more
 
     @classmethod
-    async def from_request(cls, db, request) -> "Search":
+    async def from_request(cls, db, request, limit: int | None = None) -> "Search":
         args = request.args
         tables = await _existing(db, {f.table for f in FACETS if f.table} | {FOLDED_INDEX})
         facets = [f for f in FACETS if f.table is None or f.table in tables]
@@ -175,7 +179,29 @@ class Search:
             page = 1
         filters = {f.param: nfc(args[f.param]) for f in facets if args.get(f.param)}
         index = FOLDED_INDEX if FOLDED_INDEX in tables else "articles_fts"
-        return cls(q=q, sort=sort, page=page, facets=facets, index=index, filters=filters)
+        return cls(q=q, sort=sort, page=page, facets=facets, index=index, filters=filters, limit=limit)
+
+    @property
+    def more(self) -> bool:
+        """More articles match than were counted and ranked."""
+        return self.floor is not None
+
+    async def bound(self, db) -> None:
+        if self.limit is None:
+            return
+        filters = "".join(f" and {f.where.format(p=f'f_{f.param}')}" for f in self.facets if f.param in self.filters)
+        if self.ranked:
+            sql = floor_sql(self.index, where=filters)
+        elif self.q:
+            self.count = 0
+            return
+        else:
+            newest = f"select a.id from articles a where 1 {filters} order by a.id desc"
+            sql = f"""select (select count(*) from ({newest} limit :limit + 1)) as n,
+                             (select id from ({newest} limit 1 offset :limit - 1)) as floor"""
+        row = (await _rows(db, sql, {**self.params(), "limit": self.limit}))[0]
+        self.count = min(row["n"], self.limit)
+        self.floor = row["floor"] if row["n"] > self.limit else None
 
     @cached_property
     def query(self):
@@ -191,39 +217,56 @@ class Search:
             query = self.query
             values["match"] = query.folded if self.index == FOLDED_INDEX else query.exact
             values["exact"] = query.exact
+        if self.floor is not None:
+            values["floor"] = self.floor
         return values
 
-    def matches(self) -> str:
-        """SQL for the matching articles' id, rank, exact_match and published date."""
+    def matches(self, ids_only: bool = False) -> str:
+        """SQL for the matching articles' id, rank, exact_match and published date (or only the
+        id, which for a text search needs neither bm25 nor, unfiltered, the articles table)."""
         clauses = [f.where.format(p=f"f_{f.param}") for f in self.facets if f.param in self.filters]
+        floor = "" if self.floor is None else " and rowid >= :floor"
         if self.ranked:
             clauses.insert(0, f"{self.index} match :match")
+            if floor:
+                clauses.insert(1, f"{self.index}.rowid >= :floor")
             where = " and ".join(clauses)
+            # The articles table is read only when a filter or the date order needs it: ranking
+            # alone is answered from the index, and ties in relevance go to the newest id.
+            articles = bool(self.filters) or (not ids_only and self.sort != "relevance")
+            join = f"cross join articles a on a.id = {self.index}.rowid" if articles else ""
+            if ids_only:
+                return f"select {self.index}.rowid as id from {self.index} {join} where {where}"
             return f"""
-                select a.id as id, bm25({self.index}, {BM25_WEIGHTS}) as rank,
-                       a.id in (select rowid from articles_fts where articles_fts match :exact) as exact_match,
-                       a.published as published
-                from {self.index} join articles a on a.id = {self.index}.rowid where {where}"""
+                select {self.index}.rowid as id, bm25({self.index}, {BM25_WEIGHTS}) as rank,
+                       {self.index}.rowid in (select rowid from articles_fts where articles_fts match :exact{floor})
+                           as exact_match,
+                       {"a.published" if articles else "null"} as published
+                from {self.index} {join} where {where}"""
         if self.q:
             # Typed something, but nothing searchable (only punctuation): nothing matches.
             clauses.append("0")
+        if floor:
+            clauses.append("a.id >= :floor")
         where = " and ".join(clauses) or "1"
         return f"select a.id as id, 0 as rank, 0 as exact_match, a.published as published from articles a where {where}"
 
     def order(self, table: str = "") -> str:
         newest = f"{table}published is null, {table}published desc, {table}id desc"
         if self.sort == "relevance" and self.ranked:
-            return f"{table}exact_match desc, {table}rank, {newest}"
+            return f"{table}exact_match desc, {table}rank, {table}id desc"
         return newest
 
     def page_sql(self) -> str:
+        # The page's ids are chosen first, so only its own rows are read in full.
         return f"""
-            with matches as ({self.matches()})
+            with matches as ({self.matches()}),
+            page as (select * from matches order by {self.order()}
+                     limit {PAGE_SIZE} offset {(self.page - 1) * PAGE_SIZE})
             select a.id, a.title, a.description, a.text, a.source_id,
                    coalesce(s.name, a.source_id) as source_name, a.published, a.author
-            from matches m join articles a on a.id = m.id left join sources s on s.id = a.source_id
+            from page m join articles a on a.id = m.id left join sources s on s.id = a.source_id
             order by {self.order("m.")}
-            limit {PAGE_SIZE} offset {(self.page - 1) * PAGE_SIZE}
         """
 
     def url(self, path: str, **changes) -> str:
@@ -236,17 +279,41 @@ class Search:
         return path + ("?" + query if query else "")
 
 
-async def _facet_results(db, search: Search) -> list[dict]:
+def _grid_facet(facet: Facet, grid: list[dict], names: dict[str, str]) -> list[dict]:
+    """The source and month facets, summed from the month × source counts behind the chart
+    rather than counted again."""
+    key = "source_id" if facet.param == "source" else "month"
+    totals: dict = {}
+    for row in grid:
+        if row[key] is not None or key == "source_id":
+            totals[row[key]] = totals.get(row[key], 0) + row["n"]
+    rows = [{"value": v, "label": names.get(v, v) if key == "source_id" else v, "n": n} for v, n in totals.items()]
+    if facet.order == "value desc":
+        rows.sort(key=lambda r: r["value"], reverse=True)
+    else:
+        rows.sort(key=lambda r: (-r["n"], r["value"] is not None, r["value"] or ""))
+    return rows[:FACET_SIZE]
+
+
+async def _facet_results(db, search: Search, grid: list[dict], names: dict[str, str]) -> list[dict]:
     async def one(facet):
-        sql = f"with matches as ({search.matches()}) {facet.counts} order by {facet.order} limit {FACET_SIZE}"
-        rows = await _rows(db, sql, search.params())
+        if facet.param in GRID_FACETS:
+            rows = _grid_facet(facet, grid, names)
+        else:
+            sql = f"with matches as ({search.matches(ids_only=True)}) {facet.counts} order by {facet.order} limit {FACET_SIZE}"
+            rows = await _rows(db, sql, search.params())
         return {"facet": facet, "selected": search.filters.get(facet.param), "rows": rows}
 
     return list(await asyncio.gather(*(one(f) for f in search.facets)))
 
 
+GRID_FACETS = ("source", "month")
+
+
 async def _count(db, search: Search) -> int:
-    rows = await _rows(db, f"with matches as ({search.matches()}) select count(*) as n from matches", search.params())
+    if search.count is not None:
+        return search.count
+    rows = await _rows(db, f"with matches as ({search.matches(ids_only=True)}) select count(*) as n from matches", search.params())
     return rows[0]["n"]
 
 
@@ -257,15 +324,21 @@ async def _source_names(db) -> dict[str, str]:
 # Attention over time ------------------------------------------------------------------------------
 
 
-async def attention(db, search: Search) -> dict:
-    """Matching articles per month and source, every month from the first to the last."""
-    rows = await _rows(
+async def _grid(db, search: Search) -> list[dict]:
+    """Matching articles per month and source: the chart, and the source and month facets."""
+    return await _rows(
         db,
-        f"""with matches as ({search.matches()})
+        f"""with matches as ({search.matches(ids_only=True)})
             select a.published_month as month, a.source_id as source_id, count(*) as n
             from matches m join articles a on a.id = m.id group by 1, 2 order by 1, 2""",
         search.params(),
     )
+
+
+async def attention(db, search: Search, rows: list[dict] | None = None) -> dict:
+    """Matching articles per month and source, every month from the first to the last."""
+    if rows is None:
+        rows = await _grid(db, search)
     undated = sum(r["n"] for r in rows if not r["month"])
     dated = [r for r in rows if r["month"]]
     sources = sorted({r["source_id"] for r in dated})
@@ -286,6 +359,7 @@ def _month_range(first: str, last: str) -> list[str]:
 CHART_WIDTH, CHART_HEIGHT = 960, 240
 CHART_LEFT, CHART_BOTTOM, CHART_TOP = 44, 28, 10
 CHART_COLOURS = 8  # the stylesheet's series classes s0 … s7
+OTHER_SOURCES = "\x00other"  # not a source id: ids come from sources.toml
 
 
 def chart(data: dict, names: dict[str, str]) -> dict | None:
@@ -293,6 +367,19 @@ def chart(data: dict, names: dict[str, str]) -> dict | None:
     months, sources = data["months"], data["sources"]
     if not months:
         return None
+    if len(sources) > CHART_COLOURS:
+        # Past eight series the colours repeat and the legend stops telling sources apart; a
+        # bar per source and month also makes a ten-year chart of forty sources thousands of
+        # elements. The largest sources keep their own series, the rest are summed.
+        volume = {s: sum(data["counts"].get((m, s), 0) for m in months) for s in sources}
+        kept = sorted(sources, key=lambda s: -volume[s])[: CHART_COLOURS - 1]
+        counts: dict = {}
+        for (month, source), n in data["counts"].items():
+            key = (month, source if source in kept else OTHER_SOURCES)
+            counts[key] = counts.get(key, 0) + n
+        sources = [s for s in sources if s in kept] + [OTHER_SOURCES]
+        data = {**data, "sources": sources, "counts": counts}
+        names = {**names, OTHER_SOURCES: "Nguồn khác / Other sources"}
     totals = [sum(data["counts"].get((m, s), 0) for s in sources) for m in months]
     top = _nice_ceiling(max(totals))
     plot_w, plot_h = CHART_WIDTH - CHART_LEFT, CHART_HEIGHT - CHART_BOTTOM - CHART_TOP
@@ -384,14 +471,25 @@ async def home(datasette, request):
     )
 
 
+def search_limit(datasette) -> int:
+    """How many matches a search page counts and ranks at most (plugin setting ``search_limit``
+    under ``govarchive``)."""
+    config = datasette.plugin_config("govarchive") or {}
+    return int(config.get("search_limit") or SEARCH_LIMIT)
+
+
 async def search_page(datasette, request):
     db = _db(datasette)
-    search = await Search.from_request(db, request)
+    search = await Search.from_request(db, request, limit=search_limit(datasette))
+    await search.bound(db)
     params = search.params()
-    count, facets, rows, data, names = await asyncio.gather(
-        _count(db, search), _facet_results(db, search), _rows(db, search.page_sql(), params),
-        attention(db, search), _source_names(db),
+    count, rows, grid, names = await asyncio.gather(
+        _count(db, search), _rows(db, search.page_sql(), params), _grid(db, search), _source_names(db),
     )
+    facets = await _facet_results(db, search, grid, names)
+    # A chart of only the most recently archived matches would misstate when the subject drew
+    # attention: past the limit it is left out (its CSV still has every match).
+    data = None if search.more else await attention(db, search, grid)
     terms = search.query.terms
     for row in rows:
         text = row.pop("text") or row["description"] or ""
@@ -409,7 +507,8 @@ async def search_page(datasette, request):
         datasette, request, "reading_search.html",
         {
             "search": search, "count": count, "results": rows, "facets": facets,
-            "chart": chart(data, names), "document": document, "page_size": PAGE_SIZE,
+            "chart": chart(data, names) if data else None, "more": search.more, "limit": search.limit,
+            "document": document, "page_size": PAGE_SIZE,
             "pages": max(1, -(-count // PAGE_SIZE)),
             "search_url": lambda **changes: search.url(path, **changes),
             "export_url": lambda ext: search.url(datasette.urls.path(f"-/search.{ext}"), page=None),

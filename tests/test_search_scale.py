@@ -1,0 +1,167 @@
+"""Searches past the search limit: "more than N", bounded ranking, facets and counts.
+
+The archive is small and the limit is set low (10), so the paths a million-article archive
+takes for a very common word run here on thirty articles.
+"""
+
+import asyncio
+import csv
+import io
+import re
+
+import pytest
+
+from archive import ingest
+from archive.db import open_db
+from archive.search import search
+from archive.serve import make_datasette
+from archive.sources import parse_sources
+
+LIMIT = 10
+SOURCE = parse_sources(
+    '[[source]]\nid = "t"\nname = "Cổng T"\nkind = "press"\nhome = "https://t.vn/"\nallowed_domains = ["t.vn"]\n'
+    'article_pattern = "x"\nschedule = "0 * * * *"\n[source.discovery]\nfeeds = ["https://t.vn/rss"]\n'
+)[0]
+COMMON = 25  # articles 1..25 say "thông tin"; 26..30 do not
+TITLED = (3, 22)  # these say it in the title too: 22 is among the newest ten matches, 3 is not
+
+
+def _article(i: int) -> dict:
+    title = f"Thông tin về kế hoạch số {i}" if i in TITLED else f"Kế hoạch số {i}"
+    body = "Sở triển khai thông tin tới người dân." if i <= COMMON else "Sở triển khai kế hoạch tới người dân."
+    if i in (5, 28):
+        body += " Tỉnh Đắk Lắk phối hợp."
+    return {"url": f"https://t.vn/{i}", "title": title, "text": body, "published": f"2024-{1 + i % 12:02d}-01",
+            "text_hash": str(i)}
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scale") / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    with db.atomic():
+        for i in range(1, 31):
+            record = _article(i)
+            fetch = ingest.record_fetch(db, crawl_id=crawl, source_id="t", url=record["url"], kind="article", status=200)
+            ingest.store_article(db, record, source_id="t", fetch_id=fetch, seen_at="2024-12-01")
+    db.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def ids(db_path):
+    """Article id by the number in its URL."""
+    db = open_db(db_path, create=False)
+    return {int(r["url"].rsplit("/", 1)[1]): r["id"] for r in db.query("select id, url from articles")}
+
+
+@pytest.fixture(scope="module")
+def ds(db_path):
+    return make_datasette(db_path, search_limit=LIMIT)
+
+
+def get(ds, path):
+    response = asyncio.run(ds.client.get(path))
+    assert response.status_code == 200, (path, response.text[:500])
+    return response
+
+
+def newest_matches(ids):
+    return {ids[i] for i in range(COMMON - LIMIT + 1, COMMON + 1)}
+
+
+def page_ids(html):
+    return [int(i) for i in re.findall(r'<h3><a href="/-/a/(\d+)">', html)]
+
+
+def test_library_ranks_only_the_newest_matches_past_the_limit(db_path, ids):
+    db = open_db(db_path, create=False)
+    results = search(db, "thong tin", limit=50, search_limit=LIMIT)
+    assert {r["id"] for r in results} == newest_matches(ids)
+    assert results[0]["id"] == ids[22]  # the title match ranks first
+    assert len(search(db, "thong tin", limit=50)) == COMMON  # under the default limit: every match
+
+
+@pytest.mark.parametrize("q", ["thong+tin", "th%C3%B4ng+tin"])
+def test_search_page_says_more_than_the_limit(ds, ids, q):
+    html = get(ds, f"/-/search?q={q}").text
+    assert re.search(r'data-more="true" id="result-count">10<', html)
+    assert 'id="more-note"' in html
+    assert 'class="chart"' not in html  # a chart of the newest matches only would mislead
+    assert page_ids(html)[0] == ids[22]
+    assert set(page_ids(html)) == newest_matches(ids)
+    source_counts = re.findall(r'data-facet="source".*?<span class="count">(\d+)</span>', html, re.S)
+    assert source_counts == [str(LIMIT)]
+
+
+def test_search_page_under_the_limit_is_exact(ds, ids):
+    html = get(ds, "/-/search?q=dak+lak").text
+    assert re.search(r'data-more="false" id="result-count">2<', html)
+    assert 'id="more-note"' not in html
+    assert 'class="chart"' in html
+    assert set(page_ids(html)) == {ids[5], ids[28]}
+
+
+def test_browsing_without_a_query_is_bounded_too(ds):
+    html = get(ds, "/-/search").text
+    assert re.search(r'data-more="true" id="result-count">10<', html)
+
+
+def test_exports_keep_every_match(ds):
+    rows = list(csv.DictReader(io.StringIO(get(ds, "/-/search.csv?q=thong+tin").text)))
+    assert len(rows) == COMMON
+    attention = list(csv.DictReader(io.StringIO(get(ds, "/-/attention.csv?q=thong+tin").text)))
+    assert sum(int(r["articles"]) for r in attention) == COMMON
+
+
+def test_table_api_past_the_limit_lists_the_newest_without_count_or_facets(ds, ids):
+    data = get(ds, "/archive/articles.json?_search=th%C3%B4ng+tin&_size=4&_shape=objects").json()
+    assert data["filtered_table_rows_count"] is None
+    assert "more than 10 rows match" in data["human_description_en"]
+    assert data["facet_results"] == {}
+    seen = [r["id"] for r in data["rows"]]
+    while data["next_url"]:
+        data = get(ds, data["next_url"].split("localhost", 1)[-1]).json()
+        seen += [r["id"] for r in data["rows"]]
+    assert len(seen) == LIMIT and set(seen) == newest_matches(ids)
+
+
+def test_table_api_under_the_limit_counts_and_facets(ds, ids):
+    data = get(ds, "/archive/articles.json?_search=%C4%90%E1%BA%AFk+L%E1%BA%AFk&_shape=objects").json()
+    assert data["filtered_table_rows_count"] == 2
+    assert {r["id"] for r in data["rows"]} == {ids[5], ids[28]}
+    assert data["facet_results"]["source_id"]["results"][0]["count"] == 2
+    assert "more than" not in data["human_description_en"]
+
+
+def test_a_new_search_from_the_form_drops_what_the_last_one_carried(ds):
+    first = get(ds, "/archive/articles.json?_search=thong+tin&_size=4").json()
+    carried = first["next_url"].split("?", 1)[1].split("&_next=")[0]
+    data = get(ds, f"/archive/articles.json?{carried}&_search=dak+lak&_shape=objects").json()
+    assert data["filtered_table_rows_count"] == 2
+    assert "source_id" in data["facet_results"]
+
+
+def test_table_page_keeps_the_search_box_filled(ds):
+    html = get(ds, "/archive/articles?_search=thong+tin").text
+    assert re.search(r'name="_search" value="[^"]*thong[^"]*tin', html)
+    assert "more than 10 rows match" in html
+
+
+def test_a_hand_written_filter_value_cannot_break_the_sql(ds):
+    data = get(ds, '/archive/articles.json?_fts_search=%22unbalanced+(&_shape=objects').json()
+    assert isinstance(data["rows"], list)
+
+
+def test_chart_sums_the_smaller_sources_past_eight():
+    from archive.datasette.plugins.reading_room import CHART_COLOURS, chart
+
+    sources = [f"s{i:02d}" for i in range(12)]
+    counts = {("2024-01", s): i + 1 for i, s in enumerate(sources)}
+    drawn = chart({"months": ["2024-01"], "sources": sources, "counts": counts, "undated": 0}, {})
+    legend = drawn["legend"]
+    assert len(legend) == CHART_COLOURS
+    assert [item["label"] for item in legend[:-1]] == sources[-7:]  # the largest keep their own series
+    assert legend[-1]["label"].startswith("Nguồn khác") and legend[-1]["n"] == sum(range(1, 6))
+    assert drawn["table"][0]["total"] == sum(range(1, 13))
