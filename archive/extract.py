@@ -32,7 +32,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 2
+RULES_VERSION = 3
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -268,13 +268,20 @@ def _jsonld_dates(tree):
     return found
 
 
+_OWN_TIME = lxml.etree.XPath(
+    "//time[@datetime][not(ancestor::li or ancestor::nav or ancestor::aside or ancestor::footer"
+    " or ancestor::*[@hidden])]"
+)
+
+
 def _structured_dates(tree, meta) -> list[tuple[str, str | None]]:
     """Machine-readable timestamps: (kind, ISO text) in order of trust."""
     jsonld = _jsonld_dates(tree)
     out = [("published", jsonld.get("datePublished")), ("updated", jsonld.get("dateModified"))]
     out += [("published", meta.get(k)) for k in _PUBLISHED_META]
     out += [("updated", meta.get(k)) for k in _UPDATED_META]
-    out += [("published", t.get("datetime")) for t in tree.iter("time")][:1]
+    # The article's own <time>, not one from a list of other articles (related, latest news).
+    out += [("published", t.get("datetime")) for t in _OWN_TIME(tree)][:1]
     return [(kind, value) for kind, value in out if value]
 
 
