@@ -144,7 +144,7 @@ def test_every_article_answers_with_its_title(site):
         assert status == 200, url
         assert headers["Content-Type"] == "text/html; charset=utf-8"
         assert headers["ETag"] and headers["Last-Modified"]
-        assert 30_000 <= len(body) <= 80_000, (url, len(body))
+        assert 60_000 <= len(body) <= 120_000, (url, len(body))
         assert body == site.page_bytes(url)
         doc = lxml.html.fromstring(body)
         assert [h.text_content().strip() for h in doc.iter("h1")] == [article["title"]]

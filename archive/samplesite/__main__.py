@@ -16,6 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra", type=int, default=0, metavar="N", help="add N generated articles")
     parser.add_argument("--seed", type=int, default=0, help="seed for the generated articles")
     parser.add_argument("--write-sources", type=Path, metavar="FILE", help="write the sources TOML to FILE")
+    parser.add_argument("--warm", action="store_true",
+                        help="render every article page before announcing the site (benchmarks then time "
+                             "the crawler, not the templates)")
     args = parser.parse_args(argv)
     if args.extra < 0:
         parser.error("--extra must be 0 or more")
@@ -28,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     # A benchmark stops this process with SIGTERM; treat it like Ctrl-C so the ports are released.
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with site:
+        if args.warm:
+            for url in site.expected_article_urls():
+                site.page_bytes(url)
         if args.write_sources:
             # Written aside then renamed: a benchmark polls for this file and must never read half of it.
             partial = args.write_sources.with_name(args.write_sources.name + ".part")
