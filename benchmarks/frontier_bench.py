@@ -1,10 +1,10 @@
 """Memory of a crawl whose frontier reaches 100,000 URLs: ``python benchmarks/frontier_bench.py``.
 
-A local server offers a sitemap index of N article URLs (small pages, so the crawl's memory is
-about its frontier, not about extraction). The crawler runs for a fixed time, twice: with the
-request queue on disk (JOBDIR, the default) and in memory (``--memory-queue``), while the
-crawler process's RSS is sampled every half second. Prints peak RSS, the RSS curve and the
-frontier size reached.
+A local server offers a sitemap index of N article URLs in sitemaps of ``--per-sitemap`` URLs
+(small pages, so the crawl's memory is about its frontier, not about extraction). The crawler
+runs for a fixed time, twice: with the request queue on disk (JOBDIR, the default) and in memory
+(``--memory-queue``, the baseline), while the crawler process's RSS is sampled every half second.
+Prints peak RSS, the ratio to the baseline, the RSS curve and the frontier size reached.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ ARTICLE = (
 )
 
 
-def serve(total: int) -> ThreadingHTTPServer:
-    sitemaps = (total + PER_SITEMAP - 1) // PER_SITEMAP
+def serve(total: int, per_sitemap: int = PER_SITEMAP) -> ThreadingHTTPServer:
+    sitemaps = (total + per_sitemap - 1) // per_sitemap
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -43,7 +43,7 @@ def serve(total: int) -> ThreadingHTTPServer:
                 body, kind = f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{items}</sitemapindex>".encode(), "application/xml"
             elif self.path.startswith("/sitemap-"):
                 i = int(self.path[len("/sitemap-"):-4])
-                urls = range(i * PER_SITEMAP, min(total, (i + 1) * PER_SITEMAP))
+                urls = range(i * per_sitemap, min(total, (i + 1) * per_sitemap))
                 items = "".join(f"<url><loc>{base}/bai-{n}.html</loc></url>" for n in urls)
                 body, kind = f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{items}</urlset>".encode(), "application/xml"
             elif self.path.startswith("/bai-"):
@@ -91,7 +91,8 @@ def run(folder: Path, port: int, seconds: float, memory_queue: bool) -> dict:
     start = time.monotonic()
     curve = []
     while process.poll() is None and time.monotonic() - start < seconds:
-        curve.append((time.monotonic() - start, rss_mb(process.pid)))
+        if rss := rss_mb(process.pid):  # 0 until the child has exec'd
+            curve.append((time.monotonic() - start, rss))
         time.sleep(0.5)
     frontier = _frontier(folder / "a.db")
     process.send_signal(signal.SIGINT)
@@ -122,28 +123,47 @@ def _fetched(db: Path) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--urls", type=int, default=100_000)
+    parser.add_argument("--per-sitemap", type=int, default=PER_SITEMAP,
+                        help="URLs per sitemap (the protocol allows up to 50,000)")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--bound-mb", type=float, default=400, help="fail if the disk-queue crawl's peak exceeds this")
     args = parser.parse_args()
-    server = serve(args.urls)
+    server = serve(args.urls, args.per_sitemap)
     port = server.server_address[1]
     results = {}
     with tempfile.TemporaryDirectory(prefix="govarchive-frontier-") as tmp:
         for name, memory in (("disk queue (JOBDIR)", False), ("memory queue", True)):
             results[name] = run(Path(tmp) / name.split()[0], port, args.seconds, memory)
     server.shutdown()
-    print(f"{args.urls} URLs in the sitemaps; {args.seconds:.0f} s of crawling each\n")
+    print(f"{args.urls} URLs in sitemaps of {args.per_sitemap}; {args.seconds:.0f} s of crawling each\n")
     print("| queue | frontier reached | pages fetched | peak RSS | RSS at 25 / 50 / 75 / 100 % of the run |")
     print("| --- | --- | --- | --- | --- |")
     for name, r in results.items():
         rss = [v for _, v in r["curve"]] or [0.0]
         points = " / ".join(f"{rss[min(len(rss) - 1, int(len(rss) * q) - 1)]:.0f}" for q in (0.25, 0.5, 0.75, 1.0))
         print(f"| {name} | {r['frontier']} | {r['fetched']} | {max(rss):.0f} MB | {points} MB |")
-    peak = max(v for _, v in results["disk queue (JOBDIR)"]["curve"] or [(0, 0.0)])
+    peaks = {name: max([v for _, v in r["curve"]] or [0.0]) for name, r in results.items()}
+    peak, baseline = peaks["disk queue (JOBDIR)"], peaks["memory queue"]
+    print(f"\ndisk queue / memory queue peak RSS: {peak:.0f} / {baseline:.0f} MB = {peak / (baseline or 1):.2f}")
+    print("\nRSS curve, MB every 5 s:")
+    for name, r in results.items():
+        print(f"  {name}: " + " ".join(f"{v:.0f}" for t, v in _every(r["curve"], 5.0)))
     if peak > args.bound_mb:
         print(f"disk-queue peak RSS {peak:.0f} MB exceeds {args.bound_mb:.0f} MB", file=sys.stderr)
         return 1
     return 0
+
+
+def _every(curve: list[tuple[float, float]], step: float) -> list[tuple[float, float]]:
+    """The samples nearest to 0, step, 2 step, ... seconds (the last sample included)."""
+    picked, due = [], 0.0
+    for t, v in curve:
+        if t >= due:
+            picked.append((t, v))
+            due += step
+    if curve and picked[-1] != curve[-1]:
+        picked.append(curve[-1])
+    return picked
 
 
 if __name__ == "__main__":

@@ -5,6 +5,13 @@ downloaded, and the pipeline deletes it once its fetch row is stored. A crawl ki
 moment (SIGKILL included) therefore leaves exactly its unfinished requests — queued and in
 flight — for ``govarchive crawl --resume``. Scrapy's JOBDIR does not cover the in-flight ones:
 its disk queue forgets a request as soon as it is dequeued.
+
+A callback's output is recorded and passed on in batches, never gathered whole: a sitemap of
+50,000 URLs would otherwise hold 50,000 Request objects at once (several sitemaps in parallel,
+hundreds of MB), and Scrapy pulls callback output only as fast as the scheduler takes it.
+The items a callback yields (its response's own fetch row, which takes the response's URL out
+of the frontier) are held back until every request the callback made is recorded, so a kill
+between batches never loses a page's links.
 """
 
 from __future__ import annotations
@@ -19,10 +26,17 @@ from archive import ingest
 from archive.db import open_db
 
 
+# Requests per frontier transaction (ARCHIVE_FRONTIER_BATCH): big enough that commits cost
+# little, small enough that a batch of Request objects (about 3 KB each) is nothing next to
+# the crawl.
+DEFAULT_BATCH = 500
+
+
 class FrontierMiddleware:
-    def __init__(self, crawler, db_path):
+    def __init__(self, crawler, db_path, batch_size=DEFAULT_BATCH):
         self.crawler = crawler
         self.db_path = db_path
+        self.batch_size = max(1, batch_size)
         self.db = None
 
     @classmethod
@@ -30,7 +44,7 @@ class FrontierMiddleware:
         db_path = crawler.settings.get("ARCHIVE_DB")
         if not db_path:
             raise NotConfigured("ARCHIVE_DB is not set")
-        middleware = cls(crawler, db_path)
+        middleware = cls(crawler, db_path, crawler.settings.getint("ARCHIVE_FRONTIER_BATCH", DEFAULT_BATCH))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -50,15 +64,35 @@ class FrontierMiddleware:
             yield output
 
     def process_spider_output(self, response, result):
-        outputs = list(result)
-        self._record(outputs)
-        yield from outputs
+        requests, held = [], []
+        for output in result:
+            if isinstance(output, Request):
+                requests.append(output)
+                if len(requests) >= self.batch_size:
+                    yield from self._flush(requests)
+                    requests = []
+            else:
+                held.append(output)
+        yield from self._flush(requests)
+        yield from held
 
     async def process_spider_output_async(self, response, result):
-        outputs = [output async for output in result]
-        self._record(outputs)
-        for output in outputs:
+        requests, held = [], []
+        async for output in result:
+            if isinstance(output, Request):
+                requests.append(output)
+                if len(requests) >= self.batch_size:
+                    for request in self._flush(requests):
+                        yield request
+                    requests = []
+            else:
+                held.append(output)
+        for output in [*self._flush(requests), *held]:
             yield output
+
+    def _flush(self, requests: list) -> list:
+        self._record(requests)
+        return requests
 
     def spider_closed(self, spider, reason):
         if self.db is not None:

@@ -68,6 +68,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # Outermost, so it records exactly the requests that reach the scheduler.
 SPIDER_MIDDLEWARES = {"crawler.frontier.FrontierMiddleware": 10}
+# Requests recorded in the frontier per transaction. A callback's output is held at most this
+# many requests at a time, so a 50,000-URL sitemap never has all its requests alive at once.
+ARCHIVE_FRONTIER_BATCH = 500
 
 # Scrapy starts this many tasks for every response, whatever it yields (scrapy.utils.asyncio):
 # at the default of 100 that was 235,000 tasks in a 2,349-page crawl. A page yields one item,

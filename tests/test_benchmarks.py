@@ -16,7 +16,8 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
         ("warc_bench.py", ["--records", "60"], "govarchive WarcFileWriter, level 6"),
         ("export_bench.py", ["--rows", "300"], "| 300 | zip |"),
         ("search_bench.py", ["--articles", "2000", "--repeat", "2"], "| common, no accents (thong tin) |"),
-        ("frontier_bench.py", ["--urls", "3000", "--seconds", "6", "--bound-mb", "2000"], "| disk queue (JOBDIR) |"),
+        ("frontier_bench.py", ["--urls", "3000", "--per-sitemap", "1000", "--seconds", "6", "--bound-mb", "2000"],
+         "| disk queue (JOBDIR) |"),
     ],
 )
 def test_benchmark_runs(script, args, expect):

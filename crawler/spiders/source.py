@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -169,10 +169,12 @@ class SourceSpider(scrapy.Spider):
 
     def _article_requests(self, urls):
         for url in urls:
-            url = canonical_url(url, prefer_scheme=self.scheme)
-            if self.source.is_article(url):
-                if request := self._request(url, self.parse_article, "article"):
-                    yield request
+            if request := self._article_request(url):
+                yield request
+
+    def _article_request(self, url: str):
+        url = canonical_url(url, prefer_scheme=self.scheme)
+        return self._request(url, self.parse_article, "article") if self.source.is_article(url) else None
 
     def parse_article(self, response: Response):
         yield self._item(response)
@@ -181,23 +183,32 @@ class SourceSpider(scrapy.Spider):
         if response.status != 200:
             yield self._item(response)
             return
-        body = response.body
-        try:
-            if gzip_magic_number(response):
-                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-            sitemap = Sitemap(body)
-            locs = [entry["loc"] for entry in sitemap if entry.get("loc")]
-        except Exception as exc:  # a corrupt, oversized or unparsable sitemap is that sitemap's problem only
-            logger.warning("%s: unreadable sitemap %s: %s", self.source.id, response.url, exc)
-            yield self._item(response, error=f"unreadable sitemap: {_reason(exc)}")
-            return
-        yield self._item(response)
-        if sitemap.type == "sitemapindex":
-            for loc in locs:
-                if request := self._request(response.urljoin(loc), self.parse_sitemap, "sitemap"):
-                    yield request
+        # Entries become requests one at a time as Scrapy pulls them: a sitemap may list 50,000
+        # URLs, and neither its parsed entries nor its requests should all be in memory at once.
+        # So the fetch row comes last, when it is known whether the whole sitemap could be read;
+        # the entries read before a failure are still crawled.
+        max_size = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") if gzip_magic_number(response) else None
+        entries = _sitemap_entries(response.body, gunzip_max_size=max_size)
+        error = None
+        while True:
+            try:
+                is_index, loc = next(entries)
+            except StopIteration:
+                break
+            except Exception as exc:  # a corrupt, oversized or unparsable sitemap is that sitemap's problem only
+                error = exc
+                break
+            # Not response.urljoin: a sitemap has no HTML <base>, and looking for one needs the
+            # whole body decoded as text.
+            url = urljoin(response.url, loc)
+            request = self._request(url, self.parse_sitemap, "sitemap") if is_index else self._article_request(url)
+            if request:
+                yield request
+        if error is not None:
+            logger.warning("%s: unreadable sitemap %s: %s", self.source.id, response.url, error)
+            yield self._item(response, error=f"unreadable sitemap: {_reason(error)}")
         else:
-            yield from self._article_requests(response.urljoin(loc) for loc in locs)
+            yield self._item(response)
 
     def parse_feed(self, response: Response):
         if response.status != 200:
@@ -285,6 +296,21 @@ def spider_for(source: Source, *, queue_dir: str | None = None) -> type[SourceSp
         settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.concurrency
         settings["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(source.concurrency)
     return type(f"SourceSpider[{source.id}]", (SourceSpider,), {"custom_settings": settings})
+
+
+def _sitemap_entries(body: bytes, *, gunzip_max_size: int | None = None):
+    """(is the sitemap an index, loc) for each entry of a sitemap, parsed as it is iterated.
+
+    Scrapy's Sitemap parses incrementally and frees each entry's elements once read, so the
+    memory this takes does not grow with the number of entries.
+    """
+    if gunzip_max_size is not None:
+        body = gunzip(body, max_size=gunzip_max_size)
+    sitemap = Sitemap(body)
+    is_index = sitemap.type == "sitemapindex"
+    for entry in sitemap:
+        if loc := entry.get("loc"):
+            yield is_index, loc
 
 
 def _describe(failure: Failure) -> str:
