@@ -11,7 +11,7 @@ DB ?= archive.db
 SOURCES ?= sources.toml
 MAX_PAGES ?= 200
 PORT ?= 8001
-BENCH_ARTICLES ?= 2000
+BENCH_ARTICLES ?= 5000
 
 .PHONY: run demo test bench install clean
 
@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/crawl_bench.py --articles $(BENCH_ARTICLES)
 	$(BIN)/python benchmarks/warc_bench.py --records $(BENCH_ARTICLES)
 	$(BIN)/python benchmarks/export_bench.py --rows 20000
-	-$(BIN)/python benchmarks/frontier_bench.py --urls 100000 --seconds 45
+	$(BIN)/python benchmarks/frontier_bench.py --urls 100000 --seconds 45
 	$(BIN)/python benchmarks/search_bench.py --articles 1000000
 	$(BIN)/python benchmarks/concurrent_bench.py --articles 1500 --rate 60
 	GOVARCHIVE_RESUME_KILLS=10 $(BIN)/python -m pytest -q tests/test_resume.py
