@@ -104,3 +104,21 @@ def test_every_date_form_on_the_sample_site_is_read(sample_site, crawled_archive
             expected = expected[:10]  # the page gives the day only
         assert row["published"] == expected, article["date_line"]
         assert row["updated"] == article["updated"], article["date_line"]
+
+
+def test_a_time_element_in_a_list_of_other_articles_does_not_date_the_article():
+    """A "latest news" list before the article carries <time datetime> of other articles; the
+    article is dated by its own <time>, not by the first one in the page."""
+    from archive.extract import extract
+
+    page = (
+        "<html lang='vi'><head><meta charset='utf-8'><title>Hà Nội ra mắt Zalo OA</title></head><body>"
+        "<aside><ul>" + "".join(
+            f"<li><a href='/tin-{n}.html'>Tin khác số {n}</a><time datetime='2025-05-{10 + n}T08:00:00+07:00'>"
+            f"{10 + n}/05/2025</time></li>" for n in range(5)) + "</ul></aside>"
+        "<article><h1>Hà Nội ra mắt Zalo OA</h1><time datetime='2024-04-08T14:30:00+07:00'></time>"
+        + "<p>Sở Thông tin và Truyền thông Hà Nội đưa kênh Zalo OA vào phục vụ người dân, tiếp nhận phản ánh "
+          "về hạ tầng và thủ tục hành chính.</p>" * 6
+        + "</article></body></html>"
+    ).encode("utf-8")
+    assert extract(page, "http://127.0.0.1/ha-noi-zalo-oa.html", {})["published"] == "2024-04-08T14:30:00+07:00"
