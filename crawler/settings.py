@@ -66,6 +66,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Just before RetryMiddleware (550) on the way back from the downloader.
     "crawler.retry_after.RetryAfterMiddleware": 560,
 }
+# Scrapy's disk queue, naming callbacks without searching the spider (crawler/queues.py).
+SCHEDULER_DISK_QUEUE = "crawler.queues.PickleLifoDiskQueue"
 # Outermost, so it records exactly the requests that reach the scheduler.
 SPIDER_MIDDLEWARES = {"crawler.frontier.FrontierMiddleware": 10}
 # Requests recorded in the frontier per transaction. A callback's output is held at most this
