@@ -75,3 +75,12 @@ def test_a_changed_article_keeps_each_text_once(tmp_path):
     assert [r[0] for r in db.execute("select text from article_history order by version")] == [TEXT, changed["text"]]
     # the re-indexed signature replaced the old band keys instead of adding to them
     assert db.execute("select count(*) from lsh_bands").fetchone()[0] == syndication.BANDS
+
+
+def test_a_new_archive_uses_16_kb_pages_and_an_old_one_keeps_its_own(tmp_path):
+    new = open_db(tmp_path / "new.db")
+    assert new.execute("pragma page_size").fetchone()[0] == 16384
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("create table t (x)")
+    old.close()
+    assert open_db(tmp_path / "old.db").execute("pragma page_size").fetchone()[0] == 4096
