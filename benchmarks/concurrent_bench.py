@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from archive.db import open_db
+from serving import free_port, wait_until_serving
 from archive.samplesite import SampleSite
 
 BIN = Path(sys.executable).parent
@@ -35,11 +35,6 @@ PATHS = [
     "/-/search?q=so+thong+tin",
 ]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load(base: str, rate: float, stop: threading.Event, workers: int = 16) -> dict:
@@ -89,12 +84,7 @@ def run(articles: int, rate: float, max_seconds: float) -> dict:
         server = subprocess.Popen([str(BIN / "govarchive"), "serve", "--db", "archive.db", "--port", str(port)],
                                   cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_serving(base, seconds=20)
         stop = threading.Event()
         results = {}
         loader = threading.Thread(target=lambda: results.update(load(base, rate, stop)))
