@@ -103,6 +103,24 @@ def test_search_page_under_the_limit_is_exact(ds, ids):
     assert set(page_ids(html)) == {ids[5], ids[28]}
 
 
+@pytest.mark.parametrize("q", ["thong+tin", "th%C3%B4ng+tin"])
+def test_results_json_is_the_ranked_page_past_the_limit(ds, ids, q):
+    data = get(ds, f"/-/results.json?q={q}").json()
+    assert data["more"] is True and data["count"] == LIMIT and data["ranked"] is True
+    got = [r["id"] for r in data["results"]]
+    assert got[0] == ids[22]  # relevance: the title match first
+    assert set(got) == newest_matches(ids)
+    first = data["results"][0]
+    assert "[thông] [tin]" in first["snippet"]  # matches marked, accents kept
+    assert first["archive_url"].endswith(f"/-/a/{ids[22]}")
+
+
+def test_results_json_under_the_limit_is_exact(ds, ids):
+    data = get(ds, "/-/results.json?q=dak+lak").json()
+    assert data["more"] is False and data["count"] == 2
+    assert {r["id"] for r in data["results"]} == {ids[5], ids[28]}
+
+
 def test_browsing_without_a_query_is_bounded_too(ds):
     html = get(ds, "/-/search").text
     assert re.search(r'data-more="true" id="result-count">10<', html)

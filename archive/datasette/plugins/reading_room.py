@@ -26,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, Response
 
-from archive.search import SEARCH_LIMIT, floor_sql, html_snippet, parse_query
+from archive.search import SEARCH_LIMIT, floor_sql, html_snippet, parse_query, snippet
 from archive.vietnamese import VN_TZ, nfc
 
 PAGE_SIZE = 20
@@ -518,6 +518,31 @@ async def search_page(datasette, request):
     )
 
 
+async def results_json(datasette, request):
+    """One page of the search page's results as JSON: the same parameters (q, sort, filters,
+    page), ranked by relevance, bounded by the search limit like the page. For every match,
+    use /-/search.json."""
+    db = _db(datasette)
+    search = await Search.from_request(db, request, limit=search_limit(datasette))
+    await search.bound(db)
+    count, rows = await asyncio.gather(_count(db, search), _rows(db, search.page_sql(), search.params()))
+    terms = search.query.terms
+    article_base = datasette.absolute_url(request, datasette.urls.path("-/a/"))
+    results = []
+    for row in rows:
+        text = row.pop("text") or row["description"] or ""
+        row["snippet"] = snippet(text, terms, words=SNIPPET_WORDS) if search.ranked else _shorten(row["description"] or text)
+        row["archive_url"] = f"{article_base}{row['id']}"
+        results.append(row)
+    body = {
+        "q": search.q, "sort": search.sort if search.q else None, "filters": search.filters,
+        "page": search.page, "page_size": PAGE_SIZE, "ranked": bool(search.ranked),
+        # Past the limit the count is the limit and "more" is true: "more than <count>".
+        "count": count, "more": bool(search.more), "results": results,
+    }
+    return Response.json(body, headers={"Access-Control-Allow-Origin": "*"})
+
+
 def _chips(search: Search, facets: list[dict]) -> list[dict]:
     """The active filters, each named as its facet shows it (a source's name, not its id)."""
     chips = []
@@ -887,6 +912,7 @@ def register_routes():
         (r"^/$", home),
         (r"^/-/search$", search_page),
         (r"^/-/search\.(?P<format>csv|json)$", search_export),
+        (r"^/-/results\.json$", results_json),
         (r"^/-/attention\.csv$", attention_csv),
         (r"^/-/a/(?P<article_id>\d+)$", article_page),
         (r"^/-/diff/(?P<article_id>\d+)$", diff_page),
