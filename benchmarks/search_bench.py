@@ -2,9 +2,10 @@
 
 Builds an archive of N generated articles (Vietnamese sentences from weighted word pools, 40
 sources, ten years of dates) through the real schema and search indexes, serves it as
-``govarchive serve`` does, and times over HTTP the reading room's search page and datasette's
-JSON search API for rare, medium and very common queries, with and without accents (p50 / p95
-of repeated requests, after one warm-up request each).
+``govarchive serve`` does, and times over HTTP the reading room's search page, datasette's
+JSON search API (newest first, as datasette tables are) and the reading room's ranked JSON
+(``/-/results.json``) for rare, medium and very common queries, with and without accents
+(p50 / p95 of repeated requests, after one warm-up request each).
 
 The same run then serves the archive again with the search limit lifted (every match counted,
 ranked and faceted, as before the limit existed, with a 60 s SQL time limit instead of 3 s)
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from archive.db import open_db
+from serving import free_port, wait_until_serving
 from archive.vietnamese import fold
 
 # Words as a Vietnamese government-news article uses them: function words most often, then the
@@ -115,11 +116,6 @@ def build(db_path: Path, n: int, seed: int = 0) -> None:
     db.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def timed(url: str, repeat: int) -> list[float]:
     with urllib.request.urlopen(url, timeout=600) as response:  # warm-up, not counted
@@ -146,12 +142,7 @@ def serve(db: Path, search_limit: int | None):
             f"uvicorn.run(ds.app(), host='127.0.0.1', port={port}, log_level='warning', lifespan='on')")
     server = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
-            break
-        except OSError:
-            time.sleep(0.3)
+    wait_until_serving(base, seconds=60)
     return server, base
 
 
@@ -163,6 +154,7 @@ def measure(db: Path, search_limit: int | None, repeat: int) -> dict[tuple[str, 
             quoted = urllib.parse.quote(q)
             results[name, "page"] = timed(f"{base}/-/search?q={quoted}", repeat)
             results[name, "api"] = timed(f"{base}/{db.stem}/articles.json?_search={quoted}&_size=20", repeat)
+            results[name, "ranked"] = timed(f"{base}/-/results.json?q={quoted}", repeat)
         return results
     finally:
         server.terminate()
@@ -188,11 +180,12 @@ def main() -> int:
         bounded = measure(db, args.search_limit, args.repeat)
         baseline = measure(db, UNLIMITED, args.baseline_repeat) if args.baseline_repeat else {}
         print(f"timed in {time.perf_counter() - started:.0f} s; p50 / p95 ms, baseline (no search limit) p50, ratio")
-        print("| query | search page p50 / p95 | baseline | ratio | JSON API p50 / p95 | baseline | ratio |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print("| query | search page p50 / p95 | baseline | ratio | datasette JSON p50 / p95 | baseline | ratio "
+              "| ranked JSON p50 / p95 | baseline | ratio |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for name, q in QUERIES.items():
             cells = []
-            for kind in ("page", "api"):
+            for kind in ("page", "api", "ranked"):
                 times = bounded[name, kind]
                 cells.append(f"{statistics.median(times):.0f} / {_p95(times):.0f} ms")
                 if baseline:
