@@ -17,6 +17,7 @@ import asyncio
 import collections
 import logging
 import multiprocessing
+import signal
 from typing import Any, Callable
 
 logger = logging.getLogger(__name__)
@@ -28,10 +29,13 @@ class WorkerDied(RuntimeError):
 
 def _serve(conn, function: Callable) -> None:
     """Worker main loop: one job in, one answer out, until the crawler closes the pipe."""
+    # Ctrl-C reaches the whole process group; the crawler stops gracefully and still wants the
+    # pages in flight extracted, so the workers leave the signal to it and end at end-of-file.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             args = conn.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
+        except (EOFError, OSError):
             return
         try:
             answer = (True, function(*args))

@@ -76,6 +76,24 @@ def test_a_killed_worker_fails_its_page_only_and_is_replaced():
     assert after["url"] == "http://127.0.0.1/next.html" and after["text"]
 
 
+def test_ctrl_c_is_left_to_the_crawler_and_the_page_in_flight_is_extracted():
+    async def run():
+        pool = ExtractionPool(1, ingest.extract_for_storage)
+        try:
+            await pool.run(_page(), "http://127.0.0.1/warm.html", {}, None)
+            worker = pool.workers[0].process.pid
+            job = asyncio.ensure_future(pool.run(_page(1000), "http://127.0.0.1/big.html", {}, None))
+            await asyncio.sleep(0.2)
+            os.kill(worker, signal.SIGINT)
+            return worker, await job, pool.workers[0].process.pid
+        finally:
+            pool.close()
+
+    before, record, after = asyncio.run(run())
+    assert record["url"] == "http://127.0.0.1/big.html" and record["text"]
+    assert before == after
+
+
 def test_a_pool_needs_a_worker():
     with pytest.raises(ValueError, match="at least one worker"):
         ExtractionPool(0, ingest.extract_for_storage)
