@@ -50,6 +50,9 @@ def _serve(conn, function: Callable) -> None:
 class _Worker:
     def __init__(self, pool: ExtractionPool, number: int):
         context = multiprocessing.get_context("forkserver")
+        # The fork server imports the extractor (trafilatura, lxml, numpy: about a second) once;
+        # every worker, replacements included, starts from that instead of importing it again.
+        context.set_forkserver_preload([pool.function.__module__])
         self.conn, child = context.Pipe()
         # forkserver: workers must not inherit the reactor, sockets and SQLite handles.
         self.process = context.Process(
@@ -74,11 +77,16 @@ class ExtractionPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = 0
 
-    async def run(self, *args: Any) -> Any:
+    def start(self) -> None:
+        """Start the workers now rather than at the first page (a crawl starts them while it
+        reads robots.txt and sitemaps). Call from inside the running event loop."""
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
             for _ in range(self.size):
                 self._start_worker()
+
+    async def run(self, *args: Any) -> Any:
+        self.start()
         future = self._loop.create_future()
         self._waiting.append((args, future))
         self._dispatch()

@@ -99,6 +99,7 @@ class ArchivePipeline:
         spider.crawl_id = self.crawl_id
         if self.workers > 0:
             self.pool = SharedPool.acquire(self.workers)
+            self.pool.start()  # spiders are opened from inside the reactor's running loop
         logger.info(
             "%s: crawl %d into %s (%s)", spider.source.id, self.crawl_id, self.db_path,
             f"{self.workers} extraction workers" if self.pool else "extraction inline",
