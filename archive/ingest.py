@@ -13,7 +13,6 @@ from sqlite_utils import Database
 
 from archive import syndication
 from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS
-from archive.extract import extract
 from archive.sources import Source
 from archive.vietnamese import fold
 
@@ -36,6 +35,10 @@ def prepare(record: dict) -> dict:
 
 def extract_for_storage(body: bytes, url: str, headers: dict, rules: dict | None = None) -> dict:
     """extract() then prepare(): the job a crawl's extraction workers run for each page."""
+    # Imported here: every govarchive command imports this module, and only crawls need
+    # trafilatura (~15 MB and a second to load).
+    from archive.extract import extract
+
     return prepare(extract(body, url, headers, rules))
 
 

@@ -52,7 +52,7 @@ class _Worker:
         context = multiprocessing.get_context("forkserver")
         # The fork server imports the extractor (trafilatura, lxml, numpy: about a second) once;
         # every worker, replacements included, starts from that instead of importing it again.
-        context.set_forkserver_preload([pool.function.__module__])
+        context.set_forkserver_preload([pool.function.__module__, *pool.preload])
         self.conn, child = context.Pipe()
         # forkserver: workers must not inherit the reactor, sockets and SQLite handles.
         self.process = context.Process(
@@ -64,13 +64,17 @@ class _Worker:
 
 
 class ExtractionPool:
-    """``workers`` processes running ``function``; ``await pool.run(*args)`` returns its result."""
+    """``workers`` processes running ``function``; ``await pool.run(*args)`` returns its result.
 
-    def __init__(self, workers: int, function: Callable):
+    ``preload`` names modules the workers should have imported before their first job.
+    """
+
+    def __init__(self, workers: int, function: Callable, preload: tuple[str, ...] = ()):
         if workers < 1:
             raise ValueError(f"an extraction pool needs at least one worker, not {workers}")
         self.size = workers
         self.function = function
+        self.preload = tuple(preload)
         self.workers: list[_Worker] = []
         self._idle: list[_Worker] = []
         self._waiting: collections.deque[tuple[tuple, asyncio.Future]] = collections.deque()

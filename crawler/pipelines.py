@@ -41,7 +41,7 @@ class SharedPool:
     @classmethod
     def acquire(cls, workers: int) -> ExtractionPool:
         if cls.pool is None:
-            cls.pool = ExtractionPool(workers, ingest.extract_for_storage)
+            cls.pool = ExtractionPool(workers, ingest.extract_for_storage, preload=("archive.extract",))
         cls.users += 1
         return cls.pool
 

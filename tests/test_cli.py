@@ -89,3 +89,14 @@ def test_extract_missing_file(run_cli):
     assert result.returncode == 2
     assert "missing.html" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_command_line_does_not_load_the_extractor_until_it_extracts():
+    """Reading commands (search, export, stats, serve) start without trafilatura: it is ~15 MB
+    and a second of start-up that only crawling and re-extraction need."""
+    import subprocess
+    import sys
+
+    code = "import sys, archive.cli, archive.ingest, archive.export; print('trafilatura' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
