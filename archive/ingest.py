@@ -29,8 +29,13 @@ def now_iso() -> str:
 def prepare(record: dict) -> dict:
     """Add to an extracted record what storing it costs in CPU (the folded search text), so a
     crawl can do it in its extraction workers instead of the process that writes."""
-    record["folded"] = [fold(record.get(c) or "") for c in FOLD_COLUMNS]
+    record["folded"] = _folded(record)
     return record
+
+
+def _folded(fields: dict) -> list[str]:
+    """The folded title, description and text, as the articles_fold index holds them."""
+    return [fold(fields.get(c) or "") for c in FOLD_COLUMNS]
 
 
 def extract_for_storage(body: bytes, url: str, headers: dict, rules: dict | None = None) -> dict:
@@ -295,7 +300,7 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
                 "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
             },
         )
-        _index_folded(db, article_id, record.get("folded") or [fold(row.get(c) or "") for c in FOLD_COLUMNS])
+        _index_folded(db, article_id, record.get("folded") or _folded(row))
         _add_version(db, article_id, row, fetch_id, seen_at)
         store_knowledge(db, article_id, source_id, record, candidates)
         return "new"
@@ -350,9 +355,7 @@ def keep_version_texts(db: Database, article_id: int) -> None:
     """Before the article row changes: give the version that shares its texts a copy of them."""
     db.execute(
         """update article_versions
-           set title = (select title from articles where id = :id),
-               description = (select description from articles where id = :id),
-               text = (select text from articles where id = :id),
+           set (title, description, text) = (select title, description, text from articles where id = :id),
                in_articles = null
            where article_id = :id and in_articles = 1""",
         {"id": article_id},
@@ -361,19 +364,21 @@ def keep_version_texts(db: Database, article_id: int) -> None:
 
 def update_article(db: Database, article_id: int, fields: dict) -> None:
     """Update an article row and keep the folded search index in step with it."""
-    old = db.execute(
-        f"select {', '.join(FOLD_COLUMNS)} from articles where id = ?", [article_id]
-    ).fetchone()
+    old = _fold_fields(db, article_id)
     db["articles"].update(article_id, fields)
     if any(c in fields for c in FOLD_COLUMNS):
         # A contentless FTS5 table forgets a row only when told its old values.
         db.execute(
             "insert into articles_fold (articles_fold, rowid, title, description, text) "
             "values ('delete', ?, ?, ?, ?)",
-            [article_id, *(fold(v or "") for v in old)],
+            [article_id, *_folded(old)],
         )
-        new = db.execute(f"select {', '.join(FOLD_COLUMNS)} from articles where id = ?", [article_id]).fetchone()
-        _index_folded(db, article_id, [fold(v or "") for v in new])
+        _index_folded(db, article_id, _folded(_fold_fields(db, article_id)))
+
+
+def _fold_fields(db: Database, article_id: int) -> dict:
+    row = db.execute(f"select {', '.join(FOLD_COLUMNS)} from articles where id = ?", [article_id]).fetchone()
+    return dict(zip(FOLD_COLUMNS, row))
 
 
 def _index_folded(db: Database, article_id: int, folded: list[str]) -> None:
