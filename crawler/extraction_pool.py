@@ -49,12 +49,8 @@ def _serve(conn, function: Callable) -> None:
 
 class _Worker:
     def __init__(self, pool: ExtractionPool, number: int):
-        context = multiprocessing.get_context("forkserver")
-        # The fork server imports the extractor (trafilatura, lxml, numpy: about a second) once;
-        # every worker, replacements included, starts from that instead of importing it again.
-        context.set_forkserver_preload([pool.function.__module__, *pool.preload])
+        context = pool.context
         self.conn, child = context.Pipe()
-        # forkserver: workers must not inherit the reactor, sockets and SQLite handles.
         self.process = context.Process(
             target=_serve, args=(child, pool.function), name=f"govarchive-extract-{number}", daemon=True
         )
@@ -74,7 +70,11 @@ class ExtractionPool:
             raise ValueError(f"an extraction pool needs at least one worker, not {workers}")
         self.size = workers
         self.function = function
-        self.preload = tuple(preload)
+        # forkserver: workers must not inherit the reactor, sockets and SQLite handles.
+        self.context = multiprocessing.get_context("forkserver")
+        # The fork server imports the extractor (trafilatura, lxml, numpy: about a second) once;
+        # every worker, replacements included, starts from that instead of importing it again.
+        self.context.set_forkserver_preload([function.__module__, *preload])
         self.workers: list[_Worker] = []
         self._idle: list[_Worker] = []
         self._waiting: collections.deque[tuple[tuple, asyncio.Future]] = collections.deque()

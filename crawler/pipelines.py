@@ -30,6 +30,9 @@ from crawler.extraction_pool import ExtractionPool
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+# ARCHIVE_WRITE_BATCH and ARCHIVE_WRITE_INTERVAL when the settings do not name them.
+WRITE_BATCH = 64
+WRITE_INTERVAL = 0.25
 
 
 class SharedPool:
@@ -55,7 +58,8 @@ class SharedPool:
 
 
 class ArchivePipeline:
-    def __init__(self, db_path: str, crawler, workers: int, batch_size: int = 64, batch_seconds: float = 0.25):
+    def __init__(self, db_path: str, crawler, workers: int, batch_size: int = WRITE_BATCH,
+                 batch_seconds: float = WRITE_INTERVAL):
         self.db_path = db_path
         self.crawler = crawler
         self.workers = workers
@@ -75,8 +79,8 @@ class ArchivePipeline:
             raise NotConfigured("ARCHIVE_DB is not set")
         workers = settings.get("ARCHIVE_EXTRACT_WORKERS")
         workers = (os.cpu_count() or 1) if workers in (None, "") else int(workers)
-        batch_size = settings.getint("ARCHIVE_WRITE_BATCH", 64)
-        batch_seconds = settings.getfloat("ARCHIVE_WRITE_INTERVAL", 0.25)
+        batch_size = settings.getint("ARCHIVE_WRITE_BATCH", WRITE_BATCH)
+        batch_seconds = settings.getfloat("ARCHIVE_WRITE_INTERVAL", WRITE_INTERVAL)
         if workers < 0 or batch_size < 1 or batch_seconds < 0:
             raise ValueError(
                 f"ARCHIVE_EXTRACT_WORKERS must be >= 0 (is {workers}), ARCHIVE_WRITE_BATCH >= 1 "
