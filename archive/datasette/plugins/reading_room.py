@@ -86,6 +86,15 @@ async def _not_found(datasette, request, message_vi, message_en):
 # Search ------------------------------------------------------------------------------------------
 
 
+def _result_snippet(row: dict, search, mark) -> str:
+    """What a result shows under its title (and the row's text, popped: it is not sent on):
+    the words around the matches, marked by ``mark``, when ranked; otherwise the sapo."""
+    text = row.pop("text") or row["description"] or ""
+    if search.ranked:
+        return mark(text, search.query.terms, words=SNIPPET_WORDS)
+    return _shorten(row["description"] or text)
+
+
 def _shorten(text: str | None, limit: int = 280) -> str:
     text = " ".join((text or "").split())
     if len(text) <= limit:
@@ -492,13 +501,8 @@ async def search_page(datasette, request):
     data = None if search.more else await attention(db, search, grid)
     terms = search.query.terms
     for row in rows:
-        text = row.pop("text") or row["description"] or ""
-        if search.ranked:
-            row["title_marked"] = html_snippet(row["title"] or "", terms, words=TITLE_WORDS)
-            row["snippet"] = html_snippet(text, terms, words=SNIPPET_WORDS)
-        else:
-            row["title_marked"] = row["title"]
-            row["snippet"] = _shorten(row["description"] or text)
+        row["snippet"] = _result_snippet(row, search, html_snippet)
+        row["title_marked"] = html_snippet(row["title"] or "", terms, words=TITLE_WORDS) if search.ranked else row["title"]
     document = None
     if "ref" in search.filters:
         document = await _document(db, search.filters["ref"])
@@ -526,12 +530,10 @@ async def results_json(datasette, request):
     search = await Search.from_request(db, request, limit=search_limit(datasette))
     await search.bound(db)
     count, rows = await asyncio.gather(_count(db, search), _rows(db, search.page_sql(), search.params()))
-    terms = search.query.terms
     article_base = datasette.absolute_url(request, datasette.urls.path("-/a/"))
     results = []
     for row in rows:
-        text = row.pop("text") or row["description"] or ""
-        row["snippet"] = snippet(text, terms, words=SNIPPET_WORDS) if search.ranked else _shorten(row["description"] or text)
+        row["snippet"] = _result_snippet(row, search, snippet)
         row["archive_url"] = f"{article_base}{row['id']}"
         results.append(row)
     body = {
