@@ -32,6 +32,8 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from archive.samplesite.server import ServerGroup
+
 HTML = "text/html; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
@@ -178,7 +180,7 @@ _LAUGHS = "\n".join(
 )
 
 
-class FaultySite:
+class FaultySite(ServerGroup):
     """The fault servers; use as a context manager, or call ``start()`` and ``stop()``.
 
     ``secret_file`` (default /etc/hostname) is the local file the XXE documents point their
@@ -186,9 +188,8 @@ class FaultySite:
     """
 
     def __init__(self, secret_file: str | Path | None = None):
+        super().__init__()
         self.secret_file = Path(secret_file).resolve() if secret_file else Path("/etc/hostname")
-        self._servers: dict[str, _Server] = {}
-        self._threads: list[threading.Thread] = []
         self._hits: list[Hit] = []
         self._counts: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
@@ -202,29 +203,13 @@ class FaultySite:
                            ("robots-timeout", "127.0.0.1"), ("outside", OUTSIDE_HOST)):
             server = _Server((host, 0), _Handler)
             server.name, server.site = name, self
-            thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"faults-{name}", daemon=True
-            )
-            thread.start()
-            self._servers[name] = server
-            self._threads.append(thread)
+            self._run_server(name, server, f"faults-{name}")
         return self
 
     def stop(self) -> None:
+        # Handlers hanging or trickling bytes on purpose end first, so shutdown does not wait.
         self.stopping.set()
-        for server in self._servers.values():
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._servers.clear()
-        self._threads.clear()
-
-    def __enter__(self) -> FaultySite:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().stop()
 
     # What the servers are and what they saw --------------------------------------------------
 

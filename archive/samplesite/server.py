@@ -14,7 +14,38 @@ from archive.samplesite.content import check_unique, generate_articles, load_art
 from archive.samplesite.sites import SITE_CLASSES, Page, Site, make_environment
 
 
-class SampleSite:
+class ServerGroup:
+    """Servers that each run on a thread of their own. Subclasses define ``start()``, which
+    hands each server to ``_run_server``; use ``start()`` and ``stop()``, or a with block."""
+
+    def __init__(self):
+        self._servers: dict = {}
+        self._threads: list[threading.Thread] = []
+
+    def _run_server(self, name: str, server, thread_name: str) -> None:
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=thread_name,
+                                  daemon=True)
+        thread.start()
+        self._servers[name] = server
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class SampleSite(ServerGroup):
     """The bundled sample site: three templates, each on its own server on 127.0.0.1.
 
     ``extra_articles`` generated articles (the same for the same ``seed``) are added to the
@@ -29,10 +60,9 @@ class SampleSite:
         self.articles: list[dict] = bundled + generated
         check_unique(self.articles, ["articles folder"] * len(bundled) + ["generated articles"] * len(generated))
         self._internal = load_pools()["internal"]
-        self._servers: dict[str, _Server] = {}
         # Every request served: (path, If-None-Match, If-Modified-Since, status); tests read it.
         self.requests: list[tuple[str, str | None, str | None, int]] = []
-        self._threads: list[threading.Thread] = []
+        super().__init__()
 
     def start(self) -> SampleSite:
         if self._servers:
@@ -44,28 +74,8 @@ class SampleSite:
             base = f"http://127.0.0.1:{server.server_address[1]}"
             articles = [a for a in self.articles if a["site"] == name]
             server.site = cls(base, articles, _internal_articles(self._internal, name), env)
-            thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"samplesite-{name}", daemon=True
-            )
-            thread.start()
-            self._servers[name] = server
-            self._threads.append(thread)
+            self._run_server(name, server, f"samplesite-{name}")
         return self
-
-    def stop(self) -> None:
-        for server in self._servers.values():
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._servers.clear()
-        self._threads.clear()
-
-    def __enter__(self) -> SampleSite:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     @property
     def sites(self) -> dict[str, Site]:
