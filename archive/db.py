@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
@@ -225,6 +226,44 @@ def m008_lean_storage(db: Database) -> None:
         )
 
 
+def _enable_wal(db: Database) -> None:
+    """Switch to WAL, waiting out another process doing the same to a new archive.
+
+    SQLite answers "database is locked" to a journal-mode change at once, without calling the
+    busy handler, while another connection holds the lock it needs.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.01
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
+def _migrate(db: Database) -> None:
+    """Apply pending migrations, one process at a time.
+
+    The scheduler starts every due source at once on the same archive, so several processes
+    can find the same migrations pending. BEGIN IMMEDIATE takes the write lock (waiting up to
+    the busy timeout) before the pending list is read again, so the others see the schema the
+    first one built instead of failing on "database is locked" or "table already exists".
+    """
+    if not migrations.pending(db):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("COMMIT")
+
+
 def open_db(path: str | Path, *, create: bool = True) -> Database:
     """Open (and migrate) the archive at ``path``.
 
@@ -244,10 +283,10 @@ def open_db(path: str | Path, *, create: bool = True) -> Database:
             # An article row (text, description, JSON lists) is 2-3 KB: a 4 KB page holds one and
             # wastes the rest. Only a new file can take it without a VACUUM.
             db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-        db.enable_wal()
+        _enable_wal(db)
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
-        migrations.apply(db)
+        _migrate(db)
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path}: not a usable SQLite database ({exc})") from None
     return db
