@@ -234,6 +234,7 @@ def record_fetch(
     source_id: str,
     url: str,
     requested_url: str | None = None,
+    response_url: str | None = None,
     kind: str,
     status: int | None,
     content_type: str | None = None,
@@ -249,7 +250,9 @@ def record_fetch(
         "fetches",
         {
             "crawl_id": crawl_id, "source_id": source_id, "url": url,
-            "requested_url": requested_url or url, "kind": kind, "status": status,
+            "requested_url": requested_url if requested_url != url else None,
+            "response_url": response_url if response_url != url else None,
+            "kind": kind, "status": status,
             "fetched_at": fetched_at or now_iso(), "content_type": content_type,
             "length": length, "error": error,
             "warc_file": warc["file"] if warc else None,

@@ -2,14 +2,17 @@
 
 Two FTS5 indexes cover the articles table:
 
-* ``articles_fts`` keeps diacritics (``unicode61 remove_diacritics 0``): an exact match.
+* ``articles_fts`` keeps diacritics (``unicode61 remove_diacritics 0``): an exact match. It
+  only decides which matches rank first, so it keeps no positions (``detail=none``, a sixth of
+  the size): it answers "has these accented words", not phrases or column filters.
 * ``articles_fold`` holds the text folded by our own code (no diacritics, đ -> d, lower case),
   contentless, so it costs index space only. FTS5's ``remove_diacritics`` cannot do this: it
   keeps đ, so "doi moi" would never find "đổi mới".
 
 A query is parsed once into FTS5 syntax twice over (exact and folded); every article the folded
-index finds is a result, and those the exact index also finds rank first, so "nam" does not bury
-"Nam" under every "năm".
+index finds is a result, phrases and column filters included, and those that also have the
+query's words with the accents as typed rank first, so "nam" does not bury "Nam" under every
+"năm".
 
 Very common words match most of the archive, and bm25 costs a few microseconds per match: at a
 million articles "thông tin" would take seconds to rank. So when a query matches more than
@@ -39,8 +42,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 @dataclass(frozen=True)
 class Query:
-    exact: str  # FTS5 query for articles_fts
+    exact: str  # FTS5 query with the accents as typed, for an index that keeps positions
     folded: str  # FTS5 query for articles_fold
+    accented: str  # the same words for articles_fts (no positions): phrases as AND, no columns
     terms: tuple[str, ...]  # folded words, for highlighting
 
     def __bool__(self) -> bool:
@@ -54,20 +58,20 @@ def parse_query(text: str) -> Query:
     phrase, not syntax), ``word*`` a prefix, AND/OR/NOT stay operators, ``title:word`` a column
     filter; unbalanced quotes and parentheses and dangling operators are dropped.
     """
-    parts: list[tuple[str, str, str]] = []  # (kind, exact, folded)
+    parts: list[tuple[str, str, str, str]] = []  # (kind, exact, folded, accented)
     depth = 0
     for match in _TOKEN.finditer(nfc(text or "")):
         kind = match.lastgroup
         value = match.group()
         if kind == "open":
-            parts.append(("open", "(", "("))
+            parts.append(("open", "(", "(", "("))
             depth += 1
         elif kind == "close":
             if depth:
-                parts.append(("close", ")", ")"))
+                parts.append(("close", ")", ")", ")"))
                 depth -= 1
         elif kind == "word" and value in OPERATORS:
-            parts.append(("op", value, value))
+            parts.append(("op", value, value, value))
         else:
             column = ""
             if kind == "word" and ":" in value:
@@ -81,12 +85,17 @@ def parse_query(text: str) -> Query:
             exact = " ".join(words)
             folded = fold(exact)
             star = "*" if prefix else ""
-            parts.append(("term", f'{column}"{exact}"{star}', f'{column}"{folded}"{star}'))
-    parts += [("close", ")", ")")] * depth
+            accented = " AND ".join(f'"{word}"' for word in words) + star
+            parts.append((
+                "term", f'{column}"{exact}"{star}', f'{column}"{folded}"{star}',
+                f"( {accented} )" if len(words) > 1 else accented,
+            ))
+    parts += [("close", ")", ")", ")")] * depth
     parts = _explicit_and(_drop_dangling(parts))
-    terms = tuple(w for kind, _, folded in parts if kind == "term" for w in _WORD.findall(folded.split(":")[-1]))
+    terms = tuple(w for kind, _, folded, _ in parts if kind == "term" for w in _WORD.findall(folded.split(":")[-1]))
     return Query(
-        exact=" ".join(p[1] for p in parts), folded=" ".join(p[2] for p in parts), terms=terms
+        exact=" ".join(p[1] for p in parts), folded=" ".join(p[2] for p in parts),
+        accented=" ".join(p[3] for p in parts), terms=terms,
     )
 
 
@@ -95,7 +104,7 @@ def _explicit_and(parts):
     out = []
     for part in parts:
         if out and out[-1][0] in ("term", "close") and part[0] in ("term", "open"):
-            out.append(("op", "AND", "AND"))
+            out.append(("op", "AND", "AND", "AND"))
         out.append(part)
     return out
 
@@ -141,7 +150,7 @@ with folded as (
     from articles_fold where articles_fold match :folded and rowid >= :floor
 ),
 exact as (
-    select rowid from articles_fts where articles_fts match :exact and rowid >= :floor
+    select rowid from articles_fts where articles_fts match :accented and rowid >= :floor
 )
 select a.id, a.url, a.source_id, a.title, a.published, a.author, a.description, a.text,
        (a.id in (select rowid from exact)) as exact_match, folded.score
@@ -183,7 +192,7 @@ def search(
     sql = SEARCH_SQL.format(where=where, order=ORDERS[order])
     cursor = db.execute(
         sql,
-        {"folded": parsed.folded, "exact": parsed.exact, "limit": limit, "offset": offset,
+        {"folded": parsed.folded, "accented": parsed.accented, "limit": limit, "offset": offset,
          "floor": bound[1] or 0, **params},
     )
     columns = [c[0] for c in cursor.description]

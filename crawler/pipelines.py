@@ -24,7 +24,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive import ingest
-from archive.db import open_db
+from archive.db import open_db, release_free_pages
 from crawler.extraction_pool import ExtractionPool
 
 logger = logging.getLogger(__name__)
@@ -187,6 +187,7 @@ class ArchivePipeline:
             source_id=item["source_id"],
             url=item["url"],
             requested_url=item.get("requested_url"),
+            response_url=item.get("response_url"),
             kind=item["kind"],
             status=item.get("status"),
             content_type=content_type,
@@ -223,6 +224,7 @@ class ArchivePipeline:
         )
         if reason == "finished":
             ingest.clear_frontier(self.db, self.crawl_id)
+        release_free_pages(self.db)
         logger.info(
             "%s: crawl %d %s: %d pages, %d new, %d changed, %d unchanged, %d errors",
             spider.source.id, self.crawl_id, row["status"], row["pages"], row["articles_new"],

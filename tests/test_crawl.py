@@ -29,6 +29,9 @@ def test_archives_exactly_the_sample_articles(sample_site, crawled_archive, firs
     assert all(c["status"] == "ok" for c in crawls)
     assert sum(c["articles_new"] for c in crawls) == len(urls)
     assert "sample-portal" in first_crawl
+    # the pages the crawl freed (merged index segments, the drained frontier) went back
+    assert query(crawled_archive, "pragma auto_vacuum")[0]["auto_vacuum"] == 2
+    assert query(crawled_archive, "pragma freelist_count")[0]["freelist_count"] == 0
 
 
 def test_nothing_disallowed_or_offsite_is_fetched(sample_site, crawled_archive, first_crawl):

@@ -169,6 +169,11 @@ def check_huge_header(crawl):
 
 def check_redirect_short(crawl):
     _archived(crawl, "redirect-short")
+    # the fetch row says where the redirects led; a page answered where asked names no other URL
+    fetch = crawl.fetch(crawl.site.url("redirect-short"))
+    assert fetch["response_url"] == f"{crawl.site.base()}/r/short/2"
+    ok = crawl.fetch(crawl.site.url("ok"))
+    assert (ok["requested_url"], ok["response_url"]) == (None, None)
 
 
 def check_redirect_loop(crawl, name):

@@ -88,6 +88,10 @@ def test_parse_query_shapes():
     q = parse_query('Hà Nội OR "Đồng Nai" chuyển*')
     assert q.exact == '"Hà" AND "Nội" OR "Đồng Nai" AND "chuyển"*'
     assert q.folded == '"ha" AND "noi" OR "dong nai" AND "chuyen"*'
+    # for the exact index, which keeps no positions: a phrase's words, no column filters
+    assert q.accented == '"Hà" AND "Nội" OR ( "Đồng" AND "Nai" ) AND "chuyển"*'
+    assert parse_query('title:năm "Kế hoạch 174/KH-UBND"').accented == (
+        '"năm" AND ( "Kế" AND "hoạch" AND "174" AND "KH" AND "UBND" )')
     assert parse_query("NOT x AND").folded == '"x"'
     assert parse_query("(a OR b").folded == '( "a" OR "b" )'
 

@@ -1,5 +1,6 @@
-"""Lean storage (m008): each text kept once, integer LSH buckets, 32-bit signatures; an archive
-written before it migrates without losing a version or a syndication link."""
+"""Lean storage: each text kept once, integer LSH buckets, 32-bit signatures (m008), an exact
+index without positions (m009), freed pages given back; an archive written before migrates
+without losing a version, a syndication link or an exact match."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import numpy as np
 from sqlite_utils import Database
 
 from archive import ingest, syndication
-from archive.db import migrations, open_db
+from archive.db import migrations, open_db, release_free_pages
+from archive.search import search
 from archive.sources import Source
+from archive.vietnamese import fold
 
 TEXT = (
     "Ngày 12/3/2024, Sở Thông tin và Truyền thông Hà Nội ban hành Kế hoạch 174/KH-UBND về việc "
@@ -84,3 +87,65 @@ def test_a_new_archive_uses_16_kb_pages_and_an_old_one_keeps_its_own(tmp_path):
     old.execute("create table t (x)")
     old.close()
     assert open_db(tmp_path / "old.db").execute("pragma page_size").fetchone()[0] == 4096
+
+
+def test_an_archive_from_before_m009_keeps_its_exact_matches(tmp_path):
+    path = tmp_path / "old.db"
+    db = Database(sqlite3.connect(path))
+    migrations.apply(db, stop_before="m009_exact_index_without_positions")
+    db["sources"].insert({"id": "s"})
+    texts = {1: ("Năm 2024 ở Hà Nội", TEXT), 2: ("Nam Định triển khai Zalo OA", "Tỉnh Nam Định mở kênh Zalo OA.")}
+    for article_id, (title, text) in texts.items():
+        db["articles"].insert({"id": article_id, "url": f"http://s.example/{article_id}.html", "source_id": "s",
+                               "title": title, "text": text, "text_hash": str(article_id)})
+        db["articles_fold"].insert({"rowid": article_id, **{c: fold(v) for c, v in (("title", title), ("text", text))}})
+    db.conn.commit()
+    db.close()
+
+    db = open_db(path)
+    sql = db.execute("select sql from sqlite_master where name = 'articles_fts'").fetchone()[0]
+    assert "detail=none" in sql
+    # rebuilt from the articles table: both found, the exact accents first
+    assert [r[0] for r in db.execute("select rowid from articles_fts where articles_fts match 'Nam'")] == [2]
+    results = search(db, "nam")
+    assert [(r["id"], r["exact_match"]) for r in results] == [(2, True), (1, False)]
+    # phrases and column filters still match on the folded index; the exact index ranks them
+    assert [(r["id"], r["exact_match"]) for r in search(db, '"Hà Nội" title:năm')] == [(1, True)]
+    assert [(r["id"], r["exact_match"]) for r in search(db, '"nam dinh" title:dinh')] == [(2, False)]
+    # the triggers still keep it in step
+    with db.atomic():
+        db.execute("update articles set title = 'Nam Bộ' where id = 1")
+    assert {r[0] for r in db.execute("select rowid from articles_fts where articles_fts match 'Nam'")} == {1, 2}
+    db.execute("delete from articles where id = 2")
+    assert {r[0] for r in db.execute("select rowid from articles_fts where articles_fts match 'Nam'")} == {1}
+
+
+def test_freed_pages_go_back_in_a_new_archive_only(tmp_path):
+    def fill_and_empty(db):
+        with db.atomic():
+            db.conn.executemany("insert into frontier (crawl_id, url, kind) values (?, ?, ?)",
+                                [(1, f"http://s.example/{i}/" + "x" * 500, "article") for i in range(5000)])
+        with db.atomic():
+            db.execute("delete from frontier")
+        return db.execute("pragma freelist_count").fetchone()[0]
+
+    new = open_db(tmp_path / "new.db")
+    assert new.execute("pragma auto_vacuum").fetchone()[0] == 2
+    freed = fill_and_empty(new)
+    assert freed > 50
+    size = (tmp_path / "new.db").stat().st_size + (tmp_path / "new.db-wal").stat().st_size
+    assert release_free_pages(new) == freed
+    assert new.execute("pragma freelist_count").fetchone()[0] == 0
+    new.execute("pragma wal_checkpoint(truncate)")
+    assert (tmp_path / "new.db").stat().st_size < size - freed * 16384 // 2
+
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("create table t (x)")
+    old.close()
+    old = open_db(tmp_path / "old.db")
+    freed = fill_and_empty(old)
+    assert freed > 50
+    # an archive made before auto_vacuum keeps its free pages for reuse: giving them back
+    # would need a VACUUM, which rewrites the whole file
+    assert release_free_pages(old) == 0
+    assert old.execute("pragma freelist_count").fetchone()[0] == freed

@@ -225,7 +225,7 @@ class Search:
         if self.ranked:
             query = self.query
             values["match"] = query.folded if self.index == FOLDED_INDEX else query.exact
-            values["exact"] = query.exact
+            values["accented"] = query.accented
         if self.floor is not None:
             values["floor"] = self.floor
         return values
@@ -248,7 +248,7 @@ class Search:
                 return f"select {self.index}.rowid as id from {self.index} {join} where {where}"
             return f"""
                 select {self.index}.rowid as id, bm25({self.index}, {BM25_WEIGHTS}) as rank,
-                       {self.index}.rowid in (select rowid from articles_fts where articles_fts match :exact{floor})
+                       {self.index}.rowid in (select rowid from articles_fts where articles_fts match :accented{floor})
                            as exact_match,
                        {"a.published" if articles else "null"} as published
                 from {self.index} {join} where {where}"""
