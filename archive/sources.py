@@ -23,7 +23,7 @@ SOURCE_KEYS = {
 }
 REQUIRED_KEYS = ("id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule")
 DISCOVERY_KEYS = {"sitemaps", "feeds", "listings"}
-LISTING_KEYS = {"url", "next", "page_url"}
+LISTING_KEYS = {"url", "next", "page_url", "links"}
 POLITENESS_KEYS = {"delay", "concurrency"}
 EXTRACT_KEYS = {"body", "author", "date"}
 
@@ -37,6 +37,9 @@ class Listing:
     url: str
     next: str | None = None
     page_url: str | None = None
+    # CSS selector of the listing's own entries: only article links inside them decide whether
+    # to go on paging, so a "latest news" box on every page cannot keep the paging going.
+    links: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,12 @@ def _parse_source(entry: dict, where: str) -> Source:
             if not isinstance(page_url, str) or "{page}" not in page_url:
                 fail(f"{name}.page_url", "must be a URL template containing {page}")
             _check_url(page_url.replace("{page}", "2"), domains, fail, f"{name}.page_url")
-        listings.append(Listing(url=listing["url"], next=nxt, page_url=page_url))
+        links = listing.get("links")
+        if links is not None:
+            if not isinstance(links, str) or not links.strip():
+                fail(f"{name}.links", "must be a CSS selector string")
+            _check_css(links, fail, f"{name}.links")
+        listings.append(Listing(url=listing["url"], next=nxt, page_url=page_url, links=links))
     if not (url_lists["sitemaps"] or url_lists["feeds"] or listings):
         fail("discovery", "needs at least one of sitemaps, feeds or listings")
 

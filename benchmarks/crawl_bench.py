@@ -129,7 +129,7 @@ def main() -> int:
     print(f"| 2. scaling | extraction, {args.workers} processes: {pooled:.1f} docs/s "
           f"| 1 process: {single:.1f} docs/s | {pooled / single:.2f} | ≥ 1.8 |")
     print(f"| 5. storage | WARC {warc_bytes / articles / 1024:.1f} KB + database {db_bytes / articles / 1024:.1f} KB "
-          f"per article | HTML {html_per_article / 1024:.1f} KB per article | {stored / html_per_article:.2f} "
+          f"per article | HTML {html_per_article / 1024:.1f} KB per article | {stored / html_per_article:.3f} "
           f"(WARC {warc_bytes / articles / html_per_article:.2f}, database {db_bytes / articles / html_per_article:.2f}) "
           f"| ≤ 0.35 |")
     print(f"\nOf the WARC bytes, the articles' own exchanges are {article_warc / articles / 1024:.1f} KB per article "

@@ -230,10 +230,11 @@ class SourceSpider(scrapy.Spider):
         yield self._item(response)
         if response.status != 200 or not hasattr(response, "css"):
             return
-        hrefs = [response.urljoin(h) for h in response.css("a::attr(href)").getall()]
-        articles = {canonical_url(h, prefer_scheme=self.scheme) for h in hrefs}
-        articles = [a for a in articles if self.source.is_article(a)]
+        articles = self._listed_articles(response, "a")
         yield from self._article_requests(articles)
+        if listing.links:
+            # Every article link on the page is followed; only the listing's own decide the paging.
+            articles = self._listed_articles(response, listing.links)
         if not articles:
             # A listing page with no articles ends the paging: past the last page, or a
             # calendar that links to a next day forever.
@@ -255,6 +256,12 @@ class SourceSpider(scrapy.Spider):
             request = self._request(next_url, self.parse_listing, "listing", listing=listing, page=page + 1)
             if request:
                 yield request
+
+    def _listed_articles(self, response: Response, selector: str) -> list[str]:
+        """Article URLs linked from the elements ``selector`` matches (or from inside them)."""
+        hrefs = response.css(selector).xpath("descendant-or-self::a/@href").getall()
+        articles = {canonical_url(response.urljoin(h), prefer_scheme=self.scheme) for h in hrefs}
+        return [a for a in articles if self.source.is_article(a)]
 
     def on_error(self, failure: Failure):
         request = failure.request

@@ -1,0 +1,110 @@
+"""Paging a listing: a box of latest articles on every page must not keep the paging going."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from archive.sources import SourcesError, parse_sources
+from conftest import crawl_into, query
+
+PAGES = 3  # listing pages with entries; every later page answers 200 with an empty list
+PER_PAGE = 3
+
+
+def _article(n):
+    return (f"<html lang='vi'><head><title>Bài {n}</title></head><body><article><h1>Bài số {n} về Zalo OA</h1>"
+            + "".join(f"<p>Sở Thông tin và Truyền thông thông báo nội dung thứ {n}.{i} của Kế hoạch 174/KH-UBND "
+                      f"về việc đưa kênh Zalo OA vào phục vụ người dân trên địa bàn thành phố.</p>" for i in range(6))
+            + "</article></body></html>")
+
+
+def _listing(page):
+    entries = range((page - 1) * PER_PAGE + 1, page * PER_PAGE + 1) if page <= PAGES else ()
+    own = "".join(f"<li><a href='/bai-{n}.html'>Bài {n}</a></li>" for n in entries)
+    # the portal's sidebar, on every page: the two newest articles
+    latest = "<div class='latest'><a href='/bai-1.html'>Bài 1</a><a href='/bai-2.html'>Bài 2</a></div>"
+    return f"<html><body><ul class='list-news'>{own}</ul>{latest}</body></html>"
+
+
+class _Portal(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/bai-"):
+            body = _article(int(self.path[5:].split(".")[0]))
+        elif self.path == "/tin-tuc":
+            body = _listing(1)
+        elif self.path.startswith("/tin-tuc/trang-"):
+            body = _listing(int(self.path.rsplit("-", 1)[1]))
+        else:
+            self.send_error(404)
+            return
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def portal():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Portal)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def _sources(base, links=""):
+    return f"""
+[[source]]
+id = "portal"
+name = "Portal"
+kind = "province-portal"
+home = "{base}/"
+allowed_domains = ["127.0.0.1"]
+article_pattern = '/bai-\\d+\\.html$'
+schedule = "0 * * * *"
+[source.discovery]
+[[source.discovery.listings]]
+url = "{base}/tin-tuc"
+page_url = "{base}/tin-tuc/trang-{{page}}"
+{links}
+[source.politeness]
+delay = 0.0
+concurrency = 4
+"""
+
+
+def _listing_pages(directory):
+    return sorted(r["url"] for r in query(directory, "select url from fetches where kind = 'listing'"))
+
+
+def test_the_listings_own_entries_end_the_paging(portal, tmp_path):
+    (tmp_path / "sources.toml").write_text(_sources(portal, 'links = "ul.list-news"'), encoding="utf-8")
+    result = crawl_into(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _listing_pages(tmp_path) == sorted(
+        [f"{portal}/tin-tuc"] + [f"{portal}/tin-tuc/trang-{n}" for n in range(2, PAGES + 2)])
+    archived = {r["url"] for r in query(tmp_path, "select url from articles")}
+    assert archived == {f"{portal}/bai-{n}.html" for n in range(1, PAGES * PER_PAGE + 1)}
+
+
+def test_without_links_the_sidebar_keeps_the_paging_going(portal, tmp_path):
+    # Why the option exists: past the last page the sidebar's article links still count.
+    (tmp_path / "sources.toml").write_text(_sources(portal), encoding="utf-8")
+    result = crawl_into(tmp_path, "--max-pages", 30)
+    assert result.returncode == 0, result.stderr
+    assert len(_listing_pages(tmp_path)) > PAGES + 5
+
+
+@pytest.mark.parametrize("value, message", [("''", "must be a CSS selector string"),
+                                            ("3", "must be a CSS selector string"),
+                                            ("'ul['", "bad CSS selector 'ul\\['")])
+def test_a_bad_links_selector_is_named(value, message):
+    with pytest.raises(SourcesError, match=rf"discovery\.listings\[1\]\.links.*{message}"):
+        parse_sources(_sources("http://127.0.0.1:9", f"links = {value}"))
