@@ -147,8 +147,24 @@ def remove_from_frontier(db: Database, crawl_id: int, url: str) -> None:
     db.execute("delete from frontier where crawl_id = ? and url = ?", [crawl_id, url])
 
 
-def pending_requests(db: Database, crawl_id: int) -> list[dict]:
-    return [dict(r) for r in db.query("select * from frontier where crawl_id = ? order by rowid", [crawl_id])]
+def frontier_extent(db: Database, crawl_id: int) -> tuple[int, int]:
+    """How many requests ``crawl_id`` has pending, and the last rowid among them (0 if none)."""
+    count, last = db.execute("select count(*), max(rowid) from frontier where crawl_id = ?", [crawl_id]).fetchone()
+    return count, last or 0
+
+
+def pending_requests(db: Database, crawl_id: int, *, after: int = 0, up_to: int | None = None,
+                     limit: int = 500) -> list[dict]:
+    """Up to ``limit`` of ``crawl_id``'s pending requests, in the order they were scheduled: those
+    after rowid ``after`` and up to ``up_to``. A resumed crawl reads them a part at a time (with
+    their rowid, to ask for the next part), so 100,000 of them are never in memory at once."""
+    bound = "" if up_to is None else " and rowid <= :up_to"
+    return [
+        dict(r) for r in db.query(
+            f"select rowid, * from frontier where crawl_id = :crawl and rowid > :after{bound} order by rowid limit :limit",
+            {"crawl": crawl_id, "after": after, "up_to": up_to, "limit": limit},
+        )
+    ]
 
 
 def clear_frontier(db: Database, crawl_id: int) -> None:

@@ -22,6 +22,7 @@ from archive import ingest
 from archive.db import open_db
 from archive.sources import Listing, Source, load_sources, select
 from archive.urls import canonical_url
+from crawler.frontier import DEFAULT_BATCH
 from crawler.items import PageItem
 
 logger = logging.getLogger(__name__)
@@ -78,17 +79,16 @@ class SourceSpider(scrapy.Spider):
                 if self.resume_from is not None:
                     self.seen = ingest.finished_urls(db, self.resume_from)
                     self.scheduled = len(self.seen)
-                    pending = ingest.pending_requests(db, self.crawl_id)
+                    pending, last = ingest.frontier_extent(db, self.crawl_id)
                 else:
-                    pending = []
+                    pending = 0
             finally:
                 db.close()
             if pending:
                 logger.info("%s: resuming crawl %d: %d requests to go, %d done",
-                            self.source.id, self.resume_from, len(pending), len(self.seen))
-                for entry in pending:
-                    if request := self._replay(entry):
-                        yield request
+                            self.source.id, self.resume_from, pending, len(self.seen))
+                for request in self._pending(db_path, last):
+                    yield request
                 return
         for url in self.source.sitemaps:
             if request := self._request(url, self.parse_sitemap, "sitemap"):
@@ -100,6 +100,26 @@ class SourceSpider(scrapy.Spider):
             request = self._request(listing.url, self.parse_listing, "listing", listing=listing, page=1)
             if request:
                 yield request
+
+    def _pending(self, db_path: str, last: int):
+        """The interrupted crawl's requests, made again a part at a time as Scrapy pulls them.
+
+        Rows added after ``last`` are this crawl's own new requests, already scheduled.
+        """
+        batch = self.crawler.settings.getint("ARCHIVE_FRONTIER_BATCH", DEFAULT_BATCH)
+        after = 0
+        while after < last:
+            db = open_db(db_path)
+            try:
+                entries = ingest.pending_requests(db, self.crawl_id, after=after, up_to=last, limit=batch)
+            finally:
+                db.close()
+            if not entries:
+                return
+            after = entries[-1]["rowid"]
+            for entry in entries:
+                if request := self._replay(entry):
+                    yield request
 
     def _replay(self, entry: dict):
         """A request saved in the frontier of an interrupted crawl, made again."""
