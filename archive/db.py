@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ PAGE_SIZE = 16384
 INCREMENTAL = 2  # PRAGMA auto_vacuum
 
 migrations = Migrations(MIGRATION_SET)
+logger = logging.getLogger(__name__)
 
 
 class ArchiveError(Exception):
@@ -289,6 +291,10 @@ def _enable_wal(db: Database) -> None:
         delay = min(delay * 2, 0.5)
 
 
+def db_file(db: Database) -> str:
+    return db.execute("PRAGMA database_list").fetchone()[2]
+
+
 def _migrate(db: Database) -> None:
     """Apply pending migrations, one process at a time.
 
@@ -297,8 +303,13 @@ def _migrate(db: Database) -> None:
     the busy timeout) before the pending list is read again, so the others see the schema the
     first one built instead of failing on "database is locked" or "table already exists".
     """
-    if not migrations.pending(db):
+    pending = migrations.pending(db)
+    if not pending:
         return
+    if migrations.applied(db):
+        # Rebuilding an index over a million articles takes minutes: say why nothing happens.
+        logger.warning("%s: upgrading the archive (%s); on a large archive this takes a while",
+                       db_file(db), ", ".join(m.name for m in pending))
     db.execute("BEGIN IMMEDIATE")
     try:
         migrations.apply(db)

@@ -5,6 +5,7 @@ without losing a version, a syndication link or an exact match."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 
 import numpy as np
@@ -89,7 +90,7 @@ def test_a_new_archive_uses_16_kb_pages_and_an_old_one_keeps_its_own(tmp_path):
     assert open_db(tmp_path / "old.db").execute("pragma page_size").fetchone()[0] == 4096
 
 
-def test_an_archive_from_before_m009_keeps_its_exact_matches(tmp_path):
+def test_an_archive_from_before_m009_keeps_its_exact_matches(tmp_path, caplog):
     path = tmp_path / "old.db"
     db = Database(sqlite3.connect(path))
     migrations.apply(db, stop_before="m009_exact_index_without_positions")
@@ -102,7 +103,13 @@ def test_an_archive_from_before_m009_keeps_its_exact_matches(tmp_path):
     db.conn.commit()
     db.close()
 
-    db = open_db(path)
+    with caplog.at_level(logging.WARNING, logger="archive.db"):
+        db = open_db(path)
+        open_db(tmp_path / "new.db").close()
+    # the upgrade is announced, a new archive's set-up is not
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: upgrading the archive (m009_exact_index_without_positions, "
+        f"m010_fetch_urls_only_when_they_differ); on a large archive this takes a while"]
     sql = db.execute("select sql from sqlite_master where name = 'articles_fts'").fetchone()[0]
     assert "detail=none" in sql
     # rebuilt from the articles table: both found, the exact accents first
