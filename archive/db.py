@@ -257,6 +257,58 @@ def m010_fetch_urls_only_when_they_differ(db: Database) -> None:
     db["fetches"].add_column("response_url", str)
 
 
+@migrations()
+def m011_filter_words_in_the_search_indexes(db: Database) -> None:
+    """Both search indexes get a ``filters`` column: each article's source and month as words
+    (archive.search.filter_words), so a search filtered by them stays fast at any size.
+
+    The exact index reads it through the ``articles_exact`` view, and its triggers now fire
+    on updates of the indexed columns only: a re-crawl that moves ``last_seen`` used to delete
+    and re-add every unchanged article. The folded index is contentless, so it is built
+    again from the articles (about 100 s for a million).
+    """
+    from archive.search import filter_words, filter_words_sql
+    from archive.vietnamese import fold
+
+    for trigger in ("articles_ai", "articles_ad", "articles_au"):
+        db.execute(f"drop trigger if exists {trigger}")
+    db.execute("drop table articles_fts")
+    db.execute(
+        f"create view articles_exact as select id, title, description, text, {filter_words_sql('articles')} "
+        "as filters from articles"
+    )
+    db.execute(
+        'create virtual table "articles_fts" using fts5 ("title", "description", "text", "filters", '
+        "tokenize='unicode61 remove_diacritics 0', content='articles_exact', content_rowid='id', detail=none)"
+    )
+    columns = "rowid, title, description, text, filters"
+
+    def values(row):
+        return f"{row}.id, {row}.title, {row}.description, {row}.text, {filter_words_sql(row)}"
+
+    delete = f"insert into articles_fts (articles_fts, {columns}) values ('delete', {values('old')});"
+    insert = f"insert into articles_fts ({columns}) values ({values('new')});"
+    db.execute(f"create trigger articles_ai after insert on articles begin {insert} end")
+    db.execute(f"create trigger articles_ad after delete on articles begin {delete} end")
+    db.execute(
+        "create trigger articles_au after update of title, description, text, source_id, published_month "
+        f"on articles begin {delete} {insert} end"
+    )
+    db.execute("insert into articles_fts (articles_fts) values ('rebuild')")
+
+    db.execute("drop table articles_fold")
+    db.execute(
+        "create virtual table articles_fold using fts5(title, description, text, filters, content='', "
+        "tokenize='unicode61 remove_diacritics 0')"
+    )
+    rows = db.conn.execute(f"select id, {', '.join(FOLD_COLUMNS)}, source_id, published_month from articles")
+    while batch := rows.fetchmany(2000):
+        db.conn.executemany(
+            "insert into articles_fold (rowid, title, description, text, filters) values (?, ?, ?, ?, ?)",
+            [(r[0], *(fold(v or "") for v in r[1:4]), filter_words(r[4], r[5])) for r in batch],
+        )
+
+
 def release_free_pages(db: Database) -> int:
     """Give the pages the archive no longer uses back to the file system; returns how many.
 

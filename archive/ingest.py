@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from archive import syndication
 from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS
+from archive.search import filter_words
 from archive.sources import Source
 from archive.vietnamese import fold
 
@@ -319,7 +320,7 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
                 "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
             },
         )
-        _index_folded(db, article_id, record.get("folded") or _folded(row))
+        _index_folded(db, article_id, record.get("folded") or _folded(row), filter_words(source_id, row["published_month"]))
         _add_version(db, article_id, row, fetch_id, seen_at)
         store_knowledge(db, article_id, source_id, record, candidates)
         return "new"
@@ -385,25 +386,30 @@ def update_article(db: Database, article_id: int, fields: dict) -> None:
     """Update an article row and keep the folded search index in step with it."""
     old = _fold_fields(db, article_id)
     db["articles"].update(article_id, fields)
-    if any(c in fields for c in FOLD_COLUMNS):
+    if any(c in fields for c in (*FOLD_COLUMNS, *FILTER_FIELDS)):
         # A contentless FTS5 table forgets a row only when told its old values.
         db.execute(
-            "insert into articles_fold (articles_fold, rowid, title, description, text) "
-            "values ('delete', ?, ?, ?, ?)",
-            [article_id, *_folded(old)],
+            "insert into articles_fold (articles_fold, rowid, title, description, text, filters) "
+            "values ('delete', ?, ?, ?, ?, ?)",
+            [article_id, *_folded(old), filter_words(*(old[f] for f in FILTER_FIELDS))],
         )
-        _index_folded(db, article_id, _folded(_fold_fields(db, article_id)))
+        new = _fold_fields(db, article_id)
+        _index_folded(db, article_id, _folded(new), filter_words(*(new[f] for f in FILTER_FIELDS)))
+
+
+FILTER_FIELDS = ("source_id", "published_month")
 
 
 def _fold_fields(db: Database, article_id: int) -> dict:
-    row = db.execute(f"select {', '.join(FOLD_COLUMNS)} from articles where id = ?", [article_id]).fetchone()
-    return dict(zip(FOLD_COLUMNS, row))
+    columns = (*FOLD_COLUMNS, *FILTER_FIELDS)
+    row = db.execute(f"select {', '.join(columns)} from articles where id = ?", [article_id]).fetchone()
+    return dict(zip(columns, row))
 
 
-def _index_folded(db: Database, article_id: int, folded: list[str]) -> None:
+def _index_folded(db: Database, article_id: int, folded: list[str], filters: str) -> None:
     db.execute(
-        "insert into articles_fold (rowid, title, description, text) values (?, ?, ?, ?)",
-        [article_id, *folded],
+        "insert into articles_fold (rowid, title, description, text, filters) values (?, ?, ?, ?, ?)",
+        [article_id, *folded, filters],
     )
 
 

@@ -130,6 +130,41 @@ def _drop_dangling(parts):
 
 SEARCH_LIMIT = 5_000
 
+# Both search indexes have a fourth column of words for the filters people use most, the source
+# and the month, so a filtered search is one FTS5 query per index: FTS5 walks the matches of the
+# text and of the filter word together instead of reading every match of a common word newest
+# first to find the filter's. The words are spelled so that no text contains them.
+FILTERS_COLUMN = "filters"
+
+
+def filter_words(source_id: str | None, published_month: str | None) -> str:
+    """What the ``filters`` column of both search indexes holds for an article."""
+    words = []
+    if source_id:
+        words.append(f"src{source_id.encode('utf-8').hex()}")
+    if published_month:
+        words.append(f"month{published_month.replace('-', '')}")
+    return " ".join(words)
+
+
+def filter_words_sql(row: str) -> str:
+    """filter_words() as an SQL expression over the articles row ``row`` (the exact index's
+    triggers and content view compute it in SQLite)."""
+    return (f"trim(case when {row}.source_id <> '' then 'src' || lower(hex({row}.source_id)) else '' end || ' ' || "
+            f"case when {row}.published_month <> '' then 'month' || replace({row}.published_month, '-', '') else '' end)")
+
+
+def with_filters(query: str, *, source: str | None = None, month: str | None = None, column: bool = True) -> str:
+    """An FTS5 query restricted to a source and/or a month through the filters column.
+
+    ``column=False`` for the exact index, which keeps no positions and so takes no column
+    filter; the filter words occur in no other column anyway."""
+    words = filter_words(source, month).split()
+    if not words:
+        return query
+    prefix = f"{FILTERS_COLUMN} : " if column else ""
+    return " AND ".join([f"( {query} )", *(f'{prefix}"{word}"' for word in words)])
+
 
 def floor_sql(index: str, *, where: str = "", join: str = "") -> str:
     """SQL for ``n``: the matches counted up to ``:limit + 1`` (more means "more than :limit"), and
@@ -146,7 +181,7 @@ def floor_sql(index: str, *, where: str = "", join: str = "") -> str:
 
 SEARCH_SQL = """
 with folded as (
-    select rowid, bm25(articles_fold, 10.0, 4.0, 1.0) as score
+    select rowid, bm25(articles_fold, 10.0, 4.0, 1.0, 0.0) as score
     from articles_fold where articles_fold match :folded and rowid >= :floor
 ),
 exact as (
@@ -155,7 +190,6 @@ exact as (
 select a.id, a.url, a.source_id, a.title, a.published, a.author, a.description, a.text,
        (a.id in (select rowid from exact)) as exact_match, folded.score
 from folded join articles a on a.id = folded.rowid
-{where}
 order by {order}
 limit :limit offset :offset
 """
@@ -184,16 +218,14 @@ def search(
     parsed = query if isinstance(query, Query) else parse_query(query)
     if not parsed:
         return []
-    where, params = ("where a.source_id = :source", {"source": source}) if source else ("", {})
-    bound = db.execute(
-        floor_sql("articles_fold", where="and a.source_id = :source" if source else ""),
-        {"match": parsed.folded, "limit": search_limit, **params},
-    ).fetchone()
-    sql = SEARCH_SQL.format(where=where, order=ORDERS[order])
+    folded = with_filters(parsed.folded, source=source)
+    accented = with_filters(parsed.accented, source=source, column=False)
+    bound = db.execute(floor_sql("articles_fold"), {"match": folded, "limit": search_limit}).fetchone()
+    sql = SEARCH_SQL.format(order=ORDERS[order])
     cursor = db.execute(
         sql,
-        {"folded": parsed.folded, "accented": parsed.accented, "limit": limit, "offset": offset,
-         "floor": bound[1] or 0, **params},
+        {"folded": folded, "accented": accented, "limit": limit, "offset": offset,
+         "floor": bound[1] or 0},
     )
     columns = [c[0] for c in cursor.description]
     results = []

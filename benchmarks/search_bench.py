@@ -4,8 +4,9 @@ Builds an archive of N generated articles (Vietnamese sentences from weighted wo
 sources, ten years of dates) through the real schema and search indexes, serves it as
 ``govarchive serve`` does, and times over HTTP the reading room's search page, datasette's
 JSON search API (newest first, as datasette tables are) and the reading room's ranked JSON
-(``/-/results.json``) for rare, medium and very common queries, with and without accents
-(p50 / p95 of repeated requests, after one warm-up request each).
+(``/-/results.json``) for rare, medium and very common queries, with and without accents, and
+filtered to one source or one month as a facet does (p50 / p95 of repeated requests, after one
+warm-up request each).
 
 The same run then serves the archive again with the search limit lifted (every match counted,
 ranked and faceted, as before the limit existed, with a 60 s SQL time limit instead of 3 s)
@@ -27,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from archive.db import open_db
+from archive.search import filter_words
 from serving import free_port, wait_until_serving
 from archive.vietnamese import fold
 
@@ -55,7 +57,16 @@ QUERIES = {
     "rare, accents": "Đắk Lắk", "rare, no accents": "dak lak",
     "medium, accents": "chuyển đổi số", "medium, no accents": "chuyen doi so",
     "common, accents": "thông tin", "common, no accents": "thong tin",
+    "medium, one source": "chuyển đổi số", "common, one source": "thông tin",
+    "common, one month": "thong tin",
 }
+# A facet clicked on the search page (and the same filter on datasette's table): one source of
+# forty, one month of 120.
+FILTERS = {
+    "medium, one source": {"source": "bench-7"}, "common, one source": {"source": "bench-7"},
+    "common, one month": {"month": "2019-05"},
+}
+COLUMNS = {"source": "source_id", "month": "published_month"}
 SOURCES = 40
 BATCH = 20_000
 UNLIMITED = 10**12
@@ -108,8 +119,8 @@ def build(db_path: Path, n: int, seed: int = 0) -> None:
                 "insert into articles (id, url, source_id, title, description, text, published, published_month, "
                 "word_count) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
             db.conn.executemany(
-                "insert into articles_fold (rowid, title, description, text) values (?, ?, ?, ?)",
-                [(r[0], fold(r[3]), fold(r[4]), fold(r[5])) for r in batch])
+                "insert into articles_fold (rowid, title, description, text, filters) values (?, ?, ?, ?, ?)",
+                [(r[0], fold(r[3]), fold(r[4]), fold(r[5]), filter_words(r[2], r[7])) for r in batch])
     db.execute("insert into articles_fts (articles_fts) values ('optimize')")
     db.execute("insert into articles_fold (articles_fold) values ('optimize')")
     db.execute("pragma wal_checkpoint(truncate)")
@@ -152,9 +163,12 @@ def measure(db: Path, search_limit: int | None, repeat: int) -> dict[tuple[str, 
         results = {}
         for name, q in QUERIES.items():
             quoted = urllib.parse.quote(q)
-            results[name, "page"] = timed(f"{base}/-/search?q={quoted}", repeat)
-            results[name, "api"] = timed(f"{base}/{db.stem}/articles.json?_search={quoted}&_size=20", repeat)
-            results[name, "ranked"] = timed(f"{base}/-/results.json?q={quoted}", repeat)
+            filters = FILTERS.get(name, {})
+            room = "".join(f"&{k}={urllib.parse.quote(v)}" for k, v in filters.items())
+            table = "".join(f"&{COLUMNS[k]}={urllib.parse.quote(v)}" for k, v in filters.items())
+            results[name, "page"] = timed(f"{base}/-/search?q={quoted}{room}", repeat)
+            results[name, "api"] = timed(f"{base}/{db.stem}/articles.json?_search={quoted}&_size=20{table}", repeat)
+            results[name, "ranked"] = timed(f"{base}/-/results.json?q={quoted}{room}", repeat)
         return results
     finally:
         server.terminate()

@@ -65,6 +65,10 @@ def test_exact_accents_rank_first(db_path):
     exact = [k for k in results if k in ("vietnam", "hanoi")]
     assert results[: len(exact)] == exact
     assert found(db_path, "năm")[:2] in (["nam1", "nam2"], ["nam2", "nam1"])
+    # a source filter keeps the order: both indexes carry the filter words
+    db = open_db(db_path, create=False)
+    filtered = [r["url"].rsplit("/", 1)[1] for r in search(db, "nam", limit=50, source="t")]
+    assert filtered == results and search(db, "nam", source="elsewhere") == []
 
 
 def test_operators_phrases_prefixes(db_path):

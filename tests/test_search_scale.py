@@ -183,3 +183,28 @@ def test_chart_sums_the_smaller_sources_past_eight():
     assert [item["label"] for item in legend[:-1]] == sources[-7:]  # the largest keep their own series
     assert legend[-1]["label"].startswith("Nguồn khác") and legend[-1]["n"] == sum(range(1, 6))
     assert drawn["table"][0]["total"] == sum(range(1, 13))
+
+
+@pytest.mark.parametrize("path", ["/-/search?q=thong+tin&month=2024-03", "/-/results.json?q=thong+tin&month=2024-03"])
+def test_a_month_filter_finds_its_matches_however_old(ds, ids, path):
+    # Articles 2 and 14 are the March matches, both older than the newest ten: the filter is
+    # part of the FTS5 query (the folded index's filters column), not applied to those ten.
+    response = get(ds, path)
+    if path.startswith("/-/results.json"):
+        data = response.json()
+        assert data["more"] is False and {r["id"] for r in data["results"]} == {ids[2], ids[14]}
+    else:
+        assert re.search(r'data-more="false" id="result-count">2<', response.text)
+        assert set(page_ids(response.text)) == {ids[2], ids[14]}
+
+
+def test_a_source_filter_past_the_limit(ds, ids, db_path):
+    html = get(ds, "/-/search?q=thong+tin&source=t").text
+    assert re.search(r'data-more="true" id="result-count">10<', html)
+    assert set(page_ids(html)) == newest_matches(ids)
+    ranked = get(ds, "/-/results.json?q=th%C3%B4ng+tin&source=t").json()["results"]
+    assert ranked[0]["id"] == ids[22]  # filtered, the title match still ranks first
+    assert get(ds, "/-/results.json?q=thong+tin&source=other").json()["count"] == 0
+    db = open_db(db_path, create=False)
+    assert {r["id"] for r in search(db, "thong tin", limit=50, source="t", search_limit=LIMIT)} == newest_matches(ids)
+    assert search(db, "thong tin", source="other") == []

@@ -9,6 +9,7 @@ import logging
 import sqlite3
 
 import numpy as np
+import pytest
 from sqlite_utils import Database
 
 from archive import ingest, syndication
@@ -107,15 +108,17 @@ def test_an_archive_from_before_m009_keeps_its_exact_matches(tmp_path, caplog):
         db = open_db(path)
         open_db(tmp_path / "new.db").close()
     # the upgrade is announced, a new archive's set-up is not
-    assert [r.getMessage() for r in caplog.records] == [
-        f"{path}: upgrading the archive (m009_exact_index_without_positions, "
-        f"m010_fetch_urls_only_when_they_differ); on a large archive this takes a while"]
+    [message] = [r.getMessage() for r in caplog.records]
+    assert message.startswith(f"{path}: upgrading the archive (m009_exact_index_without_positions, m010_")
+    assert message.endswith("); on a large archive this takes a while")
     sql = db.execute("select sql from sqlite_master where name = 'articles_fts'").fetchone()[0]
     assert "detail=none" in sql
     # rebuilt from the articles table: both found, the exact accents first
     assert [r[0] for r in db.execute("select rowid from articles_fts where articles_fts match 'Nam'")] == [2]
     results = search(db, "nam")
     assert [(r["id"], r["exact_match"]) for r in results] == [(2, True), (1, False)]
+    # the folded index was built again with each article's filter words (m011)
+    assert [r["id"] for r in search(db, "nam", source="s")] == [2, 1] and search(db, "nam", source="x") == []
     # phrases and column filters still match on the folded index; the exact index ranks them
     assert [(r["id"], r["exact_match"]) for r in search(db, '"Hà Nội" title:năm')] == [(1, True)]
     assert [(r["id"], r["exact_match"]) for r in search(db, '"nam dinh" title:dinh')] == [(2, False)]
@@ -156,3 +159,61 @@ def test_freed_pages_go_back_in_a_new_archive_only(tmp_path):
     # would need a VACUUM, which rewrites the whole file
     assert release_free_pages(old) == 0
     assert old.execute("pragma freelist_count").fetchone()[0] == freed
+
+
+def test_filter_words_follow_an_article_that_changes(tmp_path):
+    from archive.search import parse_query, with_filters
+
+    db = open_db(tmp_path / "archive.db")
+    source = Source(id="s", name="S", kind="press", home="http://s.example/", allowed_domains=("s.example",),
+                    article_pattern=r".*", schedule="0 * * * *")
+    ingest.register_source(db, source)
+
+    def store(published, text_hash):
+        record = {"url": "http://s.example/1.html", "title": "Zalo OA", "text": TEXT, "text_hash": text_hash,
+                  "published": published}
+        with db.atomic():
+            fetch = ingest.record_fetch(db, crawl_id=None, source_id="s", url=record["url"], kind="article", status=200)
+            return ingest.store_article(db, ingest.prepare(record), source_id="s", fetch_id=fetch, seen_at="t")
+
+    def found(**filters):
+        match = with_filters(parse_query("zalo").folded, **filters)
+        return [r[0] for r in db.execute("select rowid from articles_fold where articles_fold match ?", [match])]
+
+    assert store("2024-03-05T08:00:00+07:00", "1") == "new"
+    assert found(month="2024-03") == found(source="s") == found(source="s", month="2024-03") == [1]
+    assert found(month="2024-04") == found(source="t") == []
+    # re-read with another date: the old month's word is gone from the index, the new one there
+    assert store("2024-04-01T08:00:00+07:00", "2") == "changed"
+    assert found(month="2024-03") == []
+    assert found(month="2024-04") == found(source="s") == [1]
+
+
+@pytest.mark.parametrize("source_id, month", [("bench-7", "2019-05"), ("sở-tư-pháp", None), (None, "2024-12"),
+                                              ("", ""), (None, None)])
+def test_the_filter_words_are_the_same_in_python_and_in_sqlite(source_id, month):
+    from archive.search import filter_words, filter_words_sql
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create table articles (source_id, published_month)")
+    conn.execute("insert into articles values (?, ?)", [source_id, month])
+    assert conn.execute(f"select {filter_words_sql('articles')} from articles").fetchone()[0] == filter_words(source_id, month)
+
+
+def test_seeing_an_unchanged_article_again_leaves_the_exact_index_alone(tmp_path):
+    db = open_db(tmp_path / "archive.db")
+    with db.atomic():
+        db["sources"].insert({"id": "s"})
+        for i in range(1, 51):
+            db["articles"].insert({"id": i, "url": f"http://s.example/{i}.html", "source_id": "s", "title": "Zalo OA",
+                                   "text": TEXT, "published_month": "2024-03"})
+    segments = db.execute("select group_concat(id) from articles_fts_data").fetchone()[0]
+    with db.atomic():
+        db.execute("update articles set last_seen = 'later'")
+    assert db.execute("select group_concat(id) from articles_fts_data").fetchone()[0] == segments
+    # a change to what it indexes still reaches it: the month's word moves with the article
+    with db.atomic():
+        db.execute("update articles set published_month = '2024-04' where id = 7")
+    month = {m: {r[0] for r in db.execute("select rowid from articles_fts where articles_fts match ?", [f'"month{m}"'])}
+             for m in ("202403", "202404")}
+    assert month["202404"] == {7} and len(month["202403"]) == 49 and 7 not in month["202403"]

@@ -26,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, Response
 
-from archive.search import SEARCH_LIMIT, floor_sql, html_snippet, parse_query, snippet
+from archive.search import FILTERS_COLUMN, SEARCH_LIMIT, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.vietnamese import VN_TZ, nfc
 
 PAGE_SIZE = 20
@@ -37,8 +37,9 @@ SNIPPET_WORDS = 32
 # Highlighting a whole title goes through the snippet function with a window no title fills.
 TITLE_WORDS = 1000
 FOLDED_INDEX = "articles_fold"
+WORD_FILTERS = ("source", "month")  # facet params that are words in the folded index (with_filters)
 # bm25 weights for title, description, text, as in archive.search: the title says most.
-BM25_WEIGHTS = "10.0, 4.0, 1.0"
+BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters column never counts
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
 KNOWLEDGE_TABLES = ("doc_refs", "mentions", "article_versions")
 PASSWORD_ENV = "GOVARCHIVE_PASSWORD"
@@ -172,6 +173,9 @@ class Search:
     limit: int | None = None
     floor: int | None = None
     count: int | None = None  # set by bound(): the matches, or ``limit`` when there are more
+    # The folded index has the filters column (migration m011): the source and month filters
+    # of a text search are words in the FTS5 query, not SQL over the articles.
+    filter_words: bool = False
 
     @classmethod
     async def from_request(cls, db, request, limit: int | None = None) -> "Search":
@@ -188,7 +192,15 @@ class Search:
             page = 1
         filters = {f.param: nfc(args[f.param]) for f in facets if args.get(f.param)}
         index = FOLDED_INDEX if FOLDED_INDEX in tables else "articles_fts"
-        return cls(q=q, sort=sort, page=page, facets=facets, index=index, filters=filters, limit=limit)
+        words = index == FOLDED_INDEX and FILTERS_COLUMN in await db.table_columns(FOLDED_INDEX)
+        return cls(q=q, sort=sort, page=page, facets=facets, index=index, filters=filters, limit=limit,
+                   filter_words=words)
+
+    def sql_filters(self) -> list[str]:
+        """The filters, as conditions on the articles ``a``, that the FTS5 query does not apply."""
+        in_query = WORD_FILTERS if self.ranked and self.filter_words else ()
+        return [f.where.format(p=f"f_{f.param}") for f in self.facets
+                if f.param in self.filters and f.param not in in_query]
 
     @property
     def more(self) -> bool:
@@ -198,7 +210,7 @@ class Search:
     async def bound(self, db) -> None:
         if self.limit is None:
             return
-        filters = "".join(f" and {f.where.format(p=f'f_{f.param}')}" for f in self.facets if f.param in self.filters)
+        filters = "".join(f" and {clause}" for clause in self.sql_filters())
         if self.ranked:
             sql = floor_sql(self.index, where=filters)
         elif self.q:
@@ -224,8 +236,16 @@ class Search:
         values = {f"f_{name}": value for name, value in self.filters.items()}
         if self.ranked:
             query = self.query
-            values["match"] = query.folded if self.index == FOLDED_INDEX else query.exact
-            values["accented"] = query.accented
+            if self.index != FOLDED_INDEX:
+                values["match"] = query.exact
+            elif self.filter_words:
+                values["match"] = with_filters(query.folded, **{p: self.filters.get(p) for p in WORD_FILTERS})
+            else:
+                values["match"] = query.folded
+            values["accented"] = (
+                with_filters(query.accented, column=False, **{p: self.filters.get(p) for p in WORD_FILTERS})
+                if self.filter_words else query.accented
+            )
         if self.floor is not None:
             values["floor"] = self.floor
         return values
@@ -233,7 +253,8 @@ class Search:
     def matches(self, ids_only: bool = False) -> str:
         """SQL for the matching articles' id, rank, exact_match and published date (or only the
         id, which for a text search needs neither bm25 nor, unfiltered, the articles table)."""
-        clauses = [f.where.format(p=f"f_{f.param}") for f in self.facets if f.param in self.filters]
+        filters = self.sql_filters()
+        clauses = list(filters)
         floor = "" if self.floor is None else " and rowid >= :floor"
         if self.ranked:
             clauses.insert(0, f"{self.index} match :match")
@@ -242,7 +263,7 @@ class Search:
             where = " and ".join(clauses)
             # The articles table is read only when a filter or the date order needs it: ranking
             # alone is answered from the index, and ties in relevance go to the newest id.
-            articles = bool(self.filters) or (not ids_only and self.sort != "relevance")
+            articles = bool(filters) or (not ids_only and self.sort != "relevance")
             join = f"cross join articles a on a.id = {self.index}.rowid" if articles else ""
             if ids_only:
                 return f"select {self.index}.rowid as id from {self.index} {join} where {where}"
