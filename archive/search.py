@@ -163,7 +163,8 @@ def with_filters(query: str, *, source: str | None = None, month: str | None = N
     if not words:
         return query
     prefix = f"{FILTERS_COLUMN} : " if column else ""
-    return " AND ".join([f"( {query} )", *(f'{prefix}"{word}"' for word in words)])
+    # The month comes from a URL: a quote in it must stay a character of the word, not syntax.
+    return " AND ".join([f"( {query} )", *(prefix + '"' + word.replace('"', '""') + '"' for word in words)])
 
 
 def floor_sql(index: str, *, where: str = "", join: str = "") -> str:

@@ -208,3 +208,26 @@ def test_a_source_filter_past_the_limit(ds, ids, db_path):
     db = open_db(db_path, create=False)
     assert {r["id"] for r in search(db, "thong tin", limit=50, source="t", search_limit=LIMIT)} == newest_matches(ids)
     assert search(db, "thong tin", source="other") == []
+
+
+@pytest.mark.parametrize("month", ["2024-03", "2019-05"])
+def test_table_api_narrowed_to_a_month_lists_that_months_matches(ds, ids, month):
+    # Past the limit the table lists the newest matches of the month, not the month's share of
+    # the archive's newest matches (none, for an old month).
+    data = get(ds, f"/archive/articles.json?_search=thong+tin&published_month={month}&_shape=objects").json()
+    expected = {ids[2], ids[14]} if month == "2024-03" else set()
+    assert {r["id"] for r in data["rows"]} == expected
+    assert data["filtered_table_rows_count"] == len(expected)
+
+
+def test_table_api_narrowed_to_a_source_past_the_limit(ds, ids):
+    data = get(ds, "/archive/articles.json?_search=thong+tin&source_id=t&_size=50&_shape=objects").json()
+    assert {r["id"] for r in data["rows"]} == newest_matches(ids)
+    assert "more than 10 rows match" in data["human_description_en"]
+
+
+def test_a_quote_in_a_filter_value_matches_nothing_and_breaks_nothing(ds):
+    assert re.search(r'id="result-count">0<', get(ds, "/-/search?q=thong+tin&month=2024%2203").text)
+    assert get(ds, "/-/results.json?q=thong+tin&source=t%22%29").json()["count"] == 0
+    data = get(ds, "/archive/articles.json?_search=thong+tin&published_month=%22%29&_shape=objects").json()
+    assert data["rows"] == []

@@ -19,10 +19,15 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.filters import FilterArguments
 
-from archive.search import SEARCH_LIMIT, floor_sql, parse_query
+from archive.search import FILTERS_COLUMN, SEARCH_LIMIT, floor_sql, parse_query, with_filters
 
 SEARCH = "_fts_search"
 FLOOR = "_fts_floor"
+# A search on the articles table narrowed to a source or a month (``source_id=…``,
+# ``published_month=…``) counts and lists the newest matches of that source or month: the
+# filter's words go into the FTS5 query (archive.search.with_filters), carried in these.
+WORD_FILTERS = {"source_id": "source", "published_month": "month"}
+FILTER_ARGS = {name: f"_fts_{name}" for name in WORD_FILTERS.values()}
 
 
 def fold_search_params(query_string: bytes) -> bytes:
@@ -61,16 +66,22 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     database, _table, fts_table = target
     # A search typed into the box replaces the one the form carried over from the previous page,
     # with the count and facets that page left out because of it.
-    carried = {SEARCH, FLOOR, "_search"} | ({"_nocount", "_nofacet"} if any(k == FLOOR for k, _ in pairs) else set())
+    carried = {SEARCH, FLOOR, "_search", *FILTER_ARGS.values()}
+    carried |= {"_nocount", "_nofacet"} if any(k == FLOOR for k, _ in pairs) else set()
     kept = [(k, v) for k, v in pairs if k not in carried]
     folded = parse_query(search[-1]).folded
     if not folded:
         return urlencode(kept + [(SEARCH, "")], encoding="utf-8").encode("ascii")
+    db = datasette.get_database(database)
+    words = {}
+    if FILTERS_COLUMN in await db.table_columns(fts_table):
+        for key, value in kept:
+            column = key.removesuffix("__exact")
+            if column in WORD_FILTERS and value:
+                words[WORD_FILTERS[column]] = value
     limit = search_limit(datasette)
-    row = (await datasette.get_database(database).execute(
-        floor_sql(fts_table), {"match": folded, "limit": limit}
-    )).rows[0]
-    pairs = kept + [(SEARCH, folded)]
+    row = (await db.execute(floor_sql(fts_table), {"match": with_filters(folded, **words), "limit": limit})).rows[0]
+    pairs = kept + [(SEARCH, folded)] + [(FILTER_ARGS[name], value) for name, value in words.items()]
     if row["n"] > limit:
         pairs += [(FLOOR, str(row["floor"])), ("_nocount", "1"), ("_nofacet", "1")]
     return fold_search_params(urlencode(pairs, encoding="utf-8").encode("ascii"))
@@ -90,8 +101,13 @@ def filters_from_request(request, database, table, datasette):
         query = parse_query(request.args[SEARCH]).folded
         if not query:
             return FilterArguments(["0"], human_descriptions=["search matches nothing"])
+        words = {name: request.args[arg] for name, arg in FILTER_ARGS.items() if request.args.get(arg)}
+        if words and FILTERS_COLUMN in await datasette.get_database(database).table_columns(fts_table):
+            match = with_filters(query, **words)
+        else:
+            match = query
         where = f"{fts_pk} in (select rowid from [{fts_table}] where [{fts_table}] match :fts_search"
-        params = {"fts_search": query}
+        params = {"fts_search": match}
         description = f'search matches "{query}"'
         floor = request.args.get(FLOOR)
         if floor and floor.isdigit():
