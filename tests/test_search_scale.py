@@ -24,6 +24,7 @@ SOURCE = parse_sources(
 )[0]
 COMMON = 25  # articles 1..25 say "thông tin"; 26..30 do not
 TITLED = (3, 22)  # these say it in the title too: 22 is among the newest ten matches, 3 is not
+CITING = (3, 7, 28)  # these cite Kế hoạch 174/KH-UBND; 28 does not say "thông tin"
 
 
 def _article(i: int) -> dict:
@@ -32,7 +33,7 @@ def _article(i: int) -> dict:
     if i in (5, 28):
         body += " Tỉnh Đắk Lắk phối hợp."
     return {"url": f"https://t.vn/{i}", "title": title, "text": body, "published": f"2024-{1 + i % 12:02d}-01",
-            "text_hash": str(i)}
+            "text_hash": str(i), "doc_refs": [{"ref": "174/KH-UBND"}] if i in CITING else []}
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +232,23 @@ def test_a_quote_in_a_filter_value_matches_nothing_and_breaks_nothing(ds):
     assert get(ds, "/-/results.json?q=thong+tin&source=t%22%29").json()["count"] == 0
     data = get(ds, "/archive/articles.json?_search=thong+tin&published_month=%22%29&_shape=objects").json()
     assert data["rows"] == []
+
+
+@pytest.mark.parametrize("narrow", [True, False])
+def test_a_document_filter_finds_its_matches_however_old(ds, ids, monkeypatch, narrow):
+    # Articles 3 and 7 cite the plan and say "thông tin", both older than the newest ten
+    # matches. A filter keeping few articles is applied first (its matches newest first); one
+    # keeping more than NARROW is applied to the matches as they are read.
+    from archive.datasette.plugins import reading_room
+
+    if not narrow:
+        monkeypatch.setattr(reading_room, "NARROW", 2)
+    html = get(ds, "/-/search?q=thong+tin&ref=174%2FKH-UBND").text
+    assert re.search(r'data-more="false" id="result-count">2<', html)
+    assert set(page_ids(html)) == {ids[3], ids[7]}
+    data = get(ds, "/-/results.json?q=th%C3%B4ng+tin&ref=174%2FKH-UBND").json()
+    assert data["count"] == 2 and {r["id"] for r in data["results"]} == {ids[3], ids[7]}
+    if narrow:
+        assert [r["id"] for r in data["results"]] == [ids[7], ids[3]]
+    rows = list(csv.DictReader(io.StringIO(get(ds, "/-/search.csv?q=thong+tin&ref=174%2FKH-UBND").text)))
+    assert len(rows) == 2

@@ -37,7 +37,8 @@ SNIPPET_WORDS = 32
 # Highlighting a whole title goes through the snippet function with a window no title fills.
 TITLE_WORDS = 1000
 FOLDED_INDEX = "articles_fold"
-WORD_FILTERS = ("source", "month")  # facet params that are words in the folded index (with_filters)
+WORD_FILTERS = ("source", "month")
+NARROW = 2_000  # a document, channel or agency filter keeping at most this many articles is applied first  # facet params that are words in the folded index (with_filters)
 # bm25 weights for title, description, text, as in archive.search: the title says most.
 BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters column never counts
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
@@ -112,6 +113,7 @@ class Facet:
     where: str  # restricts articles ``a`` to those with :value
     counts: str  # value, label, n over the articles in ``matches`` (ids only)
     order: str = "n desc, value"
+    ids: str = ""  # the ids of the articles with :value, for a filter that keeps few (Search.narrow)
 
 
 FACETS = (
@@ -131,6 +133,7 @@ FACETS = (
         "a.id in (select article_id from doc_refs where ref = :{p})",
         """select ref as value, ref as label, count(distinct article_id) as n
            from doc_refs where article_id in (select id from matches) group by ref""",
+        ids="select article_id from doc_refs where ref = :{p}",
     ),
     Facet(
         "platform", "Kênh", "Channel", "mentions",
@@ -138,6 +141,7 @@ FACETS = (
         """select platform as value, platform as label, count(distinct article_id) as n
            from mentions where platform is not null and article_id in (select id from matches)
            group by platform""",
+        ids="select article_id from mentions where platform = :{p}",
     ),
     Facet(
         "agency", "Cơ quan", "Agency", "mentions",
@@ -145,6 +149,7 @@ FACETS = (
         """select name as value, name as label, count(distinct article_id) as n
            from mentions where kind = 'agency' and article_id in (select id from matches)
            group by name""",
+        ids="select article_id from mentions where kind = 'agency' and name = :{p}",
     ),
 )
 
@@ -176,6 +181,11 @@ class Search:
     # The folded index has the filters column (migration m011): the source and month filters
     # of a text search are words in the FTS5 query, not SQL over the articles.
     filter_words: bool = False
+    # Set by bound() when a filter keeps few articles (at most NARROW): the SQL for the ids it
+    # keeps, which the text search looks up one by one instead of reading every match newest
+    # first, and the ids that matched (JSON), which the page, facets and chart then read.
+    narrow: str | None = None
+    matched: str | None = None
 
     @classmethod
     async def from_request(cls, db, request, limit: int | None = None) -> "Search":
@@ -200,7 +210,8 @@ class Search:
         """The filters, as conditions on the articles ``a``, that the FTS5 query does not apply."""
         in_query = WORD_FILTERS if self.ranked and self.filter_words else ()
         return [f.where.format(p=f"f_{f.param}") for f in self.facets
-                if f.param in self.filters and f.param not in in_query]
+                if f.param in self.filters and f.param not in in_query
+                and not (self.narrow and f.ids.format(p=f"f_{f.param}") == self.narrow)]
 
     @property
     def more(self) -> bool:
@@ -208,6 +219,14 @@ class Search:
         return self.floor is not None
 
     async def bound(self, db) -> None:
+        if self.ranked:
+            await self._narrow(db)
+            if self.narrow is not None:
+                # At most NARROW match: counted exactly, whatever the limit.
+                ids = [r["id"] for r in await _rows(db, self.matches(ids_only=True), self.params())]
+                self.matched = json.dumps(ids)
+                self.count = len(ids)
+                return
         if self.limit is None:
             return
         filters = "".join(f" and {clause}" for clause in self.sql_filters())
@@ -223,6 +242,19 @@ class Search:
         row = (await _rows(db, sql, {**self.params(), "limit": self.limit}))[0]
         self.count = min(row["n"], self.limit)
         self.floor = row["floor"] if row["n"] > self.limit else None
+
+    async def _narrow(self, db) -> None:
+        """Choose the filter-first plan when a document, channel or agency filter keeps few
+        articles: a common word filtered to the dozen articles citing one plan would otherwise
+        read hundreds of thousands of matches to find them."""
+        for facet in self.facets:
+            if not facet.ids or facet.param not in self.filters:
+                continue
+            ids = facet.ids.format(p=f"f_{facet.param}")
+            sql = f"select count(*) as n from ({ids} limit {NARROW + 1})"
+            if (await _rows(db, sql, self.params()))[0]["n"] <= NARROW:
+                self.narrow = ids
+                return
 
     @cached_property
     def query(self):
@@ -248,6 +280,8 @@ class Search:
             )
         if self.floor is not None:
             values["floor"] = self.floor
+        if self.matched is not None:
+            values["matched"] = self.matched
         return values
 
     def matches(self, ids_only: bool = False) -> str:
@@ -260,13 +294,26 @@ class Search:
             clauses.insert(0, f"{self.index} match :match")
             if floor:
                 clauses.insert(1, f"{self.index}.rowid >= :floor")
+            if self.narrow:
+                clauses.insert(1, f"{self.index}.rowid in ({self.narrow})")
             where = " and ".join(clauses)
             # The articles table is read only when a filter or the date order needs it: ranking
             # alone is answered from the index, and ties in relevance go to the newest id.
             articles = bool(filters) or (not ids_only and self.sort != "relevance")
             join = f"cross join articles a on a.id = {self.index}.rowid" if articles else ""
+            if ids_only and self.matched is not None:
+                return "select value as id from json_each(:matched)"
             if ids_only:
                 return f"select {self.index}.rowid as id from {self.index} {join} where {where}"
+            if self.matched is not None:
+                # Newest first: bm25 gathers its statistics again for every article looked up by
+                # id (a scan of each word's matches, ~17 ms for a common word), and the exact
+                # index's lookups by id cost ~0.6 ms each.
+                join = "join articles a on a.id = m.value" if articles else ""
+                return f"""
+                    select m.value as id, 0 as rank, 0 as exact_match,
+                           {"a.published" if articles else "null"} as published
+                    from json_each(:matched) m {join} where 1 {"".join(f" and {f}" for f in filters)}"""
             return f"""
                 select {self.index}.rowid as id, bm25({self.index}, {BM25_WEIGHTS}) as rank,
                        {self.index}.rowid in (select rowid from articles_fts where articles_fts match :accented{floor})
