@@ -8,6 +8,7 @@ import yaml
 from datasette.app import Datasette
 
 from archive.db import check_archive
+from archive.search import SEARCH_LIMIT
 
 HERE = Path(__file__).parent / "datasette"
 
@@ -25,6 +26,13 @@ def load_metadata(db_name: str) -> dict:
     metadata = yaml.safe_load((HERE / "metadata.yml").read_text(encoding="utf-8"))
     metadata["databases"] = {db_name: metadata.pop("database")}
     return metadata
+
+
+def configured_search_limit(datasette) -> int:
+    """How many matches a search counts and ranks at most: the ``search_limit`` setting under
+    ``plugins: govarchive:`` (metadata.yml, or make_datasette's ``search_limit``)."""
+    config = datasette.plugin_config("govarchive") or {}
+    return int(config.get("search_limit") or SEARCH_LIMIT)
 
 
 def make_datasette(db_path: str | Path, *, search_limit: int | None = None, **settings) -> Datasette:

@@ -26,7 +26,8 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, Response
 
-from archive.search import FILTERS_COLUMN, SEARCH_LIMIT, floor_sql, html_snippet, parse_query, snippet, with_filters
+from archive.search import FILTERS_COLUMN, floor_sql, html_snippet, parse_query, snippet, with_filters
+from archive.serve import configured_search_limit
 from archive.vietnamese import VN_TZ, nfc
 
 PAGE_SIZE = 20
@@ -37,8 +38,8 @@ SNIPPET_WORDS = 32
 # Highlighting a whole title goes through the snippet function with a window no title fills.
 TITLE_WORDS = 1000
 FOLDED_INDEX = "articles_fold"
-WORD_FILTERS = ("source", "month")
-NARROW = 2_000  # a document, channel or agency filter keeping at most this many articles is applied first  # facet params that are words in the folded index (with_filters)
+WORD_FILTERS = ("source", "month")  # facet params that are words in the search indexes (with_filters)
+NARROW = 2_000  # a document, channel or agency filter keeping at most this many articles is applied first
 # bm25 weights for title, description, text, as in archive.search: the title says most.
 BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters column never counts
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
@@ -181,10 +182,10 @@ class Search:
     # The folded index has the filters column (migration m011): the source and month filters
     # of a text search are words in the FTS5 query, not SQL over the articles.
     filter_words: bool = False
-    # Set by bound() when a filter keeps few articles (at most NARROW): the SQL for the ids it
-    # keeps, which the text search looks up one by one instead of reading every match newest
-    # first, and the ids that matched (JSON), which the page, facets and chart then read.
-    narrow: str | None = None
+    # Set by bound() when a filter keeps few articles (at most NARROW): its facet, whose ids the
+    # text search looks up one by one instead of reading every match newest first, and the ids
+    # that matched (JSON), which the page, facets and chart then read.
+    narrow: Facet | None = None
     matched: str | None = None
 
     @classmethod
@@ -210,8 +211,7 @@ class Search:
         """The filters, as conditions on the articles ``a``, that the FTS5 query does not apply."""
         in_query = WORD_FILTERS if self.ranked and self.filter_words else ()
         return [f.where.format(p=f"f_{f.param}") for f in self.facets
-                if f.param in self.filters and f.param not in in_query
-                and not (self.narrow and f.ids.format(p=f"f_{f.param}") == self.narrow)]
+                if f.param in self.filters and f.param not in in_query and f is not self.narrow]
 
     @property
     def more(self) -> bool:
@@ -250,10 +250,9 @@ class Search:
         for facet in self.facets:
             if not facet.ids or facet.param not in self.filters:
                 continue
-            ids = facet.ids.format(p=f"f_{facet.param}")
-            sql = f"select count(*) as n from ({ids} limit {NARROW + 1})"
+            sql = f"select count(*) as n from ({facet.ids.format(p=f'f_{facet.param}')} limit {NARROW + 1})"
             if (await _rows(db, sql, self.params()))[0]["n"] <= NARROW:
-                self.narrow = ids
+                self.narrow = facet
                 return
 
     @cached_property
@@ -268,16 +267,12 @@ class Search:
         values = {f"f_{name}": value for name, value in self.filters.items()}
         if self.ranked:
             query = self.query
+            words = {p: self.filters.get(p) for p in WORD_FILTERS} if self.filter_words else {}
             if self.index != FOLDED_INDEX:
                 values["match"] = query.exact
-            elif self.filter_words:
-                values["match"] = with_filters(query.folded, **{p: self.filters.get(p) for p in WORD_FILTERS})
             else:
-                values["match"] = query.folded
-            values["accented"] = (
-                with_filters(query.accented, column=False, **{p: self.filters.get(p) for p in WORD_FILTERS})
-                if self.filter_words else query.accented
-            )
+                values["match"] = with_filters(query.folded, **words)
+            values["accented"] = with_filters(query.accented, column=False, **words)
         if self.floor is not None:
             values["floor"] = self.floor
         if self.matched is not None:
@@ -290,30 +285,31 @@ class Search:
         filters = self.sql_filters()
         clauses = list(filters)
         floor = "" if self.floor is None else " and rowid >= :floor"
+        # The articles table is read only when a filter or the date order needs it: ranking
+        # alone is answered from the index, and ties in relevance go to the newest id.
+        articles = bool(filters) or (not ids_only and self.sort != "relevance")
+        if self.ranked and self.matched is not None:
+            # Bound by a narrow filter: its matches are known. Newest first: bm25 gathers its
+            # statistics again for every article looked up by id (a scan of each word's
+            # matches, ~17 ms for a common word), and the exact index's lookups by id cost
+            # ~0.6 ms each.
+            if ids_only:
+                return "select value as id from json_each(:matched)"
+            join = "join articles a on a.id = m.value" if articles else ""
+            return f"""
+                select m.value as id, 0 as rank, 0 as exact_match,
+                       {"a.published" if articles else "null"} as published
+                from json_each(:matched) m {join} where {" and ".join(["1", *filters])}"""
         if self.ranked:
             clauses.insert(0, f"{self.index} match :match")
             if floor:
                 clauses.insert(1, f"{self.index}.rowid >= :floor")
             if self.narrow:
-                clauses.insert(1, f"{self.index}.rowid in ({self.narrow})")
+                clauses.insert(1, f"{self.index}.rowid in ({self.narrow.ids.format(p=f'f_{self.narrow.param}')})")
             where = " and ".join(clauses)
-            # The articles table is read only when a filter or the date order needs it: ranking
-            # alone is answered from the index, and ties in relevance go to the newest id.
-            articles = bool(filters) or (not ids_only and self.sort != "relevance")
             join = f"cross join articles a on a.id = {self.index}.rowid" if articles else ""
-            if ids_only and self.matched is not None:
-                return "select value as id from json_each(:matched)"
             if ids_only:
                 return f"select {self.index}.rowid as id from {self.index} {join} where {where}"
-            if self.matched is not None:
-                # Newest first: bm25 gathers its statistics again for every article looked up by
-                # id (a scan of each word's matches, ~17 ms for a common word), and the exact
-                # index's lookups by id cost ~0.6 ms each.
-                join = "join articles a on a.id = m.value" if articles else ""
-                return f"""
-                    select m.value as id, 0 as rank, 0 as exact_match,
-                           {"a.published" if articles else "null"} as published
-                    from json_each(:matched) m {join} where 1 {"".join(f" and {f}" for f in filters)}"""
             return f"""
                 select {self.index}.rowid as id, bm25({self.index}, {BM25_WEIGHTS}) as rank,
                        {self.index}.rowid in (select rowid from articles_fts where articles_fts match :accented{floor})
@@ -548,17 +544,16 @@ async def home(datasette, request):
     )
 
 
-def search_limit(datasette) -> int:
-    """How many matches a search page counts and ranks at most (plugin setting ``search_limit``
-    under ``govarchive``)."""
-    config = datasette.plugin_config("govarchive") or {}
-    return int(config.get("search_limit") or SEARCH_LIMIT)
+async def _bounded_search(datasette, db, request) -> "Search":
+    """The request's search, counted and bounded by the search limit (the page and its JSON)."""
+    search = await Search.from_request(db, request, limit=configured_search_limit(datasette))
+    await search.bound(db)
+    return search
 
 
 async def search_page(datasette, request):
     db = _db(datasette)
-    search = await Search.from_request(db, request, limit=search_limit(datasette))
-    await search.bound(db)
+    search = await _bounded_search(datasette, db, request)
     params = search.params()
     count, rows, grid, names = await asyncio.gather(
         _count(db, search), _rows(db, search.page_sql(), params), _grid(db, search), _source_names(db),
@@ -595,8 +590,7 @@ async def results_json(datasette, request):
     page), ranked by relevance, bounded by the search limit like the page. For every match,
     use /-/search.json."""
     db = _db(datasette)
-    search = await Search.from_request(db, request, limit=search_limit(datasette))
-    await search.bound(db)
+    search = await _bounded_search(datasette, db, request)
     count, rows = await asyncio.gather(_count(db, search), _rows(db, search.page_sql(), search.params()))
     article_base = datasette.absolute_url(request, datasette.urls.path("-/a/"))
     results = []

@@ -19,7 +19,8 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.filters import FilterArguments
 
-from archive.search import FILTERS_COLUMN, SEARCH_LIMIT, floor_sql, parse_query, with_filters
+from archive.search import FILTERS_COLUMN, floor_sql, parse_query, with_filters
+from archive.serve import configured_search_limit
 
 SEARCH = "_fts_search"
 FLOOR = "_fts_floor"
@@ -39,11 +40,6 @@ def fold_search_params(query_string: bytes) -> bytes:
         for key, value in pairs
     ]
     return urlencode(folded, encoding="utf-8").encode("ascii")
-
-
-def search_limit(datasette) -> int:
-    config = datasette.plugin_config("govarchive") or {}
-    return int(config.get("search_limit") or SEARCH_LIMIT)
 
 
 def _fts_table(datasette, path: str):
@@ -79,7 +75,7 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
             column = key.removesuffix("__exact")
             if column in WORD_FILTERS and value:
                 words[WORD_FILTERS[column]] = value
-    limit = search_limit(datasette)
+    limit = configured_search_limit(datasette)
     row = (await db.execute(floor_sql(fts_table), {"match": with_filters(folded, **words), "limit": limit})).rows[0]
     pairs = kept + [(SEARCH, folded)] + [(FILTER_ARGS[name], value) for name, value in words.items()]
     if row["n"] > limit:
@@ -113,7 +109,7 @@ def filters_from_request(request, database, table, datasette):
         if floor and floor.isdigit():
             where += " and rowid >= :fts_floor"
             params["fts_floor"] = int(floor)
-            limit = search_limit(datasette)
+            limit = configured_search_limit(datasette)
             description += (
                 f" (more than {limit:,} rows match: the {limit:,} most recently archived are listed, "
                 "without a count or facets; add words to narrow the search)"
