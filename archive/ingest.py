@@ -391,13 +391,17 @@ def update_article(db: Database, article_id: int, fields: dict) -> None:
         db.execute(
             "insert into articles_fold (articles_fold, rowid, title, description, text, filters) "
             "values ('delete', ?, ?, ?, ?, ?)",
-            [article_id, *_folded(old), filter_words(*(old[f] for f in FILTER_FIELDS))],
+            [article_id, *_folded(old), _filter_words(old)],
         )
         new = _fold_fields(db, article_id)
-        _index_folded(db, article_id, _folded(new), filter_words(*(new[f] for f in FILTER_FIELDS)))
+        _index_folded(db, article_id, _folded(new), _filter_words(new))
 
 
 FILTER_FIELDS = ("source_id", "published_month")
+
+
+def _filter_words(fields: dict) -> str:
+    return filter_words(*(fields[f] for f in FILTER_FIELDS))
 
 
 def _fold_fields(db: Database, article_id: int) -> dict:
