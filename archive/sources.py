@@ -181,8 +181,6 @@ def _parse_source(entry: dict, where: str) -> Source:
         if nxt is not None and page_url is not None:
             fail(name, "give either next or page_url, not both")
         if nxt is not None:
-            if not isinstance(nxt, str) or not nxt.strip():
-                fail(f"{name}.next", "must be a CSS selector string")
             _check_css(nxt, fail, f"{name}.next")
         if page_url is not None:
             if not isinstance(page_url, str) or "{page}" not in page_url:
@@ -190,8 +188,6 @@ def _parse_source(entry: dict, where: str) -> Source:
             _check_url(page_url.replace("{page}", "2"), domains, fail, f"{name}.page_url")
         links = listing.get("links")
         if links is not None:
-            if not isinstance(links, str) or not links.strip():
-                fail(f"{name}.links", "must be a CSS selector string")
             _check_css(links, fail, f"{name}.links")
         listings.append(Listing(url=listing["url"], next=nxt, page_url=page_url, links=links))
     if not (url_lists["sitemaps"] or url_lists["feeds"] or listings):
@@ -203,8 +199,6 @@ def _parse_source(entry: dict, where: str) -> Source:
     for key, selector in rules.items():
         if key not in EXTRACT_KEYS:
             fail(f"extract.{key}", "unknown key (body, author or date)")
-        if not isinstance(selector, str) or not selector.strip():
-            fail(f"extract.{key}", "must be a CSS selector string")
         _check_css(selector, fail, f"extract.{key}")
 
     politeness = entry.get("politeness", {})
@@ -252,6 +246,8 @@ def _check_url(url, domains, fail, fieldname):
 def _check_css(selector, fail, fieldname):
     from cssselect import GenericTranslator, SelectorError
 
+    if not isinstance(selector, str) or not selector.strip():
+        fail(fieldname, "must be a CSS selector string")
     try:
         GenericTranslator().css_to_xpath(selector)
     except SelectorError as exc:
