@@ -28,6 +28,15 @@ def run_cli(tmp_path):
     return run
 
 
+def store_page(db, record, *, source_id, seen_at, crawl_id=None):
+    """What a crawl does with an article page it fetched: a fetch row, then the article.
+    Returns 'new', 'changed' or 'unchanged'."""
+    from archive import ingest
+
+    fetch = ingest.record_fetch(db, crawl_id=crawl_id, source_id=source_id, url=record["url"], kind="article", status=200)
+    return ingest.store_article(db, record, source_id=source_id, fetch_id=fetch, seen_at=seen_at)
+
+
 @pytest.fixture(scope="session")
 def sample_site():
     from archive.samplesite import SampleSite

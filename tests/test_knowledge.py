@@ -9,7 +9,7 @@ from archive.db import open_db
 from archive.serve import make_datasette
 from archive.sources import parse_sources
 from archive.syndication import signature
-from tests.conftest import query
+from tests.conftest import query, store_page
 
 
 
@@ -85,10 +85,9 @@ def test_print_variant_of_an_article_is_the_same_article(sample_site, tmp_path):
     outcomes = []
     with db.atomic():
         for url, body in (("https://p.vn/a-1.html", text), ("https://p.vn/print/a-1.html", text + "\nIn bài viết")):
-            fetch = ingest.record_fetch(db, crawl_id=crawl, source_id="p", url=url, kind="article", status=200)
             record = {"url": url, "title": article["title"], "text": body, "text_hash": url,
                       "minhash": signature(body)}
-            outcomes.append(ingest.store_article(db, record, source_id="p", fetch_id=fetch, seen_at="2024-12-04"))
+            outcomes.append(store_page(db, record, source_id="p", seen_at="2024-12-04", crawl_id=crawl))
     assert outcomes == ["new", "unchanged"]
     assert db.execute("select count(*) from articles").fetchone()[0] == 1
 

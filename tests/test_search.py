@@ -10,6 +10,7 @@ from archive.db import open_db
 from archive.search import html_snippet, parse_query, search, snippet
 from archive.serve import make_datasette
 from archive.sources import parse_sources
+from conftest import store_page
 
 SOURCE = parse_sources(
     '[[source]]\nid = "t"\nname = "T"\nkind = "press"\nhome = "https://t.vn/"\nallowed_domains = ["t.vn"]\n'
@@ -36,9 +37,8 @@ def db_path(tmp_path_factory):
     crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
     with db.atomic():
         for key, (title, text) in ARTICLES.items():
-            fetch = ingest.record_fetch(db, crawl_id=crawl, source_id="t", url=f"https://t.vn/{key}", kind="article", status=200)
             record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01", "text_hash": key}
-            ingest.store_article(db, record, source_id="t", fetch_id=fetch, seen_at="2024-01-01")
+            store_page(db, record, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
     db.close()
     return path
 

@@ -16,6 +16,7 @@ from archive.db import open_db
 from archive.search import search
 from archive.serve import make_datasette
 from archive.sources import parse_sources
+from conftest import store_page
 
 LIMIT = 10
 SOURCE = parse_sources(
@@ -43,9 +44,7 @@ def db_path(tmp_path_factory):
     crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
     with db.atomic():
         for i in range(1, 31):
-            record = _article(i)
-            fetch = ingest.record_fetch(db, crawl_id=crawl, source_id="t", url=record["url"], kind="article", status=200)
-            ingest.store_article(db, record, source_id="t", fetch_id=fetch, seen_at="2024-12-01")
+            store_page(db, _article(i), source_id="t", seen_at="2024-12-01", crawl_id=crawl)
     db.close()
     return path
 

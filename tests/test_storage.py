@@ -17,6 +17,7 @@ from archive.db import migrations, open_db, release_free_pages
 from archive.search import search
 from archive.sources import Source
 from archive.vietnamese import fold
+from conftest import store_page
 
 TEXT = (
     "Ngày 12/3/2024, Sở Thông tin và Truyền thông Hà Nội ban hành Kế hoạch 174/KH-UBND về việc "
@@ -61,20 +62,23 @@ def test_an_archive_from_before_m008_migrates(tmp_path):
     assert [(f[0], f[1], f[2]) for f in found] == [(2, "b", 1.0)]
 
 
+def _archive(path):
+    """A new archive with the source "s" registered."""
+    db = open_db(path)
+    ingest.register_source(db, Source(id="s", name="S", kind="press", home="http://s.example/",
+                                      allowed_domains=("s.example",), article_pattern=r".*", schedule="0 * * * *"))
+    return db
+
+
 def test_a_changed_article_keeps_each_text_once(tmp_path):
-    db = open_db(tmp_path / "archive.db")
-    source = Source(id="s", name="S", kind="press", home="http://s.example/", allowed_domains=("s.example",),
-                    article_pattern=r".*", schedule="0 * * * *")
-    ingest.register_source(db, source)
+    db = _archive(tmp_path / "archive.db")
     record = {"url": "http://s.example/1.html", "title": "Zalo OA", "text": TEXT, "text_hash": "1",
               "minhash": syndication.signature(TEXT)}
     with db.atomic():
-        fetch = ingest.record_fetch(db, crawl_id=None, source_id="s", url=record["url"], kind="article", status=200)
-        assert ingest.store_article(db, ingest.prepare(dict(record)), source_id="s", fetch_id=fetch, seen_at="t1") == "new"
+        assert store_page(db, ingest.prepare(dict(record)), source_id="s", seen_at="t1") == "new"
     changed = {**record, "text": TEXT + " Bổ sung chuyên mục hỏi đáp.", "text_hash": "2"}
     with db.atomic():
-        fetch = ingest.record_fetch(db, crawl_id=None, source_id="s", url=record["url"], kind="article", status=200)
-        assert ingest.store_article(db, ingest.prepare(changed), source_id="s", fetch_id=fetch, seen_at="t2") == "changed"
+        assert store_page(db, ingest.prepare(changed), source_id="s", seen_at="t2") == "changed"
     assert db.execute("select version, in_articles, text from article_versions order by version").fetchall() == [
         (1, None, TEXT), (2, 1, None)]
     assert [r[0] for r in db.execute("select text from article_history order by version")] == [TEXT, changed["text"]]
@@ -164,17 +168,13 @@ def test_freed_pages_go_back_in_a_new_archive_only(tmp_path):
 def test_filter_words_follow_an_article_that_changes(tmp_path):
     from archive.search import parse_query, with_filters
 
-    db = open_db(tmp_path / "archive.db")
-    source = Source(id="s", name="S", kind="press", home="http://s.example/", allowed_domains=("s.example",),
-                    article_pattern=r".*", schedule="0 * * * *")
-    ingest.register_source(db, source)
+    db = _archive(tmp_path / "archive.db")
 
     def store(published, text_hash):
         record = {"url": "http://s.example/1.html", "title": "Zalo OA", "text": TEXT, "text_hash": text_hash,
                   "published": published}
         with db.atomic():
-            fetch = ingest.record_fetch(db, crawl_id=None, source_id="s", url=record["url"], kind="article", status=200)
-            return ingest.store_article(db, ingest.prepare(record), source_id="s", fetch_id=fetch, seen_at="t")
+            return store_page(db, ingest.prepare(record), source_id="s", seen_at="t")
 
     def found(**filters):
         match = with_filters(parse_query("zalo").folded, **filters)
