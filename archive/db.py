@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
@@ -20,6 +21,35 @@ logger = logging.getLogger(__name__)
 
 class ArchiveError(Exception):
     """A problem the user can fix (bad path, not an archive ...); the message is one line."""
+
+
+class ArchiveDatabase(Database):
+    """sqlite-utils' Database whose transactions take the write lock when they begin.
+
+    Several processes write to one archive (the scheduler starts due crawls together). A
+    transaction begun with a plain BEGIN that reads before it writes (an upsert looks at the
+    table first) holds a snapshot; if another process commits meanwhile, SQLite cannot move that
+    snapshot forward and fails the write with "database is locked" at once, without waiting out
+    the busy timeout. BEGIN IMMEDIATE waits for the lock first, so there is no stale snapshot.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
 
 
 @migrations()
@@ -351,7 +381,7 @@ def _migrate(db: Database) -> None:
     """Apply pending migrations, one process at a time.
 
     The scheduler starts every due source at once on the same archive, so several processes
-    can find the same migrations pending. BEGIN IMMEDIATE takes the write lock (waiting up to
+    can find the same migrations pending. The transaction takes the write lock (waiting up to
     the busy timeout) before the pending list is read again, so the others see the schema the
     first one built instead of failing on "database is locked" or "table already exists".
     """
@@ -362,16 +392,11 @@ def _migrate(db: Database) -> None:
         # Rebuilding an index over a million articles takes minutes: say why nothing happens.
         logger.warning("%s: upgrading the archive (%s); on a large archive this takes a while",
                        db_file(db), ", ".join(m.name for m in pending))
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with db.atomic():
         migrations.apply(db)
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.execute("COMMIT")
 
 
-def open_db(path: str | Path, *, create: bool = True) -> Database:
+def open_db(path: str | Path, *, create: bool = True) -> ArchiveDatabase:
     """Open (and migrate) the archive at ``path``.
 
     With ``create=False`` the file must already be a govarchive archive: commands that only
@@ -384,7 +409,7 @@ def open_db(path: str | Path, *, create: bool = True) -> Database:
         raise ArchiveError(f"{path}: directory {path.parent} does not exist")
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-        db = Database(conn)
+        db = ArchiveDatabase(conn)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if db.execute("PRAGMA page_count").fetchone()[0] == 0:
             # An article row (text, description, JSON lists) is 2-3 KB: a 4 KB page holds one and

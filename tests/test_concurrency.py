@@ -54,3 +54,57 @@ def test_processes_opening_a_new_archive_at_once_all_get_it(tmp_path):
         applied = [m.name for m in migrations.applied(db)]
         assert applied and len(applied) == len(set(applied)) and not migrations.pending(db)
         db.close()
+
+
+def _start_crawls(path, source_id, start, rounds, queue):
+    import time
+
+    from archive import ingest
+    from archive.db import open_db
+    from archive.sources import parse_sources
+
+    source = parse_sources(
+        f'[[source]]\nid = "{source_id}"\nname = "S"\nkind = "press"\nhome = "https://s.vn/"\n'
+        'allowed_domains = ["s.vn"]\narticle_pattern = "x"\nschedule = "0 * * * *"\n'
+        '[source.discovery]\nfeeds = ["https://s.vn/rss"]\n'
+    )[0]
+    time.sleep(max(0.0, start - time.time()))
+    errors = []
+    for _ in range(rounds):
+        db = open_db(path)
+        try:
+            ingest.close_interrupted(db, source_id)
+            ingest.start_crawl(db, source, max_pages=None)
+        except Exception as exc:
+            errors.append(repr(exc))
+        finally:
+            db.close()
+    queue.put(errors)
+
+
+def test_crawls_starting_together_all_record_their_crawl(tmp_path):
+    # Recording a crawl reads (the source row) before it writes. A transaction that began
+    # with a plain BEGIN fails at once with "database is locked" when another process
+    # commits between its read and its write; the busy timeout never comes into it.
+    import multiprocessing
+    import time
+
+    from archive.db import open_db
+
+    path = tmp_path / "archive.db"
+    open_db(path).close()
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    start = time.time() + 1.0
+    workers = [
+        context.Process(target=_start_crawls, args=(path, f"s{n}", start, 40, queue)) for n in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    errors = [e for _ in workers for e in queue.get(timeout=120)]
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    db = open_db(path, create=False)
+    assert db["crawls"].count == 4 * 40
+    db.close()
