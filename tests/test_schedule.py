@@ -74,7 +74,7 @@ def test_refuses_overlap_and_survives_a_failing_crawl(sample_site, tmp_path, run
     assert "sample-news is due but already being crawled" in result.stderr
     assert "gone: crawl failed (exit status 1)" in result.stderr
     assert "sample-portal: crawl finished" in result.stderr, result.stderr[-6000:]
-    assert sorted(_crawled(tmp_path)) == ["gone", "sample-portal"]
+    assert sorted(_crawled(tmp_path)) == ["gone", "sample-portal"], result.stderr[-6000:]
     assert manual.returncode == 1 and "sample-news is already being crawled" in manual.stderr
     # the lock died with its holder: the source can be crawled now
     again = run_cli("schedule", "--once", "--sources", "s.toml", "--db", "archive.db")
