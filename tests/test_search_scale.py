@@ -172,6 +172,46 @@ def test_a_hand_written_filter_value_cannot_break_the_sql(ds):
     assert isinstance(data["rows"], list)
 
 
+def _all_pages(ds, data):
+    seen = [r["id"] for r in data["rows"]]
+    while data["next_url"]:
+        data = get(ds, data["next_url"].split("localhost", 1)[-1]).json()
+        seen += [r["id"] for r in data["rows"]]
+    return seen
+
+
+def test_column_search_past_the_limit_is_bounded_too(ds, ids):
+    data = get(ds, "/archive/articles.json?_search_text=th%C3%B4ng+tin&_size=4&_shape=objects").json()
+    assert data["filtered_table_rows_count"] is None
+    assert "more than 10 rows match" in data["human_description_en"]
+    assert data["facet_results"] == {}
+    seen = _all_pages(ds, data)
+    assert len(seen) == LIMIT and set(seen) == newest_matches(ids)
+
+
+def test_column_search_under_the_limit_counts_and_searches_that_column_only(ds, ids):
+    data = get(ds, "/archive/articles.json?_search_title=th%C3%B4ng+tin&_shape=objects").json()
+    assert data["filtered_table_rows_count"] == len(TITLED)
+    assert {r["id"] for r in data["rows"]} == {ids[i] for i in TITLED}
+    assert "in title" in data["human_description_en"] and "more than" not in data["human_description_en"]
+
+
+def test_column_search_and_search_must_both_match(ds, ids):
+    data = get(ds, "/archive/articles.json?_search=dak+lak&_search_text=thong+tin&_shape=objects").json()
+    assert {r["id"] for r in data["rows"]} == {ids[5]}
+    # a new search typed into the box keeps the column search the page carried
+    carried = get(ds, "/archive/articles.json?_search_title=thong+tin&_size=1").json()["next_url"]
+    carried = carried.split("?", 1)[1].split("&_next=")[0]
+    data = get(ds, f"/archive/articles.json?{carried}&_search=ke+hoach+so+22&_shape=objects").json()
+    assert [r["id"] for r in data["rows"]] == [ids[22]]
+
+
+@pytest.mark.parametrize("query", ["_search_url=x", "_fts_search_url=x", "_search=x&_search_url=x"])
+def test_searching_a_column_that_is_not_indexed_is_refused(ds, query):
+    response = asyncio.run(ds.client.get(f"/archive/articles.json?{query}"))
+    assert response.status_code == 400 and "Cannot search by that column" in response.text
+
+
 def test_chart_sums_the_smaller_sources_past_eight():
     from archive.datasette.plugins.reading_room import CHART_COLOURS, chart
 

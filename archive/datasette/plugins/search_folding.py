@@ -12,17 +12,22 @@ to this plugin's filter instead (``_fts_search``), after counting the matches up
 recently archived (``_fts_floor``: the lowest rowid kept), and the count and facets are skipped
 (``_nocount``, ``_nofacet``), as the description of the result says. Rows come in the table's
 order (newest first), as everywhere in datasette; relevance ranking is the reading room's.
+
+datasette's column searches (``_search_title=…``) are bounded the same way: each becomes a
+column filter in the same FTS5 query, carried in ``_fts_search_<column>``.
 """
 
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
+from datasette.utils.asgi import BadRequest
 
 from archive.search import FILTERS_COLUMN, floor_sql, parse_query, with_filters
 from archive.serve import configured_search_limit
 
 SEARCH = "_fts_search"
+COLUMN_SEARCH = "_fts_search_"  # + column name
 FLOOR = "_fts_floor"
 # A search on the articles table narrowed to a source or a month (``source_id=…``,
 # ``published_month=…``) counts and lists the newest matches of that source or month: the
@@ -53,31 +58,60 @@ def _fts_table(datasette, path: str):
     return (parts[0], table, fts_table) if fts_table else None
 
 
+def _column_searches(pairs, prefix: str, columns) -> dict[str, str]:
+    """{column: query} of the ``<prefix><column>`` arguments naming a searchable column."""
+    return {
+        key[len(prefix):]: value for key, value in pairs
+        if key.startswith(prefix) and key[len(prefix):] in columns and key[len(prefix):] != FILTERS_COLUMN
+    }
+
+
+def _match(search: str | None, by_column: dict[str, str]) -> str:
+    """One FTS5 query (folded) for a search and column searches, all of which must match;
+    empty when any of them has no words, so the whole search matches nothing."""
+    parts = []
+    if search is not None:
+        parts.append(parse_query(search).folded)
+    parts += [f"{{{column}}} : ({folded})" if (folded := parse_query(value).folded) else ""
+              for column, value in by_column.items()]
+    if not all(parts):
+        return ""
+    return parts[0] if len(parts) == 1 else " AND ".join(f"( {part} )" for part in parts)
+
+
 async def bounded_search_params(datasette, path: str, query_string: bytes) -> bytes:
     target = _fts_table(datasette, path)
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8")
-    search = [value for key, value in pairs if key == "_search"]
-    if target is None or not search:
+    if target is None:
         return fold_search_params(query_string)
     database, _table, fts_table = target
+    db = datasette.get_database(database)
+    columns = await db.table_columns(fts_table)
+    search = [value for key, value in pairs if key == "_search"]
+    by_column = _column_searches(pairs, "_search_", columns)
+    if not search and not by_column:
+        return fold_search_params(query_string)
     # A search typed into the box replaces the one the form carried over from the previous page,
-    # with the count and facets that page left out because of it.
+    # with the count and facets that page left out because of it; column searches stay.
+    by_column = {**_column_searches(pairs, COLUMN_SEARCH, columns), **by_column}
     carried = {SEARCH, FLOOR, "_search", *FILTER_ARGS.values()}
+    carried |= {"_search_" + column for column in by_column} | {COLUMN_SEARCH + column for column in by_column}
     carried |= {"_nocount", "_nofacet"} if any(k == FLOOR for k, _ in pairs) else set()
     kept = [(k, v) for k, v in pairs if k not in carried]
-    folded = parse_query(search[-1]).folded
-    if not folded:
-        return urlencode(kept + [(SEARCH, "")], encoding="utf-8").encode("ascii")
-    db = datasette.get_database(database)
+    typed = [(SEARCH, parse_query(search[-1]).folded)] if search else []
+    columns_kept = [(COLUMN_SEARCH + column, parse_query(value).folded) for column, value in by_column.items()]
+    match = _match(search[-1] if search else None, by_column)
+    if not match:
+        return urlencode(kept + (typed or [(SEARCH, "")]) + columns_kept, encoding="utf-8").encode("ascii")
     words = {}
-    if FILTERS_COLUMN in await db.table_columns(fts_table):
+    if FILTERS_COLUMN in columns:
         for key, value in kept:
             column = key.removesuffix("__exact")
             if column in WORD_FILTERS and value:
                 words[WORD_FILTERS[column]] = value
     limit = configured_search_limit(datasette)
-    row = (await db.execute(floor_sql(fts_table), {"match": with_filters(folded, **words), "limit": limit})).rows[0]
-    pairs = kept + [(SEARCH, folded)] + [(FILTER_ARGS[name], value) for name, value in words.items()]
+    row = (await db.execute(floor_sql(fts_table), {"match": with_filters(match, **words), "limit": limit})).rows[0]
+    pairs = kept + typed + columns_kept + [(FILTER_ARGS[name], value) for name, value in words.items()]
     if row["n"] > limit:
         pairs += [(FLOOR, str(row["floor"])), ("_nocount", "1"), ("_nofacet", "1")]
     return fold_search_params(urlencode(pairs, encoding="utf-8").encode("ascii"))
@@ -86,25 +120,31 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     async def inner():
-        if SEARCH not in request.args:
+        column_args = {k: request.args[k] for k in request.args if k.startswith(COLUMN_SEARCH)}
+        if SEARCH not in request.args and not column_args:
             return None
         fts_table = datasette.table_metadata(database, table).get("fts_table")
         if not fts_table:
             return None
         fts_pk = datasette.table_metadata(database, table).get("fts_pk", "rowid")
+        columns = await datasette.get_database(database).table_columns(fts_table)
+        by_column = _column_searches(column_args.items(), COLUMN_SEARCH, columns)
+        if len(by_column) < len(column_args):
+            raise BadRequest(f"Cannot search by that column: {', '.join(sorted(column_args))}")
         # Folding again is a no-op on what the wrapper produced and makes any hand-written
         # value valid FTS5 syntax.
-        query = parse_query(request.args[SEARCH]).folded
+        typed = parse_query(request.args[SEARCH]).folded if SEARCH in request.args else None
+        query = _match(typed, by_column)
         if not query:
             return FilterArguments(["0"], human_descriptions=["search matches nothing"])
         words = {name: request.args[arg] for name, arg in FILTER_ARGS.items() if request.args.get(arg)}
-        if words and FILTERS_COLUMN in await datasette.get_database(database).table_columns(fts_table):
-            match = with_filters(query, **words)
-        else:
-            match = query
+        match = with_filters(query, **words) if words and FILTERS_COLUMN in columns else query
         where = f"{fts_pk} in (select rowid from [{fts_table}] where [{fts_table}] match :fts_search"
         params = {"fts_search": match}
-        description = f'search matches "{query}"'
+        said = ([f'"{typed}"'] if typed is not None else []) + [
+            f'"{parse_query(value).folded}" in {column}' for column, value in by_column.items()
+        ]
+        description = "search matches " + " and ".join(said)
         floor = request.args.get(FLOOR)
         if floor and floor.isdigit():
             where += " and rowid >= :fts_floor"
@@ -116,7 +156,7 @@ def filters_from_request(request, database, table, datasette):
             )
         return FilterArguments(
             [where + ")"], params=params, human_descriptions=[description],
-            extra_context={"search": query, "supports_search": True},
+            extra_context={"search": typed or "", "supports_search": True},
         )
 
     return inner
