@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from archive import syndication
 from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS
-from archive.search import filter_words
+from archive.search import filter_words, json_list
 from archive.sources import Source
 from archive.vietnamese import fold
 
@@ -320,7 +320,7 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
                 "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
             },
         )
-        _index_folded(db, article_id, record.get("folded") or _folded(row), filter_words(source_id, row["published_month"]))
+        _index_folded(db, article_id, record.get("folded") or _folded(row), _filter_words({**row, "source_id": source_id}))
         _add_version(db, article_id, row, fetch_id, seen_at)
         store_knowledge(db, article_id, source_id, record, candidates)
         return "new"
@@ -397,11 +397,13 @@ def update_article(db: Database, article_id: int, fields: dict) -> None:
         _index_folded(db, article_id, _folded(new), _filter_words(new))
 
 
-FILTER_FIELDS = ("source_id", "published_month")
+FILTER_FIELDS = ("source_id", "published_month", "channels", "agencies")
 
 
 def _filter_words(fields: dict) -> str:
-    return filter_words(*(fields[f] for f in FILTER_FIELDS))
+    return filter_words(
+        fields["source_id"], fields["published_month"], json_list(fields["channels"]), json_list(fields["agencies"])
+    )
 
 
 def _fold_fields(db: Database, article_id: int) -> dict:

@@ -189,15 +189,73 @@ def test_filter_words_follow_an_article_that_changes(tmp_path):
     assert found(month="2024-04") == found(source="s") == [1]
 
 
-@pytest.mark.parametrize("source_id, month", [("bench-7", "2019-05"), ("sở-tư-pháp", None), (None, "2024-12"),
-                                              ("", ""), (None, None)])
-def test_the_filter_words_are_the_same_in_python_and_in_sqlite(source_id, month):
-    from archive.search import filter_words, filter_words_sql
+@pytest.mark.parametrize("source_id, month, channels, agencies", [
+    ("bench-7", "2019-05", '["Facebook", "Zalo"]', '["Sở Thông tin và Truyền thông", "UBND tỉnh Đắk Lắk"]'),
+    ("sở-tư-pháp", None, None, "[]"), (None, "2024-12", '["Zalo"]', None), ("", "", '[""]', '"Zalo"'),
+    (None, None, "not json", '[1, null, "Bộ Y tế"]'),
+])
+def test_the_filter_words_are_the_same_in_python_and_in_sqlite(source_id, month, channels, agencies):
+    from archive.search import filter_words, filter_words_sql, json_list
 
     conn = sqlite3.connect(":memory:")
-    conn.execute("create table articles (source_id, published_month)")
-    conn.execute("insert into articles values (?, ?)", [source_id, month])
-    assert conn.execute(f"select {filter_words_sql('articles')} from articles").fetchone()[0] == filter_words(source_id, month)
+    conn.execute("create table articles (source_id, published_month, channels, agencies)")
+    conn.execute("insert into articles values (?, ?, ?, ?)", [source_id, month, channels, agencies])
+    in_sqlite = conn.execute(f"select {filter_words_sql('articles')} from articles").fetchone()[0]
+    assert in_sqlite.split() == filter_words(source_id, month, json_list(channels), json_list(agencies)).split()
+    as_m011 = conn.execute(f"select {filter_words_sql('articles', mentions=False)} from articles").fetchone()[0]
+    assert as_m011 == filter_words(source_id, month)
+
+
+def test_channel_and_agency_words_follow_an_article_in_both_indexes(tmp_path):
+    from archive.search import parse_query, with_filters
+
+    db = _archive(tmp_path / "archive.db")
+    zalo = {"kind": "channel", "platform": "Zalo", "name": "Zalo OA", "text": "Zalo OA"}
+    agency = {"kind": "agency", "platform": None, "name": "Sở Tư pháp", "text": "Sở Tư pháp"}
+
+    def store(mentions, text_hash):
+        record = {"url": "http://s.example/1.html", "title": "Thông báo", "text": TEXT, "text_hash": text_hash,
+                  "mentions": mentions}
+        with db.atomic():
+            return store_page(db, ingest.prepare(record), source_id="s", seen_at="t")
+
+    def found(**filters):
+        folded = with_filters(parse_query("thong bao").folded, **filters)
+        exact = with_filters(parse_query("Thông báo").accented, column=False, **filters)
+        return ([r[0] for r in db.execute("select rowid from articles_fold where articles_fold match ?", [folded])],
+                [r[0] for r in db.execute("select rowid from articles_fts where articles_fts match ?", [exact])])
+
+    assert store([zalo, agency], "1") == "new"
+    assert found(platform="Zalo") == found(agency="Sở Tư pháp") == found(platform="Zalo", source="s") == ([1], [1])
+    assert found(platform="Facebook") == found(agency="Sở Y tế") == ([], [])
+    # re-read without the channel: its word leaves both indexes, the agency's stays
+    assert store([agency], "2") == "changed"
+    assert found(platform="Zalo") == ([], [])
+    assert found(agency="Sở Tư pháp") == ([1], [1])
+
+
+def test_archives_from_before_m012_get_channel_and_agency_words(tmp_path):
+    from sqlite_utils import Database
+
+    from archive.db import migrations
+    from archive.search import parse_query, with_filters
+
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m012_channel_and_agency_filter_words")
+    db.execute("insert into sources (id, name) values ('s', 'S')")
+    db.execute(
+        "insert into articles (url, source_id, title, text, published_month, channels, agencies) "
+        "values ('http://s.example/1.html', 's', 'Thông báo', ?, '2024-03', '[\"Zalo\"]', '[\"Sở Tư pháp\"]')",
+        [TEXT],
+    )
+    db.conn.commit()
+    db.close()
+    db = open_db(tmp_path / "old.db")
+    for index, query, column in (("articles_fold", "thong bao", True), ("articles_fts", "Thông báo", False)):
+        text = parse_query(query).folded if column else parse_query(query).accented
+        for filters in ({"platform": "Zalo"}, {"agency": "Sở Tư pháp"}, {"month": "2024-03", "source": "s"}):
+            match = with_filters(text, column=column, **filters)
+            assert [r[0] for r in db.execute(f"select rowid from {index} where {index} match ?", [match])] == [1]
 
 
 def test_seeing_an_unchanged_article_again_leaves_the_exact_index_alone(tmp_path):
