@@ -26,6 +26,8 @@ SOURCE = parse_sources(
 COMMON = 25  # articles 1..25 say "thông tin"; 26..30 do not
 TITLED = (3, 22)  # these say it in the title too: 22 is among the newest ten matches, 3 is not
 CITING = (3, 7, 28)  # these cite Kế hoạch 174/KH-UBND; 28 does not say "thông tin"
+ON_ZALO = (4, 9, 29)  # these name the Sở's Zalo OA; 29 does not say "thông tin"
+AGENCY = "Sở Thông tin và Truyền thông"
 
 
 def _article(i: int) -> dict:
@@ -33,8 +35,13 @@ def _article(i: int) -> dict:
     body = "Sở triển khai thông tin tới người dân." if i <= COMMON else "Sở triển khai kế hoạch tới người dân."
     if i in (5, 28):
         body += " Tỉnh Đắk Lắk phối hợp."
+    mentions = []
+    if i in ON_ZALO:
+        mentions = [{"kind": "channel", "platform": "Zalo", "name": "Zalo OA Sở TTTT", "text": "Zalo OA"},
+                    {"kind": "agency", "platform": None, "name": AGENCY, "text": "Sở TT&TT"}]
     return {"url": f"https://t.vn/{i}", "title": title, "text": body, "published": f"2024-{1 + i % 12:02d}-01",
-            "text_hash": str(i), "doc_refs": [{"ref": "174/KH-UBND"}] if i in CITING else []}
+            "text_hash": str(i), "doc_refs": [{"ref": "174/KH-UBND"}] if i in CITING else [],
+            "mentions": mentions}
 
 
 @pytest.fixture(scope="module")
@@ -291,3 +298,31 @@ def test_a_document_filter_finds_its_matches_however_old(ds, ids, monkeypatch, n
         assert [r["id"] for r in data["results"]] == [ids[7], ids[3]]
     rows = list(csv.DictReader(io.StringIO(get(ds, "/-/search.csv?q=thong+tin&ref=174%2FKH-UBND").text)))
     assert len(rows) == 2
+
+
+@pytest.mark.parametrize("facet", ["platform=Zalo", "agency=S%E1%BB%9F+Th%C3%B4ng+tin+v%C3%A0+Truy%E1%BB%81n+th%C3%B4ng"])
+def test_a_channel_or_agency_filter_finds_its_matches_however_old(ds, ids, monkeypatch, facet):
+    # Articles 4 and 9 name the Zalo OA and say "thông tin", both older than the newest ten
+    # matches. However many articles the channel or agency keeps (NARROW 0: too many to look
+    # up first), its words in the search indexes find them.
+    from archive.datasette.plugins import reading_room
+
+    monkeypatch.setattr(reading_room, "NARROW", 0)
+    html = get(ds, f"/-/search?q=thong+tin&{facet}").text
+    assert re.search(r'data-more="false" id="result-count">2<', html)
+    assert set(page_ids(html)) == {ids[4], ids[9]}
+    data = get(ds, f"/-/results.json?q=th%C3%B4ng+tin&{facet}").json()
+    assert data["count"] == 2 and {r["id"] for r in data["results"]} == {ids[4], ids[9]}
+    rows = list(csv.DictReader(io.StringIO(get(ds, f"/-/search.csv?q=thong+tin&{facet}").text)))
+    assert len(rows) == 2
+    assert re.search(r'id="result-count">0<', get(ds, f"/-/search?q=thong+tin&{facet}&source=other").text)
+
+
+@pytest.mark.parametrize("facet", ["channels__arraycontains=Zalo",
+                                   "agencies__arraycontains=S%E1%BB%9F+Th%C3%B4ng+tin+v%C3%A0+Truy%E1%BB%81n+th%C3%B4ng"])
+def test_table_api_narrowed_to_a_channel_or_agency_lists_its_matches(ds, ids, facet):
+    # Past the limit the table lists the newest matches naming the channel or agency, not their
+    # share of the archive's newest matches (none: 4 and 9 are older than the newest ten).
+    data = get(ds, f"/archive/articles.json?_search=thong+tin&{facet}&_shape=objects").json()
+    assert {r["id"] for r in data["rows"]} == {ids[4], ids[9]}
+    assert data["filtered_table_rows_count"] == 2

@@ -26,8 +26,8 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, Response
 
-from archive.search import FILTERS_COLUMN, floor_sql, html_snippet, parse_query, snippet, with_filters
-from archive.serve import configured_search_limit
+from archive.search import floor_sql, html_snippet, parse_query, snippet, with_filters
+from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
 from archive.vietnamese import VN_TZ, nfc
 
 PAGE_SIZE = 20
@@ -37,9 +37,7 @@ EXPORT_BATCH = 200
 SNIPPET_WORDS = 32
 # Highlighting a whole title goes through the snippet function with a window no title fills.
 TITLE_WORDS = 1000
-FOLDED_INDEX = "articles_fold"
-WORD_FILTERS = ("source", "month")  # facet params that are words in the search indexes (with_filters)
-NARROW = 2_000  # a document, channel or agency filter keeping at most this many articles is applied first
+NARROW = 2_000  # a filter (document, or any on an older archive) keeping at most this many articles is applied first
 # bm25 weights for title, description, text, as in archive.search: the title says most.
 BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters column never counts
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
@@ -179,9 +177,9 @@ class Search:
     limit: int | None = None
     floor: int | None = None
     count: int | None = None  # set by bound(): the matches, or ``limit`` when there are more
-    # The folded index has the filters column (migration m011): the source and month filters
-    # of a text search are words in the FTS5 query, not SQL over the articles.
-    filter_words: bool = False
+    # The facet params whose filters a text search applies as words in the FTS5 query (the
+    # folded index's filters column), not as SQL over the articles.
+    word_filters: tuple[str, ...] = ()
     # Set by bound() when a filter keeps few articles (at most NARROW): its facet, whose ids the
     # text search looks up one by one instead of reading every match newest first, and the ids
     # that matched (JSON), which the page, facets and chart then read.
@@ -203,13 +201,14 @@ class Search:
             page = 1
         filters = {f.param: nfc(args[f.param]) for f in facets if args.get(f.param)}
         index = FOLDED_INDEX if FOLDED_INDEX in tables else "articles_fts"
-        words = index == FOLDED_INDEX and FILTERS_COLUMN in await db.table_columns(FOLDED_INDEX)
+        # Facet params are with_filters() keywords: those the indexes hold words for go in the query.
+        words = await filter_word_kinds(db) if index == FOLDED_INDEX else ()
         return cls(q=q, sort=sort, page=page, facets=facets, index=index, filters=filters, limit=limit,
-                   filter_words=words)
+                   word_filters=words)
 
     def sql_filters(self) -> list[str]:
         """The filters, as conditions on the articles ``a``, that the FTS5 query does not apply."""
-        in_query = WORD_FILTERS if self.ranked and self.filter_words else ()
+        in_query = self.word_filters if self.ranked else ()
         return [f.where.format(p=f"f_{f.param}") for f in self.facets
                 if f.param in self.filters and f.param not in in_query and f is not self.narrow]
 
@@ -248,7 +247,7 @@ class Search:
         articles: a common word filtered to the dozen articles citing one plan would otherwise
         read hundreds of thousands of matches to find them."""
         for facet in self.facets:
-            if not facet.ids or facet.param not in self.filters:
+            if not facet.ids or facet.param not in self.filters or facet.param in self.word_filters:
                 continue
             sql = f"select count(*) as n from ({facet.ids.format(p=f'f_{facet.param}')} limit {NARROW + 1})"
             if (await _rows(db, sql, self.params()))[0]["n"] <= NARROW:
@@ -267,7 +266,7 @@ class Search:
         values = {f"f_{name}": value for name, value in self.filters.items()}
         if self.ranked:
             query = self.query
-            words = {p: self.filters.get(p) for p in WORD_FILTERS} if self.filter_words else {}
+            words = {p: self.filters.get(p) for p in self.word_filters}
             if self.index != FOLDED_INDEX:
                 values["match"] = query.exact
             else:

@@ -24,15 +24,20 @@ from datasette.filters import FilterArguments
 from datasette.utils.asgi import BadRequest
 
 from archive.search import FILTERS_COLUMN, floor_sql, parse_query, with_filters
-from archive.serve import configured_search_limit
+from archive.serve import configured_search_limit, filter_word_kinds
 
 SEARCH = "_fts_search"
 COLUMN_SEARCH = "_fts_search_"  # + column name
 FLOOR = "_fts_floor"
-# A search on the articles table narrowed to a source or a month (``source_id=…``,
-# ``published_month=…``) counts and lists the newest matches of that source or month: the
-# filter's words go into the FTS5 query (archive.search.with_filters), carried in these.
-WORD_FILTERS = {"source_id": "source", "published_month": "month"}
+# A search on the articles table narrowed to a source, a month, a channel or an agency
+# (``source_id=…``, ``published_month=…``, ``channels__arraycontains=…``,
+# ``agencies__arraycontains=…``) counts and lists the newest matches of that filter: its words
+# go into the FTS5 query (archive.search.with_filters), carried in these. datasette applies the
+# filter itself as well.
+WORD_FILTERS = {
+    "source_id": "source", "published_month": "month",
+    "channels__arraycontains": "platform", "agencies__arraycontains": "agency",
+}
 FILTER_ARGS = {name: f"_fts_{name}" for name in WORD_FILTERS.values()}
 
 
@@ -103,12 +108,12 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     match = _match(search[-1] if search else None, by_column)
     if not match:
         return urlencode(kept + (typed or [(SEARCH, "")]) + columns_kept, encoding="utf-8").encode("ascii")
+    kinds = await filter_word_kinds(db)
     words = {}
-    if FILTERS_COLUMN in columns:
-        for key, value in kept:
-            column = key.removesuffix("__exact")
-            if column in WORD_FILTERS and value:
-                words[WORD_FILTERS[column]] = value
+    for key, value in kept:
+        kind = WORD_FILTERS.get(key.removesuffix("__exact"))
+        if kind in kinds and value:
+            words[kind] = value
     limit = configured_search_limit(datasette)
     row = (await db.execute(floor_sql(fts_table), {"match": with_filters(match, **words), "limit": limit})).rows[0]
     pairs = kept + typed + columns_kept + [(FILTER_ARGS[name], value) for name, value in words.items()]
@@ -137,8 +142,9 @@ def filters_from_request(request, database, table, datasette):
         query = _match(typed, by_column)
         if not query:
             return FilterArguments(["0"], human_descriptions=["search matches nothing"])
-        words = {name: request.args[arg] for name, arg in FILTER_ARGS.items() if request.args.get(arg)}
-        match = with_filters(query, **words) if words and FILTERS_COLUMN in columns else query
+        kinds = await filter_word_kinds(datasette.get_database(database))
+        words = {name: request.args[arg] for name, arg in FILTER_ARGS.items() if request.args.get(arg) and name in kinds}
+        match = with_filters(query, **words)
         where = f"{fts_pk} in (select rowid from [{fts_table}] where [{fts_table}] match :fts_search"
         params = {"fts_search": match}
         said = ([f'"{typed}"'] if typed is not None else []) + [
