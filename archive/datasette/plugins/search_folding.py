@@ -94,17 +94,22 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     columns = await db.table_columns(fts_table)
     search = [value for key, value in pairs if key == "_search"]
     by_column = _column_searches(pairs, "_search_", columns)
-    if not search and not by_column:
+    # Searches of columns the index lacks go on to the filter, which refuses them by name.
+    unknown = [(COLUMN_SEARCH + k.removeprefix("_search_"), v) for k, v in pairs
+               if k.startswith("_search_") and k.removeprefix("_search_") not in by_column]
+    if not search and not by_column and not unknown:
         return fold_search_params(query_string)
     # A search typed into the box replaces the one the form carried over from the previous page,
     # with the count and facets that page left out because of it; column searches stay.
     by_column = {**_column_searches(pairs, COLUMN_SEARCH, columns), **by_column}
     carried = {SEARCH, FLOOR, "_search", *FILTER_ARGS.values()}
     carried |= {"_search_" + column for column in by_column} | {COLUMN_SEARCH + column for column in by_column}
+    carried |= {"_search_" + k.removeprefix(COLUMN_SEARCH) for k, _ in unknown}
     carried |= {"_nocount", "_nofacet"} if any(k == FLOOR for k, _ in pairs) else set()
     kept = [(k, v) for k, v in pairs if k not in carried]
     typed = [(SEARCH, parse_query(search[-1]).folded)] if search else []
     columns_kept = [(COLUMN_SEARCH + column, parse_query(value).folded) for column, value in by_column.items()]
+    columns_kept += unknown
     match = _match(search[-1] if search else None, by_column)
     if not match:
         return urlencode(kept + (typed or [(SEARCH, "")]) + columns_kept, encoding="utf-8").encode("ascii")
@@ -134,8 +139,10 @@ def filters_from_request(request, database, table, datasette):
         fts_pk = datasette.table_metadata(database, table).get("fts_pk", "rowid")
         columns = await datasette.get_database(database).table_columns(fts_table)
         by_column = _column_searches(column_args.items(), COLUMN_SEARCH, columns)
-        if len(by_column) < len(column_args):
-            raise BadRequest(f"Cannot search by that column: {', '.join(sorted(column_args))}")
+        if unknown := sorted(set(column_args) - {COLUMN_SEARCH + column for column in by_column}):
+            named = ", ".join("_search_" + key.removeprefix(COLUMN_SEARCH) for key in unknown)
+            searchable = ", ".join(c for c in columns if c != FILTERS_COLUMN)
+            raise BadRequest(f"Cannot search by that column: {named} (searchable: {searchable})")
         # Folding again is a no-op on what the wrapper produced and makes any hand-written
         # value valid FTS5 syntax.
         typed = parse_query(request.args[SEARCH]).folded if SEARCH in request.args else None
