@@ -213,11 +213,12 @@ def test_column_search_and_search_must_both_match(ds, ids):
     assert [r["id"] for r in data["rows"]] == [ids[22]]
 
 
-@pytest.mark.parametrize("query", ["_search_url=x", "_fts_search_title=x&_fts_search_url=x", "_search=x&_search_url=x"])
+@pytest.mark.parametrize("query", ["_search_url=x", "_fts_search_title=x&_fts_search_url=x", "_search=x&_search_url=x",
+                                   "_search_rank=x", "_search_filters=x"])
 def test_searching_a_column_that_is_not_indexed_is_refused(ds, query):
     response = asyncio.run(ds.client.get(f"/archive/articles.json?{query}"))
     assert response.status_code == 400 and "Cannot search by that column" in response.text
-    assert "_search_url" in response.text and "_search_title" not in response.text
+    assert "_search_title" not in response.text and "searchable: title, description, text)" in response.text
 
 
 def test_chart_sums_the_smaller_sources_past_eight():

@@ -63,12 +63,14 @@ def _fts_table(datasette, path: str):
     return (parts[0], table, fts_table) if fts_table else None
 
 
+async def _searchable(db, fts_table: str) -> list[str]:
+    """The FTS table's text columns: not its hidden ones (its own name, rank) nor the filters."""
+    return [c for c in await db.table_columns(fts_table) if c not in (fts_table, "rank", FILTERS_COLUMN)]
+
+
 def _column_searches(pairs, prefix: str, columns) -> dict[str, str]:
     """{column: query} of the ``<prefix><column>`` arguments naming a searchable column."""
-    return {
-        key[len(prefix):]: value for key, value in pairs
-        if key.startswith(prefix) and key[len(prefix):] in columns and key[len(prefix):] != FILTERS_COLUMN
-    }
+    return {key[len(prefix):]: value for key, value in pairs if key.startswith(prefix) and key[len(prefix):] in columns}
 
 
 def _match(search: str | None, by_column: dict[str, str]) -> str:
@@ -91,7 +93,7 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
         return fold_search_params(query_string)
     database, _table, fts_table = target
     db = datasette.get_database(database)
-    columns = await db.table_columns(fts_table)
+    columns = await _searchable(db, fts_table)
     search = [value for key, value in pairs if key == "_search"]
     by_column = _column_searches(pairs, "_search_", columns)
     # Searches of columns the index lacks go on to the filter, which refuses them by name.
@@ -137,12 +139,11 @@ def filters_from_request(request, database, table, datasette):
         if not fts_table:
             return None
         fts_pk = datasette.table_metadata(database, table).get("fts_pk", "rowid")
-        columns = await datasette.get_database(database).table_columns(fts_table)
+        columns = await _searchable(datasette.get_database(database), fts_table)
         by_column = _column_searches(column_args.items(), COLUMN_SEARCH, columns)
         if unknown := sorted(set(column_args) - {COLUMN_SEARCH + column for column in by_column}):
             named = ", ".join("_search_" + key.removeprefix(COLUMN_SEARCH) for key in unknown)
-            searchable = ", ".join(c for c in columns if c != FILTERS_COLUMN)
-            raise BadRequest(f"Cannot search by that column: {named} (searchable: {searchable})")
+            raise BadRequest(f"Cannot search by that column: {named} (searchable: {', '.join(columns)})")
         # Folding again is a no-op on what the wrapper produced and makes any hand-written
         # value valid FTS5 syntax.
         typed = parse_query(request.args[SEARCH]).folded if SEARCH in request.args else None
