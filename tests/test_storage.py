@@ -165,28 +165,32 @@ def test_freed_pages_go_back_in_a_new_archive_only(tmp_path):
     assert old.execute("pragma freelist_count").fetchone()[0] == freed
 
 
-def test_filter_words_follow_an_article_that_changes(tmp_path):
+def _store_one(db, text_hash, **fields):
+    """Store (or store again) the one article page "Thông báo", with the record ``fields``."""
+    record = {"url": "http://s.example/1.html", "title": "Thông báo", "text": TEXT, "text_hash": text_hash, **fields}
+    with db.atomic():
+        return store_page(db, ingest.prepare(record), source_id="s", seen_at="t")
+
+
+def _found(db, **filters):
+    """What "Thông báo" finds with ``filters``: in the folded index, and in the exact one."""
     from archive.search import parse_query, with_filters
 
+    folded = with_filters(parse_query("thong bao").folded, **filters)
+    exact = with_filters(parse_query("Thông báo").accented, column=False, **filters)
+    return ([r[0] for r in db.execute("select rowid from articles_fold where articles_fold match ?", [folded])],
+            [r[0] for r in db.execute("select rowid from articles_fts where articles_fts match ?", [exact])])
+
+
+def test_filter_words_follow_an_article_that_changes(tmp_path):
     db = _archive(tmp_path / "archive.db")
-
-    def store(published, text_hash):
-        record = {"url": "http://s.example/1.html", "title": "Zalo OA", "text": TEXT, "text_hash": text_hash,
-                  "published": published}
-        with db.atomic():
-            return store_page(db, ingest.prepare(record), source_id="s", seen_at="t")
-
-    def found(**filters):
-        match = with_filters(parse_query("zalo").folded, **filters)
-        return [r[0] for r in db.execute("select rowid from articles_fold where articles_fold match ?", [match])]
-
-    assert store("2024-03-05T08:00:00+07:00", "1") == "new"
-    assert found(month="2024-03") == found(source="s") == found(source="s", month="2024-03") == [1]
-    assert found(month="2024-04") == found(source="t") == []
-    # re-read with another date: the old month's word is gone from the index, the new one there
-    assert store("2024-04-01T08:00:00+07:00", "2") == "changed"
-    assert found(month="2024-03") == []
-    assert found(month="2024-04") == found(source="s") == [1]
+    assert _store_one(db, "1", published="2024-03-05T08:00:00+07:00") == "new"
+    assert _found(db, month="2024-03") == _found(db, source="s") == _found(db, source="s", month="2024-03") == ([1], [1])
+    assert _found(db, month="2024-04") == _found(db, source="t") == ([], [])
+    # re-read with another date: the old month's word is gone from the indexes, the new one there
+    assert _store_one(db, "2", published="2024-04-01T08:00:00+07:00") == "changed"
+    assert _found(db, month="2024-03") == ([], [])
+    assert _found(db, month="2024-04") == _found(db, source="s") == ([1], [1])
 
 
 @pytest.mark.parametrize("source_id, month, channels, agencies", [
@@ -207,31 +211,17 @@ def test_the_filter_words_are_the_same_in_python_and_in_sqlite(source_id, month,
 
 
 def test_channel_and_agency_words_follow_an_article_in_both_indexes(tmp_path):
-    from archive.search import parse_query, with_filters
-
     db = _archive(tmp_path / "archive.db")
     zalo = {"kind": "channel", "platform": "Zalo", "name": "Zalo OA", "text": "Zalo OA"}
     agency = {"kind": "agency", "platform": None, "name": "Sở Tư pháp", "text": "Sở Tư pháp"}
-
-    def store(mentions, text_hash):
-        record = {"url": "http://s.example/1.html", "title": "Thông báo", "text": TEXT, "text_hash": text_hash,
-                  "mentions": mentions}
-        with db.atomic():
-            return store_page(db, ingest.prepare(record), source_id="s", seen_at="t")
-
-    def found(**filters):
-        folded = with_filters(parse_query("thong bao").folded, **filters)
-        exact = with_filters(parse_query("Thông báo").accented, column=False, **filters)
-        return ([r[0] for r in db.execute("select rowid from articles_fold where articles_fold match ?", [folded])],
-                [r[0] for r in db.execute("select rowid from articles_fts where articles_fts match ?", [exact])])
-
-    assert store([zalo, agency], "1") == "new"
-    assert found(platform="Zalo") == found(agency="Sở Tư pháp") == found(platform="Zalo", source="s") == ([1], [1])
-    assert found(platform="Facebook") == found(agency="Sở Y tế") == ([], [])
+    assert _store_one(db, "1", mentions=[zalo, agency]) == "new"
+    assert _found(db, platform="Zalo") == _found(db, agency="Sở Tư pháp") == ([1], [1])
+    assert _found(db, platform="Zalo", source="s") == ([1], [1])
+    assert _found(db, platform="Facebook") == _found(db, agency="Sở Y tế") == ([], [])
     # re-read without the channel: its word leaves both indexes, the agency's stays
-    assert store([agency], "2") == "changed"
-    assert found(platform="Zalo") == ([], [])
-    assert found(agency="Sở Tư pháp") == ([1], [1])
+    assert _store_one(db, "2", mentions=[agency]) == "changed"
+    assert _found(db, platform="Zalo") == ([], [])
+    assert _found(db, agency="Sở Tư pháp") == ([1], [1])
 
 
 def test_archives_from_before_m012_get_channel_and_agency_words(tmp_path):
