@@ -297,27 +297,28 @@ def m011_filter_words_in_the_search_indexes(db: Database) -> None:
     and re-add every unchanged article. The folded index is contentless, so it is built
     again from the articles (about 100 s for a million).
     """
-    _build_search_indexes(db, mentions=False)
+    _build_search_indexes(db, lists=False)
 
 
 @migrations()
-def m012_channel_and_agency_filter_words(db: Database) -> None:
-    """The ``filters`` column also holds the channels and agencies each article mentions.
+def m012_channel_agency_and_document_filter_words(db: Database) -> None:
+    """The ``filters`` column also holds the channels, agencies and documents each article names.
 
     A common word filtered to Zalo (a third of an archive) read every match of the word newest
     first and checked each against the mentions: 0.8 s at a million articles. As words in the
-    index, the channel is part of the FTS5 query, as the source and month are. Both indexes are
-    built again (about 100 s for a million articles).
+    index, the channel is part of the FTS5 query, as the source and month are, and a document
+    filter is ranked by relevance like any search. Both indexes are built again (about 100 s for
+    a million articles).
     """
-    _build_search_indexes(db, mentions=True)
+    _build_search_indexes(db, lists=True)
 
 
-def _build_search_indexes(db: Database, *, mentions: bool) -> None:
+def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
 
-    ``mentions`` puts the channel and agency words in it too (m012); m011 built it without.
+    ``lists`` puts the channel, agency and document words in it too (m012); m011 built it without.
     """
-    from archive.search import filter_words, filter_words_sql, json_list
+    from archive.search import LIST_FILTERS, filter_words, filter_words_sql, json_list
     from archive.vietnamese import fold
 
     for trigger in ("articles_ai", "articles_ad", "articles_au"):
@@ -326,7 +327,7 @@ def _build_search_indexes(db: Database, *, mentions: bool) -> None:
     db.execute("drop view if exists articles_exact")
     db.execute(
         f"create view articles_exact as select id, title, description, text, "
-        f"{filter_words_sql('articles', mentions=mentions)} as filters from articles"
+        f"{filter_words_sql('articles', lists=lists)} as filters from articles"
     )
     db.execute(
         'create virtual table "articles_fts" using fts5 ("title", "description", "text", "filters", '
@@ -336,11 +337,12 @@ def _build_search_indexes(db: Database, *, mentions: bool) -> None:
 
     def values(row):
         return (f"{row}.id, {row}.title, {row}.description, {row}.text, "
-                f"{filter_words_sql(row, mentions=mentions)}")
+                f"{filter_words_sql(row, lists=lists)}")
 
     delete = f"insert into articles_fts (articles_fts, {columns}) values ('delete', {values('old')});"
     insert = f"insert into articles_fts ({columns}) values ({values('new')});"
-    watched = "title, description, text, source_id, published_month" + (", channels, agencies" if mentions else "")
+    watched = ", ".join(["title", "description", "text", "source_id", "published_month",
+                         *(column for _prefix, column in LIST_FILTERS if lists)])
     db.execute(f"create trigger articles_ai after insert on articles begin {insert} end")
     db.execute(f"create trigger articles_ad after delete on articles begin {delete} end")
     db.execute(f"create trigger articles_au after update of {watched} on articles begin {delete} {insert} end")
@@ -354,13 +356,13 @@ def _build_search_indexes(db: Database, *, mentions: bool) -> None:
         "tokenize='unicode61 remove_diacritics 0')"
     )
     rows = db.conn.execute(
-        f"select id, {', '.join(FOLD_COLUMNS)}, source_id, published_month, channels, agencies from articles"
+        f"select id, {', '.join(FOLD_COLUMNS)}, source_id, published_month, channels, agencies, refs from articles"
     )
     while batch := rows.fetchmany(2000):
         db.conn.executemany(
             "insert into articles_fold (rowid, title, description, text, filters) values (?, ?, ?, ?, ?)",
             [(r[0], *(fold(v or "") for v in r[1:4]),
-              filter_words(r[4], r[5], *((json_list(r[6]), json_list(r[7])) if mentions else ())))
+              filter_words(r[4], r[5], *(json_list(v) for v in r[6:9] if lists)))
              for r in batch],
         )
 
@@ -450,6 +452,15 @@ def open_db(path: str | Path, *, create: bool = True) -> ArchiveDatabase:
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path}: not a usable SQLite database ({exc})") from None
     return db
+
+
+def pending_migrations(path: str | Path) -> list[str]:
+    """The migrations the archive at ``path`` has yet to go through, read without writing to it."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [m.name for m in migrations.pending(Database(conn))]
+    finally:
+        conn.close()
 
 
 def check_archive(path: str | Path) -> Path:

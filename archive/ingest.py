@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from archive import syndication
 from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS
-from archive.search import filter_words, json_list
+from archive.search import LIST_FILTERS, filter_words, json_list
 from archive.sources import Source
 from archive.vietnamese import fold
 
@@ -397,12 +397,12 @@ def update_article(db: Database, article_id: int, fields: dict) -> None:
         _index_folded(db, article_id, _folded(new), _filter_words(new))
 
 
-FILTER_FIELDS = ("source_id", "published_month", "channels", "agencies")
+FILTER_FIELDS = ("source_id", "published_month", *(column for _prefix, column in LIST_FILTERS))
 
 
 def _filter_words(fields: dict) -> str:
     return filter_words(
-        fields["source_id"], fields["published_month"], json_list(fields["channels"]), json_list(fields["agencies"])
+        fields["source_id"], fields["published_month"], *(json_list(fields[c]) for _prefix, c in LIST_FILTERS)
     )
 
 

@@ -131,30 +131,35 @@ def _drop_dangling(parts):
 
 SEARCH_LIMIT = 5_000
 
-# Both search indexes have a fourth column of words for the filters people use most (the source,
-# the month, and the channels and agencies an article mentions), so a filtered search is one
+# Both search indexes have a fourth column of words for the reading room's filters (the source,
+# the month, and the channels, agencies and documents an article names), so a filtered search is one
 # FTS5 query per index: FTS5 walks the matches of the text and of the filter word together
 # instead of reading every match of a common word newest first to find the filter's. The words
 # are spelled so that no text contains them.
 FILTERS_COLUMN = "filters"
 
 
+# The JSON list columns of ``articles`` whose items are filter words, with each word's prefix.
+LIST_FILTERS = (("ch", "channels"), ("ag", "agencies"), ("ref", "refs"))
+
+
 def filter_words(
-    source_id: str | None, published_month: str | None, platforms=(), agencies=()
+    source_id: str | None, published_month: str | None, platforms=(), agencies=(), refs=()
 ) -> str:
-    """What the ``filters`` column of both search indexes holds for an article."""
+    """What the ``filters`` column of both search indexes holds for an article (the lists are
+    those of its ``channels``, ``agencies`` and ``refs`` columns)."""
     words = []
     if source_id:
         words.append(f"src{source_id.encode('utf-8').hex()}")
     if published_month:
         words.append(f"month{published_month.replace('-', '')}")
-    words += [f"ch{p.encode('utf-8').hex()}" for p in platforms if isinstance(p, str) and p]
-    words += [f"ag{a.encode('utf-8').hex()}" for a in agencies if isinstance(a, str) and a]
+    for (prefix, _column), items in zip(LIST_FILTERS, (platforms, agencies, refs)):
+        words += [f"{prefix}{item.encode('utf-8').hex()}" for item in items if isinstance(item, str) and item]
     return " ".join(words)
 
 
 def json_list(value: str | None) -> list:
-    """A JSON array column (``channels``, ``agencies``) as a list; empty when null or not an array."""
+    """A JSON array column (``channels``, ``refs`` ...) as a list; empty when null or not an array."""
     try:
         items = json.loads(value or "[]")
     except ValueError:
@@ -162,21 +167,22 @@ def json_list(value: str | None) -> list:
     return items if isinstance(items, list) else []
 
 
-def filter_words_sql(row: str, *, mentions: bool = True) -> str:
+def filter_words_sql(row: str, *, lists: bool = True) -> str:
     """filter_words() as an SQL expression over the articles row ``row`` (the exact index's
     triggers and content view compute it in SQLite); its words, not its spacing, are the same.
 
-    ``mentions=False`` leaves out the channel and agency words, as migration m011 wrote them."""
+    ``lists=False`` leaves out the channel, agency and document words, as migration m011 wrote
+    them."""
     parts = [
         f"case when {row}.source_id <> '' then 'src' || lower(hex({row}.source_id)) else '' end",
         f"case when {row}.published_month <> '' then 'month' || replace({row}.published_month, '-', '') else '' end",
     ]
-    if mentions:
+    if lists:
         parts += [
             f"coalesce((select group_concat('{prefix}' || lower(hex(value)), ' ') from json_each("
             f"case when json_valid({row}.{column}) then case when json_type({row}.{column}) = 'array' "
             f"then {row}.{column} else '[]' end else '[]' end) where type = 'text' and value <> ''), '')"
-            for prefix, column in (("ch", "channels"), ("ag", "agencies"))
+            for prefix, column in LIST_FILTERS
         ]
     joined = " || ' ' || ".join(parts)
     return f"trim({joined})"
@@ -184,14 +190,14 @@ def filter_words_sql(row: str, *, mentions: bool = True) -> str:
 
 def with_filters(
     query: str, *, source: str | None = None, month: str | None = None, platform: str | None = None,
-    agency: str | None = None, column: bool = True,
+    agency: str | None = None, ref: str | None = None, column: bool = True,
 ) -> str:
-    """An FTS5 query restricted to a source, a month, a channel and/or an agency through the
-    filters column.
+    """An FTS5 query restricted to a source, a month, a channel, an agency and/or a document
+    through the filters column.
 
     ``column=False`` for the exact index, which keeps no positions and so takes no column
     filter; the filter words occur in no other column anyway."""
-    words = filter_words(source, month, [platform] if platform else (), [agency] if agency else ()).split()
+    words = filter_words(source, month, *([value] if value else () for value in (platform, agency, ref))).split()
     if not words:
         return query
     prefix = f"{FILTERS_COLUMN} : " if column else ""

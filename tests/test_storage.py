@@ -193,49 +193,53 @@ def test_filter_words_follow_an_article_that_changes(tmp_path):
     assert _found(db, month="2024-04") == _found(db, source="s") == ([1], [1])
 
 
-@pytest.mark.parametrize("source_id, month, channels, agencies", [
-    ("bench-7", "2019-05", '["Facebook", "Zalo"]', '["Sở Thông tin và Truyền thông", "UBND tỉnh Đắk Lắk"]'),
-    ("sở-tư-pháp", None, None, "[]"), (None, "2024-12", '["Zalo"]', None), ("", "", '[""]', '"Zalo"'),
-    (None, None, "not json", '[1, null, "Bộ Y tế"]'),
+@pytest.mark.parametrize("source_id, month, channels, agencies, refs", [
+    ("bench-7", "2019-05", '["Facebook", "Zalo"]', '["Sở Thông tin và Truyền thông", "UBND tỉnh Đắk Lắk"]',
+     '["174/KH-UBND", "13/2023/NĐ-CP"]'),
+    ("sở-tư-pháp", None, None, "[]", None), (None, "2024-12", '["Zalo"]', None, '["57-NQ/TW"]'),
+    ("", "", '[""]', '"Zalo"', "{}"), (None, None, "not json", '[1, null, "Bộ Y tế"]', ""),
 ])
-def test_the_filter_words_are_the_same_in_python_and_in_sqlite(source_id, month, channels, agencies):
+def test_the_filter_words_are_the_same_in_python_and_in_sqlite(source_id, month, channels, agencies, refs):
     from archive.search import filter_words, filter_words_sql, json_list
 
     conn = sqlite3.connect(":memory:")
-    conn.execute("create table articles (source_id, published_month, channels, agencies)")
-    conn.execute("insert into articles values (?, ?, ?, ?)", [source_id, month, channels, agencies])
+    conn.execute("create table articles (source_id, published_month, channels, agencies, refs)")
+    conn.execute("insert into articles values (?, ?, ?, ?, ?)", [source_id, month, channels, agencies, refs])
     in_sqlite = conn.execute(f"select {filter_words_sql('articles')} from articles").fetchone()[0]
-    assert in_sqlite.split() == filter_words(source_id, month, json_list(channels), json_list(agencies)).split()
-    as_m011 = conn.execute(f"select {filter_words_sql('articles', mentions=False)} from articles").fetchone()[0]
+    lists = (json_list(channels), json_list(agencies), json_list(refs))
+    assert in_sqlite.split() == filter_words(source_id, month, *lists).split()
+    as_m011 = conn.execute(f"select {filter_words_sql('articles', lists=False)} from articles").fetchone()[0]
     assert as_m011 == filter_words(source_id, month)
 
 
-def test_channel_and_agency_words_follow_an_article_in_both_indexes(tmp_path):
+def test_channel_agency_and_document_words_follow_an_article_in_both_indexes(tmp_path):
     db = _archive(tmp_path / "archive.db")
     zalo = {"kind": "channel", "platform": "Zalo", "name": "Zalo OA", "text": "Zalo OA"}
     agency = {"kind": "agency", "platform": None, "name": "Sở Tư pháp", "text": "Sở Tư pháp"}
-    assert _store_one(db, "1", mentions=[zalo, agency]) == "new"
-    assert _found(db, platform="Zalo") == _found(db, agency="Sở Tư pháp") == ([1], [1])
-    assert _found(db, platform="Zalo", source="s") == ([1], [1])
-    assert _found(db, platform="Facebook") == _found(db, agency="Sở Y tế") == ([], [])
-    # re-read without the channel: its word leaves both indexes, the agency's stays
+    plan = [{"ref": "174/KH-UBND"}]
+    assert _store_one(db, "1", mentions=[zalo, agency], doc_refs=plan) == "new"
+    assert _found(db, platform="Zalo") == _found(db, agency="Sở Tư pháp") == _found(db, ref="174/KH-UBND") == ([1], [1])
+    assert _found(db, platform="Zalo", source="s", ref="174/KH-UBND") == ([1], [1])
+    assert _found(db, platform="Facebook") == _found(db, agency="Sở Y tế") == _found(db, ref="174/KH") == ([], [])
+    # re-read without the channel and the plan: their words leave both indexes, the agency's stays
     assert _store_one(db, "2", mentions=[agency]) == "changed"
-    assert _found(db, platform="Zalo") == ([], [])
+    assert _found(db, platform="Zalo") == _found(db, ref="174/KH-UBND") == ([], [])
     assert _found(db, agency="Sở Tư pháp") == ([1], [1])
 
 
-def test_archives_from_before_m012_get_channel_and_agency_words(tmp_path):
+def test_archives_from_before_m012_get_channel_agency_and_document_words(tmp_path):
     from sqlite_utils import Database
 
     from archive.db import migrations
     from archive.search import parse_query, with_filters
 
     db = Database(tmp_path / "old.db")
-    migrations.apply(db, stop_before="m012_channel_and_agency_filter_words")
+    migrations.apply(db, stop_before="m012_channel_agency_and_document_filter_words")
     db.execute("insert into sources (id, name) values ('s', 'S')")
     db.execute(
-        "insert into articles (url, source_id, title, text, published_month, channels, agencies) "
-        "values ('http://s.example/1.html', 's', 'Thông báo', ?, '2024-03', '[\"Zalo\"]', '[\"Sở Tư pháp\"]')",
+        "insert into articles (url, source_id, title, text, published_month, channels, agencies, refs) "
+        "values ('http://s.example/1.html', 's', 'Thông báo', ?, '2024-03', '[\"Zalo\"]', '[\"Sở Tư pháp\"]', "
+        "'[\"174/KH-UBND\"]')",
         [TEXT],
     )
     db.conn.commit()
@@ -243,7 +247,8 @@ def test_archives_from_before_m012_get_channel_and_agency_words(tmp_path):
     db = open_db(tmp_path / "old.db")
     for index, query, column in (("articles_fold", "thong bao", True), ("articles_fts", "Thông báo", False)):
         text = parse_query(query).folded if column else parse_query(query).accented
-        for filters in ({"platform": "Zalo"}, {"agency": "Sở Tư pháp"}, {"month": "2024-03", "source": "s"}):
+        for filters in ({"platform": "Zalo"}, {"agency": "Sở Tư pháp"}, {"ref": "174/KH-UBND"},
+                        {"month": "2024-03", "source": "s"}):
             match = with_filters(text, column=column, **filters)
             assert [r[0] for r in db.execute(f"select rowid from {index} where {index} match ?", [match])] == [1]
 
