@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from archive import crawl as crawl_lib
-from archive.db import ArchiveError, open_db
+from archive.db import ArchiveError, open_db, pending_migrations
 from archive.sources import SourcesError, load_sources
 
 DB_OPTION = dict(
@@ -150,8 +150,16 @@ def serve(db_path, host, port):
 
     try:
         make_datasette(db_path)
+        pending = pending_migrations(db_path)
     except ArchiveError as exc:
         _fail(exc)
+    if pending:
+        # Serving is read-only: it works on the archive as it is, with what it lacks.
+        click.echo(
+            f"note: {db_path} is not yet upgraded ({', '.join(pending)}): searches filtered by a channel, "
+            "agency or document are slower until it is. Any command that opens it, such as "
+            f"'govarchive stats --db {db_path}', upgrades it.", err=True,
+        )
     click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
     serve_lib(db_path, host=host, port=port)
 

@@ -11,8 +11,8 @@ from archive.db import check_archive
 from archive.search import FILTERS_COLUMN, SEARCH_LIMIT
 
 FOLDED_INDEX = "articles_fold"
-# The migration since which the filters column also holds channel and agency words.
-MENTION_WORDS_MIGRATION = "m012_channel_and_agency_filter_words"
+# The migration since which the filters column also holds channel, agency and document words.
+LIST_WORDS_MIGRATION = "m012_channel_agency_and_document_filter_words"
 
 HERE = Path(__file__).parent / "datasette"
 
@@ -41,15 +41,15 @@ def configured_search_limit(datasette) -> int:
 
 async def filter_word_kinds(db) -> tuple[str, ...]:
     """The filters (archive.search.with_filters keywords) that the archive's search indexes hold
-    words for: none before migration m011, the source and month since, and the channel and
-    agency since m012. Serving does not migrate the archive, so the plugins ask."""
+    words for: none before migration m011, the source and month since, and the channel, agency
+    and document since m012. Serving does not migrate the archive, so the plugins ask."""
     if not await db.table_exists(FOLDED_INDEX) or FILTERS_COLUMN not in await db.table_columns(FOLDED_INDEX):
         return ()
     kinds = ("source", "month")
     if await db.table_exists("_sqlite_migrations"):
-        applied = await db.execute("select 1 from _sqlite_migrations where name = ?", [MENTION_WORDS_MIGRATION])
+        applied = await db.execute("select 1 from _sqlite_migrations where name = ?", [LIST_WORDS_MIGRATION])
         if applied.rows:
-            kinds += ("platform", "agency")
+            kinds += ("platform", "agency", "ref")
     return kinds
 
 

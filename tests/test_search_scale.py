@@ -282,34 +282,24 @@ def test_a_quote_in_a_filter_value_matches_nothing_and_breaks_nothing(ds):
     assert data["rows"] == []
 
 
-@pytest.mark.parametrize("narrow", [True, False])
-def test_a_document_filter_finds_its_matches_however_old(ds, ids, monkeypatch, narrow):
+def test_a_document_filter_finds_its_matches_however_old_ranked(ds, ids):
     # Articles 3 and 7 cite the plan and say "thông tin", both older than the newest ten
-    # matches. A filter keeping few articles is applied first (its matches newest first); one
-    # keeping more than NARROW is applied to the matches as they are read.
-    from archive.datasette.plugins import reading_room
-
-    if not narrow:
-        monkeypatch.setattr(reading_room, "NARROW", 2)
+    # matches; 3 says it in its title too, so it ranks first.
     html = get(ds, "/-/search?q=thong+tin&ref=174%2FKH-UBND").text
     assert re.search(r'data-more="false" id="result-count">2<', html)
-    assert set(page_ids(html)) == {ids[3], ids[7]}
+    assert page_ids(html) == [ids[3], ids[7]]
     data = get(ds, "/-/results.json?q=th%C3%B4ng+tin&ref=174%2FKH-UBND").json()
-    assert data["count"] == 2 and {r["id"] for r in data["results"]} == {ids[3], ids[7]}
-    if narrow:
-        assert [r["id"] for r in data["results"]] == [ids[7], ids[3]]
+    assert data["count"] == 2 and [r["id"] for r in data["results"]] == [ids[3], ids[7]]
     rows = list(csv.DictReader(io.StringIO(get(ds, "/-/search.csv?q=thong+tin&ref=174%2FKH-UBND").text)))
     assert len(rows) == 2
+    table = get(ds, "/archive/articles.json?_search=thong+tin&refs__arraycontains=174%2FKH-UBND&_shape=objects")
+    assert {r["id"] for r in table.json()["rows"]} == {ids[3], ids[7]}
 
 
 @pytest.mark.parametrize("facet", ["platform=Zalo", "agency=S%E1%BB%9F+Th%C3%B4ng+tin+v%C3%A0+Truy%E1%BB%81n+th%C3%B4ng"])
-def test_a_channel_or_agency_filter_finds_its_matches_however_old(ds, ids, monkeypatch, facet):
+def test_a_channel_or_agency_filter_finds_its_matches_however_old(ds, ids, facet):
     # Articles 4 and 9 name the Zalo OA and say "thông tin", both older than the newest ten
-    # matches. However many articles the channel or agency keeps (NARROW 0: too many to look
-    # up first), its words in the search indexes find them.
-    from archive.datasette.plugins import reading_room
-
-    monkeypatch.setattr(reading_room, "NARROW", 0)
+    # matches: the channel's or agency's words in the search indexes find them.
     html = get(ds, f"/-/search?q=thong+tin&{facet}").text
     assert re.search(r'data-more="false" id="result-count">2<', html)
     assert set(page_ids(html)) == {ids[4], ids[9]}
@@ -328,3 +318,46 @@ def test_table_api_narrowed_to_a_channel_or_agency_lists_its_matches(ds, ids, fa
     data = get(ds, f"/archive/articles.json?_search=thong+tin&{facet}&_shape=objects").json()
     assert {r["id"] for r in data["rows"]} == {ids[4], ids[9]}
     assert data["filtered_table_rows_count"] == 2
+
+
+def test_an_archive_not_yet_upgraded_is_served_as_it_is(tmp_path, run_cli):
+    # Serving does not migrate: an archive from before m012 has no channel or document words
+    # in its indexes, so those filters are applied as SQL, and serve says how to upgrade it.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sqlite_utils import Database
+
+    from archive.db import ArchiveDatabase, migrations
+    from archive.serve import filter_word_kinds
+
+    path = tmp_path / "old.db"
+    db = ArchiveDatabase(path)
+    migrations.apply(db, stop_before="m012_channel_agency_and_document_filter_words")
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    with db.atomic():
+        for i in range(1, 31):
+            store_page(db, _article(i), source_id="t", seen_at="2024-12-01", crawl_id=crawl)
+    db.close()
+    old = make_datasette(path, search_limit=LIMIT)
+    assert asyncio.run(filter_word_kinds(old.get_database())) == ("source", "month")
+    ids = {int(r["url"].rsplit("/", 1)[1]): r["id"] for r in Database(path).query("select id, url from articles")}
+    for facet, cited in (("ref=174%2FKH-UBND", (3, 7)), ("platform=Zalo", (4, 9))):
+        data = get(old, f"/-/results.json?q=th%C3%B4ng+tin&{facet}").json()
+        assert {r["id"] for r in data["results"]} == {ids[i] for i in cited}
+
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("govarchive")), "serve", "--db", str(path), "--port", "0"],
+        stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        note = server.stderr.readline()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "is not yet upgraded (m012_channel_agency_and_document_filter_words)" in note
+    assert "govarchive stats --db" in note
+    run_cli("stats", "--db", str(path), check=True)
+    upgraded = make_datasette(path, search_limit=LIMIT)
+    assert asyncio.run(filter_word_kinds(upgraded.get_database())) == ("source", "month", "platform", "agency", "ref")

@@ -37,7 +37,6 @@ EXPORT_BATCH = 200
 SNIPPET_WORDS = 32
 # Highlighting a whole title goes through the snippet function with a window no title fills.
 TITLE_WORDS = 1000
-NARROW = 2_000  # a filter (document, or any on an older archive) keeping at most this many articles is applied first
 # bm25 weights for title, description, text, as in archive.search: the title says most.
 BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters column never counts
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
@@ -112,7 +111,6 @@ class Facet:
     where: str  # restricts articles ``a`` to those with :value
     counts: str  # value, label, n over the articles in ``matches`` (ids only)
     order: str = "n desc, value"
-    ids: str = ""  # the ids of the articles with :value, for a filter that keeps few (Search.narrow)
 
 
 FACETS = (
@@ -132,7 +130,6 @@ FACETS = (
         "a.id in (select article_id from doc_refs where ref = :{p})",
         """select ref as value, ref as label, count(distinct article_id) as n
            from doc_refs where article_id in (select id from matches) group by ref""",
-        ids="select article_id from doc_refs where ref = :{p}",
     ),
     Facet(
         "platform", "Kênh", "Channel", "mentions",
@@ -140,7 +137,6 @@ FACETS = (
         """select platform as value, platform as label, count(distinct article_id) as n
            from mentions where platform is not null and article_id in (select id from matches)
            group by platform""",
-        ids="select article_id from mentions where platform = :{p}",
     ),
     Facet(
         "agency", "Cơ quan", "Agency", "mentions",
@@ -148,7 +144,6 @@ FACETS = (
         """select name as value, name as label, count(distinct article_id) as n
            from mentions where kind = 'agency' and article_id in (select id from matches)
            group by name""",
-        ids="select article_id from mentions where kind = 'agency' and name = :{p}",
     ),
 )
 
@@ -180,11 +175,6 @@ class Search:
     # The facet params whose filters a text search applies as words in the FTS5 query (the
     # folded index's filters column), not as SQL over the articles.
     word_filters: tuple[str, ...] = ()
-    # Set by bound() when a filter keeps few articles (at most NARROW): its facet, whose ids the
-    # text search looks up one by one instead of reading every match newest first, and the ids
-    # that matched (JSON), which the page, facets and chart then read.
-    narrow: Facet | None = None
-    matched: str | None = None
 
     @classmethod
     async def from_request(cls, db, request, limit: int | None = None) -> "Search":
@@ -210,7 +200,7 @@ class Search:
         """The filters, as conditions on the articles ``a``, that the FTS5 query does not apply."""
         in_query = self.word_filters if self.ranked else ()
         return [f.where.format(p=f"f_{f.param}") for f in self.facets
-                if f.param in self.filters and f.param not in in_query and f is not self.narrow]
+                if f.param in self.filters and f.param not in in_query]
 
     @property
     def more(self) -> bool:
@@ -218,14 +208,6 @@ class Search:
         return self.floor is not None
 
     async def bound(self, db) -> None:
-        if self.ranked:
-            await self._narrow(db)
-            if self.narrow is not None:
-                # At most NARROW match: counted exactly, whatever the limit.
-                ids = [r["id"] for r in await _rows(db, self.matches(ids_only=True), self.params())]
-                self.matched = json.dumps(ids)
-                self.count = len(ids)
-                return
         if self.limit is None:
             return
         filters = "".join(f" and {clause}" for clause in self.sql_filters())
@@ -241,18 +223,6 @@ class Search:
         row = (await _rows(db, sql, {**self.params(), "limit": self.limit}))[0]
         self.count = min(row["n"], self.limit)
         self.floor = row["floor"] if row["n"] > self.limit else None
-
-    async def _narrow(self, db) -> None:
-        """Choose the filter-first plan when a document, channel or agency filter keeps few
-        articles: a common word filtered to the dozen articles citing one plan would otherwise
-        read hundreds of thousands of matches to find them."""
-        for facet in self.facets:
-            if not facet.ids or facet.param not in self.filters or facet.param in self.word_filters:
-                continue
-            sql = f"select count(*) as n from ({facet.ids.format(p=f'f_{facet.param}')} limit {NARROW + 1})"
-            if (await _rows(db, sql, self.params()))[0]["n"] <= NARROW:
-                self.narrow = facet
-                return
 
     @cached_property
     def query(self):
@@ -274,8 +244,6 @@ class Search:
             values["accented"] = with_filters(query.accented, column=False, **words)
         if self.floor is not None:
             values["floor"] = self.floor
-        if self.matched is not None:
-            values["matched"] = self.matched
         return values
 
     def matches(self, ids_only: bool = False) -> str:
@@ -287,24 +255,10 @@ class Search:
         # The articles table is read only when a filter or the date order needs it: ranking
         # alone is answered from the index, and ties in relevance go to the newest id.
         articles = bool(filters) or (not ids_only and self.sort != "relevance")
-        if self.ranked and self.matched is not None:
-            # Bound by a narrow filter: its matches are known. Newest first: bm25 gathers its
-            # statistics again for every article looked up by id (a scan of each word's
-            # matches, ~17 ms for a common word), and the exact index's lookups by id cost
-            # ~0.6 ms each.
-            if ids_only:
-                return "select value as id from json_each(:matched)"
-            join = "join articles a on a.id = m.value" if articles else ""
-            return f"""
-                select m.value as id, 0 as rank, 0 as exact_match,
-                       {"a.published" if articles else "null"} as published
-                from json_each(:matched) m {join} where {" and ".join(["1", *filters])}"""
         if self.ranked:
             clauses.insert(0, f"{self.index} match :match")
             if floor:
                 clauses.insert(1, f"{self.index}.rowid >= :floor")
-            if self.narrow:
-                clauses.insert(1, f"{self.index}.rowid in ({self.narrow.ids.format(p=f'f_{self.narrow.param}')})")
             where = " and ".join(clauses)
             join = f"cross join articles a on a.id = {self.index}.rowid" if articles else ""
             if ids_only:

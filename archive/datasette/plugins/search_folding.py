@@ -29,14 +29,14 @@ from archive.serve import configured_search_limit, filter_word_kinds
 SEARCH = "_fts_search"
 COLUMN_SEARCH = "_fts_search_"  # + column name
 FLOOR = "_fts_floor"
-# A search on the articles table narrowed to a source, a month, a channel or an agency
-# (``source_id=…``, ``published_month=…``, ``channels__arraycontains=…``,
-# ``agencies__arraycontains=…``) counts and lists the newest matches of that filter: its words
-# go into the FTS5 query (archive.search.with_filters), carried in these. datasette applies the
-# filter itself as well.
+# A search on the articles table narrowed to a source, a month, a channel, an agency or a
+# document (``source_id=…``, ``published_month=…``, ``channels__arraycontains=…``,
+# ``agencies__arraycontains=…``, ``refs__arraycontains=…``) counts and lists the newest matches
+# of that filter: its words go into the FTS5 query (archive.search.with_filters), carried in
+# these. datasette applies the filter itself as well.
 WORD_FILTERS = {
-    "source_id": "source", "published_month": "month",
-    "channels__arraycontains": "platform", "agencies__arraycontains": "agency",
+    "source_id": "source", "published_month": "month", "channels__arraycontains": "platform",
+    "agencies__arraycontains": "agency", "refs__arraycontains": "ref",
 }
 FILTER_ARGS = {name: f"_fts_{name}" for name in WORD_FILTERS.values()}
 
