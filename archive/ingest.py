@@ -320,7 +320,8 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
                 "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
             },
         )
-        _index_folded(db, article_id, record.get("folded") or _folded(row), _filter_words({**row, "source_id": source_id}))
+        folded = record.get("folded") or _folded(row)
+        _index_folded(db, article_id, folded, _filter_words({**row, "source_id": source_id}))
         _add_version(db, article_id, row, fetch_id, seen_at)
         store_knowledge(db, article_id, source_id, record, candidates)
         return "new"

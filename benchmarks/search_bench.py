@@ -5,7 +5,7 @@ sources, ten years of dates) through the real schema and search indexes, serves 
 ``govarchive serve`` does, and times over HTTP the reading room's search page, datasette's
 JSON search API (newest first, as datasette tables are) and the reading room's ranked JSON
 (``/-/results.json``) for rare, medium and very common queries, with and without accents, and
-filtered to one source, one month or one channel as a facet does (p50 / p95 of repeated
+filtered to one source, month, channel or document as a facet does (p50 / p95 of repeated
 requests, after one warm-up request each).
 
 The same run then serves the archive again with the search limit lifted (every match counted,
@@ -60,15 +60,19 @@ QUERIES = {
     "common, accents": "thông tin", "common, no accents": "thong tin",
     "medium, one source": "chuyển đổi số", "common, one source": "thông tin",
     "common, one month": "thong tin", "common, one channel": "thông tin",
+    "common, one document": "thông tin",
 }
 # A facet clicked on the search page (and the same filter on datasette's table): one source of
-# forty, one month of 120, the channel a third of the articles name.
+# forty, one month of 120, the channel a third of the articles name, a plan 200 in a million cite.
 FILTERS = {
     "medium, one source": {"source": "bench-7"}, "common, one source": {"source": "bench-7"},
     "common, one month": {"month": "2019-05"}, "common, one channel": {"platform": "Zalo"},
+    "common, one document": {"ref": "174/KH-UBND"},
 }
-COLUMNS = {"source": "source_id", "month": "published_month", "platform": "channels__arraycontains"}
+COLUMNS = {"source": "source_id", "month": "published_month", "platform": "channels__arraycontains",
+           "ref": "refs__arraycontains"}
 ZALO_SHARE = 0.3
+PLAN_SHARE = 0.0002
 SOURCES = 40
 BATCH = 20_000
 UNLIMITED = 10**12
@@ -97,8 +101,8 @@ def build(db_path: Path, n: int, seed: int = 0) -> None:
     """``n`` articles from ``SOURCES`` sources over ten years, inserted in batches in a few big
     transactions; the exact index is filled by the schema's triggers, the folded one here."""
     rng = random.Random(seed)
-    # Its own stream, so the texts are those of archives generated before channels were.
-    channel_rng = random.Random(seed + 1)
+    # Its own stream, so the texts are those of archives generated before channels and plans were.
+    mention_rng = random.Random(seed + 1)
     db = open_db(db_path)
     db.execute("pragma cache_size = -262144")
     with db.atomic():
@@ -116,20 +120,24 @@ def build(db_path: Path, n: int, seed: int = 0) -> None:
             title, sapo, text = article(rng)
             published = (start + timedelta(minutes=stamps[i])).isoformat()
             source = rng.randrange(SOURCES)
-            channels = ["Zalo"] if channel_rng.random() < ZALO_SHARE else []
+            channels = ["Zalo"] if mention_rng.random() < ZALO_SHARE else []
+            refs = ["174/KH-UBND"] if mention_rng.random() < PLAN_SHARE else []
             batch.append((i + 1, f"https://bench{source}.vn/bai-{i}.html", f"bench-{source}", title, sapo, text,
-                          published, published[:7], len(text.split()), json.dumps(channels)))
+                          published, published[:7], len(text.split()), json.dumps(channels), json.dumps(refs)))
         with db.atomic():
             db.conn.executemany(
                 "insert into articles (id, url, source_id, title, description, text, published, published_month, "
-                "word_count, channels) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+                "word_count, channels, refs) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
             db.conn.executemany(
                 "insert into articles_fold (rowid, title, description, text, filters) values (?, ?, ?, ?, ?)",
-                [(r[0], fold(r[3]), fold(r[4]), fold(r[5]), filter_words(r[2], r[7], json.loads(r[9])))
-                 for r in batch])
+                [(r[0], fold(r[3]), fold(r[4]), fold(r[5]),
+                  filter_words(r[2], r[7], json.loads(r[9]), (), json.loads(r[10]))) for r in batch])
             db.conn.executemany(
                 "insert into mentions (article_id, kind, platform, name, text) values (?, 'channel', ?, ?, ?)",
                 [(r[0], channel, f"{channel} OA", channel) for r in batch for channel in json.loads(r[9])])
+            db.conn.executemany(
+                "insert into doc_refs (article_id, ref, text) values (?, ?, ?)",
+                [(r[0], ref, f"Kế hoạch số {ref}") for r in batch for ref in json.loads(r[10])])
     db.execute("insert into articles_fts (articles_fts) values ('optimize')")
     db.execute("insert into articles_fold (articles_fold) values ('optimize')")
     db.execute("pragma wal_checkpoint(truncate)")
