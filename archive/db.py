@@ -12,6 +12,8 @@ from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "govarchive"
 BUSY_TIMEOUT_MS = 30_000
+# How long opening an archive waits for another process to finish upgrading it.
+UPGRADE_WAIT_S = 3600
 PAGE_SIZE = 16384
 INCREMENTAL = 2  # PRAGMA auto_vacuum
 
@@ -409,19 +411,33 @@ def _migrate(db: Database) -> None:
     """Apply pending migrations, one process at a time.
 
     The scheduler starts every due source at once on the same archive, so several processes
-    can find the same migrations pending. The transaction takes the write lock (waiting up to
-    the busy timeout) before the pending list is read again, so the others see the schema the
-    first one built instead of failing on "database is locked" or "table already exists".
+    can find the same migrations pending. The transaction takes the write lock before the
+    pending list is read again, so the others see the schema the first one built instead of
+    failing on "table already exists". Upgrading a large archive takes minutes, longer than the
+    busy timeout: the others keep waiting (up to UPGRADE_WAIT_S) rather than fail on "database is
+    locked".
     """
-    pending = migrations.pending(db)
-    if not pending:
+    if not migrations.pending(db):
         return
-    if migrations.applied(db):
-        # Rebuilding an index over a million articles takes minutes: say why nothing happens.
-        logger.warning("%s: upgrading the archive (%s); on a large archive this takes a while",
-                       db_file(db), ", ".join(m.name for m in pending))
-    with db.atomic():
-        migrations.apply(db)
+    deadline = time.monotonic() + UPGRADE_WAIT_S
+    waiting = False
+    while True:
+        try:
+            with db.atomic():
+                pending = migrations.pending(db)
+                if pending and migrations.applied(db):
+                    # Rebuilding an index over a million articles takes minutes: say why nothing happens.
+                    logger.warning("%s: upgrading the archive (%s); on a large archive this takes a while",
+                                   db_file(db), ", ".join(m.name for m in pending))
+                migrations.apply(db)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        if not waiting:
+            logger.warning("%s: another process is writing to the archive (upgrading it?); waiting up to "
+                           "%d minutes for it", db_file(db), UPGRADE_WAIT_S // 60)
+            waiting = True
 
 
 def open_db(path: str | Path, *, create: bool = True) -> ArchiveDatabase:

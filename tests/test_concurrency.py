@@ -108,3 +108,31 @@ def test_crawls_starting_together_all_record_their_crawl(tmp_path):
     db = open_db(path, create=False)
     assert db["crawls"].count == 4 * 40
     db.close()
+
+
+def test_a_process_waits_for_another_one_upgrading_the_archive(tmp_path, monkeypatch, caplog):
+    # Upgrading a large archive takes minutes, far longer than the busy timeout: a crawl the
+    # scheduler starts meanwhile must wait for the upgrade, not fail on "database is locked".
+    import sqlite3
+    import threading
+
+    from archive import db as archive_db
+
+    path = tmp_path / "archive.db"
+    old = archive_db.ArchiveDatabase(path)
+    old.enable_wal()
+    archive_db.migrations.apply(old, stop_before="m012_channel_agency_and_document_filter_words")
+    old.close()
+    monkeypatch.setattr(archive_db, "BUSY_TIMEOUT_MS", 200)
+    upgrading = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    upgrading.execute("begin immediate")
+    done = threading.Timer(1.5, upgrading.execute, ["commit"])
+    done.start()
+    try:
+        db = archive_db.open_db(path)
+    finally:
+        done.join()
+        upgrading.close()
+    assert not archive_db.migrations.pending(db)
+    db.close()
+    assert "waiting" in caplog.text
