@@ -320,7 +320,7 @@ def _build_search_indexes(db: Database, *, lists: bool) -> None:
 
     ``lists`` puts the channel, agency and document words in it too (m012); m011 built it without.
     """
-    from archive.search import LIST_FILTERS, filter_words, filter_words_sql, json_list
+    from archive.search import LIST_FILTERS, filter_words_sql, row_filter_words
     from archive.vietnamese import fold
 
     for trigger in ("articles_ai", "articles_ad", "articles_au"):
@@ -357,15 +357,12 @@ def _build_search_indexes(db: Database, *, lists: bool) -> None:
         "create virtual table articles_fold using fts5(title, description, text, filters, content='', "
         "tokenize='unicode61 remove_diacritics 0')"
     )
-    rows = db.conn.execute(
-        f"select id, {', '.join(FOLD_COLUMNS)}, source_id, published_month, channels, agencies, refs from articles"
-    )
-    while batch := rows.fetchmany(2000):
+    fields = ["id", *FOLD_COLUMNS, "source_id", "published_month", *(column for _prefix, column in LIST_FILTERS)]
+    rows = db.conn.execute(f"select {', '.join(fields)} from articles")
+    while batch := [dict(zip(fields, r)) for r in rows.fetchmany(2000)]:
         db.conn.executemany(
             "insert into articles_fold (rowid, title, description, text, filters) values (?, ?, ?, ?, ?)",
-            [(r[0], *(fold(v or "") for v in r[1:4]),
-              filter_words(r[4], r[5], *(json_list(v) for v in r[6:9] if lists)))
-             for r in batch],
+            [(r["id"], *(fold(r[c] or "") for c in FOLD_COLUMNS), row_filter_words(r, lists=lists)) for r in batch],
         )
 
 

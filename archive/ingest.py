@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from archive import syndication
 from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS
-from archive.search import LIST_FILTERS, filter_words, json_list
+from archive.search import LIST_FILTERS, row_filter_words
 from archive.sources import Source
 from archive.vietnamese import fold
 
@@ -321,7 +321,7 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
             },
         )
         folded = record.get("folded") or _folded(row)
-        _index_folded(db, article_id, folded, _filter_words({**row, "source_id": source_id}))
+        _index_folded(db, article_id, folded, row_filter_words({**row, "source_id": source_id}))
         _add_version(db, article_id, row, fetch_id, seen_at)
         store_knowledge(db, article_id, source_id, record, candidates)
         return "new"
@@ -392,19 +392,13 @@ def update_article(db: Database, article_id: int, fields: dict) -> None:
         db.execute(
             "insert into articles_fold (articles_fold, rowid, title, description, text, filters) "
             "values ('delete', ?, ?, ?, ?, ?)",
-            [article_id, *_folded(old), _filter_words(old)],
+            [article_id, *_folded(old), row_filter_words(old)],
         )
         new = _fold_fields(db, article_id)
-        _index_folded(db, article_id, _folded(new), _filter_words(new))
+        _index_folded(db, article_id, _folded(new), row_filter_words(new))
 
 
 FILTER_FIELDS = ("source_id", "published_month", *(column for _prefix, column in LIST_FILTERS))
-
-
-def _filter_words(fields: dict) -> str:
-    return filter_words(
-        fields["source_id"], fields["published_month"], *(json_list(fields[c]) for _prefix, c in LIST_FILTERS)
-    )
 
 
 def _fold_fields(db: Database, article_id: int) -> dict:

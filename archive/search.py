@@ -167,6 +167,14 @@ def json_list(value: str | None) -> list:
     return items if isinstance(items, list) else []
 
 
+def row_filter_words(row, *, lists: bool = True) -> str:
+    """filter_words() of an articles row (a mapping with ``source_id``, ``published_month`` and
+    the JSON list columns); ``lists=False`` as for filter_words_sql."""
+    return filter_words(
+        row["source_id"], row["published_month"], *(json_list(row[column]) for _prefix, column in LIST_FILTERS if lists)
+    )
+
+
 def filter_words_sql(row: str, *, lists: bool = True) -> str:
     """filter_words() as an SQL expression over the articles row ``row`` (the exact index's
     triggers and content view compute it in SQLite); its words, not its spacing, are the same.
