@@ -26,6 +26,9 @@ SCHEME = "affine32"
 SYNDICATED = 0.6  # another source's copy, retitled and lightly edited
 SAME_ARTICLE = 0.9  # the same source serving one article at two URLs
 _WORD = re.compile(r"\w+")
+# Drawn once: every signature uses the same permutations, and drawing them costs more than
+# hashing a short article.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
 
 
 def signature(text: str) -> str | None:
@@ -34,7 +37,7 @@ def signature(text: str) -> str | None:
     words = _WORD.findall(fold(text or ""))
     if len(words) < SHINGLE * 4:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, permutations=_PERMUTATIONS)
     minhash.update_batch(" ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1))
     # The affine32 scheme's values fit 32 bits; datasketch keeps them in 64.
     return minhash.hashvalues.astype(np.uint32).tobytes().hex()
