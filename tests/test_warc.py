@@ -97,6 +97,28 @@ def test_truncated_file_keeps_complete_records_and_is_never_appended(tmp_path):
     assert complete[:7] == ["warcinfo"] + ["response", "request"] * 3
 
 
+def _first_block_type(member: bytes) -> int:
+    assert member[:3] == b"\x1f\x8b\x08" and member[3] == 0  # gzip, deflate, no optional fields
+    return (member[10] >> 1) & 3  # the first deflate block's BTYPE: 0 stored, 1 fixed, 2 dynamic
+
+
+def test_already_compressed_responses_are_stored_not_deflated_again(tmp_path):
+    writer = WarcFileWriter(tmp_path, prefix="t")
+    page = ("<p>Kế hoạch 174/KH-UBND của UBND TP Hà Nội</p>" * 500).encode()
+    plain = _write(writer, 1, page)
+    for i, coding in enumerate(["gzip", "GZIP"], start=2):
+        encoded = _write(writer, i, gzip.compress(page), [("Content-Type", "text/html"), ("Content-Encoding", coding)])
+        writer.file.flush()
+        raw = (tmp_path / encoded.file).read_bytes()[encoded.offset : encoded.offset + encoded.length]
+        assert _first_block_type(raw) == 0, coding
+        assert read_record(tmp_path, encoded).body == page
+    writer.close()
+    raw = (tmp_path / plain.file).read_bytes()[plain.offset : plain.offset + plain.length]
+    assert _first_block_type(raw) != 0
+    (path,) = tmp_path.glob("*.warc.gz")
+    assert subprocess.run([WARCIO, "check", str(path)], capture_output=True).returncode == 0
+
+
 def test_lower_gzip_level_is_used(tmp_path):
     fast = WarcFileWriter(tmp_path / "fast", prefix="t", level=1)
     best = WarcFileWriter(tmp_path / "best", prefix="t", level=9)
