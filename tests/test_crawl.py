@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,11 @@ def test_captures_are_byte_identical_and_valid_warc(sample_site, crawled_archive
         stored = read_record(crawled_archive, RecordPointer(row["warc_file"], row["warc_offset"], row["warc_length"]))
         assert stored.url == row["url"]
         assert stored.body == sample_site.page_bytes(row["url"])
+        # As it came off the wire: gzipped by the server, kept so (not deflated again).
+        assert stored.headers["Content-Encoding"] == "gzip"
+        request = urllib.request.Request(row["url"], headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.read() in stored.raw_record
     # robots.txt, sitemaps, feeds and listings are captured too
     index = "".join(
         subprocess.run([WARCIO, "index", str(p)], capture_output=True, text=True).stdout for p in files

@@ -1,5 +1,6 @@
 """The bundled sample site over real HTTP: pages, discovery, robots, and the rules for its articles."""
 
+import gzip
 import json
 import re
 import subprocess
@@ -194,6 +195,31 @@ def test_unknown_paths_are_404_and_pages_are_conditional(site):
         assert fetch(url, {"If-Modified-Since": headers["Last-Modified"]})[0] == 304
         with pytest.raises(KeyError):
             site.page_bytes(base + "/khong-co-trang-nay")
+
+
+def test_pages_are_gzipped_for_clients_that_accept_it(site):
+    url = next(iter(site.expected_article_urls()))
+    status, headers, body = fetch(url, {"Accept-Encoding": "gzip, deflate, br"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(body) == site.page_bytes(url)
+    assert int(headers["Content-Length"]) == len(body) < len(site.page_bytes(url)) / 3
+    # The gzipped variant's validator is weak, and a conditional request with it still matches.
+    assert headers["ETag"].startswith('W/"')
+    assert fetch(url, {"Accept-Encoding": "gzip", "If-None-Match": headers["ETag"]})[0] == 304
+    for refused in ("", "identity", "gzip;q=0, *", "br, zstd"):
+        _, plain_headers, plain = fetch(url, {"Accept-Encoding": refused} if refused else None)
+        assert "Content-Encoding" not in plain_headers and plain == site.page_bytes(url), refused
+        assert plain_headers["ETag"] == headers["ETag"].removeprefix("W/")
+    # Error pages and sitemaps too; not a body too small to be worth it (gzip_min_length).
+    for path in ("/khong-co-trang-nay", "/sitemap.xml"):
+        _, headers, body = fetch(site.base_urls["portal"] + path, {"Accept-Encoding": "gzip"})
+        assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body), path
+    status, headers, body = fetch(site.base_urls["portal"] + "/robots.txt", {"Accept-Encoding": "gzip"})
+    assert status == 200 and len(body) < 256 and "Content-Encoding" not in headers
+    with SampleSite(extra_articles=0, gzip=False) as identity:
+        url = next(iter(identity.expected_article_urls()))
+        _, headers, body = fetch(url, {"Accept-Encoding": "gzip"})
+        assert "Content-Encoding" not in headers and "Vary" not in headers and body == identity.page_bytes(url)
 
 
 # Discovery -------------------------------------------------------------------------------------

@@ -19,11 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm", action="store_true",
                         help="render every article page before announcing the site (benchmarks then time "
                              "the crawler, not the templates)")
+    parser.add_argument("--no-gzip", action="store_true",
+                        help="never gzip responses, even for clients that accept gzip")
     args = parser.parse_args(argv)
     if args.extra < 0:
         parser.error("--extra must be 0 or more")
     try:
-        site = SampleSite(extra_articles=args.extra, seed=args.seed)
+        site = SampleSite(extra_articles=args.extra, seed=args.seed, gzip=not args.no_gzip)
     except ArticleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -32,8 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with site:
         if args.warm:
-            for url in site.expected_article_urls():
-                site.page_bytes(url)
+            site.warm()
         if args.write_sources:
             # Written aside then renamed: a benchmark polls for this file and must never read half of it.
             partial = args.write_sources.with_name(args.write_sources.name + ".part")

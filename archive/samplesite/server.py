@@ -53,13 +53,16 @@ class SampleSite(ServerGroup):
     ``start()`` and ``stop()``.
     """
 
-    def __init__(self, extra_articles: int = 0, seed: int = 0, articles_dir: str | Path | None = None):
+    def __init__(self, extra_articles: int = 0, seed: int = 0, articles_dir: str | Path | None = None,
+                 gzip: bool = True):
         bundled = load_articles(articles_dir)
         taken = {(a["site"], a["slug"]) for a in bundled}
         generated = generate_articles(extra_articles, seed, taken)
         self.articles: list[dict] = bundled + generated
         check_unique(self.articles, ["articles folder"] * len(bundled) + ["generated articles"] * len(generated))
         self._internal = load_pools()["internal"]
+        # Pages are gzipped for clients that accept it, as portals' web servers do.
+        self.gzip = gzip
         # Every request served: (path, If-None-Match, If-Modified-Since, status); tests read it.
         self.requests: list[tuple[str, str | None, str | None, int]] = []
         super().__init__()
@@ -71,6 +74,7 @@ class SampleSite(ServerGroup):
         for name, cls in SITE_CLASSES.items():
             server = _Server(("127.0.0.1", 0), _Handler)
             server.log = self.requests
+            server.gzip = self.gzip
             base = f"http://127.0.0.1:{server.server_address[1]}"
             articles = [a for a in self.articles if a["site"] == name]
             server.site = cls(base, articles, _internal_articles(self._internal, name), env)
@@ -131,7 +135,19 @@ class SampleSite(ServerGroup):
         site.cache.clear()
 
     def page_bytes(self, url: str) -> bytes:
-        """The exact body served for ``url``; KeyError if that URL is a 404."""
+        """The exact body served for ``url`` (before any content coding); KeyError if that URL
+        is a 404."""
+        return self._page(url).body
+
+    def warm(self) -> None:
+        """Render, and gzip where served gzipped, every article page now rather than on first
+        request, so that a benchmark times the crawler, not the templates."""
+        for url in self.expected_article_urls():
+            page = self._page(url)
+            if self.gzip and page.compressible:
+                page.gzipped
+
+    def _page(self, url: str) -> Page:
         parts = urlsplit(url)
         for site in self.sites.values():
             if urlsplit(site.base).netloc == parts.netloc:
@@ -139,8 +155,29 @@ class SampleSite(ServerGroup):
                 page = site.respond(target)
                 if page is None:
                     break
-                return page.body
+                return page
         raise KeyError(f"the sample site does not serve {url}")
+
+
+def _accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding value allows gzip: named (or matched by ``*`` when not named)
+    with a q above 0."""
+    weights = {}
+    for item in header.split(","):
+        name, _, params = item.partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        weights[name.strip().lower()] = q
+    for name in ("gzip", "x-gzip", "*"):
+        if name in weights:
+            return weights[name] > 0
+    return False
 
 
 def _internal_articles(pages: list[dict], site: str) -> list[dict]:
@@ -171,6 +208,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     site: Site
     log: list
+    gzip: bool
 
     def handle_error(self, request, client_address):
         # A crawler closing a kept-alive connection mid-response is normal, not worth a traceback.
@@ -196,24 +234,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.log.append(
             (self.path, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"), status)
         )
+        varies = self.server.gzip and page.compressible
+        gzipped = varies and _accepts_gzip(self.headers.get("Accept-Encoding", ""))
         self.send_response(status)
         self.send_header("Content-Type", page.content_type)
         modified = page.last_modified.astimezone(timezone.utc)
         self.send_header("Last-Modified", format_datetime(modified, usegmt=True))
-        self.send_header("ETag", page.etag)
+        # Like nginx: the gzipped variant's validator is weak, since its bytes differ.
+        self.send_header("ETag", "W/" + page.etag if gzipped else page.etag)
         self.send_header("Cache-Control", "public, max-age=300")
+        if varies:
+            self.send_header("Vary", "Accept-Encoding")
         if status == 304:
             self.end_headers()
             return
-        self.send_header("Content-Length", str(len(page.body)))
+        body = page.gzipped if gzipped else page.body
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if send_body:
-            self.wfile.write(page.body)
+            self.wfile.write(body)
 
     def _not_modified(self, page: Page) -> bool:
         tags = self.headers.get("If-None-Match")
         if tags is not None:
-            return tags.strip() == "*" or page.etag in (t.strip() for t in tags.split(","))
+            # If-None-Match compares weakly: W/"x" matches "x".
+            return tags.strip() == "*" or page.etag in (t.strip().removeprefix("W/") for t in tags.split(","))
         since = self.headers.get("If-Modified-Since")
         if since:
             try:
