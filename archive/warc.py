@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,8 +26,8 @@ SOFTWARE = "govarchive/0.1 (warcio)"
 # Hop-by-hop framing the HTTP client already undid; keeping it would make readers de-chunk twice.
 _FRAMING_HEADERS = {"transfer-encoding"}
 # Content codings whose bytes are already compressed. Deflating them again saves nothing (the
-# member is as large either way) but costs ~1 ms for an 80 KB page, as much as compressing the
-# page itself; such records are stored in level-0 members.
+# member is as large either way) but costs 0.2-1 ms a page, as much as compressing the page
+# itself; such bodies are stored in their member as they are, and only the headers compressed.
 _COMPRESSED_CODINGS = {"gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress"}
 
 
@@ -37,9 +38,25 @@ class RecordPointer:
     length: int
 
 
-def gzip_member(data: bytes, level: int = DEFAULT_LEVEL) -> bytes:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
-    return compressor.compress(data) + compressor.flush()
+def gzip_member(data: bytes, level: int = DEFAULT_LEVEL, stored: int = 0) -> bytes:
+    """``data`` as one gzip member, its last ``stored`` bytes kept uncompressed.
+
+    zlib cannot change level within a member from Python, so the member is framed here
+    (RFC 1952): the head is deflated and flushed to a byte boundary, and the tail follows as
+    stored blocks of a level-0 stream, which any inflater reads on from there.
+    """
+    if not stored:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        return compressor.compress(data) + compressor.flush()
+    split = len(data) - stored
+    head = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    tail = zlib.compressobj(0, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return b"".join((
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff",  # deflate, no name, no time, unknown OS
+        head.compress(data[:split]), head.flush(zlib.Z_FULL_FLUSH),
+        tail.compress(data[split:]), tail.flush(),
+        struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF),
+    ))
 
 
 class WarcFileWriter:
@@ -76,8 +93,8 @@ class WarcFileWriter:
         self.name = name
         self._append_member(warcinfo_member(name, self.info, self.level))
 
-    def _append(self, record, level: int | None = None) -> RecordPointer:
-        return self._append_member(gzip_member(_serialise(record), self.level if level is None else level))
+    def _append(self, record, stored: int = 0) -> RecordPointer:
+        return self._append_member(gzip_member(_serialise(record), self.level, stored))
 
     def _append_member(self, data: bytes) -> RecordPointer:
         offset = self.file.tell()
@@ -134,7 +151,8 @@ class WarcFileWriter:
                 "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
             },
         )
-        first = self._append(response, 0 if _compressed(response_headers) else None)
+        # The body and the record's closing CRLF CRLF.
+        first = self._append(response, len(body) + 4 if _compressed(response_headers) else 0)
         second = self._append(request)
         return RecordPointer(first.file, first.offset, first.length + second.length)
 

@@ -97,26 +97,36 @@ def test_truncated_file_keeps_complete_records_and_is_never_appended(tmp_path):
     assert complete[:7] == ["warcinfo"] + ["response", "request"] * 3
 
 
-def _first_block_type(member: bytes) -> int:
-    assert member[:3] == b"\x1f\x8b\x08" and member[3] == 0  # gzip, deflate, no optional fields
-    return (member[10] >> 1) & 3  # the first deflate block's BTYPE: 0 stored, 1 fixed, 2 dynamic
-
-
 def test_already_compressed_responses_are_stored_not_deflated_again(tmp_path):
     writer = WarcFileWriter(tmp_path, prefix="t")
     page = ("<p>Kế hoạch 174/KH-UBND của UBND TP Hà Nội</p>" * 500).encode()
     plain = _write(writer, 1, page)
     for i, coding in enumerate(["gzip", "GZIP"], start=2):
-        encoded = _write(writer, i, gzip.compress(page), [("Content-Type", "text/html"), ("Content-Encoding", coding)])
+        wire = gzip.compress(page)
+        encoded = _write(writer, i, wire, [("Content-Type", "text/html"), ("Content-Encoding", coding)])
         writer.file.flush()
-        raw = (tmp_path / encoded.file).read_bytes()[encoded.offset : encoded.offset + encoded.length]
-        assert _first_block_type(raw) == 0, coding
+        member = (tmp_path / encoded.file).read_bytes()[encoded.offset : encoded.offset + encoded.length]
+        assert wire in member, coding  # stored as received, not deflated again
         assert read_record(tmp_path, encoded).body == page
+    writer.file.flush()
+    member = (tmp_path / plain.file).read_bytes()[plain.offset : plain.offset + plain.length]
+    assert len(member) < len(page) / 10
     writer.close()
-    raw = (tmp_path / plain.file).read_bytes()[plain.offset : plain.offset + plain.length]
-    assert _first_block_type(raw) != 0
     (path,) = tmp_path.glob("*.warc.gz")
     assert subprocess.run([WARCIO, "check", str(path)], capture_output=True).returncode == 0
+
+
+def test_a_member_with_a_stored_tail_is_plain_gzip():
+    text = ("WARC/1.1\r\nWARC-Type: response\r\n" + "Sở Thông tin và Truyền thông " * 40).encode()
+    for tail in (b"", b"x", os.urandom(1000), os.urandom(200_000)):  # 200 KB spans several stored blocks
+        data = text + tail
+        for stored in {0, len(tail), len(data)}:
+            member = gzip_member(data, 6, stored)
+            assert gzip.decompress(member) == data  # checks the CRC and length too
+            if 0 < stored < 60_000:  # longer tails are cut into 64 KB stored blocks
+                assert data[len(data) - stored :] in member
+    # The head is still compressed: far smaller than storing everything.
+    assert len(gzip_member(text + b"x", 6, 1)) < len(gzip_member(text + b"x", 0)) / 3
 
 
 def test_lower_gzip_level_is_used(tmp_path):
