@@ -1,7 +1,7 @@
 """End-to-end crawl benchmark: ``make bench`` (or ``python benchmarks/crawl_bench.py --help``).
 
-Starts the sample site with N generated articles in its own process (pages rendered before
-the clock starts), then measures on the same pages, in the same run:
+Starts the sample site with N generated articles in its own process (pages rendered and
+gzipped before the clock starts; --no-gzip serves them plain), then measures on the same pages, in the same run:
   1. a full ``govarchive crawl`` of the site (WARC capture, extraction, SQLite + FTS writes);
   2. extraction alone, in one process and in a pool of one worker per core (the baseline);
 and prints F7's targets as a Markdown table: each figure beside its baseline and the ratio.
@@ -26,10 +26,11 @@ from archive.extract import extract
 BIN = Path(sys.executable).parent
 
 
-def start_site(extra: int, directory: Path) -> tuple[subprocess.Popen, Path]:
+def start_site(extra: int, directory: Path, gzip: bool = True) -> tuple[subprocess.Popen, Path]:
     sources = directory / "sources.toml"
     process = subprocess.Popen(
-        [sys.executable, "-m", "archive.samplesite", "--extra", str(extra), "--warm", "--write-sources", str(sources)],
+        [sys.executable, "-m", "archive.samplesite", "--extra", str(extra), "--warm", "--write-sources", str(sources),
+         *([] if gzip else ["--no-gzip"])],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     deadline = time.monotonic() + 600
@@ -76,11 +77,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=5000, help="generated articles on top of the sample ones")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="extraction pool size")
+    parser.add_argument("--no-gzip", action="store_true",
+                        help="the site serves pages uncompressed (by default it gzips them, as portals do)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="govarchive-bench-") as tmp:
         tmp = Path(tmp)
-        site, sources = start_site(args.articles, tmp)
+        site, sources = start_site(args.articles, tmp, gzip=not args.no_gzip)
         try:
             db = tmp / "bench.db"
             env = {**os.environ, "GOVARCHIVE_EXTRACT_WORKERS": str(args.workers)}
@@ -120,7 +123,9 @@ def main() -> int:
     article_rate = articles / elapsed
     html_per_article = html_bytes / len(pages)
     stored = (warc_bytes + db_bytes) / articles
-    print(f"{articles} articles archived ({fetches} fetches, {html_per_article / 1024:.0f} KB average article page), "
+    encoding = "uncompressed" if args.no_gzip else "gzipped by the site"
+    print(f"{articles} articles archived ({fetches} fetches, {html_per_article / 1024:.0f} KB average article page, "
+          f"{encoding}), "
           f"{elapsed:.1f} s; crawl peak RSS {peak_rss_mb:.0f} MB (largest process)\n")
     print("| target | figure | baseline, same run | ratio | F7 asks |\n| --- | --- | --- | --- | --- |")
     print(f"| 1. end-to-end crawl | {crawl_rate:.1f} pages/s ({article_rate:.1f} articles/s) "
