@@ -348,8 +348,10 @@ def reextract(source, db_path):
     ).fetchone()[0]
     with click.progressbar(length=total, label="Re-extracting", file=sys.stderr) as bar:
         counts = reextract_lib(db, db_path, source=source, progress=lambda done, _total: bar.update(1))
+    unreadable = f", {counts['unreadable']} with a capture that cannot be read (see above)" if counts["unreadable"] else ""
     click.echo(
-        f"{counts['updated']} updated, {counts['unchanged']} unchanged, {counts['missing']} without a capture."
+        f"{counts['updated']} updated, {counts['unchanged']} unchanged, {counts['missing']} without a capture"
+        f"{unreadable}."
     )
 
 

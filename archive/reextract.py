@@ -8,6 +8,7 @@ row is updated in place (and the FTS index with it), ``last_seen`` and versions 
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,9 @@ from sqlite_utils.db import NotFoundError
 from archive.captures import CaptureMissing, read_capture
 from archive.extract import extract
 from archive.ingest import article_fields, keep_version_texts, store_knowledge, update_article
+from archive.warc import RecordUnreadable
+
+logger = logging.getLogger(__name__)
 
 
 def reextract(
@@ -27,7 +31,8 @@ def reextract(
     source: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Counter:
-    """Re-extract every article (of ``source``); returns counts of updated/unchanged/missing."""
+    """Re-extract every article (of ``source``); returns counts of updated, unchanged, missing
+    (no capture) and unreadable (a capture that cannot be read back; each one is logged)."""
     where, params = ("source_id = ?", [source]) if source else ("1", [])
     total = db.execute(f"select count(*) from articles where {where}", params).fetchone()[0]
     counts: Counter = Counter()
@@ -41,10 +46,16 @@ def reextract(
             progress(done, total)
         try:
             capture = read_capture(db_path, db["fetches"].get(fetch_id))
+            body = capture.body
         except (NotFoundError, CaptureMissing, TypeError):
             counts["missing"] += 1
             continue
-        record = extract(capture.body, url, capture.headers, rules.get(source_id))
+        except RecordUnreadable as exc:
+            # The article keeps its current reading rather than one of undecodable bytes.
+            logger.warning("article %s kept as it is: %s", article_id, exc)
+            counts["unreadable"] += 1
+            continue
+        record = extract(body, url, capture.headers, rules.get(source_id))
         with db.atomic():
             # Versions keep the reading they were captured with; this one replaces it in place.
             keep_version_texts(db, article_id)

@@ -8,6 +8,7 @@ offset and length for the database pointer without re-reading the file.
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import struct
@@ -16,9 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import brotli
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+try:
+    from compression import zstd
+except ImportError:  # before Python 3.14
+    from backports import zstd
 
 DEFAULT_MAX_SIZE = 1024**3
 DEFAULT_LEVEL = 6
@@ -192,14 +199,25 @@ def _request_target(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
+class RecordUnreadable(ValueError):
+    """A stored record cannot be read back: truncated, or its body in a coding that will not undo."""
+
+
 @dataclass
 class StoredResponse:
     url: str
     status: int
     headers: dict[str, str]
-    body: bytes  # content as the page meant it: transfer and content encodings undone
+    payload: bytes  # the body as received: transfer encoding undone, content coding kept
     raw_record: bytes  # the gzip member exactly as stored in the WARC file
     warc_headers: dict[str, str]
+
+    @property
+    def body(self) -> bytes:
+        """The content as the page meant it, content codings undone; RecordUnreadable if they
+        do not undo."""
+        codings = next((v for k, v in self.headers.items() if k.lower() == "content-encoding"), "")
+        return decode_content(self.payload, codings, self.url)
 
 
 def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse:
@@ -209,18 +227,53 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
         f.seek(pointer.offset)
         raw = f.read(pointer.length)
     if len(raw) != pointer.length:
-        raise ValueError(f"{path}: record at {pointer.offset} is truncated")
+        raise RecordUnreadable(f"{path}: record at {pointer.offset} is truncated")
     for record in ArchiveIterator(io.BytesIO(raw)):
         http = record.http_headers
         return StoredResponse(
             url=record.rec_headers.get_header("WARC-Target-URI"),
             status=int(http.get_statuscode()) if http else 0,
             headers={k: v for k, v in (http.headers if http else [])},
-            body=record.content_stream().read(),
+            # Not warcio's content_stream: it cannot undo x-gzip or zstd, its brotli path fails
+            # with brotli 1.2, and a body that fails to inflate comes back as it is, silently.
+            payload=record.raw_stream.read(),
             raw_record=raw,
             warc_headers=dict(record.rec_headers.headers),
         )
-    raise ValueError(f"{path}: no record at offset {pointer.offset}")
+    raise RecordUnreadable(f"{path}: no record at offset {pointer.offset}")
+
+
+def _inflate(data: bytes) -> bytes:
+    # "deflate" is meant to be zlib-wrapped, but some servers send a raw deflate stream.
+    try:
+        return zlib.decompress(data)
+    except zlib.error:
+        return zlib.decompress(data, -zlib.MAX_WBITS)
+
+
+# Every coding Scrapy accepts and undoes when crawling, so whatever was extracted then can be
+# extracted again from the WARC.
+_DECODERS = {
+    "identity": lambda data: data,
+    "gzip": gzip.decompress,
+    "x-gzip": gzip.decompress,
+    "deflate": _inflate,
+    "br": brotli.decompress,
+    "zstd": zstd.decompress,
+}
+
+
+def decode_content(data: bytes, codings: str, url: str = "") -> bytes:
+    """Undo a Content-Encoding value's codings, last applied first."""
+    for coding in reversed([c.strip().lower() for c in codings.split(",") if c.strip()]):
+        decoder = _DECODERS.get(coding)
+        if decoder is None:
+            raise RecordUnreadable(f"capture of {url} is in content coding {coding!r}, which cannot be undone")
+        try:
+            data = decoder(data)
+        except Exception as exc:  # each library raises its own error for a corrupt stream
+            raise RecordUnreadable(f"capture of {url} does not decode as {coding!r}: {exc}") from None
+    return data
 
 
 def reference_for(warc_path: str | Path, db_path: str | Path) -> str:

@@ -1,6 +1,8 @@
 """Export round-trips and re-extraction from stored captures, with no network."""
 
+import asyncio
 import csv
+import gzip
 import io
 import json
 import shutil
@@ -18,7 +20,8 @@ from archive.db import open_db
 from archive.ingest import update_article
 from archive.reextract import reextract
 from archive.search import search
-from archive.warc import default_warc_dir
+from archive.serve import make_datasette
+from archive.warc import WarcFileWriter, default_warc_dir, reference_for
 
 BIN = Path(sys.executable).parent
 
@@ -140,3 +143,35 @@ def test_reextract_cli(archive_copy):
     result = govarchive("reextract", "--source", "sample-portal", "--db", archive_copy.name, cwd=archive_copy.parent)
     assert result.returncode == 0, result.stderr
     assert b"0 without a capture" in result.stdout
+
+
+def test_a_capture_that_cannot_be_decoded_is_reported_not_extracted(archive_copy):
+    db = open_db(archive_copy)
+    article = db.execute("select id, fetch_id, title from articles order by id limit 1").fetchone()
+    # A server that answered in a content coding nobody can undo ("compress" has no decoder).
+    writer = WarcFileWriter(default_warc_dir(archive_copy), prefix="odd")
+    pointer = writer.write_exchange(
+        url="http://127.0.0.1:9/odd.html", method="GET", request_headers=[], request_body=b"", status=200,
+        reason="OK", response_headers=[("Content-Type", "text/html"), ("Content-Encoding", "compress")],
+        body=b"\x1f\x9d\x90 compressed long ago",
+    )
+    writer.close()
+    with db.atomic():
+        db["fetches"].update(article[1], {
+            "warc_file": reference_for(default_warc_dir(archive_copy) / pointer.file, archive_copy),
+            "warc_offset": pointer.offset, "warc_length": pointer.length,
+        })
+    total = db.execute("select count(*) from articles").fetchone()[0]
+    db.close()
+
+    result = govarchive("reextract", "--db", archive_copy.name, cwd=archive_copy.parent)
+    assert result.returncode == 0, result.stderr
+    assert f"{total - 1} unchanged, 0 without a capture, 1 with a capture that cannot be read".encode() in result.stdout
+    assert f"article {article[0]} kept as it is".encode() in result.stderr and b"'compress'" in result.stderr
+    assert open_db(archive_copy).execute("select title from articles where id = ?", [article[0]]).fetchone()[0] == article[2]
+
+    ds = make_datasette(archive_copy)
+    page = asyncio.run(ds.client.get(f"/-/capture/{article[1]}.html"))
+    assert page.status_code == 500 and "'compress'" in page.text and f"/-/capture/{article[1]}.warc.gz" in page.text
+    record = asyncio.run(ds.client.get(f"/-/capture/{article[1]}.warc.gz"))
+    assert record.status_code == 200 and b"compressed long ago" in gzip.decompress(record.content)

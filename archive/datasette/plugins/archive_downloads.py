@@ -7,6 +7,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from archive.captures import CaptureMissing, article_json, read_capture
+from archive.warc import RecordUnreadable
 
 # Archived pages may carry script: never let it run on the archive's origin.
 SANDBOX_HEADERS = {
@@ -48,11 +49,17 @@ async def raw_html(datasette, request):
     fetch, capture = await _capture(datasette, request)
     if fetch is None:
         return capture
+    try:
+        body = capture.body
+    except RecordUnreadable as exc:
+        return Response.text(
+            f"{exc}\nThe record itself, as stored: /-/capture/{fetch['id']}.warc.gz\n", status=500
+        )
     content_type = capture.headers.get("Content-Type") or capture.headers.get("content-type") or "text/html"
     headers = dict(SANDBOX_HEADERS)
     if request.args.get("download"):
         headers["Content-Disposition"] = f'attachment; filename="capture-{fetch["id"]}.html"'
-    return Response(capture.body, status=200, headers=headers, content_type=content_type)
+    return Response(body, status=200, headers=headers, content_type=content_type)
 
 
 async def warc_record(datasette, request):
