@@ -159,6 +159,10 @@ class SampleSite(ServerGroup):
         raise KeyError(f"the sample site does not serve {url}")
 
 
+# nginx's default gzip_buffers: 32 x 4 KB on most systems.
+_CHUNK = 4096
+
+
 def _accepts_gzip(header: str) -> bool:
     """Whether an Accept-Encoding value allows gzip: named (or matched by ``*`` when not named)
     with a q above 0."""
@@ -248,13 +252,22 @@ class _Handler(BaseHTTPRequestHandler):
         if status == 304:
             self.end_headers()
             return
-        body = page.gzipped if gzipped else page.body
-        if gzipped:
-            self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
+        if not gzipped:
+            self.send_header("Content-Length", str(len(page.body)))
+            self.end_headers()
+            if send_body:
+                self.wfile.write(page.body)
+            return
+        # Like nginx, which compresses as it sends and so cannot know the length up front.
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         if send_body:
-            self.wfile.write(body)
+            body = page.gzipped
+            for start in range(0, len(body), _CHUNK):
+                chunk = body[start : start + _CHUNK]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
 
     def _not_modified(self, page: Page) -> bool:
         tags = self.headers.get("If-None-Match")
