@@ -145,7 +145,7 @@ class SampleSite(ServerGroup):
         for url in self.expected_article_urls():
             page = self._page(url)
             if self.gzip and page.compressible:
-                page.gzipped
+                page.gzipped  # a cached property: compressed here, once
 
     def _page(self, url: str) -> Page:
         parts = urlsplit(url)
