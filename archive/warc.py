@@ -243,23 +243,66 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
     raise RecordUnreadable(f"{path}: no record at offset {pointer.offset}")
 
 
+# Each decoder gives what decodes of a stream cut short or failing its checksum, and fails only
+# when nothing does: the crawl read such bodies so (Scrapy's decoders are lenient), and reading
+# the capture back must give the bytes that were extracted then.
+
+
+def _gunzip(data: bytes) -> bytes:
+    stream, out = gzip.GzipFile(fileobj=io.BytesIO(data)), io.BytesIO()
+    while True:
+        try:
+            chunk = stream.read1(65536)
+        except (OSError, EOFError):
+            if out.tell():
+                return out.getvalue()
+            raise
+        if not chunk:
+            return out.getvalue()
+        out.write(chunk)
+
+
 def _inflate(data: bytes) -> bytes:
     # "deflate" is meant to be zlib-wrapped, but some servers send a raw deflate stream.
     try:
-        return zlib.decompress(data)
+        return zlib.decompressobj().decompress(data)
     except zlib.error:
-        return zlib.decompress(data, -zlib.MAX_WBITS)
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data)
+
+
+def _unbrotli(data: bytes) -> bytes:
+    # process() hands back at most one output buffer at a time (32 KB), the rest on later calls.
+    decompressor, out = brotli.Decompressor(), io.BytesIO()
+    out.write(decompressor.process(data, output_buffer_limit=65536))
+    while not decompressor.is_finished():
+        chunk = decompressor.process(b"", output_buffer_limit=65536)
+        if not chunk:
+            break
+        out.write(chunk)
+    return out.getvalue()
+
+
+def _unzstd(data: bytes) -> bytes:
+    stream, out = zstd.ZstdFile(io.BytesIO(data)), io.BytesIO()
+    while True:
+        try:
+            chunk = stream.read(65536)
+        except EOFError:
+            return out.getvalue()
+        if not chunk:
+            return out.getvalue()
+        out.write(chunk)
 
 
 # Every coding Scrapy accepts and undoes when crawling, so whatever was extracted then can be
 # extracted again from the WARC.
 _DECODERS = {
     "identity": lambda data: data,
-    "gzip": gzip.decompress,
-    "x-gzip": gzip.decompress,
+    "gzip": _gunzip,
+    "x-gzip": _gunzip,
     "deflate": _inflate,
-    "br": brotli.decompress,
-    "zstd": zstd.decompress,
+    "br": _unbrotli,
+    "zstd": _unzstd,
 }
 
 

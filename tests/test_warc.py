@@ -10,6 +10,8 @@ from pathlib import Path
 
 import brotli
 import pytest
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.utils.test import get_crawler
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -121,6 +123,25 @@ def test_every_content_coding_a_server_may_send_is_undone_on_read(tmp_path, codi
     pointer = _write(writer, 1, encode(BODY), [("Content-Type", "text/html"), ("Content-Encoding", coding)])
     writer.close()
     assert read_record(tmp_path, pointer).body == BODY
+
+
+@pytest.mark.parametrize("coding, encode", [
+    ("gzip", gzip.compress),
+    ("deflate", zlib.compress),
+    ("br", brotli.compress),
+    ("zstd", zstd.compress),
+])
+def test_a_cut_short_body_reads_back_as_the_crawl_read_it(tmp_path, coding, encode):
+    # A server that ends the compressed stream early within a complete response: the crawl
+    # (Scrapy) extracted what did decode, so reading the capture back must give the same bytes.
+    page = os.urandom(200_000).hex().encode()  # zstd decodes in blocks of up to 128 KB
+    cut = encode(page)[: -len(encode(page)) // 3]
+    writer = WarcFileWriter(tmp_path, prefix="t")
+    pointer = _write(writer, 1, cut, [("Content-Type", "text/html"), ("Content-Encoding", coding)])
+    writer.close()
+    crawled = HttpCompressionMiddleware.from_crawler(get_crawler())._handle_encoding(cut, [coding.encode()], 0)[0]
+    assert crawled and page.startswith(crawled)
+    assert read_record(tmp_path, pointer).body == crawled
 
 
 def test_a_coding_that_cannot_be_undone_is_named(tmp_path):
