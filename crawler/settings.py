@@ -13,6 +13,12 @@ NEWSPIDER_MODULE = "crawler.spiders"
 CONTACT_URL = os.environ.get("GOVARCHIVE_CONTACT", "https://github.com/govarchive/govarchive")
 USER_AGENT = f"govarchive/0.1 (+{CONTACT_URL}; archive of Vietnamese government communications)"
 ROBOTSTXT_OBEY = True
+# Scrapy's default asks for English; a portal that picks its language variant from the request
+# (SharePoint variations, some CMS home pages) must serve the Vietnamese pages this archive keeps.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5",
+}
 
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2

@@ -1,5 +1,6 @@
 """End to end: a real Scrapy crawl of the sample site over HTTP into a real SQLite file."""
 
+import io
 import json
 import re
 import subprocess
@@ -8,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import RecordPointer, default_warc_dir, read_record
 from tests.conftest import crawl_into, query
@@ -85,6 +87,9 @@ def test_captures_are_byte_identical_and_valid_warc(sample_site, crawled_archive
         request = urllib.request.Request(row["url"], headers={"Accept-Encoding": "gzip"})
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.read() in stored.raw_record
+        # The request record says what was asked for: the Vietnamese variant of the page.
+        (sent,) = [r for r in ArchiveIterator(io.BytesIO(stored.raw_record)) if r.rec_type == "request"]
+        assert sent.http_headers.get_header("Accept-Language").startswith("vi")
     # robots.txt, sitemaps, feeds and listings are captured too
     index = "".join(
         subprocess.run([WARCIO, "index", str(p)], capture_output=True, text=True).stdout for p in files
