@@ -333,7 +333,8 @@ def reextract(source, db_path):
     """Re-run extraction over the stored WARC captures, without network access.
 
     Use after the extractor or its rules change; articles are updated in place and do not
-    count as changed on the site.
+    count as changed on the site. An article whose capture cannot be decoded (a content
+    coding nobody can undo, a corrupt stream) is left as it is and named in a warning.
 
     \b
     Example:
