@@ -234,8 +234,9 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
             url=record.rec_headers.get_header("WARC-Target-URI"),
             status=int(http.get_statuscode()) if http else 0,
             headers={k: v for k, v in (http.headers if http else [])},
-            # Not warcio's content_stream: it cannot undo x-gzip or zstd, its brotli path fails
-            # with brotli 1.2, and a body that fails to inflate comes back as it is, silently.
+            # Not warcio's content_stream: it cannot undo x-gzip or zstd, its brotli path needs
+            # brotlipy's API where Scrapy installs Google's brotli (warcio issue #73), and a body
+            # that fails to inflate comes back as it is, silently.
             payload=record.raw_stream.read(),
             raw_record=raw,
             warc_headers=dict(record.rec_headers.headers),
