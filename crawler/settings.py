@@ -18,6 +18,10 @@ ROBOTSTXT_OBEY = True
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5",
+    # Scrapy also asks for zstd, which the WARC keeps as sent, and which the common replay
+    # tools cannot undo (warcio, hence pywb, and ReplayWeb.page's wabac.js); pywb itself
+    # stopped asking for it. govarchive reads zstd back if a server sends it unasked.
+    "Accept-Encoding": "gzip, deflate, br",
 }
 
 CONCURRENT_REQUESTS = 16

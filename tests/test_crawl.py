@@ -87,9 +87,11 @@ def test_captures_are_byte_identical_and_valid_warc(sample_site, crawled_archive
         request = urllib.request.Request(row["url"], headers={"Accept-Encoding": "gzip"})
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.read() in stored.raw_record
-        # The request record says what was asked for: the Vietnamese variant of the page.
+        # The request record says what was asked for: the Vietnamese variant of the page, in
+        # codings that WARC replay tools can undo.
         (sent,) = [r for r in ArchiveIterator(io.BytesIO(stored.raw_record)) if r.rec_type == "request"]
         assert sent.http_headers.get_header("Accept-Language").startswith("vi")
+        assert sent.http_headers.get_header("Accept-Encoding") == "gzip, deflate, br"
     # robots.txt, sitemaps, feeds and listings are captured too
     index = "".join(
         subprocess.run([WARCIO, "index", str(p)], capture_output=True, text=True).stdout for p in files
