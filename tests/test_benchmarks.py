@@ -12,8 +12,9 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 @pytest.mark.parametrize(
     "script, args, expect",
     [
-        ("crawl_bench.py", ["--articles", "60"], "end-to-end crawl"),
-        ("warc_bench.py", ["--records", "60"], "govarchive WarcFileWriter, level 6"),
+        ("crawl_bench.py", ["--articles", "60"], "gzipped by the site"),
+        ("crawl_bench.py", ["--articles", "60", "--no-gzip"], "uncompressed"),
+        ("warc_bench.py", ["--records", "60"], "served gzipped: govarchive WarcFileWriter (body stored)"),
         ("export_bench.py", ["--rows", "300"], "| 300 | zip |"),
         ("search_bench.py", ["--articles", "2000", "--repeat", "2"], "| common, no accents (thong tin) |"),
         ("frontier_bench.py", ["--urls", "3000", "--per-sitemap", "1000", "--seconds", "6", "--bound-mb", "2000"],
