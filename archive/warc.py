@@ -251,16 +251,13 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
 
 def _gunzip(data: bytes) -> bytes:
     stream, out = gzip.GzipFile(fileobj=io.BytesIO(data)), io.BytesIO()
-    while True:
-        try:
-            chunk = stream.read1(65536)
-        except (OSError, EOFError):
-            if out.tell():
-                return out.getvalue()
+    try:
+        while chunk := stream.read1(65536):
+            out.write(chunk)
+    except (OSError, EOFError):
+        if not out.tell():
             raise
-        if not chunk:
-            return out.getvalue()
-        out.write(chunk)
+    return out.getvalue()
 
 
 def _inflate(data: bytes) -> bytes:
@@ -275,24 +272,19 @@ def _unbrotli(data: bytes) -> bytes:
     # process() hands back at most one output buffer at a time (32 KB), the rest on later calls.
     decompressor, out = brotli.Decompressor(), io.BytesIO()
     out.write(decompressor.process(data, output_buffer_limit=65536))
-    while not decompressor.is_finished():
-        chunk = decompressor.process(b"", output_buffer_limit=65536)
-        if not chunk:
-            break
+    while not decompressor.is_finished() and (chunk := decompressor.process(b"", output_buffer_limit=65536)):
         out.write(chunk)
     return out.getvalue()
 
 
 def _unzstd(data: bytes) -> bytes:
     stream, out = zstd.ZstdFile(io.BytesIO(data)), io.BytesIO()
-    while True:
-        try:
-            chunk = stream.read(65536)
-        except EOFError:
-            return out.getvalue()
-        if not chunk:
-            return out.getvalue()
-        out.write(chunk)
+    try:
+        while chunk := stream.read(65536):
+            out.write(chunk)
+    except EOFError:
+        pass
+    return out.getvalue()
 
 
 # Every coding Scrapy accepts and undoes when crawling, so whatever was extracted then can be
