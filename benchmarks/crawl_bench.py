@@ -4,12 +4,15 @@ Starts the sample site with N generated articles in its own process (pages rende
 gzipped before the clock starts; --no-gzip serves them plain), then measures on the same pages, in the same run:
   1. a full ``govarchive crawl`` of the site (WARC capture, extraction, SQLite + FTS writes);
   2. extraction alone, in one process and in a pool of one worker per core (the baseline);
+  3. Scrapy alone fetching the pages the crawl fetched (benchmarks/scrapy_alone.py), for the
+     ceiling that extraction plus Scrapy's own work leave on these cores;
 and prints F7's targets as a Markdown table: each figure beside its baseline and the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import sqlite3
@@ -47,6 +50,26 @@ def article_urls(db: Path) -> list[str]:
         return [r[0] for r in conn.execute("select url from articles order by id")]
     finally:
         conn.close()
+
+
+def fetched_urls(db: Path) -> list[str]:
+    """The URLs the crawl requested and got an answer for, in crawl order."""
+    conn = sqlite3.connect(db)
+    try:
+        return [r[0] for r in conn.execute(
+            "select coalesce(requested_url, url) from fetches where status is not null order by id")]
+    finally:
+        conn.close()
+
+
+def scrapy_alone(urls: list[str], directory: Path) -> dict:
+    listed = directory / "fetched-urls.txt"
+    listed.write_text("\n".join(urls), encoding="utf-8")
+    run = subprocess.run([sys.executable, str(Path(__file__).with_name("scrapy_alone.py")), str(listed)],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(f"Scrapy alone failed: {run.stdout}{run.stderr}")
+    return json.loads(run.stdout)
 
 
 def fetch_all(urls: list[str]) -> list[tuple[bytes, str, dict]]:
@@ -110,6 +133,7 @@ def main() -> int:
             sqlite3.connect(db).execute("pragma wal_checkpoint(truncate)")
             db_bytes = db.stat().st_size
 
+            alone = scrapy_alone(fetched_urls(db), tmp)
             urls = article_urls(db)
             pages = fetch_all(urls)
             html_bytes = sum(len(p[0]) for p in pages)
@@ -123,6 +147,13 @@ def main() -> int:
     article_rate = articles / elapsed
     html_per_article = html_bytes / len(pages)
     stored = (warc_bytes + db_bytes) / articles
+    # CPU milliseconds an article: extraction (the pool's cores over its rate) and Scrapy's own
+    # fetching of the pages a crawl needs for it. With nothing else on the cores, a crawl
+    # cannot beat their sum.
+    scrapy_ms_page = alone["cpu"] / alone["pages"] * 1000
+    extraction_ms = args.workers * 1000 / pooled
+    scrapy_ms = scrapy_ms_page * fetches / articles
+    ceiling = args.workers * 1000 / (extraction_ms + scrapy_ms)
     encoding = "uncompressed" if args.no_gzip else "gzipped by the site"
     print(f"{articles} articles archived ({fetches} fetches, {html_per_article / 1024:.0f} KB average article page, "
           f"{encoding}), "
@@ -131,12 +162,18 @@ def main() -> int:
     print(f"| 1. end-to-end crawl | {crawl_rate:.1f} pages/s ({article_rate:.1f} articles/s) "
           f"| bare extraction, {args.workers} processes: {pooled:.1f} docs/s | {article_rate / pooled:.2f} "
           f"| ≥ 150 pages/s, ≥ 0.8 |")
+    print(f"| 1. its ceiling | at most {ceiling:.1f} articles/s: extraction {extraction_ms:.2f} + Scrapy alone "
+          f"{scrapy_ms:.2f} ms CPU an article, nothing else, on {args.workers} cores "
+          f"| bare extraction, {args.workers} processes: {pooled:.1f} docs/s | {ceiling / pooled:.2f} | — |")
     print(f"| 2. scaling | extraction, {args.workers} processes: {pooled:.1f} docs/s "
           f"| 1 process: {single:.1f} docs/s | {pooled / single:.2f} | ≥ 1.8 |")
     print(f"| 5. storage | WARC {warc_bytes / articles / 1024:.1f} KB + database {db_bytes / articles / 1024:.1f} KB "
           f"per article | HTML {html_per_article / 1024:.1f} KB per article | {stored / html_per_article:.3f} "
           f"(WARC {warc_bytes / articles / html_per_article:.2f}, database {db_bytes / articles / html_per_article:.2f}) "
           f"| ≤ 0.35 |")
+    print(f"\nScrapy alone (benchmarks/scrapy_alone.py: Scrapy's defaults, no govarchive component) fetched the "
+          f"crawl's {alone['pages']} pages at {alone['pages'] / alone['wall']:.0f} pages/s using "
+          f"{scrapy_ms_page:.2f} ms of CPU a page; the crawl reaches {article_rate / ceiling:.2f} of the ceiling.")
     print(f"\nOf the WARC bytes, the articles' own exchanges are {article_warc / articles / 1024:.1f} KB per article "
           f"({article_warc / articles / html_per_article:.2f} × HTML); the rest are listings, sitemaps, feeds and "
           f"robots.txt. Articles' own records + database: {(article_warc + db_bytes) / articles / html_per_article:.2f} × HTML.")
