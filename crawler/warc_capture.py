@@ -27,6 +27,8 @@ class WarcCaptureMiddleware:
         self.max_size = max_size
         self.level = level
         self.writer = None
+        # The fetch rows' name for the current WARC file, worked out once per file.
+        self._reference = (None, None)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -78,8 +80,10 @@ class WarcCaptureMiddleware:
             body=response.body,
             ip=str(response.ip_address) if response.ip_address else None,
         )
+        if self._reference[0] != pointer.file:
+            self._reference = (pointer.file, reference_for(self.writer.directory / pointer.file, self.db_path))
         request.meta["warc"] = {
-            "file": reference_for(self.writer.directory / pointer.file, self.db_path),
+            "file": self._reference[1],
             "offset": pointer.offset,
             "length": pointer.length,
         }
