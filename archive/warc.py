@@ -19,6 +19,7 @@ from pathlib import Path
 
 import brotli
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -226,22 +227,47 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
     with open(path, "rb") as f:
         f.seek(pointer.offset)
         raw = f.read(pointer.length)
+    where = f"{path}: record at {pointer.offset}"
     if len(raw) != pointer.length:
-        raise RecordUnreadable(f"{path}: record at {pointer.offset} is truncated")
-    for record in ArchiveIterator(io.BytesIO(raw)):
-        http = record.http_headers
-        return StoredResponse(
-            url=record.rec_headers.get_header("WARC-Target-URI"),
-            status=int(http.get_statuscode()) if http else 0,
-            headers={k: v for k, v in (http.headers if http else [])},
-            # Not warcio's content_stream: it cannot undo x-gzip or zstd, its brotli path needs
-            # brotlipy's API where Scrapy installs Google's brotli (warcio issue #73), and a body
-            # that fails to inflate comes back as it is, silently.
-            payload=record.raw_stream.read(),
-            raw_record=raw,
-            warc_headers=dict(record.rec_headers.headers),
-        )
+        raise RecordUnreadable(f"{where} is truncated")
+    try:
+        for record in ArchiveIterator(io.BytesIO(_inflate_members(raw, where))):
+            http = record.http_headers
+            return StoredResponse(
+                url=record.rec_headers.get_header("WARC-Target-URI"),
+                status=int(http.get_statuscode()) if http else 0,
+                headers={k: v for k, v in (http.headers if http else [])},
+                # Not warcio's content_stream: it cannot undo x-gzip or zstd, its brotli path needs
+                # brotlipy's API where Scrapy installs Google's brotli (warcio issue #73), and a body
+                # that fails to inflate comes back as it is, silently.
+                payload=record.raw_stream.read(),
+                raw_record=raw,
+                warc_headers=dict(record.rec_headers.headers),
+            )
+    except ArchiveLoadFailed as exc:
+        raise RecordUnreadable(f"{where} is not a WARC record: {exc}") from None
     raise RecordUnreadable(f"{path}: no record at offset {pointer.offset}")
+
+
+def _inflate_members(raw: bytes, where: str) -> bytes:
+    """The WARC bytes in ``raw``'s gzip members, each checked against its CRC and length.
+
+    warcio inflates a damaged member as far as it goes and only prints the error; a capture
+    read back must not be a silently different one.
+    """
+    if not raw.startswith(b"\x1f\x8b"):
+        return raw  # an uncompressed record: nothing to check here
+    parts, rest = [], raw
+    while rest:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            parts.append(inflater.decompress(rest))
+        except zlib.error as exc:
+            raise RecordUnreadable(f"{where} is damaged: {exc}") from None
+        if not inflater.eof:
+            raise RecordUnreadable(f"{where} is damaged: its gzip stream ends early")
+        rest = inflater.unused_data
+    return b"".join(parts)
 
 
 # Each decoder gives what decodes of a stream cut short or failing its checksum, and fails only

@@ -20,7 +20,7 @@ try:
 except ImportError:
     from backports import zstd
 
-from archive.warc import RecordUnreadable, WarcFileWriter, gzip_member, read_record
+from archive.warc import RecordPointer, RecordUnreadable, WarcFileWriter, gzip_member, read_record
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 BODY = "<html><body><p>Kế hoạch 174/KH-UBND của UBND TP Hà Nội</p></body></html>".encode()
@@ -142,6 +142,29 @@ def test_a_cut_short_body_reads_back_as_the_crawl_read_it(tmp_path, coding, enco
     crawled = HttpCompressionMiddleware.from_crawler(get_crawler())._handle_encoding(cut, [coding.encode()], 0)[0]
     assert crawled and page.startswith(crawled)
     assert read_record(tmp_path, pointer).body == crawled
+
+
+@pytest.mark.parametrize("gzipped", [False, True], ids=["deflated body", "stored gzip body"])
+def test_a_damaged_record_is_refused_not_read_as_another(tmp_path, gzipped):
+    # Disk or copy damage inside a member: warcio inflates past it and only prints the error.
+    body, headers = BODY * 40, None
+    if gzipped:
+        body, headers = gzip.compress(body), [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]
+    writer = WarcFileWriter(tmp_path, prefix="t")
+    pointer = _write(writer, 1, body, headers)
+    writer.close()
+    (path,) = tmp_path.glob("*.warc.gz")
+    data = bytearray(path.read_bytes())
+    data[pointer.offset + pointer.length // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(RecordUnreadable, match=rf"record at {pointer.offset} is damaged"):
+        read_record(tmp_path, pointer)
+
+
+def test_bytes_that_are_no_warc_record_are_named(tmp_path):
+    (tmp_path / "t.warc.gz").write_bytes(gzip.compress(b"<html>not a WARC file</html>"))
+    with pytest.raises(RecordUnreadable, match="record at 0 is not a WARC record"):
+        read_record(tmp_path, RecordPointer("t.warc.gz", 0, (tmp_path / "t.warc.gz").stat().st_size))
 
 
 def test_a_coding_that_cannot_be_undone_is_named(tmp_path):
