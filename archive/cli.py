@@ -301,6 +301,9 @@ def demo(db_path, no_serve, port, extra):
 def export(fmt, source, since, until, search, output, db_path):
     """Export a selection of the archive, streamed (constant memory).
 
+    An article whose capture cannot go into a WARC (none was kept, its file is gone, its
+    record is damaged) is named in a warning and the export goes on without that capture.
+
     \b
     Example:
         govarchive export --format jsonl --source hanoi --since 2024-01-01 -o hanoi.jsonl
@@ -316,14 +319,22 @@ def export(fmt, source, since, until, search, output, db_path):
     if fmt == "zip" and output == "-":
         raise click.UsageError("--format zip needs -o FILE")
     out = click.open_file(output, "wb")
+    left_out = []
+
+    def report(row, reason):
+        left_out.append(row["id"])
+        click.echo(f"warning: article {row['id']} ({row['url']}): capture left out: {reason}", err=True)
+
     try:
-        count = export_lib(db, db_path, fmt, out, selection)
+        count = export_lib(db, db_path, fmt, out, selection, left_out=report)
     except ValueError as exc:
         _fail(exc)
     finally:
         if output != "-":
             out.close()
-    click.echo(f"Exported {count} articles as {fmt}" + (f" to {output}" if output != "-" else "") + ".", err=True)
+    without = f"; {len(left_out)} of them without their capture (named above)" if left_out else ""
+    click.echo(f"Exported {count} articles as {fmt}" + (f" to {output}" if output != "-" else "") + f"{without}.",
+               err=True)
 
 
 @cli.command()

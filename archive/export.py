@@ -14,14 +14,14 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from archive.captures import ARTICLE_JSON_FIELDS, CaptureMissing, article_json, read_capture
 from archive.search import parse_query
-from archive.warc import warcinfo_member
+from archive.warc import RecordUnreadable, warcinfo_member
 
 FORMATS = ("jsonl", "csv", "warc", "zip")
 
@@ -90,16 +90,23 @@ def iter_articles(db: Database, selection: Selection) -> Iterator[dict]:
             yield dict(zip(columns, row))
 
 
-def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection: Selection) -> int:
-    """Write the selected articles to ``out`` in ``fmt``; returns how many were written."""
+def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection: Selection,
+           left_out: Callable[[dict, str], None] | None = None) -> int:
+    """Write the selected articles to ``out`` in ``fmt``; returns how many were written.
+
+    An article whose capture cannot go into a WARC (none was kept, its file is gone, its record
+    is damaged) does not stop the export: ``left_out(row, reason)`` hears of it and the export
+    goes on with the next.
+    """
+    left_out = left_out or (lambda row, reason: None)
     if fmt == "jsonl":
         return _jsonl(db, out, selection)
     if fmt == "csv":
         return _csv(db, out, selection)
     if fmt == "warc":
-        return _warc(db, db_path, out, selection)
+        return _warc(db, db_path, out, selection, left_out)
     if fmt == "zip":
-        return _zip(db, db_path, out, selection)
+        return _zip(db, db_path, out, selection, left_out)
     raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
 
 
@@ -123,13 +130,17 @@ def _csv(db, out, selection) -> int:
     return count
 
 
-def _warc(db, db_path, out, selection) -> int:
+def _warc(db, db_path, out, selection, left_out) -> int:
     out.write(_warcinfo(selection))
     count = 0
     for row in iter_articles(db, selection):
         try:
             capture = read_capture(db_path, db["fetches"].get(row["fetch_id"]))
-        except (NotFoundError, CaptureMissing):
+        except NotFoundError:
+            left_out(row, f"its fetch {row['fetch_id']} is not in the archive")
+            continue
+        except (CaptureMissing, RecordUnreadable) as exc:
+            left_out(row, str(exc))
             continue
         out.write(capture.raw_record)
         count += 1
@@ -141,11 +152,11 @@ def _warcinfo(selection: Selection) -> bytes:
     return warcinfo_member("export.warc.gz", info)
 
 
-def _zip(db, db_path, out, selection) -> int:
+def _zip(db, db_path, out, selection, left_out) -> int:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with archive.open("articles.jsonl", "w", force_zip64=True) as member:
             count = _jsonl(db, member, selection)
         with archive.open("captures.warc.gz", "w", force_zip64=True) as member:
-            _warc(db, db_path, member, selection)
+            _warc(db, db_path, member, selection, left_out)
         archive.writestr("README.txt", FIELDS_README)
     return count

@@ -175,3 +175,52 @@ def test_a_capture_that_cannot_be_decoded_is_reported_not_extracted(archive_copy
     assert page.status_code == 500 and "'compress'" in page.text and f"/-/capture/{article[1]}.warc.gz" in page.text
     record = asyncio.run(ds.client.get(f"/-/capture/{article[1]}.warc.gz"))
     assert record.status_code == 200 and b"compressed long ago" in gzip.decompress(record.content)
+
+
+def test_a_warc_export_goes_on_past_captures_it_cannot_include_and_names_them(archive_copy, tmp_path):
+    db = open_db(archive_copy)
+    damaged, truncated, gone, *rest = db.execute(
+        "select a.id, a.url, f.id, f.warc_file, f.warc_offset, f.warc_length "
+        "from articles a join fetches f on f.id = a.fetch_id order by a.id"
+    ).fetchall()
+    warc_dir = default_warc_dir(archive_copy)
+
+    def repoint(article, data, name):
+        # The article's own record, copied whole or in part into a file of its own.
+        (warc_dir / name).write_bytes(data)
+        with db.atomic():
+            db["fetches"].update(article[2], {
+                "warc_file": reference_for(warc_dir / name, archive_copy), "warc_offset": 0,
+            })
+
+    def record(article):
+        with open(archive_copy.parent / article[3], "rb") as f:
+            f.seek(article[4])
+            return bytearray(f.read(article[5]))
+
+    flipped = record(damaged)
+    flipped[len(flipped) // 2] ^= 0xFF
+    repoint(damaged, bytes(flipped), "damaged.warc.gz")
+    repoint(truncated, bytes(record(truncated)[:500]), "cut.warc.gz")
+    repoint(gone, b"", "gone.warc.gz")
+    (warc_dir / "gone.warc.gz").unlink()
+    db.close()
+
+    out = tmp_path / "all.warc.gz"
+    result = govarchive("export", "--format", "warc", "-o", out, "--db", archive_copy.name, cwd=archive_copy.parent)
+    assert result.returncode == 0, result.stderr
+    stderr = result.stderr.decode()
+    assert f"warning: article {damaged[0]} ({damaged[1]}): capture left out:" in stderr and "is damaged" in stderr
+    assert f"warning: article {truncated[0]} ({truncated[1]}): capture left out:" in stderr and "is truncated" in stderr
+    assert f"warning: article {gone[0]} ({gone[1]}): capture left out:" in stderr and "gone.warc.gz is missing" in stderr
+    assert f"Exported {len(rest)} articles as warc to {out}; 3 of them without their capture (named above)." in stderr
+    assert subprocess.run([str(BIN / "warcio"), "check", str(out)], capture_output=True).returncode == 0
+    with open(out, "rb") as f:
+        uris = {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(f) if r.rec_type == "response"}
+    assert uris == {row[1] for row in rest}
+
+    ds = make_datasette(archive_copy)
+    for article, reason in ((damaged, "is damaged"), (truncated, "is truncated")):
+        for view in ("html", "warc.gz"):
+            page = asyncio.run(ds.client.get(f"/-/capture/{article[2]}.{view}"))
+            assert page.status_code == 500 and reason in page.text, (view, page.text)
