@@ -3,9 +3,16 @@
 ``concurrent.futures.ProcessPoolExecutor`` feeds its workers from two helper threads. In the
 crawler process those threads compete with the reactor thread for the GIL: profiling a
 2,000-article crawl showed the reactor waiting about 2.6 ms on every ``submit`` (5.4 s in all),
-time in which it neither downloads nor writes. Here each worker has its own pipe, the event loop
-is told when a result is ready (``add_reader``), and a worker gets its next page only when it
-has sent the last result back: no threads, and a worker that dies fails one page, not the pool.
+time in which it neither downloads nor writes. Here each worker has its own pipe and the event
+loop is told when a result is ready (``add_reader``): no threads.
+
+A worker holds the page it is extracting and, when it fits the pipe's buffer, the next one, so
+it goes straight on to that page when it has answered instead of waiting for the crawler's
+process to get a core and send it. With one page each, the two cores of a 3,055-article crawl
+stood idle 13-15 % of the time; with the next page sent ahead, 8-9 %, and the crawl archived
+4.6 % more articles a second (six alternating pairs of crawls). A page that would not fit waits
+for the worker to be free, since sending it would stall the event loop until the worker reads.
+A worker that dies fails the page it was extracting; the one waiting behind it goes to another.
 
 Pages waiting for a free worker queue here; Scrapy bounds that queue, because a page counts
 as active until its item is stored (SCRAPER_SLOT_MAX_ACTIVE_SIZE).
@@ -17,7 +24,10 @@ import asyncio
 import collections
 import logging
 import multiprocessing
+import os
+import pickle
 import signal
+import socket
 from typing import Any, Callable
 
 logger = logging.getLogger(__name__)
@@ -34,7 +44,7 @@ def _serve(conn, function: Callable) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
-            args = conn.recv()
+            args = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
         try:
@@ -47,16 +57,24 @@ def _serve(conn, function: Callable) -> None:
             conn.send((False, RuntimeError(f"{type(answer[1]).__name__}: {answer[1]} ({exc})")))
 
 
+# Bytes the crawler's end of a worker's pipe may hold; the kernel caps it (net.core.wmem_max).
+PIPE_BUFFER = 1024 * 1024
+
+
 class _Worker:
     def __init__(self, pool: ExtractionPool, number: int):
         context = pool.context
         self.conn, child = context.Pipe()
+        with socket.socket(fileno=os.dup(self.conn.fileno())) as end:
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, PIPE_BUFFER)
+            # Linux reports twice what it lets the data use (the rest is its bookkeeping).
+            self.room = end.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) // 2
         self.process = context.Process(
             target=_serve, args=(child, pool.function), name=f"govarchive-extract-{number}", daemon=True
         )
         self.process.start()
         child.close()
-        self.job: asyncio.Future | None = None
+        self.jobs: collections.deque[tuple[bytes, asyncio.Future]] = collections.deque()
 
 
 class ExtractionPool:
@@ -76,8 +94,7 @@ class ExtractionPool:
         # every worker, replacements included, starts from that instead of importing it again.
         self.context.set_forkserver_preload([function.__module__, *preload])
         self.workers: list[_Worker] = []
-        self._idle: list[_Worker] = []
-        self._waiting: collections.deque[tuple[tuple, asyncio.Future]] = collections.deque()
+        self._waiting: collections.deque[tuple[bytes, asyncio.Future]] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = 0
 
@@ -92,7 +109,7 @@ class ExtractionPool:
     async def run(self, *args: Any) -> Any:
         self.start()
         future = self._loop.create_future()
-        self._waiting.append((args, future))
+        self._waiting.append((pickle.dumps(args, pickle.HIGHEST_PROTOCOL), future))
         self._dispatch()
         return await future
 
@@ -109,58 +126,72 @@ class ExtractionPool:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
-            if worker.job is not None and not worker.job.done():
-                worker.job.cancel()
+            for _, job in worker.jobs:
+                if not job.done():
+                    job.cancel()
         self.workers.clear()
-        self._idle.clear()
         self._loop = None
 
     def _start_worker(self) -> None:
         self._started += 1
         worker = _Worker(self, self._started)
         self.workers.append(worker)
-        self._idle.append(worker)
         self._loop.add_reader(worker.conn.fileno(), self._answered, worker)
 
+    def _taker(self, size: int) -> _Worker | None:
+        """An idle worker; else one extracting a page, if this page and that one's (which may
+        not all be read yet) fit its pipe together, so that sending cannot block."""
+        idle = next((w for w in self.workers if not w.jobs), None)
+        if idle is not None:
+            return idle
+        return next((w for w in self.workers if len(w.jobs) == 1 and len(w.jobs[0][0]) + size <= w.room), None)
+
     def _dispatch(self) -> None:
-        while self._idle and self._waiting:
-            args, future = self._waiting.popleft()
+        while self._waiting:
+            data, future = self._waiting[0]
             if future.cancelled():
+                self._waiting.popleft()
                 continue
-            worker = self._idle.pop()
-            worker.job = future
+            worker = self._taker(len(data))
+            if worker is None:
+                return
+            self._waiting.popleft()
+            worker.jobs.append((data, future))
             try:
-                # The worker is blocked in recv(), so this returns as soon as it has read the page.
-                worker.conn.send(args)
+                worker.conn.send_bytes(data)
             except OSError:
-                self._replace(worker)
-                self._waiting.appendleft((args, future))
+                worker.jobs.pop()
+                self._waiting.appendleft((data, future))
+                self._lost(worker)
 
     def _answered(self, worker: _Worker) -> None:
         try:
             ok, value = worker.conn.recv()
         except (EOFError, OSError):
-            worker.process.join(timeout=5)
-            code = worker.process.exitcode
-            logger.error("extraction worker %s exited (code %s); starting another", worker.process.name, code)
-            if worker.job is not None and not worker.job.done():
-                worker.job.set_exception(WorkerDied(f"extraction worker exited with code {code}"))
-            self._replace(worker)
+            self._lost(worker)
             self._dispatch()
             return
-        job, worker.job = worker.job, None
-        self._idle.append(worker)
-        if job is not None and not job.done():
+        _, job = worker.jobs.popleft()
+        if not job.done():
             if ok:
                 job.set_result(value)
             else:
                 job.set_exception(value)
         self._dispatch()
 
-    def _replace(self, worker: _Worker) -> None:
+    def _lost(self, worker: _Worker) -> None:
+        """The worker exited: the page it was extracting fails, the one sent ahead goes back to
+        the head of the queue (never started, it cannot be what killed the worker)."""
+        worker.process.join(timeout=5)
+        code = worker.process.exitcode
+        logger.error("extraction worker %s exited (code %s); starting another", worker.process.name, code)
+        if worker.jobs:
+            _, job = worker.jobs.popleft()
+            if not job.done():
+                job.set_exception(WorkerDied(f"extraction worker exited with code {code}"))
+        self._waiting.extendleft(reversed(worker.jobs))
+        worker.jobs.clear()
         self._loop.remove_reader(worker.conn.fileno())
         worker.conn.close()
         self.workers.remove(worker)
-        if worker in self._idle:
-            self._idle.remove(worker)
         self._start_worker()

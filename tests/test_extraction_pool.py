@@ -1,6 +1,6 @@
 """The crawler's extraction pool (worker processes driven by the event loop) and its batched
-writes: results equal inline extraction, a dead worker costs one page, a storage failure costs
-one item, not the batch it was written with."""
+writes: results equal inline extraction, a dead worker costs one page (not the one sent ahead
+to it), a storage failure costs one item, not the batch it was written with."""
 
 from __future__ import annotations
 
@@ -59,21 +59,42 @@ def test_a_killed_worker_fails_its_page_only_and_is_replaced():
         pool = ExtractionPool(1, ingest.extract_for_storage)
         try:
             await pool.run(_page(), "http://127.0.0.1/warm.html", {}, None)
-            victim = pool.workers[0].process.pid
+            worker = pool.workers[0]
+            worker.room = 10**9  # whatever the system's pipe buffers, the next page goes ahead
             slow = asyncio.ensure_future(pool.run(_page(3000), "http://127.0.0.1/big.html", {}, None))
-            waiting = asyncio.ensure_future(pool.run(_page(), "http://127.0.0.1/next.html", {}, None))
+            ahead = asyncio.ensure_future(pool.run(_page(), "http://127.0.0.1/next.html", {}, None))
             await asyncio.sleep(0.3)
-            os.kill(victim, signal.SIGKILL)
+            assert len(worker.jobs) == 2 and not pool._waiting
+            os.kill(worker.process.pid, signal.SIGKILL)
             with pytest.raises(WorkerDied, match="code -9"):
                 await slow
-            after = await waiting
-            return victim, pool.workers[0].process.pid, after
+            after = await ahead
+            return worker.process.pid, pool.workers[0].process.pid, after
         finally:
             pool.close()
 
     victim, replacement, after = asyncio.run(run())
     assert replacement != victim
+    # The page sent ahead was never started: the new worker extracts it.
     assert after["url"] == "http://127.0.0.1/next.html" and after["text"]
+
+
+def test_a_page_the_pipe_cannot_hold_waits_for_the_worker_to_be_free():
+    async def run():
+        pool = ExtractionPool(1, ingest.extract_for_storage)
+        try:
+            await pool.run(_page(), "http://127.0.0.1/warm.html", {}, None)
+            worker = pool.workers[0]
+            worker.room = len(_page(3000)) + len(_page()) // 2
+            slow = asyncio.ensure_future(pool.run(_page(3000), "http://127.0.0.1/big.html", {}, None))
+            waiting = asyncio.ensure_future(pool.run(_page(), "http://127.0.0.1/next.html", {}, None))
+            await asyncio.sleep(0.3)
+            assert len(worker.jobs) == 1 and len(pool._waiting) == 1
+            return [r["url"] for r in await asyncio.gather(slow, waiting)]
+        finally:
+            pool.close()
+
+    assert asyncio.run(run()) == ["http://127.0.0.1/big.html", "http://127.0.0.1/next.html"]
 
 
 def test_ctrl_c_is_left_to_the_crawler_and_the_page_in_flight_is_extracted():
