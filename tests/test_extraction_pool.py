@@ -54,16 +54,23 @@ def test_an_exception_in_a_job_reaches_its_caller_and_the_worker_goes_on():
     assert asyncio.run(run())["title"].startswith("Sở Thông tin")
 
 
+async def _slow_page_then_another(pool: ExtractionPool, room: int):
+    """Give the pool's one worker ``room`` bytes of pipe, a slow page, and another page behind it."""
+    await pool.run(_page(), "http://127.0.0.1/warm.html", {}, None)
+    pool.workers[0].room = room
+    slow = asyncio.ensure_future(pool.run(_page(3000), "http://127.0.0.1/big.html", {}, None))
+    following = asyncio.ensure_future(pool.run(_page(), "http://127.0.0.1/next.html", {}, None))
+    await asyncio.sleep(0.3)
+    return slow, following
+
+
 def test_a_killed_worker_fails_its_page_only_and_is_replaced():
     async def run():
         pool = ExtractionPool(1, ingest.extract_for_storage)
         try:
-            await pool.run(_page(), "http://127.0.0.1/warm.html", {}, None)
+            # Whatever the system's pipe buffers, the next page goes ahead.
+            slow, ahead = await _slow_page_then_another(pool, room=10**9)
             worker = pool.workers[0]
-            worker.room = 10**9  # whatever the system's pipe buffers, the next page goes ahead
-            slow = asyncio.ensure_future(pool.run(_page(3000), "http://127.0.0.1/big.html", {}, None))
-            ahead = asyncio.ensure_future(pool.run(_page(), "http://127.0.0.1/next.html", {}, None))
-            await asyncio.sleep(0.3)
             assert len(worker.jobs) == 2 and not pool._waiting
             os.kill(worker.process.pid, signal.SIGKILL)
             with pytest.raises(WorkerDied, match="code -9"):
@@ -83,13 +90,8 @@ def test_a_page_the_pipe_cannot_hold_waits_for_the_worker_to_be_free():
     async def run():
         pool = ExtractionPool(1, ingest.extract_for_storage)
         try:
-            await pool.run(_page(), "http://127.0.0.1/warm.html", {}, None)
-            worker = pool.workers[0]
-            worker.room = len(_page(3000)) + len(_page()) // 2
-            slow = asyncio.ensure_future(pool.run(_page(3000), "http://127.0.0.1/big.html", {}, None))
-            waiting = asyncio.ensure_future(pool.run(_page(), "http://127.0.0.1/next.html", {}, None))
-            await asyncio.sleep(0.3)
-            assert len(worker.jobs) == 1 and len(pool._waiting) == 1
+            slow, waiting = await _slow_page_then_another(pool, room=len(_page(3000)) + len(_page()) // 2)
+            assert len(pool.workers[0].jobs) == 1 and len(pool._waiting) == 1
             return [r["url"] for r in await asyncio.gather(slow, waiting)]
         finally:
             pool.close()
