@@ -272,51 +272,85 @@ def _inflate_members(raw: bytes, where: str) -> bytes:
 
 # Each decoder gives what decodes of a stream cut short or failing its checksum, and fails only
 # when nothing does: the crawl read such bodies so (Scrapy's decoders are lenient), and reading
-# the capture back must give the bytes that were extracted then.
+# the capture back must give the bytes that were extracted then. Each stops once its output
+# passes ``limit`` bytes (DecodedTooLarge), so that a small capture that inflates without end
+# cannot exhaust the memory of whoever reads it.
+
+# Bytes a capture may decode to when read back: above the crawl's own DOWNLOAD_MAXSIZE (20 MB),
+# which nothing larger got past, and far below what exhausts a reading process.
+DECODED_MAX = 64 * 1024 * 1024
+_CHUNK = 65536
 
 
-def _gunzip(data: bytes) -> bytes:
-    stream, out = gzip.GzipFile(fileobj=io.BytesIO(data)), io.BytesIO()
-    try:
-        while chunk := stream.read1(65536):
-            out.write(chunk)
-    except (OSError, EOFError):
-        if not out.tell():
-            raise
+class DecodedTooLarge(ValueError):
+    """A capture's body decodes to more than its reader's limit."""
+
+
+def _collect(chunks, limit: int) -> bytes:
+    out = io.BytesIO()
+    for chunk in chunks:
+        out.write(chunk)
+        if out.tell() > limit:
+            raise DecodedTooLarge(f"decodes to more than {limit} bytes")
     return out.getvalue()
 
 
-def _inflate(data: bytes) -> bytes:
+def _gunzip(data: bytes, limit: int) -> bytes:
+    stream = gzip.GzipFile(fileobj=io.BytesIO(data))
+
+    def chunks():
+        nothing_yet = True
+        try:
+            while chunk := stream.read1(_CHUNK):
+                nothing_yet = False
+                yield chunk
+        except (OSError, EOFError):
+            if nothing_yet:
+                raise
+
+    return _collect(chunks(), limit)
+
+
+def _inflate(data: bytes, limit: int) -> bytes:
     # "deflate" is meant to be zlib-wrapped, but some servers send a raw deflate stream.
     try:
-        return zlib.decompressobj().decompress(data)
+        out = zlib.decompressobj().decompress(data, limit + 1)
     except zlib.error:
-        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data)
+        out = zlib.decompressobj(-zlib.MAX_WBITS).decompress(data, limit + 1)
+    if len(out) > limit:
+        raise DecodedTooLarge(f"decodes to more than {limit} bytes")
+    return out
 
 
-def _unbrotli(data: bytes) -> bytes:
+def _unbrotli(data: bytes, limit: int) -> bytes:
     # process() hands back at most one output buffer at a time (32 KB), the rest on later calls.
-    decompressor, out = brotli.Decompressor(), io.BytesIO()
-    out.write(decompressor.process(data, output_buffer_limit=65536))
-    while not decompressor.is_finished() and (chunk := decompressor.process(b"", output_buffer_limit=65536)):
-        out.write(chunk)
-    return out.getvalue()
+    decompressor = brotli.Decompressor()
+
+    def chunks():
+        yield decompressor.process(data, output_buffer_limit=_CHUNK)
+        while not decompressor.is_finished() and (chunk := decompressor.process(b"", output_buffer_limit=_CHUNK)):
+            yield chunk
+
+    return _collect(chunks(), limit)
 
 
-def _unzstd(data: bytes) -> bytes:
-    stream, out = zstd.ZstdFile(io.BytesIO(data)), io.BytesIO()
-    try:
-        while chunk := stream.read(65536):
-            out.write(chunk)
-    except EOFError:
-        pass
-    return out.getvalue()
+def _unzstd(data: bytes, limit: int) -> bytes:
+    stream = zstd.ZstdFile(io.BytesIO(data))
+
+    def chunks():
+        try:
+            while chunk := stream.read(_CHUNK):
+                yield chunk
+        except EOFError:
+            pass
+
+    return _collect(chunks(), limit)
 
 
 # Every coding Scrapy accepts and undoes when crawling, so whatever was extracted then can be
 # extracted again from the WARC.
 _DECODERS = {
-    "identity": lambda data: data,
+    "identity": lambda data, limit: data,
     "gzip": _gunzip,
     "x-gzip": _gunzip,
     "deflate": _inflate,
@@ -325,14 +359,17 @@ _DECODERS = {
 }
 
 
-def decode_content(data: bytes, codings: str, url: str = "") -> bytes:
-    """Undo a Content-Encoding value's codings, last applied first."""
+def decode_content(data: bytes, codings: str, url: str = "", limit: int = DECODED_MAX) -> bytes:
+    """Undo a Content-Encoding value's codings, last applied first; RecordUnreadable for a
+    coding that will not undo or a body that decodes to more than ``limit`` bytes."""
     for coding in reversed([c.strip().lower() for c in codings.split(",") if c.strip()]):
         decoder = _DECODERS.get(coding)
         if decoder is None:
             raise RecordUnreadable(f"capture of {url} is in content coding {coding!r}, which cannot be undone")
         try:
-            data = decoder(data)
+            data = decoder(data, limit)
+        except DecodedTooLarge as exc:
+            raise RecordUnreadable(f"capture of {url} {exc} as {coding!r}; not read") from None
         except Exception as exc:  # each library raises its own error for a corrupt stream
             raise RecordUnreadable(f"capture of {url} does not decode as {coding!r}: {exc}") from None
     return data

@@ -20,7 +20,9 @@ try:
 except ImportError:
     from backports import zstd
 
-from archive.warc import RecordPointer, RecordUnreadable, WarcFileWriter, gzip_member, read_record
+from archive.warc import (
+    DECODED_MAX, RecordPointer, RecordUnreadable, WarcFileWriter, decode_content, gzip_member, read_record,
+)
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 BODY = "<html><body><p>Kế hoạch 174/KH-UBND của UBND TP Hà Nội</p></body></html>".encode()
@@ -142,6 +144,28 @@ def test_a_cut_short_body_reads_back_as_the_crawl_read_it(tmp_path, coding, enco
     crawled = HttpCompressionMiddleware.from_crawler(get_crawler())._handle_encoding(cut, [coding.encode()], 0)[0]
     assert crawled and page.startswith(crawled)
     assert read_record(tmp_path, pointer).body == crawled
+
+
+@pytest.mark.parametrize("coding, encode", [
+    ("gzip", gzip.compress),
+    ("x-gzip", gzip.compress),
+    ("deflate", zlib.compress),
+    ("deflate", lambda b: zlib.compress(b)[2:-4]),
+    ("br", brotli.compress),
+    ("zstd", zstd.compress),
+    ("gzip, br", lambda b: brotli.compress(gzip.compress(b))),
+])
+def test_a_capture_that_inflates_without_end_is_refused_not_read(tmp_path, coding, encode):
+    # A few hundred kilobytes on disk that decode to more than any crawl kept: reading it whole
+    # would take the memory of the server showing it.
+    bomb = encode(bytes(DECODED_MAX + 1))
+    writer = WarcFileWriter(tmp_path, prefix="t")
+    pointer = _write(writer, 1, bomb, [("Content-Type", "text/html"), ("Content-Encoding", coding)])
+    writer.close()
+    stored = read_record(tmp_path, pointer)
+    with pytest.raises(RecordUnreadable, match=rf"bai-1\.html decodes to more than {DECODED_MAX} bytes"):
+        stored.body
+    assert decode_content(encode(bytes(DECODED_MAX)), coding) == bytes(DECODED_MAX)
 
 
 @pytest.mark.parametrize("gzipped", [False, True], ids=["deflated body", "stored gzip body"])
