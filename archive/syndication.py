@@ -9,11 +9,11 @@ indexed lookup however large the archive grows, then confirmed by comparing sign
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
 import numpy as np
-from datasketch import MinHash
 from sqlite_utils import Database
 
 from archive.vietnamese import fold
@@ -26,9 +26,19 @@ SCHEME = "affine32"
 SYNDICATED = 0.6  # another source's copy, retitled and lightly edited
 SAME_ARTICLE = 0.9  # the same source serving one article at two URLs
 _WORD = re.compile(r"\w+")
-# Drawn once: every signature uses the same permutations, and drawing them costs more than
-# hashing a short article.
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
+
+
+@functools.cache
+def _minhash():
+    """datasketch's MinHash and the permutations every signature shares (drawing them costs more
+    than hashing a short article).
+
+    Imported on first use: datasketch loads scipy (0.3 s), which only the extraction workers
+    need; every govarchive command and the crawler process import this module for the rest.
+    """
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
 
 
 def signature(text: str) -> str | None:
@@ -37,7 +47,8 @@ def signature(text: str) -> str | None:
     words = _WORD.findall(fold(text or ""))
     if len(words) < SHINGLE * 4:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, permutations=_PERMUTATIONS)
+    minhash_class, permutations = _minhash()
+    minhash = minhash_class(num_perm=NUM_PERM, seed=1, scheme=SCHEME, permutations=permutations)
     minhash.update_batch(" ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1))
     # The affine32 scheme's values fit 32 bits; datasketch keeps them in 64.
     return minhash.hashvalues.astype(np.uint32).tobytes().hex()

@@ -44,7 +44,7 @@ class SharedPool:
     @classmethod
     def acquire(cls, workers: int) -> ExtractionPool:
         if cls.pool is None:
-            cls.pool = ExtractionPool(workers, ingest.extract_for_storage, preload=("archive.extract",))
+            cls.pool = ExtractionPool(workers, ingest.extract_for_storage, preload=("archive.extract", "datasketch"))
         cls.users += 1
         return cls.pool
 
