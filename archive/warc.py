@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import brotli
 from warcio.archiveiterator import ArchiveIterator
@@ -172,8 +173,18 @@ class WarcFileWriter:
             self.file = None
 
 
+def content_codings(values: Iterable[str]) -> list[str]:
+    """The content codings that a response's Content-Encoding lines name, in the order they were
+    applied; several lines make one list, as in HTTP (and as Scrapy reads them)."""
+    return [c.strip().lower() for value in values for c in value.split(",") if c.strip()]
+
+
+def _encodings(headers: list[tuple[str, str]]) -> Iterator[str]:
+    return (value for name, value in headers if name.lower() == "content-encoding")
+
+
 def _compressed(headers: list[tuple[str, str]]) -> bool:
-    codings = [c.strip().lower() for k, v in headers if k.lower() == "content-encoding" for c in v.split(",")]
+    codings = content_codings(_encodings(headers))
     return bool(codings) and codings[-1] in _COMPRESSED_CODINGS
 
 
@@ -212,13 +223,14 @@ class StoredResponse:
     payload: bytes  # the body as received: transfer encoding undone, content coding kept
     raw_record: bytes  # the gzip member exactly as stored in the WARC file
     warc_headers: dict[str, str]
+    # From every Content-Encoding line: ``headers`` keeps one value per name.
+    codings: list[str]
 
     @property
     def body(self) -> bytes:
         """The content as the page meant it, content codings undone; RecordUnreadable if they
         do not undo."""
-        codings = next((v for k, v in self.headers.items() if k.lower() == "content-encoding"), "")
-        return decode_content(self.payload, codings, self.url)
+        return decode_content(self.payload, self.codings, self.url)
 
 
 def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse:
@@ -243,6 +255,7 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
                 payload=record.raw_stream.read(),
                 raw_record=raw,
                 warc_headers=dict(record.rec_headers.headers),
+                codings=content_codings(_encodings(http.headers if http else [])),
             )
     except ArchiveLoadFailed as exc:
         raise RecordUnreadable(f"{where} is not a WARC record: {exc}") from None
@@ -359,10 +372,10 @@ _DECODERS = {
 }
 
 
-def decode_content(data: bytes, codings: str, url: str = "", limit: int = DECODED_MAX) -> bytes:
-    """Undo a Content-Encoding value's codings, last applied first; RecordUnreadable for a
-    coding that will not undo or a body that decodes to more than ``limit`` bytes."""
-    for coding in reversed([c.strip().lower() for c in codings.split(",") if c.strip()]):
+def decode_content(data: bytes, codings: list[str], url: str = "", limit: int = DECODED_MAX) -> bytes:
+    """Undo ``codings`` (content_codings()), last applied first; RecordUnreadable for a coding
+    that will not undo or a body that decodes to more than ``limit`` bytes."""
+    for coding in reversed(codings):
         decoder = _DECODERS.get(coding)
         if decoder is None:
             raise RecordUnreadable(f"capture of {url} is in content coding {coding!r}, which cannot be undone")

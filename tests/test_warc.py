@@ -21,7 +21,8 @@ except ImportError:
     from backports import zstd
 
 from archive.warc import (
-    DECODED_MAX, RecordPointer, RecordUnreadable, WarcFileWriter, decode_content, gzip_member, read_record,
+    DECODED_MAX, RecordPointer, RecordUnreadable, WarcFileWriter, content_codings, decode_content, gzip_member,
+    read_record,
 )
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
@@ -127,6 +128,17 @@ def test_every_content_coding_a_server_may_send_is_undone_on_read(tmp_path, codi
     assert read_record(tmp_path, pointer).body == BODY
 
 
+def test_codings_on_several_header_lines_are_all_undone_as_the_crawl_undid_them(tmp_path):
+    # HTTP lets a server name its codings on one Content-Encoding line or on several.
+    body = brotli.compress(gzip.compress(BODY))
+    lines = [("Content-Type", "text/html"), ("Content-Encoding", "gzip"), ("Content-Encoding", "br")]
+    writer = WarcFileWriter(tmp_path, prefix="t")
+    pointer = _write(writer, 1, body, lines)
+    writer.close()
+    crawled = HttpCompressionMiddleware.from_crawler(get_crawler())._handle_encoding(body, [b"gzip", b"br"], 0)[0]
+    assert read_record(tmp_path, pointer).body == crawled == BODY
+
+
 @pytest.mark.parametrize("coding, encode", [
     ("gzip", gzip.compress),
     ("deflate", zlib.compress),
@@ -165,7 +177,7 @@ def test_a_capture_that_inflates_without_end_is_refused_not_read(tmp_path, codin
     stored = read_record(tmp_path, pointer)
     with pytest.raises(RecordUnreadable, match=rf"bai-1\.html decodes to more than {DECODED_MAX} bytes"):
         stored.body
-    assert decode_content(encode(bytes(DECODED_MAX)), coding) == bytes(DECODED_MAX)
+    assert decode_content(encode(bytes(DECODED_MAX)), content_codings([coding])) == bytes(DECODED_MAX)
 
 
 @pytest.mark.parametrize("gzipped", [False, True], ids=["deflated body", "stored gzip body"])
