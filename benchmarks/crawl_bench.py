@@ -44,22 +44,17 @@ def start_site(extra: int, directory: Path, gzip: bool = True) -> tuple[subproce
     return process, sources
 
 
-def article_urls(db: Path) -> list[str]:
+def urls_in(db: Path, sql: str) -> list[str]:
     conn = sqlite3.connect(db)
     try:
-        return [r[0] for r in conn.execute("select url from articles order by id")]
+        return [r[0] for r in conn.execute(sql)]
     finally:
         conn.close()
 
 
-def fetched_urls(db: Path) -> list[str]:
-    """The URLs the crawl requested and got an answer for, in crawl order."""
-    conn = sqlite3.connect(db)
-    try:
-        return [r[0] for r in conn.execute(
-            "select coalesce(requested_url, url) from fetches where status is not null order by id")]
-    finally:
-        conn.close()
+ARTICLE_URLS = "select url from articles order by id"
+# The URLs the crawl requested and got an answer for, in crawl order.
+FETCHED_URLS = "select coalesce(requested_url, url) from fetches where status is not null order by id"
 
 
 def scrapy_alone(urls: list[str], directory: Path) -> dict:
@@ -133,8 +128,8 @@ def main() -> int:
             sqlite3.connect(db).execute("pragma wal_checkpoint(truncate)")
             db_bytes = db.stat().st_size
 
-            alone = scrapy_alone(fetched_urls(db), tmp)
-            urls = article_urls(db)
+            alone = scrapy_alone(urls_in(db, FETCHED_URLS), tmp)
+            urls = urls_in(db, ARTICLE_URLS)
             pages = fetch_all(urls)
             html_bytes = sum(len(p[0]) for p in pages)
             single = extraction_rate(pages, 1)
