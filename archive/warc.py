@@ -212,7 +212,8 @@ def _request_target(url: str) -> str:
 
 
 class RecordUnreadable(ValueError):
-    """A stored record cannot be read back: truncated, or its body in a coding that will not undo."""
+    """A stored record cannot be read back: truncated, damaged, not a WARC record, or its body in
+    a coding that will not undo or decoding past DECODED_MAX."""
 
 
 @dataclass
