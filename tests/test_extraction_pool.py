@@ -1,5 +1,5 @@
 """The crawler's extraction pool (worker processes driven by the event loop) and its batched
-writes: results equal inline extraction, a dead worker costs one page (not the one sent ahead
+writes: results equal inline extraction, a dead worker costs one page (not those sent ahead
 to it), a storage failure costs one item, not the batch it was written with."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from archive import ingest
 from archive.db import open_db
 from conftest import crawl_into, query
-from crawler.extraction_pool import ExtractionPool, WorkerDied
+from crawler.extraction_pool import HELD, ExtractionPool, WorkerDied
 
 PAGE = (
     "<html lang='vi'><head><meta charset='utf-8'><title>Sở Thông tin và Truyền thông ra mắt Zalo OA</title>"
@@ -54,12 +54,14 @@ def test_an_exception_in_a_job_reaches_its_caller_and_the_worker_goes_on():
     assert asyncio.run(run())["title"].startswith("Sở Thông tin")
 
 
-async def _slow_page_then_another(pool: ExtractionPool, room: int):
-    """Give the pool's one worker ``room`` bytes of pipe, a slow page, and another page behind it."""
+async def _slow_page_then_others(pool: ExtractionPool, room: int, behind: int = 1):
+    """Give the pool's one worker ``room`` bytes of pipe, a slow page, and ``behind`` pages after it."""
     await pool.run(_page(), "http://127.0.0.1/warm.html", {}, None)
     pool.workers[0].room = room
     slow = asyncio.ensure_future(pool.run(_page(3000), "http://127.0.0.1/big.html", {}, None))
-    following = asyncio.ensure_future(pool.run(_page(), "http://127.0.0.1/next.html", {}, None))
+    following = [
+        asyncio.ensure_future(pool.run(_page(), f"http://127.0.0.1/next-{n}.html", {}, None)) for n in range(behind)
+    ]
     await asyncio.sleep(0.3)
     return slow, following
 
@@ -68,35 +70,73 @@ def test_a_killed_worker_fails_its_page_only_and_is_replaced():
     async def run():
         pool = ExtractionPool(1, ingest.extract_for_storage)
         try:
-            # Whatever the system's pipe buffers, the next page goes ahead.
-            slow, ahead = await _slow_page_then_another(pool, room=10**9)
+            # Whatever the system's pipe buffers, the next pages go ahead.
+            slow, ahead = await _slow_page_then_others(pool, room=10**9, behind=HELD - 1)
             worker = pool.workers[0]
-            assert len(worker.jobs) == 2 and not pool._waiting
+            assert len(worker.jobs) == HELD and not pool._waiting
             os.kill(worker.process.pid, signal.SIGKILL)
             with pytest.raises(WorkerDied, match="code -9"):
                 await slow
-            after = await ahead
+            after = await asyncio.gather(*ahead)
             return worker.process.pid, pool.workers[0].process.pid, after
         finally:
             pool.close()
 
     victim, replacement, after = asyncio.run(run())
     assert replacement != victim
-    # The page sent ahead was never started: the new worker extracts it.
-    assert after["url"] == "http://127.0.0.1/next.html" and after["text"]
+    # The pages sent ahead were never started: the new worker extracts them, in order.
+    assert [r["url"] for r in after] == [f"http://127.0.0.1/next-{n}.html" for n in range(HELD - 1)]
+    assert all(r["text"] for r in after)
+
+
+def test_a_worker_holds_at_most_held_pages():
+    async def run():
+        pool = ExtractionPool(1, ingest.extract_for_storage)
+        try:
+            slow, following = await _slow_page_then_others(pool, room=10**9, behind=HELD)
+            assert len(pool.workers[0].jobs) == HELD and len(pool._waiting) == 1
+            return [r["url"] for r in await asyncio.gather(slow, *following)]
+        finally:
+            pool.close()
+
+    urls = asyncio.run(run())
+    assert urls == ["http://127.0.0.1/big.html", *(f"http://127.0.0.1/next-{n}.html" for n in range(HELD))]
 
 
 def test_a_page_the_pipe_cannot_hold_waits_for_the_worker_to_be_free():
     async def run():
         pool = ExtractionPool(1, ingest.extract_for_storage)
         try:
-            slow, waiting = await _slow_page_then_another(pool, room=len(_page(3000)) + len(_page()) // 2)
+            slow, waiting = await _slow_page_then_others(pool, room=len(_page(3000)) + len(_page()) // 2)
             assert len(pool.workers[0].jobs) == 1 and len(pool._waiting) == 1
-            return [r["url"] for r in await asyncio.gather(slow, waiting)]
+            return [r["url"] for r in await asyncio.gather(slow, *waiting)]
         finally:
             pool.close()
 
-    assert asyncio.run(run()) == ["http://127.0.0.1/big.html", "http://127.0.0.1/next.html"]
+    assert asyncio.run(run()) == ["http://127.0.0.1/big.html", "http://127.0.0.1/next-0.html"]
+
+
+def test_a_page_goes_to_the_worker_holding_fewest():
+    async def run():
+        pool = ExtractionPool(2, ingest.extract_for_storage)
+        try:
+            await asyncio.gather(*(pool.run(_page(), f"http://127.0.0.1/warm-{n}.html", {}, None) for n in range(2)))
+            # Room beside a slow page for the small ones, not for a second slow one.
+            for worker in pool.workers:
+                worker.room = len(_page(3000)) + 10 * len(_page())
+            # A slow page for each worker, then two pages to send ahead: one each, not both to the first.
+            jobs = [asyncio.ensure_future(pool.run(_page(3000), f"http://127.0.0.1/big-{n}.html", {}, None))
+                    for n in range(2)]
+            jobs += [asyncio.ensure_future(pool.run(_page(), f"http://127.0.0.1/next-{n}.html", {}, None))
+                     for n in range(2)]
+            await asyncio.sleep(0.3)
+            held = [len(w.jobs) for w in pool.workers]
+            await asyncio.gather(*jobs)
+            return held
+        finally:
+            pool.close()
+
+    assert asyncio.run(run()) == [2, 2]
 
 
 def test_ctrl_c_is_left_to_the_crawler_and_the_page_in_flight_is_extracted():
