@@ -177,3 +177,17 @@ def test_warc_folder_and_rotation_are_configurable(sample_site, tmp_path):
     for fetch in fetches:
         assert fetch["warc_file"].startswith(str(elsewhere))
         assert read_capture(tmp_path / "db" / "archive.db", fetch).body == sample_site.page_bytes(fetch["url"])
+
+
+def test_no_spider_callback_is_a_generator_returning_a_value():
+    """The check crawler/settings.py turns off (WARN_ON_GENERATOR_RETURN_VALUE), made once here:
+    a generator callback's returned value would be lost without a word."""
+    import inspect
+
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from crawler.spiders.source import SourceSpider
+
+    generators = {name: f for name, f in vars(SourceSpider).items() if inspect.isgeneratorfunction(f)}
+    assert {"parse_article", "parse_listing", "parse_sitemap", "parse_feed"} <= set(generators)
+    assert [name for name, f in generators.items() if is_generator_with_return_value(f)] == []
