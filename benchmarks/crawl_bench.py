@@ -7,6 +7,8 @@ gzipped before the clock starts; --no-gzip serves them plain), then measures on 
   3. Scrapy alone fetching the pages the crawl fetched (benchmarks/scrapy_alone.py), for the
      ceiling that extraction plus Scrapy's own work leave on these cores;
 and prints F7's targets as a Markdown table: each figure beside its baseline and the ratio.
+Last, how busy the cores were during the crawl (/proc/stat, the whole machine) and the CPU time
+an article took in all, against bare extraction's.
 """
 
 from __future__ import annotations
@@ -67,6 +69,18 @@ def scrapy_alone(urls: list[str], directory: Path) -> dict:
     return json.loads(run.stdout)
 
 
+def cpu_jiffies() -> tuple[int, int] | None:
+    """All cores' (busy, total) time so far, from /proc/stat; None where there is none."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            # user, nice, system, idle, iowait, irq, softirq, steal; guest time is inside user's.
+            fields = [int(v) for v in stat.readline().split()[1:9]]
+    except OSError:
+        return None
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
 def fetch_all(urls: list[str]) -> list[tuple[bytes, str, dict]]:
     pages = []
     for url in urls:
@@ -105,12 +119,16 @@ def main() -> int:
         try:
             db = tmp / "bench.db"
             env = {**os.environ, "GOVARCHIVE_EXTRACT_WORKERS": str(args.workers)}
+            jiffies = cpu_jiffies()
             start = time.perf_counter()
             crawl = subprocess.run(
                 [str(BIN / "govarchive"), "crawl", "--all", "--quiet", "--sources", str(sources), "--db", str(db)],
                 capture_output=True, text=True, env=env,
             )
             elapsed = time.perf_counter() - start
+            if jiffies is not None:
+                busy, total = (after - before for after, before in zip(cpu_jiffies(), jiffies))
+                busy_share = busy / total
             peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             if crawl.returncode != 0:
                 print(crawl.stdout, crawl.stderr, file=sys.stderr)
@@ -169,6 +187,11 @@ def main() -> int:
     print(f"\nScrapy alone (benchmarks/scrapy_alone.py: Scrapy's defaults, no govarchive component) fetched the "
           f"crawl's {alone['pages']} pages at {alone['pages'] / alone['wall']:.0f} pages/s using "
           f"{scrapy_ms_page:.2f} ms of CPU a page; the crawl reaches {article_rate / ceiling:.2f} of the ceiling.")
+    if jiffies is not None:
+        # Everything on the machine counts: the crawl's processes and the sample site's.
+        crawl_ms = busy_share * (os.cpu_count() or 1) * elapsed * 1000 / articles
+        print(f"\nDuring the crawl the cores were busy {busy_share:.0%} of the time: {crawl_ms:.2f} ms of CPU an article, "
+              f"{crawl_ms - extraction_ms:.2f} more than bare extraction's {extraction_ms:.2f}.")
     print(f"\nOf the WARC bytes, the articles' own exchanges are {article_warc / articles / 1024:.1f} KB per article "
           f"({article_warc / articles / html_per_article:.2f} × HTML); the rest are listings, sitemaps, feeds and "
           f"robots.txt. Articles' own records + database: {(article_warc + db_bytes) / articles / html_per_article:.2f} × HTML.")
