@@ -7,15 +7,16 @@ time in which it neither downloads nor writes. Here each worker has its own pipe
 loop is told when a result is ready (``add_reader``): no threads.
 
 A worker holds the page it is extracting and, when they fit the pipe's buffer, up to three
-more sent ahead, so it goes straight on to the next page when it has answered instead of waiting
-for the crawler's process to get a core and send it. The crawler's process cannot always do so
-at once: it also stores a batch of items in one go. With one page each, the two cores of a
-3,055-article crawl stood idle 13-15 % of the time; with one more sent ahead, 8-9 %, and the crawl
-archived 4.6 % more articles a second (six alternating pairs of crawls); with three more, 5-7 %
-instead of 7-10 %, and 2 % more articles a second again (six more pairs). More would let one slow page hold up more
-pages behind it while the other worker runs out. A page that would not fit waits for a worker
-with room, since sending it would stall the event loop until the worker reads. A worker that
-dies fails the page it was extracting; the ones waiting behind it go to another.
+more sent ahead, so it goes straight on to the next page when it has answered instead of
+waiting for the crawler's process to get a core and send it. The crawler's process cannot
+always do so at once: it also stores a batch of items in one go. With one page each, the two
+cores of a 3,055-article crawl stood idle 13-15 % of the time; with one more sent ahead, 8-9 %,
+and the crawl archived 4.6 % more articles a second (six alternating pairs of crawls); with
+three more, 5-7 % instead of 7-10 %, and 2 % more articles a second again (six more pairs).
+More would let one slow page hold up more pages behind it while the other worker runs out. A
+page that would not fit waits for a worker with room, since sending it would stall the event
+loop until the worker reads. A worker that dies fails the page it was extracting; the ones
+waiting behind it go to another.
 
 Pages waiting for a free worker queue here; Scrapy bounds that queue, because a page counts
 as active until its item is stored (SCRAPER_SLOT_MAX_ACTIVE_SIZE).

@@ -84,7 +84,7 @@ def test_a_killed_worker_fails_its_page_only_and_is_replaced():
 
     victim, replacement, after = asyncio.run(run())
     assert replacement != victim
-    # The pages sent ahead were never started: the new worker extracts them, in order.
+    # The pages sent ahead were never started: the new worker extracts them.
     assert [r["url"] for r in after] == [f"http://127.0.0.1/next-{n}.html" for n in range(HELD - 1)]
     assert all(r["text"] for r in after)
 
