@@ -33,6 +33,9 @@ HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 # ARCHIVE_WRITE_BATCH and ARCHIVE_WRITE_INTERVAL when the settings do not name them.
 WRITE_BATCH = 64
 WRITE_INTERVAL = 0.25
+# What the extraction workers' fork server loads before it starts them: datasketch (with scipy)
+# and trafilatura's date parser, warmed (archive/extract_preload.py).
+EXTRACTION_PRELOAD = ("archive.extract_preload", "datasketch")
 
 
 class SharedPool:
@@ -44,7 +47,7 @@ class SharedPool:
     @classmethod
     def acquire(cls, workers: int) -> ExtractionPool:
         if cls.pool is None:
-            cls.pool = ExtractionPool(workers, ingest.extract_for_storage, preload=("archive.extract", "datasketch"))
+            cls.pool = ExtractionPool(workers, ingest.extract_for_storage, preload=EXTRACTION_PRELOAD)
         cls.users += 1
         return cls.pool
 

@@ -14,6 +14,7 @@ from archive import ingest
 from archive.db import open_db
 from conftest import crawl_into, query
 from crawler.extraction_pool import HELD, ExtractionPool, WorkerDied
+from crawler.pipelines import EXTRACTION_PRELOAD
 
 PAGE = (
     "<html lang='vi'><head><meta charset='utf-8'><title>Sở Thông tin và Truyền thông ra mắt Zalo OA</title>"
@@ -137,6 +138,26 @@ def test_a_page_goes_to_the_worker_holding_fewest():
             pool.close()
 
     assert asyncio.run(run()) == [2, 2]
+
+
+def _dateparser_locales_loaded() -> int:
+    from dateparser.languages.loader import LocaleDataLoader
+
+    return len(LocaleDataLoader._loaded_locales)
+
+
+def test_workers_start_with_the_date_parser_warmed_up():
+    """Its ~200 locales are loaded once, in the fork server, not by each worker at its first
+    page whose date only dateparser reads."""
+
+    async def run():
+        pool = ExtractionPool(1, _dateparser_locales_loaded, preload=EXTRACTION_PRELOAD)
+        try:
+            return await pool.run()
+        finally:
+            pool.close()
+
+    assert asyncio.run(run()) > 100
 
 
 def test_ctrl_c_is_left_to_the_crawler_and_the_page_in_flight_is_extracted():
