@@ -3,7 +3,8 @@
 Starts the sample site with N generated articles in its own process (pages rendered and
 gzipped before the clock starts; --no-gzip serves them plain), then measures on the same pages, in the same run:
   1. a full ``govarchive crawl`` of the site (WARC capture, extraction, SQLite + FTS writes);
-  2. extraction alone, in one process and in a pool of one worker per core (the baseline);
+  2. extraction alone, in a pool of one worker per core (the baseline: the mean of a run before
+     and one after the next) and in one process;
   3. Scrapy alone fetching the pages the crawl fetched (benchmarks/scrapy_alone.py), for the
      ceiling that extraction plus Scrapy's own work leave on these cores;
 and prints F7's targets as a Markdown table: each figure beside its baseline and the ratio.
@@ -14,6 +15,7 @@ an article took in all, against bare extraction's.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import resource
@@ -27,6 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from archive.extract import extract
+from crawler.pipelines import EXTRACTION_PRELOAD
 
 BIN = Path(sys.executable).parent
 
@@ -150,8 +153,16 @@ def main() -> int:
             urls = urls_in(db, ARTICLE_URLS)
             pages = fetch_all(urls)
             html_bytes = sum(len(p[0]) for p in pages)
+            # Every run starts from what the crawl's workers start from (their fork server's
+            # preload): otherwise the first to run pays, in each process, for loading it.
+            for module in EXTRACTION_PRELOAD:
+                importlib.import_module(module)
+            # The pool runs before and after the one process, and the baseline is their mean:
+            # the machine's speed can move within a run, and a move shows as the two differing.
+            pooled_runs = [extraction_rate(pages, args.workers)]
             single = extraction_rate(pages, 1)
-            pooled = extraction_rate(pages, args.workers)
+            pooled_runs.append(extraction_rate(pages, args.workers))
+            pooled = sum(pooled_runs) / len(pooled_runs)
         finally:
             site.terminate()
             site.wait()
@@ -187,6 +198,11 @@ def main() -> int:
     print(f"\nScrapy alone (benchmarks/scrapy_alone.py: Scrapy's defaults, no govarchive component) fetched the "
           f"crawl's {alone['pages']} pages at {alone['pages'] / alone['wall']:.0f} pages/s using "
           f"{scrapy_ms_page:.2f} ms of CPU a page; the crawl reaches {article_rate / ceiling:.2f} of the ceiling.")
+    drift = abs(pooled_runs[1] - pooled_runs[0]) / pooled
+    print(f"\nBare extraction in {args.workers} processes ran before and after the one-process run: "
+          f"{pooled_runs[0]:.1f} and {pooled_runs[1]:.1f} docs/s; the baseline is their mean."
+          + (f" The machine's speed moved by {drift:.0%} within this run: compare its ratios with care."
+             if drift > 0.05 else ""))
     if jiffies is not None:
         # Everything on the machine counts: the crawl's processes and the sample site's.
         crawl_ms = busy_share * (os.cpu_count() or 1) * elapsed * 1000 / articles
