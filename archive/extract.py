@@ -136,17 +136,6 @@ def extract(
     return record
 
 
-def warm_up() -> None:
-    """Load now what extraction otherwise loads at the first page that needs it, for a process
-    that forks extraction workers (archive/extract_preload.py): htmldate reads the dates its
-    own patterns miss with dateparser, whose first call compiles the patterns of each of its
-    ~200 locales, 1.3 s of CPU."""
-    import dateparser
-
-    # No locale reads this as a date, so dateparser tries, and compiles, every one of them.
-    dateparser.DateDataParser().get_date_data("govarchive 0 0")
-
-
 def _knowledge(record: dict, links: list[str]) -> None:
     """People, document references and channel/agency mentions: data to filter and facet on."""
     record["authors"] = clean_authors(record["author"], site_names=[record["sitename"] or ""])

@@ -7,9 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +14,6 @@ from archive import ingest
 from archive.db import open_db
 from conftest import crawl_into, query
 from crawler.extraction_pool import HELD, ExtractionPool, WorkerDied
-from crawler.pipelines import EXTRACTION_PRELOAD
 
 PAGE = (
     "<html lang='vi'><head><meta charset='utf-8'><title>Sở Thông tin và Truyền thông ra mắt Zalo OA</title>"
@@ -141,41 +137,6 @@ def test_a_page_goes_to_the_worker_holding_fewest():
             pool.close()
 
     assert asyncio.run(run()) == [2, 2]
-
-
-def _dateparser_locales_loaded() -> int:
-    from dateparser.languages.loader import LocaleDataLoader
-
-    return len(LocaleDataLoader._loaded_locales)
-
-
-_PRELOAD_CHECK = """
-import asyncio, sys
-sys.path.insert(0, {tests!r})
-from test_extraction_pool import _dateparser_locales_loaded
-from crawler.extraction_pool import ExtractionPool
-from crawler.pipelines import EXTRACTION_PRELOAD
-
-async def main():
-    pool = ExtractionPool(1, _dateparser_locales_loaded, preload=EXTRACTION_PRELOAD)
-    try:
-        print(await pool.run())
-    finally:
-        pool.close()
-
-asyncio.run(main())
-"""
-
-
-def test_workers_start_with_the_date_parser_warmed_up():
-    """Its ~200 locales are loaded once, in the fork server, not by each worker at its first
-    page whose date only dateparser reads."""
-    # In a process of its own: a process starts one fork server, with the preload of its first
-    # pool, and the other tests here start pools without one.
-    script = _PRELOAD_CHECK.format(tests=str(Path(__file__).parent))
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert int(result.stdout) > 100
 
 
 def test_ctrl_c_is_left_to_the_crawler_and_the_page_in_flight_is_extracted():
