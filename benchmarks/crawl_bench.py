@@ -4,7 +4,7 @@ Starts the sample site with N generated articles in its own process (pages rende
 gzipped before the clock starts; --no-gzip serves them plain), then measures on the same pages, in the same run:
   1. a full ``govarchive crawl`` of the site (WARC capture, extraction, SQLite + FTS writes);
   2. extraction alone, in a pool of one worker per core (the baseline: the mean of a run before
-     and one after the next) and in one process;
+     and one after the next) and in one worker process;
   3. Scrapy alone fetching the pages the crawl fetched (benchmarks/scrapy_alone.py), for the
      ceiling that extraction plus Scrapy's own work leave on these cores;
 and prints F7's targets as a Markdown table: each figure beside its baseline and the ratio.
@@ -98,13 +98,12 @@ def _extract(page):
 
 
 def extraction_rate(pages, workers: int) -> float:
+    """Pages a second extracted by ``workers`` processes forked for the run (one included), so
+    that each run starts from the same state: what this process has imported, like the crawl's
+    workers from their fork server's preload, and nothing an earlier run loaded on first use."""
     start = time.perf_counter()
-    if workers == 1:
-        for page in pages:
-            _extract(page)
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            list(pool.map(_extract, pages, chunksize=8))
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_extract, pages, chunksize=8))
     return len(pages) / (time.perf_counter() - start)
 
 
@@ -153,8 +152,6 @@ def main() -> int:
             urls = urls_in(db, ARTICLE_URLS)
             pages = fetch_all(urls)
             html_bytes = sum(len(p[0]) for p in pages)
-            # Every run starts from what the crawl's workers start from (their fork server's
-            # preload): otherwise the first to run pays, in each process, for loading it.
             for module in EXTRACTION_PRELOAD:
                 importlib.import_module(module)
             # The pool runs before and after the one process, and the baseline is their mean:
