@@ -8,8 +8,9 @@ gzipped before the clock starts; --no-gzip serves them plain), then measures on 
   3. Scrapy alone fetching the pages the crawl fetched (benchmarks/scrapy_alone.py), for the
      ceiling that extraction plus Scrapy's own work leave on these cores;
 and prints F7's targets as a Markdown table: each figure beside its baseline and the ratio.
-Last, how busy the cores were during the crawl (/proc/stat, the whole machine) and the CPU time
-an article took in all, against bare extraction's.
+Last, how busy the cores were during the crawl (/proc/stat, the whole machine), the CPU time an
+article took in all against bare extraction's, and who took it: the crawler's own process, the
+sample site, and the rest (the extraction workers and their fork server).
 """
 
 from __future__ import annotations
@@ -84,6 +85,22 @@ def cpu_jiffies() -> tuple[int, int] | None:
     return sum(fields) - idle, sum(fields)
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's children that have ended and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds a running process has used so far, from /proc; None where there is none."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def fetch_all(urls: list[str]) -> list[tuple[bytes, str, dict]]:
     pages = []
     for url in urls:
@@ -97,14 +114,17 @@ def _extract(page):
     return extract(body, url, headers)["word_count"]
 
 
-def extraction_rate(pages, workers: int) -> float:
+def extraction_rate(pages, workers: int) -> tuple[float, float]:
     """Pages a second extracted by ``workers`` processes forked for the run (one included), so
     that each run starts from the same state: what this process has imported, like the crawl's
-    workers from their fork server's preload, and nothing an earlier run loaded on first use."""
+    workers from their fork server's preload, and nothing an earlier run loaded on first use;
+    and the CPU milliseconds the workers took a page."""
+    cpu = children_cpu()
     start = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
         list(pool.map(_extract, pages, chunksize=8))
-    return len(pages) / (time.perf_counter() - start)
+    rate = len(pages) / (time.perf_counter() - start)
+    return rate, (children_cpu() - cpu) * 1000 / len(pages)
 
 
 def main() -> int:
@@ -122,12 +142,18 @@ def main() -> int:
             db = tmp / "bench.db"
             env = {**os.environ, "GOVARCHIVE_EXTRACT_WORKERS": str(args.workers)}
             jiffies = cpu_jiffies()
+            site_cpu, crawl_cpu = process_cpu(site.pid), children_cpu()
             start = time.perf_counter()
             crawl = subprocess.run(
                 [str(BIN / "govarchive"), "crawl", "--all", "--quiet", "--sources", str(sources), "--db", str(db)],
                 capture_output=True, text=True, env=env,
             )
             elapsed = time.perf_counter() - start
+            # The govarchive command and the crawler process it waits for; the extraction workers
+            # are the fork server's children, which the crawler does not wait for.
+            crawl_cpu = children_cpu() - crawl_cpu
+            if site_cpu is not None:
+                site_cpu = process_cpu(site.pid) - site_cpu
             if jiffies is not None:
                 busy, total = (after - before for after, before in zip(cpu_jiffies(), jiffies))
                 busy_share = busy / total
@@ -157,9 +183,10 @@ def main() -> int:
             # The pool runs before and after the one process, and the baseline is their mean:
             # the machine's speed can move within a run, and a move shows as the two differing.
             pooled_runs = [extraction_rate(pages, args.workers)]
-            single = extraction_rate(pages, 1)
+            single, _ = extraction_rate(pages, 1)
             pooled_runs.append(extraction_rate(pages, args.workers))
-            pooled = sum(pooled_runs) / len(pooled_runs)
+            pooled = sum(rate for rate, _ in pooled_runs) / len(pooled_runs)
+            pooled_cpu_ms = sum(cpu for _, cpu in pooled_runs) / len(pooled_runs)
         finally:
             site.terminate()
             site.wait()
@@ -192,19 +219,31 @@ def main() -> int:
           f"per article | HTML {html_per_article / 1024:.1f} KB per article | {stored / html_per_article:.3f} "
           f"(WARC {warc_bytes / articles / html_per_article:.2f}, database {db_bytes / articles / html_per_article:.2f}) "
           f"| ≤ 0.35 |")
-    print(f"\nScrapy alone (benchmarks/scrapy_alone.py: Scrapy's defaults, no govarchive component) fetched the "
+    print(f"\nScrapy alone (benchmarks/scrapy_alone.py: Scrapy's own components, its engine set as the crawl "
+          f"sets it, nothing of govarchive's) fetched the "
           f"crawl's {alone['pages']} pages at {alone['pages'] / alone['wall']:.0f} pages/s using "
           f"{scrapy_ms_page:.2f} ms of CPU a page; the crawl reaches {article_rate / ceiling:.2f} of the ceiling.")
-    drift = abs(pooled_runs[1] - pooled_runs[0]) / pooled
+    drift = abs(pooled_runs[1][0] - pooled_runs[0][0]) / pooled
     print(f"\nBare extraction in {args.workers} processes ran before and after the one-process run: "
-          f"{pooled_runs[0]:.1f} and {pooled_runs[1]:.1f} docs/s; the baseline is their mean."
+          f"{pooled_runs[0][0]:.1f} and {pooled_runs[1][0]:.1f} docs/s; the baseline is their mean."
           + (f" The machine's speed moved by {drift:.0%} within this run: compare its ratios with care."
              if drift > 0.05 else ""))
     if jiffies is not None:
         # Everything on the machine counts: the crawl's processes and the sample site's.
-        crawl_ms = busy_share * (os.cpu_count() or 1) * elapsed * 1000 / articles
+        cores = os.cpu_count() or 1
+        crawl_ms = busy_share * cores * elapsed * 1000 / articles
         print(f"\nDuring the crawl the cores were busy {busy_share:.0%} of the time: {crawl_ms:.2f} ms of CPU an article, "
               f"{crawl_ms - extraction_ms:.2f} more than bare extraction's {extraction_ms:.2f}.")
+        if site_cpu is not None:
+            crawler_ms, site_ms = crawl_cpu * 1000 / articles, site_cpu * 1000 / articles
+            # What an article may cost at F7's 0.8, with the cores as busy as in this crawl.
+            budget = busy_share * cores * 1000 / (0.8 * pooled)
+            print(f"Of that, the govarchive command and its crawler process took {crawler_ms:.2f} ms, the sample "
+                  f"site {site_ms:.2f}, the rest (the extraction workers and their fork server) "
+                  f"{crawl_ms - crawler_ms - site_ms:.2f}; bare extraction's workers took {pooled_cpu_ms:.2f} ms of CPU "
+                  f"a page. At 0.8 of bare extraction, with the cores as busy, an article may take {budget:.2f} ms "
+                  f"in all: with the workers at bare extraction's CPU and the site as here, "
+                  f"{budget - pooled_cpu_ms - site_ms:.2f} ms for the crawler process.")
     print(f"\nOf the WARC bytes, the articles' own exchanges are {article_warc / articles / 1024:.1f} KB per article "
           f"({article_warc / articles / html_per_article:.2f} × HTML); the rest are listings, sitemaps, feeds and "
           f"robots.txt. Articles' own records + database: {(article_warc + db_bytes) / articles / html_per_article:.2f} × HTML.")
