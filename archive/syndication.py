@@ -82,9 +82,17 @@ def similar(db: Database, sig: str, *, exclude: int | None = None) -> list[tuple
             where m.article_id in ({lookups})""",
         pairs,
     ).fetchall()
+    if not rows:
+        return []
+    ids, sources, blobs = zip(*rows)
+    # All candidates compared in one array operation: a story that dozens of portals republish
+    # has dozens of candidates, and comparing them one by one took a third of this function.
+    # Since m008 every stored signature is NUM_PERM 32-bit values.
+    stored = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(blobs), NUM_PERM)
+    equal = np.count_nonzero(stored == mine, axis=1).tolist()
     return [
-        (article_id, source_id, float(np.count_nonzero(values(blob) == mine)) / NUM_PERM)
-        for article_id, source_id, blob in rows
+        (article_id, source_id, same / NUM_PERM)
+        for article_id, source_id, same in zip(ids, sources, equal)
         if article_id != exclude
     ]
 
