@@ -470,3 +470,28 @@ def test_module_runs_the_site_in_the_foreground(tmp_path):
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def test_a_warmed_site_renders_nothing_a_crawl_asks_for_but_pages_past_a_listing(tmp_path, monkeypatch):
+    """``--warm`` promises that a benchmark times the crawler, not the templates: after it, a
+    crawl's listings, sitemaps, feeds and robots.txt are served from the cache like its articles.
+    Only the page past a paginated listing's last one is rendered on request (never cached)."""
+    from archive.samplesite.sites import Site
+    from conftest import crawl_into
+
+    with SampleSite(extra_articles=60, seed=3) as warmed:
+        warmed.warm()
+        rendered = []
+        render = Site.render
+
+        def counting(self, template, **context):
+            rendered.append(context["page"]["path"])
+            return render(self, template, **context)
+
+        monkeypatch.setattr(Site, "render", counting)
+        (tmp_path / "sources.toml").write_text(warmed.sources_toml(), encoding="utf-8")
+        result = crawl_into(tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        paged = [listing for source in parse_sources(warmed.sources_toml()) for listing in source.listings
+                 if listing.page_url]
+    assert len(rendered) <= len(paged), rendered

@@ -140,12 +140,13 @@ class SampleSite(ServerGroup):
         return self._page(url).body
 
     def warm(self) -> None:
-        """Render, and gzip where served gzipped, every article page now rather than on first
-        request, so that a benchmark times the crawler, not the templates."""
-        for url in self.expected_article_urls():
-            page = self._page(url)
-            if self.gzip and page.compressible:
-                page.gzipped  # a cached property: compressed here, once
+        """Render, and gzip where served gzipped, every page a crawl can reach (articles,
+        listings and their pages, sitemaps, feeds, robots.txt) now rather than on first request,
+        so that a benchmark times the crawler, not the templates."""
+        for site in self.sites.values():
+            for page in site.warm():
+                if self.gzip and page.compressible:
+                    page.gzipped  # a cached property: compressed here, once
 
     def _page(self, url: str) -> Page:
         parts = urlsplit(url)
