@@ -59,7 +59,7 @@ def main() -> int:
             "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
             "DOWNLOAD_DELAY": 0,
             # Scrapy starts CONCURRENT_ITEMS tasks for every response (0.6 ms a page at its
-            # default of 100, measured here); the crawl starts 8.
+            # default of 100, measured here); the crawl sets 8.
             **{name: getattr(crawl_settings, name)
                for name in ("TWISTED_REACTOR", "CONCURRENT_ITEMS", "WARN_ON_GENERATOR_RETURN_VALUE")},
         }

@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import html
 import random
 import struct
+import tomllib
 import zlib
 from abc import ABC, abstractmethod
 import json
@@ -20,10 +22,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
-import html
-import tomllib
 from functools import cached_property, partial
-from urllib.parse import parse_qs, unquote, urljoin, urldefrag, urlsplit
+from urllib.parse import parse_qs, unquote, urldefrag, urljoin, urlsplit
 
 import jinja2
 
