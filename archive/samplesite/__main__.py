@@ -17,8 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed for the generated articles")
     parser.add_argument("--write-sources", type=Path, metavar="FILE", help="write the sources TOML to FILE")
     parser.add_argument("--warm", action="store_true",
-                        help="render every article page before announcing the site (benchmarks then time "
-                             "the crawler, not the templates)")
+                        help="render (and gzip) every page a crawl reaches before announcing the site "
+                             "(benchmarks then time the crawler, not the templates)")
     parser.add_argument("--no-gzip", action="store_true",
                         help="never gzip responses, even for clients that accept gzip")
     args = parser.parse_args(argv)
