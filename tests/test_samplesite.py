@@ -446,11 +446,12 @@ def test_generated_articles_are_deterministic_and_valid():
 
 def test_pages_are_the_same_bytes_on_every_run(site):
     url = site.article_url(site.articles[0]["key"])
-    port = urlsplit(url).port
     with SampleSite(extra_articles=90, seed=7) as again:
         other = again.article_url(site.articles[0]["key"])
-        assert fetch(other)[2].replace(str(urlsplit(other).port).encode(), b"PORT") == \
-            site.page_bytes(url).replace(str(port).encode(), b"PORT")
+        # Only the origin's port is masked (also URL-encoded, in share links): replacing the port's
+        # digits anywhere also hit article numbers that happened to contain them.
+        origin = re.compile(rb"(127\.0\.0\.1(?::|%3A))\d+")
+        assert origin.sub(rb"\1PORT", fetch(other)[2]) == origin.sub(rb"\1PORT", site.page_bytes(url))
 
 
 def test_module_runs_the_site_in_the_foreground(tmp_path):
