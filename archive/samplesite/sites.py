@@ -231,10 +231,10 @@ class Site(ABC):
             if parts.netloc != origin or target in seen:
                 continue
             seen.add(target)
-            found = self.route(unquote(parts.path) or "/", {k: v[0] for k, v in parse_qs(parts.query).items()})
+            found = self._route_target(target)
             if found is None or found[0] is None:
                 continue
-            page = self.respond(target)
+            page = self._cached(*found)
             if page.content_type.startswith(_COMPRESSIBLE):
                 text = page.body.decode("utf-8", "replace")
                 todo += [html.unescape(next(filter(None, link))) for link in _LINK.findall(text)]
@@ -242,15 +242,17 @@ class Site(ABC):
 
     def respond(self, target: str) -> Page | None:
         """The page for a request target (path and query), or None for a 404."""
-        parts = urlsplit(target)
-        path = unquote(parts.path) or "/"
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        found = self.route(path, query)
+        found = self._route_target(target)
         if found is None:
             return None
         key, render = found
-        if key is None:
-            return render()
+        return render() if key is None else self._cached(key, render)
+
+    def _route_target(self, target: str):
+        parts = urlsplit(target)
+        return self.route(unquote(parts.path) or "/", {k: v[0] for k, v in parse_qs(parts.query).items()})
+
+    def _cached(self, key: str, render) -> Page:
         page = self.cache.get(key)
         if page is None:
             # Rendering is deterministic, so two threads racing here store identical bytes.
