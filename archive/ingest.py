@@ -308,7 +308,9 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
     ).fetchone()
     sig = record.get("minhash")
     candidates = syndication.similar(db, sig) if sig else []
-    if existing is None and syndication.same_article(candidates, source_id) is not None:
+    if existing is None and syndication.same_article(
+        db, candidates, source_id, record.get("title"), record.get("published")
+    ) is not None:
         # A print or AMP variant of an article this source already has: one article, not two.
         return "unchanged"
     if existing is None:

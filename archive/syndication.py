@@ -97,12 +97,29 @@ def similar(db: Database, sig: str, *, exclude: int | None = None) -> list[tuple
     ]
 
 
-def same_article(candidates, source_id: str) -> int | None:
-    """The article of the same source that this text is a variant of (print, AMP), if any."""
+def same_article(db: Database, candidates, source_id: str, title: str | None, published: str | None) -> int | None:
+    """The article of the same source that this text is a variant of (print, AMP), if any.
+
+    Near-identical text alone is not enough: agencies publish templated notices (a monthly
+    schedule, a call for comments) whose bodies differ by a date or a name, and each is an
+    article of its own. A variant also carries the article's headline and is not dated
+    differently; when in doubt the page is kept, as a duplicate costs less than a lost article.
+    """
     for article_id, other_source, score in candidates:
-        if other_source == source_id and score >= SAME_ARTICLE:
+        if other_source != source_id or score < SAME_ARTICLE:
+            continue
+        other = db.execute("select title, published from articles where id = ?", [article_id]).fetchone()
+        if other is None:
+            continue
+        other_title, other_published = other
+        same_day = not published or not other_published or published[:10] == other_published[:10]
+        if same_day and _headline(title) and _headline(title) == _headline(other_title):
             return article_id
     return None
+
+
+def _headline(title: str | None) -> str:
+    return " ".join((title or "").split()).casefold()
 
 
 def index_article(db: Database, article_id: int, source_id: str, sig: str | None, candidates=None) -> None:

@@ -8,7 +8,7 @@ from archive import ingest
 from archive.db import open_db
 from archive.serve import make_datasette
 from archive.sources import parse_sources
-from archive.syndication import signature
+from archive.syndication import SAME_ARTICLE, signature, values
 from tests.conftest import query, store_page
 
 
@@ -90,6 +90,41 @@ def test_print_variant_of_an_article_is_the_same_article(sample_site, tmp_path):
             outcomes.append(store_page(db, record, source_id="p", seen_at="2024-12-04", crawl_id=crawl))
     assert outcomes == ["new", "unchanged"]
     assert db.execute("select count(*) from articles").fetchone()[0] == 1
+
+
+NOTICE = (
+    "Ban Tiếp công dân thành phố Hà Nội thông báo lịch tiếp công dân định kỳ của lãnh đạo Ủy ban nhân dân"
+    " thành phố tại trụ sở số 1 phố Lý Thái Tổ; người dân mang theo giấy tờ tùy thân và các tài liệu liên"
+    " quan đến nội dung khiếu nại, tố cáo, kiến nghị, phản ánh. Các buổi tiếp bắt đầu lúc 8 giờ sáng và kết"
+    " thúc lúc 11 giờ 30; trường hợp đông người đề nghị cử đại diện không quá năm người. Ban Tiếp công dân bố"
+    " trí phòng chờ, nước uống và người hướng dẫn thủ tục, ghi nhận đầy đủ ý kiến để chuyển các cơ quan chuyên"
+    " môn xem xét, trả lời bằng văn bản trong thời hạn luật định. Thông tin chi tiết được đăng trên Cổng thông"
+    " tin điện tử thành phố và kênh Zalo OA của Ban, nơi người dân cũng có thể đặt lịch hẹn trước qua mạng."
+    " Người cao tuổi, người khuyết tật và phụ nữ mang thai được ưu tiên tiếp trước; người không nói được tiếng"
+    " Việt được bố trí phiên dịch miễn phí nếu báo trước hai ngày làm việc. Các ý kiến gửi qua đường bưu điện"
+    " hoặc hộp thư điện tử của Ban được xử lý như ý kiến trình bày trực tiếp, kết quả được thông báo cho người"
+    " gửi và công khai trên trang tin của thành phố sau khi cơ quan có thẩm quyền ban hành văn bản trả lời."
+)
+
+
+def test_templated_notices_of_one_source_are_each_kept(tmp_path):
+    """Monthly notices that differ by the month alone are near duplicates by signature, like a
+    print page and its article, but each is an article of its own."""
+    texts = {month: f"Lịch tiếp công dân tháng {month}/2025. {NOTICE}" for month in (5, 6, 7)}
+    first = values(signature(texts[5]))
+    assert min((values(signature(t)) == first).mean() for t in texts.values()) >= SAME_ARTICLE
+    db = open_db(tmp_path / "archive.db")
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    outcomes = []
+    with db.atomic():
+        for month, text in texts.items():
+            record = {"url": f"https://p.vn/thong-bao-thang-{month}.html",
+                      "title": f"Thông báo lịch tiếp công dân tháng {month}/2025",
+                      "published": f"2025-{month - 1:02d}-28", "text": text, "text_hash": str(month),
+                      "minhash": signature(text)}
+            outcomes.append(store_page(db, record, source_id="p", seen_at="2025-07-01", crawl_id=crawl))
+    assert outcomes == ["new", "new", "new"]
+    assert db.execute("select count(*) from articles").fetchone()[0] == 3
 
 
 def test_every_date_form_on_the_sample_site_is_read(sample_site, crawled_archive):
