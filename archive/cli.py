@@ -318,7 +318,7 @@ def export(fmt, source, since, until, search, output, db_path):
     )
     if fmt == "zip" and output == "-":
         raise click.UsageError("--format zip needs -o FILE")
-    out = click.open_file(output, "wb")
+    out = _open_output(db, db_path, output)
     left_out = []
 
     def report(row, reason):
@@ -335,6 +335,19 @@ def export(fmt, source, since, until, search, output, db_path):
     without = f"; {len(left_out)} of them without their capture (named above)" if left_out else ""
     click.echo(f"Exported {count} articles as {fmt}" + (f" to {output}" if output != "-" else "") + f"{without}.",
                err=True)
+
+
+def _open_output(db, db_path, output):
+    from archive.export import check_output
+
+    if output == "-":
+        return click.get_binary_stream("stdout")
+    hint = "'-o' / '--output'"
+    try:
+        check_output(db, db_path, output)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+    return click.open_file(output, "wb")
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
 import zipfile
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from sqlite_utils.db import NotFoundError
 
 from archive.captures import ARTICLE_JSON_FIELDS, CaptureMissing, article_json, read_capture
 from archive.search import parse_query
-from archive.warc import RecordUnreadable, warcinfo_member
+from archive.warc import RecordUnreadable, default_warc_dir, warcinfo_member
 
 FORMATS = ("jsonl", "csv", "warc", "zip")
 
@@ -88,6 +89,42 @@ def iter_articles(db: Database, selection: Selection) -> Iterator[dict]:
     while batch := cursor.fetchmany(500):
         for row in batch:
             yield dict(zip(columns, row))
+
+
+def check_output(db: Database, db_path: str | Path, output: str | Path) -> None:
+    """Raise ValueError when writing ``output`` would overwrite the archive itself.
+
+    Opening the output truncates it, so the check comes first: the database with its journal
+    files, and any file in a folder the archive keeps WARC files in, whatever the path says.
+    """
+    target = Path(output).resolve()
+    db_file = Path(db_path).resolve()
+    archive_files = [db_file, *(db_file.with_name(db_file.name + end) for end in ("-wal", "-shm", "-journal"))]
+    for own in archive_files:
+        if _same(target, own):
+            raise ValueError(f"{output} is the archive's own file {own}: choose another file")
+    for folder in _warc_dirs(db, db_path):
+        if _same(target.parent, folder):
+            raise ValueError(f"{output} is in the archive's WARC folder {folder}: choose another file")
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a == b.resolve()
+
+
+def _warc_dirs(db: Database, db_path: str | Path) -> set[Path]:
+    """The default WARC folder and every folder a crawl wrote its WARC files to (--warc-dir)."""
+    base = Path(db_path).resolve().parent
+    # One fetch per crawl is enough: a crawl writes all its WARC files to one folder.
+    rows = db.execute(
+        """select (select f.warc_file from fetches f where f.crawl_id = c.id and f.warc_file is not null limit 1)
+           from crawls c"""
+    ).fetchall()
+    folders = {(base / r[0]).parent.resolve() for r in rows if r[0]}
+    folders.add(default_warc_dir(Path(db_path).resolve()))
+    return folders
 
 
 def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection: Selection,

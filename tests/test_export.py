@@ -13,9 +13,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 import archive.extract
+from archive.cli import cli
 from archive.db import open_db
 from archive.ingest import update_article
 from archive.reextract import reextract
@@ -224,3 +226,41 @@ def test_a_warc_export_goes_on_past_captures_it_cannot_include_and_names_them(ar
         for view in ("html", "warc.gz"):
             page = asyncio.run(ds.client.get(f"/-/capture/{article[2]}.{view}"))
             assert page.status_code == 500 and reason in page.text, (view, page.text)
+
+
+def _fingerprints(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_export_refuses_to_write_over_the_archive(archive_copy, tmp_path):
+    folder = archive_copy.parent
+    warc_dir = default_warc_dir(archive_copy)
+    # One crawl's WARC files moved to a folder of their own, as `crawl --warc-dir` leaves them.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    db = open_db(archive_copy)
+    (warc_file,) = db.execute("select warc_file from fetches where warc_file is not null").fetchone()
+    (warc_dir / Path(warc_file).name).rename(elsewhere / Path(warc_file).name)
+    with db.atomic():
+        db.execute("update fetches set warc_file = ? where warc_file = ?",
+                   [reference_for(elsewhere / Path(warc_file).name, archive_copy), warc_file])
+    db.close()
+    (folder / "link.db").symlink_to(archive_copy.name)
+    one_warc = next(warc_dir.iterdir())
+    before = _fingerprints(folder)
+    for output in (archive_copy.name, f"./{archive_copy.name}", f"../{folder.name}/{archive_copy.name}",
+                   "link.db", f"{archive_copy.name}-wal", f"{archive_copy.name}-shm",
+                   f"{warc_dir.name}/{one_warc.name}", f"{warc_dir.name}/new.jsonl", f"elsewhere/{Path(warc_file).name}",
+                   "elsewhere/new.warc.gz"):
+        for fmt in ("jsonl", "warc"):
+            result = govarchive("export", "--format", fmt, "--db", archive_copy.name, "-o", output, cwd=folder)
+            stderr = result.stderr.decode()
+            assert result.returncode == 2, (output, stderr)
+            assert "Traceback" not in stderr
+            assert stderr.splitlines()[-1].startswith(f"Error: Invalid value for '-o' / '--output': {output} is "), stderr
+    assert _fingerprints(folder) == before
+    assert not (warc_dir / "new.jsonl").exists() and not (elsewhere / "new.warc.gz").exists()
+    # The database is refused through another name for it as well.
+    result = govarchive("export", "--db", "link.db", "-o", archive_copy.name, cwd=folder)
+    assert result.returncode == 2 and f"{archive_copy.name} is the archive's own file".encode() in result.stderr
+
