@@ -296,7 +296,7 @@ def demo(db_path, no_serve, port, extra):
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Published on or before YYYY-MM-DD.")
 @click.option("--search", default=None, help="Only articles matching this full-text query.")
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
-              help="Output file, or - for stdout.")
+              help="Output file, or - for stdout (not for --format zip, which needs a FILE).")
 @click.option("--db", "db_path", **DB_OPTION)
 def export(fmt, source, since, until, search, output, db_path):
     """Export a selection of the archive, streamed (constant memory).
@@ -347,7 +347,10 @@ def _open_output(db, db_path, output):
         check_output(db, db_path, output)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=hint) from None
-    return click.open_file(output, "wb")
+    try:
+        return open(output, "wb")
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint=hint) from None
 
 
 @cli.command()

@@ -264,3 +264,18 @@ def test_export_refuses_to_write_over_the_archive(archive_copy, tmp_path):
     result = govarchive("export", "--db", "link.db", "-o", archive_copy.name, cwd=folder)
     assert result.returncode == 2 and f"{archive_copy.name} is the archive's own file".encode() in result.stderr
 
+
+def test_export_to_a_file_that_cannot_be_opened_is_a_one_line_error(crawled_archive, tmp_path):
+    for output in (tmp_path / "nodir" / "out.jsonl", "/proc/out.jsonl"):
+        result = govarchive("export", "--db", "archive.db", "-o", output, cwd=crawled_archive)
+        stderr = result.stderr.decode()
+        assert result.returncode == 2, stderr
+        assert "Traceback" not in stderr
+        assert stderr.splitlines()[-1] == (
+            f"Error: Invalid value for '-o' / '--output': cannot write {output}: No such file or directory"
+        )
+
+
+def test_export_help_says_zip_needs_a_file():
+    result = CliRunner().invoke(cli, ["export", "--help"])
+    assert "not for --format zip" in " ".join(result.output.split())
