@@ -233,6 +233,11 @@ def check_decoded(crawl, name):
         assert article["charset"] == "cp1258"
 
 
+def check_control_chars(crawl):
+    article = _archived(crawl, "control-chars")
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe]", article["text"])
+
+
 def check_long_query(crawl):
     # Longer than URLLENGTH_LIMIT: never requested, from anywhere, and recorded as skipped.
     url = crawl.site.url("long-query")
@@ -316,6 +321,7 @@ CHECKS = {
     "gzip-bomb": check_gzip_bomb,
     **{name: lambda c, n=name: check_decoded(c, n)
        for name in ("invalid-utf8", "cp1258", "wrong-charset", "charset-base64", "jsonld-deep")},
+    "control-chars": check_control_chars,
     "long-query": check_long_query,
     "sitemap-entity-bomb": lambda c: check_entity_bomb(c, "sitemap-entity-bomb"),
     "feed-entity-bomb": lambda c: check_entity_bomb(c, "feed-entity-bomb"),

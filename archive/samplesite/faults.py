@@ -93,6 +93,7 @@ ARTICLE_FAULTS = {
     "invalid-utf8": "an article declared UTF-8 with invalid byte sequences in its text",
     "cp1258": "an article in windows-1258 (the Vietnamese legacy codepage), declared so",
     "wrong-charset": "a UTF-8 article declared ISO-8859-1",
+    "control-chars": "an article whose text holds control characters and a noncharacter, which XML forbids",
     "charset-base64": "an article whose charset label names a bytes-to-bytes Python codec",
     "jsonld-deep": "an article whose JSON-LD is an array nested 100,000 deep",
     "long-query": f"linked with a {LONG_QUERY_BYTES // 1024} KB query string",
@@ -132,7 +133,7 @@ def title_for(name: str) -> str:
 
 def article_html(name: str, charset: str | None = "utf-8") -> str:
     """An article page; apart from its lead, its text is words drawn at random, seeded by ``name``,
-    so that no two faults serve near-duplicates (which the archive would merge)."""
+    so that no two faults serve near-duplicates."""
     meta = f'<meta charset="{charset}">' if charset else ""
     rng = random.Random(name)
     body = [" ".join(rng.choice(_WORDS) for _ in range(60)).capitalize() + "." for _ in range(3)]
@@ -392,6 +393,10 @@ class FaultySite(ServerGroup):
             ex.respond(200, body[:cut] + b"\xff\xfe\xc3\x28\xa0\xa1" + body[cut:])
         elif name == "cp1258":
             ex.respond(200, encode_cp1258(article_html(name, "windows-1258")), "text/html; charset=windows-1258")
+        elif name == "control-chars":
+            html = article_html(name)
+            cut = html.index("chính sách,")
+            ex.respond(200, (html[:cut] + "\x01\x0b \x1f\ufffe" + html[cut:]).encode())
         elif name == "wrong-charset":
             ex.respond(200, article_html(name, None).encode(), "text/html; charset=iso-8859-1")
         elif name == "charset-base64":
