@@ -16,6 +16,9 @@ from croniter import croniter
 
 KINDS = ("national-portal", "ministry-portal", "province-portal", "press")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# The id names files (locks, queues, WARC files with a timestamp after it), and a file name
+# has at most 255 bytes; 64 leaves room for the rest and is plenty for a site's short name.
+ID_MAX = 64
 
 SOURCE_KEYS = {
     "id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule",
@@ -114,7 +117,7 @@ def _parse_source(entry: dict, where: str) -> Source:
     if not isinstance(entry, dict):
         raise SourcesError(f"{where}: must be a table")
     source_id = entry.get("id")
-    if isinstance(source_id, str) and ID_RE.match(source_id):
+    if _good_id(source_id):
         where = where.split(": source #")[0] + f": source {source_id!r}"
 
     def fail(fieldname: str, problem: str):
@@ -126,8 +129,8 @@ def _parse_source(entry: dict, where: str) -> Source:
     for key in REQUIRED_KEYS:
         if key not in entry:
             fail(key, "missing")
-    if not isinstance(source_id, str) or not ID_RE.match(source_id):
-        fail("id", "must be lowercase letters, digits and hyphens, e.g. 'baochinhphu'")
+    if not _good_id(source_id):
+        fail("id", f"must be 1 to {ID_MAX} lowercase letters, digits and hyphens, e.g. 'baochinhphu'")
     for key in ("name", "home", "article_pattern", "schedule"):
         if not isinstance(entry[key], str) or not entry[key].strip():
             fail(key, "must be a non-empty string")
@@ -231,6 +234,10 @@ def _parse_source(entry: dict, where: str) -> Source:
         concurrency=concurrency,
         extract=dict(rules),
     )
+
+
+def _good_id(source_id) -> bool:
+    return isinstance(source_id, str) and len(source_id) <= ID_MAX and ID_RE.match(source_id) is not None
 
 
 def _check_url(url, domains, fail, fieldname):

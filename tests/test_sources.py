@@ -47,6 +47,9 @@ def test_good_file_parses():
         ('schedule = "0 */6 * * *"', 'schedule = 6', "source 'demo-portal': field 'schedule'"),
         ("article_pattern = '^https", "article_pattern = '(^https", "source 'demo-portal': field 'article_pattern'"),
         ('id = "demo-portal"', 'id = "Demo Portal"', "source #1: field 'id'"),
+        ('id = "demo-portal"', f'id = "{"a" * 65}"', "source #1: field 'id': must be 1 to 64 "),
+        ('id = "demo-portal"', f'id = "{"a" * 300}"', "source #1: field 'id'"),
+        ('id = "demo-portal"', 'id = ""', "source #1: field 'id'"),
         ('name = "Cổng thông tin"\n', 'name = "Cổng"\ncolour = "red"\n', "source 'demo-portal': field 'colour': unknown key"),
         ('sitemaps = ["https://hanoi.gov.vn/sitemap.xml"]', 'sitemaps = ["https://evil.example/sitemap.xml"]',
          "source 'demo-portal': field 'discovery.sitemaps'"),
@@ -67,6 +70,11 @@ def test_bad_field_is_named(old, new, message):
     assert message in text
     assert text.startswith("x.toml: ")
     assert "\n" not in text
+
+
+def test_longest_id_is_accepted():
+    (source,) = parse_sources(GOOD.replace('id = "demo-portal"', f'id = "{"a" * 64}"'))
+    assert source.id == "a" * 64
 
 
 def test_duplicate_id_and_bad_toml():
