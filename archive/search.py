@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import unicodedata
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -38,7 +40,11 @@ COLUMNS = {"title", "description", "text"}
 _TOKEN = re.compile(
     r'(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)', re.UNICODE
 )
-_WORD = re.compile(r"\w+", re.UNICODE)
+# FTS5's unicode61 tokenizer splits words on connector punctuation (_ ‿ ＿ …), which Python's
+# \w keeps inside a word: "ha_noi" must be the two words it is in the index, not one word that
+# the exact index (no positions) would have to take as a phrase.
+_CONNECTORS = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if unicodedata.category(c) == "Pc")
+_WORD = re.compile(rf"[^\W{re.escape(_CONNECTORS)}]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -318,7 +324,7 @@ def match_spans(text: str, terms) -> list[tuple[int, int]]:
         return []
     folded = fold_aligned(text)
     spans = []
-    for word in re.finditer(r"\w+", folded):
+    for word in _WORD.finditer(folded):
         if any(word.group().startswith(t) for t in terms):
             spans.append(word.span())
     return spans

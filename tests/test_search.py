@@ -142,3 +142,15 @@ def test_any_text_parses_to_a_query_fts5_accepts(db_path):
         search(db, text, limit=1)
 
     check()
+
+
+@pytest.mark.parametrize("joiner", ["_", "‿", "⁀", "⁔", "︳", "︴", "﹍", "﹎", "﹏", "＿"])
+def test_connector_punctuation_separates_words_as_in_the_index(db_path, joiner):
+    # unicode61 splits on every connector (category Pc): "ha_noi" is the two words "ha noi".
+    assert found(db_path, f"ha{joiner}noi") == found(db_path, "ha noi")
+    assert found(db_path, f"Hà{joiner}Nội") == found(db_path, "Hà Nội")
+    ds = make_datasette(db_path)
+    response = asyncio.run(ds.client.get("/-/results.json", params={"q": f"Hà{joiner}Nội"}))
+    assert response.status_code == 200, response.text
+    assert response.json()["count"] == len(found(db_path, "ha noi"))
+    assert "[Hà]_[Nội]" in snippet("Thủ đô Hà_Nội", parse_query("ha noi").terms)
