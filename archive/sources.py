@@ -88,7 +88,14 @@ def load_sources(path: str | Path) -> list[Source]:
         raise SourcesError(f"{path}: file not found") from None
     except OSError as exc:
         raise SourcesError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_sources(raw.decode("utf-8", errors="replace"), str(path))
+    try:
+        # TOML is UTF-8; editors on Windows may start the file with a byte-order mark.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourcesError(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
+        ) from None
+    return parse_sources(text, str(path))
 
 
 def parse_sources(text: str, origin: str = "sources.toml") -> list[Source]:

@@ -97,6 +97,19 @@ def test_missing_file(tmp_path):
         load_sources(tmp_path / "nope.toml")
 
 
+def test_file_must_be_utf8_and_may_start_with_a_bom(tmp_path):
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes(GOOD.encode("utf-8").replace("Cổng thông tin".encode("utf-8"), "Công".encode("latin-1")))
+    offset = latin1.read_bytes().index(b"C\xf4ng") + 1
+    with pytest.raises(SourcesError) as info:
+        load_sources(latin1)
+    assert str(info.value) == f"{latin1}: not UTF-8 text (byte 0xf4 at offset {offset}); save the file as UTF-8"
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    (source,) = load_sources(bom)
+    assert source.id == "demo-portal" and source.name == "Cổng thông tin"
+
+
 def test_select_unknown_id():
     sources = parse_sources(GOOD)
     with pytest.raises(SourcesError, match="unknown source id 'nope'"):
