@@ -32,7 +32,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 4
+RULES_VERSION = 5
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -116,7 +116,7 @@ def extract(
             language=data.get("language"),
             sitename=_clean(data.get("sitename")),
             categories=[nfc(c) for c in (data.get("categories") or []) if c],
-            tags=[nfc(t) for t in (data.get("tags") or []) if t],
+            tags=_tags(data.get("tags") or []),
             image=data.get("image"),
         )
         structured.append(("trafilatura", data.get("date")))
@@ -422,6 +422,16 @@ def _is_date_line(line: str) -> bool:
 
 def _body_paragraphs(el) -> int:
     return sum(1 for p in el.iter("p") if len((p.text_content() or "").strip()) > 100)
+
+
+# A keywords meta tag holds a list in one attribute ("Zalo OA, Hà Nội; Kế hoạch 174/KH-UBND"),
+# which trafilatura keeps as one tag. A comma between digits is a Vietnamese decimal ("1,5 tỷ").
+_TAG_SEPARATOR = re.compile(r"\s*;\s*|\s*,(?!\d)\s*|(?<!\d)\s*,\s*")
+
+
+def _tags(values) -> list[str]:
+    tags = (_clean(tag) for value in values if value for tag in _TAG_SEPARATOR.split(str(value)))
+    return list(dict.fromkeys(tag for tag in tags if tag))
 
 
 def _clean(value) -> str | None:

@@ -62,6 +62,13 @@ def test_articles_have_extracted_fields(sample_site, crawled_archive, first_craw
         assert row["first_seen"] == row["last_seen"]
 
 
+def test_each_keyword_of_an_article_is_a_tag_of_its_own(sample_site, crawled_archive, first_crawl):
+    # The sample pages list their tags in one keywords meta tag, comma-separated.
+    for article in sample_site.articles:
+        (row,) = query(crawled_archive, "select tags from articles where url = ?", [sample_site.article_url(article["key"])])
+        assert json.loads(row["tags"]) == article["tags"], article["key"]
+
+
 def test_captures_are_byte_identical_and_valid_warc(sample_site, crawled_archive, first_crawl):
     warc_dir = default_warc_dir(crawled_archive / "archive.db")
     files = sorted(warc_dir.glob("*.warc.gz"))

@@ -168,3 +168,18 @@ def test_signatures_stay_comparable_with_those_already_stored():
     assert sig.startswith("d0c3a308f93bd00626e2bb0be4e9090b")
     assert sig.endswith("af4bb806c9c4330203bf8505")
     assert signature(text) == sig
+
+
+def test_keywords_split_on_commas_and_semicolons_but_not_inside_a_decimal():
+    from archive.extract import extract
+
+    page = (
+        "<html lang='vi'><head><meta charset='utf-8'><title>Gói hỗ trợ chuyển đổi số</title>"
+        "<meta name='keywords' content='Gói 1,5 tỷ đồng, Zalo OA;Kế hoạch 174/KH-UBND , Zalo OA'></head><body><article>"
+        + "<p>Ủy ban nhân dân thành phố dành gói 1,5 tỷ đồng cho việc đưa thủ tục hành chính lên kênh Zalo OA "
+          "theo Kế hoạch 174/KH-UBND.</p>" * 5
+        + "</article></body></html>"
+    ).encode("utf-8")
+    assert extract(page, "http://127.0.0.1/goi-ho-tro.html", {})["tags"] == [
+        "Gói 1,5 tỷ đồng", "Zalo OA", "Kế hoạch 174/KH-UBND",
+    ]
