@@ -52,7 +52,7 @@ class Query:
     exact: str  # FTS5 query with the accents as typed, for an index that keeps positions
     folded: str  # FTS5 query for articles_fold
     accented: str  # the same words for articles_fts (no positions): phrases as AND, no columns
-    terms: tuple[str, ...]  # folded words, for highlighting
+    terms: tuple[str, ...]  # folded words, for highlighting; "word*" for a prefix
 
     def __bool__(self) -> bool:
         return bool(self.folded)
@@ -99,11 +99,19 @@ def parse_query(text: str) -> Query:
             ))
     parts += [("close", ")", ")", ")")] * depth
     parts = _explicit_and(_drop_dangling(parts))
-    terms = tuple(w for kind, _, folded, _ in parts if kind == "term" for w in _WORD.findall(folded.split(":")[-1]))
+    terms = tuple(w for kind, _, folded, _ in parts if kind == "term" for w in _highlighted(folded.split(":")[-1]))
     return Query(
         exact=" ".join(p[1] for p in parts), folded=" ".join(p[2] for p in parts),
         accented=" ".join(p[3] for p in parts), terms=terms,
     )
+
+
+def _highlighted(term: str) -> list[str]:
+    """The words of an FTS5 phrase for highlighting; the last keeps the ``*`` of a prefix."""
+    words = _WORD.findall(term)
+    if words and term.endswith("*"):
+        words[-1] += "*"
+    return words
 
 
 def _explicit_and(parts):
@@ -319,12 +327,13 @@ def html_snippet(text: str, terms, *, words: int = 30) -> Markup:
 
 
 def match_spans(text: str, terms) -> list[tuple[int, int]]:
-    """Character spans in ``text`` of words whose folded form starts with a query term."""
+    """Character spans in ``text`` of the words FTS5 matched: words whose folded form is a query
+    term, or starts with a term typed as a prefix ("word*")."""
     if not terms:
         return []
-    folded = fold_aligned(text)
-    spans = []
-    for word in _WORD.finditer(folded):
-        if any(word.group().startswith(t) for t in terms):
-            spans.append(word.span())
-    return spans
+    whole = {t for t in terms if not t.endswith("*")}
+    prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
+    return [
+        word.span() for word in _WORD.finditer(fold_aligned(text))
+        if word.group() in whole or word.group().startswith(prefixes)
+    ]

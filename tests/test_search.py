@@ -154,3 +154,11 @@ def test_connector_punctuation_separates_words_as_in_the_index(db_path, joiner):
     assert response.status_code == 200, response.text
     assert response.json()["count"] == len(found(db_path, "ha noi"))
     assert "[Hà]_[Nội]" in snippet("Thủ đô Hà_Nội", parse_query("ha noi").terms)
+
+
+def test_only_matched_words_are_highlighted():
+    text = "Hành chính: hằng năm hàng hai lần, Hạ Long và Hà Nội họp."
+    # "Hạ" folds to "ha", a match; "hành", "hằng", "hàng" and "hai" only start with it
+    assert snippet(text, parse_query("ha noi").terms) == "Hành chính: hằng năm hàng hai lần, [Hạ] Long và [Hà] [Nội] họp."
+    assert snippet("Zalo, Zalo OA và zaloPay", parse_query('zalo o*').terms) == "[Zalo], [Zalo] [OA] và zaloPay"
+    assert snippet("Hành chính và Hà Nội", parse_query("h*").terms) == "[Hành] chính và [Hà] Nội"
