@@ -34,7 +34,8 @@ def run_crawl(
 ) -> list[dict]:
     """Crawl the chosen sources (all when none are named) into ``db_path``.
 
-    Returns the ``crawls`` rows this run wrote, one per source. Raises SourcesError for a bad
+    Returns the ``crawls`` rows this run wrote, one per source; a source the crawler could not
+    start (another crawl of it is running) gets a row of status ``not started``. Raises SourcesError for a bad
     sources file or unknown id before anything is fetched, ArchiveError when the crawler
     process fails without recording its crawls.
     """
@@ -92,7 +93,19 @@ def run_crawl(
         db.close()
     if not rows:
         raise ArchiveError(f"the crawler exited with status {returncode} without recording any crawl")
+    # A source the crawler could not start (another process holds its lock) has no crawls row;
+    # it still failed, and the summary and exit status must say so.
+    crawled = {r["source_id"] for r in rows}
+    rows += [_not_started(source_id, returncode) for source_id in ids if source_id not in crawled]
     return rows
+
+
+def _not_started(source_id: str, returncode: int) -> dict:
+    return {
+        "source_id": source_id, "status": "not started", "pages": None, "articles_new": None,
+        "articles_changed": None, "articles_unchanged": None, "articles_not_modified": None, "errors": None,
+        "first_error": f"the crawler exited with status {returncode} before starting it (its error is above)",
+    }
 
 
 def progress(db_path: str | Path, after_crawl: int, source_ids: list[str]) -> dict:

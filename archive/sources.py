@@ -269,9 +269,9 @@ def _check_css(selector, fail, fieldname):
 
 
 def select(sources: list[Source], ids) -> list[Source]:
-    """The sources named by ``ids``, in that order; an unknown id is an error naming it."""
+    """The sources named by ``ids``, in that order and each once; an unknown id is an error naming it."""
     by_id = {s.id: s for s in sources}
     missing = [i for i in ids if i not in by_id]
     if missing:
         raise SourcesError(f"unknown source id {missing[0]!r} (known: {', '.join(by_id)})")
-    return [by_id[i] for i in ids]
+    return [by_id[i] for i in dict.fromkeys(ids)]

@@ -103,3 +103,29 @@ def test_the_command_line_does_not_load_the_extractor_until_it_extracts():
             "print(sorted(m for m in ('trafilatura', 'datasketch', 'scipy') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def _summary_sources(stdout):
+    return [line.split()[0] for line in stdout.splitlines()[1:]]
+
+
+def test_a_source_named_twice_is_crawled_once(sample_site, tmp_path, run_cli):
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    result = run_cli("crawl", "sample-news", "sample-news", "--max-pages", "3", "--sources", "sources.toml",
+                     "--db", "a.db", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "already being crawled" not in result.stderr
+    assert _summary_sources(result.stdout) == ["sample-news"]
+
+
+def test_a_source_another_crawl_holds_fails_the_crawl(sample_site, tmp_path, run_cli):
+    from archive.locks import SourceLock
+
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    with SourceLock(tmp_path / "a.db", "sample-news"):
+        result = run_cli("crawl", "sample-portal", "sample-news", "--max-pages", "3", "--sources", "sources.toml",
+                         "--db", "a.db", "--quiet")
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert _summary_sources(result.stdout) == ["sample-portal", "sample-news"]
+    assert "sample-news is already being crawled" in result.stderr
+    assert "Could not crawl: sample-news (not started)." in result.stderr

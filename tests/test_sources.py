@@ -116,6 +116,13 @@ def test_select_unknown_id():
         select(sources, ["nope"])
 
 
+def test_select_names_each_source_once():
+    sources = parse_sources(GOOD + GOOD.replace("demo-portal", "other-portal"))
+    assert [s.id for s in select(sources, ["other-portal", "demo-portal", "other-portal"])] == [
+        "other-portal", "demo-portal",
+    ]
+
+
 def test_project_sources_file_is_valid():
     sources = load_sources(ROOT / "sources.toml")
     assert len(sources) >= 10
