@@ -37,8 +37,12 @@ from archive.vietnamese import fold, fold_aligned, nfc
 
 OPERATORS = {"AND", "OR", "NOT"}
 COLUMNS = {"title", "description", "text"}
+# A column name counts only where a word starts ("title:", not "subtitle:"), and only before
+# what it restricts, so that "title:zalo", 'title:"zalo mini"' and "title:(zalo oa)" all work.
 _TOKEN = re.compile(
-    r'(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)', re.UNICODE
+    rf'(?P<column>(?<![^\s(])(?i:{"|".join(sorted(COLUMNS))}):(?=[^\s)]))'
+    r'|(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)',
+    re.UNICODE,
 )
 # FTS5's unicode61 tokenizer splits words on connector punctuation (_ ‿ ＿ …), which Python's
 # \w keeps inside a word: "ha_noi" must be the two words it is in the index, not one word that
@@ -79,12 +83,11 @@ def parse_query(text: str) -> Query:
                 depth -= 1
         elif kind == "word" and value in OPERATORS:
             parts.append(("op", value, value, value))
+        elif kind == "column":
+            # The exact index keeps no positions, so no column filters: there the operand alone.
+            column = value[:-1].lower() + " :"
+            parts.append(("column", column, column, ""))
         else:
-            column = ""
-            if kind == "word" and ":" in value:
-                name, _, rest = value.partition(":")
-                if name.lower() in COLUMNS and rest:
-                    column, value = name.lower() + " : ", rest
             prefix = kind == "word" and value.endswith("*")
             words = _WORD.findall(value)
             if not words:
@@ -94,16 +97,12 @@ def parse_query(text: str) -> Query:
             star = "*" if prefix else ""
             accented = " AND ".join(f'"{word}"' for word in words) + star
             parts.append((
-                "term", f'{column}"{exact}"{star}', f'{column}"{folded}"{star}',
-                f"( {accented} )" if len(words) > 1 else accented,
+                "term", f'"{exact}"{star}', f'"{folded}"{star}', f"( {accented} )" if len(words) > 1 else accented,
             ))
     parts += [("close", ")", ")", ")")] * depth
     parts = _explicit_and(_drop_dangling(parts))
-    terms = tuple(w for kind, _, folded, _ in parts if kind == "term" for w in _highlighted(folded.split(":")[-1]))
-    return Query(
-        exact=" ".join(p[1] for p in parts), folded=" ".join(p[2] for p in parts),
-        accented=" ".join(p[3] for p in parts), terms=terms,
-    )
+    terms = tuple(w for kind, _, folded, _ in parts if kind == "term" for w in _highlighted(folded))
+    return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms)
 
 
 def _highlighted(term: str) -> list[str]:
@@ -118,14 +117,15 @@ def _explicit_and(parts):
     """FTS5 joins bare phrases with an implicit AND, but not a phrase and a group."""
     out = []
     for part in parts:
-        if out and out[-1][0] in ("term", "close") and part[0] in ("term", "open"):
+        if out and out[-1][0] in ("term", "close") and part[0] in ("term", "open", "column"):
             out.append(("op", "AND", "AND", "AND"))
         out.append(part)
     return out
 
 
 def _drop_dangling(parts):
-    """Operators need a term or group on both sides; empty groups are dropped."""
+    """Operators need a term or group on both sides, a column filter one after it; empty groups
+    are dropped."""
     changed = True
     while changed:
         changed = False
@@ -133,6 +133,10 @@ def _drop_dangling(parts):
             prev = parts[i - 1][0] if i else None
             nxt = parts[i + 1][0] if i + 1 < len(parts) else None
             if kind == "op" and (prev in (None, "op", "open") or nxt in (None, "op", "close")):
+                del parts[i]
+                changed = True
+                break
+            if kind == "column" and nxt not in ("term", "open"):
                 del parts[i]
                 changed = True
                 break

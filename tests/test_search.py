@@ -162,3 +162,17 @@ def test_only_matched_words_are_highlighted():
     assert snippet(text, parse_query("ha noi").terms) == "Hành chính: hằng năm hàng hai lần, [Hạ] Long và [Hà] [Nội] họp."
     assert snippet("Zalo, Zalo OA và zaloPay", parse_query('zalo o*').terms) == "[Zalo], [Zalo] [OA] và zaloPay"
     assert snippet("Hành chính và Hà Nội", parse_query("h*").terms) == "[Hành] chính và [Hà] Nội"
+
+
+def test_a_column_filter_takes_a_phrase_or_a_group(db_path):
+    assert found(db_path, 'title:"ha noi"') == ["hanoi"]
+    assert set(found(db_path, '"ha noi"')) == {"hanoi", "nfd"}
+    assert found(db_path, 'text:"zalo oa"') == ["dongnai"]
+    assert found(db_path, "title:(tinh facebook)") == ["facebook"]
+    assert found(db_path, "title:(tinh zalo)") == []
+    assert found(db_path, "TITLE:(zalo OR facebook)") == found(db_path, "title:zalo OR title:facebook")
+    # the exact index has neither positions nor columns: the operand alone ranks there
+    assert parse_query("title:(zalo oa)").accented == '( "zalo" AND "oa" )'
+    ds = make_datasette(db_path)
+    response = asyncio.run(ds.client.get("/-/results.json", params={"q": 'title:"Hà Nội"'}))
+    assert [r["title"] for r in response.json()["results"]] == [ARTICLES["hanoi"][0]]
