@@ -129,9 +129,12 @@ class _ProgressBar:
 def _print_crawls(rows):
     click.echo(f"{'source':<22} {'status':<12} {'pages':>6} {'new':>5} {'changed':>8} {'same':>5} {'errors':>6}")
     for r in rows:
+        # An article answered 304 Not Modified is as unchanged as one fetched again with the
+        # same text; the progress line counts both, and so does this.
+        same = (r["articles_unchanged"] or 0) + (r.get("articles_not_modified") or 0)
         click.echo(
             f"{r['source_id']:<22} {r['status']:<12} {r['pages'] or 0:>6} {r['articles_new'] or 0:>5} "
-            f"{r['articles_changed'] or 0:>8} {r['articles_unchanged'] or 0:>5} {r['errors'] or 0:>6}"
+            f"{r['articles_changed'] or 0:>8} {same:>5} {r['errors'] or 0:>6}"
         )
 
 

@@ -37,7 +37,7 @@ def test_unchanged_site_is_refetched_only_conditionally(site, folder):
     crawl(folder)
     versions = query(folder, "select count(*) as n from article_versions")[0]["n"]
     mark = len(site.requests)
-    crawl(folder)
+    summary = crawl(folder).stdout
     seen = article_requests(site, mark)
     # Stop-when-seen spares older listing pages, so only what discovery still reaches is asked.
     assert 0 < len(seen) <= len(site.expected_article_urls())
@@ -47,6 +47,10 @@ def test_unchanged_site_is_refetched_only_conditionally(site, folder):
     last = query(folder, "select * from crawls order by id desc limit 3")
     assert sum(c["articles_not_modified"] for c in last) == len(seen)
     assert sum(c["articles_new"] + c["articles_changed"] for c in last) == 0
+    # The summary's "same" column counts the articles answered 304 as unchanged.
+    header, *lines = summary.splitlines()
+    assert header.split()[3:6] == ["new", "changed", "same"]
+    assert sum(int(line.split()[5]) for line in lines) == len(seen)
     rows = query(folder, "select url, first_seen, last_seen from articles")
     refetched = {r[0] for r in seen}
     assert all(r["last_seen"] >= r["first_seen"] for r in rows)
