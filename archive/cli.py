@@ -36,6 +36,19 @@ def _open_archive(db_path):
         _fail(exc)
 
 
+def _check_source(db, source_id):
+    """Exit with a one-line error unless the archive holds ``source_id``.
+
+    The archive's own sources table decides, not the sources file: a source since removed
+    from the file keeps its articles and crawls in the archive.
+    """
+    if source_id is None:
+        return
+    known = [r[0] for r in db.execute("select id from sources order by id")]
+    if source_id not in known:
+        raise BadSources(f"unknown source id {source_id!r} (the archive holds: {', '.join(known) or 'none'})")
+
+
 def _fail(exc: Exception):
     if isinstance(exc, SourcesError):
         raise BadSources(str(exc))
@@ -294,7 +307,7 @@ def demo(db_path, no_serve, port, extra):
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc", "zip"]), default="jsonl",
               show_default=True, help="jsonl/csv: article records; warc: their captures; zip: all with a README.")
-@click.option("--source", default=None, help="Only articles of this source id.")
+@click.option("--source", default=None, help="Only articles of this source id (one the archive holds).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Published on or after YYYY-MM-DD.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Published on or before YYYY-MM-DD.")
 @click.option("--search", default=None, help="Only articles matching this full-text query.")
@@ -316,6 +329,7 @@ def export(fmt, source, since, until, search, output, db_path):
     from archive.export import Selection, export as export_lib
 
     db = _open_archive(db_path)
+    _check_source(db, source)
     selection = Selection(
         source=source, since=since.date() if since else None, until=until.date() if until else None, search=search
     )
@@ -357,7 +371,7 @@ def _open_output(db, db_path, output):
 
 
 @cli.command()
-@click.option("--source", default=None, help="Only articles of this source id.")
+@click.option("--source", default=None, help="Only articles of this source id (one the archive holds).")
 @click.option("--db", "db_path", **DB_OPTION)
 def reextract(source, db_path):
     """Re-run extraction over the stored WARC captures, without network access.
@@ -374,6 +388,7 @@ def reextract(source, db_path):
     from archive.reextract import reextract as reextract_lib
 
     db = _open_archive(db_path)
+    _check_source(db, source)
     total = db.execute(
         "select count(*) from articles" + (" where source_id = ?" if source else ""), [source] if source else []
     ).fetchone()[0]
@@ -388,7 +403,7 @@ def reextract(source, db_path):
 
 @cli.command()
 @click.option("--db", "db_path", **DB_OPTION)
-@click.option("--source", default=None, help="Only crawls of this source id.")
+@click.option("--source", default=None, help="Only crawls of this source id (one the archive holds).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print runs as JSON lines.")
 def stats(db_path, source, limit, as_json):
@@ -405,6 +420,7 @@ def stats(db_path, source, limit, as_json):
     from archive.stats import last_runs
 
     db = _open_archive(db_path)
+    _check_source(db, source)
     runs = last_runs(db, limit=limit, source=source)
     if as_json:
         for run in runs:

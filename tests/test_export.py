@@ -279,3 +279,21 @@ def test_export_to_a_file_that_cannot_be_opened_is_a_one_line_error(crawled_arch
 def test_export_help_says_zip_needs_a_file():
     result = CliRunner().invoke(cli, ["export", "--help"])
     assert "not for --format zip" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("command", ["export", "reextract", "stats"])
+def test_an_unknown_source_is_refused_naming_it(crawled_archive, command):
+    result = govarchive(command, "--source", "nope", "--db", "archive.db", cwd=crawled_archive)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.decode().splitlines() == [
+        "Error: unknown source id 'nope' (the archive holds: sample-magazine, sample-news, sample-portal)"
+    ]
+    assert result.stdout == b""
+
+
+def test_a_source_no_longer_in_the_sources_file_can_still_be_exported(archive_copy):
+    # Export reads no sources file: what the archive holds is what can be selected.
+    (archive_copy.parent / "sources.toml").write_text("", encoding="utf-8")
+    result = govarchive("export", "--source", "sample-news", "--db", archive_copy.name, cwd=archive_copy.parent)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == len(_urls(archive_copy, "source_id = 'sample-news'"))
