@@ -184,6 +184,16 @@ def finished_urls(db: Database, crawl_id: int) -> set[str]:
     return urls
 
 
+def drop_unresumable_frontier(db: Database, source_id: str, crawl_id: int) -> None:
+    """Only a source's last crawl can be resumed: once ``crawl_id`` starts afresh, the requests an
+    earlier crawl left pending would stay in the archive for good."""
+    with db.atomic():
+        db.execute(
+            "delete from frontier where crawl_id in (select id from crawls where source_id = ? and id <> ?)",
+            [source_id, crawl_id],
+        )
+
+
 def move_frontier(db: Database, old_crawl: int, new_crawl: int) -> None:
     with db.atomic():
         db.execute("update or replace frontier set crawl_id = ? where crawl_id = ?", [new_crawl, old_crawl])

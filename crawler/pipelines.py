@@ -106,6 +106,8 @@ class ArchivePipeline:
         )
         if spider.resume_from is not None:
             ingest.move_frontier(self.db, spider.resume_from, self.crawl_id)
+        else:
+            ingest.drop_unresumable_frontier(self.db, spider.source.id, self.crawl_id)
         spider.crawl_id = self.crawl_id
         if self.workers > 0:
             self.pool = SharedPool.acquire(self.workers)

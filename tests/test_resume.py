@@ -91,3 +91,15 @@ def test_killed_crawl_resumes_to_the_same_archive(big_site, tmp_path):
         if fetch["kind"] == "article" and fetch["status"] == 200:
             assert stored.body == big_site.page_bytes(fetch["url"])
     conn.close()
+
+
+def test_a_fresh_crawl_after_a_killed_one_drops_the_frontier_it_can_no_longer_resume(big_site, tmp_path):
+    (tmp_path / "sources.toml").write_text(big_site.sources_toml(), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    _kill_after(_start(tmp_path), db, 60)
+    assert _count(db, "select count(*) from frontier") > 0
+    result = crawl_into(tmp_path, "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Only the last crawl of a source can be resumed: the killed crawl's pending requests
+    # would otherwise stay in the archive for good.
+    assert _count(db, "select count(*) from frontier") == 0
