@@ -476,6 +476,7 @@ def schedule(sources_file, db_path, once, interval, max_pages):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     try:
         load_sources(sources_file)
+        crawl_lib.check_crawl_target(db_path)
         open_db(db_path).close()
     except (SourcesError, ArchiveError) as exc:
         _fail(exc)

@@ -129,3 +129,21 @@ def test_a_source_another_crawl_holds_fails_the_crawl(sample_site, tmp_path, run
     assert _summary_sources(result.stdout) == ["sample-portal", "sample-news"]
     assert "sample-news is already being crawled" in result.stderr
     assert "Could not crawl: sample-news (not started)." in result.stderr
+
+
+def test_crawl_refuses_a_database_that_is_not_an_archive(sample_site, run_cli, tmp_path):
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    conn = sqlite3.connect(tmp_path / "other.db")
+    conn.execute("create table notes (x)")
+    conn.commit()
+    conn.close()
+    before = (tmp_path / "other.db").read_bytes()
+    for command in (["crawl", "--all"], ["schedule", "--once"]):
+        line = _one_line_error(run_cli(*command, "--sources", "sources.toml", "--db", "other.db"), 1)
+        assert line == "Error: other.db: a SQLite database, but not a govarchive archive"
+    assert (tmp_path / "other.db").read_bytes() == before
+    # An empty file is as good as none: the crawl makes it the archive.
+    (tmp_path / "empty.db").touch()
+    result = run_cli("crawl", "sample-news", "--max-pages", "2", "--sources", "sources.toml", "--db", "empty.db",
+                     "--quiet")
+    assert result.returncode == 0, result.stderr
