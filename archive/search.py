@@ -29,6 +29,7 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 from sqlite_utils import Database
@@ -37,10 +38,10 @@ from archive.vietnamese import fold, fold_aligned, nfc
 
 OPERATORS = {"AND", "OR", "NOT"}
 COLUMNS = {"title", "description", "text"}
-# A column name counts only where a word starts ("title:", not "subtitle:"), and only before
-# what it restricts, so that "title:zalo", 'title:"zalo mini"' and "title:(zalo oa)" all work.
+# A column name counts only where a word starts ("title:", not "subtitle:"), and restricts what
+# follows it: "title:zalo", "title: zalo", 'title:"zalo mini"' and "title:(zalo oa)".
 _TOKEN = re.compile(
-    rf'(?P<column>(?<![^\s(])(?i:{"|".join(sorted(COLUMNS))}):(?=[^\s)]))'
+    rf'(?P<column>(?<![^\s(])(?i:{"|".join(sorted(COLUMNS))}):)'
     r'|(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)',
     re.UNICODE,
 )
@@ -51,58 +52,117 @@ _CONNECTORS = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if unicoded
 _WORD = re.compile(rf"[^\W{re.escape(_CONNECTORS)}]+", re.UNICODE)
 
 
+# Bounds on what a query may ask of FTS5: its parser overflows near a hundred nested groups,
+# and every word is one more index lookup per candidate. A query past one matches nothing and
+# its note names the bound.
+MAX_QUERY_LENGTH = 500  # characters
+MAX_QUERY_WORDS = 32
+MAX_QUERY_DEPTH = 8  # nested parentheses
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something typed that the query could not honour, in Vietnamese and English."""
+
+    vi: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en
+
+
 @dataclass(frozen=True)
 class Query:
     exact: str  # FTS5 query with the accents as typed, for an index that keeps positions
     folded: str  # FTS5 query for articles_fold
     accented: str  # the same words for articles_fts (no positions): phrases as AND, no columns
     terms: tuple[str, ...]  # folded words, for highlighting; "word*" for a prefix
+    notes: tuple[Note, ...] = ()  # what was typed but left out of the query, and why
 
     def __bool__(self) -> bool:
         return bool(self.folded)
+
+
+class _Part(NamedTuple):
+    kind: str  # term, op, open, close or column
+    exact: str
+    folded: str
+    accented: str
+    typed: str  # as the person typed it, for the notes
+
+
+_OPEN = _Part("open", "(", "(", "(", "(")
+_CLOSE = _Part("close", ")", ")", ")", ")")
 
 
 def parse_query(text: str) -> Query:
     """Turn what a person typed into two valid FTS5 queries; never raises.
 
     Words and "phrases" become quoted FTS5 strings (so punctuation such as 174/KH-UBND is a
-    phrase, not syntax), ``word*`` a prefix, AND/OR/NOT stay operators, ``title:word`` a column
-    filter; unbalanced quotes and parentheses and dangling operators are dropped.
+    phrase, not syntax), ``word*`` a prefix, AND/OR/NOT stay operators, ``title:word``,
+    ``title:"a phrase"`` and ``title:(a group)`` column filters. What cannot be honoured is left
+    out and said in ``notes``: unbalanced quotes and parentheses, dangling operators, and a NOT
+    with nothing before it, which FTS5 (NOT is binary) cannot express; leaving out only the NOT
+    would search for what was excluded.
     """
-    parts: list[tuple[str, str, str, str]] = []  # (kind, exact, folded, accented)
-    depth = 0
-    for match in _TOKEN.finditer(nfc(text or "")):
+    text = nfc(text or "")
+    if len(text) > MAX_QUERY_LENGTH:
+        return _refused(Note(f"Câu tìm kiếm quá dài: tối đa {MAX_QUERY_LENGTH} ký tự",
+                             f"The query is too long: at most {MAX_QUERY_LENGTH} characters"))
+    notes: list[Note] = []
+    parts: list[_Part] = []
+    depth = deepest = words_typed = 0
+    for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         value = match.group()
         if kind == "open":
-            parts.append(("open", "(", "(", "("))
+            parts.append(_OPEN)
             depth += 1
+            deepest = max(deepest, depth)
         elif kind == "close":
             if depth:
-                parts.append(("close", ")", ")", ")"))
+                parts.append(_CLOSE)
                 depth -= 1
+            else:
+                notes.append(Note('Bỏ qua dấu ")" không có "(" tương ứng', 'Ignored a ")" with no "(" before it'))
         elif kind == "word" and value in OPERATORS:
-            parts.append(("op", value, value, value))
+            parts.append(_Part("op", value, value, value, value))
         elif kind == "column":
             # The exact index keeps no positions, so no column filters: there the operand alone.
             column = value[:-1].lower() + " :"
-            parts.append(("column", column, column, ""))
+            parts.append(_Part("column", column, column, "", value))
         else:
+            if kind == "phrase" and (len(value) == 1 or not value.endswith('"')):
+                notes.append(Note('Thiếu dấu " đóng: cụm từ được tính đến hết câu',
+                                  'A closing " was missing: the phrase runs to the end of the query'))
             prefix = kind == "word" and value.endswith("*")
             words = _WORD.findall(value)
             if not words:
                 continue
+            words_typed += len(words)
             exact = " ".join(words)
             folded = fold(exact)
             star = "*" if prefix else ""
             accented = " AND ".join(f'"{word}"' for word in words) + star
-            parts.append((
-                "term", f'"{exact}"{star}', f'"{folded}"{star}', f"( {accented} )" if len(words) > 1 else accented,
+            parts.append(_Part(
+                "term", f'"{exact}"{star}', f'"{folded}"{star}', f"( {accented} )" if len(words) > 1 else accented, value,
             ))
-    parts += [("close", ")", ")", ")")] * depth
-    parts = _explicit_and(_drop_dangling(parts))
-    terms = tuple(w for kind, _, folded, _ in parts if kind == "term" for w in _highlighted(folded))
-    return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms)
+    if deepest > MAX_QUERY_DEPTH:
+        return _refused(Note(f"Quá nhiều ngoặc lồng nhau: tối đa {MAX_QUERY_DEPTH} tầng",
+                             f"Too many nested parentheses: at most {MAX_QUERY_DEPTH} levels"))
+    if words_typed > MAX_QUERY_WORDS:
+        return _refused(Note(f"Câu tìm kiếm quá nhiều từ: tối đa {MAX_QUERY_WORDS} từ",
+                             f"Too many words in the query: at most {MAX_QUERY_WORDS}"))
+    if depth:
+        notes.append(Note('Thiếu dấu ")": nhóm được tính đến hết câu', 'A closing ")" was missing: the group runs to the end of the query'))
+    parts += [_CLOSE] * depth
+    parts = _explicit_and(_drop_dangling(_drop_leading_not(parts, notes), notes))
+    terms = tuple(w for part in parts if part.kind == "term" for w in _highlighted(part.folded))
+    return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms, notes=tuple(dict.fromkeys(notes)))
+
+
+def _refused(note: Note) -> Query:
+    return Query("", "", "", (), (note,))
 
 
 def _highlighted(term: str) -> list[str]:
@@ -117,33 +177,80 @@ def _explicit_and(parts):
     """FTS5 joins bare phrases with an implicit AND, but not a phrase and a group."""
     out = []
     for part in parts:
-        if out and out[-1][0] in ("term", "close") and part[0] in ("term", "open", "column"):
-            out.append(("op", "AND", "AND", "AND"))
+        if out and out[-1].kind in ("term", "close") and part.kind in ("term", "open", "column"):
+            out.append(_Part("op", "AND", "AND", "AND", "AND"))
         out.append(part)
     return out
 
 
-def _drop_dangling(parts):
+def _operand_end(parts, start: int) -> int:
+    """Where the term, group or column filter starting at ``start`` ends (``start`` if none does)."""
+    if start >= len(parts):
+        return start
+    kind = parts[start].kind
+    if kind == "column":
+        return _operand_end(parts, start + 1)
+    if kind == "open":
+        depth = 0
+        for i in range(start, len(parts)):
+            depth += {"open": 1, "close": -1}.get(parts[i].kind, 0)
+            if not depth:
+                return i + 1
+        return len(parts)
+    return start + 1 if kind == "term" else start
+
+
+def _drop_leading_not(parts, notes):
+    """FTS5's NOT excludes its right side from its left: "a AND NOT b" is "a NOT b", but a NOT
+    with nothing before it is left out together with what it excludes."""
+    out = []
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if part.kind == "op" and part.exact == "NOT":
+            if out and out[-1].kind == "op" and out[-1].exact == "AND":
+                out.pop()
+            if not out or out[-1].kind in ("open", "op", "column"):
+                end = _operand_end(parts, i + 1)
+                excluded = " ".join(p.typed for p in parts[i + 1 : end])
+                if excluded:
+                    notes.append(Note(
+                        f"Bỏ qua «NOT {excluded}»: NOT cần một từ đứng trước, ví dụ «từ NOT {excluded}»",
+                        f"Left out «NOT {excluded}»: NOT needs a word before it, as in «word NOT {excluded}»",
+                    ))
+                    i = end
+                    continue
+        out.append(part)
+        i += 1
+    return out
+
+
+def _drop_dangling(parts, notes):
     """Operators need a term or group on both sides, a column filter one after it; empty groups
     are dropped."""
+    dropped = []
     changed = True
     while changed:
         changed = False
-        for i, (kind, *_rest) in enumerate(parts):
-            prev = parts[i - 1][0] if i else None
-            nxt = parts[i + 1][0] if i + 1 < len(parts) else None
-            if kind == "op" and (prev in (None, "op", "open") or nxt in (None, "op", "close")):
+        for i, part in enumerate(parts):
+            prev = parts[i - 1].kind if i else None
+            nxt = parts[i + 1].kind if i + 1 < len(parts) else None
+            dangling = part.kind == "op" and (prev in (None, "op", "open") or nxt in (None, "op", "close"))
+            if dangling or (part.kind == "column" and nxt not in ("term", "open")):
+                dropped.append(part.typed)
                 del parts[i]
                 changed = True
                 break
-            if kind == "column" and nxt not in ("term", "open"):
-                del parts[i]
-                changed = True
-                break
-            if kind == "open" and nxt == "close":
+            if part.kind == "open" and nxt == "close":
                 del parts[i : i + 2]
                 changed = True
                 break
+    # An operator left stranded by a NOT left out is that NOT's note's business.
+    if not any(note.en.startswith("Left out «NOT") for note in notes):
+        notes += [Note(f"Bỏ qua «{typed}»: thiếu từ ở một bên", f"Ignored «{typed}»: it needs words on both sides")
+                  for typed in dict.fromkeys(t for t in dropped if t in OPERATORS)]
+        notes += [Note(f"Bỏ qua «{typed}»: không có từ nào theo sau", f"Ignored «{typed}»: no word follows it")
+                  for typed in dict.fromkeys(t for t in dropped if t not in OPERATORS)]
     return parts
 
 

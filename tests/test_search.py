@@ -96,7 +96,7 @@ def test_parse_query_shapes():
     assert q.accented == '"Hà" AND "Nội" OR ( "Đồng" AND "Nai" ) AND "chuyển"*'
     assert parse_query('title:năm "Kế hoạch 174/KH-UBND"').accented == (
         '"năm" AND ( "Kế" AND "hoạch" AND "174" AND "KH" AND "UBND" )')
-    assert parse_query("NOT x AND").folded == '"x"'
+    assert parse_query("NOT x AND").folded == ""
     assert parse_query("(a OR b").folded == '( "a" OR "b" )'
 
 
@@ -176,3 +176,40 @@ def test_a_column_filter_takes_a_phrase_or_a_group(db_path):
     ds = make_datasette(db_path)
     response = asyncio.run(ds.client.get("/-/results.json", params={"q": 'title:"Hà Nội"'}))
     assert [r["title"] for r in response.json()["results"]] == [ARTICLES["hanoi"][0]]
+
+
+def test_a_not_with_nothing_before_it_is_left_out_not_turned_around(db_path):
+    assert found(db_path, "NOT zalo") == []
+    assert [str(n) for n in parse_query("NOT zalo").notes] == [
+        "Left out «NOT zalo»: NOT needs a word before it, as in «word NOT zalo»"]
+    assert set(found(db_path, "tinh OR NOT zalo")) == set(found(db_path, "tinh"))
+    assert parse_query("tinh OR NOT zalo").notes and not parse_query("tinh NOT zalo").notes
+    assert found(db_path, "tinh AND NOT zalo") == found(db_path, "tinh NOT zalo") == ["facebook"]
+    assert found(db_path, "(NOT zalo) tinh") == found(db_path, "tinh")
+    ds = make_datasette(db_path)
+    data = asyncio.run(ds.client.get("/-/results.json", params={"q": "NOT zalo"})).json()
+    assert data["count"] == 0 and data["notes"] == [{
+        "vi": "Bỏ qua «NOT zalo»: NOT cần một từ đứng trước, ví dụ «từ NOT zalo»",
+        "en": "Left out «NOT zalo»: NOT needs a word before it, as in «word NOT zalo»"}]
+    html = asyncio.run(ds.client.get("/-/search", params={"q": "zalo OR NOT oa"})).text
+    assert "NOT needs a word before it" in html and "NOT cần một từ đứng trước" in html
+
+
+@pytest.mark.parametrize("typed, left_out", [
+    ('"unbalanced', 'A closing " was missing'), ("(zalo", 'A closing ")" was missing'),
+    ("zalo )", 'Ignored a ")"'), ("zalo OR", "Ignored «OR»"), ("zalo title:", "Ignored «title:»"),
+])
+def test_what_the_parser_drops_it_says(typed, left_out):
+    assert [str(note) for note in parse_query(typed).notes if str(note).startswith(left_out)]
+
+
+@pytest.mark.parametrize("typed, bound", [
+    ("(" * 100 + "zalo", "at most 8 levels"), ("zalo " * 8000, "at most 500 characters"),
+    (" ".join(["zalo"] * 33), "at most 32"),
+])
+def test_a_query_past_the_bounds_matches_nothing_and_names_the_bound(db_path, typed, bound):
+    assert found(db_path, typed) == []
+    ds = make_datasette(db_path)
+    for path in ("/-/results.json", "/-/search"):
+        response = asyncio.run(ds.client.get(path, params={"q": typed}))
+        assert response.status_code == 200 and bound in response.text, path

@@ -556,6 +556,7 @@ async def results_json(datasette, request):
         "page": search.page, "page_size": PAGE_SIZE, "ranked": bool(search.ranked),
         # Past the limit the count is the limit and "more" is true: "more than <count>".
         "count": count, "more": bool(search.more), "results": results,
+        "notes": [{"vi": note.vi, "en": note.en} for note in search.query.notes],
     }
     return Response.json(body, headers={"Access-Control-Allow-Origin": "*"})
 
