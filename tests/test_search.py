@@ -213,3 +213,32 @@ def test_a_query_past_the_bounds_matches_nothing_and_names_the_bound(db_path, ty
     for path in ("/-/results.json", "/-/search"):
         response = asyncio.run(ds.client.get(path, params={"q": typed}))
         assert response.status_code == 200 and bound in response.text, path
+
+
+def test_datasette_search_box_parses_the_query_once(db_path):
+    ds = make_datasette(db_path)
+
+    def table(query):
+        response = asyncio.run(ds.client.get(f"/archive/articles.json?{query}&_shape=objects&_size=max"))
+        assert response.status_code == 200, response.text
+        data = response.json()
+        return {r["url"].rsplit("/", 1)[1] for r in data["rows"]}, data["human_description_en"]
+
+    assert table("_search=fac*") == ({"facebook"}, 'where search matches "fac*" sorted by published descending')
+    assert table("_search=title%3Azalo")[0] == {"dongnai"}
+    assert table("_search=title%3A%22zalo+oa%22&_search_text=dong+nai")[0] == {"dongnai"}
+    assert table("_search=zalo+OR+%28title%3Afac*%29")[0] == {"dongnai", "facebook"}
+    assert "NOT needs a word before it" in table("_search=NOT+zalo")[1]
+
+
+def test_datasette_ignores_an_empty_search_as_stock_datasette_does(db_path):
+    ds = make_datasette(db_path)
+
+    def keys(query):
+        response = asyncio.run(ds.client.get(f"/archive/articles.json?{query}&_shape=objects&_size=max"))
+        assert response.status_code == 200, response.text
+        return {r["url"].rsplit("/", 1)[1] for r in response.json()["rows"]}
+
+    assert keys("_search=") == keys("_search=+") == set(ARTICLES)
+    assert keys("_search=zalo&_search_title=") == keys("_search=zalo") == {"dongnai"}
+    assert keys("_search=&_search_title=zalo") == {"dongnai"}

@@ -3,11 +3,13 @@
 The articles table searches ``articles_fold``, which holds text folded by our code (đ -> d,
 no diacritics). This wrapper folds the ``_search`` parameter the same way before datasette
 builds its SQL, and turns it into valid FTS5 syntax (phrases, AND/OR/NOT, prefixes kept).
+An empty search is no search, as in stock datasette.
 
 datasette's own ``_search`` filter is ``id in (select rowid from <fts> where <fts> match ...)``:
 for a word found in most of a million articles that set, its count and its facets take
-seconds. So on a table whose metadata names an ``fts_table``, the wrapper hands the folded query
-to this plugin's filter instead (``_fts_search``), after counting the matches up to the
+seconds. So on a table whose metadata names an ``fts_table``, the wrapper hands the query as
+typed to this plugin's filter instead (``_fts_search``: parsed by the filter, never parsed
+output parsed again, which would lose prefixes and column filters), after counting the matches up to the
 ``search_limit`` plugin setting. When more match, the filter keeps the ``search_limit`` most
 recently archived (``_fts_floor``: the lowest rowid kept), and the count and facets are skipped
 (``_nocount``, ``_nofacet``), as the description of the result says. Rows come in the table's
@@ -69,8 +71,9 @@ async def _searchable(db, fts_table: str) -> list[str]:
 
 
 def _column_searches(pairs, prefix: str, columns) -> dict[str, str]:
-    """{column: query} of the ``<prefix><column>`` arguments naming a searchable column."""
-    return {key[len(prefix):]: value for key, value in pairs if key.startswith(prefix) and key[len(prefix):] in columns}
+    """{column: query} of the non-empty ``<prefix><column>`` arguments naming a searchable column."""
+    return {key[len(prefix):]: value for key, value in pairs
+            if key.startswith(prefix) and key[len(prefix):] in columns and value.strip()}
 
 
 def _match(search: str | None, by_column: dict[str, str]) -> str:
@@ -94,13 +97,14 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     database, _table, fts_table = target
     db = datasette.get_database(database)
     columns = await _searchable(db, fts_table)
-    search = [value for key, value in pairs if key == "_search"]
+    search = [value for key, value in pairs if key == "_search" and value.strip()]
     by_column = _column_searches(pairs, "_search_", columns)
     # Searches of columns the index lacks go on to the filter, which refuses them by name.
     unknown = [(COLUMN_SEARCH + k.removeprefix("_search_"), v) for k, v in pairs
-               if k.startswith("_search_") and k.removeprefix("_search_") not in by_column]
+               if k.startswith("_search_") and k.removeprefix("_search_") not in columns]
     if not search and not by_column and not unknown:
-        return fold_search_params(query_string)
+        return urlencode([(k, v) for k, v in pairs if k != "_search" and not k.startswith("_search_")],
+                         encoding="utf-8").encode("ascii")
     # A search typed into the box replaces the one the form carried over from the previous page,
     # with the count and facets that page left out because of it; column searches stay.
     by_column = {**_column_searches(pairs, COLUMN_SEARCH, columns), **by_column}
@@ -108,9 +112,10 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     carried |= {"_search_" + column for column in by_column} | {COLUMN_SEARCH + column for column in by_column}
     carried |= {"_search_" + k.removeprefix(COLUMN_SEARCH) for k, _ in unknown}
     carried |= {"_nocount", "_nofacet"} if any(k == FLOOR for k, _ in pairs) else set()
-    kept = [(k, v) for k, v in pairs if k not in carried]
-    typed = [(SEARCH, parse_query(search[-1]).folded)] if search else []
-    columns_kept = [(COLUMN_SEARCH + column, parse_query(value).folded) for column, value in by_column.items()]
+    # An empty search box is no search, as in stock datasette.
+    kept = [(k, v) for k, v in pairs if k not in carried and not ((k == "_search" or k.startswith("_search_")) and not v.strip())]
+    typed = [(SEARCH, search[-1])] if search else []
+    columns_kept = [(COLUMN_SEARCH + column, value) for column, value in by_column.items()]
     columns_kept += unknown
     match = _match(search[-1] if search else None, by_column)
     if not match:
@@ -126,7 +131,7 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     pairs = kept + typed + columns_kept + [(FILTER_ARGS[name], value) for name, value in words.items()]
     if row["n"] > limit:
         pairs += [(FLOOR, str(row["floor"])), ("_nocount", "1"), ("_nofacet", "1")]
-    return fold_search_params(urlencode(pairs, encoding="utf-8").encode("ascii"))
+    return urlencode(pairs, encoding="utf-8").encode("ascii")
 
 
 @hookimpl
@@ -144,21 +149,21 @@ def filters_from_request(request, database, table, datasette):
         if unknown := sorted(set(column_args) - {COLUMN_SEARCH + column for column in by_column}):
             named = ", ".join("_search_" + key.removeprefix(COLUMN_SEARCH) for key in unknown)
             raise BadRequest(f"Cannot search by that column: {named} (searchable: {', '.join(columns)})")
-        # Folding again is a no-op on what the wrapper produced and makes any hand-written
-        # value valid FTS5 syntax.
-        typed = parse_query(request.args[SEARCH]).folded if SEARCH in request.args else None
+        typed = request.args[SEARCH] if SEARCH in request.args else None
+        queries = [parse_query(value) for value in ([typed] if typed is not None else []) + list(by_column.values())]
+        notes = "".join(f" ({note})" for query in queries for note in query.notes)
         query = _match(typed, by_column)
         if not query:
-            return FilterArguments(["0"], human_descriptions=["search matches nothing"])
+            return FilterArguments(["0"], human_descriptions=["search matches nothing" + notes])
         kinds = await filter_word_kinds(datasette.get_database(database))
         words = {name: request.args[arg] for name, arg in FILTER_ARGS.items() if request.args.get(arg) and name in kinds}
         match = with_filters(query, **words)
         where = f"{fts_pk} in (select rowid from [{fts_table}] where [{fts_table}] match :fts_search"
         params = {"fts_search": match}
         said = ([f'"{typed}"'] if typed is not None else []) + [
-            f'"{parse_query(value).folded}" in {column}' for column, value in by_column.items()
+            f'"{value}" in {column}' for column, value in by_column.items()
         ]
-        description = "search matches " + " and ".join(said)
+        description = "search matches " + " and ".join(said) + notes
         floor = request.args.get(FLOOR)
         if floor and floor.isdigit():
             where += " and rowid >= :fts_floor"
