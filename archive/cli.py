@@ -250,6 +250,9 @@ def sources(sources_file, as_json):
 def extract(file, url, content_type, as_json):
     """Extract the article record from a saved page (FILE, or - for stdin).
 
+    Exits with status 1, printing nothing, when FILE is not a page (empty, binary,
+    compressed) or no article text is found in it.
+
     \b
     Example:
         govarchive extract saved-page.html --url https://baochinhphu.vn/a-102.htm --json
@@ -258,10 +261,16 @@ def extract(file, url, content_type, as_json):
     from archive.extract import extract as extract_lib
 
     body = file.read()
+    name = "stdin" if file.name == "<stdin>" else file.name
+    problem = _not_a_page(body)
+    if problem:
+        raise click.ClickException(f"{name} {problem}")
     if url is None:
         url = "stdin:" if file.name == "<stdin>" else Path(file.name).resolve().as_uri()
     headers = {"Content-Type": content_type} if content_type else {}
     record = extract_lib(body, url, headers)
+    if not (record.get("text") or "").strip():
+        raise click.ClickException(f"no article text found in {name}")
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
@@ -269,6 +278,20 @@ def extract(file, url, content_type, as_json):
         click.echo(f"{key + ':':<11} {record.get(key) if record.get(key) is not None else ''}")
     click.echo()
     click.echo(record["text"])
+
+
+def _not_a_page(body: bytes) -> str | None:
+    """Why ``body`` cannot be a saved web page, or None: the extractor would read such bytes
+    as text and report their noise as an article."""
+    if not body.strip():
+        return "is empty"
+    if body.startswith(b"\x1f\x8b"):
+        return "is gzip-compressed: gunzip it first"
+    head = body[:4096]
+    # UTF-16 and UTF-32 pages hold NUL bytes too, and start with a byte-order mark.
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return "is binary data, not an HTML page"
+    return None
 
 
 @cli.command()

@@ -1,5 +1,6 @@
 """The govarchive command: documented, and clear one-line errors instead of tracebacks."""
 
+import json
 import sqlite3
 
 import pytest
@@ -147,3 +148,39 @@ def test_crawl_refuses_a_database_that_is_not_an_archive(sample_site, run_cli, t
     result = run_cli("crawl", "sample-news", "--max-pages", "2", "--sources", "sources.toml", "--db", "empty.db",
                      "--quiet")
     assert result.returncode == 0, result.stderr
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
+)
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("empty.html", b"", "is empty"),
+    ("noise.bin", bytes(range(256)) * 8, "is binary data, not an HTML page"),
+    ("pixel.png", PNG, "is binary data, not an HTML page"),
+    ("page.html.gz", None, "is gzip-compressed: gunzip it first"),
+    ("blank.html", b"<html><body><script>var x;</script></body></html>", None),
+])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_extract_refuses_what_is_not_an_article_page(run_cli, tmp_path, name, content, problem, as_json):
+    import gzip
+
+    from tests.conftest import ROOT
+
+    if content is None:
+        content = gzip.compress((ROOT / "tests" / "golden" / "seed-000.html").read_bytes())
+    (tmp_path / name).write_bytes(content)
+    result = run_cli("extract", name, *(["--json"] if as_json else []))
+    expected = f"Error: {name} {problem}" if problem else f"Error: no article text found in {name}"
+    assert _one_line_error(result, 1) == expected
+    assert result.stdout == ""
+
+
+def test_extract_of_empty_stdin_and_of_a_page(run_cli):
+    from tests.conftest import ROOT
+
+    assert _one_line_error(run_cli("extract", "-", input=""), 1) == "Error: stdin is empty"
+    result = run_cli("extract", ROOT / "tests" / "golden" / "seed-000.html", "--json", check=True)
+    assert json.loads(result.stdout)["word_count"] > 50
