@@ -114,6 +114,11 @@ def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, w
     failed = [r for r in rows if crawl_lib.crawl_failed(r)]
     if failed:
         for r in failed:
+            if r["status"] == "interrupted":
+                # Its first fetch error, if any, has nothing to do with why it stopped.
+                click.echo(f"{r['source_id']}: interrupted; run the same command with --resume to continue it "
+                           "where it stopped", err=True)
+                continue
             reason = f": {r['first_error']}" if r.get("first_error") else ""
             click.echo(f"{r['source_id']}: {r['status']}{reason}", err=True)
         names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)

@@ -1,7 +1,13 @@
 """The govarchive command: documented, and clear one-line errors instead of tracebacks."""
 
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -184,3 +190,29 @@ def test_extract_of_empty_stdin_and_of_a_page(run_cli):
     assert _one_line_error(run_cli("extract", "-", input=""), 1) == "Error: stdin is empty"
     result = run_cli("extract", ROOT / "tests" / "golden" / "seed-000.html", "--json", check=True)
     assert json.loads(result.stdout)["word_count"] > 50
+
+
+def test_an_interrupted_crawl_says_so_and_how_to_resume(sample_site, tmp_path):
+    # Slow enough that Ctrl-C lands mid-crawl.
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml().replace("delay = 0.0", "delay = 0.5"),
+                                           encoding="utf-8")
+    crawl = subprocess.Popen(
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", "sample-news", "--sources", "sources.toml",
+         "--db", "a.db", "--quiet"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and crawl.poll() is None:
+        try:
+            if sqlite3.connect(tmp_path / "a.db").execute("select count(*) from fetches").fetchone()[0] >= 3:
+                break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.1)
+    os.killpg(crawl.pid, signal.SIGINT)
+    stdout, stderr = crawl.communicate(timeout=120)
+    assert crawl.returncode == 1, (stdout, stderr)
+    assert "interrupted" in stdout.splitlines()[1]
+    assert ("sample-news: interrupted; run the same command with --resume to continue it where it stopped"
+            in stderr.splitlines())
+    assert "skipped:" not in stderr
