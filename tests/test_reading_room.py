@@ -476,3 +476,17 @@ def test_password_protects_every_page(reading_archive, monkeypatch):
     assert get(guarded, "/-/search?q=zalo", headers=basic("", "mật khẩu")).status_code == 200
     monkeypatch.delenv("GOVARCHIVE_PASSWORD")
     assert get(make_datasette(reading_archive / "archive.db"), "/").status_code == 200
+
+
+def test_ids_that_name_no_row_are_404_in_each_route_s_own_form(ds, sql):
+    for value in ("0", "abc", "99999999999999999999", "1.5"):
+        for path in (f"/-/a/{value}", f"/-/diff/{value}", f"/-/capture/{value}.html", f"/-/capture/{value}.warc.gz"):
+            response = get(ds, path)
+            assert response.status_code == 404, path
+            assert "Không có" in response.text and "No such" in response.text, path
+        response = get(ds, f"/-/article/{value}.json")
+        assert response.status_code == 404 and response.json()["error"] == "No such article", value
+    single = sql("select article_id from article_versions group by article_id having count(*) = 1")[0]["article_id"]
+    assert get(ds, f"/-/diff/{single}?from=7").status_code == 404
+    assert "No such version" in get(ds, f"/-/diff/{single}?to=2").text
+    assert get(ds, f"/-/diff/{single}?from=1").status_code == 200

@@ -7,6 +7,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from archive.captures import CaptureMissing, article_json, read_capture
+from archive.datasette.plugins.reading_room import not_found, row_id
 from archive.warc import RecordUnreadable
 
 # Archived pages may carry script: never let it run on the archive's origin.
@@ -26,23 +27,21 @@ async def _row(datasette, sql, params):
     return dict(row) if row is not None else None
 
 
-async def _fetch(datasette, fetch_id):
-    return await _row(datasette, "select * from fetches where id = ?", [int(fetch_id)])
-
-
-def _not_found(message):
-    return Response.text(message + "\n", status=404)
+async def _by_id(datasette, table, value):
+    """The row of ``table`` whose id is ``value`` as it came in the URL, or None."""
+    number = row_id(value)
+    return None if number is None else await _row(datasette, f"select * from {table} where id = ?", [number])
 
 
 async def _capture(datasette, request):
     """(fetch row, stored capture), or (None, a 404 response)."""
-    fetch = await _fetch(datasette, request.url_vars["fetch_id"])
+    fetch = await _by_id(datasette, "fetches", request.url_vars["fetch_id"])
     if fetch is None:
-        return None, _not_found("No such fetch")
+        return None, await not_found(datasette, request, "Không có bản lưu này", "No such capture")
     try:
         return fetch, read_capture(_db(datasette).path, fetch)
     except CaptureMissing as exc:
-        return None, _not_found(str(exc))
+        return None, Response.text(f"{exc}\n", status=404)
 
 
 async def raw_html(datasette, request):
@@ -75,9 +74,10 @@ async def warc_record(datasette, request):
 
 
 async def article_record(datasette, request):
-    row = await _row(datasette, "select * from articles where id = ?", [int(request.url_vars["article_id"])])
+    row = await _by_id(datasette, "articles", request.url_vars["article_id"])
     if row is None:
-        return _not_found("No such article")
+        # A JSON answer, in the shape of datasette's own JSON errors, whatever the id.
+        return Response.json({"ok": False, "error": "No such article", "status": 404}, status=404)
     return Response(
         json.dumps(article_json(row), ensure_ascii=False, indent=2),
         status=200,
@@ -88,9 +88,10 @@ async def article_record(datasette, request):
 @hookimpl
 def register_routes():
     return [
-        (r"^/-/capture/(?P<fetch_id>\d+)\.html$", raw_html),
-        (r"^/-/capture/(?P<fetch_id>\d+)\.warc\.gz$", warc_record),
-        (r"^/-/article/(?P<article_id>\d+)\.json$", article_record),
+        # Any id, so that one which is not a number gets these routes' 404, not datasette's.
+        (r"^/-/capture/(?P<fetch_id>[^/]+)\.html$", raw_html),
+        (r"^/-/capture/(?P<fetch_id>[^/]+)\.warc\.gz$", warc_record),
+        (r"^/-/article/(?P<article_id>[^/]+)\.json$", article_record),
     ]
 
 

@@ -78,9 +78,22 @@ async def _render(datasette, request, template, context, status=200):
     return Response.html(body, status=status, headers=dict(PAGE_HEADERS))
 
 
-async def _not_found(datasette, request, message_vi, message_en):
+async def not_found(datasette, request, message_vi, message_en):
+    """The reading room's 404 page, in both languages (archive_downloads' routes use it too)."""
     context = {"message_vi": message_vi, "message_en": message_en}
     return await _render(datasette, request, "reading_error.html", context, status=404)
+
+
+# SQLite's integers are 64-bit: a longer id in a URL names no row, rather than an error.
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_id(value: str) -> int | None:
+    """A row id from a URL, or None when ``value`` cannot be one ("abc", "0x1", 20 digits)."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= MAX_ROW_ID else None
 
 
 # Search ------------------------------------------------------------------------------------------
@@ -705,10 +718,10 @@ def citation(article: dict, stable_url: str) -> str:
 
 async def article_page(datasette, request):
     db = _db(datasette)
-    article_id = int(request.url_vars["article_id"])
-    article = await _article(db, article_id)
+    article_id = row_id(request.url_vars["article_id"])
+    article = None if article_id is None else await _article(db, article_id)
     if article is None:
-        return await _not_found(datasette, request, "Không có bài viết này", "No such article")
+        return await not_found(datasette, request, "Không có bài viết này", "No such article")
     tables = await _existing(db, KNOWLEDGE_TABLES)
     capture = None
     if article.get("fetch_id") is not None:
@@ -833,18 +846,19 @@ async def _versions(db, article_id):
 
 async def diff_page(datasette, request):
     db = _db(datasette)
-    article_id = int(request.url_vars["article_id"])
-    article = await _article(db, article_id)
+    article_id = row_id(request.url_vars["article_id"])
+    article = None if article_id is None else await _article(db, article_id)
     if article is None:
-        return await _not_found(datasette, request, "Không có bài viết này", "No such article")
+        return await not_found(datasette, request, "Không có bài viết này", "No such article")
     versions = await _versions(db, article_id) if await db.table_exists("article_versions") else []
     context = {"article": article, "versions": versions, "diff": None}
+    by_number = {str(v["version"]): v for v in versions}
+    # A version asked for by number must exist, however many the article has.
+    if any(request.args.get(end) and request.args[end] not in by_number for end in ("from", "to")):
+        return await not_found(datasette, request, "Không có phiên bản này", "No such version")
     if len(versions) >= 2:
-        by_number = {str(v["version"]): v for v in versions}
         wanted_from = request.args.get("from") or str(versions[-2]["version"])
         wanted_to = request.args.get("to") or str(versions[-1]["version"])
-        if wanted_from not in by_number or wanted_to not in by_number:
-            return await _not_found(datasette, request, "Không có phiên bản này", "No such version")
         old, new = by_number[wanted_from], by_number[wanted_to]
         context.update(
             old=old, new=new,
@@ -932,6 +946,7 @@ def register_routes():
         (r"^/-/search\.(?P<format>csv|json)$", search_export),
         (r"^/-/results\.json$", results_json),
         (r"^/-/attention\.csv$", attention_csv),
-        (r"^/-/a/(?P<article_id>\d+)$", article_page),
-        (r"^/-/diff/(?P<article_id>\d+)$", diff_page),
+        # Any id, so that one which is not a number gets the reading room's 404, not datasette's.
+        (r"^/-/a/(?P<article_id>[^/]+)$", article_page),
+        (r"^/-/diff/(?P<article_id>[^/]+)$", diff_page),
     ]
