@@ -490,3 +490,16 @@ def test_ids_that_name_no_row_are_404_in_each_route_s_own_form(ds, sql):
     assert get(ds, f"/-/diff/{single}?from=7").status_code == 404
     assert "No such version" in get(ds, f"/-/diff/{single}?to=2").text
     assert get(ds, f"/-/diff/{single}?from=1").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/-/search?q=zalo&page=", "/-/results.json?q=zalo&page="])
+def test_a_page_past_the_end_says_so(ds, sql, path):
+    pages = -(-len(matching_ids(sql, '"zalo"')) // 20)
+    for page in (pages + 3, 10**30):
+        response = get(ds, f"{path}{page}")
+        assert response.status_code == 200, response.text[:500]
+        if path.startswith("/-/results.json"):
+            assert response.json()["results"] == [] and response.json()["pages"] == pages
+        else:
+            assert f"the results have {pages} pages" in response.text and 'class="pages"' not in response.text
+            assert f'href="/-/search?q=zalo&amp;sort=relevance&amp;page={pages}">' in response.text

@@ -31,6 +31,9 @@ from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kin
 from archive.vietnamese import VN_TZ, nfc
 
 PAGE_SIZE = 20
+# A page number past this is past the end of any result set; below it the offset fits SQLite's
+# integers.
+MAX_PAGE = 10**9
 FACET_SIZE = 12
 LATEST_ON_HOME = 10
 EXPORT_BATCH = 200
@@ -199,7 +202,7 @@ class Search:
         if sort not in ("relevance", "newest"):
             sort = "relevance" if q else "newest"
         try:
-            page = max(1, int(args.get("page") or 1))
+            page = min(max(1, int(args.get("page") or 1)), MAX_PAGE)
         except ValueError:
             page = 1
         filters = {f.param: nfc(args[f.param]) for f in facets if args.get(f.param)}
@@ -542,7 +545,7 @@ async def search_page(datasette, request):
             "search": search, "count": count, "results": rows, "facets": facets,
             "chart": chart(data, names) if data else None, "more": search.more, "limit": search.limit,
             "document": document, "page_size": PAGE_SIZE,
-            "pages": max(1, -(-count // PAGE_SIZE)),
+            "pages": _pages(count),
             "search_url": lambda **changes: search.url(path, **changes),
             "export_url": lambda ext: search.url(datasette.urls.path(f"-/search.{ext}"), page=None),
             "attention_csv_url": search.url(datasette.urls.path("-/attention.csv")),
@@ -566,12 +569,16 @@ async def results_json(datasette, request):
         results.append(row)
     body = {
         "q": search.q, "sort": search.sort if search.q else None, "filters": search.filters,
-        "page": search.page, "page_size": PAGE_SIZE, "ranked": bool(search.ranked),
+        "page": search.page, "page_size": PAGE_SIZE, "pages": _pages(count), "ranked": bool(search.ranked),
         # Past the limit the count is the limit and "more" is true: "more than <count>".
         "count": count, "more": bool(search.more), "results": results,
         "notes": [{"vi": note.vi, "en": note.en} for note in search.query.notes],
     }
     return Response.json(body, headers={"Access-Control-Allow-Origin": "*"})
+
+
+def _pages(count: int) -> int:
+    return max(1, -(-count // PAGE_SIZE))
 
 
 def _chips(search: Search, facets: list[dict]) -> list[dict]:
