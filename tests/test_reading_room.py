@@ -28,6 +28,7 @@ from archive.docrefs import find_doc_refs, unique_refs
 from archive.ingest import now_iso
 from archive.mentions import find_mentions
 from archive.serve import make_datasette
+from archive.vietnamese import VN_TZ
 
 HOSTILE_TITLE = "<script>alert(1)</script> Cảnh báo trang giả mạo Cổng thông tin điện tử tỉnh"
 HOSTILE_IMG = "<img src=x onerror=alert(1)>"
@@ -380,7 +381,7 @@ def test_article_page_reads_cleanly_and_shows_the_knowledge(ds, sql):
     assert f'href="{article["url"]}" rel="noopener noreferrer nofollow"' in html
     stable = f"http://localhost/-/a/{article['id']}"
     assert (f"{article['title']}. Báo điện tử mẫu (news) ({article['published'][:10]}). Archived by govarchive on "
-            f"{article['first_seen'][:10]}: {stable}. Original: {article['url']}") in html
+            f"{datetime.fromisoformat(article['first_seen']).astimezone(VN_TZ).date()}: {stable}. Original: {article['url']}") in html
     assert 'href="/-/search?ref=174/KH-UBND"' in html or 'href="/-/search?ref=174%2FKH-UBND"' in html
     assert 'href="/-/search?platform=Zalo%20OA"' in html
     assert "Phiên bản" in html and "Chỉ có một phiên bản" in html
@@ -503,3 +504,11 @@ def test_a_page_past_the_end_says_so(ds, sql, path):
         else:
             assert f"the results have {pages} pages" in response.text and 'class="pages"' not in response.text
             assert f'href="/-/search?q=zalo&amp;sort=relevance&amp;page={pages}">' in response.text
+
+
+def test_the_citation_dates_the_capture_in_vietnam_s_time():
+    from archive.datasette.plugins.reading_room import citation
+
+    article = {"title": "T", "source_name": "S", "published": "2024-04-08T10:00:00+07:00",
+               "first_seen": "2024-04-08T18:30:00+00:00", "url": "https://t.vn/x"}
+    assert "Archived by govarchive on 2024-04-09: https://a/1." in citation(article, "https://a/1")

@@ -713,12 +713,21 @@ def body_paragraphs(article: dict) -> list[str]:
     return paragraphs
 
 
+def _vn_day(value: str | None) -> str:
+    """The day of an ISO timestamp in Vietnam's time (YYYY-MM-DD), as the page shows it."""
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return (value or "")[:10]
+    return (moment.astimezone(VN_TZ) if moment.tzinfo else moment).date().isoformat()
+
+
 def citation(article: dict, stable_url: str) -> str:
     parts = [(article.get("title") or "").strip().rstrip(".") + "."]
     source = article.get("source_name") or article.get("source_id") or ""
     published = (article.get("published") or "")[:10]
     parts.append(f"{source} ({published})." if published else f"{source}.")
-    parts.append(f"Archived by govarchive on {(article.get('first_seen') or '')[:10]}: {stable_url}.")
+    parts.append(f"Archived by govarchive on {_vn_day(article.get('first_seen'))}: {stable_url}.")
     parts.append(f"Original: {article.get('url')}")
     return " ".join(parts)
 
