@@ -89,6 +89,7 @@ class _Part(NamedTuple):
     folded: str
     accented: str
     typed: str  # as the person typed it, for the notes
+    marks: tuple[str, ...] = ()  # a term's folded words, for highlighting
 
 
 _OPEN = _Part("open", "(", "(", "(", "(")
@@ -135,18 +136,10 @@ def parse_query(text: str) -> Query:
             if kind == "phrase" and (len(value) == 1 or not value.endswith('"')):
                 notes.append(Note('Thiếu dấu " đóng: cụm từ được tính đến hết câu',
                                   'A closing " was missing: the phrase runs to the end of the query'))
-            prefix = kind == "word" and value.endswith("*")
-            words = _WORD.findall(value)
-            if not words:
-                continue
-            words_typed += len(words)
-            exact = " ".join(words)
-            folded = fold(exact)
-            star = "*" if prefix else ""
-            accented = " AND ".join(f'"{word}"' for word in words) + star
-            parts.append(_Part(
-                "term", f'"{exact}"{star}', f'"{folded}"{star}', f"( {accented} )" if len(words) > 1 else accented, value,
-            ))
+            term = _term(value, prefix=kind == "word" and value.endswith("*"))
+            if term is not None:
+                words_typed += len(_WORD.findall(value))
+                parts.append(term)
     if deepest > MAX_QUERY_DEPTH:
         return _refused(Note(f"Quá nhiều ngoặc lồng nhau: tối đa {MAX_QUERY_DEPTH} tầng",
                              f"Too many nested parentheses: at most {MAX_QUERY_DEPTH} levels"))
@@ -157,8 +150,33 @@ def parse_query(text: str) -> Query:
         notes.append(Note('Thiếu dấu ")": nhóm được tính đến hết câu', 'A closing ")" was missing: the group runs to the end of the query'))
     parts += [_CLOSE] * depth
     parts = _explicit_and(_drop_dangling(_drop_leading_not(parts, notes), notes))
-    terms = tuple(w for part in parts if part.kind == "term" for w in _highlighted(part.folded))
+    terms = tuple(mark for part in parts for mark in part.marks)
     return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms, notes=tuple(dict.fromkeys(notes)))
+
+
+def _term(value: str, *, prefix: bool) -> _Part | None:
+    """A word or phrase as an FTS5 phrase in each form, or None when it has no words.
+
+    Typed in compatibility characters (full-width "Ｚａｌｏ"), it matches their NFKC form too;
+    the archived text is NFC only, so the form as typed still matches where the text has it.
+    """
+    star = "*" if prefix else ""
+    forms = []
+    for form in dict.fromkeys((value, unicodedata.normalize("NFKC", value))):
+        words = _WORD.findall(form)
+        if words and words not in [w for w, _ in forms]:
+            accented = " AND ".join(f'"{word}"' for word in words) + star
+            forms.append((words, f"( {accented} )" if len(words) > 1 else accented))
+    if not forms:
+        return None
+    exact = [f'"{" ".join(words)}"{star}' for words, _ in forms]
+    folded = list(dict.fromkeys(f'"{fold(" ".join(words))}"{star}' for words, _ in forms))
+
+    def either(queries):
+        return queries[0] if len(queries) == 1 else "( " + " OR ".join(queries) + " )"
+
+    marks = tuple(dict.fromkeys(mark for query in folded for mark in _highlighted(query)))
+    return _Part("term", either(exact), either(folded), either([a for _, a in forms]), value, marks)
 
 
 def _refused(note: Note) -> Query:

@@ -27,6 +27,7 @@ ARTICLES = {
     "nam2": ("Kế hoạch năm 2024", "Năm 2024 là năm bản lề, năm thứ hai của kế hoạch."),
     "ref": ("Thực hiện Kế hoạch 174/KH-UBND", "Sở tổng kết Kế hoạch số 174/KH-UBND ngày 9/8/2019."),
     "facebook": ("Trang Facebook của tỉnh", "Tỉnh mở trang Facebook để tiếp nhận phản ánh."),
+    "area": ("Khu đất 50 m²", "Khu đất rộng 50 m² ở Đà Lạt."),
 }
 
 
@@ -242,3 +243,10 @@ def test_datasette_ignores_an_empty_search_as_stock_datasette_does(db_path):
     assert keys("_search=") == keys("_search=+") == set(ARTICLES)
     assert keys("_search=zalo&_search_title=") == keys("_search=zalo") == {"dongnai"}
     assert keys("_search=&_search_title=zalo") == {"dongnai"}
+
+
+def test_a_query_in_compatibility_characters_finds_what_its_plain_form_finds(db_path):
+    assert found(db_path, "Ｚａｌｏ") == found(db_path, "zalo") == ["dongnai"]
+    # the archived text is NFC, not NFKC: the form as typed still matches where the text has it
+    assert found(db_path, "m²") == found(db_path, "title:m²") == ["area"]
+    assert "[Ｚａｌｏ] và [Zalo]" in snippet("Ｚａｌｏ và Zalo", parse_query("Ｚａｌｏ").terms)
