@@ -512,3 +512,16 @@ def test_the_citation_dates_the_capture_in_vietnam_s_time():
     article = {"title": "T", "source_name": "S", "published": "2024-04-08T10:00:00+07:00",
                "first_seen": "2024-04-08T18:30:00+00:00", "url": "https://t.vn/x"}
     assert "Archived by govarchive on 2024-04-09: https://a/1." in citation(article, "https://a/1")
+
+
+def test_oldest_first_is_a_sort_like_the_others(ds):
+    data = ok(ds, "/-/results.json?q=zalo&sort=oldest").json()
+    dates = [r["published"] for r in data["results"]]
+    assert data["sort"] == "oldest" and dates == sorted(dates)
+    assert [r["published"] for r in json.loads(ok(ds, "/-/search.json?q=zalo&sort=oldest").text)][:20] == dates
+    html = ok(ds, "/-/search?q=zalo&sort=oldest").text
+    assert "<strong><span lang=\"vi\">cũ nhất</span>" in html
+    assert 'href="/-/search?q=zalo&amp;sort=oldest&amp;page=2"' in html
+    unsearched = ok(ds, "/-/results.json?sort=oldest").json()
+    assert unsearched["sort"] == "oldest"
+    assert [r["published"] for r in unsearched["results"]] == sorted(r["published"] for r in unsearched["results"])

@@ -199,7 +199,7 @@ class Search:
         facets = [f for f in FACETS if f.table is None or f.table in tables]
         q = nfc(args.get("q") or "").strip()
         sort = args.get("sort") or ""
-        if sort not in ("relevance", "newest"):
+        if sort not in ("relevance", "newest", "oldest"):
             sort = "relevance" if q else "newest"
         try:
             page = min(max(1, int(args.get("page") or 1)), MAX_PAGE)
@@ -294,10 +294,11 @@ class Search:
         return f"select a.id as id, 0 as rank, 0 as exact_match, a.published as published from articles a where {where}"
 
     def order(self, table: str = "") -> str:
-        newest = f"{table}published is null, {table}published desc, {table}id desc"
         if self.sort == "relevance" and self.ranked:
             return f"{table}exact_match desc, {table}rank, {table}id desc"
-        return newest
+        if self.sort == "oldest":
+            return f"{table}published is null, {table}published, {table}id"
+        return f"{table}published is null, {table}published desc, {table}id desc"
 
     def page_sql(self) -> str:
         # The page's ids are chosen first, so only its own rows are read in full.
@@ -311,9 +312,14 @@ class Search:
             order by {self.order("m.")}
         """
 
+    @property
+    def shown_sort(self) -> str | None:
+        """The sort, where it is not the only one there is: unsearched, newest first."""
+        return self.sort if self.q or self.sort != "newest" else None
+
     def url(self, path: str, **changes) -> str:
         """``path`` with this search's arguments, changed by ``changes`` (None drops one)."""
-        args = {"q": self.q, "sort": self.sort if self.q else None, **self.filters}
+        args = {"q": self.q, "sort": self.shown_sort, **self.filters}
         if "page" not in changes:
             changes["page"] = None
         args.update(changes)
@@ -568,7 +574,7 @@ async def results_json(datasette, request):
         row["archive_url"] = f"{article_base}{row['id']}"
         results.append(row)
     body = {
-        "q": search.q, "sort": search.sort if search.q else None, "filters": search.filters,
+        "q": search.q, "sort": search.shown_sort, "filters": search.filters,
         "page": search.page, "page_size": PAGE_SIZE, "pages": _pages(count), "ranked": bool(search.ranked),
         # Past the limit the count is the limit and "more" is true: "more than <count>".
         "count": count, "more": bool(search.more), "results": results,
