@@ -9,7 +9,8 @@ Two FTS5 indexes cover the articles table:
   contentless, so it costs index space only. FTS5's ``remove_diacritics`` cannot do this: it
   keeps đ, so "doi moi" would never find "đổi mới".
 
-A query is parsed once into FTS5 syntax twice over (exact and folded); every article the folded
+A query is parsed once into FTS5 syntax twice over (exact and folded), bounded in length, words
+and nesting; what it cannot honour is left out and said in ``Query.notes``. Every article the folded
 index finds is a result, phrases and column filters included, and those that also have the
 query's words with the accents as typed rank first, so "nam" does not bury "Nam" under every
 "năm".
