@@ -129,10 +129,18 @@ def chain_start(db: Database, crawl_id: int) -> str:
     return chain_start(db, resumed_from) if resumed_from else started
 
 
+# How the crawler says a page was skipped because robots.txt could not be read (RFC 9309's
+# "assume complete disallow"): unlike a disallow, it holds only until robots.txt is back.
+ROBOTS_UNAVAILABLE = "robots.txt unavailable"
+
+
 def skipped_urls(db: Database, source_id: str) -> set[str]:
-    """URLs of a source that crawls chose not to fetch (robots.txt, offsite)."""
+    """URLs of a source that crawls chose not to fetch (robots.txt, offsite), for good: not those
+    skipped while robots.txt could not be read."""
     rows = db.execute(
-        "select distinct url from fetches where source_id = ? and error like 'skipped:%'", [source_id]
+        "select distinct url from fetches where source_id = ? and error like 'skipped:%' "
+        f"and error not like 'skipped: {ROBOTS_UNAVAILABLE}%'",
+        [source_id],
     )
     return {r[0] for r in rows}
 
@@ -234,8 +242,12 @@ def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:
     db.execute("update fetches set error = ? where id = ?", [error, fetch_id])
 
 
-# A fetch that went wrong: an error other than a deliberate skip, or an HTTP error status.
-FETCH_FAILED_SQL = "((error is not null and error not like 'skipped:%') or status >= 400)"
+# A fetch that went wrong: an error other than a deliberate skip, or an HTTP error status. A
+# page skipped because robots.txt could not be read was not refused by the site: it failed.
+FETCH_FAILED_SQL = (
+    "((error is not null and (error not like 'skipped:%' "
+    f"or error like 'skipped: {ROBOTS_UNAVAILABLE}%')) or status >= 400)"
+)
 
 
 def crawl_health(db: Database, crawl_id: int) -> dict:

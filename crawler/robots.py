@@ -20,6 +20,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
+from archive.ingest import ROBOTS_UNAVAILABLE
+
 
 class Unavailable:
     """Stands in for the parser of a host whose robots.txt could not be read."""
@@ -50,7 +52,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     def process_request_2(self, rp, request) -> None:
         if isinstance(rp, Unavailable):
             self._stats.inc_value("robotstxt/unavailable")
-            raise IgnoreRequest(f"robots.txt unavailable ({rp.reason}), so nothing on this host is fetched")
+            raise IgnoreRequest(f"{ROBOTS_UNAVAILABLE} ({rp.reason}), so nothing on this host is fetched")
         super().process_request_2(rp, request)
 
     async def _parse_robots(self, response, netloc, request) -> None:

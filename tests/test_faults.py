@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from archive.extract import extract
+from archive.ingest import FETCH_FAILED_SQL, skipped_urls
 from archive.samplesite import faults
 from archive.samplesite.faults import ARTICLE_FAULTS, DISCOVERY_FAULTS, FaultySite, title_for
 from archive.warc import default_warc_dir
@@ -293,6 +295,12 @@ def check_robots(crawl, name):
     assert crawl.outcome(listing).startswith("None skipped: robots.txt unavailable ("), crawl.outcome(listing)
     assert [h.target for h in crawl.site.hits(name)] == ["/robots.txt"] * (1 + RETRIES)
     assert f"{crawl.site.base(name)}/f/behind-{name}" not in crawl.articles
+    # Not the site's choice, as a disallow is: the pages failed, and the next crawl tries them again.
+    fetch = crawl.fetch(listing)
+    db = Database(crawl.directory / "archive.db")
+    assert db.execute(f"select {FETCH_FAILED_SQL} from fetches where id = ?", [fetch["id"]]).fetchone()[0] == 1
+    assert listing not in skipped_urls(db, fetch["source_id"])
+    db.close()
 
 
 CHECKS = {
