@@ -1,6 +1,7 @@
 """Accent-insensitive search: the query parser, ranking, snippets, CLI and datasette's search box."""
 
 import asyncio
+import sys
 import unicodedata
 
 import pytest
@@ -143,6 +144,12 @@ def test_any_text_parses_to_a_query_fts5_accepts(db_path):
         search(db, text, limit=1)
 
     check()
+
+
+def test_the_connectors_are_every_character_of_category_pc():
+    from archive.search import _CONNECTORS
+
+    assert set(_CONNECTORS) == {c for c in map(chr, range(sys.maxunicode + 1)) if unicodedata.category(c) == "Pc"}
 
 
 @pytest.mark.parametrize("joiner", ["_", "‿", "⁀", "⁔", "︳", "︴", "﹍", "﹎", "﹏", "＿"])
