@@ -193,17 +193,23 @@ def serve(db_path, host, port):
 def search(query, db_path, limit, as_json):
     """Full-text search of archived articles, best matches first.
 
-    QUERY uses SQLite FTS5 syntax: words, "phrases", AND/OR/NOT, prefix*.
+    QUERY: words, "phrases", AND/OR/NOT (NOT needs a word before it: 'Zalo NOT fanpage'),
+    prefix*, title:word, title:"a phrase" or title:(a group) (also description: and text:),
+    with or without accents. At most 500 characters, 32 words and 8 nested parentheses. What
+    the query cannot honour is left out and said in a note on stderr.
 
     \b
     Example:
         govarchive search "Zalo OA"
         govarchive search 'Hà Nội AND fanpage' --limit 5 --json
+        govarchive search 'title:"Kế hoạch 174"'
     """
-    from archive.search import search as search_lib
+    from archive.search import parse_query, search as search_lib
 
     db = _open_archive(db_path)
-    results = search_lib(db, query, limit=limit)
+    parsed = parse_query(query)
+    _echo_notes(parsed)
+    results = search_lib(db, parsed, limit=limit)
     if as_json:
         for row in results:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -215,6 +221,11 @@ def search(query, db_path, limit, as_json):
         click.echo(f"{row['published'] or '(no date)'}  {row['source_id']}  {row['title']}")
         click.echo(f"    {row['url']}")
         click.echo(f"    {row['snippet']}")
+
+
+def _echo_notes(parsed) -> None:
+    for note in parsed.notes:
+        click.echo(f"note: {note.en}", err=True)
 
 
 @cli.command()
@@ -355,9 +366,15 @@ def export(fmt, source, since, until, search, output, db_path):
         govarchive export --format warc -o - | warcio index -
     """
     from archive.export import Selection, export as export_lib
+    from archive.search import parse_query
 
     db = _open_archive(db_path)
     _check_source(db, source)
+    if search is not None:
+        parsed = parse_query(search)
+        _echo_notes(parsed)
+        if not parsed:
+            raise click.BadParameter("leaves nothing to search for", param_hint="'--search'")
     selection = Selection(
         source=source, since=since.date() if since else None, until=until.date() if until else None, search=search
     )
@@ -377,7 +394,13 @@ def export(fmt, source, since, until, search, output, db_path):
     finally:
         if output != "-":
             out.close()
-    without = f"; {len(left_out)} of them without their capture (named above)" if left_out else ""
+    # A WARC export counts the captures it wrote, the others the articles (with or without one).
+    if not left_out:
+        without = ""
+    elif fmt == "warc":
+        without = f"; {len(left_out)} more left out, their capture unreadable (named above)"
+    else:
+        without = f"; {len(left_out)} of them without their capture (named above)"
     click.echo(f"Exported {count} articles as {fmt}" + (f" to {output}" if output != "-" else "") + f"{without}.",
                err=True)
 
