@@ -472,7 +472,7 @@ def stats(db_path, source, limit, as_json):
 
     db = _open_archive(db_path)
     _check_source(db, source)
-    runs = last_runs(db, limit=limit, source=source)
+    runs = last_runs(db, db_path, limit=limit, source=source)
     if as_json:
         for run in runs:
             click.echo(json.dumps(run, ensure_ascii=False))

@@ -55,8 +55,16 @@ class SourceLock:
 
 
 def is_locked(db_path: str | Path, source_id: str) -> bool:
+    """Whether a crawl of ``source_id`` holds its lock now; looking neither creates the lock
+    file nor writes to it."""
     try:
-        SourceLock(db_path, source_id).acquire().release()
-    except SourceLocked:
+        fd = os.open(lock_dir(db_path) / f"{source_id}.lock", os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
+    finally:
+        os.close(fd)
     return False

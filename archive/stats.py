@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pathlib import Path
+
 from sqlite_utils import Database
 
+from archive.ingest import FETCH_FAILED_SQL
+from archive.locks import is_locked
 
-def last_runs(db: Database, *, limit: int = 20, source: str | None = None) -> list[dict]:
+
+def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str | None = None) -> list[dict]:
+    """The last ``limit`` crawls, newest first. A crawl's counts are written when it ends, so
+    those of a crawl still running, or killed before it could end, are counted here; a crawl
+    whose source nobody holds the lock of was killed, whatever its row says."""
     where, params = ("where source_id = ?", [source]) if source else ("", [])
     rows = db.execute(
         f"""select id, source_id, started_at, finished_at, status, pages, articles_new, articles_changed,
@@ -20,6 +28,12 @@ def last_runs(db: Database, *, limit: int = 20, source: str | None = None) -> li
     runs = [dict(zip(columns, r)) for r in rows.fetchall()]
     for run in runs:
         run["seconds"] = _seconds(run["started_at"], run["finished_at"])
+        if run["status"] == "running":
+            run["pages"], run["errors"] = db.execute(
+                f"select count(*), coalesce(sum({FETCH_FAILED_SQL}), 0) from fetches where crawl_id = ?", [run["id"]]
+            ).fetchone()
+            if not is_locked(db_path, run["source_id"]):
+                run["status"] = "interrupted"
     return runs
 
 

@@ -1,5 +1,6 @@
 """Crash safety: a crawl killed with SIGKILL at random points resumes to the same archive."""
 
+import json
 import os
 import random
 import signal
@@ -103,3 +104,17 @@ def test_a_fresh_crawl_after_a_killed_one_drops_the_frontier_it_can_no_longer_re
     # Only the last crawl of a source can be resumed: the killed crawl's pending requests
     # would otherwise stay in the archive for good.
     assert _count(db, "select count(*) from frontier") == 0
+
+
+def test_stats_shows_a_killed_crawl_as_interrupted_with_what_it_fetched(big_site, tmp_path, run_cli):
+    (tmp_path / "sources.toml").write_text(big_site.sources_toml(), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    _kill_after(_start(tmp_path), db, 60)
+    runs = [json.loads(line) for line in run_cli("stats", "--json", "--db", db, check=True).stdout.splitlines()]
+    killed = [run for run in runs if run["status"] != "ok"]
+    assert killed
+    for run in killed:
+        # Its row still says "running": nothing was left alive to close it.
+        assert run["status"] == "interrupted"
+        assert run["pages"] == _count(db, "select count(*) from fetches where crawl_id = ?", [run["id"]])
+    assert sum(run["pages"] for run in runs) == _fetched(db)
