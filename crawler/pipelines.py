@@ -246,6 +246,7 @@ def _is_article_page(item, content_type) -> bool:
     return (
         item["kind"] == "article"
         and item.get("status") == 200
+        and not item.get("error")
         and bool(item.get("body"))
         and (content_type or "").split(";")[0].strip().lower() in HTML_TYPES
     )

@@ -3,7 +3,8 @@
 The spider reads IgnoreRequest as "not fetched on purpose" (robots.txt, offsite links) and
 writes no fetch row. Scrapy also raises it for responses it did fetch and then threw away: the
 eleventh redirect of a chain, a body that decompresses past DOWNLOAD_MAXSIZE (a gzip bomb).
-These subclasses raise ResponseRefused instead, so the errback writes a fetch row saying why.
+These subclasses raise ResponseRefused instead, so the errback writes a fetch row saying why;
+so does a body that is cut short or does not decode.
 
 Redirects get two more checks. One that loops or leaves allowed_domains is refused at once:
 otherwise Scrapy's dupe filter or offsite filter drops the next request silently, and the URL
@@ -19,10 +20,16 @@ from scrapy.downloadermiddlewares import httpcompression, redirect
 from scrapy.exceptions import IgnoreRequest
 
 from archive.sources import url_in_domains
+from crawler.decoding import DECODE_ERRORS, BodyTooLarge, BodyTruncated, decode
 
 
 class ResponseRefused(Exception):
-    """A response that was fetched and not used; the message says why."""
+    """A response that was fetched and not used; the message says why. ``response``, when
+    given, is recorded in the fetch row with its status and WARC record."""
+
+    def __init__(self, message: str, response=None):
+        super().__init__(message)
+        self.response = response
 
 
 class _RecordedRedirects:
@@ -55,8 +62,23 @@ class MetaRefreshMiddleware(_RecordedRedirects, redirect.MetaRefreshMiddleware):
 
 
 class HttpCompressionMiddleware(httpcompression.HttpCompressionMiddleware):
+    """Scrapy's, decoding with crawler.decoding: a body whose compressed stream is cut short
+    or does not decode is refused, not archived as the part of the page that decoded."""
+
     def process_response(self, request, response):
+        codings = b", ".join(response.headers.getlist("Content-Encoding")).decode("latin-1")
         try:
             return super().process_response(request, response)
-        except IgnoreRequest as exc:
-            raise ResponseRefused(str(exc)) from None
+        except BodyTooLarge as exc:
+            raise ResponseRefused(
+                f"body of {len(response.body)} B compressed ({codings}) exceeded DOWNLOAD_MAXSIZE "
+                f"({exc.limit} B) during decompression", response,
+            ) from None
+        except BodyTruncated as exc:
+            raise ResponseRefused(f"body cut short: {exc} ({codings})", response) from None
+        except DECODE_ERRORS as exc:
+            raise ResponseRefused(f"body does not decode as {codings}: {exc}", response) from None
+
+    @staticmethod
+    def _decode(body: bytes, encoding: bytes, max_size: int) -> bytes:
+        return decode(body, encoding.decode("ascii"), max_size)

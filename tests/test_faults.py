@@ -114,6 +114,16 @@ def _archived(crawl: Crawl, name: str, url: str | None = None) -> dict:
     return article
 
 
+def _refused(crawl: Crawl, name: str, pattern: str) -> dict:
+    """A response that came and was not used: its row has the status and points at its capture."""
+    url = crawl.site.url(name)
+    row = crawl.fetch(url)
+    assert row["status"] == 200 and re.match(pattern, row["error"] or ""), crawl.outcome(url)
+    assert row["warc_file"], row
+    assert url not in crawl.articles
+    return row
+
+
 def _error(crawl: Crawl, name: str, pattern: str) -> dict:
     url = crawl.site.url(name)
     assert re.search(pattern, crawl.outcome(url)), crawl.outcome(url)
@@ -226,7 +236,13 @@ def check_too_big(crawl, name):
 
 
 def check_gzip_bomb(crawl):
-    _error(crawl, "gzip-bomb", r"^None ResponseRefused: .*exceeded DOWNLOAD_MAXSIZE .* during decompression")
+    _refused(crawl, "gzip-bomb", r"ResponseRefused: .*exceeded DOWNLOAD_MAXSIZE .* during decompression")
+
+
+def check_undecodable(crawl, name):
+    # Received, kept in the WARC, and refused: no article from the part of the page that decoded.
+    row = _refused(crawl, name, r"ResponseRefused: body (cut short: .* ends before its last block|does not decode as gzip)")
+    assert row["length"] > 0
 
 
 def check_decoded(crawl, name):
@@ -327,6 +343,7 @@ CHECKS = {
     "too-big": lambda c: check_too_big(c, "too-big"),
     "too-big-unannounced": lambda c: check_too_big(c, "too-big-unannounced"),
     "gzip-bomb": check_gzip_bomb,
+    **{name: lambda c, n=name: check_undecodable(c, n) for name in ("gzip-truncated", "br-truncated", "gzip-not-gzip")},
     **{name: lambda c, n=name: check_decoded(c, n)
        for name in ("invalid-utf8", "cp1258", "wrong-charset", "charset-base64", "jsonld-deep")},
     "control-chars": check_control_chars,

@@ -16,6 +16,7 @@ source does not allow; nothing should ever reach it). Every request is recorded:
 
 from __future__ import annotations
 
+import gzip
 import random
 import select
 import socket
@@ -31,6 +32,8 @@ from functools import cache
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import brotli
 
 from archive.samplesite.server import ServerGroup
 
@@ -89,6 +92,9 @@ ARTICLE_FAULTS = {
     "too-big": f"a {OVERSIZE // 2**20} MB body announced in Content-Length",
     "too-big-unannounced": f"a {OVERSIZE // 2**20} MB body without Content-Length",
     "gzip-bomb": f"Content-Encoding: gzip expanding to {BOMB_MIB} MiB of zeros",
+    "gzip-truncated": "Content-Encoding: gzip, the stream cut in half (Content-Length says so)",
+    "br-truncated": "Content-Encoding: br, the stream cut in half (Content-Length says so)",
+    "gzip-not-gzip": "Content-Encoding: gzip on a body that is plain HTML",
     "deep-nesting": "an article inside 100,000 nested <div> elements",
     "invalid-utf8": "an article declared UTF-8 with invalid byte sequences in its text",
     "cp1258": "an article in windows-1258 (the Vietnamese legacy codepage), declared so",
@@ -383,6 +389,13 @@ class FaultySite(ServerGroup):
             ex.stream_zeros(OVERSIZE)
         elif name == "gzip-bomb":
             ex.respond(200, gzip_bomb(), headers=[("Content-Encoding", "gzip")])
+        elif name in ("gzip-truncated", "br-truncated"):
+            coding = name.split("-")[0]
+            page = article_html(name).encode()
+            packed = gzip.compress(page) if coding == "gzip" else brotli.compress(page)
+            ex.respond(200, packed[: len(packed) // 2], headers=[("Content-Encoding", coding)])
+        elif name == "gzip-not-gzip":
+            ex.respond(200, article_html(name).encode(), headers=[("Content-Encoding", "gzip")])
         elif name == "deep-nesting":
             depth = 100_000
             inner = article_html(name).split("<body>")[1].split("</body>")[0]

@@ -25,6 +25,7 @@ from archive.sources import Listing, Source, load_sources, select
 from archive.urls import canonical_url
 from crawler.frontier import DEFAULT_BATCH
 from crawler.items import PageItem
+from crawler.refusals import ResponseRefused
 
 logger = logging.getLogger(__name__)
 
@@ -169,8 +170,9 @@ class SourceSpider(scrapy.Spider):
             meta={"kind": kind, "canonical_url": url},
         )
 
-    def _item(self, response: Response, error: str | None = None) -> PageItem:
-        request = response.request
+    def _item(self, response: Response, error: str | None = None, request=None) -> PageItem:
+        # A response refused inside the downloader middlewares is not yet tied to its request.
+        request = request or response.request
         redirects = request.meta.get("redirect_urls") or []
         return PageItem(
             source_id=self.source.id,
@@ -294,7 +296,8 @@ class SourceSpider(scrapy.Spider):
         else:
             response = getattr(failure.value, "response", None)
             if response is not None:
-                yield self._item(response)
+                refused = _describe(failure) if failure.check(ResponseRefused) else None
+                yield self._item(response, refused, request=request)
                 return
             error = _describe(failure)
         yield self._unfetched(
