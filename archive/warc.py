@@ -125,8 +125,12 @@ class WarcFileWriter:
         body: bytes,
         fetched_at: datetime | None = None,
         ip: str | None = None,
+        protocol: str = "HTTP/1.1",
     ) -> RecordPointer:
         """Write the response record and then its request record.
+
+        Header names and values are the bytes received, decoded as latin-1: they are written back
+        as those bytes.
 
         The pointer returned spans both, so one seek-and-read hands back the whole exchange as a
         valid .warc.gz of its own; the response comes first, so readers find it at the offset.
@@ -139,17 +143,17 @@ class WarcFileWriter:
         response_fields = {"WARC-Date": warc_date}
         if ip:
             response_fields["WARC-IP-Address"] = ip
-        http_response = StatusAndHeaders(
+        http_response = _ReceivedHeaders(
             f"{status} {reason}".strip(),
             [(k, v) for k, v in response_headers if k.lower() not in _FRAMING_HEADERS],
-            protocol="HTTP/1.1",
+            protocol=protocol,
         )
         response = builder.create_warc_record(
             url, "response", payload=io.BytesIO(body), length=len(body),
             http_headers=http_response, warc_headers_dict=response_fields,
         )
         path = _request_target(url)
-        http_request = StatusAndHeaders(
+        http_request = _ReceivedHeaders(
             f"{method} {path} HTTP/1.1", request_headers, protocol="HTTP/1.1", is_http_request=True
         )
         request = builder.create_warc_record(
@@ -171,6 +175,18 @@ class WarcFileWriter:
             os.fsync(self.file.fileno())
             self.file.close()
             self.file = None
+
+
+class _ReceivedHeaders(StatusAndHeaders):
+    """warcio percent-encodes a header value that is not ASCII, and rewrites Content-Disposition's
+    filename as filename*=UTF-8'': a portal's "Kế hoạch 174.pdf" came out as mojibake, and the
+    record no longer held the bytes received. Values decoded as latin-1 go back as those bytes."""
+
+    def to_ascii_bytes(self, filter_func=None):
+        try:
+            return self.to_str(filter_func).encode("latin-1") + b"\r\n"
+        except UnicodeEncodeError:  # text from elsewhere than the wire: warcio's encoding
+            return super().to_ascii_bytes(filter_func)
 
 
 def content_codings(values: Iterable[str]) -> list[str]:

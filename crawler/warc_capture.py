@@ -79,6 +79,7 @@ class WarcCaptureMiddleware:
             response_headers=_pairs(response.headers),
             body=response.body,
             ip=str(response.ip_address) if response.ip_address else None,
+            protocol=response.protocol or "HTTP/1.1",
         )
         if self._reference[0] != pointer.file:
             self._reference = (pointer.file, reference_for(self.writer.directory / pointer.file, self.db_path))

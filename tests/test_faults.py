@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from archive.captures import read_capture
 from archive.extract import extract
 from archive.ingest import FETCH_FAILED_SQL, skipped_urls
 from archive.samplesite import faults
@@ -245,6 +246,17 @@ def check_undecodable(crawl, name):
     assert row["length"] > 0
 
 
+def check_raw_headers(crawl):
+    _archived(crawl, "raw-headers")
+    capture = read_capture(crawl.directory / "archive.db", crawl.fetch(crawl.site.url("raw-headers")))
+    record = gzip.decompress(capture.raw_record)
+    head = record[record.index(b"HTTP/1.0 200"):]
+    head = head[: head.index(b"\r\n\r\n")]
+    # The values as the server sent them; the protocol too (Scrapy keeps no reason phrase).
+    for line in faults.RAW_HEADERS.split(b"\r\n")[:-1]:
+        assert line in head, (line, head)
+
+
 def check_decoded(crawl, name):
     article = _archived(crawl, name)
     if name == "cp1258":
@@ -347,6 +359,7 @@ CHECKS = {
     **{name: lambda c, n=name: check_decoded(c, n)
        for name in ("invalid-utf8", "cp1258", "wrong-charset", "charset-base64", "jsonld-deep")},
     "control-chars": check_control_chars,
+    "raw-headers": check_raw_headers,
     "long-query": check_long_query,
     "sitemap-entity-bomb": lambda c: check_entity_bomb(c, "sitemap-entity-bomb"),
     "feed-entity-bomb": lambda c: check_entity_bomb(c, "feed-entity-bomb"),

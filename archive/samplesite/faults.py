@@ -95,6 +95,7 @@ ARTICLE_FAULTS = {
     "gzip-truncated": "Content-Encoding: gzip, the stream cut in half (Content-Length says so)",
     "br-truncated": "Content-Encoding: br, the stream cut in half (Content-Length says so)",
     "gzip-not-gzip": "Content-Encoding: gzip on a body that is plain HTML",
+    "raw-headers": "an article over HTTP/1.0 with header values in UTF-8 and in latin-1 bytes",
     "deep-nesting": "an article inside 100,000 nested <div> elements",
     "invalid-utf8": "an article declared UTF-8 with invalid byte sequences in its text",
     "cp1258": "an article in windows-1258 (the Vietnamese legacy codepage), declared so",
@@ -130,6 +131,10 @@ _WORDS = (
     "điện tử tiếp nhận phản ánh kiến nghị doanh nghiệp trả lời công khai thời hạn quy định tỉnh thành "
     "phố ủy ban nhân dân sở báo chí phát ngôn họp báo định kỳ văn bản nghị định thông tư kế hoạch"
 ).split()
+
+
+# Header values that are not ASCII, as portals send them: a UTF-8 file name, a latin-1 byte.
+RAW_HEADERS = 'Content-Disposition: inline; filename="Kế hoạch 174.html"\r\n'.encode() + b"X-Latin: caf\xe9\r\n"
 
 
 def title_for(name: str) -> str:
@@ -394,6 +399,10 @@ class FaultySite(ServerGroup):
             page = article_html(name).encode()
             packed = gzip.compress(page) if coding == "gzip" else brotli.compress(page)
             ex.respond(200, packed[: len(packed) // 2], headers=[("Content-Encoding", coding)])
+        elif name == "raw-headers":
+            body = article_html(name).encode()
+            ex.send(b"HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n" + RAW_HEADERS
+                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
         elif name == "gzip-not-gzip":
             ex.respond(200, article_html(name).encode(), headers=[("Content-Encoding", "gzip")])
         elif name == "deep-nesting":
