@@ -294,6 +294,14 @@ def check_sitemap_malformed(crawl):
     _archived(crawl, "malformed-sitemap-entry", f"{crawl.site.base()}/f/malformed-sitemap-entry")
 
 
+def check_not_discovery(crawl, name):
+    # A 200 whose body is no sitemap or feed is that source's discovery gone wrong, not a success.
+    kind = name.split("-")[0]
+    outcome = crawl.outcome(crawl.site.url(name))
+    assert re.match(rf"200 unreadable {kind}: not an? (sitemap|RSS or Atom feed) \(its root element is <html>\)", outcome), outcome
+    assert f"unreadable {kind}" in crawl.stderr
+
+
 def check_sitemap_gzip_bomb(crawl):
     outcome = crawl.outcome(crawl.site.url("sitemap-gzip-bomb"))
     assert outcome.startswith("200 unreadable sitemap: _DecompressionMaxSizeExceeded"), outcome
@@ -366,6 +374,8 @@ CHECKS = {
     "sitemap-xxe": lambda c: check_xxe(c, "sitemap-xxe"),
     "feed-xxe": lambda c: check_xxe(c, "feed-xxe"),
     "sitemap-malformed": check_sitemap_malformed,
+    "sitemap-html": lambda c: check_not_discovery(c, "sitemap-html"),
+    "feed-html": lambda c: check_not_discovery(c, "feed-html"),
     "sitemap-gzip-bomb": check_sitemap_gzip_bomb,
     "calendar-trap": check_calendar_trap,
     "listing-bad-charset": check_listing_bad_charset,

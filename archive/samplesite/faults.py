@@ -113,6 +113,8 @@ DISCOVERY_FAULTS = {
     "sitemap-gzip-bomb": f"a .xml.gz sitemap expanding to {BOMB_MIB} MiB of zeros",
     "feed-entity-bomb": "an RSS feed with a billion-laughs entity in a <link>",
     "feed-xxe": "an RSS feed whose <link> uses an external entity and an external DTD",
+    "sitemap-html": "an HTML page (200) where the sitemap should be, as after a portal's redesign",
+    "feed-html": "an HTML page (200) where the feed should be",
     "calendar-trap": "a listing whose every page links to the next day, forever",
     "listing-bad-charset": "a listing page declared charset=base64",
     "offsite-links": f"links and sitemap entries pointing at {OUTSIDE_HOST} and localhost",
@@ -241,6 +243,8 @@ class FaultySite(ServerGroup):
             "sitemap-gzip-bomb": f"{self.base()}/sitemaps/bomb.xml.gz",
             "feed-entity-bomb": f"{self.base()}/feeds/entity-bomb.rss",
             "feed-xxe": f"{self.base()}/feeds/xxe.rss",
+            "sitemap-html": f"{self.base()}/sitemaps/moved.xml",
+            "feed-html": f"{self.base()}/feeds/moved.rss",
             "calendar-trap": f"{self.base()}/lich/{TRAP_START}",
             "listing-bad-charset": f"{self.base()}/tin-bang-ma-la",
             "offsite-links": f"{self.base('outside')}/f/offsite-link",
@@ -473,6 +477,8 @@ class FaultySite(ServerGroup):
         elif path == "/feeds/xxe.rss":
             doctype = f'<!DOCTYPE rss SYSTEM "{outside_dtd}" [\n<!ENTITY xxe SYSTEM "{secret}">\n]>'
             ex.respond(200, _rss([f"{main}/f/&xxe;", f"{main}/f/ok"], doctype), RSS)
+        elif path in ("/sitemaps/moved.xml", "/feeds/moved.rss"):
+            ex.respond(200, f'<!DOCTYPE html><html><body><a href="{main}/f/ok">Tin mới</a></body></html>'.encode())
         else:
             ex.respond(404, _error_page(404))
 

@@ -229,7 +229,8 @@ class SourceSpider(scrapy.Spider):
                 yield request
         if error is not None:
             logger.warning("%s: unreadable sitemap %s: %s", self.source.id, response.url, error)
-            yield self._item(response, error=f"unreadable sitemap: {_reason(error)}")
+            reason = str(error) if isinstance(error, NotASitemap) else _reason(error)
+            yield self._item(response, error=f"unreadable sitemap: {reason}")
         else:
             yield self._item(response)
 
@@ -243,8 +244,14 @@ class SourceSpider(scrapy.Spider):
             logger.warning("%s: unreadable feed %s: %s", self.source.id, response.url, exc)
             yield self._item(response, error=f"unreadable feed: {_reason(exc)}")
             return
-        yield self._item(response)
         selector.remove_namespaces()
+        root = selector.xpath("name(/*)").get() or ""
+        if root not in _FEED_ROOTS:
+            # A page that is no feed (a portal that moved its RSS serves its home page there).
+            logger.warning("%s: unreadable feed %s: its root element is <%s>", self.source.id, response.url, root)
+            yield self._item(response, error=f"unreadable feed: not an RSS or Atom feed (its root element is <{root}>)")
+            return
+        yield self._item(response)
         links = selector.xpath("//item/link/text()").getall()
         links += selector.xpath("//entry/link[not(@rel) or @rel='alternate']/@href").getall()
         yield from self._article_requests(response.urljoin(link.strip()) for link in links if link.strip())
@@ -331,6 +338,14 @@ def spider_for(source: Source, *, queue_dir: str | None = None) -> type[SourceSp
     return type(f"SourceSpider[{source.id}]", (SourceSpider,), {"custom_settings": settings})
 
 
+# Root elements of RSS 2.0, Atom and RSS 1.0 (rdf:RDF), namespaces removed.
+_FEED_ROOTS = {"rss", "feed", "RDF"}
+
+
+class NotASitemap(ValueError):
+    pass
+
+
 def _sitemap_entries(body: bytes, *, gunzip_max_size: int | None = None):
     """(is the sitemap an index, loc) for each entry of a sitemap, parsed as it is iterated.
 
@@ -340,6 +355,8 @@ def _sitemap_entries(body: bytes, *, gunzip_max_size: int | None = None):
     if gunzip_max_size is not None:
         body = gunzip(body, max_size=gunzip_max_size)
     sitemap = Sitemap(body)
+    if sitemap.type not in ("urlset", "sitemapindex"):
+        raise NotASitemap(f"not a sitemap (its root element is <{sitemap.type}>)")
     is_index = sitemap.type == "sitemapindex"
     for entry in sitemap:
         if loc := entry.get("loc"):
