@@ -10,8 +10,10 @@ across schedulers, cron and people running crawls by hand.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,7 +24,7 @@ from croniter import croniter
 
 from archive.db import open_db
 from archive.locks import is_locked
-from archive.sources import Source, load_sources
+from archive.sources import Source, SourcesError, read_sources
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 logger = logging.getLogger("govarchive.schedule")
@@ -33,6 +35,7 @@ class Run:
     source_id: str
     process: subprocess.Popen
     started: datetime
+    sources_copy: Path
 
 
 def last_started(db_path: str | Path, source_id: str) -> datetime | None:
@@ -71,23 +74,84 @@ class Scheduler:
         self.clock = clock
         self.running: dict[str, Run] = {}
         self.finished: list[tuple[str, int]] = []
+        # The last valid version of the sources file: an edit that breaks the file must not stop
+        # the crawls it schedules.
+        self.sources: list[Source] = []
+        self.sources_text = ""
+        # What is wrong now, by what it concerns: a problem that lasts is logged once, not every tick.
+        self.problems: dict[str, tuple] = {}
 
     def tick(self) -> list[str]:
-        """Start every due source that is not running; returns the ids started."""
+        """Start every due source that is not running; returns the ids started.
+
+        Nothing that goes wrong in one check ends the scheduler: it is logged, and the next
+        check tries again."""
+        try:
+            started = self._tick()
+        except Exception as exc:
+            self._problem("check", f"checking for due sources failed: {type(exc).__name__}: {exc}", exc=exc)
+            return []
+        self._solved("check")
+        return started
+
+    def _tick(self) -> list[str]:
         self.reap()
-        sources = load_sources(self.sources_file)
+        self._reload()
         started = []
-        for source in due_sources(self.db_path, sources, self.clock()):
+        for source in due_sources(self.db_path, self.sources, self.clock()):
             if source.id in self.running:
                 continue
             if is_locked(self.db_path, source.id):
                 logger.warning("%s is due but already being crawled elsewhere; not starting another", source.id)
                 continue
             logger.info("%s is due (schedule %r): starting its crawl", source.id, source.schedule)
-            process = start_crawl(self.db_path, self.sources_file, source, self.extra_args)
-            self.running[source.id] = Run(source.id, process, self.clock())
+            # The crawl reads the version it was scheduled from, even if the file breaks meanwhile.
+            copy = self._copy_sources(source.id)
+            try:
+                process = start_crawl(self.db_path, copy, source, self.extra_args)
+            except BaseException:
+                copy.unlink()
+                raise
+            self.running[source.id] = Run(source.id, process, self.clock(), copy)
             started.append(source.id)
         return started
+
+    def _reload(self) -> None:
+        try:
+            stat = os.stat(self.sources_file)
+            version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            version = None
+        try:
+            text, sources = read_sources(self.sources_file)
+        except SourcesError as exc:
+            if self.sources:
+                consequence = "still scheduling the crawls of its last valid version"
+            else:
+                consequence = "nothing is scheduled until it is valid"
+            self._problem("sources", f"{exc}; {consequence}", version)
+            return
+        if "sources" in self.problems:
+            logger.info("%s is valid again: scheduling from it", self.sources_file)
+            self._solved("sources")
+        self.sources, self.sources_text = sources, text
+
+    def _copy_sources(self, source_id: str) -> Path:
+        fd, name = tempfile.mkstemp(prefix=f"govarchive-schedule-{source_id}-", suffix=".toml")
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(self.sources_text)
+        return Path(name)
+
+    def _problem(self, key: str, message: str, version=None, exc: BaseException | None = None) -> None:
+        """Log ``message`` unless the same problem, with the same ``version`` of what it is
+        about, was logged last."""
+        if self.problems.get(key) == (message, version):
+            return
+        self.problems[key] = (message, version)
+        logger.error("%s", message, exc_info=exc)
+
+    def _solved(self, key: str) -> None:
+        self.problems.pop(key, None)
 
     def reap(self) -> None:
         for source_id, run in list(self.running.items()):
@@ -95,6 +159,7 @@ class Scheduler:
             if code is None:
                 continue
             del self.running[source_id]
+            run.sources_copy.unlink(missing_ok=True)
             self.finished.append((source_id, code))
             seconds = (self.clock() - run.started).total_seconds()
             if code == 0:

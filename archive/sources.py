@@ -81,6 +81,12 @@ def url_in_domains(url: str, domains) -> bool:
 
 
 def load_sources(path: str | Path) -> list[Source]:
+    return read_sources(path)[1]
+
+
+def read_sources(path: str | Path) -> tuple[str, list[Source]]:
+    """The sources in ``path`` and the text they were parsed from, for a caller that must keep
+    using exactly that version when the file changes."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -95,7 +101,7 @@ def load_sources(path: str | Path) -> list[Source]:
         raise SourcesError(
             f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
         ) from None
-    return parse_sources(text, str(path))
+    return text, parse_sources(text, str(path))
 
 
 def parse_sources(text: str, origin: str = "sources.toml") -> list[Source]:

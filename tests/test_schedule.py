@@ -1,13 +1,19 @@
 """govarchive schedule: cron schedules honoured, no overlapping crawls, failures survived."""
 
+import logging
 import re
+import signal
 import sqlite3
-from datetime import datetime, timezone
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from archive.locks import SourceLock
-from archive.schedule import VN, is_due
+from archive.schedule import VN, Scheduler, is_due
 from archive.sources import parse_sources
 
 YEARLY = "0 0 1 1 *"
@@ -100,3 +106,77 @@ def test_lock_of_a_killed_holder_is_free(tmp_path):
     holder.kill()
     holder.wait()
     SourceLock(tmp_path / "a.db", "x").acquire().release()
+
+
+def _wait_for(path, text, process, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log = path.read_text(encoding="utf-8")
+        if text in log:
+            return log
+        assert process.poll() is None, log[-6000:]
+        time.sleep(0.2)
+    raise AssertionError(f"no {text!r} in:\n{path.read_text(encoding='utf-8')[-6000:]}")
+
+
+def test_the_scheduler_survives_a_broken_sources_file_and_picks_up_the_mended_one(sample_site, tmp_path):
+    sources = tmp_path / "s.toml"
+    sources.write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    log = tmp_path / "schedule.log"
+    with log.open("w", encoding="utf-8") as stderr:
+        daemon = subprocess.Popen(
+            [str(Path(sys.executable).with_name("govarchive")), "schedule", "--sources", "s.toml", "--db", "archive.db",
+             "--interval", "1", "--max-pages", "3"],
+            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+        )
+    try:
+        _wait_for(log, "sample-portal: crawl finished", daemon)
+        with sources.open("a", encoding="utf-8") as file:
+            file.write("garbage = [\n")
+        _wait_for(log, "not valid TOML", daemon)
+        time.sleep(3.5)
+        assert daemon.poll() is None, log.read_text(encoding="utf-8")[-6000:]
+        assert log.read_text(encoding="utf-8").count("not valid TOML") == 1
+        sources.write_text(_sources(sample_site, ["portal", "magazine"]), encoding="utf-8")
+        text = _wait_for(log, "sample-magazine: crawl finished", daemon)
+        assert "s.toml is valid again" in text
+    finally:
+        daemon.send_signal(signal.SIGINT)
+        daemon.wait(timeout=60)
+    assert "Traceback" not in log.read_text(encoding="utf-8")
+    assert _crawled(tmp_path) == ["sample-portal", "sample-magazine"]
+
+
+def test_while_the_sources_file_is_broken_its_last_valid_version_is_crawled(sample_site, tmp_path, caplog):
+    sources = tmp_path / "s.toml"
+    sources.write_text(_sources(sample_site, ["portal"], schedule="0 6 * * *"), encoding="utf-8")
+    later = timedelta(0)
+    scheduler = Scheduler(tmp_path / "archive.db", sources, extra_args=["--max-pages", "3"],
+                          clock=lambda: datetime.now(timezone.utc) + later)
+    with caplog.at_level(logging.INFO, logger="govarchive.schedule"):
+        assert scheduler.tick() == ["sample-portal"]
+        scheduler.wait()
+        sources.write_text(sources.read_text(encoding="utf-8") + "garbage = [\n", encoding="utf-8")
+        later = timedelta(days=1)  # 06:00 has come round again
+        assert scheduler.tick() == ["sample-portal"]
+        assert scheduler.tick() == []
+        scheduler.wait()
+    assert scheduler.finished == [("sample-portal", 0), ("sample-portal", 0)], caplog.text
+    assert caplog.text.count("not valid TOML") == 1
+    assert "still scheduling the crawls of its last valid version" in caplog.text
+    assert _crawled(tmp_path) == ["sample-portal", "sample-portal"]
+
+
+def test_a_check_that_fails_is_logged_once_and_tried_again(sample_site, tmp_path, caplog):
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    db.write_bytes(b"no database here\n" * 512)
+    scheduler = Scheduler(db, tmp_path / "s.toml", extra_args=["--max-pages", "3"])
+    with caplog.at_level(logging.INFO, logger="govarchive.schedule"):
+        assert scheduler.tick() == []
+        assert scheduler.tick() == []
+        assert caplog.text.count("checking for due sources failed") == 1, caplog.text
+        db.unlink()
+        assert scheduler.tick() == ["sample-portal"]
+        scheduler.wait()
+    assert scheduler.finished == [("sample-portal", 0)]
