@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 
 from archive.db import open_db
 from archive.locks import is_locked
@@ -55,7 +55,17 @@ def is_due(source: Source, last: datetime | None, now: datetime) -> bool:
 
 
 def due_sources(db_path, sources: list[Source], now: datetime) -> list[Source]:
-    return [s for s in sources if is_due(s, last_started(db_path, s.id), now)]
+    """The due sources. A schedule that cannot be followed (sources.py refuses those it can
+    tell) leaves only its own source out, with an error."""
+    due = []
+    for source in sources:
+        last = last_started(db_path, source.id)
+        try:
+            if is_due(source, last, now):
+                due.append(source)
+        except CroniterError as exc:
+            logger.error("%s: skipped: its field 'schedule' %r cannot be followed: %s", source.id, source.schedule, exc)
+    return due
 
 
 def start_crawl(db_path, sources_file, source: Source, extra_args=()) -> subprocess.Popen:

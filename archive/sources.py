@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 KINDS = ("national-portal", "ministry-portal", "province-portal", "press")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -164,6 +165,10 @@ def _parse_source(entry: dict, where: str) -> Source:
         fail("article_pattern", f"bad regular expression: {exc}")
     if not croniter.is_valid(entry["schedule"]) or len(entry["schedule"].split()) != 5:
         fail("schedule", f"bad cron expression {entry['schedule']!r} (5 fields: minute hour day month weekday)")
+    try:
+        croniter(entry["schedule"], datetime(2000, 1, 1)).get_next(datetime)
+    except CroniterBadDateError:
+        fail("schedule", f"cron expression {entry['schedule']!r} never fires (none of its months has that day)")
 
     discovery = entry.get("discovery", {})
     if not isinstance(discovery, dict):

@@ -1,5 +1,6 @@
 """govarchive schedule: cron schedules honoured, no overlapping crawls, failures survived."""
 
+import dataclasses
 import logging
 import re
 import signal
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from archive.locks import SourceLock
-from archive.schedule import VN, Scheduler, is_due
+from archive import ingest
+from archive.db import open_db
+from archive.schedule import VN, Scheduler, due_sources, is_due
 from archive.sources import parse_sources
 
 YEARLY = "0 0 1 1 *"
@@ -180,3 +183,26 @@ def test_a_check_that_fails_is_logged_once_and_tried_again(sample_site, tmp_path
         assert scheduler.tick() == ["sample-portal"]
         scheduler.wait()
     assert scheduler.finished == [("sample-portal", 0)]
+
+
+def test_a_schedule_that_never_fires_is_refused(sample_site, tmp_path, run_cli):
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"], schedule="0 0 31 2 *"), encoding="utf-8")
+    for args in (["sources"], ["schedule", "--once", "--db", "archive.db"]):
+        result = run_cli(*args, "--sources", "s.toml")
+        assert result.returncode == 2, (result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+        (line,) = [l for l in result.stderr.splitlines() if l.strip()]
+        assert "source 'sample-portal': field 'schedule': cron expression '0 0 31 2 *' never fires" in line
+    assert not (tmp_path / "archive.db").exists()
+
+
+def test_a_schedule_that_cannot_be_followed_leaves_out_only_its_source(sample_site, tmp_path, caplog):
+    portal, news = parse_sources(_sources(sample_site, ["portal", "news"]))
+    never = dataclasses.replace(news, schedule="0 0 30 2 *")
+    db = open_db(tmp_path / "archive.db")
+    ingest.start_crawl(db, never, max_pages=None)  # crawled before, so its schedule is asked
+    db.close()
+    with caplog.at_level(logging.ERROR, logger="govarchive.schedule"):
+        due = due_sources(tmp_path / "archive.db", [never, portal], datetime.now(timezone.utc))
+    assert due == [portal]
+    assert "sample-news: skipped: its field 'schedule' '0 0 30 2 *' cannot be followed" in caplog.text

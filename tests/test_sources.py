@@ -45,6 +45,10 @@ def test_good_file_parses():
         ('kind = "province-portal"', 'kind = "blog"', "source 'demo-portal': field 'kind'"),
         ('schedule = "0 */6 * * *"', 'schedule = "every day"', "source 'demo-portal': field 'schedule'"),
         ('schedule = "0 */6 * * *"', 'schedule = 6', "source 'demo-portal': field 'schedule'"),
+        ('schedule = "0 */6 * * *"', 'schedule = "0 0 31 2 *"',
+         "source 'demo-portal': field 'schedule': cron expression '0 0 31 2 *' never fires"),
+        ('schedule = "0 */6 * * *"', 'schedule = "0 0 30 2 *"',
+         "source 'demo-portal': field 'schedule': cron expression '0 0 30 2 *' never fires"),
         ("article_pattern = '^https", "article_pattern = '(^https", "source 'demo-portal': field 'article_pattern'"),
         ('id = "demo-portal"', 'id = "Demo Portal"', "source #1: field 'id'"),
         ('id = "demo-portal"', f'id = "{"a" * 65}"', "source #1: field 'id': must be 1 to 64 "),
@@ -70,6 +74,12 @@ def test_bad_field_is_named(old, new, message):
     assert message in text
     assert text.startswith("x.toml: ")
     assert "\n" not in text
+
+
+def test_rare_schedules_are_accepted():
+    for schedule in ("0 0 29 2 *", "0 0 L 2 *", "0 0 31 2 1"):
+        (source,) = parse_sources(GOOD.replace('schedule = "0 */6 * * *"', f'schedule = "{schedule}"'))
+        assert source.schedule == schedule
 
 
 def test_longest_id_is_accepted():
