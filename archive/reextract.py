@@ -39,7 +39,7 @@ def reextract(
     rules = {
         row[0]: json.loads(row[1] or "{}") for row in db.execute("select id, extract_rules from sources")
     }
-    for done, (article_id, url, source_id, fetch_id, old_hash, old_title, old_version) in enumerate(
+    for done, (article_id, url, source_id, fetch_id) in enumerate(
         _pages(db, where, params), start=1
     ):
         if progress:
@@ -56,13 +56,19 @@ def reextract(
             counts["unreadable"] += 1
             continue
         record = extract(body, url, capture.headers, rules.get(source_id))
+        fields = article_fields(record)
+        stored = db.execute(f"select {', '.join(fields)} from articles where id = ?", [article_id]).fetchone()
+        if tuple(stored) == tuple(fields.values()):
+            # Rewriting it alike would still copy its text into its versions and renumber its
+            # references and mentions.
+            counts["unchanged"] += 1
+            continue
         with db.atomic():
             # Versions keep the reading they were captured with; this one replaces it in place.
             keep_version_texts(db, article_id)
-            update_article(db, article_id, article_fields(record))
+            update_article(db, article_id, fields)
             store_knowledge(db, article_id, source_id, record)
-        same = (old_hash, old_title, old_version) == (record["text_hash"], record["title"], record["extractor_version"])
-        counts["unchanged" if same else "updated"] += 1
+        counts["updated"] += 1
     return counts
 
 
@@ -71,7 +77,7 @@ def _pages(db: Database, where: str, params: list, size: int = 500):
     last = 0
     while True:
         rows = db.execute(
-            f"select id, url, source_id, fetch_id, text_hash, title, extractor_version from articles "
+            f"select id, url, source_id, fetch_id from articles "
             f"where {where} and id > ? order by id limit {size}",
             [*params, last],
         ).fetchall()

@@ -141,6 +141,20 @@ def test_reextract_after_rule_change_needs_no_network(archive_copy, monkeypatch)
     assert db.execute("select count(*) from article_versions where in_articles = 1").fetchone()[0] == 0
 
 
+def test_reextract_with_nothing_changed_writes_nothing(archive_copy):
+    db = open_db(archive_copy)
+
+    def state():
+        return [db.execute(f"select * from {table} order by 1, 2").fetchall()
+                for table in ("articles", "article_versions", "doc_refs", "mentions", "article_minhash")]
+
+    before = state()
+    assert reextract(db, archive_copy) == {"unchanged": len(before[0])}
+    # Not even rewritten alike: the versions keep their texts in the articles row, and the
+    # references and mentions keep their ids.
+    assert state() == before
+
+
 def test_reextract_cli(archive_copy):
     result = govarchive("reextract", "--source", "sample-portal", "--db", archive_copy.name, cwd=archive_copy.parent)
     assert result.returncode == 0, result.stderr
