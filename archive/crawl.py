@@ -16,7 +16,11 @@ from pathlib import Path
 
 from archive.db import ArchiveError, check_archive, open_db
 from archive.ingest import FETCH_FAILED_SQL
+from archive.locks import holder, locked_message
 from archive.sources import load_sources, select
+
+# The status of a source the crawler did not start, a row of its own in the summary.
+NOT_STARTED = "not started"
 
 
 def run_crawl(
@@ -37,7 +41,7 @@ def run_crawl(
     Returns the ``crawls`` rows this run wrote, one per source; a source the crawler could not
     start (another crawl of it is running) gets a row of status ``not started``. Raises SourcesError for a bad
     sources file or unknown id before anything is fetched, ArchiveError when the crawler
-    process fails without recording its crawls.
+    process fails without recording its crawls for another reason than their locks.
     """
     sources = load_sources(sources_file)
     chosen = select(sources, list(source_ids)) if source_ids else sources
@@ -60,6 +64,9 @@ def run_crawl(
         command += ["--warc-max-size", str(warc_max_size)]
     ids = [s.id for s in chosen]
     command += ids
+    # The crawler refuses a source whose lock another crawl holds; who held it is asked before
+    # and after, as that crawl may end while this one goes on with the other sources.
+    holders = {source_id: holder(db_path, source_id) for source_id in ids}
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     try:
         child = subprocess.Popen(command, env=env)
@@ -92,20 +99,26 @@ def run_crawl(
         )
     finally:
         db.close()
-    if not rows:
-        raise ArchiveError(f"the crawler exited with status {returncode} without recording any crawl")
-    # A source the crawler could not start (another process holds its lock) has no crawls row;
-    # it still failed, and the summary and exit status must say so.
+    # A source the crawler could not start has no crawls row; it still failed, and the summary
+    # and exit status must say so.
     crawled = {r["source_id"] for r in rows}
-    rows += [_not_started(source_id, returncode) for source_id in ids if source_id not in crawled]
+    missing = [source_id for source_id in ids if source_id not in crawled]
+    locked = {}
+    for source_id in missing:
+        pid = holder(db_path, source_id) or holders[source_id]
+        if pid is not None:
+            locked[source_id] = locked_message(source_id, pid)
+    if not rows and not locked:
+        raise ArchiveError(f"the crawler exited with status {returncode} without recording any crawl")
+    rows += [_not_started(source_id, returncode, locked.get(source_id)) for source_id in missing]
     return rows
 
 
-def _not_started(source_id: str, returncode: int) -> dict:
+def _not_started(source_id: str, returncode: int, reason: str | None) -> dict:
     return {
-        "source_id": source_id, "status": "not started", "pages": None, "articles_new": None,
+        "source_id": source_id, "status": NOT_STARTED, "pages": None, "articles_new": None,
         "articles_changed": None, "articles_unchanged": None, "articles_not_modified": None, "errors": None,
-        "first_error": f"the crawler exited with status {returncode} before starting it (its error is above)",
+        "first_error": reason or f"the crawler exited with status {returncode} before starting it (its error is above)",
     }
 
 

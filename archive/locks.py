@@ -33,9 +33,9 @@ class SourceLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 32).decode("ascii", "ignore").strip() or "?"
+            pid = os.read(fd, 32).decode("ascii", "ignore").strip() or "?"
             os.close(fd)
-            raise SourceLocked(f"{self.source_id} is already being crawled (pid {holder})") from None
+            raise SourceLocked(locked_message(self.source_id, pid)) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode("ascii"))
         self.fd = fd
@@ -54,17 +54,25 @@ class SourceLock:
         self.release()
 
 
-def is_locked(db_path: str | Path, source_id: str) -> bool:
-    """Whether a crawl of ``source_id`` holds its lock now; looking neither creates the lock
-    file nor writes to it."""
+def holder(db_path: str | Path, source_id: str) -> str | None:
+    """The pid of the crawl that holds ``source_id``'s lock now ("?" while it has not written it),
+    or None when none does; looking neither creates the lock file nor writes to it."""
     try:
         fd = os.open(lock_dir(db_path) / f"{source_id}.lock", os.O_RDONLY)
     except FileNotFoundError:
-        return False
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        return True
+        return os.read(fd, 32).decode("ascii", "ignore").strip() or "?"
     finally:
         os.close(fd)
-    return False
+    return None
+
+
+def is_locked(db_path: str | Path, source_id: str) -> bool:
+    return holder(db_path, source_id) is not None
+
+
+def locked_message(source_id: str, pid: str) -> str:
+    return f"{source_id} is already being crawled (pid {pid})"

@@ -134,7 +134,21 @@ def test_a_source_another_crawl_holds_fails_the_crawl(sample_site, tmp_path, run
                          "--db", "a.db", "--quiet")
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert _summary_sources(result.stdout) == ["sample-portal", "sample-news"]
-    assert "sample-news is already being crawled" in result.stderr
+    assert f"sample-news: not started: sample-news is already being crawled (pid {os.getpid()})" in result.stderr
+    assert "Could not crawl: sample-news (not started)." in result.stderr
+
+
+def test_a_crawl_of_a_source_another_crawl_holds_is_not_started(sample_site, tmp_path, run_cli):
+    from archive.locks import SourceLock
+
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    with SourceLock(tmp_path / "a.db", "sample-news"):
+        result = run_cli("crawl", "sample-news", "--max-pages", "3", "--sources", "sources.toml", "--db", "a.db",
+                         "--quiet")
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert result.stdout.splitlines()[1].split() == ["sample-news", "not", "started", "0", "0", "0", "0", "0"]
+    assert (f"sample-news: not started: sample-news is already being crawled (pid {os.getpid()})"
+            in result.stderr.splitlines()), result.stderr
     assert "Could not crawl: sample-news (not started)." in result.stderr
 
 
