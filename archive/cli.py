@@ -356,8 +356,9 @@ def demo(db_path, no_serve, port, extra):
 def export(fmt, source, since, until, search, output, db_path):
     """Export a selection of the archive, streamed (constant memory).
 
-    An article whose capture cannot go into a WARC (none was kept, its file is gone, its
-    record is damaged) is named in a warning and the export goes on without that capture.
+    A WARC (and the zip's captures.warc.gz) holds every version's capture of each article,
+    oldest first. A capture that cannot go in (none was kept, its file is gone, its record is
+    damaged) is named in a warning and the export goes on without it.
 
     \b
     Example:
@@ -394,13 +395,8 @@ def export(fmt, source, since, until, search, output, db_path):
     finally:
         if output != "-":
             out.close()
-    # A WARC export counts the captures it wrote, the others the articles (with or without one).
-    if not left_out:
-        without = ""
-    elif fmt == "warc":
-        without = f"; {len(left_out)} more left out, their capture unreadable (named above)"
-    else:
-        without = f"; {len(left_out)} of them without their capture (named above)"
+    # A WARC export counts the articles whose current capture it holds, the others every article.
+    without = f"; {len(left_out)} captures could not be included (named above)" if left_out else ""
     click.echo(f"Exported {count} articles as {fmt}" + (f" to {output}" if output != "-" else "") + f"{without}.",
                err=True)
 

@@ -30,7 +30,8 @@ FIELDS_README = """govarchive export
 =================
 
 articles.jsonl   one JSON object per archived article (fields below)
-captures.warc.gz the WARC response and request records of each article's capture, as archived
+captures.warc.gz the WARC response and request records of each article's captures, as archived:
+                 one for each version of the article, oldest first
 
 Fields
 ------
@@ -168,19 +169,28 @@ def _csv(db, out, selection) -> int:
 
 
 def _warc(db, db_path, out, selection, left_out) -> int:
+    """Every version's capture of each selected article, oldest first: what the article said
+    before it changed is part of the record. Returns how many articles have their current
+    capture in the file."""
     out.write(_warcinfo(selection))
     count = 0
     for row in iter_articles(db, selection):
-        try:
-            capture = read_capture(db_path, db["fetches"].get(row["fetch_id"]))
-        except NotFoundError:
-            left_out(row, f"its fetch {row['fetch_id']} is not in the archive")
-            continue
-        except (CaptureMissing, RecordUnreadable) as exc:
-            left_out(row, str(exc))
-            continue
-        out.write(capture.raw_record)
-        count += 1
+        earlier = [r[0] for r in db.execute(
+            "select distinct fetch_id from article_versions where article_id = ? and fetch_id <> ? "
+            "order by version", [row["id"], row["fetch_id"]],
+        )]
+        for fetch_id in [*earlier, row["fetch_id"]]:
+            which = "capture" if fetch_id == row["fetch_id"] else f"earlier version's capture (fetch {fetch_id})"
+            try:
+                capture = read_capture(db_path, db["fetches"].get(fetch_id))
+            except NotFoundError:
+                left_out(row, f"its {which}: fetch {fetch_id} is not in the archive")
+                continue
+            except (CaptureMissing, RecordUnreadable) as exc:
+                left_out(row, f"its {which}: {exc}" if fetch_id != row["fetch_id"] else str(exc))
+                continue
+            out.write(capture.raw_record)
+            count += fetch_id == row["fetch_id"]
     return count
 
 

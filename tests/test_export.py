@@ -229,8 +229,8 @@ def test_a_warc_export_goes_on_past_captures_it_cannot_include_and_names_them(ar
     assert f"warning: article {damaged[0]} ({damaged[1]}): capture left out:" in stderr and "is damaged" in stderr
     assert f"warning: article {truncated[0]} ({truncated[1]}): capture left out:" in stderr and "is truncated" in stderr
     assert f"warning: article {gone[0]} ({gone[1]}): capture left out:" in stderr and "gone.warc.gz is missing" in stderr
-    # The count is of the captures written: the three left out are not among them.
-    assert f"Exported {len(rest)} articles as warc to {out}; 3 more left out, their capture unreadable (named above)." in stderr
+    # The count is of the articles whose capture is in the file: the three left out are not.
+    assert f"Exported {len(rest)} articles as warc to {out}; 3 captures could not be included (named above)." in stderr
     assert subprocess.run([str(BIN / "warcio"), "check", str(out)], capture_output=True).returncode == 0
     with open(out, "rb") as f:
         uris = {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(f) if r.rec_type == "response"}

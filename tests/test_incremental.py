@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from archive.samplesite import SampleSite
 from tests.conftest import crawl_into, query
@@ -57,7 +58,7 @@ def test_unchanged_site_is_refetched_only_conditionally(site, folder):
     assert sum(r["last_seen"] > r["first_seen"] for r in rows) == len(refetched)
 
 
-def test_edit_makes_exactly_one_version_and_noise_none(site, folder):
+def test_edit_makes_exactly_one_version_and_noise_none(site, folder, run_cli):
     crawl(folder)
     edited = next(a for a in site.articles if a.get("seed") == "001")
     noisy = next(a for a in site.articles if a.get("seed") == "003")
@@ -94,6 +95,13 @@ def test_edit_makes_exactly_one_version_and_noise_none(site, folder):
     first_capture = query(folder, "select v.fetch_id from article_versions v join articles a on a.id = v.article_id "
                               "where a.url = ? and v.version = 1", [edited_url])[0]["fetch_id"]
     assert first_capture is not None
+    # A WARC export holds what the article said before it changed, as well as what it says now.
+    source = query(folder, "select source_id from articles where url = ?", [edited_url])[0]["source_id"]
+    run_cli("export", "--format", "warc", "--source", source, "--db", folder / "archive.db", "-o", folder / "out.warc.gz",
+            check=True)
+    with open(folder / "out.warc.gz", "rb") as f:
+        captured = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(f) if r.rec_type == "response"]
+    assert captured.count(edited_url) == 2
 
 
 def test_stop_when_seen_and_backfill(site, folder):
