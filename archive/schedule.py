@@ -16,12 +16,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import IO
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from croniter import CroniterError, croniter
 
+from archive.crawl import NOT_STARTED
 from archive.db import open_db
 from archive.locks import is_locked
 from archive.sources import Source, SourcesError, read_sources
@@ -36,6 +38,7 @@ class Run:
     process: subprocess.Popen
     started: datetime
     sources_copy: Path
+    summary: IO[bytes]
 
 
 def last_started(db_path: str | Path, source_id: str) -> datetime | None:
@@ -68,12 +71,22 @@ def due_sources(db_path, sources: list[Source], now: datetime) -> list[Source]:
     return due
 
 
-def start_crawl(db_path, sources_file, source: Source, extra_args=()) -> subprocess.Popen:
+def start_crawl(db_path, sources_file, source: Source, extra_args=(), stdout=None) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "archive", "crawl", source.id, "--sources", str(sources_file),
         "--db", str(db_path), "--quiet", *extra_args,
     ]
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout)
+
+
+def summary_status(summary: str, source_id: str) -> str | None:
+    """The status ``govarchive crawl`` printed for ``source_id`` in its summary, if it did."""
+    for line in summary.splitlines():
+        fields = line.split()
+        # source, status (one or two words), then pages, new, changed, same, errors
+        if len(fields) > 6 and fields[0] == source_id:
+            return " ".join(fields[1:-5])
+    return None
 
 
 class Scheduler:
@@ -117,12 +130,15 @@ class Scheduler:
             logger.info("%s is due (schedule %r): starting its crawl", source.id, source.schedule)
             # The crawl reads the version it was scheduled from, even if the file breaks meanwhile.
             copy = self._copy_sources(source.id)
+            # A file, not a pipe: nothing reads it until the crawl ends, and it must never block.
+            summary = tempfile.TemporaryFile()
             try:
-                process = start_crawl(self.db_path, copy, source, self.extra_args)
+                process = start_crawl(self.db_path, copy, source, self.extra_args, stdout=summary)
             except BaseException:
                 copy.unlink()
+                summary.close()
                 raise
-            self.running[source.id] = Run(source.id, process, self.clock(), copy)
+            self.running[source.id] = Run(source.id, process, self.clock(), copy, summary)
             started.append(source.id)
         return started
 
@@ -170,6 +186,18 @@ class Scheduler:
                 continue
             del self.running[source_id]
             run.sources_copy.unlink(missing_ok=True)
+            run.summary.seek(0)
+            summary = run.summary.read().decode("utf-8", "replace")
+            run.summary.close()
+            sys.stdout.write(summary)
+            sys.stdout.flush()
+            # Another crawl can take the source's lock between the look in tick() and this
+            # crawl's start; the crawl then reports the source as not started, which it can only
+            # do for a lock another crawl holds (a crawl of one source that fails to start
+            # otherwise is an error without a summary).
+            if summary_status(summary, source_id) == NOT_STARTED:
+                logger.warning("%s is due but already being crawled elsewhere; not starting another", source_id)
+                continue
             self.finished.append((source_id, code))
             seconds = (self.clock() - run.started).total_seconds()
             if code == 0:

@@ -206,3 +206,16 @@ def test_a_schedule_that_cannot_be_followed_leaves_out_only_its_source(sample_si
         due = due_sources(tmp_path / "archive.db", [never, portal], datetime.now(timezone.utc))
     assert due == [portal]
     assert "sample-news: skipped: its field 'schedule' '0 0 30 2 *' cannot be followed" in caplog.text
+
+
+def test_a_crawl_that_loses_the_race_for_its_lock_is_not_a_failure(sample_site, tmp_path, caplog):
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    scheduler = Scheduler(tmp_path / "archive.db", tmp_path / "s.toml", extra_args=["--max-pages", "3"])
+    with caplog.at_level(logging.INFO, logger="govarchive.schedule"):
+        assert scheduler.tick() == ["sample-portal"]
+        # Another scheduler takes the lock after this one looked, before its crawl could.
+        with SourceLock(tmp_path / "archive.db", "sample-portal"):
+            scheduler.wait()
+    assert "sample-portal is due but already being crawled elsewhere; not starting another" in caplog.text
+    assert "crawl failed" not in caplog.text
+    assert scheduler.finished == []  # so --once exits 0
