@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -72,7 +73,7 @@ class WarcCaptureMiddleware:
         pointer = self._writer(self.crawler.spider).write_exchange(
             url=request.url,
             method=request.method,
-            request_headers=_pairs(request.headers),
+            request_headers=_with_host(_pairs(request.headers), request.url),
             request_body=request.body or b"",
             status=response.status,
             reason=reason,
@@ -95,6 +96,20 @@ class WarcCaptureMiddleware:
         if self.writer is not None:
             self.writer.close()
             logger.info("WARC: %d records in %s", self.writer.records, self.directory)
+
+
+def _with_host(headers: list[tuple[str, str]], url: str) -> list[tuple[str, str]]:
+    """The request's headers with the Host header Twisted sends (Scrapy's request never holds
+    it): the port only when it is not the scheme's default."""
+    if any(name.lower() == "host" for name, _ in headers):
+        return headers
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port and parts.port != {"http": 80, "https": 443}.get(parts.scheme):
+        host += f":{parts.port}"
+    return [("Host", host), *headers]
 
 
 def _pairs(headers) -> list[tuple[str, str]]:

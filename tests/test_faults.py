@@ -255,6 +255,9 @@ def check_raw_headers(crawl):
     # The values as the server sent them; the protocol too (Scrapy keeps no reason phrase).
     for line in faults.RAW_HEADERS.split(b"\r\n")[:-1]:
         assert line in head, (line, head)
+    # The request record holds the Host header that went on the wire.
+    request = record[record.index(b"GET /f/raw-headers HTTP/1.1"):]
+    assert f"\r\nHost: {crawl.site.base().removeprefix('http://')}\r\n".encode() in request
 
 
 def check_decoded(crawl, name):
