@@ -39,6 +39,7 @@ class Run:
     started: datetime
     sources_copy: Path
     summary: IO[bytes]
+    schedule: str
 
 
 def last_started(db_path: str | Path, source_id: str) -> datetime | None:
@@ -105,7 +106,8 @@ class Scheduler:
         self.problems: dict[str, tuple] = {}
 
     def tick(self) -> list[str]:
-        """Start every due source that is not running; returns the ids started.
+        """Start every due source that is not running; returns the ids of the due sources it
+        started or found being crawled elsewhere, so that an empty list means nothing was due.
 
         Nothing that goes wrong in one check ends the scheduler: it is logged, and the next
         check tries again."""
@@ -120,12 +122,13 @@ class Scheduler:
     def _tick(self) -> list[str]:
         self.reap()
         self._reload()
-        started = []
+        due = []
         for source in due_sources(self.db_path, self.sources, self.clock()):
             if source.id in self.running:
                 continue
             if is_locked(self.db_path, source.id):
                 logger.warning("%s is due but already being crawled elsewhere; not starting another", source.id)
+                due.append(source.id)
                 continue
             logger.info("%s is due (schedule %r): starting its crawl", source.id, source.schedule)
             # The crawl reads the version it was scheduled from, even if the file breaks meanwhile.
@@ -138,9 +141,9 @@ class Scheduler:
                 copy.unlink()
                 summary.close()
                 raise
-            self.running[source.id] = Run(source.id, process, self.clock(), copy, summary)
-            started.append(source.id)
-        return started
+            self.running[source.id] = Run(source.id, process, self.clock(), copy, summary, source.schedule)
+            due.append(source.id)
+        return due
 
     def _reload(self) -> None:
         try:
@@ -202,6 +205,16 @@ class Scheduler:
             seconds = (self.clock() - run.started).total_seconds()
             if code == 0:
                 logger.info("%s: crawl finished in %.0f s", source_id, seconds)
+            elif summary_status(summary, source_id) == "interrupted":
+                # Stopped (Ctrl-C, a signal to the scheduler's group), not failed. The scheduler
+                # never passes --resume: the source is due again when its schedule next fires
+                # after this crawl began, and that crawl drops what this one left pending.
+                again = croniter(run.schedule, run.started.astimezone(VN)).get_next(datetime)
+                logger.warning(
+                    "%s: crawl interrupted after %.0f s; it is not resumed: its next scheduled crawl, at %s "
+                    "Hà Nội time, starts afresh ('govarchive crawl %s --resume' finishes this one before then)",
+                    source_id, seconds, again.strftime("%Y-%m-%d %H:%M"), source_id,
+                )
             else:
                 logger.error("%s: crawl failed (exit status %d) after %.0f s; see 'govarchive stats'",
                              source_id, code, seconds)

@@ -2,6 +2,7 @@
 
 import dataclasses
 import logging
+import os
 import re
 import signal
 import sqlite3
@@ -219,3 +220,44 @@ def test_a_crawl_that_loses_the_race_for_its_lock_is_not_a_failure(sample_site, 
     assert "sample-portal is due but already being crawled elsewhere; not starting another" in caplog.text
     assert "crawl failed" not in caplog.text
     assert scheduler.finished == []  # so --once exits 0
+
+
+def test_once_does_not_say_nothing_is_due_when_a_due_source_is_being_crawled(sample_site, tmp_path, run_cli):
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    with SourceLock(tmp_path / "archive.db", "sample-portal"):
+        result = run_cli("schedule", "--once", "--sources", "s.toml", "--db", "archive.db")
+    assert result.returncode == 0, result.stderr
+    assert "sample-portal is due but already being crawled elsewhere" in result.stderr
+    assert "Nothing is due." not in result.stderr
+
+
+def test_a_crawl_stopped_with_the_scheduler_is_interrupted_not_failed(sample_site, tmp_path):
+    # Slow enough that Ctrl-C lands mid-crawl.
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["news"]).replace("delay = 0.0", "delay = 0.5"),
+                                     encoding="utf-8")
+    log = tmp_path / "schedule.log"
+    with log.open("w", encoding="utf-8") as stderr:
+        daemon = subprocess.Popen(
+            [str(Path(sys.executable).with_name("govarchive")), "schedule", "--sources", "s.toml",
+             "--db", "archive.db"],
+            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
+        )
+    try:
+        _wait_for(log, "sample-news is due", daemon)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                fetches = sqlite3.connect(tmp_path / "archive.db").execute("select count(*) from fetches").fetchone()[0]
+                if fetches >= 3:
+                    break
+            except sqlite3.OperationalError:
+                pass
+            time.sleep(0.1)
+    finally:
+        os.killpg(daemon.pid, signal.SIGINT)  # what Ctrl-C at its terminal does
+        daemon.wait(timeout=120)
+    text = log.read_text(encoding="utf-8")
+    assert "crawl failed" not in text, text[-6000:]
+    next_due = datetime.now(VN).year + 1
+    assert re.search(rf"sample-news: crawl interrupted after \d+ s; it is not resumed: its next scheduled crawl, "
+                     rf"at {next_due}-01-01 00:00 Hà Nội time, starts afresh", text), text[-6000:]
