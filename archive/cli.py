@@ -529,8 +529,8 @@ def schedule(sources_file, db_path, once, interval, max_pages):
         _fail(exc)
     scheduler = Scheduler(db_path, sources_file, extra_args=["--max-pages", str(max_pages)] if max_pages else [])
     if once:
-        started = scheduler.tick()
-        if not started:
+        due = scheduler.tick()
+        if not due:
             click.echo("Nothing is due.", err=True)
         scheduler.wait()
         if any(code != 0 for _, code in scheduler.finished):
