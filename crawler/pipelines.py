@@ -233,10 +233,11 @@ class ArchivePipeline:
         if reason == "finished":
             ingest.clear_frontier(self.db, self.crawl_id)
         release_free_pages(self.db)
+        # Unchanged counts the articles answered 304 Not Modified, as the crawl's summary does.
         logger.info(
             "%s: crawl %d %s: %d pages, %d new, %d changed, %d unchanged, %d errors",
             spider.source.id, self.crawl_id, row["status"], row["pages"], row["articles_new"],
-            row["articles_changed"], row["articles_unchanged"], row["errors"],
+            row["articles_changed"], row["articles_unchanged"] + row["articles_not_modified"], row["errors"],
         )
         self.db.close()
         self.db = None

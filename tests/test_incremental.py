@@ -38,7 +38,10 @@ def test_unchanged_site_is_refetched_only_conditionally(site, folder):
     crawl(folder)
     versions = query(folder, "select count(*) as n from article_versions")[0]["n"]
     mark = len(site.requests)
-    summary = crawl(folder).stdout
+    # Not --quiet: the crawler's own closing lines are checked too.
+    result = crawl_into(folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = result.stdout
     seen = article_requests(site, mark)
     # Stop-when-seen spares older listing pages, so only what discovery still reaches is asked.
     assert 0 < len(seen) <= len(site.expected_article_urls())
@@ -52,6 +55,8 @@ def test_unchanged_site_is_refetched_only_conditionally(site, folder):
     header, *lines = summary.splitlines()
     assert header.split()[3:6] == ["new", "changed", "same"]
     assert sum(int(line.split()[5]) for line in lines) == len(seen)
+    closing = re.findall(r": crawl \d+ ok: .*, (\d+) unchanged", result.stderr)
+    assert len(closing) == 3 and sum(map(int, closing)) == len(seen), result.stderr[-2000:]
     rows = query(folder, "select url, first_seen, last_seen from articles")
     refetched = {r[0] for r in seen}
     assert all(r["last_seen"] >= r["first_seen"] for r in rows)
