@@ -14,6 +14,8 @@ request it would have made is recorded as skipped with the reason.
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -21,6 +23,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from archive.ingest import ROBOTS_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 
 class Unavailable:
@@ -34,6 +38,12 @@ class Unavailable:
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        # A Crawl-delay of a day would stall the crawl: past this, the source is crawled this slowly.
+        self._max_crawl_delay = crawler.settings.getfloat("ARCHIVE_ROBOTS_MAX_DELAY")
+        self._capped: set[str] = set()
+
     async def robot_parser(self, request):
         netloc = urlparse_cached(request).netloc
         pending = self._parsers.get(netloc)
@@ -54,6 +64,36 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
             self._stats.inc_value("robotstxt/unavailable")
             raise IgnoreRequest(f"{ROBOTS_UNAVAILABLE} ({rp.reason}), so nothing on this host is fetched")
         super().process_request_2(rp, request)
+        if rp is not None:
+            self._keep_crawl_delay(rp, request)
+
+    def _keep_crawl_delay(self, rp, request) -> None:
+        """Requests to a host whose robots.txt sets a Crawl-delay go at most one per that delay.
+
+        Scrapy's parsers read the directive but its middleware does nothing with it. The host's
+        download slot gets the delay exactly (no jitter, which would halve it at times), for a
+        slot made later too, and AutoThrottle is kept from lowering it again.
+        """
+        agent = self._robotstxt_useragent or request.headers.get(b"User-Agent", self._default_useragent)
+        delay = rp.crawl_delay(agent)
+        if not delay:
+            return
+        if delay > self._max_crawl_delay:
+            host = urlparse_cached(request).netloc
+            if host not in self._capped:
+                self._capped.add(host)
+                logger.warning("%s asks for a Crawl-delay of %s s; waiting ARCHIVE_ROBOTS_MAX_DELAY (%s s) instead",
+                               host, delay, self._max_crawl_delay)
+            delay = self._max_crawl_delay
+        request.meta["autothrottle_dont_adjust_delay"] = True
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        slot_settings = downloader.per_slot_settings.setdefault(key, {})
+        if slot_settings.get("delay", 0) < delay:
+            slot_settings.update(delay=delay, jitter=0)
+        slot = downloader.slots.get(key)
+        if slot is not None and (slot.delay < delay or slot.jitter):
+            slot.delay, slot.jitter = max(slot.delay, delay), 0
 
     async def _parse_robots(self, response, netloc, request) -> None:
         if response.status >= 500:

@@ -48,6 +48,8 @@ ARCHIVE_RETRY_AFTER_MAX = 60
 DEPTH_LIMIT = 500
 # Error pages are archived as fetches too, so the spider sees every status.
 HTTPERROR_ALLOW_ALL = True
+# robots.txt's Crawl-delay is obeyed (crawler/robots.py) up to this many seconds between requests.
+ARCHIVE_ROBOTS_MAX_DELAY = 60.0
 DNS_TIMEOUT = 15
 
 COOKIES_ENABLED = False
