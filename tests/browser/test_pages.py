@@ -182,3 +182,23 @@ def test_hostile_page_runs_no_script(server, page):
     expect(page.locator("h1")).to_contain_text("Cảnh báo trang giả mạo")
     page.wait_for_timeout(300)
     screenshot(page, "hostile-capture")
+
+
+def test_pages_fit_a_phone_and_put_the_results_first(server, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    long_query = "https://xaydungchinhsach.chinhphu.vn/102250101123456789" + "ketoanchuyendoiso" * 3
+    for path in ("/", "/-/search?q=zalo", "/-/search?q=" + long_query):
+        page.goto(server + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width}px wide on a 375px screen"
+        button = page.locator(".search-box button").bounding_box()
+        assert button["x"] + button["width"] <= 375, path
+    page.goto(server + "/-/search?q=zalo")
+    screenshot(page, "search-phone")
+    # On a phone the results come before the filters, and a keyboard user can skip to them.
+    first_result = page.locator("ol.results li").first.bounding_box()
+    assert first_result["y"] < page.locator("aside.facets").bounding_box()["y"]
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_attribute("href", "#results")
+    context.close()
