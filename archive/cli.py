@@ -266,8 +266,8 @@ def sources(sources_file, as_json):
 def extract(file, url, content_type, as_json):
     """Extract the article record from a saved page (FILE, or - for stdin).
 
-    Exits with status 1, printing nothing, when FILE is not a page (empty, binary,
-    compressed) or no article text is found in it.
+    Exits with status 1, printing one line that says why on stderr and nothing on stdout,
+    when FILE is not a page (empty, binary, compressed) or no article text is found in it.
 
     \b
     Example:
