@@ -392,7 +392,7 @@ def _strip_boilerplate(tree) -> None:
             doomed.append(parent)
         else:
             doomed.append(el)
-            doomed.extend(el.itersiblings())
+            doomed.extend(_box_items(el))
     for el in tree.iter("figcaption"):
         doomed.append(el)
     for el in tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " caption ")]'):
@@ -404,6 +404,20 @@ def _strip_boilerplate(tree) -> None:
         parent = el.getparent()
         if parent is not None:
             parent.remove(el)
+
+
+def _box_items(heading):
+    """What follows a box heading up to the article's next paragraph of prose.
+
+    Some CMSs put the box heading and its list straight into the article container, above the
+    text: the paragraphs after the list are the article, not the box."""
+    for sibling in heading.itersiblings():
+        if sibling.tag == "p":
+            text = (sibling.text_content() or "").strip()
+            links = sum(len((a.text_content() or "").strip()) for a in sibling.iter("a"))
+            if text and links * 2 < len(text):
+                return
+        yield sibling
 
 
 def _is_signature(line: str) -> bool:
