@@ -774,6 +774,7 @@ async def article_page(datasette, request):
             if row.get("kind") == "link":
                 row["href"] = _web_url(row.get("name"))
             mentions.setdefault(row.get("kind") or "other", []).append(row)
+        mentions["channel"] = _distinct_channels(mentions["channel"])
 
     versions = await _versions(db, article_id) if "article_versions" in tables else None
 
@@ -857,6 +858,20 @@ def word_diff(old: str | None, new: str | None) -> dict:
     if spans:
         paragraphs.append(spans)
     return {"paragraphs": paragraphs, "added": added, "removed": removed}
+
+
+def _distinct_channels(rows: list[dict]) -> list[dict]:
+    """Each channel once: a platform the article names a channel of ("Zalo OA: Sở …") is not
+    listed again bare, as each mention of it in the text is a row of its own."""
+    named = {r["platform"] for r in rows if r.get("name") and r["name"] != r["platform"]}
+    seen, kept = set(), []
+    for row in rows:
+        key = (row["platform"], row.get("name"))
+        if key in seen or (row["platform"] in named and row.get("name") in (None, "", row["platform"])):
+            continue
+        seen.add(key)
+        kept.append(row)
+    return kept
 
 
 async def _versions(db, article_id):
