@@ -7,8 +7,9 @@ and "&" inside a part that is not an organisation, so that "Sở Thông tin và 
 recognised before its "và" is taken for a separator.
 
 A part is dropped when it is an organisation (it starts with a word such as Báo, Tạp chí, Cổng,
-Sở, UBND, Theo, Nguồn; it is a known press acronym; it equals one of ``site_names``; it holds a
-domain), when it is a photo, video or graphics credit, and when it does not look like a name:
+Sở, UBND, Theo, Nguồn, compared with its accents unless the byline has none, since "Bảo" and
+"Hằng" are names and "Báo" and "Hãng" are not; it is a known press acronym; it equals one of
+``site_names``; it holds a domain), when it is a photo, video or graphics credit, and when it does not look like a name:
 every word must start with a capital letter ("H'Linh Niê" does), so "tổng hợp" and "Thể thao
 và Du lịch" fall away. Initials ("NK", "PV") are names: Vietnamese bylines use them for staff.
 """
@@ -34,14 +35,18 @@ _LABEL = re.compile(
 )
 _SPLIT = re.compile(r"\s*(?:\s[-–—]\s*|\s*[–—]\s*|[-–—]\s|[,;/|()\[\]\n]+)\s*")
 _JOINED = re.compile(r"\s+(?:và|&|and)\s+|\s*&\s*", re.I)
-_ORG_WORDS = tuple(
-    fold(w)
-    for w in (
-        "Báo", "Tạp chí", "Cổng", "Trang", "Đài", "Thông tấn", "Sở", "Bộ", "UBND", "Ủy ban", "Ban",
-        "Văn phòng", "Trung tâm", "Cục", "Tổng cục", "Viện", "Theo", "Nguồn", "Tòa soạn",
-        "Kênh", "Hãng", "Nhà xuất bản", "Công ty", "Học viện",
-    )
+# Several of these are given names once their accents go (Bảo/Báo, Hằng/Hãng, Cúc/Cục,
+# Đại/Đài), so they are compared as written; only a byline with no accent at all, where the
+# two cannot be told apart, is compared folded, and there the organisation wins. "Trang" alone
+# is a given name with or without accents: only "Trang tin", "Trang web" ... are sites.
+_ORG_SPELLINGS = (
+    "Báo", "Tạp chí", "Cổng", "Trang tin", "Trang thông tin", "Trang web", "Trang điện tử", "Đài",
+    "Thông tấn", "Sở", "Bộ", "UBND", "Ủy ban", "Uỷ ban", "Ban", "Văn phòng", "Trung tâm", "Cục",
+    "Tổng cục", "Viện", "Theo", "Nguồn", "Tòa soạn", "Toà soạn", "Kênh", "Hãng", "Nhà xuất bản",
+    "Công ty", "Học viện",
 )
+_ORG_WRITTEN = tuple(nfc(w).casefold() for w in _ORG_SPELLINGS)
+_ORG_FOLDED = tuple(dict.fromkeys(fold(w) for w in _ORG_SPELLINGS))
 _PRESS = frozenset(("ttxvn", "vna", "vtv", "vov", "afp", "ap", "reuters", "xinhua", "tttxvn"))
 # Starting only where a word starts keeps long runs of letters from being rescanned.
 _DOMAIN = re.compile(r"(?<![\w.\-])[\w\-]+(?:\.[\w\-]+)*\.(?:vn|com|net|org|gov|edu|info|io)(?![\w\-])", re.I)
@@ -55,14 +60,15 @@ def clean_authors(raw: str | None, *, site_names: Iterable[str] = ()) -> list[st
         return []
     text = " ".join(nfc(raw).split())
     sites = {fold(" ".join(nfc(s).split())) for s in site_names}
+    accented = not text.isascii()
     names: list[str] = []
     for part in _SPLIT.split(_credited(text)):
         part = part.strip(" .:*")
-        if not part or _is_organisation(part, sites):
+        if not part or _is_organisation(part, sites, accented):
             continue
         for name in _JOINED.split(part):
             name = name.strip(" .:*")
-            if _is_name(name) and not _is_organisation(name, sites) and name not in names:
+            if _is_name(name) and not _is_organisation(name, sites, accented) and name not in names:
                 names.append(name)
     return names
 
@@ -81,13 +87,14 @@ def _credited(text: str) -> str:
     return "".join(kept)
 
 
-def _is_organisation(part: str, sites: set[str]) -> bool:
+def _is_organisation(part: str, sites: set[str], accented: bool) -> bool:
     folded = fold(part)
+    written, org_words = (part.casefold(), _ORG_WRITTEN) if accented else (folded, _ORG_FOLDED)
     return (
         folded in sites
         or folded in _PRESS
         or _DOMAIN.search(part) is not None
-        or any(folded == w or folded.startswith(w + " ") for w in _ORG_WORDS)
+        or any(written == w or written.startswith(w + " ") for w in org_words)
     )
 
 
