@@ -108,6 +108,18 @@ class _OneLineErrors(logging.Filter):
         return True
 
 
+class _NoStartupDumps(logging.Filter):
+    """Scrapy's start-up dumps (versions, settings, components) and its closing stats dump are
+    ~100 lines a source; the stats are kept in the crawl's row (crawls.stats) anyway. A filter
+    on the handler, since Scrapy's logging set-up resets its loggers' levels."""
+
+    CHATTY = frozenset({"scrapy.utils.log", "scrapy.addons", "scrapy.middleware", "scrapy.crawler",
+                        "scrapy.statscollectors"})
+
+    def filter(self, record):
+        return record.levelno >= logging.WARNING or record.name not in self.CHATTY
+
+
 def _configure_logging(settings) -> None:
     level = settings.get("LOG_LEVEL")
     handler = logging.StreamHandler()
@@ -115,6 +127,7 @@ def _configure_logging(settings) -> None:
     handler.setLevel(level)
     if level != "DEBUG":
         handler.addFilter(_OneLineErrors())
+        handler.addFilter(_NoStartupDumps())
     logging.root.addHandler(handler)
     logging.root.setLevel(level)
 

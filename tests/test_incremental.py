@@ -55,6 +55,9 @@ def test_unchanged_site_is_refetched_only_conditionally(site, folder):
     header, *lines = summary.splitlines()
     assert header.split()[3:6] == ["new", "changed", "same"]
     assert sum(int(line.split()[5]) for line in lines) == len(seen)
+    # Without Scrapy's ~100 lines a source of settings, components and stats dumps.
+    assert "Overridden settings" not in result.stderr and "Dumping Scrapy stats" not in result.stderr
+    assert len(result.stderr.splitlines()) < 60, result.stderr
     closing = re.findall(r": crawl \d+ ok: .*, (\d+) unchanged", result.stderr)
     assert len(closing) == 3 and sum(map(int, closing)) == len(seen), result.stderr[-2000:]
     rows = query(folder, "select url, first_seen, last_seen from articles")
