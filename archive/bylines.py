@@ -8,10 +8,12 @@ recognised before its "và" is taken for a separator.
 
 A part is dropped when it is an organisation (it starts with a word such as Báo, Tạp chí, Cổng,
 Sở, UBND, Theo, Nguồn, compared with its accents unless the byline has none, since "Bảo" and
-"Hằng" are names and "Báo" and "Hãng" are not; it is a known press acronym; it equals one of
-``site_names``; it holds a domain), when it is a photo, video or graphics credit, and when it does not look like a name:
-every word must start with a capital letter ("H'Linh Niê" does), so "tổng hợp" and "Thể thao
-và Du lịch" fall away. Initials ("NK", "PV") are names: Vietnamese bylines use them for staff.
+"Hằng" are names and "Báo" and "Hãng" are not; it starts with a press acronym; it equals one
+of ``site_names``; it holds a domain), when it is a photo, video or graphics credit, when it is
+a province or city after a name (a dateline: "Thu Hà - Hà Nội"), and when it does not look like
+a name: every word must start with a capital letter ("H'Linh Niê" does), so "tổng hợp" and "Thể
+thao và Du lịch" fall away. Initials ("NK", "PV") are names: Vietnamese bylines use them for
+staff, but a role ("BTV", "CTV") after a name is that person's title.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from archive.mentions import _DATA
 from archive.vietnamese import _BASE, fold, nfc
 
 __all__ = ["clean_authors"]
@@ -28,9 +31,21 @@ __all__ = ["clean_authors"]
 _LABEL = re.compile(
     r"""(?<!\w)(?i:
        (?P<drop>anh|video|clip|do\s+hoa|infographic|thiet\s+ke|trinh\s+bay|quay\s+phim|dung\s+phim)
-      |(?:tac\s+gia|bai(?:\s+viet)?(?:\s*(?:va|&|,)\s*anh)?|nguoi\s+viet|thuc\s+hien|nhom\s+thuc\s+hien
-         |bien\s+tap|by|author|written\s+by)
+      |(?:tac\s+gia|(?:bai(?:\s+viet)?|(?<!\w\s)tin)(?:\s*(?:va|&|,)\s*anh)?|noi\s+dung|nguoi\s+viet
+         |thuc\s+hien|nhom\s+thuc\s+hien|phong\s+vien|nha\s+bao|bien\s+tap(?:\s+vien)?
+         |by|author|written\s+by)
     )\s*:\s*""",
+    re.X,
+)
+# The same labels once trafilatura has taken their colon away ("Phóng viên Nguyễn Thanh Tùng",
+# "Nội dung Thu Hà; Ảnh Lê Minh"), at the start of a part. Without the colon "Anh" could be a
+# name, so these are matched with their accents.
+_BARE_LABEL = re.compile(
+    r"""(?i:
+       (?P<drop>ảnh|video|clip|đồ\s+họa|thiết\s+kế|trình\s+bày|quay\s+phim|dựng\s+phim)
+      |(?:tác\s+giả|(?:bài(?:\s+viết)?|tin)(?:\s*(?:và|&|,)\s*ảnh)?|nội\s+dung|người\s+viết
+         |thực\s+hiện|phóng\s+viên|nhà\s+báo|biên\s+tập(?:\s+viên)?)
+    )(?:\s+|$)""",
     re.X,
 )
 _SPLIT = re.compile(r"\s*(?:\s[-–—]\s*|\s*[–—]\s*|[-–—]\s|[,;/|()\[\]\n]+)\s*")
@@ -47,6 +62,14 @@ _ORG_SPELLINGS = (
 )
 _ORG_WRITTEN = tuple(nfc(w).casefold() for w in _ORG_SPELLINGS)
 _ORG_FOLDED = tuple(dict.fromkeys(fold(w) for w in _ORG_SPELLINGS))
+# Staff roles: after a name they are that person's title ("Trần Anh - BTV"); alone, the only
+# credit there is.
+_ROLES = frozenset(("PV", "BTV", "CTV", "TTV"))
+_PLACES = frozenset(
+    fold(place)
+    for place in (*_DATA["provinces"], *_DATA["cities"], *_DATA["place_aliases"])
+)
+_PLACE_LEVEL = re.compile(r"tp\b\.?\s*|tinh\s+|thanh\s+pho\s+")
 _PRESS = frozenset(("ttxvn", "vna", "vtv", "vov", "afp", "ap", "reuters", "xinhua", "tttxvn"))
 # Starting only where a word starts keeps long runs of letters from being rescanned.
 _DOMAIN = re.compile(r"(?<![\w.\-])[\w\-]+(?:\.[\w\-]+)*\.(?:vn|com|net|org|gov|edu|info|io)(?![\w\-])", re.I)
@@ -62,15 +85,34 @@ def clean_authors(raw: str | None, *, site_names: Iterable[str] = ()) -> list[st
     sites = {fold(" ".join(nfc(s).split())) for s in site_names}
     accented = not text.isascii()
     names: list[str] = []
+    joint = False
     for part in _SPLIT.split(_credited(text)):
-        part = part.strip(" .:*")
-        if not part or _is_organisation(part, sites, accented):
+        part, joint = _unlabelled(part.strip(" .:*"), joint)
+        if not part or _is_organisation(part, sites, accented) or (names and _is_place(part)):
             continue
         for name in _JOINED.split(part):
             name = name.strip(" .:*")
             if _is_name(name) and not _is_organisation(name, sites, accented) and name not in names:
                 names.append(name)
-    return names
+    return [name for name in names if name not in _ROLES] or names
+
+
+def _unlabelled(part: str, joint: bool) -> tuple[str, bool]:
+    """``part`` without a label that lost its colon, or "" for a credit that is not the
+    writing's; and whether ``part`` is a writing label standing alone.
+
+    A writing label alone, then a photo credit, is how trafilatura gives "Tin, ảnh: Lê Minh"
+    ("Tin; Ảnh Lê Minh"): the photographer is the writer.
+    """
+    label = _BARE_LABEL.match(part)
+    if label is None:
+        return part, False
+    rest = part[label.end():]
+    if not rest:
+        return "", label["drop"] is None
+    if not rest[0].isupper():
+        return part, False
+    return ("" if label["drop"] is not None and not joint else rest), False
 
 
 def _credited(text: str) -> str:
@@ -92,10 +134,17 @@ def _is_organisation(part: str, sites: set[str], accented: bool) -> bool:
     written, org_words = (part.casefold(), _ORG_WRITTEN) if accented else (folded, _ORG_FOLDED)
     return (
         folded in sites
-        or folded in _PRESS
+        or folded.partition(" ")[0] in _PRESS
         or _DOMAIN.search(part) is not None
         or any(written == w or written.startswith(w + " ") for w in org_words)
     )
+
+
+def _is_place(part: str) -> bool:
+    """Whether ``part`` is a province or city: the dateline of "Thu Hà - Hà Nội"."""
+    folded = fold(part)
+    level = _PLACE_LEVEL.match(folded)
+    return folded[level.end() if level else 0:] in _PLACES
 
 
 def _is_name(part: str) -> bool:

@@ -60,6 +60,31 @@ BYLINES = [
     # "Trang" is a given name; a site is "Trang tin", "Trang thông tin điện tử" ...
     ("Trang Anh", ["Trang Anh"]),
     ("Trang thông tin điện tử Sở Y tế - Khánh Linh", ["Khánh Linh"]),
+    # Writing labels, with their colon and as trafilatura passes them on, without it.
+    ("Tin, ảnh: Đỗ Hương", ["Đỗ Hương"]),
+    ("Tin và ảnh: Đỗ Hương", ["Đỗ Hương"]),
+    ("Tin; Ảnh Đỗ Hương", ["Đỗ Hương"]),
+    ("Tin và ảnh Đỗ Hương", ["Đỗ Hương"]),
+    ("Phóng viên: Lương Quốc Bảo", ["Lương Quốc Bảo"]),
+    ("Phóng viên Lương Quốc Bảo", ["Lương Quốc Bảo"]),
+    ("Nhà báo: Vi Thị Mai", ["Vi Thị Mai"]),
+    ("Nội dung: Hà Phương; Ảnh: Tạ Hải", ["Hà Phương"]),
+    ("Nội dung Hà Phương; Ảnh Tạ Hải", ["Hà Phương"]),
+    ("Tác giả Lò Văn Dũng", ["Lò Văn Dũng"]),
+    ("Tác giả: Lò Văn Dũng - Trung tâm Truyền thông tỉnh", ["Lò Văn Dũng"]),
+    ("Bài Hà Phương", ["Hà Phương"]),
+    ("Ảnh Tạ Hải", []),
+    ("Tuấn Anh", ["Tuấn Anh"]),  # "Ảnh" drops a photo credit; "Anh" is a name
+    ("Thông tin: Tạ Hải", []),
+    # Staff roles after a name, datelines and press agencies are not people.
+    ("Đinh Tuấn - BTV", ["Đinh Tuấn"]),
+    ("Đinh Tuấn, CTV", ["Đinh Tuấn"]),
+    ("BTV", ["BTV"]),
+    ("Hà Phương - Hà Nội", ["Hà Phương"]),
+    ("Hà Phương - TP.HCM", ["Hà Phương"]),
+    ("Thu Ha - Ha Noi", ["Thu Ha"]),
+    ("Bảo Ngọc/VOV.VN", ["Bảo Ngọc"]),
+    ("Bảo Ngọc; VOV VN", ["Bảo Ngọc"]),
     # Without any accent the two readings are one: the organisation wins.
     ("Bao Dien tu Chinh phu - Nguyen Van A", ["Nguyen Van A"]),
     ("Cuc Bao chi", []),
