@@ -99,8 +99,9 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     reference = _reference_time(headers.get("date"))
     meta = _meta_values(tree)
     links = _body_links(tree, url)
-    structured = _structured_dates(tree, meta)
-    visible = _visible_dates(tree, reference)
+    chunks, own_time = _own_dates(tree, _headline(tree))
+    structured = _structured_dates(tree, meta, own_time)
+    visible = page_dates(" | ".join(chunks), reference=reference) if chunks else (None, None)
     chosen = _selected_text(tree, rules.get("date"))
     if chosen:
         # The source's own date selector beats every generic guess.
@@ -280,35 +281,80 @@ def _jsonld_dates(tree):
     return found
 
 
-_OWN_TIME = lxml.etree.XPath(
-    "//time[@datetime][not(ancestor::li or ancestor::nav or ancestor::aside or ancestor::footer"
-    " or ancestor::*[@hidden])]"
-)
-
-
-def _structured_dates(tree, meta) -> list[tuple[str, str | None]]:
+def _structured_dates(tree, meta, own_time: str | None) -> list[tuple[str, str | None]]:
     """Machine-readable timestamps: (kind, ISO text) in order of trust."""
     jsonld = _jsonld_dates(tree)
     out = [("published", jsonld.get("datePublished")), ("updated", jsonld.get("dateModified"))]
     out += [("published", meta.get(k)) for k in _PUBLISHED_META]
     out += [("updated", meta.get(k)) for k in _UPDATED_META]
-    # The article's own <time>, not one from a list of other articles (related, latest news).
-    out += [("published", t.get("datetime")) for t in _OWN_TIME(tree)][:1]
+    out.append(("published", own_time))
     return [(kind, value) for kind, value in out if value]
 
 
-def _visible_dates(tree, reference):
-    """The dates a reader sees in the byline/date line, which carry the time of day."""
-    chunks = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body", "article", "main"):
+# Page furniture around the article: headers, menus, tickers, cards and lists of other articles
+# carry dates too ("today", the latest news), and none of them dates the article. Matched at the
+# start of a class or id word ("othernews", "box-lienquan", "today-date"; not "photo").
+_FURNITURE = re.compile(
+    r"(?:^|[\s_-])(?:related|lien-?quan|other|tin-?khac|tin-?moi|moi-?nhat|latest|ticker|marquee|"
+    r"breaking|card|featured|noi-?bat|hot|most|doc-?nhieu|same|cung-?chuyen-?muc|sidebar|widget|"
+    r"comment|binh-?luan|list|slide|carousel|menu|nav|today|hom-?nay|clock|weather|top-?bar)",
+    re.I,
+)
+_FURNITURE_TAGS = frozenset(("nav", "aside", "footer", "li"))
+_OUTSIDE_ARTICLE = lxml.etree.XPath("not(ancestor::article or ancestor::main)")
+_IN_PAGE_HEADER = lxml.etree.XPath("ancestor::header or ancestor::nav or ancestor::aside or ancestor::footer")
+
+
+def _headline(tree):
+    """The article's <h1>: the longest outside the page header and menus, where a logo can be one."""
+    best, size = None, 0
+    for h1 in tree.iter("h1"):
+        length = len((h1.text_content() or "").strip())
+        if length > size and not _IN_PAGE_HEADER(h1):
+            best, size = h1, length
+    return best
+
+
+def _own_dates(tree, headline) -> tuple[list[str], str | None]:
+    """The article's date-line texts, nearest the headline first, and its nearest <time>.
+
+    A page's own date line sits by its headline; a page without a headline is read in order.
+    """
+    keep = set(headline.iterancestors()) | {headline} if headline is not None else set()
+    chunks, times = [], []
+    at = 0
+    skip_to = None
+    for index, el in enumerate(tree.iter()):
+        if skip_to is not None:
+            if el is skip_to:
+                skip_to = None
             continue
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if el is headline:
+            at = index
         marker = f"{el.get('class', '')} {el.get('id', '')}"
-        if _DATEISH.search(marker):
+        if el not in keep and (
+            tag in _FURNITURE_TAGS
+            or (tag == "header" and _OUTSIDE_ARTICLE(el))
+            or el.get("hidden") is not None
+            or (len(marker) > 1 and _FURNITURE.search(marker))
+        ):
+            last = el
+            while len(last):
+                last = last[-1]
+            skip_to = None if last is el else last
+            continue
+        if tag == "time" and el.get("datetime"):
+            times.append((index, el.get("datetime")))
+        if tag not in ("html", "body", "article", "main") and len(marker) > 1 and _DATEISH.search(marker):
             text = " ".join(el.itertext()).strip()
             if 0 < len(text) <= 200:
-                chunks.append(text)
-    return page_dates(" | ".join(chunks), reference=reference) if chunks else (None, None)
+                chunks.append((index, text))
+    chunks.sort(key=lambda chunk: abs(chunk[0] - at))
+    times.sort(key=lambda stamp: abs(stamp[0] - at))
+    return [text for _, text in chunks], (times[0][1] if times else None)
 
 
 def _iso(value: str | None) -> tuple[str | None, bool]:

@@ -38,3 +38,61 @@ def test_a_related_box_at_the_top_of_the_article_container_takes_only_its_list()
     assert all(p in record["text"] for p in PARAGRAPHS)
     assert "Tin liên quan" not in record["text"]
     assert "Phát động tháng cao điểm" not in record["text"]
+
+
+def test_the_date_in_the_page_header_is_today_not_the_article_date():
+    record = run(
+        '<div id="top-bar"><span class="today-date">Thứ Ba, ngày 16/07/2024</span></div>'
+        '<div class="content-main"><h1 class="title-news">Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>'
+        '<div class="news-info"><span class="post-date">Ngày đăng: 03/07/2024 | 09:05</span> '
+        '<span class="update-date">Cập nhật: 14:20 ngày 4 tháng 7 năm 2024</span></div>'
+        f'<div class="news-body">{BODY}</div></div>'
+    )
+    assert record["published"] == "2024-07-03T09:05:00+07:00"
+    assert record["updated"] == "2024-07-04T14:20:00+07:00"
+
+
+def test_a_news_ticker_above_the_article_does_not_date_it():
+    record = run(
+        '<div class="ticker"><b>Tin mới:</b> <div class="ticker-item"><a href="/n1">Mưa lớn ở vùng núi phía Bắc</a>'
+        ' <span class="time">10:05 20/05/2024</span></div></div>'
+        '<article><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>'
+        '<div class="byline"><span class="author">Hoàng Nga</span> <span class="time">14:15 16/05/2024</span></div>'
+        f'<div class="body">{BODY}</div></article>'
+    )
+    assert record["published"] == "2024-05-16T14:15:00+07:00"
+
+
+def test_an_unlabelled_date_line_beside_the_headline_beats_an_unclassed_list_before_it():
+    record = run(
+        '<div class="box"><div class="item"><a href="/n1">Giá xăng giảm nhẹ</a> <span class="time">09:40 20/05/2024</span></div></div>'
+        '<div class="detail"><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>'
+        '<div class="byline"><span class="time">14:15 16/05/2024</span></div>'
+        f'<div class="body">{BODY}</div></div>'
+    )
+    assert record["published"] == "2024-05-16T14:15:00+07:00"
+
+
+def test_time_elements_of_featured_cards_before_the_article_do_not_date_it():
+    record = run(
+        '<section class="featured"><div class="card"><a href="/f1">Phố cổ đón lượng khách kỷ lục</a>'
+        '<time datetime="2024-05-20T07:00:00+07:00">20/05/2024</time></div></section>'
+        '<div class="main"><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>'
+        '<p class="meta"><time datetime="2024-05-16T09:10:00+07:00">09:10 16/05/2024</time></p>'
+        f'<div class="noidung">{BODY}</div></div>'
+    )
+    assert record["published"] == "2024-05-16T09:10:00+07:00"
+
+
+def test_a_date_in_the_url_beats_the_dates_of_a_related_list():
+    record = run(
+        '<div id="content"><h2 class="entry-title">Tỉnh đẩy mạnh dịch vụ công trực tuyến</h2>'
+        f'<div class="entry-content">{BODY}</div>'
+        '<div class="related-posts"><h4>Tin cùng chuyên mục</h4>'
+        '<div class="rp"><a href="/2024/05/12/a/">Hội nghị sơ kết công tác cải cách hành chính</a> <span class="date">12/05/2024</span></div>'
+        '<div class="rp"><a href="/2024/05/10/b/">Thí điểm số hóa sổ hộ tịch</a> <span class="date">10/05/2024</span></div>'
+        "</div></div>",
+        url="https://stttt.example.gov.vn/2024/05/17/tinh-day-manh-dich-vu-cong/",
+    )
+    assert record["published"] == "2024-05-17"
+
