@@ -11,6 +11,7 @@ import io
 import json
 import os
 import sqlite3
+import time
 import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -201,9 +202,17 @@ def _warcinfo(selection: Selection) -> bytes:
 
 def _zip(db, db_path, out, selection, left_out) -> int:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("articles.jsonl", "w", force_zip64=True) as member:
+        with archive.open(_member("articles.jsonl"), "w", force_zip64=True) as member:
             count = _jsonl(db, member, selection)
-        with archive.open("captures.warc.gz", "w", force_zip64=True) as member:
+        with archive.open(_member("captures.warc.gz"), "w", force_zip64=True) as member:
             _warc(db, db_path, member, selection, left_out)
-        archive.writestr("README.txt", FIELDS_README)
+        archive.writestr(_member("README.txt"), FIELDS_README)
     return count
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    # Opened by name, a member written as a stream is dated 1980-01-01.
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16  # without it, unzip makes files no one may read
+    return info

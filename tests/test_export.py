@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 import zipfile
 from pathlib import Path
 
@@ -86,6 +87,9 @@ def test_zip_export_bundles_jsonl_warc_and_readme(crawled_archive, tmp_path):
         rows = [json.loads(l) for l in bundle.read("articles.jsonl").decode().splitlines()]
         warc = bundle.read("captures.warc.gz")
         assert "text_hash" in bundle.read("README.txt").decode()
+        # Dated when exported, not 1980-01-01 (zipfile's default for a member written as a stream).
+        today = datetime.now().timetuple()[:3]
+        assert {info.date_time[:3] for info in bundle.infolist()} == {today}
     uris = {
         r.rec_headers.get_header("WARC-Target-URI")
         for r in ArchiveIterator(io.BytesIO(warc))
