@@ -117,6 +117,9 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
         include_comments=False,
         include_tables=True,
         deduplicate=False,
+        # htmldate's extensive search reads dates out of the prose ("kéo dài đến hết ngày 20/5"),
+        # which are dates of events, not of the article; markup and the URL are enough.
+        date_extraction_params={"original_date": True, "extensive_search": False},
     )
     text = ""
     if doc is not None:
@@ -417,8 +420,9 @@ def _choose_dates(structured, visible):
         if found is not None:
             iso = found.value.isoformat() if found.has_time else found.value.date().isoformat()
             best[key].append((1 if found.has_time else 2, iso))
-    published = min(best["published"])[1] if best["published"] else None
     updated = min(best["updated"])[1] if best["updated"] else None
+    # A page that shows only "Cập nhật: …" was published then at the latest.
+    published = min(best["published"])[1] if best["published"] else updated
     if updated == published:
         updated = None
     return published, updated

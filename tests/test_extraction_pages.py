@@ -96,3 +96,23 @@ def test_a_date_in_the_url_beats_the_dates_of_a_related_list():
     )
     assert record["published"] == "2024-05-17"
 
+
+
+def test_a_date_in_the_prose_does_not_become_the_publication_date():
+    record = run(
+        '<div class="main"><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1><div class="noidung">'
+        "<p>Sáng 15/5, tại nhà văn hóa trung tâm, UBND tỉnh khai mạc Tuần lễ dịch vụ công trực tuyến; "
+        "các gian hàng hướng dẫn người dân mở cửa đến hết ngày 21/5/2024.</p>"
+        f"{BODY}</div></div>",
+        headers={"Content-Type": "text/html; charset=utf-8", "Date": "Mon, 27 May 2024 03:00:00 GMT"},
+    )
+    assert record["published"] is None
+
+
+def test_a_page_dated_only_by_its_update_line_is_published_then():
+    record = run(
+        '<div class="main"><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>'
+        '<div class="ngay-cap-nhat">Cập nhật ngày: 16/05/2024 - 15:45</div>'
+        f'<div class="noidung">{BODY}</div></div>'
+    )
+    assert (record["published"], record["updated"]) == ("2024-05-16T15:45:00+07:00", None)
