@@ -480,6 +480,17 @@ def test_password_protects_every_page(reading_archive, monkeypatch):
     assert get(make_datasette(reading_archive / "archive.db"), "/").status_code == 200
 
 
+def test_a_page_that_does_not_exist_is_the_reading_room_s_404(ds):
+    for path in ("/no/such/page", "/archive/no_such_table", "/-/no-such-view"):
+        response = get(ds, path)
+        assert response.status_code == 404, path
+        assert '<html lang="vi">' in response.text and "Không có trang này" in response.text, path
+        assert 'href="/-/search"' in response.text, path
+    # A JSON client still gets datasette's JSON error.
+    response = get(ds, "/archive/no_such_table.json")
+    assert response.status_code == 404 and response.json()["ok"] is False
+
+
 def test_ids_that_name_no_row_are_404_in_each_route_s_own_form(ds, sql):
     for value in ("0", "abc", "99999999999999999999", "1.5"):
         for path in (f"/-/a/{value}", f"/-/diff/{value}", f"/-/capture/{value}.html", f"/-/capture/{value}.warc.gz"):

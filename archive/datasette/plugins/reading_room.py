@@ -24,7 +24,7 @@ from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
 from datasette import hookimpl
-from datasette.utils.asgi import AsgiStream, Response
+from datasette.utils.asgi import AsgiStream, NotFound, Response
 
 from archive.search import floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
@@ -967,6 +967,19 @@ def _when(value, with_time=True):
     if not with_time or (len(value) <= 10):
         return day
     return f"{moment:%H:%M} {day}"
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """A page that does not exist, anywhere on the site, is the reading room's 404 (datasette's
+    own is English-only and leads nowhere); a JSON client keeps datasette's JSON error."""
+    if not isinstance(exception, NotFound) or request.path.endswith(".json"):
+        return None
+
+    async def page():
+        return await not_found(datasette, request, "Không có trang này", "No such page")
+
+    return page
 
 
 @hookimpl
