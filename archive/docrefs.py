@@ -21,6 +21,9 @@ links are masked before matching. Codes written partly in lower case ("174/kh-ub
 only when their type code is a known one or a type word or "số" comes before, which keeps out
 unit pairs such as "5/km-ngày".
 
+Other dashes than the hyphen ("13/2023/NĐ–CP"), an Ð (U+00D0) for Đ and a number written with
+thousands dots ("1.234/QĐ-UBND") give the usual reference.
+
 Matching runs over an NFC, base-letter copy of the text whose offsets map back to the input,
 so ``text[start:end]`` of the input is always ``DocRef.text``.
 """
@@ -107,7 +110,7 @@ _KNOWN_TYPES = frozenset(_SPELLING[c.upper()] for c in TYPE_NAMES)
 class DocRef:
     text: str  # as written, from the type word (if any) to the issue date (if any)
     ref: str  # normalised identifier: "174/KH-UBND", "13/2023/NĐ-CP", "57-NQ/TW"
-    number: str  # as written, leading zeros kept: "06" in "06/CT-TTg"
+    number: str  # as written, leading zeros kept ("06" in "06/CT-TTg"), thousands dots dropped
     year: int | None  # the reference's own year, else the issue date's
     type_code: str | None  # "KH", "NĐ", ...; None for letters and for "72/2025/QH15"
     type_name: str | None  # from the type code, else the word before, else "Công văn" for letters
@@ -132,7 +135,7 @@ _REF = re.compile(
     (?:(?<!\w)(?i:(?P<word>{_TYPE_WORD}))\s+(?:(?i:so)\s*:?\s*)?
       |(?<!\w)(?P<so>(?i:so))\s*:?\s*)?
     (?<![\w./\\\-+&@#%])(?<!\d[,:])
-    (?P<num>[0-9]{{1,6}})
+    (?P<num>[0-9]{{1,3}}(?:\.[0-9]{{3}})+|[0-9]{{1,6}})
     (?:
        -(?P<ptype>{_SEG}){_SLASH}(?P<pissuer>{_SEG}(?:-{_SEG})*)
      | {_SLASH}(?P<year>(?:19|20)[0-9]{{2}}){_SLASH}(?P<ycode>{_SEG}{_NEXT_SEG}*)
@@ -144,6 +147,12 @@ _REF = re.compile(
     re.X,
 )
 _SEGMENT = re.compile(r"[^\s\-]+")
+# Spellings read as the usual ones: dashes other than the hyphen (word processors turn
+# "NĐ-CP" into "NĐ–CP"), and the Icelandic Ð that text converted from old Vietnamese encodings
+# has for Đ. One character for one, so offsets hold.
+_VARIANTS = str.maketrans({"–": "-", "‐": "-", "‑": "-", "−": "-", "Ð": "Đ", "ð": "đ"})
+# str.translate costs a fifth of the matching; most pages have none of these.
+_VARIANT = re.compile("[–‐‑−Ðð]")
 _ISSUE_LEAD = re.compile(r"[ \t]*,?[ \t]*\(?[ \t]*(?=(?i:ngay)\s)")
 _ISSUE_REACH = 48
 # Links are masked: their paths are full of digit/slug pairs. Each form starts only where a
@@ -163,9 +172,12 @@ def find_doc_refs(text: str, *, reference: datetime | None = None) -> list[DocRe
     ``reference`` (the time the page was seen) supplies the year of a year-less issue date
     ("ngày 2/4") when the reference itself carries none, exactly as ``find_dates`` does.
     """
-    if "/" not in text and "-" not in text:
+    variant = _VARIANT.search(text) is not None
+    if "/" not in text and "-" not in text and not variant:
         return []
     norm, offsets = _nfc_with_offsets(text)
+    if variant:
+        norm = norm.translate(_VARIANTS)
     key = _LINK.sub(lambda m: "_" * len(m.group()), norm).translate(_BASE)
     refs = []
     for m in _REF.finditer(key):
@@ -190,7 +202,7 @@ def unique_refs(refs: Iterable[DocRef]) -> list[DocRef]:
 def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tuple[int, int, dict] | None:
     word = _WORD_NAMES.get(fold(" ".join(m["word"].split()))) if m["word"] else None
     introduced = bool(m["word"] or m["so"])
-    number = m["num"]
+    number = m["num"].replace(".", "")
     year = int(m["year"]) if m["year"] else None
     if m["ptype"] is not None:
         type_code = _spell(norm[m.start("ptype"):m.end("ptype")])

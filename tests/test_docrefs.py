@@ -99,6 +99,19 @@ FOUND = [
      "13/2023/NĐ-CP", "13", 2023, "NĐ", "Nghị định", "CP", "2023-04-17"),
     ("Sở ban hành Quyết định số 93/QĐ-STTTT ngày 2/4 khen thưởng.", None,
      "93/QĐ-STTTT", "93", None, "QĐ", "Quyết định", "STTTT", None),
+    # Spelling variants give the usual reference: dashes, the Ð of converted text, dots.
+    ("Bảo vệ dữ liệu cá nhân theo Nghị định 13/2023/NĐ–CP của Chính phủ.", None,
+     "13/2023/NĐ-CP", "13", 2023, "NĐ", "Nghị định", "CP", None),
+    ("Toàn tỉnh học tập Nghị quyết số 57–NQ/TW về khoa học, công nghệ.", None,
+     "57-NQ/TW", "57", None, "NQ", "Nghị quyết", "TW", None),
+    ("Bộ trưởng ký Quyết định số 2501/QĐ‑BTTTT công bố thủ tục.", None,
+     "2501/QĐ-BTTTT", "2501", None, "QĐ", "Quyết định", "BTTTT", None),
+    ("Chính phủ ban hành Nghị định 147/2024/NÐ-CP về quản lý dịch vụ Internet.", None,
+     "147/2024/NĐ-CP", "147", 2024, "NĐ", "Nghị định", "CP", None),
+    ("Tỉnh kiện toàn ban chỉ đạo theo Quyết định 1.234/QĐ-UBND ngày 5/3/2024.", None,
+     "1234/QĐ-UBND", "1234", 2024, "QĐ", "Quyết định", "UBND", "2024-03-05"),
+    ("Nghị định 64–CP năm 1993 về giao đất.", None,
+     "64-CP", "64", None, None, "Nghị định", "CP", None),
     # The code names the type when the word before disagrees.
     ("Quyết định số 12/KH-UBND là cách viết nhầm.", None,
      "12/KH-UBND", "12", None, "KH", "Kế hoạch", "UBND", None),
@@ -134,6 +147,10 @@ NOT_FOUND = [
     "Gửi thư tới hotro@hanoi.gov.vn hoặc hotline 18001234.",
     "Mùa giải 2024/25 sắp bắt đầu.",
     "Nhà số 12/3A đường Lê Lợi.",
+    "Giai đoạn 2021–2025 có 1.250 hồ sơ, tỷ lệ 1.200/1.250.",
+    "Tổng đài 1900–1234 hoặc 024.3825.3536 và biển số 29A–123.45.",
+    "Mã số thuế 0101234567–001 của đơn vị.",
+    "Xe dừng ở km 12/QL1A và km 1.234/QL14.",
 ]
 
 
