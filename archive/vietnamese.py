@@ -94,6 +94,9 @@ _PERIOD = r"""(?P<per>(?:(?:rang\s+)?(?:sang|trua|chieu|toi|dem|hom)(?:\s+(?:nay
 # Between a date and its time: "08/04/2021 14:30", "07/04/2024 - 09:15", "05/07/2024 | 08:32".
 _GLUE = r"(?:\s*[,|\-–—]\s*|\s+)"
 
+# The lunar day some portals print between the date and its time: "(14/01 năm Giáp Thìn)", "(15/1 ÂL)".
+_LUNAR = r"(?:\s*\(\s*[0-9]{1,2}/[0-9]{1,2}\s+(?:nam\s+\w+\s+\w+|al|am\s+lich)\s*\))"
+
 _DATE = re.compile(
     rf"""
     (?=[0-9tcsrdhn])                    # every form starts so; lets most positions fail at once
@@ -105,15 +108,15 @@ _DATE = re.compile(
       {_PERIOD}?
       {_START}
       (?:
-         (?P<iy>[0-9]{{4}})-(?P<imo>[0-9]{{2}})-(?P<id>[0-9]{{2}})
+         (?P<iy>[0-9]{{4}})(?P<isep>-(?=[0-9]{{2}}-)|/)(?P<imo>[0-9]{{1,2}})(?P=isep)(?P<id>[0-9]{{1,2}})
            (?:[t\s](?P<ih>[0-9]{{2}}):(?P<imi>[0-9]{{2}})(?::(?P<isec>[0-9]{{2}})(?:[.,][0-9]+)?)?
               (?P<iz>z|[+-][0-9]{{2}}(?::?[0-9]{{2}})?)?)?
-       | (?P<d>[0-9]{{1,2}})(?P<sep>[/.\-])(?P<m>[0-9]{{1,2}})(?P=sep)(?P<y>[0-9]{{4}})
+       | (?P<d>[0-9]{{1,2}})(?P<sep>[/.\-])(?P<m>[0-9]{{1,2}})(?P=sep)(?P<y>[0-9]{{4}}|[0-9]{{2}})
        | (?P<ld>[0-9]{{1,2}})\s+thang\s+(?P<lm>[0-9]{{1,2}})\s*,?\s*nam\s+(?P<ly>[0-9]{{4}})
        | (?P<yd>[0-9]{{1,2}})(?P<ysep>[/.\-])(?P<ym>[0-9]{{1,2}})
       )
       (?![0-9]|[/.][0-9]|/\w)
-      (?:{_GLUE}(?:(?:vao\s+)?luc\s+|vao\s+)?{_clock_pattern(2)})?
+      (?:{_LUNAR}?{_GLUE}(?:(?:vao\s+)?luc\s+|vao\s+)?{_clock_pattern(2)})?
      |
       thang\s+(?P<mm>[0-9]{{1,2}})\s*(?:[/\-]|,?\s*nam\s)\s*(?P<my>[0-9]{{4}})
     )
@@ -206,6 +209,11 @@ def _value(
         zone = m["iz"]
     elif m["y"] is not None:
         year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
+        if year < 100:
+            # "17/05/24" alone is as likely a file or case number; beside a time it is a date line.
+            if _clock(m, 1) is None and _clock(m, 2) is None:
+                return None
+            year += 2000
     elif m["ly"] is not None:
         year, month, day = int(m["ly"]), int(m["lm"]), int(m["ld"])
     else:

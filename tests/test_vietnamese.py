@@ -82,6 +82,16 @@ DATED = [
     ("thực hiện Kế hoạch số 174/KH-UBND ngày 9/8/2019 của UBND TP. Hà Nội", "2019-08-09", None),
     ("Nghị định 13/2023/NĐ-CP ngày 17/4/2023 của Chính phủ", "2023-04-17", None),
     (unicodedata.normalize("NFD", "Ngày cập nhật: 06/07/2024 10:00"), "2024-07-06T10:00:00+07:00", "updated"),
+    # Two-digit years, read only beside a time of day (a bare "17/05/24" is too often a number).
+    ("17/05/24 08:30", "2024-05-17T08:30:00+07:00", None),
+    ("08:30 17/05/24", "2024-05-17T08:30:00+07:00", None),
+    ("Cập nhật: 18/05/24 - 14:00", "2024-05-18T14:00:00+07:00", "updated"),
+    # The lunar day in brackets between the date and its time.
+    ("Thứ Sáu, 23/02/2024 (14/01 năm Giáp Thìn) 16:45", "2024-02-23T16:45:00+07:00", None),
+    ("Thứ Bảy, 24/02/2024 (15/1 ÂL) 07:10", "2024-02-24T07:10:00+07:00", None),
+    ("2024/05/17 08:30", "2024-05-17T08:30:00+07:00", None),
+    ("2024/5/17", "2024-05-17", None),
+    ("Ngày đăng: 2024/05/17 08:30", "2024-05-17T08:30:00+07:00", "published"),
 ]
 
 # Year-less forms take their year from the reference: (text, reference, expected)
@@ -136,6 +146,9 @@ UNDATED = [
     ("9 tháng cuối năm 2021", REF),
     ("lúc 14:30", REF),
     ("Tin 24h", REF),
+    ("17/05/24", REF),
+    ("hồ sơ số 12/05/24 đã trả", REF),
+    ("2024/13/01", REF),
 ]
 
 
