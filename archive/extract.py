@@ -99,7 +99,9 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     reference = _reference_time(headers.get("date"))
     meta = _meta_values(tree)
     links = _body_links(tree, url)
-    chunks, own_time = _own_dates(tree, _headline(tree))
+    headline = _headline(tree)
+    heading = _clean(headline.text_content()) if headline is not None else None
+    chunks, own_time = _own_dates(tree, headline)
     structured = _structured_dates(tree, meta, own_time)
     visible = page_dates(" | ".join(chunks), reference=reference) if chunks else (None, None)
     chosen = _selected_text(tree, rules.get("date"))
@@ -137,6 +139,11 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
         )
         structured.append(("trafilatura", data.get("date")))
     record["title"] = record["title"] or _clean(meta.get("og:title"))
+    if heading and record["title"] and _names_the_site(record["title"], record["sitename"], heading, tree):
+        # A portal that fills og:title with its own name fills the description in the same way.
+        if record["description"] and fold(record["title"]) in fold(record["description"]):
+            record["description"] = None
+        record["title"] = heading
     record["author"] = rule_author or record["author"] or _clean(meta.get("author"))
     record["language"] = record["language"] or _clean(tree.get("lang"))
     record["published"], record["updated"] = _choose_dates(structured, visible)
@@ -316,6 +323,22 @@ def _headline(tree):
         if length > size and not _IN_PAGE_HEADER(h1):
             best, size = h1, length
     return best
+
+
+# The names portals give themselves, folded: "Cổng thông tin điện tử tỉnh …", "Báo điện tử …".
+_PORTAL_NAME = re.compile(r"(?:cong (?:thong tin|ttdt|giao tiep)|trang (?:thong tin|tin tuc)|bao dien tu|tap chi dien tu)\b")
+_TITLE_PARTS = re.compile(r"\s+[-|–—:»]\s+|\s*[|»]\s*")
+
+
+def _names_the_site(title: str, sitename: str | None, heading: str, tree) -> bool:
+    """Whether ``title`` is the site's name rather than the article's headline."""
+    folded = fold(title)
+    if folded == fold(heading):
+        return False
+    if (sitename and folded == fold(sitename)) or _PORTAL_NAME.match(folded):
+        return True
+    parts = {fold(part) for part in _TITLE_PARTS.split(tree.findtext("head/title") or "")}
+    return len(parts) > 1 and folded in parts and fold(heading) in parts
 
 
 def _own_dates(tree, headline) -> tuple[list[str], str | None]:

@@ -116,3 +116,29 @@ def test_a_page_dated_only_by_its_update_line_is_published_then():
         f'<div class="noidung">{BODY}</div></div>'
     )
     assert (record["published"], record["updated"]) == ("2024-05-16T15:45:00+07:00", None)
+
+
+def test_a_portal_name_in_og_title_gives_way_to_the_headline_and_takes_its_description_along():
+    record = run(
+        '<div class="main"><h1 class="title">Lạng Sơn ký kết hợp tác chuyển đổi số với doanh nghiệp viễn thông</h1>'
+        f'<div class="noidung">{BODY}</div></div>',
+        head='<meta name="description" content="Cổng thông tin điện tử tỉnh Lạng Sơn - Tin tức, sự kiện, '
+        'chỉ đạo điều hành của tỉnh">'
+        '<meta property="og:title" content="Cổng thông tin điện tử tỉnh Lạng Sơn">'
+        '<meta property="article:published_time" content="2024-05-17T08:30:00+07:00">',
+        title="Cổng thông tin điện tử tỉnh Lạng Sơn",
+    )
+    assert record["title"] == "Lạng Sơn ký kết hợp tác chuyển đổi số với doanh nghiệp viễn thông"
+    assert record["description"] is None
+    assert not record["text"].startswith("Lạng Sơn ký kết")
+
+
+def test_og_title_naming_the_site_part_of_the_page_title_gives_way_to_the_headline():
+    record = run(
+        f'<article><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1><div class="body">{BODY}</div></article>',
+        head='<meta property="og:title" content="Sở Tư pháp tỉnh Yên Bái">'
+        '<meta name="description" content="Người dân làm thủ tục hộ tịch qua mạng tăng mạnh trong sáu tháng đầu năm.">',
+        title="Tỉnh đẩy mạnh dịch vụ công trực tuyến | Sở Tư pháp tỉnh Yên Bái",
+    )
+    assert record["title"] == "Tỉnh đẩy mạnh dịch vụ công trực tuyến"
+    assert record["description"] == "Người dân làm thủ tục hộ tịch qua mạng tăng mạnh trong sáu tháng đầu năm."
