@@ -144,6 +144,7 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
         if record["description"] and fold(record["title"]) in fold(record["description"]):
             record["description"] = None
         record["title"] = heading
+    record["description"] = record["description"] or _sapo(tree)
     record["author"] = rule_author or record["author"] or _clean(meta.get("author"))
     record["language"] = record["language"] or _clean(tree.get("lang"))
     record["published"], record["updated"] = _choose_dates(structured, visible)
@@ -313,6 +314,22 @@ _FURNITURE = re.compile(
 _FURNITURE_TAGS = frozenset(("nav", "aside", "footer", "li"))
 _OUTSIDE_ARTICLE = lxml.etree.XPath("not(ancestor::article or ancestor::main)")
 _IN_PAGE_HEADER = lxml.etree.XPath("ancestor::header or ancestor::nav or ancestor::aside or ancestor::footer")
+
+
+# The lead paragraph under the headline; trafilatura misses it when it sits outside the body.
+_SAPO = lxml.etree.XPath(
+    "//*[contains(@class, 'sapo') or contains(@class, 'Sapo') or contains(@class, 'chapeau')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' lead ')]"
+    "[not(ancestor::li or ancestor::aside or ancestor::nav or ancestor::footer)]"
+)
+
+
+def _sapo(tree) -> str | None:
+    for el in _SAPO(tree):
+        text = _clean(el.text_content())
+        if text and 30 <= len(text) <= 1000:
+            return text
+    return None
 
 
 def _headline(tree):

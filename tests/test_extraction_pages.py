@@ -142,3 +142,15 @@ def test_og_title_naming_the_site_part_of_the_page_title_gives_way_to_the_headli
     )
     assert record["title"] == "Tỉnh đẩy mạnh dịch vụ công trực tuyến"
     assert record["description"] == "Người dân làm thủ tục hộ tịch qua mạng tăng mạnh trong sáu tháng đầu năm."
+
+
+def test_a_sapo_outside_the_body_is_the_description_when_the_page_has_none():
+    sapo = ("Bộ Thông tin và Truyền thông vừa ký Quyết định số 1045/QĐ-BTTTT ban hành bộ tiêu chí "
+            "đánh giá mức độ chuyển đổi số của các xã, áp dụng từ tháng 7/2024.")
+    record = run(
+        f'<article><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1><p class="sapo">{sapo}</p>'
+        f'<div class="article-body">{BODY}</div></article>',
+        head='<meta property="article:published_time" content="2024-05-17T08:30:00+07:00">',
+    )
+    assert record["description"] == sapo
+    assert "1045/QĐ-BTTTT" in [ref["ref"] for ref in record["doc_refs"]]
