@@ -5,7 +5,8 @@ Shapes recognised (Nghị định 30/2020/NĐ-CP, Phụ lục III, and the Party
 - ``174/KH-UBND``, ``358/QĐ-UBND-HC``: number / type code - issuer [- drafting unit].
 - ``13/2023/NĐ-CP``, ``22/2023/TT-BTTTT``: number / year / type code - issuer.
 - ``72/2025/QH15``: number / year / issuer, with no type code (laws and resolutions of the
-  National Assembly); the type comes from the word before ("Luật số ...").
+  National Assembly); the type comes from the word before ("Luật số ...", or a law's title
+  between: "Luật Giao dịch điện tử số 20/2023/QH15").
 - ``57-NQ/TW``: Party documents, number - type code / issuer.
 - ``4512/UBND-KGVX``, ``7790/VP-TTĐT``: letters (công văn), which carry no type code: the whole
   code is the issuer (issuing body - drafting unit), and the type is "Công văn" unless the word
@@ -65,6 +66,7 @@ TYPE_NAMES: dict[str, str] = {
     "BB": "Biên bản",
     "HĐ": "Hợp đồng",
     "GM": "Giấy mời",
+    "GP": "Giấy phép",
     "L": "Lệnh",
     "SL": "Sắc lệnh",
 }
@@ -84,7 +86,7 @@ _WORD_NAMES: dict[str, str | None] = {
         ("Đề án", "Đề án"), ("Chương trình", "Chương trình"), ("Kết luận", "Kết luận"),
         ("Quy định", "Quy định"), ("Quy chế", "Quy chế"), ("Thông tri", "Thông tri"),
         ("Lệnh", "Lệnh"), ("Sắc lệnh", "Sắc lệnh"), ("Hiến pháp", "Hiến pháp"),
-        ("Văn bản", None),
+        ("Giấy phép", "Giấy phép"), ("Văn bản", None),
     )
 }
 
@@ -130,9 +132,22 @@ _UPSEG = r"[A-Z][A-Z0-9&]{0,11}(?![A-Za-z0-9&])"
 _NEXT_SEG = rf"(?:-{_SEG}|[ \t]+-[ \t]*{_UPSEG}|-[ \t]+{_UPSEG})"
 _SLASH = r"[ \t]*/[ \t]*"
 
+# Laws are cited by their title before the number ("Luật Giao dịch điện tử số 20/2023/QH15"):
+# a few words, the first capitalised, then "số". A title names no other kind of document, so
+# that in "Luật Đất đai và Công văn số 12/UBND-TNMT" the letter is not taken for the law; it
+# may say "văn bản" and "pháp luật" ("Luật Ban hành văn bản quy phạm pháp luật").
+_LAW_WORD = r"luat|bo\s+luat|phap\s+lenh"
+_OTHER_TYPE_WORD = "|".join(
+    re.escape(w).replace(r"\ ", r"\s+")
+    for w, name in _WORD_NAMES.items()
+    if name not in (None, "Luật", "Bộ luật", "Pháp lệnh", "Lệnh", "Hiến pháp")
+)
+_LAW_TITLE = rf"(?=[A-Z])(?:(?!(?i:{_OTHER_TYPE_WORD})(?!\w))[^\W\d_]+,?\s+){{1,10}}?"
+
 _REF = re.compile(
     rf"""
-    (?:(?<!\w)(?i:(?P<word>{_TYPE_WORD}))\s+(?:(?i:so)\s*:?\s*)?
+    (?:(?<!\w)(?i:(?P<law>{_LAW_WORD}))\s+{_LAW_TITLE}(?i:so)\s*:?\s*
+      |(?<!\w)(?i:(?P<word>{_TYPE_WORD}))\s+(?:(?i:so)\s*:?\s*)?
       |(?<!\w)(?P<so>(?i:so))\s*:?\s*)?
     (?<![\w./\\\-+&@#%])(?<!\d[,:])
     (?P<num>[0-9]{{1,3}}(?:\.[0-9]{{3}})+|[0-9]{{1,6}})
@@ -200,8 +215,9 @@ def unique_refs(refs: Iterable[DocRef]) -> list[DocRef]:
 
 
 def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tuple[int, int, dict] | None:
-    word = _WORD_NAMES.get(fold(" ".join(m["word"].split()))) if m["word"] else None
-    introduced = bool(m["word"] or m["so"])
+    written_word = m["word"] or m["law"]
+    word = _WORD_NAMES.get(fold(" ".join(written_word.split()))) if written_word else None
+    introduced = bool(written_word or m["so"])
     number = m["num"].replace(".", "")
     year = int(m["year"]) if m["year"] else None
     if m["ptype"] is not None:
@@ -213,7 +229,7 @@ def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tupl
         type_name = _PARTY_TYPE_NAMES.get(type_code) or TYPE_NAMES.get(type_code)
     else:
         group = "ycode" if m["ycode"] is not None else "code" if m["code"] is not None else "ocode"
-        if group == "ocode" and not m["word"]:
+        if group == "ocode" and not written_word:
             return None
         written = norm[m.start(group):m.end(group)]
         segments = [_spell(s) for s in _SEGMENT.findall(written)]

@@ -112,6 +112,18 @@ FOUND = [
      "1234/QĐ-UBND", "1234", 2024, "QĐ", "Quyết định", "UBND", "2024-03-05"),
     ("Nghị định 64–CP năm 1993 về giao đất.", None,
      "64-CP", "64", None, None, "Nghị định", "CP", None),
+    # A licence's code, and a law cited by its title before the number.
+    ("Doanh nghiệp hoạt động theo Giấy phép số 318/GP-BTTTT do Bộ cấp.", None,
+     "318/GP-BTTTT", "318", None, "GP", "Giấy phép", "BTTTT", None),
+    ("Hợp đồng điện tử tuân thủ Luật Giao dịch điện tử số 20/2023/QH15 từ 1/7/2024.", None,
+     "20/2023/QH15", "20", 2023, None, "Luật", "QH15", None),
+    ("Việc lập hồ sơ theo Luật Phòng, chống tham nhũng số 36/2018/QH14.", None,
+     "36/2018/QH14", "36", 2018, None, "Luật", "QH14", None),
+    ("Sửa đổi Luật Ban hành văn bản quy phạm pháp luật số 64/2025/QH15 đã thông qua.", None,
+     "64/2025/QH15", "64", 2025, None, "Luật", "QH15", None),
+    # A title holds no other kind of document: the number is the letter's.
+    ("Vướng mắc về Luật Đất đai được nêu tại Công văn số 812/UBND-NC.", None,
+     "812/UBND-NC", "812", None, None, "Công văn", "UBND-NC", None),
     # The code names the type when the word before disagrees.
     ("Quyết định số 12/KH-UBND là cách viết nhầm.", None,
      "12/KH-UBND", "12", None, "KH", "Kế hoạch", "UBND", None),
