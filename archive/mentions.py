@@ -5,11 +5,13 @@ Three kinds of Mention:
 - "channel": a platform the text names (Zalo, Zalo OA, Zalo Mini App, Facebook, YouTube, TikTok,
   Telegram, VNeID, Cổng thông tin điện tử, Website), with the channel's quoted name when one
   follows ('trang Zalo “Bộ Nội vụ”', 'các fanpage “Chính phủ”, “Hà Nội Online”'), else the
-  platform as its name. "tài khoản Zalo", "trang Zalo", "Official Account", a bare "OA" and a
-  named Zalo channel ('kênh Zalo “Sở …”') are Zalo OA: an organisation's presence on Zalo is an
+  platform as its name; a handle ('kênh TikTok @tuyenquangtv') is a name too. "tài khoản Zalo",
+  "trang Zalo", a named Zalo channel ('kênh Zalo “Sở …”') and, on a page that speaks of Zalo,
+  "Official Account" and a bare "OA" are Zalo OA: an organisation's presence on Zalo is an
   Official Account (a named "nhóm Zalo" is a group chat and stays Zalo). "trang (thông) tin
   điện tử" is a Website, not a Cổng thông tin điện tử: the law tells the two apart, and most
-  such sites are licensed private news sites.
+  such sites are licensed private news sites; "trang web" and "website" are any site, and a
+  Website only with the name that follows them.
 - "agency": a body from ``data/agencies.toml`` under its canonical long name. Bodies with one
   branch per place (UBND, Sở, Công an, MTTQ, ...) are named by rule from the place that
   follows: "UBND tỉnh Hà Tĩnh" -> "Ủy ban nhân dân tỉnh Hà Tĩnh", "UBND huyện Phù Cát" ->
@@ -56,7 +58,7 @@ _QUOTES_OPEN = "“\"'‘«"
 _PLATFORMS = {
     "miniapp": "Zalo Mini App", "oa": "Zalo OA", "zalo": "Zalo", "facebook": "Facebook",
     "youtube": "YouTube", "tiktok": "TikTok", "telegram": "Telegram", "vneid": "VNeID",
-    "portal": "Cổng thông tin điện tử", "website": "Website",
+    "portal": "Cổng thông tin điện tử", "website": "Website", "web": "Website",
 }
 # Over the base-letter text; not glued to a file name, a slug or a domain ("zalo-nhan-...jpg").
 _PLATFORM = re.compile(
@@ -73,7 +75,8 @@ _PLATFORM = re.compile(
      | (?P<telegram>(?i:telegram))
      | (?P<vneid>(?i:vneid))
      | (?P<portal>(?i:cong{_SP}+(?:thong{_SP}+tin(?:{_SP}+dien{_SP}+tu)?|ttdt)))
-     | (?P<website>(?i:trang{_SP}+(?:thong{_SP}+)?tin{_SP}+dien{_SP}+tu|website|trang{_SP}+web))
+     | (?P<website>(?i:trang{_SP}+(?:thong{_SP}+)?tin{_SP}+dien{_SP}+tu))
+     | (?P<web>(?i:website|trang{_SP}+web))
     )
     (?![\w@]|[./\-]\w)
     """,
@@ -85,6 +88,12 @@ _NAME_LEAD = re.compile(
     (?=[{_QUOTES_OPEN}])""",
     re.X,
 )
+# A handle names the channel as a quotation does: 'kênh TikTok @tuyenquangtv'.
+_HANDLE = re.compile(rf"{_SP}*(@[A-Za-z0-9_.]*[A-Za-z0-9_])(?![\w@.])")
+# Words that only name a channel with its name: "trang web" is any page on the web, and "OA"
+# or "Official Account" alone is Zalo's only on a page that speaks of Zalo.
+_NAMED_ONLY = frozenset(("web",))
+_ZALO = re.compile(r"(?i:zalo)")
 _MORE_NAMES = re.compile(rf"{_SP}*(?:[,;]|(?i:va|hoac)(?!\w)){_SP}*(?=[{_QUOTES_OPEN}])")
 _GROUP_CHAT = re.compile(rf"(?i:nhom){_SP}+$")
 _SENTENCE_END = re.compile(r"(?<!TP)(?<!Tp)[.!?;…](?=\s|$)")
@@ -339,6 +348,7 @@ def _agency_name(m: re.Match, written: str) -> tuple[str, int] | None:
 
 def _channels(norm: str, key: str) -> Iterator[tuple[int, Mention]]:
     consumed = 0
+    zalo = _ZALO.search(key) is not None
     for m in _PLATFORM.finditer(key):
         if m.start() < consumed:
             continue
@@ -351,7 +361,13 @@ def _channels(norm: str, key: str) -> Iterator[tuple[int, Mention]]:
                 break
             names.append((lead.end(), *quoted))
             lead = _MORE_NAMES.match(key, quoted[1])
+        if not names and (handle := _HANDLE.match(key, m.end())) is not None:
+            names.append((handle.start(1), norm[handle.start(1):handle.end(1)], handle.end()))
         if not names:
+            if m.lastgroup in _NAMED_ONLY:
+                continue
+            if m.lastgroup == "oa" and not zalo:
+                continue
             yield m.start(), Mention("channel", platform, platform, norm[m.start():m.end()])
             continue
         if platform == "Zalo" and not _GROUP_CHAT.search(key, max(0, m.start() - 8), m.start()):

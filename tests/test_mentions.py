@@ -61,6 +61,17 @@ CHANNELS = [
     ("Quy định mới với trang thông tin điện tử tổng hợp và mạng xã hội.", [("Website", "Website")]),
     ("Cảnh báo được gửi qua kênh Telegram của Sở.", [("Telegram", "Telegram")]),
     ("Cán bộ thôn lập nhóm Zalo “Tổ dân phố 5” để gửi thông báo.", [("Zalo", "Tổ dân phố 5")]),
+    # "OA" is Zalo's only on a page that speaks of Zalo; elsewhere it is office automation.
+    ("Phần mềm quản lý văn bản và điều hành (OA) được nâng cấp để ký số trên điện thoại.", []),
+    ("Official Account của huyện đạt 9.000 người quan tâm.", []),
+    ("Huyện mở thêm 12 OA cho các xã; người dân tìm trên Zalo.", [("Zalo OA", "Zalo OA"), ("Zalo", "Zalo")]),
+    # "trang web" and "website" are any site: a channel only with its name.
+    ("Người dân không nên bấm vào đường dẫn lạ hay khai báo trên trang web giả mạo.", []),
+    ("Kết quả được đăng trên website của trường.", []),
+    ("Huyện ra mắt trang web “Mù Cang Chải số” cho du khách.", [("Website", "Mù Cang Chải số")]),
+    # A handle names the channel.
+    ("Đài tỉnh đăng video trên kênh TikTok @baoyenbai.official mỗi tối.", [("TikTok", "@baoyenbai.official")]),
+    ("Theo dõi YouTube @VTVgo hoặc gửi thư tới tiktok@yenbai.gov.vn.", [("YouTube", "@VTVgo")]),
     ("Người dùng bấm “Quan tâm” sau khi tìm từ khóa “Bộ Nội vụ”.", []),
     # Image file names and slugs are not mentions.
     ("dai-dien-zalo-nhan-giay-khen-1617970753.jpg\nĐại diện đơn vị nhận giấy khen.", []),
