@@ -18,7 +18,8 @@ Three kinds of Mention:
   "Ủy ban nhân dân huyện Phù Cát", "Sở TT&TT Bắc Giang" -> "Sở Thông tin và Truyền thông Bắc
   Giang". Provinces come from the list; a district-level place is the one or two capitalised
   words after quận/huyện/thị xã/thành phố/xã/phường/thị trấn (or a number: "quận 12").
-  Without a place, "UBND", "Công an", "Thành ủy" are generic words and not reported.
+  Without a place, such a body is no one agency ("UBND", "Công an", "Sở Thông tin và Truyền
+  thông", "Trung tâm Thông tin điện tử"), and is not reported.
 - "link": a social-platform URL, from the outbound hrefs given or written in the text.
 
 Mentions are unique by (kind, platform, name), names compared accent- and case-insensitively,
@@ -214,7 +215,7 @@ def _load_agencies() -> tuple[dict[tuple[str, ...], _Agency], list[tuple[int, st
         agency = _Agency(
             name=table["name"],
             local=table.get("local"),
-            standalone=table.get("standalone", True),
+            standalone=table.get("standalone", "local" not in table),
             not_before=re.compile(
                 rf"{_SP}+(?:{'|'.join(_phrase_pattern(w) for w in words)})(?!\w)", re.I
             ) if words else None,
