@@ -32,7 +32,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 5
+RULES_VERSION = 6
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -52,9 +52,15 @@ BOX_TITLES = frozenset(
     for t in (
         "Bài liên quan", "Tin liên quan", "Tin cùng chuyên mục", "Đừng bỏ lỡ", "Nổi bật",
         "Tin nổi bật", "Tin khác", "Tin mới nhất", "Đọc thêm", "Có thể bạn quan tâm",
-        "Tin đọc nhiều", "Bài viết liên quan", "Cùng chuyên mục",
+        "Tin đọc nhiều", "Bài viết liên quan", "Cùng chuyên mục", "Các tin khác", "Tin bài liên quan",
+        "Cùng chủ đề", "Tin cùng chủ đề",
     )
 )
+# Headings of reader comments, which run to the end of their container.
+COMMENT_TITLES = frozenset(
+    fold(t) for t in ("Ý kiến bạn đọc", "Bình luận", "Ý kiến của bạn", "Gửi ý kiến", "Bạn đọc bình luận")
+)
+_HEADING_COUNT = re.compile(r"\s*\(\d+\)$")
 _PUBLISHED_META = (
     "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
     "dc.date.issued", "dcterms.created", "date",
@@ -151,10 +157,14 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     lines = [line for line in text.splitlines() if line.strip()]
     if lines and record["title"] and _clean(lines[0]) == record["title"]:
         lines = lines[1:]
-    if lines and _is_signature(lines[-1]):
-        # Portals sign articles with a bold name under the last paragraph.
-        record["author"] = record["author"] or _clean(lines[-1])
-        lines = lines[:-1]
+    # Portals sign articles with a bold name under the last paragraph, and credit a story taken
+    # from elsewhere ("Theo Báo Nghệ An") there too, in either order.
+    for _ in range(2):
+        if lines and _is_credit(lines[-1]):
+            lines = lines[:-1]
+        elif lines and _is_signature(lines[-1]):
+            record["author"] = record["author"] or _clean(lines[-1])
+            lines = lines[:-1]
     record = _finish(record, "\n".join(line for line in lines if not _is_date_line(line)))
     _knowledge(record, links)
     return record
@@ -473,7 +483,11 @@ def _strip_boilerplate(tree) -> None:
     doomed = []
     for el in tree.iter("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "header"):
         text = (el.text_content() or "").strip()
-        if not text or len(text) > 40 or fold(text).rstrip(" :") not in BOX_TITLES:
+        if not text or len(text) > 40:
+            continue
+        key = _HEADING_COUNT.sub("", fold(text).rstrip(" :"))
+        comments = key in COMMENT_TITLES
+        if not comments and key not in BOX_TITLES:
             continue
         parent = el.getparent()
         if parent is None:
@@ -482,18 +496,54 @@ def _strip_boilerplate(tree) -> None:
             doomed.append(parent)
         else:
             doomed.append(el)
-            doomed.extend(_box_items(el))
+            doomed.extend(el.itersiblings() if comments else _box_items(el))
     for el in tree.iter("figcaption"):
         doomed.append(el)
-    for el in tree.xpath('//*[contains(concat(" ", normalize-space(@class), " "), " caption ")]'):
-        doomed.append(el)
+    for el in _CAPTION_CLASS(tree):
+        # A wrapper named for its caption can hold the whole article; only a caption's length goes.
+        if len((el.text_content() or "").strip()) <= 500:
+            doomed.append(el)
     for el in tree.iter("p"):
-        if fold((el.text_content() or "").strip()).startswith("anh:"):
+        text = (el.text_content() or "").strip()
+        folded = fold(text)
+        if (
+            folded.startswith("anh:")
+            or (len(text) <= 300 and _SEE_ALSO.match(folded) and el.find(".//a") is not None)
+            or (len(text) <= 250 and _is_centred_caption(el, folded))
+        ):
             doomed.append(el)
     for el in doomed:
         parent = el.getparent()
         if parent is not None:
             parent.remove(el)
+
+
+_CAPTION_CLASS = lxml.etree.XPath(
+    "//*[contains(translate(@class, 'CAPTION', 'caption'), 'caption') or contains(@class, 'image_desc')"
+    " or contains(@class, 'img_desc') or contains(@class, 'image-desc') or contains(@class, 'img-desc')]"
+)
+# ">> Xem thêm: <link>", "Đọc thêm:", "Tin liên quan:" lines between the paragraphs (folded).
+_SEE_ALSO = re.compile(r"[>»\s\-–]*(?:xem them|doc them|tin lien quan|bai lien quan)\b")
+_PHOTO_NOTE = re.compile(r"\(anh\b|\banh:")
+
+
+def _is_centred_caption(el, folded: str) -> bool:
+    """A centred line all in italics under a picture, or saying it is one ("(Ảnh minh họa)")."""
+    if "center" not in (el.get("style") or "") or (el.text or "").strip() or not len(el):
+        return False
+    if not all(c.tag in ("em", "i", "img", "br") and not (c.tail or "").strip() for c in el):
+        return False
+    if not any(c.tag in ("em", "i") for c in el):
+        return False
+    if _PHOTO_NOTE.search(folded) or el.find("img") is not None:
+        return True
+    previous = el.getprevious()
+    return (
+        previous is not None
+        and isinstance(previous.tag, str)
+        and (previous.tag == "img" or previous.find(".//img") is not None)
+        and not (previous.text_content() or "").strip()
+    )
 
 
 def _box_items(heading):
@@ -516,6 +566,17 @@ def _is_signature(line: str) -> bool:
     if not line or len(line) > 80 or line[-1] in ".!?:;…\"”":
         return False
     return bool(clean_authors(line))
+
+
+# "Theo Báo Nghệ An", "Nguồn: TTXVN" (folded).
+_CREDIT = re.compile(r"(?:theo|nguon)\s*:?\s+\w")
+
+
+def _is_credit(line: str) -> bool:
+    line = line.strip()
+    if len(line) > 60 or line[-1] in ".!?:;…\"”" or "," in line:
+        return False
+    return bool(_CREDIT.match(fold(line))) and line.split()[-1][0].isupper()
 
 
 def _is_date_line(line: str) -> bool:

@@ -154,3 +154,69 @@ def test_a_sapo_outside_the_body_is_the_description_when_the_page_has_none():
     )
     assert record["description"] == sapo
     assert "1045/QĐ-BTTTT" in [ref["ref"] for ref in record["doc_refs"]]
+
+
+def test_reader_comments_under_a_plain_heading_are_not_article_text():
+    record = run(
+        f'<div class="wrapper"><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1><div class="fck">{BODY}</div>'
+        '<div class="box"><h3>Ý kiến bạn đọc</h3>'
+        '<div class="item"><b>Lê Văn Tâm</b> - 17/05/2024 10:20<p>Xã tôi ở xa trung tâm huyện, mong tỉnh sớm '
+        "đưa thêm cán bộ xuống hướng dẫn bà con cách nộp hồ sơ qua điện thoại, nhất là người lớn tuổi.</p></div>"
+        '<div class="item"><b>Phạm Thu</b> - 17/05/2024 11:02<p>Tuần trước tôi đăng ký khai sinh cho cháu qua mạng, '
+        "hai ngày đã có kết quả gửi về tận nhà, thủ tục nhanh gọn hơn trước rất nhiều.</p></div></div></div>",
+        head='<meta property="article:published_time" content="2024-05-17T08:30:00+07:00">',
+    )
+    assert "Ý kiến bạn đọc" not in record["text"]
+    assert "Xã tôi ở xa" not in record["text"] and "Tuần trước tôi" not in record["text"]
+    assert PARAGRAPHS[-1] in record["text"]
+
+
+def test_other_news_with_dates_and_see_also_lines_are_not_article_text():
+    record = run(
+        '<div class="col-main"><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>'
+        '<div class="date-time">17/5/2024 - 08:30 (GMT+7)</div><div class="content-detail">'
+        f"<p>{PARAGRAPHS[0]}</p>"
+        '<p><strong>&gt;&gt; Xem thêm:</strong> <a href="/x1">Tỉnh đứng thứ 7 cả nước về chỉ số chuyển đổi số</a></p>'
+        f"<p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p>"
+        '<p style="text-align:right"><strong>Theo Báo Yên Bái</strong></p></div>'
+        '<div class="other-news"><div class="title">Các tin khác</div>'
+        '<p><a href="/o1">Công bố chỉ số cải cách hành chính năm 2023</a> (14/05/2024)</p>'
+        '<p><a href="/o2">Thí điểm phường số ở thành phố</a> (13/05/2024)</p></div></div>'
+    )
+    text = record["text"]
+    for phrase in ("Xem thêm", "chỉ số chuyển đổi số", "Các tin khác", "cải cách hành chính năm 2023",
+                   "Thí điểm phường số", "Theo Báo Yên Bái"):
+        assert phrase not in text, phrase
+    assert text.endswith(PARAGRAPHS[2])
+
+
+def test_photo_captions_of_common_cms_shapes_are_not_article_text():
+    record = run(
+        '<article class="detail"><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1><div class="detail-content">'
+        f"<p>{PARAGRAPHS[0]}</p>"
+        '<div class="VCSortableInPreviewMode" type="Photo"><div><img src="https://cdn.example.vn/a.jpg" alt=""></div>'
+        '<div class="PhotoCMS_Caption"><p>Cán bộ một cửa hướng dẫn người dân nộp hồ sơ. Ảnh: Minh Khôi</p></div></div>'
+        f"<p>{PARAGRAPHS[1]}</p>"
+        '<table class="image center"><tbody><tr><td><img src="/img/b.jpg"></td></tr>'
+        '<tr><td class="image_desc">Quầy tiếp nhận hồ sơ tại trung tâm hành chính công tỉnh.</td></tr></tbody></table>'
+        f"<p>{PARAGRAPHS[2]}</p>"
+        '<p style="text-align:center"><img src="/img/c.jpg"></p>'
+        '<p style="text-align:center"><em>Lãnh đạo tỉnh thăm bộ phận một cửa huyện</em></p>'
+        '<p style="text-align:center"><em>Người dân tra cứu hồ sơ trên điện thoại (Ảnh minh họa)</em></p>'
+        "</div></article>",
+        head='<meta property="article:published_time" content="2024-05-17T08:30:00+07:00">',
+    )
+    text = record["text"]
+    for phrase in ("Cán bộ một cửa hướng dẫn", "Quầy tiếp nhận hồ sơ", "Lãnh đạo tỉnh thăm", "(Ảnh minh họa)"):
+        assert phrase not in text, phrase
+    assert all(p in text for p in PARAGRAPHS)
+
+
+def test_a_closing_name_slash_outlet_signature_is_not_article_text():
+    record = run(
+        f'<article><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1><div class="article-content">{BODY}'
+        '<p style="text-align:right"><b>Minh Châu/VOV.VN</b></p></div></article>',
+        head='<meta property="article:published_time" content="2024-05-17T08:30:00+07:00">',
+    )
+    assert "VOV.VN" not in record["text"]
+    assert record["text"].endswith(PARAGRAPHS[2])
