@@ -32,7 +32,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 6
+RULES_VERSION = 7
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -44,6 +44,7 @@ RECORD_FIELDS = (
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 _IMAGE_FILE_LINE = re.compile(r"^\S+\.(?:jpe?g|png|gif|webp|bmp)$", re.I)
+_BYLINE_MARK = re.compile(r"author|byline|tac-?gia", re.I)
 _DATEISH = re.compile(r"date|time|publish|ngay|byline|post-?info|meta|author|tac-?gia", re.I)
 
 # Headings of the boxes Vietnamese CMSs put inside the article container (compared folded).
@@ -107,7 +108,10 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     links = _body_links(tree, url)
     headline = _headline(tree)
     heading = _clean(headline.text_content()) if headline is not None else None
-    chunks, own_time = _own_dates(tree, headline)
+    chunks, own_time, bylines = _own_dates(tree, headline)
+    # trafilatura reads the author from the article's markup and misses a byline box set after
+    # the body ("Tác giả: …" in a div.tac-gia); the walk for date lines finds it on the way.
+    byline = _clean(bylines[0]) if bylines else None
     structured = _structured_dates(tree, meta, own_time)
     visible = page_dates(" | ".join(chunks), reference=reference) if chunks else (None, None)
     chosen = _selected_text(tree, rules.get("date"))
@@ -151,7 +155,7 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
             record["description"] = None
         record["title"] = heading
     record["description"] = record["description"] or _sapo(tree)
-    record["author"] = rule_author or record["author"] or _clean(meta.get("author"))
+    record["author"] = _author(rule_author, record["author"], byline, _clean(meta.get("author")))
     record["language"] = record["language"] or _clean(tree.get("lang"))
     record["published"], record["updated"] = _choose_dates(structured, visible)
     lines = [line for line in text.splitlines() if line.strip()]
@@ -163,7 +167,7 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
         if lines and _is_credit(lines[-1]):
             lines = lines[:-1]
         elif lines and _is_signature(lines[-1]):
-            record["author"] = record["author"] or _clean(lines[-1])
+            record["author"] = _author(record["author"], _clean(lines[-1]))
             lines = lines[:-1]
     record = _finish(record, "\n".join(line for line in lines if not _is_date_line(line)))
     _knowledge(record, links)
@@ -368,13 +372,14 @@ def _names_the_site(title: str, sitename: str | None, heading: str, tree) -> boo
     return len(parts) > 1 and folded in parts and fold(heading) in parts
 
 
-def _own_dates(tree, headline) -> tuple[list[str], str | None]:
-    """The article's date-line texts, nearest the headline first, and its nearest <time>.
+def _own_dates(tree, headline) -> tuple[list[str], str | None, list[str]]:
+    """The article's date-line texts, nearest the headline first, its nearest <time>, and the
+    texts of the byline boxes the page marks as such (author, byline, tac-gia), nearest first.
 
     A page's own date line sits by its headline; a page without a headline is read in order.
     """
     keep = set(headline.iterancestors()) | {headline} if headline is not None else set()
-    chunks, times = [], []
+    chunks, times, bylines = [], [], []
     at = 0
     skip_to = None
     for index, el in enumerate(tree.iter()):
@@ -405,9 +410,11 @@ def _own_dates(tree, headline) -> tuple[list[str], str | None]:
             text = " ".join(el.itertext()).strip()
             if 0 < len(text) <= 200:
                 chunks.append((index, text))
-    chunks.sort(key=lambda chunk: abs(chunk[0] - at))
-    times.sort(key=lambda stamp: abs(stamp[0] - at))
-    return [text for _, text in chunks], (times[0][1] if times else None)
+                if _BYLINE_MARK.search(marker):
+                    bylines.append((index, text))
+    for found in (chunks, times, bylines):
+        found.sort(key=lambda item: abs(item[0] - at))
+    return [text for _, text in chunks], (times[0][1] if times else None), [text for _, text in bylines]
 
 
 def _iso(value: str | None) -> tuple[str | None, bool]:
@@ -424,6 +431,13 @@ def _iso(value: str | None) -> tuple[str | None, bool]:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=VN_TZ)
     return parsed.astimezone(VN_TZ).isoformat(), True
+
+
+def _author(*candidates: str | None) -> str | None:
+    """The first candidate, in order of trust, that names a person; else the first at all. A
+    meta author is often the outlet ("Báo Điện tử Chính phủ"), the visible byline the writer."""
+    given = [c for c in candidates if c]
+    return next((c for c in given if clean_authors(c)), given[0] if given else None)
 
 
 def _selected_text(tree, selector: str | None) -> str | None:

@@ -220,3 +220,29 @@ def test_a_closing_name_slash_outlet_signature_is_not_article_text():
     )
     assert "VOV.VN" not in record["text"]
     assert record["text"].endswith(PARAGRAPHS[2])
+
+
+def test_a_byline_box_after_the_body_names_the_author():
+    record = run(
+        '<div class="tin-chitiet"><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>'
+        f'<div class="ngay-dang">Ngày đăng: 17/05/2024</div><div class="noi-dung">{BODY}</div>'
+        '<div class="tac-gia">Tác giả: Lò Văn Dũng - Trung tâm Truyền thông tỉnh</div></div>'
+    )
+    assert record["authors"] == ["Lò Văn Dũng"]
+
+
+def test_a_visible_byline_beats_a_meta_author_that_names_the_organisation():
+    record = run(
+        f'<article><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1><p class="author">Minh Anh</p>{BODY}</article>',
+        head='<meta name="author" content="Báo Điện tử Chính phủ">',
+    )
+    assert record["authors"] == ["Minh Anh"]
+
+
+def test_a_signature_under_the_text_beats_a_meta_author_that_names_the_organisation():
+    record = run(
+        f'<article><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>{BODY}<p><strong>Ngọc Trâm</strong></p></article>',
+        head='<meta name="author" content="Sở TT&amp;TT tỉnh Bình Định">',
+    )
+    assert record["authors"] == ["Ngọc Trâm"]
+    assert "Ngọc Trâm" not in record["text"]
