@@ -1,7 +1,11 @@
+import contextlib
 import os
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -73,3 +77,32 @@ def query(folder, sql, params=()):
         return [dict(r) for r in conn.execute(sql, params)]
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def serve_routes(routes):
+    """A small site on 127.0.0.1: ``routes(path, base)`` gives (body, content type) for a path,
+    or None for a 404. Yields (base URL, hits): every request's (monotonic time, path)."""
+    hits: list[tuple[float, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append((time.monotonic(), self.path))
+            found = routes(self.path, f"http://127.0.0.1:{self.server.server_address[1]}")
+            body, kind = found or (b"", "text/plain")
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,15 +1,12 @@
 """Per-source extraction overrides: CSS selectors in sources.toml beat the generic extractor."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from archive.db import open_db
 from archive.extract import extract
 from archive.reextract import reextract
 from archive.sources import SourcesError, parse_sources
-from tests.conftest import crawl_into, query
+from tests.conftest import crawl_into, query, serve_routes
 
 SIDEBAR = "<div class='box'>" + "".join(
     f"<p>Tin khác số {i}: thông báo lịch tiếp công dân định kỳ của phường trong tháng này, mời bà con theo dõi.</p>"
@@ -67,31 +64,19 @@ def test_bad_selectors_are_named(extract_table, message):
         parse_sources(BASE.format(port=1, extract=extract_table))
 
 
+def _routes(path, base):
+    return {
+        "/robots.txt": (b"User-agent: *\n", "text/plain"),
+        "/rss": (f"<rss><channel><item><link>{base}/bai-1.html</link></item></channel></rss>".encode(),
+                 "application/rss+xml"),
+        "/bai-1.html": (PAGE, "text/html; charset=utf-8"),
+    }.get(path)
+
+
 @pytest.fixture
 def server():
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
-            routes = {
-                "/robots.txt": (b"User-agent: *\n", "text/plain"),
-                "/rss": (f"<rss><channel><item><link>{base}/bai-1.html</link></item></channel></rss>".encode(),
-                         "application/rss+xml"),
-                "/bai-1.html": (PAGE, "text/html; charset=utf-8"),
-            }
-            body, kind = routes.get(self.path, (b"", "text/plain"))
-            self.send_response(200 if self.path in routes else 404)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd.server_address[1]
-    httpd.shutdown()
+    with serve_routes(_routes) as (base, _hits):
+        yield int(base.rsplit(":", 1)[1])
 
 
 def test_crawl_and_reextract_apply_the_sources_selectors(server, tmp_path):

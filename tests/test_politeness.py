@@ -1,12 +1,8 @@
 """Politeness a site asks for in its robots.txt: Crawl-delay."""
 
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
-from tests.conftest import crawl_into, query
+from tests.conftest import crawl_into, query, serve_routes
 
 ARTICLES = 5
 PARAGRAPH = (
@@ -15,39 +11,24 @@ PARAGRAPH = (
 )
 
 
+def _routes(path, base):
+    if path == "/robots.txt":
+        return b"User-agent: *\nCrawl-delay: 1\nDisallow: /private/\n", "text/plain"
+    if path == "/rss":
+        items = "".join(f"<item><link>{base}/bai-{n}.html</link></item>" for n in range(ARTICLES))
+        return f"<rss version='2.0'><channel>{items}</channel></rss>".encode(), "application/rss+xml"
+    if path.startswith("/bai-"):
+        n = path.removeprefix("/bai-").removesuffix(".html")
+        return (f"<html lang='vi'><head><meta charset='utf-8'><title>Thông báo số {n}</title></head>"
+                f"<body><article><h1>Thông báo số {n}</h1>{PARAGRAPH.format(n=n) * 4}</article></body></html>"
+                ).encode(), "text/html; charset=utf-8"
+    return "<html><body>Trang chủ</body></html>".encode(), "text/html; charset=utf-8"
+
+
 @pytest.fixture
 def slow_site():
-    hits: list[tuple[float, str]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append((time.monotonic(), self.path))
-            port = self.server.server_address[1]
-            if self.path == "/robots.txt":
-                body, kind = b"User-agent: *\nCrawl-delay: 1\nDisallow: /private/\n", "text/plain"
-            elif self.path == "/rss":
-                items = "".join(f"<item><link>http://127.0.0.1:{port}/bai-{n}.html</link></item>" for n in range(ARTICLES))
-                body, kind = f"<rss version='2.0'><channel>{items}</channel></rss>".encode(), "application/rss+xml"
-            elif self.path.startswith("/bai-"):
-                n = self.path.removeprefix("/bai-").removesuffix(".html")
-                body = (f"<html lang='vi'><head><meta charset='utf-8'><title>Thông báo số {n}</title></head>"
-                        f"<body><article><h1>Thông báo số {n}</h1>{PARAGRAPH.format(n=n) * 4}</article></body></html>").encode()
-                kind = "text/html; charset=utf-8"
-            else:
-                body, kind = "<html><body>Trang chủ</body></html>".encode(), "text/html; charset=utf-8"
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1], hits
-    server.shutdown()
+    with serve_routes(_routes) as (base, hits):
+        yield int(base.rsplit(":", 1)[1]), hits
 
 
 def test_a_crawl_delay_spaces_the_requests_to_its_host(slow_site, tmp_path):
