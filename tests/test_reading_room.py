@@ -480,6 +480,16 @@ def test_password_protects_every_page(reading_archive, monkeypatch):
     assert get(make_datasette(reading_archive / "archive.db"), "/").status_code == 200
 
 
+def test_a_new_query_keeps_the_filters_and_sort_of_the_page_it_is_typed_on(ds, sql):
+    source = sql("select source_id from articles limit 1")[0]["source_id"]
+    html = ok(ds, f"/-/search?q=zalo&source={source}&sort=newest").text
+    form = html[html.index('<form class="search-box"'):]
+    form = form[: form.index("</form>")]
+    assert f'<input type="hidden" name="source" value="{source}">' in form
+    assert '<input type="hidden" name="sort" value="newest">' in form
+    assert 'type="hidden"' not in ok(ds, "/-/search?q=zalo").text
+
+
 def test_a_page_that_does_not_exist_is_the_reading_room_s_404(ds):
     for path in ("/no/such/page", "/archive/no_such_table", "/-/no-such-view"):
         response = get(ds, path)
