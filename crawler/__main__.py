@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from archive import ingest
 from archive.db import open_db
@@ -58,6 +59,8 @@ def main(argv=None) -> int:
         settings.set("ARCHIVE_WARC_MAX_SIZE", args.warc_max_size)
     settings.set("LOG_INSTALL_ROOT_HANDLER", False)
     _configure_logging(settings)
+    if warning := anonymous_crawl_warning(chosen, os.environ):
+        logging.getLogger("crawler").warning(warning)
     process = CrawlerProcess(settings)
     failures, locks = [], []
     db = open_db(args.db)
@@ -93,6 +96,24 @@ def _fresh_queue_dir(db_path: str, source_id: str) -> str:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return str(path)
+
+
+_LOOPBACK = ("127.", "localhost", "[::1]")
+
+
+def anonymous_crawl_warning(sources, environ) -> str | None:
+    """What to say when sites other than this machine's are about to be crawled as the project
+    itself: their webmasters see the User-Agent's contact page, which should name who runs this
+    crawler."""
+    if environ.get("GOVARCHIVE_CONTACT"):
+        return None
+    hosts = sorted({urlsplit(s.home).netloc for s in sources} - {""})
+    remote = [h for h in hosts if not h.startswith(_LOOPBACK)]
+    if not remote:
+        return None
+    return (f"GOVARCHIVE_CONTACT is not set: {', '.join(remote[:3])}{' …' if len(remote) > 3 else ''} "
+            "will see this project's page as the crawler's contact; set it to a page that says who runs "
+            "this crawl and how to reach them")
 
 
 class _OneLineErrors(logging.Filter):

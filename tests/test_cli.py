@@ -230,3 +230,23 @@ def test_an_interrupted_crawl_says_so_and_how_to_resume(sample_site, tmp_path):
     assert ("sample-news: interrupted; run the same command with --resume to continue it where it stopped"
             in stderr.splitlines())
     assert "skipped:" not in stderr
+
+
+def test_crawling_other_sites_without_a_contact_page_is_warned_about():
+    from archive.sources import parse_sources
+    from crawler.__main__ import anonymous_crawl_warning
+
+    def source(sid, home):
+        domain = home.split("/")[2].split(":")[0]
+        return parse_sources(
+            f'[[source]]\nid = "{sid}"\nname = "{sid}"\nkind = "press"\nhome = "{home}"\nallowed_domains = ["{domain}"]\n'
+            f'article_pattern = "x"\nschedule = "0 * * * *"\n[source.discovery]\nfeeds = ["{home}rss"]\n'
+        )[0]
+
+    local = source("mau", "http://127.0.0.1:8000/")
+    portal = source("hanoi", "https://hanoi.gov.vn/")
+    warning = anonymous_crawl_warning([local, portal], {})
+    assert warning and "GOVARCHIVE_CONTACT" in warning and "hanoi.gov.vn" in warning
+    assert "127.0.0.1" not in warning
+    assert anonymous_crawl_warning([local], {}) is None
+    assert anonymous_crawl_warning([portal], {"GOVARCHIVE_CONTACT": "https://example.org/lien-he"}) is None
