@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from archive import crawl as crawl_lib
-from archive.db import ArchiveError, open_db, pending_migrations
+from archive.db import ArchiveError, check_archive, open_db, pending_migrations
 from archive.sources import SourcesError, load_sources
 
 DB_OPTION = dict(
@@ -523,7 +523,7 @@ def schedule(sources_file, db_path, once, interval, max_pages):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     try:
         load_sources(sources_file)
-        crawl_lib.check_crawl_target(db_path)
+        check_archive(db_path, may_be_new=True)
         open_db(db_path).close()
     except (SourcesError, ArchiveError) as exc:
         _fail(exc)

@@ -45,7 +45,7 @@ def run_crawl(
     """
     sources = load_sources(sources_file)
     chosen = select(sources, list(source_ids)) if source_ids else sources
-    check_crawl_target(db_path)
+    check_archive(db_path, may_be_new=True)
     db = open_db(db_path)
     last_id = db.execute("select coalesce(max(id), 0) from crawls").fetchone()[0]
     db.close()
@@ -120,27 +120,6 @@ def _not_started(source_id: str, returncode: int, reason: str | None) -> dict:
         "articles_changed": None, "articles_unchanged": None, "articles_not_modified": None, "errors": None,
         "first_error": reason or f"the crawler exited with status {returncode} before starting it (its error is above)",
     }
-
-
-def check_crawl_target(db_path: str | Path) -> None:
-    """Raise ArchiveError unless ``db_path`` is an archive, or nothing yet a crawl could make one.
-
-    Opening a database adds the archive's tables to it: a mistyped --db naming another
-    program's database must not be changed.
-    """
-    path = Path(db_path)
-    if not path.is_file() or path.stat().st_size == 0:
-        return
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            has_tables = conn.execute("select count(*) from sqlite_master where type = 'table'").fetchone()[0] > 0
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        has_tables = True
-    if has_tables:
-        check_archive(path)
 
 
 def progress(db_path: str | Path, after_crawl: int, source_ids: list[str]) -> dict:

@@ -476,9 +476,16 @@ def pending_migrations(path: str | Path) -> list[str]:
         conn.close()
 
 
-def check_archive(path: str | Path) -> Path:
-    """Raise ArchiveError unless ``path`` is an existing govarchive database."""
+def check_archive(path: str | Path, *, may_be_new: bool = False) -> Path:
+    """Raise ArchiveError unless ``path`` is an existing govarchive database.
+
+    ``may_be_new``: for a crawl, which makes the archive. Nothing at ``path`` yet, an empty file
+    or a database without tables is fine; another program's database is not, since opening it
+    would add the archive's tables to it.
+    """
     path = Path(path)
+    if may_be_new and (not path.is_file() or path.stat().st_size == 0):
+        return path
     if not path.exists():
         raise ArchiveError(f"{path}: no such archive (run 'govarchive crawl' or 'govarchive demo' first)")
     if not path.is_file():
@@ -491,6 +498,8 @@ def check_archive(path: str | Path) -> Path:
             conn.close()
     except sqlite3.DatabaseError:
         raise ArchiveError(f"{path}: not a SQLite database") from None
+    if may_be_new and not tables:
+        return path
     if not {"articles", "crawls", "fetches"} <= tables:
         raise ArchiveError(f"{path}: a SQLite database, but not a govarchive archive")
     return path
