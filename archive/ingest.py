@@ -209,13 +209,7 @@ def move_frontier(db: Database, old_crawl: int, new_crawl: int) -> None:
 
 def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict) -> dict:
     """Close the crawl row; the status says whether the source could be reached at all."""
-    counts = db.execute(
-        f"""select count(*), sum(status between 200 and 399),
-                  sum({FETCH_FAILED_SQL})
-           from fetches where crawl_id = ?""",
-        [crawl_id],
-    ).fetchone()
-    pages, ok, errors = counts[0], counts[1] or 0, counts[2] or 0
+    pages, ok, errors = fetch_counts(db, crawl_id)
     health = crawl_health(db, crawl_id)
     if finish_reason == "shutdown":
         status = "interrupted"
@@ -236,6 +230,15 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
     with db.atomic():
         db["crawls"].update(crawl_id, update)
     return db["crawls"].get(crawl_id)
+
+
+def fetch_counts(db: Database, crawl_id: int) -> tuple[int, int, int]:
+    """A crawl's fetches: (all of them, those answered 2xx or 3xx, those that failed)."""
+    pages, ok, errors = db.execute(
+        f"select count(*), sum(status between 200 and 399), sum({FETCH_FAILED_SQL}) from fetches where crawl_id = ?",
+        [crawl_id],
+    ).fetchone()
+    return pages, ok or 0, errors or 0
 
 
 def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:

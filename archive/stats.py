@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from archive.ingest import FETCH_FAILED_SQL
+from archive.ingest import fetch_counts
 from archive.locks import is_locked
 
 
@@ -29,9 +28,7 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
     for run in runs:
         run["seconds"] = _seconds(run["started_at"], run["finished_at"])
         if run["status"] == "running":
-            run["pages"], run["errors"] = db.execute(
-                f"select count(*), coalesce(sum({FETCH_FAILED_SQL}), 0) from fetches where crawl_id = ?", [run["id"]]
-            ).fetchone()
+            run["pages"], _ok, run["errors"] = fetch_counts(db, run["id"])
             if not is_locked(db_path, run["source_id"]):
                 run["status"] = "interrupted"
     return runs
