@@ -16,9 +16,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import IO
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from croniter import CroniterError, croniter
@@ -30,6 +30,7 @@ from archive.sources import Source, SourcesError, read_sources
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 logger = logging.getLogger("govarchive.schedule")
+ELSEWHERE = "%s is due but already being crawled elsewhere; not starting another"
 
 
 @dataclass
@@ -127,7 +128,7 @@ class Scheduler:
             if source.id in self.running:
                 continue
             if is_locked(self.db_path, source.id):
-                logger.warning("%s is due but already being crawled elsewhere; not starting another", source.id)
+                logger.warning(ELSEWHERE, source.id)
                 due.append(source.id)
                 continue
             logger.info("%s is due (schedule %r): starting its crawl", source.id, source.schedule)
@@ -198,14 +199,15 @@ class Scheduler:
             # crawl's start; the crawl then reports the source as not started, which it can only
             # do for a lock another crawl holds (a crawl of one source that fails to start
             # otherwise is an error without a summary).
-            if summary_status(summary, source_id) == NOT_STARTED:
-                logger.warning("%s is due but already being crawled elsewhere; not starting another", source_id)
+            status = summary_status(summary, source_id)
+            if status == NOT_STARTED:
+                logger.warning(ELSEWHERE, source_id)
                 continue
             self.finished.append((source_id, code))
             seconds = (self.clock() - run.started).total_seconds()
             if code == 0:
                 logger.info("%s: crawl finished in %.0f s", source_id, seconds)
-            elif summary_status(summary, source_id) == "interrupted":
+            elif status == "interrupted":
                 # Stopped (Ctrl-C, a signal to the scheduler's group), not failed. The scheduler
                 # never passes --resume: the source is due again when its schedule next fires
                 # after this crawl began, and that crawl drops what this one left pending.
