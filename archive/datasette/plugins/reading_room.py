@@ -721,11 +721,8 @@ def body_paragraphs(article: dict) -> list[str]:
 
 def _vn_day(value: str | None) -> str:
     """The day of an ISO timestamp in Vietnam's time (YYYY-MM-DD), as the page shows it."""
-    try:
-        moment = datetime.fromisoformat(value or "")
-    except ValueError:
-        return (value or "")[:10]
-    return (moment.astimezone(VN_TZ) if moment.tzinfo else moment).date().isoformat()
+    moment = _in_vietnam(value)
+    return moment.date().isoformat() if moment else (value or "")[:10]
 
 
 def citation(article: dict, stable_url: str) -> str:
@@ -953,16 +950,22 @@ def asgi_wrapper(datasette):
 # Templates ---------------------------------------------------------------------------------------------
 
 
+def _in_vietnam(value) -> datetime | None:
+    """An ISO timestamp as a moment in Vietnam's time (one without a zone as it is), or None."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return moment.astimezone(VN_TZ) if moment.tzinfo is not None else moment
+
+
 def _when(value, with_time=True):
     """An ISO timestamp as a Vietnamese reader writes it, in Vietnam's time: 20:15 30/06/2023."""
     if not value:
         return ""
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+    moment = _in_vietnam(value)
+    if moment is None:
         return value
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(VN_TZ)
     day = moment.strftime("%d/%m/%Y")
     if not with_time or (len(value) <= 10):
         return day
