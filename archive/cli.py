@@ -78,7 +78,9 @@ def cli():
               help="Folder for WARC files (default: <db name>-warc beside the db).")
 @click.option("--warc-max-mb", type=click.IntRange(min=1), default=1024, show_default=True,
               help="Start a new WARC file when one reaches this size.")
-@click.option("--backfill", is_flag=True, help="Page listings back to the end, not just to the first known page.")
+@click.option("--backfill", is_flag=True,
+              help="Page listings back to the end, not just to the first known page, and ask again for "
+                   "archived articles whose sitemap <lastmod> predates their last fetch.")
 @click.option("--resume", is_flag=True, help="Continue each source's interrupted crawl where it stopped.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors from the crawler.")
 def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, warc_max_mb, backfill, resume, quiet):

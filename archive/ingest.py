@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
@@ -108,17 +109,24 @@ def close_interrupted(db: Database, source_id: str) -> None:
         )
 
 
-def known_articles(
-    db: Database, source_id: str, *, before: str | None = None
-) -> dict[str, tuple[str | None, str | None]]:
-    """Archived article URLs of a source (first seen before ``before``, when given), with the
-    validators of the capture behind each."""
+class Known(NamedTuple):
+    """What a crawl needs of an archived article: the validators of the capture behind it, and
+    when its content was last confirmed (a 200 or a 304)."""
+
+    etag: str | None
+    last_modified: str | None
+    last_seen: str
+
+
+def known_articles(db: Database, source_id: str, *, before: str | None = None) -> dict[str, Known]:
+    """Archived article URLs of a source (first seen before ``before``, when given)."""
     rows = db.execute(
-        """select a.url, f.etag, f.last_modified from articles a left join fetches f on f.id = a.fetch_id
+        """select a.url, f.etag, f.last_modified, a.last_seen from articles a
+           left join fetches f on f.id = a.fetch_id
            where a.source_id = ? and (? is null or a.first_seen < ?)""",
         [source_id, before, before],
     )
-    return {url: (etag, last_modified) for url, etag, last_modified in rows}
+    return {url: Known(etag, last_modified, last_seen) for url, etag, last_modified, last_seen in rows}
 
 
 def chain_start(db: Database, crawl_id: int) -> str:

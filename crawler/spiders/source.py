@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -48,8 +48,9 @@ class SourceSpider(scrapy.Spider):
         self.resume_from = int(resume_from) if resume_from not in (None, "") else None
         self.scheduled = 0
         self.seen: set[str] = set()
-        self.known: dict[str, tuple[str | None, str | None]] = {}
+        self.known: dict[str, ingest.Known] = {}
         self.skipped_before: set[str] = set()
+        self.spared: set[str] = set()  # archived articles a sitemap dates before their last fetch
         self.budget_exhausted = False
 
     @classmethod
@@ -154,9 +155,12 @@ class SourceSpider(scrapy.Spider):
             return None
         self.seen.add(url)
         self.scheduled += 1
+        if url in self.spared:  # a listing or feed shows it after all
+            self.spared.discard(url)
+            self.crawler.stats.inc_value("archive/sitemap_unchanged", -1)
         headers = {}
         if kind == "article" and url in self.known:
-            etag, last_modified = self.known[url]
+            etag, last_modified, _ = self.known[url]
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:
@@ -215,7 +219,7 @@ class SourceSpider(scrapy.Spider):
         error = None
         while True:
             try:
-                is_index, loc = next(entries)
+                is_index, loc, lastmod = next(entries)
             except StopIteration:
                 break
             except Exception as exc:  # a corrupt, oversized or unparsable sitemap is that sitemap's problem only
@@ -224,6 +228,8 @@ class SourceSpider(scrapy.Spider):
             # Not response.urljoin: a sitemap has no HTML <base>, and looking for one needs the
             # whole body decoded as text.
             url = urljoin(response.url, loc)
+            if not is_index and self._unchanged_since_capture(url, lastmod):
+                continue
             request = self._request(url, self.parse_sitemap, "sitemap") if is_index else self._article_request(url)
             if request:
                 yield request
@@ -233,6 +239,22 @@ class SourceSpider(scrapy.Spider):
             yield self._item(response, error=f"unreadable sitemap: {reason}")
         else:
             yield self._item(response)
+
+    def _unchanged_since_capture(self, url: str, lastmod: str | None) -> bool:
+        """Whether the sitemap dates an archived article's last change before its content was
+        last confirmed, so that asking for it again, even conditionally, would be wasted: a
+        portal's sitemap lists every article it ever published, and each would cost a request
+        and a share of --max-pages on every crawl. --backfill asks for them all the same."""
+        if self.backfill or not lastmod:
+            return False
+        url = canonical_url(url, prefer_scheme=self.scheme)
+        known = self.known.get(url)
+        if known is None or not known.last_seen or not _surely_before(lastmod, known.last_seen):
+            return False
+        if url not in self.seen and url not in self.spared:
+            self.spared.add(url)
+            self.crawler.stats.inc_value("archive/sitemap_unchanged")
+        return True
 
     def parse_feed(self, response: Response):
         if response.status != 200:
@@ -295,6 +317,11 @@ class SourceSpider(scrapy.Spider):
         articles = {canonical_url(response.urljoin(h), prefer_scheme=self.scheme) for h in hrefs}
         return [a for a in articles if self.source.is_article(a)]
 
+    def closed(self, reason):
+        if unchanged := self.crawler.stats.get_value("archive/sitemap_unchanged"):
+            logger.info("%s: %d archived articles not asked for again: the sitemap dates their last change "
+                        "before they were last fetched (--backfill asks for them)", self.source.id, unchanged)
+
     def on_error(self, failure: Failure):
         request = failure.request
         if failure.check(IgnoreRequest) and not getattr(failure.value, "response", None):
@@ -347,7 +374,7 @@ class NotASitemap(ValueError):
 
 
 def _sitemap_entries(body: bytes, *, gunzip_max_size: int | None = None):
-    """(is the sitemap an index, loc) for each entry of a sitemap, parsed as it is iterated.
+    """(is the sitemap an index, loc, lastmod or None) for each entry of a sitemap, parsed as it is iterated.
 
     Scrapy's Sitemap parses incrementally and frees each entry's elements once read, so the
     memory this takes does not grow with the number of entries.
@@ -360,7 +387,30 @@ def _sitemap_entries(body: bytes, *, gunzip_max_size: int | None = None):
     is_index = sitemap.type == "sitemapindex"
     for entry in sitemap:
         if loc := entry.get("loc"):
-            yield is_index, loc
+            yield is_index, loc, entry.get("lastmod")
+
+
+# A time without a zone may be in any of them, from UTC-12 to UTC+14.
+_LATEST_ZONE = timezone(timedelta(hours=-12))
+
+
+def _surely_before(lastmod: str, confirmed: str) -> bool:
+    """Whether a sitemap <lastmod> (W3C datetime) falls before ``confirmed`` (an ISO time)
+    however it is read: a day alone stands for its last moment, a time without a zone for its
+    westernmost. A value that does not parse is never before anything."""
+    lastmod = lastmod.strip()
+    try:
+        changed = datetime.fromisoformat(lastmod)
+        confirmed_at = datetime.fromisoformat(confirmed)
+    except ValueError:
+        return False
+    if len(lastmod) <= len("2026-11-26"):
+        changed += timedelta(days=1)
+    if changed.tzinfo is None:
+        changed = changed.replace(tzinfo=_LATEST_ZONE)
+    if confirmed_at.tzinfo is None:
+        confirmed_at = confirmed_at.replace(tzinfo=timezone.utc)
+    return changed < confirmed_at
 
 
 def _describe(failure: Failure) -> str:
