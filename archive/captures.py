@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from archive.warc import RecordPointer, StoredResponse, read_record
+from archive.warc import RecordPointer, StoredResponse, read_record, read_stored
 
 ARTICLE_JSON_FIELDS = (
     "id", "url", "source_id", "title", "author", "published", "updated", "description", "text",
@@ -24,12 +24,22 @@ def pointer_of(fetch: dict) -> RecordPointer:
     return RecordPointer(fetch["warc_file"], fetch["warc_offset"], fetch["warc_length"])
 
 
-def read_capture(db_path: str | Path, fetch: dict) -> StoredResponse:
+def _located(db_path: str | Path, fetch: dict) -> tuple[Path, RecordPointer]:
     base = Path(db_path).parent
     pointer = pointer_of(fetch)
     if not (base / pointer.file).exists():
         raise CaptureMissing(f"WARC file {base / pointer.file} is missing")
-    return read_record(base, pointer)
+    return base, pointer
+
+
+def read_capture(db_path: str | Path, fetch: dict) -> StoredResponse:
+    """The capture behind a fetch row; RecordUnreadable when its record is damaged."""
+    return read_record(*_located(db_path, fetch))
+
+
+def stored_capture(db_path: str | Path, fetch: dict) -> bytes:
+    """The capture's WARC record exactly as stored, damaged or not: what there is to recover."""
+    return read_stored(*_located(db_path, fetch))
 
 
 def article_json(row: dict) -> dict:

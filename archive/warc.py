@@ -250,15 +250,23 @@ class StoredResponse:
         return decode_content(self.payload, self.codings, self.url)
 
 
-def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse:
-    """Read one response record by seeking to its offset; no scanning of the file."""
+def read_stored(directory: str | Path, pointer: RecordPointer) -> bytes:
+    """One record's bytes exactly as stored, read by seeking to its offset, unchecked; a file
+    too short to hold them is RecordUnreadable."""
     path = Path(directory) / pointer.file
     with open(path, "rb") as f:
         f.seek(pointer.offset)
         raw = f.read(pointer.length)
-    where = f"{path}: record at {pointer.offset}"
     if len(raw) != pointer.length:
-        raise RecordUnreadable(f"{where} is truncated")
+        raise RecordUnreadable(f"{path}: record at {pointer.offset} is truncated")
+    return raw
+
+
+def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse:
+    """Read one response record by seeking to its offset; no scanning of the file."""
+    path = Path(directory) / pointer.file
+    raw = read_stored(directory, pointer)
+    where = f"{path}: record at {pointer.offset}"
     try:
         for record in ArchiveIterator(io.BytesIO(_inflate_members(raw, where))):
             http = record.http_headers

@@ -2,6 +2,8 @@
 
 import asyncio
 import io
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +114,36 @@ def test_article_json_and_links_in_table(ds, sample_site):
 def test_missing_things_are_404(ds):
     assert get(ds, "/-/capture/999999.html").status_code == 404
     assert get(ds, "/-/article/999999.json").status_code == 404
+
+
+def test_a_damaged_or_missing_capture_is_explained_and_what_is_stored_still_served(crawled_archive, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(crawled_archive, copy)
+    conn = sqlite3.connect(copy / "archive.db")
+    damaged, missing = conn.execute(
+        "select id, warc_file, warc_offset, warc_length from fetches where kind = 'article' and status = 200 "
+        "order by id limit 2"
+    ).fetchall()
+    conn.execute("update fetches set warc_file = 'gone.warc.gz' where id = ?", [missing[0]])
+    conn.commit()
+    conn.close()
+    warc = copy / damaged[1]
+    data = bytearray(warc.read_bytes())
+    data[damaged[2] + damaged[3] // 2] ^= 0xFF
+    warc.write_bytes(bytes(data))
+    ds = make_datasette(copy / "archive.db")
+
+    page = get(ds, f"/-/capture/{damaged[0]}.html")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "bị hỏng" in page.text and "damaged" in page.text
+    assert f'href="/-/capture/{damaged[0]}.warc.gz"' in page.text
+    assert str(copy) not in page.text
+    # The record as it is on disk, damage and all: what there is to recover.
+    stored = get(ds, f"/-/capture/{damaged[0]}.warc.gz")
+    assert stored.status_code == 200
+    assert stored.content == bytes(data[damaged[2]:damaged[2] + damaged[3]])
+
+    for path in (f"/-/capture/{missing[0]}.html", f"/-/capture/{missing[0]}.warc.gz"):
+        page = get(ds, path)
+        assert page.status_code == 404 and "không còn" in page.text and "missing" in page.text, path
+        assert "gone.warc.gz" in page.text and str(copy) not in page.text

@@ -1,13 +1,15 @@
 """Downloads of archived captures: raw HTML (sandboxed), the WARC records, the record as JSON."""
 
 import json
+import os
+from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive.captures import CaptureMissing, article_json, read_capture
-from archive.datasette.plugins.reading_room import not_found, row_id
+from archive.captures import CaptureMissing, article_json, read_capture, stored_capture
+from archive.datasette.plugins.reading_room import error_page, not_found, row_id
 from archive.warc import RecordUnreadable
 
 # Archived pages may carry script: never let it run on the archive's origin.
@@ -33,26 +35,39 @@ async def _by_id(datasette, table, value):
     return None if number is None else await _row(datasette, f"select * from {table} where id = ?", [number])
 
 
-async def _capture(datasette, request):
-    """(fetch row, stored capture), or (None, a 404 response)."""
+async def _fetch(datasette, request):
+    """(fetch row, None), or (None, a 404 response)."""
     fetch = await _by_id(datasette, "fetches", request.url_vars["fetch_id"])
     if fetch is None:
         return None, await not_found(datasette, request, "Không có bản lưu này", "No such capture")
-    try:
-        return fetch, read_capture(_db(datasette).path, fetch)
-    except CaptureMissing as exc:
-        return None, Response.text(f"{exc}\n", status=404)
+    return fetch, None
+
+
+def _reason(datasette, exc) -> str:
+    """The error, without the folder the archive lives in: not every reader should learn it."""
+    return str(exc).replace(f"{Path(_db(datasette).path).parent}{os.sep}", "")
+
+
+async def _missing(datasette, request, exc):
+    return await error_page(datasette, request, "Bản lưu này không còn", "This capture is missing",
+                            detail=_reason(datasette, exc))
 
 
 async def raw_html(datasette, request):
-    fetch, capture = await _capture(datasette, request)
+    fetch, error = await _fetch(datasette, request)
     if fetch is None:
-        return capture
+        return error
     try:
+        capture = read_capture(_db(datasette).path, fetch)
         body = capture.body
+    except CaptureMissing as exc:
+        return await _missing(datasette, request, exc)
     except RecordUnreadable as exc:
-        return Response.text(
-            f"{exc}\nThe record itself, as stored: /-/capture/{fetch['id']}.warc.gz\n", status=500
+        return await error_page(
+            datasette, request, "Bản ghi WARC của bản lưu này bị hỏng", "This capture's WARC record is damaged",
+            status=500, detail=_reason(datasette, exc),
+            link=(datasette.urls.path(f"-/capture/{fetch['id']}.warc.gz"), "Tải bản ghi nguyên trạng",
+                  "Download the record as stored"),
         )
     content_type = capture.headers.get("Content-Type") or capture.headers.get("content-type") or "text/html"
     headers = dict(SANDBOX_HEADERS)
@@ -62,11 +77,20 @@ async def raw_html(datasette, request):
 
 
 async def warc_record(datasette, request):
-    fetch, capture = await _capture(datasette, request)
+    """The record's bytes as stored, unchecked: a damaged record is still all there is of it."""
+    fetch, error = await _fetch(datasette, request)
     if fetch is None:
-        return capture
+        return error
+    try:
+        record = stored_capture(_db(datasette).path, fetch)
+    except CaptureMissing as exc:
+        return await _missing(datasette, request, exc)
+    except RecordUnreadable as exc:  # the file is shorter than the record
+        return await error_page(datasette, request, "Bản ghi WARC của bản lưu này bị cắt cụt",
+                                "This capture's WARC record is cut short", status=500,
+                                detail=_reason(datasette, exc))
     return Response(
-        capture.raw_record,
+        record,
         status=200,
         headers={"Content-Disposition": f'attachment; filename="capture-{fetch["id"]}.warc.gz"'},
         content_type="application/warc",

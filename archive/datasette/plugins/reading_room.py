@@ -81,10 +81,15 @@ async def _render(datasette, request, template, context, status=200):
     return Response.html(body, status=status, headers=dict(PAGE_HEADERS))
 
 
+async def error_page(datasette, request, message_vi, message_en, *, status=404, detail=None, link=None):
+    """The reading room's error page, in both languages (archive_downloads' routes use it too):
+    ``detail`` is the technical reason, ``link`` a (url, label_vi, label_en) to go on with."""
+    context = {"message_vi": message_vi, "message_en": message_en, "detail": detail, "link": link}
+    return await _render(datasette, request, "reading_error.html", context, status=status)
+
+
 async def not_found(datasette, request, message_vi, message_en):
-    """The reading room's 404 page, in both languages (archive_downloads' routes use it too)."""
-    context = {"message_vi": message_vi, "message_en": message_en}
-    return await _render(datasette, request, "reading_error.html", context, status=404)
+    return await error_page(datasette, request, message_vi, message_en)
 
 
 # SQLite's integers are 64-bit: a longer id in a URL names no row, rather than an error.
