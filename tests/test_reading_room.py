@@ -547,3 +547,24 @@ def test_oldest_first_is_a_sort_like_the_others(ds):
     unsearched = ok(ds, "/-/results.json?sort=oldest").json()
     assert unsearched["sort"] == "oldest"
     assert [r["published"] for r in unsearched["results"]] == sorted(r["published"] for r in unsearched["results"])
+
+
+def headings(html):
+    """The page's headings as (level, text), in document order."""
+    return [(int(level), re.sub(r"<[^>]+>", "", text).strip())
+            for level, text in re.findall(r"<h([1-6])\b[^>]*>(.*?)</h\1>", html, re.S)]
+
+
+@pytest.mark.parametrize("path", ["/-/search", "/-/search?q=zalo", "/-/search?q=zalo&page=999",
+                                  "/-/search?q=NOT+zalo", "/-/search?q=zalo&ref=174%2FKH-UBND"])
+def test_the_search_page_has_one_h1_and_its_results_sit_under_their_own_h2(ds, path):
+    outline = headings(ok(ds, path).text)
+    assert [level for level, _ in outline].count(1) == 1 and outline[0][0] == 1, outline
+    # No level skipped on the way down: a screen reader's outline has no holes.
+    assert all(b <= a + 1 for (a, _), (b, _) in zip(outline, outline[1:])), outline
+    results = next(i for i, (level, text) in enumerate(outline) if level == 2 and text.startswith("Kết quả"))
+    titles = [i for i, (level, _) in enumerate(outline) if level == 3 and i > results]
+    for i in range(results + 1, (titles[-1] if titles else results) + 1):
+        assert outline[i][0] == 3, outline
+    if "q=zalo" in path and "page" not in path:
+        assert titles
