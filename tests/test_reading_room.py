@@ -568,3 +568,10 @@ def test_the_search_page_has_one_h1_and_its_results_sit_under_their_own_h2(ds, p
         assert outline[i][0] == 3, outline
     if "q=zalo" in path and "page" not in path:
         assert titles
+
+
+def test_no_page_takes_the_focus_on_its_own(ds, sql):
+    # autofocus skips a screen reader past the page's heading and the keyboard past the skip link.
+    changed = article_id(sql, CHANGED_TITLE_START)
+    for path in ("/", "/-/search", "/-/search?q=zalo", f"/-/a/{changed}", f"/-/diff/{changed}"):
+        assert "autofocus" not in ok(ds, path).text, path
