@@ -196,9 +196,61 @@ def test_pages_fit_a_phone_and_put_the_results_first(server, browser):
         assert button["x"] + button["width"] <= 375, path
     page.goto(server + "/-/search?q=zalo")
     screenshot(page, "search-phone")
-    # On a phone the results come before the filters, and a keyboard user can skip to them.
+    # On a phone the results come before the filters.
     first_result = page.locator("ol.results li").first.bounding_box()
     assert first_result["y"] < page.locator("aside.facets").bounding_box()["y"]
-    page.keyboard.press("Tab")
-    expect(page.locator(":focus")).to_have_attribute("href", "#results")
     context.close()
+
+
+FOCUSED = """() => { const e = document.activeElement, r = e.getBoundingClientRect();
+  return {id: e.id, cls: e.className, href: e.getAttribute('href'), facet: !!e.closest('.facets'),
+          top: r.top + scrollY}; }"""
+
+
+def tab_stops(page, n):
+    stops = []
+    for _ in range(n):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(FOCUSED))
+    return stops
+
+
+@pytest.mark.parametrize("width", [1280, 640])
+def test_the_keyboard_meets_the_search_page_in_reading_order(server, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(server + "/-/search?q=zalo&source=sample-news")
+    stops = tab_stops(page, 80)
+    first_facet = next(i for i, stop in enumerate(stops) if stop["facet"])
+    before = " ".join(stop["cls"] for stop in stops[:first_facet])
+    # The filter chips, the downloads and the results come before the facets' forty links.
+    for control in ("chip", "download-csv", "download-json"):
+        assert control in before, (control, stops[:first_facet])
+    assert any("sort=newest" in (stop["href"] or "") for stop in stops[:first_facet])
+    assert any("/-/a/" in (stop["href"] or "") for stop in stops[:first_facet])
+    if width <= 820:
+        # One column: focus moves down the page, never back up (past the skip links at its top).
+        last_facet = max(i for i, stop in enumerate(stops) if stop["facet"])
+        tops = [stop["top"] for stop in stops[2:last_facet + 1]]
+        assert all(b >= a - 4 for a, b in zip(tops, tops[1:])), tops
+    context.close()
+
+
+def test_the_skip_links_lead_to_the_content_and_the_filters(server, page):
+    changed = page.request.get(server + "/-/results.json?q=" + CHANGED_TITLE_START).json()["results"][0]["id"]
+    for path in ("/", "/-/search?q=zalo", f"/-/a/{changed}", f"/-/diff/{changed}", "/no/such/page"):
+        page.goto(server + path)
+        page.keyboard.press("Tab")
+        expect(page.locator(":focus")).to_have_attribute("href", "#main")
+        page.keyboard.press("Enter")
+        expect(page.locator(":focus")).to_have_id("main")
+        page.keyboard.press("Tab")
+        # The next stop is inside the page's own content, past the site's header.
+        assert page.evaluate("!!document.activeElement.closest('main')"), path
+    page.goto(server + "/-/search?q=zalo")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_attribute("href", "#filters")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('.facets')")
