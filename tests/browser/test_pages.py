@@ -254,3 +254,26 @@ def test_the_skip_links_lead_to_the_content_and_the_filters(server, page):
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert page.evaluate("!!document.activeElement.closest('.facets')")
+
+
+LINK_STYLE = """(selector) => [...document.querySelectorAll(selector)].map(a => {
+  const en = a.querySelector('.en');
+  return {text: a.innerText, underline: getComputedStyle(a).textDecorationLine,
+          colour: getComputedStyle(a).color, en: en && getComputedStyle(en).color}; })"""
+
+
+def test_links_in_running_text_are_underlined_and_their_english_half_is_link_coloured(server, page):
+    changed = page.request.get(server + "/-/results.json?q=" + CHANGED_TITLE_START).json()["results"][0]["id"]
+    checks = {
+        "/-/search?q=zalo": ["footer.site a", ".sort a", ".downloads a", "nav.pages a"],
+        f"/-/a/{changed}": [".knowledge li a", ".cite a"],
+        "/no/such/page": ["main a"],
+    }
+    for path, selectors in checks.items():
+        page.goto(server + path)
+        for selector in selectors:
+            links = page.evaluate(LINK_STYLE, selector)
+            assert links, (path, selector)
+            for link in links:
+                assert "underline" in link["underline"], (path, selector, link)
+                assert link["en"] in (None, link["colour"]), (path, selector, link)
