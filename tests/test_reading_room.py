@@ -404,12 +404,16 @@ def test_versions_and_syndication_on_the_article_page(ds, sql):
     assert "Cũng được đăng bởi" in html and f'href="/-/a/{second}"' in html
 
 
+HIDDEN = re.compile(r'<span class="visually-hidden"><span lang="vi">([^<]*)</span><span class="en" lang="en"> / ([^<]*)</span></span>')
+
+
 def test_diff_shows_words_changed_and_ignores_normalisation(ds, sql):
     changed = article_id(sql, CHANGED_TITLE_START)
-    html = ok(ds, f"/-/diff/{changed}?from=1&to=2").text
-    assert "<ins>OA</ins>" in html
-    assert "<ins>(cập nhật)</ins>" in html
-    assert "<ins>¶</ins> </p>\n  <p><ins>Bộ Nội vụ sẽ đánh giá kết quả sau sáu tháng.</ins>" in html
+    page = ok(ds, f"/-/diff/{changed}?from=1&to=2").text
+    html = HIDDEN.sub("", page)
+    assert "<ins> OA</ins>" in html
+    assert "<ins> (cập nhật)</ins>" in html
+    assert '<ins><span aria-hidden="true">¶</span></ins> </p>\n  <p><ins> Bộ Nội vụ sẽ đánh giá kết quả sau sáu tháng.</ins>' in html
     assert "<del>" not in html.split('class="diff-summary"')[1]
     assert ok(ds, f"/-/diff/{changed}").text.count("<ins>") == html.count("<ins>")
 
@@ -419,6 +423,17 @@ def test_word_diff_compares_nfc_words():
     diff = word_diff(nfd + "\nđoạn hai", "Hà Nội mở kênh Zalo\nđoạn hai")
     assert diff["paragraphs"] == [[("=", "Hà Nội mở"), ("-", "trang"), ("+", "kênh"), ("=", "Zalo")], [("=", "đoạn hai")]]
     assert (diff["added"], diff["removed"]) == (1, 1)
+    assert word_diff("một\nhai", "một hai")["paragraphs"] == [[("=", "một"), ("-", "\n")], [("=", "hai")]]
+
+
+def test_a_diff_says_in_words_what_was_added_and_removed(ds, sql):
+    changed = article_id(sql, CHANGED_TITLE_START)
+    html = ok(ds, f"/-/diff/{changed}?from=1&to=2").text
+    spoken = HIDDEN.sub(lambda m: f"[{m[1]} / {m[2]}]", html)
+    assert "<ins>[thêm: / added:] OA[hết / end]</ins>" in spoken
+    # A paragraph break is named, and its sign is not read out.
+    assert '<ins><span aria-hidden="true">¶</span>[thêm ngắt đoạn / added paragraph break]</ins>' in spoken
+    assert 'action=""' not in html
 
 
 def test_archived_markup_is_escaped_everywhere(ds, sql):

@@ -163,7 +163,10 @@ def test_article_page_and_diff(server, page):
     page.locator("a.diff-link").first.click()
     page.wait_for_url("**/-/diff/*")
     expect(page.locator(".diff-text ins").first).to_be_visible()
-    expect(page.locator(".diff-title ins")).to_have_text("(cập nhật)")
+    expect(page.locator(".diff-title ins")).to_contain_text("(cập nhật)")
+    # A mark besides the colour, which forced colours take away.
+    assert page.locator(".diff-text ins").first.evaluate("e => getComputedStyle(e).textDecorationLine") == "underline"
+    expect(page.locator(".diff-title ins .visually-hidden").first).to_have_css("position", "absolute")
     screenshot(page, "diff")
 
 

@@ -826,7 +826,8 @@ def _tokens(text: str | None) -> list[str]:
 
 
 def word_diff(old: str | None, new: str | None) -> dict:
-    """A word-level diff of two texts as paragraphs of (op, text) spans; op is =, + or -.
+    """A word-level diff of two texts as paragraphs of (op, text) spans; op is =, + or -, and
+    a paragraph break added or removed is a span of its own whose text is ``PARAGRAPH``.
 
     Words are compared in NFC, so a page that switched between composed and decomposed
     Vietnamese shows no change where a reader sees none.
@@ -839,7 +840,7 @@ def word_diff(old: str | None, new: str | None) -> dict:
         for word in words:
             if word == PARAGRAPH:
                 if op != "=":
-                    spans.append((op, "¶"))
+                    spans.append((op, PARAGRAPH))
                 paragraphs.append(list(spans))
                 spans.clear()
             elif spans and spans[-1][0] == op:
@@ -890,7 +891,7 @@ async def diff_page(datasette, request):
     if article is None:
         return await not_found(datasette, request, "Không có bài viết này", "No such article")
     versions = await _versions(db, article_id) if await db.table_exists("article_versions") else []
-    context = {"article": article, "versions": versions, "diff": None}
+    context = {"article": article, "versions": versions, "diff": None, "paragraph_break": PARAGRAPH}
     by_number = {str(v["version"]): v for v in versions}
     # A version asked for by number must exist, however many the article has.
     if any(request.args.get(end) and request.args[end] not in by_number for end in ("from", "to")):
