@@ -315,6 +315,21 @@ def m012_channel_agency_and_document_filter_words(db: Database) -> None:
     _build_search_indexes(db, lists=True)
 
 
+@migrations()
+def m013_article_urls(db: Database) -> None:
+    """An article's other URLs: variants of it (print, AMP, session ids, another host name) and
+    where redirects from it led, each with what it gave when last read, so that an edit seen
+    only at one of them is a new version, not a page dropped as a duplicate. An article's own
+    URL has a row only once another URL's reading has become the article's text."""
+    db["article_urls"].create(
+        {"url": str, "article_id": int, "text_hash": str, "title": str, "first_seen": str, "last_seen": str,
+         "fetch_id": int},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id"), ("fetch_id", "fetches", "id")],
+    )
+    db["article_urls"].create_index(["article_id"])
+
+
 def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
 

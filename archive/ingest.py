@@ -123,9 +123,14 @@ def known_articles(db: Database, source_id: str, *, before: str | None = None) -
     rows = db.execute(
         """select a.url, f.etag, f.last_modified, a.last_seen from articles a
            left join fetches f on f.id = a.fetch_id
-           where a.source_id = ? and (? is null or a.first_seen < ?)""",
-        [source_id, before, before],
+           where a.source_id = ? and (? is null or a.first_seen < ?)
+           union all
+           select u.url, f.etag, f.last_modified, u.last_seen from article_urls u
+           join articles a on a.id = u.article_id left join fetches f on f.id = u.fetch_id
+           where a.source_id = ? and (? is null or u.first_seen < ?)""",
+        [source_id, before, before] * 2,
     )
+    # An article's own URL with a row of its own: that row tells what the URL gave last.
     return {url: Known(etag, last_modified, last_seen) for url, etag, last_modified, last_seen in rows}
 
 
@@ -330,28 +335,37 @@ def article_fields(record: dict) -> dict:
     return row
 
 
-def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, seen_at: str) -> str:
+def store_article(
+    db: Database, record: dict, *, source_id: str, fetch_id: int, seen_at: str, also_at: str | None = None
+) -> str:
     """Insert or refresh the article row for ``record``; returns 'new', 'changed' or 'unchanged'.
 
-    One row per canonical URL: seeing the same page again only moves ``last_seen``.
+    One row per article, under the first canonical URL it was archived at; seeing the same
+    page again only moves ``last_seen``. A page of the same source that is a variant of an
+    archived article (print, AMP, a session id, a moved URL) is one of that article's URLs in
+    ``article_urls``, and its text is compared with what that URL gave last time: with the
+    article's current text it would differ on every crawl, by what a print page leaves out.
+    ``also_at`` is the URL a redirect led to, recorded as another URL of the article.
     """
     row = article_fields(record)
-    existing = db.execute(
-        "select id, text_hash, title from articles where url = ?", [record["url"]]
+    url, text_hash, title = record["url"], record.get("text_hash"), record.get("title")
+    existing = db.execute("select id, text_hash, title from articles where url = ?", [url]).fetchone()
+    own = db.execute(
+        "select article_id, text_hash, title, last_seen from article_urls where url = ?", [url]
     ).fetchone()
     sig = record.get("minhash")
     candidates = syndication.similar(db, sig) if sig else []
-    if existing is None and syndication.same_article(
-        db, candidates, source_id, record.get("title"), record.get("published")
-    ) is not None:
-        # A print or AMP variant of an article this source already has: one article, not two.
-        return "unchanged"
-    if existing is None:
+    if existing is None and own is None:
+        variant_of = syndication.same_article(db, candidates, source_id, title, record.get("published"))
+        if variant_of is not None:
+            _add_url(db, variant_of, url, record, fetch_id, seen_at)
+            db.execute("update articles set last_seen = ? where id = ?", [seen_at, variant_of])
+            return "unchanged"
         article_id = _insert(
             db,
             "articles",
             {
-                "url": record["url"], "source_id": source_id, **row,
+                "url": url, "source_id": source_id, **row,
                 "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
             },
         )
@@ -359,16 +373,61 @@ def store_article(db: Database, record: dict, *, source_id: str, fetch_id: int, 
         _index_folded(db, article_id, folded, row_filter_words({**row, "source_id": source_id}))
         _add_version(db, article_id, row, fetch_id, seen_at)
         store_knowledge(db, article_id, source_id, record, candidates)
+        _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
         return "new"
-    article_id, old_hash, old_title = existing
-    if old_hash == record.get("text_hash") and old_title == record.get("title"):
-        db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
+    if own is not None:
+        article_id, old_hash, old_title, url_seen = own
+    else:
+        (article_id, old_hash, old_title), url_seen = existing, None
+    _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
+    if old_hash == text_hash and old_title == title:
+        _seen(db, article_id, url, own, seen_at)
         return "unchanged"
+    if own is not None:
+        db.execute("update article_urls set text_hash = ?, title = ?, last_seen = ?, fetch_id = ? where url = ?",
+                   [text_hash, title, seen_at, fetch_id, url])
+        changed_since = db.execute(
+            "select 1 from article_versions where article_id = ? and captured_at > ? limit 1", [article_id, url_seen]
+        ).fetchone()
+        if changed_since:
+            # Another URL of the article already recorded this change since this one was last read.
+            db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
+            return "unchanged"
+        # The article's text is about to be this URL's: its own URL keeps what it gave, to be
+        # compared with next time.
+        db.execute(
+            """insert or ignore into article_urls (url, article_id, text_hash, title, first_seen, last_seen, fetch_id)
+               select url, id, text_hash, title, first_seen, last_seen, fetch_id from articles where id = ?""",
+            [article_id],
+        )
     keep_version_texts(db, article_id)
     update_article(db, article_id, {**row, "last_seen": seen_at, "fetch_id": fetch_id})
     _add_version(db, article_id, row, fetch_id, seen_at)
     store_knowledge(db, article_id, source_id, record, candidates)
     return "changed"
+
+
+def _add_url(db: Database, article_id: int, url: str, record: dict, fetch_id: int, seen_at: str) -> None:
+    _insert(db, "article_urls", {
+        "url": url, "article_id": article_id, "text_hash": record.get("text_hash"), "title": record.get("title"),
+        "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
+    })
+
+
+def _also_at(db, article_id, url, also_at, record, fetch_id, seen_at) -> None:
+    """Record where a redirect led, unless that URL is already one of an article's."""
+    if not also_at or also_at == url:
+        return
+    if db.execute("select 1 from articles where url = ? union all select 1 from article_urls where url = ?",
+                  [also_at, also_at]).fetchone():
+        return
+    _add_url(db, article_id, also_at, record, fetch_id, seen_at)
+
+
+def _seen(db: Database, article_id: int, url: str, own, seen_at: str) -> None:
+    if own is not None:
+        db.execute("update article_urls set last_seen = ? where url = ?", [seen_at, url])
+    db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
 
 
 def store_knowledge(db: Database, article_id: int, source_id: str, record: dict, candidates=None) -> None:
@@ -385,8 +444,11 @@ def store_knowledge(db: Database, article_id: int, source_id: str, record: dict,
 
 
 def mark_not_modified(db: Database, url: str, seen_at: str) -> str:
-    """A 304 for an archived article: it is still there, nothing else is written."""
+    """A 304 for an archived article (at any of its URLs): it is still there, nothing else is written."""
     db.execute("update articles set last_seen = ? where url = ?", [seen_at, url])
+    own = db.execute("select article_id from article_urls where url = ?", [url]).fetchone()
+    if own is not None:
+        _seen(db, own[0], url, own, seen_at)
     return "not_modified"
 
 

@@ -69,7 +69,28 @@ def reextract(
             update_article(db, article_id, fields)
             store_knowledge(db, article_id, source_id, record)
         counts["updated"] += 1
+    _reread_urls(db, db_path, source, rules)
     return counts
+
+
+def _reread_urls(db: Database, db_path: str | Path, source: str | None, rules: dict) -> None:
+    """Read the captures behind articles' other URLs again too: what each URL gave is compared
+    with its next fetch, and a reading by the old rules would make every one of them a change."""
+    rows = db.execute(
+        """select u.url, u.fetch_id, a.source_id from article_urls u join articles a on a.id = u.article_id
+           where ? is null or a.source_id = ?""",
+        [source, source],
+    ).fetchall()
+    for url, fetch_id, source_id in rows:
+        try:
+            capture = read_capture(db_path, db["fetches"].get(fetch_id))
+            body = capture.body
+        except (NotFoundError, CaptureMissing, TypeError, RecordUnreadable):
+            continue
+        record = extract(body, url, capture.headers, rules.get(source_id))
+        with db.atomic():
+            db.execute("update article_urls set text_hash = ?, title = ? where url = ?",
+                       [record.get("text_hash"), record.get("title"), url])
 
 
 def _pages(db: Database, where: str, params: list, size: int = 500):

@@ -212,7 +212,7 @@ class ArchivePipeline:
         elif record is not None:
             outcome = ingest.store_article(
                 self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
-                seen_at=item.get("fetched_at") or ingest.now_iso(),
+                seen_at=item.get("fetched_at") or ingest.now_iso(), also_at=item.get("moved_to"),
             )
         elif item["kind"] == "article" and item.get("status") == 304:
             outcome = ingest.mark_not_modified(self.db, item["url"], item.get("fetched_at") or ingest.now_iso())

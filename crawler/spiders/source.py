@@ -67,6 +67,9 @@ class SourceSpider(scrapy.Spider):
         if spider.max_pages is None and crawler.settings.get("ARCHIVE_MAX_PAGES"):
             spider.max_pages = crawler.settings.getint("ARCHIVE_MAX_PAGES")
         spider.scheme = urlsplit(source.home).scheme
+        spider.landing_pages = {
+            canonical_url(url, prefer_scheme=spider.scheme) for url in (source.home, *source.start_urls())
+        }
         return spider
 
     async def start(self):
@@ -178,12 +181,23 @@ class SourceSpider(scrapy.Spider):
         # A response refused inside the downloader middlewares is not yet tied to its request.
         request = request or response.request
         redirects = request.meta.get("redirect_urls") or []
+        kind, url = request.meta.get("kind"), request.meta.get("canonical_url", response.url)
+        moved_to = None
+        if kind == "article" and redirects and not error and response.status == 200:
+            moved_to = canonical_url(response.url, prefer_scheme=self.scheme)
+            if moved_to in self.landing_pages:
+                # A portal that removes an article often sends its readers to the home or a
+                # section page: that page is not a new version of the article.
+                error = f"redirected to {response.url}, the source's home or listing page, not an article"
+            if moved_to == url or error or not self.source.is_article(moved_to):
+                moved_to = None
         return PageItem(
             source_id=self.source.id,
-            kind=request.meta.get("kind"),
-            url=request.meta.get("canonical_url", response.url),
+            kind=kind,
+            url=url,
             requested_url=redirects[0] if redirects else request.url,
             response_url=response.url,
+            moved_to=moved_to,
             status=response.status,
             headers={
                 k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()

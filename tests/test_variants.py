@@ -1,0 +1,237 @@
+"""An article met at more than one URL (print pages, moves) stays one article whose edits are
+versions, whichever of its URLs shows them; a removed article sent to a section page is not
+given that page as its text."""
+
+import contextlib
+import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.conftest import crawl_into, query
+
+PARAGRAPHS = {
+    "da-nang-tin-gia": [
+        "Sở Thông tin và Truyền thông Đà Nẵng cho biết trong quý I đã tiếp nhận 42 phản ánh về tin sai sự thật.",
+        "Các phản ánh đến qua kênh Zalo OA của thành phố và qua đường dây nóng của Trung tâm Thông tin.",
+        "Đơn vị đã phối hợp với cơ quan công an xác minh và yêu cầu gỡ bỏ 17 bài đăng trên mạng xã hội.",
+        "Người dân được khuyến nghị kiểm tra nguồn tin trên cổng thông tin điện tử trước khi chia sẻ.",
+        "Thành phố sẽ tổ chức tập huấn kỹ năng nhận diện tin giả cho cán bộ cấp phường trong tháng tới.",
+        "Kế hoạch truyền thông năm nay đặt mục tiêu mọi phường, xã có trang tin điện tử và tài khoản Zalo OA.",
+    ],
+    "nghe-an-nguoi-phat-ngon": [
+        "Ủy ban nhân dân tỉnh Nghệ An công bố danh sách người phát ngôn của các sở, ban, ngành năm 2023.",
+        "Danh sách gồm họ tên, chức vụ và số điện thoại để báo chí liên hệ khi cần cung cấp thông tin.",
+        "Văn phòng Ủy ban nhân dân tỉnh đề nghị các đơn vị cập nhật danh sách khi có thay đổi nhân sự.",
+        "Các cơ quan phải trả lời câu hỏi của báo chí trong thời hạn theo quy định của pháp luật.",
+        "Việc cung cấp thông tin định kỳ được thực hiện qua họp báo hằng quý tại trụ sở tỉnh.",
+        "Tỉnh sẽ đánh giá việc thực hiện quy chế phát ngôn trong báo cáo tổng kết cuối năm.",
+    ],
+    "ha-tinh-cong-van": [
+        "Sở Thông tin và Truyền thông Hà Tĩnh ban hành công văn hướng dẫn vận hành Zalo OA cấp xã.",
+        "Công văn yêu cầu mỗi xã phân công cán bộ trả lời tin nhắn của người dân trong giờ hành chính.",
+        "Các thông báo về thủ tục hành chính cần được đăng đồng thời trên trang tin điện tử của xã.",
+        "Sở sẽ tổng hợp số lượt quan tâm và số phản ánh được giải quyết để báo cáo hằng tháng.",
+        "Những xã chưa có tài khoản phải hoàn thành việc đăng ký trước cuối quý.",
+        "Trung tâm Công nghệ thông tin tỉnh hỗ trợ kỹ thuật khi các xã gặp khó khăn.",
+    ],
+}
+TITLES = {
+    "da-nang-tin-gia": "Đà Nẵng xử lý 42 phản ánh tin sai sự thật trong quý I",
+    "nghe-an-nguoi-phat-ngon": "Nghệ An công bố người phát ngôn của các sở, ngành năm 2023",
+    "ha-tinh-cong-van": "Hà Tĩnh hướng dẫn vận hành Zalo OA cấp xã",
+}
+
+
+def article_page(key, paragraphs, *, printed=False):
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    if printed:
+        body += "<p>Bản in.</p>"
+    furniture = "" if printed else "<header><nav><a href='/list'>Tin tức</a></nav></header>"
+    return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{TITLES[key]}</title>
+<meta property="article:published_time" content="2024-03-05T08:00:00+07:00"></head>
+<body>{furniture}<main><article><h1>{TITLES[key]}</h1>
+<p class="date">05/03/2024 08:00</p>{body}</article></main>
+<footer>Cổng thông tin mẫu · Giấy phép số 12/GP-TTĐT</footer></body></html>""".encode()
+
+
+class Site:
+    """The articles, the links the listing shows, and redirects, changed by the test between crawls."""
+
+    def __init__(self):
+        self.texts = {key: list(p) for key, p in PARAGRAPHS.items()}
+        self.paths = {"da-nang-tin-gia": "/a/da-nang-tin-gia.htm", "nghe-an-nguoi-phat-ngon": "/a/nghe-an.htm",
+                      "ha-tinh-cong-van": "/a/ha-tinh.htm"}
+        self.listed = ["/a/da-nang-tin-gia.htm", "/a/da-nang-tin-gia.htm?print=1", "/a/nghe-an.htm", "/a/ha-tinh.htm"]
+        self.redirects: dict[str, str] = {}
+        self.hits: list[str] = []
+
+    def answer(self, path):
+        self.hits.append(path)
+        if path in self.redirects:
+            return 301, {"Location": self.redirects[path]}, b""
+        if path == "/list":
+            links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in self.listed)
+            return 200, {}, f"<html><body><ul>{links}</ul></body></html>".encode()
+        if path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
+        bare, _, query_string = path.partition("?")
+        for key, where in self.paths.items():
+            if bare == where:
+                return 200, {}, article_page(key, self.texts[key], printed=query_string == "print=1")
+        return 404, {}, b"<html><body>Not found</body></html>"
+
+
+@contextlib.contextmanager
+def serving(site):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, headers, body = site.answer(self.path)
+            self.send_response(status)
+            headers = {"Content-Type": "text/html; charset=utf-8", **headers}
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def site():
+    return Site()
+
+
+@pytest.fixture
+def folder(site, tmp_path):
+    with serving(site) as base:
+        port = base.rsplit(":", 1)[1]
+        (tmp_path / "sources.toml").write_text(f"""
+[[source]]
+id = "mau"
+name = "Cổng mẫu"
+kind = "province-portal"
+home = "{base}/"
+allowed_domains = ["127.0.0.1"]
+article_pattern = '^http://127\\.0\\.0\\.1:{port}/[am]/[a-z0-9-]+\\.htm(\\?print=1)?$'
+schedule = "0 * * * *"
+[source.discovery]
+[[source.discovery.listings]]
+url = "{base}/list"
+[source.politeness]
+delay = 0.0
+""", encoding="utf-8")
+        site.base = base
+        yield tmp_path
+
+
+def crawl(folder):
+    result = crawl_into(folder, "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def articles(folder):
+    return query(folder, "select id, url, text, last_seen from articles order by id")
+
+
+def versions(folder, article_id):
+    return query(folder, "select version, fetch_id from article_versions where article_id = ? order by version",
+                 [article_id])
+
+
+def test_an_edit_seen_only_at_a_print_page_is_a_version_and_nothing_flips(site, folder):
+    crawl(folder)
+    first = articles(folder)
+    assert len(first) == 3, first
+    (da_nang,) = [a for a in first if "da-nang" in a["url"]]
+    # Whichever of the two pages was stored first is the article's URL, the other one of its URLs.
+    (other,) = query(folder, "select url, article_id from article_urls")
+    assert other["article_id"] == da_nang["id"]
+    main = f"{site.base}/a/da-nang-tin-gia.htm"
+    assert {da_nang["url"], other["url"]} == {main, main + "?print=1"}
+    # Both pages again, unchanged: the print page's extra line is not an edit, on any crawl.
+    crawl(folder)
+    crawl(folder)
+    assert len(versions(folder, da_nang["id"])) == 1
+
+    # Only the print page is linked now, and it shows an edit.
+    site.listed = ["/a/da-nang-tin-gia.htm?print=1"]
+    site.texts["da-nang-tin-gia"][0] = site.texts["da-nang-tin-gia"][0].replace("42", "45")
+    crawl(folder)
+    assert len(articles(folder)) == 3
+    assert len(versions(folder, da_nang["id"])) == 2
+    (now,) = [a for a in articles(folder) if a["id"] == da_nang["id"]]
+    assert "45 phản ánh" in now["text"]
+
+    # Both linked again and both show a further edit: one version, not two.
+    site.listed = ["/a/da-nang-tin-gia.htm", "/a/da-nang-tin-gia.htm?print=1"]
+    site.texts["da-nang-tin-gia"][1] += " Kênh Zalo OA nhận nhiều phản ánh nhất."
+    crawl(folder)
+    assert len(versions(folder, da_nang["id"])) == 3
+    crawl(folder)
+    assert len(versions(folder, da_nang["id"])) == 3
+
+
+def test_a_moved_article_edited_at_its_new_url_is_a_version_of_it(site, folder):
+    crawl(folder)
+    (nghe_an,) = [a for a in articles(folder) if "nghe-an" in a["url"]]
+    # The portal moves the article; the old URL redirects.
+    site.paths["nghe-an-nguoi-phat-ngon"] = "/m/nghe-an-2023.htm"
+    site.redirects["/a/nghe-an.htm"] = "/m/nghe-an-2023.htm"
+    crawl(folder)
+    assert query(folder, "select url, article_id from article_urls where url like '%/m/%'") == [
+        {"url": f"{site.base}/m/nghe-an-2023.htm", "article_id": nghe_an["id"]}
+    ]
+    # Then lists only the new URL, and edits the article there.
+    site.listed = ["/m/nghe-an-2023.htm"]
+    site.texts["nghe-an-nguoi-phat-ngon"].append("Danh sách được cập nhật thêm người phát ngôn của Sở Y tế.")
+    crawl(folder)
+    assert len(articles(folder)) == 3
+    assert len(versions(folder, nghe_an["id"])) == 2
+    assert "Sở Y tế" in next(a for a in articles(folder) if a["id"] == nghe_an["id"])["text"]
+
+
+def test_an_article_sent_to_a_section_page_keeps_its_text(site, folder):
+    crawl(folder)
+    (ha_tinh,) = [a for a in articles(folder) if "ha-tinh" in a["url"]]
+    site.redirects["/a/ha-tinh.htm"] = "/list"
+    crawl(folder)
+    assert len(versions(folder, ha_tinh["id"])) == 1
+    (after,) = [a for a in articles(folder) if a["id"] == ha_tinh["id"]]
+    assert after["text"] == ha_tinh["text"] and after["last_seen"] == ha_tinh["last_seen"]
+    (fetch,) = query(folder, "select status, response_url, error from fetches where url = ? order by id desc limit 1",
+                     [ha_tinh["url"]])
+    assert fetch["status"] == 200 and fetch["response_url"] == f"{site.base}/list"
+    assert fetch["error"] == f"redirected to {site.base}/list, the source's home or listing page, not an article"
+
+
+def test_reextract_reads_an_articles_other_urls_again(site, folder, run_cli):
+    crawl(folder)
+    before = query(folder, "select url, text_hash from article_urls")
+    assert len(before) == 1
+    # New rules, as the next crawl will record them, and the archive read again by them.
+    sources = folder / "sources.toml"
+    sources.write_text(sources.read_text(encoding="utf-8") + '[source.extract]\nbody = "article p:nth-of-type(-n+4)"\n',
+                       encoding="utf-8")
+    conn = sqlite3.connect(folder / "archive.db")
+    with conn:
+        conn.execute("""update sources set extract_rules = '{"body": "article p:nth-of-type(-n+4)"}'""")
+    conn.close()
+    run_cli("reextract", "--db", folder / "archive.db", check=True)
+    after = query(folder, "select url, text_hash from article_urls")
+    assert after[0]["text_hash"] != before[0]["text_hash"]
+    # Read by the same rules as the new fetches, the pages are no edit.
+    crawl(folder)
+    assert query(folder, "select count(*) as n from article_versions")[0]["n"] == 3
