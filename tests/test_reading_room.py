@@ -557,7 +557,7 @@ def test_oldest_first_is_a_sort_like_the_others(ds):
     assert data["sort"] == "oldest" and dates == sorted(dates)
     assert [r["published"] for r in json.loads(ok(ds, "/-/search.json?q=zalo&sort=oldest").text)][:20] == dates
     html = ok(ds, "/-/search?q=zalo&sort=oldest").text
-    assert "<strong><span lang=\"vi\">cũ nhất</span>" in html
+    assert "<strong aria-current=\"true\"><span lang=\"vi\">cũ nhất</span>" in html
     assert 'href="/-/search?q=zalo&amp;sort=oldest&amp;page=2"' in html
     unsearched = ok(ds, "/-/results.json?sort=oldest").json()
     assert unsearched["sort"] == "oldest"
@@ -590,3 +590,18 @@ def test_no_page_takes_the_focus_on_its_own(ds, sql):
     changed = article_id(sql, CHANGED_TITLE_START)
     for path in ("/", "/-/search", "/-/search?q=zalo", f"/-/a/{changed}", f"/-/diff/{changed}"):
         assert "autofocus" not in ok(ds, path).text, path
+
+
+def test_a_filter_s_remove_link_says_so_and_the_selected_facet_and_sort_are_current(ds):
+    html = ok(ds, "/-/search?q=zalo&source=sample-portal").text
+    chips = re.findall(r'<a class="chip".*?</a>', html, re.S)
+    selected = re.findall(r'<li class="selected">(.*?)</li>', html, re.S)
+    assert len(chips) == 1 and len(selected) == 1
+    for link in (chips[0], selected[0]):
+        spoken = HIDDEN.sub(lambda m: f"{m[1]} / {m[2]}", link)
+        assert "Bỏ lọc / Remove filter:" in spoken and "title=" not in link
+        # The ✕ is the sighted reader's sign for the same thing: not read out as "multiplication x".
+        assert '<span aria-hidden="true">✕</span>' in link and link.count("✕") == 1
+    assert '<span class="en" lang="en"> / Source</span>: ' in chips[0]
+    assert 'aria-current="true"' in selected[0]
+    assert '<strong aria-current="true"><span lang="vi">liên quan nhất</span>' in html

@@ -8,6 +8,7 @@ and article pages are also copied to docs/screenshots/ for the README.
 import csv
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -132,6 +133,9 @@ def test_home_search_without_accents_facet_and_chart(server, page):
     page.wait_for_url("**source=**")
     assert result_count(page) == expected < total
     expect(page.locator(".active-filters .chip")).to_have_count(1)
+    # The chip and the selected facet are named for what they do, without the ✕.
+    expect(page.get_by_role("link", name=re.compile(r"^Bỏ lọc \/ Remove filter: Nguồn \/ Source: [^✕]+$"))).to_have_count(1)
+    expect(page.get_by_role("link", name=re.compile(r"^Bỏ lọc \/ Remove filter: [^✕]+ \d+$"))).to_have_count(1)
     screenshot(page, "search-facet")
 
 
