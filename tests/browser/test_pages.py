@@ -284,3 +284,23 @@ def test_links_in_running_text_are_underlined_and_their_english_half_is_link_col
             for link in links:
                 assert "underline" in link["underline"], (path, selector, link)
                 assert link["en"] in (None, link["colour"]), (path, selector, link)
+
+
+def contrast(a, b):
+    """WCAG contrast ratio of two computed colours, "rgb(r, g, b)"."""
+    def luminance(colour):
+        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_the_search_field_s_border_stands_out_from_its_background(server, page):
+    for path in ("/", "/-/search?q=zalo"):
+        page.goto(server + path)
+        field = page.locator(".search-box input")
+        border = field.evaluate("e => getComputedStyle(e).borderTopColor")
+        for around in (field.evaluate("e => getComputedStyle(e).backgroundColor"),
+                       page.evaluate("getComputedStyle(document.documentElement).backgroundColor")):
+            assert contrast(border, around) >= 3, (path, border, around)
