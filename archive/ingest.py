@@ -103,10 +103,18 @@ def interrupted_crawl(db: Database, source_id: str) -> int | None:
 
 
 def close_interrupted(db: Database, source_id: str) -> None:
+    """Close the source's crawls that were killed (the caller holds the source's lock, so none
+    is alive) with what they fetched, as finish_crawl would have: the crawls table and the
+    crawl_health view would otherwise show them running, with nothing fetched, for good."""
     with db.atomic():
-        db.execute(
-            "update crawls set status = 'interrupted' where source_id = ? and status = 'running'", [source_id]
-        )
+        killed = db.execute("select id from crawls where source_id = ? and status = 'running'", [source_id])
+        for (crawl_id,) in killed.fetchall():
+            pages, _ok, errors = fetch_counts(db, crawl_id)
+            last = db.execute("select max(fetched_at) from fetches where crawl_id = ?", [crawl_id]).fetchone()[0]
+            db["crawls"].update(crawl_id, {
+                "status": "interrupted", "finished_at": last, "pages": pages, "errors": errors,
+                **crawl_health(db, crawl_id),
+            })
 
 
 class Known(NamedTuple):

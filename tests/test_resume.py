@@ -104,6 +104,14 @@ def test_a_fresh_crawl_after_a_killed_one_drops_the_frontier_it_can_no_longer_re
     # Only the last crawl of a source can be resumed: the killed crawl's pending requests
     # would otherwise stay in the archive for good.
     assert _count(db, "select count(*) from frontier") == 0
+    # The next crawl of a source closes the one killed before it, with what that one fetched.
+    conn = sqlite3.connect(db)
+    killed = conn.execute("select crawl_id, status, pages from crawl_health where status != 'ok'").fetchall()
+    conn.close()
+    assert killed and {status for _, status, _ in killed} == {"interrupted"}
+    for crawl_id, _, pages in killed:
+        assert pages == _count(db, "select count(*) from fetches where crawl_id = ?", [crawl_id])
+    assert sum(pages for *_, pages in killed) > 0
 
 
 def test_stats_shows_a_killed_crawl_as_interrupted_with_what_it_fetched(big_site, tmp_path, run_cli):
