@@ -191,7 +191,8 @@ def serve(db_path, host, port):
 @click.argument("query")
 @click.option("--db", "db_path", **DB_OPTION)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most results to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print results as JSON lines.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print results as JSON lines, each with "more": true when more than 5,000 articles match.')
 def search(query, db_path, limit, as_json):
     """Full-text search of archived articles, best matches first.
 
@@ -200,21 +201,28 @@ def search(query, db_path, limit, as_json):
     with or without accents. At most 500 characters, 32 words and 8 nested parentheses. What
     the query cannot honour is left out and said in a note on stderr.
 
+    When more than 5,000 articles match, the 5,000 most recently archived are ranked, and a
+    note on stderr says so.
+
     \b
     Example:
         govarchive search "Zalo OA"
         govarchive search 'Hà Nội AND fanpage' --limit 5 --json
         govarchive search 'title:"Kế hoạch 174"'
     """
-    from archive.search import parse_query, search as search_lib
+    from archive.search import SEARCH_LIMIT, bounded_search, parse_query
 
     db = _open_archive(db_path)
     parsed = parse_query(query)
     _echo_notes(parsed)
-    results = search_lib(db, parsed, limit=limit)
+    results, more = bounded_search(db, parsed, limit=limit)
+    if more:
+        click.echo(f"note: more than {SEARCH_LIMIT:,} articles match; the {SEARCH_LIMIT:,} most recently archived "
+                   "were ranked — add words to narrow the search", err=True)
     if as_json:
         for row in results:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            # On every line, as /-/results.json says it once: a reader of lines needs no other kind of line.
+            click.echo(json.dumps({**row, "more": more}, ensure_ascii=False))
         return
     if not results:
         click.echo("No results.")

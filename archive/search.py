@@ -407,9 +407,25 @@ def search(
 
     Of more than ``search_limit`` matches, the ``search_limit`` most recently archived are ranked.
     """
+    return bounded_search(db, query, limit=limit, offset=offset, order=order, source=source,
+                          search_limit=search_limit)[0]
+
+
+def bounded_search(
+    db: Database,
+    query: str | Query,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    order: str = "relevance",
+    source: str | None = None,
+    search_limit: int = SEARCH_LIMIT,
+) -> tuple[list[dict], bool]:
+    """search(), and whether more than ``search_limit`` articles match, so that only the
+    ``search_limit`` most recently archived of them were ranked."""
     parsed = query if isinstance(query, Query) else parse_query(query)
     if not parsed:
-        return []
+        return [], False
     folded = with_filters(parsed.folded, source=source)
     accented = with_filters(parsed.accented, source=source, column=False)
     bound = db.execute(floor_sql("articles_fold"), {"match": folded, "limit": search_limit}).fetchone()
@@ -427,7 +443,7 @@ def search(
         result["snippet"] = snippet(text or result["description"] or "", parsed.terms)
         result["exact_match"] = bool(result["exact_match"])
         results.append(result)
-    return results
+    return results, bound[0] > search_limit
 
 
 def snippet(text: str, terms, *, words: int = 30, mark=("[", "]")) -> str:

@@ -1,6 +1,7 @@
 """Accent-insensitive search: the query parser, ranking, snippets, CLI and datasette's search box."""
 
 import asyncio
+import json
 import sys
 import unicodedata
 
@@ -266,3 +267,36 @@ def test_a_query_in_compatibility_characters_finds_what_its_plain_form_finds(db_
     # the archived text is NFC, not NFKC: the form as typed still matches where the text has it
     assert found(db_path, "m²") == found(db_path, "title:m²") == ["area"]
     assert "[Ｚａｌｏ] và [Zalo]" in snippet("Ｚａｌｏ và Zalo", parse_query("Ｚａｌｏ").terms)
+
+
+@pytest.fixture(scope="module")
+def crowded_path(tmp_path_factory):
+    """An archive where "thông tin" matches more articles than a search ranks (5,010 of 5,012)."""
+    path = tmp_path_factory.mktemp("crowded") / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    with db.atomic():
+        for i in range(1, 5013):
+            text = f"Sở triển khai thông tin số {i}." if i <= 5010 else f"Sở triển khai kế hoạch số {i}."
+            store_page(db, {"url": f"https://t.vn/{i}", "title": f"Tin {i}", "text": text, "published": "2024-01-01",
+                            "text_hash": str(i)}, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
+    db.close()
+    return path
+
+
+def test_a_search_cli_past_the_search_limit_says_only_the_newest_were_ranked(crowded_path, run_cli):
+    note = ("note: more than 5,000 articles match; the 5,000 most recently archived were ranked — "
+            "add words to narrow the search")
+    plain = run_cli("search", "thông tin", "--limit", "6000", "--db", crowded_path, check=True)
+    assert plain.stderr.splitlines() == [note]
+    assert plain.stdout.count("\n    https://t.vn/") == 5000
+    as_json = run_cli("search", "thông tin", "--limit", "6000", "--json", "--db", crowded_path, check=True)
+    assert as_json.stderr.splitlines() == [note]
+    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    # Every line is a result, and each says the ranking left matches out.
+    assert len(rows) == 5000 and all(row["more"] is True and row["url"] for row in rows)
+    assert min(int(row["url"].rsplit("/", 1)[1]) for row in rows) == 11
+    # Under the limit nothing is said, and the lines say nothing was left out.
+    narrow = run_cli("search", "kế hoạch", "--json", "--db", crowded_path, check=True)
+    assert narrow.stderr == ""
+    assert [json.loads(line)["more"] for line in narrow.stdout.splitlines()] == [False, False]
