@@ -380,8 +380,8 @@ def test_article_page_reads_cleanly_and_shows_the_knowledge(ds, sql):
     assert f'href="/-/article/{article["id"]}.json"' in html
     assert f'href="{article["url"]}" rel="noopener noreferrer nofollow"' in html
     stable = f"http://localhost/-/a/{article['id']}"
-    assert (f"{article['title']}. Báo điện tử mẫu (news) ({article['published'][:10]}). Archived by govarchive on "
-            f"{datetime.fromisoformat(article['first_seen']).astimezone(VN_TZ).date()}: {stable}. Original: {article['url']}") in html
+    assert (f"{article['title']}. Báo điện tử mẫu (news) ({article['published'][:10]}). <span lang=\"en\">Archived by govarchive on "
+            f"{datetime.fromisoformat(article['first_seen']).astimezone(VN_TZ).date()}: {stable}. Original: {article['url']}</span>") in html
     assert 'href="/-/search?ref=174/KH-UBND"' in html or 'href="/-/search?ref=174%2FKH-UBND"' in html
     # A channel named in the article ("Zalo OA: Sở …") is listed once, not again bare.
     assert html.count('href="/-/search?platform=Zalo%20OA"') == 1
@@ -548,7 +548,7 @@ def test_the_citation_dates_the_capture_in_vietnam_s_time():
 
     article = {"title": "T", "source_name": "S", "published": "2024-04-08T10:00:00+07:00",
                "first_seen": "2024-04-08T18:30:00+00:00", "url": "https://t.vn/x"}
-    assert "Archived by govarchive on 2024-04-09: https://a/1." in citation(article, "https://a/1")
+    assert citation(article, "https://a/1")[1].startswith("Archived by govarchive on 2024-04-09: https://a/1.")
 
 
 def test_oldest_first_is_a_sort_like_the_others(ds):
@@ -605,3 +605,23 @@ def test_a_filter_s_remove_link_says_so_and_the_selected_facet_and_sort_are_curr
     assert '<span class="en" lang="en"> / Source</span>: ' in chips[0]
     assert 'aria-current="true"' in selected[0]
     assert '<strong aria-current="true"><span lang="vi">liên quan nhất</span>' in html
+
+
+def test_english_words_are_marked_as_english(ds, sql):
+    changed = article_id(sql, CHANGED_TITLE_START)
+    pages = {path: ok(ds, path).text for path in ("/", "/-/search?q=zalo", f"/-/a/{changed}", f"/-/diff/{changed}")}
+    for path, html in pages.items():
+        # Labels are text in both languages, each marked: an attribute cannot say which half is English.
+        assert "aria-label=" not in html, path
+        label = re.search(r'<label for="q"[^>]*>(.*?)</label>', html, re.S)
+        assert label is None or '<span class="en" lang="en"> / Search</span>' in label[1], path
+    search = pages["/-/search?q=zalo"]
+    assert '<title id=' not in search
+    assert 'id="chart-title" class="visually-hidden"><span lang="vi">Số bài viết mỗi tháng</span><span class="en" lang="en"> / Articles per month</span>' in search
+    assert '<span class="en" lang="en"> / Result pages</span>' in search
+    assert '<span lang="en">Archived by govarchive on ' in pages[f"/-/a/{changed}"]
+
+
+def test_an_untitled_article_says_so_in_both_languages_marked(ds):
+    rr = ds.jinja_env.from_string('{% import "_reading.html" as rr %}{{ rr.untitled() }}')
+    assert rr.render() == '(<span lang="vi">không tiêu đề</span><span class="en" lang="en"> / untitled</span>)'

@@ -730,14 +730,16 @@ def _vn_day(value: str | None) -> str:
     return moment.date().isoformat() if moment else (value or "")[:10]
 
 
-def citation(article: dict, stable_url: str) -> str:
-    parts = [(article.get("title") or "").strip().rstrip(".") + "."]
+def citation(article: dict, stable_url: str) -> tuple[str, str]:
+    """The citation line in two parts: the work (title, source, date), in the article's own
+    words, and where the archive keeps it, in English (the page marks it so)."""
+    title = (article.get("title") or "").strip().rstrip(".") + "."
     source = article.get("source_name") or article.get("source_id") or ""
     published = (article.get("published") or "")[:10]
-    parts.append(f"{source} ({published})." if published else f"{source}.")
-    parts.append(f"Archived by govarchive on {_vn_day(article.get('first_seen'))}: {stable_url}.")
-    parts.append(f"Original: {article.get('url')}")
-    return " ".join(parts)
+    work = f"{title} {source} ({published})." if published else f"{title} {source}."
+    archived = (f"Archived by govarchive on {_vn_day(article.get('first_seen'))}: {stable_url}. "
+                f"Original: {article.get('url')}")
+    return work, archived
 
 
 async def article_page(datasette, request):
