@@ -262,6 +262,15 @@ def fetch_counts(db: Database, crawl_id: int) -> tuple[int, int, int]:
     return pages, ok or 0, errors or 0
 
 
+def failed_fetches(db: Database, crawl_id: int, limit: int) -> list[tuple[str, str]]:
+    """The first ``limit`` of a crawl's failed fetches: (URL, reason)."""
+    return db.execute(
+        f"select url, coalesce(error, 'HTTP ' || status) from fetches where crawl_id = ? and {FETCH_FAILED_SQL} "
+        "order by id limit ?",
+        [crawl_id, limit],
+    ).fetchall()
+
+
 def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:
     db.execute("update fetches set error = ? where id = ?", [error, fetch_id])
 

@@ -239,8 +239,21 @@ class ArchivePipeline:
             spider.source.id, self.crawl_id, row["status"], row["pages"], row["articles_new"],
             row["articles_changed"], row["articles_unchanged"] + row["articles_not_modified"], row["errors"],
         )
+        if row["errors"]:
+            # A count alone sends the reader to SQL to learn what failed.
+            failed = ingest.failed_fetches(self.db, self.crawl_id, FAILURES_LOGGED)
+            more = row["errors"] - len(failed)
+            logger.warning(
+                "%s: crawl %d: %d failed: %s%s", spider.source.id, self.crawl_id, row["errors"],
+                "; ".join(f"{url} ({reason})" for url, reason in failed),
+                f"; and {more} more (the fetches table of crawl {self.crawl_id} has them all)" if more else "",
+            )
         self.db.close()
         self.db = None
+
+
+# Failed fetches a crawl's closing warning names.
+FAILURES_LOGGED = 5
 
 
 def _is_article_page(item, content_type) -> bool:

@@ -407,6 +407,15 @@ def test_crawl_finishes_in_bounded_time(crawl):
     assert re.search(r"^faulty\s+ok\s", crawl.stdout, re.M), crawl.stdout
 
 
+def test_the_log_names_the_first_failures_and_counts_the_rest(crawl):
+    (line,) = [line for line in crawl.stderr.splitlines() if re.search(r"faulty: crawl \d+: \d+ failed: ", line)]
+    failed, more = re.search(r": (\d+) failed: .*; and (\d+) more \(the fetches table", line).groups()
+    assert int(failed) == int(more) + 5
+    named = re.findall(r"(http://\S+) \(", line)
+    assert len(named) == 5 and all(crawl.fetches[url]["error"] or crawl.fetches[url]["status"] >= 400
+                                   for url in named), named
+
+
 def test_crawl_memory_stays_bounded(crawl):
     # The gzip bomb alone would need over 1 GB if it were expanded.
     assert crawl.peak_rss_mb < PEAK_RSS_BOUND_MB

@@ -207,7 +207,7 @@ def test_an_article_sent_to_a_section_page_keeps_its_text(site, folder):
     crawl(folder)
     (ha_tinh,) = [a for a in articles(folder) if "ha-tinh" in a["url"]]
     site.redirects["/a/ha-tinh.htm"] = "/list"
-    crawl(folder)
+    result = crawl(folder)
     assert len(versions(folder, ha_tinh["id"])) == 1
     (after,) = [a for a in articles(folder) if a["id"] == ha_tinh["id"]]
     assert after["text"] == ha_tinh["text"] and after["last_seen"] == ha_tinh["last_seen"]
@@ -215,6 +215,8 @@ def test_an_article_sent_to_a_section_page_keeps_its_text(site, folder):
                      [ha_tinh["url"]])
     assert fetch["status"] == 200 and fetch["response_url"] == f"{site.base}/list"
     assert fetch["error"] == f"redirected to {site.base}/list, the source's home or listing page, not an article"
+    # The crawl's log names what failed, not only how many.
+    assert f"mau: crawl 2: 1 failed: {ha_tinh['url']} (redirected to {site.base}/list," in result.stderr
 
 
 def test_reextract_reads_an_articles_other_urls_again(site, folder, run_cli):
