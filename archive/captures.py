@@ -11,7 +11,12 @@ ARTICLE_JSON_FIELDS = (
     "id", "url", "source_id", "title", "author", "published", "updated", "description", "text",
     "language", "sitename", "categories", "tags", "image", "word_count", "text_hash",
     "extractor_version", "charset", "first_seen", "last_seen", "fetch_id",
+    # After the first fields rather than among them, so a CSV read by column position still reads.
+    "authors", "published_month", "refs", "agencies", "channels", "cluster_id",
 )
+
+# The fields whose value is a list, stored as JSON text.
+ARTICLE_LIST_FIELDS = ("categories", "tags", "authors", "refs", "agencies", "channels")
 
 
 class CaptureMissing(LookupError):
@@ -44,7 +49,7 @@ def stored_capture(db_path: str | Path, fetch: dict) -> bytes:
 
 def article_json(row: dict) -> dict:
     data = {k: row.get(k) for k in ARTICLE_JSON_FIELDS}
-    for key in ("categories", "tags"):
+    for key in ARTICLE_LIST_FIELDS:
         if isinstance(data.get(key), str):
             data[key] = json.loads(data[key])
     return data

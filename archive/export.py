@@ -21,7 +21,7 @@ from typing import BinaryIO, Callable, Iterator
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
-from archive.captures import ARTICLE_JSON_FIELDS, CaptureMissing, article_json, read_capture
+from archive.captures import ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, CaptureMissing, article_json, read_capture
 from archive.search import parse_query
 from archive.warc import RecordUnreadable, default_warc_dir, warcinfo_member
 
@@ -53,6 +53,14 @@ charset            the character set the page was decoded with
 first_seen         when the archive first captured the article (UTC)
 last_seen          when the archive last saw it (UTC)
 fetch_id           the fetch whose capture produced the record
+authors            list of the bylines' names, organisation removed
+published_month    YYYY-MM of published
+refs               list of the documents the article cites ("174/KH-UBND", "13/2023/NĐ-CP" ...)
+agencies           list of the government agencies it names
+channels           list of the communication channels it names (Zalo OA, Facebook, ...)
+cluster_id         copies of one story on several portals share it; null for a story found once
+
+In a CSV export the same fields come in this order, a list as its JSON text (["a", "b"]).
 """
 
 
@@ -163,7 +171,11 @@ def _csv(db, out, selection) -> int:
     writer.writeheader()
     count = 0
     for row in iter_articles(db, selection):
-        writer.writerow({k: row.get(k) for k in ARTICLE_JSON_FIELDS})
+        record = article_json(row)
+        for key in ARTICLE_LIST_FIELDS:
+            if record[key] is not None:
+                record[key] = json.dumps(record[key], ensure_ascii=False)
+        writer.writerow(record)
         count += 1
     text.detach()
     return count

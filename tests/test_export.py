@@ -5,6 +5,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -48,6 +49,53 @@ def test_jsonl_export_all(crawled_archive):
     assert {r["url"] for r in rows} == _urls(crawled_archive / "archive.db")
     assert all(isinstance(r["tags"], list) for r in rows)
     assert b"Exported" in result.stderr
+
+
+KNOWLEDGE_LISTS = ("authors", "refs", "agencies", "channels")
+
+
+def _knowledge(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return {r["id"]: dict(r) for r in conn.execute(
+            "select id, authors, refs, agencies, channels, cluster_id, published_month from articles")}
+    finally:
+        conn.close()
+
+
+def _readme_fields(readme):
+    """The field names the zip README lists under "Fields"."""
+    section = readme.split("Fields\n------\n", 1)[1].split("\n\n", 1)[0]
+    return [name for line in section.splitlines() if not line.startswith(" ")
+            for name in re.match(r"[a-z_]+(?:, [a-z_]+)*", line).group().split(", ")]
+
+
+def test_every_export_carries_what_the_archive_understood(crawled_archive, tmp_path):
+    stored = _knowledge(crawled_archive / "archive.db")
+    # The sample site's articles name documents, agencies and channels, and some are syndicated.
+    assert all(any(json.loads(r[key]) for r in stored.values()) for key in KNOWLEDGE_LISTS)
+    assert any(r["cluster_id"] for r in stored.values())
+    result = govarchive("export", "--format", "jsonl", "--db", "archive.db", cwd=crawled_archive)
+    for row in map(json.loads, result.stdout.decode().splitlines()):
+        for key in KNOWLEDGE_LISTS:
+            assert row[key] == json.loads(stored[row["id"]][key])
+        assert (row["cluster_id"], row["published_month"]) == (stored[row["id"]]["cluster_id"],
+                                                               stored[row["id"]]["published_month"])
+    result = govarchive("export", "--format", "csv", "--db", "archive.db", cwd=crawled_archive)
+    for row in csv.DictReader(io.StringIO(result.stdout.decode("utf-8"))):
+        # A list is its JSON text, as the zip README says.
+        for key in KNOWLEDGE_LISTS:
+            assert json.loads(row[key]) == json.loads(stored[int(row["id"])][key])
+        assert row["cluster_id"] == str(stored[int(row["id"])]["cluster_id"] or "")
+    out = tmp_path / "all.zip"
+    govarchive("export", "--format", "zip", "-o", out, "--db", "archive.db", cwd=crawled_archive)
+    with zipfile.ZipFile(out) as bundle:
+        first = json.loads(bundle.read("articles.jsonl").decode().splitlines()[0])
+        readme = bundle.read("README.txt").decode()
+    # The README names every field of a record, in the records' order, and nothing else.
+    assert _readme_fields(readme) == list(first)
+    assert "a list as its JSON text" in readme
 
 
 def test_csv_export_with_filters(crawled_archive):
