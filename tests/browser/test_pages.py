@@ -148,7 +148,6 @@ def test_csv_download_has_every_result(server, page):
     assert len(rows) == total > 0
     assert all(row["title"] and row["archive_url"] for row in rows)
     with page.expect_download() as info:
-        page.locator(".attention summary").click()
         page.click("a.download-attention")
     numbers = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
     assert sum(int(r["articles"]) for r in numbers) <= total and numbers
@@ -304,3 +303,23 @@ def test_the_search_field_s_border_stands_out_from_its_background(server, page):
         for around in (field.evaluate("e => getComputedStyle(e).backgroundColor"),
                        page.evaluate("getComputedStyle(document.documentElement).backgroundColor")):
             assert contrast(border, around) >= 3, (path, border, around)
+
+
+CHART_TYPE = """() => { const svg = document.querySelector('svg.chart');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return {sizes: [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale),
+          months: [...svg.querySelectorAll('text.month')].map(t => { const r = t.getBoundingClientRect();
+                                                                      return [r.left, r.right]; })}; }"""
+
+
+@pytest.mark.parametrize("width", [375, 900, 1280])
+def test_the_chart_s_labels_stay_readable_as_the_screen_narrows(server, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(server + "/-/search?q=zalo")
+    chart = page.evaluate(CHART_TYPE)
+    assert chart["sizes"] and min(chart["sizes"]) >= 11, chart["sizes"]
+    assert all(a[1] <= b[0] for a, b in zip(chart["months"], chart["months"][1:])), chart["months"]
+    # The chart scrolls inside its box; the page itself still fits the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()

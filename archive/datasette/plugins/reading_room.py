@@ -410,7 +410,10 @@ def _month_range(first: str, last: str) -> list[str]:
 
 
 CHART_WIDTH, CHART_HEIGHT = 960, 240
-CHART_LEFT, CHART_BOTTOM, CHART_TOP = 44, 28, 10
+# Room at the left for a five-digit tick in the larger type a narrow screen gets.
+CHART_LEFT, CHART_BOTTOM, CHART_TOP = 60, 28, 10
+# Month labels, at most: on a phone the stylesheet enlarges the chart's type, and more would overlap.
+CHART_LABELS = 8
 CHART_COLOURS = 8  # the stylesheet's series classes s0 … s7
 OTHER_SOURCES = "\x00other"  # not a source id: ids come from sources.toml
 
@@ -452,12 +455,14 @@ def chart(data: dict, names: dict[str, str]) -> dict | None:
                 "w": round(slot - gap, 2), "h": round(h, 2), "series": f"s{k % CHART_COLOURS}",
                 "title": f"{month} · {names.get(source, source)}: {n}",
             })
-    step = max(1, round(len(months) / 12))
-    labels = [
-        {"x": round(CHART_LEFT + (i + 0.5) * slot, 2), "text": m}
-        for i, m in enumerate(months)
-        if (len(months) > 24 and m.endswith("-01")) or (len(months) <= 24 and i % step == 0)
-    ]
+    if len(months) > 24:
+        # Januaries only, every few years on a long chart.
+        years = -(-len(months) // 12)
+        every = -(-years // CHART_LABELS)
+        shown = [i for i, m in enumerate(months) if m.endswith("-01") and int(m[:4]) % every == 0]
+    else:
+        shown = range(0, len(months), -(-len(months) // CHART_LABELS))
+    labels = [{"x": round(CHART_LEFT + (i + 0.5) * slot, 2), "text": months[i]} for i in shown]
     ticks = [{"y": round(CHART_TOP + plot_h * (1 - v / top), 2), "text": v} for v in (0, top // 2, top)]
     legend = [
         {"series": f"s{k % CHART_COLOURS}", "label": names.get(s, s),
