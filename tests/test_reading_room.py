@@ -646,3 +646,26 @@ def test_the_chart_s_table_is_one_step_away_and_its_download_is_not_inside_the_s
     assert "<a" not in summary
     assert re.search(r'<a class="download-attention" href="/-/attention.csv', html)
     assert 'aria-labelledby="chart-title"' in html and "the numbers are in the table below" in html
+
+
+@pytest.mark.parametrize("q", ['""', "...", '"" ()'])
+def test_a_query_with_no_word_says_so_and_offers_nothing_to_download(ds, q):
+    html = ok(ds, "/-/search?q=" + q).text
+    assert re.search(r'id="result-count">0<', html)
+    assert "Nothing to search for in «" in html and "Không có gì để tìm" in html
+    assert 'class="downloads"' not in html and "download-csv" not in html
+    notes = ok(ds, "/-/results.json?q=" + q).json()["notes"]
+    assert [n["en"] for n in notes] == [f"Nothing to search for in «{q}»: it has no word"]
+
+
+def test_a_query_the_parser_notes_keeps_its_own_note_only(ds):
+    notes = ok(ds, "/-/results.json?q=NOT+zalo").json()["notes"]
+    assert len(notes) == 1 and notes[0]["en"].startswith("Left out «NOT zalo»")
+
+
+def test_the_page_number_reads_as_page_n_of_m(ds, sql):
+    pages = -(-len(matching_ids(sql, '"zalo"')) // 20)
+    html = HIDDEN.sub(lambda m: f"[{m[1]} / {m[2]}]", ok(ds, "/-/search?q=zalo&page=2").text)
+    nav = re.search(r'<nav class="pages".*?</nav>', html, re.S)[0]
+    assert f'<span aria-hidden="true">2 / {pages}</span>[trang 2 trên {pages} / page 2 of {pages}]' in nav
+    assert "Page" not in nav.replace(f"page 2 of {pages}", "")

@@ -26,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
-from archive.search import floor_sql, html_snippet, parse_query, snippet, with_filters
+from archive.search import Note, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
 from archive.vietnamese import VN_TZ, nfc
 
@@ -252,6 +252,14 @@ class Search:
     @property
     def ranked(self) -> bool:
         return bool(self.query)
+
+    @property
+    def notes(self) -> tuple[Note, ...]:
+        """What the query could not honour; a query of nothing searchable (``""``, ``...``) that
+        the parser had nothing to say about gets a note of its own, rather than a silent 0."""
+        if self.q and not self.ranked and not self.query.notes:
+            return (Note(f"Không có gì để tìm trong «{self.q}»: không có từ nào", f"Nothing to search for in «{self.q}»: it has no word"),)
+        return self.query.notes
 
     def params(self) -> dict:
         values = {f"f_{name}": value for name, value in self.filters.items()}
@@ -588,7 +596,7 @@ async def results_json(datasette, request):
         "page": search.page, "page_size": PAGE_SIZE, "pages": _pages(count), "ranked": bool(search.ranked),
         # Past the limit the count is the limit and "more" is true: "more than <count>".
         "count": count, "more": bool(search.more), "results": results,
-        "notes": [{"vi": note.vi, "en": note.en} for note in search.query.notes],
+        "notes": [{"vi": note.vi, "en": note.en} for note in search.notes],
     }
     return Response.json(body, headers={"Access-Control-Allow-Origin": "*"})
 
