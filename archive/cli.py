@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -357,8 +358,11 @@ def demo(db_path, no_serve, port, extra):
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc", "zip"]), default="jsonl",
               show_default=True, help="jsonl/csv: article records; warc: their captures; zip: all with a README.")
 @click.option("--source", default=None, help="Only articles of this source id (one the archive holds).")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Published on or after YYYY-MM-DD.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Published on or before YYYY-MM-DD.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Published on or after this day, YYYY-MM-DD (a Vietnam calendar day, as the published date is "
+                   "in +07:00). With --since or --until, articles with no published date are left out.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Published on or before this day, YYYY-MM-DD (a Vietnam calendar day).")
 @click.option("--search", default=None, help="Only articles matching this full-text query.")
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Output file, or - for stdout (not for --format zip, which needs a FILE).")
@@ -368,7 +372,9 @@ def export(fmt, source, since, until, search, output, db_path):
 
     A WARC (and the zip's captures.warc.gz) holds every version's capture of each article,
     oldest first. A capture that cannot go in (none was kept, its file is gone, its record is
-    damaged) is named in a warning and the export goes on without it.
+    damaged) is named in a warning (and in the zip's missing-captures.tsv), the export goes on
+    without it, and the command exits with status 1 when it is done. A selection that matches
+    nothing writes nothing (no file is created or overwritten) and says so in a warning.
 
     \b
     Example:
@@ -376,7 +382,7 @@ def export(fmt, source, since, until, search, output, db_path):
         govarchive export --format zip --search "Zalo OA" -o zalo.zip
         govarchive export --format warc -o - | warcio index -
     """
-    from archive.export import Selection, export as export_lib
+    from archive.export import Selection, WriteFailed, export as export_lib, selects_any
     from archive.search import parse_query
 
     db = _open_archive(db_path)
@@ -386,11 +392,19 @@ def export(fmt, source, since, until, search, output, db_path):
         _echo_notes(parsed)
         if not parsed:
             raise click.BadParameter("leaves nothing to search for", param_hint="'--search'")
+    if since and until and until < since:
+        raise click.BadParameter(f"{until:%Y-%m-%d} is before --since {since:%Y-%m-%d}", param_hint="'--until'")
     selection = Selection(
         source=source, since=since.date() if since else None, until=until.date() if until else None, search=search
     )
     if fmt == "zip" and output == "-":
         raise click.UsageError("--format zip needs -o FILE")
+    try:
+        if not selects_any(db, selection):
+            click.echo(f"warning: nothing matched the selection ({selection}); nothing was written", err=True)
+            return
+    except ValueError as exc:
+        _fail(exc)
     out = _open_output(db, db_path, output)
     left_out = []
 
@@ -399,16 +413,22 @@ def export(fmt, source, since, until, search, output, db_path):
         click.echo(f"warning: article {row['id']} ({row['url']}): capture left out: {reason}", err=True)
 
     try:
-        count = export_lib(db, db_path, fmt, out, selection, left_out=report)
+        count = export_lib(db, db_path, fmt, out, selection, left_out=report,
+                           filename=None if output == "-" else Path(output).name)
+    except WriteFailed as exc:
+        _discard_output(out, output)
+        raise click.ClickException(f"cannot write {'stdout' if output == '-' else output}: {exc.strerror}")
     except ValueError as exc:
         _fail(exc)
     finally:
-        if output != "-":
+        if output != "-" and not out.closed:
             out.close()
     # A WARC export counts the articles whose current capture it holds, the others every article.
     without = f"; {len(left_out)} captures could not be included (named above)" if left_out else ""
     click.echo(f"Exported {count} articles as {fmt}" + (f" to {output}" if output != "-" else "") + f"{without}.",
                err=True)
+    if left_out:
+        sys.exit(1)
 
 
 def _open_output(db, db_path, output):
@@ -425,6 +445,23 @@ def _open_output(db, db_path, output):
         return open(output, "wb")
     except OSError as exc:
         raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint=hint) from None
+
+
+def _discard_output(out, output):
+    """After a failed write: remove what was written of a file, and keep the exit from trying
+    stdout again (the buffered rest would fail the same way, as a second error)."""
+    if output == "-":
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+        return
+    try:
+        out.close()
+    except OSError:
+        pass  # the rest of the buffer cannot be written either; the file goes anyway
+    # Only a file: -o /dev/full names a device, not something this export made.
+    if Path(output).is_file():
+        os.unlink(output)
 
 
 @cli.command()

@@ -10,11 +10,13 @@ import csv
 import io
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
@@ -27,13 +29,24 @@ from archive.warc import RecordUnreadable, default_warc_dir, warcinfo_member
 
 FORMATS = ("jsonl", "csv", "warc", "zip")
 
-FIELDS_README = """govarchive export
+MISSING_CAPTURES = "missing-captures.tsv"
+
+README_HEAD = """govarchive export
 =================
+
+selection        {selection}
+exported         {exported} (UTC)
 
 articles.jsonl   one JSON object per archived article (fields below)
 captures.warc.gz the WARC response and request records of each article's captures, as archived:
                  one for each version of the article, oldest first
+"""
 
+README_MISSING = f"""{MISSING_CAPTURES} the captures that could not go into captures.warc.gz ({{count}}), one a
+                 line: article_id, url and reason, separated by tabs
+"""
+
+FIELDS_README = """
 Fields
 ------
 id                 row id in the archive
@@ -71,6 +84,13 @@ class Selection:
     until: date | None = None
     search: str | None = None
 
+    def __str__(self) -> str:
+        parts = [f"source={self.source or 'all'}"]
+        parts += [f"{name}={day.isoformat()}" for name, day in (("since", self.since), ("until", self.until)) if day]
+        if self.search is not None:
+            parts.append(f"search={json.dumps(self.search, ensure_ascii=False)}")
+        return " ".join(parts)
+
     def where(self) -> tuple[str, list]:
         clauses, params = [], []
         if self.source:
@@ -88,13 +108,21 @@ class Selection:
         return (" where " + " and ".join(clauses)) if clauses else "", params
 
 
-def iter_articles(db: Database, selection: Selection) -> Iterator[dict]:
+def _select(db: Database, selection: Selection, sql: str) -> sqlite3.Cursor:
     where, params = selection.where()
-    sql = f"select a.* from articles a{where} order by a.id"
     try:
-        cursor = db.conn.execute(sql, params)
+        return db.conn.execute(sql.format(where=where), params)
     except sqlite3.OperationalError as exc:
         raise ValueError(f"bad search query {selection.search!r}: {exc}") from None
+
+
+def selects_any(db: Database, selection: Selection) -> bool:
+    """Whether any article is selected, known before an output is opened."""
+    return _select(db, selection, "select 1 from articles a{where} limit 1").fetchone() is not None
+
+
+def iter_articles(db: Database, selection: Selection) -> Iterator[dict]:
+    cursor = _select(db, selection, "select a.* from articles a{where} order by a.id")
     columns = [c[0] for c in cursor.description]
     while batch := cursor.fetchmany(500):
         for row in batch:
@@ -137,24 +165,59 @@ def _warc_dirs(db: Database, db_path: str | Path) -> set[Path]:
     return folders
 
 
+class WriteFailed(Exception):
+    """Writing the output failed (a full disk, a closed pipe); ``strerror`` says why."""
+
+    def __init__(self, strerror: str):
+        super().__init__(strerror)
+        self.strerror = strerror
+
+
+class _Checked:
+    """``out`` with its errors raised as WriteFailed: the output's fault, told apart from an
+    OSError of the archive's own files (a WARC file that cannot be read). Seeking is checked
+    too, as it writes out what is buffered (a zip seeks back to each member's header)."""
+
+    def __init__(self, out: BinaryIO):
+        self._out = out
+
+    def __getattr__(self, name):
+        attribute = getattr(self._out, name)
+        if name not in ("write", "flush", "seek", "tell"):
+            return attribute
+
+        def checked(*args):
+            try:
+                return attribute(*args)
+            except OSError as exc:
+                raise WriteFailed(exc.strerror or str(exc)) from exc
+
+        return checked
+
+
 def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection: Selection,
-           left_out: Callable[[dict, str], None] | None = None) -> int:
-    """Write the selected articles to ``out`` in ``fmt``; returns how many were written.
+           left_out: Callable[[dict, str], None] | None = None, filename: str | None = None) -> int:
+    """Write the selected articles to ``out`` in ``fmt`` and flush it; returns how many were
+    written. ``filename`` is the output's name, for the WARC's warcinfo record (None: stdout).
 
     An article whose capture cannot go into a WARC (none was kept, its file is gone, its record
     is damaged) does not stop the export: ``left_out(row, reason)`` hears of it and the export
-    goes on with the next.
+    goes on with the next. WriteFailed when ``out`` cannot be written.
     """
     left_out = left_out or (lambda row, reason: None)
+    out = _Checked(out)
     if fmt == "jsonl":
-        return _jsonl(db, out, selection)
-    if fmt == "csv":
-        return _csv(db, out, selection)
-    if fmt == "warc":
-        return _warc(db, db_path, out, selection, left_out)
-    if fmt == "zip":
-        return _zip(db, db_path, out, selection, left_out)
-    raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+        count = _jsonl(db, out, selection)
+    elif fmt == "csv":
+        count = _csv(db, out, selection)
+    elif fmt == "warc":
+        count = _warc(db, db_path, out, selection, left_out, filename)
+    elif fmt == "zip":
+        count = _zip(db, db_path, out, selection, left_out)
+    else:
+        raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    out.flush()
+    return count
 
 
 def _jsonl(db, out, selection) -> int:
@@ -181,11 +244,12 @@ def _csv(db, out, selection) -> int:
     return count
 
 
-def _warc(db, db_path, out, selection, left_out) -> int:
+def _warc(db, db_path, out, selection, left_out, filename) -> int:
     """Every version's capture of each selected article, oldest first: what the article said
     before it changed is part of the record. Returns how many articles have their current
     capture in the file."""
-    out.write(_warcinfo(selection))
+    out.write(warcinfo_member(filename, {"software": "govarchive export",
+                                         "description": f"govarchive export of {selection}"}))
     count = 0
     for row in iter_articles(db, selection):
         earlier = [r[0] for r in db.execute(
@@ -207,18 +271,31 @@ def _warc(db, db_path, out, selection, left_out) -> int:
     return count
 
 
-def _warcinfo(selection: Selection) -> bytes:
-    info = {"software": "govarchive export", "description": f"govarchive export: {selection}"}
-    return warcinfo_member("export.warc.gz", info)
-
-
 def _zip(db, db_path, out, selection, left_out) -> int:
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    exported = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    # The list of captures left out goes to a file of its own until the WARC member is closed (a
+    # zip takes one member at a time), so memory stays flat however many there are.
+    with tempfile.TemporaryFile() as missing, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        missed = 0
+
+        def note(row, reason):
+            nonlocal missed
+            missed += 1
+            missing.write("\t".join([str(row["id"]), row["url"], " ".join(reason.split())]).encode("utf-8") + b"\n")
+            left_out(row, reason)
+
         with archive.open(_member("articles.jsonl"), "w", force_zip64=True) as member:
             count = _jsonl(db, member, selection)
         with archive.open(_member("captures.warc.gz"), "w", force_zip64=True) as member:
-            _warc(db, db_path, member, selection, left_out)
-        archive.writestr(_member("README.txt"), FIELDS_README)
+            _warc(db, db_path, member, selection, note, "captures.warc.gz")
+        readme = README_HEAD.format(selection=selection, exported=exported)
+        if missed:
+            readme += README_MISSING.format(count=missed)
+            missing.seek(0)
+            with archive.open(_member(MISSING_CAPTURES), "w", force_zip64=True) as member:
+                member.write(b"article_id\turl\treason\n")
+                shutil.copyfileobj(missing, member)
+        archive.writestr(_member("README.txt"), readme + FIELDS_README)
     return count
 
 

@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 import zipfile
 from pathlib import Path
 
@@ -121,6 +121,16 @@ def test_warc_export_holds_exactly_the_selection(crawled_archive, tmp_path):
     with open(out, "rb") as f:
         records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in ArchiveIterator(f)]
     assert records[0][0] == "warcinfo"
+    with open(out, "rb") as f:
+        info = next(iter(ArchiveIterator(f)))
+        assert info.rec_headers.get_header("WARC-Filename") == "zalo.warc.gz"
+        assert b'description: govarchive export of source=all search="Zalo"\r\n' in info.content_stream().read()
+    result = govarchive("export", "--format", "warc", "--source", "sample-news", "--since", "2021-01-01",
+                        "--until", "2024-12-31", "--search", 'Zalo "Hà Nội"', "--db", "archive.db", cwd=crawled_archive)
+    info = next(iter(ArchiveIterator(io.BytesIO(result.stdout))))
+    assert info.rec_headers.get_header("WARC-Filename") is None
+    assert ('description: govarchive export of source=sample-news since=2021-01-01 until=2024-12-31 '
+            'search="Zalo \\"Hà Nội\\""\r\n').encode() in info.content_stream().read()
     responses = {uri for kind, uri in records if kind == "response"}
     db = open_db(crawled_archive / "archive.db", create=False)
     assert responses == {r["url"] for r in search(db, "Zalo", limit=1000)}
@@ -128,13 +138,19 @@ def test_warc_export_holds_exactly_the_selection(crawled_archive, tmp_path):
 
 def test_zip_export_bundles_jsonl_warc_and_readme(crawled_archive, tmp_path):
     out = tmp_path / "all.zip"
+    started = datetime.now(timezone.utc).replace(microsecond=0)
     result = govarchive("export", "--format", "zip", "-o", out, "--db", "archive.db", cwd=crawled_archive)
     assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(out) as bundle:
         assert set(bundle.namelist()) == {"articles.jsonl", "captures.warc.gz", "README.txt"}
         rows = [json.loads(l) for l in bundle.read("articles.jsonl").decode().splitlines()]
         warc = bundle.read("captures.warc.gz")
-        assert "text_hash" in bundle.read("README.txt").decode()
+        readme = bundle.read("README.txt").decode()
+        assert "text_hash" in readme
+        # What was selected, and when.
+        assert "\nselection        source=all\n" in readme
+        exported = re.search(r"\nexported         (\S+) \(UTC\)\n", readme).group(1)
+        assert started <= datetime.fromisoformat(exported) <= datetime.now(timezone.utc)
         # Dated when exported, not 1980-01-01 (zipfile's default for a member written as a stream).
         today = datetime.now().timetuple()[:3]
         assert {info.date_time[:3] for info in bundle.infolist()} == {today}
@@ -152,8 +168,98 @@ def test_export_errors(crawled_archive):
     result = govarchive("export", "--since", "8/4/2021", "--db", "archive.db", cwd=crawled_archive)
     assert result.returncode == 2 and b"--since" in result.stderr
     result = govarchive("export", "--search", '"unbalanced AND', "--db", "archive.db", cwd=crawled_archive)
-    assert result.returncode == 0 and b"Exported 0 articles" in result.stderr
+    assert result.returncode == 0 and b"warning: nothing matched the selection" in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+def test_until_before_since_is_refused_before_anything_is_written(crawled_archive, tmp_path):
+    out = tmp_path / "kept.jsonl"
+    out.write_text("an earlier export\n")
+    result = govarchive("export", "--since", "2024-05-01", "--until", "2024-01-01", "-o", out, "--db", "archive.db",
+                        cwd=crawled_archive)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.decode().splitlines()[-1] == (
+        "Error: Invalid value for '--until': 2024-01-01 is before --since 2024-05-01")
+    assert out.read_text() == "an earlier export\n"
+    # One day is a selection.
+    published = sqlite3.connect(crawled_archive / "archive.db").execute(
+        "select substr(published, 1, 10) from articles where published is not null limit 1").fetchone()[0]
+    result = govarchive("export", "--since", published, "--until", published, "--db", "archive.db",
+                        cwd=crawled_archive)
+    assert result.returncode == 0 and result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "warc", "zip"])
+def test_a_selection_matching_nothing_writes_nothing_and_says_so(crawled_archive, tmp_path, fmt):
+    out = tmp_path / "kept"
+    out.write_text("an earlier export\n")
+    result = govarchive("export", "--format", fmt, "--since", "2099-01-01", "-o", out, "--db", "archive.db",
+                        cwd=crawled_archive)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.decode().splitlines() == [
+        "warning: nothing matched the selection (source=all since=2099-01-01); nothing was written"]
+    assert out.read_text() == "an earlier export\n"
+    assert not (tmp_path / "new").exists()
+    result = govarchive("export", "--format", fmt, "--search", "zzqqxx", "-o", tmp_path / "new",
+                        "--db", "archive.db", cwd=crawled_archive)
+    assert result.returncode == 0 and not (tmp_path / "new").exists()
+    if fmt != "zip":
+        result = govarchive("export", "--format", fmt, "--search", "zzqqxx", "--db", "archive.db",
+                            cwd=crawled_archive)
+        assert result.returncode == 0 and result.stdout == b""
+
+
+def test_the_dates_are_vietnam_days_of_the_published_date_and_leave_undated_articles_out(archive_copy):
+    db = open_db(archive_copy)
+    undated, late = db.execute("select id from articles order by id limit 2").fetchall()
+    with db.atomic():
+        db["articles"].update(undated[0], {"published": None})
+        # Late on 31 December in Hà Nội is already the new year in UTC+8, still the old one in UTC.
+        db["articles"].update(late[0], {"published": "2023-12-31T23:30:00+07:00"})
+    db.close()
+
+    def ids(*args):
+        result = govarchive("export", *args, "--db", archive_copy.name, cwd=archive_copy.parent)
+        assert result.returncode == 0, result.stderr
+        return {json.loads(line)["id"] for line in result.stdout.decode().splitlines()}
+
+    everything = ids()
+    assert undated[0] in everything
+    assert undated[0] not in ids("--since", "1900-01-01") | ids("--until", "2999-12-31")
+    assert late[0] in ids("--since", "2023-12-31", "--until", "2023-12-31")
+    assert late[0] not in ids("--since", "2024-01-01") | ids("--until", "2023-12-30")
+    help_text = " ".join(CliRunner().invoke(cli, ["export", "--help"]).output.split())
+    assert "a Vietnam calendar day" in help_text and "articles with no published date are left out" in help_text
+
+
+def _full_disk(fmt, archive, tmp_path):
+    """Each way an export meets a full disk: a file on it, stdout on it, and a file that grows
+    past what it may (RLIMIT_FSIZE: the write fails as on a full disk, the file is real)."""
+    import resource
+    import signal
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    command = [str(BIN / "govarchive"), "export", "--format", fmt, "--db", archive.name]
+    yield "/dev/full", subprocess.run([*command, "-o", "/dev/full"], cwd=archive.parent, capture_output=True)
+    if fmt != "zip":
+        with open("/dev/full", "wb") as full:
+            yield "stdout", subprocess.run(command, cwd=archive.parent, stdout=full, stderr=subprocess.PIPE)
+    out = tmp_path / f"partial.{fmt}"
+    yield out, subprocess.run([*command, "-o", out], cwd=archive.parent, capture_output=True,
+                              preexec_fn=small_files)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "warc", "zip"])
+def test_a_full_disk_is_one_line_and_no_partial_file_is_left(archive_copy, tmp_path, fmt):
+    for name, result in _full_disk(fmt, archive_copy, tmp_path):
+        reason = "File too large" if isinstance(name, Path) else "No space left on device"
+        assert result.returncode == 1, (name, result.stderr)
+        assert result.stderr.decode().splitlines() == [f"Error: cannot write {name}: {reason}"], name
+    assert Path("/dev/full").exists()
 
 
 @pytest.fixture
@@ -276,7 +382,8 @@ def test_a_warc_export_goes_on_past_captures_it_cannot_include_and_names_them(ar
 
     out = tmp_path / "all.warc.gz"
     result = govarchive("export", "--format", "warc", "-o", out, "--db", archive_copy.name, cwd=archive_copy.parent)
-    assert result.returncode == 0, result.stderr
+    # Done, but not all there: the exit status says so to a script.
+    assert result.returncode == 1, result.stderr
     stderr = result.stderr.decode()
     assert f"warning: article {damaged[0]} ({damaged[1]}): capture left out:" in stderr and "is damaged" in stderr
     assert f"warning: article {truncated[0]} ({truncated[1]}): capture left out:" in stderr and "is truncated" in stderr
@@ -287,6 +394,20 @@ def test_a_warc_export_goes_on_past_captures_it_cannot_include_and_names_them(ar
     with open(out, "rb") as f:
         uris = {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(f) if r.rec_type == "response"}
     assert uris == {row[1] for row in rest}
+
+    # A zip says in itself what it lacks.
+    bundle_path = tmp_path / "all.zip"
+    result = govarchive("export", "--format", "zip", "-o", bundle_path, "--db", archive_copy.name,
+                        cwd=archive_copy.parent)
+    assert result.returncode == 1, result.stderr
+    with zipfile.ZipFile(bundle_path) as bundle:
+        missing = bundle.read("missing-captures.tsv").decode().splitlines()
+        readme = bundle.read("README.txt").decode()
+    assert missing[0] == "article_id\turl\treason"
+    assert [line.split("\t")[:2] for line in missing[1:]] == [
+        [str(article[0]), article[1]] for article in (damaged, truncated, gone)]
+    assert "is damaged" in missing[1] and "is truncated" in missing[2] and "gone.warc.gz is missing" in missing[3]
+    assert "missing-captures.tsv the captures that could not go into captures.warc.gz (3)" in readme
 
     ds = make_datasette(archive_copy)
     for article, reason in ((damaged, "is damaged"), (truncated, "is truncated")):
