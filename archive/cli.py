@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -466,33 +467,75 @@ def _discard_output(out, output):
 
 @cli.command()
 @click.option("--source", default=None, help="Only articles of this source id (one the archive holds).")
+@click.option("--from-id", type=click.IntRange(min=1), default=None,
+              help="Start at this article id (articles go in id order): what an interrupted run says to continue from.")
 @click.option("--db", "db_path", **DB_OPTION)
-def reextract(source, db_path):
+def reextract(source, from_id, db_path):
     """Re-run extraction over the stored WARC captures, without network access.
 
     Use after the extractor or its rules change; articles are updated in place and do not
     count as changed on the site. An article whose capture cannot be decoded (a content
-    coding nobody can undo, a corrupt stream) is left as it is and named in a warning.
+    coding nobody can undo, a corrupt stream) is left as it is and named in a warning, and
+    articles that lost their text or title are counted in a warning (a rule that finds
+    nothing). Interrupted (Ctrl-C), it says what it did and the --from-id to continue with,
+    and exits with status 130.
 
     \b
     Example:
         govarchive reextract --db archive.db
         govarchive reextract --source baochinhphu
+        govarchive reextract --from-id 500001
     """
-    from archive.reextract import reextract as reextract_lib
+    from archive.reextract import Interrupted, reextract as reextract_lib
 
     db = _open_archive(db_path)
     _check_source(db, source)
-    total = db.execute(
-        "select count(*) from articles" + (" where source_id = ?" if source else ""), [source] if source else []
-    ).fetchone()[0]
-    with click.progressbar(length=total, label="Re-extracting", file=sys.stderr) as bar:
-        counts = reextract_lib(db, db_path, source=source, progress=lambda done, _total: bar.update(1))
-    unreadable = f", {counts['unreadable']} with a capture that cannot be read (see above)" if counts["unreadable"] else ""
-    click.echo(
-        f"{counts['updated']} updated, {counts['unchanged']} unchanged, {counts['missing']} without a capture"
-        f"{unreadable}."
-    )
+    progress = _Progress("Re-extracting", "articles")
+    try:
+        tally = reextract_lib(db, db_path, source=source, from_id=from_id, progress=progress.show)
+    except Interrupted as stop:
+        progress.close()
+        click.echo(f"interrupted: {_tally(stop.tally)} before the interruption; run the same command with "
+                   f"--from-id {stop.next_id} to continue", err=True)
+        sys.exit(130)
+    progress.close()
+    click.echo(f"{_tally(tally)}.")
+    for key, (ids, sources) in tally.emptied.items():
+        if tally[f"no {key}"]:
+            click.echo(f"warning: {tally[f'no {key}']:,} articles have no {key} after re-extraction, though they had "
+                       f"before (e.g. ids {', '.join(map(str, ids))}): check the extract rules of "
+                       f"{', '.join(sorted(sources))}", err=True)
+
+
+def _tally(tally) -> str:
+    unreadable = f", {tally['unreadable']} with a capture that cannot be read (see above)" if tally["unreadable"] else ""
+    return f"{tally['updated']} updated, {tally['unchanged']} unchanged, {tally['missing']} without a capture{unreadable}"
+
+
+class _Progress:
+    """A bar at a terminal; elsewhere (a log, cron) a line every tenth of the way or 30 seconds,
+    so a long run is seen to move."""
+
+    def __init__(self, label: str, unit: str):
+        self.label, self.unit = label, unit
+        self.bar = None
+        self.tenths, self.next_time = 0, time.monotonic() + 30
+
+    def show(self, done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+                self.bar.__enter__()
+            self.bar.update(1)
+            return
+        tenths = done * 10 // total
+        if tenths > self.tenths or time.monotonic() >= self.next_time:
+            click.echo(f"{self.label}: {done:,} of {total:,} {self.unit} ({done / total:.0%})", err=True)
+            self.tenths, self.next_time = tenths, time.monotonic() + 30
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 @cli.command()

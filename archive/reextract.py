@@ -24,70 +24,104 @@ from archive.warc import RecordUnreadable
 logger = logging.getLogger(__name__)
 
 
+EXAMPLES = 3  # ids named of the articles a re-extraction left without text or title
+
+
+class Tally(Counter):
+    """Counts of updated, unchanged, missing (no capture) and unreadable articles, and under
+    "no text" and "no title" of the updated ones that had a text or title and lost it, with the
+    first ids and every source of those in ``emptied``: a rule that finds nothing is broken."""
+
+    def __init__(self):
+        super().__init__()
+        self.emptied: dict[str, tuple[list[int], set[str]]] = {"text": ([], set()), "title": ([], set())}
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a re-extraction: ``tally`` of what it did, and ``next_id``, the article to
+    go on from (articles go in id order; the one being re-extracted was rolled back)."""
+
+    def __init__(self, tally: Tally, next_id: int):
+        super().__init__()
+        self.tally, self.next_id = tally, next_id
+
+
 def reextract(
     db: Database,
     db_path: str | Path,
     *,
     source: str | None = None,
+    from_id: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> Counter:
-    """Re-extract every article (of ``source``); returns counts of updated, unchanged, missing
-    (no capture) and unreadable (a capture that cannot be read back; each one is logged)."""
-    where, params = ("source_id = ?", [source]) if source else ("1", [])
+) -> Tally:
+    """Re-extract every article (of ``source``; from id ``from_id`` on), with the captures of
+    its other URLs; returns the Tally. An unreadable capture is logged. Interrupted on Ctrl-C."""
+    where, params = ("source_id = ? and id >= ?", [source]) if source else ("id >= ?", [])
+    params.append(from_id or 1)
     total = db.execute(f"select count(*) from articles where {where}", params).fetchone()[0]
-    counts: Counter = Counter()
+    tally = Tally()
     rules = {
         row[0]: json.loads(row[1] or "{}") for row in db.execute("select id, extract_rules from sources")
     }
-    for done, (article_id, url, source_id, fetch_id) in enumerate(
-        _pages(db, where, params), start=1
-    ):
-        if progress:
-            progress(done, total)
-        try:
-            capture = read_capture(db_path, db["fetches"].get(fetch_id))
-            body = capture.body
-        except (NotFoundError, CaptureMissing, TypeError):
-            counts["missing"] += 1
-            continue
-        except RecordUnreadable as exc:
-            # The article keeps its current reading rather than one of undecodable bytes.
-            logger.warning("article %s kept as it is: %s", article_id, exc)
-            counts["unreadable"] += 1
-            continue
-        record = extract(body, url, capture.headers, rules.get(source_id))
-        fields = article_fields(record)
-        stored = db.execute(f"select {', '.join(fields)} from articles where id = ?", [article_id]).fetchone()
-        if tuple(stored) == tuple(fields.values()):
-            # Rewriting it alike would still copy its text into its versions and renumber its
-            # references and mentions.
-            counts["unchanged"] += 1
-            continue
-        with db.atomic():
-            # Versions keep the reading they were captured with; this one replaces it in place.
-            keep_version_texts(db, article_id)
-            update_article(db, article_id, fields)
-            store_knowledge(db, article_id, source_id, record)
-        counts["updated"] += 1
-    _reread_urls(db, db_path, source, rules)
-    return counts
+    next_id = from_id or 1
+    try:
+        for done, (article_id, url, source_id, fetch_id) in enumerate(_pages(db, where, params), start=1):
+            next_id = article_id
+            if progress:
+                progress(done, total)
+            tally[_article(db, db_path, article_id, url, source_id, fetch_id, rules.get(source_id), tally)] += 1
+            _reread_urls(db, db_path, article_id, rules.get(source_id))
+    except KeyboardInterrupt:
+        raise Interrupted(tally, next_id) from None
+    return tally
 
 
-def _reread_urls(db: Database, db_path: str | Path, source: str | None, rules: dict) -> None:
-    """Read the captures behind articles' other URLs again too: what each URL gave is compared
-    with its next fetch, and a reading by the old rules would make every one of them a change."""
-    rows = db.execute(
-        """select u.url, u.fetch_id, a.source_id from article_urls u join articles a on a.id = u.article_id
-           where ? is null or a.source_id = ?""",
-        [source, source],
-    ).fetchall()
-    for url, fetch_id, source_id in rows:
+def _article(db, db_path, article_id, url, source_id, fetch_id, rules, tally) -> str:
+    """Re-extract one article; returns what became of it."""
+    try:
+        capture = read_capture(db_path, db["fetches"].get(fetch_id))
+        body = capture.body
+    except (NotFoundError, CaptureMissing, TypeError):
+        return "missing"
+    except RecordUnreadable as exc:
+        # The article keeps its current reading rather than one of undecodable bytes.
+        logger.warning("article %s kept as it is: %s", article_id, exc)
+        return "unreadable"
+    record = extract(body, url, capture.headers, rules)
+    fields = article_fields(record)
+    stored = db.execute(f"select {', '.join(fields)} from articles where id = ?", [article_id]).fetchone()
+    if tuple(stored) == tuple(fields.values()):
+        # Rewriting it alike would still copy its text into its versions and renumber its
+        # references and mentions.
+        return "unchanged"
+    with db.atomic():
+        # Versions keep the reading they were captured with; this one replaces it in place.
+        keep_version_texts(db, article_id)
+        update_article(db, article_id, fields)
+        store_knowledge(db, article_id, source_id, record)
+    before = dict(zip(fields, stored))
+    for key in ("text", "title"):
+        if (before[key] or "").strip() and not (fields[key] or "").strip():
+            tally[f"no {key}"] += 1
+            ids, sources = tally.emptied[key]
+            if len(ids) < EXAMPLES:
+                ids.append(article_id)
+            sources.add(source_id)
+    return "updated"
+
+
+def _reread_urls(db: Database, db_path: str | Path, article_id: int, rules: dict | None) -> None:
+    """Read the captures behind the article's other URLs again too: what each URL gave is
+    compared with its next fetch, and a reading by the old rules would make every one of them a
+    change."""
+    rows = db.execute("select url, fetch_id from article_urls where article_id = ?", [article_id]).fetchall()
+    for url, fetch_id in rows:
         try:
             capture = read_capture(db_path, db["fetches"].get(fetch_id))
             body = capture.body
         except (NotFoundError, CaptureMissing, TypeError, RecordUnreadable):
             continue
-        record = extract(body, url, capture.headers, rules.get(source_id))
+        record = extract(body, url, capture.headers, rules)
         with db.atomic():
             db.execute("update article_urls set text_hash = ?, title = ? where url = ?",
                        [record.get("text_hash"), record.get("title"), url])

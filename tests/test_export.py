@@ -493,3 +493,62 @@ def test_a_source_no_longer_in_the_sources_file_can_still_be_exported(archive_co
     result = govarchive("export", "--source", "sample-news", "--db", archive_copy.name, cwd=archive_copy.parent)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == len(_urls(archive_copy, "source_id = 'sample-news'"))
+
+
+def test_an_interrupted_reextract_says_what_it_did_and_continues_from_where_it_stopped(archive_copy):
+    import signal
+
+    db = open_db(archive_copy)
+    ids = [r[0] for r in db.execute("select id from articles order by id")]
+    with db.atomic():
+        for article_id in ids:
+            update_article(db, article_id, {"text": "zzcorruptzz", "extractor_version": "old"})
+    db.close()
+
+    def corrupt():
+        return [r[0] for r in sqlite3.connect(archive_copy).execute(
+            "select id from articles where text = 'zzcorruptzz' order by id")]
+
+    run = subprocess.Popen([str(BIN / "govarchive"), "reextract", "--db", archive_copy.name], cwd=archive_copy.parent,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Away from a terminal it says how far it is; the first tenth done, Ctrl-C.
+    first = run.stderr.readline()
+    assert re.fullmatch(rf"Re-extracting: \d+ of {len(ids)} articles \(\d+%\)\n", first), first
+    run.send_signal(signal.SIGINT)
+    stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130, stderr
+    assert stdout == "" and "Traceback" not in stderr and "Aborted" not in stderr
+    last = stderr.splitlines()[-1]
+    said = re.fullmatch(r"interrupted: (\d+) updated, 0 unchanged, 0 without a capture before the interruption; "
+                        r"run the same command with --from-id (\d+) to continue", last)
+    assert said, stderr
+    updated, next_id = int(said[1]), int(said[2])
+    # What it said it did is what it did: the articles before next_id (and next_id itself when
+    # Ctrl-C came as it finished it: going on from it again costs one article).
+    before = [i for i in ids if i < next_id]
+    assert [i for i in corrupt() if i != next_id] == [i for i in ids if i > next_id]
+    assert 0 < len(before) <= updated <= len(before) + 1 < len(ids)
+
+    result = govarchive("reextract", "--from-id", next_id, "--db", archive_copy.name, cwd=archive_copy.parent)
+    assert result.returncode == 0, result.stderr
+    again = re.match(r"(\d+) updated, (\d+) unchanged, 0 without a capture\.", result.stdout.decode())
+    assert int(again[1]) + int(again[2]) == len(ids) - len(before) and int(again[2]) <= 1
+    assert corrupt() == []
+
+
+def test_reextract_warns_of_a_rule_that_leaves_articles_without_text(archive_copy):
+    db = open_db(archive_copy)
+    # A body selector that picks an element with no text: what a site redesign does to a rule.
+    with db.atomic():
+        db["sources"].update("sample-news", {"extract_rules": json.dumps({"body": "meta"})})
+    emptied = [r[0] for r in db.execute("select id from articles where source_id = 'sample-news' order by id")]
+    total = db.execute("select count(*) from articles").fetchone()[0]
+    db.close()
+    result = govarchive("reextract", "--db", archive_copy.name, cwd=archive_copy.parent)
+    assert result.returncode == 0, result.stderr
+    stderr = result.stderr.decode().splitlines()
+    assert stderr[-1] == (
+        f"warning: {len(emptied)} articles have no text after re-extraction, though they had before "
+        f"(e.g. ids {', '.join(map(str, emptied[:3]))}): check the extract rules of sample-news")
+    progress = stderr[:-1]
+    assert 1 < len(progress) <= 10 and progress[-1] == f"Re-extracting: {total} of {total} articles (100%)"
