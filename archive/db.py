@@ -322,12 +322,13 @@ def m013_article_urls(db: Database) -> None:
     only at one of them is a new version, not a page dropped as a duplicate. An article's own
     URL has a row only once another URL's reading has become the article's text."""
     db["article_urls"].create(
-        {"url": str, "article_id": int, "text_hash": str, "title": str, "first_seen": str, "last_seen": str,
-         "fetch_id": int},
+        {"url": str, "article_id": int, "text_hash": str, "title": str, "extractor_version": str,
+         "first_seen": str, "last_seen": str, "fetch_id": int},
         pk="url",
         foreign_keys=[("article_id", "articles", "id"), ("fetch_id", "fetches", "id")],
+        if_not_exists=True,
     )
-    db["article_urls"].create_index(["article_id"])
+    db["article_urls"].create_index(["article_id"], if_not_exists=True)
 
 
 def _build_search_indexes(db: Database, *, lists: bool) -> None:

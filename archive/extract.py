@@ -85,6 +85,11 @@ def extract(
     if not record["text"] and _XML_INCOMPATIBLE.search(html):
         # Looked for only when nothing was extracted: the search costs 4 % of an extraction.
         record = _extract(_XML_INCOMPATIBLE.sub("", html), charset, url, headers, rules or {})
+    if rules:
+        # A source's selectors change the reading as much as the extractor does: a crawl must
+        # know that a reading by other selectors is not comparable with this one.
+        fingerprint = hashlib.sha1(json.dumps(dict(rules), sort_keys=True).encode()).hexdigest()[:8]
+        record["extractor_version"] = f"{EXTRACTOR_VERSION}+rules-{fingerprint}"
     return record
 
 

@@ -13,10 +13,12 @@ from typing import NamedTuple
 from sqlite_utils import Database
 
 from archive import syndication
-from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS
+from archive.captures import CaptureMissing, read_capture
+from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS, db_file
 from archive.search import LIST_FILTERS, row_filter_words
 from archive.sources import Source
 from archive.vietnamese import fold
+from archive.warc import RecordUnreadable
 
 ARTICLE_COLUMNS = (
     "title", "author", "published", "updated", "description", "text", "language", "sitename",
@@ -353,7 +355,8 @@ def article_fields(record: dict) -> dict:
 
 
 def store_article(
-    db: Database, record: dict, *, source_id: str, fetch_id: int, seen_at: str, also_at: str | None = None
+    db: Database, record: dict, *, source_id: str, fetch_id: int, seen_at: str, also_at: str | None = None,
+    rules: dict | None = None,
 ) -> str:
     """Insert or refresh the article row for ``record``; returns 'new', 'changed' or 'unchanged'.
 
@@ -366,9 +369,12 @@ def store_article(
     """
     row = article_fields(record)
     url, text_hash, title = record["url"], record.get("text_hash"), record.get("title")
-    existing = db.execute("select id, text_hash, title from articles where url = ?", [url]).fetchone()
+    existing = db.execute(
+        "select id, text_hash, title, fetch_id, extractor_version from articles where url = ?", [url]
+    ).fetchone()
     own = db.execute(
-        "select article_id, text_hash, title, last_seen from article_urls where url = ?", [url]
+        "select article_id, text_hash, title, last_seen, fetch_id, extractor_version from article_urls where url = ?",
+        [url],
     ).fetchone()
     sig = record.get("minhash")
     candidates = syndication.similar(db, sig) if sig else []
@@ -393,16 +399,28 @@ def store_article(
         _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
         return "new"
     if own is not None:
-        article_id, old_hash, old_title, url_seen = own
+        article_id, old_hash, old_title, url_seen, read_from, read_by = own
     else:
-        (article_id, old_hash, old_title), url_seen = existing, None
+        (article_id, old_hash, old_title, read_from, read_by), url_seen = existing, None
     _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
     if old_hash == text_hash and old_title == title:
         _seen(db, article_id, url, own, seen_at)
         return "unchanged"
+    if read_by != record.get("extractor_version") and _reads_alike(db, read_from, url, record, rules):
+        # The page is as it was: the extractor or the source's selectors changed since it was
+        # read. The archive's reading is corrected in place, as reextract would, with no version.
+        if own is not None:
+            db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, last_seen = ? "
+                       "where url = ?", [text_hash, title, record.get("extractor_version"), seen_at, url])
+            db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
+        else:
+            keep_version_texts(db, article_id)
+            update_article(db, article_id, {**row, "last_seen": seen_at})
+            store_knowledge(db, article_id, source_id, record, candidates)
+        return "unchanged"
     if own is not None:
-        db.execute("update article_urls set text_hash = ?, title = ?, last_seen = ?, fetch_id = ? where url = ?",
-                   [text_hash, title, seen_at, fetch_id, url])
+        db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, last_seen = ?, "
+                   "fetch_id = ? where url = ?", [text_hash, title, record.get("extractor_version"), seen_at, fetch_id, url])
         changed_since = db.execute(
             "select 1 from article_versions where article_id = ? and captured_at > ? limit 1", [article_id, url_seen]
         ).fetchone()
@@ -413,8 +431,10 @@ def store_article(
         # The article's text is about to be this URL's: its own URL keeps what it gave, to be
         # compared with next time.
         db.execute(
-            """insert or ignore into article_urls (url, article_id, text_hash, title, first_seen, last_seen, fetch_id)
-               select url, id, text_hash, title, first_seen, last_seen, fetch_id from articles where id = ?""",
+            """insert or ignore into article_urls
+                 (url, article_id, text_hash, title, extractor_version, first_seen, last_seen, fetch_id)
+               select url, id, text_hash, title, extractor_version, first_seen, last_seen, fetch_id
+               from articles where id = ?""",
             [article_id],
         )
     keep_version_texts(db, article_id)
@@ -424,10 +444,32 @@ def store_article(
     return "changed"
 
 
+def _reads_alike(db, read_from, url, record, rules) -> bool:
+    """Whether the capture a URL was last read from reads as ``record`` by the rules that read
+    ``record``. Asked only when the URL was read by other rules (an upgrade, new selectors):
+    once a URL, after a change of rules."""
+    if read_from is None:
+        return False
+    from archive.extract import extract  # see extract_for_storage
+
+    fetch = db.execute("select * from fetches where id = ?", [read_from])
+    columns = [c[0] for c in fetch.description]
+    row = fetch.fetchone()
+    if row is None:
+        return False
+    try:
+        capture = read_capture(db_file(db), dict(zip(columns, row)))
+        again = extract(capture.body, url, capture.headers, rules)
+    except (CaptureMissing, RecordUnreadable):
+        return False  # nothing to compare with: a version, rather than an edit let through
+    return (again.get("text_hash"), again.get("title")) == (record.get("text_hash"), record.get("title"))
+
+
 def _add_url(db: Database, article_id: int, url: str, record: dict, fetch_id: int, seen_at: str) -> None:
     _insert(db, "article_urls", {
         "url": url, "article_id": article_id, "text_hash": record.get("text_hash"), "title": record.get("title"),
-        "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
+        "extractor_version": record.get("extractor_version"), "first_seen": seen_at, "last_seen": seen_at,
+        "fetch_id": fetch_id,
     })
 
 

@@ -123,8 +123,8 @@ def _reread_urls(db: Database, db_path: str | Path, article_id: int, rules: dict
             continue
         record = extract(body, url, capture.headers, rules)
         with db.atomic():
-            db.execute("update article_urls set text_hash = ?, title = ? where url = ?",
-                       [record.get("text_hash"), record.get("title"), url])
+            db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ? where url = ?",
+                       [record.get("text_hash"), record.get("title"), record.get("extractor_version"), url])
 
 
 def _pages(db: Database, where: str, params: list, size: int = 500):

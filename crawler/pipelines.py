@@ -213,6 +213,7 @@ class ArchivePipeline:
             outcome = ingest.store_article(
                 self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
                 seen_at=item.get("fetched_at") or ingest.now_iso(), also_at=item.get("moved_to"),
+                rules=self.crawler.spider.source.extract,
             )
         elif item["kind"] == "article" and item.get("status") == 304:
             outcome = ingest.mark_not_modified(self.db, item["url"], item.get("fetched_at") or ingest.now_iso())

@@ -237,3 +237,22 @@ def test_reextract_reads_an_articles_other_urls_again(site, folder, run_cli):
     # Read by the same rules as the new fetches, the pages are no edit.
     crawl(folder)
     assert query(folder, "select count(*) as n from article_versions")[0]["n"] == 3
+
+
+def test_new_selectors_are_no_edit_but_an_edit_read_by_them_is(site, folder):
+    crawl(folder)
+    (nghe_an,) = [a for a in articles(folder) if "nghe-an" in a["url"]]
+    # The source gets selectors that read only the first four paragraphs; the site has not
+    # changed (and, like many portals, answers no conditional request).
+    sources = folder / "sources.toml"
+    sources.write_text(sources.read_text(encoding="utf-8") + '[source.extract]\nbody = "article p:nth-of-type(-n+4)"\n',
+                       encoding="utf-8")
+    crawl(folder)
+    assert query(folder, "select count(*) as n from article_versions")[0]["n"] == 3
+    (now,) = [a for a in articles(folder) if a["id"] == nghe_an["id"]]
+    assert now["text"] != nghe_an["text"] and "Sở Y tế" not in now["text"]
+    # An edit the new selectors read is a version.
+    site.texts["nghe-an-nguoi-phat-ngon"][2] = "Văn phòng tỉnh bổ sung người phát ngôn của Sở Y tế."
+    crawl(folder)
+    assert len(versions(folder, nghe_an["id"])) == 2
+    assert query(folder, "select count(*) as n from article_versions")[0]["n"] == 4
