@@ -2,6 +2,7 @@
 versions, whichever of its URLs shows them; a removed article sent to a section page is not
 given that page as its text."""
 
+import asyncio
 import contextlib
 import sqlite3
 import threading
@@ -9,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from archive.serve import make_datasette
 from tests.conftest import crawl_into, query
 
 PARAGRAPHS = {
@@ -256,3 +258,28 @@ def test_new_selectors_are_no_edit_but_an_edit_read_by_them_is(site, folder):
     crawl(folder)
     assert len(versions(folder, nghe_an["id"])) == 2
     assert query(folder, "select count(*) as n from article_versions")[0]["n"] == 4
+
+
+def test_the_article_page_says_where_the_live_page_went(site, folder):
+    site.listed = [p for p in site.listed if "print" not in p]
+    crawl(folder)
+    by_key = {key: next(a for a in articles(folder) if path.split("/")[-1].split(".")[0] in a["url"])
+              for key, path in site.paths.items()}
+    site.paths["nghe-an-nguoi-phat-ngon"] = "/m/nghe-an-2023.htm"
+    site.redirects["/a/nghe-an.htm"] = "/m/nghe-an-2023.htm"
+    site.redirects["/a/ha-tinh.htm"] = "/list"
+    site.paths["da-nang-tin-gia"] = "/a/removed.htm"
+    crawl(folder)
+    ds = make_datasette(folder / "archive.db")
+
+    def page(key):
+        response = asyncio.run(ds.client.get(f"/-/a/{by_key[key]['id']}"))
+        assert response.status_code == 200
+        return response.text
+
+    moved = page("nghe-an-nguoi-phat-ngon")
+    assert "The live page has moved to" in moved and f'href="{site.base}/m/nghe-an-2023.htm"' in moved
+    assert "Also archived at" in moved
+    assert "The live page now sends readers to the home or a section page" in page("ha-tinh-cong-van")
+    gone = page("da-nang-tin-gia")
+    assert "The live page is gone: it answered HTTP 404" in gone and "Trang gốc đã bị gỡ" in gone

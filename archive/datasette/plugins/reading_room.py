@@ -743,6 +743,26 @@ def _vn_day(value: str | None) -> str:
     return moment.date().isoformat() if moment else (value or "")[:10]
 
 
+async def _live_state(db, article: dict) -> dict | None:
+    """What the article's own URL answered when last asked, when that says the page is gone or
+    has moved: the reader of an archived copy needs to know whether the live page still says
+    the same. A fetch that got no answer says nothing about the page."""
+    rows = await _rows(
+        db, "select status, error, fetched_at, response_url from fetches where url = :url and status is not null "
+            "order by id desc limit 1", {"url": article["url"]},
+    )
+    if not rows:
+        return None
+    last = rows[0]
+    if last["status"] in (404, 410):
+        return {"kind": "gone", **last}
+    if last["response_url"] and last["response_url"] != article["url"] and last["status"] < 400:
+        # A redirect to the home or a listing page is how portals retire an article.
+        kind = "retired" if last["error"] else "moved"
+        return {"kind": kind, **last, "href": _web_url(last["response_url"])}
+    return None
+
+
 def citation(article: dict, stable_url: str) -> tuple[str, str]:
     """The citation line in two parts: the work (title, source, date), in the article's own
     words, and where the archive keeps it, in English (the page marks it so)."""
@@ -807,6 +827,15 @@ async def article_page(datasette, request):
             {"key": article[key], "id": article_id},
         )
 
+    other_urls = []
+    if await db.table_exists("article_urls"):
+        other_urls = await _rows(
+            db, "select url, first_seen, last_seen, fetch_id from article_urls where article_id = :id and url != :url "
+                "order by first_seen", {"id": article_id, "url": article["url"]},
+        )
+        for row in other_urls:
+            row["href"] = _web_url(row["url"])
+
     stable_url = datasette.absolute_url(request, datasette.urls.path(f"-/a/{article_id}"))
     return await _render(
         datasette, request, "reading_article.html",
@@ -816,6 +845,8 @@ async def article_page(datasette, request):
             "categories": _json_list(article.get("categories")),
             "tags": _json_list(article.get("tags")),
             "live_url": _web_url(article.get("url")),
+            "live_state": await _live_state(db, article),
+            "other_urls": other_urls,
             "capture": capture, "refs": refs,
             "mentions": mentions, "versions": versions, "also": also,
             "stable_url": stable_url, "citation": citation(article, stable_url),
