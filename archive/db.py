@@ -331,6 +331,15 @@ def m013_article_urls(db: Database) -> None:
     db["article_urls"].create_index(["article_id"], if_not_exists=True)
 
 
+@migrations()
+def m014_fetch_redirect_hops(db: Database) -> None:
+    """A fetch row points at the WARC records of the redirects and retries that led to its
+    response (``warc_hops``: a JSON list of {file, offset, length}, oldest first), so that an
+    export holds the exchange for the URL that was asked for, not only the one that answered."""
+    if "warc_hops" not in db["fetches"].columns_dict:
+        db["fetches"].add_column("warc_hops", str)
+
+
 def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
 

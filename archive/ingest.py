@@ -316,6 +316,7 @@ def record_fetch(
     error: str | None = None,
     fetched_at: str | None = None,
     warc: dict | None = None,
+    warc_hops: list[dict] | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> int:
@@ -332,6 +333,7 @@ def record_fetch(
             "warc_file": warc["file"] if warc else None,
             "warc_offset": warc["offset"] if warc else None,
             "warc_length": warc["length"] if warc else None,
+            "warc_hops": json.dumps(warc_hops) if warc_hops else None,
             "etag": etag, "last_modified": last_modified,
         },
     )

@@ -16,3 +16,4 @@ class PageItem(scrapy.Item):
     fetched_at = scrapy.Field()
     error = scrapy.Field()  # readable reason when the exchange failed
     warc = scrapy.Field()  # {"file", "offset", "length"} of the response record
+    warc_hops = scrapy.Field()  # the same for the redirects and retries that led to it, in order

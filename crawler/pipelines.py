@@ -203,6 +203,7 @@ class ArchivePipeline:
             error=error,
             fetched_at=item.get("fetched_at"),
             warc=item.get("warc"),
+            warc_hops=item.get("warc_hops"),
             etag=_header(headers, "etag"),
             last_modified=_header(headers, "last-modified"),
         )

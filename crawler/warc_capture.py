@@ -2,7 +2,8 @@
 
 It sits next to the downloader (order 950), so it sees each response before decompression,
 redirect handling and retries: redirects, robots.txt and error pages are captured too. The
-pointer to the response record travels in ``request.meta["warc"]`` to the pipeline.
+pointer to the response record travels in ``request.meta["warc"]`` to the pipeline, and those of
+the redirects and retries before it in ``request.meta["warc_hops"]``.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ class WarcCaptureMiddleware:
         )
         if self._reference[0] != pointer.file:
             self._reference = (pointer.file, reference_for(self.writer.directory / pointer.file, self.db_path))
+        if "warc" in request.meta:
+            # A redirect or a retry copies its request's meta: the exchanges before this one are
+            # part of the same fetch, and an export needs them to replay the URL asked for.
+            request.meta["warc_hops"] = [*request.meta.get("warc_hops", ()), request.meta["warc"]]
         request.meta["warc"] = {
             "file": self._reference[1],
             "offset": pointer.offset,

@@ -7,6 +7,7 @@ read no local file, and print no traceback.
 """
 
 import gzip
+import json
 import os
 import re
 import signal
@@ -25,7 +26,7 @@ from archive.extract import extract
 from archive.ingest import FETCH_FAILED_SQL, skipped_urls
 from archive.samplesite import faults
 from archive.samplesite.faults import ARTICLE_FAULTS, DISCOVERY_FAULTS, FaultySite, title_for
-from archive.warc import default_warc_dir
+from archive.warc import RecordPointer, default_warc_dir, read_record
 from crawler import settings as crawler_settings
 from crawler.retry_after import retry_after_seconds
 
@@ -132,6 +133,10 @@ def _error(crawl: Crawl, name: str, pattern: str) -> dict:
     return crawl.fetch(url)
 
 
+def _stored(crawl: Crawl, hop: dict):
+    return read_record(crawl.directory, RecordPointer(hop["file"], hop["offset"], hop["length"]))
+
+
 def _tried(crawl: Crawl, name: str, times: int) -> None:
     assert len(crawl.hits(f"/f/{name}")) == times
 
@@ -148,6 +153,9 @@ def check_http_status(crawl, name):
     _error(crawl, name, rf"^{status} HTTP {status}$")
     # 5xx are retried RETRY_TIMES times, 4xx are not.
     _tried(crawl, name, 1 + RETRIES if status >= 500 else 1)
+    # The answers before the last are the fetch's too, in the WARC and pointed at from its row.
+    hops = json.loads(crawl.fetch(crawl.site.url(name))["warc_hops"] or "[]")
+    assert [_stored(crawl, hop).status for hop in hops] == [status] * (RETRIES if status >= 500 else 0)
 
 
 def check_http_429(crawl):
@@ -185,6 +193,10 @@ def check_redirect_short(crawl):
     # the fetch row says where the redirects led; a page answered where asked names no other URL
     fetch = crawl.fetch(crawl.site.url("redirect-short"))
     assert fetch["response_url"] == f"{crawl.site.base()}/r/short/2"
+    hops = [_stored(crawl, hop) for hop in json.loads(fetch["warc_hops"])]
+    assert [(hop.url, hop.status) for hop in hops] == [
+        (crawl.site.url("redirect-short"), 302), (f"{crawl.site.base()}/r/short/1", 302)
+    ]
     ok = crawl.fetch(crawl.site.url("ok"))
     assert (ok["requested_url"], ok["response_url"]) == (None, None)
 

@@ -329,13 +329,15 @@ def test_an_archive_not_yet_upgraded_is_served_as_it_is(tmp_path, run_cli):
 
     from sqlite_utils import Database
 
-    from archive.db import ArchiveDatabase, m013_article_urls, migrations
+    from archive.db import ArchiveDatabase, m013_article_urls, m014_fetch_redirect_hops, migrations
     from archive.serve import filter_word_kinds
 
     path = tmp_path / "old.db"
     db = ArchiveDatabase(path)
     migrations.apply(db, stop_before="m012_channel_agency_and_document_filter_words")
-    m013_article_urls(db)  # a table today's ingest writes to, built again by the upgrade alike
+    # What today's ingest writes to besides: the upgrade builds it again alike.
+    m013_article_urls(db)
+    m014_fetch_redirect_hops(db)
     crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
     with db.atomic():
         for i in range(1, 31):
@@ -357,7 +359,7 @@ def test_an_archive_not_yet_upgraded_is_served_as_it_is(tmp_path, run_cli):
     finally:
         server.terminate()
         server.wait(timeout=30)
-    assert "is not yet upgraded (m012_channel_agency_and_document_filter_words, m013_article_urls)" in note
+    assert "is not yet upgraded (m012_channel_agency_and_document_filter_words, m013_article_urls, m014_fetch_redirect_hops)" in note
     assert "govarchive stats --db" in note
     run_cli("stats", "--db", str(path), check=True)
     upgraded = make_datasette(path, search_limit=LIMIT)

@@ -4,6 +4,7 @@ given that page as its text."""
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from archive.serve import make_datasette
+from archive.warc import RecordPointer, read_record
 from tests.conftest import crawl_into, query
 
 PARAGRAPHS = {
@@ -196,6 +198,12 @@ def test_a_moved_article_edited_at_its_new_url_is_a_version_of_it(site, folder):
     assert query(folder, "select url, article_id from article_urls where url like '%/m/%'") == [
         {"url": f"{site.base}/m/nghe-an-2023.htm", "article_id": nghe_an["id"]}
     ]
+    # The fetch keeps the redirect's own WARC record too, before the response it led to.
+    (fetch,) = query(folder, "select warc_hops, response_url from fetches where url = ? order by id desc limit 1",
+                     [nghe_an["url"]])
+    (hop,) = json.loads(fetch["warc_hops"])
+    redirect = read_record(folder, RecordPointer(hop["file"], hop["offset"], hop["length"]))
+    assert (redirect.url, redirect.status, redirect.headers["Location"]) == (nghe_an["url"], 301, "/m/nghe-an-2023.htm")
     # Then lists only the new URL, and edits the article there.
     site.listed = ["/m/nghe-an-2023.htm"]
     site.texts["nghe-an-nguoi-phat-ngon"].append("Danh sách được cập nhật thêm người phát ngôn của Sở Y tế.")

@@ -206,6 +206,7 @@ class SourceSpider(scrapy.Spider):
             fetched_at=_now(),
             error=error or (None if response.status < 400 else f"HTTP {response.status}"),
             warc=request.meta.get("warc"),
+            warc_hops=request.meta.get("warc_hops"),
         )
 
     def _article_requests(self, urls):
