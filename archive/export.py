@@ -259,13 +259,22 @@ def _warc(db, db_path, out, selection, left_out, filename) -> int:
         for fetch_id in [*earlier, row["fetch_id"]]:
             which = "capture" if fetch_id == row["fetch_id"] else f"earlier version's capture (fetch {fetch_id})"
             try:
-                capture = read_capture(db_path, db["fetches"].get(fetch_id))
+                fetch = db["fetches"].get(fetch_id)
+                capture = read_capture(db_path, fetch)
             except NotFoundError:
                 left_out(row, f"its {which}: fetch {fetch_id} is not in the archive")
                 continue
             except (CaptureMissing, RecordUnreadable) as exc:
                 left_out(row, f"its {which}: {exc}" if fetch_id != row["fetch_id"] else str(exc))
                 continue
+            # The redirects (and retries) that led to the capture come first: a replay of the
+            # URL that was asked for starts with them.
+            for hop in json.loads(fetch.get("warc_hops") or "[]"):
+                try:
+                    out.write(read_capture(db_path, {"id": fetch_id, "warc_file": hop["file"],
+                                                     "warc_offset": hop["offset"], "warc_length": hop["length"]}).raw_record)
+                except (CaptureMissing, RecordUnreadable) as exc:
+                    left_out(row, f"a redirect or retry before its {which}: {exc}")
             out.write(capture.raw_record)
             count += fetch_id == row["fetch_id"]
     return count

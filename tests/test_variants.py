@@ -10,6 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from archive.serve import make_datasette
 from archive.warc import RecordPointer, read_record
@@ -211,6 +212,19 @@ def test_a_moved_article_edited_at_its_new_url_is_a_version_of_it(site, folder):
     assert len(articles(folder)) == 3
     assert len(versions(folder, nghe_an["id"])) == 2
     assert "Sở Y tế" in next(a for a in articles(folder) if a["id"] == nghe_an["id"])["text"]
+
+
+def test_an_export_replays_the_url_asked_for_through_its_redirect(site, folder, run_cli):
+    site.redirects["/a/ha-tinh-cu.htm"] = "/a/ha-tinh.htm"
+    site.listed = ["/a/ha-tinh-cu.htm"]
+    crawl(folder)
+    (article,) = articles(folder)
+    assert article["url"] == f"{site.base}/a/ha-tinh-cu.htm"
+    run_cli("export", "--format", "warc", "--db", folder / "archive.db", "-o", folder / "out.warc.gz", check=True)
+    with open(folder / "out.warc.gz", "rb") as f:
+        responses = [(r.rec_headers.get_header("WARC-Target-URI"), r.http_headers.get_statuscode())
+                     for r in ArchiveIterator(f) if r.rec_type == "response"]
+    assert responses == [(article["url"], "301"), (f"{site.base}/a/ha-tinh.htm", "200")]
 
 
 def test_an_article_sent_to_a_section_page_keeps_its_text(site, folder):
