@@ -418,6 +418,11 @@ def export(fmt, source, since, until, search, output, db_path):
                            filename=None if output == "-" else Path(output).name)
     except WriteFailed as exc:
         _discard_output(out, output)
+        if output == "-" and isinstance(exc.__cause__, BrokenPipeError):
+            # The reader took what it wanted (``| head``): not an error worth a message, but
+            # not a complete export either. Python would print its own complaint at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         raise click.ClickException(f"cannot write {'stdout' if output == '-' else output}: {exc.strerror}")
     except ValueError as exc:
         _fail(exc)

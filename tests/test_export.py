@@ -552,3 +552,15 @@ def test_reextract_warns_of_a_rule_that_leaves_articles_without_text(archive_cop
         f"(e.g. ids {', '.join(map(str, emptied[:3]))}): check the extract rules of sample-news")
     progress = stderr[:-1]
     assert 1 < len(progress) <= 10 and progress[-1] == f"Re-extracting: {total} of {total} articles (100%)"
+
+
+def test_a_reader_that_stops_early_gets_no_error_message(crawled_archive):
+    # ``export | head``: the export stops where the reader did, quietly, with the status a
+    # shell gives a writer whose pipe closed.
+    process = subprocess.Popen([str(BIN / "govarchive"), "export", "--format", "warc", "--db", "archive.db"],
+                               cwd=crawled_archive, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.read(1000)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert stderr == "", stderr
