@@ -358,16 +358,19 @@ def article_fields(record: dict) -> dict:
 
 def store_article(
     db: Database, record: dict, *, source_id: str, fetch_id: int, seen_at: str, also_at: str | None = None,
-    rules: dict | None = None,
-) -> str:
-    """Insert or refresh the article row for ``record``; returns 'new', 'changed' or 'unchanged'.
+    rules: dict | None = None, left_pattern: bool = False,
+) -> str | None:
+    """Insert or refresh the article row for ``record``; returns 'new', 'changed' or 'unchanged',
+    or None when the page is refused (see ``left_pattern``).
 
     One row per article, under the first canonical URL it was archived at; seeing the same
     page again only moves ``last_seen``. A page of the same source that is a variant of an
     archived article (print, AMP, a session id, a moved URL) is one of that article's URLs in
-    ``article_urls``, and its text is compared with what that URL gave last time: with the
-    article's current text it would differ on every crawl, by what a print page leaves out.
-    ``also_at`` is the URL a redirect led to, recorded as another URL of the article.
+    ``article_urls``, and each of its URLs is compared with what that URL gave last time: with
+    the article's current text a print page would differ on every crawl. ``also_at`` is the URL
+    a redirect led to, recorded as another URL of the article. ``left_pattern`` says a redirect
+    led off the source's article URLs: a known article that now reads as another page (a
+    section the portal sends the readers of a removed article to) is not given its text.
     """
     row = article_fields(record)
     url, text_hash, title = record["url"], record.get("text_hash"), record.get("title")
@@ -375,75 +378,104 @@ def store_article(
         "select id, text_hash, title, fetch_id, extractor_version from articles where url = ?", [url]
     ).fetchone()
     own = db.execute(
-        "select article_id, text_hash, title, last_seen, fetch_id, extractor_version from article_urls where url = ?",
+        "select article_id, text_hash, title, changed_at, fetch_id, extractor_version from article_urls where url = ?",
         [url],
     ).fetchone()
     sig = record.get("minhash")
     candidates = syndication.similar(db, sig) if sig else []
     if existing is None and own is None:
-        variant_of = syndication.same_article(db, candidates, source_id, title, record.get("published"))
-        if variant_of is not None:
-            _add_url(db, variant_of, url, record, fetch_id, seen_at)
+        variant_of = syndication.same_article(db, candidates, source_id, title, record.get("published"), url)
+        if variant_of is None:
+            article_id = _insert(
+                db,
+                "articles",
+                {
+                    "url": url, "source_id": source_id, **row,
+                    "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
+                },
+            )
+            folded = record.get("folded") or _folded(row)
+            _index_folded(db, article_id, folded, row_filter_words({**row, "source_id": source_id}))
+            _add_version(db, article_id, row, fetch_id, seen_at)
+            store_knowledge(db, article_id, source_id, record, candidates)
+            _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
+            return "new"
+        _add_url(db, variant_of, url, record, fetch_id, seen_at)
+        current = db.execute("select url, text_hash, title from articles where id = ?", [variant_of]).fetchone()
+        if (current[1], current[2]) == (text_hash, title) or _confirmed_in_this_crawl(db, current[0], fetch_id):
+            # The article's own URL has told this crawl what the article says: what this page
+            # adds or lacks is its own furniture.
             db.execute("update articles set last_seen = ? where id = ?", [seen_at, variant_of])
             return "unchanged"
-        article_id = _insert(
-            db,
-            "articles",
-            {
-                "url": url, "source_id": source_id, **row,
-                "first_seen": seen_at, "last_seen": seen_at, "fetch_id": fetch_id,
-            },
-        )
-        folded = record.get("folded") or _folded(row)
-        _index_folded(db, article_id, folded, row_filter_words({**row, "source_id": source_id}))
-        _add_version(db, article_id, row, fetch_id, seen_at)
-        store_knowledge(db, article_id, source_id, record, candidates)
-        _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
-        return "new"
+        # Met for the first time, and the article's own URL was not read today: the page is
+        # the only word on what the article says now (an edit made before the portal changed
+        # its URLs is not to be lost).
+        return _change(db, variant_of, row, record, source_id, fetch_id, seen_at, candidates)
     if own is not None:
-        article_id, old_hash, old_title, url_seen, read_from, read_by = own
+        article_id, old_hash, old_title, url_changed, read_from, read_by = own
     else:
-        (article_id, old_hash, old_title, read_from, read_by), url_seen = existing, None
+        (article_id, old_hash, old_title, read_from, read_by), url_changed = existing, None
+    if left_pattern and (old_hash, old_title) != (text_hash, title) and not _still_the_article(db, article_id, record):
+        return None
     _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
     if old_hash == text_hash and old_title == title:
         _seen(db, article_id, url, own, seen_at)
         return "unchanged"
+    is_own_url = own is None or db.execute("select 1 from articles where id = ? and url = ?",
+                                            [article_id, url]).fetchone() is not None
     if read_by != record.get("extractor_version") and _reads_alike(db, read_from, url, record, rules):
         # The page is as it was: the extractor or the source's selectors changed since it was
         # read. The archive's reading is corrected in place, as reextract would, with no version.
         if own is not None:
             db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, last_seen = ? "
                        "where url = ?", [text_hash, title, record.get("extractor_version"), seen_at, url])
-            db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
-        else:
+        if is_own_url:
             keep_version_texts(db, article_id)
             update_article(db, article_id, {**row, "last_seen": seen_at})
             store_knowledge(db, article_id, source_id, record, candidates)
+        else:
+            db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
         return "unchanged"
     if own is not None:
         db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, last_seen = ?, "
-                   "fetch_id = ? where url = ?", [text_hash, title, record.get("extractor_version"), seen_at, fetch_id, url])
-        changed_since = db.execute(
-            "select 1 from article_versions where article_id = ? and captured_at > ? limit 1", [article_id, url_seen]
-        ).fetchone()
-        if changed_since:
-            # Another URL of the article already recorded this change since this one was last read.
+                   "changed_at = ?, fetch_id = ? where url = ?",
+                   [text_hash, title, record.get("extractor_version"), seen_at, seen_at, fetch_id, url])
+        if db.execute("select 1 from article_versions where article_id = ? and captured_at > ? limit 1",
+                      [article_id, url_changed]).fetchone():
+            # The article has changed, at another of its URLs, since this one last did: this is
+            # that change arriving here late (a print page's cache), not another one.
             db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
             return "unchanged"
-        # The article's text is about to be this URL's: its own URL keeps what it gave, to be
-        # compared with next time.
-        db.execute(
-            """insert or ignore into article_urls
-                 (url, article_id, text_hash, title, extractor_version, first_seen, last_seen, fetch_id)
-               select url, id, text_hash, title, extractor_version, first_seen, last_seen, fetch_id
-               from articles where id = ?""",
-            [article_id],
-        )
+    return _change(db, article_id, row, record, source_id, fetch_id, seen_at, candidates)
+
+
+def _change(db, article_id, row, record, source_id, fetch_id, seen_at, candidates) -> str:
+    """The article's new reading becomes its text and its latest version."""
     keep_version_texts(db, article_id)
     update_article(db, article_id, {**row, "last_seen": seen_at, "fetch_id": fetch_id})
     _add_version(db, article_id, row, fetch_id, seen_at)
     store_knowledge(db, article_id, source_id, record, candidates)
     return "changed"
+
+
+def _confirmed_in_this_crawl(db: Database, url: str, fetch_id: int) -> bool:
+    return db.execute(
+        """select 1 from fetches where url = ? and crawl_id = (select crawl_id from fetches where id = ?)
+           and status in (200, 304) and error is null limit 1""",
+        [url, fetch_id],
+    ).fetchone() is not None
+
+
+def _still_the_article(db: Database, article_id: int, record: dict) -> bool:
+    """Whether a page reached by a redirect off the source's article URLs still reads as the
+    article (edited, perhaps): its headline, or most of its text."""
+    title, sig = db.execute(
+        "select a.title, m.signature from articles a left join article_minhash m on m.article_id = a.id "
+        "where a.id = ?", [article_id],
+    ).fetchone()
+    if syndication.same_headline(title, record.get("title")):
+        return True
+    return bool(sig and record.get("minhash")) and syndication.resemblance(sig, record["minhash"]) >= syndication.SYNDICATED
 
 
 def _reads_alike(db, read_from, url, record, rules) -> bool:
@@ -468,10 +500,21 @@ def _reads_alike(db, read_from, url, record, rules) -> bool:
 
 
 def _add_url(db: Database, article_id: int, url: str, record: dict, fetch_id: int, seen_at: str) -> None:
+    """Another URL of the article. Its own URL gets a row too, the first time: from then on the
+    article's ``last_seen`` moves with any of its URLs, and a URL's own reading and when it was
+    last confirmed are in its row (sitemap <lastmod> is compared with the latter)."""
+    db.execute(
+        """insert or ignore into article_urls
+             (url, article_id, text_hash, title, extractor_version, first_seen, last_seen, changed_at, fetch_id)
+           select a.url, a.id, a.text_hash, a.title, a.extractor_version, a.first_seen, a.last_seen,
+                  (select max(captured_at) from article_versions where article_id = a.id), a.fetch_id
+           from articles a where a.id = ?""",
+        [article_id],
+    )
     _insert(db, "article_urls", {
         "url": url, "article_id": article_id, "text_hash": record.get("text_hash"), "title": record.get("title"),
         "extractor_version": record.get("extractor_version"), "first_seen": seen_at, "last_seen": seen_at,
-        "fetch_id": fetch_id,
+        "changed_at": seen_at, "fetch_id": fetch_id,
     })
 
 

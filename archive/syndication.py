@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from urllib.parse import urlsplit
 
 import numpy as np
 from sqlite_utils import Database
@@ -97,25 +98,56 @@ def similar(db: Database, sig: str, *, exclude: int | None = None) -> list[tuple
     ]
 
 
-def same_article(db: Database, candidates, source_id: str, title: str | None, published: str | None) -> int | None:
+def same_article(
+    db: Database, candidates, source_id: str, title: str | None, published: str | None, url: str | None = None,
+) -> int | None:
     """The article of the same source that this text is a variant of (print, AMP), if any.
 
     Near-identical text alone is not enough: agencies publish templated notices (a monthly
     schedule, a call for comments) whose bodies differ by a date or a name, and each is an
-    article of its own. A variant also carries the article's headline and is not dated
-    differently; when in doubt the page is kept, as a duplicate costs less than a lost article.
+    article of its own, often under the same headline on the same day. A variant also carries
+    the article's headline, is not dated differently, and its URL names the same page (see
+    ``same_page``); when in doubt the page is kept, as a duplicate costs less than a lost article.
     """
     for article_id, other_source, score in candidates:
         if other_source != source_id or score < SAME_ARTICLE:
             continue
-        other = db.execute("select title, published from articles where id = ?", [article_id]).fetchone()
+        other = db.execute("select title, published, url from articles where id = ?", [article_id]).fetchone()
         if other is None:
             continue
-        other_title, other_published = other
+        other_title, other_published, other_url = other
         same_day = not published or not other_published or published[:10] == other_published[:10]
-        if same_day and _headline(title) and _headline(title) == _headline(other_title):
+        if same_day and same_headline(title, other_title) and (url is None or same_page(url, other_url)):
             return article_id
     return None
+
+
+# Numbers in a URL that name an article (its id), not a year or a month of a dated path.
+_ID = re.compile(r"\d{3,}")
+_YEAR = re.compile(r"(19|20)\d\d")
+_INDEX = re.compile(r"/index\.[a-z]+$")
+
+
+def same_page(a: str, b: str) -> bool:
+    """Whether two URLs of one source may name one article: the same path (another query,
+    host or scheme: a print parameter, a session id), the same last segment (``/amp/slug.htm``),
+    or the same article id among their numbers (``/print/107`` and ``/bai-bay-107.htm``)."""
+    path_a, path_b = (_INDEX.sub("/", urlsplit(u).path).rstrip("/") for u in (a, b))
+    if path_a == path_b:
+        return True
+    if path_a.rsplit("/", 1)[-1] == path_b.rsplit("/", 1)[-1]:
+        return True
+    ids_a, ids_b = ({n for n in _ID.findall(p) if not _YEAR.fullmatch(n)} for p in (path_a, path_b))
+    return bool(ids_a & ids_b)
+
+
+def resemblance(a: str | bytes, b: str | bytes) -> float:
+    """Estimated Jaccard resemblance of two signatures."""
+    return float(np.count_nonzero(values(a) == values(b))) / NUM_PERM
+
+
+def same_headline(a: str | None, b: str | None) -> bool:
+    return bool(_headline(a)) and _headline(a) == _headline(b)
 
 
 def _headline(title: str | None) -> str:

@@ -214,8 +214,11 @@ class ArchivePipeline:
             outcome = ingest.store_article(
                 self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
                 seen_at=item.get("fetched_at") or ingest.now_iso(), also_at=item.get("moved_to"),
-                rules=self.crawler.spider.source.extract,
+                rules=self.crawler.spider.source.extract, left_pattern=bool(item.get("left_pattern")),
             )
+            if outcome is None:
+                ingest.set_fetch_error(self.db, fetch_id, f"redirected to {item.get('response_url')}, "
+                                                          "a page that does not read as the article")
         elif item["kind"] == "article" and item.get("status") == 304:
             outcome = ingest.mark_not_modified(self.db, item["url"], item.get("fetched_at") or ingest.now_iso())
         if outcome:

@@ -24,6 +24,12 @@ PARAGRAPHS = {
         "Người dân được khuyến nghị kiểm tra nguồn tin trên cổng thông tin điện tử trước khi chia sẻ.",
         "Thành phố sẽ tổ chức tập huấn kỹ năng nhận diện tin giả cho cán bộ cấp phường trong tháng tới.",
         "Kế hoạch truyền thông năm nay đặt mục tiêu mọi phường, xã có trang tin điện tử và tài khoản Zalo OA.",
+        "Trong số các phản ánh, phần lớn liên quan đến thông tin về giá đất, quy hoạch và tuyển dụng viên chức.",
+        "Một số tài khoản giả mạo trang của cơ quan nhà nước đã bị đề nghị khóa sau khi được xác minh.",
+        "Sở đề nghị các cơ quan báo chí trên địa bàn phối hợp đăng tải thông tin chính thức kịp thời, chính xác.",
+        "Cán bộ phụ trách mạng xã hội của các quận, huyện được giao theo dõi dư luận và báo cáo hằng tuần.",
+        "Đường dây nóng tiếp nhận phản ánh hoạt động trong giờ hành chính và qua hộp thư điện tử của Sở.",
+        "Kết quả xử lý các phản ánh được công khai trên cổng thông tin điện tử thành phố vào cuối mỗi tháng.",
     ],
     "nghe-an-nguoi-phat-ngon": [
         "Ủy ban nhân dân tỉnh Nghệ An công bố danh sách người phát ngôn của các sở, ban, ngành năm 2023.",
@@ -70,6 +76,7 @@ class Site:
                       "ha-tinh-cong-van": "/a/ha-tinh.htm"}
         self.listed = ["/a/da-nang-tin-gia.htm", "/a/da-nang-tin-gia.htm?print=1", "/a/nghe-an.htm", "/a/ha-tinh.htm"]
         self.redirects: dict[str, str] = {}
+        self.print_texts: dict[str, list[str]] = {}  # a print page's own (late) text, when it has one
         self.hits: list[str] = []
 
     def answer(self, path):
@@ -79,12 +86,20 @@ class Site:
         if path == "/list":
             links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in self.listed)
             return 200, {}, f"<html><body><ul>{links}</ul></body></html>".encode()
+        if path == "/index.html":
+            headlines = "".join(f"<li><a href='{p}'>{TITLES[k]}</a></li>" for k, p in self.paths.items())
+            return 200, {}, f"""<html lang="vi"><head><title>Cổng thông tin điện tử tỉnh</title></head><body>
+<h1>Cổng thông tin điện tử tỉnh</h1><p>Trang chủ của cổng thông tin, nơi đăng tin hoạt động của các sở,
+ban, ngành và thông báo cho người dân, doanh nghiệp về thủ tục hành chính.</p><ul>{headlines}</ul>
+</body></html>""".encode()
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
         bare, _, query_string = path.partition("?")
         for key, where in self.paths.items():
             if bare == where:
-                return 200, {}, article_page(key, self.texts[key], printed=query_string == "print=1")
+                printed = query_string == "print=1"
+                text = self.print_texts.get(key, self.texts[key]) if printed else self.texts[key]
+                return 200, {}, article_page(key, text, printed=printed)
         return 404, {}, b"<html><body>Not found</body></html>"
 
 
@@ -129,13 +144,14 @@ name = "Cổng mẫu"
 kind = "province-portal"
 home = "{base}/"
 allowed_domains = ["127.0.0.1"]
-article_pattern = '^http://127\\.0\\.0\\.1:{port}/[am]/[a-z0-9-]+\\.htm(\\?print=1)?$'
+article_pattern = '^http://127\\.0\\.0\\.1:{port}/[am]/[a-z0-9-]+\\.htm(\\?(print=1|sid=\\w+))?$'
 schedule = "0 * * * *"
 [source.discovery]
 [[source.discovery.listings]]
 url = "{base}/list"
 [source.politeness]
 delay = 0.0
+concurrency = 1
 """, encoding="utf-8")
         site.base = base
         yield tmp_path
@@ -162,7 +178,7 @@ def test_an_edit_seen_only_at_a_print_page_is_a_version_and_nothing_flips(site, 
     assert len(first) == 3, first
     (da_nang,) = [a for a in first if "da-nang" in a["url"]]
     # Whichever of the two pages was stored first is the article's URL, the other one of its URLs.
-    (other,) = query(folder, "select url, article_id from article_urls")
+    (other,) = query(folder, "select url, article_id from article_urls where url != ?", [da_nang["url"]])
     assert other["article_id"] == da_nang["id"]
     main = f"{site.base}/a/da-nang-tin-gia.htm"
     assert {da_nang["url"], other["url"]} == {main, main + "?print=1"}
@@ -245,7 +261,8 @@ def test_an_article_sent_to_a_section_page_keeps_its_text(site, folder):
 
 def test_reextract_reads_an_articles_other_urls_again(site, folder, run_cli):
     crawl(folder)
-    before = query(folder, "select url, text_hash from article_urls")
+    before = query(folder, "select u.url, u.text_hash from article_urls u join articles a on a.id = u.article_id "
+                           "where u.url != a.url")
     assert len(before) == 1
     # New rules, as the next crawl will record them, and the archive read again by them.
     sources = folder / "sources.toml"
@@ -256,7 +273,7 @@ def test_reextract_reads_an_articles_other_urls_again(site, folder, run_cli):
         conn.execute("""update sources set extract_rules = '{"body": "article p:nth-of-type(-n+4)"}'""")
     conn.close()
     run_cli("reextract", "--db", folder / "archive.db", check=True)
-    after = query(folder, "select url, text_hash from article_urls")
+    after = query(folder, "select url, text_hash from article_urls where url = ?", [before[0]["url"]])
     assert after[0]["text_hash"] != before[0]["text_hash"]
     # Read by the same rules as the new fetches, the pages are no edit.
     crawl(folder)
@@ -275,6 +292,8 @@ def test_new_selectors_are_no_edit_but_an_edit_read_by_them_is(site, folder):
     assert query(folder, "select count(*) as n from article_versions")[0]["n"] == 3
     (now,) = [a for a in articles(folder) if a["id"] == nghe_an["id"]]
     assert now["text"] != nghe_an["text"] and "Sở Y tế" not in now["text"]
+    # Every article is read by them now, the one met at two URLs (its own and a print page) too.
+    assert {r["v"].split("+")[-1][:6] for r in query(folder, "select extractor_version as v from articles")} == {"rules-"}
     # An edit the new selectors read is a version.
     site.texts["nghe-an-nguoi-phat-ngon"][2] = "Văn phòng tỉnh bổ sung người phát ngôn của Sở Y tế."
     crawl(folder)
@@ -305,3 +324,93 @@ def test_the_article_page_says_where_the_live_page_went(site, folder):
     assert "The live page now sends readers to the home or a section page" in page("ha-tinh-cong-van")
     gone = page("da-nang-tin-gia")
     assert "The live page is gone: it answered HTTP 404" in gone and "Trang gốc đã bị gỡ" in gone
+
+
+def test_notices_that_share_a_headline_and_a_day_stay_two_articles(site, folder, monkeypatch):
+    # Monthly notices of two districts: the same headline, the same day, bodies apart by a name.
+    title = "Lịch tiếp công dân tháng 11 của lãnh đạo huyện"
+    body = [
+        "Ủy ban nhân dân huyện {0} thông báo lịch tiếp công dân định kỳ của Chủ tịch và các Phó Chủ tịch trong tháng 11.",
+        "Lãnh đạo huyện tiếp công dân vào sáng thứ Năm hằng tuần tại Trụ sở tiếp công dân của huyện.",
+        "Công dân đến phản ánh, kiến nghị cần mang theo giấy tờ tùy thân và tài liệu liên quan đến nội dung trình bày.",
+        "Trường hợp nhiều người cùng phản ánh một nội dung thì cử người đại diện theo quy định của Luật Tiếp công dân.",
+        "Văn phòng Hội đồng nhân dân và Ủy ban nhân dân huyện bố trí cán bộ ghi nhận ý kiến và chuyển cơ quan chức năng.",
+        "Lịch tiếp có thể thay đổi khi lãnh đạo huyện có công tác đột xuất; thông báo thay đổi được đăng trên trang tin.",
+        "Người dân có thể gửi đơn thư qua đường bưu điện hoặc trực tiếp tại bộ phận một cửa của Ủy ban nhân dân huyện.",
+        "Các phản ánh qua kênh Zalo OA của huyện được tổng hợp và chuyển đến lãnh đạo trước buổi tiếp công dân.",
+        "Đơn thư không rõ người gửi, không có nội dung cụ thể sẽ không được xem xét giải quyết theo quy định.",
+        "Thanh tra huyện có trách nhiệm theo dõi, đôn đốc việc giải quyết các kiến nghị sau buổi tiếp công dân.",
+        "Kết quả giải quyết được thông báo bằng văn bản đến công dân trong thời hạn luật định.",
+        "Mọi thắc mắc xin liên hệ Ban Tiếp công dân huyện trong giờ hành chính các ngày làm việc trong tuần.",
+    ]
+    for key, district in (("dong-anh", "Đông Anh"), ("soc-son", "Sóc Sơn")):
+        monkeypatch.setitem(TITLES, key, title)
+        site.texts[key] = [line.format(district) for line in body]
+        site.paths[key] = f"/a/{key}.htm"
+    site.listed = ["/a/dong-anh.htm", "/a/soc-son.htm"]
+    crawl(folder)
+    stored = {a["url"].rsplit("/", 1)[1]: a for a in articles(folder)}
+    assert {"dong-anh.htm", "soc-son.htm"} <= set(stored)
+    assert "Đông Anh" in stored["dong-anh.htm"]["text"] and "Sóc Sơn" in stored["soc-son.htm"]["text"]
+    assert query(folder, "select count(*) as n from article_urls")[0]["n"] == 0
+
+
+def test_an_edit_first_seen_at_another_url_of_the_article_is_a_version(site, folder):
+    site.listed = ["/a/da-nang-tin-gia.htm"]
+    crawl(folder)
+    (da_nang,) = [a for a in articles(folder) if "da-nang" in a["url"]]
+    # The portal now links the article under another form only (with a session id), and it was
+    # edited meanwhile: the article's own URL is not read today, so this page is the only word on it.
+    site.listed = ["/a/da-nang-tin-gia.htm?sid=s3ss10n"]
+    site.texts["da-nang-tin-gia"][2] = site.texts["da-nang-tin-gia"][2].replace("17", "19")
+    crawl(folder)
+    assert len(versions(folder, da_nang["id"])) == 2
+    assert "gỡ bỏ 19 bài" in next(a for a in articles(folder) if a["id"] == da_nang["id"])["text"]
+
+
+def test_an_edit_a_print_page_shows_a_crawl_late_is_one_version(site, folder):
+    crawl(folder)
+    (da_nang,) = [a for a in articles(folder) if "da-nang" in a["url"]]
+    # The print page's cache is a crawl late: the edit shows at the article first.
+    site.print_texts["da-nang-tin-gia"] = list(site.texts["da-nang-tin-gia"])
+    site.texts["da-nang-tin-gia"][3] += " Cổng thông tin đăng danh sách các nguồn tin chính thống."
+    crawl(folder)
+    assert len(versions(folder, da_nang["id"])) == 2
+    del site.print_texts["da-nang-tin-gia"]
+    crawl(folder)
+    crawl(folder)
+    assert len(versions(folder, da_nang["id"])) == 2
+
+
+def test_an_article_sent_to_a_page_that_is_not_it_keeps_its_text(site, folder):
+    crawl(folder)
+    (ha_tinh,) = [a for a in articles(folder) if "ha-tinh" in a["url"]]
+    site.redirects["/a/ha-tinh.htm"] = "/index.html"
+    crawl(folder)
+    assert len(versions(folder, ha_tinh["id"])) == 1
+    assert next(a for a in articles(folder) if a["id"] == ha_tinh["id"])["text"] == ha_tinh["text"]
+    (fetch,) = query(folder, "select error from fetches where url = ? order by id desc limit 1", [ha_tinh["url"]])
+    assert fetch["error"] == f"redirected to {site.base}/index.html, a page that does not read as the article"
+
+
+def test_another_url_of_the_article_does_not_date_its_own_url(tmp_path):
+    from archive.db import open_db
+    from archive.ingest import known_articles
+    from archive.sources import Source
+    from archive import ingest
+    from tests.conftest import store_page
+
+    db = open_db(tmp_path / "archive.db")
+    source = Source(id="t", name="T", kind="press", home="https://t.vn/", allowed_domains=("t.vn",),
+                    article_pattern=r"/a/", schedule="0 * * * *", listings=())
+    ingest.register_source(db, source)
+    record = ingest.extract_for_storage(article_page("da-nang-tin-gia", PARAGRAPHS["da-nang-tin-gia"]),
+                                        "https://t.vn/a/da-nang.htm", {"Content-Type": "text/html; charset=utf-8"})
+    with db.atomic():
+        assert store_page(db, record, source_id="t", seen_at="2026-11-01T00:00:00.000+00:00") == "new"
+        variant = {**record, "url": "https://t.vn/a/da-nang.htm?print=1"}
+        assert store_page(db, variant, source_id="t", seen_at="2026-11-20T00:00:00.000+00:00") == "unchanged"
+    known = known_articles(db, "t")
+    # A sitemap's <lastmod> is compared with when each URL itself last answered.
+    assert known["https://t.vn/a/da-nang.htm"].last_seen == "2026-11-01T00:00:00.000+00:00"
+    assert known["https://t.vn/a/da-nang.htm?print=1"].last_seen == "2026-11-20T00:00:00.000+00:00"
