@@ -12,11 +12,16 @@ ARTICLE_JSON_FIELDS = (
     "language", "sitename", "categories", "tags", "image", "word_count", "text_hash",
     "extractor_version", "charset", "first_seen", "last_seen", "fetch_id",
     # After the first fields rather than among them, so a CSV read by column position still reads.
-    "authors", "published_month", "refs", "agencies", "channels", "cluster_id",
+    "authors", "published_month", "refs", "agencies", "channels", "cluster_id", "other_urls",
 )
 
 # The fields whose value is a list, stored as JSON text.
-ARTICLE_LIST_FIELDS = ("categories", "tags", "authors", "refs", "agencies", "channels")
+ARTICLE_LIST_FIELDS = ("categories", "tags", "authors", "refs", "agencies", "channels", "other_urls")
+
+# An article row's other URLs (print, AMP, moved: article_urls), oldest first, as a column of a
+# query over ``articles a``: someone holding one of them finds the article in what they download.
+OTHER_URLS_SQL = """(select json_group_array(url) from (select url from article_urls
+                     where article_id = a.id and url != a.url order by first_seen)) as other_urls"""
 
 
 class CaptureMissing(LookupError):

@@ -23,7 +23,9 @@ from typing import BinaryIO, Callable, Iterator
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
-from archive.captures import ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, CaptureMissing, article_json, read_capture
+from archive.captures import (
+    ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, OTHER_URLS_SQL, CaptureMissing, article_json, read_capture,
+)
 from archive.search import parse_query
 from archive.warc import RecordUnreadable, default_warc_dir, warcinfo_member
 
@@ -72,6 +74,7 @@ refs               list of the documents the article cites ("174/KH-UBND", "13/2
 agencies           list of the government agencies it names
 channels           list of the communication channels it names (Zalo OA, Facebook, ...)
 cluster_id         copies of one story on several portals share it; null for a story found once
+other_urls         the article's other URLs on its site (a print or AMP page, where it moved), oldest first
 
 In a CSV export the same fields come in this order, a list as its JSON text (["a", "b"]).
 """
@@ -122,7 +125,7 @@ def selects_any(db: Database, selection: Selection) -> bool:
 
 
 def iter_articles(db: Database, selection: Selection) -> Iterator[dict]:
-    cursor = _select(db, selection, "select a.* from articles a{where} order by a.id")
+    cursor = _select(db, selection, f"select a.*, {OTHER_URLS_SQL} from articles a{{where}} order by a.id")
     columns = [c[0] for c in cursor.description]
     while batch := cursor.fetchmany(500):
         for row in batch:

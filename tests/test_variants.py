@@ -414,3 +414,18 @@ def test_another_url_of_the_article_does_not_date_its_own_url(tmp_path):
     # A sitemap's <lastmod> is compared with when each URL itself last answered.
     assert known["https://t.vn/a/da-nang.htm"].last_seen == "2026-11-01T00:00:00.000+00:00"
     assert known["https://t.vn/a/da-nang.htm?print=1"].last_seen == "2026-11-20T00:00:00.000+00:00"
+
+
+def test_an_article_downloaded_names_its_other_urls(site, folder, run_cli):
+    site.listed = ["/a/da-nang-tin-gia.htm"]
+    crawl(folder)
+    site.listed = ["/a/da-nang-tin-gia.htm", "/a/da-nang-tin-gia.htm?print=1"]
+    crawl(folder)
+    main = f"{site.base}/a/da-nang-tin-gia.htm"
+    out = run_cli("export", "--format", "jsonl", "--db", folder / "archive.db", "-o", "-", check=True).stdout
+    records = {r["url"]: r for r in map(json.loads, out.splitlines())}
+    assert records[main]["other_urls"] == [main + "?print=1"]
+    assert all(r["other_urls"] == [] for url, r in records.items() if url != main)
+    ds = make_datasette(folder / "archive.db")
+    record = asyncio.run(ds.client.get(f"/-/article/{records[main]['id']}.json")).json()
+    assert record["other_urls"] == [main + "?print=1"]

@@ -8,7 +8,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive.captures import CaptureMissing, article_json, read_capture, stored_capture
+from archive.captures import OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, stored_capture
 from archive.datasette.plugins.reading_room import error_page, not_found, row_id
 from archive.warc import RecordUnreadable
 
@@ -98,7 +98,12 @@ async def warc_record(datasette, request):
 
 
 async def article_record(datasette, request):
-    row = await _by_id(datasette, "articles", request.url_vars["article_id"])
+    number = row_id(request.url_vars["article_id"])
+    # An archive served before its upgrade (serve does not migrate) has no article_urls.
+    other_urls = OTHER_URLS_SQL if await _db(datasette).table_exists("article_urls") else "null as other_urls"
+    row = None if number is None else await _row(
+        datasette, f"select a.*, {other_urls} from articles a where a.id = ?", [number]
+    )
     if row is None:
         # A JSON answer, in the shape of datasette's own JSON errors, whatever the id.
         return Response.json({"ok": False, "error": "No such article", "status": 404}, status=404)
