@@ -358,19 +358,19 @@ def article_fields(record: dict) -> dict:
 
 def store_article(
     db: Database, record: dict, *, source_id: str, fetch_id: int, seen_at: str, also_at: str | None = None,
-    rules: dict | None = None, left_pattern: bool = False,
+    rules: dict | None = None,
 ) -> str | None:
     """Insert or refresh the article row for ``record``; returns 'new', 'changed' or 'unchanged',
-    or None when the page is refused (see ``left_pattern``).
+    or None when the page is refused (see ``also_at``).
 
     One row per article, under the first canonical URL it was archived at; seeing the same
     page again only moves ``last_seen``. A page of the same source that is a variant of an
     archived article (print, AMP, a session id, a moved URL) is one of that article's URLs in
     ``article_urls``, and each of its URLs is compared with what that URL gave last time: with
     the article's current text a print page would differ on every crawl. ``also_at`` is the URL
-    a redirect led to, recorded as another URL of the article. ``left_pattern`` says a redirect
-    led off the source's article URLs: a known article that now reads as another page (a
-    section the portal sends the readers of a removed article to) is not given its text.
+    a redirect led to, recorded as another URL of the article if the page still reads as the
+    article: a known article that now reads as another page (a section, or another article, the
+    portal sends the readers of a removed article to) is not given its text.
     """
     row = article_fields(record)
     url, text_hash, title = record["url"], record.get("text_hash"), record.get("title")
@@ -415,7 +415,7 @@ def store_article(
         article_id, old_hash, old_title, url_changed, read_from, read_by = own
     else:
         (article_id, old_hash, old_title, read_from, read_by), url_changed = existing, None
-    if left_pattern and (old_hash, old_title) != (text_hash, title) and not _still_the_article(db, article_id, record):
+    if also_at and (old_hash, old_title) != (text_hash, title) and not _still_the_article(db, article_id, record):
         return None
     _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
     if old_hash == text_hash and old_title == title:
@@ -467,8 +467,8 @@ def _confirmed_in_this_crawl(db: Database, url: str, fetch_id: int) -> bool:
 
 
 def _still_the_article(db: Database, article_id: int, record: dict) -> bool:
-    """Whether a page reached by a redirect off the source's article URLs still reads as the
-    article (edited, perhaps): its headline, or most of its text."""
+    """Whether a page a redirect led to still reads as the article (edited, perhaps): its
+    headline, or most of its text."""
     title, sig = db.execute(
         "select a.title, m.signature from articles a left join article_minhash m on m.article_id = a.id "
         "where a.id = ?", [article_id],

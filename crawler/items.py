@@ -9,8 +9,7 @@ class PageItem(scrapy.Item):
     url = scrapy.Field()  # canonical URL (the article's identity)
     requested_url = scrapy.Field()  # first URL requested, before redirects
     response_url = scrapy.Field()  # URL that finally answered
-    moved_to = scrapy.Field()  # canonical form of response_url, for an article redirected to another article URL
-    left_pattern = scrapy.Field()  # an article request redirected to a URL article_pattern does not match
+    moved_to = scrapy.Field()  # canonical form of response_url, for an article redirected to another URL
     status = scrapy.Field()  # HTTP status, None when no response came back
     headers = scrapy.Field()  # response headers, {name: value}
     body = scrapy.Field()  # raw body bytes, as received

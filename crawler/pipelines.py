@@ -214,7 +214,7 @@ class ArchivePipeline:
             outcome = ingest.store_article(
                 self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
                 seen_at=item.get("fetched_at") or ingest.now_iso(), also_at=item.get("moved_to"),
-                rules=self.crawler.spider.source.extract, left_pattern=bool(item.get("left_pattern")),
+                rules=self.crawler.spider.source.extract,
             )
             if outcome is None:
                 ingest.set_fetch_error(self.db, fetch_id, f"redirected to {item.get('response_url')}, "

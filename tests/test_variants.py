@@ -382,15 +382,17 @@ def test_an_edit_a_print_page_shows_a_crawl_late_is_one_version(site, folder):
     assert len(versions(folder, da_nang["id"])) == 2
 
 
-def test_an_article_sent_to_a_page_that_is_not_it_keeps_its_text(site, folder):
+@pytest.mark.parametrize("target", ["/index.html", "/a/nghe-an.htm"], ids=["home page", "another article"])
+def test_an_article_sent_to_a_page_that_is_not_it_keeps_its_text(site, folder, target):
     crawl(folder)
     (ha_tinh,) = [a for a in articles(folder) if "ha-tinh" in a["url"]]
-    site.redirects["/a/ha-tinh.htm"] = "/index.html"
+    site.redirects["/a/ha-tinh.htm"] = target
     crawl(folder)
     assert len(versions(folder, ha_tinh["id"])) == 1
     assert next(a for a in articles(folder) if a["id"] == ha_tinh["id"])["text"] == ha_tinh["text"]
     (fetch,) = query(folder, "select error from fetches where url = ? order by id desc limit 1", [ha_tinh["url"]])
-    assert fetch["error"] == f"redirected to {site.base}/index.html, a page that does not read as the article"
+    assert fetch["error"] == f"redirected to {site.base}{target}, a page that does not read as the article"
+    assert query(folder, "select count(*) as n from article_urls where article_id = ?", [ha_tinh["id"]])[0]["n"] == 0
 
 
 def test_another_url_of_the_article_does_not_date_its_own_url(tmp_path):

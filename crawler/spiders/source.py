@@ -182,15 +182,14 @@ class SourceSpider(scrapy.Spider):
         request = request or response.request
         redirects = request.meta.get("redirect_urls") or []
         kind, url = request.meta.get("kind"), request.meta.get("canonical_url", response.url)
-        moved_to, left_pattern = None, False
+        moved_to = None
         if kind == "article" and redirects and not error and response.status == 200:
             moved_to = canonical_url(response.url, prefer_scheme=self.scheme)
-            left_pattern = not self.source.is_article(moved_to)
             if moved_to in self.landing_pages:
                 # A portal that removes an article often sends its readers to the home or a
                 # section page: that page is not a new version of the article.
                 error = f"redirected to {response.url}, the source's home or listing page, not an article"
-            if moved_to == url or error or left_pattern:
+            if moved_to == url or error:
                 moved_to = None
         return PageItem(
             source_id=self.source.id,
@@ -199,7 +198,6 @@ class SourceSpider(scrapy.Spider):
             requested_url=redirects[0] if redirects else request.url,
             response_url=response.url,
             moved_to=moved_to,
-            left_pattern=left_pattern,
             status=response.status,
             headers={
                 k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
