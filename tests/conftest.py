@@ -82,16 +82,22 @@ def query(folder, sql, params=()):
 @contextlib.contextmanager
 def serve_routes(routes):
     """A small site on 127.0.0.1: ``routes(path, base)`` gives (body, content type) for a path,
-    or None for a 404. Yields (base URL, hits): every request's (monotonic time, path)."""
+    or (status, {header: value}, body) for any other answer, or None for a 404. Yields (base
+    URL, hits): every request's (monotonic time, path)."""
     hits: list[tuple[float, str]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             hits.append((time.monotonic(), self.path))
             found = routes(self.path, f"http://127.0.0.1:{self.server.server_address[1]}")
-            body, kind = found or (b"", "text/plain")
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", kind)
+            if found is not None and len(found) == 3:
+                status, headers, body = found
+            else:
+                body, kind = found or (b"", "text/plain")
+                status, headers = (200 if found else 404), {"Content-Type": kind}
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -3,18 +3,15 @@ versions, whichever of its URLs shows them; a removed article sent to a section 
 given that page as its text."""
 
 import asyncio
-import contextlib
 import json
 import sqlite3
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.serve import make_datasette
 from archive.warc import RecordPointer, read_record
-from tests.conftest import crawl_into, query
+from tests.conftest import crawl_into, query, serve_routes
 
 PARAGRAPHS = {
     "da-nang-tin-gia": [
@@ -77,18 +74,18 @@ class Site:
         self.listed = ["/a/da-nang-tin-gia.htm", "/a/da-nang-tin-gia.htm?print=1", "/a/nghe-an.htm", "/a/ha-tinh.htm"]
         self.redirects: dict[str, str] = {}
         self.print_texts: dict[str, list[str]] = {}  # a print page's own (late) text, when it has one
-        self.hits: list[str] = []
 
     def answer(self, path):
-        self.hits.append(path)
+        """(status, headers, body) for ``path``, as tests.conftest.serve_routes takes them."""
+        html = {"Content-Type": "text/html; charset=utf-8"}
         if path in self.redirects:
             return 301, {"Location": self.redirects[path]}, b""
         if path == "/list":
             links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in self.listed)
-            return 200, {}, f"<html><body><ul>{links}</ul></body></html>".encode()
+            return 200, html, f"<html><body><ul>{links}</ul></body></html>".encode()
         if path == "/index.html":
             headlines = "".join(f"<li><a href='{p}'>{TITLES[k]}</a></li>" for k, p in self.paths.items())
-            return 200, {}, f"""<html lang="vi"><head><title>Cổng thông tin điện tử tỉnh</title></head><body>
+            return 200, html, f"""<html lang="vi"><head><title>Cổng thông tin điện tử tỉnh</title></head><body>
 <h1>Cổng thông tin điện tử tỉnh</h1><p>Trang chủ của cổng thông tin, nơi đăng tin hoạt động của các sở,
 ban, ngành và thông báo cho người dân, doanh nghiệp về thủ tục hành chính.</p><ul>{headlines}</ul>
 </body></html>""".encode()
@@ -99,33 +96,8 @@ ban, ngành và thông báo cho người dân, doanh nghiệp về thủ tục h
             if bare == where:
                 printed = query_string == "print=1"
                 text = self.print_texts.get(key, self.texts[key]) if printed else self.texts[key]
-                return 200, {}, article_page(key, text, printed=printed)
-        return 404, {}, b"<html><body>Not found</body></html>"
-
-
-@contextlib.contextmanager
-def serving(site):
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            status, headers, body = site.answer(self.path)
-            self.send_response(status)
-            headers = {"Content-Type": "text/html; charset=utf-8", **headers}
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+                return 200, html, article_page(key, text, printed=printed)
+        return 404, html, b"<html><body>Not found</body></html>"
 
 
 @pytest.fixture
@@ -135,7 +107,7 @@ def site():
 
 @pytest.fixture
 def folder(site, tmp_path):
-    with serving(site) as base:
+    with serve_routes(lambda path, _base: site.answer(path)) as (base, _hits):
         port = base.rsplit(":", 1)[1]
         (tmp_path / "sources.toml").write_text(f"""
 [[source]]
