@@ -270,14 +270,18 @@ def _warc(db, db_path, out, selection, left_out, filename) -> int:
             except (CaptureMissing, RecordUnreadable) as exc:
                 left_out(row, f"its {which}: {exc}" if fetch_id != row["fetch_id"] else str(exc))
                 continue
-            # The redirects (and retries) that led to the capture come first: a replay of the
-            # URL that was asked for starts with them.
+            # The redirects that led to the capture come first: a replay of the URL that was
+            # asked for starts with them. The answers a retry replaced (a 503, a 429) stay in
+            # the crawl's WARC files only: a replay tool could serve one of them for the page.
             for hop in json.loads(fetch.get("warc_hops") or "[]"):
                 try:
-                    out.write(read_capture(db_path, {"id": fetch_id, "warc_file": hop["file"],
-                                                     "warc_offset": hop["offset"], "warc_length": hop["length"]}).raw_record)
+                    earlier = read_capture(db_path, {"id": fetch_id, "warc_file": hop["file"],
+                                                     "warc_offset": hop["offset"], "warc_length": hop["length"]})
                 except (CaptureMissing, RecordUnreadable) as exc:
-                    left_out(row, f"a redirect or retry before its {which}: {exc}")
+                    left_out(row, f"a redirect before its {which}: {exc}")
+                    continue
+                if 300 <= earlier.status < 400:
+                    out.write(earlier.raw_record)
             out.write(capture.raw_record)
             count += fetch_id == row["fetch_id"]
     return count

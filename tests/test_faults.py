@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
+from warcio.archiveiterator import ArchiveIterator
 
 from archive.captures import read_capture
 from archive.extract import extract
@@ -162,6 +163,20 @@ def check_http_429(crawl):
     _archived(crawl, "http-429")
     first, second = crawl.hits("/f/http-429")
     assert second.at - first.at >= faults.RETRY_AFTER - 0.1
+    # The 429 is the fetch's own record, but a WARC export gives only the answer that counted.
+    fetch = crawl.fetch(crawl.site.url("http-429"))
+    assert [_stored(crawl, hop).status for hop in json.loads(fetch["warc_hops"])] == [429]
+    out = crawl.directory / "http-429.warc.gz"
+    exported = subprocess.run(
+        [str(Path(sys.executable).with_name("govarchive")), "export", "--format", "warc", "--db", "archive.db",
+         "-o", out],
+        cwd=crawl.directory, capture_output=True, text=True, timeout=120,
+    )
+    assert exported.returncode == 0, exported.stderr
+    with open(out, "rb") as f:
+        statuses = [r.http_headers.get_statuscode() for r in ArchiveIterator(f)
+                    if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI") == fetch["url"]]
+    assert statuses == ["200"]
 
 
 def check_http_429_long(crawl):
