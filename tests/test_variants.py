@@ -403,3 +403,19 @@ def test_an_article_downloaded_names_its_other_urls(site, folder, run_cli):
     ds = make_datasette(folder / "archive.db")
     record = asyncio.run(ds.client.get(f"/-/article/{records[main]['id']}.json")).json()
     assert record["other_urls"] == [main + "?print=1"]
+
+
+def test_the_article_page_follows_a_page_that_moved_twice(site, folder):
+    site.listed = ["/a/nghe-an.htm"]
+    crawl(folder)
+    (nghe_an,) = articles(folder)
+    for new in ("/m/nghe-an-2023.htm", "/m/nguoi-phat-ngon-nghe-an.htm"):
+        old = site.paths["nghe-an-nguoi-phat-ngon"]
+        site.paths["nghe-an-nguoi-phat-ngon"] = new
+        site.redirects = {source: new for source in (*site.redirects, old)}
+        site.listed = [old]
+        crawl(folder)
+    page = asyncio.run(make_datasette(folder / "archive.db").client.get(f"/-/a/{nghe_an['id']}")).text
+    live = page[page.index('<p class="live-state">'):]
+    live = live[:live.index("</p>")]
+    assert "The live page has moved to" in live and f'href="{site.base}/m/nguoi-phat-ngon-nghe-an.htm"' in live

@@ -746,21 +746,27 @@ def _vn_day(value: str | None) -> str:
 async def _live_state(db, article: dict) -> dict | None:
     """What the article's own URL answered when last asked, when that says the page is gone or
     has moved: the reader of an archived copy needs to know whether the live page still says
-    the same. A fetch that got no answer says nothing about the page."""
-    rows = await _rows(
-        db, "select status, error, fetched_at, response_url from fetches where url = :url and status is not null "
-            "order by id desc limit 1", {"url": article["url"]},
-    )
-    if not rows:
-        return None
-    last = rows[0]
-    if last["status"] in (404, 410):
-        return {"kind": "gone", **last}
-    if last["response_url"] and last["response_url"] != article["url"] and last["status"] < 400:
-        # A redirect to the home or a listing page is how portals retire an article.
-        kind = "retired" if last["error"] else "moved"
-        return {"kind": kind, **last, "href": _web_url(last["response_url"])}
-    return None
+    the same. A move is followed while the archive asked the new address later (a page moved
+    twice, or moved and then removed). A fetch that got no answer says nothing about the page."""
+    url, state, asked_after = article["url"], None, ""
+    for _ in range(10):
+        rows = await _rows(
+            db, "select status, error, fetched_at, response_url from fetches where url = :url and status is not null "
+                "and fetched_at > :after order by id desc limit 1", {"url": url, "after": asked_after},
+        )
+        if not rows:
+            break
+        last = rows[0]
+        if last["status"] in (404, 410):
+            return {"kind": "gone", **last}
+        if not (last["response_url"] and last["response_url"] != url and last["status"] < 400):
+            break
+        if last["error"]:
+            # A redirect to the home or a listing page is how portals retire an article.
+            return {"kind": "retired", **last, "href": _web_url(last["response_url"])}
+        state = {"kind": "moved", **last, "href": _web_url(last["response_url"])}
+        url, asked_after = last["response_url"], last["fetched_at"]
+    return state
 
 
 def citation(article: dict, stable_url: str) -> tuple[str, str]:
