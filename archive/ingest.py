@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import NamedTuple
 
 from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
 
 from archive import syndication
 from archive.captures import CaptureMissing, read_capture
@@ -405,7 +406,7 @@ def store_article(
         if (current[1], current[2]) == (text_hash, title) or _confirmed_in_this_crawl(db, current[0], fetch_id):
             # The article's own URL has told this crawl what the article says: what this page
             # adds or lacks is its own furniture.
-            db.execute("update articles set last_seen = ? where id = ?", [seen_at, variant_of])
+            _seen(db, variant_of, url, None, seen_at)
             return "unchanged"
         # Met for the first time, and the article's own URL was not read today: the page is
         # the only word on what the article says now (an edit made before the portal changed
@@ -421,20 +422,18 @@ def store_article(
     if old_hash == text_hash and old_title == title:
         _seen(db, article_id, url, own, seen_at)
         return "unchanged"
-    is_own_url = own is None or db.execute("select 1 from articles where id = ? and url = ?",
-                                            [article_id, url]).fetchone() is not None
     if read_by != record.get("extractor_version") and _reads_alike(db, read_from, url, record, rules):
         # The page is as it was: the extractor or the source's selectors changed since it was
         # read. The archive's reading is corrected in place, as reextract would, with no version.
         if own is not None:
             db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, last_seen = ? "
                        "where url = ?", [text_hash, title, record.get("extractor_version"), seen_at, url])
-        if is_own_url:
+        if existing is not None:  # the article's own URL
             keep_version_texts(db, article_id)
             update_article(db, article_id, {**row, "last_seen": seen_at})
             store_knowledge(db, article_id, source_id, record, candidates)
         else:
-            db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
+            _seen(db, article_id, url, None, seen_at)
         return "unchanged"
     if own is not None:
         db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, last_seen = ?, "
@@ -444,7 +443,7 @@ def store_article(
                       [article_id, url_changed]).fetchone():
             # The article has changed, at another of its URLs, since this one last did: this is
             # that change arriving here late (a print page's cache), not another one.
-            db.execute("update articles set last_seen = ? where id = ?", [seen_at, article_id])
+            _seen(db, article_id, url, None, seen_at)
             return "unchanged"
     return _change(db, article_id, row, record, source_id, fetch_id, seen_at, candidates)
 
@@ -478,25 +477,27 @@ def _still_the_article(db: Database, article_id: int, record: dict) -> bool:
     return bool(sig and record.get("minhash")) and syndication.resemblance(sig, record["minhash"]) >= syndication.SYNDICATED
 
 
+def read_again(db: Database, db_path, fetch_id: int | None, url: str, rules: dict | None) -> dict | None:
+    """The record the capture behind ``fetch_id`` gives by ``rules`` now; None when there is no
+    capture to read (no fetch, no WARC record, or one that cannot be decoded)."""
+    from archive.extract import extract  # see extract_for_storage
+
+    try:
+        capture = read_capture(db_path, db["fetches"].get(fetch_id))
+        body = capture.body
+    except (NotFoundError, CaptureMissing, TypeError, RecordUnreadable):
+        return None
+    return extract(body, url, capture.headers, rules)
+
+
 def _reads_alike(db, read_from, url, record, rules) -> bool:
     """Whether the capture a URL was last read from reads as ``record`` by the rules that read
     ``record``. Asked only when the URL was read by other rules (an upgrade, new selectors):
     once a URL, after a change of rules."""
-    if read_from is None:
-        return False
-    from archive.extract import extract  # see extract_for_storage
-
-    fetch = db.execute("select * from fetches where id = ?", [read_from])
-    columns = [c[0] for c in fetch.description]
-    row = fetch.fetchone()
-    if row is None:
-        return False
-    try:
-        capture = read_capture(db_file(db), dict(zip(columns, row)))
-        again = extract(capture.body, url, capture.headers, rules)
-    except (CaptureMissing, RecordUnreadable):
-        return False  # nothing to compare with: a version, rather than an edit let through
-    return (again.get("text_hash"), again.get("title")) == (record.get("text_hash"), record.get("title"))
+    again = read_again(db, db_file(db), read_from, url, rules)
+    # Nothing to compare with: a version, rather than an edit let through.
+    return again is not None and (again.get("text_hash"), again.get("title")) == (
+        record.get("text_hash"), record.get("title"))
 
 
 def _add_url(db: Database, article_id: int, url: str, record: dict, fetch_id: int, seen_at: str) -> None:
@@ -549,10 +550,11 @@ def store_knowledge(db: Database, article_id: int, source_id: str, record: dict,
 
 def mark_not_modified(db: Database, url: str, seen_at: str) -> str:
     """A 304 for an archived article (at any of its URLs): it is still there, nothing else is written."""
-    db.execute("update articles set last_seen = ? where url = ?", [seen_at, url])
     own = db.execute("select article_id from article_urls where url = ?", [url]).fetchone()
     if own is not None:
         _seen(db, own[0], url, own, seen_at)
+    else:
+        db.execute("update articles set last_seen = ? where url = ?", [seen_at, url])
     return "not_modified"
 
 

@@ -18,7 +18,7 @@ from sqlite_utils.db import NotFoundError
 
 from archive.captures import CaptureMissing, read_capture
 from archive.extract import extract
-from archive.ingest import article_fields, keep_version_texts, store_knowledge, update_article
+from archive.ingest import article_fields, keep_version_texts, read_again, store_knowledge, update_article
 from archive.warc import RecordUnreadable
 
 logger = logging.getLogger(__name__)
@@ -116,12 +116,9 @@ def _reread_urls(db: Database, db_path: str | Path, article_id: int, rules: dict
     change."""
     rows = db.execute("select url, fetch_id from article_urls where article_id = ?", [article_id]).fetchall()
     for url, fetch_id in rows:
-        try:
-            capture = read_capture(db_path, db["fetches"].get(fetch_id))
-            body = capture.body
-        except (NotFoundError, CaptureMissing, TypeError, RecordUnreadable):
+        record = read_again(db, db_path, fetch_id, url, rules)
+        if record is None:
             continue
-        record = extract(body, url, capture.headers, rules)
         with db.atomic():
             db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ? where url = ?",
                        [record.get("text_hash"), record.get("title"), record.get("extractor_version"), url])
