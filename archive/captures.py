@@ -34,9 +34,8 @@ def pointer_of(fetch: dict) -> RecordPointer:
     return RecordPointer(fetch["warc_file"], fetch["warc_offset"], fetch["warc_length"])
 
 
-def _located(db_path: str | Path, fetch: dict) -> tuple[Path, RecordPointer]:
+def _located(db_path: str | Path, pointer: RecordPointer) -> tuple[Path, RecordPointer]:
     base = Path(db_path).parent
-    pointer = pointer_of(fetch)
     if not (base / pointer.file).exists():
         raise CaptureMissing(f"WARC file {base / pointer.file} is missing")
     return base, pointer
@@ -44,12 +43,17 @@ def _located(db_path: str | Path, fetch: dict) -> tuple[Path, RecordPointer]:
 
 def read_capture(db_path: str | Path, fetch: dict) -> StoredResponse:
     """The capture behind a fetch row; RecordUnreadable when its record is damaged."""
-    return read_record(*_located(db_path, fetch))
+    return read_record(*_located(db_path, pointer_of(fetch)))
+
+
+def read_hop(db_path: str | Path, hop: dict) -> StoredResponse:
+    """One of the redirects or retries before a fetch's response (an item of its ``warc_hops``)."""
+    return read_record(*_located(db_path, RecordPointer(hop["file"], hop["offset"], hop["length"])))
 
 
 def stored_capture(db_path: str | Path, fetch: dict) -> bytes:
     """The capture's WARC record exactly as stored, damaged or not: what there is to recover."""
-    return read_stored(*_located(db_path, fetch))
+    return read_stored(*_located(db_path, pointer_of(fetch)))
 
 
 def article_json(row: dict) -> dict:

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from archive.captures import (
-    ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, OTHER_URLS_SQL, CaptureMissing, article_json, read_capture,
+    ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, read_hop,
 )
 from archive.search import parse_query
 from archive.warc import RecordUnreadable, default_warc_dir, warcinfo_member
@@ -275,13 +275,12 @@ def _warc(db, db_path, out, selection, left_out, filename) -> int:
             # the crawl's WARC files only: a replay tool could serve one of them for the page.
             for hop in json.loads(fetch.get("warc_hops") or "[]"):
                 try:
-                    earlier = read_capture(db_path, {"id": fetch_id, "warc_file": hop["file"],
-                                                     "warc_offset": hop["offset"], "warc_length": hop["length"]})
+                    answer = read_hop(db_path, hop)
                 except (CaptureMissing, RecordUnreadable) as exc:
                     left_out(row, f"a redirect before its {which}: {exc}")
                     continue
-                if 300 <= earlier.status < 400:
-                    out.write(earlier.raw_record)
+                if 300 <= answer.status < 400:
+                    out.write(answer.raw_record)
             out.write(capture.raw_record)
             count += fetch_id == row["fetch_id"]
     return count

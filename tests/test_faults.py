@@ -22,12 +22,12 @@ import pytest
 from sqlite_utils import Database
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.captures import read_capture
+from archive.captures import read_capture, read_hop
 from archive.extract import extract
 from archive.ingest import FETCH_FAILED_SQL, skipped_urls
 from archive.samplesite import faults
 from archive.samplesite.faults import ARTICLE_FAULTS, DISCOVERY_FAULTS, FaultySite, title_for
-from archive.warc import RecordPointer, default_warc_dir, read_record
+from archive.warc import default_warc_dir
 from crawler import settings as crawler_settings
 from crawler.retry_after import retry_after_seconds
 
@@ -135,7 +135,7 @@ def _error(crawl: Crawl, name: str, pattern: str) -> dict:
 
 
 def _stored(crawl: Crawl, hop: dict):
-    return read_record(crawl.directory, RecordPointer(hop["file"], hop["offset"], hop["length"]))
+    return read_hop(crawl.directory / "archive.db", hop)
 
 
 def _tried(crawl: Crawl, name: str, times: int) -> None:
