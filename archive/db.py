@@ -318,12 +318,12 @@ def m012_channel_agency_and_document_filter_words(db: Database) -> None:
 @migrations()
 def m013_article_urls(db: Database) -> None:
     """An article's other URLs: variants of it (print, AMP, session ids, another host name) and
-    where redirects from it led, each with what it gave when last read, when that last changed
+    where redirects from it led, each with what it gave when last read, the fetch that gave it,
     and when it was last confirmed, so that an edit seen only at one of them is a new version,
     not a page dropped as a duplicate. An article's own URL has a row once it has another."""
     db["article_urls"].create(
         {"url": str, "article_id": int, "text_hash": str, "title": str, "extractor_version": str,
-         "first_seen": str, "last_seen": str, "changed_at": str, "fetch_id": int},
+         "first_seen": str, "last_seen": str, "fetch_id": int},
         pk="url",
         foreign_keys=[("article_id", "articles", "id"), ("fetch_id", "fetches", "id")],
         if_not_exists=True,

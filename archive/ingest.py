@@ -379,7 +379,7 @@ def store_article(
         "select id, text_hash, title, fetch_id, extractor_version from articles where url = ?", [url]
     ).fetchone()
     own = db.execute(
-        "select article_id, text_hash, title, changed_at, fetch_id, extractor_version from article_urls where url = ?",
+        "select article_id, text_hash, title, fetch_id, extractor_version from article_urls where url = ?",
         [url],
     ).fetchone()
     sig = record.get("minhash")
@@ -413,9 +413,9 @@ def store_article(
         # its URLs is not to be lost).
         return _change(db, variant_of, row, record, source_id, fetch_id, seen_at, candidates)
     if own is not None:
-        article_id, old_hash, old_title, url_changed, read_from, read_by = own
+        article_id, old_hash, old_title, read_from, read_by = own
     else:
-        (article_id, old_hash, old_title, read_from, read_by), url_changed = existing, None
+        article_id, old_hash, old_title, read_from, read_by = existing
     if also_at and (old_hash, old_title) != (text_hash, title) and not _still_the_article(db, article_id, record):
         return None
     _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
@@ -437,10 +437,12 @@ def store_article(
         return "unchanged"
     if own is not None:
         db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, last_seen = ?, "
-                   "changed_at = ?, fetch_id = ? where url = ?",
-                   [text_hash, title, record.get("extractor_version"), seen_at, seen_at, fetch_id, url])
-        if db.execute("select 1 from article_versions where article_id = ? and captured_at > ? limit 1",
-                      [article_id, url_changed]).fetchone():
+                   "fetch_id = ? where url = ?",
+                   [text_hash, title, record.get("extractor_version"), seen_at, fetch_id, url])
+        # Fetch ids, not times, order the readings: a crawl stores its pages in the order their
+        # extractions finish, not the order they were fetched in.
+        if db.execute("select 1 from article_versions where article_id = ? and fetch_id > ? limit 1",
+                      [article_id, read_from]).fetchone():
             # The article has changed, at another of its URLs, since this one last did: this is
             # that change arriving here late (a print page's cache), not another one.
             _seen(db, article_id, url, None, seen_at)
@@ -506,16 +508,15 @@ def _add_url(db: Database, article_id: int, url: str, record: dict, fetch_id: in
     last confirmed are in its row (sitemap <lastmod> is compared with the latter)."""
     db.execute(
         """insert or ignore into article_urls
-             (url, article_id, text_hash, title, extractor_version, first_seen, last_seen, changed_at, fetch_id)
-           select a.url, a.id, a.text_hash, a.title, a.extractor_version, a.first_seen, a.last_seen,
-                  (select max(captured_at) from article_versions where article_id = a.id), a.fetch_id
+             (url, article_id, text_hash, title, extractor_version, first_seen, last_seen, fetch_id)
+           select a.url, a.id, a.text_hash, a.title, a.extractor_version, a.first_seen, a.last_seen, a.fetch_id
            from articles a where a.id = ?""",
         [article_id],
     )
     _insert(db, "article_urls", {
         "url": url, "article_id": article_id, "text_hash": record.get("text_hash"), "title": record.get("title"),
         "extractor_version": record.get("extractor_version"), "first_seen": seen_at, "last_seen": seen_at,
-        "changed_at": seen_at, "fetch_id": fetch_id,
+        "fetch_id": fetch_id,
     })
 
 

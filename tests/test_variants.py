@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.captures import read_hop
 from archive.serve import make_datasette
-from archive.warc import RecordPointer, read_record
 from tests.conftest import crawl_into, query, serve_routes
 
 PARAGRAPHS = {
@@ -191,7 +191,7 @@ def test_a_moved_article_edited_at_its_new_url_is_a_version_of_it(site, folder):
     (fetch,) = query(folder, "select warc_hops, response_url from fetches where url = ? order by id desc limit 1",
                      [nghe_an["url"]])
     (hop,) = json.loads(fetch["warc_hops"])
-    redirect = read_record(folder, RecordPointer(hop["file"], hop["offset"], hop["length"]))
+    redirect = read_hop(folder / "archive.db", hop)
     assert (redirect.url, redirect.status, redirect.headers["Location"]) == (nghe_an["url"], 301, "/m/nghe-an-2023.htm")
     # Then lists only the new URL, and edits the article there.
     site.listed = ["/m/nghe-an-2023.htm"]
@@ -419,3 +419,36 @@ def test_the_article_page_follows_a_page_that_moved_twice(site, folder):
     live = page[page.index('<p class="live-state">'):]
     live = live[:live.index("</p>")]
     assert "The live page has moved to" in live and f'href="{site.base}/m/nguoi-phat-ngon-nghe-an.htm"' in live
+
+
+def test_pages_stored_out_of_their_fetch_order_still_version_an_edit(tmp_path):
+    # A crawl stores pages as their extractions finish: a print page fetched a moment after the
+    # article's other form may be stored first and so become the article, which then dates its
+    # first version after the other form's first reading.
+    from archive import ingest
+    from archive.db import open_db
+    from archive.sources import Source
+    from tests.conftest import store_page
+
+    db = open_db(tmp_path / "archive.db")
+    source = Source(id="t", name="T", kind="press", home="https://t.vn/", allowed_domains=("t.vn",),
+                    article_pattern=r"/a/", schedule="0 * * * *", listings=())
+
+    def reading(url, paragraphs, printed=False):
+        return ingest.extract_for_storage(article_page("da-nang-tin-gia", paragraphs, printed=printed), url,
+                                          {"Content-Type": "text/html; charset=utf-8"})
+
+    main, printed = "https://t.vn/a/da-nang.htm", "https://t.vn/a/da-nang.htm?print=1"
+    paragraphs = list(PARAGRAPHS["da-nang-tin-gia"])
+    first = ingest.start_crawl(db, source, max_pages=None)
+    with db.atomic():
+        assert store_page(db, reading(printed, paragraphs, True), source_id="t", crawl_id=first,
+                          seen_at="2026-11-01T00:00:00.898+00:00") == "new"
+        assert store_page(db, reading(main, paragraphs), source_id="t", crawl_id=first,
+                          seen_at="2026-11-01T00:00:00.896+00:00") == "unchanged"
+    paragraphs[3] += " Cổng thông tin đăng danh sách các nguồn tin chính thống."
+    second = ingest.start_crawl(db, source, max_pages=None)
+    with db.atomic():
+        assert store_page(db, reading(main, paragraphs), source_id="t", crawl_id=second,
+                          seen_at="2026-11-02T00:00:00.000+00:00") == "changed"
+    assert db.execute("select count(*) from article_versions").fetchone()[0] == 2
