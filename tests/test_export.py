@@ -495,8 +495,24 @@ def test_a_source_no_longer_in_the_sources_file_can_still_be_exported(archive_co
     assert len(result.stdout.splitlines()) == len(_urls(archive_copy, "source_id = 'sample-news'"))
 
 
-def test_an_interrupted_reextract_says_what_it_did_and_continues_from_where_it_stopped(archive_copy):
+@pytest.fixture
+def large_archive(tmp_path):
+    """An archive of some 450 articles: Ctrl-C after the first tenth of a re-extraction must land
+    well before the end, however slowly the test's own process gets the cores."""
+    from archive.samplesite import SampleSite
+    from tests.conftest import crawl_into
+
+    with SampleSite(extra_articles=400) as site:
+        (tmp_path / "sources.toml").write_text(site.sources_toml(), encoding="utf-8")
+        result = crawl_into(tmp_path, "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return tmp_path / "archive.db"
+
+
+def test_an_interrupted_reextract_says_what_it_did_and_continues_from_where_it_stopped(large_archive):
     import signal
+
+    archive_copy = large_archive
 
     db = open_db(archive_copy)
     ids = [r[0] for r in db.execute("select id from articles order by id")]
