@@ -58,6 +58,11 @@ LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 30.0
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Collections of the youngest generation wait for this many new container objects (Python's
+# default: 700), and start-up objects are left out of the scans (crawler/gc_tuning.py); 0 leaves
+# Python's collector as it is.
+ARCHIVE_GC_THRESHOLD = 20000
+EXTENSIONS = {"crawler.gc_tuning.GcTuning": 0}
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 DOWNLOADER_MIDDLEWARES = {
     # Next to the downloader, so WARC records hold responses as received (before decompression,
