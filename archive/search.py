@@ -13,7 +13,9 @@ A query is parsed once into FTS5 syntax twice over (exact and folded), bounded i
 and nesting; what it cannot honour is left out and said in ``Query.notes``. Every article the folded
 index finds is a result, phrases and column filters included, and those that also have the
 query's words with the accents as typed rank first, so "nam" does not bury "Nam" under every
-"năm".
+"năm". Above those come articles with the words typed one after another standing together
+(``Query.phrase``): Vietnamese words are often several syllables, and folded syllables such as
+"ha", "noi" and "so" are in most articles, where bm25 weighs them next to nothing.
 
 Very common words match most of the archive, and bm25 costs a few microseconds per match: at a
 million articles "thông tin" would take seconds to rank. So when a query matches more than
@@ -80,6 +82,10 @@ class Query:
     accented: str  # the same words for articles_fts (no positions): phrases as AND, no columns
     terms: tuple[str, ...]  # folded words, for highlighting; "word*" for a prefix
     notes: tuple[Note, ...] = ()  # what was typed but left out of the query, and why
+    # For articles_fold: the words typed one after another, as phrases. Matching them ranks an
+    # article first, since a Vietnamese word is often two or three syllables: "Hà Nội" next to
+    # each other, not "Hà Tĩnh" and "Sở Nội vụ". Empty when no two words were typed in a row.
+    phrase: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.folded)
@@ -92,6 +98,7 @@ class _Part(NamedTuple):
     accented: str
     typed: str  # as the person typed it, for the notes
     marks: tuple[str, ...] = ()  # a term's folded words, for highlighting
+    words: str = ""  # a term's folded words as typed, space-separated, "*" ending a prefix
 
 
 _OPEN = _Part("open", "(", "(", "(", "(")
@@ -151,9 +158,32 @@ def parse_query(text: str) -> Query:
     if depth:
         notes.append(Note('Thiếu dấu ")": nhóm được tính đến hết câu', 'A closing ")" was missing: the group runs to the end of the query'))
     parts += [_CLOSE] * depth
-    parts = _explicit_and(_drop_dangling(_drop_leading_not(parts, notes), notes))
+    parts = _drop_dangling(_drop_leading_not(parts, notes), notes)
+    phrase = _phrases(parts)
+    parts = _explicit_and(parts)
     terms = tuple(mark for part in parts for mark in part.marks)
-    return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms, notes=tuple(dict.fromkeys(notes)))
+    return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms,
+                 notes=tuple(dict.fromkeys(notes)), phrase=phrase)
+
+
+def _phrases(parts) -> str:
+    """The runs of two or more terms typed one after another (joined by no operator), each as
+    one folded FTS5 phrase, ORed; a term that NOT excludes starts no run, and a prefix ends one."""
+    runs, run = [], []
+    for i, part in enumerate(parts):
+        after = parts[i - 1] if i else None
+        if part.kind != "term" or after is None or after.kind != "term" or after.words.endswith("*"):
+            if len(run) > 1:
+                runs.append(run)
+            run = []
+        if part.kind == "term" and not (after and after.kind == "op" and after.exact == "NOT"):
+            run.append(part.words)
+    if len(run) > 1:
+        runs.append(run)
+    phrases = dict.fromkeys(
+        f'"{" ".join(words).removesuffix("*")}"' + ("*" if words[-1].endswith("*") else "") for words in runs
+    )
+    return " OR ".join(phrases)
 
 
 def _term(value: str, *, prefix: bool) -> _Part | None:
@@ -178,7 +208,12 @@ def _term(value: str, *, prefix: bool) -> _Part | None:
         return queries[0] if len(queries) == 1 else "( " + " OR ".join(queries) + " )"
 
     marks = tuple(dict.fromkeys(mark for query in folded for mark in _highlighted(query)))
-    return _Part("term", either(exact), either(folded), either([a for _, a in forms]), value, marks)
+    words = fold(" ".join(forms[-1][0])) + star
+    if prefix:
+        # The filters column's words (src…, month…, ref…) are for the facets: "age*" must not
+        # find every article that names an agency.
+        folded = [f"( {{{' '.join(sorted(COLUMNS))}}} : {query} )" for query in folded]
+    return _Part("term", either(exact), either(folded), either([a for _, a in forms]), value, marks, words)
 
 
 def _refused(note: Note) -> Query:
@@ -378,16 +413,21 @@ with folded as (
 ),
 exact as (
     select rowid from articles_fts where articles_fts match :accented and rowid >= :floor
-)
+){phrase_cte}
 select a.id, a.url, a.source_id, a.title, a.published, a.author, a.description, a.text,
-       (a.id in (select rowid from exact)) as exact_match, folded.score
+       {phrase_match} as phrase_match, (a.id in (select rowid from exact)) as exact_match, folded.score
 from folded join articles a on a.id = folded.rowid
 order by {order}
 limit :limit offset :offset
 """
+PHRASE_CTE = """,
+phrase as (
+    select rowid from articles_fold where articles_fold match :phrase and rowid >= :floor
+)"""
 
+# Ties go to the newest id, as on the search page.
 ORDERS = {
-    "relevance": "exact_match desc, folded.score",
+    "relevance": "phrase_match desc, exact_match desc, folded.score, a.id desc",
     "newest": "a.published desc",
     "oldest": "a.published asc",
 }
@@ -429,10 +469,14 @@ def bounded_search(
     folded = with_filters(parsed.folded, source=source)
     accented = with_filters(parsed.accented, source=source, column=False)
     bound = db.execute(floor_sql("articles_fold"), {"match": folded, "limit": search_limit}).fetchone()
-    sql = SEARCH_SQL.format(order=ORDERS[order])
+    sql = SEARCH_SQL.format(
+        order=ORDERS[order],
+        phrase_cte=PHRASE_CTE if parsed.phrase else "",
+        phrase_match="(a.id in (select rowid from phrase))" if parsed.phrase else "0",
+    )
     cursor = db.execute(
         sql,
-        {"folded": folded, "accented": accented, "limit": limit, "offset": offset,
+        {"folded": folded, "accented": accented, "phrase": parsed.phrase, "limit": limit, "offset": offset,
          "floor": bound[1] or 0},
     )
     columns = [c[0] for c in cursor.description]
@@ -442,6 +486,7 @@ def bounded_search(
         text = result.pop("text") or ""
         result["snippet"] = snippet(text or result["description"] or "", parsed.terms)
         result["exact_match"] = bool(result["exact_match"])
+        result["phrase_match"] = bool(result["phrase_match"])
         results.append(result)
     return results, bound[0] > search_limit
 

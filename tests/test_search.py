@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import re
 import sys
 import unicodedata
 
@@ -94,7 +95,11 @@ def test_any_typing_is_a_valid_query(db_path, typed):
 def test_parse_query_shapes():
     q = parse_query('Hà Nội OR "Đồng Nai" chuyển*')
     assert q.exact == '"Hà" AND "Nội" OR "Đồng Nai" AND "chuyển"*'
-    assert q.folded == '"ha" AND "noi" OR "dong nai" AND "chuyen"*'
+    assert q.folded == '"ha" AND "noi" OR "dong nai" AND ( {description text title} : "chuyen"* )'
+    # words typed one after another, as phrases, for ranking
+    assert q.phrase == '"ha noi" OR "dong nai chuyen"*'
+    assert parse_query("zalo NOT Hà Nội").phrase == ""
+    assert parse_query("zal* oa").phrase == "" and parse_query("Hà AND Nội").phrase == ""
     # for the exact index, which keeps no positions: a phrase's words, no column filters
     assert q.accented == '"Hà" AND "Nội" OR ( "Đồng" AND "Nai" ) AND "chuyển"*'
     assert parse_query('title:năm "Kế hoạch 174/KH-UBND"').accented == (
@@ -260,6 +265,10 @@ def test_datasette_ignores_an_empty_search_as_stock_datasette_does(db_path):
     assert keys("_search=") == keys("_search=+") == set(ARTICLES)
     assert keys("_search=zalo&_search_title=") == keys("_search=zalo") == {"dongnai"}
     assert keys("_search=&_search_title=zalo") == {"dongnai"}
+    # The box emptied on a page that searched for zalo: the form carries the old search along.
+    assert keys("_search=&_fts_search=zalo") == set(ARTICLES)
+    assert keys("_fts_search=zalo") == {"dongnai"}
+    assert keys("_search=&_fts_search_title=zalo") == {"dongnai"}
 
 
 def test_a_query_in_compatibility_characters_finds_what_its_plain_form_finds(db_path):
@@ -300,3 +309,47 @@ def test_a_search_cli_past_the_search_limit_says_only_the_newest_were_ranked(cro
     narrow = run_cli("search", "kế hoạch", "--json", "--db", crowded_path, check=True)
     assert narrow.stderr == ""
     assert [json.loads(line)["more"] for line in narrow.stdout.splitlines()] == [False, False]
+
+
+# A province article full of "Hà" and "Nội" that never says "Hà Nội", and two that do.
+NAMES = {
+    "hatinh": ("Hà Tĩnh tổng kết công tác nội vụ năm 2024",
+               "Sở Nội vụ tỉnh Hà Tĩnh họp. Bà Trần Thị Thu Hà, Phó Giám đốc Sở Nội vụ Hà Tĩnh, cho biết "
+               "công tác nội vụ của Hà Tĩnh đạt kết quả. Hà Tĩnh và Sở Nội vụ sẽ tiếp tục."),
+    "body": ("Tin địa phương", "Đoàn công tác đã làm việc tại Hà Nội trong hai ngày."),
+    "title": ("Hà Nội tổng kết hai năm triển khai Zalo OA", "Thành phố tổng kết kết quả."),
+}
+
+
+@pytest.fixture(scope="module")
+def names_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("names") / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    with db.atomic():
+        for key, (title, text) in NAMES.items():
+            record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01",
+                      "text_hash": key, "agencies": ["Sở Nội vụ"]}
+            store_page(db, record, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("query", ["Hà Nội", "ha noi", "HÀ NỘI"])
+def test_words_typed_together_rank_articles_that_have_them_together_first(names_path, query):
+    assert found(names_path, query) == ["title", "body", "hatinh"]
+    ds = make_datasette(names_path)
+    data = asyncio.run(ds.client.get("/-/results.json", params={"q": query})).json()
+    assert [r["title"] for r in data["results"]] == [NAMES[key][0] for key in ("title", "body", "hatinh")]
+    page = asyncio.run(ds.client.get("/-/search", params={"q": query})).text
+    titles = [re.sub(r"</?mark>", "", t) for t in re.findall(r'<h3><a href="/-/a/\d+">(.*?)</a></h3>', page, re.S)]
+    assert titles == [NAMES[key][0] for key in ("title", "body", "hatinh")]
+
+
+def test_a_prefix_does_not_match_the_facets_hidden_words(names_path):
+    # Every article names an agency, so the filters column holds an "ag…" word for each.
+    assert found(names_path, "ag*") == []
+    assert found(names_path, "src*") == [] and found(names_path, "month*") == []
+    assert found(names_path, "tĩnh*") == ["hatinh"]
+    ds = make_datasette(names_path)
+    assert asyncio.run(ds.client.get("/-/results.json", params={"q": "ag*"})).json()["results"] == []

@@ -271,12 +271,14 @@ class Search:
             else:
                 values["match"] = with_filters(query.folded, **words)
             values["accented"] = with_filters(query.accented, column=False, **words)
+            if query.phrase and self.index == FOLDED_INDEX:
+                values["phrase"] = query.phrase
         if self.floor is not None:
             values["floor"] = self.floor
         return values
 
     def matches(self, ids_only: bool = False) -> str:
-        """SQL for the matching articles' id, rank, exact_match and published date (or only the
+        """SQL for the matching articles' id, rank, phrase_match, exact_match and published date (or only the
         id, which for a text search needs neither bm25 nor, unfiltered, the articles table)."""
         filters = self.sql_filters()
         clauses = list(filters)
@@ -292,8 +294,13 @@ class Search:
             join = f"cross join articles a on a.id = {self.index}.rowid" if articles else ""
             if ids_only:
                 return f"select {self.index}.rowid as id from {self.index} {join} where {where}"
+            phrase = (
+                f"{self.index}.rowid in (select rowid from {self.index} where {self.index} match :phrase{floor})"
+                if self.query.phrase and self.index == FOLDED_INDEX else "0"
+            )
             return f"""
                 select {self.index}.rowid as id, bm25({self.index}, {BM25_WEIGHTS}) as rank,
+                       {phrase} as phrase_match,
                        {self.index}.rowid in (select rowid from articles_fts where articles_fts match :accented{floor})
                            as exact_match,
                        {"a.published" if articles else "null"} as published
@@ -304,11 +311,12 @@ class Search:
         if floor:
             clauses.append("a.id >= :floor")
         where = " and ".join(clauses) or "1"
-        return f"select a.id as id, 0 as rank, 0 as exact_match, a.published as published from articles a where {where}"
+        return (f"select a.id as id, 0 as rank, 0 as phrase_match, 0 as exact_match, a.published as published "
+                f"from articles a where {where}")
 
     def order(self, table: str = "") -> str:
         if self.sort == "relevance" and self.ranked:
-            return f"{table}exact_match desc, {table}rank, {table}id desc"
+            return f"{table}phrase_match desc, {table}exact_match desc, {table}rank, {table}id desc"
         if self.sort == "oldest":
             return f"{table}published is null, {table}published, {table}id"
         return f"{table}published is null, {table}published desc, {table}id desc"

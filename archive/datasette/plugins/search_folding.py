@@ -102,7 +102,9 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     # Searches of columns the index lacks go on to the filter, which refuses them by name.
     unknown = [(COLUMN_SEARCH + k.removeprefix("_search_"), v) for k, v in pairs
                if k.startswith("_search_") and k.removeprefix("_search_") not in columns]
-    if not search and not by_column and not unknown:
+    # An emptied search box still sends "_search=", beside the search the form carried over.
+    submitted = any(key == "_search" for key, _ in pairs)
+    if not search and not by_column and not unknown and not submitted:
         return urlencode([(k, v) for k, v in pairs if k != "_search" and not k.startswith("_search_")],
                          encoding="utf-8").encode("ascii")
     # A search typed into the box replaces the one the form carried over from the previous page,
@@ -117,6 +119,8 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     typed = [(SEARCH, search[-1])] if search else []
     columns_kept = [(COLUMN_SEARCH + column, value) for column, value in by_column.items()]
     columns_kept += unknown
+    if not search and not by_column and not unknown:
+        return urlencode(kept, encoding="utf-8").encode("ascii")
     match = _match(search[-1] if search else None, by_column)
     if not match:
         return urlencode(kept + (typed or [(SEARCH, "")]) + columns_kept, encoding="utf-8").encode("ascii")
