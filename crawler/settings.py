@@ -54,6 +54,9 @@ DNS_TIMEOUT = 15
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts an HTTP server in every crawl that runs Python code sent to it (token in a
+# file under the user's profile); an archive's crawls are not to be driven that way.
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 30.0
 
