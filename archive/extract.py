@@ -76,8 +76,8 @@ def extract(
 
     ``headers`` are the response headers (case-insensitive names); ``Content-Type`` gives the
     charset and ``Date`` the reference day for year-less Vietnamese dates ("Chiều 8/4").
-    ``rules`` are a source's CSS selectors (``body``, ``author``, ``date``) for sites where the
-    generic extractor is wrong; a selector that matches nothing falls back to it.
+    ``rules`` are a source's CSS selectors (``body``, ``title``, ``author``, ``date``) for sites
+    where the generic extractor is wrong; a selector that matches nothing falls back to it.
     """
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     html, charset = decode_body(body, headers.get("content-type", ""))
@@ -111,7 +111,10 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     reference = _reference_time(headers.get("date"))
     meta = _meta_values(tree)
     links = _body_links(tree, url)
-    headline = _headline(tree)
+    # Legacy CMSs set the headline in a styled span or div, not an <h1>; the source's selector
+    # names it, and the date line is looked for beside it as beside an <h1>.
+    titled = _first_with_text(tree, rules.get("title"))
+    headline = titled if titled is not None else _headline(tree)
     heading = _clean(headline.text_content()) if headline is not None else None
     chunks, own_time, bylines = _own_dates(tree, headline)
     # trafilatura reads the author from the article's markup and misses a byline box set after
@@ -158,6 +161,9 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
         # A portal that fills og:title with its own name fills the description in the same way.
         if record["description"] and fold(record["title"]) in fold(record["description"]):
             record["description"] = None
+        record["title"] = heading
+    if titled is not None:
+        # The source's own title selector beats every generic guess.
         record["title"] = heading
     record["description"] = record["description"] or _sapo(tree)
     record["author"] = _author(rule_author, record["author"], byline, _clean(meta.get("author")))
@@ -451,6 +457,12 @@ def _selected_text(tree, selector: str | None) -> str | None:
     found = CSSSelector(selector)(tree)
     text = " ".join(" ".join(el.itertext()) for el in found).strip()
     return text or None
+
+
+def _first_with_text(tree, selector: str | None):
+    if not selector:
+        return None
+    return next((el for el in CSSSelector(selector)(tree) if _clean(el.text_content())), None)
 
 
 def _body_only(tree, selector: str | None):

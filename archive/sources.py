@@ -29,7 +29,7 @@ REQUIRED_KEYS = ("id", "name", "kind", "home", "allowed_domains", "article_patte
 DISCOVERY_KEYS = {"sitemaps", "feeds", "listings"}
 LISTING_KEYS = {"url", "next", "page_url", "links"}
 POLITENESS_KEYS = {"delay", "concurrency"}
-EXTRACT_KEYS = {"body", "author", "date"}
+EXTRACT_KEYS = {"body", "title", "author", "date"}
 
 
 class SourcesError(ValueError):
@@ -216,10 +216,10 @@ def _parse_source(entry: dict, where: str) -> Source:
 
     rules = entry.get("extract", {})
     if not isinstance(rules, dict):
-        fail("extract", "must be a table of CSS selectors (body, author, date)")
+        fail("extract", "must be a table of CSS selectors (body, title, author, date)")
     for key, selector in rules.items():
         if key not in EXTRACT_KEYS:
-            fail(f"extract.{key}", "unknown key (body, author or date)")
+            fail(f"extract.{key}", "unknown key (body, title, author or date)")
         _check_css(selector, fail, f"extract.{key}")
 
     politeness = entry.get("politeness", {})

@@ -1,5 +1,7 @@
 """Per-source extraction overrides: CSS selectors in sources.toml beat the generic extractor."""
 
+import re
+
 import pytest
 
 from archive.db import open_db
@@ -35,12 +37,40 @@ def test_selectors_override_the_generic_extractor():
 
 
 def test_a_selector_that_matches_nothing_falls_back():
-    rules = {"body": "div.nothing", "author": "em.nothing", "date": "span.nothing"}
+    rules = {"body": "div.nothing", "title": "div.nothing", "author": "em.nothing", "date": "span.nothing"}
     ruled = extract(PAGE, "http://127.0.0.1/bai-1.html", {}, rules)
     generic = extract(PAGE, "http://127.0.0.1/bai-1.html", {})
     # The reading is the generic one; its version still says which selectors were asked for.
     assert ruled.pop("extractor_version").startswith(generic.pop("extractor_version") + "+rules-")
     assert ruled == generic
+
+
+# A legacy CMS: no <h1>, the headline in a styled div, the portal's name in <title> and the
+# description, and today's date in the page header above the article's own date line.
+LEGACY = """<html><head><meta charset="utf-8"><title>Cổng thông tin điện tử Sở TT&amp;TT Mimic</title>
+<meta name="description" content="Cổng thông tin điện tử Sở TT&amp;TT Mimic"></head><body>
+<div class="header-date">Thứ Ba, 16/07/2024</div><div class="menu"><a href="/">TRANG CHỦ</a></div>
+<table><tr><td><div class="tieude-tin">Hà Nội đẩy mạnh tuyên truyền trên Fanpage của phường</div>
+<div class="news-date">05/07/2024 08:32</div>
+<div id="noidung"><p>Chiều 8/4, UBND phường tổ chức hội nghị triển khai kênh Zalo OA của phường để người dân gửi phản ánh
+về trật tự đô thị, vệ sinh môi trường và thủ tục hành chính, thay cho hộp thư góp ý trước đây.</p>
+<p>Theo lãnh đạo phường, trong tháng đầu vận hành, kênh đã tiếp nhận hơn 300 phản ánh, phần lớn được trả lời
+trong vòng 48 giờ; các phản ánh phức tạp được chuyển đến phòng chuyên môn của quận.</p></div></td></tr></table>
+</body></html>""".encode()
+
+
+def test_a_title_selector_names_the_headline_of_a_page_without_h1():
+    url = "http://127.0.0.1/chi-tiet/7001.html"
+    generic = extract(LEGACY, url, {}, {"body": "#noidung"})
+    assert generic["title"] == "Cổng thông tin điện tử Sở TT&TT Mimic"
+    ruled = extract(LEGACY, url, {}, {"body": "#noidung", "title": ".tieude-tin"})
+    assert ruled["title"] == "Hà Nội đẩy mạnh tuyên truyền trên Fanpage của phường"
+    # The description held the portal's name, as the title did.
+    assert generic["description"] == generic["title"] and ruled["description"] is None
+    # The date line is the one beside the headline, as beside an <h1>.
+    assert generic["published"] == "2024-07-16"
+    assert ruled["published"] == "2024-07-05T08:32:00+07:00"
+    assert ruled["extractor_version"] != generic["extractor_version"]
 
 
 BASE = """[[source]]
@@ -60,12 +90,17 @@ delay = 0
 
 @pytest.mark.parametrize("extract_table, message", [
     ('[source.extract]\nbody = "div..x3"\n', "field 'extract.body': bad CSS selector"),
-    ('[source.extract]\ntitle = "h1"\n', "field 'extract.title': unknown key"),
+    ('[source.extract]\nheadline = "h1"\n', "field 'extract.headline': unknown key (body, title, author or date)"),
     ('[source.extract]\nauthor = ""\n', "field 'extract.author': must be a CSS selector string"),
 ])
 def test_bad_selectors_are_named(extract_table, message):
-    with pytest.raises(SourcesError, match=message.replace("(", r"\(")):
+    with pytest.raises(SourcesError, match=re.escape(message)):
         parse_sources(BASE.format(port=1, extract=extract_table))
+
+
+def test_a_title_selector_is_accepted():
+    (source,) = parse_sources(BASE.format(port=1, extract='[source.extract]\ntitle = ".tieude-tin"\n'))
+    assert source.extract == {"title": ".tieude-tin"}
 
 
 def _routes(path, base):
