@@ -123,9 +123,11 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     structured = _structured_dates(tree, meta, own_time)
     visible = page_dates(" | ".join(chunks), reference=reference) if chunks else (None, None)
     chosen = _selected_text(tree, rules.get("date"))
-    if chosen:
-        # The source's own date selector beats every generic guess.
-        visible = page_dates(chosen, reference=reference)
+    ruled = page_dates(chosen, reference=reference) if chosen else (None, None)
+    if ruled != (None, None):
+        # The source's own date selector beats every generic guess, when what it picks holds a
+        # date: on a page where it picks a byline or an empty box, the generic reading stands.
+        visible = ruled
         structured = []
     rule_author = _clean(_selected_text(tree, rules.get("author")))
     _strip_boilerplate(tree)

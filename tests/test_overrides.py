@@ -45,6 +45,19 @@ def test_a_selector_that_matches_nothing_falls_back():
     assert ruled == generic
 
 
+def test_a_date_selector_that_picks_no_date_keeps_the_structured_date():
+    page = PAGE.replace(
+        b'<meta property="article:published_time" content="2020-01-01T00:00:00+07:00">',
+        b'<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2024-11-14T09:30:00+07:00"}'
+        b"</script>",
+    )
+    generic = extract(page, "http://127.0.0.1/bai-1.html", {})
+    assert generic["published"] == "2024-11-14T09:30:00+07:00"
+    # The selector meant for the date line picks the byline: it found no date.
+    ruled = extract(page, "http://127.0.0.1/bai-1.html", {}, {"date": "em.x2"})
+    assert ruled["published"] == generic["published"] and ruled["updated"] == generic["updated"]
+
+
 # A legacy CMS: no <h1>, the headline in a styled div, the portal's name in <title> and the
 # description, and today's date in the page header above the article's own date line.
 LEGACY = """<html><head><meta charset="utf-8"><title>Cổng thông tin điện tử Sở TT&amp;TT Mimic</title>
