@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.datasette.plugins.archive_downloads import CAPTURE_POLICY
 from archive.serve import make_datasette
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
@@ -80,12 +81,12 @@ def test_raw_capture_is_sandboxed_and_exact(ds, sample_site):
     url, row = _article_with_fetch(ds, sample_site)
     response = get(ds, f"/-/capture/{row['fetch_id']}.html")
     assert response.status_code == 200
-    assert response.headers["content-security-policy"] == "sandbox"
+    assert response.headers["content-security-policy"] == CAPTURE_POLICY
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.content == sample_site.page_bytes(url)
     download = get(ds, f"/-/capture/{row['fetch_id']}.html?download=1")
     assert "attachment" in download.headers["content-disposition"]
-    assert download.headers["content-security-policy"] == "sandbox"
+    assert download.headers["content-security-policy"] == CAPTURE_POLICY
 
 
 def test_warc_download_is_a_valid_warc_of_that_capture(ds, sample_site, tmp_path):

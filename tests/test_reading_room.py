@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from archive.crawl import run_crawl
+from archive.datasette.plugins.archive_downloads import CAPTURE_POLICY
 from archive.datasette.plugins.reading_room import word_diff
 from archive.db import open_db
 from archive.docrefs import find_doc_refs, unique_refs
@@ -451,7 +452,7 @@ def test_archived_markup_is_escaped_everywhere(ds, sql):
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "javascript:" not in html
     capture = get(ds, f"/-/capture/{hostile['fetch_id']}.html")
-    assert capture.headers["content-security-policy"] == "sandbox"
+    assert capture.headers["content-security-policy"] == CAPTURE_POLICY
     assert b"<script>alert(1)</script>" in capture.content
 
 

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -183,11 +184,18 @@ def test_hostile_page_runs_no_script(server, page):
     expect(page.locator("article .body")).to_contain_text(HOSTILE_IMG)
     screenshot(page, "hostile-article")
 
+    requested, blocked = [], []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("requestfailed", lambda request: request.failure == "csp" and blocked.append(request.url))
     page.click("a.capture")
     page.wait_for_load_state("load")
     expect(page.locator("h1")).to_contain_text("Cảnh báo trang giả mạo")
     page.wait_for_timeout(300)
     screenshot(page, "hostile-capture")
+    # The archived page's own <img src=x> would be fetched from wherever it points (here, beside
+    # the capture); an archive's reader must not be sent to the live site by the page.
+    sent = [urlsplit(url).path for url in requested if url not in blocked]
+    assert sent == [urlsplit(page.url).path], (requested, blocked)
 
 
 def test_pages_fit_a_phone_and_put_the_results_first(server, browser):

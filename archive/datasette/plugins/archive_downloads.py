@@ -12,9 +12,16 @@ from archive.captures import OTHER_URLS_SQL, CaptureMissing, article_json, read_
 from archive.datasette.plugins.reading_room import error_page, not_found, row_id
 from archive.warc import RecordUnreadable
 
-# Archived pages may carry script: never let it run on the archive's origin.
+# Archived pages may carry script: never let it run on the archive's origin. Nor may they load
+# anything: the archive keeps the page, not its images, styles or embeds, so each would be
+# fetched live from the portal (or a third party), telling it who reads what in the archive and
+# showing today's files inside an archived page. Inline styles and data: images are the page's own.
+CAPTURE_POLICY = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+    "media-src data:; form-action 'none'; base-uri 'none'"
+)
 SANDBOX_HEADERS = {
-    "Content-Security-Policy": "sandbox",
+    "Content-Security-Policy": CAPTURE_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
