@@ -32,7 +32,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 7
+RULES_VERSION = 8
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -170,7 +170,7 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     record["description"] = record["description"] or _sapo(tree)
     record["author"] = _author(rule_author, record["author"], byline, _clean(meta.get("author")))
     record["language"] = record["language"] or _clean(tree.get("lang"))
-    record["published"], record["updated"] = _choose_dates(structured, visible)
+    record["published"], record["updated"] = _choose_dates(structured, visible, reference)
     lines = [line for line in text.splitlines() if line.strip()]
     if lines and record["title"] and _clean(lines[0]) == record["title"]:
         lines = lines[1:]
@@ -430,7 +430,7 @@ def _own_dates(tree, headline) -> tuple[list[str], str | None, list[str]]:
     return [text for _, text in chunks], (times[0][1] if times else None), [text for _, text in bylines]
 
 
-def _iso(value: str | None) -> tuple[str | None, bool]:
+def _iso(value: str | None, reference: datetime | None) -> tuple[str | None, bool]:
     """Normalise a machine timestamp to +07:00; returns (iso, has_time)."""
     if not value:
         return None, False
@@ -438,7 +438,10 @@ def _iso(value: str | None) -> tuple[str | None, bool]:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return None, False
+        # CMSs write their display form into JSON-LD and meta tags too ("14/11/2024 09:30"):
+        # day first, in Hà Nội time unless it names a zone.
+        found = find_dates(value, reference=reference)
+        return _found_iso(found[0]) if found else (None, False)
     if len(value) <= 10:
         return parsed.date().isoformat(), False
     if parsed.tzinfo is None:
@@ -485,7 +488,11 @@ def _body_only(tree, selector: str | None):
     return page
 
 
-def _choose_dates(structured, visible):
+def _found_iso(found) -> tuple[str, bool]:
+    return (found.value.isoformat() if found.has_time else found.value.date().isoformat()), found.has_time
+
+
+def _choose_dates(structured, visible, reference: datetime | None):
     """Prefer a timestamp with a time of day; a bare date only when nothing better exists.
 
     htmldate (inside trafilatura) guesses dates without times and sometimes only a year
@@ -493,7 +500,7 @@ def _choose_dates(structured, visible):
     """
     best = {"published": [], "updated": []}
     for kind, value in structured:
-        iso, has_time = _iso(value)
+        iso, has_time = _iso(value, reference)
         if iso:
             key = "published" if kind in ("published", "trafilatura") else "updated"
             rank = 0 if has_time else (3 if kind == "trafilatura" else 2)
@@ -501,8 +508,8 @@ def _choose_dates(structured, visible):
     vis_published, vis_updated = visible
     for key, found in (("published", vis_published), ("updated", vis_updated)):
         if found is not None:
-            iso = found.value.isoformat() if found.has_time else found.value.date().isoformat()
-            best[key].append((1 if found.has_time else 2, iso))
+            iso, has_time = _found_iso(found)
+            best[key].append((1 if has_time else 2, iso))
     updated = min(best["updated"])[1] if best["updated"] else None
     # A page that shows only "Cập nhật: …" was published then at the latest.
     published = min(best["published"])[1] if best["published"] else updated

@@ -118,6 +118,23 @@ def test_a_page_dated_only_by_its_update_line_is_published_then():
     assert (record["published"], record["updated"]) == ("2024-05-16T15:45:00+07:00", None)
 
 
+def test_json_ld_dates_in_the_cms_display_form_are_read_day_first_in_hanoi_time():
+    def published(value: str, head: str = "") -> str | None:
+        ld = f'<script type="application/ld+json">{{"@type": "NewsArticle", "datePublished": "{value}"}}</script>'
+        record = run(
+            f'<div class="main"><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1><div class="noidung">{BODY}</div></div>',
+            head=ld + head,
+            headers={"Content-Type": "text/html; charset=utf-8", "Date": "Mon, 18 Nov 2024 03:00:00 GMT"},
+        )
+        return record["published"]
+
+    assert published("14/11/2024 09:30") == "2024-11-14T09:30:00+07:00"
+    assert published("05/11/2024") == "2024-11-05"
+    # One it cannot read is left out: the meta tag's date stands.
+    meta = '<meta property="article:published_time" content="2024-11-13T08:00:00+07:00">'
+    assert published("Nov 14, 2024 9:30 AM", meta) == "2024-11-13T08:00:00+07:00"
+
+
 def test_a_portal_name_in_og_title_gives_way_to_the_headline_and_takes_its_description_along():
     record = run(
         '<div class="main"><h1 class="title">Lạng Sơn ký kết hợp tác chuyển đổi số với doanh nghiệp viễn thông</h1>'
