@@ -474,27 +474,62 @@ def _discard_output(out, output):
 @click.option("--source", default=None, help="Only articles of this source id (one the archive holds).")
 @click.option("--from-id", type=click.IntRange(min=1), default=None,
               help="Start at this article id (articles go in id order): what an interrupted run says to continue from.")
+@click.option("--sources", "sources_file", **{
+    **SOURCES_OPTION,
+    "help": "Sources file whose [source.extract] rules to re-extract by and store (env GOVARCHIVE_SOURCES); "
+            "when the default file is absent, the rules stored in the archive.",
+})
+@click.option("--stored-rules", is_flag=True,
+              help="Re-extract by the rules stored in the archive (those of the last crawl or reextract).")
 @click.option("--db", "db_path", **DB_OPTION)
-def reextract(source, from_id, db_path):
+@click.pass_context
+def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
     """Re-run extraction over the stored WARC captures, without network access.
 
     Use after the extractor or its rules change; articles are updated in place and do not
-    count as changed on the site. An article whose capture cannot be decoded (a content
-    coding nobody can undo, a corrupt stream) is left as it is and named in a warning, and
-    articles that lost their text or title are counted in a warning (a rule that finds
-    nothing). Interrupted (Ctrl-C), it says what it did and the --from-id to continue with,
-    and exits with status 130.
+    count as changed on the site. Each source's [source.extract] rules come from the sources
+    file and are stored in the archive, as a crawl stores them; a source the file does not
+    list keeps the rules stored in the archive, and so does every source when the default
+    file is absent or with --stored-rules. The line after the counts says which rules were used.
+
+    An article whose capture cannot be decoded (a content coding nobody can undo, a corrupt
+    stream) is left as it is and named in a warning, and articles that lost their text or
+    title are counted in a warning (a rule that finds nothing). Interrupted (Ctrl-C), it says
+    what it did and the --from-id to continue with, and exits with status 130.
 
     \b
     Example:
         govarchive reextract --db archive.db
-        govarchive reextract --source baochinhphu
+        govarchive reextract --source baochinhphu --sources sources.toml
         govarchive reextract --from-id 500001
+        govarchive reextract --stored-rules
     """
-    from archive.reextract import Interrupted, reextract as reextract_lib
+    from click.core import ParameterSource
 
+    from archive.reextract import Interrupted, reextract as reextract_lib, take_rules
+
+    named = ctx.get_parameter_source("sources_file") == ParameterSource.COMMANDLINE
+    if named and stored_rules:
+        raise click.UsageError("give --sources or --stored-rules, not both")
     db = _open_archive(db_path)
     _check_source(db, source)
+    if stored_rules:
+        used = "Extract rules stored in the archive (--stored-rules)."
+    elif not named and not Path(sources_file).exists():
+        # Re-extracting by the rules of the last crawl is what reextract did before it read
+        # the file, and an archive moved away from its sources file is still worth reading.
+        used = f"Extract rules stored in the archive (there is no {sources_file})."
+    else:
+        try:
+            taken = take_rules(db, load_sources(sources_file), only=source)
+        except SourcesError as exc:
+            _fail(exc)
+        if taken.changed and not named:
+            # A sources file found, not asked for, may belong to another archive.
+            click.echo(f"note: the extract rules for {', '.join(taken.changed)} in {sources_file} differ from those "
+                       "stored in the archive; re-extracting by the file's, which replace them (pass --stored-rules "
+                       "to keep the stored ones)", err=True)
+        used = _rules_used(sources_file, taken)
     progress = _Progress("Re-extracting", "articles")
     try:
         tally = reextract_lib(db, db_path, source=source, from_id=from_id, progress=progress.show)
@@ -505,11 +540,24 @@ def reextract(source, from_id, db_path):
         sys.exit(130)
     progress.close()
     click.echo(f"{_tally(tally)}.")
+    if used:
+        click.echo(used)
     for key, (ids, sources) in tally.emptied.items():
         if tally[f"no {key}"]:
             click.echo(f"warning: {tally[f'no {key}']:,} articles have no {key} after re-extraction, though they had "
                        f"before (e.g. ids {', '.join(map(str, ids))}): check the extract rules of "
                        f"{', '.join(sorted(sources))}", err=True)
+
+
+def _rules_used(sources_file, taken) -> str | None:
+    parts = []
+    if taken.listed:
+        changed = (f"new for {', '.join(taken.changed)}, now stored in the archive" if taken.changed
+                   else "as stored in the archive")
+        parts.append(f"from {sources_file} ({changed})")
+    if taken.unlisted:
+        parts.append(f"stored in the archive for {', '.join(taken.unlisted)}, which {sources_file} does not list")
+    return f"Extract rules {'; '.join(parts)}." if parts else None
 
 
 def _tally(tally) -> str:

@@ -12,13 +12,17 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from archive.captures import CaptureMissing, read_capture
 from archive.extract import extract
-from archive.ingest import article_fields, keep_version_texts, read_again, store_knowledge, update_article
+from archive.ingest import (
+    article_fields, keep_version_texts, read_again, register_source, store_knowledge, update_article,
+)
+from archive.sources import Source
 from archive.warc import RecordUnreadable
 
 logger = logging.getLogger(__name__)
@@ -44,6 +48,37 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, tally: Tally, next_id: int):
         super().__init__()
         self.tally, self.next_id = tally, next_id
+
+
+class RulesTaken(NamedTuple):
+    """The archive's sources the sources file lists, those of them whose rules it changed, and
+    those it does not list (they keep their stored rules)."""
+
+    listed: list[str]
+    changed: list[str]
+    unlisted: list[str]
+
+
+def take_rules(db: Database, sources: list[Source], *, only: str | None = None) -> RulesTaken:
+    """Store with each archived source (or only ``only``) its rules in ``sources``, as its next
+    crawl would, so that the re-extraction reads by them and the crawls after it agree with it.
+    A source the file does not list keeps the rules it was last crawled with: its articles are
+    still the archive's, and its rules the best known."""
+    by_id = {s.id: s for s in sources}
+    taken = RulesTaken([], [], [])
+    with db.atomic():
+        for source_id, stored in db.execute("select id, extract_rules from sources order by id").fetchall():
+            if only and source_id != only:
+                continue
+            source = by_id.get(source_id)
+            if source is None:
+                taken.unlisted.append(source_id)
+                continue
+            taken.listed.append(source_id)
+            if json.loads(stored or "{}") != source.extract:
+                taken.changed.append(source_id)
+                register_source(db, source)
+    return taken
 
 
 def reextract(
