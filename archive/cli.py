@@ -274,9 +274,17 @@ def sources(sources_file, as_json):
 @click.argument("file", type=click.File("rb"))
 @click.option("--url", default=None, help="URL the page was fetched from (default: file:// of FILE).")
 @click.option("--content-type", default=None, help="Content-Type header the page was served with.")
+@click.option("--source", "source_id", default=None,
+              help="Read the page by this source's [source.extract] rules in the sources file.")
+@click.option("--sources", "sources_file", **SOURCES_OPTION)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
-def extract(file, url, content_type, as_json):
+@click.pass_context
+def extract(ctx, file, url, content_type, source_id, sources_file, as_json):
     """Extract the article record from a saved page (FILE, or - for stdin).
+
+    With --source, the page is read by that source's [source.extract] rules, as a crawl or
+    reextract would read it: a way to try rules before crawling. A note on stderr says when
+    the rules change nothing on the page (a selector that matches nothing is passed over).
 
     Exits with status 1, printing one line that says why on stderr and nothing on stdout,
     when FILE is not a page (empty, binary, compressed) or no article text is found in it.
@@ -284,10 +292,23 @@ def extract(file, url, content_type, as_json):
     \b
     Example:
         govarchive extract saved-page.html --url https://baochinhphu.vn/a-102.htm --json
+        govarchive extract saved-page.html --source hanoi --sources sources.toml
         curl -s URL | govarchive extract - --url URL
     """
-    from archive.extract import extract as extract_lib
+    from click.core import ParameterSource
 
+    from archive.extract import extract as extract_lib
+    from archive.sources import select
+
+    if source_id is None and ctx.get_parameter_source("sources_file") == ParameterSource.COMMANDLINE:
+        raise click.UsageError("--sources is read only with --source ID")
+    rules = None
+    if source_id is not None:
+        try:
+            (source,) = select(load_sources(sources_file), [source_id])
+        except SourcesError as exc:
+            _fail(exc)
+        rules = source.extract
     body = file.read()
     name = "stdin" if file.name == "<stdin>" else file.name
     problem = _not_a_page(body)
@@ -296,9 +317,12 @@ def extract(file, url, content_type, as_json):
     if url is None:
         url = "stdin:" if file.name == "<stdin>" else Path(file.name).resolve().as_uri()
     headers = {"Content-Type": content_type} if content_type else {}
-    record = extract_lib(body, url, headers)
+    record = extract_lib(body, url, headers, rules)
     if not (record.get("text") or "").strip():
         raise click.ClickException(f"no article text found in {name}")
+    if rules and _same_reading(record, extract_lib(body, url, headers)):
+        click.echo(f"note: {source_id}'s extract rules change nothing on {name} (a selector that matches nothing "
+                   "there is passed over)", err=True)
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
@@ -306,6 +330,11 @@ def extract(file, url, content_type, as_json):
         click.echo(f"{key + ':':<11} {record.get(key) if record.get(key) is not None else ''}")
     click.echo()
     click.echo(record["text"])
+
+
+def _same_reading(ruled: dict, generic: dict) -> bool:
+    """Whether two records differ only in the extractor version, which names the rules asked for."""
+    return {**ruled, "extractor_version": None} == {**generic, "extractor_version": None}
 
 
 def _not_a_page(body: bytes) -> str | None:

@@ -250,3 +250,74 @@ def test_crawling_other_sites_without_a_contact_page_is_warned_about():
     assert "127.0.0.1" not in warning
     assert anonymous_crawl_warning([local], {}) is None
     assert anonymous_crawl_warning([portal], {"GOVARCHIVE_CONTACT": "https://example.org/lien-he"}) is None
+
+
+RULED_PAGE = """<html lang="vi"><head><meta charset="utf-8"><title>Trang tin phường</title>
+<meta property="article:published_time" content="2020-01-01T00:00:00+07:00"></head><body>
+<div class="top"><span class="ngay">Thứ Hai, 08/04/2021 14:30</span> <em class="tacgia">Lê Văn Nam</em></div>
+<div class="noidung"><p>Chiều 8/4, UBND phường tổ chức hội nghị triển khai kênh Zalo OA của phường để người dân gửi
+phản ánh về trật tự đô thị, vệ sinh môi trường và thủ tục hành chính, thay cho hộp thư góp ý trước đây.</p>
+<p>Theo lãnh đạo phường, trong tháng đầu vận hành, kênh đã tiếp nhận hơn 300 phản ánh, phần lớn được trả lời
+trong vòng 48 giờ; các phản ánh phức tạp được chuyển đến phòng chuyên môn của quận.</p></div></body></html>"""
+
+RULED_SOURCES = """[[source]]
+id = "phuong"
+name = "Phường"
+kind = "province-portal"
+home = "https://phuong.gov.vn/"
+allowed_domains = ["phuong.gov.vn"]
+article_pattern = '/bai-\\d+\\.html$'
+schedule = "0 * * * *"
+[source.discovery]
+feeds = ["https://phuong.gov.vn/rss"]
+[source.extract]
+body = "{body}"
+author = "em.tacgia"
+date = "span.ngay"
+"""
+
+
+def test_extract_applies_a_sources_rules(run_cli, tmp_path):
+    (tmp_path / "page.html").write_text(RULED_PAGE, encoding="utf-8")
+    (tmp_path / "rules.toml").write_text(RULED_SOURCES.format(body="div.noidung"), encoding="utf-8")
+    generic = json.loads(run_cli("extract", "page.html", "--json", check=True).stdout)
+    assert generic["published"] == "2020-01-01T00:00:00+07:00"
+    result = run_cli("extract", "page.html", "--source", "phuong", "--sources", "rules.toml", "--json", check=True)
+    ruled = json.loads(result.stdout)
+    assert ruled["published"] == "2021-04-08T14:30:00+07:00" and ruled["author"] == "Lê Văn Nam"
+    assert ruled["extractor_version"].startswith(generic["extractor_version"] + "+rules-")
+    assert result.stderr == ""
+    # The default sources file, as other commands read it.
+    (tmp_path / "sources.toml").write_text(RULED_SOURCES.format(body="div.noidung"), encoding="utf-8")
+    result = run_cli("extract", "page.html", "--source", "phuong", check=True)
+    assert "author:     Lê Văn Nam" in result.stdout.splitlines()
+
+
+def test_extract_says_when_a_sources_rules_change_nothing(run_cli, tmp_path):
+    # A typo in each selector, as a user trying rules on a saved page makes them.
+    (tmp_path / "sources.toml").write_text(
+        RULED_SOURCES.format(body="div.noidungg").replace("em.tacgia", "em.tac-gia").replace("span.ngay", ".ngay2"),
+        encoding="utf-8")
+    (tmp_path / "page.html").write_text(RULED_PAGE, encoding="utf-8")
+    result = run_cli("extract", "page.html", "--source", "phuong", check=True)
+    assert result.stderr.splitlines() == [
+        "note: phuong's extract rules change nothing on page.html (a selector that matches nothing there is "
+        "passed over)"
+    ]
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--source", "nope"], 2, "Error: unknown source id 'nope' (known: phuong)"),
+    (["--source", "phuong", "--sources", "missing.toml"], 2, "Error: missing.toml: file not found"),
+])
+def test_extract_with_a_source_it_cannot_find_is_an_error(run_cli, tmp_path, args, code, message):
+    (tmp_path / "page.html").write_text(RULED_PAGE, encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(RULED_SOURCES.format(body="div.noidung"), encoding="utf-8")
+    assert _one_line_error(run_cli("extract", "page.html", *args), code) == message
+
+
+def test_extract_sources_without_source_is_a_usage_error(run_cli, tmp_path):
+    (tmp_path / "page.html").write_text(RULED_PAGE, encoding="utf-8")
+    result = run_cli("extract", "page.html", "--sources", "sources.toml")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == "Error: --sources is read only with --source ID"
