@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from croniter import CroniterBadDateError, croniter
 
+from archive.urls import canonical_url
+
 KINDS = ("national-portal", "ministry-portal", "province-portal", "press")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # The id names files (locks, queues, WARC files with a timestamp after it), and a file name
@@ -213,6 +215,7 @@ def _parse_source(entry: dict, where: str) -> Source:
         listings.append(Listing(url=listing["url"], next=nxt, page_url=page_url, links=links))
     if not (url_lists["sitemaps"] or url_lists["feeds"] or listings):
         fail("discovery", "needs at least one of sitemaps, feeds or listings")
+    _check_pattern_misses_discovery(entry["home"], url_lists, listings, entry["article_pattern"], fail)
 
     rules = entry.get("extract", {})
     if not isinstance(rules, dict):
@@ -266,6 +269,24 @@ def _check_url(url, domains, fail, fieldname):
         fail(fieldname, f"not an http(s) URL: {url!r}")
     if not url_in_domains(url, domains):
         fail(fieldname, f"{url!r} is outside allowed_domains")
+
+
+def _check_pattern_misses_discovery(home, url_lists, listings, pattern, fail):
+    """A discovery page the pattern matches would be stored as an article: the crawler tests
+    every link, the home page and the listings' own pagers included, against the pattern."""
+    pages = [("home", home)]
+    pages += [(f"discovery.{key}", url) for key in ("sitemaps", "feeds") for url in url_lists[key]]
+    for n, listing in enumerate(listings, start=1):
+        pages.append((f"discovery.listings[{n}].url", listing.url))
+        if listing.page_url:
+            # The crawler asks for page 2 first, writing the number in place of {page}.
+            pages.append((f"discovery.listings[{n}].page_url", listing.page_url.replace("{page}", "2")))
+    compiled = re.compile(pattern)
+    # The crawler matches canonical URLs, with the home page's scheme.
+    scheme = urlsplit(home).scheme
+    for fieldname, url in pages:
+        if compiled.search(canonical_url(url, prefer_scheme=scheme)):
+            fail("article_pattern", f"matches {fieldname} {url!r}, which would be stored as an article")
 
 
 def _check_css(selector, fail, fieldname):

@@ -76,6 +76,38 @@ def test_bad_field_is_named(old, new, message):
     assert "\n" not in text
 
 
+PATTERN = "article_pattern = '^https://hanoi\\.gov\\.vn/tin-tuc/[a-z0-9-]+-\\d+\\.htm$'"
+
+
+@pytest.mark.parametrize(
+    "pattern, old, new, where",
+    [
+        (r"'^https://hanoi\.gov\.vn/'", "", "", "home 'https://hanoi.gov.vn/'"),
+        (r"'/tin-tuc'", "", "", "discovery.listings[1].url 'https://hanoi.gov.vn/tin-tuc'"),
+        (r"'\.xml$'", "", "", "discovery.sitemaps 'https://hanoi.gov.vn/sitemap.xml'"),
+        (r"'/rss/'", "[source.discovery]\n", '[source.discovery]\nfeeds = ["https://hanoi.gov.vn/rss/tin-tuc.rss"]\n',
+         "discovery.feeds 'https://hanoi.gov.vn/rss/tin-tuc.rss'"),
+        # The pattern of the README's example, and a page_url whose pages look like articles to it.
+        (None, 'next = "a.next"', 'page_url = "https://hanoi.gov.vn/tin-tuc/trang-{page}.htm"',
+         "discovery.listings[1].page_url 'https://hanoi.gov.vn/tin-tuc/trang-2.htm'"),
+        # The crawler matches canonical URLs, in the home page's scheme and without tracking parameters.
+        (r"'^https://hanoi\.gov\.vn/tin-tuc$'", 'url = "https://hanoi.gov.vn/tin-tuc"',
+         'url = "http://hanoi.gov.vn/tin-tuc?utm_source=menu"',
+         "discovery.listings[1].url 'http://hanoi.gov.vn/tin-tuc?utm_source=menu'"),
+    ],
+)
+def test_an_article_pattern_that_matches_a_discovery_url_is_refused(pattern, old, new, where):
+    assert PATTERN in GOOD and old in GOOD
+    text = GOOD.replace(old, new, 1) if old else GOOD
+    if pattern:
+        text = text.replace(PATTERN, f"article_pattern = {pattern}")
+    with pytest.raises(SourcesError) as info:
+        parse_sources(text, "x.toml")
+    assert str(info.value) == (
+        f"x.toml: source 'demo-portal': field 'article_pattern': matches {where}, which would be stored as an article"
+    )
+
+
 def test_rare_schedules_are_accepted():
     for schedule in ("0 0 29 2 *", "0 0 L 2 *", "0 0 31 2 1"):
         (source,) = parse_sources(GOOD.replace('schedule = "0 */6 * * *"', f'schedule = "{schedule}"'))
