@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 from sqlite_utils import Database
@@ -131,7 +131,13 @@ _INDEX = re.compile(r"/index\.[a-z]+$")
 def same_page(a: str, b: str) -> bool:
     """Whether two URLs of one source may name one article: the same path (another query,
     host or scheme: a print parameter, a session id), the same last segment (``/amp/slug.htm``),
-    or the same article id among their numbers (``/print/107`` and ``/bai-bay-107.htm``)."""
+    or the same article id among their numbers (``/print/107`` and ``/bai-bay-107.htm``).
+
+    Never when a query parameter both carry holds a different number: on portals that name
+    every article by its query (``/Pages/tin-tuc.aspx?ItemID=130``) the path is the same for all.
+    """
+    if _numbers_differ(a, b):
+        return False
     path_a, path_b = (_INDEX.sub("/", urlsplit(u).path).rstrip("/") for u in (a, b))
     if path_a == path_b:
         return True
@@ -139,6 +145,15 @@ def same_page(a: str, b: str) -> bool:
         return True
     ids_a, ids_b = ({n for n in _ID.findall(p) if not _YEAR.fullmatch(n)} for p in (path_a, path_b))
     return bool(ids_a & ids_b)
+
+
+def _numbers_differ(a: str, b: str) -> bool:
+    """Whether a query parameter of both URLs (its name in any case, as IIS reads it) holds a
+    number in each, and not the same one."""
+    numbers_a, numbers_b = (
+        {name.casefold(): value for name, value in parse_qsl(urlsplit(u).query) if value.isascii() and value.isdigit()} for u in (a, b)
+    )
+    return any(int(numbers_a[name]) != int(numbers_b[name]) for name in numbers_a.keys() & numbers_b.keys())
 
 
 def resemblance(a: str | bytes, b: str | bytes) -> float:

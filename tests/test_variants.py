@@ -11,6 +11,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.captures import read_hop
 from archive.serve import make_datasette
+from archive.syndication import same_page
 from tests.conftest import crawl_into, query, serve_routes
 
 PARAGRAPHS = {
@@ -92,8 +93,10 @@ ban, ngành và thông báo cho người dân, doanh nghiệp về thủ tục h
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
         bare, _, query_string = path.partition("?")
-        for key, where in self.paths.items():
-            if bare == where:
+        # A path with a query names its article by it; the others are answered by path alone.
+        exact = [key for key, where in self.paths.items() if where == path]
+        for key, where in [(key, self.paths[key]) for key in exact] or self.paths.items():
+            if bare == where or path == where:
                 printed = query_string == "print=1"
                 text = self.print_texts.get(key, self.texts[key]) if printed else self.texts[key]
                 return 200, html, article_page(key, text, printed=printed)
@@ -325,6 +328,40 @@ def test_notices_that_share_a_headline_and_a_day_stay_two_articles(site, folder,
     assert {"dong-anh.htm", "soc-son.htm"} <= set(stored)
     assert "Đông Anh" in stored["dong-anh.htm"]["text"] and "Sóc Sơn" in stored["soc-son.htm"]["text"]
     assert query(folder, "select count(*) as n from article_urls")[0]["n"] == 0
+
+
+def test_notices_a_portal_names_by_query_stay_two_articles(site, folder, monkeypatch):
+    # An ASP.NET portal: every article at /Pages/tin-tuc.aspx, told apart by ItemID; two monthly
+    # notices of one day whose bodies differ by one word.
+    title = "Lịch tiếp công dân của lãnh đạo tỉnh"
+    body = [
+        "Văn phòng Ủy ban nhân dân tỉnh thông báo lịch tiếp công dân định kỳ của lãnh đạo tỉnh trong tháng {0}.",
+        *PARAGRAPHS["da-nang-tin-gia"][1:],
+    ]
+    for key, item, month in (("t3", 130, "3/2024"), ("t4", 131, "4/2024")):
+        monkeypatch.setitem(TITLES, key, title)
+        site.texts[key] = [line.format(month) for line in body]
+        site.paths[key] = f"/Pages/tin-tuc.aspx?ItemID={item}&CategoryID=4"
+    site.listed = [site.paths["t3"], site.paths["t4"]]
+    sources = folder / "sources.toml"
+    port = site.base.rsplit(":", 1)[1]
+    pattern = f"article_pattern = '^http://127\\.0\\.0\\.1:{port}/Pages/tin-tuc\\.aspx\\?.*[Ii]tem[Ii][Dd]=\\d+'"
+    sources.write_text("\n".join(pattern if line.startswith("article_pattern") else line
+                                 for line in sources.read_text(encoding="utf-8").splitlines()), encoding="utf-8")
+    crawl(folder)
+    stored = {a["url"].split("ItemID=")[1][:3]: a for a in articles(folder)}
+    assert set(stored) == {"130", "131"}
+    assert "tháng 3/2024" in stored["130"]["text"] and "tháng 4/2024" in stored["131"]["text"]
+    assert query(folder, "select count(*) as n from article_urls")[0]["n"] == 0
+
+
+def test_a_query_number_tells_pages_apart_and_other_parameters_do_not():
+    page = "https://p.gov.vn/Pages/tin-tuc.aspx?ItemID=130&CategoryID=4"
+    assert not same_page(page, "https://p.gov.vn/Pages/tin-tuc.aspx?ItemID=131&CategoryID=4")
+    # IIS reads parameter names in any case; a print or session parameter is no other page.
+    assert same_page(page, "https://p.gov.vn/Pages/tin-tuc.aspx?itemid=0130&CategoryID=4&print=1")
+    assert same_page(page, "https://p.gov.vn/Pages/tin-tuc.aspx?ItemID=130&sid=8f3a²")
+    assert same_page("https://p.gov.vn/tin/bai-107.htm", "https://p.gov.vn/print/107?page=2")
 
 
 def test_an_edit_first_seen_at_another_url_of_the_article_is_a_version(site, folder):
