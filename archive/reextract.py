@@ -62,8 +62,8 @@ class RulesTaken(NamedTuple):
 def take_rules(db: Database, sources: list[Source], *, only: str | None = None) -> RulesTaken:
     """Store with each archived source (or only ``only``) its rules in ``sources``, as its next
     crawl would, so that the re-extraction reads by them and the crawls after it agree with it.
-    A source the file does not list keeps the rules it was last crawled with: its articles are
-    still the archive's, and its rules the best known."""
+    A source the file does not list keeps its stored rules: its articles are still the
+    archive's, and those rules the last it was read by."""
     by_id = {s.id: s for s in sources}
     taken = RulesTaken([], [], [])
     with db.atomic():
