@@ -1,4 +1,4 @@
-"""Paging a listing: a box of latest articles on every page must not keep the paging going."""
+"""Paging a listing: it ends past the last page, however the portal answers there."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,14 +27,22 @@ def _listing(page):
     return f"<html><body><ul class='list-news'>{own}</ul>{latest}</body></html>"
 
 
+# Listings by their path: the page a page number gets.
+LISTINGS = {
+    "tin-tuc": _listing,
+    # Past the last page, page 1 again, or the last page again (ASP.NET portals do both).
+    "lap-dau": lambda n: _listing(n if n <= PAGES else 1),
+    "lap-cuoi": lambda n: _listing(min(n, PAGES)),
+}
+
+
 class _Portal(BaseHTTPRequestHandler):
     def do_GET(self):
+        name, _, page = self.path.strip("/").partition("/trang-")
         if self.path.startswith("/bai-"):
             body = _article(int(self.path[5:].split(".")[0]))
-        elif self.path == "/tin-tuc":
-            body = _listing(1)
-        elif self.path.startswith("/tin-tuc/trang-"):
-            body = _listing(int(self.path.rsplit("-", 1)[1]))
+        elif name in LISTINGS:
+            body = LISTINGS[name](int(page or 1))
         else:
             self.send_error(404)
             return
@@ -59,7 +67,7 @@ def portal():
     server.server_close()
 
 
-def _sources(base, links=""):
+def _sources(base, links="", path="tin-tuc"):
     return f"""
 [[source]]
 id = "portal"
@@ -71,8 +79,8 @@ article_pattern = '/bai-\\d+\\.html$'
 schedule = "0 * * * *"
 [source.discovery]
 [[source.discovery.listings]]
-url = "{base}/tin-tuc"
-page_url = "{base}/tin-tuc/trang-{{page}}"
+url = "{base}/{path}"
+page_url = "{base}/{path}/trang-{{page}}"
 {links}
 [source.politeness]
 delay = 0.0
@@ -80,8 +88,17 @@ concurrency = 4
 """
 
 
-def _listing_pages(directory):
-    return sorted(r["url"] for r in query(directory, "select url from fetches where kind = 'listing'"))
+def _listing_pages(directory, last_crawl=False):
+    where = "and crawl_id = (select max(id) from crawls)" if last_crawl else ""
+    return sorted(r["url"] for r in query(directory, f"select url from fetches where kind = 'listing' {where}"))
+
+
+def _pages(base, path, last):
+    return sorted([f"{base}/{path}"] + [f"{base}/{path}/trang-{n}" for n in range(2, last + 1)])
+
+
+def _archived(directory):
+    return {r["url"] for r in query(directory, "select url from articles")}
 
 
 def test_the_listings_own_entries_end_the_paging(portal, tmp_path):
@@ -94,12 +111,32 @@ def test_the_listings_own_entries_end_the_paging(portal, tmp_path):
     assert archived == {f"{portal}/bai-{n}.html" for n in range(1, PAGES * PER_PAGE + 1)}
 
 
-def test_without_links_the_sidebar_keeps_the_paging_going(portal, tmp_path):
-    # Why the option exists: past the last page the sidebar's article links still count.
+def test_without_links_a_page_of_the_sidebar_alone_ends_the_paging(portal, tmp_path):
+    # Past the last page the sidebar's links still count as articles, but page 1 showed them.
     (tmp_path / "sources.toml").write_text(_sources(portal), encoding="utf-8")
     result = crawl_into(tmp_path, "--max-pages", 30)
     assert result.returncode == 0, result.stderr
-    assert len(_listing_pages(tmp_path)) > PAGES + 5
+    assert _listing_pages(tmp_path) == _pages(portal, "tin-tuc", PAGES + 1)
+
+
+@pytest.mark.parametrize("path", ["lap-dau", "lap-cuoi"])
+def test_a_page_number_answered_with_a_page_already_read_ends_the_paging(portal, tmp_path, path):
+    (tmp_path / "sources.toml").write_text(_sources(portal, 'links = "ul.list-news"', path=path), encoding="utf-8")
+    everything = {f"{portal}/bai-{n}.html" for n in range(1, PAGES * PER_PAGE + 1)}
+    # (--max-pages only bounds a crawl that would not stop.)
+    result = crawl_into(tmp_path, "--max-pages", 40)
+    assert result.returncode == 0, result.stderr
+    assert _listing_pages(tmp_path) == _pages(portal, path, PAGES + 1)
+    assert _archived(tmp_path) == everything
+    assert f"{portal}/{path} page {PAGES + 1} repeats the listing's earlier pages" in result.stderr
+    # Stop-when-seen still ends an incremental crawl at its first page of archived articles...
+    result = crawl_into(tmp_path, "--max-pages", 40)
+    assert result.returncode == 0, result.stderr
+    assert _listing_pages(tmp_path, last_crawl=True) == [f"{portal}/{path}"]
+    # ... and --backfill, which pages past archived pages, stops at the repeat.
+    result = crawl_into(tmp_path, "--max-pages", 40, "--backfill")
+    assert result.returncode == 0, result.stderr
+    assert _listing_pages(tmp_path, last_crawl=True) == _pages(portal, path, PAGES + 1)
 
 
 @pytest.mark.parametrize("value, message", [("''", "must be a CSS selector string"),

@@ -51,6 +51,7 @@ class SourceSpider(scrapy.Spider):
         self.known: dict[str, ingest.Known] = {}
         self.skipped_before: set[str] = set()
         self.spared: set[str] = set()  # archived articles a sitemap dates before their last fetch
+        self.listed: dict[str, set[str]] = {}  # per listing, the article URLs its pages offered in this crawl
         self.budget_exhausted = False
 
     @classmethod
@@ -311,6 +312,14 @@ class SourceSpider(scrapy.Spider):
             logger.info("%s: %s page %d holds only archived articles; not paging further",
                         self.source.id, listing.url, page)
             return
+        offered = self.listed.setdefault(listing.url, set())
+        if offered.issuperset(articles):
+            # A page already read under another number: many portals answer a page number past
+            # the last with page 1 or the last page again, and would for every number after it.
+            logger.info("%s: %s page %d repeats the listing's earlier pages; not paging further",
+                        self.source.id, listing.url, page)
+            return
+        offered.update(articles)
         next_url = None
         if listing.next:
             link = response.css(listing.next)
