@@ -1,5 +1,8 @@
 """Paging a listing: it ends past the last page, however the portal answers there."""
 
+import os
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -19,8 +22,9 @@ def _article(n):
             + "</article></body></html>")
 
 
-def _listing(page):
-    entries = range((page - 1) * PER_PAGE + 1, page * PER_PAGE + 1) if page <= PAGES else ()
+def _listing(page, entries=None):
+    if entries is None:
+        entries = range((page - 1) * PER_PAGE + 1, page * PER_PAGE + 1) if page <= PAGES else ()
     own = "".join(f"<li><a href='/bai-{n}.html'>Bài {n}</a></li>" for n in entries)
     # the portal's sidebar, on every page: the two newest articles
     latest = "<div class='latest'><a href='/bai-1.html'>Bài 1</a><a href='/bai-2.html'>Bài 2</a></div>"
@@ -33,6 +37,8 @@ LISTINGS = {
     # Past the last page, page 1 again, or the last page again (ASP.NET portals do both).
     "lap-dau": lambda n: _listing(n if n <= PAGES else 1),
     "lap-cuoi": lambda n: _listing(min(n, PAGES)),
+    # A new article on every page, forever.
+    "vo-tan": lambda n: _listing(n, entries=[n]),
 }
 
 
@@ -137,6 +143,22 @@ def test_a_page_number_answered_with_a_page_already_read_ends_the_paging(portal,
     result = crawl_into(tmp_path, "--max-pages", 40, "--backfill")
     assert result.returncode == 0, result.stderr
     assert _listing_pages(tmp_path, last_crawl=True) == _pages(portal, path, PAGES + 1)
+
+
+def test_paging_cut_off_by_the_depth_limit_is_a_warning(portal, tmp_path):
+    (tmp_path / "sources.toml").write_text(_sources(portal, 'links = "ul.list-news"', path="vo-tan"), encoding="utf-8")
+    (tmp_path / "shallow.py").write_text("from crawler.settings import *\nDEPTH_LIMIT = 4\n", encoding="utf-8")
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "shallow",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    # The crawler itself, since `govarchive crawl` names its settings module.
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "--all", "--sources", "sources.toml", "--db", "archive.db", "--max-pages", "40"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert _listing_pages(tmp_path) == _pages(portal, "vo-tan", 4)
+    # Every listing page fetched has its articles followed: none is fetched only to be dropped.
+    assert _archived(tmp_path) == {f"{portal}/bai-{n}.html" for n in range(1, 5)}
+    assert f"WARNING: portal: {portal}/vo-tan: paging cut off at page 4 by DEPTH_LIMIT (4)" in result.stderr
 
 
 @pytest.mark.parametrize("value, message", [("''", "must be a CSS selector string"),

@@ -326,12 +326,19 @@ class SourceSpider(scrapy.Spider):
             href = link.attrib.get("href") if link else None
             if href:
                 next_url = response.urljoin(href)
-        elif listing.page_url and articles:
+        elif listing.page_url:
             next_url = listing.page_url.replace("{page}", str(page + 1))
-        if next_url:
-            request = self._request(next_url, self.parse_listing, "listing", listing=listing, page=page + 1)
-            if request:
-                yield request
+        if not next_url:
+            return
+        depth_limit = self.crawler.settings.getint("DEPTH_LIMIT")
+        if depth_limit and response.meta.get("depth", 0) + 1 >= depth_limit:
+            # Scrapy would fetch the next page and then drop its article links, one level deeper
+            # than DEPTH_LIMIT, without a word.
+            logger.warning("%s: %s: paging cut off at page %d by DEPTH_LIMIT (%d); later pages are not crawled",
+                           self.source.id, listing.url, page, depth_limit)
+            return
+        if request := self._request(next_url, self.parse_listing, "listing", listing=listing, page=page + 1):
+            yield request
 
     def _listed_articles(self, response: Response, selector: str) -> list[str]:
         """Article URLs linked from the elements ``selector`` matches (or from inside them)."""
