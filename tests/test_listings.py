@@ -22,13 +22,13 @@ def _article(n):
             + "</article></body></html>")
 
 
-def _listing(page, entries=None):
+def _listing(page, entries=None, pager=""):
     if entries is None:
         entries = range((page - 1) * PER_PAGE + 1, page * PER_PAGE + 1) if page <= PAGES else ()
     own = "".join(f"<li><a href='/bai-{n}.html'>Bài {n}</a></li>" for n in entries)
     # the portal's sidebar, on every page: the two newest articles
     latest = "<div class='latest'><a href='/bai-1.html'>Bài 1</a><a href='/bai-2.html'>Bài 2</a></div>"
-    return f"<html><body><ul class='list-news'>{own}</ul>{latest}</body></html>"
+    return f"<html><body><ul class='list-news'>{own}</ul>{pager}{latest}</body></html>"
 
 
 # Listings by their path: the page a page number gets.
@@ -39,6 +39,8 @@ LISTINGS = {
     "lap-cuoi": lambda n: _listing(min(n, PAGES)),
     # A new article on every page, forever.
     "vo-tan": lambda n: _listing(n, entries=[n]),
+    "postback": lambda n: _listing(n, pager="<div class='pager'><a class='next' "
+                                            "href=\"javascript:__doPostBack('ctl00$pager$lnkNext','')\">Sau</a></div>"),
 }
 
 
@@ -73,7 +75,8 @@ def portal():
     server.server_close()
 
 
-def _sources(base, links="", path="tin-tuc"):
+def _sources(base, links="", path="tin-tuc", paging=None):
+    paging = paging or f'page_url = "{base}/{path}/trang-{{page}}"'
     return f"""
 [[source]]
 id = "portal"
@@ -86,7 +89,7 @@ schedule = "0 * * * *"
 [source.discovery]
 [[source.discovery.listings]]
 url = "{base}/{path}"
-page_url = "{base}/{path}/trang-{{page}}"
+{paging}
 {links}
 [source.politeness]
 delay = 0.0
@@ -159,6 +162,19 @@ def test_paging_cut_off_by_the_depth_limit_is_a_warning(portal, tmp_path):
     # Every listing page fetched has its articles followed: none is fetched only to be dropped.
     assert _archived(tmp_path) == {f"{portal}/bai-{n}.html" for n in range(1, 5)}
     assert f"WARNING: portal: {portal}/vo-tan: paging cut off at page 4 by DEPTH_LIMIT (4)" in result.stderr
+
+
+def test_a_javascript_next_link_is_named_once(portal, tmp_path):
+    (tmp_path / "sources.toml").write_text(_sources(portal, path="postback", paging='next = "a.next"'),
+                                           encoding="utf-8")
+    result = crawl_into(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _listing_pages(tmp_path) == [f"{portal}/postback"]
+    warnings = [line for line in result.stderr.splitlines() if "next link" in line]
+    assert len(warnings) == 1, result.stderr
+    assert (f"WARNING: portal: {portal}/postback page 1: next link "
+            "\"javascript:__doPostBack('ctl00$pager$lnkNext','')\" is javascript:, cannot be followed; use page_url"
+            ) in warnings[0]
 
 
 @pytest.mark.parametrize("value, message", [("''", "must be a CSS selector string"),

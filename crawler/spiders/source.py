@@ -326,6 +326,12 @@ class SourceSpider(scrapy.Spider):
             href = link.attrib.get("href") if link else None
             if href:
                 next_url = response.urljoin(href)
+                scheme = urlsplit(next_url).scheme
+                if scheme not in ("http", "https"):
+                    # An ASP.NET pager's __doPostBack link: a form post no request can replay.
+                    logger.warning("%s: %s page %d: next link %.100r is %s:, cannot be followed; use page_url",
+                                   self.source.id, listing.url, page, href, scheme)
+                    return
         elif listing.page_url:
             next_url = listing.page_url.replace("{page}", str(page + 1))
         if not next_url:
