@@ -290,7 +290,9 @@ class SourceSpider(scrapy.Spider):
             yield self._item(response, error=f"unreadable feed: not an RSS or Atom feed (its root element is <{root}>)")
             return
         yield self._item(response)
-        links = selector.xpath("//item/link/text()").getall()
+        links = []
+        for item in selector.xpath("//item"):
+            links += [link for link in item.xpath("link/text()").getall() if link.strip()] or _permalink(item)
         links += selector.xpath("//entry/link[not(@rel) or @rel='alternate']/@href").getall()
         yield from self._article_requests(response.urljoin(link.strip()) for link in links if link.strip())
 
@@ -404,6 +406,18 @@ def spider_for(source: Source, *, queue_dir: str | None = None) -> type[SourceSp
 
 # Root elements of RSS 2.0, Atom and RSS 1.0 (rdf:RDF), namespaces removed.
 _FEED_ROOTS = {"rss", "feed", "RDF"}
+
+
+def _permalink(item) -> list[str]:
+    """An RSS item's <guid> as its URL, for feeds that give some items no <link>: only when the
+    guid says it is a permalink (isPermaLink absent means true, as RSS 2.0 defines it) and is
+    an absolute http(s) URL, since a guid may be any unique string."""
+    guid = item.xpath("guid[1]")
+    if not guid or guid.attrib.get("isPermaLink", "true").strip().lower() != "true":
+        return []
+    url = (guid.xpath("text()").get() or "").strip()
+    parts = urlsplit(url)
+    return [url] if parts.scheme in ("http", "https") and parts.netloc else []
 
 
 class NotASitemap(ValueError):
