@@ -468,6 +468,7 @@ def bounded_search(
         return [], False
     folded = with_filters(parsed.folded, source=source)
     accented = with_filters(parsed.accented, source=source, column=False)
+    phrase = with_filters(parsed.phrase, source=source) if parsed.phrase else ""
     bound = db.execute(floor_sql("articles_fold"), {"match": folded, "limit": search_limit}).fetchone()
     sql = SEARCH_SQL.format(
         order=ORDERS[order],
@@ -476,7 +477,7 @@ def bounded_search(
     )
     cursor = db.execute(
         sql,
-        {"folded": folded, "accented": accented, "phrase": parsed.phrase, "limit": limit, "offset": offset,
+        {"folded": folded, "accented": accented, "phrase": phrase, "limit": limit, "offset": offset,
          "floor": bound[1] or 0},
     )
     columns = [c[0] for c in cursor.description]

@@ -272,7 +272,9 @@ class Search:
                 values["match"] = with_filters(query.folded, **words)
             values["accented"] = with_filters(query.accented, column=False, **words)
             if query.phrase and self.index == FOLDED_INDEX:
-                values["phrase"] = query.phrase
+                # With the filter words, FTS5 checks the phrase only where the filter holds: a
+                # filtered search's candidates reach back much further than an unfiltered one's.
+                values["phrase"] = with_filters(query.phrase, **words)
         if self.floor is not None:
             values["floor"] = self.floor
         return values
