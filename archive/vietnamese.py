@@ -36,12 +36,15 @@ def fold(text: str) -> str:
 
     Case is folded before the marks are dropped, because folding can itself produce marks
     ("İ" -> "i" + U+0307); in that order ``fold`` is idempotent.
+
+    "Ð" (U+00D0, the Icelandic eth) folds to d as "Đ" does: text converted from the legacy
+    Vietnamese encodings often has it where Đ belongs ("Ðà Nẵng").
     """
     if text.isascii():
         return text.casefold()
     decomposed = unicodedata.normalize("NFD", text.casefold())
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", bare.replace("đ", "d"))
+    return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("ð", "d"))
 
 
 def _base_letters() -> dict[int, str]:
@@ -51,7 +54,7 @@ def _base_letters() -> dict[int, str]:
     so they also match pages that omit them ("Thu Hai", "Cap nhat"), and since every character
     maps to exactly one character, match offsets are valid in the original text.
     """
-    table = {ord("Đ"): "D", ord("đ"): "d"}
+    table = {ord("Đ"): "D", ord("đ"): "d", ord("Ð"): "D", ord("ð"): "d"}
     for cp in itertools.chain(range(0xC0, 0x250), range(0x1E00, 0x1F00)):
         base = "".join(c for c in unicodedata.normalize("NFD", chr(cp)) if not unicodedata.combining(c))
         if len(base) == 1 and base != chr(cp):

@@ -353,3 +353,41 @@ def test_a_prefix_does_not_match_the_facets_hidden_words(names_path):
     assert found(names_path, "tĩnh*") == ["hatinh"]
     ds = make_datasette(names_path)
     assert asyncio.run(ds.client.get("/-/results.json", params={"q": "ag*"})).json()["results"] == []
+
+
+def test_an_eth_is_searched_as_the_d_it_stands_for(tmp_path):
+    # Text converted from a legacy encoding has "Ð" (U+00D0) where "Đ" belongs.
+    path = tmp_path / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    record = {"url": "https://t.vn/eth", "title": "Ðà Nẵng công bố kênh Zalo OA", "published": "2024-01-01",
+              "text": "Ðồng chí Chủ tịch Ủy ban nhân dân thành phố Ðà Nẵng ký Quyết định 12/QÐ-UBND.", "text_hash": "eth"}
+    store_page(db, record, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
+    for typed in ("Đà Nẵng", "da nang", "ĐÀ NẴNG", "QĐ-UBND", "đồng chí"):
+        assert [r["url"] for r in search(db, typed)] == ["https://t.vn/eth"], typed
+    assert "[Ðà] [Nẵng]" in snippet(record["text"], parse_query("da nang").terms)
+
+
+def test_the_upgrade_indexes_an_eth_again_as_d(tmp_path):
+    from archive.db import m015_eth_folds_to_d
+
+    path = tmp_path / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    record = {"url": "https://t.vn/eth", "title": "Ðà Nẵng họp báo", "text": "Thành phố Ðà Nẵng họp báo.",
+              "published": "2024-01-01", "text_hash": "eth"}
+    store_page(db, record, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
+    store_page(db, {**record, "url": "https://t.vn/plain", "title": "Đà Nẵng họp báo", "text_hash": "plain",
+                    "text": "Thành phố Đà Nẵng họp báo lần hai."}, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
+    # As a release before m015 indexed it: the eth kept, lower-cased.
+    (article_id,) = db.execute("select id from articles where url = 'https://t.vn/eth'").fetchone()
+    db.execute("insert into articles_fold (articles_fold, rowid, title, description, text, filters) "
+               "select 'delete', id, ?, '', ?, ? from articles where id = ?",
+               ["da nang hop bao", "thanh pho da nang hop bao.", "src74 month202401", article_id])
+    db.execute("insert into articles_fold (rowid, title, description, text, filters) values (?, ?, '', ?, ?)",
+               [article_id, "ða nang hop bao", "thanh pho ða nang hop bao.", "src74 month202401"])
+    assert [r["url"] for r in search(db, "da nang")] == ["https://t.vn/plain"]
+    m015_eth_folds_to_d(db)
+    assert {r["url"] for r in search(db, "da nang")} == {"https://t.vn/plain", "https://t.vn/eth"}
+    assert db.execute("""select rowid from articles_fold where articles_fold match '"ða"'""").fetchall() == []
+    db.execute("insert into articles_fold (articles_fold, rank) values ('integrity-check', 1)")
