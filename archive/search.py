@@ -98,7 +98,7 @@ class _Part(NamedTuple):
     accented: str
     typed: str  # as the person typed it, for the notes
     marks: tuple[str, ...] = ()  # a term's folded words, for highlighting
-    words: str = ""  # a term's folded words as typed, space-separated, "*" ending a prefix
+    spellings: tuple[str, ...] = ()  # a term's folded words, space-separated, in each spelling; "*" ends a prefix
 
 
 _OPEN = _Part("open", "(", "(", "(", "(")
@@ -168,22 +168,26 @@ def parse_query(text: str) -> Query:
 
 def _phrases(parts) -> str:
     """The runs of two or more terms typed one after another (joined by no operator), each as
-    one folded FTS5 phrase, ORed; a term that NOT excludes starts no run, and a prefix ends one."""
+    folded FTS5 phrases (one for each spelling, up to a few), ORed; a term that NOT excludes
+    starts no run, and a prefix ends one."""
     runs, run = [], []
     for i, part in enumerate(parts):
         after = parts[i - 1] if i else None
-        if part.kind != "term" or after is None or after.kind != "term" or after.words.endswith("*"):
+        if part.kind != "term" or after is None or after.kind != "term" or after.spellings[0].endswith("*"):
             if len(run) > 1:
                 runs.append(run)
             run = []
         if part.kind == "term" and not (after and after.kind == "op" and after.exact == "NOT"):
-            run.append(part.words)
+            run.append(part.spellings)
     if len(run) > 1:
         runs.append(run)
-    phrases = dict.fromkeys(
-        f'"{" ".join(words).removesuffix("*")}"' + ("*" if words[-1].endswith("*") else "") for words in runs
-    )
-    return " OR ".join(phrases)
+    phrases = []
+    for run in runs:
+        spelt = [""]
+        for spellings in run:
+            spelt = [f"{head} {tail}".strip() for head in spelt for tail in spellings][: 2**_MAX_SPELLINGS]
+        phrases += [f'"{words.removesuffix("*")}"' + ("*" if words.endswith("*") else "") for words in spelt]
+    return " OR ".join(dict.fromkeys(phrases))
 
 
 def _term(value: str, *, prefix: bool) -> _Part | None:
@@ -197,23 +201,73 @@ def _term(value: str, *, prefix: bool) -> _Part | None:
     for form in dict.fromkeys((value, unicodedata.normalize("NFKC", value))):
         words = _WORD.findall(form)
         if words and words not in [w for w, _ in forms]:
-            accented = " AND ".join(f'"{word}"' for word in words) + star
+            spelt = [_either([f'"{w}"' for w in _spellings(word)]) for word in words]
+            if star:
+                spelt[-1] = f'"{words[-1]}"'
+            accented = " AND ".join(spelt) + star
             forms.append((words, f"( {accented} )" if len(words) > 1 else accented))
     if not forms:
         return None
     exact = [f'"{" ".join(words)}"{star}' for words, _ in forms]
-    folded = list(dict.fromkeys(f'"{fold(" ".join(words))}"{star}' for words, _ in forms))
-
-    def either(queries):
-        return queries[0] if len(queries) == 1 else "( " + " OR ".join(queries) + " )"
+    folded = list(dict.fromkeys(
+        f'"{phrase}"{star}' for words, _ in forms for phrase in _folded_spellings(words, prefix=prefix)
+    ))
 
     marks = tuple(dict.fromkeys(mark for query in folded for mark in _highlighted(query)))
-    words = fold(" ".join(forms[-1][0])) + star
+    spellings = tuple(phrase + star for phrase in _folded_spellings(forms[-1][0], prefix=prefix))
     if prefix:
         # The filters column's words (src…, month…, ref…) are for the facets: "age*" must not
         # find every article that names an agency.
         folded = [f"( {{{' '.join(sorted(COLUMNS))}}} : {query} )" for query in folded]
-    return _Part("term", either(exact), either(folded), either([a for _, a in forms]), value, marks, words)
+    return _Part("term", _either(exact), _either(folded), _either([a for _, a in forms]), value, marks, spellings)
+
+
+def _either(queries: list[str]) -> str:
+    return queries[0] if len(queries) == 1 else "( " + " OR ".join(queries) + " )"
+
+
+# Two spellings of one Vietnamese word, both in print: the tone mark of an open oa, oe or uy on
+# either vowel ("hoà"/"hòa", "thuý"/"thúy", "khoẻ"/"khỏe"), and i or y closing a syllable after
+# a consonant ("kĩ"/"kỹ", "lí"/"lý", "qui"/"quy", "công ti"/"công ty"). Folding merges the first
+# pair only, so a search typed one way missed the other: the folded query asks for both i and
+# y, and the accented one (which ranks) takes either tone placement as the accents as typed.
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+_GLIDE_TONE = re.compile(rf"^((?:.*[^qQ])?)([oOuU])([{_TONE_MARKS}]?)([aAeEyY])([{_TONE_MARKS}]?)$")
+_I_OR_Y = re.compile(rf"^(b|ch|d|đ|h|k|kh|l|m|n|nh|p|ph|qu|r|s|t|th|tr|v|x)([iy])([{_TONE_MARKS}]?)$", re.IGNORECASE)
+# A word with more i/y syllables than this is searched as typed beyond them (2**3 phrases).
+_MAX_SPELLINGS = 3
+
+
+def _spellings(word: str) -> list[str]:
+    """``word`` and its other spellings (NFC), for the exact index."""
+    decomposed = unicodedata.normalize("NFD", word)
+    found = [word]
+    glide = _GLIDE_TONE.match(decomposed)
+    if glide and bool(glide[3]) != bool(glide[5]):
+        head, first, tone_a, second, tone_b = glide.groups()
+        moved = head + first + tone_b + second + tone_a
+        found.append(unicodedata.normalize("NFC", moved))
+    closing = _I_OR_Y.match(decomposed)
+    if closing:
+        vowel = closing[2]
+        other = {"i": "y", "y": "i", "I": "Y", "Y": "I"}[vowel]
+        found.append(unicodedata.normalize("NFC", closing[1] + other + closing[3]))
+    return list(dict.fromkeys(found))
+
+
+def _folded_spellings(words: list[str], *, prefix: bool) -> list[str]:
+    """The folded phrase of ``words``, once for each i/y spelling of its syllables."""
+    folded = [fold(word) for word in words]
+    phrases = [""]
+    swapped = 0
+    for i, word in enumerate(folded):
+        options = [word]
+        last = i == len(folded) - 1
+        if swapped < _MAX_SPELLINGS and not (prefix and last) and _I_OR_Y.match(word):
+            options.append(word[:-1] + ("y" if word.endswith("i") else "i"))
+            swapped += 1
+        phrases = [f"{phrase} {option}".strip() for phrase in phrases for option in options]
+    return phrases
 
 
 def _refused(note: Note) -> Query:

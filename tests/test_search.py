@@ -391,3 +391,43 @@ def test_the_upgrade_indexes_an_eth_again_as_d(tmp_path):
     assert {r["url"] for r in search(db, "da nang")} == {"https://t.vn/plain", "https://t.vn/eth"}
     assert db.execute("""select rowid from articles_fold where articles_fold match '"ða"'""").fetchall() == []
     db.execute("insert into articles_fold (articles_fold, rank) values ('integrity-check', 1)")
+
+
+SPELLINGS = {
+    "ky": ("Tập huấn kỹ năng số cho cán bộ", "Cán bộ xã được tập huấn kỹ năng sử dụng dịch vụ công."),
+    "qui": ("Qui định mới về phát ngôn", "Tỉnh ban hành qui định về người phát ngôn."),
+    "uy-old": ("Uỷ ban nhân dân tỉnh Thanh Hoá họp báo", "Họp báo thường kỳ của Uỷ ban nhân dân tỉnh."),
+    "uy-far": ("Ban chỉ đạo chuyển đổi số", "Ban chỉ đạo được ủy quyền điều phối các ban ngành."),
+}
+
+
+@pytest.fixture(scope="module")
+def spellings_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("spellings") / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    with db.atomic():
+        for key, (title, text) in SPELLINGS.items():
+            record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01", "text_hash": key}
+            store_page(db, record, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("typed, key", [("kĩ năng", "ky"), ("ki nang", "ky"), ("quy định", "qui"), ("QUY ĐỊNH", "qui")])
+def test_a_word_spelt_with_i_or_y_finds_the_other_spelling(spellings_path, typed, key):
+    assert found(spellings_path, typed) == [key]
+    ds = make_datasette(spellings_path)
+    data = asyncio.run(ds.client.get("/-/results.json", params={"q": typed})).json()
+    assert [r["title"] for r in data["results"]] == [SPELLINGS[key][0]]
+    assert "[kỹ] [năng]" in snippet(SPELLINGS["ky"][1], parse_query("kĩ năng").terms)
+
+
+def test_the_tone_mark_on_either_vowel_of_oa_oe_uy_is_the_accents_as_typed(spellings_path):
+    # "ủy ban" typed with today's tone placement: the article that says "Uỷ ban" is the match,
+    # not one with "ủy quyền" and "ban" apart.
+    db = open_db(spellings_path, create=False)
+    results = search(db, "ủy ban")
+    assert [r["url"].rsplit("/", 1)[1] for r in results] == ["uy-old", "uy-far"]
+    assert results[0]["exact_match"] and results[0]["phrase_match"]
+    assert [r["exact_match"] for r in search(db, "Thanh Hóa")] == [True]
