@@ -40,10 +40,17 @@ from archive.vietnamese import fold, fold_aligned, nfc
 
 OPERATORS = {"AND", "OR", "NOT"}
 COLUMNS = {"title", "description", "text"}
+# The columns by the names a person may type, in English or Vietnamese, with or without accents.
+COLUMN_NAMES = {
+    "title": "title", "tiêu đề": "title", "tieu de": "title",
+    "description": "description", "mô tả": "description", "mo ta": "description",
+    "text": "text", "nội dung": "text", "noi dung": "text",
+}
 # A column name counts only where a word starts ("title:", not "subtitle:"), and restricts what
-# follows it: "title:zalo", "title: zalo", 'title:"zalo mini"' and "title:(zalo oa)".
+# follows it: "title:zalo", "title: zalo", "title : zalo", 'title:"zalo mini"', "title:(zalo oa)".
+_COLUMN_NAME = "|".join(name.replace(" ", r"\s+") for name in sorted(COLUMN_NAMES, key=len, reverse=True))
 _TOKEN = re.compile(
-    rf'(?P<column>(?<![^\s(])(?i:{"|".join(sorted(COLUMNS))}):)'
+    rf'(?P<column>(?<![^\s(])(?i:{_COLUMN_NAME})\s*:)'
     r'|(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)',
     re.UNICODE,
 )
@@ -139,9 +146,18 @@ def parse_query(text: str) -> Query:
             parts.append(_Part("op", value, value, value, value))
         elif kind == "column":
             # The exact index keeps no positions, so no column filters: there the operand alone.
-            column = value[:-1].lower() + " :"
+            column = COLUMN_NAMES[" ".join(value[:-1].lower().split())] + " :"
             parts.append(_Part("column", column, column, "", value))
+        elif kind == "word" and value.startswith("-") and _WORD.match(value, 1):
+            # "-oa", as search engines take it: what follows is excluded.
+            parts.append(_Part("op", "NOT", "NOT", "NOT", "-"))
+            term = _term(value[1:], prefix=value.endswith("*"))
+            words_typed += len(_WORD.findall(value))
+            parts.append(term)
         else:
+            if kind == "word" and value.upper() in OPERATORS:
+                notes.append(Note(f"«{value}» được tìm như một từ; viết {value.upper()} (chữ hoa) để dùng làm phép toán",
+                                  f"«{value}» was searched as a word; write {value.upper()} (capitals) for the operator"))
             if kind == "phrase" and (len(value) == 1 or not value.endswith('"')):
                 notes.append(Note('Thiếu dấu " đóng: cụm từ được tính đến hết câu',
                                   'A closing " was missing: the phrase runs to the end of the query'))
@@ -323,9 +339,11 @@ def _drop_leading_not(parts, notes):
                 end = _operand_end(parts, i + 1)
                 excluded = " ".join(p.typed for p in parts[i + 1 : end])
                 if excluded:
+                    op = part.typed
+                    shown = f"-{excluded}" if op == "-" else f"NOT {excluded}"
                     notes.append(Note(
-                        f"Bỏ qua «NOT {excluded}»: NOT cần một từ đứng trước, ví dụ «từ NOT {excluded}»",
-                        f"Left out «NOT {excluded}»: NOT needs a word before it, as in «word NOT {excluded}»",
+                        f"Bỏ qua «{shown}»: {op} cần một từ đứng trước, ví dụ «từ {shown}»",
+                        f"Left out «{shown}»: {op} needs a word before it, as in «word {shown}»",
                     ))
                     i = end
                     continue
@@ -355,7 +373,7 @@ def _drop_dangling(parts, notes):
                 changed = True
                 break
     # An operator left stranded by a NOT left out is that NOT's note's business.
-    if not any(note.en.startswith("Left out «NOT") for note in notes):
+    if not any(note.en.startswith("Left out «") for note in notes):
         notes += [Note(f"Bỏ qua «{typed}»: thiếu từ ở một bên", f"Ignored «{typed}»: it needs words on both sides")
                   for typed in dict.fromkeys(t for t in dropped if t in OPERATORS)]
         notes += [Note(f"Bỏ qua «{typed}»: không có từ nào theo sau", f"Ignored «{typed}»: no word follows it")

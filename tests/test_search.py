@@ -431,3 +431,24 @@ def test_the_tone_mark_on_either_vowel_of_oa_oe_uy_is_the_accents_as_typed(spell
     assert [r["url"].rsplit("/", 1)[1] for r in results] == ["uy-old", "uy-far"]
     assert results[0]["exact_match"] and results[0]["phrase_match"]
     assert [r["exact_match"] for r in search(db, "Thanh Hóa")] == [True]
+
+
+def test_a_minus_excludes_and_column_names_may_be_spaced_or_vietnamese(db_path):
+    assert found(db_path, "tinh -zalo") == found(db_path, "tinh NOT zalo") == ["facebook"]
+    assert found(db_path, "-zalo tinh") == found(db_path, "tinh")
+    assert [str(n) for n in parse_query("-zalo tinh").notes] == [
+        "Left out «-zalo»: - needs a word before it, as in «word -zalo»"]
+    # a hyphen inside a word or standing alone is no exclusion
+    assert found(db_path, "174/KH-UBND") == ["ref"] and set(found(db_path, "tinh - zalo")) == {"dongnai"}
+    for typed in ("title : zalo", "tiêu đề:zalo", "TIEU DE: zalo", "Tiêu  đề :(zalo)"):
+        assert found(db_path, typed) == ["dongnai"], typed
+    assert found(db_path, "nội dung:phục") == ["dongnai"] and found(db_path, "mô tả:zalo") == []
+
+
+def test_an_operator_in_small_letters_is_a_word_and_says_so(db_path):
+    assert found(db_path, "zalo or facebook") == []
+    assert [str(n) for n in parse_query("zalo or facebook").notes] == [
+        "«or» was searched as a word; write OR (capitals) for the operator"]
+    ds = make_datasette(db_path)
+    data = asyncio.run(ds.client.get("/-/results.json", params={"q": "zalo not oa"})).json()
+    assert data["notes"][0]["en"] == "«not» was searched as a word; write NOT (capitals) for the operator"
