@@ -177,9 +177,23 @@ def parse_query(text: str) -> Query:
     parts = _drop_dangling(_drop_leading_not(parts, notes), notes)
     phrase = _phrases(parts)
     parts = _explicit_and(parts)
-    terms = tuple(mark for part in parts for mark in part.marks)
+    terms = _highlighted_terms(parts)
+    if not parts and not notes and text.strip():
+        notes.append(Note(f"Không có gì để tìm trong «{text}»: không có từ nào", f"Nothing to search for in «{text}»: it has no word"))
     return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms,
                  notes=tuple(dict.fromkeys(notes)), phrase=phrase)
+
+
+def _highlighted_terms(parts) -> tuple[str, ...]:
+    """The folded words to mark in results: every term's, except those a NOT excludes."""
+    marks, i = [], 0
+    while i < len(parts):
+        if parts[i].kind == "op" and parts[i].exact == "NOT":
+            i = _operand_end(parts, i + 1)
+            continue
+        marks += parts[i].marks
+        i += 1
+    return tuple(dict.fromkeys(marks))
 
 
 def _phrases(parts) -> str:
@@ -272,18 +286,41 @@ def _spellings(word: str) -> list[str]:
 
 
 def _folded_spellings(words: list[str], *, prefix: bool) -> list[str]:
-    """The folded phrase of ``words``, once for each i/y spelling of its syllables."""
+    """The folded phrase of ``words``, once for each spelling of its syllables (i or y) and of
+    its numbers (see _number_spellings)."""
     folded = [fold(word) for word in words]
     phrases = [""]
     swapped = 0
     for i, word in enumerate(folded):
         options = [word]
         last = i == len(folded) - 1
-        if swapped < _MAX_SPELLINGS and not (prefix and last) and _I_OR_Y.match(word):
-            options.append(word[:-1] + ("y" if word.endswith("i") else "i"))
-            swapped += 1
+        if swapped < _MAX_SPELLINGS and not (prefix and last):
+            if _I_OR_Y.match(word):
+                options.append(word[:-1] + ("y" if word.endswith("i") else "i"))
+            elif word.isascii() and word.isdigit():
+                options += _number_spellings(word)
+            swapped += len(options) > 1
         phrases = [f"{phrase} {option}".strip() for phrase in phrases for option in options]
     return phrases
+
+
+# Years are searched as written: "2024" is hardly ever "2.024" and would mark every 2.
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _number_spellings(number: str) -> list[str]:
+    """Other ways the text may write ``number``: with its thousands apart ("5000" is "5.000" or
+    "5,000" in print, words "5 000" in the index), and with or without the leading zero of a
+    document number ("06/QĐ-TTg" and "6/QĐ-TTg")."""
+    others = []
+    if number.startswith("0") and len(number) > 1:
+        others.append(number.lstrip("0") or "0")
+    elif len(number) == 1:
+        others.append("0" + number)
+    elif len(number) > 3 and not _YEAR.fullmatch(number):
+        head = len(number) % 3 or 3
+        others.append(" ".join([number[:head], *(number[i:i + 3] for i in range(head, len(number), 3))]))
+    return others
 
 
 def _refused(note: Note) -> Query:
@@ -582,7 +619,8 @@ def snippet(text: str, terms, *, words: int = 30, mark=("[", "]")) -> str:
         out += [text[pos:s], mark[0], text[s:e], mark[1]]
         pos = e
     out.append(text[pos:end])
-    return ("…" if lo else "") + "".join(out) + ("…" if hi < len(tokens) else "")
+    # One line, whatever paragraphs the window spans: a terminal shows it as a page does.
+    return ("…" if lo else "") + " ".join("".join(out).split()) + ("…" if hi < len(tokens) else "")
 
 
 def html_snippet(text: str, terms, *, words: int = 30) -> Markup:

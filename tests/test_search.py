@@ -452,3 +452,40 @@ def test_an_operator_in_small_letters_is_a_word_and_says_so(db_path):
     ds = make_datasette(db_path)
     data = asyncio.run(ds.client.get("/-/results.json", params={"q": "zalo not oa"})).json()
     assert data["notes"][0]["en"] == "«not» was searched as a word; write NOT (capitals) for the operator"
+
+
+NUMBERS = {
+    "reports": ("Hơn 5.000 phản ánh được xử lý", "Trong năm, hơn 5.000 phản ánh và 12,500 lượt hỏi đáp đã được trả lời."),
+    "decision": ("Thực hiện Quyết định 6/QĐ-TTg", "Các sở triển khai Quyết định số 6/QĐ-TTg của Thủ tướng.\n\nZalo OA được dùng."),
+    "padded": ("Kế hoạch 06/KH-UBND", "Ủy ban ban hành Kế hoạch 06/KH-UBND về chuyển đổi số, không dùng Zalo OA."),
+}
+
+
+@pytest.fixture(scope="module")
+def numbers_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("numbers") / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    with db.atomic():
+        for key, (title, text) in NUMBERS.items():
+            record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01", "text_hash": key}
+            store_page(db, record, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("typed, key", [("5000", "reports"), ("12500", "reports"), ("06/QĐ-TTg", "decision"),
+                                        ("6/KH-UBND", "padded"), ("Kế hoạch 6", "padded")])
+def test_a_number_finds_it_written_with_thousands_apart_or_a_leading_zero(numbers_path, typed, key):
+    assert found(numbers_path, typed) == [key]
+
+
+def test_excluded_words_are_not_marked_and_snippets_are_one_line(numbers_path, run_cli):
+    text = NUMBERS["padded"][1]
+    assert "[chuyển]" not in snippet(text, parse_query("zalo NOT chuyển").terms)
+    assert "[Zalo]" in snippet(text, parse_query("zalo NOT chuyển").terms)
+    result = run_cli("search", "zalo", "--db", numbers_path, check=True)
+    snippets = [line for line in result.stdout.splitlines() if line.startswith("    ") and "[Zalo]" in line]
+    assert len(snippets) == 2 and any("6/QĐ-TTg của Thủ tướng. [Zalo] OA" in line for line in snippets)
+    nothing = run_cli("search", "...", "--db", numbers_path, check=True)
+    assert "note: Nothing to search for in «...»: it has no word" in nothing.stderr

@@ -255,10 +255,7 @@ class Search:
 
     @property
     def notes(self) -> tuple[Note, ...]:
-        """What the query could not honour; a query of nothing searchable (``""``, ``...``) that
-        the parser had nothing to say about gets a note of its own, rather than a silent 0."""
-        if self.q and not self.ranked and not self.query.notes:
-            return (Note(f"Không có gì để tìm trong «{self.q}»: không có từ nào", f"Nothing to search for in «{self.q}»: it has no word"),)
+        """What the query could not honour, a query of nothing searchable (``...``) included."""
         return self.query.notes
 
     def params(self) -> dict:
