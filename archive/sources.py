@@ -159,6 +159,9 @@ def _parse_source(entry: dict, where: str) -> Source:
         or not all(isinstance(d, str) and d and "/" not in d for d in domains)
     ):
         fail("allowed_domains", "must be a non-empty list of host names")
+    for domain in domains:
+        if re.fullmatch(r"[^:\[\]]+:\d*", domain):
+            fail("allowed_domains", f"{domain!r}: a host name has no port (write {domain.rsplit(':', 1)[0]!r})")
     domains = tuple(d.lower() for d in domains)
     _check_url(entry["home"], domains, fail, "home")
     try:
@@ -166,7 +169,7 @@ def _parse_source(entry: dict, where: str) -> Source:
     except re.error as exc:
         fail("article_pattern", f"bad regular expression: {exc}")
     if not croniter.is_valid(entry["schedule"]) or len(entry["schedule"].split()) != 5:
-        fail("schedule", f"bad cron expression {entry['schedule']!r} (5 fields: minute hour day month weekday)")
+        fail("schedule", f"bad cron expression {entry['schedule']!r} ({_cron_fault(entry['schedule'])})")
     try:
         croniter(entry["schedule"], datetime(2000, 1, 1)).get_next(datetime)
     except CroniterBadDateError:
@@ -259,6 +262,22 @@ def _parse_source(entry: dict, where: str) -> Source:
 
 def _good_id(source_id) -> bool:
     return isinstance(source_id, str) and len(source_id) <= ID_MAX and ID_RE.match(source_id) is not None
+
+
+_CRON_FIELDS = (("minute", "0-59"), ("hour", "0-23"), ("day", "1-31"), ("month", "1-12 or jan-dec"),
+                ("weekday", "0-7 or sun-sat"))
+
+
+def _cron_fault(expression: str) -> str:
+    """What is wrong with a cron expression croniter refuses: the field, or the shape."""
+    fields = expression.split()
+    if len(fields) == 5:
+        for i, (name, allowed) in enumerate(_CRON_FIELDS):
+            alone = ["*"] * 5
+            alone[i] = fields[i]
+            if not croniter.is_valid(" ".join(alone)):
+                return f"{name} {fields[i]!r} is not {allowed}"
+    return "5 fields: minute hour day month weekday"
 
 
 def _check_url(url, domains, fail, fieldname):

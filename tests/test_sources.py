@@ -63,6 +63,12 @@ def test_good_file_parses():
         ("delay = 2", 'delay = "slow"', "field 'politeness.delay'"),
         ("concurrency = 2", "concurrency = 0", "field 'politeness.concurrency'"),
         ('allowed_domains = ["hanoi.gov.vn"]', "allowed_domains = []", "field 'allowed_domains'"),
+        ('allowed_domains = ["hanoi.gov.vn"]', 'allowed_domains = ["hanoi.gov.vn:8443"]',
+         "field 'allowed_domains': 'hanoi.gov.vn:8443': a host name has no port (write 'hanoi.gov.vn')"),
+        ('schedule = "0 */6 * * *"', 'schedule = "0 25 * * *"', "cron expression '0 25 * * *' (hour '25' is not 0-23)"),
+        ('schedule = "0 */6 * * *"', 'schedule = "*/0 * * * *"', "(minute '*/0' is not 0-59)"),
+        ('schedule = "0 */6 * * *"', 'schedule = "0 0 * 13 *"', "(month '13' is not 1-12 or jan-dec)"),
+        ('schedule = "0 */6 * * *"', 'schedule = "0 0 * * *  *"', "(5 fields: minute hour day month weekday)"),
         ('name = "Cổng thông tin"\n', "", "field 'name': missing"),
     ],
 )
