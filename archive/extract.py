@@ -446,7 +446,8 @@ def _iso(value: str | None, reference: datetime | None) -> tuple[str | None, boo
         return parsed.date().isoformat(), False
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=VN_TZ)
-    return parsed.astimezone(VN_TZ).isoformat(), True
+    # To the second, as every other stored time: ".123000" would also sort after the whole second.
+    return parsed.astimezone(VN_TZ).replace(microsecond=0).isoformat(), True
 
 
 def _author(*candidates: str | None) -> str | None:

@@ -133,6 +133,8 @@ def test_json_ld_dates_in_the_cms_display_form_are_read_day_first_in_hanoi_time(
     # One it cannot read is left out: the meta tag's date stands.
     meta = '<meta property="article:published_time" content="2024-11-13T08:00:00+07:00">'
     assert published("Nov 14, 2024 9:30 AM", meta) == "2024-11-13T08:00:00+07:00"
+    # Fractions of a second are dropped: every stored time is to the second.
+    assert published("2024-11-14T02:30:00.123Z") == "2024-11-14T09:30:00+07:00"
 
 
 def test_a_portal_name_in_og_title_gives_way_to_the_headline_and_takes_its_description_along():
