@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from archive.warc import RecordPointer, StoredResponse, read_record, read_stored
+from archive.warc import RecordPointer, StoredResponse, WarcFileUnreadable, read_record, read_stored
 
 ARTICLE_JSON_FIELDS = (
     "id", "url", "source_id", "title", "author", "published", "updated", "description", "text",
@@ -28,32 +28,46 @@ class CaptureMissing(LookupError):
     """The row has no WARC capture, or its file is gone."""
 
 
+class WarcFileMissing(CaptureMissing):
+    """The WARC file a capture is in is gone: ``file``, for naming it once for all its captures."""
+
+    reason = "missing"
+
+    def __init__(self, file: Path):
+        self.file = file
+        super().__init__(f"WARC file {file} is missing")
+
+
 def pointer_of(fetch: dict) -> RecordPointer:
     if not fetch.get("warc_file"):
         raise CaptureMissing(f"fetch {fetch.get('id')} has no WARC capture")
     return RecordPointer(fetch["warc_file"], fetch["warc_offset"], fetch["warc_length"])
 
 
-def _located(db_path: str | Path, pointer: RecordPointer) -> tuple[Path, RecordPointer]:
-    base = Path(db_path).parent
-    if not (base / pointer.file).exists():
-        raise CaptureMissing(f"WARC file {base / pointer.file} is missing")
-    return base, pointer
+def _read(read, db_path: str | Path, pointer: RecordPointer):
+    """``read`` of the record at ``pointer``, a file that is not there being WarcFileMissing."""
+    try:
+        return read(Path(db_path).parent, pointer)
+    except WarcFileUnreadable as exc:
+        if isinstance(exc.error, FileNotFoundError):
+            raise WarcFileMissing(exc.file) from None
+        raise
 
 
 def read_capture(db_path: str | Path, fetch: dict) -> StoredResponse:
-    """The capture behind a fetch row; RecordUnreadable when its record is damaged."""
-    return read_record(*_located(db_path, pointer_of(fetch)))
+    """The capture behind a fetch row; RecordUnreadable when its record is damaged or its file
+    cannot be read, CaptureMissing when there is none or its file is gone."""
+    return _read(read_record, db_path, pointer_of(fetch))
 
 
 def read_hop(db_path: str | Path, hop: dict) -> StoredResponse:
     """One of the redirects or retries before a fetch's response (an item of its ``warc_hops``)."""
-    return read_record(*_located(db_path, RecordPointer(hop["file"], hop["offset"], hop["length"])))
+    return _read(read_record, db_path, RecordPointer(hop["file"], hop["offset"], hop["length"]))
 
 
 def stored_capture(db_path: str | Path, fetch: dict) -> bytes:
     """The capture's WARC record exactly as stored, damaged or not: what there is to recover."""
-    return read_stored(*_located(db_path, pointer_of(fetch)))
+    return _read(read_stored, db_path, pointer_of(fetch))
 
 
 def article_json(row: dict) -> dict:

@@ -232,6 +232,16 @@ class RecordUnreadable(ValueError):
     a coding that will not undo or decoding past DECODED_MAX."""
 
 
+class WarcFileUnreadable(RecordUnreadable):
+    """The WARC file holding a record cannot be read at all: gone, a directory in its place, no
+    permission, an I/O error. Every record in it fails alike, so ``file`` is there to name it
+    once, with ``reason`` (the system's word for the error)."""
+
+    def __init__(self, file: Path, error: OSError):
+        self.file, self.error, self.reason = file, error, error.strerror or str(error)
+        super().__init__(f"WARC file {file} cannot be read: {self.reason}")
+
+
 @dataclass
 class StoredResponse:
     url: str
@@ -252,11 +262,14 @@ class StoredResponse:
 
 def read_stored(directory: str | Path, pointer: RecordPointer) -> bytes:
     """One record's bytes exactly as stored, read by seeking to its offset, unchecked; a file
-    too short to hold them is RecordUnreadable."""
+    too short to hold them is RecordUnreadable, one that cannot be read WarcFileUnreadable."""
     path = Path(directory) / pointer.file
-    with open(path, "rb") as f:
-        f.seek(pointer.offset)
-        raw = f.read(pointer.length)
+    try:
+        with open(path, "rb") as f:
+            f.seek(pointer.offset)
+            raw = f.read(pointer.length)
+    except OSError as exc:
+        raise WarcFileUnreadable(path, exc) from None
     if len(raw) != pointer.length:
         raise RecordUnreadable(f"{path}: record at {pointer.offset} is truncated")
     return raw
