@@ -521,9 +521,10 @@ def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
     list keeps the rules stored in the archive, and so does every source when the default
     file is absent or with --stored-rules. The line after the counts says which rules were used.
 
-    An article whose capture cannot be decoded (a content coding nobody can undo, a corrupt
-    stream) is left as it is and named in a warning, and articles that lost their text or
-    title are counted in a warning (a rule that finds nothing). Interrupted (Ctrl-C), it says
+    An article whose capture cannot be read (its WARC file gone or unreadable, its record
+    damaged, a content coding nobody can undo) is left as it is, the record or the file is
+    named, and the command exits with status 1 when it is done. Articles that lost their text
+    or title are counted in a warning (a rule that finds nothing). Interrupted (Ctrl-C), it says
     what it did and the --from-id to continue with, and exits with status 130.
 
     \b
@@ -566,6 +567,7 @@ def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
         progress.close()
         click.echo(f"interrupted: {_tally(stop.tally)} before the interruption; run the same command with "
                    f"--from-id {stop.next_id} to continue", err=True)
+        _echo_unread(stop.tally)
         sys.exit(130)
     progress.close()
     click.echo(f"{_tally(tally)}.")
@@ -576,6 +578,24 @@ def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
             click.echo(f"warning: {tally[f'no {key}']:,} articles have no {key} after re-extraction, though they had "
                        f"before (e.g. ids {', '.join(map(str, ids))}): check the extract rules of "
                        f"{', '.join(sorted(sources))}", err=True)
+    if _echo_unread(tally):
+        sys.exit(1)
+
+
+FILES_NAMED = 5  # WARC files named of those gone or unreadable; the rest are counted
+
+
+def _echo_unread(tally) -> bool:
+    """Say that captures could not be read, naming the WARC files at fault; whether any were."""
+    if not tally["unreadable"]:
+        return False
+    line = f"error: {tally['unreadable']:,} captures could not be read; their articles keep their reading"
+    if tally.files:
+        named = [f"{file} ({reason})" for file, reason in list(tally.files.items())[:FILES_NAMED]]
+        more = len(tally.files) - len(named)
+        line += f"; WARC files gone or unreadable: {', '.join(named)}" + (f" and {more} more" if more else "")
+    click.echo(line, err=True)
+    return True
 
 
 def _rules_used(sources_file, taken) -> str | None:
@@ -590,7 +610,7 @@ def _rules_used(sources_file, taken) -> str | None:
 
 
 def _tally(tally) -> str:
-    unreadable = f", {tally['unreadable']} with a capture that cannot be read (see above)" if tally["unreadable"] else ""
+    unreadable = f", {tally['unreadable']} with a capture that cannot be read" if tally["unreadable"] else ""
     return f"{tally['updated']} updated, {tally['unchanged']} unchanged, {tally['missing']} without a capture{unreadable}"
 
 

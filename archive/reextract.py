@@ -17,13 +17,13 @@ from typing import NamedTuple
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
-from archive.captures import CaptureMissing, read_capture
+from archive.captures import CaptureMissing, WarcFileMissing, read_capture
 from archive.extract import extract
 from archive.ingest import (
     article_fields, keep_version_texts, read_again, register_source, store_knowledge, update_article,
 )
 from archive.sources import Source
-from archive.warc import RecordUnreadable
+from archive.warc import RecordUnreadable, WarcFileUnreadable
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +32,15 @@ EXAMPLES = 3  # ids named of the articles a re-extraction left without text or t
 
 
 class Tally(Counter):
-    """Counts of updated, unchanged, missing (no capture) and unreadable articles, and under
-    "no text" and "no title" of the updated ones that had a text or title and lost it, with the
-    first ids and every source of those in ``emptied``: a rule that finds nothing is broken."""
+    """Counts of updated, unchanged, missing (no capture was kept) and unreadable articles (a
+    capture that cannot be read), with the WARC files that are gone or cannot be read in
+    ``files`` (file: why); and under "no text" and "no title" of the updated ones that had a
+    text or title and lost it, with the first ids and every source of those in ``emptied``: a
+    rule that finds nothing is broken."""
 
     def __init__(self):
         super().__init__()
+        self.files: dict[str, str] = {}
         self.emptied: dict[str, tuple[list[int], set[str]]] = {"text": ([], set()), "title": ([], set())}
 
 
@@ -90,7 +93,8 @@ def reextract(
     progress: Callable[[int, int], None] | None = None,
 ) -> Tally:
     """Re-extract every article (of ``source``; from id ``from_id`` on), with the captures of
-    its other URLs; returns the Tally. An unreadable capture is logged. Interrupted on Ctrl-C."""
+    its other URLs; returns the Tally. An unreadable record is logged, a WARC file that is gone or
+    unreadable goes into the Tally's ``files``. Interrupted on Ctrl-C."""
     where, params = ("source_id = ? and id >= ?", [source]) if source else ("id >= ?", [])
     params.append(from_id or 1)
     total = db.execute(f"select count(*) from articles where {where}", params).fetchone()[0]
@@ -116,6 +120,10 @@ def _article(db, db_path, article_id, url, source_id, fetch_id, rules, tally) ->
     try:
         capture = read_capture(db_path, db["fetches"].get(fetch_id))
         body = capture.body
+    except (WarcFileMissing, WarcFileUnreadable) as exc:
+        # Every capture in the file fails alike: the file is named once, not each article.
+        tally.files.setdefault(str(exc.file), exc.reason)
+        return "unreadable"
     except (NotFoundError, CaptureMissing, TypeError):
         return "missing"
     except RecordUnreadable as exc:
