@@ -611,7 +611,10 @@ def _rules_used(sources_file, taken) -> str | None:
 
 def _tally(tally) -> str:
     unreadable = f", {tally['unreadable']} with a capture that cannot be read" if tally["unreadable"] else ""
-    return f"{tally['updated']} updated, {tally['unchanged']} unchanged, {tally['missing']} without a capture{unreadable}"
+    meanwhile = (f", {tally['changed meanwhile']} left alone as a crawl stored them anew meanwhile"
+                 if tally["changed meanwhile"] else "")
+    return (f"{tally['updated']} updated, {tally['unchanged']} unchanged, {tally['missing']} without a capture"
+            f"{unreadable}{meanwhile}")
 
 
 class _Progress:

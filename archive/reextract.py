@@ -32,8 +32,9 @@ EXAMPLES = 3  # ids named of the articles a re-extraction left without text or t
 
 
 class Tally(Counter):
-    """Counts of updated, unchanged, missing (no capture was kept) and unreadable articles (a
-    capture that cannot be read), with the WARC files that are gone or cannot be read in
+    """Counts of updated, unchanged, missing (no capture was kept), unreadable (a capture that
+    cannot be read) and "changed meanwhile" articles (a crawl stored them anew while they were
+    re-extracted, and they were left to it), with the WARC files that are gone or cannot be read in
     ``files`` (file: why); and under "no text" and "no title" of the updated ones that had a
     text or title and lost it, with the first ids and every source of those in ``emptied``: a
     rule that finds nothing is broken."""
@@ -104,21 +105,27 @@ def reextract(
     }
     next_id = from_id or 1
     try:
-        for done, (article_id, url, source_id, fetch_id) in enumerate(_pages(db, where, params), start=1):
+        for done, (article_id, url, source_id) in enumerate(_pages(db, where, params), start=1):
             next_id = article_id
             if progress:
                 progress(done, total)
-            tally[_article(db, db_path, article_id, url, source_id, fetch_id, rules.get(source_id), tally)] += 1
+            tally[_article(db, db_path, article_id, url, source_id, rules.get(source_id), tally)] += 1
             _reread_urls(db, db_path, article_id, rules.get(source_id))
     except KeyboardInterrupt:
         raise Interrupted(tally, next_id) from None
     return tally
 
 
-def _article(db, db_path, article_id, url, source_id, fetch_id, rules, tally) -> str:
+# What a crawl changes when it stores an article anew: a newer capture, or a new reading of the
+# same one (by another extractor version or other rules).
+_READING = "select fetch_id, text_hash, title, extractor_version from articles where id = ?"
+
+
+def _article(db, db_path, article_id, url, source_id, rules, tally) -> str:
     """Re-extract one article; returns what became of it."""
+    reading = db.execute(_READING, [article_id]).fetchone()
     try:
-        capture = read_capture(db_path, db["fetches"].get(fetch_id))
+        capture = read_capture(db_path, db["fetches"].get(reading[0]))
         body = capture.body
     except (WarcFileMissing, WarcFileUnreadable) as exc:
         # Every capture in the file fails alike: the file is named once, not each article.
@@ -138,6 +145,11 @@ def _article(db, db_path, article_id, url, source_id, fetch_id, rules, tally) ->
         # references and mentions.
         return "unchanged"
     with db.atomic():
+        if db.execute(_READING, [article_id]).fetchone() != reading:
+            # A crawl ran meanwhile: the capture read here is no longer the article's, and its
+            # reading would take the article back to what it was (and the next crawl would
+            # find it changed and add a version that is not one).
+            return "changed meanwhile"
         # Versions keep the reading they were captured with; this one replaces it in place.
         keep_version_texts(db, article_id)
         update_article(db, article_id, fields)
@@ -162,9 +174,11 @@ def _reread_urls(db: Database, db_path: str | Path, article_id: int, rules: dict
         record = read_again(db, db_path, fetch_id, url, rules)
         if record is None:
             continue
+        # Unless a crawl has fetched the URL again meanwhile: its reading is of the newer capture.
         with db.atomic():
-            db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ? where url = ?",
-                       [record.get("text_hash"), record.get("title"), record.get("extractor_version"), url])
+            db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ? "
+                       "where url = ? and fetch_id = ?",
+                       [record.get("text_hash"), record.get("title"), record.get("extractor_version"), url, fetch_id])
 
 
 def _pages(db: Database, where: str, params: list, size: int = 500):
@@ -172,7 +186,7 @@ def _pages(db: Database, where: str, params: list, size: int = 500):
     last = 0
     while True:
         rows = db.execute(
-            f"select id, url, source_id, fetch_id from articles "
+            f"select id, url, source_id from articles "
             f"where {where} and id > ? order by id limit {size}",
             [*params, last],
         ).fetchall()

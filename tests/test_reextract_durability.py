@@ -58,3 +58,46 @@ def test_gone_or_unreadable_warc_files_are_named_and_the_exit_status_is_1(archiv
         f"error: {unread} captures could not be read; their articles keep their reading; WARC files gone or "
         f"unreadable: {warc_file} (Is a directory), "
         + ", ".join(f"archive-warc/gone-{n}.warc.gz (missing)" for n in range(4)) + " and 4 more"]
+
+
+def test_an_article_a_crawl_stores_anew_while_it_is_re_extracted_is_left_to_the_crawl(archive_copy, monkeypatch):
+    import archive.reextract as module
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+    from archive.db import open_db
+    from archive.extract import text_hash
+    from archive.ingest import now_iso, prepare
+    from tests.conftest import store_page
+
+    db = open_db(archive_copy)
+    article_id, url, source_id, fetch_id = db.execute(
+        "select id, url, source_id, fetch_id from articles order by id limit 1").fetchone()
+    # An older reading, so that re-extracting the capture would update the article.
+    with db.atomic():
+        db.execute("update articles set extractor_version = 'old' where id = ?", [article_id])
+    real = module.extract
+    crawled = {}
+
+    def extract_while_a_crawl_stores_an_edit(body, page_url, headers, rules=None):
+        record = real(body, page_url, headers, rules)
+        if page_url == url and not crawled:
+            text = record["text"] + "\nNội dung được cập nhật lần hai."
+            crawled.update(record, text=text, text_hash=text_hash(text))
+            crawl = open_db(archive_copy)
+            with crawl.atomic():
+                assert store_page(crawl, prepare(dict(crawled)), source_id=source_id, seen_at=now_iso()) == "changed"
+            crawl.close()
+        return record
+
+    monkeypatch.setattr(module, "extract", extract_while_a_crawl_stores_an_edit)
+    result = CliRunner().invoke(cli, ["reextract", "--stored-rules", "--db", str(archive_copy)])
+    assert result.exit_code == 0, result.output
+    assert "1 left alone as a crawl stored them anew meanwhile." in result.stdout
+    # The crawl's reading stands, with its capture; the one it replaced is a version.
+    text, stored_hash, now_from = db.execute("select text, text_hash, fetch_id from articles where id = ?",
+                                             [article_id]).fetchone()
+    assert (text, stored_hash) == (crawled["text"], crawled["text_hash"]) and now_from != fetch_id
+    versions = db.execute("select fetch_id, in_articles from article_versions where article_id = ? order by version",
+                          [article_id]).fetchall()
+    assert versions == [(fetch_id, None), (now_from, 1)]
