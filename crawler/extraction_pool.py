@@ -15,8 +15,9 @@ and the crawl archived 4.6 % more articles a second (six alternating pairs of cr
 three more, 5-7 % instead of 7-10 %, and 2 % more articles a second again (six more pairs).
 More would let one slow page hold up more pages behind it while the other worker runs out. A
 page that would not fit waits for a worker with room, since sending it would stall the event
-loop until the worker reads. A worker that dies fails the page it was extracting; the ones
-waiting behind it go to another.
+loop until the worker reads. A worker that dies passes the page it was extracting to another,
+once: a page that kills a second worker fails, as it would kill every worker it met. The pages
+waiting behind it go to another worker too.
 
 Pages waiting for a free worker queue here; Scrapy bounds that queue, because a page counts
 as active until its item is stored (SCRAPER_SLOT_MAX_ACTIVE_SIZE).
@@ -32,20 +33,22 @@ import os
 import pickle
 import signal
 import socket
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 logger = logging.getLogger(__name__)
 
 
 class WorkerDied(RuntimeError):
-    """The worker process handling a job exited before answering (crash, OOM kill, signal)."""
+    """Two worker processes handling a job exited before answering (crash, OOM kill, signal)."""
 
 
 def _serve(conn, function: Callable) -> None:
     """Worker main loop: one job in, one answer out, until the crawler closes the pipe."""
-    # Ctrl-C reaches the whole process group; the crawler stops gracefully and still wants the
-    # pages in flight extracted, so the workers leave the signal to it and end at end-of-file.
+    # Ctrl-C, and the SIGTERM of timeout, systemctl stop or docker stop, reach the whole process
+    # group; the crawler stops gracefully and still wants the pages in flight extracted, so the
+    # workers leave the signals to it and end at end-of-file.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while True:
         try:
             args = pickle.loads(conn.recv_bytes())
@@ -59,6 +62,13 @@ def _serve(conn, function: Callable) -> None:
             conn.send(answer)
         except Exception as exc:  # e.g. an exception that cannot be pickled
             conn.send((False, RuntimeError(f"{type(answer[1]).__name__}: {answer[1]} ({exc})")))
+
+
+class _Job(NamedTuple):
+    data: bytes
+    future: asyncio.Future
+    # Whether a worker already died extracting it.
+    outlived: bool = False
 
 
 # Bytes the crawler's end of a worker's pipe may hold; the kernel caps it (net.core.wmem_max).
@@ -80,7 +90,7 @@ class _Worker:
         )
         self.process.start()
         child.close()
-        self.jobs: collections.deque[tuple[bytes, asyncio.Future]] = collections.deque()
+        self.jobs: collections.deque[_Job] = collections.deque()
 
 
 class ExtractionPool:
@@ -100,7 +110,7 @@ class ExtractionPool:
         # every worker, replacements included, starts from that instead of importing it again.
         self.context.set_forkserver_preload([function.__module__, *preload])
         self.workers: list[_Worker] = []
-        self._waiting: collections.deque[tuple[bytes, asyncio.Future]] = collections.deque()
+        self._waiting: collections.deque[_Job] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = 0
 
@@ -115,14 +125,14 @@ class ExtractionPool:
     async def run(self, *args: Any) -> Any:
         self.start()
         future = self._loop.create_future()
-        self._waiting.append((pickle.dumps(args, pickle.HIGHEST_PROTOCOL), future))
+        self._waiting.append(_Job(pickle.dumps(args, pickle.HIGHEST_PROTOCOL), future))
         self._dispatch()
         return await future
 
     def close(self) -> None:
         """Stop the workers; jobs still waiting fail with CancelledError."""
         while self._waiting:
-            self._waiting.popleft()[1].cancel()
+            self._waiting.popleft().future.cancel()
         for worker in self.workers:
             if self._loop is not None:
                 self._loop.remove_reader(worker.conn.fileno())
@@ -132,9 +142,9 @@ class ExtractionPool:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
-            for _, job in worker.jobs:
-                if not job.done():
-                    job.cancel()
+            for job in worker.jobs:
+                if not job.future.done():
+                    job.future.cancel()
         self.workers.clear()
         self._loop = None
 
@@ -149,26 +159,26 @@ class ExtractionPool:
         pipe beside them (some may not be read yet), so that sending cannot block."""
         fits = [
             w for w in self.workers
-            if not w.jobs or (len(w.jobs) < HELD and sum(len(data) for data, _ in w.jobs) + size <= w.room)
+            if not w.jobs or (len(w.jobs) < HELD and sum(len(job.data) for job in w.jobs) + size <= w.room)
         ]
         return min(fits, key=lambda w: len(w.jobs), default=None)
 
     def _dispatch(self) -> None:
         while self._waiting:
-            data, future = self._waiting[0]
-            if future.cancelled():
+            job = self._waiting[0]
+            if job.future.cancelled():
                 self._waiting.popleft()
                 continue
-            worker = self._taker(len(data))
+            worker = self._taker(len(job.data))
             if worker is None:
                 return
             self._waiting.popleft()
-            worker.jobs.append((data, future))
+            worker.jobs.append(job)
             try:
-                worker.conn.send_bytes(data)
+                worker.conn.send_bytes(job.data)
             except OSError:
                 worker.jobs.pop()
-                self._waiting.appendleft((data, future))
+                self._waiting.appendleft(job)
                 self._lost(worker)
 
     def _answered(self, worker: _Worker) -> None:
@@ -178,7 +188,7 @@ class ExtractionPool:
             self._lost(worker)
             self._dispatch()
             return
-        _, job = worker.jobs.popleft()
+        job = worker.jobs.popleft().future
         if not job.done():
             if ok:
                 job.set_result(value)
@@ -187,15 +197,19 @@ class ExtractionPool:
         self._dispatch()
 
     def _lost(self, worker: _Worker) -> None:
-        """The worker exited: the page it was extracting fails, those sent ahead go back to the
-        head of the queue in order (never started, they cannot be what killed the worker)."""
+        """The worker exited: the pages it held go back to the head of the queue in order. The
+        one it was extracting goes first, unless it is the second worker that page has killed;
+        then it fails. Those sent ahead were never started and cannot be what killed it."""
         worker.process.join(timeout=5)
         code = worker.process.exitcode
         logger.error("extraction worker %s exited (code %s); starting another", worker.process.name, code)
         if worker.jobs:
-            _, job = worker.jobs.popleft()
-            if not job.done():
-                job.set_exception(WorkerDied(f"extraction worker exited with code {code}"))
+            job = worker.jobs.popleft()
+            if job.outlived:
+                if not job.future.done():
+                    job.future.set_exception(WorkerDied(f"two extraction workers exited on it, the last with code {code}"))
+            else:
+                worker.jobs.appendleft(job._replace(outlived=True))
         self._waiting.extendleft(reversed(worker.jobs))
         worker.jobs.clear()
         self._loop.remove_reader(worker.conn.fileno())

@@ -1,6 +1,6 @@
 """The crawler's extraction pool (worker processes driven by the event loop) and its batched
-writes: results equal inline extraction, a dead worker costs one page (not those sent ahead
-to it), a storage failure costs one item, not the batch it was written with."""
+writes: results equal inline extraction, a dead worker costs no page (one that kills two
+workers fails alone), a storage failure costs one item, not the batch it was written with."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ async def _slow_page_then_others(pool: ExtractionPool, room: int, behind: int = 
     return slow, following
 
 
-def test_a_killed_worker_fails_its_page_only_and_is_replaced():
+def test_a_killed_worker_is_replaced_and_its_pages_extracted_by_the_next():
     async def run():
         pool = ExtractionPool(1, ingest.extract_for_storage)
         try:
@@ -75,16 +75,37 @@ def test_a_killed_worker_fails_its_page_only_and_is_replaced():
             worker = pool.workers[0]
             assert len(worker.jobs) == HELD and not pool._waiting
             os.kill(worker.process.pid, signal.SIGKILL)
-            with pytest.raises(WorkerDied, match="code -9"):
-                await slow
-            after = await asyncio.gather(*ahead)
-            return worker.process.pid, pool.workers[0].process.pid, after
+            # An OOM kill or a signal is no fault of the page: the next worker extracts it.
+            records = await asyncio.gather(slow, *ahead)
+            return worker.process.pid, pool.workers[0].process.pid, records
         finally:
             pool.close()
 
-    victim, replacement, after = asyncio.run(run())
+    victim, replacement, records = asyncio.run(run())
     assert replacement != victim
-    # The pages sent ahead were never started: the new worker extracts them.
+    assert [r["url"] for r in records] == [
+        "http://127.0.0.1/big.html", *(f"http://127.0.0.1/next-{n}.html" for n in range(HELD - 1))]
+    assert all(r["text"] for r in records)
+
+
+def test_a_page_that_kills_two_workers_fails_alone():
+    async def run():
+        pool = ExtractionPool(1, ingest.extract_for_storage)
+        try:
+            slow, ahead = await _slow_page_then_others(pool, room=10**9, behind=HELD - 1)
+            for _ in range(2):
+                worker = pool.workers[0]
+                assert len(worker.jobs[0].data) > len(_page(3000))
+                os.kill(worker.process.pid, signal.SIGKILL)
+                await asyncio.sleep(0.5)  # the next worker starts on the slow page again
+            with pytest.raises(WorkerDied, match="two extraction workers exited on it, the last with code -9"):
+                await slow
+            return await asyncio.gather(*ahead)
+        finally:
+            pool.close()
+
+    after = asyncio.run(run())
+    # The pages sent ahead were never started: a third worker extracts them.
     assert [r["url"] for r in after] == [f"http://127.0.0.1/next-{n}.html" for n in range(HELD - 1)]
     assert all(r["text"] for r in after)
 
@@ -139,7 +160,11 @@ def test_a_page_goes_to_the_worker_holding_fewest():
     assert asyncio.run(run()) == [2, 2]
 
 
-def test_ctrl_c_is_left_to_the_crawler_and_the_page_in_flight_is_extracted():
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_and_sigterm_are_left_to_the_crawler_and_the_page_in_flight_is_extracted(signum):
+    """Both reach the whole process group (timeout, systemctl stop and docker stop send SIGTERM);
+    the crawler stops gracefully and closes its workers itself."""
+
     async def run():
         pool = ExtractionPool(1, ingest.extract_for_storage)
         try:
@@ -147,7 +172,7 @@ def test_ctrl_c_is_left_to_the_crawler_and_the_page_in_flight_is_extracted():
             worker = pool.workers[0].process.pid
             job = asyncio.ensure_future(pool.run(_page(1000), "http://127.0.0.1/big.html", {}, None))
             await asyncio.sleep(0.2)
-            os.kill(worker, signal.SIGINT)
+            os.kill(worker, signum)
             return worker, await job, pool.workers[0].process.pid
         finally:
             pool.close()

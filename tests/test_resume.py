@@ -32,11 +32,11 @@ def _count(db, sql, params=()):
         conn.close()
 
 
-def _start(folder, *extra):
+def _start(folder, *extra, **popen):
     return subprocess.Popen(
         [sys.executable, "-m", "crawler", "--db", "archive.db", "--sources", "sources.toml",
          "--log-level", "WARNING", "--all", *extra],
-        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen,
     )
 
 
@@ -47,15 +47,15 @@ def _fetched(db):
         return 0
 
 
-def _kill_after(process, db, fetches):
+def _kill_after(process, db, fetches, kill=lambda pid: os.kill(pid, signal.SIGKILL)):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         if db.exists() and _fetched(db) >= fetches:
             break
         time.sleep(0.05)
     if process.poll() is None:
-        os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+        kill(process.pid)
+    process.wait(timeout=120)
 
 
 def test_killed_crawl_resumes_to_the_same_archive(big_site, tmp_path):
@@ -92,6 +92,20 @@ def test_killed_crawl_resumes_to_the_same_archive(big_site, tmp_path):
         if fetch["kind"] == "article" and fetch["status"] == 200:
             assert stored.body == big_site.page_bytes(fetch["url"])
     conn.close()
+
+
+def test_sigterm_to_the_process_group_loses_no_page(big_site, tmp_path):
+    """timeout, systemctl stop and docker stop send SIGTERM to every process of the crawl, its
+    extraction workers too: the crawler stops gracefully, extracting the pages in flight."""
+    (tmp_path / "sources.toml").write_text(big_site.sources_toml(), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    crawler = _start(tmp_path, start_new_session=True)
+    _kill_after(crawler, db, 150, kill=lambda pid: os.killpg(pid, signal.SIGTERM))
+    assert _count(db, "select count(*) from fetches where error like 'extraction failed%'") == 0
+    assert _count(db, "select count(*) from crawls where status = 'interrupted'") > 0
+    result = crawl_into(tmp_path, "--resume", "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _count(db, "select count(*) from articles") == len(big_site.expected_article_urls())
 
 
 def test_a_fresh_crawl_after_a_killed_one_drops_the_frontier_it_can_no_longer_resume(big_site, tmp_path):
