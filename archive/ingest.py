@@ -98,11 +98,12 @@ def start_crawl(
 
 
 def interrupted_crawl(db: Database, source_id: str) -> int | None:
-    """The last crawl of ``source_id`` if it never finished (killed, or still running)."""
+    """The last crawl of ``source_id`` if it never finished (killed, still running, or stopped by
+    a failure, which keeps its frontier as a kill does)."""
     row = db.execute(
         "select id, status from crawls where source_id = ? order by id desc limit 1", [source_id]
     ).fetchone()
-    return row[0] if row and row[1] in ("running", "interrupted") else None
+    return row[0] if row and row[1] in ("running", "interrupted", "failed") else None
 
 
 def close_interrupted(db: Database, source_id: str) -> None:

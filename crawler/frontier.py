@@ -12,18 +12,51 @@ hundreds of MB), and Scrapy pulls callback output only as fast as the scheduler 
 The items a callback yields (its response's own fetch row, which takes the response's URL out
 of the frontier) are held back until every request the callback made is recorded, so a kill
 between batches never loses a page's links.
+
+A failure of the archive's storage (a full disk, one gone read-only, an I/O error) stops the
+crawl as failed: what could not be stored stays in the frontier, and ``--resume`` completes the
+crawl once the disk is mended. Such a failure is no page's fault, and recording it as one
+would take the page out of the frontier for good.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 
 from scrapy import Request, signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from archive import ingest
 from archive.db import open_db
+
+
+logger = logging.getLogger(__name__)
+
+# The crawl's stats value naming the storage failure that stopped it (kept in crawls.stats).
+STORAGE_FAILURE = "govarchive/storage_failure"
+
+
+class StorageFailed(IgnoreRequest):
+    """A response the archive could not keep: its request stays in the frontier."""
+
+
+def stop_for_storage(crawler, what: str, exc: BaseException) -> None:
+    """Stop the crawl as failed: writing ``what`` failed with ``exc``, a storage failure."""
+    if storage_failed(crawler):
+        return
+    message = f"{what} failed: {type(exc).__name__}: {exc}"
+    crawler.stats.set_value(STORAGE_FAILURE, message)
+    logger.error("%s: the crawl stops: %s. What it had not stored stays in its frontier: make room or mend "
+                 "the disk, then run the same command with --resume", crawler.spider.source.id, message)
+    deferred_from_coro(crawler.engine.close_spider_async(reason="storage_failed"))
+
+
+def storage_failed(crawler) -> bool:
+    """Whether the crawl is stopping for a storage failure: nothing more is to be stored."""
+    return crawler.stats.get_value(STORAGE_FAILURE) is not None
 
 
 # Requests per frontier transaction (ARCHIVE_FRONTIER_BATCH): big enough that commits cost

@@ -3,7 +3,8 @@
 It sits next to the downloader (order 950), so it sees each response before decompression,
 redirect handling and retries: redirects, robots.txt and error pages are captured too. The
 pointer to the response record travels in ``request.meta["warc"]`` to the pipeline, and those of
-the redirects and retries before it in ``request.meta["warc_hops"]``.
+the redirects and retries before it in ``request.meta["warc_hops"]``. A WARC file that cannot be
+written (a full disk) stops the crawl, leaving the pages not captured in its frontier.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive.warc import DEFAULT_LEVEL, DEFAULT_MAX_SIZE, WarcFileWriter, default_warc_dir, reference_for
+from crawler.frontier import StorageFailed, stop_for_storage, storage_failed
 
 logger = logging.getLogger(__name__)
 
@@ -67,22 +69,29 @@ class WarcCaptureMiddleware:
         return self.writer
 
     def process_response(self, request, response):
+        if storage_failed(self.crawler):
+            # A failed write may have left half a record behind; nothing is written after it.
+            raise StorageFailed("the crawl is stopping: the archive could not be written")
         try:
             reason = HTTPStatus(response.status).phrase
         except ValueError:
             reason = ""
-        pointer = self._writer(self.crawler.spider).write_exchange(
-            url=request.url,
-            method=request.method,
-            request_headers=_with_host(_pairs(request.headers), request.url),
-            request_body=request.body or b"",
-            status=response.status,
-            reason=reason,
-            response_headers=_pairs(response.headers),
-            body=response.body,
-            ip=str(response.ip_address) if response.ip_address else None,
-            protocol=response.protocol or "HTTP/1.1",
-        )
+        try:
+            pointer = self._writer(self.crawler.spider).write_exchange(
+                url=request.url,
+                method=request.method,
+                request_headers=_with_host(_pairs(request.headers), request.url),
+                request_body=request.body or b"",
+                status=response.status,
+                reason=reason,
+                response_headers=_pairs(response.headers),
+                body=response.body,
+                ip=str(response.ip_address) if response.ip_address else None,
+                protocol=response.protocol or "HTTP/1.1",
+            )
+        except OSError as exc:
+            stop_for_storage(self.crawler, f"writing WARC files in {self.directory}", exc)
+            raise StorageFailed(f"not captured: {exc}") from exc
         if self._reference[0] != pointer.file:
             self._reference = (pointer.file, reference_for(self.writer.directory / pointer.file, self.db_path))
         if "warc" in request.meta:
@@ -98,9 +107,15 @@ class WarcCaptureMiddleware:
         return response
 
     def spider_closed(self, spider, reason):
-        if self.writer is not None:
+        if self.writer is None:
+            return
+        try:
             self.writer.close()
-            logger.info("WARC: %d records in %s", self.writer.records, self.directory)
+        except OSError:
+            # The write that stopped the crawl left bytes behind that no flush can write.
+            if not storage_failed(self.crawler):
+                raise
+        logger.info("WARC: %d records in %s", self.writer.records, self.directory)
 
 
 def _with_host(headers: list[tuple[str, str]], url: str) -> list[tuple[str, str]]:

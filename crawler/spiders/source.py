@@ -23,7 +23,7 @@ from archive import ingest
 from archive.db import open_db
 from archive.sources import Listing, Source, load_sources, select
 from archive.urls import canonical_url
-from crawler.frontier import DEFAULT_BATCH
+from crawler.frontier import DEFAULT_BATCH, StorageFailed
 from crawler.items import PageItem
 from crawler.refusals import ResponseRefused
 
@@ -363,6 +363,8 @@ class SourceSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure):
         request = failure.request
+        if failure.check(StorageFailed):
+            return  # no fetch row, which would take it out of the frontier
         if failure.check(IgnoreRequest) and not getattr(failure.value, "response", None):
             # Not fetched on purpose (robots.txt, offsite): recorded, so nothing goes unexplained.
             error = f"skipped: {failure.value or 'ignored'}"[:500]

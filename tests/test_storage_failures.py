@@ -1,0 +1,95 @@
+"""The archive's own storage failing under a crawl (a full disk, a file size limit): the crawl
+stops as failed, says why, keeps what it had not stored in its frontier, and ``--resume``
+completes it once the disk is mended. No page is filed as failed for what the disk did."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from archive.captures import read_capture
+from conftest import query
+
+# What the WARC disk holds before it is full, in a crawl of the sample site (whose WARC files
+# take some 10 MB): tens of pages in, hundreds still to fetch.
+WARC_ROOM = 400_000
+
+# A disk that fills up: the WARC files the crawler writes (archive/warc.py opens them with
+# open(path, "xb")) take WARC_ROOM bytes in all, then every write fails as on a full disk.
+FULL_DISK = '''
+import os
+
+if os.environ.get("TEST_WARC_ROOM"):
+    import builtins
+    import errno
+
+    import archive.warc
+
+    room = [int(os.environ["TEST_WARC_ROOM"])]
+
+    class _OnFullDisk:
+        def __init__(self, file):
+            self._file = file
+
+        def write(self, data):
+            if len(data) > room[0]:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            room[0] -= len(data)
+            return self._file.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self._file, name)
+
+    def _open(file, mode="r", *args, **kwargs):
+        opened = builtins.open(file, mode, *args, **kwargs)
+        return _OnFullDisk(opened) if "x" in mode else opened
+
+    archive.warc.open = _open
+'''
+
+
+def _crawl(folder, *extra, env=None, preexec_fn=None):
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", "--all", "--sources", "sources.toml",
+         "--db", "archive.db", *extra],
+        cwd=folder, capture_output=True, text=True, timeout=600, env=env, preexec_fn=preexec_fn,
+    )
+
+
+def _resumed_to_the_whole_archive(site, folder):
+    """--resume, the disk mended, archives every article, each with a capture that reads back."""
+    result = _crawl(folder, "--resume")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {r["url"] for r in query(folder, "select url from articles")} == site.expected_article_urls()
+    assert query(folder, "select count(*) as n from frontier") == [{"n": 0}]
+    assert [r["status"] for r in query(folder, "select status from crawls order by id")][-3:] == ["ok"] * 3
+    for fetch in query(folder, "select f.* from articles a join fetches f on f.id = a.fetch_id"):
+        assert read_capture(folder / "archive.db", fetch).body
+
+
+def _stopped_for_storage(result, folder, error):
+    assert result.returncode == 1, result.stdout + result.stderr
+    said = [line for line in result.stderr.splitlines() if "the crawl stops: " in line]
+    assert said and all(error in line for line in said), result.stderr
+    crawls = query(folder, "select status, finish_reason from crawls")
+    assert {"status": "failed", "finish_reason": "storage_failed"} in crawls
+    assert all(c["status"] != "ok" for c in crawls)
+    # Nothing the disk did is filed as a page's failure, which would keep --resume from it.
+    assert query(folder, "select url, error from fetches where error like '%No space%' or error like '%I/O%' "
+                         "or error like 'storage failed%'") == []
+    assert query(folder, "select count(*) as n from frontier")[0]["n"] > 0
+
+
+def test_a_full_warc_disk_stops_the_crawl_and_resume_completes_it(sample_site, tmp_path):
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    shim = tmp_path / "full-disk"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(textwrap.dedent(FULL_DISK), encoding="utf-8")
+    path = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH")) if p)
+    result = _crawl(tmp_path, env={**os.environ, "PYTHONPATH": path, "TEST_WARC_ROOM": str(WARC_ROOM)})
+    _stopped_for_storage(result, tmp_path, "writing WARC files in archive-warc failed: OSError: [Errno 28] "
+                                           "No space left on device")
+    _resumed_to_the_whole_archive(sample_site, tmp_path)
