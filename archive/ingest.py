@@ -7,6 +7,7 @@ The crawler calls these functions and nothing else, so that storage stays behind
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime, timezone
 from typing import NamedTuple
 
@@ -104,6 +105,24 @@ def interrupted_crawl(db: Database, source_id: str) -> int | None:
         "select id, status from crawls where source_id = ? order by id desc limit 1", [source_id]
     ).fetchone()
     return row[0] if row and row[1] in ("running", "interrupted", "failed") else None
+
+
+# SQLite's primary result codes for a failure of where the archive is kept rather than of what
+# was written to it: a full disk or one gone read-only, an I/O error (a file size limit too),
+# a lock held past the busy timeout, a damaged file, no memory left.
+_STORAGE_CODES = frozenset({
+    sqlite3.SQLITE_PERM, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM,
+    sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_NOTADB,
+})
+
+
+def storage_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is the archive's storage failing (the database or a file of ours), which
+    writing the same rows again succeeds once it is mended, rather than something in the rows."""
+    if isinstance(exc, sqlite3.Error):
+        return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _STORAGE_CODES
+    return isinstance(exc, OSError)
 
 
 def close_interrupted(db: Database, source_id: str) -> None:

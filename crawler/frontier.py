@@ -81,19 +81,31 @@ class FrontierMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def _record(self, outputs: list) -> None:
+    def _record(self, outputs: list) -> bool:
+        """Record the requests among ``outputs``; False when the crawl is stopping for a storage
+        failure, and they must not be made."""
+        if storage_failed(self.crawler):
+            return False
         entries = [_entry(o) for o in outputs if isinstance(o, Request) and o.meta.get("kind")]
         crawl_id = getattr(self.crawler.spider, "crawl_id", None)
         if not entries or crawl_id is None:
-            return
-        if self.db is None:
-            self.db = open_db(self.db_path)
-        with self.db.atomic():
-            ingest.add_to_frontier(self.db, crawl_id, entries)
+            return True
+        try:
+            if self.db is None:
+                self.db = open_db(self.db_path)
+            with self.db.atomic():
+                ingest.add_to_frontier(self.db, crawl_id, entries)
+        except Exception as exc:
+            if not ingest.storage_failure(exc):
+                raise
+            stop_for_storage(self.crawler, f"writing the frontier to {self.db_path}", exc)
+            return False
+        return True
 
     async def process_start(self, start):
         async for output in start:
-            self._record([output])
+            if not self._record([output]):
+                return
             yield output
 
     def process_spider_output(self, response, result):
@@ -102,12 +114,16 @@ class FrontierMiddleware:
             if isinstance(output, Request):
                 requests.append(output)
                 if len(requests) >= self.batch_size:
-                    yield from self._flush(requests)
+                    if not self._record(requests):
+                        return
+                    yield from requests
                     requests = []
             else:
                 held.append(output)
-        yield from self._flush(requests)
-        yield from held
+        # Not even the page's own fetch row when its links could not all be recorded: the page
+        # stays in the frontier, to be fetched again by --resume.
+        if self._record(requests):
+            yield from [*requests, *held]
 
     async def process_spider_output_async(self, response, result):
         requests, held = [], []
@@ -115,17 +131,16 @@ class FrontierMiddleware:
             if isinstance(output, Request):
                 requests.append(output)
                 if len(requests) >= self.batch_size:
-                    for request in self._flush(requests):
+                    if not self._record(requests):
+                        return
+                    for request in requests:
                         yield request
                     requests = []
             else:
                 held.append(output)
-        for output in [*self._flush(requests), *held]:
-            yield output
-
-    def _flush(self, requests: list) -> list:
-        self._record(requests)
-        return requests
+        if self._record(requests):
+            for output in [*requests, *held]:
+                yield output
 
     def spider_closed(self, spider, reason):
         if self.db is not None:

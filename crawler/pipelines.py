@@ -8,7 +8,9 @@ the pool falls behind (SCRAPER_SLOT_MAX_ACTIVE_SIZE): the queue never grows with
 Writes are batched: items are stored in one short transaction per ARCHIVE_WRITE_BATCH items or
 ARCHIVE_WRITE_INTERVAL seconds, whichever comes first, and an item counts as processed only
 once its transaction has committed. A crawl killed mid-batch leaves those pages in the
-frontier, so ``--resume`` fetches them again; nothing is half-written.
+frontier, so ``--resume`` fetches them again; nothing is half-written. So does a write the
+database refuses for want of storage (a full disk, an I/O error): it stops the crawl
+(crawler.frontier.stop_for_storage), where an item the database refuses costs that item only.
 
 All writes go through archive.ingest, so handing items to another writer later (a distributed
 crawl) means replacing this one class.
@@ -26,6 +28,7 @@ from scrapy.exceptions import NotConfigured
 from archive import ingest
 from archive.db import open_db, release_free_pages
 from crawler.extraction_pool import ExtractionPool
+from crawler.frontier import stop_for_storage, storage_failed
 
 logger = logging.getLogger(__name__)
 
@@ -153,28 +156,43 @@ class ArchivePipeline:
             self._timer.cancel()
             self._timer = None
         batch, self._batch = self._batch, []
-        if not batch:
-            return
+        if batch and not storage_failed(self.crawler):
+            try:
+                self._store_batch(batch)
+            except Exception as exc:  # a storage failure: _store_batch lets no other through
+                stop_for_storage(self.crawler, f"writing {self.db_path}", exc)
+        for _, future in batch:
+            if not future.done():
+                future.set_result(None)  # not stored: it stays in the frontier for --resume
+
+    def _store_batch(self, batch: list[tuple[tuple, asyncio.Future]]) -> None:
+        """Store the items, settling the future of each one stored. A storage failure is raised,
+        the items not stored yet left unsettled."""
         try:
             with self.db.atomic():
                 outcomes = [self._store(*job) for job, _ in batch]
         except Exception as exc:
+            if ingest.storage_failure(exc):
+                raise
             # The transaction is rolled back; store the items one by one so one bad item
             # cannot cost the others their rows.
             logger.warning("%s: a batch of %d items failed (%r); storing them one at a time",
                            batch[0][0][0]["source_id"], len(batch), exc)
-            outcomes = []
             for job, future in batch:
                 try:
-                    outcomes.append(self._store_alone(job))
-                except Exception as exc:  # not even the fetch row could be written (disk full ...)
-                    future.set_exception(exc)
-                    outcomes.append(None)
+                    self._stored(future, self._store_alone(job))
+                except Exception as exc:
+                    if ingest.storage_failure(exc):
+                        raise
+                    future.set_exception(exc)  # not even its fetch row could be written
+            return
         for outcome, (_, future) in zip(outcomes, batch):
-            if outcome:
-                self.crawler.stats.inc_value(f"govarchive/articles_{outcome}")
-            if not future.done():
-                future.set_result(outcome)
+            self._stored(future, outcome)
+
+    def _stored(self, future: asyncio.Future, outcome: str | None) -> None:
+        if outcome:
+            self.crawler.stats.inc_value(f"govarchive/articles_{outcome}")
+        future.set_result(outcome)
 
     def _store_alone(self, job: tuple) -> str | None:
         item, headers, content_type = job[:3]
@@ -182,6 +200,8 @@ class ArchivePipeline:
             with self.db.atomic():
                 return self._store(*job)
         except Exception as exc:  # a storage bug must not lose the fact of the fetch
+            if ingest.storage_failure(exc):
+                raise
             logger.error("%s: storing %s failed: %r", item["source_id"], item["url"], exc)
             self.crawler.stats.inc_value("govarchive/storage_errors")
             with self.db.atomic():
@@ -232,6 +252,9 @@ class ArchivePipeline:
         if self.db is None or self.crawl_id is None:
             return
         self._flush()
+        if storage_failed(self.crawler):
+            # Also when the last items were what could not be stored: the crawl did not finish.
+            reason = "storage_failed"
         row = ingest.finish_crawl(
             self.db, self.crawl_id, finish_reason=reason, stats=self.crawler.stats.get_stats()
         )

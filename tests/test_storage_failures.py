@@ -5,17 +5,24 @@ completes it once the disk is mended. No page is filed as failed for what the di
 from __future__ import annotations
 
 import os
+import resource
+import sqlite3
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from archive import ingest
 from archive.captures import read_capture
 from conftest import query
 
 # What the WARC disk holds before it is full, in a crawl of the sample site (whose WARC files
 # take some 10 MB): tens of pages in, hundreds still to fetch.
 WARC_ROOM = 400_000
+# Larger than the database a crawl starts with, smaller than the one it ends with.
+FILE_SIZE_LIMIT = 3 * 1024 * 1024
 
 # A disk that fills up: the WARC files the crawler writes (archive/warc.py opens them with
 # open(path, "xb")) take WARC_ROOM bytes in all, then every write fails as on a full disk.
@@ -93,3 +100,48 @@ def test_a_full_warc_disk_stops_the_crawl_and_resume_completes_it(sample_site, t
     _stopped_for_storage(result, tmp_path, "writing WARC files in archive-warc failed: OSError: [Errno 28] "
                                            "No space left on device")
     _resumed_to_the_whole_archive(sample_site, tmp_path)
+
+
+def test_a_database_that_cannot_grow_stops_the_crawl_and_resume_completes_it(sample_site, tmp_path):
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+
+    def limit_file_size():  # ulimit -f: a write past it fails (EFBIG), as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
+
+    # WARC files rotated well below the limit: only the database meets it.
+    result = _crawl(tmp_path, "--warc-max-mb", "1", preexec_fn=limit_file_size)
+    _stopped_for_storage(result, tmp_path, "archive.db failed: OperationalError: disk I/O error")
+    _resumed_to_the_whole_archive(sample_site, tmp_path)
+
+
+def _full_database_error() -> sqlite3.Error:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create table t (x)")
+    conn.execute("pragma max_page_count = 2")
+    try:
+        conn.execute("insert into t values (zeroblob(100000))")
+    except sqlite3.Error as exc:
+        return exc
+    finally:
+        conn.close()
+
+
+def _constraint_error() -> sqlite3.Error:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create table t (x unique)")
+    try:
+        conn.executemany("insert into t values (?)", [(1,), (1,)])
+    except sqlite3.Error as exc:
+        return exc
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("error, storage", [
+    (_full_database_error(), True),
+    (OSError(28, "No space left on device"), True),
+    (_constraint_error(), False),
+    (ValueError("a bug"), False),
+])
+def test_storage_failures_are_told_from_the_rows_own(error, storage):
+    assert ingest.storage_failure(error) is storage
