@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -406,6 +408,10 @@ def export(fmt, source, since, until, search, output, db_path):
     without it, and the command exits with status 1 when it is done. A selection that matches
     nothing writes nothing (no file is created or overwritten) and says so in a warning.
 
+    FILE is written under a temporary name beside it and takes the name only when the export
+    is complete: an export that fails or is stopped (Ctrl-C, SIGTERM: exit status 130, 143)
+    leaves the file that was there as it was.
+
     \b
     Example:
         govarchive export --format jsonl --source hanoi --since 2024-01-01 -o hanoi.jsonl
@@ -435,7 +441,8 @@ def export(fmt, source, since, until, search, output, db_path):
             return
     except ValueError as exc:
         _fail(exc)
-    out = _open_output(db, db_path, output)
+    target = _open_output(db, db_path, output)
+    out = target.file if target else click.get_binary_stream("stdout")
     left_out = []
 
     def report(row, reason):
@@ -443,21 +450,31 @@ def export(fmt, source, since, until, search, output, db_path):
         click.echo(f"warning: article {row['id']} ({row['url']}): capture left out: {reason}", err=True)
 
     try:
-        count = export_lib(db, db_path, fmt, out, selection, left_out=report,
-                           filename=None if output == "-" else Path(output).name)
+        with _stopped_by_sigterm():
+            count = export_lib(db, db_path, fmt, out, selection, left_out=report,
+                               filename=None if output == "-" else Path(output).name)
+            if target:
+                target.commit()
     except WriteFailed as exc:
-        _discard_output(out, output)
-        if output == "-" and isinstance(exc.__cause__, BrokenPipeError):
-            # The reader took what it wanted (``| head``): not an error worth a message, but
-            # not a complete export either. Python would print its own complaint at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(141)
+        if target is None:
+            _quiet_stdout(out)
+            if isinstance(exc.__cause__, BrokenPipeError):
+                # The reader took what it wanted (``| head``): not an error worth a message, but
+                # not a complete export either. Python would print its own complaint at exit.
+                sys.exit(141)
         raise click.ClickException(f"cannot write {'stdout' if output == '-' else output}: {exc.strerror}")
     except ValueError as exc:
         _fail(exc)
+    except KeyboardInterrupt as stop:
+        if target is None:
+            _quiet_stdout(out)
+            click.echo("interrupted: the export on stdout is incomplete", err=True)
+        else:
+            click.echo(f"interrupted: {output} is as it was", err=True)
+        sys.exit(143 if isinstance(stop, _Terminated) else 130)
     finally:
-        if output != "-" and not out.closed:
-            out.close()
+        if target:
+            target.discard()
     # A WARC export counts the articles whose current capture it holds, the others every article.
     without = f"; {len(left_out)} captures could not be included (named above)" if left_out else ""
     click.echo(f"Exported {count} articles as {fmt}" + (f" to {output}" if output != "-" else "") + f"{without}.",
@@ -467,36 +484,47 @@ def export(fmt, source, since, until, search, output, db_path):
 
 
 def _open_output(db, db_path, output):
-    from archive.export import check_output
+    """The OutputFile for ``-o FILE``, None for stdout."""
+    from archive.export import OutputFile, check_output
 
     if output == "-":
-        return click.get_binary_stream("stdout")
+        return None
     hint = "'-o' / '--output'"
     try:
         check_output(db, db_path, output)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=hint) from None
     try:
-        return open(output, "wb")
+        return OutputFile(output)
     except OSError as exc:
         raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint=hint) from None
 
 
-def _discard_output(out, output):
-    """After a failed write: remove what was written of a file, and keep the exit from trying
-    stdout again (the buffered rest would fail the same way, as a second error)."""
-    if output == "-":
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, out.fileno())
-        os.close(devnull)
-        return
+def _quiet_stdout(out):
+    """After a failed or stopped export to stdout: keep the exit from writing the buffered rest
+    (it would fail the same way, as a second error, or add to an export already cut short)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, out.fileno())
+    os.close(devnull)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the export is, so that it stops as on Ctrl-C."""
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm():
+    """By default SIGTERM ends the process where it stands, without the clean-up of Ctrl-C:
+    the temporary file of an export to a file would be left behind."""
+
+    def stop(signum, frame):
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        out.close()
-    except OSError:
-        pass  # the rest of the buffer cannot be written either; the file goes anyway
-    # Only a file: -o /dev/full names a device, not something this export made.
-    if Path(output).is_file():
-        os.unlink(output)
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command()

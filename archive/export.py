@@ -10,8 +10,10 @@ import csv
 import io
 import json
 import os
+import secrets
 import shutil
 import sqlite3
+import stat
 import tempfile
 import time
 import zipfile
@@ -166,6 +168,63 @@ def _warc_dirs(db: Database, db_path: str | Path) -> set[Path]:
     folders = {(base / r[0]).parent.resolve() for r in rows if r[0]}
     folders.add(default_warc_dir(Path(db_path).resolve()))
     return folders
+
+
+class OutputFile:
+    """An export's ``-o FILE``, written to a temporary file beside it that takes its place only
+    when commit() is called, once the export is complete: an export that fails or is stopped
+    (discard(), or a SIGKILL that leaves the temporary file) never leaves a partial export
+    under the name, nor destroys the export that was there. A device or a pipe (/dev/stdout, a
+    shell's >(gzip)) is written as it is: there is no file to keep.
+
+    OSError when the file cannot be made; WriteFailed when commit() cannot put it in place.
+    """
+
+    def __init__(self, path: str | Path):
+        # A symbolic link stays one: the file it points to is what is replaced.
+        self._target = Path(os.path.realpath(path))
+        try:
+            mode = self._target.stat().st_mode
+        except FileNotFoundError:
+            mode = None
+        self._temp = None
+        if mode is not None and not stat.S_ISREG(mode):
+            self.file = open(self._target, "wb")
+            return
+        while self._temp is None:
+            candidate = self._target.with_name(f"{self._target.name}.{secrets.token_hex(4)}.part")
+            try:
+                # 0o666 less the umask, as open() gives a new file.
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                continue
+            self._temp = candidate
+        if mode is not None:
+            os.fchmod(fd, stat.S_IMODE(mode))
+        self.file = os.fdopen(fd, "wb")
+
+    def commit(self) -> None:
+        try:
+            self.file.flush()
+            if self._temp:
+                # On disk before it has the name: a crash just after must not leave an empty file.
+                os.fsync(self.file.fileno())
+            self.file.close()
+            if self._temp:
+                os.replace(self._temp, self._target)
+                self._temp = None
+        except OSError as exc:
+            raise WriteFailed(exc.strerror or str(exc)) from exc
+
+    def discard(self) -> None:
+        """Remove what was written, if the export was not committed; nothing after commit()."""
+        try:
+            self.file.close()
+        except OSError:
+            pass  # the rest of the buffer cannot be written either; the file goes anyway
+        if self._temp:
+            self._temp.unlink(missing_ok=True)
+            self._temp = None
 
 
 class WriteFailed(Exception):

@@ -250,7 +250,7 @@ def _full_disk(fmt, archive, tmp_path):
     out = tmp_path / f"partial.{fmt}"
     yield out, subprocess.run([*command, "-o", out], cwd=archive.parent, capture_output=True,
                               preexec_fn=small_files)
-    assert not out.exists()
+    assert not out.exists() and not list(tmp_path.glob(f"{out.name}.*"))
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "warc", "zip"])

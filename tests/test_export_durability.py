@@ -1,10 +1,13 @@
-"""Exports that meet trouble: a WARC file that cannot be read."""
+"""Exports that meet trouble: stopped half-way, a WARC file that cannot be read."""
 
 import io
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -24,7 +27,7 @@ def govarchive(*args, cwd):
 @pytest.fixture
 def archive_copy(crawled_archive, tmp_path):
     """A private copy of the crawled archive, in a folder of its own."""
-    folder = tmp_path / "archive"
+    folder = tmp_path / "copy"
     folder.mkdir()
     shutil.copy(crawled_archive / "archive.db", folder / "archive.db")
     shutil.copytree(default_warc_dir(crawled_archive / "archive.db"), default_warc_dir(folder / "archive.db"))
@@ -76,3 +79,65 @@ def test_a_warc_file_that_cannot_be_read_is_named_and_its_captures_left_out(arch
     responses = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(io.BytesIO(warc))
                  if r.rec_type == "response"]
     assert len(responses) == total - len(affected) and not set(responses) & set(affected.values())
+
+
+# govarchive, each capture taking a while to read: an export that can be stopped half-way.
+SLOW_EXPORT = """
+import sys, time
+import archive.export
+
+read_capture = archive.export.read_capture
+archive.export.read_capture = lambda *args: time.sleep(0.05) or read_capture(*args)
+from archive.cli import cli
+cli.main(sys.argv[1:], prog_name="govarchive")
+"""
+
+
+def _stopped_export(archive, fmt, out, sig):
+    """A slowed export to ``out`` stopped by ``sig`` once it has written something; the
+    result."""
+    before = out.stat() if out.exists() else None
+    others = set(out.parent.iterdir()) - {out}
+    run = subprocess.Popen([sys.executable, "-c", SLOW_EXPORT, "export", "--format", fmt, "-o", out,
+                            "--db", archive.name], cwd=archive.parent, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+
+    def writing():
+        if before and out.exists() and (out.stat().st_size, out.stat().st_mtime_ns) != (before.st_size,
+                                                                                         before.st_mtime_ns):
+            return True
+        return any(p.stat().st_size > 0 for p in set(out.parent.iterdir()) - others - {out})
+
+    while not writing():
+        assert run.poll() is None and time.monotonic() < deadline, "the export ended before it could be stopped"
+        time.sleep(0.01)
+    run.send_signal(sig)
+    stdout, stderr = run.communicate(timeout=120)
+    return run.returncode, stderr, set(out.parent.iterdir()) - others
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda sig: sig.name)
+def test_an_export_stopped_half_way_leaves_the_earlier_export_as_it_was(archive_copy, tmp_path, sig):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    out = exports / "all.zip"
+    assert govarchive("export", "--format", "zip", "-o", out, "--db", archive_copy.name,
+                      cwd=archive_copy.parent).returncode == 0
+    earlier = out.read_bytes()
+    returncode, stderr, left = _stopped_export(archive_copy, "zip", out, sig)
+    assert out.read_bytes() == earlier
+    if sig == signal.SIGKILL:
+        # Nothing can clean up after it; what it leaves is not under the export's name.
+        assert {p.name for p in left} - {"all.zip"} <= {p.name for p in exports.glob("all.zip.*.part")}
+        return
+    assert returncode == 128 + sig, stderr
+    assert stderr.splitlines() == [f"interrupted: {out} is as it was"]
+    assert left == {out}
+
+
+def test_an_export_to_a_new_file_stopped_half_way_leaves_no_file(archive_copy, tmp_path):
+    out = tmp_path / "all.warc.gz"
+    returncode, stderr, left = _stopped_export(archive_copy, "warc", out, signal.SIGINT)
+    assert returncode == 130, stderr
+    assert left == set()
