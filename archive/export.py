@@ -6,6 +6,7 @@ memory stays flat whatever the size of the selection.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -268,18 +269,36 @@ def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection
     """
     left_out = left_out or (lambda row, reason: None)
     out = _Checked(out)
-    if fmt == "jsonl":
-        count = _jsonl(db, out, selection)
-    elif fmt == "csv":
-        count = _csv(db, out, selection)
-    elif fmt == "warc":
-        count = _warc(db, db_path, out, selection, left_out, filename)
-    elif fmt == "zip":
-        count = _zip(db, db_path, out, selection, left_out)
-    else:
-        raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    with _snapshot(db):
+        if fmt == "jsonl":
+            count = _jsonl(db, out, selection)
+        elif fmt == "csv":
+            count = _csv(db, out, selection)
+        elif fmt == "warc":
+            count = _warc(db, db_path, out, selection, left_out, filename)
+        elif fmt == "zip":
+            count = _zip(db, db_path, out, selection, left_out)
+        else:
+            raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     out.flush()
     return count
+
+
+@contextlib.contextmanager
+def _snapshot(db: Database):
+    """One read transaction for the whole export. In WAL mode it sees the archive as it was
+    when it began, whatever a crawl commits meanwhile: each part of an export (the zip's
+    articles.jsonl and its captures, an article and its versions) describes the same state."""
+    if db.conn.in_transaction:  # the caller's transaction is the snapshot
+        yield
+        return
+    db.conn.execute("begin")
+    try:
+        # A deferred BEGIN takes its snapshot at the first read, not at once.
+        db.execute("select 1 from articles limit 1").fetchall()
+        yield
+    finally:
+        db.conn.execute("rollback")
 
 
 def _jsonl(db, out, selection) -> int:

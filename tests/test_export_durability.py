@@ -141,3 +141,35 @@ def test_an_export_to_a_new_file_stopped_half_way_leaves_no_file(archive_copy, t
     returncode, stderr, left = _stopped_export(archive_copy, "warc", out, signal.SIGINT)
     assert returncode == 130, stderr
     assert left == set()
+
+
+def test_a_zip_exported_while_a_crawl_stores_articles_describes_one_state_of_the_archive(archive_copy,
+                                                                                        monkeypatch):
+    import archive.export
+    from archive.db import open_db
+    from archive.export import Selection, export
+
+    real = archive.export.warcinfo_member
+
+    def a_crawl_stores_an_article(*args, **kwargs):
+        # Between the zip's articles.jsonl and its captures.warc.gz: an article with a capture.
+        crawl = sqlite3.connect(archive_copy)
+        columns = [c[1] for c in crawl.execute("pragma table_info(articles)") if c[1] != "id"]
+        with crawl:
+            crawl.execute(f"insert into articles ({', '.join(columns)}) "
+                          f"select {', '.join(c if c != 'url' else 'url || ?' for c in columns)} from articles "
+                          "order by id limit 1", ["?meanwhile"])
+        crawl.close()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(archive.export, "warcinfo_member", a_crawl_stores_an_article)
+    db = open_db(archive_copy)
+    out = io.BytesIO()
+    left_out = []
+    count = export(db, archive_copy, "zip", out, Selection(), left_out=lambda row, reason: left_out.append(row))
+    assert db.execute("select count(*) from articles").fetchone()[0] == count + 1
+    with zipfile.ZipFile(out) as bundle:
+        rows = bundle.read("articles.jsonl").splitlines()
+        warc = bundle.read("captures.warc.gz")
+    responses = [r for r in ArchiveIterator(io.BytesIO(warc)) if r.rec_type == "response"]
+    assert len(rows) == len(responses) == count and not left_out
