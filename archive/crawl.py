@@ -7,10 +7,13 @@ meet in the database: the child writes ``crawls`` rows, this side reads them bac
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +24,8 @@ from archive.sources import load_sources, select
 
 # The status of a source the crawler did not start, a row of its own in the summary.
 NOT_STARTED = "not started"
+# What stops a crawl as Ctrl-C does, however it is sent.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def run_crawl(
@@ -42,6 +47,9 @@ def run_crawl(
     start (another crawl of it is running) gets a row of status ``not started``. Raises SourcesError for a bad
     sources file or unknown id before anything is fetched, ArchiveError when the crawler
     process fails without recording its crawls for another reason than their locks.
+
+    A SIGINT or SIGTERM to this process stops the crawls as Ctrl-C does (resumable); each row's
+    ``signal`` is then that signal's number (None otherwise), for exit_status().
     """
     sources = load_sources(sources_file)
     chosen = select(sources, list(source_ids)) if source_ids else sources
@@ -68,8 +76,10 @@ def run_crawl(
     # and after, as that crawl may end while this one goes on with the other sources.
     holders = {source_id: holder(db_path, source_id) for source_id in ids}
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    try:
-        child = subprocess.Popen(command, env=env)
+    # The crawler stops as on Ctrl-C when its stdin closes: at a signal to this process, and
+    # at its death, which closes the pipe however it comes.
+    child = subprocess.Popen([*command, "--stop-when-stdin-closes"], env=env, stdin=subprocess.PIPE)
+    with _passing_stop_signals_to(child) as stopped_by:
         while True:
             try:
                 returncode = child.wait(timeout=0.5)
@@ -79,10 +89,6 @@ def run_crawl(
                     on_progress(progress(db_path, last_id, ids))
         if on_progress:
             on_progress(progress(db_path, last_id, ids))
-    except KeyboardInterrupt:
-        child.wait()
-        # The child got the same SIGINT and closes its crawls cleanly; report what it recorded.
-        returncode = 130
 
     # Other crawls (the scheduler's, a person's) may write to the same archive meanwhile:
     # only this run's sources are this run's crawls.
@@ -108,10 +114,38 @@ def run_crawl(
         pid = holder(db_path, source_id) or holders[source_id]
         if pid is not None:
             locked[source_id] = locked_message(source_id, pid)
-    if not rows and not locked:
+    if not rows and not locked and not stopped_by:
         raise ArchiveError(f"the crawler exited with status {returncode} without recording any crawl")
-    rows += [_not_started(source_id, returncode, locked.get(source_id)) for source_id in missing]
+    stopped = f"stopped by {signal.Signals(stopped_by[0]).name} before its crawl began" if stopped_by else None
+    rows += [_not_started(source_id, returncode, locked.get(source_id) or stopped) for source_id in missing]
+    for row in rows:
+        row["signal"] = stopped_by[0] if stopped_by else None
     return rows
+
+
+@contextlib.contextmanager
+def _passing_stop_signals_to(child: subprocess.Popen):
+    """While the crawler runs, SIGINT and SIGTERM to this process close the crawler's stdin,
+    which stops it cleanly; this process waits for it and reports. Yields the list of the
+    signals received.
+
+    A repeated signal asks for nothing more: a Ctrl-C at the terminal reaches the crawler
+    directly too, and two there are Scrapy's order to stop at once, uncleanly."""
+    received: list[int] = []
+
+    def stop(signum, frame):
+        received.append(signum)
+        child.stdin.close()
+
+    # Signal handlers belong to the main thread; a run from another one leaves them alone.
+    main = threading.current_thread() is threading.main_thread()
+    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS} if main else {}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        child.stdin.close()
 
 
 def _not_started(source_id: str, returncode: int, reason: str | None) -> dict:
@@ -148,3 +182,12 @@ def progress(db_path: str | Path, after_crawl: int, source_ids: list[str]) -> di
 
 def crawl_failed(row: dict) -> bool:
     return row["status"] != "ok"
+
+
+def exit_status(rows: list[dict]) -> int:
+    """``govarchive crawl``'s exit status: 0 when every crawl succeeded; when one did not, 128 + N
+    if signal N stopped the run (the shell's convention: 130 for SIGINT, 143 for SIGTERM), else 1."""
+    if not any(crawl_failed(row) for row in rows):
+        return 0
+    signum = next((row["signal"] for row in rows if row.get("signal")), None)
+    return 128 + signum if signum else 1

@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,6 +35,9 @@ def main(argv=None) -> int:
     parser.add_argument("--warc-dir", default=None, help="WARC folder (default: <db name>-warc beside the db)")
     parser.add_argument("--warc-max-size", type=int, default=None, help="rotate WARC files at this many bytes")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--stop-when-stdin-closes", action="store_true",
+                        help="stop the crawls as on Ctrl-C (resumable) when standard input reaches its end: "
+                             "how govarchive crawl asks for a stop, and what its death does")
     args = parser.parse_args(argv)
 
     try:
@@ -81,12 +85,60 @@ def main(argv=None) -> int:
         deferred.addErrback(lambda failure, sid=source.id: failures.append((sid, failure.getErrorMessage())))
     db.close()
     if locks:
+        if args.stop_when_stdin_closes:
+            StopWhenStdinCloses(process).start()
         process.start()
     for lock in locks:
         lock.release()
     for source_id, message in failures:
         print(f"error: crawl of {source_id} failed: {message}", file=sys.stderr)
     return 1 if failures else 0
+
+
+class StopWhenStdinCloses:
+    """Stops every crawl of the process gracefully (finish reason ``shutdown``: interrupted, its
+    frontier kept for --resume) once standard input reaches its end.
+
+    govarchive crawl holds the other end of the pipe: it closes it to pass on a SIGINT or SIGTERM
+    it received, and the kernel closes it when that process dies, however it dies, so a crawl
+    never goes on alone holding its sources' locks. A pipe rather than a signal: a Ctrl-C at the
+    terminal or a service manager's SIGTERM reaches both processes, and Scrapy takes a second
+    signal as an order to stop at once, uncleanly.
+    """
+
+    def __init__(self, process):
+        self.process = process
+
+    def start(self) -> None:
+        from twisted.internet import reactor
+
+        def wait_for_end_of_input():
+            # The bare descriptor: a thread blocked in sys.stdin's reader holds its lock, and the
+            # interpreter aborts when it cannot take that lock at exit.
+            while os.read(0, 4096):
+                pass
+            reactor.callFromThread(self.stop)
+
+        threading.Thread(target=wait_for_end_of_input, name="stop-when-stdin-closes", daemon=True).start()
+
+    def stop(self) -> None:
+        logging.getLogger("crawler").warning(
+            "govarchive crawl asked for a stop, or is gone: stopping as on Ctrl-C (--resume continues)")
+        for crawler in list(self.process.crawlers):
+            self._stop(crawler)
+
+    def _stop(self, crawler) -> None:
+        from scrapy.utils.defer import deferred_from_coro
+        from twisted.internet import reactor
+
+        if crawler not in self.process.crawlers:  # ended meanwhile
+            return
+        if crawler.engine is not None and crawler.engine.running:
+            deferred_from_coro(crawler.engine.stop_async())
+        else:
+            # Still starting (or already stopping): Scrapy drops a stop asked of an engine that
+            # is not running yet, and that crawl would then run to its end.
+            reactor.callLater(0.2, self._stop, crawler)
 
 
 def _fresh_queue_dir(db_path: str, source_id: str) -> str:

@@ -1,0 +1,123 @@
+"""A crawl stopped through govarchive crawl, however it is stopped, stops its crawler too and
+says what it did: nothing crawls on alone, holding its sources' locks."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.crawl import exit_status
+from archive.locks import holder
+
+
+def _slow_sources(sample_site, folder):
+    """The news source at two requests a second: a crawl that is still going when signalled."""
+    blocks = sample_site.sources_toml().split("[[source]]")[1:]
+    (news,) = [b for b in blocks if 'id = "sample-news"' in b]
+    (folder / "s.toml").write_text("[[source]]" + news.replace("delay = 0.0", "delay = 0.5"), encoding="utf-8")
+
+
+def _fetches(folder) -> int:
+    try:
+        conn = sqlite3.connect(folder / "archive.db", timeout=30)
+        try:
+            return conn.execute("select count(*) from fetches").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0
+
+
+def _start_crawl(folder, *extra):
+    """govarchive crawl of the slow source, once it has fetched a few pages."""
+    out, err = (folder / "c.out").open("w"), (folder / "c.err").open("w")
+    crawl = subprocess.Popen(
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", "sample-news", "--sources", "s.toml",
+         "--db", "archive.db", *extra],
+        cwd=folder, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while _fetches(folder) < 3:
+        assert crawl.poll() is None and time.monotonic() < deadline, (folder / "c.err").read_text()[-6000:]
+        time.sleep(0.1)
+    return crawl
+
+
+def _crawler_pid(folder) -> int:
+    pid = holder(folder / "archive.db", "sample-news")
+    assert pid and pid.isdigit(), pid
+    return int(pid)
+
+
+def _wait_unlocked(folder, timeout=60) -> bool:
+    deadline = time.monotonic() + timeout
+    while holder(folder / "archive.db", "sample-news") is not None:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def _end(process_or_pid) -> None:
+    """Clean up after a failing test: nothing of it goes on crawling."""
+    pid = process_or_pid if isinstance(process_or_pid, int) else process_or_pid.pid
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_crawl_command_stops_its_crawler_and_reports(sample_site, tmp_path, signum):
+    _slow_sources(sample_site, tmp_path)
+    crawl = _start_crawl(tmp_path)
+    crawler = _crawler_pid(tmp_path)
+    try:
+        crawl.send_signal(signum)  # to that process alone, as kill(1) or a service manager does
+        crawl.wait(timeout=60)
+        # it waited for its crawler, which let go of the source
+        assert holder(tmp_path / "archive.db", "sample-news") is None
+    finally:
+        _end(crawl)
+        _end(crawler)
+    out, err = (tmp_path / "c.out").read_text(), (tmp_path / "c.err").read_text()
+    assert crawl.returncode != 0
+    assert "sample-news            interrupted" in out, out + err[-6000:]
+    assert "sample-news: interrupted; run the same command with --resume" in err
+    resumed = subprocess.run(
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", "sample-news", "--sources", "s.toml",
+         "--db", "archive.db", "--resume", "--max-pages", "5"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert "not started" not in resumed.stdout + resumed.stderr
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    first, second = conn.execute("select status, finish_reason from crawls order by id").fetchall()
+    assert first == ("interrupted", "shutdown")  # a clean stop, not Scrapy's forced one
+    assert conn.execute("select resumed_from from crawls where id = 2").fetchone()[0] == 1
+
+
+def test_the_crawler_stops_when_the_crawl_command_is_killed(sample_site, tmp_path):
+    _slow_sources(sample_site, tmp_path)
+    crawl = _start_crawl(tmp_path)
+    crawler = _crawler_pid(tmp_path)
+    try:
+        crawl.kill()
+        crawl.wait()
+        assert _wait_unlocked(tmp_path), "the crawler went on alone"
+    finally:
+        _end(crawler)
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    assert conn.execute("select status, finish_reason from crawls").fetchall() == [("interrupted", "shutdown")]
+
+
+def test_exit_status_is_the_shells_for_a_signal_that_stopped_the_crawls():
+    ok = {"status": "ok", "signal": None}
+    assert exit_status([ok]) == 0
+    assert exit_status([ok, {"status": "unreachable", "signal": None}]) == 1
+    assert exit_status([ok, {"status": "interrupted", "signal": signal.SIGINT}]) == 130
+    assert exit_status([{"status": "interrupted", "signal": signal.SIGTERM}]) == 143
