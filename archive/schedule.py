@@ -9,11 +9,14 @@ across schedulers, cron and people running crawls by hand.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import CroniterError, croniter
 
-from archive.crawl import NOT_STARTED
+from archive.crawl import NOT_STARTED, STOP_SIGNALS
 from archive.db import open_db
 from archive.locks import is_locked
 from archive.sources import Source, SourcesError, read_sources
@@ -41,6 +44,7 @@ class Run:
     sources_copy: Path
     summary: IO[bytes]
     schedule: str
+    told_to_stop: bool = False
 
 
 def last_started(db_path: str | Path, source_id: str) -> datetime | None:
@@ -78,7 +82,26 @@ def start_crawl(db_path, sources_file, source: Source, extra_args=(), stdout=Non
         sys.executable, "-m", "archive", "crawl", source.id, "--sources", str(sources_file),
         "--db", str(db_path), "--quiet", *extra_args,
     ]
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout)
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, preexec_fn=_stop_with(os.getpid()))
+
+
+def _stop_with(scheduler_pid: int):
+    """A preexec_fn that has the kernel send the crawl SIGTERM when the scheduler dies, even by
+    SIGKILL: the crawl then stops as on Ctrl-C instead of going on with no one to report it.
+    None where there is no prctl (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork, not in the child
+
+    def set_death_signal():
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != scheduler_pid:  # the scheduler died before prctl took effect
+            raise OSError("the scheduler ended before its crawl could start")
+
+    return set_death_signal
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def summary_status(summary: str, source_id: str) -> str | None:
@@ -99,6 +122,9 @@ class Scheduler:
         self.clock = clock
         self.running: dict[str, Run] = {}
         self.finished: list[tuple[str, int]] = []
+        # A SIGINT or SIGTERM received while crawls run: passed on to them, and no crawl starts after it.
+        self.stop_signal: int | None = None
+        self._previous_handlers: dict[int, object] = {}
         # The last valid version of the sources file: an edit that breaks the file must not stop
         # the crawls it schedules.
         self.sources: list[Source] = []
@@ -125,6 +151,8 @@ class Scheduler:
         self._reload()
         due = []
         for source in due_sources(self.db_path, self.sources, self.clock()):
+            if self.stop_signal is not None:
+                break
             if source.id in self.running:
                 continue
             if is_locked(self.db_path, source.id):
@@ -136,15 +164,46 @@ class Scheduler:
             copy = self._copy_sources(source.id)
             # A file, not a pipe: nothing reads it until the crawl ends, and it must never block.
             summary = tempfile.TemporaryFile()
+            # Before the crawl starts: a signal that comes as it starts reaches it too (wait()).
+            self._catch_stop_signals()
             try:
                 process = start_crawl(self.db_path, copy, source, self.extra_args, stdout=summary)
             except BaseException:
                 copy.unlink()
                 summary.close()
+                self._release_stop_signals()
                 raise
             self.running[source.id] = Run(source.id, process, self.clock(), copy, summary, source.schedule)
             due.append(source.id)
         return due
+
+    def _catch_stop_signals(self) -> None:
+        """Until its crawls end, a SIGINT or SIGTERM to the scheduler goes on to each of them
+        (``govarchive crawl`` stops its crawler as on Ctrl-C, and reports); the scheduler waits
+        for them, so their summaries and temporary files are dealt with. Only from the main
+        thread, the one that can handle signals."""
+        if self._previous_handlers or threading.current_thread() is not threading.main_thread():
+            return
+        self._previous_handlers = {signum: signal.signal(signum, self._stop) for signum in STOP_SIGNALS}
+
+    def _stop(self, signum, frame) -> None:
+        # No logging here: a handler that writes to the stream the interrupted code was writing
+        # to raises. The crawls' ends are logged as they are reaped.
+        self.stop_signal = signum
+        self._tell_running()
+
+    def _tell_running(self) -> None:
+        for run in list(self.running.values()):
+            if not run.told_to_stop:
+                run.told_to_stop = True
+                run.process.send_signal(self.stop_signal)
+
+    def _release_stop_signals(self) -> None:
+        if self.running:
+            return
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler)
+        self._previous_handlers = {}
 
     def _reload(self) -> None:
         try:
@@ -189,6 +248,7 @@ class Scheduler:
             if code is None:
                 continue
             del self.running[source_id]
+            self._release_stop_signals()
             run.sources_copy.unlink(missing_ok=True)
             run.summary.seek(0)
             summary = run.summary.read().decode("utf-8", "replace")
@@ -223,10 +283,16 @@ class Scheduler:
 
     def wait(self) -> None:
         while self.running:
+            if self.stop_signal is not None:
+                self._tell_running()  # one started as the signal came, before it was in self.running
             time.sleep(0.5)
             self.reap()
 
     def run_forever(self, interval: float = 30.0) -> None:
-        while True:
+        """Check every ``interval`` seconds until a stop signal; then wait for the crawls."""
+        while self.stop_signal is None:
             self.tick()
-            time.sleep(interval)
+            next_check = time.monotonic() + interval
+            while self.stop_signal is None and time.monotonic() < next_check:
+                time.sleep(0.5)
+        self.wait()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.locks import SourceLock
+from archive.locks import SourceLock, holder
 from archive import ingest
 from archive.db import open_db
 from archive.schedule import VN, Scheduler, due_sources, is_due
@@ -261,3 +261,76 @@ def test_a_crawl_stopped_with_the_scheduler_is_interrupted_not_failed(sample_sit
     next_due = datetime.now(VN).year + 1
     assert re.search(rf"sample-news: crawl interrupted after \d+ s; it is not resumed: its next scheduled crawl, "
                      rf"at {next_due}-01-01 00:00 Hà Nội time, starts afresh", text), text[-6000:]
+
+
+def _start_scheduler(sample_site, tmp_path):
+    """A scheduler crawling the news source slowly, its temporary files in tmp_path/tmp; returned
+    once its crawl has fetched a few pages."""
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["news"]).replace("delay = 0.0", "delay = 0.5"),
+                                     encoding="utf-8")
+    (tmp_path / "tmp").mkdir()
+    log = tmp_path / "schedule.log"
+    with log.open("w", encoding="utf-8") as stderr:
+        daemon = subprocess.Popen(
+            [str(Path(sys.executable).with_name("govarchive")), "schedule", "--sources", "s.toml",
+             "--db", "archive.db"],
+            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+            start_new_session=True, env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
+        )
+    _wait_for(log, "sample-news is due", daemon)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if sqlite3.connect(tmp_path / "archive.db").execute("select count(*) from fetches").fetchone()[0] >= 3:
+                break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.1)
+    assert list((tmp_path / "tmp").glob("govarchive-schedule-*")), "the crawl reads a copy of the sources file"
+    return daemon, log
+
+
+def _unlocked(tmp_path, timeout=60) -> bool:
+    deadline = time.monotonic() + timeout
+    while holder(tmp_path / "archive.db", "sample-news") is not None:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def _kill_crawls(tmp_path) -> None:
+    """Clean up after a failing test: the crawl of a dead scheduler goes on no longer."""
+    pid = holder(tmp_path / "archive.db", "sample-news")
+    if pid and pid.isdigit():
+        os.kill(int(pid), signal.SIGKILL)
+
+
+def test_sigterm_to_the_scheduler_stops_its_crawls_waits_for_them_and_cleans_up(sample_site, tmp_path):
+    daemon, log = _start_scheduler(sample_site, tmp_path)
+    try:
+        daemon.send_signal(signal.SIGTERM)  # to the scheduler alone, as kill(1) does
+        daemon.wait(timeout=120)
+        assert holder(tmp_path / "archive.db", "sample-news") is None, "its crawl went on alone"
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+        _kill_crawls(tmp_path)
+    text = log.read_text(encoding="utf-8")
+    assert re.search(r"sample-news: crawl interrupted after \d+ s; it is not resumed", text), text[-6000:]
+    assert "Traceback" not in text
+    assert not list((tmp_path / "tmp").iterdir())
+    status = sqlite3.connect(tmp_path / "archive.db").execute("select status, finish_reason from crawls").fetchall()
+    assert status == [("interrupted", "shutdown")]
+
+
+def test_the_crawls_of_a_killed_scheduler_stop(sample_site, tmp_path):
+    daemon, _ = _start_scheduler(sample_site, tmp_path)
+    try:
+        daemon.kill()
+        daemon.wait()
+        assert _unlocked(tmp_path), "the crawl went on with no scheduler to report it"
+    finally:
+        _kill_crawls(tmp_path)
+    status = sqlite3.connect(tmp_path / "archive.db").execute("select status, finish_reason from crawls").fetchall()
+    assert status == [("interrupted", "shutdown")]
