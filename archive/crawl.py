@@ -8,6 +8,7 @@ meet in the database: the child writes ``crawls`` rows, this side reads them bac
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sqlite3
@@ -18,14 +19,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive.db import ArchiveError, check_archive, open_db
-from archive.ingest import FETCH_FAILED_SQL
-from archive.locks import holder, locked_message
+from archive.ingest import FETCH_FAILED_SQL, close_interrupted, fetch_counts
+from archive.locks import SourceLock, SourceLocked, holder, locked_message
 from archive.sources import load_sources, select
 
 # The status of a source the crawler did not start, a row of its own in the summary.
 NOT_STARTED = "not started"
 # What stops a crawl as Ctrl-C does, however it is sent.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# How a fetch error that is this machine's storage failing, not the site, reads: what the
+# pipeline records when it cannot store a page, an OSError's text for a full, read-only or
+# broken disk, SQLite's own words.
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
+STORAGE_ERROR_MARKS = (
+    "storage failed:", *sorted(os.strerror(code) for code in STORAGE_ERRNOS),
+    "database or disk is full", "disk I/O error",
+)
 
 
 def run_crawl(
@@ -94,15 +103,8 @@ def run_crawl(
     # only this run's sources are this run's crawls.
     db = open_db(db_path)
     try:
-        rows = list(
-            db.query(
-                f"""select c.*, (select f.error from fetches f where f.crawl_id = c.id and f.error is not null
-                                 order by f.id limit 1) as first_error
-                    from crawls c where c.id > ? and c.source_id in ({", ".join("?" * len(ids))})
-                    order by c.id""",
-                [last_id, *ids],
-            )
-        )
+        rows = crawls_since(db, last_id, ids)
+        _close_dead_crawls(db, db_path, rows)
     finally:
         db.close()
     # A source the crawler could not start has no crawls row; it still failed, and the summary
@@ -121,6 +123,46 @@ def run_crawl(
     for row in rows:
         row["signal"] = stopped_by[0] if stopped_by else None
     return rows
+
+
+def crawls_since(db, last_id: int, source_ids: list[str]) -> list[dict]:
+    """The crawls of ``source_ids`` after ``last_id``, each with its ``first_error``: the error that
+    best says what went wrong (a local storage failure before any other failure, a failure before
+    a deliberate skip; the earliest of a kind)."""
+    storage = " or ".join(["f.error like ?"] * len(STORAGE_ERROR_MARKS))
+    return list(
+        db.query(
+            f"""select c.*, (select coalesce(f.error, 'HTTP ' || f.status) from fetches f
+                             where f.crawl_id = c.id and (f.error is not null or f.status >= 400)
+                             order by case when {storage} then 0 when {FETCH_FAILED_SQL} then 1 else 2 end, f.id
+                             limit 1) as first_error
+                from crawls c where c.id > ? and c.source_id in ({", ".join("?" * len(source_ids))})
+                order by c.id""",
+            [*(f"%{mark}%" for mark in STORAGE_ERROR_MARKS), last_id, *source_ids],
+        )
+    )
+
+
+def _close_dead_crawls(db, db_path: str | Path, rows: list[dict]) -> None:
+    """Close the crawls among ``rows`` still marked running once the crawler has exited: it died
+    with them (killed, or unable to record their end, as on a full disk). They become
+    interrupted, with what they fetched, and --resume continues them."""
+    for row in rows:
+        if row["status"] != "running":
+            continue
+        try:
+            lock = SourceLock(db_path, row["source_id"]).acquire()
+        except SourceLocked:
+            continue  # another crawl of the source has begun since; it closes this one itself
+        try:
+            close_interrupted(db, row["source_id"])
+            row.update(db["crawls"].get(row["id"]))
+        except sqlite3.Error:
+            # The archive cannot take the update (a full disk): the summary still says what it was.
+            pages, _ok, errors = fetch_counts(db, row["id"])
+            row.update(status="interrupted", pages=pages, errors=errors)
+        finally:
+            lock.release()
 
 
 @contextlib.contextmanager

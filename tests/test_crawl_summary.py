@@ -1,0 +1,74 @@
+"""What govarchive crawl's summary says of each crawl: its real status, and the error that says why."""
+
+import os
+import signal
+import sqlite3
+
+import archive.crawl
+from archive import ingest
+from archive.crawl import crawls_since
+from archive.db import open_db
+from archive.sources import parse_sources
+from tests.test_stop_signals import _crawler_pid, _end, _slow_sources, _start_crawl
+
+SOURCE = (
+    '[[source]]\nid = "s"\nname = "S"\nkind = "press"\nhome = "https://s.vn/"\nallowed_domains = ["s.vn"]\n'
+    'article_pattern = "x"\nschedule = "0 * * * *"\n[source.discovery]\nfeeds = ["https://s.vn/rss"]\n'
+)
+
+
+def test_a_crawl_whose_crawler_died_is_shown_interrupted_with_what_it_fetched(sample_site, tmp_path):
+    _slow_sources(sample_site, tmp_path)
+    crawl = _start_crawl(tmp_path)
+    try:
+        os.kill(_crawler_pid(tmp_path), signal.SIGKILL)
+        crawl.wait(timeout=60)
+    finally:
+        _end(crawl)
+    out, err = (tmp_path / "c.out").read_text(), (tmp_path / "c.err").read_text()
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    (status, pages), = conn.execute("select status, pages from crawls").fetchall()
+    fetched = conn.execute("select count(*) from fetches").fetchone()[0]
+    assert (status, pages) == ("interrupted", fetched) and fetched >= 3
+    (line,) = [l for l in out.splitlines() if l.startswith("sample-news")]
+    assert line.split()[1:3] == ["interrupted", str(fetched)], out
+    assert "sample-news: interrupted; run the same command with --resume" in err
+
+
+def test_the_cause_given_is_a_storage_failure_before_a_site_error_before_a_skip(tmp_path):
+    (source,) = parse_sources(SOURCE)
+    db = open_db(tmp_path / "archive.db")
+    fetches = {
+        "storage": ["skipped: Forbidden by robots.txt", "HTTP 503", "storage failed: OperationalError: database or disk is full"],
+        "site": ["skipped: Forbidden by robots.txt", "HTTP 503", "TimeoutError: took too long"],
+        "skip": ["skipped: Forbidden by robots.txt", None],
+        "disk": ["ConnectionRefusedError: refused", "OSError: [Errno 28] No space left on device"],
+    }
+    for errors in fetches.values():
+        crawl = ingest.start_crawl(db, source, max_pages=None)
+        for n, error in enumerate(errors):
+            status = 503 if error == "HTTP 503" else (200 if error is None else None)
+            ingest.record_fetch(db, crawl_id=crawl, source_id="s", url=f"https://s.vn/{crawl}/{n}", kind="article",
+                                status=status, error=None if status else error)
+    causes = [row["first_error"] for row in crawls_since(db, 0, ["s"])]
+    assert causes == [
+        "storage failed: OperationalError: database or disk is full", "HTTP 503", "skipped: Forbidden by robots.txt",
+        "OSError: [Errno 28] No space left on device",
+    ]
+
+
+def test_a_dead_crawl_the_archive_cannot_close_is_still_shown_interrupted(tmp_path, monkeypatch):
+    (source,) = parse_sources(SOURCE)
+    db = open_db(tmp_path / "archive.db")
+    crawl = ingest.start_crawl(db, source, max_pages=None)
+    for n in range(3):
+        ingest.record_fetch(db, crawl_id=crawl, source_id="s", url=f"https://s.vn/{n}", kind="article",
+                            status=500 if n else 200)
+
+    def full(db, source_id):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(archive.crawl, "close_interrupted", full)
+    rows = crawls_since(db, 0, ["s"])
+    archive.crawl._close_dead_crawls(db, tmp_path / "archive.db", rows)
+    assert [(r["status"], r["pages"], r["errors"]) for r in rows] == [("interrupted", 3, 2)]
