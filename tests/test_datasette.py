@@ -148,3 +148,21 @@ def test_a_damaged_or_missing_capture_is_explained_and_what_is_stored_still_serv
         page = get(ds, path)
         assert page.status_code == 404 and "không còn" in page.text and "missing" in page.text, path
         assert "gone.warc.gz" in page.text and str(copy) not in page.text
+
+
+def test_a_warc_file_that_cannot_be_opened_is_said_to_be_unreadable_not_damaged(crawled_archive, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(crawled_archive, copy)
+    conn = sqlite3.connect(copy / "archive.db")
+    fetch_id, warc_file = conn.execute(
+        "select id, warc_file from fetches where kind = 'article' and status = 200 order by id limit 1").fetchone()
+    conn.close()
+    # A directory in the file's place: as unreadable as a file without permission (tests run as root).
+    (copy / warc_file).unlink()
+    (copy / warc_file).mkdir()
+    ds = make_datasette(copy / "archive.db")
+    for path in (f"/-/capture/{fetch_id}.html", f"/-/capture/{fetch_id}.warc.gz"):
+        page = get(ds, path)
+        assert page.status_code == 500, path
+        assert "cannot be read" in page.text and "damaged" not in page.text and "cut short" not in page.text, path
+        assert Path(warc_file).name in page.text and str(copy) not in page.text

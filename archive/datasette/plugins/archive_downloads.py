@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from archive.captures import OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, stored_capture
 from archive.datasette.plugins.reading_room import error_page, not_found, row_id
-from archive.warc import RecordUnreadable
+from archive.warc import RecordUnreadable, WarcFileUnreadable
 
 # Archived pages may carry script: never let it run on the archive's origin. Nor may they load
 # anything: the archive keeps the page, not its images, styles or embeds, so each would be
@@ -60,6 +60,13 @@ async def _missing(datasette, request, exc):
                             detail=_reason(datasette, exc))
 
 
+async def _unreadable_file(datasette, request, exc):
+    # The record may well be intact: the file could not be opened (permissions, a disk error).
+    return await error_page(datasette, request, "Không đọc được tệp WARC chứa bản lưu này",
+                            "The WARC file holding this capture cannot be read", status=500,
+                            detail=_reason(datasette, exc))
+
+
 async def raw_html(datasette, request):
     fetch, error = await _fetch(datasette, request)
     if fetch is None:
@@ -69,6 +76,8 @@ async def raw_html(datasette, request):
         body = capture.body
     except CaptureMissing as exc:
         return await _missing(datasette, request, exc)
+    except WarcFileUnreadable as exc:
+        return await _unreadable_file(datasette, request, exc)
     except RecordUnreadable as exc:
         return await error_page(
             datasette, request, "Bản ghi WARC của bản lưu này bị hỏng", "This capture's WARC record is damaged",
@@ -92,6 +101,8 @@ async def warc_record(datasette, request):
         record = stored_capture(_db(datasette).path, fetch)
     except CaptureMissing as exc:
         return await _missing(datasette, request, exc)
+    except WarcFileUnreadable as exc:
+        return await _unreadable_file(datasette, request, exc)
     except RecordUnreadable as exc:  # the file is shorter than the record
         return await error_page(datasette, request, "Bản ghi WARC của bản lưu này bị cắt cụt",
                                 "This capture's WARC record is cut short", status=500,
