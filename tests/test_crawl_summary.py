@@ -9,6 +9,7 @@ from archive import ingest
 from archive.crawl import crawls_since
 from archive.db import open_db
 from archive.sources import parse_sources
+from tests.conftest import crawl_into, query
 from tests.test_stop_signals import _crawler_pid, _end, _slow_sources, _start_crawl
 
 SOURCE = (
@@ -55,6 +56,22 @@ def test_the_cause_given_is_a_storage_failure_before_a_site_error_before_a_skip(
         "storage failed: OperationalError: database or disk is full", "HTTP 503", "skipped: Forbidden by robots.txt",
         "OSError: [Errno 28] No space left on device",
     ]
+
+
+def test_a_robots_txt_that_cannot_be_recorded_stops_the_crawl_before_any_page_is_fetched(sample_site, tmp_path):
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    (tmp_path / "not-a-folder").write_text("")
+    served = len(sample_site.requests)
+    result = crawl_into(tmp_path, "--warc-dir", tmp_path / "not-a-folder" / "warc", "--max-pages", "5")
+    assert result.returncode == 1
+    # robots.txt came but is not known: the host is not crawled as if it had none
+    assert {path for path, *_ in sample_site.requests[served:]} == {"/robots.txt"}
+    assert "robots.txt could not be recorded (NotADirectoryError" in result.stderr
+    assert "unreachable" not in result.stdout + result.stderr, result.stdout + result.stderr[-6000:]
+    statuses = {r["source_id"]: (r["status"], r["finish_reason"]) for r in query(tmp_path, "select * from crawls")}
+    assert statuses == {s: ("failed", "storage_failed") for s in ("sample-portal", "sample-magazine", "sample-news")}
+    # the site is not blamed: no page is skipped as if its robots.txt were down
+    assert not query(tmp_path, "select * from fetches where error like 'skipped: robots.txt unavailable%'")
 
 
 def test_a_dead_crawl_the_archive_cannot_close_is_still_shown_interrupted(tmp_path, monkeypatch):
