@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import NamedTuple
 
 from sqlite_utils import Database
@@ -142,27 +143,39 @@ def close_interrupted(db: Database, source_id: str) -> None:
 
 class Known(NamedTuple):
     """What a crawl needs of an archived article: the validators of the capture behind it, and
-    when its content was last confirmed (a 200 or a 304)."""
+    when its content was last confirmed (a 200 or a 304). A capture whose WARC file is gone
+    confirms nothing and gives no validators: a conditional request would get a 304, and the
+    page would never be captured again."""
 
     etag: str | None
     last_modified: str | None
-    last_seen: str
+    last_seen: str | None
 
 
 def known_articles(db: Database, source_id: str, *, before: str | None = None) -> dict[str, Known]:
     """Archived article URLs of a source (first seen before ``before``, when given)."""
     rows = db.execute(
-        """select a.url, f.etag, f.last_modified, a.last_seen from articles a
+        """select a.url, f.etag, f.last_modified, a.last_seen, f.warc_file from articles a
            left join fetches f on f.id = a.fetch_id
            where a.source_id = ? and (? is null or a.first_seen < ?)
            union all
-           select u.url, f.etag, f.last_modified, u.last_seen from article_urls u
+           select u.url, f.etag, f.last_modified, u.last_seen, f.warc_file from article_urls u
            join articles a on a.id = u.article_id left join fetches f on f.id = u.fetch_id
            where a.source_id = ? and (? is null or u.first_seen < ?)""",
         [source_id, before, before] * 2,
     )
+    base = Path(db_file(db)).parent
+    present: dict[str, bool] = {}  # one look at each WARC file, however many captures it holds
+    known = {}
     # An article's own URL with a row of its own: that row tells what the URL gave last.
-    return {url: Known(etag, last_modified, last_seen) for url, etag, last_modified, last_seen in rows}
+    for url, etag, last_modified, last_seen, warc_file in rows:
+        if warc_file is not None:
+            if warc_file not in present:
+                present[warc_file] = (base / warc_file).exists()
+            if not present[warc_file]:
+                etag = last_modified = last_seen = None
+        known[url] = Known(etag, last_modified, last_seen)
+    return known
 
 
 def chain_start(db: Database, crawl_id: int) -> str:
@@ -441,6 +454,8 @@ def store_article(
     _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
     if old_hash == text_hash and old_title == title:
         _seen(db, article_id, url, own, seen_at)
+        if _capture_lost(db, read_from):
+            _recaptured(db, article_id, url, read_from, fetch_id)
         return "unchanged"
     if read_by != record.get("extractor_version") and _reads_alike(db, read_from, url, record, rules):
         # The page is as it was: the extractor or the source's selectors changed since it was
@@ -477,6 +492,22 @@ def _change(db, article_id, row, record, source_id, fetch_id, seen_at, candidate
     _add_version(db, article_id, row, fetch_id, seen_at)
     store_knowledge(db, article_id, source_id, record, candidates)
     return "changed"
+
+
+def _capture_lost(db: Database, fetch_id: int | None) -> bool:
+    """Whether the WARC file holding the capture of ``fetch_id`` is gone."""
+    row = db.execute("select warc_file from fetches where id = ?", [fetch_id]).fetchone()
+    return bool(row and row[0]) and not (Path(db_file(db)).parent / row[0]).exists()
+
+
+def _recaptured(db: Database, article_id: int, url: str, lost: int, fetch_id: int) -> None:
+    """The page read from ``lost``, whose capture is gone, reads the same from ``fetch_id``: what
+    pointed at the lost capture (the URL's reading, the article's, their version) points at
+    this one, so the archive holds the page again."""
+    db.execute("update article_urls set fetch_id = ? where url = ? and fetch_id = ?", [fetch_id, url, lost])
+    db.execute("update articles set fetch_id = ? where id = ? and fetch_id = ?", [fetch_id, article_id, lost])
+    db.execute("update article_versions set fetch_id = ? where article_id = ? and fetch_id = ?",
+               [fetch_id, article_id, lost])
 
 
 def _confirmed_in_this_crawl(db: Database, url: str, fetch_id: int) -> bool:

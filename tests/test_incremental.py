@@ -5,6 +5,7 @@ import re
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.captures import read_capture
 from archive.samplesite import SampleSite
 from crawler.spiders.source import _surely_before
 from tests.conftest import crawl_into, query
@@ -159,6 +160,34 @@ def test_sitemap_lastmod_spares_unchanged_articles(site, folder):
     crawl(folder, "--backfill")
     assert set(portal_requests(mark)) == set(portal)
     assert sitemap_unchanged() == 0
+
+
+def test_an_article_whose_warc_file_is_lost_is_captured_again(site, folder):
+    crawl(folder)
+    versions = query(folder, "select count(*) as n from article_versions")[0]["n"]
+    lost = [r["warc_file"] for r in query(folder, "select distinct warc_file from fetches "
+                                                  "where source_id = 'sample-portal' and warc_file is not null")]
+    for name in lost:
+        (folder / name).unlink()
+    portal = {site.article_url(a["key"]).split("/", 3)[3] for a in site.articles if a["site"] == "portal"}
+    mark = len(site.requests)
+    crawl(folder)
+    asked = {r[0].lstrip("/"): r for r in article_requests(site, mark)}
+    # Asked for without validators, so answered with the page rather than a 304; and not spared
+    # by the sitemap's <lastmod>, which dates the archived reading, not its lost capture.
+    assert portal <= set(asked)
+    assert all(r[1] is None and r[2] is None and r[3] == 200 for path, r in asked.items() if path in portal)
+    # Captures on disk are still relied on.
+    assert all(r[3] == 304 for path, r in asked.items() if path not in portal)
+    captures = query(folder, "select a.url, f.* from articles a join fetches f on f.id = a.fetch_id")
+    assert all(read_capture(folder / "archive.db", f).body for f in captures)
+    marks = ", ".join("?" * len(lost))
+    for table in ("articles", "article_versions", "article_urls"):
+        assert query(folder, f"select count(*) as n from {table} t join fetches f on f.id = t.fetch_id "
+                             f"where f.warc_file in ({marks})", lost)[0]["n"] == 0, table
+    assert query(folder, "select count(*) as n from article_versions")[0]["n"] == versions
+    assert query(folder, "select articles_unchanged from crawls where source_id = 'sample-portal' "
+                         "order by id desc limit 1")[0]["articles_unchanged"] == len(portal)
 
 
 @pytest.mark.parametrize(("lastmod", "confirmed", "before"), [
