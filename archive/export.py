@@ -310,7 +310,8 @@ def _jsonl(db, out, selection) -> int:
 
 
 def _csv(db, out, selection) -> int:
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    # With a byte-order mark, as the reading room's CSV: Excel reads the file as UTF-8 only then.
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.DictWriter(text, fieldnames=ARTICLE_JSON_FIELDS)
     writer.writeheader()
     count = 0

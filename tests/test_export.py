@@ -83,7 +83,8 @@ def test_every_export_carries_what_the_archive_understood(crawled_archive, tmp_p
         assert (row["cluster_id"], row["published_month"]) == (stored[row["id"]]["cluster_id"],
                                                                stored[row["id"]]["published_month"])
     result = govarchive("export", "--format", "csv", "--db", "archive.db", cwd=crawled_archive)
-    for row in csv.DictReader(io.StringIO(result.stdout.decode("utf-8"))):
+    assert result.stdout.startswith(b"\xef\xbb\xbf")  # for Excel
+    for row in csv.DictReader(io.StringIO(result.stdout.decode("utf-8-sig"))):
         # A list is its JSON text, as the zip README says.
         for key in KNOWLEDGE_LISTS:
             assert json.loads(row[key]) == json.loads(stored[int(row["id"])][key])
@@ -104,7 +105,7 @@ def test_csv_export_with_filters(crawled_archive):
         "--until", "2024-12-31", "--db", "archive.db", cwd=crawled_archive,
     )
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(result.stdout.decode("utf-8-sig"))))
     expected = _urls(
         crawled_archive / "archive.db",
         "source_id = 'sample-news' and published >= '2021-01-01' and published < '2025-01-01'",

@@ -264,7 +264,9 @@ def result_titles(html):
 
 
 def csv_rows(response):
-    return list(csv.DictReader(io.StringIO(response.text)))
+    # A byte-order mark first, so that Excel reads the Vietnamese as UTF-8.
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 # Pages ----------------------------------------------------------------------------------------------
@@ -340,7 +342,9 @@ def test_exports_stream_the_whole_result_set(reading_archive, sql):
     everything = csv_rows(ok(small, "/-/search.csv"))
     assert len(everything) == sql("select count(*) as n from articles")[0]["n"] > 20
     zalo = matching_ids(sql, '"zalo"')
-    rows = csv_rows(ok(small, "/-/search.csv?q=zalo"))
+    response = ok(small, "/-/search.csv?q=zalo")
+    assert 'filename="govarchive-search-zalo.csv"' in response.headers["content-disposition"]
+    rows = csv_rows(response)
     assert {int(r["id"]) for r in rows} == zalo and len(rows) == len(zalo)
     one = sql("select * from articles where id = ?", [int(rows[0]["id"])])[0]
     assert rows[0]["text"] == one["text"] and rows[0]["title"] == one["title"]

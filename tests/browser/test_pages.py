@@ -145,12 +145,14 @@ def test_csv_download_has_every_result(server, page):
     total = result_count(page)
     with page.expect_download() as info:
         page.click("a.download-csv")
-    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert info.value.suggested_filename == "govarchive-search-zalo.csv"
+    assert Path(info.value.path()).read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
     assert len(rows) == total > 0
     assert all(row["title"] and row["archive_url"] for row in rows)
     with page.expect_download() as info:
         page.click("a.download-attention")
-    numbers = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    numbers = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
     assert sum(int(r["articles"]) for r in numbers) <= total and numbers
 
 

@@ -18,6 +18,7 @@ import hmac
 import io
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime
@@ -28,7 +29,7 @@ from datasette.utils.asgi import AsgiStream, NotFound, Response
 
 from archive.search import Note, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
-from archive.vietnamese import VN_TZ, nfc
+from archive.vietnamese import VN_TZ, fold, nfc
 
 PAGE_SIZE = 20
 # A page number past this is past the end of any result set; below it the offset fits SQLite's
@@ -662,7 +663,8 @@ async def search_export(datasette, request):
 
     if fmt == "csv":
         async def stream(writer):
-            buffer = io.StringIO()
+            buffer = io.StringIO(CSV_BOM)
+            buffer.seek(len(CSV_BOM))
             out = csv.writer(buffer)
             out.writerow(EXPORT_COLUMNS)
             async for rows in batches():
@@ -686,16 +688,30 @@ async def search_export(datasette, request):
         content_type = "application/json; charset=utf-8"
     return AsgiStream(
         stream,
-        headers={"Content-Disposition": f'attachment; filename="govarchive-search.{fmt}"'},
+        headers={"Content-Disposition": f'attachment; filename="{_download_name(search.q, fmt)}"'},
         content_type=content_type,
     )
+
+
+# Excel reads a CSV file as the machine's legacy code page unless it starts with a byte-order
+# mark, which turns every Vietnamese letter into mojibake; CSV readers of Python (utf-8-sig),
+# pandas and R skip it.
+CSV_BOM = "\ufeff"
+
+
+def _download_name(q: str, fmt: str) -> str:
+    """govarchive-search-<the query, folded to ASCII words>.<fmt>, so that downloads of several
+    searches do not overwrite one another."""
+    words = "-".join(re.findall(r"[a-z0-9]+", fold(q or "")))[:60].strip("-")
+    return f"govarchive-search{'-' + words if words else ''}.{fmt}"
 
 
 async def attention_csv(datasette, request):
     db = _db(datasette)
     search = await Search.from_request(db, request)
     data = await attention(db, search)
-    buffer = io.StringIO()
+    buffer = io.StringIO(CSV_BOM)
+    buffer.seek(len(CSV_BOM))
     out = csv.writer(buffer)
     out.writerow(("month", "source_id", "articles"))
     for month in data["months"]:
