@@ -28,12 +28,11 @@ NOT_STARTED = "not started"
 # What stops a crawl as Ctrl-C does, however it is sent.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # How a fetch error that is this machine's storage failing, not the site, reads: what the
-# pipeline records when it cannot store a page, what the crawler records when it cannot write
-# its files (an OSError's text for a full, read-only or broken disk), SQLite's own words.
-LOCAL_STORAGE_ERROR = "local storage error"
+# pipeline records when it cannot store a page, an OSError's text for a full, read-only or
+# broken disk, SQLite's own words.
 STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
 STORAGE_ERROR_MARKS = (
-    "storage failed:", LOCAL_STORAGE_ERROR, *sorted(os.strerror(code) for code in STORAGE_ERRNOS),
+    "storage failed:", *sorted(os.strerror(code) for code in STORAGE_ERRNOS),
     "database or disk is full", "disk I/O error",
 )
 

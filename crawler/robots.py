@@ -10,8 +10,9 @@ A robots.txt that cannot be read: Scrapy allows everything when robots.txt answe
 at all. RFC 9309 (2.3.1.4) says a server error or an unreachable robots.txt means "assume
 complete disallow": a portal whose robots.txt is down is not crawled until it is back, and every
 request it would have made is recorded as skipped with the reason. A robots.txt that came but
-could not be recorded (the WARC folder cannot be written) is not the site's failing: the crawl
-stops as failed, and the requests waiting on it are recorded as a local storage error.
+could not be recorded (the WARC folder cannot be written) is not the site's failing, and not an
+absent robots.txt either, which Scrapy takes any IgnoreRequest for: the crawl stops for the
+storage failure, and the requests waiting on robots.txt stay in the frontier for --resume.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import logging
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
-from archive.crawl import LOCAL_STORAGE_ERROR, STORAGE_ERRNOS
 from archive.ingest import ROBOTS_UNAVAILABLE
+from crawler.frontier import StorageFailed, stop_for_storage
 
 logger = logging.getLogger(__name__)
 
@@ -42,21 +43,6 @@ class Unavailable:
 
 class NotRecorded(Unavailable):
     """Stands in for the parser of a host whose robots.txt could not be recorded."""
-
-
-class RobotsTxtNotRecorded(Exception):
-    """Not an IgnoreRequest: the page is not skipped on purpose (a skip is for good), it is
-    left for a crawl that can record what it fetches."""
-
-
-def local_storage_error(exc: BaseException | None) -> OSError | None:
-    """The OSError about this machine's files behind ``exc``, if there is one. The network's
-    errors either are no OSError or name no file and no disk's errno (Twisted's DNSLookupError)."""
-    while exc is not None:
-        if isinstance(exc, OSError) and (exc.filename is not None or exc.errno in STORAGE_ERRNOS):
-            return exc
-        exc = exc.__cause__
-    return None
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
@@ -83,8 +69,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
 
     def process_request_2(self, rp, request) -> None:
         if isinstance(rp, NotRecorded):
-            raise RobotsTxtNotRecorded(f"{LOCAL_STORAGE_ERROR}: robots.txt could not be recorded ({rp.reason}), "
-                                       "so nothing on this host is fetched")
+            raise StorageFailed(f"robots.txt could not be recorded ({rp.reason})")
         if isinstance(rp, Unavailable):
             self._stats.inc_value("robotstxt/unavailable")
             raise IgnoreRequest(f"{ROBOTS_UNAVAILABLE} ({rp.reason}), so nothing on this host is fetched")
@@ -129,11 +114,10 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
-        if (local := local_storage_error(exc)) is not None:
-            reason = f"{type(local).__name__}: {local}"[:200]
-            logger.error("%s: robots.txt could not be recorded (%s): the crawl stops", netloc, reason)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage_failed"))
-            self._settle(netloc, NotRecorded(reason))
+        if isinstance(exc, StorageFailed):
+            cause = exc.__cause__ or exc
+            stop_for_storage(self.crawler, f"recording robots.txt of {netloc}", cause)
+            self._settle(netloc, NotRecorded(f"{type(cause).__name__}: {cause}"[:200]))
             return
         if isinstance(exc, IgnoreRequest):
             super()._robots_error(exc, netloc)
