@@ -200,10 +200,11 @@ def serve(db_path, host, port):
 def search(query, db_path, limit, as_json):
     """Full-text search of archived articles, best matches first.
 
-    QUERY: words, "phrases", AND/OR/NOT (NOT needs a word before it: 'Zalo NOT fanpage'),
-    prefix*, title:word, title:"a phrase" or title:(a group) (also description: and text:),
-    with or without accents. At most 500 characters, 32 words and 8 nested parentheses. What
-    the query cannot honour is left out and said in a note on stderr.
+    QUERY: words, "phrases", AND/OR/NOT in capitals (NOT needs a word before it: 'Zalo NOT
+    fanpage', or 'Zalo -fanpage'), prefix*, title:word, title:"a phrase" or title:(a group)
+    (also description: and text:, or tiêu đề:, mô tả:, nội dung:), with or without accents.
+    Articles with the words typed together rank first. At most 500 characters, 32 words and
+    8 nested parentheses. What the query cannot honour is left out and said in a note on stderr.
 
     When more than 5,000 articles match, the 5,000 most recently archived are ranked, and a
     note on stderr says so.
