@@ -35,6 +35,9 @@ STORAGE_ERROR_MARKS = (
     "storage failed:", *sorted(os.strerror(code) for code in STORAGE_ERRNOS),
     "database or disk is full", "disk I/O error",
 )
+# The crawl stat (crawls.stats) in which the crawler names the storage failure that stopped a
+# crawl; it is crawler.frontier.STORAGE_FAILURE, which the archive package cannot import.
+STORAGE_FAILURE_STAT = "govarchive/storage_failure"
 
 
 def run_crawl(
@@ -126,19 +129,22 @@ def run_crawl(
 
 
 def crawls_since(db, last_id: int, source_ids: list[str]) -> list[dict]:
-    """The crawls of ``source_ids`` after ``last_id``, each with its ``first_error``: the error that
-    best says what went wrong (a local storage failure before any other failure, a failure before
-    a deliberate skip; the earliest of a kind)."""
+    """The crawls of ``source_ids`` after ``last_id``, each with its ``first_error``: what best
+    says what went wrong. The storage failure that stopped the crawl, if one did; else among its
+    fetches' errors a local storage failure before any other failure, a failure before a
+    deliberate skip, the earliest of a kind."""
     storage = " or ".join(["f.error like ?"] * len(STORAGE_ERROR_MARKS))
     return list(
         db.query(
-            f"""select c.*, (select coalesce(f.error, 'HTTP ' || f.status) from fetches f
-                             where f.crawl_id = c.id and (f.error is not null or f.status >= 400)
-                             order by case when {storage} then 0 when {FETCH_FAILED_SQL} then 1 else 2 end, f.id
-                             limit 1) as first_error
+            f"""select c.*, coalesce(
+                    json_extract(c.stats, ?),
+                    (select coalesce(f.error, 'HTTP ' || f.status) from fetches f
+                     where f.crawl_id = c.id and (f.error is not null or f.status >= 400)
+                     order by case when {storage} then 0 when {FETCH_FAILED_SQL} then 1 else 2 end, f.id
+                     limit 1)) as first_error
                 from crawls c where c.id > ? and c.source_id in ({", ".join("?" * len(source_ids))})
                 order by c.id""",
-            [*(f"%{mark}%" for mark in STORAGE_ERROR_MARKS), last_id, *source_ids],
+            [f'$."{STORAGE_FAILURE_STAT}"', *(f"%{mark}%" for mark in STORAGE_ERROR_MARKS), last_id, *source_ids],
         )
     )
 

@@ -9,6 +9,7 @@ from archive import ingest
 from archive.crawl import crawls_since
 from archive.db import open_db
 from archive.sources import parse_sources
+from crawler.frontier import STORAGE_FAILURE
 from tests.conftest import crawl_into, query
 from tests.test_stop_signals import _crawler_pid, _end, _slow_sources, _start_crawl
 
@@ -51,10 +52,16 @@ def test_the_cause_given_is_a_storage_failure_before_a_site_error_before_a_skip(
             status = 503 if error == "HTTP 503" else (200 if error is None else None)
             ingest.record_fetch(db, crawl_id=crawl, source_id="s", url=f"https://s.vn/{crawl}/{n}", kind="article",
                                 status=status, error=None if status else error)
+    # a crawl the crawler stopped for a storage failure names it in its stats
+    stopped = ingest.start_crawl(db, source, max_pages=None)
+    ingest.record_fetch(db, crawl_id=stopped, source_id="s", url="https://s.vn/x", kind="article", status=None,
+                        error="skipped: Forbidden by robots.txt")
+    failure = "writing WARC files in w failed: OSError: [Errno 28] No space left on device"
+    ingest.finish_crawl(db, stopped, finish_reason="storage_failed", stats={STORAGE_FAILURE: failure})
     causes = [row["first_error"] for row in crawls_since(db, 0, ["s"])]
     assert causes == [
         "storage failed: OperationalError: database or disk is full", "HTTP 503", "skipped: Forbidden by robots.txt",
-        "OSError: [Errno 28] No space left on device",
+        "OSError: [Errno 28] No space left on device", failure,
     ]
 
 
@@ -69,6 +76,7 @@ def test_a_robots_txt_that_cannot_be_recorded_stops_the_crawl_before_any_page_is
     assert "unreachable" not in result.stdout + result.stderr, result.stdout + result.stderr[-6000:]
     statuses = {r["source_id"]: (r["status"], r["finish_reason"]) for r in query(tmp_path, "select * from crawls")}
     assert statuses == {s: ("failed", "storage_failed") for s in ("sample-portal", "sample-magazine", "sample-news")}
+    assert "sample-news: failed: writing WARC files in" in result.stderr  # the cause, not a bare "failed"
     # the site is not blamed: no page is skipped as if its robots.txt were down
     assert not query(tmp_path, "select * from fetches where error like 'skipped: robots.txt unavailable%'")
 
