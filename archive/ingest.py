@@ -268,13 +268,16 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
     """Close the crawl row; the status says whether the source could be reached at all."""
     pages, ok, errors = fetch_counts(db, crawl_id)
     health = crawl_health(db, crawl_id)
+    # A resume with nothing left to do (the crawl it continues was killed as it closed, or had used
+    # up --max-pages) is judged by what the whole crawl fetched.
+    fetched, reached = (pages, ok) if pages else _chain_counts(db, crawl_id)
     if finish_reason == "shutdown":
         status = "interrupted"
     elif finish_reason not in ("finished", "closespider_pagecount", "max_pages"):
         status = "failed"
-    elif pages and not ok:
+    elif fetched and not reached:
         status = "unreachable"
-    elif not pages:
+    elif not fetched:
         status = "empty"
     else:
         status = "ok"
@@ -287,6 +290,16 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
     with db.atomic():
         db["crawls"].update(crawl_id, update)
     return db["crawls"].get(crawl_id)
+
+
+def _chain_counts(db: Database, crawl_id: int) -> tuple[int, int]:
+    """Fetches of ``crawl_id`` and of every crawl it resumes: (all of them, those answered 2xx or 3xx)."""
+    pages = ok = 0
+    while crawl_id is not None:
+        more, more_ok, _ = fetch_counts(db, crawl_id)
+        pages, ok = pages + more, ok + more_ok
+        crawl_id = db.execute("select resumed_from from crawls where id = ?", [crawl_id]).fetchone()[0]
+    return pages, ok
 
 
 def fetch_counts(db: Database, crawl_id: int) -> tuple[int, int, int]:

@@ -140,3 +140,28 @@ def test_stats_shows_a_killed_crawl_as_interrupted_with_what_it_fetched(big_site
         assert run["status"] == "interrupted"
         assert run["pages"] == _count(db, "select count(*) from fetches where crawl_id = ?", [run["id"]])
     assert sum(run["pages"] for run in runs) == _fetched(db)
+
+
+def test_a_resume_with_nothing_left_to_do_is_ok(sample_site, tmp_path):
+    """A crawl killed as it closed ("Closing spider"), every page stored but its end not yet
+    recorded, leaves nothing for --resume to fetch: that is the crawl done, not an empty one."""
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    result = crawl_into(tmp_path, "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("update crawls set status = 'running', finished_at = null, finish_reason = null, stats = null")
+    conn.close()
+    result = crawl_into(tmp_path, "--resume", "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    killed, resumed = [[dict(r) for r in conn.execute(f"select * from crawls where resumed_from is {test}")]
+                       for test in ("null", "not null")]
+    conn.close()
+    assert [r["status"] for r in resumed] == ["ok"] * 3 and sum(r["pages"] for r in resumed) == 0
+    assert [r["status"] for r in killed] == ["interrupted"] * 3
+    for run in killed:
+        assert run["pages"] == _count(db, "select count(*) from fetches where crawl_id = ?", [run["id"]])
+    assert sum(run["articles_new"] for run in killed) == len(sample_site.expected_article_urls())
