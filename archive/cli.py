@@ -195,9 +195,14 @@ def serve(db_path, host, port):
 @click.argument("query")
 @click.option("--db", "db_path", **DB_OPTION)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most results to show.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(min=1, max=10**9),
+              help="Which page of --limit results to show.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True,
+              help="Best matches first, or by published date.")
+@click.option("--source", "source_id", default=None, metavar="ID", help="Only this source's articles.")
 @click.option("--json", "as_json", is_flag=True,
               help='Print results as JSON lines, each with "more": true when more than 5,000 articles match.')
-def search(query, db_path, limit, as_json):
+def search(query, db_path, limit, page, sort, source_id, as_json):
     """Full-text search of archived articles, best matches first.
 
     QUERY: words, "phrases", AND/OR/NOT in capitals (NOT needs a word before it: 'Zalo NOT
@@ -214,13 +219,17 @@ def search(query, db_path, limit, as_json):
         govarchive search "Zalo OA"
         govarchive search 'Hà Nội AND fanpage' --limit 5 --json
         govarchive search 'title:"Kế hoạch 174"'
+        govarchive search "chuyển đổi số" --source baochinhphu --sort newest --page 2
     """
     from archive.search import SEARCH_LIMIT, bounded_search, parse_query
 
     db = _open_archive(db_path)
+    if source_id is not None and not db.execute("select 1 from sources where id = ?", [source_id]).fetchone():
+        known = ", ".join(r[0] for r in db.execute("select id from sources order by id"))
+        raise click.UsageError(f"unknown source id {source_id!r} in {db_path} (known: {known or 'none'})")
     parsed = parse_query(query)
     _echo_notes(parsed)
-    results, more = bounded_search(db, parsed, limit=limit)
+    results, more = bounded_search(db, parsed, limit=limit, offset=(page - 1) * limit, order=sort, source=source_id)
     if more:
         click.echo(f"note: more than {SEARCH_LIMIT:,} articles match; the {SEARCH_LIMIT:,} most recently archived "
                    "were ranked — add words to narrow the search", err=True)

@@ -537,8 +537,8 @@ phrase as (
 # Ties go to the newest id, as on the search page.
 ORDERS = {
     "relevance": "phrase_match desc, exact_match desc, folded.score, a.id desc",
-    "newest": "a.published desc",
-    "oldest": "a.published asc",
+    "newest": "a.published is null, a.published desc, a.id desc",
+    "oldest": "a.published is null, a.published, a.id",
 }
 
 

@@ -489,3 +489,18 @@ def test_excluded_words_are_not_marked_and_snippets_are_one_line(numbers_path, r
     assert len(snippets) == 2 and any("6/QĐ-TTg của Thủ tướng. [Zalo] OA" in line for line in snippets)
     nothing = run_cli("search", "...", "--db", numbers_path, check=True)
     assert "note: Nothing to search for in «...»: it has no word" in nothing.stderr
+
+
+def test_the_search_cli_pages_sorts_and_keeps_to_a_source(db_path, run_cli):
+    def urls(*args):
+        result = run_cli("search", "tinh OR nam OR zalo", "--db", db_path, "--json", *args, check=True)
+        return [json.loads(line)["url"] for line in result.stdout.splitlines()]
+
+    everything = urls("--limit", "50")
+    assert len(everything) > 4
+    assert urls("--limit", "2") + urls("--limit", "2", "--page", "2") == everything[:4]
+    assert urls("--limit", "50", "--source", "t") == everything
+    newest = urls("--limit", "50", "--sort", "newest")
+    assert sorted(newest) == sorted(everything) and newest != everything
+    wrong = run_cli("search", "zalo", "--db", db_path, "--source", "nope")
+    assert wrong.returncode == 2 and "unknown source id 'nope'" in wrong.stderr and "(known: t)" in wrong.stderr
