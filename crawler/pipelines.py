@@ -255,12 +255,23 @@ class ArchivePipeline:
         if storage_failed(self.crawler):
             # Also when the last items were what could not be stored: the crawl did not finish.
             reason = "storage_failed"
-        row = ingest.finish_crawl(
-            self.db, self.crawl_id, finish_reason=reason, stats=self.crawler.stats.get_stats()
-        )
-        if reason == "finished":
-            ingest.clear_frontier(self.db, self.crawl_id)
-        release_free_pages(self.db)
+        try:
+            row = ingest.finish_crawl(
+                self.db, self.crawl_id, finish_reason=reason, stats=self.crawler.stats.get_stats()
+            )
+            if reason == "finished":
+                ingest.clear_frontier(self.db, self.crawl_id)
+            release_free_pages(self.db)
+        except Exception as exc:
+            if not ingest.storage_failure(exc):
+                raise
+            # Its row still says running: it is closed as interrupted, with what it fetched,
+            # once the archive can be written (govarchive crawl, the source's next crawl).
+            logger.error("%s: crawl %d: its end could not be recorded: %s: %s",
+                         spider.source.id, self.crawl_id, type(exc).__name__, exc)
+            self.db.close()
+            self.db = None
+            return
         # Unchanged counts the articles answered 304 Not Modified, as the crawl's summary does.
         logger.info(
             "%s: crawl %d %s: %d pages, %d new, %d changed, %d unchanged, %d errors",
