@@ -129,7 +129,7 @@ def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, w
             click.echo(f"{r['source_id']}: {r['status']}{reason}", err=True)
         names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
         click.echo(f"Could not crawl: {names}. See the fetches table for each error.", err=True)
-        sys.exit(1)
+        sys.exit(crawl_lib.exit_status(rows))
 
 
 class _ProgressBar:
@@ -766,6 +766,8 @@ def schedule(sources_file, db_path, once, interval, max_pages):
         if not due:
             click.echo("Nothing is due.", err=True)
         scheduler.wait()
+        if scheduler.stop_signal is not None:
+            sys.exit(128 + scheduler.stop_signal)
         if any(code != 0 for _, code in scheduler.finished):
             sys.exit(1)
         return
@@ -774,3 +776,6 @@ def schedule(sources_file, db_path, once, interval, max_pages):
         scheduler.run_forever(interval)
     except KeyboardInterrupt:
         scheduler.wait()
+    if scheduler.stop_signal is not None:
+        # As a shell reports a program a signal stopped: 130 for Ctrl-C, 143 for systemctl stop.
+        sys.exit(128 + scheduler.stop_signal)

@@ -312,6 +312,7 @@ def test_sigterm_to_the_scheduler_stops_its_crawls_waits_for_them_and_cleans_up(
         daemon.send_signal(signal.SIGTERM)  # to the scheduler alone, as kill(1) does
         daemon.wait(timeout=120)
         assert holder(tmp_path / "archive.db", "sample-news") is None, "its crawl went on alone"
+        assert daemon.returncode == 143
     finally:
         if daemon.poll() is None:
             daemon.kill()
