@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive.db import ArchiveError, check_archive, open_db
-from archive.ingest import FETCH_FAILED_SQL, close_interrupted, fetch_counts
+from archive.ingest import FETCH_FAILED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
 from archive.locks import SourceLock, SourceLocked, holder, locked_message
 from archive.sources import load_sources, select
 
@@ -35,9 +35,6 @@ STORAGE_ERROR_MARKS = (
     "storage failed:", *sorted(os.strerror(code) for code in STORAGE_ERRNOS),
     "database or disk is full", "disk I/O error",
 )
-# The crawl stat (crawls.stats) in which the crawler names the storage failure that stopped a
-# crawl; it is crawler.frontier.STORAGE_FAILURE, which the archive package cannot import.
-STORAGE_FAILURE_STAT = "govarchive/storage_failure"
 
 
 def run_crawl(

@@ -118,6 +118,11 @@ _STORAGE_CODES = frozenset({
 })
 
 
+# The crawl stat (crawls.stats) in which the crawler names the storage failure that stopped a
+# crawl, for the crawl's summary.
+STORAGE_FAILURE_STAT = "govarchive/storage_failure"
+
+
 def storage_failure(exc: BaseException) -> bool:
     """Whether ``exc`` is the archive's storage failing (the database or a file of ours), which
     writing the same rows again succeeds once it is mended, rather than something in the rows."""

@@ -35,8 +35,6 @@ from archive.db import open_db
 
 logger = logging.getLogger(__name__)
 
-# The crawl's stats value naming the storage failure that stopped it (kept in crawls.stats).
-STORAGE_FAILURE = "govarchive/storage_failure"
 
 
 class StorageFailed(IgnoreRequest):
@@ -48,7 +46,7 @@ def stop_for_storage(crawler, what: str, exc: BaseException) -> None:
     if storage_failed(crawler):
         return
     message = f"{what} failed: {type(exc).__name__}: {exc}"
-    crawler.stats.set_value(STORAGE_FAILURE, message)
+    crawler.stats.set_value(ingest.STORAGE_FAILURE_STAT, message)
     logger.error("%s: the crawl stops: %s. What it had not stored stays in its frontier: make room or mend "
                  "the disk, then run the same command with --resume", crawler.spider.source.id, message)
     deferred_from_coro(crawler.engine.close_spider_async(reason="storage_failed"))
@@ -56,7 +54,7 @@ def stop_for_storage(crawler, what: str, exc: BaseException) -> None:
 
 def storage_failed(crawler) -> bool:
     """Whether the crawl is stopping for a storage failure: nothing more is to be stored."""
-    return crawler.stats.get_value(STORAGE_FAILURE) is not None
+    return crawler.stats.get_value(ingest.STORAGE_FAILURE_STAT) is not None
 
 
 # Requests per frontier transaction (ARCHIVE_FRONTIER_BATCH): big enough that commits cost

@@ -9,7 +9,6 @@ from archive import ingest
 from archive.crawl import crawls_since
 from archive.db import open_db
 from archive.sources import parse_sources
-from crawler.frontier import STORAGE_FAILURE
 from tests.conftest import crawl_into, query
 from tests.test_stop_signals import _crawler_pid, _end, _slow_sources, _start_crawl
 
@@ -57,7 +56,7 @@ def test_the_cause_given_is_a_storage_failure_before_a_site_error_before_a_skip(
     ingest.record_fetch(db, crawl_id=stopped, source_id="s", url="https://s.vn/x", kind="article", status=None,
                         error="skipped: Forbidden by robots.txt")
     failure = "writing WARC files in w failed: OSError: [Errno 28] No space left on device"
-    ingest.finish_crawl(db, stopped, finish_reason="storage_failed", stats={STORAGE_FAILURE: failure})
+    ingest.finish_crawl(db, stopped, finish_reason="storage_failed", stats={ingest.STORAGE_FAILURE_STAT: failure})
     causes = [row["first_error"] for row in crawls_since(db, 0, ["s"])]
     assert causes == [
         "storage failed: OperationalError: database or disk is full", "HTTP 503", "skipped: Forbidden by robots.txt",
