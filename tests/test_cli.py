@@ -225,7 +225,7 @@ def test_an_interrupted_crawl_says_so_and_how_to_resume(sample_site, tmp_path):
         time.sleep(0.1)
     os.killpg(crawl.pid, signal.SIGINT)
     stdout, stderr = crawl.communicate(timeout=120)
-    assert crawl.returncode == 1, (stdout, stderr)
+    assert crawl.returncode == 130, (stdout, stderr)  # as a shell reports Ctrl-C
     assert "interrupted" in stdout.splitlines()[1]
     assert ("sample-news: interrupted; run the same command with --resume to continue it where it stopped"
             in stderr.splitlines())
