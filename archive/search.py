@@ -49,8 +49,12 @@ COLUMN_NAMES = {
 # A column name counts only where a word starts ("title:", not "subtitle:"), and restricts what
 # follows it: "title:zalo", "title: zalo", "title : zalo", 'title:"zalo mini"', "title:(zalo oa)".
 _COLUMN_NAME = "|".join(name.replace(" ", r"\s+") for name in sorted(COLUMN_NAMES, key=len, reverse=True))
+# A "-" where a word starts excludes the phrase, group or column filter right after it, as it
+# does a word ("-oa", '-"zalo oa"', "-(oa OR mini)", "-title:oa").
+_WORD_START = r"(?:(?<![^\s(])|(?<=(?<![^\s(])-))"
 _TOKEN = re.compile(
-    rf'(?P<column>(?<![^\s(])(?i:{_COLUMN_NAME})\s*:)'
+    rf'(?P<minus>(?<![^\s(])-(?=["(]|(?i:{_COLUMN_NAME})\s*:))'
+    rf'|(?P<column>{_WORD_START}(?i:{_COLUMN_NAME})\s*:)'
     r'|(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)',
     re.UNICODE,
 )
@@ -148,6 +152,8 @@ def parse_query(text: str) -> Query:
             # The exact index keeps no positions, so no column filters: there the operand alone.
             column = COLUMN_NAMES[" ".join(value[:-1].lower().split())] + " :"
             parts.append(_Part("column", column, column, "", value))
+        elif kind == "minus":
+            parts.append(_Part("op", "NOT", "NOT", "NOT", "-"))
         elif kind == "word" and value.startswith("-") and _WORD.match(value, 1):
             # "-oa", as search engines take it: what follows is excluded.
             parts.append(_Part("op", "NOT", "NOT", "NOT", "-"))
@@ -297,7 +303,8 @@ def _folded_spellings(words: list[str], *, prefix: bool) -> list[str]:
         if swapped < _MAX_SPELLINGS and not (prefix and last):
             if _I_OR_Y.match(word):
                 options.append(word[:-1] + ("y" if word.endswith("i") else "i"))
-            elif word.isascii() and word.isdigit():
+            elif word.isascii() and word.isdigit() and not (i and folded[i - 1].isdigit()):
+                # Not the digits after a number's point or comma: "4.000" is no "4.0", nor "4.00".
                 options += _number_spellings(word)
             swapped += len(options) > 1
         phrases = [f"{phrase} {option}".strip() for phrase in phrases for option in options]
@@ -313,9 +320,9 @@ def _number_spellings(number: str) -> list[str]:
     "5,000" in print, words "5 000" in the index), and with or without the leading zero of a
     document number ("06/QĐ-TTg" and "6/QĐ-TTg")."""
     others = []
-    if number.startswith("0") and len(number) > 1:
-        others.append(number.lstrip("0") or "0")
-    elif len(number) == 1:
+    if number.startswith("0") and len(number) == 2 and number != "00":
+        others.append(number[1])
+    elif len(number) == 1 and number != "0":
         others.append("0" + number)
     elif len(number) > 3 and not _YEAR.fullmatch(number):
         head = len(number) % 3 or 3

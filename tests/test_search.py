@@ -445,6 +445,13 @@ def test_a_minus_excludes_and_column_names_may_be_spaced_or_vietnamese(db_path):
     assert found(db_path, "nội dung:phục") == ["dongnai"] and found(db_path, "mô tả:zalo") == []
 
 
+def test_a_minus_before_a_phrase_a_group_or_a_column_filter_excludes_it(db_path):
+    assert found(db_path, 'tinh -"zalo oa"') == found(db_path, 'tinh NOT "zalo oa"') == ["facebook"]
+    assert found(db_path, "tinh -(zalo OR oa)") == ["facebook"]
+    assert found(db_path, "tinh -title:zalo") == found(db_path, "tinh NOT title:zalo") == ["facebook"]
+    assert "zalo" not in parse_query('tinh -"zalo oa"').terms and parse_query('tinh -"zalo oa"').phrase == ""
+
+
 def test_an_operator_in_small_letters_is_a_word_and_says_so(db_path):
     assert found(db_path, "zalo or facebook") == []
     assert [str(n) for n in parse_query("zalo or facebook").notes] == [
@@ -458,6 +465,7 @@ NUMBERS = {
     "reports": ("Hơn 5.000 phản ánh được xử lý", "Trong năm, hơn 5.000 phản ánh và 12,500 lượt hỏi đáp đã được trả lời."),
     "decision": ("Thực hiện Quyết định 6/QĐ-TTg", "Các sở triển khai Quyết định số 6/QĐ-TTg của Thủ tướng.\n\nZalo OA được dùng."),
     "padded": ("Kế hoạch 06/KH-UBND", "Ủy ban ban hành Kế hoạch 06/KH-UBND về chuyển đổi số, không dùng Zalo OA."),
+    "industry": ("Công nghiệp 4.0", "Cách mạng công nghiệp 4.0 và 4 dự án mới."),
 }
 
 
@@ -478,6 +486,12 @@ def numbers_path(tmp_path_factory):
                                         ("6/KH-UBND", "padded"), ("Kế hoạch 6", "padded")])
 def test_a_number_finds_it_written_with_thousands_apart_or_a_leading_zero(numbers_path, typed, key):
     assert found(numbers_path, typed) == [key]
+
+
+def test_the_digits_after_a_numbers_point_are_not_spelt_otherwise(numbers_path):
+    # "000" read as a leading-zero "0" made 4.000 find "công nghiệp 4.0".
+    assert found(numbers_path, "4.000") == [] and found(numbers_path, "5.000") == ["reports"]
+    assert found(numbers_path, "4.0") == ["industry"]
 
 
 def test_excluded_words_are_not_marked_and_snippets_are_one_line(numbers_path, run_cli):
