@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
@@ -171,6 +172,9 @@ def _warc_dirs(db: Database, db_path: str | Path) -> set[Path]:
     return folders
 
 
+_NAME_MAX = 255
+
+
 class OutputFile:
     """An export's ``-o FILE``, written to a temporary file beside it that takes its place only
     when commit() is called, once the export is complete: an export that fails or is stopped
@@ -182,6 +186,9 @@ class OutputFile:
     """
 
     def __init__(self, path: str | Path):
+        if str(path).endswith(os.sep):
+            # realpath() would drop the slash, and "newdir/" would become a file named newdir.
+            raise IsADirectoryError(errno.EISDIR, "names a folder, not a file", str(path))
         # A symbolic link stays one: the file it points to is what is replaced.
         self._target = Path(os.path.realpath(path))
         try:
@@ -192,8 +199,10 @@ class OutputFile:
         if mode is not None and not stat.S_ISREG(mode):
             self.file = open(self._target, "wb")
             return
+        # A name near the file system's limit (255 bytes) has no room for the suffix.
+        stem = self._target.name if len(os.fsencode(self._target.name)) <= _NAME_MAX - 14 else ".govarchive-export"
         while self._temp is None:
-            candidate = self._target.with_name(f"{self._target.name}.{secrets.token_hex(4)}.part")
+            candidate = self._target.with_name(f"{stem}.{secrets.token_hex(4)}.part")
             try:
                 # 0o666 less the umask, as open() gives a new file.
                 fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

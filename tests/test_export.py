@@ -474,6 +474,19 @@ def test_export_to_a_file_that_cannot_be_opened_is_a_one_line_error(crawled_arch
         )
 
 
+def test_an_output_ending_in_a_slash_is_refused_and_a_name_near_the_limit_is_written(crawled_archive, tmp_path):
+    folder = f"{tmp_path}/newdir/"
+    result = govarchive("export", "--db", "archive.db", "--format", "csv", "-o", folder, cwd=crawled_archive)
+    assert result.returncode == 2 and not (tmp_path / "newdir").exists()
+    assert result.stderr.decode().splitlines()[-1] == (
+        f"Error: Invalid value for '-o' / '--output': cannot write {folder}: names a folder, not a file")
+    # 250 bytes: a legal name, with no room for the temporary name's suffix beside it.
+    long = tmp_path / ("a" * 246 + ".csv")
+    result = govarchive("export", "--db", "archive.db", "--format", "csv", "-o", long, cwd=crawled_archive)
+    assert result.returncode == 0, result.stderr.decode()
+    assert long.read_bytes().startswith(b"\xef\xbb\xbf") and [p.name for p in tmp_path.iterdir()] == [long.name]
+
+
 def test_export_help_says_zip_needs_a_file():
     result = CliRunner().invoke(cli, ["export", "--help"])
     assert "not for --format zip" in " ".join(result.output.split())
