@@ -127,8 +127,10 @@ def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, w
                 continue
             reason = f": {r['first_error']}" if r.get("first_error") else ""
             click.echo(f"{r['source_id']}: {r['status']}{reason}", err=True)
-        names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
-        click.echo(f"Could not crawl: {names}. See the fetches table for each error.", err=True)
+        if any(r["status"] != "interrupted" for r in failed):
+            # An interrupted crawl has its --resume line above; its fetches hold no reason.
+            names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
+            click.echo(f"Could not crawl: {names}. See the fetches table for each error.", err=True)
         sys.exit(crawl_lib.exit_status(rows))
 
 

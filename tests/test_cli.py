@@ -230,6 +230,8 @@ def test_an_interrupted_crawl_says_so_and_how_to_resume(sample_site, tmp_path):
     assert ("sample-news: interrupted; run the same command with --resume to continue it where it stopped"
             in stderr.splitlines())
     assert "skipped:" not in stderr
+    # Nothing failed that the fetches table could explain.
+    assert "See the fetches table" not in stderr
 
 
 def test_crawling_other_sites_without_a_contact_page_is_warned_about():
