@@ -560,6 +560,10 @@ def check_archive(path: str | Path, *, may_be_new: bool = False) -> Path:
         raise ArchiveError(f"{path}: not a SQLite database") from None
     if may_be_new and not tables:
         return path
+    if not tables:
+        # What a first crawl leaves when it cannot make the archive (a full disk): no tables at all.
+        raise ArchiveError(f"{path}: an empty database, with no archive made in it yet; "
+                           "'govarchive crawl' makes one")
     if not {"articles", "crawls", "fetches"} <= tables:
         raise ArchiveError(f"{path}: a SQLite database, but not a govarchive archive")
     return path

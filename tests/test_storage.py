@@ -270,3 +270,24 @@ def test_seeing_an_unchanged_article_again_leaves_the_exact_index_alone(tmp_path
     month = {m: {r[0] for r in db.execute("select rowid from articles_fts where articles_fts match ?", [f'"month{m}"'])}
              for m in ("202403", "202404")}
     assert month["202404"] == {7} and len(month["202403"]) == 49 and 7 not in month["202403"]
+
+
+def test_an_archive_whose_first_creation_ran_out_of_storage_is_named_empty_and_made_by_the_next_run(tmp_path):
+    import subprocess
+    import sys
+
+    from archive.db import ArchiveError, check_archive
+
+    path = tmp_path / "archive.db"
+    # A file size limit stands for a full disk; Python ignores SIGXFSZ, so writes fail instead.
+    create = ("import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (300 * 1024, 300 * 1024)); "
+              "from archive.db import open_db; open_db(sys.argv[1])")
+    first = subprocess.run([sys.executable, "-c", create, str(path)], capture_output=True, text=True, timeout=120)
+    assert first.returncode != 0 and ("disk I/O error" in first.stderr or "full" in first.stderr), first.stderr
+    # Not "another program's database": nothing was made in it, and a crawl makes the archive.
+    with pytest.raises(ArchiveError, match="an empty database, with no archive made in it yet; 'govarchive crawl' makes one"):
+        check_archive(path)
+    check_archive(path, may_be_new=True)
+    db = open_db(path)
+    assert {"articles", "crawls", "fetches", "articles_fold"} <= set(db.table_names())
+    check_archive(path)
