@@ -160,7 +160,7 @@ def _parse_source(entry: dict, where: str) -> Source:
     ):
         fail("allowed_domains", "must be a non-empty list of host names")
     for domain in domains:
-        if re.fullmatch(r"[^:\[\]]+:\d*", domain):
+        if re.fullmatch(r"[^:\[\]]+:\d*|\[[^\]]*\]:\d*", domain):
             fail("allowed_domains", f"{domain!r}: a host name has no port (write {domain.rsplit(':', 1)[0]!r})")
     domains = tuple(d.lower() for d in domains)
     _check_url(entry["home"], domains, fail, "home")
@@ -170,6 +170,11 @@ def _parse_source(entry: dict, where: str) -> Source:
         fail("article_pattern", f"bad regular expression: {exc}")
     if not croniter.is_valid(entry["schedule"]) or len(entry["schedule"].split()) != 5:
         fail("schedule", f"bad cron expression {entry['schedule']!r} ({_cron_fault(entry['schedule'])})")
+    for field, (name, _allowed) in zip(entry["schedule"].split(), _CRON_FIELDS):
+        backwards = next((r for r in re.findall(r"(\d+)-(\d+)", field) if int(r[0]) > int(r[1])), None)
+        if backwards:
+            # croniter wraps "5-1" round to 0-1 and 5-59: almost always a typo for "1-5".
+            fail("schedule", f"cron expression {entry['schedule']!r}: {name} range {'-'.join(backwards)} runs backwards")
     try:
         croniter(entry["schedule"], datetime(2000, 1, 1)).get_next(datetime)
     except CroniterBadDateError:

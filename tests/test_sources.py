@@ -69,6 +69,8 @@ def test_good_file_parses():
         ('schedule = "0 */6 * * *"', 'schedule = "*/0 * * * *"', "(minute '*/0' is not 0-59)"),
         ('schedule = "0 */6 * * *"', 'schedule = "0 0 * 13 *"', "(month '13' is not 1-12 or jan-dec)"),
         ('schedule = "0 */6 * * *"', 'schedule = "0 0 * * *  *"', "(5 fields: minute hour day month weekday)"),
+        ('schedule = "0 */6 * * *"', 'schedule = "5-1 * * * *"', "cron expression '5-1 * * * *': minute range 5-1 runs backwards"),
+        ('allowed_domains = ["hanoi.gov.vn"]', 'allowed_domains = ["[::1]:80"]', "'[::1]:80': a host name has no port"),
         ('name = "Cổng thông tin"\n', "", "field 'name': missing"),
     ],
 )
