@@ -344,6 +344,8 @@ def test_exports_stream_the_whole_result_set(reading_archive, sql):
     zalo = matching_ids(sql, '"zalo"')
     response = ok(small, "/-/search.csv?q=zalo")
     assert 'filename="govarchive-search-zalo.csv"' in response.headers["content-disposition"]
+    typed = ok(small, "/-/search.csv?q=%EF%BC%BA%EF%BD%81%EF%BD%8C%EF%BD%8F+OA+Hà+Nội")  # full-width Ｚａｌｏ
+    assert 'filename="govarchive-search-zalo-oa-ha-noi.csv"' in typed.headers["content-disposition"]
     rows = csv_rows(response)
     assert {int(r["id"]) for r in rows} == zalo and len(rows) == len(zalo)
     one = sql("select * from articles where id = ?", [int(rows[0]["id"])])[0]

@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime
@@ -702,7 +703,7 @@ CSV_BOM = "\ufeff"
 def _download_name(q: str, fmt: str) -> str:
     """govarchive-search-<the query, folded to ASCII words>.<fmt>, so that downloads of several
     searches do not overwrite one another."""
-    words = "-".join(re.findall(r"[a-z0-9]+", fold(q or "")))[:60].strip("-")
+    words = "-".join(re.findall(r"[a-z0-9]+", fold(unicodedata.normalize("NFKC", q or ""))))[:60].strip("-")
     return f"govarchive-search{'-' + words if words else ''}.{fmt}"
 
 
