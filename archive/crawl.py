@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,6 +97,14 @@ def run_crawl(
             except subprocess.TimeoutExpired:
                 if on_progress:
                     on_progress(progress(db_path, last_id, ids))
+                if stopped_by and time.monotonic() - stopped_by.asked_at > STOP_GRACE:
+                    # Seen under load: a stop asked while Scrapy's engine is still starting can
+                    # leave requests in its downloader queue that are never sent, and the close
+                    # then waits for them forever. Killed, the crawl is resumable all the same
+                    # (the frontier holds what was left), and is reported interrupted below.
+                    print(f"warning: the crawler did not stop within {STOP_GRACE} s of being asked; "
+                          "killing it (--resume continues the crawl)", file=sys.stderr)
+                    child.kill()
         if on_progress:
             on_progress(progress(db_path, last_id, ids))
 
@@ -168,6 +177,17 @@ def _close_dead_crawls(db, db_path: str | Path, rows: list[dict]) -> None:
             lock.release()
 
 
+class _StopSignals(list):
+    """The stop signals received, and when the first came (time.monotonic())."""
+
+    asked_at: float | None = None
+
+
+# Seconds a crawler asked to stop may take before it is killed: a clean stop waits for the
+# downloads in flight, which DOWNLOAD_TIMEOUT (30 s) bounds, and then stores their pages.
+STOP_GRACE = 90
+
+
 @contextlib.contextmanager
 def _passing_stop_signals_to(child: subprocess.Popen):
     """While the crawler runs, SIGINT and SIGTERM to this process close the crawler's stdin,
@@ -176,10 +196,12 @@ def _passing_stop_signals_to(child: subprocess.Popen):
 
     A repeated signal asks for nothing more: a Ctrl-C at the terminal reaches the crawler
     directly too, and two there are Scrapy's order to stop at once, uncleanly."""
-    received: list[int] = []
+    received = _StopSignals()
 
     def stop(signum, frame):
         received.append(signum)
+        if received.asked_at is None:
+            received.asked_at = time.monotonic()
         child.stdin.close()
 
     # Signal handlers belong to the main thread; a run from another one leaves them alone.
