@@ -2,21 +2,11 @@
 
 import shutil
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from archive.warc import default_warc_dir
-from tests.test_export_durability import a_directory_in_place_of_a_warc_file
-
-BIN = Path(sys.executable).parent
-
-
-def govarchive(*args, cwd):
-    return subprocess.run([str(BIN / "govarchive"), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+from tests.test_export_durability import a_directory_in_place_of_a_warc_file, govarchive
 
 
 @pytest.fixture

@@ -34,17 +34,22 @@ ARTICLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def db_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("search") / "archive.db"
+def small_archive(path, articles: dict, **fields):
+    """An archive of one source holding ``articles`` (key: (title, text)), each with ``fields``."""
     db = open_db(path)
     crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
     with db.atomic():
-        for key, (title, text) in ARTICLES.items():
-            record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01", "text_hash": key}
+        for key, (title, text) in articles.items():
+            record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01",
+                      "text_hash": key, **fields}
             store_page(db, record, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
     db.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    return small_archive(tmp_path_factory.mktemp("search") / "archive.db", ARTICLES)
 
 
 def found(db_path, query):
@@ -323,16 +328,7 @@ NAMES = {
 
 @pytest.fixture(scope="module")
 def names_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("names") / "archive.db"
-    db = open_db(path)
-    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
-    with db.atomic():
-        for key, (title, text) in NAMES.items():
-            record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01",
-                      "text_hash": key, "agencies": ["Sở Nội vụ"]}
-            store_page(db, record, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
-    db.close()
-    return path
+    return small_archive(tmp_path_factory.mktemp("names") / "archive.db", NAMES, agencies=["Sở Nội vụ"])
 
 
 @pytest.mark.parametrize("query", ["Hà Nội", "ha noi", "HÀ NỘI"])
@@ -403,15 +399,7 @@ SPELLINGS = {
 
 @pytest.fixture(scope="module")
 def spellings_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("spellings") / "archive.db"
-    db = open_db(path)
-    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
-    with db.atomic():
-        for key, (title, text) in SPELLINGS.items():
-            record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01", "text_hash": key}
-            store_page(db, record, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
-    db.close()
-    return path
+    return small_archive(tmp_path_factory.mktemp("spellings") / "archive.db", SPELLINGS)
 
 
 @pytest.mark.parametrize("typed, key", [("kĩ năng", "ky"), ("ki nang", "ky"), ("quy định", "qui"), ("QUY ĐỊNH", "qui")])
@@ -471,15 +459,7 @@ NUMBERS = {
 
 @pytest.fixture(scope="module")
 def numbers_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("numbers") / "archive.db"
-    db = open_db(path)
-    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
-    with db.atomic():
-        for key, (title, text) in NUMBERS.items():
-            record = {"url": f"https://t.vn/{key}", "title": title, "text": text, "published": "2024-01-01", "text_hash": key}
-            store_page(db, record, source_id="t", seen_at="2024-01-01", crawl_id=crawl)
-    db.close()
-    return path
+    return small_archive(tmp_path_factory.mktemp("numbers") / "archive.db", NUMBERS)
 
 
 @pytest.mark.parametrize("typed, key", [("5000", "reports"), ("12500", "reports"), ("06/QĐ-TTg", "decision"),
