@@ -245,12 +245,11 @@ def _term(value: str, *, prefix: bool) -> _Part | None:
     if not forms:
         return None
     exact = [f'"{" ".join(words)}"{star}' for words, _ in forms]
-    folded = list(dict.fromkeys(
-        f'"{phrase}"{star}' for words, _ in forms for phrase in _folded_spellings(words, prefix=prefix)
-    ))
+    folded_forms = [_folded_spellings(words, prefix=prefix) for words, _ in forms]
+    folded = list(dict.fromkeys(f'"{phrase}"{star}' for phrases in folded_forms for phrase in phrases))
 
     marks = tuple(dict.fromkeys(mark for query in folded for mark in _highlighted(query)))
-    spellings = tuple(phrase + star for phrase in _folded_spellings(forms[-1][0], prefix=prefix))
+    spellings = tuple(phrase + star for phrase in folded_forms[-1])
     if prefix:
         # The filters column's words (src…, month…, ref…) are for the facets: "age*" must not
         # find every article that names an agency.
