@@ -112,3 +112,16 @@ def serve_routes(routes):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def unlocked(folder, source_id: str = "sample-news", timeout: float = 60) -> bool:
+    """Whether the lock of ``source_id`` on ``folder``/archive.db is released within ``timeout``
+    seconds: whether the crawl holding it has ended."""
+    from archive.locks import holder
+
+    deadline = time.monotonic() + timeout
+    while holder(Path(folder) / "archive.db", source_id) is not None:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True

@@ -19,6 +19,7 @@ from archive import ingest
 from archive.db import open_db
 from archive.schedule import VN, Scheduler, due_sources, is_due
 from archive.sources import parse_sources
+from tests.conftest import unlocked
 
 YEARLY = "0 0 1 1 *"
 
@@ -290,15 +291,6 @@ def _start_scheduler(sample_site, tmp_path):
     return daemon, log
 
 
-def _unlocked(tmp_path, timeout=60) -> bool:
-    deadline = time.monotonic() + timeout
-    while holder(tmp_path / "archive.db", "sample-news") is not None:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
-
-
 def _kill_crawls(tmp_path) -> None:
     """Clean up after a failing test: the crawl of a dead scheduler goes on no longer."""
     pid = holder(tmp_path / "archive.db", "sample-news")
@@ -330,7 +322,7 @@ def test_the_crawls_of_a_killed_scheduler_stop(sample_site, tmp_path):
     try:
         daemon.kill()
         daemon.wait()
-        assert _unlocked(tmp_path), "the crawl went on with no scheduler to report it"
+        assert unlocked(tmp_path), "the crawl went on with no scheduler to report it"
     finally:
         _kill_crawls(tmp_path)
     status = sqlite3.connect(tmp_path / "archive.db").execute("select status, finish_reason from crawls").fetchall()

@@ -13,6 +13,7 @@ import pytest
 
 from archive.crawl import exit_status
 from archive.locks import holder
+from tests.conftest import unlocked
 
 
 def _slow_sources(sample_site, folder):
@@ -52,15 +53,6 @@ def _crawler_pid(folder) -> int:
     pid = holder(folder / "archive.db", "sample-news")
     assert pid and pid.isdigit(), pid
     return int(pid)
-
-
-def _wait_unlocked(folder, timeout=60) -> bool:
-    deadline = time.monotonic() + timeout
-    while holder(folder / "archive.db", "sample-news") is not None:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
 
 
 def _end(process_or_pid) -> None:
@@ -108,7 +100,7 @@ def test_the_crawler_stops_when_the_crawl_command_is_killed(sample_site, tmp_pat
     try:
         crawl.kill()
         crawl.wait()
-        assert _wait_unlocked(tmp_path), "the crawler went on alone"
+        assert unlocked(tmp_path), "the crawler went on alone"
     finally:
         _end(crawler)
     conn = sqlite3.connect(tmp_path / "archive.db")
