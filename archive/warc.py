@@ -87,6 +87,10 @@ class WarcFileWriter:
         self.file = None
         self.name = None
         self.records = 0
+        # Bytes of the open file known to be on disk, and whether the directory entries of the
+        # files opened since the last sync are.
+        self._synced = 0
+        self._entries_synced = True
 
     def _open_next(self) -> None:
         self.close()
@@ -100,6 +104,8 @@ class WarcFileWriter:
             except FileExistsError:
                 continue
         self.name = name
+        self._synced = 0
+        self._entries_synced = False
         self._append_member(warcinfo_member(name, self.info, self.level))
 
     def _append(self, record, stored: int = 0) -> RecordPointer:
@@ -169,10 +175,24 @@ class WarcFileWriter:
         second = self._append(request)
         return RecordPointer(first.file, first.offset, first.length + second.length)
 
-    def close(self) -> None:
-        if self.file is not None:
+    def sync(self) -> None:
+        """Put every record written so far on disk (fsync), with the directory entries of the
+        files holding them: a new file's name is not durable until its directory is synced."""
+        if self.file is not None and self.file.tell() != self._synced:
             self.file.flush()
             os.fsync(self.file.fileno())
+            self._synced = self.file.tell()
+        if not self._entries_synced:
+            directory = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+            self._entries_synced = True
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.sync()
             self.file.close()
             self.file = None
 

@@ -27,6 +27,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive import ingest
 from archive.db import open_db, release_free_pages
+from crawler.archive_signals import before_commit
 from crawler.extraction_pool import ExtractionPool
 from crawler.frontier import stop_for_storage, storage_failed
 
@@ -156,6 +157,8 @@ class ArchivePipeline:
             self._timer.cancel()
             self._timer = None
         batch, self._batch = self._batch, []
+        if batch and not storage_failed(self.crawler):
+            self.crawler.signals.send_catch_log(signal=before_commit)
         if batch and not storage_failed(self.crawler):
             try:
                 self._store_batch(batch)

@@ -18,6 +18,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archive.warc import DEFAULT_LEVEL, DEFAULT_MAX_SIZE, WarcFileWriter, default_warc_dir, reference_for
+from crawler.archive_signals import before_commit
 from crawler.frontier import StorageFailed, stop_for_storage, storage_failed
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class WarcCaptureMiddleware:
             settings.getint("ARCHIVE_WARC_GZIP_LEVEL", DEFAULT_LEVEL),
         )
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.sync, signal=before_commit)
         return middleware
 
     def _writer(self, spider) -> WarcFileWriter:
@@ -105,6 +107,15 @@ class WarcCaptureMiddleware:
         }
         self.crawler.stats.inc_value("govarchive/warc_records", 2)
         return response
+
+    def sync(self):
+        """Make the records written so far durable before the pipeline commits rows pointing to them."""
+        if self.writer is None or storage_failed(self.crawler):
+            return
+        try:
+            self.writer.sync()
+        except OSError as exc:
+            stop_for_storage(self.crawler, f"writing WARC files in {self.directory}", exc)
 
     def spider_closed(self, spider, reason):
         if self.writer is None:
