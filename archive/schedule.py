@@ -114,8 +114,43 @@ def summary_status(summary: str, source_id: str) -> str | None:
     return None
 
 
+# The copies of the sources file that a scheduler's crawls read, in the temporary folder:
+# COPY_PREFIX, the scheduler's pid, the source's id.
+COPY_PREFIX = "govarchive-schedule-"
+
+
+def remove_stale_copies() -> list[Path]:
+    """Remove the sources copies of schedulers that died without removing them (killed by
+    SIGKILL, a crash); returns them. Their crawls stop when their scheduler dies, and read the
+    copy only as they start."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*.toml"):
+        pid = path.name[len(COPY_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # another user's, in a shared /tmp
+                continue
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 class Scheduler:
     def __init__(self, db_path, sources_file, *, extra_args=(), clock=lambda: datetime.now(timezone.utc)):
+        removed = remove_stale_copies()
+        if removed:
+            logger.info("removed %d sources copies left by schedulers that were killed: %s", len(removed),
+                        ", ".join(path.name for path in removed))
         self.db_path = db_path
         self.sources_file = sources_file
         self.extra_args = tuple(extra_args)
@@ -226,7 +261,7 @@ class Scheduler:
         self.sources, self.sources_text = sources, text
 
     def _copy_sources(self, source_id: str) -> Path:
-        fd, name = tempfile.mkstemp(prefix=f"govarchive-schedule-{source_id}-", suffix=".toml")
+        fd, name = tempfile.mkstemp(prefix=f"{COPY_PREFIX}{os.getpid()}-{source_id}-", suffix=".toml")
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(self.sources_text)
         return Path(name)

@@ -327,3 +327,27 @@ def test_the_crawls_of_a_killed_scheduler_stop(sample_site, tmp_path):
         _kill_crawls(tmp_path)
     status = sqlite3.connect(tmp_path / "archive.db").execute("select status, finish_reason from crawls").fetchall()
     assert status == [("interrupted", "shutdown")]
+
+
+def test_the_sources_copy_of_a_killed_scheduler_is_removed_by_the_next_one(sample_site, tmp_path):
+    daemon, _ = _start_scheduler(sample_site, tmp_path)
+    try:
+        daemon.kill()
+        daemon.wait()
+        assert unlocked(tmp_path)
+    finally:
+        _kill_crawls(tmp_path)
+    left = list((tmp_path / "tmp").glob("govarchive-schedule-*"))
+    assert left, "a SIGKILL gives the scheduler no chance to remove its copy"
+    # A copy of another running scheduler, and a file that only looks like one, are kept.
+    mine = tmp_path / "tmp" / f"govarchive-schedule-{os.getpid()}-sample-news-x.toml"
+    mine.write_text("", encoding="utf-8")
+    other = tmp_path / "tmp" / "govarchive-schedule-sample-news-x.toml"
+    other.write_text("", encoding="utf-8")
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("govarchive")), "schedule", "--once", "--sources", "s.toml",
+         "--db", "archive.db", "--max-pages", "1"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
+    )
+    assert f"removed 1 sources copies left by schedulers that were killed: {left[0].name}" in result.stderr, result.stderr
+    assert sorted((tmp_path / "tmp").iterdir()) == sorted([mine, other])
