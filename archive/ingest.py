@@ -148,9 +148,10 @@ def close_interrupted(db: Database, source_id: str) -> None:
 
 class Known(NamedTuple):
     """What a crawl needs of an archived article: the validators of the capture behind it, and
-    when its content was last confirmed (a 200 or a 304). A capture whose WARC file is gone
-    confirms nothing and gives no validators: a conditional request would get a 304, and the
-    page would never be captured again."""
+    when its content was last confirmed (a 200 or a 304). A capture whose WARC file is gone, or
+    cut short before its record ends (as a file whose writes never reached the disk is found
+    after a power cut), confirms nothing and gives no validators: a conditional request would
+    get a 304, and the page would never be captured again."""
 
     etag: str | None
     last_modified: str | None
@@ -160,27 +161,35 @@ class Known(NamedTuple):
 def known_articles(db: Database, source_id: str, *, before: str | None = None) -> dict[str, Known]:
     """Archived article URLs of a source (first seen before ``before``, when given)."""
     rows = db.execute(
-        """select a.url, f.etag, f.last_modified, a.last_seen, f.warc_file from articles a
-           left join fetches f on f.id = a.fetch_id
+        """select a.url, f.etag, f.last_modified, a.last_seen, f.warc_file, f.warc_offset + f.warc_length
+           from articles a left join fetches f on f.id = a.fetch_id
            where a.source_id = ? and (? is null or a.first_seen < ?)
            union all
-           select u.url, f.etag, f.last_modified, u.last_seen, f.warc_file from article_urls u
-           join articles a on a.id = u.article_id left join fetches f on f.id = u.fetch_id
+           select u.url, f.etag, f.last_modified, u.last_seen, f.warc_file, f.warc_offset + f.warc_length
+           from article_urls u join articles a on a.id = u.article_id left join fetches f on f.id = u.fetch_id
            where a.source_id = ? and (? is null or u.first_seen < ?)""",
         [source_id, before, before] * 2,
     )
     base = Path(db_file(db)).parent
-    present: dict[str, bool] = {}  # one look at each WARC file, however many captures it holds
+    sizes: dict[str, int] = {}  # one look at each WARC file, however many captures it holds
     known = {}
     # An article's own URL with a row of its own: that row tells what the URL gave last.
-    for url, etag, last_modified, last_seen, warc_file in rows:
+    for url, etag, last_modified, last_seen, warc_file, end in rows:
         if warc_file is not None:
-            if warc_file not in present:
-                present[warc_file] = (base / warc_file).exists()
-            if not present[warc_file]:
+            if warc_file not in sizes:
+                sizes[warc_file] = _size(base / warc_file)
+            if sizes[warc_file] < end:
                 etag = last_modified = last_seen = None
         known[url] = Known(etag, last_modified, last_seen)
     return known
+
+
+def _size(path: Path) -> int:
+    """The file's size; -1 when it cannot be looked at (gone, no permission)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
 
 
 def chain_start(db: Database, crawl_id: int) -> str:
@@ -513,9 +522,9 @@ def _change(db, article_id, row, record, source_id, fetch_id, seen_at, candidate
 
 
 def _capture_lost(db: Database, fetch_id: int | None) -> bool:
-    """Whether the WARC file holding the capture of ``fetch_id`` is gone."""
-    row = db.execute("select warc_file from fetches where id = ?", [fetch_id]).fetchone()
-    return bool(row and row[0]) and not (Path(db_file(db)).parent / row[0]).exists()
+    """Whether the WARC file holding the capture of ``fetch_id`` is gone or ends before it."""
+    row = db.execute("select warc_file, warc_offset + warc_length from fetches where id = ?", [fetch_id]).fetchone()
+    return bool(row and row[0]) and _size(Path(db_file(db)).parent / row[0]) < row[1]
 
 
 def _recaptured(db: Database, article_id: int, url: str, lost: int, fetch_id: int) -> None:
