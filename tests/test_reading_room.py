@@ -550,6 +550,21 @@ def test_a_page_past_the_end_says_so(ds, sql, path):
             assert f'href="/-/search?q=zalo&amp;sort=relevance&amp;page={pages}">' in response.text
 
 
+def test_a_page_past_the_end_names_the_page_asked_for(ds, sql):
+    pages = -(-len(matching_ids(sql, '"zalo"')) // 20)
+    for page in (10**9 + 1, 10**30):
+        html = ok(ds, f"/-/search?q=zalo&page={page}").text
+        assert f"There is no page {page}: the results have {pages} pages" in html
+        assert ok(ds, f"/-/results.json?q=zalo&page={page}").json()["page"] == page
+
+
+def test_a_page_past_the_end_of_no_results_only_says_there_are_none(ds):
+    html = ok(ds, "/-/search?q=nosuchwordxyz&page=3").text
+    assert re.search(r'id="result-count">0<', html)
+    assert 'id="past-the-end"' not in html and "go to the last page" not in html
+    assert "No articles found" in html
+
+
 def test_the_citation_dates_the_capture_in_vietnam_s_time():
     from archive.datasette.plugins.reading_room import citation
 

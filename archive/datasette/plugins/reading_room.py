@@ -34,7 +34,7 @@ from archive.vietnamese import VN_TZ, fold, nfc
 
 PAGE_SIZE = 20
 # A page number past this is past the end of any result set; below it the offset fits SQLite's
-# integers.
+# integers. Only the offset is clamped: the page says which page the reader asked for.
 MAX_PAGE = 10**9
 FACET_SIZE = 12
 LATEST_ON_HOME = 10
@@ -209,7 +209,7 @@ class Search:
         if sort not in ("relevance", "newest", "oldest"):
             sort = "relevance" if q else "newest"
         try:
-            page = min(max(1, int(args.get("page") or 1)), MAX_PAGE)
+            page = max(1, int(args.get("page") or 1))
         except ValueError:
             page = 1
         filters = {f.param: nfc(args[f.param]) for f in facets if args.get(f.param)}
@@ -327,7 +327,7 @@ class Search:
         return f"""
             with matches as ({self.matches()}),
             page as (select * from matches order by {self.order()}
-                     limit {PAGE_SIZE} offset {(self.page - 1) * PAGE_SIZE})
+                     limit {PAGE_SIZE} offset {(min(self.page, MAX_PAGE) - 1) * PAGE_SIZE})
             select a.id, a.title, a.description, a.text, a.source_id,
                    coalesce(s.name, a.source_id) as source_name, a.published, a.author
             from page m join articles a on a.id = m.id left join sources s on s.id = a.source_id
