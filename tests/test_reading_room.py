@@ -565,6 +565,19 @@ def test_a_page_past_the_end_of_no_results_only_says_there_are_none(ds):
     assert "No articles found" in html
 
 
+def test_control_characters_in_the_query_are_read_as_spaces(ds):
+    html = ok(ds, "/-/search?q=zalo%00oa%1F&source=sample-portal%00").text
+    assert "\x00" not in html and "\x1f" not in html
+    assert "<title>zalo oa — " in html and 'value="zalo oa"' in html
+    clean = ok(ds, "/-/search?q=zalo+oa&source=sample-portal").text
+    count = re.search(r'id="result-count">(\d+)<', clean)[1]
+    assert re.search(r'id="result-count">(\d+)<', html)[1] == count != "0"
+    assert 'href="/-/search.csv?q=zalo+oa&amp;sort=relevance&amp;source=sample-portal"' in html
+    assert ok(ds, "/-/results.json?q=zalo%00oa").json()["q"] == "zalo oa"
+    only_nul = ok(ds, "/-/search?q=%00").text
+    assert "\x00" not in only_nul and "<title>Tìm kiếm / Search" in only_nul
+
+
 def test_the_citation_dates_the_capture_in_vietnam_s_time():
     from archive.datasette.plugins.reading_room import citation
 

@@ -171,6 +171,16 @@ FACETS = (
 )
 
 
+# Control characters (a NUL in a crafted or mangled URL) mean nothing in a query or a filter
+# value, and the page would echo them raw into its title, heading and search box.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _typed(value: str | None) -> str:
+    """A query or filter value as the reader meant it: NFC, each control character a space."""
+    return CONTROL_CHARACTERS.sub(" ", nfc(value or "")).strip()
+
+
 @dataclass
 class Search:
     """A query with its filters, as it arrived in the URL, turned into SQL over ``articles``.
@@ -204,7 +214,7 @@ class Search:
         args = request.args
         tables = await _existing(db, {f.table for f in FACETS if f.table} | {FOLDED_INDEX})
         facets = [f for f in FACETS if f.table is None or f.table in tables]
-        q = nfc(args.get("q") or "").strip()
+        q = _typed(args.get("q"))
         sort = args.get("sort") or ""
         if sort not in ("relevance", "newest", "oldest"):
             sort = "relevance" if q else "newest"
@@ -212,7 +222,7 @@ class Search:
             page = max(1, int(args.get("page") or 1))
         except ValueError:
             page = 1
-        filters = {f.param: nfc(args[f.param]) for f in facets if args.get(f.param)}
+        filters = {f.param: value for f in facets if (value := _typed(args.get(f.param)))}
         index = FOLDED_INDEX if FOLDED_INDEX in tables else "articles_fts"
         # Facet params are with_filters() keywords: those the indexes hold words for go in the query.
         words = await filter_word_kinds(db) if index == FOLDED_INDEX else ()
