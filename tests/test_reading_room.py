@@ -295,6 +295,23 @@ def test_home_page_shows_what_the_archive_holds(ds, sql):
     assert f'href="/-/a/{newest["id"]}"' in html
 
 
+def test_the_home_page_counts_captures_not_fetches(ds, sql):
+    fetches = sql("select count(*) as n, count(warc_file) as captures from fetches")[0]
+    # Fetches robots.txt forbade, or that failed, kept no capture.
+    assert fetches["captures"] < fetches["n"]
+    stats = re.search(r'<p class="stats">(.*?)</p>', ok(ds, "/").text, re.S)[1]
+    assert re.search(rf'<strong>{fetches["captures"]:,}</strong> <span lang="vi">bản lưu</span>'
+                     r'<span class="en" lang="en"> / captures</span>', stats), stats
+
+
+def test_an_archive_without_articles_says_so_on_the_home_page(tmp_path):
+    open_db(tmp_path / "archive.db").close()
+    html = ok(make_datasette(tmp_path / "archive.db"), "/").text
+    latest = re.search(r'<section class="latest">(.*?)</section>', html, re.S)[1]
+    assert "No articles yet" in latest and "<code>govarchive crawl --all</code>" in latest
+    assert "<ol" not in latest and "See all" not in latest
+
+
 def test_search_ignores_accents_and_d(ds, sql):
     titles = result_titles(ok(ds, "/-/search?q=bo+noi+vu").text)
     assert any("Bộ Nội vụ" in t for t in titles)

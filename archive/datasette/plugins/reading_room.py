@@ -534,7 +534,10 @@ async def home(datasette, request):
         order by articles desc, s.name
     """)
     totals = (await _rows(db, """
-        select (select count(*) from articles) as articles, (select count(*) from fetches) as fetches,
+        select (select count(*) from articles) as articles,
+               -- A capture is a fetch the archive kept a WARC record of: not a URL robots.txt
+               -- forbade, nor one that never answered.
+               (select count(*) from fetches where warc_file is not null) as captures,
                (select count(*) from sources) as sources,
                (select min(published) from articles) as first_published,
                (select max(published) from articles) as last_published
