@@ -164,11 +164,11 @@ def parse_query(text: str) -> Query:
             if kind == "word" and value.upper() in OPERATORS:
                 notes.append(Note(f"«{value}» được tìm như một từ; viết {value.upper()} (chữ hoa) để dùng làm phép toán",
                                   f"«{value}» was searched as a word; write {value.upper()} (capitals) for the operator"))
-            if kind == "phrase" and (len(value) == 1 or not value.endswith('"')):
-                notes.append(Note('Thiếu dấu " đóng: cụm từ được tính đến hết câu',
-                                  'A closing " was missing: the phrase runs to the end of the query'))
             term = _term(value, prefix=kind == "word" and value.endswith("*"))
             if term is not None:
+                if kind == "phrase" and (len(value) == 1 or not value.endswith('"')):
+                    notes.append(Note('Thiếu dấu " đóng: cụm từ được tính đến hết câu',
+                                      'A closing " was missing: the phrase runs to the end of the query'))
                 words_typed += len(_WORD.findall(value))
                 parts.append(term)
     if deepest > MAX_QUERY_DEPTH:
@@ -180,12 +180,14 @@ def parse_query(text: str) -> Query:
     if depth:
         notes.append(Note('Thiếu dấu ")": nhóm được tính đến hết câu', 'A closing ")" was missing: the group runs to the end of the query'))
     parts += [_CLOSE] * depth
+    typed_a_term = any(part.kind == "term" for part in parts)
     parts = _drop_dangling(_drop_leading_not(parts, notes), notes)
     phrase = _phrases(parts)
     parts = _explicit_and(parts)
     terms = _highlighted_terms(parts)
-    if not parts and not notes and text.strip():
-        notes.append(Note(f"Không có gì để tìm trong «{text}»: không có từ nào", f"Nothing to search for in «{text}»: it has no word"))
+    if not typed_a_term and text.strip():
+        # Notes on its quotes, parentheses or operators would only hide that there was no word.
+        notes = [Note(f"Không có gì để tìm trong «{text}»: không có từ nào", f"Nothing to search for in «{text}»: it has no word")]
     return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms,
                  notes=tuple(dict.fromkeys(notes)), phrase=phrase)
 

@@ -498,3 +498,15 @@ def test_the_search_cli_pages_sorts_and_keeps_to_a_source(db_path, run_cli):
     assert sorted(newest) == sorted(everything) and newest != everything
     wrong = run_cli("search", "zalo", "--db", db_path, "--source", "nope")
     assert wrong.returncode == 2 and "unknown source id 'nope'" in wrong.stderr and "(known: t)" in wrong.stderr
+
+
+@pytest.mark.parametrize("typed", ['"', '""', '" "', "(", ")", "AND", "title:", '" ()', "(("])
+def test_a_query_with_no_word_says_there_is_nothing_to_search_for(db_path, typed):
+    assert found(db_path, typed) == []
+    assert [str(n) for n in parse_query(typed).notes] == [f"Nothing to search for in «{typed}»: it has no word"]
+
+
+def test_a_lone_quote_in_the_reading_room_says_there_is_nothing_to_search_for(db_path):
+    ds = make_datasette(db_path)
+    data = asyncio.run(ds.client.get("/-/results.json", params={"q": '"'})).json()
+    assert data["count"] == 0 and [n["en"] for n in data["notes"]] == ['Nothing to search for in «"»: it has no word']
