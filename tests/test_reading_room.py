@@ -616,6 +616,25 @@ def test_oldest_first_is_a_sort_like_the_others(ds):
     assert [r["published"] for r in unsearched["results"]] == sorted(r["published"] for r in unsearched["results"])
 
 
+def sort_line(html):
+    found = re.search(r'<p class="sort">(.*?)</p>', html, re.S)
+    return found and HIDDEN.sub("", found[1])
+
+
+def test_a_list_without_words_can_be_sorted_and_shows_its_order(ds):
+    oldest = sort_line(ok(ds, "/-/search?source=sample-news&sort=oldest").text)
+    assert oldest is not None
+    assert '<strong aria-current="true"><span lang="vi">cũ nhất</span>' in oldest
+    assert '<a href="/-/search?sort=newest&amp;source=sample-news"><span lang="vi">mới nhất</span>' in oldest
+    assert "relevance" not in oldest
+    for path in ("/-/search", "/-/search?sort=relevance"):
+        line = sort_line(ok(ds, path).text)
+        assert '<strong aria-current="true"><span lang="vi">mới nhất</span>' in line, path
+        assert "relevance" not in line, path
+    assert "relevance" in sort_line(ok(ds, "/-/search?q=zalo&sort=oldest").text)
+    assert sort_line(ok(ds, "/-/search?q=nosuchwordxyz").text) is None
+
+
 def headings(html):
     """The page's headings as (level, text), in document order."""
     return [(int(level), re.sub(r"<[^>]+>", "", text).strip())

@@ -216,7 +216,8 @@ class Search:
         facets = [f for f in FACETS if f.table is None or f.table in tables]
         q = _typed(args.get("q"))
         sort = args.get("sort") or ""
-        if sort not in ("relevance", "newest", "oldest"):
+        # Without words there is no relevance to sort by: such a list is newest first.
+        if sort not in ("relevance", "newest", "oldest") or (sort == "relevance" and not q):
             sort = "relevance" if q else "newest"
         try:
             page = max(1, int(args.get("page") or 1))
