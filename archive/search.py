@@ -50,10 +50,15 @@ COLUMN_NAMES = {
 # follows it: "title:zalo", "title: zalo", "title : zalo", 'title:"zalo mini"', "title:(zalo oa)".
 _COLUMN_NAME = "|".join(name.replace(" ", r"\s+") for name in sorted(COLUMN_NAMES, key=len, reverse=True))
 # A "-" where a word starts excludes the phrase, group or column filter right after it, as it
-# does a word ("-oa", '-"zalo oa"', "-(oa OR mini)", "-title:oa").
-_WORD_START = r"(?:(?<![^\s(])|(?<=(?<![^\s(])-))"
+# does a word ("-oa", '-"zalo oa"', "-(oa OR mini)", "-title:oa"). Phones and word processors
+# turn a typed "-" into an en or em dash or a minus sign, and "--" into a dash: any run of these
+# is the same "-". Inside a word they stay characters of it (174/KH-UBND, 06/QĐ–TTg, 2020–2024).
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+_DASH = f"[{re.escape(_DASHES)}]"
+# A column name after a dash follows a minus: a word token takes any other dash with what follows it.
+_WORD_START = rf"(?:(?<![^\s(])|(?<={_DASH}))"
 _TOKEN = re.compile(
-    rf'(?P<minus>(?<![^\s(])-(?=["(]|(?i:{_COLUMN_NAME})\s*:))'
+    rf'(?P<minus>(?<![^\s(]){_DASH}+(?=["(]|(?i:{_COLUMN_NAME})\s*:))'
     rf'|(?P<column>{_WORD_START}(?i:{_COLUMN_NAME})\s*:)'
     r'|(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)',
     re.UNICODE,
@@ -153,13 +158,19 @@ def parse_query(text: str) -> Query:
             column = COLUMN_NAMES[" ".join(value[:-1].lower().split())] + " :"
             parts.append(_Part("column", column, column, "", value))
         elif kind == "minus":
-            parts.append(_Part("op", "NOT", "NOT", "NOT", "-"))
-        elif kind == "word" and value.startswith("-") and _WORD.match(value, 1):
+            parts.append(_Part("op", "NOT", "NOT", "NOT", value))
+        elif kind == "word" and _WORD.match(rest := value.lstrip(_DASHES)) and rest != value:
             # "-oa", as search engines take it: what follows is excluded.
-            parts.append(_Part("op", "NOT", "NOT", "NOT", "-"))
-            term = _term(value[1:], prefix=value.endswith("*"))
-            words_typed += len(_WORD.findall(value))
-            parts.append(term)
+            parts.append(_Part("op", "NOT", "NOT", "NOT", value[: len(value) - len(rest)]))
+            words_typed += len(_WORD.findall(rest))
+            parts.append(_term(rest, prefix=rest.endswith("*")))
+        elif kind == "word" and not value.strip(_DASHES):
+            # A dash with a space after it excludes nothing (pasted text has such dashes), but
+            # whoever typed "zalo - oa" likely meant "zalo -oa".
+            notes.append(Note(f"Bỏ qua «{value}» đứng riêng: để loại một từ, viết dấu - liền trước từ đó, "
+                              "không có dấu cách, ví dụ «zalo -oa»",
+                              f"Ignored «{value}» standing alone: to exclude a word, write - right before it, "
+                              "with no space, as in «zalo -oa»"))
         else:
             if kind == "word" and value.upper() in OPERATORS:
                 notes.append(Note(f"«{value}» được tìm như một từ; viết {value.upper()} (chữ hoa) để dùng làm phép toán",
@@ -385,7 +396,7 @@ def _drop_leading_not(parts, notes):
                 excluded = " ".join(p.typed for p in parts[i + 1 : end])
                 if excluded:
                     op = part.typed
-                    shown = f"-{excluded}" if op == "-" else f"NOT {excluded}"
+                    shown = f"NOT {excluded}" if op == "NOT" else f"{op}{excluded}"
                     notes.append(Note(
                         f"Bỏ qua «{shown}»: {op} cần một từ đứng trước, ví dụ «từ {shown}»",
                         f"Left out «{shown}»: {op} needs a word before it, as in «word {shown}»",

@@ -156,7 +156,7 @@ def test_any_text_parses_to_a_query_fts5_accepts(db_path):
     from hypothesis import strategies as st
 
     db = open_db(db_path, create=False)
-    alphabet = st.sampled_from(list('ab đĐàÀ"()*:-/ANDORNOT\t') + ["AND", "OR", "NOT", "title:", "NEAR"])
+    alphabet = st.sampled_from(list('ab đĐàÀ"()*:-–—−/ANDORNOT\t') + ["AND", "OR", "NOT", "title:", "NEAR"])
 
     @settings(max_examples=300, deadline=None)
     @given(st.lists(alphabet, max_size=12).map("".join) | st.text(max_size=40))
@@ -500,7 +500,35 @@ def test_the_search_cli_pages_sorts_and_keeps_to_a_source(db_path, run_cli):
     assert wrong.returncode == 2 and "unknown source id 'nope'" in wrong.stderr and "(known: t)" in wrong.stderr
 
 
-@pytest.mark.parametrize("typed", ['"', '""', '" "', "(", ")", "AND", "title:", '" ()', "(("])
+@pytest.mark.parametrize("dash", ["–", "—", "−", "--", "—–"])
+def test_a_dash_a_phone_or_word_processor_types_excludes_as_a_minus_does(db_path, dash):
+    # en dash, em dash, minus sign, and "--" that a phone may turn into one of them
+    assert found(db_path, f"tinh {dash}zalo") == found(db_path, "tinh -zalo") == ["facebook"]
+    assert parse_query(f"tinh {dash}zalo").notes == () and "zalo" not in parse_query(f"tinh {dash}zalo").terms
+    assert found(db_path, f'tinh {dash}"zalo oa"') == ["facebook"]
+    assert found(db_path, f"tinh {dash}(zalo OR oa)") == ["facebook"]
+    assert found(db_path, f"tinh {dash}title:zalo") == ["facebook"]
+    assert [str(n) for n in parse_query(f"{dash}zalo tinh").notes] == [
+        f"Left out «{dash}zalo»: {dash} needs a word before it, as in «word {dash}zalo»"]
+
+
+def test_a_dash_inside_a_word_is_no_exclusion(db_path, numbers_path):
+    assert found(db_path, "174/KH–UBND") == found(db_path, "174/KH-UBND") == ["ref"]
+    assert found(numbers_path, "06/QĐ–TTg") == ["decision"]
+    assert parse_query("2020–2024").folded == '"2020 2024"'
+    assert parse_query("Sở—Zalo").folded == '"so zalo"'
+
+
+@pytest.mark.parametrize("typed, words", [("tinh - zalo", "tinh zalo"), ("tinh – zalo", "tinh zalo"),
+                                          ("tinh -- zalo", "tinh zalo"), ("zalo -", "zalo"), ("zalo —", "zalo")])
+def test_a_dash_standing_alone_is_ignored_and_says_how_to_exclude(db_path, typed, words):
+    assert found(db_path, typed) == found(db_path, words)
+    dash = typed.split()[1]
+    assert [str(n) for n in parse_query(typed).notes] == [
+        f"Ignored «{dash}» standing alone: to exclude a word, write - right before it, with no space, as in «zalo -oa»"]
+
+
+@pytest.mark.parametrize("typed", ['"', '""', '" "', "(", ")", "AND", "-", "—", "title:", '" ()', "((", "-("])
 def test_a_query_with_no_word_says_there_is_nothing_to_search_for(db_path, typed):
     assert found(db_path, typed) == []
     assert [str(n) for n in parse_query(typed).notes] == [f"Nothing to search for in «{typed}»: it has no word"]
