@@ -374,6 +374,21 @@ def test_exports_stream_the_whole_result_set(reading_archive, sql):
     assert {r["id"] for r in json.loads(response.text)} == zalo
 
 
+def test_downloads_have_what_the_page_filters_on_as_the_article_json_gives_it(ds):
+    lists = ("refs", "agencies", "channels", "categories", "tags")
+    as_json = json.loads(ok(ds, "/-/search.json").text)
+    as_csv = {int(r["id"]): r for r in csv_rows(ok(ds, "/-/search.csv"))}
+    for name in lists:
+        assert any(row[name] for row in as_json), name
+    for row in as_json:
+        article = ok(ds, f"/-/article/{row['id']}.json").json()
+        for name in (*lists, "published_month"):
+            assert row[name] == article[name], (row["id"], name)
+        for name in lists:
+            assert as_csv[row["id"]][name] == "; ".join(article[name]), (row["id"], name)
+        assert as_csv[row["id"]]["published_month"] == (article["published_month"] or "")
+
+
 def test_attention_csv_has_the_numbers_behind_the_chart(ds, sql):
     rows = csv_rows(ok(ds, "/-/attention.csv?q=zalo"))
     zalo = matching_ids(sql, '"zalo"')

@@ -62,7 +62,13 @@ PAGE_HEADERS = {
 EXPORT_COLUMNS = (
     "id", "title", "source_id", "source_name", "published", "updated", "author", "url",
     "archive_url", "first_seen", "last_seen", "description", "text",
+    # What the page filters on, as /-/article/<id>.json gives it; after the columns downloads
+    # have always had, so that a CSV read by column position still reads.
+    "published_month", "refs", "agencies", "channels", "categories", "tags",
 )
+EXPORT_LISTS = ("refs", "agencies", "channels", "categories", "tags")
+# A list in one CSV cell: a reader sees its items, which a JSON array in a spreadsheet hides.
+CSV_LIST_SEPARATOR = "; "
 
 
 def _db(datasette):
@@ -672,7 +678,8 @@ async def search_export(datasette, request):
             )
             by_id = {r["id"]: r for r in rows}
             yield [
-                {**{c: by_id[i].get(c) for c in EXPORT_COLUMNS}, "archive_url": f"{article_base}{i}"}
+                {**{c: by_id[i].get(c) for c in EXPORT_COLUMNS}, "archive_url": f"{article_base}{i}",
+                 **{c: _json_list(by_id[i].get(c)) for c in EXPORT_LISTS}}
                 for i in chunk if i in by_id
             ]
 
@@ -683,7 +690,8 @@ async def search_export(datasette, request):
             out = csv.writer(buffer)
             out.writerow(EXPORT_COLUMNS)
             async for rows in batches():
-                out.writerows([[r[c] for c in EXPORT_COLUMNS] for r in rows])
+                out.writerows([[CSV_LIST_SEPARATOR.join(r[c]) if c in EXPORT_LISTS else r[c] for c in EXPORT_COLUMNS]
+                               for r in rows])
                 await writer.write(buffer.getvalue())
                 buffer.seek(0)
                 buffer.truncate()
