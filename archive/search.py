@@ -162,6 +162,7 @@ def parse_query(text: str) -> Query:
         elif kind == "word" and _WORD.match(rest := value.lstrip(_DASHES)) and rest != value:
             # "-oa", as search engines take it: what follows is excluded.
             parts.append(_Part("op", "NOT", "NOT", "NOT", value[: len(value) - len(rest)]))
+            notes += _not_a_column(text, match.end() - len(rest))
             words_typed += len(_WORD.findall(rest))
             parts.append(_term(rest, prefix=rest.endswith("*")))
         elif kind == "word" and not value.strip(_DASHES):
@@ -175,6 +176,8 @@ def parse_query(text: str) -> Query:
             if kind == "word" and value.upper() in OPERATORS:
                 notes.append(Note(f"«{value}» được tìm như một từ; viết {value.upper()} (chữ hoa) để dùng làm phép toán",
                                   f"«{value}» was searched as a word; write {value.upper()} (capitals) for the operator"))
+            if kind == "word":
+                notes += _not_a_column(text, match.start())
             term = _term(value, prefix=kind == "word" and value.endswith("*"))
             if term is not None:
                 if kind == "phrase" and (len(value) == 1 or not value.endswith('"')):
@@ -201,6 +204,22 @@ def parse_query(text: str) -> Query:
         notes = [Note(f"Không có gì để tìm trong «{text}»: không có từ nào", f"Nothing to search for in «{text}»: it has no word")]
     return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms,
                  notes=tuple(dict.fromkeys(notes)), phrase=phrase)
+
+
+# Letters and a colon with no space after it, as a column filter is typed ("foo:bar", 'foo:"x"').
+# Pasted text ends words with a colon ("Nơi nhận: Sở"); digits make a time (8:30), "//" a URL.
+_COLUMN_LIKE = re.compile(r"([^\W\d_]+):(?=[^\s/:])")
+
+
+def _not_a_column(text: str, start: int) -> list[Note]:
+    """A note when the word at ``start`` looks like a column filter but names no column."""
+    typed = _COLUMN_LIKE.match(text, start)
+    if not typed:
+        return []
+    return [Note(f"«{typed[1]}:» không phải tên cột nên được tìm như các từ; các cột là tiêu đề:, mô tả:, nội dung: "
+                 "(title:, description:, text:)",
+                 f"«{typed[1]}:» is not a column name, so it was searched as words; the columns are title:, description:, "
+                 "text: (tiêu đề:, mô tả:, nội dung:)")]
 
 
 def _highlighted_terms(parts) -> tuple[str, ...]:

@@ -156,7 +156,7 @@ def test_any_text_parses_to_a_query_fts5_accepts(db_path):
     from hypothesis import strategies as st
 
     db = open_db(db_path, create=False)
-    alphabet = st.sampled_from(list('ab đĐàÀ"()*:-–—−/ANDORNOT\t') + ["AND", "OR", "NOT", "title:", "NEAR"])
+    alphabet = st.sampled_from(list('ab đĐàÀ"()*:-–—−/ANDORNOT\t') + ["AND", "OR", "NOT", "title:", "NEAR", "foo:"])
 
     @settings(max_examples=300, deadline=None)
     @given(st.lists(alphabet, max_size=12).map("".join) | st.text(max_size=40))
@@ -538,3 +538,19 @@ def test_a_lone_quote_in_the_reading_room_says_there_is_nothing_to_search_for(db
     ds = make_datasette(db_path)
     data = asyncio.run(ds.client.get("/-/results.json", params={"q": '"'})).json()
     assert data["count"] == 0 and [n["en"] for n in data["notes"]] == ['Nothing to search for in «"»: it has no word']
+
+
+@pytest.mark.parametrize("typed, name", [("source:sample-news", "source"), ("foo:bar", "foo"), ('foo:"x y"', "foo"),
+                                         ("tinh -nguồn:zalo", "nguồn"), ("subtitle:zalo", "subtitle")])
+def test_a_name_before_a_colon_that_is_no_column_is_searched_as_words_and_says_so(typed, name):
+    assert [str(n) for n in parse_query(typed).notes] == [
+        f"«{name}:» is not a column name, so it was searched as words; the columns are title:, description:, "
+        "text: (tiêu đề:, mô tả:, nội dung:)"]
+    # the words of the token, one after another, as "foo/bar" is searched
+    assert parse_query(typed).folded == parse_query(typed.replace(":", "/", 1)).folded
+
+
+@pytest.mark.parametrize("typed", ["8:30", "họp lúc 14:30", "http://t.vn/a", "https://t.vn/a?b=c:d", "title:zalo",
+                                   "tiêu đề:zalo", "Nơi nhận: Sở", "174/KH-UBND", "a::b"])
+def test_times_urls_columns_and_a_colon_before_a_space_need_no_note(typed):
+    assert parse_query(typed).notes == ()
