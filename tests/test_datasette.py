@@ -6,13 +6,19 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import unicodedata
+from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
+import lxml.html
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.datasette.plugins.archive_downloads import CAPTURE_POLICY
+from archive.samplesite.faults import encode_cp1258
 from archive.serve import make_datasette
+from archive.warc import WarcFileWriter
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 
@@ -77,16 +83,128 @@ def _article_with_fetch(ds, sample_site, seed="000"):
     return url, row
 
 
-def test_raw_capture_is_sandboxed_and_exact(ds, sample_site):
+def test_raw_capture_is_sandboxed_and_its_download_exact(ds, sample_site):
     url, row = _article_with_fetch(ds, sample_site)
     response = get(ds, f"/-/capture/{row['fetch_id']}.html")
     assert response.status_code == 200
     assert response.headers["content-security-policy"] == CAPTURE_POLICY
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.content == sample_site.page_bytes(url)
+    assert 'id="govarchive-banner"' in response.text
     download = get(ds, f"/-/capture/{row['fetch_id']}.html?download=1")
     assert "attachment" in download.headers["content-disposition"]
     assert download.headers["content-security-policy"] == CAPTURE_POLICY
+    assert download.content == sample_site.page_bytes(url)
+
+
+# An archived page in the Vietnamese legacy codepage, whose links are relative to a <base>, and
+# whose every kind of link the capture view must rewrite or leave alone.
+LEGACY_PAGE = """<!DOCTYPE html><html><head><meta charset="windows-1258">
+<base href="{base}"><title>Thông báo của Bộ Nội vụ</title></head>
+<body><h1>Việt Nam đẩy mạnh chuyển đổi số</h1>
+<p><a id="held" href="../{article}" target="_blank">bài đã lưu</a>
+<a id="held-fragment" href="../{article}#binh-luan">bình luận</a>
+<a id="not-held" href="/chuyen-doi-so.htm">Chuyển đổi số</a>
+<a id="root" href="/">Trang chủ</a>
+<a id="script" href="javascript:void(0)">x</a> <a id="mail" href="mailto:toasoan@example.vn">thư</a>
+<a id="phone" href="tel:+842438222222">gọi</a> <a id="top" href="#top">lên đầu</a></p>
+<map name="m"><area id="area" shape="rect" coords="0,0,9,9" href="lien-he.htm"></map>
+</body></html>"""
+
+
+def add_capture(directory, url, body, content_type, *, fetched_at="2024-05-17T01:30:00+00:00"):
+    """A 200 capture of ``url`` added to the archive in ``directory`` (WARC record and fetch row):
+    its fetch id."""
+    writer = WarcFileWriter(Path(directory) / "added-warc", prefix="added")
+    pointer = writer.write_exchange(
+        url=url, method="GET", request_headers=[("User-Agent", "test")], request_body=b"", status=200,
+        reason="OK", response_headers=[("Content-Type", content_type)], body=body,
+        fetched_at=datetime.fromisoformat(fetched_at),
+    )
+    writer.close()
+    conn = sqlite3.connect(Path(directory) / "archive.db")
+    with conn:
+        fetch_id = conn.execute(
+            "insert into fetches (url, requested_url, kind, status, fetched_at, content_type, length, warc_file, "
+            "warc_offset, warc_length) values (?, ?, 'listing', 200, ?, ?, ?, ?, ?, ?)",
+            [url, url, fetched_at, content_type, len(body), f"added-warc/{pointer.file}", pointer.offset,
+             pointer.length],
+        ).lastrowid
+    conn.close()
+    return fetch_id
+
+
+def add_legacy_page(directory, sample_site):
+    """The windows-1258 page, on the sample site beside one of its archived articles:
+    (its fetch id, the article's URL, that article's latest capture)."""
+    (seed,) = [a for a in sample_site.articles if a.get("seed") == "001"]
+    article = sample_site.article_url(seed["key"])
+    folder, _, name = article.rpartition("/")
+    page = LEGACY_PAGE.format(base=f"{folder}/chuyen-muc/", article=name)
+    fetch_id = add_capture(directory, f"{folder}/thong-bao.htm", encode_cp1258(page),
+                           "text/html; charset=windows-1258")
+    conn = sqlite3.connect(Path(directory) / "archive.db")
+    (latest,) = conn.execute("select max(id) from fetches where url = ? and status = 200", [article]).fetchone()
+    conn.close()
+    return fetch_id, article, latest
+
+
+@pytest.fixture(scope="module")
+def legacy(crawled_archive, sample_site, tmp_path_factory):
+    copy = tmp_path_factory.mktemp("legacy") / "archive"
+    shutil.copytree(crawled_archive, copy)
+    fetch_id, article, latest = add_legacy_page(copy, sample_site)
+    return make_datasette(copy / "archive.db"), fetch_id, article, latest
+
+
+def _hrefs(html):
+    return {a.get("id"): a for a in lxml.html.fromstring(html).xpath("//a[@id] | //area[@id]")}
+
+
+def test_capture_view_says_what_it_is_and_keeps_its_links_in_the_archive(legacy):
+    ds, fetch_id, article, latest = legacy
+    response = get(ds, f"/-/capture/{fetch_id}.html")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["content-security-policy"] == CAPTURE_POLICY
+    html = response.content.decode("utf-8")
+    assert "Việt Nam đẩy mạnh chuyển đổi số" in unicodedata.normalize("NFC", html)
+    origin = article.rsplit("/", 1)[0]
+    banner = html[html.index('id="govarchive-banner"'):html.index("</div>")]
+    assert "Bản lưu trữ" in banner and "archived copy" in banner
+    assert "08:30 17/05/2024" in banner  # 01:30 UTC, in Vietnam's time
+    assert f'href="{origin}/thong-bao.htm"' in banner
+    assert f'href="/-/capture/{fetch_id}.html?download=1"' in banner
+    assert f'href="/-/capture/{fetch_id}.warc.gz"' in banner
+    assert unicodedata.normalize("NFC", html).count("<title>Bản lưu / Archived · Thông báo của Bộ Nội vụ</title>") == 1
+
+    links = _hrefs(html)
+    root = urlsplit(article)._replace(path="").geturl()
+    assert links["held"].get("href") == f"/-/capture/{latest}.html"
+    assert links["held"].get("target") is None  # the sandbox would open no new window
+    assert links["held-fragment"].get("href") == f"/-/capture/{latest}.html#binh-luan"
+    assert links["not-held"].get("href") == "/-/go?url=" + quote(f"{root}/chuyen-doi-so.htm", safe="")
+    assert links["root"].get("href") == "/-/go?url=" + quote(f"{root}/", safe="")
+    assert links["area"].get("href") == "/-/go?url=" + quote(f"{origin}/chuyen-muc/lien-he.htm", safe="")
+    for name, href in (("script", "javascript:void(0)"), ("mail", "mailto:toasoan@example.vn"),
+                       ("phone", "tel:+842438222222"), ("top", "#top")):
+        assert links[name].get("href") == href, name
+
+    download = get(ds, f"/-/capture/{fetch_id}.html?download=1")
+    assert download.content.startswith(b"<!DOCTYPE html><html><head><meta charset=\"windows-1258\">")
+    assert b"govarchive-banner" not in download.content and b"/-/go" not in download.content
+
+
+def test_a_link_out_of_an_archived_page_leads_to_the_archive_s_copy_or_says_there_is_none(legacy):
+    ds, _, article, latest = legacy
+    held = get(ds, "/-/go?url=" + quote(article, safe=""))
+    assert held.status_code == 302 and held.headers["location"] == f"/-/capture/{latest}.html"
+    live = "https://chinhphu.vn/chuyen-doi-so.htm?a=1&b=2"
+    missing = get(ds, "/-/go?url=" + quote(live, safe=""))
+    assert missing.status_code == 404
+    assert "không có trang này" in missing.text and "not in the archive" in missing.text
+    assert 'href="https://chinhphu.vn/chuyen-doi-so.htm?a=1&amp;b=2"' in missing.text
+    script = get(ds, "/-/go?url=javascript:alert(1)")
+    assert script.status_code == 404 and 'href="javascript:' not in script.text
 
 
 def test_warc_download_is_a_valid_warc_of_that_capture(ds, sample_site, tmp_path):

@@ -13,12 +13,14 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from test_datasette import add_legacy_page
 from test_reading_room import CHANGED_TITLE_START, HOSTILE_IMG, build_reading_archive
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,8 +46,16 @@ def free_port():
 
 
 @pytest.fixture(scope="module")
-def server(crawled_archive, tmp_path_factory):
+def reading_archive(crawled_archive, sample_site, tmp_path_factory):
+    """The archive served, and the windows-1258 page added to it: (directory, that page's
+    fetch id, an archived article it links to, that article's latest capture)."""
     directory = build_reading_archive(crawled_archive, tmp_path_factory.mktemp("browser"))
+    return directory, *add_legacy_page(directory, sample_site)
+
+
+@pytest.fixture(scope="module")
+def server(reading_archive):
+    directory = reading_archive[0]
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "GOVARCHIVE_PASSWORD"}
     process = subprocess.Popen(
@@ -198,6 +208,44 @@ def test_hostile_page_runs_no_script(server, page):
     # the capture); an archive's reader must not be sent to the live site by the page.
     sent = [urlsplit(url).path for url in requested if url not in blocked]
     assert sent == [urlsplit(page.url).path], (requested, blocked)
+
+
+BANNER_BOX = """() => { const r = document.getElementById('govarchive-banner').getBoundingClientRect();
+  return {top: r.top, height: r.height, width: r.width}; }"""
+
+
+def test_an_archived_page_says_so_and_its_links_stay_in_the_archive(server, reading_archive, page):
+    _, fetch_id, article, latest = reading_archive
+    page.goto(f"{server}/-/capture/{fetch_id}.html")
+    banner = page.locator("#govarchive-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Bản lưu trữ")
+    expect(banner).to_contain_text("08:30 17/05/2024")
+    box = page.evaluate(BANNER_BOX)
+    assert box["top"] <= 8 and box["height"] > 20 and box["width"] >= 1200, box
+    assert page.title().startswith("Bản lưu / Archived · Thông")
+    # A windows-1258 page, read as the archive reads it: its letters whole, not mojibake.
+    heading = page.locator("h1").inner_text()
+    assert unicodedata.normalize("NFC", heading) == "Việt Nam đẩy mạnh chuyển đổi số"
+    screenshot(page, "capture")
+
+    expect(banner.get_by_role("link", name=re.compile("The exact file"))).to_have_attribute(
+        "href", f"/-/capture/{fetch_id}.html?download=1")
+    page.click("#held")
+    page.wait_for_url(f"**/-/capture/{latest}.html")
+    expect(page.locator("#govarchive-banner")).to_contain_text(article)
+
+    page.goto(f"{server}/-/capture/{fetch_id}.html")
+    page.click("#not-held")
+    page.wait_for_url("**/-/go?url=**")
+    expect(page.locator("h1")).to_contain_text("not in the archive")
+    live = urlsplit(article)._replace(path="/chuyen-doi-so.htm").geturl()
+    expect(page.locator(f'main a[href="{live}"]')).to_have_count(1)
+
+    page.goto(f"{server}/-/capture/{fetch_id}.html")
+    page.click("#root")
+    page.wait_for_url("**/-/go?url=**")
+    expect(page.locator("h1")).to_contain_text("not in the archive")
 
 
 def test_pages_fit_a_phone_and_put_the_results_first(server, browser):

@@ -2,7 +2,11 @@
 
 import json
 import os
+import re
+from html import escape as escape_attribute
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -10,6 +14,8 @@ from markupsafe import Markup, escape
 
 from archive.captures import OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, stored_capture
 from archive.datasette.plugins.reading_room import error_page, not_found, row_id
+from archive.extract import decode_body
+from archive.urls import canonical_url
 from archive.warc import RecordUnreadable, WarcFileUnreadable
 
 # Archived pages may carry script: never let it run on the archive's origin. Nor may they load
@@ -67,6 +73,153 @@ async def _unreadable_file(datasette, request, exc):
                             detail=_reason(datasette, exc))
 
 
+# Elements whose start means the page's content has begun, for a page that has no <body> tag.
+HEAD_ELEMENTS = {"html", "head", "title", "meta", "link", "style", "script", "base", "noscript", "template"}
+LINK_ELEMENTS = ("a", "area")
+# Far fewer than SQLite's limit on the parameters of one query.
+LOOKUP_BATCH = 500
+TITLE_PREFIX = "Bản lưu / Archived · "
+
+
+class _PageMap(HTMLParser):
+    """Where in an HTML page's text its links, its <base>, its <title> and its content begin:
+    the page is changed at those places only, every other character served as archived."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.links = []  # (start, end, tag, attrs, self-closing)
+        self.base = None
+        self.title_at = None
+        self.content_at = None
+        self.feed(text)
+        self.close()
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        raw = self.get_starttag_text()
+        start = self._offset()
+        end = start + len(raw)
+        values = dict(reversed(attrs))  # the first of a repeated attribute is the one that counts
+        if tag in LINK_ELEMENTS and values.get("href") is not None:
+            self.links.append((start, end, tag, attrs, raw.endswith("/>")))
+        elif tag == "base" and self.base is None and values.get("href") is not None:
+            self.base = values["href"]
+        elif tag == "title" and self.title_at is None:
+            self.title_at = end
+        if self.content_at is None:
+            if tag == "body":
+                self.content_at = end
+            elif tag not in HEAD_ELEMENTS:
+                self.content_at = start
+
+
+def _link_url(href: str, base: str) -> str | None:
+    """The absolute http(s) URL ``href`` means in a page at ``base``; None for the links that
+    stay as they are: a fragment of the page itself, javascript:, mailto:, tel: and the like."""
+    # Browsers ignore the whitespace around a URL and the tabs and newlines within it.
+    href = re.sub(r"[\t\n\r]", "", href).strip(" \f")
+    if not href or href.startswith("#"):
+        return None
+    try:
+        url = urljoin(base, href)
+    except ValueError:
+        return None
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+async def archived_paths(datasette, urls) -> dict[str, str]:
+    """The archive's page for each of ``urls`` it holds (by canonical URL): its latest good
+    capture, else the article page of the article it is an address of."""
+    db = _db(datasette)
+    keys = {url: canonical_url(url) for url in urls}
+    wanted = sorted(set(keys.values()))
+    found = {}
+    has_other_urls = await db.table_exists("article_urls")
+    for i in range(0, len(wanted), LOOKUP_BATCH):
+        batch = wanted[i:i + LOOKUP_BATCH]
+        marks = ", ".join("?" * len(batch))
+        articles = f"select url, id from articles where url in ({marks})"
+        if has_other_urls:
+            articles += f" union all select url, article_id from article_urls where url in ({marks})"
+        for row in (await db.execute(articles, batch * (2 if has_other_urls else 1))).rows:
+            found.setdefault(row[0], datasette.urls.path(f"-/a/{row[1]}"))
+        # A capture wins over the article page: the reader stays among archived pages, as they
+        # would on the live site. Only a 2xx is the page itself; a redirect's or an error's is not.
+        captures = await db.execute(
+            f"select url, max(id) from fetches where url in ({marks}) and warc_file is not null "
+            "and status between 200 and 299 group by url", batch,
+        )
+        for row in captures.rows:
+            found[row[0]] = datasette.urls.path(f"-/capture/{row[1]}.html")
+    return {url: found[key] for url, key in keys.items() if key in found}
+
+
+def _not_archived_path(datasette, url: str) -> str:
+    return datasette.urls.path("-/go") + "?" + urlencode({"url": url})
+
+
+def _link_tag(tag: str, attrs: list, href: str, self_closing: bool) -> str:
+    parts = [tag]
+    replaced = False
+    for name, value in attrs:
+        if name == "href" and not replaced:
+            value, replaced = href, True
+        # The sandbox lets no page open a window: a link to a new one would do nothing at all.
+        elif name == "target":
+            continue
+        parts.append(name if value is None else f'{name}="{escape_attribute(value)}"')
+    return "<" + " ".join(parts) + (" />" if self_closing else ">")
+
+
+async def _archive_view(datasette, fetch: dict, page_url: str, text: str) -> str:
+    """The archived page as the capture view shows it: a banner saying what it is at the top,
+    and its links to the archive's copies of what they point to (or to a page saying the
+    archive has none), since relative to the archive's own address they would lead into the
+    archive's site instead."""
+    page = _PageMap(text)
+    base = page_url
+    if page.base is not None:
+        base = _link_url(page.base, page_url) or page_url
+    targets = [(link, _link_url(dict(reversed(link[3]))["href"], base)) for link in page.links]
+    paths = await archived_paths(datasette, {url for _, url in targets if url})
+    edits = []
+    for (start, end, tag, attrs, self_closing), url in targets:
+        if url is not None:
+            href = paths.get(url) or _not_archived_path(datasette, url)
+            # The same place in the archived copy of a page; the article page has no such anchors.
+            fragment = urlsplit(url).fragment
+            if fragment and href.startswith(datasette.urls.path("-/capture/")):
+                href += "#" + fragment
+            edits.append((start, end, _link_tag(tag, attrs, href, self_closing)))
+    if page.title_at is not None:
+        edits.append((page.title_at, page.title_at, escape_attribute(TITLE_PREFIX)))
+    article = await _row(
+        datasette, "select id from articles where fetch_id = ? or url = ? order by fetch_id = ? desc limit 1",
+        [fetch["id"], fetch["url"], fetch["id"]],
+    )
+    banner = await datasette.render_template(
+        "capture_banner.html", {"fetch": fetch, "page_url": page_url, "live": urlsplit(page_url).scheme in ("http", "https"),
+                                "article": article},
+    )
+    at = page.content_at if page.content_at is not None else len(text)
+    edits.append((at, at, banner.strip()))
+    out, done = [], 0
+    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1])):
+        out.append(text[done:start])
+        out.append(replacement)
+        done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _is_html(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() in ("text/html", "")
+
+
 async def raw_html(datasette, request):
     fetch, error = await _fetch(datasette, request)
     if fetch is None:
@@ -89,7 +242,28 @@ async def raw_html(datasette, request):
     headers = dict(SANDBOX_HEADERS)
     if request.args.get("download"):
         headers["Content-Disposition"] = f'attachment; filename="capture-{fetch["id"]}.html"'
+    elif _is_html(content_type):
+        # Decoded as the archive decodes it for extraction and sent as UTF-8, which the header
+        # declares: a browser believes the header over the page's own <meta charset>.
+        text, _ = decode_body(body, content_type)
+        body = (await _archive_view(datasette, fetch, capture.url or fetch["url"], text)).encode("utf-8")
+        content_type = "text/html; charset=utf-8"
     return Response(body, status=200, headers=headers, content_type=content_type)
+
+
+async def go(datasette, request):
+    """A link of an archived page, followed: to the archive's copy of where it points, or a page
+    saying the archive has none, with the live address for whoever means to leave the archive."""
+    url = request.args.get("url") or ""
+    live = urlsplit(url).scheme in ("http", "https")
+    path = (await archived_paths(datasette, [url])).get(url) if live else None
+    if path:
+        return Response.redirect(path)
+    return await error_page(
+        datasette, request, "Kho lưu trữ không có trang này", "This page is not in the archive",
+        detail=url or None,
+        link=(url, "Mở trang gốc trên mạng (rời kho lưu trữ)", "Open the live page (leaves the archive)") if live else None,
+    )
 
 
 async def warc_record(datasette, request):
@@ -139,6 +313,7 @@ def register_routes():
         (r"^/-/capture/(?P<fetch_id>[^/]+)\.html$", raw_html),
         (r"^/-/capture/(?P<fetch_id>[^/]+)\.warc\.gz$", warc_record),
         (r"^/-/article/(?P<article_id>[^/]+)\.json$", article_record),
+        (r"^/-/go$", go),
     ]
 
 
