@@ -69,7 +69,7 @@ class SourceSpider(scrapy.Spider):
             spider.max_pages = crawler.settings.getint("ARCHIVE_MAX_PAGES")
         spider.scheme = urlsplit(source.home).scheme
         spider.landing_pages = {
-            canonical_url(url, prefer_scheme=spider.scheme) for url in (source.home, *source.start_urls())
+            _address(canonical_url(url, prefer_scheme=spider.scheme)) for url in (source.home, *source.start_urls())
         }
         return spider
 
@@ -186,9 +186,12 @@ class SourceSpider(scrapy.Spider):
         moved_to = None
         if kind == "article" and redirects and not error and response.status == 200:
             moved_to = canonical_url(response.url, prefer_scheme=self.scheme)
-            if moved_to in self.landing_pages:
+            if _address(moved_to) in self.landing_pages:
                 # A portal that removes an article often sends its readers to the home or a
-                # section page: that page is not a new version of the article.
+                # section page: that page is not a new version of the article. By path and query
+                # alone, since the source's other hosts (www. or not) serve the same home and
+                # sections, and a first crawl, with no text of the article to compare, would
+                # archive such a page as the article.
                 error = f"redirected to {response.url}, the source's home or listing page, not an article"
             if moved_to == url or error:
                 moved_to = None
@@ -404,6 +407,12 @@ def spider_for(source: Source, *, queue_dir: str | None = None) -> type[SourceSp
         settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.concurrency
         settings["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(source.concurrency)
     return type(f"SourceSpider[{source.id}]", (SourceSpider,), {"custom_settings": settings})
+
+
+def _address(url: str) -> tuple[str, str]:
+    """A URL's path and query: where a page is on whichever of a source's hosts serves it."""
+    parts = urlsplit(url)
+    return parts.path, parts.query
 
 
 # Root elements of RSS 2.0, Atom and RSS 1.0 (rdf:RDF), namespaces removed.
