@@ -18,6 +18,7 @@ import threading
 import unicodedata
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
 
 import pytest
 
@@ -341,6 +342,37 @@ def test_facets_count_and_filter(ds, sql):
     filtered = ok(ds, "/-/search?q=zalo&source=sample-portal").text
     assert re.search(r'id="result-count">(\d+)<', filtered).group(1) == str(len(zalo & portal))
     assert 'class="selected"' in filtered
+
+
+def result_count(html):
+    return re.search(r'id="result-count">(\d+)<', html)[1]
+
+
+def test_a_hand_typed_filter_value_need_not_match_its_case(ds, sql):
+    agency = next(r["name"] for r in sql("select distinct name from mentions where kind = 'agency'")
+                  if not r["name"].upper().isascii())
+    platform = sql("select platform from mentions where platform is not null group by platform "
+                   "order by count(*) desc limit 1")[0]["platform"]
+    for param, archived, typed in (
+        ("ref", "174/KH-UBND", "174/kh-ubnd"),
+        ("platform", platform, platform.swapcase()),
+        # SQLite's lower() leaves Ộ, Đ … alone: the comparison is Python's, in NFC.
+        ("agency", agency, unicodedata.normalize("NFD", agency.upper())),
+        ("source", "sample-portal", "Sample-Portal"),
+    ):
+        for q in ("", "q=zalo&"):
+            expected = result_count(ok(ds, f"/-/search?{q}{urlencode({param: archived})}").text)
+            html = ok(ds, f"/-/search?{q}{urlencode({param: typed})}").text
+            assert result_count(html) == expected != "0", (param, q)
+            assert '<a class="chip"' in html and 'class="selected"' in html, (param, q)
+
+
+def test_a_repeated_filter_says_which_value_it_applies(ds, sql):
+    html = ok(ds, "/-/search?source=sample-portal&source=sample-news&source=SAMPLE-PORTAL").text
+    assert result_count(html) == str(sql("select count(*) as n from articles where source_id = 'sample-portal'")[0]["n"])
+    assert "One value per filter: source «sample-portal» is applied, «sample-news» left out" in html
+    notes = ok(ds, "/-/results.json?q=zalo&platform=Zalo&platform=Facebook").json()["notes"]
+    assert [n["en"] for n in notes] == ["One value per filter: channel «Zalo» is applied, «Facebook» left out"]
 
 
 def test_document_page_lists_every_article_citing_it(ds, sql):

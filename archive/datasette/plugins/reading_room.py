@@ -140,6 +140,7 @@ class Facet:
     where: str  # restricts articles ``a`` to those with :value
     counts: str  # value, label, n over the articles in ``matches`` (ids only)
     order: str = "n desc, value"
+    values: str | None = None  # every value the archive holds, as ``value``; None: one case only
 
 
 FACETS = (
@@ -147,6 +148,7 @@ FACETS = (
         "source", "Nguồn", "Source", None,
         "a.source_id = :{p}",
         "",  # summed from the chart's counts: _grid_facet
+        values="select id as value from sources",
     ),
     Facet(
         "month", "Tháng", "Month", None,
@@ -159,6 +161,7 @@ FACETS = (
         "a.id in (select article_id from doc_refs where ref = :{p})",
         """select ref as value, ref as label, count(distinct article_id) as n
            from doc_refs where article_id in (select id from matches) group by ref""",
+        values="select distinct ref as value from doc_refs",
     ),
     Facet(
         "platform", "Kênh", "Channel", "mentions",
@@ -166,6 +169,7 @@ FACETS = (
         """select platform as value, platform as label, count(distinct article_id) as n
            from mentions where platform is not null and article_id in (select id from matches)
            group by platform""",
+        values="select distinct platform as value from mentions where platform is not null",
     ),
     Facet(
         "agency", "Cơ quan", "Agency", "mentions",
@@ -173,6 +177,7 @@ FACETS = (
         """select name as value, name as label, count(distinct article_id) as n
            from mentions where kind = 'agency' and article_id in (select id from matches)
            group by name""",
+        values="select distinct name as value from mentions where kind = 'agency'",
     ),
 )
 
@@ -185,6 +190,34 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def _typed(value: str | None) -> str:
     """A query or filter value as the reader meant it: NFC, each control character a space."""
     return CONTROL_CHARACTERS.sub(" ", nfc(value or "")).strip()
+
+
+async def _as_archived(db, facet: Facet, value: str) -> str:
+    """A filter value as the archive writes it: one typed into a URL by hand need not match its
+    case. Letters are compared lower-cased in NFC, as SQLite's lower() leaves Vietnamese ones
+    (Ộ, Đ) alone; the values are only read through when the value as typed is not one."""
+    if facet.values is None:
+        return value
+
+    def find(conn):
+        if conn.execute(f"select 1 from ({facet.values}) where value = ? limit 1", [value]).fetchone():
+            return value
+        wanted = value.lower()
+        for (archived,) in conn.execute(facet.values):
+            if isinstance(archived, str) and nfc(archived).lower() == wanted:
+                return archived
+        return value
+
+    return await db.execute_fn(find)
+
+
+def _one_value_note(facet: Facet, values: list[str]) -> Note:
+    # The search indexes hold one filter word per facet (archive.search.with_filters), and the
+    # facets, chips and links select one value each: a repeated filter can only come from a
+    # URL edited by hand, and says what it left out rather than combining the values.
+    used, rest = values[0], ", ".join(f"«{v}»" for v in values[1:])
+    return Note(f"Mỗi bộ lọc chỉ dùng một giá trị: {facet.vi.lower()} «{used}», bỏ qua {rest}",
+                f"One value per filter: {facet.en.lower()} «{used}» is applied, {rest} left out")
 
 
 @dataclass
@@ -214,6 +247,7 @@ class Search:
     # The facet params whose filters a text search applies as words in the FTS5 query (the
     # folded index's filters column), not as SQL over the articles.
     word_filters: tuple[str, ...] = ()
+    filter_notes: tuple[Note, ...] = ()
 
     @classmethod
     async def from_request(cls, db, request, limit: int | None = None) -> "Search":
@@ -229,12 +263,19 @@ class Search:
             page = max(1, int(args.get("page") or 1))
         except ValueError:
             page = 1
-        filters = {f.param: value for f in facets if (value := _typed(args.get(f.param)))}
+        filters, notes = {}, []
+        for facet in facets:
+            typed = [value for value in map(_typed, args.getlist(facet.param)) if value]
+            values = list(dict.fromkeys([await _as_archived(db, facet, value) for value in typed]))
+            if values:
+                filters[facet.param] = values[0]
+            if len(values) > 1:
+                notes.append(_one_value_note(facet, values))
         index = FOLDED_INDEX if FOLDED_INDEX in tables else "articles_fts"
         # Facet params are with_filters() keywords: those the indexes hold words for go in the query.
         words = await filter_word_kinds(db) if index == FOLDED_INDEX else ()
         return cls(q=q, sort=sort, page=page, facets=facets, index=index, filters=filters, limit=limit,
-                   word_filters=words)
+                   word_filters=words, filter_notes=tuple(notes))
 
     def sql_filters(self) -> list[str]:
         """The filters, as conditions on the articles ``a``, that the FTS5 query does not apply."""
@@ -274,8 +315,9 @@ class Search:
 
     @property
     def notes(self) -> tuple[Note, ...]:
-        """What the query could not honour, a query of nothing searchable (``...``) included."""
-        return self.query.notes
+        """What the query and filters could not honour, a query of nothing searchable (``...``)
+        included."""
+        return self.query.notes + self.filter_notes
 
     def params(self) -> dict:
         values = {f"f_{name}": value for name, value in self.filters.items()}
