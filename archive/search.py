@@ -70,6 +70,9 @@ _TOKEN = re.compile(
 # running Python's Unicode data; computing it here took 60 ms of every command's start).
 _CONNECTORS = "_\u203f\u2040\u2054\ufe33\ufe34\ufe4d\ufe4e\ufe4f\uff3f"
 _WORD = re.compile(rf"[^\W{re.escape(_CONNECTORS)}]+", re.UNICODE)
+# Phones and word processors turn a typed " into curly quotes (“zalo oa”, „zalo oa“): they open
+# and close phrases as " does.
+_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\uff02", '"'))
 
 
 # Bounds on what a query may ask of FTS5: its parser overflows near a hundred nested groups,
@@ -131,7 +134,7 @@ def parse_query(text: str) -> Query:
     with nothing before it, which FTS5 (NOT is binary) cannot express; leaving out only the NOT
     would search for what was excluded.
     """
-    text = nfc(text or "")
+    text = nfc(text or "").translate(_QUOTES)
     if len(text) > MAX_QUERY_LENGTH:
         return _refused(Note(f"Câu tìm kiếm quá dài: tối đa {MAX_QUERY_LENGTH} ký tự",
                              f"The query is too long: at most {MAX_QUERY_LENGTH} characters"))

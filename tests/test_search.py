@@ -512,6 +512,14 @@ def test_a_dash_a_phone_or_word_processor_types_excludes_as_a_minus_does(db_path
         f"Left out «{dash}zalo»: {dash} needs a word before it, as in «word {dash}zalo»"]
 
 
+@pytest.mark.parametrize("opening, closing", [("“", "”"), ("„", "“"), ("＂", "＂"), ("“", '"')])
+def test_curly_quotes_a_phone_types_make_a_phrase_as_straight_ones_do(db_path, opening, closing):
+    typed = f"text:{opening}zalo oa{closing}"
+    assert parse_query(typed) == parse_query('text:"zalo oa"')
+    assert found(db_path, typed) == ["dongnai"]
+    assert found(db_path, f"tinh -{opening}zalo oa{closing}") == ["facebook"]
+
+
 def test_a_dash_inside_a_word_is_no_exclusion(db_path, numbers_path):
     assert found(db_path, "174/KH–UBND") == found(db_path, "174/KH-UBND") == ["ref"]
     assert found(numbers_path, "06/QĐ–TTg") == ["decision"]
