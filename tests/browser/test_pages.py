@@ -266,6 +266,31 @@ def test_pages_fit_a_phone_and_put_the_results_first(server, browser):
     context.close()
 
 
+SKIP_LINK_BOX = """() => { const r = document.querySelector('.skip-link').getBoundingClientRect();
+  return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; }"""
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_on_a_small_phone_the_search_field_gets_the_width_and_the_skip_link_hides_whole(server, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 640})
+    page = context.new_page()
+    for path in ("/", "/-/search?q=zalo"):
+        page.goto(server + path)
+        field = page.locator(".search-box input").bounding_box()
+        button = page.locator(".search-box button").bounding_box()
+        assert field["width"] >= 0.6 * width, (path, field)
+        assert button["x"] + button["width"] <= width, (path, button)
+    changed = page.request.get(server + "/-/results.json?q=" + CHANGED_TITLE_START).json()["results"][0]["id"]
+    for path in ("/", "/-/search?q=zalo", f"/-/a/{changed}", f"/-/diff/{changed}", "/no/such/page"):
+        page.goto(server + path)
+        hidden = page.evaluate(SKIP_LINK_BOX)
+        assert hidden["bottom"] <= 0, (path, hidden)
+        page.keyboard.press("Tab")
+        shown = page.evaluate(SKIP_LINK_BOX)
+        assert shown["top"] >= 0 and shown["left"] >= 0 and shown["right"] <= width, (path, shown)
+    context.close()
+
+
 FOCUSED = """() => { const e = document.activeElement, r = e.getBoundingClientRect();
   return {id: e.id, cls: e.className, href: e.getAttribute('href'), facet: !!e.closest('.facets'),
           top: r.top + scrollY}; }"""
