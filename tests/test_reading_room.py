@@ -375,6 +375,30 @@ def test_a_repeated_filter_says_which_value_it_applies(ds, sql):
     assert [n["en"] for n in notes] == ["One value per filter: channel «Zalo» is applied, «Facebook» left out"]
 
 
+def facet_values(html, param):
+    section = re.search(rf'<section class="facet" data-facet="{param}"[^>]*>(.*?)</section>', html, re.S)[1]
+    return re.findall(r'<li><a href="[^"]*">(.*?) <span class="count">', section), section
+
+
+@pytest.mark.parametrize("param, values", [
+    ("month", "select distinct published_month from articles where published_month is not null"),
+    ("ref", "select distinct ref from doc_refs"),
+])
+def test_a_facet_with_more_values_than_it_shows_can_be_shown_whole(ds, sql, param, values):
+    from archive.datasette.plugins.reading_room import FACET_SIZE
+
+    every = {r[next(iter(r))] for r in sql(values)}
+    assert len(every) > FACET_SIZE
+    shown, section = facet_values(ok(ds, "/-/search").text, param)
+    assert len(shown) == FACET_SIZE
+    link = re.search(r'<p class="facet-more"><a href="([^"]*)">(.*?)</a>', section)
+    assert link, section
+    assert link[1] == f"/-/search?all={param}#facet-{param}" and "Show all" in link[2]
+    shown, section = facet_values(ok(ds, link[1].split("#")[0]).text, param)
+    assert set(shown) == every and len(shown) == len(every)
+    assert re.search(rf'<a href="/-/search#facet-{param}">.*Show fewer', section)
+
+
 def test_document_page_lists_every_article_citing_it(ds, sql):
     expected = {r["article_id"] for r in sql("select article_id from doc_refs where ref = '174/KH-UBND'")}
     assert len(expected) >= 2

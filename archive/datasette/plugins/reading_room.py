@@ -248,6 +248,7 @@ class Search:
     # folded index's filters column), not as SQL over the articles.
     word_filters: tuple[str, ...] = ()
     filter_notes: tuple[Note, ...] = ()
+    expanded: str | None = None  # the facet shown with all its values, not only the first FACET_SIZE
 
     @classmethod
     async def from_request(cls, db, request, limit: int | None = None) -> "Search":
@@ -275,7 +276,8 @@ class Search:
         # Facet params are with_filters() keywords: those the indexes hold words for go in the query.
         words = await filter_word_kinds(db) if index == FOLDED_INDEX else ()
         return cls(q=q, sort=sort, page=page, facets=facets, index=index, filters=filters, limit=limit,
-                   word_filters=words, filter_notes=tuple(notes))
+                   word_filters=words, filter_notes=tuple(notes),
+                   expanded=next((f.param for f in facets if f.param == args.get("all")), None))
 
     def sql_filters(self) -> list[str]:
         """The filters, as conditions on the articles ``a``, that the FTS5 query does not apply."""
@@ -421,17 +423,24 @@ def _grid_facet(facet: Facet, grid: list[dict], names: dict[str, str]) -> list[d
         rows.sort(key=lambda r: r["value"], reverse=True)
     else:
         rows.sort(key=lambda r: (-r["n"], r["value"] is not None, r["value"] or ""))
-    return rows[:FACET_SIZE]
+    return rows
 
 
 async def _facet_results(db, search: Search, grid: list[dict], names: dict[str, str]) -> list[dict]:
+    """Each facet's FACET_SIZE commonest (or latest) values, and whether it has more; the facet
+    the reader asked to see in full (``all=<param>``) has all of them."""
     async def one(facet):
+        whole = search.expanded == facet.param
         if facet.param in GRID_FACETS:
             rows = _grid_facet(facet, grid, names)
         else:
-            sql = f"with matches as ({search.matches(ids_only=True)}) {facet.counts} order by {facet.order} limit {FACET_SIZE}"
+            # One row past the page's share says whether there are more without counting them.
+            limit = "" if whole else f" limit {FACET_SIZE + 1}"
+            sql = f"with matches as ({search.matches(ids_only=True)}) {facet.counts} order by {facet.order}{limit}"
             rows = await _rows(db, sql, search.params())
-        return {"facet": facet, "selected": search.filters.get(facet.param), "rows": rows}
+        longer = len(rows) > FACET_SIZE
+        return {"facet": facet, "selected": search.filters.get(facet.param), "rows": rows if whole else rows[:FACET_SIZE],
+                "more": longer and not whole, "fewer": longer and whole}
 
     return list(await asyncio.gather(*(one(f) for f in search.facets)))
 
