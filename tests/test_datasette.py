@@ -1,6 +1,7 @@
 """datasette over the crawled sample archive, through datasette's own test client."""
 
 import asyncio
+import csv
 import io
 import shutil
 import sqlite3
@@ -16,6 +17,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.datasette.plugins.archive_downloads import CAPTURE_POLICY
+from archive.datasette.plugins.datasette_tables import asgi_wrapper
 from archive.samplesite.faults import encode_cp1258
 from archive.serve import make_datasette
 from archive.warc import WarcFileWriter
@@ -67,6 +69,35 @@ def test_home_page_has_archive_metadata(ds):
     table = get(ds, "/archive/articles")
     assert "Bài viết / Articles" in table.text
     assert 'name="_search"' in table.text
+
+
+def test_datasette_s_csv_starts_with_a_byte_order_mark_as_the_reading_room_s_does(ds):
+    for path in ("/archive/articles.csv?_search=zalo&_col=title", "/archive/articles.csv?_col=title&_dl=1",
+                 "/archive/articles.csv?_col=title&_stream=on", "/archive.csv?sql=select+title+from+articles",
+                 "/-/search.csv?q=zalo"):
+        response = get(ds, path)
+        assert response.status_code == 200, path
+        # One mark, not two: the reading room's own CSV has it already.
+        assert response.content.startswith(b"\xef\xbb\xbf") and not response.content[3:].startswith(b"\xef\xbb\xbf"), path
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert rows and all(row["title"] for row in rows), path
+    assert not get(ds, "/archive/articles.json?_col=title").content.startswith(b"\xef\xbb\xbf")
+
+
+def test_a_csv_of_known_length_is_said_to_be_three_bytes_longer_with_its_mark():
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/csv; charset=utf-8"), (b"content-length", b"4")]})
+        await send({"type": "http.response.body", "body": b"a,b\n"})
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(asgi_wrapper(None)(app)({"type": "http", "path": "/x.csv"}, None, send))
+    assert dict(sent[0]["headers"])[b"content-length"] == b"7"
+    assert sent[1]["body"] == b"\xef\xbb\xbfa,b\n"
 
 
 def test_served_read_only(ds):
