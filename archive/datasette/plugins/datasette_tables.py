@@ -1,12 +1,18 @@
 """Datasette's own table pages, made to answer as the reading room does: CSV that Excel reads as
-UTF-8."""
+UTF-8, and a 400 rather than a 500 for a sort that was asked for wrongly."""
 
 from datasette import hookimpl
+from datasette.handle_exception import handle_exception as datasette_error_page
+from datasette.utils.asgi import BadRequest
+from datasette.views.base import DatasetteError
 
 from archive.datasette.plugins.reading_room import CSV_BOM
 
 BOM = CSV_BOM.encode("utf-8")
 CSV_MEDIA_TYPES = ("text/csv", "text/plain")  # datasette's CSV is text/plain unless downloaded
+# Datasette raises a bare DatasetteError, a 500, for a column it cannot sort by: its message is
+# all that tells this mistake of the asker's from a failure of the server's.
+BAD_SORT = "Cannot sort table by "
 
 
 def _header(message, name: bytes) -> str:
@@ -62,3 +68,9 @@ def asgi_wrapper(datasette):
     without it Excel reads the file in the computer's codepage, and Vietnamese as mojibake."""
     return _with_bom
 
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    if type(exception) is DatasetteError and exception.status == 500 and str(exception.message).startswith(BAD_SORT):
+        return datasette_error_page(datasette, request, BadRequest(exception.message))
+    return None
