@@ -270,6 +270,24 @@ def test_article_json_and_links_in_table(ds, sample_site):
     assert f"/-/article/{row['id']}.json" in page.text
 
 
+def test_a_fetch_and_an_article_version_link_to_their_capture(ds, sample_site):
+    _, row = _article_with_fetch(ds, sample_site, "003")
+    fetch_id = row["fetch_id"]
+    page = get(ds, f"/archive/fetches/{fetch_id}")
+    assert f'href="/-/capture/{fetch_id}.html"' in page.text and f'href="/-/capture/{fetch_id}.warc.gz"' in page.text
+    versions = get_json(ds, f"/archive/article_versions.json?article_id={row['id']}&_shape=objects")["rows"]
+    assert versions
+    page = get(ds, f"/archive/article_versions?article_id={row['id']}")
+    for version in versions:
+        version_fetch = version["fetch_id"]
+        assert f'href="/-/capture/{version_fetch}.html"' in page.text
+        assert f'href="/archive/fetches/{version_fetch}"' in page.text  # the foreign key's own link kept
+    # A fetch that kept no capture (a robots.txt refusal, a network error) has none to link to.
+    (uncaptured,) = get_json(ds, "/archive.json?sql=select+id+from+fetches+where+warc_file+is+null+limit+1"
+                                 "&_shape=objects")["rows"]
+    assert "/-/capture/" not in get(ds, f"/archive/fetches/{uncaptured['id']}").text
+
+
 def test_missing_things_are_404(ds):
     assert get(ds, "/-/capture/999999.html").status_code == 404
     assert get(ds, "/-/article/999999.json").status_code == 404

@@ -317,16 +317,27 @@ def register_routes():
     ]
 
 
-@hookimpl
-def render_cell(row, value, column, table, datasette):
-    if table != "articles" or column != "fetch_id" or value is None:
-        return None
-    # A foreign-key cell arrives expanded as {"value", "label"}.
-    fetch_id = escape(value["value"] if isinstance(value, dict) else value)
-    article_id = escape(row["id"])
+def _capture_links(datasette, fetch_id) -> str:
     base = datasette.urls.path("-")
-    return Markup(
-        f'<a href="{base}/capture/{fetch_id}.html">HTML</a> · '
-        f'<a href="{base}/capture/{fetch_id}.warc.gz">WARC</a> · '
-        f'<a href="{base}/article/{article_id}.json">JSON</a>'
-    )
+    return (f'<a href="{base}/capture/{fetch_id}.html">HTML</a> · '
+            f'<a href="{base}/capture/{fetch_id}.warc.gz">WARC</a>')
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if value is None:
+        return None
+    if table == "fetches" and column == "id":
+        # On a fetch's own page: the table's list links the id to that page instead.
+        if "warc_file" not in row.keys() or not row["warc_file"]:
+            return None
+        return Markup(f"{escape(value)} · {_capture_links(datasette, escape(value))}")
+    if column != "fetch_id" or table not in ("articles", "article_versions"):
+        return None
+    # A foreign-key cell arrives expanded as {"value", "label"}; its link to the fetch row stays.
+    fetch_id = escape(value["value"] if isinstance(value, dict) else value)
+    links = (f'<a href="{datasette.urls.table(database, "fetches")}/{fetch_id}">{fetch_id}</a> · '
+             + _capture_links(datasette, fetch_id))
+    if table == "articles":
+        links += f' · <a href="{datasette.urls.path("-")}/article/{escape(row["id"])}.json">JSON</a>'
+    return Markup(links)
