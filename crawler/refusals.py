@@ -15,6 +15,8 @@ each URL once, so the dupe filter only ever sees redirects.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scrapy import Request
 from scrapy.downloadermiddlewares import httpcompression, redirect
 from scrapy.exceptions import IgnoreRequest
@@ -30,6 +32,9 @@ class ResponseRefused(Exception):
     def __init__(self, message: str, response=None):
         super().__init__(message)
         self.response = response
+
+
+CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
 
 class _RecordedRedirects:
@@ -50,6 +55,12 @@ class _RecordedRedirects:
             # dont_filter also lifts Scrapy's offsite filter: the domain check above is what
             # keeps redirects on the source.
             result.dont_filter = True
+            if urlsplit(result.url)[1:] != urlsplit(request.url)[1:]:
+                # The validators are those of the page asked for: sent to another page they would
+                # let it answer 304, and the page asked for would pass as unchanged, its move
+                # or removal never seen. Only the same page on another scheme may use them.
+                for name in CONDITIONAL_HEADERS:
+                    result.headers.pop(name, None)
         return result
 
 
