@@ -445,7 +445,8 @@ def store_article(
     sig = record.get("minhash")
     candidates = syndication.similar(db, sig) if sig else []
     if existing is None and own is None:
-        variant_of = syndication.same_article(db, candidates, source_id, title, record.get("published"), url)
+        variant_of = _redirected_to(db, source_id, url, also_at, record) or syndication.same_article(
+            db, candidates, source_id, title, record.get("published"), url)
         if variant_of is None:
             article_id = _insert(
                 db,
@@ -543,6 +544,19 @@ def _confirmed_in_this_crawl(db: Database, url: str, fetch_id: int) -> bool:
            and status in (200, 304) and error is null limit 1""",
         [url, fetch_id],
     ).fetchone() is not None
+
+
+def _redirected_to(db: Database, source_id: str, url: str, also_at: str | None, record: dict) -> int | None:
+    """The archived article a new URL redirected to, when the page still reads as that article:
+    the URL is another address of it (an old or short link), not a second article with its text."""
+    if not also_at or also_at == url:
+        return None
+    row = db.execute(
+        "select id from articles where url = ? and source_id = ? union all "
+        "select u.article_id from article_urls u join articles a on a.id = u.article_id "
+        "where u.url = ? and a.source_id = ?", [also_at, source_id, also_at, source_id],
+    ).fetchone()
+    return row[0] if row and _still_the_article(db, row[0], record) else None
 
 
 def _still_the_article(db: Database, article_id: int, record: dict) -> bool:

@@ -205,6 +205,19 @@ def test_a_moved_article_edited_at_its_new_url_is_a_version_of_it(site, folder):
     assert "Sở Y tế" in next(a for a in articles(folder) if a["id"] == nghe_an["id"])["text"]
 
 
+def test_a_new_url_that_redirects_to_an_archived_article_is_one_of_its_urls(site, folder):
+    crawl(folder)
+    (ha_tinh,) = [a for a in articles(folder) if "ha-tinh" in a["url"]]
+    # The portal's listing now links the article by a short address that redirects to it.
+    site.redirects["/a/ha-tinh-moi.htm"] = "/a/ha-tinh.htm"
+    site.listed.append("/a/ha-tinh-moi.htm")
+    crawl(folder)
+    assert len(articles(folder)) == 3
+    assert query(folder, "select article_id from article_urls where url = ?", [f"{site.base}/a/ha-tinh-moi.htm"]) == [
+        {"article_id": ha_tinh["id"]}]
+    assert len(versions(folder, ha_tinh["id"])) == 1
+
+
 def test_an_export_replays_the_url_asked_for_through_its_redirect(site, folder, run_cli):
     site.redirects["/a/ha-tinh-cu.htm"] = "/a/ha-tinh.htm"
     site.listed = ["/a/ha-tinh-cu.htm"]
