@@ -375,6 +375,9 @@ def _not_a_page(body: bytes) -> str | None:
 def demo(db_path, no_serve, port, extra):
     """Crawl the bundled sample site (offline) into a fresh demo archive, then serve it.
 
+    Stopped during its crawl (Ctrl-C, SIGTERM), it serves nothing and exits with status 130
+    (143 for SIGTERM).
+
     \b
     Example:
         govarchive demo
@@ -385,6 +388,10 @@ def demo(db_path, no_serve, port, extra):
     try:
         with run_demo(db_path, extra_articles=extra) as result:
             _print_crawls(result.crawls)
+            if result.stopped_by:
+                click.echo(f"interrupted: the demo archive {db_path} is incomplete; run 'govarchive demo' again "
+                           "to rebuild it", err=True)
+                sys.exit(128 + result.stopped_by)
             click.echo(
                 f"Demo archive {db_path}: {result.articles} articles from {len(result.crawls)} sample sources "
                 f"(sample site at {', '.join(result.base_urls.values())})."

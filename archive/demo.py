@@ -21,6 +21,12 @@ class DemoResult:
     base_urls: dict[str, str]
     sources_file: Path
 
+    @property
+    def stopped_by(self) -> int | None:
+        """The signal that stopped the crawls (SIGINT, SIGTERM), if one did: the demo is then
+        incomplete, and not to be served."""
+        return next((row["signal"] for row in self.crawls if row.get("signal")), None)
+
 
 @contextmanager
 def run_demo(db_path: str | Path, *, extra_articles: int = 0, log_level: str = "WARNING"):

@@ -1,7 +1,15 @@
 """govarchive demo: the whole pipeline offline against the bundled sample site."""
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
+
+import pytest
 
 from archive.samplesite import SampleSite
 
@@ -44,3 +52,38 @@ def test_demo_refuses_to_overwrite_a_real_archive(run_cli, tmp_path):
     assert result.returncode == 1
     assert "holds real sources" in result.stderr
     assert (tmp_path / "real.db").exists()
+
+
+def _fetches(db) -> int:
+    try:
+        # Read-only: a file made here, before the demo's, is one the demo would refuse.
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            return conn.execute("select count(*) from fetches").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0
+
+
+@pytest.mark.parametrize("signum, serve", [(signal.SIGINT, True), (signal.SIGTERM, False)])
+def test_a_demo_stopped_during_its_crawl_stops_and_serves_nothing(tmp_path, signum, serve):
+    # Enough articles that the crawl is still going when the signal comes.
+    demo = subprocess.Popen(
+        [str(Path(sys.executable).with_name("govarchive")), "demo", "--db", "d.db", "--port", "0", "--extra", "300",
+         *([] if serve else ["--no-serve"])],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while _fetches(tmp_path / "d.db") < 3:
+            assert demo.poll() is None and time.monotonic() < deadline, demo.stderr.read()
+            time.sleep(0.1)
+        os.killpg(demo.pid, signum)  # as Ctrl-C at a terminal does for SIGINT
+        stdout, stderr = demo.communicate(timeout=120)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+    assert demo.returncode == 128 + signum, (stdout, stderr)
+    assert "Serving" not in stdout and "Demo archive" not in stdout
+    assert "interrupted: the demo archive d.db is incomplete" in stderr
