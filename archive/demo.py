@@ -36,10 +36,14 @@ def run_demo(db_path: str | Path, *, extra_articles: int = 0, log_level: str = "
     archive is being looked at.
     """
     path = Path(db_path)
-    _remove_old_demo(path)
+    if not path.parent.is_dir():
+        raise ArchiveError(f"{path}: directory {path.parent} does not exist")
+    sources_file = path.with_name(f"{path.stem}-sources.toml")
+    with _writing_in(path.parent):
+        _remove_old_demo(path)
     with SampleSite(extra_articles=extra_articles) as site:
-        sources_file = path.with_name(f"{path.stem}-sources.toml")
-        sources_file.write_text(site.sources_toml(), encoding="utf-8")
+        with _writing_in(path.parent):
+            sources_file.write_text(site.sources_toml(), encoding="utf-8")
         crawls = run_crawl(path, sources_file=sources_file, log_level=log_level)
         conn = sqlite3.connect(str(path))
         try:
@@ -47,6 +51,15 @@ def run_demo(db_path: str | Path, *, extra_articles: int = 0, log_level: str = "
         finally:
             conn.close()
         yield DemoResult(crawls=crawls, articles=articles, base_urls=site.base_urls, sources_file=sources_file)
+
+
+@contextmanager
+def _writing_in(folder: Path):
+    """A folder the demo cannot write in (read-only, full) is a one-line error, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise ArchiveError(f"cannot write in directory {folder}: {exc.strerror} ({exc.filename})") from None
 
 
 def _remove_old_demo(path: Path) -> None:

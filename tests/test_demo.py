@@ -87,3 +87,15 @@ def test_a_demo_stopped_during_its_crawl_stops_and_serves_nothing(tmp_path, sign
     assert demo.returncode == 128 + signum, (stdout, stderr)
     assert "Serving" not in stdout and "Demo archive" not in stdout
     assert "interrupted: the demo archive d.db is incomplete" in stderr
+
+
+def test_a_demo_where_it_cannot_write_is_a_one_line_error(run_cli, tmp_path):
+    missing = run_cli("demo", "--no-serve", "--db", tmp_path / "nowhere" / "d.db")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip() == f"Error: {tmp_path}/nowhere/d.db: directory {tmp_path}/nowhere does not exist"
+    # What a file the demo writes beside its archive cannot be: a directory, as a read-only
+    # folder cannot be made for a test that may run as root.
+    (tmp_path / "d-sources.toml").mkdir()
+    blocked = run_cli("demo", "--no-serve", "--db", "d.db")
+    assert blocked.returncode == 1 and "Traceback" not in blocked.stderr
+    assert blocked.stderr.strip() == "Error: cannot write in directory .: Is a directory (d-sources.toml)"
