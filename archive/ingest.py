@@ -121,6 +121,8 @@ _STORAGE_CODES = frozenset({
 # The crawl stat (crawls.stats) in which the crawler names the storage failure that stopped a
 # crawl, for the crawl's summary.
 STORAGE_FAILURE_STAT = "govarchive/storage_failure"
+# The crawl's stat counting the links it met that match the source's article_pattern.
+ARTICLE_LINKS_STAT = "archive/article_links"
 
 
 def storage_failure(exc: BaseException) -> bool:
@@ -279,7 +281,8 @@ def move_frontier(db: Database, old_crawl: int, new_crawl: int) -> None:
 
 
 def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict) -> dict:
-    """Close the crawl row; the status says whether the source could be reached at all."""
+    """Close the crawl row; the status says whether the source could be reached at all, and
+    whether it led to any article."""
     pages, ok, errors = fetch_counts(db, crawl_id)
     health = crawl_health(db, crawl_id)
     # A resume with nothing left to do (the crawl it continues was killed as it closed, or had used
@@ -291,7 +294,7 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
         status = "failed"
     elif fetched and not reached:
         status = "unreachable"
-    elif not fetched:
+    elif not fetched or (finish_reason == "finished" and pages and not _led_to_articles(db, crawl_id, stats)):
         status = "empty"
     else:
         status = "ok"
@@ -304,6 +307,15 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
     with db.atomic():
         db["crawls"].update(crawl_id, update)
     return db["crawls"].get(crawl_id)
+
+
+def _led_to_articles(db: Database, crawl_id: int, stats: dict) -> bool:
+    """Whether the crawl met any article URL: a link matching the source's article_pattern, an
+    archived article its sitemap spared, or an article page from the frontier it resumed. A
+    crawl that read its listings and matched none has a pattern that fits no article URL."""
+    if stats.get(ARTICLE_LINKS_STAT) or stats.get("archive/sitemap_unchanged"):
+        return True
+    return db.execute("select 1 from fetches where crawl_id = ? and kind = 'article' limit 1", [crawl_id]).fetchone() is not None
 
 
 def _chain_counts(db: Database, crawl_id: int) -> tuple[int, int]:

@@ -281,6 +281,12 @@ class ArchivePipeline:
             spider.source.id, self.crawl_id, row["status"], row["pages"], row["articles_new"],
             row["articles_changed"], row["articles_unchanged"] + row["articles_not_modified"], row["errors"],
         )
+        if row["status"] == "empty" and row["pages"]:
+            logger.warning(
+                "%s: crawl %d: no link on its %d pages matches article_pattern %r, so it archived nothing: "
+                "compare the pattern with the article URLs its listings, feeds or sitemaps link to",
+                spider.source.id, self.crawl_id, row["pages"], spider.source.article_pattern,
+            )
         if row["errors"]:
             # A count alone sends the reader to SQL to learn what failed.
             failed = ingest.failed_fetches(self.db, self.crawl_id, FAILURES_LOGGED)

@@ -162,6 +162,24 @@ def test_unreachable_source_is_reported(tmp_path):
     assert fetch["status"] is None and "Connection" in fetch["error"]
 
 
+def test_a_pattern_that_matches_no_link_makes_the_crawl_empty_and_says_why(sample_site, tmp_path):
+    pattern = sample_site.sites["news"].article_pattern()
+    (tmp_path / "sources.toml").write_text(
+        sample_site.sources_toml().replace(pattern, r"^http://127\.0\.0\.1:1/bai-viet/\d+$"), encoding="utf-8")
+    result = crawl_into(tmp_path)
+    assert result.returncode == 1
+    crawls = {r["source_id"]: r for r in query(tmp_path, "select source_id, status, pages from crawls")}
+    assert crawls["sample-news"]["status"] == "empty" and crawls["sample-news"]["pages"] > 0
+    assert crawls["sample-portal"]["status"] == crawls["sample-magazine"]["status"] == "ok"
+    assert re.search(r"sample-news: crawl \d+: no link on its \d+ pages matches article_pattern", result.stderr)
+    assert "Could not crawl: sample-news (empty)" in result.stderr
+    # A crawl that meets only archived articles is still ok: a 304 or a spared sitemap entry
+    # is an article met.
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    assert crawl_into(tmp_path).returncode == 0
+    assert crawl_into(tmp_path).returncode == 0
+
+
 def test_warc_folder_and_rotation_are_configurable(sample_site, tmp_path):
     from archive.captures import read_capture
     from archive.crawl import run_crawl

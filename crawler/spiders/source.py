@@ -220,7 +220,10 @@ class SourceSpider(scrapy.Spider):
 
     def _article_request(self, url: str):
         url = canonical_url(url, prefer_scheme=self.scheme)
-        return self._request(url, self.parse_article, "article") if self.source.is_article(url) else None
+        if not self.source.is_article(url):
+            return None
+        self.crawler.stats.inc_value(ingest.ARTICLE_LINKS_STAT)
+        return self._request(url, self.parse_article, "article")
 
     def parse_article(self, response: Response):
         yield self._item(response)
