@@ -10,6 +10,7 @@ from pathlib import Path
 from archive.crawl import run_crawl
 from archive.db import ArchiveError, check_archive
 from archive.samplesite import SampleSite
+from archive.warc import default_warc_dir
 
 SAMPLE_PREFIX = "sample-"
 
@@ -63,7 +64,7 @@ def _writing_in(folder: Path):
 
 
 def _remove_old_demo(path: Path) -> None:
-    """A demo starts from nothing, but never deletes an archive of real sources."""
+    """A demo starts from nothing, but never deletes an archive of real sources, nor its captures."""
     if not path.exists():
         return
     check_archive(path)
@@ -74,5 +75,10 @@ def _remove_old_demo(path: Path) -> None:
         conn.close()
     if any(not i.startswith(SAMPLE_PREFIX) for i in ids):
         raise ArchiveError(f"{path}: holds real sources; the demo will not overwrite it (use another --db)")
+    # Its captures would be orphans beside the new archive, more of them every run. Only files
+    # named after sample sources go: anything else in the folder is not the demo's. They go
+    # first: while the archive is there, the next run knows them for the demo's.
+    for capture in default_warc_dir(path).glob(f"{SAMPLE_PREFIX}*.warc.gz"):
+        capture.unlink()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -30,8 +30,14 @@ def test_demo_archives_every_sample_article_and_nothing_else(run_cli, tmp_path):
     assert _paths(urls) == _paths(expected)
     assert f"{len(expected)} articles" in result.stdout
 
+    first_warcs = set((tmp_path / "demo-warc").iterdir())
+    (tmp_path / "demo-warc" / "notes.txt").write_text("mine")
     again = run_cli("demo", "--no-serve", "--db", "demo.db", check=True)
     assert f"{len(expected)} articles" in again.stdout
+    # The first run's captures went with its archive; what was not the demo's stays.
+    assert not first_warcs & set((tmp_path / "demo-warc").iterdir())
+    assert len(list((tmp_path / "demo-warc").glob("*.warc.gz"))) == len(first_warcs)
+    assert (tmp_path / "demo-warc" / "notes.txt").read_text() == "mine"
 
 
 def test_demo_refuses_to_overwrite_a_real_archive(run_cli, tmp_path):
@@ -48,10 +54,13 @@ def test_demo_refuses_to_overwrite_a_real_archive(run_cli, tmp_path):
     with db.atomic():
         register_source(db, source)
     db.close()
+    (tmp_path / "real-warc").mkdir()
+    (tmp_path / "real-warc" / "sample-news-1.warc.gz").write_bytes(b"")
     result = run_cli("demo", "--no-serve", "--db", "real.db")
     assert result.returncode == 1
     assert "holds real sources" in result.stderr
     assert (tmp_path / "real.db").exists()
+    assert (tmp_path / "real-warc" / "sample-news-1.warc.gz").exists()
 
 
 def _fetches(db) -> int:
