@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import time
 import unicodedata
@@ -497,17 +498,25 @@ def _migrate(db: Database) -> None:
             waiting = True
 
 
-def open_db(path: str | Path, *, create: bool = True) -> ArchiveDatabase:
+def open_db(path: str | Path, *, create: bool = True, for_reading: bool = False) -> ArchiveDatabase:
     """Open (and migrate) the archive at ``path``.
 
     With ``create=False`` the file must already be a govarchive archive: commands that only
     read should fail on a mistyped path instead of leaving an empty database behind.
+
+    An archive this process cannot write to (read-only storage, a folder of another user) is an
+    error, unless ``for_reading``: a command that only reads gets it as it is, not upgraded.
     """
     path = Path(path)
     if not create:
         check_archive(path)
     elif path.parent and not path.parent.exists():
         raise ArchiveError(f"{path}: directory {path.parent} does not exist")
+    unwritable = _unwritable(path)
+    if unwritable and for_reading:
+        return _open_as_it_is(path, unwritable)
+    if unwritable:
+        raise ArchiveError(f"{path}: cannot write to the archive: {unwritable}")
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         db = ArchiveDatabase(conn)
@@ -529,7 +538,7 @@ def open_db(path: str | Path, *, create: bool = True) -> ArchiveDatabase:
 
 def pending_migrations(path: str | Path) -> list[str]:
     """The migrations the archive at ``path`` has yet to go through, read without writing to it."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = read_connection(Path(path))
     try:
         return [m.name for m in migrations.pending(Database(conn))]
     finally:
@@ -551,11 +560,15 @@ def check_archive(path: str | Path, *, may_be_new: bool = False) -> Path:
     if not path.is_file():
         raise ArchiveError(f"{path}: not a file")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = read_connection(path)
         try:
             tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
         finally:
             conn.close()
+    except sqlite3.OperationalError as exc:
+        # SQLite says "unable to open database file" for a database it cannot open, whatever the
+        # file holds: what it needed and lacked is the message.
+        raise ArchiveError(f"{path}: cannot read it: {_why_unreadable(path, exc)}") from None
     except sqlite3.DatabaseError:
         raise ArchiveError(f"{path}: not a SQLite database") from None
     if may_be_new and not tables:
@@ -567,3 +580,64 @@ def check_archive(path: str | Path, *, may_be_new: bool = False) -> Path:
     if not {"articles", "crawls", "fetches"} <= tables:
         raise ArchiveError(f"{path}: a SQLite database, but not a govarchive archive")
     return path
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why this process cannot write to the archive at ``path`` (there or not yet), or None.
+
+    A WAL database is written through the -wal and -shm files SQLite makes beside it, so a
+    folder it cannot write to is as much in the way as a read-only file.
+    """
+    folder = path.parent
+    if not os.access(folder, os.W_OK):
+        return f"its folder {folder} is read-only"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only"
+    return None
+
+
+def nothing_can_change(path: Path) -> bool:
+    """Whether SQLite may read the archive at ``path`` as an immutable file: one on a read-only
+    mount, with no -wal file.
+
+    Nothing can write to a read-only mount, and with no -wal there are no writes the file lacks:
+    reading it alone is reading all of it. Only the mount tells: a folder that is read-only to this
+    user may be written to by another (the crawler's), and an immutable reader would not see it change.
+    """
+    return bool(os.statvfs(path).f_flag & os.ST_RDONLY) and not Path(f"{path}-wal").exists()
+
+
+def read_connection(path: Path) -> sqlite3.Connection:
+    """A connection that only reads the archive at ``path``, also where it cannot be written to.
+
+    SQLite reads a WAL database (``mode=ro``) through its -shm file, which it cannot make in a
+    read-only folder; ``immutable=1`` reads without one, and is used where that is safe.
+    """
+    if nothing_can_change(path):
+        return sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+
+
+def _why_unreadable(path: Path, exc: sqlite3.OperationalError) -> str:
+    unwritable = _unwritable(path)
+    if not unwritable:
+        return str(exc)
+    shm = f"{path.name}-shm"
+    if Path(f"{path}-wal").exists():
+        held = f"it holds writes not yet merged into the file ({path.name}-wal)"
+        fix = "open it once where it can be written to, which merges them"
+    else:
+        held = "another process may be writing to it"
+        fix = "run the command as a user who can write to the folder"
+    return f"{unwritable}, {held}, and SQLite needs to make {shm} there to read it: {fix}"
+
+
+def _open_as_it_is(path: Path, unwritable: str) -> ArchiveDatabase:
+    """The archive at ``path``, which cannot be written to, for reading without upgrading it."""
+    db = ArchiveDatabase(read_connection(path))
+    pending = migrations.pending(db)
+    if pending:
+        db.close()
+        raise ArchiveError(f"{path}: not yet upgraded ({', '.join(m.name for m in pending)}), and it cannot be upgraded "
+                           f"here: {unwritable}; open it once where it can be written to")
+    return db
