@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 
 import yaml
 from datasette.app import Datasette
 
-from archive.db import check_archive
+from archive.db import ArchiveError, check_archive, nothing_can_change
 from archive.search import FILTERS_COLUMN, SEARCH_LIMIT
 
 FOLDED_INDEX = "articles_fold"
@@ -63,8 +65,11 @@ def make_datasette(db_path: str | Path, *, search_limit: int | None = None, **se
     metadata = load_metadata(path.stem)
     if search_limit is not None:
         metadata.setdefault("plugins", {}).setdefault("govarchive", {})["search_limit"] = search_limit
+    # Where nothing can change the file, datasette must read it as immutable: its usual mode=ro
+    # needs a -shm file it cannot make there.
+    where = "immutables" if nothing_can_change(path) else "files"
     return Datasette(
-        [str(path)],
+        **{where: [str(path)]},
         metadata=metadata,
         settings={**SETTINGS, **settings},
         plugins_dir=str(HERE / "plugins"),
@@ -73,8 +78,33 @@ def make_datasette(db_path: str | Path, *, search_limit: int | None = None, **se
     )
 
 
-def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001, search_limit: int | None = None) -> None:
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host`` and ``port``, for serve(); ArchiveError naming them if it cannot be.
+
+    Bound before the server starts, so that a port in use or a host that is not this machine's
+    is said in one line, not in uvicorn's log after the server said where it was serving.
+    """
+    # As uvicorn binds: IPv6 for an address with colons, and the address reusable at once.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ArchiveError(f"port {port} on {host} is in use: pick another with --port") from None
+        if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+            raise ArchiveError(f"cannot listen on {host}: {exc.strerror}; --host takes an address or name "
+                               "of this machine") from None
+        raise ArchiveError(f"cannot listen on port {port} on {host}: {exc.strerror}") from None
+    return sock
+
+
+def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001, search_limit: int | None = None,
+          sock: socket.socket | None = None) -> None:
+    """Serve until stopped, on ``sock`` (from listen()) or else on ``host`` and ``port``."""
     import uvicorn
 
     ds = make_datasette(db_path, search_limit=search_limit)
-    uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on")
+    sock = sock or listen(host, port)
+    uvicorn.Server(uvicorn.Config(ds.app(), log_level="info", lifespan="on")).run(sockets=[sock])
