@@ -100,13 +100,17 @@ def test_a_csv_of_known_length_is_said_to_be_three_bytes_longer_with_its_mark():
     assert sent[1]["body"] == b"\xef\xbb\xbfa,b\n"
 
 
-def test_a_sort_by_a_column_there_is_not_is_the_asker_s_mistake(ds):
+def test_a_sort_asked_for_wrongly_is_the_asker_s_mistake(ds):
     for path in ("/archive/articles?_sort=nosuch", "/archive/articles?_search=zalo&_sort_desc=rank",
                  "/archive/articles.json?_sort=nosuch", "/archive/articles.csv?_sort_desc=nosuch"):
         response = get(ds, path)
         assert response.status_code == 400, path
         assert "Cannot sort table by" in response.text, path
     assert get(ds, "/archive/articles.json?_sort=nosuch").json()["error"] == "Cannot sort table by nosuch"
+    for path in ("/archive/articles?_sort=title&_sort_desc=id", "/archive/articles.json?_sort=id&_sort_desc=id"):
+        response = get(ds, path)
+        assert response.status_code == 400, path
+        assert "Cannot use _sort and _sort_desc at the same time" in response.text, path
 
 
 def test_served_read_only(ds):

@@ -10,9 +10,10 @@ from archive.datasette.plugins.reading_room import CSV_BOM
 
 BOM = CSV_BOM.encode("utf-8")
 CSV_MEDIA_TYPES = ("text/csv", "text/plain")  # datasette's CSV is text/plain unless downloaded
-# Datasette raises a bare DatasetteError, a 500, for a column it cannot sort by: its message is
-# all that tells this mistake of the asker's from a failure of the server's.
-BAD_SORT = "Cannot sort table by "
+# Datasette raises a bare DatasetteError, a 500, for a sort it cannot do (views/table.py): its
+# message is all that tells these from a failure of the server's.
+BAD_SORTS = ("Cannot sort table by ", "Cannot use _sort and _sort_desc at the same time")
+SORT_ARGS = ("_sort", "_sort_desc")
 
 
 def _header(message, name: bytes) -> str:
@@ -71,6 +72,9 @@ def asgi_wrapper(datasette):
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    if type(exception) is DatasetteError and exception.status == 500 and str(exception.message).startswith(BAD_SORT):
+    if (type(exception) is DatasetteError and exception.status == 500
+            and str(exception.message).startswith(BAD_SORTS)
+            # Without either argument the sort is the metadata's: the server's own mistake.
+            and any(request.args.get(name) for name in SORT_ARGS)):
         return datasette_error_page(datasette, request, BadRequest(exception.message))
     return None
