@@ -375,6 +375,27 @@ def test_a_repeated_filter_says_which_value_it_applies(ds, sql):
     assert [n["en"] for n in notes] == ["One value per filter: channel «Zalo» is applied, «Facebook» left out"]
 
 
+def test_a_filter_repeated_many_times_looks_up_only_the_value_it_applies(ds, monkeypatch):
+    from datasette.plugins import pm
+
+    # The module datasette loaded from the plugins folder, not a second import of it.
+    (reading_room,) = [p for p in pm.get_plugins() if hasattr(p, "_as_archived")]
+    looked_up = []
+    as_archived = reading_room._as_archived
+
+    async def counted(db, facet, value):
+        looked_up.append(value)
+        return await as_archived(db, facet, value)
+
+    monkeypatch.setattr(reading_room, "_as_archived", counted)
+    repeated = "&".join(f"platform=kenh-{i}" for i in range(200))
+    notes = ok(ds, f"/-/results.json?q=zalo&platform=zalo&{repeated}").json()["notes"]
+    assert looked_up == ["zalo"]
+    assert [n["en"] for n in notes] == [
+        "One value per filter: channel «Zalo» is applied, «kenh-0», «kenh-1», «kenh-2», «kenh-3», «kenh-4» "
+        "(+195) left out"]
+
+
 def facet_values(html, param):
     section = re.search(rf'<section class="facet" data-facet="{param}"[^>]*>(.*?)</section>', html, re.S)[1]
     return re.findall(r'<li><a href="[^"]*">(.*?) <span class="count">', section), section

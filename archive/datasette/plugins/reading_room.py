@@ -211,11 +211,18 @@ async def _as_archived(db, facet: Facet, value: str) -> str:
     return await db.execute_fn(find)
 
 
+# Values a repeated filter's note names; the count of the others follows.
+NOTED_VALUES = 5
+
+
 def _one_value_note(facet: Facet, values: list[str]) -> Note:
     # The search indexes hold one filter word per facet (archive.search.with_filters), and the
     # facets, chips and links select one value each: a repeated filter can only come from a
     # URL edited by hand, and says what it left out rather than combining the values.
-    used, rest = values[0], ", ".join(f"«{v}»" for v in values[1:])
+    shown = values[1:1 + NOTED_VALUES]
+    more = len(values) - 1 - len(shown)
+    used = values[0]
+    rest = ", ".join(f"«{v}»" for v in shown) + (f" (+{more})" if more else "")
     return Note(f"Mỗi bộ lọc chỉ dùng một giá trị: {facet.vi.lower()} «{used}», bỏ qua {rest}",
                 f"One value per filter: {facet.en.lower()} «{used}» is applied, {rest} left out")
 
@@ -266,12 +273,15 @@ class Search:
             page = 1
         filters, notes = {}, []
         for facet in facets:
-            typed = [value for value in map(_typed, args.getlist(facet.param)) if value]
-            values = list(dict.fromkeys([await _as_archived(db, facet, value) for value in typed]))
-            if values:
-                filters[facet.param] = values[0]
-            if len(values) > 1:
-                notes.append(_one_value_note(facet, values))
+            typed = list(dict.fromkeys(value for value in map(_typed, args.getlist(facet.param)) if value))
+            if not typed:
+                continue
+            # Only the value applied is looked up: a URL may repeat a filter any number of times.
+            applied = await _as_archived(db, facet, typed[0])
+            filters[facet.param] = applied
+            left_out = [value for value in typed[1:] if nfc(value).lower() != nfc(applied).lower()]
+            if left_out:
+                notes.append(_one_value_note(facet, [applied, *left_out]))
         index = FOLDED_INDEX if FOLDED_INDEX in tables else "articles_fts"
         # Facet params are with_filters() keywords: those the indexes hold words for go in the query.
         words = await filter_word_kinds(db) if index == FOLDED_INDEX else ()
