@@ -56,9 +56,10 @@ _COLUMN_NAME = "|".join(name.replace(" ", r"\s+") for name in sorted(COLUMN_NAME
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
 _DASH = f"[{re.escape(_DASHES)}]"
 # A column name after a dash follows a minus: a word token takes any other dash with what follows it.
-_WORD_START = rf"(?:(?<![^\s(])|(?<={_DASH}))"
+# A term starts after a space, a parenthesis or a phrase's closing quote ('"x"-title:oa').
+_WORD_START = rf"(?:(?<![^\s()\"])|(?<={_DASH}))"
 _TOKEN = re.compile(
-    rf'(?P<minus>(?<![^\s(]){_DASH}+(?=["(]|(?i:{_COLUMN_NAME})\s*:))'
+    rf'(?P<minus>(?<![^\s()"]){_DASH}+(?=["(]|(?i:{_COLUMN_NAME})\s*:))'
     rf'|(?P<column>{_WORD_START}(?i:{_COLUMN_NAME})\s*:)'
     r'|(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)',
     re.UNICODE,
@@ -71,8 +72,8 @@ _TOKEN = re.compile(
 _CONNECTORS = "_\u203f\u2040\u2054\ufe33\ufe34\ufe4d\ufe4e\ufe4f\uff3f"
 _WORD = re.compile(rf"[^\W{re.escape(_CONNECTORS)}]+", re.UNICODE)
 # Phones and word processors turn a typed " into curly quotes (“zalo oa”, „zalo oa“): they open
-# and close phrases as " does.
-_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\uff02", '"'))
+# and close phrases as " does. Not the double prime (21°01′30″), which is no quote.
+_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\uff02", '"'))
 
 
 # Bounds on what a query may ask of FTS5: its parser overflows near a hundred nested groups,

@@ -520,6 +520,18 @@ def test_curly_quotes_a_phone_types_make_a_phrase_as_straight_ones_do(db_path, o
     assert found(db_path, f"tinh -{opening}zalo oa{closing}") == ["facebook"]
 
 
+@pytest.mark.parametrize("before", ['"zalo oa"', "(zalo oa)"])
+def test_a_dash_right_after_a_phrase_or_group_excludes_what_follows(db_path, before):
+    typed = f"tinh {before}-title:mini"
+    assert parse_query(typed) == parse_query(f"tinh {before} -title:mini")
+    assert found(db_path, f'tinh {before}-"zalo mini"') == found(db_path, f'tinh {before} -"zalo mini"')
+
+
+def test_a_double_prime_is_no_quote():
+    assert parse_query("21°01′30″ bắc").notes == ()
+    assert parse_query("21°01′30″ bắc").folded == '"21 01 30" AND "bac"'
+
+
 def test_a_dash_inside_a_word_is_no_exclusion(db_path, numbers_path):
     assert found(db_path, "174/KH–UBND") == found(db_path, "174/KH-UBND") == ["ref"]
     assert found(numbers_path, "06/QĐ–TTg") == ["decision"]
