@@ -114,3 +114,10 @@ def test_an_article_sent_to_its_page_on_another_host_is_archived_with_that_url(s
     assert article["title"] == "Hà Tĩnh hướng dẫn vận hành Zalo OA cấp xã"
     assert {r["url"] for r in query(folder, "select url from article_urls where article_id = ?", [article["id"]])} == {
         url, site.other_host + "/a/ha-tinh-2024.htm"}
+
+
+def test_a_home_written_without_its_slash_is_the_root_on_every_host():
+    from archive.urls import canonical_url
+    from crawler.spiders.source import _address
+
+    assert _address(canonical_url("https://portal.gov.vn")) == _address(canonical_url("https://www.portal.gov.vn/"))

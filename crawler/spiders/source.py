@@ -415,7 +415,8 @@ def spider_for(source: Source, *, queue_dir: str | None = None) -> type[SourceSp
 def _address(url: str) -> tuple[str, str]:
     """A URL's path and query: where a page is on whichever of a source's hosts serves it."""
     parts = urlsplit(url)
-    return parts.path, parts.query
+    # An empty path is the root: a home written without its slash is the page "/" redirects to.
+    return parts.path or "/", parts.query
 
 
 # Root elements of RSS 2.0, Atom and RSS 1.0 (rdf:RDF), namespaces removed.
