@@ -78,7 +78,14 @@ class WarcFileWriter:
     def __init__(self, directory: str | Path, *, prefix: str, info: dict | None = None,
                  max_size: int = DEFAULT_MAX_SIZE, level: int = DEFAULT_LEVEL):
         self.directory = Path(directory)
+        made = []
+        folder = self.directory
+        while not folder.exists():
+            made.append(folder)
+            folder = folder.parent
         self.directory.mkdir(parents=True, exist_ok=True)
+        # The folders made here are new names in their parents, which must reach the disk too.
+        self._new_names_in = [folder.parent for folder in made]
         self.prefix = prefix
         self.info = info or {}
         self.max_size = max_size
@@ -183,11 +190,13 @@ class WarcFileWriter:
             os.fsync(self.file.fileno())
             self._synced = self.file.tell()
         if not self._entries_synced:
-            directory = os.open(self.directory, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+            for folder in (self.directory, *self._new_names_in):
+                descriptor = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(descriptor)
+                finally:
+                    os.close(descriptor)
+            self._new_names_in = []
             self._entries_synced = True
 
     def close(self) -> None:

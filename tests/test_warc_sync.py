@@ -136,3 +136,22 @@ def test_a_warc_file_that_cannot_be_synced_stops_the_crawl_before_its_rows_are_c
     # No fetch row points to a record that did not reach the disk.
     assert query(tmp_path, "select count(*) as n from fetches where warc_file is not null") == [{"n": 0}]
     _resumed_to_the_whole_archive(sample_site, tmp_path)
+
+
+def test_the_folders_a_writer_makes_are_synced_into_their_parents(tmp_path, monkeypatch):
+    synced = []
+
+    def fsync(fd):
+        synced.append(os.path.realpath(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    real_fsync = os.fsync
+    monkeypatch.setattr(warc.os, "fsync", fsync)
+    writer = warc.WarcFileWriter(tmp_path / "archive-warc" / "2026", prefix="t")
+    _write(writer, 0)
+    writer.sync()
+    base = tmp_path.resolve()
+    assert synced[1:] == [str(base / "archive-warc" / "2026"), str(base / "archive-warc"), str(base)]
+    _write(writer, 1)
+    writer.close()
+    assert synced[4:] == [str(base / "archive-warc" / "2026" / "t-00001.warc.gz")]
