@@ -59,7 +59,27 @@ def _fail(exc: Exception):
     raise click.ClickException(str(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Every command ends alike on Ctrl-C and on a reader that stops reading (``| head``), as a
+    shell reports a program that a signal stopped: status 130, or 141 for SIGPIPE, quietly.
+    Click's own ending is "Aborted!" and status 1 for the first, status 1 for the second."""
+
+    def invoke(self, ctx):
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                # Here, not at exit, where a closed pipe is a complaint Python prints.
+                sys.stdout.flush()
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            _quiet_stdout(sys.stdout)
+            sys.exit(141)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="govarchive")
 def cli():
     """govarchive: crawl, archive and search Vietnamese government-communications news.
@@ -520,8 +540,8 @@ def _open_output(db, db_path, output):
 
 
 def _quiet_stdout(out):
-    """After a failed or stopped export to stdout: keep the exit from writing the buffered rest
-    (it would fail the same way, as a second error, or add to an export already cut short)."""
+    """After a failed or stopped write to stdout: keep the exit from writing the buffered rest
+    (it would fail the same way, as a second error, or add to an output already cut short)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, out.fileno())
     os.close(devnull)

@@ -323,3 +323,43 @@ def test_extract_sources_without_source_is_a_usage_error(run_cli, tmp_path):
     result = run_cli("extract", "page.html", "--sources", "sources.toml")
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == "Error: --sources is read only with --source ID"
+
+
+def _govarchive(*args, **kwargs):
+    return subprocess.Popen([str(Path(sys.executable).with_name("govarchive")), *map(str, args)], **kwargs)
+
+
+@pytest.mark.parametrize("command", [["stats", "--db", "a.db"], ["search", "Zalo", "--db", "a.db"],
+                                     ["sources", "--json"]])
+def test_a_reader_that_stops_reading_ends_every_command_quietly(tmp_path, command):
+    from archive.db import open_db
+    from tests.conftest import ROOT
+
+    open_db(tmp_path / "a.db").close()
+    (tmp_path / "sources.toml").write_bytes((ROOT / "sources.toml").read_bytes())
+    # ``| head -1`` that has read its line: the pipe is closed before the command writes.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        process = _govarchive(*command, cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write_end)
+    stderr = process.communicate(timeout=120)[1]
+    assert (process.returncode, stderr) == (141, "")  # as a shell reports SIGPIPE
+
+
+def test_ctrl_c_ends_every_command_with_status_130(tmp_path):
+    # A command that waits for its stdin, stopped as it waits.
+    process = _govarchive("extract", "-", cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not Path(f"/proc/{process.pid}/wchan").read_text().endswith("pipe_read"):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert stderr.strip() == "interrupted" and stdout == ""
