@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import fcntl
 import io
 import json
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -179,8 +181,10 @@ class OutputFile:
     """An export's ``-o FILE``, written to a temporary file beside it that takes its place only
     when commit() is called, once the export is complete: an export that fails or is stopped
     (discard(), or a SIGKILL that leaves the temporary file) never leaves a partial export
-    under the name, nor destroys the export that was there. A device or a pipe (/dev/stdout, a
-    shell's >(gzip)) is written as it is: there is no file to keep.
+    under the name, nor destroys the export that was there. A device or a named pipe (/dev/null,
+    a fifo) is written as it is: there is no file to keep. So is a descriptor the process was
+    given (/dev/stdout, /dev/fd/N as a shell's >(gzip) names it), whatever it is: the shell
+    that opened it decided how (``>`` emptied the file, ``>>`` appends to it).
 
     OSError when the file cannot be made; WriteFailed when commit() cannot put it in place.
     """
@@ -189,16 +193,24 @@ class OutputFile:
         if str(path).endswith(os.sep):
             # realpath() would drop the slash, and "newdir/" would become a file named newdir.
             raise IsADirectoryError(errno.EISDIR, "names a folder, not a file", str(path))
-        # A symbolic link stays one: the file it points to is what is replaced.
-        self._target = Path(os.path.realpath(path))
+        self._temp = None
+        given = _given_descriptor(path)
+        if given is not None:
+            # Opening the path again would not do: it would start at the beginning of the file
+            # ``>>`` appends to, and a pipe or a socket has no name that opens it.
+            if fcntl.fcntl(given, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+                raise OSError(errno.EBADF, "open for reading only", str(path))
+            self.file = os.fdopen(os.dup(given), "wb")
+            return
         try:
-            mode = self._target.stat().st_mode
+            mode = os.stat(path).st_mode
         except FileNotFoundError:
             mode = None
-        self._temp = None
         if mode is not None and not stat.S_ISREG(mode):
-            self.file = open(self._target, "wb")
+            self.file = open(path, "wb")
             return
+        # A symbolic link stays one: the file it points to is what is replaced.
+        self._target = Path(os.path.realpath(path))
         # A name near the file system's limit (255 bytes) has no room for the suffix.
         stem = self._target.name if len(os.fsencode(self._target.name)) <= _NAME_MAX - 14 else ".govarchive-export"
         while self._temp is None:
@@ -235,6 +247,23 @@ class OutputFile:
         if self._temp:
             self._temp.unlink(missing_ok=True)
             self._temp = None
+
+
+def _given_descriptor(path: str | Path) -> int | None:
+    """The descriptor of this process that ``path`` names, through whatever links lead there
+    (/dev/stdout, /dev/fd/3, /proc/self/fd/1); None for any other path."""
+    own = re.compile(rf"/proc/{os.getpid()}(/task/\d+)?/fd")
+    path = os.path.abspath(path)
+    for _ in range(40):  # as many links as the kernel follows
+        folder, name = os.path.split(path)
+        folder = os.path.realpath(folder)
+        if own.fullmatch(folder) and name.isdigit():
+            return int(name)
+        path = os.path.join(folder, name)
+        if not os.path.islink(path):
+            return None
+        path = os.path.normpath(os.path.join(folder, os.readlink(path)))
+    return None
 
 
 class WriteFailed(Exception):
