@@ -306,6 +306,9 @@ def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection
     goes on with the next. WriteFailed when ``out`` cannot be written.
     """
     left_out = left_out or (lambda row, reason: None)
+    if fmt == "zip" and not _rewritable(out):
+        raise ValueError("--format zip needs -o FILE: a zip cannot be written to a pipe, a device or a file "
+                         "opened to append to")
     out = _Checked(out)
     with _snapshot(db):
         if fmt == "jsonl":
@@ -320,6 +323,17 @@ def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection
             raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     out.flush()
     return count
+
+
+def _rewritable(out: BinaryIO) -> bool:
+    """Whether a zip can be written to ``out``: it goes back to write each member's header once
+    the member is written. A pipe cannot; /dev/null and /dev/full let it seek and keep nothing,
+    and the writes to a file opened to append to all go to its end."""
+    try:
+        fd = out.fileno()
+    except io.UnsupportedOperation:
+        return out.seekable()
+    return stat.S_ISREG(os.fstat(fd).st_mode) and not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND
 
 
 @contextlib.contextmanager

@@ -244,8 +244,8 @@ def _full_disk(fmt, archive, tmp_path):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
     command = [str(BIN / "govarchive"), "export", "--format", fmt, "--db", archive.name]
-    yield "/dev/full", subprocess.run([*command, "-o", "/dev/full"], cwd=archive.parent, capture_output=True)
-    if fmt != "zip":
+    if fmt != "zip":  # a zip is refused a device before it writes (test_export_targets)
+        yield "/dev/full", subprocess.run([*command, "-o", "/dev/full"], cwd=archive.parent, capture_output=True)
         with open("/dev/full", "wb") as full:
             yield "stdout", subprocess.run(command, cwd=archive.parent, stdout=full, stderr=subprocess.PIPE)
     out = tmp_path / f"partial.{fmt}"

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,32 @@ def test_a_descriptor_open_for_reading_only_is_a_one_line_error(crawled_archive)
     assert result.returncode == 2
     assert result.stderr.decode().splitlines()[-1] == (
         "Error: Invalid value for '-o' / '--output': cannot write /dev/stdin: open for reading only")
+
+
+ZIP_REFUSED = ("Error: --format zip needs -o FILE: a zip cannot be written to a pipe, a device or a file opened to "
+               "append to")
+
+
+@pytest.mark.parametrize("output", ["/dev/null", "/dev/full", "/dev/stdout"])
+def test_a_zip_is_refused_what_it_cannot_be_written_to(crawled_archive, output):
+    # It seeks back to each member's header: /dev/null ended in a traceback, a pipe cannot.
+    result = govarchive("export", "--format", "zip", "-o", output, "--db", "archive.db", cwd=crawled_archive)
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == [ZIP_REFUSED]
+    assert result.stdout == b""
+
+
+def test_a_zip_is_refused_a_file_opened_to_append_to_and_written_to_one_emptied_for_it(crawled_archive, tmp_path):
+    out = tmp_path / "all.zip"
+    out.write_bytes(b"an earlier export\n")
+    with open(out, "ab") as appended:
+        result = govarchive("export", "--format", "zip", "-o", "/dev/stdout", "--db", "archive.db",
+                            cwd=crawled_archive, stdout=appended)
+    assert result.returncode == 1 and result.stderr.decode().splitlines() == [ZIP_REFUSED]
+    assert out.read_bytes() == b"an earlier export\n"
+    with open(out, "wb") as emptied:
+        result = govarchive("export", "--format", "zip", "-o", "/dev/stdout", "--db", "archive.db",
+                            cwd=crawled_archive, stdout=emptied)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as bundle:
+        assert bundle.testzip() is None and "articles.jsonl" in bundle.namelist()
