@@ -588,34 +588,51 @@ def _nice_ceiling(n: int) -> int:
 # Routes: search ------------------------------------------------------------------------------------
 
 
+# The home page's queries, each answered from indexes (idx_articles_source_id_published,
+# idx_articles_source_id_last_seen, idx_articles_published, idx_fetches_captured), not by reading
+# every row: on a million articles that took 7 s, past the SQL time limit.
+HOME_SOURCES_SQL = """
+    select s.id, s.name, s.kind, s.home,
+           (select count(*) from articles a where a.source_id = s.id) as articles,
+           -- Articles are numbered as they are archived: the source's first is its first capture.
+           (select first_seen from articles
+            where id = (select min(id) from articles a where a.source_id = s.id)) as first_capture,
+           (select max(last_seen) from articles a where a.source_id = s.id) as last_capture,
+           c.started_at as crawl_started, c.finished_at as crawl_finished, c.status as crawl_status,
+           c.pages as crawl_pages, c.errors as crawl_errors
+    from sources s
+    left join crawls c on c.id = (select max(id) from crawls where source_id = s.id)
+    order by articles desc, s.name
+"""
+HOME_TOTALS_SQL = """
+    select (select count(*) from articles) as articles,
+           -- A capture is a fetch the archive kept a WARC record of: not a URL robots.txt
+           -- forbade, nor one that never answered.
+           (select count(*) from fetches where warc_file is not null) as captures,
+           (select count(*) from sources) as sources,
+           (select min(published) from articles) as first_published,
+           (select max(published) from articles) as last_published
+"""
+# The newest dated articles, read backwards along idx_articles_published, then (if there are
+# too few) the newest undated ones; sorting every article instead took 160 ms on a million.
+HOME_LATEST_SQL = f"""
+    select a.id, a.title, a.published, a.source_id, coalesce(s.name, a.source_id) as source_name,
+           a.description
+    from articles a left join sources s on s.id = a.source_id
+    where a.id in (
+        select id from (select id from articles where published is not null
+                        order by published desc, id desc limit {LATEST_ON_HOME})
+        union all
+        select id from (select id from articles where published is null order by id desc limit {LATEST_ON_HOME}))
+    order by a.published is null, a.published desc, a.id desc limit {LATEST_ON_HOME}
+"""
+
+
 async def home(datasette, request):
     db = _db(datasette)
-    sources = await _rows(db, """
-        select s.id, s.name, s.kind, s.home,
-               (select count(*) from articles a where a.source_id = s.id) as articles,
-               (select min(first_seen) from articles a where a.source_id = s.id) as first_capture,
-               (select max(last_seen) from articles a where a.source_id = s.id) as last_capture,
-               c.started_at as crawl_started, c.finished_at as crawl_finished, c.status as crawl_status,
-               c.pages as crawl_pages, c.errors as crawl_errors
-        from sources s
-        left join crawls c on c.id = (select max(id) from crawls where source_id = s.id)
-        order by articles desc, s.name
-    """)
-    totals = (await _rows(db, """
-        select (select count(*) from articles) as articles,
-               -- A capture is a fetch the archive kept a WARC record of: not a URL robots.txt
-               -- forbade, nor one that never answered.
-               (select count(*) from fetches where warc_file is not null) as captures,
-               (select count(*) from sources) as sources,
-               (select min(published) from articles) as first_published,
-               (select max(published) from articles) as last_published
-    """))[0]
-    latest = await _rows(db, f"""
-        select a.id, a.title, a.published, a.source_id, coalesce(s.name, a.source_id) as source_name,
-               a.description
-        from articles a left join sources s on s.id = a.source_id
-        order by a.published is null, a.published desc, a.id desc limit {LATEST_ON_HOME}
-    """)
+    sources = await _rows(db, HOME_SOURCES_SQL)
+    totals = (await _rows(db, HOME_TOTALS_SQL))[0]
+    latest = await _rows(db, HOME_LATEST_SQL)
     for row in latest:
         row["description"] = _shorten(row["description"], 200)
     return await _render(
