@@ -46,6 +46,7 @@ selection        {selection}
 exported         {exported} (UTC)
 
 articles.jsonl   one JSON object per archived article (fields below)
+articles.csv     the same records as CSV, UTF-8 with a byte-order mark (for Excel)
 captures.warc.gz the WARC response and request records of each article's captures, as archived:
                  one for each version of the article, oldest first
 """
@@ -432,6 +433,8 @@ def _zip(db, db_path, out, selection, left_out) -> int:
 
         with archive.open(_member("articles.jsonl"), "w", force_zip64=True) as member:
             count = _jsonl(db, member, selection)
+        with archive.open(_member("articles.csv"), "w", force_zip64=True) as member:
+            _csv(db, member, selection)
         with archive.open(_member("captures.warc.gz"), "w", force_zip64=True) as member:
             _warc(db, db_path, member, selection, note, "captures.warc.gz")
         readme = README_HEAD.format(selection=selection, exported=exported)

@@ -137,17 +137,21 @@ def test_warc_export_holds_exactly_the_selection(crawled_archive, tmp_path):
     assert responses == {r["url"] for r in search(db, "Zalo", limit=1000)}
 
 
-def test_zip_export_bundles_jsonl_warc_and_readme(crawled_archive, tmp_path):
+def test_zip_export_bundles_jsonl_csv_warc_and_readme(crawled_archive, tmp_path):
     out = tmp_path / "all.zip"
     started = datetime.now(timezone.utc).replace(microsecond=0)
     result = govarchive("export", "--format", "zip", "-o", out, "--db", "archive.db", cwd=crawled_archive)
     assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(out) as bundle:
-        assert set(bundle.namelist()) == {"articles.jsonl", "captures.warc.gz", "README.txt"}
+        assert set(bundle.namelist()) == {"articles.jsonl", "articles.csv", "captures.warc.gz", "README.txt"}
         rows = [json.loads(l) for l in bundle.read("articles.jsonl").decode().splitlines()]
+        # The CSV as --format csv writes it, byte-order mark and all.
+        assert bundle.read("articles.csv") == govarchive("export", "--format", "csv", "--db", "archive.db",
+                                                          cwd=crawled_archive).stdout
         warc = bundle.read("captures.warc.gz")
         readme = bundle.read("README.txt").decode()
         assert "text_hash" in readme
+        assert all(f"\n{name} " in readme for name in bundle.namelist() if name != "README.txt")
         # What was selected, and when.
         assert "\nselection        source=all\n" in readme
         exported = re.search(r"\nexported         (\S+) \(UTC\)\n", readme).group(1)
