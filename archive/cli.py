@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import signal
 import sys
 import time
@@ -107,7 +108,9 @@ def cli():
                    "archived articles whose sitemap <lastmod> predates their last fetch.")
 @click.option("--resume", is_flag=True, help="Continue each source's interrupted crawl where it stopped.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors from the crawler.")
-def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, warc_max_mb, backfill, resume, quiet):
+@click.pass_context
+def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, warc_max_mb, backfill, resume,
+          quiet):
     """Crawl sources into the archive and print what each crawl did.
 
     Exits with status 1 when a source could not be reached or its crawl failed.
@@ -142,7 +145,7 @@ def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, w
         for r in failed:
             if r["status"] == "interrupted":
                 # Its first fetch error, if any, has nothing to do with why it stopped.
-                click.echo(f"{r['source_id']}: interrupted; run the same command with --resume to continue it "
+                click.echo(f"{r['source_id']}: interrupted; {_resume_command(ctx, r['source_id'])} continues it "
                            "where it stopped", err=True)
                 continue
             reason = f": {r['first_error']}" if r.get("first_error") else ""
@@ -152,6 +155,24 @@ def crawl(source_ids, all_sources, sources_file, db_path, max_pages, warc_dir, w
             names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
             click.echo(f"Could not crawl: {names}. See the fetches table for each error.", err=True)
         sys.exit(crawl_lib.exit_status(rows))
+
+
+def _resume_command(ctx, source_id) -> str:
+    """The command that resumes the crawl of ``source_id``: not this one, which may have been
+    run by ``govarchive schedule`` (from a copy of its sources file, and never with --resume)."""
+    from click.core import ParameterSource
+
+    from archive.schedule import COPY_PREFIX
+
+    words = ["govarchive", "crawl", source_id, "--resume"]
+    if ctx.get_parameter_source("db_path") != ParameterSource.DEFAULT:
+        words += ["--db", ctx.params["db_path"]]
+    sources_file = ctx.params["sources_file"]
+    scheduled = Path(sources_file).name.startswith(COPY_PREFIX)
+    if ctx.get_parameter_source("sources_file") != ParameterSource.DEFAULT and not scheduled:
+        words += ["--sources", sources_file]
+    command = f"'{shlex.join(words)}'"
+    return f"{command}, with the sources file of 'govarchive schedule'," if scheduled else command
 
 
 class _ProgressBar:

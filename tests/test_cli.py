@@ -206,12 +206,18 @@ def test_extract_of_empty_stdin_and_of_a_page(run_cli):
     assert json.loads(result.stdout)["word_count"] > 50
 
 
-def test_an_interrupted_crawl_says_so_and_how_to_resume(sample_site, tmp_path):
+# The sources file of a crawl by hand, and of one the scheduler started: its own copy.
+@pytest.mark.parametrize("sources, resume", [
+    ("s.toml", "'govarchive crawl sample-news --resume --db a.db --sources s.toml'"),
+    ("govarchive-schedule-1-sample-news-x.toml",
+     "'govarchive crawl sample-news --resume --db a.db', with the sources file of 'govarchive schedule',"),
+])
+def test_an_interrupted_crawl_says_so_and_how_to_resume(sample_site, tmp_path, sources, resume):
     # Slow enough that Ctrl-C lands mid-crawl.
-    (tmp_path / "sources.toml").write_text(sample_site.sources_toml().replace("delay = 0.0", "delay = 0.5"),
-                                           encoding="utf-8")
+    (tmp_path / sources).write_text(sample_site.sources_toml().replace("delay = 0.0", "delay = 0.5"),
+                                    encoding="utf-8")
     crawl = subprocess.Popen(
-        [str(Path(sys.executable).with_name("govarchive")), "crawl", "sample-news", "--sources", "sources.toml",
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", "sample-news", "--sources", sources,
          "--db", "a.db", "--quiet"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
@@ -227,8 +233,7 @@ def test_an_interrupted_crawl_says_so_and_how_to_resume(sample_site, tmp_path):
     stdout, stderr = crawl.communicate(timeout=120)
     assert crawl.returncode == 130, (stdout, stderr)  # as a shell reports Ctrl-C
     assert "interrupted" in stdout.splitlines()[1]
-    assert ("sample-news: interrupted; run the same command with --resume to continue it where it stopped"
-            in stderr.splitlines())
+    assert f"sample-news: interrupted; {resume} continues it where it stopped" in stderr.splitlines()
     assert "skipped:" not in stderr
     # Nothing failed that the fetches table could explain.
     assert "See the fetches table" not in stderr

@@ -33,7 +33,7 @@ def test_a_crawl_whose_crawler_died_is_shown_interrupted_with_what_it_fetched(sa
     assert (status, pages) == ("interrupted", fetched) and fetched >= 3
     (line,) = [l for l in out.splitlines() if l.startswith("sample-news")]
     assert line.split()[1:3] == ["interrupted", str(fetched)], out
-    assert "sample-news: interrupted; run the same command with --resume" in err
+    assert "sample-news: interrupted; 'govarchive crawl sample-news --resume --db archive.db --sources s.toml'" in err
 
 
 def test_the_cause_given_is_a_storage_failure_before_a_site_error_before_a_skip(tmp_path):
