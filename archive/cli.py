@@ -297,7 +297,7 @@ def _echo_notes(parsed) -> None:
 
 @cli.command()
 @click.option("--sources", "sources_file", **SOURCES_OPTION)
-@click.option("--json", "as_json", is_flag=True, help="Print the parsed sources as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the parsed sources as JSON lines, one per source.")
 def sources(sources_file, as_json):
     """List and validate the configured sources.
 

@@ -368,3 +368,9 @@ def test_ctrl_c_ends_every_command_with_status_130(tmp_path):
         process.kill()
     assert process.returncode == 130, stderr
     assert stderr.strip() == "interrupted" and stdout == ""
+
+
+@pytest.mark.parametrize("name", ["search", "stats", "sources"])
+def test_a_json_option_that_prints_lines_says_so(name):
+    (option,) = [p for p in cli.commands[name].params if p.name == "as_json"]
+    assert "JSON lines" in option.help
