@@ -42,17 +42,17 @@ MISSING_CAPTURES = "missing-captures.tsv"
 README_HEAD = """govarchive export
 =================
 
-selection        {selection}
-exported         {exported} (UTC)
+selection            {selection}
+exported             {exported} (UTC)
 
-articles.jsonl   one JSON object per archived article (fields below)
-articles.csv     the same records as CSV, UTF-8 with a byte-order mark (for Excel)
-captures.warc.gz the WARC response and request records of each article's captures, as archived:
-                 one for each version of the article, oldest first
+articles.jsonl       one JSON object per archived article (fields below)
+articles.csv         the same records as CSV, UTF-8 with a byte-order mark (for Excel)
+captures.warc.gz     the WARC response and request records of each article's captures, as
+                     archived: one for each version of the article, oldest first
 """
 
-README_MISSING = f"""{MISSING_CAPTURES} the captures that could not go into captures.warc.gz ({{count}}), one a
-                 line: article_id, url and reason, separated by tabs
+README_MISSING = f"""{MISSING_CAPTURES} the captures that could not go into captures.warc.gz ({{count}}),
+                     one a line: article_id, url and reason, separated by tabs
 """
 
 FIELDS_README = """

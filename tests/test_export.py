@@ -153,8 +153,8 @@ def test_zip_export_bundles_jsonl_csv_warc_and_readme(crawled_archive, tmp_path)
         assert "text_hash" in readme
         assert all(f"\n{name} " in readme for name in bundle.namelist() if name != "README.txt")
         # What was selected, and when.
-        assert "\nselection        source=all\n" in readme
-        exported = re.search(r"\nexported         (\S+) \(UTC\)\n", readme).group(1)
+        assert "\nselection            source=all\n" in readme
+        exported = re.search(r"\nexported             (\S+) \(UTC\)\n", readme).group(1)
         assert started <= datetime.fromisoformat(exported) <= datetime.now(timezone.utc)
         # Dated when exported, not 1980-01-01 (zipfile's default for a member written as a stream).
         today = datetime.now().timetuple()[:3]

@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -55,6 +56,17 @@ def a_directory_in_place_of_a_warc_file(db_path):
     return warc_file, _articles_in(db_path, warc_file)
 
 
+def assert_aligned(readme):
+    """The README's list of what the zip holds, each line's text in one column, however long
+    the name before it (missing-captures.tsv is the longest)."""
+    head = readme.split("\n\n", 1)[1].split("\nFields\n")[0]
+    lines = [line for line in head.splitlines() if line]
+    assert any(line.startswith("missing-captures.tsv ") for line in lines)
+    columns = {len(line) - len(line.lstrip()) if line[0] == " " else len(re.match(r"\S+ +", line).group())
+               for line in lines}
+    assert len(columns) == 1, head
+
+
 @pytest.mark.parametrize("fmt", ["warc", "zip"])
 def test_a_warc_file_that_cannot_be_read_is_named_and_its_captures_left_out(archive_copy, tmp_path, fmt):
     warc_file, affected = a_directory_in_place_of_a_warc_file(archive_copy)
@@ -72,6 +84,7 @@ def test_a_warc_file_that_cannot_be_read_is_named_and_its_captures_left_out(arch
             assert bundle.testzip() is None
             assert len(bundle.read("articles.jsonl").splitlines()) == total
             missing = bundle.read("missing-captures.tsv").decode().splitlines()[1:]
+            assert_aligned(bundle.read("README.txt").decode())
             warc = bundle.read("captures.warc.gz")
         assert {int(line.split("\t")[0]) for line in missing} == set(affected)
     else:
