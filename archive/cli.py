@@ -483,11 +483,12 @@ def export(fmt, source, since, until, search, output, db_path):
 
     db = _open_archive(db_path)
     _check_source(db, source)
+    matches_nothing = False
     if search is not None:
         parsed = parse_query(search)
         _echo_notes(parsed)
-        if not parsed:
-            raise click.BadParameter("leaves nothing to search for", param_hint="'--search'")
+        # As 'govarchive search' finds nothing for it: a selection that matches nothing.
+        matches_nothing = not parsed
     if since and until and until < since:
         raise click.BadParameter(f"{until:%Y-%m-%d} is before --since {since:%Y-%m-%d}", param_hint="'--until'")
     selection = Selection(
@@ -496,7 +497,7 @@ def export(fmt, source, since, until, search, output, db_path):
     if fmt == "zip" and output == "-":
         raise click.UsageError("--format zip needs -o FILE")
     try:
-        if not selects_any(db, selection):
+        if matches_nothing or not selects_any(db, selection):
             click.echo(f"warning: nothing matched the selection ({selection}); nothing was written", err=True)
             return
     except ValueError as exc:
