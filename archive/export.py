@@ -95,7 +95,7 @@ class Selection:
     search: str | None = None
 
     def __str__(self) -> str:
-        parts = [f"source={self.source or 'all'}"]
+        parts = [f"source={'all' if self.source is None else self.source}"]
         parts += [f"{name}={day.isoformat()}" for name, day in (("since", self.since), ("until", self.until)) if day]
         if self.search is not None:
             parts.append(f"search={json.dumps(self.search, ensure_ascii=False)}")
@@ -103,7 +103,8 @@ class Selection:
 
     def where(self) -> tuple[str, list]:
         clauses, params = [], []
-        if self.source:
+        # An empty source id is one no article has, not every source.
+        if self.source is not None:
             clauses.append("a.source_id = ?")
             params.append(self.source)
         if self.since:

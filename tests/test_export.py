@@ -496,14 +496,24 @@ def test_export_help_says_zip_needs_a_file():
     assert "not for --format zip" in " ".join(result.output.split())
 
 
+@pytest.mark.parametrize("source", ["nope", ""])
 @pytest.mark.parametrize("command", ["export", "reextract", "stats"])
-def test_an_unknown_source_is_refused_naming_it(crawled_archive, command):
-    result = govarchive(command, "--source", "nope", "--db", "archive.db", cwd=crawled_archive)
+def test_an_unknown_source_is_refused_naming_it(crawled_archive, command, source):
+    result = govarchive(command, "--source", source, "--db", "archive.db", cwd=crawled_archive)
     assert result.returncode == 2, result.stderr
     assert result.stderr.decode().splitlines() == [
-        "Error: unknown source id 'nope' (the archive holds: sample-magazine, sample-news, sample-portal)"
+        f"Error: unknown source id {source!r} (the archive holds: sample-magazine, sample-news, sample-portal)"
     ]
     assert result.stdout == b""
+
+
+def test_an_empty_source_selects_nothing_not_every_source(archive_copy):
+    # The CLI refuses it (above); a caller of the library that passes one gets no article.
+    from archive.export import Selection, iter_articles, selects_any
+
+    db = open_db(archive_copy)
+    assert not selects_any(db, Selection(source="")) and not list(iter_articles(db, Selection(source="")))
+    assert str(Selection(source="")) == "source="
 
 
 def test_a_source_no_longer_in_the_sources_file_can_still_be_exported(archive_copy):
