@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,9 +15,10 @@ from urllib.parse import quote, urlsplit
 
 import lxml.html
 import pytest
+from datasette.plugins import pm
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.datasette.plugins.archive_downloads import CAPTURE_POLICY
+from archive.datasette.plugins.archive_downloads import CAPTURE_POLICY, MAX_REWRITTEN_PAGE
 from archive.datasette.plugins.datasette_tables import asgi_wrapper
 from archive.samplesite.faults import encode_cp1258
 from archive.serve import make_datasette
@@ -249,6 +251,114 @@ def test_a_link_out_of_an_archived_page_leads_to_the_archive_s_copy_or_says_ther
     assert 'href="https://chinhphu.vn/chuyen-doi-so.htm?a=1&amp;b=2"' in missing.text
     script = get(ds, "/-/go?url=javascript:alert(1)")
     assert script.status_code == 404 and 'href="javascript:' not in script.text
+
+
+BANNER_START = '<div id="govarchive-banner"'
+NOT_REWRITTEN = "the page's links lead to the live site"
+
+
+def served_plugin(name):
+    """The module datasette runs a plugin of its plugins_dir from: its own copy of the file,
+    loaded with the first Datasette."""
+    return pm.get_plugin(f"{name}.py")
+
+
+@pytest.fixture(scope="module")
+def hostile_archive(crawled_archive, tmp_path_factory):
+    """A copy of the archive, to add hostile pages to."""
+    copy = tmp_path_factory.mktemp("hostile") / "archive"
+    shutil.copytree(crawled_archive, copy)
+    return copy
+
+
+def capture_view(directory, html, *, content_type="text/html; charset=utf-8"):
+    """(fetch id, the capture view's response) for ``html`` archived as a page of its own."""
+    fetch_id = add_capture(directory, "https://hostile.example/trang.html", html.encode("utf-8"), content_type)
+    return fetch_id, get(make_datasette(directory / "archive.db"), f"/-/capture/{fetch_id}.html")
+
+
+def assert_served_as_archived_after_the_banner(response, html, doctype="<!DOCTYPE html>"):
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == CAPTURE_POLICY
+    text = response.text
+    # After the doctype, which keeps the page out of quirks mode.
+    assert text.startswith(doctype + BANNER_START)
+    banner_end = text.index("</div>") + len("</div>")
+    assert NOT_REWRITTEN in text[:banner_end]
+    assert text[banner_end:] == html[len(doctype):]
+
+
+def test_a_page_too_long_to_rewrite_is_served_as_archived_after_the_banner(hostile_archive):
+    link = '<a href="https://hostile.example/">x</a>'
+    html = ("<!DOCTYPE html><html><head><title>Dài</title></head><body>"
+            + link * (MAX_REWRITTEN_PAGE // len(link) + 1))
+    _, response = capture_view(hostile_archive, html)
+    assert_served_as_archived_after_the_banner(response, html)
+
+
+def test_the_page_is_parsed_off_the_event_loop(hostile_archive, monkeypatch):
+    threads = []
+    make_datasette(hostile_archive / "archive.db")  # which loads the plugins
+    plugin = served_plugin("archive_downloads")
+    parse = plugin._PageMap
+
+    def recorded(text):
+        threads.append(threading.current_thread())
+        return parse(text)
+
+    monkeypatch.setattr(plugin, "_PageMap", recorded)
+    _, response = capture_view(hostile_archive, "<p>Nội dung</p>")
+    assert response.status_code == 200
+    # The test client's event loop runs in the main thread.
+    assert threads and threading.main_thread() not in threads
+
+
+def test_a_page_the_parser_fails_on_is_served_as_archived_after_the_banner(hostile_archive, monkeypatch):
+    # Nothing is known to make the parser fail since "<![" no longer does; whatever does next
+    # must not be a 500.
+    def failing(text):
+        raise AssertionError("expected name token")
+
+    make_datasette(hostile_archive / "archive.db")  # which loads the plugins
+    monkeypatch.setattr(served_plugin("archive_downloads"), "_PageMap", failing)
+    html = '<!DOCTYPE html><p>Nơi nhận</p><a href="https://hostile.example/">x</a>'
+    _, response = capture_view(hostile_archive, html)
+    assert_served_as_archived_after_the_banner(response, html)
+
+
+def test_markup_browsers_read_as_text_or_a_comment_is_neither_rewritten_nor_given_the_banner(hostile_archive):
+    out = "/-/go?url=" + quote("https://evil.example/", safe="")
+    # (page, what stays as it is, what the banner comes right before)
+    for html, kept, before in (
+        ('<html><head><title>Tin <b>mới</b> <a href="https://evil.example/">x</a></title></head><p>Nội dung',
+         'Tin <b>mới</b> <a href="https://evil.example/">x</a></title>', "<p>Nội dung"),
+        ("<html><head><template><div>ẩn</div></template></head><p>Nội dung", "<div>ẩn</div>", "<p>Nội dung"),
+        ("<html><head><title/><div>ẩn</title></head><p>Nội dung", "<div>ẩn</title>", "<p>Nội dung"),
+        ("<html><head><template/><div>ẩn</template></head><p>Nội dung", "<div>ẩn</template>", "<p>Nội dung"),
+        ('<body><textarea><a href="https://evil.example/">x</a></textarea>',
+         '<textarea><a href="https://evil.example/">x</a></textarea>', "<textarea>"),
+        # Not a section's name: HTMLParser failed on it.
+        ("<body><p>Nơi nhận<![ x ]></p><![1]>", "<p>Nơi nhận<![ x ]></p><![1]>", "<p>Nơi nhận"),
+    ):
+        _, response = capture_view(hostile_archive, html)
+        assert response.status_code == 200, html
+        text = response.text
+        assert kept in text, html
+        assert text.count(BANNER_START) == 1 and NOT_REWRITTEN not in text, html
+        banner_end = text.index("</div>", text.index(BANNER_START)) + len("</div>")
+        assert text[banner_end:].startswith(before), html
+    # What browsers end sooner than HTMLParser would: a comment at "--!>", "<![CDATA[" at the
+    # first ">" in HTML, a script at "</script" whatever follows. The links after are live.
+    _, response = capture_view(hostile_archive, (
+        "<body><!-- c --!><a id=comment href='https://evil.example/'>x</a><!-- end -->"
+        '<![CDATA[ x > <a id=cdata href="https://evil.example/">x</a> ]]>'
+        '<script>x</script x><a id=script href="https://evil.example/">x</a>'
+        '<style>p{}</style/><a id=style href="https://evil.example/">x</a>'
+        "<!--><a id=empty href='https://evil.example/'>x</a>"
+    ))
+    links = _hrefs(response.text)
+    for name in ("comment", "cdata", "script", "style", "empty"):
+        assert links[name].get("href") == out, name
 
 
 def test_warc_download_is_a_valid_warc_of_that_capture(ds, sample_site, tmp_path):

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from test_datasette import add_legacy_page
+from archive.datasette.plugins.archive_downloads import MAX_REWRITTEN_PAGE
+from test_datasette import add_capture, add_legacy_page
 from test_reading_room import CHANGED_TITLE_START, HOSTILE_IMG, build_reading_archive
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -406,3 +407,27 @@ def test_the_chart_s_labels_stay_readable_as_the_screen_narrows(server, browser,
     # The chart scrolls inside its box; the page itself still fits the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     context.close()
+
+
+# Pages whose banner would land where nothing shows if placed by HTMLParser's reading of them,
+# and one too long to rewrite, served as archived behind it.
+HIDING_PAGES = (
+    "<!DOCTYPE html><html><head><title>Tin <b>mới</b></title></head><p>Nội dung</p>",
+    "<!DOCTYPE html><html><head><template><div>ẩn</div></template></head><p>Nội dung</p>",
+    "<!DOCTYPE html><html><head><title/><div>ẩn</title></head><p>Nội dung</p>",
+    "<!DOCTYPE html><html><body><p>Nội dung</p>" + "<a href='https://evil.example/'>x</a> " * (MAX_REWRITTEN_PAGE // 30),
+)
+
+
+def test_the_banner_shows_wherever_the_page_would_hide_it(server, reading_archive, page):
+    for html in HIDING_PAGES:
+        fetch_id = add_capture(reading_archive[0], "https://hostile.example/an.html", html.encode("utf-8"),
+                               "text/html; charset=utf-8")
+        page.goto(f"{server}/-/capture/{fetch_id}.html")
+        banner = page.locator("#govarchive-banner")
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("An archived copy")
+        box = page.evaluate(BANNER_BOX)
+        assert box["top"] <= 8 and box["height"] > 20 and box["width"] >= 1200, (html[:80], box)
+        expect(page.locator("p").first).to_have_text("Nội dung")
+    expect(banner).to_contain_text("the page's links lead to the live site")

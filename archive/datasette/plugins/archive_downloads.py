@@ -1,5 +1,6 @@
 """Downloads of archived captures: raw HTML (sandboxed), the WARC records, the record as JSON."""
 
+import asyncio
 import json
 import os
 import re
@@ -76,6 +77,18 @@ async def _unreadable_file(datasette, request, exc):
 # Elements whose start means the page's content has begun, for a page that has no <body> tag.
 HEAD_ELEMENTS = {"html", "head", "title", "meta", "link", "style", "script", "base", "noscript", "template"}
 LINK_ELEMENTS = ("a", "area")
+# HTML's raw text and escapable raw text elements: browsers read what is in them as text up to
+# their end tag, so a tag in them is neither a link nor the start of the page's content.
+TEXT_ELEMENTS = ("script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes")
+# Browsers end a comment at "--!>" too, and take "<!-->" and "<!--->" for whole, empty ones.
+COMMENT_END = re.compile(r"--!?>")
+EMPTY_COMMENT = re.compile(r"<!---?>")
+# A banner before the doctype would put the page in quirks mode, changing how it is laid out.
+DOCUMENT_START = re.compile(r"\ufeff?\s*(?:<!doctype[^>]*>)?", re.IGNORECASE)
+# HTMLParser is pure Python: a page of a few megabytes takes it seconds, which a reader of an
+# article (some 80-300 KB of text) never waits for. Past this, ten times the largest of those,
+# the page is served as archived with the banner: a longer wait is no longer worth the links.
+MAX_REWRITTEN_PAGE = 3_000_000  # characters
 # Far fewer than SQLite's limit on the parameters of one query.
 LOOKUP_BATCH = 500
 TITLE_PREFIX = "Bản lưu / Archived · "
@@ -85,6 +98,8 @@ class _PageMap(HTMLParser):
     """Where in an HTML page's text its links, its <base>, its <title> and its content begin:
     the page is changed at those places only, every other character served as archived."""
 
+    CDATA_CONTENT_ELEMENTS = TEXT_ELEMENTS
+
     def __init__(self, text: str):
         super().__init__(convert_charrefs=True)
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
@@ -92,14 +107,55 @@ class _PageMap(HTMLParser):
         self.base = None
         self.title_at = None
         self.content_at = None
-        self.feed(text)
+        self._templates = 0  # how deep in <template>s: their content is inert, never shown
+        # No tag ends after the last ">": there HTMLParser would take each "<" for the start of
+        # one and search the rest of the page for its end, again and again.
+        self.feed(text[:text.rfind(">") + 1])
         self.close()
 
     def _offset(self) -> int:
         line, column = self.getpos()
         return self._line_starts[line - 1] + column
 
+    def set_cdata_mode(self, elem):
+        super().set_cdata_mode(elem)
+        # Browsers end the element at "</name" whatever follows the name ("</script x>" too),
+        # where HTMLParser waits for a bare "</name>".
+        self.interesting = re.compile(rf"</{elem}(?=[\t\n\f\r />])", re.IGNORECASE)
+
+    def parse_endtag(self, i):
+        if self.cdata_elem is None:
+            return super().parse_endtag(i)
+        end = self.rawdata.find(">", i)
+        if end < 0:
+            return -1
+        self.clear_cdata_mode()
+        return end + 1
+
+    def parse_comment(self, i, report=True):
+        match = EMPTY_COMMENT.match(self.rawdata, i) or COMMENT_END.search(self.rawdata, i + 4)
+        # One never closed runs to the end of the page, as in browsers.
+        return match.end() if match else len(self.rawdata)
+
+    def parse_marked_section(self, i, report=True):
+        # In HTML browsers read "<![CDATA[" and any other "<![" as a comment ending at the first
+        # ">"; HTMLParser would look for "]]>", or fail on what is not a section's name.
+        return self.parse_bogus_comment(i)
+
+    def handle_startendtag(self, tag, attrs):
+        # In HTML the "/" of "<title/>" or "<template/>" means nothing: the element begins.
+        self.handle_starttag(tag, attrs)
+        if tag in self.CDATA_CONTENT_ELEMENTS:
+            self.set_cdata_mode(tag)
+
+    def handle_endtag(self, tag):
+        if tag == "template" and self._templates:
+            self._templates -= 1
+
     def handle_starttag(self, tag, attrs):
+        if self._templates:
+            self._templates += tag == "template"
+            return
         raw = self.get_starttag_text()
         start = self._offset()
         end = start + len(raw)
@@ -115,6 +171,14 @@ class _PageMap(HTMLParser):
                 self.content_at = end
             elif tag not in HEAD_ELEMENTS:
                 self.content_at = start
+        self._templates += tag == "template"
+
+
+def _scheme(url: str) -> str:
+    try:
+        return urlsplit(url).scheme
+    except ValueError:  # "http://[x": not a URL at all
+        return ""
 
 
 def _link_url(href: str, base: str) -> str | None:
@@ -179,8 +243,26 @@ async def _archive_view(datasette, fetch: dict, page_url: str, text: str) -> str
     """The archived page as the capture view shows it: a banner saying what it is at the top,
     and its links to the archive's copies of what they point to (or to a page saying the
     archive has none), since relative to the archive's own address they would lead into the
-    archive's site instead."""
-    page = _PageMap(text)
+    archive's site instead. A page too long to rewrite, or one the parser fails on, is served
+    as archived after the banner, which says its links are the page's own."""
+    page = None
+    if len(text) <= MAX_REWRITTEN_PAGE:
+        try:
+            # In a thread: the event loop serves every other reader meanwhile.
+            page = await asyncio.to_thread(_PageMap, text)
+        except Exception:  # whatever a hostile page makes the parser raise
+            pass
+    article = await _row(
+        datasette, "select id from articles where fetch_id = ? or url = ? order by fetch_id = ? desc limit 1",
+        [fetch["id"], fetch["url"], fetch["id"]],
+    )
+    banner = (await datasette.render_template(
+        "capture_banner.html", {"fetch": fetch, "page_url": page_url, "live": _scheme(page_url) in ("http", "https"),
+                                "article": article, "rewritten": page is not None},
+    )).strip()
+    document_start = DOCUMENT_START.match(text).end()
+    if page is None:
+        return text[:document_start] + banner + text[document_start:]
     base = page_url
     if page.base is not None:
         base = _link_url(page.base, page_url) or page_url
@@ -197,16 +279,8 @@ async def _archive_view(datasette, fetch: dict, page_url: str, text: str) -> str
             edits.append((start, end, _link_tag(tag, attrs, href, self_closing)))
     if page.title_at is not None:
         edits.append((page.title_at, page.title_at, escape_attribute(TITLE_PREFIX)))
-    article = await _row(
-        datasette, "select id from articles where fetch_id = ? or url = ? order by fetch_id = ? desc limit 1",
-        [fetch["id"], fetch["url"], fetch["id"]],
-    )
-    banner = await datasette.render_template(
-        "capture_banner.html", {"fetch": fetch, "page_url": page_url, "live": urlsplit(page_url).scheme in ("http", "https"),
-                                "article": article},
-    )
-    at = page.content_at if page.content_at is not None else len(text)
-    edits.append((at, at, banner.strip()))
+    at = page.content_at if page.content_at is not None else document_start
+    edits.append((at, at, banner))
     out, done = [], 0
     for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1])):
         out.append(text[done:start])
