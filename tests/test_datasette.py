@@ -149,6 +149,7 @@ LEGACY_PAGE = """<!DOCTYPE html><html><head><meta charset="windows-1258">
 <body><h1>Việt Nam đẩy mạnh chuyển đổi số</h1>
 <p><a id="held" href="../{article}" target="_blank">bài đã lưu</a>
 <a id="held-fragment" href="../{article}#binh-luan">bình luận</a>
+<a id="other-scheme" href="{other_scheme}">cùng bài, giao thức kia</a>
 <a id="not-held" href="/chuyen-doi-so.htm">Chuyển đổi số</a>
 <a id="root" href="/">Trang chủ</a>
 <a id="script" href="javascript:void(0)">x</a> <a id="mail" href="mailto:toasoan@example.vn">thư</a>
@@ -185,7 +186,9 @@ def add_legacy_page(directory, sample_site):
     (seed,) = [a for a in sample_site.articles if a.get("seed") == "001"]
     article = sample_site.article_url(seed["key"])
     folder, _, name = article.rpartition("/")
-    page = LEGACY_PAGE.format(base=f"{folder}/chuyen-muc/", article=name)
+    other_scheme = {"http": "https", "https": "http"}[urlsplit(article).scheme]
+    page = LEGACY_PAGE.format(base=f"{folder}/chuyen-muc/", article=name,
+                              other_scheme=urlsplit(article)._replace(scheme=other_scheme).geturl())
     fetch_id = add_capture(directory, f"{folder}/thong-bao.htm", encode_cp1258(page),
                            "text/html; charset=windows-1258")
     conn = sqlite3.connect(Path(directory) / "archive.db")
@@ -228,6 +231,8 @@ def test_capture_view_says_what_it_is_and_keeps_its_links_in_the_archive(legacy)
     assert links["held"].get("href") == f"/-/capture/{latest}.html"
     assert links["held"].get("target") is None  # the sandbox would open no new window
     assert links["held-fragment"].get("href") == f"/-/capture/{latest}.html#binh-luan"
+    # The crawler keeps a source's URLs in one scheme; its pages link to either.
+    assert links["other-scheme"].get("href") == f"/-/capture/{latest}.html"
     assert links["not-held"].get("href") == "/-/go?url=" + quote(f"{root}/chuyen-doi-so.htm", safe="")
     assert links["root"].get("href") == "/-/go?url=" + quote(f"{root}/", safe="")
     assert links["area"].get("href") == "/-/go?url=" + quote(f"{origin}/chuyen-muc/lien-he.htm", safe="")
@@ -244,6 +249,10 @@ def test_a_link_out_of_an_archived_page_leads_to_the_archive_s_copy_or_says_ther
     ds, _, article, latest = legacy
     held = get(ds, "/-/go?url=" + quote(article, safe=""))
     assert held.status_code == 302 and held.headers["location"] == f"/-/capture/{latest}.html"
+    scheme = urlsplit(article).scheme
+    other_scheme = article.replace(scheme, {"http": "https", "https": "http"}[scheme], 1)
+    held = get(ds, "/-/go?url=" + quote(other_scheme, safe=""))
+    assert held.status_code == 302 and held.headers["location"] == f"/-/capture/{latest}.html"
     live = "https://chinhphu.vn/chuyen-doi-so.htm?a=1&b=2"
     missing = get(ds, "/-/go?url=" + quote(live, safe=""))
     assert missing.status_code == 404
@@ -251,6 +260,9 @@ def test_a_link_out_of_an_archived_page_leads_to_the_archive_s_copy_or_says_ther
     assert 'href="https://chinhphu.vn/chuyen-doi-so.htm?a=1&amp;b=2"' in missing.text
     script = get(ds, "/-/go?url=javascript:alert(1)")
     assert script.status_code == 404 and 'href="javascript:' not in script.text
+    broken = get(ds, "/-/go?url=" + quote("http://[invalid/x", safe=""))
+    assert broken.status_code == 404 and "not in the archive" in broken.text
+    assert "http://[invalid/x" in broken.text and 'href="http://[invalid' not in broken.text
 
 
 BANNER_START = '<div id="govarchive-banner"'

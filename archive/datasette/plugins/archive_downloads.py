@@ -195,12 +195,24 @@ def _link_url(href: str, base: str) -> str | None:
     return url if urlsplit(url).scheme in ("http", "https") else None
 
 
+def _archived_forms(url: str) -> list[str]:
+    """The URLs the archive may hold ``url`` as, the one as written first: the crawler keeps a
+    source's URLs in the scheme of its home page (canonical_url's prefer_scheme), and pages
+    link to either."""
+    forms = [canonical_url(url)]
+    for scheme in ("http", "https"):
+        form = canonical_url(url, prefer_scheme=scheme)
+        if form not in forms:
+            forms.append(form)
+    return forms
+
+
 async def archived_paths(datasette, urls) -> dict[str, str]:
-    """The archive's page for each of ``urls`` it holds (by canonical URL): its latest good
-    capture, else the article page of the article it is an address of."""
+    """The archive's page for each of ``urls`` it holds (by canonical URL, in either scheme): its
+    latest good capture, else the article page of the article it is an address of."""
     db = _db(datasette)
-    keys = {url: canonical_url(url) for url in urls}
-    wanted = sorted(set(keys.values()))
+    keys = {url: _archived_forms(url) for url in urls}
+    wanted = sorted({form for forms in keys.values() for form in forms})
     found = {}
     has_other_urls = await db.table_exists("article_urls")
     for i in range(0, len(wanted), LOOKUP_BATCH):
@@ -219,7 +231,8 @@ async def archived_paths(datasette, urls) -> dict[str, str]:
         )
         for row in captures.rows:
             found[row[0]] = datasette.urls.path(f"-/capture/{row[1]}.html")
-    return {url: found[key] for url, key in keys.items() if key in found}
+    paths = {url: next((found[form] for form in forms if form in found), None) for url, forms in keys.items()}
+    return {url: path for url, path in paths.items() if path}
 
 
 def _not_archived_path(datasette, url: str) -> str:
@@ -329,7 +342,7 @@ async def go(datasette, request):
     """A link of an archived page, followed: to the archive's copy of where it points, or a page
     saying the archive has none, with the live address for whoever means to leave the archive."""
     url = request.args.get("url") or ""
-    live = urlsplit(url).scheme in ("http", "https")
+    live = _scheme(url) in ("http", "https")
     path = (await archived_paths(datasette, [url])).get(url) if live else None
     if path:
         return Response.redirect(path)
