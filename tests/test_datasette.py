@@ -2,6 +2,7 @@
 
 import asyncio
 import csv
+import gzip
 import io
 import shutil
 import sqlite3
@@ -158,13 +159,13 @@ LEGACY_PAGE = """<!DOCTYPE html><html><head><meta charset="windows-1258">
 </body></html>"""
 
 
-def add_capture(directory, url, body, content_type, *, fetched_at="2024-05-17T01:30:00+00:00"):
+def add_capture(directory, url, body, content_type, *, fetched_at="2024-05-17T01:30:00+00:00", headers=()):
     """A 200 capture of ``url`` added to the archive in ``directory`` (WARC record and fetch row):
     its fetch id."""
     writer = WarcFileWriter(Path(directory) / "added-warc", prefix="added")
     pointer = writer.write_exchange(
         url=url, method="GET", request_headers=[("User-Agent", "test")], request_body=b"", status=200,
-        reason="OK", response_headers=[("Content-Type", content_type)], body=body,
+        reason="OK", response_headers=[("Content-Type", content_type), *headers], body=body,
         fetched_at=datetime.fromisoformat(fetched_at),
     )
     writer.close()
@@ -371,6 +372,24 @@ def test_markup_browsers_read_as_text_or_a_comment_is_neither_rewritten_nor_give
     links = _hrefs(response.text)
     for name in ("comment", "cdata", "script", "style", "empty"):
         assert links[name].get("href") == out, name
+
+
+def test_a_download_is_named_for_its_content_type_and_is_the_page_as_a_browser_received_it(hostile_archive):
+    ds = make_datasette(hostile_archive / "archive.db")
+    for content_type, extension in (("application/rss+xml; charset=utf-8", "xml"), ("text/xml", "xml"),
+                                    ("application/pdf", "pdf"), ("application/json", "json"),
+                                    ("text/plain; charset=utf-8", "txt"), ("text/html", "html"),
+                                    ("application/x-unheard-of", "bin")):
+        fetch_id = add_capture(hostile_archive, "https://hostile.example/tep", b"<rss/>", content_type)
+        download = get(ds, f"/-/capture/{fetch_id}.html?download=1")
+        assert download.headers["content-disposition"] == f'attachment; filename="capture-{fetch_id}.{extension}"'
+        assert download.content == b"<rss/>"
+    # The content coding undone, as a browser undoes it: the .warc.gz has the bytes as sent.
+    page = "<p>Nội dung</p>".encode("utf-8")
+    fetch_id = add_capture(hostile_archive, "https://hostile.example/nen", gzip.compress(page),
+                           "text/html; charset=utf-8", headers=[("Content-Encoding", "gzip")])
+    download = get(ds, f"/-/capture/{fetch_id}.html?download=1")
+    assert download.content == page and "content-encoding" not in download.headers
 
 
 def test_warc_download_is_a_valid_warc_of_that_capture(ds, sample_site, tmp_path):

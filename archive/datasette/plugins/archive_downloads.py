@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import mimetypes
 import os
 import re
 from html import escape as escape_attribute
@@ -32,6 +33,10 @@ SANDBOX_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+# Python's own table, the same on every machine (not the system's /etc/mime.types).
+MEDIA_TYPES = mimetypes.MimeTypes()
 
 
 def _db(datasette):
@@ -303,8 +308,26 @@ async def _archive_view(datasette, fetch: dict, page_url: str, text: str) -> str
     return "".join(out)
 
 
+def _media_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
 def _is_html(content_type: str) -> bool:
-    return content_type.split(";")[0].strip().lower() in ("text/html", "")
+    return _media_type(content_type) in ("text/html", "")
+
+
+def _download_name(fetch_id: int, content_type: str) -> str:
+    """``capture-<id>`` with the extension of its content type: the reader's computer opens a
+    downloaded file by its name."""
+    media_type = _media_type(content_type)
+    if _is_html(media_type):
+        extension = ".html"
+    # RSS, Atom and the like, which Python's table does not know, or names .xsl.
+    elif media_type in ("application/xml", "text/xml") or media_type.endswith("+xml"):
+        extension = ".xml"
+    else:
+        extension = MEDIA_TYPES.guess_extension(media_type) or ".bin"
+    return f"capture-{fetch_id}{extension}"
 
 
 async def raw_html(datasette, request):
@@ -328,7 +351,7 @@ async def raw_html(datasette, request):
     content_type = capture.headers.get("Content-Type") or capture.headers.get("content-type") or "text/html"
     headers = dict(SANDBOX_HEADERS)
     if request.args.get("download"):
-        headers["Content-Disposition"] = f'attachment; filename="capture-{fetch["id"]}.html"'
+        headers["Content-Disposition"] = f'attachment; filename="{_download_name(fetch["id"], content_type)}"'
     elif _is_html(content_type):
         # Decoded as the archive decodes it for extraction and sent as UTF-8, which the header
         # declares: a browser believes the header over the page's own <meta charset>.
