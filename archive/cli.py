@@ -33,10 +33,13 @@ class BadSources(click.ClickException):
     exit_code = 2
 
 
-def _open_archive(db_path):
-    """The existing archive at ``db_path``, or a one-line error and exit."""
+def _open_archive(db_path, *, for_reading=False):
+    """The existing archive at ``db_path``, or a one-line error and exit.
+
+    ``for_reading``: the command only reads, so an archive on read-only storage will do.
+    """
     try:
-        return open_db(db_path, create=False)
+        return open_db(db_path, create=False, for_reading=for_reading)
     except ArchiveError as exc:
         _fail(exc)
 
@@ -216,11 +219,12 @@ def serve(db_path, host, port):
     Example:
         govarchive serve --db archive.db --port 8001
     """
-    from archive.serve import make_datasette, serve as serve_lib
+    from archive.serve import listen, make_datasette, serve as serve_lib
 
     try:
         make_datasette(db_path)
         pending = pending_migrations(db_path)
+        sock = listen(host, port)
     except ArchiveError as exc:
         _fail(exc)
     if pending:
@@ -230,8 +234,8 @@ def serve(db_path, host, port):
             "agency or document are slower until it is. Any command that opens it, such as "
             f"'govarchive stats --db {db_path}', upgrades it.", err=True,
         )
-    click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
-    serve_lib(db_path, host=host, port=port)
+    click.echo(f"Serving {db_path} at http://{host}:{sock.getsockname()[1]}/ (Ctrl-C to stop)")
+    serve_lib(db_path, sock=sock)
 
 
 @cli.command()
@@ -266,7 +270,7 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
     """
     from archive.search import SEARCH_LIMIT, bounded_search, parse_query
 
-    db = _open_archive(db_path)
+    db = _open_archive(db_path, for_reading=True)
     if source_id is not None and not db.execute("select 1 from sources where id = ?", [source_id]).fetchone():
         known = ", ".join(r[0] for r in db.execute("select id from sources order by id"))
         raise click.UsageError(f"unknown source id {source_id!r} in {db_path} (known: {known or 'none'})")
@@ -481,7 +485,7 @@ def export(fmt, source, since, until, search, output, db_path):
     from archive.export import Selection, WriteFailed, export as export_lib, selects_any
     from archive.search import parse_query
 
-    db = _open_archive(db_path)
+    db = _open_archive(db_path, for_reading=True)
     _check_source(db, source)
     matches_nothing = False
     if search is not None:
@@ -750,7 +754,7 @@ def stats(db_path, source, limit, as_json):
     """
     from archive.stats import last_runs
 
-    db = _open_archive(db_path)
+    db = _open_archive(db_path, for_reading=True)
     _check_source(db, source)
     runs = last_runs(db, db_path, limit=limit, source=source)
     if as_json:

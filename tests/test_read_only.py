@@ -72,8 +72,6 @@ def test_a_crawl_into_a_new_archive_in_a_read_only_folder_says_so(run_cli, ro):
     assert _one_line_error(result) == "Error: ro/new.db: cannot write to the archive: its folder ro is read-only"
 
 
-@pytest.mark.xfail(strict=True, reason="needs archive/cli.py to open the archive with for_reading=True "
-                                       "for search, stats and export")
 @pytest.mark.parametrize("command", [("search", "Zalo"), ("stats",), ("export", "--format", "jsonl")])
 def test_a_command_that_only_reads_reads_a_read_only_archive(run_cli, ro, command):
     result = run_cli(*command, "--db", "ro/archive.db", cwd=ro)

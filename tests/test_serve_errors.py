@@ -47,8 +47,6 @@ def test_the_demo_on_a_port_in_use_says_so_in_one_line(run_cli, busy_port):
     assert result.stderr.splitlines()[-1] == f"Error: port {busy_port} on 127.0.0.1 is in use: pick another with --port"
 
 
-@pytest.mark.xfail(strict=True, reason="needs archive/cli.py's serve to bind with archive.serve.listen before it "
-                                       "says it is serving")
 @pytest.mark.parametrize("where, said", [
     (("--port", "BUSY"), "port BUSY on 127.0.0.1 is in use: pick another with --port"),
     (("--host", "999.1.1.1"), "cannot listen on 999.1.1.1: "),
