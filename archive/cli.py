@@ -523,10 +523,10 @@ def export(fmt, source, since, until, search, output, db_path):
     except WriteFailed as exc:
         if target is None:
             _quiet_stdout(out)
-            if isinstance(exc.__cause__, BrokenPipeError):
-                # The reader took what it wanted (``| head``): not an error worth a message, but
-                # not a complete export either. Python would print its own complaint at exit.
-                sys.exit(141)
+        if isinstance(exc.__cause__, BrokenPipeError):
+            # The reader took what it wanted (``| head``, also after -o /dev/stdout): not an
+            # error worth a message, but not a complete export either.
+            sys.exit(141)
         raise click.ClickException(f"cannot write {'stdout' if output == '-' else output}: {exc.strerror}")
     except ValueError as exc:
         _fail(exc)

@@ -599,11 +599,12 @@ def test_reextract_warns_of_a_rule_that_leaves_articles_without_text(archive_cop
     assert 1 < len(progress) <= 10 and progress[-1] == f"Re-extracting: {total} of {total} articles (100%)"
 
 
-def test_a_reader_that_stops_early_gets_no_error_message(crawled_archive):
+@pytest.mark.parametrize("output", [(), ("-o", "/dev/stdout")])
+def test_a_reader_that_stops_early_gets_no_error_message(crawled_archive, output):
     # ``export | head``: the export stops where the reader did, quietly, with the status a
     # shell gives a writer whose pipe closed.
-    process = subprocess.Popen([str(BIN / "govarchive"), "export", "--format", "warc", "--db", "archive.db"],
-                               cwd=crawled_archive, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen([str(BIN / "govarchive"), "export", "--format", "warc", "--db", "archive.db",
+                                *output], cwd=crawled_archive, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     process.stdout.read(1000)
     process.stdout.close()
     stderr = process.stderr.read().decode()
