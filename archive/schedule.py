@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -309,12 +310,18 @@ class Scheduler:
                 again = croniter(run.schedule, run.started.astimezone(VN)).get_next(datetime)
                 logger.warning(
                     "%s: crawl interrupted after %.0f s; it is not resumed: its next scheduled crawl, at %s "
-                    "Hà Nội time, starts afresh ('govarchive crawl %s --resume' finishes this one before then)",
-                    source_id, seconds, again.strftime("%Y-%m-%d %H:%M"), source_id,
+                    "Hà Nội time, starts afresh (%r finishes this one before then)",
+                    source_id, seconds, again.strftime("%Y-%m-%d %H:%M"), self.resume_command(source_id),
                 )
             else:
                 logger.error("%s: crawl failed (exit status %d) after %.0f s; see 'govarchive stats'",
                              source_id, code, seconds)
+
+    def resume_command(self, source_id: str) -> str:
+        """The command that finishes an interrupted crawl of ``source_id``, on this archive and
+        sources file."""
+        return shlex.join(["govarchive", "crawl", source_id, "--resume", "--db", str(self.db_path),
+                           "--sources", str(self.sources_file)])
 
     def wait(self) -> None:
         while self.running:
