@@ -431,3 +431,16 @@ def test_the_banner_shows_wherever_the_page_would_hide_it(server, reading_archiv
         assert box["top"] <= 8 and box["height"] > 20 and box["width"] >= 1200, (html[:80], box)
         expect(page.locator("p").first).to_have_text("Nội dung")
     expect(banner).to_contain_text("the page's links lead to the live site")
+
+
+def test_an_archived_page_that_refreshes_to_elsewhere_stays_put(server, reading_archive, page):
+    # The sandbox the capture view is served in blocks a <meta http-equiv=refresh>: an archived
+    # redirect page must not carry the reader off to another page (here the archive's own).
+    html = ('<!DOCTYPE html><html><head><meta http-equiv="refresh" content="0; url=/-/search?q=refreshed">'
+            "</head><body><p>Trang đã chuyển</p></body></html>")
+    fetch_id = add_capture(reading_archive[0], "https://hostile.example/moved.html", html.encode("utf-8"),
+                           "text/html; charset=utf-8")
+    page.goto(f"{server}/-/capture/{fetch_id}.html")
+    page.wait_for_timeout(1500)
+    assert page.url == f"{server}/-/capture/{fetch_id}.html"
+    expect(page.locator("p").first).to_have_text("Trang đã chuyển")
