@@ -194,8 +194,8 @@ def _passing_stop_signals_to(child: subprocess.Popen):
     which stops it cleanly; this process waits for it and reports. Yields the list of the
     signals received.
 
-    A repeated signal asks for nothing more: a Ctrl-C at the terminal reaches the crawler
-    directly too, and two there are Scrapy's order to stop at once, uncleanly."""
+    A repeated signal asks for nothing more: the scheduler passes on the Ctrl-C that reached
+    this process from the terminal already. The crawler ignores the signals themselves."""
     received = _StopSignals()
 
     def stop(signum, frame):

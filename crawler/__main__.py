@@ -10,15 +10,11 @@ import argparse
 import logging
 import os
 import shutil
+import signal
 import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
-
-from archive import ingest
-from archive.db import open_db
-from archive.locks import SourceLock, SourceLocked
-from archive.sources import SourcesError, load_sources, select
 
 
 def main(argv=None) -> int:
@@ -39,6 +35,19 @@ def main(argv=None) -> int:
                         help="stop the crawls as on Ctrl-C (resumable) when standard input reaches its end: "
                              "how govarchive crawl asks for a stop, and what its death does")
     args = parser.parse_args(argv)
+    if args.stop_when_stdin_closes:
+        # Stopping is then govarchive crawl's to ask, through stdin, and it turns a SIGINT or
+        # SIGTERM of its own into that. The same signal sent to the whole process group (a
+        # Ctrl-C at the terminal, a service manager's stop) reaches this process too, and is
+        # ignored from here on, before the slow imports below: Python's KeyboardInterrupt in the
+        # middle of an import or of a crawl's start-up breaks it, and Scrapy's handler, stopping
+        # the crawls beside the stdin stop, stops the reactor before their closing is done.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+    from archive import ingest
+    from archive.db import open_db
+    from archive.locks import SourceLock, SourceLocked
+    from archive.sources import SourcesError, load_sources, select
 
     try:
         sources = load_sources(args.sources)
@@ -87,7 +96,7 @@ def main(argv=None) -> int:
     if locks:
         if args.stop_when_stdin_closes:
             StopWhenStdinCloses(process).start()
-        process.start()
+        process.start(install_signal_handlers=not args.stop_when_stdin_closes)
     for lock in locks:
         lock.release()
     for source_id, message in failures:

@@ -23,6 +23,11 @@ def _slow_sources(sample_site, folder):
     (folder / "s.toml").write_text("[[source]]" + news.replace("delay = 0.0", "delay = 0.5"), encoding="utf-8")
 
 
+def _slow_sources_all(sample_site, folder):
+    """Every source of the sample site at two requests a second."""
+    (folder / "s.toml").write_text(sample_site.sources_toml().replace("delay = 0.0", "delay = 0.5"), encoding="utf-8")
+
+
 def _fetches(folder) -> int:
     try:
         conn = sqlite3.connect(folder / "archive.db", timeout=30)
@@ -34,16 +39,16 @@ def _fetches(folder) -> int:
         return 0
 
 
-def _start_crawl(folder, *extra):
-    """govarchive crawl of the slow source, once it has fetched a few pages."""
+def _start_crawl(folder, *extra, sources=("sample-news",), fetches=3):
+    """govarchive crawl of the slow sources, once it has fetched a few pages."""
     out, err = (folder / "c.out").open("w"), (folder / "c.err").open("w")
     crawl = subprocess.Popen(
-        [str(Path(sys.executable).with_name("govarchive")), "crawl", "sample-news", "--sources", "s.toml",
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", *sources, "--sources", "s.toml",
          "--db", "archive.db", *extra],
         cwd=folder, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while _fetches(folder) < 3:
+    while _fetches(folder) < fetches:
         assert crawl.poll() is None and time.monotonic() < deadline, (folder / "c.err").read_text()[-6000:]
         time.sleep(0.1)
     return crawl
@@ -91,6 +96,54 @@ def test_a_signal_to_the_crawl_command_stops_its_crawler_and_reports(sample_site
     first, second = conn.execute("select status, finish_reason from crawls order by id").fetchall()
     assert first == ("interrupted", "shutdown")  # a clean stop, not Scrapy's forced one
     assert conn.execute("select resumed_from from crawls where id = 2").fetchone()[0] == 1
+
+
+def test_ctrl_c_at_the_terminal_stops_several_crawls_cleanly(sample_site, tmp_path):
+    # The terminal's SIGINT reaches govarchive crawl and its crawler both: the crawler is asked
+    # twice, by Scrapy's own handler and through its stdin.
+    _slow_sources_all(sample_site, tmp_path)
+    crawl = _start_crawl(tmp_path, "--all", sources=(), fetches=12)
+    crawler = _crawler_pid(tmp_path)
+    try:
+        # A busy crawler (a large sitemap to parse) sees both at once: held still meanwhile.
+        os.kill(crawler, signal.SIGSTOP)
+        os.killpg(crawl.pid, signal.SIGINT)
+        time.sleep(1)
+        os.kill(crawler, signal.SIGCONT)
+        crawl.wait(timeout=120)
+    finally:
+        _end(crawl)
+        _end(crawler)
+    out, err = (tmp_path / "c.out").read_text(), (tmp_path / "c.err").read_text()
+    assert "Traceback" not in err and "CRITICAL" not in err, err[-6000:]
+    assert crawl.returncode == 130, out + err[-6000:]
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    assert conn.execute("select status, finish_reason from crawls").fetchall() == [("interrupted", "shutdown")] * 3
+
+
+def test_ctrl_c_as_the_crawler_starts_stops_it_cleanly(sample_site, tmp_path):
+    _slow_sources_all(sample_site, tmp_path)
+    out, err = (tmp_path / "c.out").open("w"), (tmp_path / "c.err").open("w")
+    crawl = subprocess.Popen(
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", "--all", "--sources", "s.toml",
+         "--db", "archive.db"],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
+    )
+    children = Path(f"/proc/{crawl.pid}/task/{crawl.pid}/children")
+    try:
+        deadline = time.monotonic() + 60
+        while not children.read_text().split():
+            assert time.monotonic() < deadline
+        time.sleep(0.2)  # the crawler is importing Scrapy
+        os.killpg(crawl.pid, signal.SIGINT)
+        crawl.wait(timeout=120)
+    finally:
+        _end(crawl)
+    out, err = (tmp_path / "c.out").read_text(), (tmp_path / "c.err").read_text()
+    assert "Traceback" not in err and "ERROR" not in err and "failed" not in err, err[-6000:]
+    assert crawl.returncode == 130, out + err[-6000:]
+    for source in ("sample-portal", "sample-magazine", "sample-news"):
+        assert f"{source}: interrupted;" in err or f"{source}: not started" in err, err[-6000:]
 
 
 def test_the_crawler_stops_when_the_crawl_command_is_killed(sample_site, tmp_path):
