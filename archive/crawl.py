@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import os
 import signal
 import sqlite3
@@ -37,6 +38,33 @@ STORAGE_ERROR_MARKS = (
     "database or disk is full", "disk I/O error",
 )
 
+# The environment variables the crawler reads (crawler/settings.py), with what each must be
+# when set and not empty. Checked here, where a bad one is the user's to fix: in the crawler it
+# is a traceback, or every fetch's error, blamed on the sites.
+ENVIRONMENT = {
+    "GOVARCHIVE_CONTACT": ("printable ASCII, as the User-Agent header carries it",
+                           lambda value: value.isascii() and value.isprintable()),
+    "GOVARCHIVE_DOWNLOAD_TIMEOUT": ("a number of seconds greater than 0",
+                                    lambda value: 0 < float(value) < math.inf),
+    "GOVARCHIVE_EXTRACT_WORKERS": ("a whole number of processes, 0 or more (0: none, extract in the crawler)",
+                                   lambda value: int(value) >= 0),
+}
+
+
+def check_environment(environ) -> None:
+    """Raise ArchiveError, in one line naming it, its value and what it must be, for the first
+    crawler environment variable that cannot be used."""
+    for name, (must_be, usable) in ENVIRONMENT.items():
+        value = environ.get(name)
+        if not value:
+            continue
+        try:
+            ok = usable(value)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ArchiveError(f"environment variable {name} is {value!r}: it must be {must_be}")
+
 
 def run_crawl(
     db_path: str | Path,
@@ -55,12 +83,14 @@ def run_crawl(
 
     Returns the ``crawls`` rows this run wrote, one per source; a source the crawler could not
     start (another crawl of it is running) gets a row of status ``not started``. Raises SourcesError for a bad
-    sources file or unknown id before anything is fetched, ArchiveError when the crawler
+    sources file or unknown id and ArchiveError for a crawler environment variable that cannot
+    be used (check_environment) before anything is fetched, ArchiveError when the crawler
     process fails without recording its crawls for another reason than their locks.
 
     A SIGINT or SIGTERM to this process stops the crawls as Ctrl-C does (resumable); each row's
     ``signal`` is then that signal's number (None otherwise), for exit_status().
     """
+    check_environment(os.environ)
     sources = load_sources(sources_file)
     chosen = select(sources, list(source_ids)) if source_ids else sources
     check_archive(db_path, may_be_new=True)

@@ -45,14 +45,16 @@ def main(argv=None) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_IGN)
     from archive import ingest
-    from archive.db import open_db
+    from archive.crawl import check_environment
+    from archive.db import ArchiveError, open_db
     from archive.locks import SourceLock, SourceLocked
     from archive.sources import SourcesError, load_sources, select
 
     try:
+        check_environment(os.environ)
         sources = load_sources(args.sources)
         chosen = sources if args.all or not args.source_ids else select(sources, args.source_ids)
-    except SourcesError as exc:
+    except (ArchiveError, SourcesError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,7 +1,11 @@
 """Scrapy settings the crawl relies on (crawler/settings.py)."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 
 def test_no_crawl_starts_scrapys_remote_code_server(sample_site, tmp_path):
@@ -16,3 +20,30 @@ def test_no_crawl_starts_scrapys_remote_code_server(sample_site, tmp_path):
     assert crawl.returncode == 0, crawl.stderr
     assert "Crawled" in crawl.stderr or "Spider opened" in crawl.stderr, crawl.stderr[-2000:]
     assert "Remote control" not in crawl.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("GOVARCHIVE_DOWNLOAD_TIMEOUT", "abc"), ("GOVARCHIVE_DOWNLOAD_TIMEOUT", "-5"),
+    ("GOVARCHIVE_DOWNLOAD_TIMEOUT", "nan"), ("GOVARCHIVE_EXTRACT_WORKERS", "abc"),
+    ("GOVARCHIVE_EXTRACT_WORKERS", "-3"), ("GOVARCHIVE_CONTACT", "https://example.org/\r\nX-Injected: 1"),
+])
+def test_a_bad_environment_variable_is_named_before_anything_is_fetched(sample_site, tmp_path, name, value):
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    requests = len(sample_site.requests)
+    crawl = subprocess.run(
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", "--all", "--db", "archive.db"],
+        cwd=tmp_path, env={**os.environ, name: value}, capture_output=True, text=True, timeout=300,
+    )
+    assert crawl.returncode == 1
+    message = f"Error: environment variable {name} is {value!r}: it must be "
+    assert crawl.stderr.startswith(message) and crawl.stderr.count("\n") == 1, crawl.stderr[-3000:]
+    assert len(sample_site.requests) == requests and not (tmp_path / "archive.db").exists()
+
+
+def test_the_crawler_run_alone_names_a_bad_environment_variable(tmp_path):
+    crawl = subprocess.run(
+        [sys.executable, "-m", "crawler", "--all", "--db", str(tmp_path / "a.db")],
+        env={**os.environ, "GOVARCHIVE_EXTRACT_WORKERS": "-3"}, capture_output=True, text=True, timeout=300,
+    )
+    assert crawl.returncode == 2
+    assert crawl.stderr.startswith("error: environment variable GOVARCHIVE_EXTRACT_WORKERS is '-3'"), crawl.stderr
