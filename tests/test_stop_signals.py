@@ -85,7 +85,7 @@ def test_a_signal_to_the_crawl_command_stops_its_crawler_and_reports(sample_site
     out, err = (tmp_path / "c.out").read_text(), (tmp_path / "c.err").read_text()
     assert crawl.returncode == 128 + signum  # as a shell reports a program a signal stopped
     assert "sample-news            interrupted" in out, out + err[-6000:]
-    assert "sample-news: interrupted; run the same command with --resume" in err
+    assert "sample-news: interrupted; 'govarchive crawl sample-news --resume --db archive.db --sources s.toml'" in err
     resumed = subprocess.run(
         [str(Path(sys.executable).with_name("govarchive")), "crawl", "sample-news", "--sources", "s.toml",
          "--db", "archive.db", "--resume", "--max-pages", "5"],
