@@ -10,7 +10,8 @@ BOT_NAME = "govarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-CONTACT_URL = os.environ.get("GOVARCHIVE_CONTACT", "https://github.com/govarchive/govarchive")
+# An empty GOVARCHIVE_CONTACT is unset, as the crawl's warning about it takes it.
+CONTACT_URL = os.environ.get("GOVARCHIVE_CONTACT") or "https://github.com/govarchive/govarchive"
 USER_AGENT = f"govarchive/0.1 (+{CONTACT_URL}; archive of Vietnamese government communications)"
 ROBOTSTXT_OBEY = True
 # Scrapy's default asks for English; a portal that picks its language variant from the request

@@ -47,3 +47,12 @@ def test_the_crawler_run_alone_names_a_bad_environment_variable(tmp_path):
     )
     assert crawl.returncode == 2
     assert crawl.stderr.startswith("error: environment variable GOVARCHIVE_EXTRACT_WORKERS is '-3'"), crawl.stderr
+
+
+@pytest.mark.parametrize("contact, expected", [("", "https://github.com/govarchive/govarchive"),
+                                               ("https://example.org/lien-he", "https://example.org/lien-he")])
+def test_an_empty_contact_is_the_default_contact_page(contact, expected):
+    result = subprocess.run([sys.executable, "-c", "import crawler.settings as s; print(s.USER_AGENT)"],
+                            capture_output=True, text=True, check=True,
+                            env={**os.environ, "GOVARCHIVE_CONTACT": contact})
+    assert result.stdout.strip() == f"govarchive/0.1 (+{expected}; archive of Vietnamese government communications)"
