@@ -80,16 +80,18 @@ def query(folder, sql, params=()):
 
 
 @contextlib.contextmanager
-def serve_routes(routes):
+def serve_routes(routes, *, with_headers=False):
     """A small site on 127.0.0.1: ``routes(path, base)`` gives (body, content type) for a path,
     or (status, {header: value}, body) for any other answer, or None for a 404. Yields (base
-    URL, hits): every request's (monotonic time, path)."""
+    URL, hits): every request's (monotonic time, path). With ``with_headers``, ``routes`` is
+    also given the request's headers: ``routes(path, base, headers)``."""
     hits: list[tuple[float, str]] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             hits.append((time.monotonic(), self.path))
-            found = routes(self.path, f"http://127.0.0.1:{self.server.server_address[1]}")
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            found = routes(self.path, base, self.headers) if with_headers else routes(self.path, base)
             if found is not None and len(found) == 3:
                 status, headers, body = found
             else:

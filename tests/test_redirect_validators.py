@@ -4,75 +4,36 @@ would never be seen."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
-from tests.conftest import crawl_into, query
-from tests.test_variants import PARAGRAPHS, article_page
+from tests.conftest import crawl_into, query, serve_routes
+from tests.test_variants import PARAGRAPHS, article_page, write_sources
 
 # A portal that sends no ETag, only Last-Modified, and honours If-Modified-Since.
 LAST_MODIFIED = "Tue, 05 Mar 2024 01:00:00 GMT"
 PAGES = {"/a/one.htm": "da-nang-tin-gia", "/a/two.htm": "nghe-an-nguoi-phat-ngon"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
 @pytest.fixture
 def portal(tmp_path):
     state = {"redirect": None, "asked": []}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            state["asked"].append((self.path, self.headers.get("If-Modified-Since")))
-            if self.path == state["redirect"]:
-                self._answer(301, {"Location": state["to"]}, b"")
-            elif self.path == "/list":
-                links = "".join(f'<a href="{path}">{path}</a>' for path in PAGES)
-                self._answer(200, {"Content-Type": "text/html; charset=utf-8"}, f"<html><body>{links}</body></html>".encode())
-            elif self.path in PAGES and self.headers.get("If-Modified-Since") == LAST_MODIFIED:
-                self._answer(304, {}, b"")
-            elif self.path in PAGES:
-                key = PAGES[self.path]
-                self._answer(200, {"Content-Type": "text/html; charset=utf-8", "Last-Modified": LAST_MODIFIED},
-                             article_page(key, PARAGRAPHS[key]))
-            else:
-                self._answer(404, {"Content-Type": "text/plain"}, b"")
+    def answer(path, _base, headers):
+        state["asked"].append((path, headers.get("If-Modified-Since")))
+        if path == state["redirect"]:
+            return 301, {"Location": state["to"]}, b""
+        if path == "/list":
+            return 200, HTML, "".join(f'<a href="{p}">{p}</a>' for p in PAGES).encode()
+        if path in PAGES and headers.get("If-Modified-Since") == LAST_MODIFIED:
+            return 304, {}, b""
+        if path in PAGES:
+            return 200, {**HTML, "Last-Modified": LAST_MODIFIED}, article_page(PAGES[path], PARAGRAPHS[PAGES[path]])
+        return None
 
-        def _answer(self, status, headers, body):
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    (tmp_path / "sources.toml").write_text(f"""
-[[source]]
-id = "mau"
-name = "Cổng mẫu"
-kind = "province-portal"
-home = "{base}/"
-allowed_domains = ["127.0.0.1"]
-article_pattern = '^http://127\\.0\\.0\\.1:{server.server_address[1]}/a/[a-z0-9-]+\\.htm$'
-schedule = "0 * * * *"
-[source.discovery]
-[[source.discovery.listings]]
-url = "{base}/list"
-[source.politeness]
-delay = 0.0
-concurrency = 1
-""", encoding="utf-8")
-    try:
+    with serve_routes(answer, with_headers=True) as (base, _hits):
+        write_sources(tmp_path, base)
         yield tmp_path, base, state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_an_article_redirected_to_another_page_is_not_passed_as_unchanged_by_its_304(portal):

@@ -108,11 +108,11 @@ def site():
     return Site()
 
 
-@pytest.fixture
-def folder(site, tmp_path):
-    with serve_routes(lambda path, _base: site.answer(path)) as (base, _hits):
-        port = base.rsplit(":", 1)[1]
-        (tmp_path / "sources.toml").write_text(f"""
+def write_sources(folder, base):
+    """The sources file of one source, "mau", served at ``base``: articles under /a/ and /m/,
+    found on the listing /list."""
+    port = base.rsplit(":", 1)[1]
+    (folder / "sources.toml").write_text(f"""
 [[source]]
 id = "mau"
 name = "Cổng mẫu"
@@ -128,6 +128,12 @@ url = "{base}/list"
 delay = 0.0
 concurrency = 1
 """, encoding="utf-8")
+
+
+@pytest.fixture
+def folder(site, tmp_path):
+    with serve_routes(lambda path, _base: site.answer(path)) as (base, _hits):
+        write_sources(tmp_path, base)
         site.base = base
         yield tmp_path
 
