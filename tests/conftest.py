@@ -116,6 +116,19 @@ def serve_routes(routes, *, with_headers=False):
         server.server_close()
 
 
+def fetch_count(db) -> int:
+    """The fetch rows in the archive at ``db`` so far; 0 before it exists. Read-only: a file
+    made here before the command's own would be one it refuses."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            return conn.execute("select count(*) from fetches").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0
+
+
 def unlocked(folder, source_id: str = "sample-news", timeout: float = 60) -> bool:
     """Whether the lock of ``source_id`` on ``folder``/archive.db is released within ``timeout``
     seconds: whether the crawl holding it has ended."""

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive.samplesite import SampleSite
+from tests.conftest import fetch_count
 
 
 def _paths(urls):
@@ -63,18 +64,6 @@ def test_demo_refuses_to_overwrite_a_real_archive(run_cli, tmp_path):
     assert (tmp_path / "real-warc" / "sample-news-1.warc.gz").exists()
 
 
-def _fetches(db) -> int:
-    try:
-        # Read-only: a file made here, before the demo's, is one the demo would refuse.
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-        try:
-            return conn.execute("select count(*) from fetches").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return 0
-
-
 @pytest.mark.parametrize("signum, serve", [(signal.SIGINT, True), (signal.SIGTERM, False)])
 def test_a_demo_stopped_during_its_crawl_stops_and_serves_nothing(tmp_path, signum, serve):
     # Enough articles that the crawl is still going when the signal comes.
@@ -85,7 +74,7 @@ def test_a_demo_stopped_during_its_crawl_stops_and_serves_nothing(tmp_path, sign
     )
     try:
         deadline = time.monotonic() + 120
-        while _fetches(tmp_path / "d.db") < 3:
+        while fetch_count(tmp_path / "d.db") < 3:
             assert demo.poll() is None and time.monotonic() < deadline, demo.stderr.read()
             time.sleep(0.1)
         os.killpg(demo.pid, signum)  # as Ctrl-C at a terminal does for SIGINT

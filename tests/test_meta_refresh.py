@@ -5,7 +5,7 @@ here, as www.portal.gov.vn and portal.gov.vn on the web)."""
 import pytest
 
 from tests.conftest import crawl_into, query, serve_routes
-from tests.test_variants import Site
+from tests.test_variants import Site, write_sources
 
 MOVED = "/a/ha-tinh.htm"
 
@@ -38,22 +38,7 @@ def folder(site, tmp_path):
 
     with serve_routes(answer) as (base, _hits):
         port = base.rsplit(":", 1)[1]
-        (tmp_path / "sources.toml").write_text(f"""
-[[source]]
-id = "mau"
-name = "Cổng mẫu"
-kind = "province-portal"
-home = "{base}/index.html"
-allowed_domains = ["127.0.0.1", "localhost"]
-article_pattern = '^http://(127\\.0\\.0\\.1|localhost):{port}/[am]/[a-z0-9-]+\\.htm$'
-schedule = "0 * * * *"
-[source.discovery]
-[[source.discovery.listings]]
-url = "{base}/list"
-[source.politeness]
-delay = 0.0
-concurrency = 1
-""", encoding="utf-8")
+        write_sources(tmp_path, base, home="/index.html", hosts=("127.0.0.1", "localhost"))
         site.base = base
         site.other_host = f"http://localhost:{port}"
         yield tmp_path

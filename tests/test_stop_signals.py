@@ -13,7 +13,7 @@ import pytest
 
 from archive.crawl import exit_status
 from archive.locks import holder
-from tests.conftest import unlocked
+from tests.conftest import fetch_count, unlocked
 
 
 def _slow_sources(sample_site, folder):
@@ -28,17 +28,6 @@ def _slow_sources_all(sample_site, folder):
     (folder / "s.toml").write_text(sample_site.sources_toml().replace("delay = 0.0", "delay = 0.5"), encoding="utf-8")
 
 
-def _fetches(folder) -> int:
-    try:
-        conn = sqlite3.connect(folder / "archive.db", timeout=30)
-        try:
-            return conn.execute("select count(*) from fetches").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return 0
-
-
 def _start_crawl(folder, *extra, sources=("sample-news",), fetches=3):
     """govarchive crawl of the slow sources, once it has fetched a few pages."""
     out, err = (folder / "c.out").open("w"), (folder / "c.err").open("w")
@@ -48,7 +37,7 @@ def _start_crawl(folder, *extra, sources=("sample-news",), fetches=3):
         cwd=folder, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while _fetches(folder) < fetches:
+    while fetch_count(folder / "archive.db") < fetches:
         assert crawl.poll() is None and time.monotonic() < deadline, (folder / "c.err").read_text()[-6000:]
         time.sleep(0.1)
     return crawl

@@ -108,18 +108,20 @@ def site():
     return Site()
 
 
-def write_sources(folder, base):
-    """The sources file of one source, "mau", served at ``base``: articles under /a/ and /m/,
-    found on the listing /list."""
+def write_sources(folder, base, *, home="/", hosts=("127.0.0.1",)):
+    """The sources file of one source, "mau", served at ``base`` (also by the other ``hosts``):
+    articles under /a/ and /m/, found on the listing /list."""
     port = base.rsplit(":", 1)[1]
+    domains = ", ".join(f'"{host}"' for host in hosts)
+    host_pattern = "|".join(host.replace(".", "\\.") for host in hosts)
     (folder / "sources.toml").write_text(f"""
 [[source]]
 id = "mau"
 name = "Cổng mẫu"
 kind = "province-portal"
-home = "{base}/"
-allowed_domains = ["127.0.0.1"]
-article_pattern = '^http://127\\.0\\.0\\.1:{port}/[am]/[a-z0-9-]+\\.htm(\\?(print=1|sid=\\w+))?$'
+home = "{base}{home}"
+allowed_domains = [{domains}]
+article_pattern = '^http://({host_pattern}):{port}/[am]/[a-z0-9-]+\\.htm(\\?(print=1|sid=\\w+))?$'
 schedule = "0 * * * *"
 [source.discovery]
 [[source.discovery.listings]]
