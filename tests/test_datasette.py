@@ -84,6 +84,8 @@ def test_datasette_s_csv_starts_with_a_byte_order_mark_as_the_reading_room_s_doe
         assert response.content.startswith(b"\xef\xbb\xbf") and not response.content[3:].startswith(b"\xef\xbb\xbf"), path
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
         assert rows and all(row["title"] for row in rows), path
+    attention = get(ds, "/-/attention.csv?q=zalo").content
+    assert attention.startswith(b"\xef\xbb\xbfmonth,") and not attention[3:].startswith(b"\xef\xbb\xbf")
     assert not get(ds, "/archive/articles.json?_col=title").content.startswith(b"\xef\xbb\xbf")
 
 

@@ -1,14 +1,15 @@
-"""Datasette's own table pages, made to answer as the reading room does: CSV that Excel reads as
-UTF-8, and a 400 rather than a 500 for a sort that was asked for wrongly."""
+"""What every page served answers alike: CSV that Excel reads as UTF-8 (datasette's and the
+reading room's), and a 400 rather than a 500 for a datasette sort that was asked for wrongly."""
 
 from datasette import hookimpl
 from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils.asgi import BadRequest
 from datasette.views.base import DatasetteError
 
-from archive.datasette.plugins.reading_room import CSV_BOM
-
-BOM = CSV_BOM.encode("utf-8")
+# Excel reads a CSV file as the machine's legacy code page unless it starts with a byte-order
+# mark, which turns every Vietnamese letter into mojibake; CSV readers of Python (utf-8-sig),
+# pandas and R skip it.
+BOM = "\ufeff".encode("utf-8")
 CSV_MEDIA_TYPES = ("text/csv", "text/plain")  # datasette's CSV is text/plain unless downloaded
 # Datasette raises a bare DatasetteError, a 500, for a sort it cannot do (views/table.py): its
 # message is all that tells these from a failure of the server's.
@@ -33,29 +34,19 @@ def _with_bom(app):
         if scope["type"] != "http" or not scope["path"].endswith(".csv"):
             await app(scope, receive, send)
             return
-        held = []  # the response's start, until its first bytes say whether a BOM is there
+        marking = False  # a UTF-8 CSV has begun, its first bytes still to come
 
         async def send_csv(message):
+            nonlocal marking
             if message["type"] == "http.response.start" and _utf8_csv(message):
-                held.append(message)
-                return
-            if held and message["type"] == "http.response.body":
-                body = message.get("body", b"")
-                if not body and message.get("more_body"):
-                    return
-                start = held.pop()
-                # The reading room's own CSV begins with one already.
-                if not body.startswith(BOM):
-                    body = BOM + body
-                    if _header(start, b"content-length"):
-                        length = int(_header(start, b"content-length")) + len(BOM)
-                        start = {**start, "headers": [
-                            (k, str(length).encode("latin-1") if k.lower() == b"content-length" else v)
-                            for k, v in start["headers"]
-                        ]}
-                await send(start)
-                await send({**message, "body": body})
-                return
+                marking = True
+                message = {**message, "headers": [
+                    (k, str(int(v) + len(BOM)).encode("latin-1") if k.lower() == b"content-length" else v)
+                    for k, v in message.get("headers") or []
+                ]}
+            elif marking and message["type"] == "http.response.body":
+                marking = False
+                message = {**message, "body": BOM + message.get("body", b"")}
             await send(message)
 
         await app(scope, receive, send_csv)
@@ -65,8 +56,8 @@ def _with_bom(app):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """A UTF-8 byte-order mark at the start of datasette's CSV, as the reading room's CSV has:
-    without it Excel reads the file in the computer's codepage, and Vietnamese as mojibake."""
+    """A UTF-8 byte-order mark at the start of every CSV served, datasette's and the reading
+    room's: without it Excel reads the file in the computer's codepage, and Vietnamese as mojibake."""
     return _with_bom
 
 

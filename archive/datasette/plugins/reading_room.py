@@ -763,8 +763,7 @@ async def search_export(datasette, request):
 
     if fmt == "csv":
         async def stream(writer):
-            buffer = io.StringIO(CSV_BOM)
-            buffer.seek(len(CSV_BOM))
+            buffer = io.StringIO()
             out = csv.writer(buffer)
             out.writerow(EXPORT_COLUMNS)
             async for rows in batches():
@@ -794,12 +793,6 @@ async def search_export(datasette, request):
     )
 
 
-# Excel reads a CSV file as the machine's legacy code page unless it starts with a byte-order
-# mark, which turns every Vietnamese letter into mojibake; CSV readers of Python (utf-8-sig),
-# pandas and R skip it.
-CSV_BOM = "\ufeff"
-
-
 def _download_name(q: str, fmt: str) -> str:
     """govarchive-search-<the query, folded to ASCII words>.<fmt>, so that downloads of several
     searches do not overwrite one another."""
@@ -811,8 +804,7 @@ async def attention_csv(datasette, request):
     db = _db(datasette)
     search = await Search.from_request(db, request)
     data = await attention(db, search)
-    buffer = io.StringIO(CSV_BOM)
-    buffer.seek(len(CSV_BOM))
+    buffer = io.StringIO()
     out = csv.writer(buffer)
     out.writerow(("month", "source_id", "articles"))
     for month in data["months"]:
