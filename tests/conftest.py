@@ -129,6 +129,16 @@ def fetch_count(db) -> int:
         return 0
 
 
+def wait_for_fetches(db, count: int, process, *, timeout: float = 120, log=lambda: "") -> None:
+    """Wait until the archive at ``db`` holds ``count`` fetch rows, asserting that ``process``
+    (the command writing them) still runs and that it takes under ``timeout`` seconds; ``log()``
+    says what the command said, when it does not."""
+    deadline = time.monotonic() + timeout
+    while fetch_count(db) < count:
+        assert process.poll() is None and time.monotonic() < deadline, log()
+        time.sleep(0.1)
+
+
 def unlocked(folder, source_id: str = "sample-news", timeout: float = 60) -> bool:
     """Whether the lock of ``source_id`` on ``folder``/archive.db is released within ``timeout``
     seconds: whether the crawl holding it has ended."""

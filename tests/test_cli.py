@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
+from tests.conftest import wait_for_fetches
 
 COMMANDS = sorted(cli.commands)
 
@@ -221,14 +222,7 @@ def test_an_interrupted_crawl_says_so_and_how_to_resume(sample_site, tmp_path, s
          "--db", "a.db", "--quiet"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and crawl.poll() is None:
-        try:
-            if sqlite3.connect(tmp_path / "a.db").execute("select count(*) from fetches").fetchone()[0] >= 3:
-                break
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.1)
+    wait_for_fetches(tmp_path / "a.db", 3, crawl, timeout=60)
     os.killpg(crawl.pid, signal.SIGINT)
     stdout, stderr = crawl.communicate(timeout=120)
     assert crawl.returncode == 130, (stdout, stderr)  # as a shell reports Ctrl-C

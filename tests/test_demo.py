@@ -5,14 +5,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from archive.samplesite import SampleSite
-from tests.conftest import fetch_count
+from tests.conftest import wait_for_fetches
 
 
 def _paths(urls):
@@ -73,10 +72,7 @@ def test_a_demo_stopped_during_its_crawl_stops_and_serves_nothing(tmp_path, sign
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        while fetch_count(tmp_path / "d.db") < 3:
-            assert demo.poll() is None and time.monotonic() < deadline, demo.stderr.read()
-            time.sleep(0.1)
+        wait_for_fetches(tmp_path / "d.db", 3, demo, log=demo.stderr.read)
         os.killpg(demo.pid, signum)  # as Ctrl-C at a terminal does for SIGINT
         stdout, stderr = demo.communicate(timeout=120)
     finally:

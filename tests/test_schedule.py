@@ -19,7 +19,7 @@ from archive import ingest
 from archive.db import open_db
 from archive.schedule import VN, Scheduler, due_sources, is_due
 from archive.sources import parse_sources
-from tests.conftest import unlocked
+from tests.conftest import unlocked, wait_for_fetches
 
 YEARLY = "0 0 1 1 *"
 
@@ -280,14 +280,7 @@ def _start_scheduler(sample_site, tmp_path):
             start_new_session=True, env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
         )
     _wait_for(log, "sample-news is due", daemon)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if sqlite3.connect(tmp_path / "archive.db").execute("select count(*) from fetches").fetchone()[0] >= 3:
-                break
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.1)
+    wait_for_fetches(tmp_path / "archive.db", 3, daemon, timeout=60, log=lambda: log.read_text(encoding="utf-8")[-6000:])
     assert list((tmp_path / "tmp").glob("govarchive-schedule-*")), "the crawl reads a copy of the sources file"
     return daemon, log
 
@@ -318,7 +311,8 @@ def test_sigterm_to_the_scheduler_stops_its_crawls_waits_for_them_and_cleans_up(
     assert status == [("interrupted", "shutdown")]
 
 
-def test_the_crawls_of_a_killed_scheduler_stop(sample_site, tmp_path):
+def _killed_scheduler(sample_site, tmp_path) -> None:
+    """A scheduler SIGKILLed while its crawl runs, once that crawl has stopped with it."""
     daemon, _ = _start_scheduler(sample_site, tmp_path)
     try:
         daemon.kill()
@@ -326,18 +320,16 @@ def test_the_crawls_of_a_killed_scheduler_stop(sample_site, tmp_path):
         assert unlocked(tmp_path), "the crawl went on with no scheduler to report it"
     finally:
         _kill_crawls(tmp_path)
+
+
+def test_the_crawls_of_a_killed_scheduler_stop(sample_site, tmp_path):
+    _killed_scheduler(sample_site, tmp_path)
     status = sqlite3.connect(tmp_path / "archive.db").execute("select status, finish_reason from crawls").fetchall()
     assert status == [("interrupted", "shutdown")]
 
 
 def test_the_sources_copy_of_a_killed_scheduler_is_removed_by_the_next_one(sample_site, tmp_path):
-    daemon, _ = _start_scheduler(sample_site, tmp_path)
-    try:
-        daemon.kill()
-        daemon.wait()
-        assert unlocked(tmp_path)
-    finally:
-        _kill_crawls(tmp_path)
+    _killed_scheduler(sample_site, tmp_path)
     left = list((tmp_path / "tmp").glob("govarchive-schedule-*"))
     assert left, "a SIGKILL gives the scheduler no chance to remove its copy"
     # A copy of another running scheduler, and a file that only looks like one, are kept.

@@ -13,7 +13,7 @@ import pytest
 
 from archive.crawl import exit_status
 from archive.locks import holder
-from tests.conftest import fetch_count, unlocked
+from tests.conftest import unlocked, wait_for_fetches
 
 
 def _slow_sources(sample_site, folder):
@@ -36,10 +36,7 @@ def _start_crawl(folder, *extra, sources=("sample-news",), fetches=3):
          "--db", "archive.db", *extra],
         cwd=folder, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
     )
-    deadline = time.monotonic() + 120
-    while fetch_count(folder / "archive.db") < fetches:
-        assert crawl.poll() is None and time.monotonic() < deadline, (folder / "c.err").read_text()[-6000:]
-        time.sleep(0.1)
+    wait_for_fetches(folder / "archive.db", fetches, crawl, log=lambda: (folder / "c.err").read_text()[-6000:])
     return crawl
 
 
