@@ -121,8 +121,10 @@ _STORAGE_CODES = frozenset({
 # The crawl stat (crawls.stats) in which the crawler names the storage failure that stopped a
 # crawl, for the crawl's summary.
 STORAGE_FAILURE_STAT = "govarchive/storage_failure"
-# The crawl's stat counting the links it met that match the source's article_pattern.
+# The crawl's stats counting the links it met that match the source's article_pattern, and the
+# archived articles its sitemaps spared (dated before their last capture).
 ARTICLE_LINKS_STAT = "archive/article_links"
+SITEMAP_UNCHANGED_STAT = "archive/sitemap_unchanged"
 
 
 def storage_failure(exc: BaseException) -> bool:
@@ -313,7 +315,7 @@ def _led_to_articles(db: Database, crawl_id: int, stats: dict) -> bool:
     """Whether the crawl met any article URL: a link matching the source's article_pattern, an
     archived article its sitemap spared, or an article page from the frontier it resumed. A
     crawl that read its listings and matched none has a pattern that fits no article URL."""
-    if stats.get(ARTICLE_LINKS_STAT) or stats.get("archive/sitemap_unchanged"):
+    if stats.get(ARTICLE_LINKS_STAT) or stats.get(SITEMAP_UNCHANGED_STAT):
         return True
     return db.execute("select 1 from fetches where crawl_id = ? and kind = 'article' limit 1", [crawl_id]).fetchone() is not None
 

@@ -159,6 +159,7 @@ class ArchivePipeline:
         batch, self._batch = self._batch, []
         if batch and not storage_failed(self.crawler):
             self.crawler.signals.send_catch_log(signal=before_commit)
+        # Asked again: a WARC file that could not be synced has just stopped the crawl.
         if batch and not storage_failed(self.crawler):
             try:
                 self._store_batch(batch)

@@ -161,7 +161,7 @@ class SourceSpider(scrapy.Spider):
         self.scheduled += 1
         if url in self.spared:  # a listing or feed shows it after all
             self.spared.discard(url)
-            self.crawler.stats.inc_value("archive/sitemap_unchanged", -1)
+            self.crawler.stats.inc_value(ingest.SITEMAP_UNCHANGED_STAT, -1)
         headers = {}
         if kind == "article" and url in self.known:
             etag, last_modified, _ = self.known[url]
@@ -275,7 +275,7 @@ class SourceSpider(scrapy.Spider):
             return False
         if url not in self.seen and url not in self.spared:
             self.spared.add(url)
-            self.crawler.stats.inc_value("archive/sitemap_unchanged")
+            self.crawler.stats.inc_value(ingest.SITEMAP_UNCHANGED_STAT)
         return True
 
     def parse_feed(self, response: Response):
@@ -363,7 +363,7 @@ class SourceSpider(scrapy.Spider):
         return [a for a in articles if self.source.is_article(a)]
 
     def closed(self, reason):
-        if unchanged := self.crawler.stats.get_value("archive/sitemap_unchanged"):
+        if unchanged := self.crawler.stats.get_value(ingest.SITEMAP_UNCHANGED_STAT):
             logger.info("%s: %d archived articles not asked for again: the sitemap dates their last change "
                         "before they were last fetched (--backfill asks for them)", self.source.id, unchanged)
 
