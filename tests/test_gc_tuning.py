@@ -40,9 +40,11 @@ def test_start_up_objects_are_frozen_once_and_the_threshold_is_raised(collector)
     frozen = gc.get_freeze_count()
     assert frozen > 1000
     # A second crawl in the same process must not freeze what the first one left to collect.
+    # (Frozen objects that die leave the permanent generation: the count may fall, as threads
+    # of earlier tests free theirs, but never grow by the 5,000 lists made meanwhile.)
     garbage = [[] for _ in range(5000)]
     started({"ARCHIVE_GC_THRESHOLD": 20000})
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() <= frozen
     del garbage
 
 
