@@ -68,19 +68,30 @@ class _Commands(click.Group):
     shell reports a program that a signal stopped: status 130, or 141 for SIGPIPE, quietly.
     Click's own ending is "Aborted!" and status 1 for the first, status 1 for the second."""
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        # The group's own --help and --version print here, while its arguments are parsed.
+        with _ending_as_a_shell_reports():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
     def invoke(self, ctx):
+        with _ending_as_a_shell_reports():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _ending_as_a_shell_reports():
+    try:
         try:
-            try:
-                return super().invoke(ctx)
-            finally:
-                # Here, not at exit, where a closed pipe is a complaint Python prints.
-                sys.stdout.flush()
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-        except BrokenPipeError:
-            _quiet_stdout(sys.stdout)
-            sys.exit(141)
+            yield
+        finally:
+            # Here, not at exit, where a closed pipe is a complaint Python prints.
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        _quiet_stdout(sys.stdout)
+        sys.exit(141)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -336,15 +336,26 @@ def test_a_reader_that_stops_reading_ends_every_command_quietly(tmp_path, comman
 
     open_db(tmp_path / "a.db").close()
     (tmp_path / "sources.toml").write_bytes((ROOT / "sources.toml").read_bytes())
-    # ``| head -1`` that has read its line: the pipe is closed before the command writes.
+    assert _into_a_closed_pipe(command, tmp_path) == (141, "")  # as a shell reports SIGPIPE
+
+
+@pytest.mark.parametrize("options", [["--help"], ["-h"], ["--version"], ["crawl", "--help"]])
+def test_a_reader_that_stops_reading_ends_help_and_version_quietly(tmp_path, options):
+    # The group's own options print while its arguments are parsed, before any command runs.
+    assert _into_a_closed_pipe(options, tmp_path) == (141, "")
+
+
+def _into_a_closed_pipe(args, cwd) -> tuple[int, str]:
+    """The exit status and stderr of govarchive ``args`` writing to ``| head -1`` that has read
+    its line: the pipe is closed before the command writes."""
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        process = _govarchive(*command, cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE, text=True)
+        process = _govarchive(*args, cwd=cwd, stdout=write_end, stderr=subprocess.PIPE, text=True)
     finally:
         os.close(write_end)
     stderr = process.communicate(timeout=120)[1]
-    assert (process.returncode, stderr) == (141, "")  # as a shell reports SIGPIPE
+    return process.returncode, stderr
 
 
 def test_ctrl_c_ends_every_command_with_status_130(tmp_path):
