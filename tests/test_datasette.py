@@ -303,6 +303,36 @@ def assert_served_as_archived_after_the_banner(response, html, doctype="<!DOCTYP
     assert text[banner_end:] == html[len(doctype):]
 
 
+def test_the_links_of_an_inline_svg_lead_into_the_archive_as_the_page_s_others_do(hostile_archive, sample_site):
+    (seed,) = [a for a in sample_site.articles if a.get("seed") == "001"]
+    article = sample_site.article_url(seed["key"])
+    conn = sqlite3.connect(hostile_archive / "archive.db")
+    (latest,) = conn.execute("select max(id) from fetches where url = ? and status = 200", [article]).fetchone()
+    conn.close()
+    # A map or an icon row drawn in SVG: its links are in xlink:href, or in href as SVG 2 has it.
+    _, response = capture_view(hostile_archive, f"""<!DOCTYPE html><body>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 90 90">
+<a id="xlink" xlink:href="{article}" target="_blank"><text y="10">bài đã lưu</text></a>
+<a id="href" href="/chuyen-doi-so.htm"><text y="20">Chuyển đổi số</text></a>
+<a id="both" href="{article}#binh-luan" xlink:href="/cu.htm"/>
+<a id="script" xlink:href="javascript:alert(1)"><text y="30">x</text></a>
+<use id="use" xlink:href="#bieu-tuong"/><image id="image" xlink:href="/logo.png"/>
+</svg><a id="html" href="{article}">bài</a></body>""")
+    assert response.status_code == 200
+    tags = {e.get("id"): e for e in lxml.html.fromstring(response.text).xpath("//*[@id]")}
+    out = "/-/go?url=" + quote("https://hostile.example/", safe="")
+    assert tags["html"].get("href") == f"/-/capture/{latest}.html"
+    assert tags["xlink"].get("xlink:href") == f"/-/capture/{latest}.html"
+    assert tags["xlink"].get("target") is None
+    assert tags["href"].get("href") == out + quote("chuyen-doi-so.htm", safe="")
+    # Each address leads into the archive, whichever of the two a browser follows.
+    assert tags["both"].get("href") == f"/-/capture/{latest}.html#binh-luan"
+    assert tags["both"].get("xlink:href") == out + quote("cu.htm", safe="")
+    assert tags["script"].get("xlink:href") == "javascript:alert(1)"
+    # Parts of the drawing, not links: the browser loads neither in the capture view (tests/browser).
+    assert tags["use"].get("xlink:href") == "#bieu-tuong" and tags["image"].get("xlink:href") == "/logo.png"
+
+
 def test_a_page_too_long_to_rewrite_is_served_as_archived_after_the_banner(hostile_archive):
     link = '<a href="https://hostile.example/">x</a>'
     html = ("<!DOCTYPE html><html><head><title>Dài</title></head><body>"

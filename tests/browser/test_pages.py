@@ -444,3 +444,23 @@ def test_an_archived_page_that_refreshes_to_elsewhere_stays_put(server, reading_
     page.wait_for_timeout(1500)
     assert page.url == f"{server}/-/capture/{fetch_id}.html"
     expect(page.locator("p").first).to_have_text("Trang đã chuyển")
+
+
+def test_an_inline_svg_s_links_stay_in_the_archive_and_its_pictures_stay_unloaded(server, reading_archive, page):
+    _, _, article, latest = reading_archive
+    html = ('<!DOCTYPE html><html><body><svg xmlns:xlink="http://www.w3.org/1999/xlink" width="300" height="90">'
+            '<use xlink:href="/-/static/icons.svg#zalo"/><image xlink:href="/logo.png" width="9" height="9"/>'
+            f'<a id="svg-link" xlink:href="{article}"><text x="20" y="40">bài đã lưu</text></a></svg></body></html>')
+    fetch_id = add_capture(reading_archive[0], "https://hostile.example/svg.html", html.encode("utf-8"),
+                           "text/html; charset=utf-8")
+    requested, blocked = [], []
+    page.on("request", lambda request: requested.append(request.url))
+    # "origin": the browser fetches a <use> only from the page's own origin, which the sandbox's is not.
+    page.on("requestfailed", lambda request: request.failure in ("csp", "origin") and blocked.append(request.url))
+    page.goto(f"{server}/-/capture/{fetch_id}.html")
+    page.wait_for_timeout(300)
+    # Relative to the capture view, the pictures would come from the archive's own server.
+    sent = [urlsplit(url).path for url in requested if url not in blocked]
+    assert sent == [urlsplit(page.url).path], (requested, blocked)
+    page.click("#svg-link")
+    page.wait_for_url(f"**/-/capture/{latest}.html")

@@ -82,6 +82,11 @@ async def _unreadable_file(datasette, request, exc):
 # Elements whose start means the page's content has begun, for a page that has no <body> tag.
 HEAD_ELEMENTS = {"html", "head", "title", "meta", "link", "style", "script", "base", "noscript", "template"}
 LINK_ELEMENTS = ("a", "area")
+# Where a link's address is: an <a> of an inline <svg> has it in xlink:href, or in href as SVG 2
+# has it (which browsers follow first). <use> and <image> are parts of the picture, not links,
+# and stay as archived: the policy blocks an <image> as it does an <img>, and browsers fetch a
+# <use> only from the page's own origin, which the sandbox makes one no URL has.
+LINK_ATTRIBUTES = ("href", "xlink:href")
 # HTML's raw text and escapable raw text elements: browsers read what is in them as text up to
 # their end tag, so a tag in them is neither a link nor the start of the page's content.
 TEXT_ELEMENTS = ("script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes")
@@ -165,7 +170,7 @@ class _PageMap(HTMLParser):
         start = self._offset()
         end = start + len(raw)
         values = dict(reversed(attrs))  # the first of a repeated attribute is the one that counts
-        if tag in LINK_ELEMENTS and values.get("href") is not None:
+        if tag in LINK_ELEMENTS and any(values.get(name) is not None for name in LINK_ATTRIBUTES):
             self.links.append((start, end, tag, attrs, raw.endswith("/>")))
         elif tag == "base" and self.base is None and values.get("href") is not None:
             self.base = values["href"]
@@ -198,6 +203,13 @@ def _link_url(href: str, base: str) -> str | None:
     except ValueError:
         return None
     return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def _link_urls(attrs: list, base: str) -> dict[str, str]:
+    """The absolute URL each of a link's address attributes means, for those it is rewritten in."""
+    values = dict(reversed(attrs))  # the first of a repeated attribute is the one that counts
+    urls = {name: _link_url(values[name], base) for name in LINK_ATTRIBUTES if values.get(name) is not None}
+    return {name: url for name, url in urls.items() if url is not None}
 
 
 def _archived_forms(url: str) -> list[str]:
@@ -244,12 +256,24 @@ def _not_archived_path(datasette, url: str) -> str:
     return datasette.urls.path("-/go") + "?" + urlencode({"url": url})
 
 
-def _link_tag(tag: str, attrs: list, href: str, self_closing: bool) -> str:
+def _archive_href(datasette, paths: dict[str, str], url: str) -> str:
+    """Where a link to ``url`` leads in the capture view, given the archive's ``paths``."""
+    href = paths.get(url) or _not_archived_path(datasette, url)
+    # The same place in the archived copy of a page; the article page has no such anchors.
+    fragment = urlsplit(url).fragment
+    if fragment and href.startswith(datasette.urls.path("-/capture/")):
+        href += "#" + fragment
+    return href
+
+
+def _link_tag(tag: str, attrs: list, hrefs: dict[str, str], self_closing: bool) -> str:
+    """The link's start tag, each attribute named in ``hrefs`` given its new address."""
     parts = [tag]
-    replaced = False
+    replaced = set()
     for name, value in attrs:
-        if name == "href" and not replaced:
-            value, replaced = href, True
+        if name in hrefs and name not in replaced:
+            value = hrefs[name]
+            replaced.add(name)
         # The sandbox lets no page open a window: a link to a new one would do nothing at all.
         elif name == "target":
             continue
@@ -284,17 +308,13 @@ async def _archive_view(datasette, fetch: dict, page_url: str, text: str) -> str
     base = page_url
     if page.base is not None:
         base = _link_url(page.base, page_url) or page_url
-    targets = [(link, _link_url(dict(reversed(link[3]))["href"], base)) for link in page.links]
-    paths = await archived_paths(datasette, {url for _, url in targets if url})
+    targets = [(link, _link_urls(link[3], base)) for link in page.links]
+    paths = await archived_paths(datasette, {url for _, urls in targets for url in urls.values()})
     edits = []
-    for (start, end, tag, attrs, self_closing), url in targets:
-        if url is not None:
-            href = paths.get(url) or _not_archived_path(datasette, url)
-            # The same place in the archived copy of a page; the article page has no such anchors.
-            fragment = urlsplit(url).fragment
-            if fragment and href.startswith(datasette.urls.path("-/capture/")):
-                href += "#" + fragment
-            edits.append((start, end, _link_tag(tag, attrs, href, self_closing)))
+    for (start, end, tag, attrs, self_closing), urls in targets:
+        if urls:
+            hrefs = {name: _archive_href(datasette, paths, url) for name, url in urls.items()}
+            edits.append((start, end, _link_tag(tag, attrs, hrefs, self_closing)))
     if page.title_at is not None:
         edits.append((page.title_at, page.title_at, escape_attribute(TITLE_PREFIX)))
     at = page.content_at if page.content_at is not None else document_start
