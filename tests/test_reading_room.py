@@ -18,8 +18,9 @@ import threading
 import unicodedata
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import lxml.html
 import pytest
 
 from archive.crawl import run_crawl
@@ -432,6 +433,28 @@ def test_a_facet_with_more_values_than_it_shows_can_be_shown_whole(ds, sql, para
     shown, section = facet_values(ok(ds, link[1].split("#")[0]).text, param)
     assert set(shown) == every and len(shown) == len(every)
     assert re.search(rf'<a href="/-/search#facet-{param}">.*Show fewer', section)
+
+
+def test_a_facet_shown_whole_stays_so_as_the_reader_pages_sorts_and_filters(ds, sql):
+    every = {r["ref"] for r in sql("select distinct ref from doc_refs")}
+    page = lxml.html.fromstring(ok(ds, "/-/search?all=ref").text)
+
+    def args(link):
+        return parse_qs(urlsplit(link.get("href")).query)
+
+    links = page.xpath('//nav[@class="pages"]//a | //p[@class="sort"]//a | //aside[@id="filters"]//li/a')
+    assert page.xpath('//nav[@class="pages"]//a') and page.xpath('//p[@class="sort"]//a')
+    assert [a.get("href") for a in links if args(a).get("all") != ["ref"]] == []
+    assert page.xpath('//form[@role="search"]//input[@name="all"]/@value') == ["ref"]
+    (fewer,) = page.xpath('//section[@id="facet-ref"]//p[@class="facet-more"]/a')
+    assert "all" not in args(fewer)
+    downloads = page.xpath('//a[starts-with(@class, "download-")]')
+    assert downloads and [a.get("href") for a in downloads if "all" in args(a)] == []
+    # A value picked from the whole list, then taken off again: the whole list is back.
+    picked = page.xpath('//section[@id="facet-ref"]//li/a')[-1]
+    (chip,) = lxml.html.fromstring(ok(ds, picked.get("href")).text).xpath('//a[@class="chip"]')
+    shown, _ = facet_values(ok(ds, chip.get("href")).text, "ref")
+    assert set(shown) == every and len(shown) == len(every)
 
 
 def test_document_page_lists_every_article_citing_it(ds, sql):

@@ -670,6 +670,13 @@ async def search_page(datasette, request):
     if "ref" in search.filters:
         document = await _document(db, search.filters["ref"])
     path = datasette.urls.path("-/search")
+
+    def search_url(**changes):
+        # A facet the reader asked to see whole stays whole as they page, sort and filter, a
+        # value picked from it too (taking that filter off shows the list they picked from):
+        # only "Show fewer" folds it.
+        return search.url(path, **{"all": search.expanded, **changes})
+
     return await _render(
         datasette, request, "reading_search.html",
         {
@@ -677,7 +684,7 @@ async def search_page(datasette, request):
             "chart": chart(data, names) if data else None, "more": search.more, "limit": search.limit,
             "document": document, "page_size": PAGE_SIZE,
             "pages": _pages(count),
-            "search_url": lambda **changes: search.url(path, **changes),
+            "search_url": search_url,
             "export_url": lambda ext: search.url(datasette.urls.path(f"-/search.{ext}"), page=None),
             "attention_csv_url": search.url(datasette.urls.path("-/attention.csv")),
             "chips": _chips(search, facets),
