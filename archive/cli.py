@@ -27,8 +27,9 @@ SOURCES_OPTION = dict(
 )
 
 
-class BadSources(click.ClickException):
-    """A sources file that fails validation: exit status 2, like other usage errors."""
+class BadUsage(click.ClickException):
+    """A sources file that fails validation, a source id the archive does not hold, a crawler
+    environment variable that cannot be used: exit status 2, like click's own usage errors."""
 
     exit_code = 2
 
@@ -54,12 +55,12 @@ def _check_source(db, source_id):
         return
     known = [r[0] for r in db.execute("select id from sources order by id")]
     if source_id not in known:
-        raise BadSources(f"unknown source id {source_id!r} (the archive holds: {', '.join(known) or 'none'})")
+        raise BadUsage(f"unknown source id {source_id!r} (the archive holds: {', '.join(known) or 'none'})")
 
 
 def _fail(exc: Exception):
-    if isinstance(exc, SourcesError):
-        raise BadSources(str(exc))
+    if isinstance(exc, (SourcesError, crawl_lib.BadEnvironment)):
+        raise BadUsage(str(exc))
     raise click.ClickException(str(exc))
 
 
@@ -442,6 +443,8 @@ def demo(db_path, no_serve, port, extra):
     from archive.demo import run_demo
 
     try:
+        # Before the old demo archive is removed to make way for the new one.
+        crawl_lib.check_environment(os.environ)
         with run_demo(db_path, extra_articles=extra) as result:
             _print_crawls(result.crawls)
             if result.stopped_by:
@@ -821,6 +824,8 @@ def schedule(sources_file, db_path, once, interval, max_pages):
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     try:
+        # Once, here: every crawl started would fail alike, each in a log line of its own.
+        crawl_lib.check_environment(os.environ)
         load_sources(sources_file)
         check_archive(db_path, may_be_new=True)
         open_db(db_path).close()

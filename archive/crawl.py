@@ -51,8 +51,12 @@ ENVIRONMENT = {
 }
 
 
+class BadEnvironment(ArchiveError):
+    """A crawler environment variable that cannot be used: the user's to fix, as a bad option is."""
+
+
 def check_environment(environ) -> None:
-    """Raise ArchiveError, in one line naming it, its value and what it must be, for the first
+    """Raise BadEnvironment, in one line naming it, its value and what it must be, for the first
     crawler environment variable that cannot be used."""
     for name, (must_be, usable) in ENVIRONMENT.items():
         value = environ.get(name)
@@ -63,7 +67,7 @@ def check_environment(environ) -> None:
         except ValueError:
             ok = False
         if not ok:
-            raise ArchiveError(f"environment variable {name} is {value!r}: it must be {must_be}")
+            raise BadEnvironment(f"environment variable {name} is {value!r}: it must be {must_be}")
 
 
 def run_crawl(
@@ -83,7 +87,7 @@ def run_crawl(
 
     Returns the ``crawls`` rows this run wrote, one per source; a source the crawler could not
     start (another crawl of it is running) gets a row of status ``not started``. Raises SourcesError for a bad
-    sources file or unknown id and ArchiveError for a crawler environment variable that cannot
+    sources file or unknown id and BadEnvironment for a crawler environment variable that cannot
     be used (check_environment) before anything is fetched, ArchiveError when the crawler
     process fails without recording its crawls for another reason than their locks.
 

@@ -71,6 +71,16 @@ def test_bad_sources_file(run_cli, tmp_path):
     assert not (tmp_path / "a.db").exists()
 
 
+@pytest.mark.parametrize("command", [["crawl", "--all"], ["schedule", "--once"], ["demo", "--no-serve"]])
+def test_a_bad_environment_variable_is_a_usage_error(sample_site, run_cli, tmp_path, monkeypatch, command):
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    monkeypatch.setenv("GOVARCHIVE_EXTRACT_WORKERS", "abc")
+    line = _one_line_error(run_cli(*command), 2)
+    assert line.startswith("Error: environment variable GOVARCHIVE_EXTRACT_WORKERS is 'abc': it must be ")
+    # Refused before anything was done: no archive begun, no demo archive replaced.
+    assert [p.name for p in tmp_path.iterdir()] == ["sources.toml"]
+
+
 def test_crawl_unknown_source(run_cli):
     from tests.conftest import ROOT
 
