@@ -106,6 +106,11 @@ class Query:
     # article first, since a Vietnamese word is often two or three syllables: "Hà Nội" next to
     # each other, not "Hà Tĩnh" and "Sở Nội vụ". Empty when no two words were typed in a row.
     phrase: str = ""
+    # For snippets: the folded words of each run typed in a row or quoted, in each spelling, and
+    # the words as typed (lower case), so a snippet shows where the words stand together, with
+    # the accents typed, as ranking prefers them.
+    runs: tuple[tuple[str, ...], ...] = ()
+    typed: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.folded)
@@ -200,14 +205,16 @@ def parse_query(text: str) -> Query:
     parts += [_CLOSE] * depth
     typed_a_term = any(part.kind == "term" for part in parts)
     parts = _drop_dangling(_drop_leading_not(parts, notes), notes)
-    phrase = _phrases(parts)
+    runs = _runs(parts)
+    phrase = _phrases(runs)
     parts = _explicit_and(parts)
     terms = _highlighted_terms(parts)
     if not typed_a_term and text.strip():
         # Notes on its quotes, parentheses or operators would only hide that there was no word.
         notes = [Note(f"Không có gì để tìm trong «{text}»: không có từ nào", f"Nothing to search for in «{text}»: it has no word")]
     return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms,
-                 notes=tuple(dict.fromkeys(notes)), phrase=phrase)
+                 notes=tuple(dict.fromkeys(notes)), phrase=phrase,
+                 runs=_snippet_runs(parts, runs, terms), typed=_typed_words(parts))
 
 
 # Letters and a colon with no space after it, as a column filter is typed ("foo:bar", 'foo:"x"').
@@ -228,20 +235,25 @@ def _not_a_column(text: str, start: int) -> list[Note]:
 
 def _highlighted_terms(parts) -> tuple[str, ...]:
     """The folded words to mark in results: every term's, except those a NOT excludes."""
-    marks, i = [], 0
+    return tuple(dict.fromkeys(mark for part in _marked_parts(parts) for mark in part.marks))
+
+
+def _marked_parts(parts) -> list[_Part]:
+    """The terms, except those a NOT excludes."""
+    marked, i = [], 0
     while i < len(parts):
         if parts[i].kind == "op" and parts[i].exact == "NOT":
             i = _operand_end(parts, i + 1)
             continue
-        marks += parts[i].marks
+        if parts[i].kind == "term":
+            marked.append(parts[i])
         i += 1
-    return tuple(dict.fromkeys(marks))
+    return marked
 
 
-def _phrases(parts) -> str:
-    """The runs of two or more terms typed one after another (joined by no operator), each as
-    folded FTS5 phrases (one for each spelling, up to a few), ORed; a term that NOT excludes
-    starts no run, and a prefix ends one."""
+def _runs(parts) -> list[list[_Part]]:
+    """The runs of two or more terms typed one after another (joined by no operator); a term
+    that NOT excludes starts no run, and a prefix ends one."""
     runs, run = [], []
     for i, part in enumerate(parts):
         after = parts[i - 1] if i else None
@@ -250,16 +262,46 @@ def _phrases(parts) -> str:
                 runs.append(run)
             run = []
         if part.kind == "term" and not (after and after.kind == "op" and after.exact == "NOT"):
-            run.append(part.spellings)
+            run.append(part)
     if len(run) > 1:
         runs.append(run)
-    phrases = []
-    for run in runs:
-        spelt = [""]
-        for spellings in run:
-            spelt = [f"{head} {tail}".strip() for head in spelt for tail in spellings][: 2**_MAX_SPELLINGS]
-        phrases += [f'"{words.removesuffix("*")}"' + ("*" if words.endswith("*") else "") for words in spelt]
+    return runs
+
+
+def _spelt(run: list[_Part]) -> list[str]:
+    """A run's folded words, space-separated, once for each spelling (up to a few)."""
+    spelt = [""]
+    for part in run:
+        spelt = [f"{head} {tail}".strip() for head in spelt for tail in part.spellings][: 2**_MAX_SPELLINGS]
+    return spelt
+
+
+def _phrases(runs: list[list[_Part]]) -> str:
+    """Each run as folded FTS5 phrases, one for each spelling, ORed."""
+    phrases = [f'"{words.removesuffix("*")}"' + ("*" if words.endswith("*") else "")
+               for run in runs for words in _spelt(run)]
     return " OR ".join(dict.fromkeys(phrases))
+
+
+def _snippet_runs(parts, runs: list[list[_Part]], terms: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """The folded word sequences a snippet should find together: the runs, and each phrase
+    typed in quotes; none with a prefix, and none with a word that is not marked (excluded)."""
+    phrases = [[part] for part in parts if part.kind == "term" and " " in part.spellings[0]]
+    found = []
+    for run in [*runs, *phrases]:
+        for spelt in _spelt(run):
+            words = tuple(spelt.split())
+            if not spelt.endswith("*") and all(word in terms for word in words):
+                found.append(words)
+    return tuple(dict.fromkeys(found))
+
+
+def _typed_words(parts) -> tuple[str, ...]:
+    """The words typed (lower case), of every term not excluded and not a prefix."""
+    return tuple(dict.fromkeys(
+        word.lower() for part in _marked_parts(parts) if not part.spellings[0].endswith("*")
+        for word in _WORD.findall(part.typed)
+    ))
 
 
 def _term(value: str, *, prefix: bool) -> _Part | None:
@@ -636,21 +678,24 @@ def bounded_search(
     for row in cursor.fetchall():
         result = dict(zip(columns, row))
         text = result.pop("text") or ""
-        result["snippet"] = snippet(text or result["description"] or "", parsed.terms)
+        result["snippet"] = snippet(text or result["description"] or "", parsed)
         result["exact_match"] = bool(result["exact_match"])
         result["phrase_match"] = bool(result["phrase_match"])
         results.append(result)
     return results, bound[0] > search_limit
 
 
-def snippet(text: str, terms, *, words: int = 30, mark=("[", "]")) -> str:
-    """A window of ``text`` around the first match, matches wrapped in ``mark``, accents kept."""
-    spans = match_spans(text, terms)
+def snippet(text: str, query: Query | tuple[str, ...], *, words: int = 30, mark=("[", "]")) -> str:
+    """A window of ``text`` around the best match, matches wrapped in ``mark``, accents kept.
+
+    Given the Query rather than its terms, it shows where the words typed together stand
+    together, with the accents typed where the text has them so (see ``_marks``).
+    """
+    spans, focus = _marks(text, query)
     tokens = list(re.finditer(r"\S+", text))
     if not tokens:
         return ""
-    first = spans[0][0] if spans else 0
-    centre = next((i for i, t in enumerate(tokens) if t.end() > first), 0)
+    centre = next((i for i, t in enumerate(tokens) if t.end() > focus), 0)
     lo = max(0, centre - words // 3)
     hi = min(len(tokens), lo + words)
     start, end = tokens[lo].start(), tokens[hi - 1].end()
@@ -674,11 +719,61 @@ def html_snippet(text: str, terms, *, words: int = 30) -> Markup:
 def match_spans(text: str, terms) -> list[tuple[int, int]]:
     """Character spans in ``text`` of the words FTS5 matched: words whose folded form is a query
     term, or starts with a term typed as a prefix ("word*")."""
-    if not terms:
-        return []
+    words = [(*w.span(), w.group()) for w in _WORD.finditer(fold_aligned(text))] if terms else []
+    return [words[i][:2] for i in _hits(words, terms)]
+
+
+def _hits(words: list[tuple[int, int, str]], terms) -> list[int]:
+    """The indexes of the folded ``words`` that FTS5 matched."""
     whole = {t for t in terms if not t.endswith("*")}
     prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
-    return [
-        word.span() for word in _WORD.finditer(fold_aligned(text))
-        if word.group() in whole or word.group().startswith(prefixes)
-    ]
+    return [i for i, (_, _, word) in enumerate(words) if word in whole or word.startswith(prefixes)]
+
+
+def _marks(text: str, query: Query | tuple[str, ...]) -> tuple[list[tuple[int, int]], int]:
+    """The spans of ``text`` to mark, in order, and the offset a snippet centres on.
+
+    With terms only, every word FTS5 matched, centred on the first. With the Query, as ranking
+    sees it: the words of a run ("đổi mới", typed in a row or quoted) are marked only where the
+    run stands whole, if it does anywhere, and not as "theo dõi … mới" far apart; a word typed
+    with accents only where the text has those accents, if it has them anywhere ("năm" marks
+    "năm", not "Nam"). The centre is the first run standing whole (with the accents typed,
+    if the text has it so), else the first word marked with the accents typed, else the first
+    word marked.
+    """
+    if not isinstance(query, Query):
+        spans = match_spans(text, query)
+        return spans, spans[0][0] if spans else 0
+    words = [(*w.span(), w.group()) for w in _WORD.finditer(fold_aligned(text))] if query.terms else []
+    typed: dict[str, set[str]] = {}
+    for word in query.typed:
+        typed.setdefault(fold(word), set()).add(word)
+
+    def as_typed(i: int) -> bool:
+        start, end, bare = words[i]
+        forms = typed.get(bare)
+        return not forms or bare in forms or text[start:end].lower() in forms
+
+    marked: set[int] = set()
+    run_words: set[str] = set()
+    exact_runs, loose_runs = [], []
+    bare = [word for _, _, word in words]
+    for run in query.runs:
+        n = len(run)
+        places = [i for i, word in enumerate(bare) if word == run[0] and bare[i:i + n] == list(run)]
+        exact = [i for i in places if all(as_typed(i + k) for k in range(n))]
+        for i in exact or places:
+            marked.update(range(i, i + n))
+        if places:
+            run_words.update(run)
+            (exact_runs if exact else loose_runs).append((exact or places)[0])
+    alone: dict[str, list[int]] = {}
+    for i in _hits(words, query.terms):
+        if words[i][2] not in run_words:
+            alone.setdefault(words[i][2], []).append(i)
+    for hits in alone.values():
+        marked.update([i for i in hits if as_typed(i)] or hits)
+    if not marked:
+        return [], 0
+    first = min(exact_runs or loose_runs or [i for i in marked if as_typed(i)] or marked)
+    return [words[i][:2] for i in sorted(marked)], words[first][0]

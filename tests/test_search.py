@@ -577,3 +577,38 @@ def test_a_name_before_a_colon_that_is_no_column_is_searched_as_words_and_says_s
                                    "tiêu đề:zalo", "Nơi nhận: Sở", "174/KH-UBND", "a::b"])
 def test_times_urls_columns_and_a_colon_before_a_space_need_no_note(typed):
     assert parse_query(typed).notes == ()
+
+
+LOOK_ALIKES = ("Người theo dõi trang của Sở tăng nhanh; dư địa mới còn nhiều. " + "Tin ngắn. " * 30
+               + "Chương trình đổi mới cách truyền thông chính sách được triển khai.")
+
+
+def test_a_snippet_shows_the_words_typed_together_where_they_stand_together():
+    # "dõi" and "mới" fold to the words of "đổi mới"; the run is the match that ranked the article
+    shown = snippet(LOOK_ALIKES, parse_query("đổi mới"))
+    assert "[đổi] [mới] cách truyền thông" in shown and "[dõi]" not in shown and "[mới] còn" not in shown
+    assert "[đổi] [mới]" in snippet(LOOK_ALIKES, parse_query("doi moi"))
+    assert "[đổi] [mới]" in snippet(LOOK_ALIKES, parse_query('"đổi mới"'))
+    # a run that nowhere stands whole: its words are marked where they are, with the accents typed
+    assert snippet("Theo dõi để đổi rồi nói chuyện mới.", parse_query("đổi mới")) == (
+        "Theo dõi để [đổi] rồi nói chuyện [mới].")
+    assert snippet("Theo dõi để đổi rồi nói chuyện mới.", parse_query("doi moi")) == (
+        "Theo [dõi] để [đổi] rồi nói chuyện [mới].")
+    # "tin" of "tin giả" is not marked in "Sở Thông tin" when "tin giả" stands in the text
+    shown = snippet("Sở Thông tin và Truyền thông xử lý tin giả trên mạng.", parse_query("tin giả"))
+    assert shown == "Sở Thông tin và Truyền thông xử lý [tin] [giả] trên mạng."
+
+
+def test_a_snippet_marks_a_word_with_the_accents_typed_when_the_text_has_them():
+    text = "Miền Nam có Nam Định. " + "Tin ngắn. " * 30 + "Năm nay tăng so với năm trước."
+    assert snippet(text, parse_query("năm")).startswith("…Tin ngắn. Tin ngắn.")
+    assert "[Năm] nay tăng so với [năm] trước" in snippet(text, parse_query("năm"))
+    assert "[Nam]" not in snippet(text, parse_query("năm"))
+    assert snippet(text, parse_query("nam")).startswith("Miền [Nam] có [Nam] Định.")  # typed bare: all alike
+    assert snippet("Miền Nam và Nam Định", parse_query("năm")) == "Miền [Nam] và [Nam] Định"  # none accented so
+
+
+def test_search_results_snippets_show_the_run(tmp_path):
+    path = small_archive(tmp_path / "a.db", {"run": ("Truyền thông chính sách", LOOK_ALIKES)})
+    [result] = search(open_db(path, create=False), "đổi mới")
+    assert "[đổi] [mới] cách" in result["snippet"] and "[dõi]" not in result["snippet"]
