@@ -17,7 +17,8 @@ class SourceLocked(RuntimeError):
 
 
 def lock_dir(db_path: str | Path) -> Path:
-    db_path = Path(db_path)
+    # Beside the database itself, not a symlink to it: two paths to one archive share its locks.
+    db_path = Path(db_path).resolve()
     return db_path.with_name(f"{db_path.stem}-locks")
 
 
