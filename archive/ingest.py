@@ -6,7 +6,9 @@ The crawler calls these functions and nothing else, so that storage stays behind
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -152,9 +154,8 @@ def close_interrupted(db: Database, source_id: str) -> None:
 
 class Known(NamedTuple):
     """What a crawl needs of an archived article: the validators of the capture behind it, and
-    when its content was last confirmed (a 200 or a 304). A capture whose WARC file is gone, or
-    cut short before its record ends (as a file whose writes never reached the disk is found
-    after a power cut), confirms nothing and gives no validators: a conditional request would
+    when its content was last confirmed (a 200 or a 304). A capture its WARC file no longer
+    holds (lost_captures) confirms nothing and gives no validators: a conditional request would
     get a 304, and the page would never be captured again."""
 
     etag: str | None
@@ -165,35 +166,63 @@ class Known(NamedTuple):
 def known_articles(db: Database, source_id: str, *, before: str | None = None) -> dict[str, Known]:
     """Archived article URLs of a source (first seen before ``before``, when given)."""
     rows = db.execute(
-        """select a.url, f.etag, f.last_modified, a.last_seen, f.warc_file, f.warc_offset + f.warc_length
+        """select a.url, f.etag, f.last_modified, a.last_seen, f.warc_file, f.warc_offset, f.warc_length
            from articles a left join fetches f on f.id = a.fetch_id
            where a.source_id = ? and (? is null or a.first_seen < ?)
            union all
-           select u.url, f.etag, f.last_modified, u.last_seen, f.warc_file, f.warc_offset + f.warc_length
+           select u.url, f.etag, f.last_modified, u.last_seen, f.warc_file, f.warc_offset, f.warc_length
            from article_urls u join articles a on a.id = u.article_id left join fetches f on f.id = u.fetch_id
            where a.source_id = ? and (? is null or u.first_seen < ?)""",
         [source_id, before, before] * 2,
-    )
-    base = Path(db_file(db)).parent
-    sizes: dict[str, int] = {}  # one look at each WARC file, however many captures it holds
+    ).fetchall()
+    lost = lost_captures(Path(db_file(db)).parent, {row[4:] for row in rows if row[4] is not None})
     known = {}
     # An article's own URL with a row of its own: that row tells what the URL gave last.
-    for url, etag, last_modified, last_seen, warc_file, end in rows:
-        if warc_file is not None:
-            if warc_file not in sizes:
-                sizes[warc_file] = _size(base / warc_file)
-            if sizes[warc_file] < end:
-                etag = last_modified = last_seen = None
+    for url, etag, last_modified, last_seen, *capture in rows:
+        if tuple(capture) in lost:
+            etag = last_modified = last_seen = None
         known[url] = Known(etag, last_modified, last_seen)
     return known
 
 
-def _size(path: Path) -> int:
-    """The file's size; -1 when it cannot be looked at (gone, no permission)."""
+# How a capture's record begins: a gzip member, as this archive writes them, or an uncompressed
+# WARC record, which its readers take too. Either ends in bytes that are never all zero: the
+# member's length of what it holds, or the record's closing blank line. Bytes read at each end:
+RECORD_STARTS = (b"\x1f\x8b", b"WARC")
+RECORD_EDGE = 4
+
+
+def lost_captures(base: Path, captures) -> set[tuple[str, int, int]]:
+    """Those of ``captures`` (WARC file relative to ``base``, offset, length) that their file no
+    longer holds: the file is gone or unreadable, ends before the record does, or holds zeros
+    where the record begins or ends, as a file whose length reached the disk and whose data did
+    not is found after a power cut. Each file is opened once; of each record only its first and
+    last bytes are read, in file order."""
+    lost = set()
+    for name, group in itertools.groupby(sorted(captures), key=lambda capture: capture[0]):
+        group = list(group)
+        try:
+            fd = os.open(base / name, os.O_RDONLY)
+        except OSError:
+            lost.update(group)
+            continue
+        try:
+            size = os.fstat(fd).st_size
+            lost.update(capture for capture in group if not _holds(fd, size, capture[1], capture[2]))
+        finally:
+            os.close(fd)
+    return lost
+
+
+def _holds(fd: int, size: int, offset: int, length: int) -> bool:
+    if offset + length > size:
+        return False
     try:
-        return path.stat().st_size
-    except OSError:
-        return -1
+        head = os.pread(fd, RECORD_EDGE, offset)
+        end = os.pread(fd, RECORD_EDGE, offset + length - RECORD_EDGE)
+    except OSError:  # an I/O error, or a directory in the file's place
+        return False
+    return head.startswith(RECORD_STARTS) and end != bytes(RECORD_EDGE)
 
 
 def chain_start(db: Database, crawl_id: int) -> str:
@@ -537,9 +566,9 @@ def _change(db, article_id, row, record, source_id, fetch_id, seen_at, candidate
 
 
 def _capture_lost(db: Database, fetch_id: int | None) -> bool:
-    """Whether the WARC file holding the capture of ``fetch_id`` is gone or ends before it."""
-    row = db.execute("select warc_file, warc_offset + warc_length from fetches where id = ?", [fetch_id]).fetchone()
-    return bool(row and row[0]) and _size(Path(db_file(db)).parent / row[0]) < row[1]
+    """Whether the WARC file meant to hold the capture of ``fetch_id`` no longer does (lost_captures)."""
+    row = db.execute("select warc_file, warc_offset, warc_length from fetches where id = ?", [fetch_id]).fetchone()
+    return bool(row and row[0]) and bool(lost_captures(Path(db_file(db)).parent, [tuple(row)]))
 
 
 def _recaptured(db: Database, article_id: int, url: str, lost: int, fetch_id: int) -> None:

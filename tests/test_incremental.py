@@ -163,7 +163,7 @@ def test_sitemap_lastmod_spares_unchanged_articles(site, folder):
     assert sitemap_unchanged() == 0
 
 
-@pytest.mark.parametrize("loss", ["removed", "emptied"])
+@pytest.mark.parametrize("loss", ["removed", "emptied", "zero-filled", "zero-filled from within a capture"])
 def test_an_article_whose_warc_file_is_lost_is_captured_again(site, folder, loss):
     crawl(folder)
     versions = query(folder, "select count(*) as n from article_versions")[0]["n"]
@@ -172,8 +172,19 @@ def test_an_article_whose_warc_file_is_lost_is_captured_again(site, folder, loss
     for name in lost:
         if loss == "removed":
             (folder / name).unlink()
-        else:  # as a file written and never synced is found after a power cut
+        elif loss == "emptied":  # as a file written and never synced is found after a power cut
             os.truncate(folder / name, 0)
+        else:
+            # As a file whose length reached the disk and whose data did not is found (ext4's
+            # data=writeback): from the file's start, or from within its first article capture on.
+            start = 0
+            if loss == "zero-filled from within a capture":
+                start = query(folder, "select min(f.warc_offset + f.warc_length / 2) as middle from articles a "
+                                      "join fetches f on f.id = a.fetch_id where f.warc_file = ?", [name])[0]["middle"]
+            size = (folder / name).stat().st_size
+            with open(folder / name, "r+b") as f:
+                f.seek(start)
+                f.write(bytes(size - start))
     portal = {site.article_url(a["key"]).split("/", 3)[3] for a in site.articles if a["site"] == "portal"}
     mark = len(site.requests)
     crawl(folder)
