@@ -34,7 +34,7 @@ def test_a_bad_environment_variable_is_named_before_anything_is_fetched(sample_s
         [str(Path(sys.executable).with_name("govarchive")), "crawl", "--all", "--db", "archive.db"],
         cwd=tmp_path, env={**os.environ, name: value}, capture_output=True, text=True, timeout=300,
     )
-    assert crawl.returncode == 1
+    assert crawl.returncode == 2, crawl.stderr  # a usage error
     message = f"Error: environment variable {name} is {value!r}: it must be "
     assert crawl.stderr.startswith(message) and crawl.stderr.count("\n") == 1, crawl.stderr[-3000:]
     assert len(sample_site.requests) == requests and not (tmp_path / "archive.db").exists()
