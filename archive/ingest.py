@@ -296,13 +296,16 @@ def finished_urls(db: Database, crawl_id: int) -> set[str]:
     return urls
 
 
-def drop_unresumable_frontier(db: Database, source_id: str, crawl_id: int) -> None:
-    """Only a source's last crawl can be resumed: once ``crawl_id`` starts afresh, the requests an
-    earlier crawl left pending would stay in the archive for good."""
+def take_over_frontier(db: Database, source_id: str, crawl_id: int) -> None:
+    """A crawl started afresh takes over the requests the source's earlier crawls left undone
+    (killed, stopped by a failure, or cut off by --max-pages), in the order they were made:
+    paging stops at the first listing page holding only archived articles, so what they left
+    would otherwise be reached by no later crawl. Only the last crawl can be resumed."""
     with db.atomic():
         db.execute(
-            "delete from frontier where crawl_id in (select id from crawls where source_id = ? and id <> ?)",
-            [source_id, crawl_id],
+            "update or replace frontier set crawl_id = ? "
+            "where crawl_id in (select id from crawls where source_id = ? and id <> ?)",
+            [crawl_id, source_id, crawl_id],
         )
 
 

@@ -104,7 +104,8 @@ class FrontierMiddleware:
         async for output in start:
             if not self._record([output]):
                 return
-            yield output
+            if not _deferred(output):
+                yield output
 
     def process_spider_output(self, response, result):
         requests, held = [], []
@@ -114,14 +115,14 @@ class FrontierMiddleware:
                 if len(requests) >= self.batch_size:
                     if not self._record(requests):
                         return
-                    yield from requests
+                    yield from _made(requests)
                     requests = []
             else:
                 held.append(output)
         # Not even the page's own fetch row when its links could not all be recorded: the page
         # stays in the frontier, to be fetched again by --resume.
         if self._record(requests):
-            yield from [*requests, *held]
+            yield from [*_made(requests), *held]
 
     async def process_spider_output_async(self, response, result):
         requests, held = [], []
@@ -131,19 +132,28 @@ class FrontierMiddleware:
                 if len(requests) >= self.batch_size:
                     if not self._record(requests):
                         return
-                    for request in requests:
+                    for request in _made(requests):
                         yield request
                     requests = []
             else:
                 held.append(output)
         if self._record(requests):
-            for output in [*requests, *held]:
+            for output in [*_made(requests), *held]:
                 yield output
 
     def spider_closed(self, spider, reason):
         if self.db is not None:
             self.db.close()
             self.db = None
+
+
+def _deferred(output) -> bool:
+    """A request past the crawl's page budget: recorded for the next crawl, not made."""
+    return isinstance(output, Request) and output.meta.get("deferred", False)
+
+
+def _made(requests: list[Request]) -> list[Request]:
+    return [r for r in requests if not _deferred(r)]
 
 
 def _entry(request: Request) -> dict:

@@ -111,7 +111,7 @@ class ArchivePipeline:
         if spider.resume_from is not None:
             ingest.move_frontier(self.db, spider.resume_from, self.crawl_id)
         else:
-            ingest.drop_unresumable_frontier(self.db, spider.source.id, self.crawl_id)
+            ingest.take_over_frontier(self.db, spider.source.id, self.crawl_id)
         spider.crawl_id = self.crawl_id
         if self.workers > 0:
             self.pool = SharedPool.acquire(self.workers)
@@ -263,7 +263,8 @@ class ArchivePipeline:
             row = ingest.finish_crawl(
                 self.db, self.crawl_id, finish_reason=reason, stats=self.crawler.stats.get_stats()
             )
-            if reason == "finished":
+            left = ingest.frontier_extent(self.db, self.crawl_id)[0] if spider.budget_exhausted else 0
+            if reason == "finished" and not left:
                 ingest.clear_frontier(self.db, self.crawl_id)
             release_free_pages(self.db)
         except Exception as exc:
@@ -282,6 +283,9 @@ class ArchivePipeline:
             spider.source.id, self.crawl_id, row["status"], row["pages"], row["articles_new"],
             row["articles_changed"], row["articles_unchanged"] + row["articles_not_modified"], row["errors"],
         )
+        if left:
+            logger.warning("%s: crawl %d reached --max-pages %d: %d requests wait in the frontier for the "
+                           "source's next crawl", spider.source.id, self.crawl_id, spider.max_pages, left)
         if row["status"] == "empty" and row["pages"]:
             logger.warning(
                 "%s: crawl %d: no link on its %d pages matches article_pattern %r, so it archived nothing: "

@@ -86,17 +86,17 @@ class SourceSpider(scrapy.Spider):
                 if self.resume_from is not None:
                     self.seen = ingest.finished_urls(db, self.resume_from)
                     self.scheduled = len(self.seen)
-                    pending, last = ingest.frontier_extent(db, self.crawl_id)
-                else:
-                    pending = 0
+                pending, last = ingest.frontier_extent(db, self.crawl_id)
             finally:
                 db.close()
-            if pending:
+            if pending and self.resume_from is not None:
                 logger.info("%s: resuming crawl %d: %d requests to go, %d done",
                             self.source.id, self.resume_from, pending, len(self.seen))
                 for request in self._pending(db_path, last):
                     yield request
                 return
+        else:
+            pending = 0
         for url in self.source.sitemaps:
             if request := self._request(url, self.parse_sitemap, "sitemap"):
                 yield request
@@ -106,6 +106,12 @@ class SourceSpider(scrapy.Spider):
         for listing in self.source.listings:
             request = self._request(listing.url, self.parse_listing, "listing", listing=listing, page=1)
             if request:
+                yield request
+        if pending:
+            # What the source's last crawl left undone (killed, failed, or cut by --max-pages),
+            # which this crawl took over: its own start first, for what is new.
+            logger.info("%s: carrying on %d requests an earlier crawl left undone", self.source.id, pending)
+            for request in self._pending(db_path, last):
                 yield request
 
     def _pending(self, db_path: str, last: int):
@@ -152,13 +158,16 @@ class SourceSpider(scrapy.Spider):
                 kind, url[:limit] + "…", url[:limit] + "…",
                 f"skipped: URL of {len(url)} characters is longer than URLLENGTH_LIMIT ({limit})",
             )
-        if self.max_pages is not None and self.scheduled >= self.max_pages:
-            if not self.budget_exhausted:
-                logger.info("%s: reached --max-pages %d, not scheduling more", self.source.id, self.max_pages)
-                self.budget_exhausted = True
-            return None
+        over_budget = self.max_pages is not None and self.scheduled >= self.max_pages
+        if over_budget and not self.budget_exhausted:
+            logger.info("%s: reached --max-pages %d: what is left waits in the frontier for the next crawl",
+                        self.source.id, self.max_pages)
+            self.budget_exhausted = True
+        if over_budget and not self.crawler.settings.get("ARCHIVE_DB"):
+            return None  # no frontier to wait in
         self.seen.add(url)
-        self.scheduled += 1
+        if not over_budget:
+            self.scheduled += 1
         if url in self.spared:  # a listing or feed shows it after all
             self.spared.discard(url)
             self.crawler.stats.inc_value(ingest.SITEMAP_UNCHANGED_STAT, -1)
@@ -175,7 +184,10 @@ class SourceSpider(scrapy.Spider):
             errback=self.on_error,
             cb_kwargs=cb_kwargs,
             headers=headers,
-            meta={"kind": kind, "canonical_url": url},
+            # A request past the budget is not made, only recorded in the frontier: the next
+            # crawl makes it, where a listing cut off at page 3 would otherwise never be read
+            # past page 2 (paging stops at the first page holding only archived articles).
+            meta={"kind": kind, "canonical_url": url, **({"deferred": True} if over_budget else {})},
         )
 
     def _item(self, response: Response, error: str | None = None, request=None) -> PageItem:
