@@ -384,6 +384,20 @@ def m016_home_page_indexes(db: Database) -> None:
     db.execute("create index if not exists idx_fetches_captured on fetches (id) where warc_file is not null")
 
 
+@migrations()
+def m017_channel_and_agency_indexes(db: Database) -> None:
+    """What the reading room's channel and agency filters read, from an index alone rather than
+    every mention row: whether a value typed in a URL is one the archive holds, every value when
+    its case is not the archive's, and the articles that have it. Agencies have no platform, so
+    the channels' index leaves them out; the agencies' holds the kind its condition fixes, since
+    SQLite reads the row for any column the index lacks. The facet counts still reach mentions
+    by article id: an index led by kind would have the planner walk every agency for each article."""
+    db.execute("create index if not exists idx_mentions_platform_article_id on mentions (platform, article_id) "
+               "where platform is not null")
+    db.execute("create index if not exists idx_mentions_agency_article_id on mentions (name, kind, article_id) "
+               "where kind = 'agency'")
+
+
 def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
 
