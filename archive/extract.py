@@ -32,7 +32,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 8
+RULES_VERSION = 9
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -171,8 +171,15 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     record["author"] = _author(rule_author, record["author"], byline, _clean(meta.get("author")))
     record["language"] = record["language"] or _clean(tree.get("lang"))
     record["published"], record["updated"] = _choose_dates(structured, visible, reference)
-    lines = [line for line in text.splitlines() if line.strip()]
-    if lines and record["title"] and _clean(lines[0]) == record["title"]:
+    # On an article with little prose (a sapo and a paragraph) trafilatura reads the divs of the
+    # article's container as text too: the section, headline, date line, byline and view counter
+    # above the body come out as lines of their own, and a counter that changes at every visit
+    # made each crawl a new version. Taken out as lines: pruned from trafilatura's input, they
+    # would leave it too little text, and it would search the whole page, menus and all.
+    boxes = {_squeezed(chunk) for chunk in chunks}
+    lines = [line for line in text.splitlines() if line.strip() and not _is_furniture(line, boxes)]
+    heads = {record["title"], *record["categories"]}
+    while lines and _clean(lines[0]) in heads:
         lines = lines[1:]
     # Portals sign articles with a bold name under the last paragraph, and credit a story taken
     # from elsewhere ("Theo Báo Nghệ An") there too, in either order.
@@ -182,7 +189,7 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
         elif lines and _is_signature(lines[-1]):
             record["author"] = _author(record["author"], _clean(lines[-1]))
             lines = lines[:-1]
-    record = _finish(record, "\n".join(line for line in lines if not _is_date_line(line)))
+    record = _finish(record, "\n".join(lines))
     _knowledge(record, links)
     return record
 
@@ -621,7 +628,8 @@ def _is_credit(line: str) -> bool:
 
 
 def _is_date_line(line: str) -> bool:
-    """A short line that is a date stamp ("Thứ Hai, 08/04/2021 14:30 (GMT+7)"), not prose."""
+    """A short line that is a date stamp ("Thứ Hai, 08/04/2021 14:30 (GMT+7)", "Ngày đăng
+    14/05/2025 | 14:30 | Lượt xem: 4780"), not prose."""
     if len(line) > 80:
         return False
     found = find_dates(line)
@@ -630,7 +638,28 @@ def _is_date_line(line: str) -> bool:
     rest = line
     for date in found:
         rest = rest.replace(date.text, " ")
-    return len(re.findall(r"\w+", rest)) <= 4
+    return len(re.findall(r"\w+", _VIEW_COUNTER.sub(" ", fold(rest)))) <= 4
+
+
+# "Lượt xem: 1.849", "Số lượt xem 4780", "1.849 lượt đọc", "Views: 120" (folded).
+_VIEW_COUNTER = re.compile(
+    r"\b(?:(?:(?:so )?luot (?:xem|doc)|da xem|views?)\s*:?\s*\d[\d.,]*|\d[\d.,]*\s*(?:luot (?:xem|doc)|views?)\b)"
+)
+
+
+def _is_view_counter(line: str) -> bool:
+    return len(line) <= 40 and _VIEW_COUNTER.fullmatch(" ".join(fold(line).split())) is not None
+
+
+def _is_furniture(line: str, boxes: set[str]) -> bool:
+    """A line of the page's own date line or byline box, a date stamp, or a view counter."""
+    return _squeezed(line) in boxes or _is_date_line(line) or _is_view_counter(line)
+
+
+def _squeezed(text: str) -> str:
+    """``text`` without its whitespace: trafilatura and lxml space a line's inline parts apart
+    differently."""
+    return "".join(nfc(text).split())
 
 
 def _body_paragraphs(el) -> int:

@@ -265,3 +265,51 @@ def test_a_signature_under_the_text_beats_a_meta_author_that_names_the_organisat
     )
     assert record["authors"] == ["Ngọc Trâm"]
     assert "Ngọc Trâm" not in record["text"]
+
+
+SAPO = ("Sáu tháng đầu năm, toàn tỉnh tiếp nhận hơn 18.400 hồ sơ trực tuyến, tăng hơn một phần ba so với "
+        "cùng kỳ, gần như mọi hồ sơ được trả đúng hẹn.")
+
+
+def _portal_article(views: int, sapo: bool = True) -> dict:
+    lead = f'<div class="news-sapo"><p><strong>{SAPO}</strong></p></div>' if sapo else ""
+    return run(
+        '<main class="container"><div class="news-detail"><h1 class="title-detail">Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>'
+        f'<div class="post-date">Ngày đăng 14/05/2025 | 14:30  | Lượt xem: {views}</div>'
+        '<div class="tool-bar"><span class="font-size">Cỡ chữ: <a href="#">A-</a><a href="#">A+</a></span></div>'
+        f'{lead}<div class="news-content" id="news-content"><p style="text-align: justify;">{PARAGRAPHS[1]}</p>'
+        '<p style="text-align: right;"><strong>Đức Tùng</strong></p></div></div></main>'
+    )
+
+
+def test_the_date_line_and_view_counter_of_a_short_article_are_not_its_text():
+    # A sapo and one paragraph, or one paragraph alone: too little prose for trafilatura to leave
+    # out the divs of the article's container, the date line with its counter among them.
+    for sapo, lines in ((True, [SAPO, PARAGRAPHS[1]]), (False, [PARAGRAPHS[1]])):
+        record = _portal_article(4780, sapo=sapo)
+        assert record["text"].split("\n") == lines
+        assert record["published"] == "2025-05-14T14:30:00+07:00"
+        assert record["authors"] == ["Đức Tùng"]
+        # Only the counter changed: the same reading, so no new version.
+        assert _portal_article(4781, sapo=sapo)["text_hash"] == record["text_hash"]
+
+
+def test_a_short_articles_section_headline_and_lone_view_counter_are_not_its_text():
+    def article(views: str) -> dict:
+        return run(
+            '<main class="wrap"><div class="detail"><div class="detail-top">\n'
+            '<a class="detail-cate" href="/dia-phuong">Địa phương</a>\n'
+            '<div class="detail-time">Thứ Sáu, 30/09/2022 18:40 (GMT+7)</div></div>'
+            '<h1 class="detail-title">Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>'
+            f'<div class="detail-utility"><span>Lượt xem: {views}</span></div>'
+            f'<div class="detail-sapo"><b>{SAPO}</b></div>'
+            f'<div class="detail-content"><p>{PARAGRAPHS[1]}</p></div>'
+            '<div class="detail-author"><b>Hoàng Nga</b></div></div></main>',
+            # The section is known from the page's metadata: its link above the headline is no text.
+            head='<meta property="article:section" content="Địa phương">',
+        )
+
+    record = article("3.412")
+    assert record["text"].split("\n") == [SAPO, PARAGRAPHS[1]]
+    assert record["authors"] == ["Hoàng Nga"]
+    assert article("3.413")["text_hash"] == record["text_hash"]
