@@ -108,16 +108,27 @@ def cli():
     """
 
 
+WARC_DIR_OPTION = dict(type=click.Path(file_okay=False), default=None,
+                       help="Folder for WARC files (default: <db name>-warc beside the db).")
+WARC_MAX_MB_OPTION = dict(type=click.IntRange(min=1), default=1024, show_default=True,
+                          help="Start a new WARC file when one reaches this size.")
+
+
+def _warc_args(warc_dir, warc_max_mb) -> list[str]:
+    """The WARC options of a crawl to pass on, to its resume too: a resume writing its captures
+    to another folder than the crawl's first part would split the crawl's WARC files."""
+    args = ["--warc-dir", str(warc_dir)] if warc_dir else []
+    return args + (["--warc-max-mb", str(warc_max_mb)] if warc_max_mb != WARC_MAX_MB_OPTION["default"] else [])
+
+
 @cli.command()
 @click.argument("source_ids", nargs=-1, metavar="[SOURCE_ID]...")
 @click.option("--all", "all_sources", is_flag=True, help="Crawl every source in the sources file.")
 @click.option("--sources", "sources_file", **SOURCES_OPTION)
 @click.option("--db", "db_path", **DB_OPTION)
 @click.option("--max-pages", type=click.IntRange(min=1), help="At most N pages fetched per source.")
-@click.option("--warc-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for WARC files (default: <db name>-warc beside the db).")
-@click.option("--warc-max-mb", type=click.IntRange(min=1), default=1024, show_default=True,
-              help="Start a new WARC file when one reaches this size.")
+@click.option("--warc-dir", **WARC_DIR_OPTION)
+@click.option("--warc-max-mb", **WARC_MAX_MB_OPTION)
 @click.option("--backfill", is_flag=True,
               help="Page listings back to the end, not just to the first known page, and ask again for "
                    "archived articles whose sitemap <lastmod> predates their last fetch.")
@@ -166,9 +177,11 @@ def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_d
             reason = f": {r['first_error']}" if r.get("first_error") else ""
             click.echo(f"{r['source_id']}: {r['status']}{reason}", err=True)
         if any(r["status"] != "interrupted" for r in failed):
-            # An interrupted crawl has its --resume line above; its fetches hold no reason.
+            # An interrupted crawl has its --resume line above; its fetches hold no reason. Nor
+            # do those of a crawl not started or stopped for storage: the line above says it.
             names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
-            click.echo(f"Could not crawl: {names}. See the fetches table for each error.", err=True)
+            where = " See the fetches table for each error." if any(r.get("errors") for r in failed) else ""
+            click.echo(f"Could not crawl: {names}.{where}", err=True)
         sys.exit(crawl_lib.exit_status(rows))
 
 
@@ -182,6 +195,7 @@ def _resume_command(ctx, source_id) -> str:
     words = ["govarchive", "crawl", source_id, "--resume"]
     if ctx.get_parameter_source("db_path") != ParameterSource.DEFAULT:
         words += ["--db", ctx.params["db_path"]]
+    words += _warc_args(ctx.params["warc_dir"], ctx.params["warc_max_mb"])
     sources_file = ctx.params["sources_file"]
     scheduled = Path(sources_file).name.startswith(COPY_PREFIX)
     if ctx.get_parameter_source("sources_file") != ParameterSource.DEFAULT and not scheduled:
@@ -807,7 +821,9 @@ def _num(value) -> str:
 @click.option("--interval", default=30, show_default=True, type=click.IntRange(min=1),
               help="Seconds between checks for due sources.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Passed on to every crawl.")
-def schedule(sources_file, db_path, once, interval, max_pages):
+@click.option("--warc-dir", **WARC_DIR_OPTION)
+@click.option("--warc-max-mb", **WARC_MAX_MB_OPTION)
+def schedule(sources_file, db_path, once, interval, max_pages, warc_dir, warc_max_mb):
     """Run each source's crawl when its cron schedule in the sources file says so.
 
     Never runs two crawls of one source at once; a crawl that fails is logged and the
@@ -831,7 +847,9 @@ def schedule(sources_file, db_path, once, interval, max_pages):
         open_db(db_path).close()
     except (SourcesError, ArchiveError) as exc:
         _fail(exc)
-    scheduler = Scheduler(db_path, sources_file, extra_args=["--max-pages", str(max_pages)] if max_pages else [])
+    warc_args = _warc_args(warc_dir, warc_max_mb)
+    scheduler = Scheduler(db_path, sources_file, warc_args=warc_args,
+                          extra_args=[*(["--max-pages", str(max_pages)] if max_pages else []), *warc_args])
     if once:
         due = scheduler.tick()
         if not due:

@@ -147,7 +147,8 @@ def _alive(pid: int) -> bool:
 
 
 class Scheduler:
-    def __init__(self, db_path, sources_file, *, extra_args=(), clock=lambda: datetime.now(timezone.utc)):
+    def __init__(self, db_path, sources_file, *, extra_args=(), warc_args=(),
+                 clock=lambda: datetime.now(timezone.utc)):
         removed = remove_stale_copies()
         if removed:
             logger.info("removed %d sources copies left by schedulers that were killed: %s", len(removed),
@@ -155,6 +156,7 @@ class Scheduler:
         self.db_path = db_path
         self.sources_file = sources_file
         self.extra_args = tuple(extra_args)
+        self.warc_args = tuple(warc_args)  # of extra_args, those a resume needs too
         self.clock = clock
         self.running: dict[str, Run] = {}
         self.finished: list[tuple[str, int]] = []
@@ -306,11 +308,11 @@ class Scheduler:
             elif status == "interrupted":
                 # Stopped (Ctrl-C, a signal to the scheduler's group), not failed. The scheduler
                 # never passes --resume: the source is due again when its schedule next fires
-                # after this crawl began, and that crawl drops what this one left pending.
+                # after this crawl began, and that crawl takes over what this one left pending.
                 again = croniter(run.schedule, run.started.astimezone(VN)).get_next(datetime)
                 logger.warning(
                     "%s: crawl interrupted after %.0f s; it is not resumed: its next scheduled crawl, at %s "
-                    "Hà Nội time, starts afresh (%r finishes this one before then)",
+                    "Hà Nội time, starts afresh and carries on what it left (%r finishes it before then)",
                     source_id, seconds, again.strftime("%Y-%m-%d %H:%M"), self.resume_command(source_id),
                 )
             else:
@@ -321,7 +323,7 @@ class Scheduler:
         """The command that finishes an interrupted crawl of ``source_id``, on this archive and
         sources file."""
         return shlex.join(["govarchive", "crawl", source_id, "--resume", "--db", str(self.db_path),
-                           "--sources", str(self.sources_file)])
+                           "--sources", str(self.sources_file), *self.warc_args])
 
     def wait(self) -> None:
         while self.running:

@@ -155,7 +155,7 @@ def test_unreachable_source_is_reported(tmp_path):
     )
     result = crawl_into(tmp_path, "--quiet")
     assert result.returncode == 1
-    assert "Could not crawl: gone (unreachable)" in result.stderr
+    assert "Could not crawl: gone (unreachable). See the fetches table for each error." in result.stderr
     assert "gone: unreachable: " in result.stderr and "Connection" in result.stderr
     assert "Traceback" not in result.stderr
     (fetch,) = query(tmp_path, "select * from fetches where url like '%/rss'")

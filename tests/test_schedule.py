@@ -71,6 +71,20 @@ def test_once_runs_only_due_sources(sample_site, tmp_path, run_cli):
     assert _crawled(tmp_path) == ["sample-portal", "sample-magazine"]
 
 
+def test_scheduled_crawls_write_their_warc_files_where_told(sample_site, tmp_path, run_cli):
+    (tmp_path / "a.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    run_cli("schedule", "--once", "--sources", "a.toml", "--db", "archive.db", "--warc-dir", "warcs",
+            "--warc-max-mb", "1", check=True)
+    assert not (tmp_path / "archive-warc").exists()
+    assert sorted((tmp_path / "warcs").rglob("*.warc.gz"))
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    assert {r[0].split("/")[0] for r in conn.execute("select warc_file from fetches where warc_file is not null")} == {
+        "warcs"}
+    conn.close()
+    scheduler = Scheduler(tmp_path / "archive.db", tmp_path / "a.toml", warc_args=["--warc-dir", "warcs"])
+    assert scheduler.resume_command("s").endswith("--warc-dir warcs")
+
+
 def test_refuses_overlap_and_survives_a_failing_crawl(sample_site, tmp_path, run_cli):
     gone = (
         '\n[[source]]\nid = "gone"\nname = "Gone"\nkind = "press"\nhome = "http://127.0.0.1:9/"\n'
@@ -261,8 +275,9 @@ def test_a_crawl_stopped_with_the_scheduler_is_interrupted_not_failed(sample_sit
     assert "crawl failed" not in text, text[-6000:]
     next_due = datetime.now(VN).year + 1
     assert re.search(rf"sample-news: crawl interrupted after \d+ s; it is not resumed: its next scheduled crawl, "
-                     rf"at {next_due}-01-01 00:00 Hà Nội time, starts afresh \('govarchive crawl sample-news "
-                     rf"--resume --db archive.db --sources s.toml' finishes this one before then\)", text), text[-6000:]
+                     rf"at {next_due}-01-01 00:00 Hà Nội time, starts afresh and carries on what it left \("
+                     rf"'govarchive crawl sample-news --resume --db archive.db --sources s.toml' finishes it before "
+                     rf"then\)", text), text[-6000:]
 
 
 def _start_scheduler(sample_site, tmp_path):
