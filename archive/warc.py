@@ -466,6 +466,7 @@ def reference_for(warc_path: str | Path, db_path: str | Path) -> str:
 
 
 def default_warc_dir(db_path: str | Path) -> Path:
-    """WARC files live beside the database they belong to: ``archive.db`` -> ``archive-warc/``."""
-    db_path = Path(db_path)
+    """WARC files live beside the database they belong to: ``archive.db`` -> ``archive-warc/``;
+    beside the file itself, not a symlink to it, which would split one archive's WARC files."""
+    db_path = Path(db_path).resolve()
     return db_path.with_name(f"{db_path.stem}-warc")

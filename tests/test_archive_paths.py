@@ -19,3 +19,22 @@ def test_a_crawl_through_a_symlink_to_the_archive_waits_for_the_crawl_holding_it
         result = run_cli("crawl", "sample-news", "--max-pages", "3", "--sources", "sources.toml",
                          "--db", "real/a.db", "--quiet")
     assert f"sample-news is already being crawled (pid {os.getpid()})" in result.stderr
+
+
+def test_a_crawl_through_a_symlink_writes_its_warc_files_beside_the_archive(sample_site, tmp_path, run_cli):
+    import sqlite3
+
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "other").mkdir()
+    run_cli("crawl", "sample-news", "--max-pages", "3", "--sources", "sources.toml", "--db", "real/a.db",
+            "--quiet", check=True)
+    (tmp_path / "other" / "a.db").symlink_to(tmp_path / "real" / "a.db")
+    run_cli("crawl", "sample-portal", "--max-pages", "3", "--sources", "sources.toml", "--db", "other/a.db",
+            "--quiet", check=True)
+    assert not (tmp_path / "other" / "a-warc").exists()
+    conn = sqlite3.connect(tmp_path / "real" / "a.db")
+    files = {row[0] for row in conn.execute("select distinct warc_file from fetches where warc_file is not null")}
+    conn.close()
+    # named relative to the archive's folder, so the folder can be moved whole
+    assert len(files) == 2 and all(f.startswith("a-warc/") for f in files), files
