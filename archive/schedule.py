@@ -151,7 +151,8 @@ class Scheduler:
                  clock=lambda: datetime.now(timezone.utc)):
         removed = remove_stale_copies()
         if removed:
-            logger.info("removed %d sources copies left by schedulers that were killed: %s", len(removed),
+            logger.info("removed %d %s left by schedulers that were killed: %s", len(removed),
+                        "copy of a sources file" if len(removed) == 1 else "copies of sources files",
                         ", ".join(path.name for path in removed))
         self.db_path = db_path
         self.sources_file = sources_file

@@ -134,7 +134,8 @@ class StopWhenStdinCloses:
 
     def stop(self) -> None:
         logging.getLogger("crawler").warning(
-            "govarchive crawl asked for a stop, or is gone: stopping as on Ctrl-C (--resume continues)")
+            "stopping: the govarchive command that started this crawler was interrupted or has ended "
+            "(--resume continues the crawl)")
         for crawler in list(self.process.crawlers):
             self._stop(crawler)
 

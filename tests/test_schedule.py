@@ -357,5 +357,5 @@ def test_the_sources_copy_of_a_killed_scheduler_is_removed_by_the_next_one(sampl
          "--db", "archive.db", "--max-pages", "1"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
     )
-    assert f"removed 1 sources copies left by schedulers that were killed: {left[0].name}" in result.stderr, result.stderr
+    assert f"removed 1 copy of a sources file left by schedulers that were killed: {left[0].name}" in result.stderr, result.stderr
     assert sorted((tmp_path / "tmp").iterdir()) == sorted([mine, other])
