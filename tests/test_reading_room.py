@@ -349,6 +349,48 @@ def result_count(html):
     return re.search(r'id="result-count">(\d+)<', html)[1]
 
 
+def facet_links(html, param):
+    """(href, count, selected) for each value the facet ``param`` lists."""
+    page = lxml.html.fromstring(html)
+    return [(a.get("href"), int(a.xpath('string(span[@class="count"])')), a.getparent().get("class") == "selected")
+            for a in page.xpath(f'//section[@data-facet="{param}"]//li/a')]
+
+
+# A value of each many-valued facet that shares articles with others of the same facet.
+MULTI_VALUED = (("platform", "Facebook"), ("agency", "Chính phủ"), ("ref", "174/KH-UBND"))
+
+
+@pytest.mark.parametrize("param, value", MULTI_VALUED)
+@pytest.mark.parametrize("q", ["", "q=zalo&", "q=th%C3%B4ng+tin&"])
+def test_a_many_valued_facet_s_counts_are_what_its_links_lead_to(ds, param, value, q):
+    html = ok(ds, f"/-/search?{q}{urlencode({param: value})}").text
+    links = facet_links(html, param)
+    # The selected value counts the results on the page; each other one, the results its link,
+    # which puts it in place of the selected one, leads to.
+    assert [n for _, n, selected in links if selected] == [int(result_count(html))], links
+    others = [(href, n) for href, n, selected in links if not selected]
+    assert others, links
+    for href, n in others:
+        assert int(result_count(ok(ds, href).text)) == n, (href, n)
+
+
+def test_a_many_valued_facet_counts_values_an_article_has_beside_the_selected_one(ds, sql):
+    # The case the counts above are about: Zalo articles that do not name Facebook.
+    facebook = {r["article_id"] for r in sql("select article_id from mentions where platform = 'Facebook'")}
+    zalo = {r["article_id"] for r in sql("select article_id from mentions where platform = 'Zalo'")}
+    assert zalo - facebook and zalo & facebook
+    counts = {href: n for href, n, _ in facet_links(ok(ds, "/-/search?platform=Facebook").text, "platform")}
+    assert counts["/-/search?platform=Zalo"] == len(zalo)
+
+
+def test_a_many_valued_facet_s_counts_stay_within_the_search_limit(reading_archive):
+    limited = make_datasette(reading_archive / "archive.db", search_limit=5)
+    html = ok(limited, "/-/search?platform=Facebook").text
+    links = facet_links(html, "platform")
+    assert links and all(n <= 5 for _, n, _ in links), links
+    assert [n for _, n, selected in links if selected] == [int(result_count(html))]
+
+
 def test_a_hand_typed_filter_value_need_not_match_its_case(ds, sql):
     agency = next(r["name"] for r in sql("select distinct name from mentions where kind = 'agency'")
                   if not r["name"].upper().isascii())

@@ -20,7 +20,7 @@ import json
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
@@ -300,6 +300,12 @@ class Search:
         """More articles match than were counted and ranked."""
         return self.floor is not None
 
+    async def without(self, db, param: str) -> "Search":
+        """This search less its ``param`` filter, counted and bounded as this one is."""
+        others = replace(self, filters={k: v for k, v in self.filters.items() if k != param}, floor=None, count=None)
+        await others.bound(db)
+        return others
+
     async def bound(self, db) -> None:
         if self.limit is None:
             return
@@ -436,20 +442,29 @@ def _grid_facet(facet: Facet, grid: list[dict], names: dict[str, str]) -> list[d
     return rows
 
 
-async def _facet_results(db, search: Search, grid: list[dict], names: dict[str, str]) -> list[dict]:
+async def _facet_results(db, search: Search, grid: list[dict], names: dict[str, str], count: int) -> list[dict]:
     """Each facet's FACET_SIZE commonest (or latest) values, and whether it has more; the facet
-    the reader asked to see in full (``all=<param>``) has all of them."""
+    the reader asked to see in full (``all=<param>``) has all of them.
+
+    A link of a many-valued facet puts its value in place of the selected one: its count is of
+    the search without that facet's filter (the selected value, first, counts the page's
+    results). Counted with the filter, it would be of the articles naming both values."""
     async def one(facet):
         whole = search.expanded == facet.param
+        selected = search.filters.get(facet.param)
         if facet.param in GRID_FACETS:
             rows = _grid_facet(facet, grid, names)
         else:
+            counted = search if selected is None else await search.without(db, facet.param)
             # One row past the page's share says whether there are more without counting them.
             limit = "" if whole else f" limit {FACET_SIZE + 1}"
-            sql = f"with matches as ({search.matches(ids_only=True)}) {facet.counts} order by {facet.order}{limit}"
-            rows = await _rows(db, sql, search.params())
+            sql = f"with matches as ({counted.matches(ids_only=True)}) {facet.counts} order by {facet.order}{limit}"
+            rows = await _rows(db, sql, counted.params())
+            if selected is not None:
+                rows = [{"value": selected, "label": selected, "n": count},
+                        *(row for row in rows if row["value"] != selected)]
         longer = len(rows) > FACET_SIZE
-        return {"facet": facet, "selected": search.filters.get(facet.param), "rows": rows if whole else rows[:FACET_SIZE],
+        return {"facet": facet, "selected": selected, "rows": rows if whole else rows[:FACET_SIZE],
                 "more": longer and not whole, "fewer": longer and whole}
 
     return list(await asyncio.gather(*(one(f) for f in search.facets)))
@@ -658,7 +673,7 @@ async def search_page(datasette, request):
     count, rows, grid, names = await asyncio.gather(
         _count(db, search), _rows(db, search.page_sql(), params), _grid(db, search), _source_names(db),
     )
-    facets = await _facet_results(db, search, grid, names)
+    facets = await _facet_results(db, search, grid, names, count)
     # A chart of only the most recently archived matches would misstate when the subject drew
     # attention: past the limit it is left out (its CSV still has every match).
     data = None if search.more else await attention(db, search, grid)
