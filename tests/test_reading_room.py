@@ -824,6 +824,17 @@ def test_a_list_without_words_can_be_sorted_and_shows_its_order(ds):
     assert sort_line(ok(ds, "/-/search?q=nosuchwordxyz").text) is None
 
 
+@pytest.mark.parametrize("args", ["source=sample-news", "", "sort=relevance", "source=sample-news&sort=newest"])
+def test_a_list_without_words_says_it_is_newest_first_on_the_page_and_in_its_json(ds, args):
+    line = sort_line(ok(ds, f"/-/search?{args}").text)
+    assert '<strong aria-current="true"><span lang="vi">mới nhất</span>' in line, line
+    assert line.count('aria-current="true"') == 1 and line.count("<a href") == 1, line
+    data = ok(ds, f"/-/results.json?{args}").json()
+    assert data["sort"] == "newest" and not data["ranked"]
+    dates = [r["published"] for r in data["results"]]
+    assert dates == sorted(dates, reverse=True)
+
+
 def headings(html):
     """The page's headings as (level, text), in document order."""
     return [(int(level), re.sub(r"<[^>]+>", "", text).strip())

@@ -721,7 +721,8 @@ async def results_json(datasette, request):
         row["archive_url"] = f"{article_base}{row['id']}"
         results.append(row)
     body = {
-        "q": search.q, "sort": search.shown_sort, "filters": search.filters,
+        # The order the results are in, whether or not the URL named one.
+        "q": search.q, "sort": search.sort, "filters": search.filters,
         "page": search.page, "page_size": PAGE_SIZE, "pages": _pages(count), "ranked": bool(search.ranked),
         # Past the limit the count is the limit and "more" is true: "more than <count>".
         "count": count, "more": bool(search.more), "results": results,
