@@ -1,13 +1,15 @@
 """Sources are data: loading and validating ``sources.toml``.
 
 Every field is checked before any request is made, and every problem is reported as one line
-that names the source and the field, so a typo never turns into a half-run crawl.
+that names the source and the field, shows the value refused and the lines it is written on, so
+a typo never turns into a half-run crawl.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -118,26 +120,102 @@ def parse_sources(text: str, origin: str = "sources.toml") -> list[Source]:
     entries = data.get("source")
     if not isinstance(entries, list) or not entries:
         raise SourcesError(f"{origin}: no [[source]] entries")
+    blocks = _blocks(text, len(entries))
     sources: list[Source] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(entries, start=1):
-        source = _parse_source(entry, f"{origin}: source #{index}")
+    seen: dict[str, int] = {}
+    for index, (entry, block) in enumerate(zip(entries, blocks), start=1):
+        source = _parse_source(entry, f"{origin}: source #{index}", block)
         if source.id in seen:
-            raise SourcesError(f"{origin}: source {source.id!r}: field 'id': duplicate id")
-        seen.add(source.id)
+            first = seen[source.id]
+            raise SourcesError(f"{origin}: source {source.id!r}: field 'id': duplicate id: "
+                               f"{blocks[first - 1].named(first)} and {block.named(index)} both have it")
+        seen[source.id] = index
         sources.append(source)
     return sources
 
 
-def _parse_source(entry: dict, where: str) -> Source:
+@dataclass(frozen=True)
+class _Block:
+    """Where one [[source]] is written: the line of its header and, by the dotted name its
+    errors give, the lines of its fields and tables (tomllib tells no positions)."""
+
+    header: int | None = None
+    fields: dict[str, list[int]] = field(default_factory=dict)
+
+    def named(self, index: int) -> str:
+        return f"source #{index}" + (f" (line {self.header})" if self.header else "")
+
+    def lines(self, fieldname: str) -> str:
+        """Where to look for ``fieldname``: its line (or that of the table holding it, when it is
+        not written on one of its own), and the source's."""
+        if not self.header:
+            return ""
+        name = fieldname
+        while name and len(self.fields.get(name, ())) != 1:
+            name = _PARENT_RE.sub("", name)
+        if name:
+            return f" (line {self.fields[name][0]}; the source starts at line {self.header})"
+        return f" (the source starts at line {self.header})"
+
+
+# What holds a field: discovery.listings[1].url -> discovery.listings[1] -> discovery.listings -> discovery -> "".
+_PARENT_RE = re.compile(r"\[\d+\]$|(^|\.)[^.\[\]]*$")
+_HEADER_RE = re.compile(r"\s*\[\[\s*source\s*\]\]\s*(#.*)?")
+_TABLE_RE = re.compile(r"\s*(\[\[?)\s*source\s*\.\s*([\w.\s-]+?)\s*\]\]?\s*(#.*)?")
+_KEY_RE = re.compile(r"\s*([\w-]+(?:\s*\.\s*[\w-]+)*)\s*=")
+
+
+def _blocks(text: str, count: int) -> list[_Block]:
+    """Each [[source]]'s _Block, found by a scan of the text. When the scan finds other than
+    ``count`` headers (one inside a multi-line string, sources written as inline tables) no
+    line is named: better none than a wrong one."""
+    lines = text.split("\n")
+    headers = [n for n, line in enumerate(lines, start=1) if _HEADER_RE.fullmatch(line)]
+    if len(headers) != count:
+        return [_Block()] * count
+    ends = [*(h - 1 for h in headers[1:]), len(lines)]
+    return [_Block(start, _field_lines(lines, start, end)) for start, end in zip(headers, ends)]
+
+
+def _field_lines(lines: list[str], start: int, end: int) -> dict[str, list[int]]:
+    """The lines of one source's block (``start`` to ``end``, counted from 1) that write each
+    field or table, by the name errors give it: ``discovery.listings[2].url``."""
+    found: dict[str, list[int]] = defaultdict(list)
+    table, arrays, quote = "", Counter(), None
+    for n in range(start + 1, end + 1):
+        line = lines[n - 1]
+        if quote:
+            # A line of a multi-line string is not a key, whatever it looks like.
+            quote = None if line.count(quote) % 2 else quote
+            continue
+        header, key = _TABLE_RE.fullmatch(line), _KEY_RE.match(line)
+        if header:
+            table = re.sub(r"\s+", "", header[2])
+            if header[1] == "[[":
+                arrays[table] += 1
+                table += f"[{arrays[table]}]"
+            found[table].append(n)
+        elif key:
+            found[".".join(filter(None, [table, re.sub(r"\s+", "", key[1])]))].append(n)
+        quote = next((q for q in ('"""', "'''") if line.count(q) % 2), None)
+    return found
+
+
+def _show(value) -> str:
+    """``value`` as Python writes it: quoted, with invisible and control characters escaped."""
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _parse_source(entry: dict, where: str, block: _Block) -> Source:
     if not isinstance(entry, dict):
-        raise SourcesError(f"{where}: must be a table")
+        raise SourcesError(f"{where}: must be a table, not {_show(entry)}{block.lines('')}")
     source_id = entry.get("id")
     if _good_id(source_id):
         where = where.split(": source #")[0] + f": source {source_id!r}"
 
     def fail(fieldname: str, problem: str):
-        raise SourcesError(f"{where}: field {fieldname!r}: {problem}")
+        raise SourcesError(f"{where}: field {fieldname!r}: {problem}{block.lines(fieldname)}")
 
     for key in entry:
         if key not in SOURCE_KEYS:
@@ -146,19 +224,20 @@ def _parse_source(entry: dict, where: str) -> Source:
         if key not in entry:
             fail(key, "missing")
     if not _good_id(source_id):
-        fail("id", f"must be 1 to {ID_MAX} lowercase letters, digits and hyphens, e.g. 'baochinhphu'")
+        fail("id", f"must be 1 to {ID_MAX} lowercase letters, digits and hyphens, e.g. 'baochinhphu', "
+             f"not {_show(source_id)}")
     for key in ("name", "home", "article_pattern", "schedule"):
         if not isinstance(entry[key], str) or not entry[key].strip():
-            fail(key, "must be a non-empty string")
+            fail(key, f"must be a non-empty string, not {_show(entry[key])}")
     if entry["kind"] not in KINDS:
-        fail("kind", f"must be one of {', '.join(KINDS)}")
+        fail("kind", f"must be one of {', '.join(KINDS)}, not {_show(entry['kind'])}")
     domains = entry["allowed_domains"]
     if (
         not isinstance(domains, list)
         or not domains
         or not all(isinstance(d, str) and d and "/" not in d for d in domains)
     ):
-        fail("allowed_domains", "must be a non-empty list of host names")
+        fail("allowed_domains", f"must be a non-empty list of host names, not {_show(domains)}")
     for domain in domains:
         if re.fullmatch(r"[^:\[\]]+:\d*|\[[^\]]*\]:\d*", domain):
             fail("allowed_domains", f"{domain!r}: a host name has no port (write {domain.rsplit(':', 1)[0]!r})")
@@ -167,7 +246,7 @@ def _parse_source(entry: dict, where: str) -> Source:
     try:
         re.compile(entry["article_pattern"])
     except re.error as exc:
-        fail("article_pattern", f"bad regular expression: {exc}")
+        fail("article_pattern", f"bad regular expression {_show(entry['article_pattern'])}: {exc}")
     if not croniter.is_valid(entry["schedule"]) or len(entry["schedule"].split()) != 5:
         fail("schedule", f"bad cron expression {entry['schedule']!r} ({_cron_fault(entry['schedule'])})")
     for field, (name, _allowed) in zip(entry["schedule"].split(), _CRON_FIELDS):
@@ -182,7 +261,7 @@ def _parse_source(entry: dict, where: str) -> Source:
 
     discovery = entry.get("discovery", {})
     if not isinstance(discovery, dict):
-        fail("discovery", "must be a table")
+        fail("discovery", f"must be a table, not {_show(discovery)}")
     for key in discovery:
         if key not in DISCOVERY_KEYS:
             fail(f"discovery.{key}", "unknown key")
@@ -190,18 +269,18 @@ def _parse_source(entry: dict, where: str) -> Source:
     for key in ("sitemaps", "feeds"):
         urls = discovery.get(key, [])
         if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-            fail(f"discovery.{key}", "must be a list of URLs")
+            fail(f"discovery.{key}", f"must be a list of URLs, not {_show(urls)}")
         for url in urls:
             _check_url(url, domains, fail, f"discovery.{key}")
         url_lists[key] = tuple(urls)
     raw_listings = discovery.get("listings", [])
     if not isinstance(raw_listings, list):
-        fail("discovery.listings", "must be an array of tables")
+        fail("discovery.listings", f"must be an array of tables, not {_show(raw_listings)}")
     listings = []
     for n, listing in enumerate(raw_listings, start=1):
         name = f"discovery.listings[{n}]"
         if not isinstance(listing, dict):
-            fail(name, "must be a table with url and next or page_url")
+            fail(name, f"must be a table with url and next or page_url, not {_show(listing)}")
         for key in listing:
             if key not in LISTING_KEYS:
                 fail(f"{name}.{key}", "unknown key")
@@ -215,7 +294,7 @@ def _parse_source(entry: dict, where: str) -> Source:
             _check_css(nxt, fail, f"{name}.next")
         if page_url is not None:
             if not isinstance(page_url, str) or "{page}" not in page_url:
-                fail(f"{name}.page_url", "must be a URL template containing {page}")
+                fail(f"{name}.page_url", f"must be a URL template containing {{page}}, not {_show(page_url)}")
             _check_url(page_url.replace("{page}", "2"), domains, fail, f"{name}.page_url")
         links = listing.get("links")
         if links is not None:
@@ -227,7 +306,7 @@ def _parse_source(entry: dict, where: str) -> Source:
 
     rules = entry.get("extract", {})
     if not isinstance(rules, dict):
-        fail("extract", "must be a table of CSS selectors (body, title, author, date)")
+        fail("extract", f"must be a table of CSS selectors (body, title, author, date), not {_show(rules)}")
     for key, selector in rules.items():
         if key not in EXTRACT_KEYS:
             fail(f"extract.{key}", "unknown key (body, title, author or date)")
@@ -235,18 +314,18 @@ def _parse_source(entry: dict, where: str) -> Source:
 
     politeness = entry.get("politeness", {})
     if not isinstance(politeness, dict):
-        fail("politeness", "must be a table")
+        fail("politeness", f"must be a table, not {_show(politeness)}")
     for key in politeness:
         if key not in POLITENESS_KEYS:
             fail(f"politeness.{key}", "unknown key")
     delay = politeness.get("delay")
     if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 600):
-        fail("politeness.delay", "must be a number of seconds between 0 and 600")
+        fail("politeness.delay", f"must be a number of seconds between 0 and 600, not {_show(delay)}")
     concurrency = politeness.get("concurrency")
     if concurrency is not None and (
         isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 64
     ):
-        fail("politeness.concurrency", "must be a whole number from 1 to 64")
+        fail("politeness.concurrency", f"must be a whole number from 1 to 64, not {_show(concurrency)}")
 
     return Source(
         id=source_id,
@@ -287,7 +366,7 @@ def _cron_fault(expression: str) -> str:
 
 def _check_url(url, domains, fail, fieldname):
     if not isinstance(url, str):
-        fail(fieldname, "must be a URL string")
+        fail(fieldname, f"must be a URL string, not {_show(url)}")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         fail(fieldname, f"not an http(s) URL: {url!r}")
@@ -317,7 +396,7 @@ def _check_css(selector, fail, fieldname):
     from cssselect import GenericTranslator, SelectorError
 
     if not isinstance(selector, str) or not selector.strip():
-        fail(fieldname, "must be a CSS selector string")
+        fail(fieldname, f"must be a CSS selector string, not {_show(selector)}")
     try:
         GenericTranslator().css_to_xpath(selector)
     except SelectorError as exc:

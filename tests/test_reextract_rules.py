@@ -151,4 +151,5 @@ def test_a_broken_sources_file_is_an_error_even_when_not_named(folder, run_cli):
     (folder / "sources.toml").write_text("[[source]]\nid = 'x'\n", encoding="utf-8")
     result = run_cli("reextract", "--db", "archive.db", cwd=folder)
     assert result.returncode == 2, (result.stdout, result.stderr)
-    assert result.stderr.splitlines() == ["Error: sources.toml: source 'x': field 'name': missing"]
+    assert result.stderr.splitlines() == [
+        "Error: sources.toml: source 'x': field 'name': missing (the source starts at line 1)"]

@@ -112,7 +112,8 @@ def test_an_article_pattern_that_matches_a_discovery_url_is_refused(pattern, old
     with pytest.raises(SourcesError) as info:
         parse_sources(text, "x.toml")
     assert str(info.value) == (
-        f"x.toml: source 'demo-portal': field 'article_pattern': matches {where}, which would be stored as an article"
+        f"x.toml: source 'demo-portal': field 'article_pattern': matches {where}, which would be stored as an article "
+        "(line 8; the source starts at line 2)"
     )
 
 
@@ -128,7 +129,7 @@ def test_longest_id_is_accepted():
 
 
 def test_duplicate_id_and_bad_toml():
-    with pytest.raises(SourcesError, match="source 'demo-portal': field 'id': duplicate id"):
+    with pytest.raises(SourcesError, match="source 'demo-portal': field 'id': duplicate id: source #1 "):
         parse_sources(GOOD + GOOD)
     with pytest.raises(SourcesError, match="not valid TOML"):
         parse_sources("[[source]\nid=")
