@@ -403,6 +403,34 @@ def _check_css(selector, fail, fieldname):
         fail(fieldname, f"bad CSS selector {selector!r}: {exc}")
 
 
+def overlaps(sources: list[Source]) -> list[str]:
+    """Warnings, one line each, about pairs of sources that reach the same articles: the same
+    home or the same article_pattern, with allowed_domains that overlap. A source copied under a
+    new id is valid, but its crawls and the original's split one site's articles between them."""
+    warnings = []
+    for n, a in enumerate(sources):
+        for b in sources[n + 1:]:
+            shared = []
+            if _same_url(a.home, b.home):
+                shared.append(f"the same home {_show(a.home)}")
+            if a.article_pattern == b.article_pattern:
+                shared.append(f"the same article_pattern {_show(a.article_pattern)}")
+            if shared and _domains_overlap(a.allowed_domains, b.allowed_domains):
+                warnings.append(f"sources {a.id!r} and {b.id!r} have {' and '.join(shared)}, and their "
+                                "allowed_domains overlap: each article both reach is stored under whichever "
+                                "crawls it first")
+    return warnings
+
+
+def _same_url(a: str, b: str) -> bool:
+    # Whatever the scheme: portals serve the same pages under http and https.
+    return canonical_url(a).split("://", 1)[-1] == canonical_url(b).split("://", 1)[-1]
+
+
+def _domains_overlap(a, b) -> bool:
+    return any(url_in_domains(f"https://{d}/", b) for d in a) or any(url_in_domains(f"https://{d}/", a) for d in b)
+
+
 def select(sources: list[Source], ids) -> list[Source]:
     """The sources named by ``ids``, in that order and each once; an unknown id is an error naming it."""
     by_id = {s.id: s for s in sources}
