@@ -519,3 +519,57 @@ def test_a_warc_file_that_cannot_be_opened_is_said_to_be_unreadable_not_damaged(
         assert page.status_code == 500, path
         assert "cannot be read" in page.text and "damaged" not in page.text and "cut short" not in page.text, path
         assert Path(warc_file).name in page.text and str(copy) not in page.text
+
+
+# Two later readings of an article, captured within a minute of each other.
+LATER_CAPTURES = ("2024-05-17T01:30:05+00:00", "2024-05-17T01:30:41+00:00")
+
+
+@pytest.fixture(scope="module")
+def versioned(crawled_archive, sample_site, tmp_path_factory):
+    """A copy of the archive in which one article has three versions, each its own capture:
+    (datasette, the article's id, the versions' fetch ids)."""
+    copy = tmp_path_factory.mktemp("versioned") / "archive"
+    shutil.copytree(crawled_archive, copy)
+    (seed,) = [a for a in sample_site.articles if a.get("seed") == "003"]
+    url = sample_site.article_url(seed["key"])
+    later = [add_capture(copy, url, f"<html><body><h1>Bản {n}</h1></body></html>".encode(), "text/html; charset=utf-8",
+                         fetched_at=at) for n, at in enumerate(LATER_CAPTURES, start=2)]
+    conn = sqlite3.connect(copy / "archive.db")
+    with conn:
+        article, first = conn.execute("select id, fetch_id from articles where url = ?", [url]).fetchone()
+        conn.execute("update article_versions set title = (select title from articles where id = :id), "
+                     "text = (select text from articles where id = :id), in_articles = null where article_id = :id",
+                     {"id": article})
+        for version, (fetch_id, at) in enumerate(zip(later, LATER_CAPTURES), start=2):
+            conn.execute("insert into article_versions (article_id, version, title, text, text_hash, fetch_id, "
+                         "captured_at) values (?, ?, ?, ?, ?, ?, ?)",
+                         [article, version, f"Bản {version}", f"Bản {version}", f"hash-{version}", fetch_id, at])
+        conn.execute("update articles set fetch_id = ? where id = ?", [later[-1], article])
+    conn.close()
+    return make_datasette(copy / "archive.db"), article, [first, *later]
+
+
+def banner(ds, fetch_id):
+    html = get(ds, f"/-/capture/{fetch_id}.html").text
+    return html[html.index('id="govarchive-banner"'):html.index("</div>")]
+
+
+def test_an_older_version_s_capture_says_which_it_is_and_links_to_the_latest(versioned):
+    ds, _, fetches = versioned
+    for number, fetch_id in enumerate(fetches[:-1], start=1):
+        text = banner(ds, fetch_id)
+        assert f"Phiên bản {number}/3" in text and f"Version {number} of 3" in text, text
+        assert f'href="/-/capture/{fetches[-1]}.html"' in text and "The latest capture" in text, text
+    latest = banner(ds, fetches[-1])
+    assert "Phiên bản" not in latest and "Version" not in latest and "latest capture" not in latest
+
+
+def test_the_capture_s_version_is_read_along_an_index():
+    from archive.datasette.plugins.archive_downloads import VERSION_SQL
+    from archive.db import open_db
+
+    db = open_db(":memory:")
+    plan = [r[3] for r in db.execute("explain query plan " + VERSION_SQL, {"article": 1, "fetch": 1}).fetchall()]
+    steps = [step for step in plan if "article_versions" in step or step.startswith(("SCAN", "SEARCH"))]
+    assert steps and all(step.startswith("SEARCH") and "USING INDEX" in step for step in steps), plan

@@ -102,6 +102,15 @@ MAX_REWRITTEN_PAGE = 3_000_000  # characters
 # Far fewer than SQLite's limit on the parameters of one query.
 LOOKUP_BATCH = 500
 TITLE_PREFIX = "Bản lưu / Archived · "
+# Where a capture stands among its article's versions, read along the (article_id, version)
+# index: the version it was read into (the later, were it read into two), how many there are,
+# and the latest one's capture.
+VERSION_SQL = """
+    select v.version, latest.version as versions, latest.fetch_id as latest_fetch_id
+    from article_versions latest join article_versions v on v.article_id = latest.article_id
+    where latest.article_id = :article and v.fetch_id = :fetch
+    order by latest.version desc, v.version desc limit 1
+"""
 
 
 class _PageMap(HTMLParser):
@@ -300,7 +309,8 @@ async def _archive_view(datasette, fetch: dict, page_url: str, text: str) -> str
     )
     banner = (await datasette.render_template(
         "capture_banner.html", {"fetch": fetch, "page_url": page_url, "live": _scheme(page_url) in ("http", "https"),
-                                "article": article, "rewritten": page is not None},
+                                "article": article, "older": await _older_version(datasette, fetch, article),
+                                "rewritten": page is not None},
     )).strip()
     document_start = DOCUMENT_START.match(text).end()
     if page is None:
@@ -326,6 +336,16 @@ async def _archive_view(datasette, fetch: dict, page_url: str, text: str) -> str
         done = end
     out.append(text[done:])
     return "".join(out)
+
+
+async def _older_version(datasette, fetch: dict, article: dict | None) -> dict | None:
+    """The version of ``article`` this capture was read into, with how many the article has and
+    the latest one's capture, when a later version exists: else this capture reads as the
+    article's current text would."""
+    if article is None or not await _db(datasette).table_exists("article_versions"):
+        return None
+    version = await _row(datasette, VERSION_SQL, {"article": article["id"], "fetch": fetch["id"]})
+    return version if version and version["version"] < version["versions"] else None
 
 
 def _media_type(content_type: str) -> str:
