@@ -573,3 +573,14 @@ def test_the_capture_s_version_is_read_along_an_index():
     plan = [r[3] for r in db.execute("explain query plan " + VERSION_SQL, {"article": 1, "fetch": 1}).fetchall()]
     steps = [step for step in plan if "article_versions" in step or step.startswith(("SCAN", "SEARCH"))]
     assert steps and all(step.startswith("SEARCH") and "USING INDEX" in step for step in steps), plan
+
+
+def test_versions_captured_in_the_same_minute_read_apart(versioned):
+    ds, article, _ = versioned
+    page = get(ds, f"/-/a/{article}").text
+    # 01:30:05 and 01:30:41 UTC, in Vietnam's time.
+    assert "v2 · 08:30:05 17/05/2024" in page and "v3 · 08:30:41 17/05/2024" in page
+    diff = lxml.html.fromstring(get(ds, f"/-/diff/{article}?from=2&to=3").text)
+    options = [o.text_content() for o in diff.xpath('//select[@name="from"]/option')]
+    assert "v2 · 08:30:05 17/05/2024" in options and "v3 · 08:30:41 17/05/2024" in options
+    assert len({option.split(" · ", 1)[1] for option in options}) == len(options)
