@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from croniter import CroniterBadDateError, croniter
 
 from archive.urls import canonical_url
+from archive.vietnamese import nfc
 
 KINDS = ("national-portal", "ministry-portal", "province-portal", "press")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -201,6 +203,10 @@ def _field_lines(lines: list[str], start: int, end: int) -> dict[str, list[int]]
     return found
 
 
+def _controls(text: str, categories: tuple[str, ...]) -> bool:
+    return any(unicodedata.category(c) in categories for c in text)
+
+
 def _show(value) -> str:
     """``value`` as Python writes it: quoted, with invisible and control characters escaped."""
     text = repr(value)
@@ -229,6 +235,9 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
     for key in ("name", "home", "article_pattern", "schedule"):
         if not isinstance(entry[key], str) or not entry[key].strip():
             fail(key, f"must be a non-empty string, not {_show(entry[key])}")
+    if _controls(entry["name"].strip(), ("Cc", "Zl", "Zp")):
+        # A line break or tab in a name breaks every listing of the sources, one line each.
+        fail("name", f"must be one line of text without control characters, not {_show(entry['name'])}")
     if entry["kind"] not in KINDS:
         fail("kind", f"must be one of {', '.join(KINDS)}, not {_show(entry['kind'])}")
     domains = entry["allowed_domains"]
@@ -329,7 +338,7 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
 
     return Source(
         id=source_id,
-        name=entry["name"].strip(),
+        name=nfc(entry["name"].strip()),
         kind=entry["kind"],
         home=entry["home"],
         allowed_domains=domains,
@@ -367,6 +376,9 @@ def _cron_fault(expression: str) -> str:
 def _check_url(url, domains, fail, fieldname):
     if not isinstance(url, str):
         fail(fieldname, f"must be a URL string, not {_show(url)}")
+    if url != url.strip() or _controls(url, ("Cc",)):
+        # urlsplit drops them silently, but the URL is stored and requested as written.
+        fail(fieldname, f"{_show(url)} has whitespace around it or a control character in it")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         fail(fieldname, f"not an http(s) URL: {url!r}")
