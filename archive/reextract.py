@@ -7,6 +7,7 @@ row is updated in place (and the FTS index with it), ``last_seen`` and versions 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import Counter
@@ -29,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 
 EXAMPLES = 3  # ids named of the articles a re-extraction left without text or title
+# A new title or text given to more than this many articles of a source, and to more than half
+# of those whose title or text changed, is a rule reading something every page has (a footer).
+SHARED_MIN = 10
+SHARED_SHOWN = 60  # characters shown of such a title or text
 
 
 class Tally(Counter):
@@ -37,12 +42,32 @@ class Tally(Counter):
     re-extracted, and they were left to it), with the WARC files that are gone or cannot be read in
     ``files`` (file: why); and under "no text" and "no title" of the updated ones that had a
     text or title and lost it, with the first ids and every source of those in ``emptied``: a
-    rule that finds nothing is broken."""
+    rule that finds nothing is broken. ``changed`` counts, by (source, "text" or "title"), the
+    updated articles given a new one, and ``shared`` holds each new one that most of them share."""
 
     def __init__(self):
         super().__init__()
         self.files: dict[str, str] = {}
         self.emptied: dict[str, tuple[list[int], set[str]]] = {"text": ([], set()), "title": ([], set())}
+        self.changed: Counter = Counter()
+        self.shared: list[Shared] = []
+
+
+class Shared(NamedTuple):
+    """A new title or text a re-extraction gave ``count`` of the ``changed`` articles of a source
+    whose title or text it changed; ``head`` is its beginning."""
+
+    source: str
+    key: str
+    count: int
+    changed: int
+    head: str
+
+
+def shared_readings(tally: Tally) -> list[str]:
+    """One warning line for each new title or text that many articles now share."""
+    return [f"{s.count:,} of the {s.changed:,} articles of {s.source} whose {s.key} changed now have the same "
+            f"{s.key}, {s.head!r}: check the extract rules of {s.source}" for s in tally.shared]
 
 
 class Interrupted(KeyboardInterrupt):
@@ -104,6 +129,8 @@ def reextract(
         row[0]: json.loads(row[1] or "{}") for row in db.execute("select id, extract_rules from sources")
     }
     next_id = from_id or 1
+    # The new readings are counted on disk, by digest: memory stays flat on a large archive.
+    db.execute("create temp table reextract_readings (source_id text, key text, digest blob, head text)")
     try:
         for done, (article_id, url, source_id) in enumerate(_pages(db, where, params), start=1):
             next_id = article_id
@@ -111,9 +138,31 @@ def reextract(
                 progress(done, total)
             tally[_article(db, db_path, article_id, url, source_id, rules.get(source_id), tally)] += 1
             _reread_urls(db, db_path, article_id, rules.get(source_id))
+        tally.shared = _shared(db, tally)
     except KeyboardInterrupt:
         raise Interrupted(tally, next_id) from None
+    finally:
+        db.execute("drop table temp.reextract_readings")
     return tally
+
+
+def _note_readings(db: Database, source_id: str, before: dict, fields: dict, tally: Tally) -> None:
+    """Count the article's new title and text, to find one that many articles now share."""
+    for key in ("text", "title"):
+        new = fields[key] or ""
+        if new.strip() and new != before[key]:
+            tally.changed[source_id, key] += 1
+            digest = hashlib.blake2b(new.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            head = new[:SHARED_SHOWN] + ("…" if len(new) > SHARED_SHOWN else "")
+            db.execute("insert into temp.reextract_readings values (?, ?, ?, ?)", [source_id, key, digest, head])
+
+
+def _shared(db: Database, tally: Tally) -> list[Shared]:
+    rows = db.execute("select source_id, key, count(*), min(head) from temp.reextract_readings "
+                      "group by source_id, key, digest having count(*) > ? order by source_id, key",
+                      [SHARED_MIN]).fetchall()
+    return [Shared(source_id, key, count, tally.changed[source_id, key], head)
+            for source_id, key, count, head in rows if count * 2 > tally.changed[source_id, key]]
 
 
 # What a crawl changes when it stores an article anew: a newer capture, or a new reading of the
@@ -154,7 +203,9 @@ def _article(db, db_path, article_id, url, source_id, rules, tally) -> str:
         keep_version_texts(db, article_id)
         update_article(db, article_id, fields)
         store_knowledge(db, article_id, source_id, record)
-    before = dict(zip(fields, stored))
+        before = dict(zip(fields, stored))
+        # In the article's transaction: a write outside one would leave one open for the next.
+        _note_readings(db, source_id, before, fields, tally)
     for key in ("text", "title"):
         if (before[key] or "").strip() and not (fields[key] or "").strip():
             tally[f"no {key}"] += 1
