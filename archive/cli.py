@@ -15,7 +15,7 @@ import click
 
 from archive import crawl as crawl_lib
 from archive.db import ArchiveError, check_archive, open_db, pending_migrations
-from archive.sources import SourcesError, load_sources
+from archive.sources import SourcesError, load_sources, overlaps
 
 DB_OPTION = dict(
     default="archive.db", show_default=True, envvar="GOVARCHIVE_DB", type=click.Path(dir_okay=False),
@@ -341,6 +341,8 @@ def sources(sources_file, as_json):
         entries = load_sources(sources_file)
     except SourcesError as exc:
         _fail(exc)
+    for line in overlaps(entries):
+        click.echo(f"warning: {line}", err=True)
     if as_json:
         for s in entries:
             data = {k: v for k, v in vars(s).items() if not k.startswith("_")}
@@ -657,7 +659,7 @@ def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
     """
     from click.core import ParameterSource
 
-    from archive.reextract import Interrupted, reextract as reextract_lib, take_rules
+    from archive.reextract import Interrupted, reextract as reextract_lib, shared_readings, take_rules
 
     named = ctx.get_parameter_source("sources_file") == ParameterSource.COMMANDLINE
     if named and stored_rules:
@@ -699,6 +701,8 @@ def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
             click.echo(f"warning: {tally[f'no {key}']:,} articles have no {key} after re-extraction, though they had "
                        f"before (e.g. ids {', '.join(map(str, ids))}): check the extract rules of "
                        f"{', '.join(sorted(sources))}", err=True)
+    for line in shared_readings(tally):
+        click.echo(f"warning: {line}", err=True)
     if _echo_unread(tally):
         sys.exit(1)
 

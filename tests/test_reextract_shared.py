@@ -45,3 +45,11 @@ def test_titles_that_differ_are_not_warned_about(crawled_archive, tmp_path):
     tally = reextract(db, folder / "archive.db", source="sample-news")
     # The body rule reads the disclaimer alone: the same text, warned about; the titles are not.
     assert [line.split(" now have")[0].rsplit(" whose ", 1)[1] for line in shared_readings(tally)] == ["text changed"]
+
+
+def test_the_reextract_command_prints_the_warning(crawled_archive, tmp_path, run_cli):
+    folder = copy(crawled_archive, tmp_path)
+    rules_for(folder, "sample-news", {"title": "p.sample-note"}).close()
+    result = run_cli("reextract", "--db", "archive.db", "--source", "sample-news", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "articles of sample-news whose title changed now have the same title" in result.stderr

@@ -36,3 +36,11 @@ def test_distinct_sites_are_not_warned_about():
     # The same pattern text on domains that do not overlap reaches other articles.
     same_pattern = other.replace("article_pattern = '^https://hue", "article_pattern = '^https://hanoi")
     assert overlaps(parse_sources(GOOD + same_pattern)) == []
+
+
+def test_the_sources_command_warns_and_still_finds_the_file_valid(tmp_path, run_cli):
+    (tmp_path / "s.toml").write_text(GOOD + GOOD.replace('id = "demo-portal"', 'id = "demo-copy"'), encoding="utf-8")
+    result = run_cli("sources", "--sources", "s.toml")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("warning: sources 'demo-portal' and 'demo-copy' have the same home"), result.stderr
+    assert "file is valid" in result.stdout
