@@ -710,9 +710,9 @@ def snippet(text: str, query: Query | tuple[str, ...], *, words: int = 30, mark=
     return ("…" if lo else "") + " ".join("".join(out).split()) + ("…" if hi < len(tokens) else "")
 
 
-def html_snippet(text: str, terms, *, words: int = 30) -> Markup:
+def html_snippet(text: str, query: Query | tuple[str, ...], *, words: int = 30) -> Markup:
     """The snippet as safe HTML: the page text escaped first, then <mark> around matches."""
-    plain = snippet(text, terms, words=words, mark=("\x00", "\x01"))
+    plain = snippet(text, query, words=words, mark=("\x00", "\x01"))
     return Markup(str(escape(plain)).replace("\x00", "<mark>").replace("\x01", "</mark>"))
 
 

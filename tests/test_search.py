@@ -612,3 +612,13 @@ def test_search_results_snippets_show_the_run(tmp_path):
     path = small_archive(tmp_path / "a.db", {"run": ("Truyền thông chính sách", LOOK_ALIKES)})
     [result] = search(open_db(path, create=False), "đổi mới")
     assert "[đổi] [mới] cách" in result["snippet"] and "[dõi]" not in result["snippet"]
+
+
+def test_the_reading_room_shows_the_run_in_its_snippets_and_titles(tmp_path):
+    path = small_archive(tmp_path / "a.db", {"run": ("Theo dõi đổi mới truyền thông", LOOK_ALIKES)})
+    ds = make_datasette(path)
+    [result] = asyncio.run(ds.client.get("/-/results.json?q=đổi+mới")).json()["results"]
+    assert "[đổi] [mới] cách" in result["snippet"] and "[dõi]" not in result["snippet"]
+    page = asyncio.run(ds.client.get("/-/search?q=đổi+mới")).text
+    assert "Theo dõi <mark>đổi</mark> <mark>mới</mark> truyền thông" in page
+    assert "<mark>đổi</mark> <mark>mới</mark> cách" in page

@@ -120,7 +120,7 @@ def _result_snippet(row: dict, search, mark) -> str:
     the words around the matches, marked by ``mark``, when ranked; otherwise the sapo."""
     text = row.pop("text") or row["description"] or ""
     if search.ranked:
-        return mark(text, search.query.terms, words=SNIPPET_WORDS)
+        return mark(text, search.query, words=SNIPPET_WORDS)
     return _shorten(row["description"] or text)
 
 
@@ -677,10 +677,10 @@ async def search_page(datasette, request):
     # A chart of only the most recently archived matches would misstate when the subject drew
     # attention: past the limit it is left out (its CSV still has every match).
     data = None if search.more else await attention(db, search, grid)
-    terms = search.query.terms
     for row in rows:
         row["snippet"] = _result_snippet(row, search, html_snippet)
-        row["title_marked"] = html_snippet(row["title"] or "", terms, words=TITLE_WORDS) if search.ranked else row["title"]
+        row["title_marked"] = (html_snippet(row["title"] or "", search.query, words=TITLE_WORDS) if search.ranked
+                               else row["title"])
     document = None
     if "ref" in search.filters:
         document = await _document(db, search.filters["ref"])
