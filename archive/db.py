@@ -398,6 +398,13 @@ def m017_channel_and_agency_indexes(db: Database) -> None:
                "where kind = 'agency'")
 
 
+@migrations()
+def m018_articles_fetch_id_index(db: Database) -> None:
+    """The capture view names the article a capture is of, looked up by the capture's fetch:
+    without an index that read every article, 0.4 s a capture page on a million."""
+    db.execute("create index if not exists idx_articles_fetch_id on articles (fetch_id)")
+
+
 def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
 

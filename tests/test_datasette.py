@@ -575,6 +575,16 @@ def test_the_capture_s_version_is_read_along_an_index():
     assert steps and all(step.startswith("SEARCH") and "USING INDEX" in step for step in steps), plan
 
 
+def test_the_article_of_a_capture_is_found_through_indexes():
+    from archive.datasette.plugins.archive_downloads import ARTICLE_OF_CAPTURE_SQL
+    from archive.db import open_db
+
+    db = open_db(":memory:")
+    plan = [r[3] for r in db.execute("explain query plan " + ARTICLE_OF_CAPTURE_SQL, {"fetch": 1, "url": "x"})]
+    steps = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
+    assert len(steps) == 2 and all(step.startswith("SEARCH articles USING INDEX") for step in steps), plan
+
+
 def test_versions_captured_in_the_same_minute_read_apart(versioned):
     ds, article, _ = versioned
     page = get(ds, f"/-/a/{article}").text

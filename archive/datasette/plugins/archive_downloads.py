@@ -102,6 +102,11 @@ MAX_REWRITTEN_PAGE = 3_000_000  # characters
 # Far fewer than SQLite's limit on the parameters of one query.
 LOOKUP_BATCH = 500
 TITLE_PREFIX = "Bản lưu / Archived · "
+# The article a capture is of: the one whose capture it is, else the one at its URL (m018
+# indexes the first).
+ARTICLE_OF_CAPTURE_SQL = (
+    "select id from articles where fetch_id = :fetch or url = :url order by fetch_id = :fetch desc limit 1"
+)
 # Where a capture stands among its article's versions, read along the (article_id, version)
 # index: the version it was read into (the later, were it read into two), how many there are,
 # and the latest one's capture.
@@ -303,10 +308,7 @@ async def _archive_view(datasette, fetch: dict, page_url: str, text: str) -> str
             page = await asyncio.to_thread(_PageMap, text)
         except Exception:  # whatever a hostile page makes the parser raise
             pass
-    article = await _row(
-        datasette, "select id from articles where fetch_id = ? or url = ? order by fetch_id = ? desc limit 1",
-        [fetch["id"], fetch["url"], fetch["id"]],
-    )
+    article = await _row(datasette, ARTICLE_OF_CAPTURE_SQL, {"fetch": fetch["id"], "url": fetch["url"]})
     banner = (await datasette.render_template(
         "capture_banner.html", {"fetch": fetch, "page_url": page_url, "live": _scheme(page_url) in ("http", "https"),
                                 "article": article, "older": await _older_version(datasette, fetch, article),
