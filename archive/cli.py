@@ -168,14 +168,19 @@ def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_d
     _print_crawls(rows)
     failed = [r for r in rows if crawl_lib.crawl_failed(r)]
     if failed:
+        # One command resumes every interrupted crawl (its first fetch error, if any, has nothing
+        # to do with why it stopped).
+        interrupted = [r["source_id"] for r in failed if r["status"] == "interrupted"]
+        if len(interrupted) == 1:
+            click.echo(f"{interrupted[0]}: interrupted; {_resume_command(ctx, interrupted)} continues it "
+                       "where it stopped", err=True)
+        elif interrupted:
+            click.echo(f"{', '.join(interrupted)}: interrupted; {_resume_command(ctx, interrupted)} continues "
+                       "them where they stopped", err=True)
         for r in failed:
-            if r["status"] == "interrupted":
-                # Its first fetch error, if any, has nothing to do with why it stopped.
-                click.echo(f"{r['source_id']}: interrupted; {_resume_command(ctx, r['source_id'])} continues it "
-                           "where it stopped", err=True)
-                continue
-            reason = f": {r['first_error']}" if r.get("first_error") else ""
-            click.echo(f"{r['source_id']}: {r['status']}{reason}", err=True)
+            if r["status"] != "interrupted":
+                reason = f": {r['first_error']}" if r.get("first_error") else ""
+                click.echo(f"{r['source_id']}: {r['status']}{reason}", err=True)
         if any(r["status"] != "interrupted" for r in failed):
             # An interrupted crawl has its --resume line above; its fetches hold no reason. Nor
             # do those of a crawl not started or stopped for storage: the line above says it.
@@ -185,14 +190,14 @@ def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_d
         sys.exit(crawl_lib.exit_status(rows))
 
 
-def _resume_command(ctx, source_id) -> str:
-    """The command that resumes the crawl of ``source_id``: not this one, which may have been
+def _resume_command(ctx, source_ids: list[str]) -> str:
+    """The command that resumes the crawls of ``source_ids``: not this one, which may have been
     run by ``govarchive schedule`` (from a copy of its sources file, and never with --resume)."""
     from click.core import ParameterSource
 
     from archive.schedule import COPY_PREFIX
 
-    words = ["govarchive", "crawl", source_id, "--resume"]
+    words = ["govarchive", "crawl", *source_ids, "--resume"]
     if ctx.get_parameter_source("db_path") != ParameterSource.DEFAULT:
         words += ["--db", ctx.params["db_path"]]
     words += _warc_args(ctx.params["warc_dir"], ctx.params["warc_max_mb"])

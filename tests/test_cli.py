@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -244,6 +245,26 @@ def test_an_interrupted_crawl_says_so_and_how_to_resume(sample_site, tmp_path, s
     assert "skipped:" not in stderr
     # Nothing failed that the fetches table could explain.
     assert "See the fetches table" not in stderr
+
+
+def test_crawls_interrupted_together_are_resumed_by_one_command(sample_site, tmp_path):
+    (tmp_path / "s.toml").write_text(sample_site.sources_toml().replace("delay = 0.0", "delay = 0.5"),
+                                     encoding="utf-8")
+    crawl = subprocess.Popen(
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", "--all", "--sources", "s.toml",
+         "--db", "a.db", "--quiet"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    wait_for_fetches(tmp_path / "a.db", 6, crawl, timeout=60)
+    os.killpg(crawl.pid, signal.SIGINT)
+    stdout, stderr = crawl.communicate(timeout=120)
+    assert crawl.returncode == 130, (stdout, stderr)
+    ids = ["sample-portal", "sample-magazine", "sample-news"]
+    assert [line.split()[1] for line in stdout.splitlines()[1:4]] == ["interrupted"] * 3, stdout
+    command = shlex.join(["govarchive", "crawl", *ids, "--resume", "--db", "a.db", "--sources", "s.toml"])
+    assert stderr.splitlines().count(
+        f"{', '.join(ids)}: interrupted; '{command}' continues them where they stopped") == 1, stderr
+    assert "continues it" not in stderr
 
 
 def test_crawling_other_sites_without_a_contact_page_is_warned_about():
