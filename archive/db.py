@@ -405,6 +405,13 @@ def m018_articles_fetch_id_index(db: Database) -> None:
     db.execute("create index if not exists idx_articles_fetch_id on articles (fetch_id)")
 
 
+@migrations()
+def m019_articles_published_month_index(db: Database) -> None:
+    """The reading room's list of a month's articles, newest first, read from an index: without
+    one it read every article archived since, 0.4 s for a month ten years back on a million."""
+    db.execute("create index if not exists idx_articles_published_month on articles (published_month)")
+
+
 def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
 

@@ -521,6 +521,18 @@ def test_a_list_without_words_never_lists_every_article_a_filter_value_has(readi
         assert not listed, (query, plan)
 
 
+@pytest.mark.parametrize("filters", [{"month": "2024-07"}, {"month": "2024-03", "platform": "Zalo OA"}])
+def test_a_month_s_list_without_words_reads_the_month_from_an_index(reading_archive, sql, monkeypatch, filters):
+    # Read from the newest article down to the month, a month ten years back took 1.7 s on a
+    # million articles (0.4 s once the newest matches were listed by id alone).
+    limited = make_datasette(reading_archive / "archive.db", search_limit=2)
+    statements = recorded_statements(monkeypatch)
+    ok(limited, "/-/search?" + urlencode(filters))
+    plans = [sql("explain query plan " + query, params) for query, params in statements]
+    scans = [step["detail"] for plan in plans for step in plan if re.match(r"SCAN (a|articles)\b", step["detail"])]
+    assert plans and not scans, scans
+
+
 @pytest.mark.parametrize("limit", [2, 10_000])
 @pytest.mark.parametrize("filters, articles", LISTS_WITHOUT_WORDS)
 def test_a_list_without_words_counts_its_newest_matches_up_to_the_search_limit(reading_archive, sql, filters,
