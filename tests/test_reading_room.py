@@ -410,6 +410,42 @@ def test_a_hand_typed_filter_value_need_not_match_its_case(ds, sql):
             assert '<a class="chip"' in html and 'class="selected"' in html, (param, q)
 
 
+@pytest.mark.parametrize("param, archived, typed", [
+    # As a search finds them: without the Đ's stroke, and without the number's leading zero.
+    ("ref", "06/QĐ-TTg", "06/QD-TTg"),
+    ("ref", "06/QĐ-TTg", "6/QĐ-TTg"),
+    ("ref", "06/QĐ-TTg", "6/qd-ttg"),
+    ("month", "2024-07", "2024-7"),
+    ("month", "2024-07", "07/2024"),
+    ("month", "2024-07", "7/2024"),
+])
+def test_a_hand_typed_document_or_month_is_read_as_the_archive_writes_it(ds, param, archived, typed):
+    for q in ("", "q=zalo&"):
+        expected = ok(ds, f"/-/results.json?{q}{urlencode({param: archived})}").json()
+        body = ok(ds, f"/-/results.json?{q}{urlencode({param: typed})}").json()
+        assert (body["count"], body["filters"], body["notes"]) == (expected["count"], {param: archived}, []), q
+    assert expected["count"] or not q
+    html = ok(ds, f"/-/search?{urlencode({param: typed})}").text
+    assert result_count(html) != "0" and f"{archived} <span" in html and "query-note" not in html
+
+
+@pytest.mark.parametrize("param, typed, named", [
+    ("ref", "93/QĐ-XYZ", "document «93/QĐ-XYZ»"),
+    ("month", "2024-13", "month «2024-13»"),
+    ("month", "1999-01", "month «1999-01»"),
+    ("platform", "Zalo Pay", "channel «Zalo Pay»"),
+    ("agency", "Bộ Không Có", "agency «Bộ Không Có»"),
+    ("source", "no-such-source", "source «no-such-source»"),
+])
+def test_a_filter_value_the_archive_does_not_hold_is_said_so(ds, param, typed, named):
+    for q in ("", "q=zalo&"):
+        body = ok(ds, f"/-/results.json?{q}{urlencode({param: typed})}").json()
+        assert body["count"] == 0 and [n["en"] for n in body["notes"]] == [f"The archive has no {named}"], q
+    html = ok(ds, f"/-/search?{urlencode({param: typed})}").text
+    assert result_count(html) == "0" and f"The archive has no {named}" in html
+    assert '<a class="chip"' in html  # the filter is still there, to be taken off
+
+
 def test_a_repeated_filter_says_which_value_it_applies(ds, sql):
     html = ok(ds, "/-/search?source=sample-portal&source=sample-news&source=SAMPLE-PORTAL").text
     assert result_count(html) == str(sql("select count(*) as n from articles where source_id = 'sample-portal'")[0]["n"])

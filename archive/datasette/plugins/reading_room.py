@@ -20,6 +20,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from datetime import datetime
@@ -131,6 +132,34 @@ def _shorten(text: str | None, limit: int = 280) -> str:
     return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
+def _case_key(value: str) -> str:
+    # Letters lower-cased in NFC: SQLite's lower() leaves Vietnamese ones (Ộ, Đ) alone.
+    return nfc(value).lower()
+
+
+# A document number's leading zeros: "06/QĐ-TTg" is cited as "6/QĐ-TTg" too.
+LEADING_ZEROS = re.compile(r"^0+(?=\d)")
+
+
+def _ref_key(value: str) -> str:
+    """A document reference as search matches it: accents, đ and case folded, the number's
+    leading zeros dropped ("6/qd-ttg" is "06/QĐ-TTg")."""
+    return LEADING_ZEROS.sub("", fold(value).strip())
+
+
+MONTH_TYPED = (re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})"), re.compile(r"(?P<m>\d{1,2})[-/.](?P<y>\d{4})"))
+
+
+def _month_spelled(value: str) -> str:
+    """A month as the archive writes it (2024-06) from the ways a reader writes one (2024-6,
+    06/2024, 6/2024); a value that is no month stays as typed."""
+    for pattern in MONTH_TYPED:
+        typed = pattern.fullmatch(value)
+        if typed and 1 <= int(typed["m"]) <= 12:
+            return f"{typed['y']}-{int(typed['m']):02d}"
+    return value
+
+
 @dataclass(frozen=True)
 class Facet:
     param: str
@@ -139,8 +168,12 @@ class Facet:
     table: str | None  # the table the facet draws on; the facet exists only when it does
     where: str  # restricts articles ``a`` to those with :value
     counts: str  # value, label, n over the articles in ``matches`` (ids only)
+    values: str  # every value the archive holds, as ``value``
     order: str = "n desc, value"
-    values: str | None = None  # every value the archive holds, as ``value``; None: one case only
+    # How a value typed in a URL that the archive does not hold is compared with each it does
+    # (None: it is not); and how it is written the archive's way before it is looked up.
+    key: Callable[[str], str] | None = _case_key
+    spelled: Callable[[str], str] | None = None
     # A many-valued facet's articles with :value, as ``article_id``, from an index that holds
     # them in id order after the value; None for a column of the articles.
     ids: str | None = None
@@ -163,13 +196,15 @@ FACETS = (
         "a.published_month = :{p}",
         "",  # summed from the chart's counts: _grid_facet
         order="value desc",
+        # Not distinct: whether the archive has a month is read from the first article of it.
+        values="select published_month as value from articles", key=None, spelled=_month_spelled,
     ),
     Facet(
         "ref", "Văn bản", "Document", "doc_refs",
         f"a.id in ({REF_IDS})",
         """select ref as value, ref as label, count(distinct article_id) as n
            from doc_refs where article_id in (select id from matches) group by ref""",
-        values="select distinct ref as value from doc_refs", ids=REF_IDS,
+        values="select distinct ref as value from doc_refs", ids=REF_IDS, key=_ref_key,
     ),
     Facet(
         "platform", "Kênh", "Channel", "mentions",
@@ -200,27 +235,35 @@ def _typed(value: str | None) -> str:
     return CONTROL_CHARACTERS.sub(" ", nfc(value or "")).strip()
 
 
-async def _as_archived(db, facet: Facet, value: str) -> str:
-    """A filter value as the archive writes it: one typed into a URL by hand need not match its
-    case. Letters are compared lower-cased in NFC, as SQLite's lower() leaves Vietnamese ones
-    (Ộ, Đ) alone; the values are only read through when the value as typed is not one."""
-    if facet.values is None:
-        return value
+async def _as_archived(db, facet: Facet, value: str) -> str | None:
+    """A filter value as the archive writes it, or None when the archive has none such: one
+    typed into a URL by hand need not match its case (a document's reference need not match its
+    accents nor its number's leading zeros, as in a search; a month may be written 2024-6 or
+    06/2024, which ``facet.spelled`` has written the archive's way). The values are only read
+    through when the value as typed is not one."""
 
     def find(conn):
         if conn.execute(f"select 1 from ({facet.values}) where value = ? limit 1", [value]).fetchone():
             return value
-        wanted = value.lower()
+        if facet.key is None:
+            return None
+        wanted = facet.key(value)
         for (archived,) in conn.execute(facet.values):
-            if isinstance(archived, str) and nfc(archived).lower() == wanted:
+            if isinstance(archived, str) and facet.key(archived) == wanted:
                 return archived
-        return value
+        return None
 
     return await db.execute_fn(find)
 
 
 # Values a repeated filter's note names; the count of the others follows.
 NOTED_VALUES = 5
+
+
+def _no_such_value_note(facet: Facet, value: str) -> Note:
+    # The filter is still applied, and matches nothing: the note says why the page is empty.
+    return Note(f"Kho lưu trữ không có {facet.vi.lower()} «{value}»",
+                f"The archive has no {facet.en.lower()} «{value}»")
 
 
 def _one_value_note(facet: Facet, values: list[str]) -> Note:
@@ -287,7 +330,11 @@ class Search:
             if not typed:
                 continue
             # Only the value applied is looked up: a URL may repeat a filter any number of times.
-            applied = await _as_archived(db, facet, typed[0])
+            wanted = facet.spelled(typed[0]) if facet.spelled else typed[0]
+            applied = await _as_archived(db, facet, wanted)
+            if applied is None:
+                applied = wanted
+                notes.append(_no_such_value_note(facet, typed[0]))
             filters[facet.param] = applied
             left_out = [value for value in typed[1:] if nfc(value).lower() != nfc(applied).lower()]
             if left_out:
