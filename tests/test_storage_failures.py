@@ -104,8 +104,8 @@ def test_a_full_warc_disk_stops_the_crawl_and_resume_completes_it(sample_site, t
     (shim / "sitecustomize.py").write_text(textwrap.dedent(FULL_DISK), encoding="utf-8")
     path = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH")) if p)
     result = _crawl(tmp_path, env={**os.environ, "PYTHONPATH": path, "TEST_WARC_ROOM": str(WARC_ROOM)})
-    _stopped_for_storage(result, tmp_path, "writing WARC files in archive-warc failed: OSError: [Errno 28] "
-                                           "No space left on device")
+    _stopped_for_storage(result, tmp_path, f"writing WARC files in {tmp_path / 'archive-warc'} failed: "
+                                           "OSError: [Errno 28] No space left on device")
     _resumed_to_the_whole_archive(sample_site, tmp_path)
 
 

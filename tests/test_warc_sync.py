@@ -131,8 +131,8 @@ def test_sync_puts_every_file_a_writer_opened_on_disk_with_its_name(tmp_path, mo
 def test_a_warc_file_that_cannot_be_synced_stops_the_crawl_before_its_rows_are_committed(sample_site, tmp_path):
     (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
     result = _crawl(tmp_path, env=_watched_env(tmp_path, TEST_WARC_FSYNC_FAILS="1"))
-    _stopped_for_storage(result, tmp_path, "writing WARC files in archive-warc failed: OSError: [Errno 5] "
-                                           "Input/output error")
+    _stopped_for_storage(result, tmp_path, f"writing WARC files in {tmp_path / 'archive-warc'} failed: "
+                                           "OSError: [Errno 5] Input/output error")
     # No fetch row points to a record that did not reach the disk.
     assert query(tmp_path, "select count(*) as n from fetches where warc_file is not null") == [{"n": 0}]
     _resumed_to_the_whole_archive(sample_site, tmp_path)
