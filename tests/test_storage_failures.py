@@ -81,14 +81,19 @@ def _stopped_for_storage(result, folder, error):
     assert result.returncode == 1, result.stdout + result.stderr
     said = [line for line in result.stderr.splitlines() if "the crawl stops: " in line]
     assert said and all(error in line for line in said), result.stderr
-    crawls = query(folder, "select c.source_id, c.status, c.finish_reason, "
+    crawls = query(folder, "select c.id, c.source_id, c.status, c.finish_reason, "
                            "(select count(*) from frontier f where f.crawl_id = c.id) as left from crawls c")
-    assert any(c["finish_reason"] == "storage_failed" for c in crawls), crawls
+    # A crawl whose end could not be written either (the disk still full) is closed as
+    # interrupted, as a killed one is, and the crawler says so.
+    unrecorded = {c["id"] for c in crawls if f"crawl {c['id']}: its end could not be recorded" in result.stderr}
+    assert any(c["finish_reason"] == "storage_failed" or c["id"] in unrecorded for c in crawls), crawls
     # A source whose crawl ended before the disk filled (the sample news site is small) is whole;
     # every other crawl stopped for the disk, and the frontier keeps what they had left to fetch.
     for c in crawls:
         if c["status"] == "ok":
             assert c["finish_reason"] == "finished" and not c["left"], crawls
+        elif c["id"] in unrecorded:
+            assert (c["status"], c["finish_reason"]) == ("interrupted", None), crawls
         else:
             assert (c["status"], c["finish_reason"]) == ("failed", "storage_failed"), crawls
     # Nothing the disk did is filed as a page's failure, which would keep --resume from it.
