@@ -847,7 +847,10 @@ def schedule(sources_file, db_path, once, interval, max_pages, warc_dir, warc_ma
 
     from archive.schedule import Scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    # The log's times carry their offset: its messages name due times in Hà Nội time, and the
+    # machine's clock may keep another zone.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S%z", stream=sys.stderr)
     try:
         # Once, here: every crawl started would fail alike, each in a log line of its own.
         crawl_lib.check_environment(os.environ)

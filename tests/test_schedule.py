@@ -61,6 +61,8 @@ def test_once_runs_only_due_sources(sample_site, tmp_path, run_cli):
     (tmp_path / "a.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
     first = run_cli("schedule", "--once", "--sources", "a.toml", "--db", "archive.db", check=True)
     assert "sample-portal is due" in first.stderr
+    # each line's time says its zone: the due times it names are Hà Nội time
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} INFO ", first.stderr), first.stderr
     assert _crawled(tmp_path) == ["sample-portal"]
     (tmp_path / "b.toml").write_text(_sources(sample_site, ["portal", "magazine"]), encoding="utf-8")
     second = run_cli("schedule", "--once", "--sources", "b.toml", "--db", "archive.db", check=True)
