@@ -719,8 +719,13 @@ def html_snippet(text: str, query: Query | tuple[str, ...], *, words: int = 30) 
 def match_spans(text: str, terms) -> list[tuple[int, int]]:
     """Character spans in ``text`` of the words FTS5 matched: words whose folded form is a query
     term, or starts with a term typed as a prefix ("word*")."""
-    words = [(*w.span(), w.group()) for w in _WORD.finditer(fold_aligned(text))] if terms else []
+    words = _folded_words(text) if terms else []
     return [words[i][:2] for i in _hits(words, terms)]
+
+
+def _folded_words(text: str) -> list[tuple[int, int, str]]:
+    """Each word of ``text``: its span, and its folded form."""
+    return [(*w.span(), w.group()) for w in _WORD.finditer(fold_aligned(text))]
 
 
 def _hits(words: list[tuple[int, int, str]], terms) -> list[int]:
@@ -744,7 +749,7 @@ def _marks(text: str, query: Query | tuple[str, ...]) -> tuple[list[tuple[int, i
     if not isinstance(query, Query):
         spans = match_spans(text, query)
         return spans, spans[0][0] if spans else 0
-    words = [(*w.span(), w.group()) for w in _WORD.finditer(fold_aligned(text))] if query.terms else []
+    words = _folded_words(text) if query.terms else []
     typed: dict[str, set[str]] = {}
     for word in query.typed:
         typed.setdefault(fold(word), set()).add(word)

@@ -115,7 +115,8 @@ class SourceSpider(scrapy.Spider):
                 yield request
 
     def _pending(self, db_path: str, last: int):
-        """The interrupted crawl's requests, made again a part at a time as Scrapy pulls them.
+        """The requests the frontier held as this crawl began (the crawl it resumes, or those it
+        took over), made again a part at a time as Scrapy pulls them.
 
         Rows added after ``last`` are this crawl's own new requests, already scheduled.
         """

@@ -336,7 +336,7 @@ class Search:
                 applied = wanted
                 notes.append(_no_such_value_note(facet, typed[0]))
             filters[facet.param] = applied
-            left_out = [value for value in typed[1:] if nfc(value).lower() != nfc(applied).lower()]
+            left_out = [value for value in typed[1:] if _case_key(value) != _case_key(applied)]
             if left_out:
                 notes.append(_one_value_note(facet, [applied, *left_out]))
         index = FOLDED_INDEX if FOLDED_INDEX in tables else "articles_fts"
