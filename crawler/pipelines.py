@@ -263,10 +263,6 @@ class ArchivePipeline:
             row = ingest.finish_crawl(
                 self.db, self.crawl_id, finish_reason=reason, stats=self.crawler.stats.get_stats()
             )
-            left = ingest.frontier_extent(self.db, self.crawl_id)[0] if spider.budget_exhausted else 0
-            if reason == "finished" and not left:
-                ingest.clear_frontier(self.db, self.crawl_id)
-            release_free_pages(self.db)
         except Exception as exc:
             if not ingest.storage_failure(exc):
                 raise
@@ -277,6 +273,19 @@ class ArchivePipeline:
             self.db.close()
             self.db = None
             return
+        left = ingest.frontier_extent(self.db, self.crawl_id)[0] if spider.budget_exhausted else 0
+        try:
+            if reason == "finished" and not left:
+                ingest.clear_frontier(self.db, self.crawl_id)
+            release_free_pages(self.db)
+        except Exception as exc:
+            if not ingest.storage_failure(exc):
+                raise
+            # Harmless once the end is written: freed pages stay inside the file for the archive's
+            # next writes, and a skipped request left in the frontier is skipped again.
+            logger.warning("%s: crawl %d: its end is recorded; tidying up after it (clearing its frontier, "
+                           "giving freed space back to the file system) failed: %s: %s",
+                           spider.source.id, self.crawl_id, type(exc).__name__, exc)
         # Unchanged counts the articles answered 304 Not Modified, as the crawl's summary does.
         logger.info(
             "%s: crawl %d %s: %d pages, %d new, %d changed, %d unchanged, %d errors",

@@ -157,3 +157,40 @@ def _constraint_error() -> sqlite3.Error:
 ])
 def test_storage_failures_are_told_from_the_rows_own(error, storage):
     assert ingest.storage_failure(error) is storage
+
+
+# The crawl's end is written; then giving the archive's free pages back to the file system
+# (PRAGMA incremental_vacuum, which writes too) fails as the disk fills.
+RELEASE_FAILS = '''
+import os
+
+if os.environ.get("TEST_RELEASE_FAILS"):
+    import sqlite3
+
+    import crawler.pipelines
+
+    def _release_free_pages(db):
+        full = sqlite3.connect(":memory:")
+        full.execute("pragma max_page_count = 1")
+        full.execute("create table t (x)")
+
+    crawler.pipelines.release_free_pages = _release_free_pages
+'''
+
+
+def test_a_crawl_whose_end_is_written_is_not_said_to_be_unrecorded(sample_site, tmp_path):
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    shim = tmp_path / "release-fails"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(textwrap.dedent(RELEASE_FAILS), encoding="utf-8")
+    path = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH")) if p)
+    result = _crawl(tmp_path, "--max-pages", "5",
+                    env={**os.environ, "PYTHONPATH": path, "TEST_RELEASE_FAILS": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "could not be recorded" not in result.stderr, result.stderr
+    crawls = query(tmp_path, "select id, status from crawls order by id")
+    assert [c["status"] for c in crawls] == ["ok"] * 3, crawls
+    for c in crawls:
+        assert (f"crawl {c['id']}: its end is recorded; tidying up after it (clearing its frontier, giving "
+                "freed space back to the file system) failed: OperationalError: database or disk is full"
+                ) in result.stderr, result.stderr
