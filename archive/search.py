@@ -217,6 +217,23 @@ def parse_query(text: str) -> Query:
                  runs=_snippet_runs(parts, runs, terms), typed=_typed_words(parts))
 
 
+def as_phrase(text: str) -> str | None:
+    """``text`` in quotes, when it is two or more words typed one after another and nothing else
+    (no quotes, groups, operators, exclusions, prefixes or column filters): the search that finds
+    only the articles with the words together, where ``text`` finds those with them anywhere."""
+    text = nfc(text or "").translate(_QUOTES)
+    tokens = list(_TOKEN.finditer(text))
+    plain = all(
+        token.lastgroup == "word" and token.group().upper() not in OPERATORS
+        and not token.group().startswith(tuple(_DASHES)) and not token.group().endswith("*")
+        and not _COLUMN_LIKE.match(text, token.start())
+        for token in tokens
+    )
+    if len(tokens) < 2 or not plain or not parse_query(text).phrase:
+        return None
+    return '"' + " ".join(token.group() for token in tokens) + '"'
+
+
 # Letters and a colon with no space after it, as a column filter is typed ("foo:bar", 'foo:"x"').
 # Pasted text ends words with a colon ("Nơi nhận: Sở"); digits make a time (8:30), "//" a URL.
 _COLUMN_LIKE = re.compile(r"([^\W\d_]+):(?=[^\s/:])")

@@ -324,6 +324,32 @@ def test_search_ignores_accents_and_d(ds, sql):
     assert "<mark>Đà Nẵng</mark>" in da_nang.text or "<mark>Đà</mark> <mark>Nẵng</mark>" in da_nang.text
 
 
+def test_words_typed_together_say_how_many_results_have_them_together(ds, sql):
+    # "đà nẵng" finds "đa năng" as well, and each word anywhere: the count is of all of those.
+    page = ok(ds, "/-/search?q=%C4%90%C3%A0+N%E1%BA%B5ng")
+    apart, together = matching_ids(sql, "da nang"), matching_ids(sql, '"da nang"')
+    assert 0 < len(together) < len(apart) == int(result_count(page.text))
+    note = lxml.html.fromstring(page.text).get_element_by_id("together-note")
+    assert f"{len(together)} of these have the words «Đà Nẵng» together" in note.text_content()
+    only = note.xpath("a/@href")[0]
+    assert parse_qs(urlsplit(only).query)["q"] == ['"Đà Nẵng"']
+    assert int(result_count(ok(ds, only).text)) == len(together)
+    body = json.loads(ok(ds, "/-/results.json?q=%C4%90%C3%A0+N%E1%BA%B5ng").text)
+    assert body["count"] == len(apart) and body["together"] == {"q": '"Đà Nẵng"', "count": len(together)}
+
+
+def test_words_no_result_has_together_say_so(ds, sql):
+    assert matching_ids(sql, "oa zalo") and not matching_ids(sql, '"oa zalo"')
+    note = lxml.html.fromstring(ok(ds, "/-/search?q=OA+Zalo").text).get_element_by_id("together-note")
+    assert "None of these has the words «OA Zalo» together" in note.text_content() and not note.xpath("a")
+
+
+@pytest.mark.parametrize("q", ['"Đà Nẵng"', "Đà OR Nẵng", "Đà -Nẵng", "zalo", "title:Đà Nẵng", "Đà Nẵ*"])
+def test_a_query_that_is_not_words_typed_together_has_no_together_note(ds, q):
+    assert 'id="together-note"' not in ok(ds, "/-/search?" + urlencode({"q": q})).text
+    assert json.loads(ok(ds, "/-/results.json?" + urlencode({"q": q})).text)["together"] is None
+
+
 def test_relevance_puts_title_matches_first_and_newest_sorts_by_date(ds):
     titles = result_titles(ok(ds, "/-/search?q=bo+noi+vu").text)
     assert "Bộ Nội vụ" in titles[0]

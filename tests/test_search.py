@@ -10,7 +10,7 @@ import pytest
 
 from archive import ingest
 from archive.db import open_db
-from archive.search import html_snippet, parse_query, search, snippet
+from archive.search import as_phrase, html_snippet, parse_query, search, snippet
 from archive.serve import make_datasette
 from archive.sources import parse_sources
 from conftest import store_page
@@ -622,3 +622,17 @@ def test_the_reading_room_shows_the_run_in_its_snippets_and_titles(tmp_path):
     page = asyncio.run(ds.client.get("/-/search?q=đổi+mới")).text
     assert "Theo dõi <mark>đổi</mark> <mark>mới</mark> truyền thông" in page
     assert "<mark>đổi</mark> <mark>mới</mark> cách" in page
+
+
+@pytest.mark.parametrize("typed, quoted", [
+    ("Đà Nẵng", '"Đà Nẵng"'),
+    ("  Hà   Nội ", '"Hà Nội"'),
+    ("Kế hoạch 174/KH-UBND", '"Kế hoạch 174/KH-UBND"'),
+    ("Zalo, OA", '"Zalo, OA"'),
+    ("Đà", None),  # one word
+    ("174/KH-UBND", None),  # one token, already searched as a phrase
+    ('"Đà Nẵng"', None), ("Đà OR Nẵng", None), ("đà or nẵng", None), ("Đà -Nẵng", None), ("Đà Nẵ*", None),
+    ("title:Đà Nẵng", None), ("foo:Đà Nẵng", None), ("Đà (Nẵng)", None), (". ,", None), ("", None),
+])
+def test_words_typed_one_after_another_can_be_searched_as_a_phrase(typed, quoted):
+    assert as_phrase(typed) == quoted

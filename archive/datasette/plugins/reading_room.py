@@ -29,7 +29,7 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
-from archive.search import Note, floor_sql, html_snippet, parse_query, snippet, with_filters
+from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
 from archive.vietnamese import VN_TZ, fold, nfc
 
@@ -419,6 +419,21 @@ class Search:
     def ranked(self) -> bool:
         return bool(self.query)
 
+    @cached_property
+    def together(self) -> str | None:
+        """The query quoted as one phrase, when it is words typed one after another: it finds
+        the articles with the words anywhere, the quoted one only those with them together."""
+        return as_phrase(self.q) if self.ranked else None
+
+    async def together_count(self, db) -> int | None:
+        """How many of the matches have the words together (``together``), when the count is
+        exact: past the limit, of "more than" it would say nothing a reader could check."""
+        if not self.together or self.more or self.limit is None:
+            return None
+        phrased = replace(self, q=self.together, floor=None, count=None, ids=None)
+        await phrased.bound(db)
+        return phrased.count
+
     @property
     def notes(self) -> tuple[Note, ...]:
         """What the query and filters could not honour, a query of nothing searchable (``...``)
@@ -763,8 +778,9 @@ async def search_page(datasette, request):
     db = _db(datasette)
     search = await _bounded_search(datasette, db, request)
     params = search.params()
-    count, rows, grid, names = await asyncio.gather(
+    count, rows, grid, names, together = await asyncio.gather(
         _count(db, search), _rows(db, search.page_sql(), params), _grid(db, search), _source_names(db),
+        search.together_count(db),
     )
     facets = await _facet_results(db, search, grid, names, count)
     # A chart of only the most recently archived matches would misstate when the subject drew
@@ -788,7 +804,7 @@ async def search_page(datasette, request):
     return await _render(
         datasette, request, "reading_search.html",
         {
-            "search": search, "count": count, "results": rows, "facets": facets,
+            "search": search, "count": count, "results": rows, "facets": facets, "together": together,
             "chart": chart(data, names) if data else None, "more": search.more, "limit": search.limit,
             "document": document, "page_size": PAGE_SIZE,
             "pages": _pages(count),
@@ -806,7 +822,9 @@ async def results_json(datasette, request):
     use /-/search.json."""
     db = _db(datasette)
     search = await _bounded_search(datasette, db, request)
-    count, rows = await asyncio.gather(_count(db, search), _rows(db, search.page_sql(), search.params()))
+    count, rows, together = await asyncio.gather(
+        _count(db, search), _rows(db, search.page_sql(), search.params()), search.together_count(db),
+    )
     article_base = datasette.absolute_url(request, datasette.urls.path("-/a/"))
     results = []
     for row in rows:
@@ -818,7 +836,10 @@ async def results_json(datasette, request):
         "q": search.q, "sort": search.sort, "filters": search.filters,
         "page": search.page, "page_size": PAGE_SIZE, "pages": _pages(count), "ranked": bool(search.ranked),
         # Past the limit the count is the limit and "more" is true: "more than <count>".
-        "count": count, "more": bool(search.more), "results": results,
+        "count": count, "more": bool(search.more),
+        # Of the count, the articles with the words typed together, and the query finding only those.
+        "together": None if together is None else {"q": search.together, "count": together},
+        "results": results,
         "notes": [{"vi": note.vi, "en": note.en} for note in search.notes],
     }
     return Response.json(body, headers={"Access-Control-Allow-Origin": "*"})
