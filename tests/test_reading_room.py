@@ -678,6 +678,12 @@ def test_exports_stream_the_whole_result_set(reading_archive, sql):
     assert 'filename="govarchive-search-zalo.csv"' in response.headers["content-disposition"]
     typed = ok(small, "/-/search.csv?q=%EF%BC%BA%EF%BD%81%EF%BD%8C%EF%BD%8F+OA+Hà+Nội")  # full-width Ｚａｌｏ
     assert 'filename="govarchive-search-zalo-oa-ha-noi.csv"' in typed.headers["content-disposition"]
+    # Filtered several ways, each download has a name of its own.
+    filtered = get(small, "/-/search.json?q=zalo&source=sample-portal&ref=174/KH-UBND&month=2024-6")
+    assert ('filename="govarchive-search-zalo-sample-portal-2024-06-174-kh-ubnd.json"'
+            in filtered.headers["content-disposition"])
+    chart = get(small, "/-/attention.csv?q=zalo&platform=Zalo")
+    assert 'filename="govarchive-attention-zalo-zalo.csv"' in chart.headers["content-disposition"]
     rows = csv_rows(response)
     assert {int(r["id"]) for r in rows} == zalo and len(rows) == len(zalo)
     one = sql("select * from articles where id = ?", [int(rows[0]["id"])])[0]

@@ -925,16 +925,18 @@ async def search_export(datasette, request):
         content_type = "application/json; charset=utf-8"
     return AsgiStream(
         stream,
-        headers={"Content-Disposition": f'attachment; filename="{_download_name(search.q, fmt)}"'},
+        headers={"Content-Disposition": f'attachment; filename="{_download_name("search", search, fmt)}"'},
         content_type=content_type,
     )
 
 
-def _download_name(q: str, fmt: str) -> str:
-    """govarchive-search-<the query, folded to ASCII words>.<fmt>, so that downloads of several
-    searches do not overwrite one another."""
-    words = "-".join(re.findall(r"[a-z0-9]+", fold(unicodedata.normalize("NFKC", q or ""))))[:60].strip("-")
-    return f"govarchive-search{'-' + words if words else ''}.{fmt}"
+def _download_name(kind: str, search: "Search", fmt: str) -> str:
+    """govarchive-<kind>-<the query, then the filters' values, folded to ASCII words>.<fmt>, so
+    that downloads of several searches, or of one search filtered several ways, do not
+    overwrite one another."""
+    typed = " ".join([search.q, *(search.filters[f.param] for f in search.facets if f.param in search.filters)])
+    words = "-".join(re.findall(r"[a-z0-9]+", fold(unicodedata.normalize("NFKC", typed))))[:80].strip("-")
+    return f"govarchive-{kind}{'-' + words if words else ''}.{fmt}"
 
 
 async def attention_csv(datasette, request):
@@ -949,7 +951,7 @@ async def attention_csv(datasette, request):
             out.writerow((month, source, data["counts"].get((month, source), 0)))
     return Response(
         buffer.getvalue(),
-        headers={"Content-Disposition": 'attachment; filename="govarchive-attention.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{_download_name("attention", search, "csv")}"'},
         content_type="text/csv; charset=utf-8",
     )
 
