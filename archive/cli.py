@@ -279,7 +279,8 @@ def serve(db_path, host, port):
               help="Best matches first, or by published date.")
 @click.option("--source", "source_id", default=None, metavar="ID", help="Only this source's articles.")
 @click.option("--json", "as_json", is_flag=True,
-              help='Print results as JSON lines, each with "more": true when more than 5,000 articles match.')
+              help='Print results as JSON lines, each with "count", the articles matching, and "more": true '
+                   "when more than 5,000 match.")
 def search(query, db_path, limit, page, sort, source_id, as_json):
     """Full-text search of archived articles, best matches first.
 
@@ -289,8 +290,11 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
     Articles with the words typed together rank first. At most 500 characters, 32 words and
     8 nested parentheses. What the query cannot honour is left out and said in a note on stderr.
 
-    When more than 5,000 articles match, the 5,000 most recently archived are ranked, and a
-    note on stderr says so.
+    When more than 5,000 articles match, only the 5,000 most recently archived are ranked or
+    sorted, and a note on stderr says so; 'govarchive export --search' lists every match.
+    Words typed together match wherever they stand, accents aside ("Hà Nam" finds "hạ" and
+    "năm"): a note says how many matches have them together, as the quoted query finds.
+    A query that starts with - goes after the options and --: govarchive search --limit 5 -- QUERY.
 
     \b
     Example:
@@ -301,25 +305,40 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
     """
     from archive.search import SEARCH_LIMIT, bounded_search, parse_query
 
+    if not query.strip():
+        raise click.UsageError("QUERY is empty: nothing to search for")
     db = _open_archive(db_path, for_reading=True)
     if source_id is not None and not db.execute("select 1 from sources where id = ?", [source_id]).fetchone():
         known = ", ".join(r[0] for r in db.execute("select id from sources order by id"))
         raise click.UsageError(f"unknown source id {source_id!r} in {db_path} (known: {known or 'none'})")
     parsed = parse_query(query)
     _echo_notes(parsed)
-    results, more = bounded_search(db, parsed, limit=limit, offset=(page - 1) * limit, order=sort, source=source_id)
-    if more:
-        click.echo(f"note: more than {SEARCH_LIMIT:,} articles match; the {SEARCH_LIMIT:,} most recently archived "
-                   "were ranked — add words to narrow the search", err=True)
+    found = bounded_search(db, parsed, limit=limit, offset=(page - 1) * limit, order=sort, source=source_id)
+    if found.more:
+        done = "ranked" if sort == "relevance" else "sorted by date: matches archived earlier are left out"
+        click.echo(f"note: more than {SEARCH_LIMIT:,} articles match; only the {SEARCH_LIMIT:,} most recently "
+                   f"archived were {done} — add words to narrow the search, or 'govarchive export --search' "
+                   "for every match", err=True)
+    else:
+        _echo_together(db, query, found.count, source_id)
     if as_json:
-        for row in results:
+        for row in found.results:
             # On every line, as /-/results.json says it once: a reader of lines needs no other kind of line.
-            click.echo(json.dumps({**row, "more": more}, ensure_ascii=False))
+            click.echo(json.dumps({**row, "count": found.count, "more": found.more}, ensure_ascii=False))
         return
-    if not results:
-        click.echo("No results.")
+    if not found.results:
+        if found.count:
+            pages = -(-found.count // limit)
+            click.echo(f"No results on page {page}: {found.count:,} articles match, {pages:,} "
+                       f"page{'s' if pages > 1 else ''} of {limit}.")
+        else:
+            click.echo("No results.")
         return
-    for row in results:
+    matched = (f"more than {found.count:,} articles match" if found.more
+               else "1 article matches" if found.count == 1 else f"{found.count:,} articles match")
+    click.echo(f"{matched}; "
+               f"results {(page - 1) * limit + 1:,}–{(page - 1) * limit + len(found.results):,}:")
+    for row in found.results:
         click.echo(f"{row['published'] or '(no date)'}  {row['source_id']}  {row['title']}")
         click.echo(f"    {row['url']}")
         click.echo(f"    {row['snippet']}")
@@ -328,6 +347,20 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
 def _echo_notes(parsed) -> None:
     for note in parsed.notes:
         click.echo(f"note: {note.en}", err=True)
+
+
+def _echo_together(db, query: str, count: int, source_id: str | None) -> None:
+    """Of ``count`` matches of words typed one after another, say how many have them together
+    (accents aside), and the quoted query that finds only those."""
+    from archive.search import as_phrase, count_matches
+
+    together = as_phrase(query)
+    if not together or not count:
+        return
+    n, _ = count_matches(db, together, source=source_id)
+    if n < count:
+        click.echo(f"note: {n:,} of the {count:,} matches have the words together (accents aside); "
+                   f"search {together!r} for only those", err=True)
 
 
 @cli.command()

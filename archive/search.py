@@ -658,7 +658,24 @@ def search(
     Of more than ``search_limit`` matches, the ``search_limit`` most recently archived are ranked.
     """
     return bounded_search(db, query, limit=limit, offset=offset, order=order, source=source,
-                          search_limit=search_limit)[0]
+                          search_limit=search_limit).results
+
+
+class Found(NamedTuple):
+    results: list[dict]
+    count: int  # the matches, counted up to the search limit
+    more: bool  # more than the search limit match: the most recently archived of them were ranked
+
+
+def count_matches(db: Database, query: str | Query, *, source: str | None = None,
+                  search_limit: int = SEARCH_LIMIT) -> tuple[int, bool]:
+    """How many articles match, counted up to ``search_limit``, and whether more do."""
+    parsed = query if isinstance(query, Query) else parse_query(query)
+    if not parsed:
+        return 0, False
+    n = db.execute(floor_sql("articles_fold"), {"match": with_filters(parsed.folded, source=source),
+                                                "limit": search_limit}).fetchone()[0]
+    return min(n, search_limit), n > search_limit
 
 
 def bounded_search(
@@ -670,12 +687,12 @@ def bounded_search(
     order: str = "relevance",
     source: str | None = None,
     search_limit: int = SEARCH_LIMIT,
-) -> tuple[list[dict], bool]:
-    """search(), and whether more than ``search_limit`` articles match, so that only the
-    ``search_limit`` most recently archived of them were ranked."""
+) -> Found:
+    """search(), with the count of matches and whether more than ``search_limit`` articles
+    match, so that only the ``search_limit`` most recently archived of them were ranked."""
     parsed = query if isinstance(query, Query) else parse_query(query)
     if not parsed:
-        return [], False
+        return Found([], 0, False)
     folded = with_filters(parsed.folded, source=source)
     accented = with_filters(parsed.accented, source=source, column=False)
     phrase = with_filters(parsed.phrase, source=source) if parsed.phrase else ""
@@ -699,7 +716,7 @@ def bounded_search(
         result["exact_match"] = bool(result["exact_match"])
         result["phrase_match"] = bool(result["phrase_match"])
         results.append(result)
-    return results, bound[0] > search_limit
+    return Found(results, min(bound[0], search_limit), bound[0] > search_limit)
 
 
 def snippet(text: str, query: Query | tuple[str, ...], *, words: int = 30, mark=("[", "]")) -> str:

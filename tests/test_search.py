@@ -302,8 +302,8 @@ def crowded_path(tmp_path_factory):
 
 
 def test_a_search_cli_past_the_search_limit_says_only_the_newest_were_ranked(crowded_path, run_cli):
-    note = ("note: more than 5,000 articles match; the 5,000 most recently archived were ranked — "
-            "add words to narrow the search")
+    note = ("note: more than 5,000 articles match; only the 5,000 most recently archived were ranked — "
+            "add words to narrow the search, or 'govarchive export --search' for every match")
     plain = run_cli("search", "thông tin", "--limit", "6000", "--db", crowded_path, check=True)
     assert plain.stderr.splitlines() == [note]
     assert plain.stdout.count("\n    https://t.vn/") == 5000
@@ -311,8 +311,15 @@ def test_a_search_cli_past_the_search_limit_says_only_the_newest_were_ranked(cro
     assert as_json.stderr.splitlines() == [note]
     rows = [json.loads(line) for line in as_json.stdout.splitlines()]
     # Every line is a result, and each says the ranking left matches out.
-    assert len(rows) == 5000 and all(row["more"] is True and row["url"] for row in rows)
+    assert len(rows) == 5000 and all(row["more"] is True and row["count"] == 5000 and row["url"] for row in rows)
     assert min(int(row["url"].rsplit("/", 1)[1]) for row in rows) == 11
+    assert plain.stdout.startswith("more than 5,000 articles match; results 1–5,000:\n")
+    # Sorted by date, the matches archived first are not among those sorted: the note says so.
+    newest = run_cli("search", "thông tin", "--sort", "newest", "--db", crowded_path, check=True)
+    assert newest.stderr.splitlines() == [
+        "note: more than 5,000 articles match; only the 5,000 most recently archived were sorted by date: matches "
+        "archived earlier are left out — add words to narrow the search, or 'govarchive export --search' for "
+        "every match"]
     # Under the limit nothing is said, and the lines say nothing was left out.
     narrow = run_cli("search", "kế hoạch", "--json", "--db", crowded_path, check=True)
     assert narrow.stderr == ""
@@ -636,3 +643,28 @@ def test_the_reading_room_shows_the_run_in_its_snippets_and_titles(tmp_path):
 ])
 def test_words_typed_one_after_another_can_be_searched_as_a_phrase(typed, quoted):
     assert as_phrase(typed) == quoted
+
+
+def test_the_search_cli_says_how_many_match_and_how_many_have_the_words_together(db_path, run_cli):
+    # Every article with "viet" and "nam" has them together: nothing to say.
+    both = found(db_path, "Việt Nam")
+    assert len(both) == 2 and found(db_path, '"viet nam"') == both
+    apart = run_cli("search", "Việt Nam", "--db", db_path, check=True)
+    assert apart.stdout.startswith("2 articles match; results 1–2:\n") and apart.stderr == ""
+    # "năm" is also "nam" (Việt Nam): of the articles with "nam" and "so" none has them together.
+    assert sorted(found(db_path, "năm số")) == ["nam1", "vietnam"] and found(db_path, '"nam so"') == []
+    words = run_cli("search", "năm số", "--db", db_path, check=True)
+    assert words.stderr.splitlines() == [
+        "note: 0 of the 2 matches have the words together (accents aside); search '\"năm số\"' for only those"]
+    assert [json.loads(line)["count"] for line in run_cli("search", "năm số", "--json", "--db", db_path,
+                                                           check=True).stdout.splitlines()] == [2, 2]
+    one = run_cli("search", "Zalo", "--db", db_path, check=True)
+    assert one.stdout.startswith("1 article matches; results 1–1:\n")
+
+
+def test_the_search_cli_names_a_page_past_the_end_and_refuses_an_empty_query(db_path, run_cli):
+    assert len(found(db_path, "năm")) == 4
+    past = run_cli("search", "năm", "--db", db_path, "--limit", "3", "--page", "9", check=True)
+    assert past.stdout == "No results on page 9: 4 articles match, 2 pages of 3.\n"
+    empty = run_cli("search", "  ", "--db", db_path)
+    assert empty.returncode == 2 and "Error: QUERY is empty: nothing to search for" in empty.stderr
