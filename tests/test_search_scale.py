@@ -114,6 +114,10 @@ def test_search_page_under_the_limit_is_exact(ds, ids):
 def test_results_json_is_the_ranked_page_past_the_limit(ds, ids, q):
     data = get(ds, f"/-/results.json?q={q}").json()
     assert data["more"] is True and data["count"] == LIMIT and data["ranked"] is True
+    # The note the page shows past the limit, which a script reads too.
+    assert [n["en"] for n in data["notes"]] == [
+        f"Too many matches: ranking, sorting, filters and pages cover the {LIMIT:,} most recently archived; the "
+        "chart is left out. Add words or a filter to narrow the search, or download all results."]
     got = [r["id"] for r in data["results"]]
     assert got[0] == ids[22]  # relevance: the title match first
     assert set(got) == newest_matches(ids)
@@ -124,7 +128,7 @@ def test_results_json_is_the_ranked_page_past_the_limit(ds, ids, q):
 
 def test_results_json_under_the_limit_is_exact(ds, ids):
     data = get(ds, "/-/results.json?q=dak+lak").json()
-    assert data["more"] is False and data["count"] == 2
+    assert data["more"] is False and data["count"] == 2 and data["notes"] == []
     assert {r["id"] for r in data["results"]} == {ids[5], ids[28]}
 
 

@@ -767,6 +767,14 @@ async def home(datasette, request):
     )
 
 
+def _more_note(limit: int) -> Note:
+    """What a search past the limit covers: said on the page and in its JSON."""
+    return Note(f"Quá nhiều kết quả: xếp hạng, sắp xếp, bộ lọc và trang kết quả chỉ tính {limit:,} bài được lưu gần "
+                "đây nhất; biểu đồ bị ẩn. Thêm từ hoặc chọn bộ lọc để thu hẹp, hoặc tải toàn bộ kết quả.",
+                f"Too many matches: ranking, sorting, filters and pages cover the {limit:,} most recently archived; "
+                "the chart is left out. Add words or a filter to narrow the search, or download all results.")
+
+
 async def _bounded_search(datasette, db, request) -> "Search":
     """The request's search, counted and bounded by the search limit (the page and its JSON)."""
     search = await Search.from_request(db, request, limit=configured_search_limit(datasette))
@@ -805,7 +813,8 @@ async def search_page(datasette, request):
         datasette, request, "reading_search.html",
         {
             "search": search, "count": count, "results": rows, "facets": facets, "together": together,
-            "chart": chart(data, names) if data else None, "more": search.more, "limit": search.limit,
+            "chart": chart(data, names) if data else None, "more": search.more,
+            "more_note": _more_note(search.limit) if search.more else None,
             "document": document, "page_size": PAGE_SIZE,
             "pages": _pages(count),
             "search_url": search_url,
@@ -840,7 +849,8 @@ async def results_json(datasette, request):
         # Of the count, the articles with the words typed together, and the query finding only those.
         "together": None if together is None else {"q": search.together, "count": together},
         "results": results,
-        "notes": [{"vi": note.vi, "en": note.en} for note in search.notes],
+        "notes": [{"vi": note.vi, "en": note.en}
+                  for note in (*search.notes, *([_more_note(search.limit)] if search.more else []))],
     }
     return Response.json(body, headers={"Access-Control-Allow-Origin": "*"})
 
