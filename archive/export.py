@@ -110,9 +110,12 @@ class Selection:
         if self.since:
             clauses.append("a.published >= ?")
             params.append(self.since.isoformat())
-        if self.until:
+        if self.until and self.until < date.max:
             clauses.append("a.published < ?")
             params.append((self.until + timedelta(days=1)).isoformat())
+        elif self.until:
+            # The last day there is has no day after it to stop before: no bound but a date.
+            clauses.append("a.published is not null")
         if self.search:
             clauses.append("a.rowid in (select rowid from articles_fold where articles_fold match ?)")
             params.append(parse_query(self.search).folded)

@@ -1,0 +1,29 @@
+"""The options of ``govarchive export`` at their edges: the last day there is, output names the
+file system refuses, a date that does not exist, an empty output name, an unknown source."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def govarchive(*args, cwd):
+    return subprocess.run([str(BIN / "govarchive"), *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def _ids(result):
+    assert result.returncode == 0, result.stderr
+    return {json.loads(line)["id"] for line in result.stdout.splitlines()}
+
+
+def test_until_the_last_day_there_is_selects_every_dated_article(crawled_archive):
+    dated = {r[0] for r in sqlite3.connect(crawled_archive / "archive.db").execute(
+        "select id from articles where published is not null")}
+    for args in (["--until", "9999-12-31"], ["--since", "0001-01-01", "--until", "9999-12-31"]):
+        result = govarchive("export", *args, "--db", "archive.db", cwd=crawled_archive)
+        assert "Traceback" not in result.stderr
+        assert _ids(result) == dated
