@@ -161,9 +161,12 @@ def check_output(db: Database, db_path: str | Path, output: str | Path) -> None:
 
 
 def _same(a: Path, b: Path) -> bool:
-    if a.exists() and b.exists():
+    try:
         return os.path.samefile(a, b)
-    return a == b.resolve()
+    except OSError:
+        # Not there, or a name the system will not look up (too long): the names tell, and
+        # opening the output says what is wrong with one.
+        return a == b.resolve()
 
 
 def _warc_dirs(db: Database, db_path: str | Path) -> set[Path]:

@@ -27,3 +27,13 @@ def test_until_the_last_day_there_is_selects_every_dated_article(crawled_archive
         result = govarchive("export", *args, "--db", "archive.db", cwd=crawled_archive)
         assert "Traceback" not in result.stderr
         assert _ids(result) == dated
+
+
+def test_a_name_too_long_for_the_file_system_is_a_one_line_error(crawled_archive, tmp_path):
+    for output in (tmp_path / ("a" * 250 + ".jsonl"), tmp_path / ("x" * 300) / "a.jsonl"):
+        result = govarchive("export", "--db", "archive.db", "-o", output, cwd=crawled_archive)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert result.stderr.splitlines()[-1] == (
+            f"Error: Invalid value for '-o' / '--output': cannot write {output}: File name too long")
+    assert list(tmp_path.iterdir()) == []
