@@ -322,6 +322,24 @@ def test_the_article_page_says_where_the_live_page_went(site, folder):
     assert "The live page is gone: it answered HTTP 404" in gone and "Trang gốc đã bị gỡ" in gone
 
 
+def test_the_article_page_says_the_live_page_now_leads_to_another_article(site, folder):
+    crawl(folder)
+    by_key = {key: next(a for a in articles(folder) if path.split("/")[-1].split(".")[0] in a["url"])
+              for key, path in site.paths.items()}
+    # The portal sends the old article's address to an unrelated one, which is not its move.
+    site.redirects["/a/da-nang-tin-gia.htm"] = "/a/ha-tinh.htm"
+    crawl(folder)
+    ds = make_datasette(folder / "archive.db")
+    page = asyncio.run(ds.client.get(f"/-/a/{by_key['da-nang-tin-gia']['id']}")).text
+    live = page[page.index('<p class="live-state">'):]
+    live = live[:live.index("</p>")]
+    assert "home or a section page" not in live
+    assert "The live page now leads to another page, not this article:" in live
+    assert f'href="{site.base}/a/ha-tinh.htm"' in live
+    # That page is in the archive: its copy is a click away.
+    assert f'href="/-/a/{by_key["ha-tinh-cong-van"]["id"]}"' in live
+
+
 def test_notices_that_share_a_headline_and_a_day_stay_two_articles(site, folder, monkeypatch):
     # Monthly notices of two districts: the same headline, the same day, bodies apart by a name.
     title = "Lịch tiếp công dân tháng 11 của lãnh đạo huyện"

@@ -48,6 +48,8 @@ BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters co
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
 KNOWLEDGE_TABLES = ("doc_refs", "mentions", "article_versions")
 PASSWORD_ENV = "GOVARCHIVE_PASSWORD"
+# How the crawler files a redirect to a page that does not read as the article it was asked for.
+NOT_THE_ARTICLE = "a page that does not read as the article"
 
 PAGE_HEADERS = {
     # The reading room runs no script: should archived markup ever slip past escaping, the
@@ -1026,6 +1028,13 @@ async def _live_state(db, article: dict) -> dict | None:
             return {"kind": "gone", **last}
         if not (last["response_url"] and last["response_url"] != url and last["status"] < 400):
             break
+        if last["error"] and NOT_THE_ARTICLE in last["error"]:
+            # The address now leads to another page (often another article): not this one's move.
+            found = await _rows(db, "select article_id from article_urls where url = :url "
+                                    "union all select id from articles where url = :url limit 1",
+                                {"url": last["response_url"]})
+            return {"kind": "elsewhere", **last, "href": _web_url(last["response_url"]),
+                    "archived": found[0]["article_id"] if found else None}
         if last["error"]:
             # A redirect to the home or a listing page is how portals retire an article.
             return {"kind": "retired", **last, "href": _web_url(last["response_url"])}
