@@ -58,6 +58,15 @@ if os.environ.get("TEST_WARC_ROOM"):
 '''
 
 
+def _shimmed(folder, code, **variables) -> dict:
+    """The environment of a crawl whose Python runs ``code`` first (a sitecustomize module in
+    ``folder``), with ``variables`` set."""
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(textwrap.dedent(code), encoding="utf-8")
+    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path, **variables}
+
+
 def _crawl(folder, *extra, env=None, preexec_fn=None):
     return subprocess.run(
         [str(Path(sys.executable).with_name("govarchive")), "crawl", "--all", "--sources", "sources.toml",
@@ -104,11 +113,7 @@ def _stopped_for_storage(result, folder, error):
 
 def test_a_full_warc_disk_stops_the_crawl_and_resume_completes_it(sample_site, tmp_path):
     (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
-    shim = tmp_path / "full-disk"
-    shim.mkdir()
-    (shim / "sitecustomize.py").write_text(textwrap.dedent(FULL_DISK), encoding="utf-8")
-    path = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH")) if p)
-    result = _crawl(tmp_path, env={**os.environ, "PYTHONPATH": path, "TEST_WARC_ROOM": str(WARC_ROOM)})
+    result = _crawl(tmp_path, env=_shimmed(tmp_path / "full-disk", FULL_DISK, TEST_WARC_ROOM=str(WARC_ROOM)))
     _stopped_for_storage(result, tmp_path, f"writing WARC files in {tmp_path / 'archive-warc'} failed: "
                                            "OSError: [Errno 28] No space left on device")
     _resumed_to_the_whole_archive(sample_site, tmp_path)
@@ -180,12 +185,8 @@ if os.environ.get("TEST_RELEASE_FAILS"):
 
 def test_a_crawl_whose_end_is_written_is_not_said_to_be_unrecorded(sample_site, tmp_path):
     (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
-    shim = tmp_path / "release-fails"
-    shim.mkdir()
-    (shim / "sitecustomize.py").write_text(textwrap.dedent(RELEASE_FAILS), encoding="utf-8")
-    path = os.pathsep.join(p for p in (str(shim), os.environ.get("PYTHONPATH")) if p)
     result = _crawl(tmp_path, "--max-pages", "5",
-                    env={**os.environ, "PYTHONPATH": path, "TEST_RELEASE_FAILS": "1"})
+                    env=_shimmed(tmp_path / "release-fails", RELEASE_FAILS, TEST_RELEASE_FAILS="1"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "could not be recorded" not in result.stderr, result.stderr
     crawls = query(tmp_path, "select id, status from crawls order by id")
