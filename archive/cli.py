@@ -536,8 +536,9 @@ def export(fmt, source, since, until, search, output, db_path):
 
     A WARC (and the zip's captures.warc.gz) holds every version's capture of each article,
     oldest first. A capture that cannot go in (none was kept, its file is gone, its record is
-    damaged) is named in a warning (and in the zip's missing-captures.tsv), the export goes on
-    without it, and the command exits with status 1 when it is done. A selection that matches
+    damaged) is named in a warning, a WARC file gone or unreadable once for all its captures
+    with their count, and in the zip's missing-captures.tsv; the export goes on without it,
+    and the command exits with status 1 when it is done. A selection that matches
     nothing writes nothing (no file is created or overwritten) and says so in a warning.
 
     FILE is written under a temporary name beside it and takes the name only when the export
@@ -577,9 +578,16 @@ def export(fmt, source, since, until, search, output, db_path):
     target = _open_output(db, db_path, output)
     out = target.file if target else click.get_binary_stream("stdout")
     left_out = []
+    unread_files = {}  # WARC file: why none of its captures can be read
+    in_unread_files = []
 
-    def report(row, reason):
+    def report(row, reason, file):
         left_out.append(row["id"])
+        if file:
+            # Every capture in the file fails alike: the file is named once, not each article.
+            unread_files.setdefault(*file)
+            in_unread_files.append(row["id"])
+            return
         click.echo(f"warning: article {row['id']} ({row['url']}): capture left out: {reason}", err=True)
 
     try:
@@ -608,6 +616,13 @@ def export(fmt, source, since, until, search, output, db_path):
     finally:
         if target:
             target.discard()
+    if unread_files:
+        n = len(in_unread_files)
+        them = "them" if n > 1 else "it"
+        listed = (f"the zip's missing-captures.tsv lists {them}" if fmt == "zip"
+                  else f"--format zip lists {them} in its missing-captures.tsv")
+        click.echo(f"warning: {n:,} capture{'s' if n > 1 else ''} left out; {_files_named(unread_files)}; {listed}",
+                   err=True)
     # A WARC export counts the articles whose current capture it holds, the others every article.
     without = f"; {len(left_out)} captures could not be included (named above)" if left_out else ""
     click.echo(f"Exported {count} articles as {fmt}" + (f" to {output}" if output != "-" else "") + f"{without}.",
@@ -754,11 +769,16 @@ def _echo_unread(tally) -> bool:
         return False
     line = f"error: {tally['unreadable']:,} captures could not be read; their articles keep their reading"
     if tally.files:
-        named = [f"{file} ({reason})" for file, reason in list(tally.files.items())[:FILES_NAMED]]
-        more = len(tally.files) - len(named)
-        line += f"; WARC files gone or unreadable: {', '.join(named)}" + (f" and {more} more" if more else "")
+        line += f"; {_files_named(tally.files)}"
     click.echo(line, err=True)
     return True
+
+
+def _files_named(files: dict[str, str]) -> str:
+    """The WARC files gone or unreadable (file: why), the first FILES_NAMED of them named."""
+    named = [f"{file} ({reason})" for file, reason in list(files.items())[:FILES_NAMED]]
+    more = len(files) - len(named)
+    return f"WARC files gone or unreadable: {', '.join(named)}" + (f" and {more} more" if more else "")
 
 
 def _rules_used(sources_file, taken) -> str | None:

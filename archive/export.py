@@ -30,10 +30,11 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from archive.captures import (
-    ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, read_hop,
+    ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, OTHER_URLS_SQL, CaptureMissing, WarcFileMissing, article_json,
+    read_capture, read_hop,
 )
 from archive.search import parse_query
-from archive.warc import RecordUnreadable, default_warc_dir, warcinfo_member
+from archive.warc import RecordUnreadable, WarcFileUnreadable, default_warc_dir, warcinfo_member
 
 FORMATS = ("jsonl", "csv", "warc", "zip")
 
@@ -85,6 +86,11 @@ other_urls         the article's other URLs on its site (a print or AMP page, wh
 
 In a CSV export the same fields come in this order, a list as its JSON text (["a", "b"]).
 """
+
+
+# What export() tells of a capture it leaves out: the article's row, why, and (file, why) when
+# the whole WARC file is at fault.
+LeftOut = Callable[[dict, str, tuple[str, str] | None], None]
 
 
 @dataclass
@@ -305,15 +311,17 @@ class _Checked:
 
 
 def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection: Selection,
-           left_out: Callable[[dict, str], None] | None = None, filename: str | None = None) -> int:
+           left_out: LeftOut | None = None, filename: str | None = None) -> int:
     """Write the selected articles to ``out`` in ``fmt`` and flush it; returns how many were
     written. ``filename`` is the output's name, for the WARC's warcinfo record (None: stdout).
 
     An article whose capture cannot go into a WARC (none was kept, its file is gone, its record
-    is damaged) does not stop the export: ``left_out(row, reason)`` hears of it and the export
-    goes on with the next. WriteFailed when ``out`` cannot be written.
+    is damaged) does not stop the export: ``left_out(row, reason, file)`` hears of it and the
+    export goes on with the next. ``file`` is (WARC file, why) when the whole file cannot be read
+    (gone, no permission), so that it can be named once for all its captures; else None.
+    WriteFailed when ``out`` cannot be written.
     """
-    left_out = left_out or (lambda row, reason: None)
+    left_out = left_out or (lambda row, reason, file: None)
     if fmt == "zip" and not _rewritable(out):
         raise ValueError("--format zip needs -o FILE: a zip cannot be written to a pipe, a device or a file "
                          "opened to append to")
@@ -404,10 +412,10 @@ def _warc(db, db_path, out, selection, left_out, filename) -> int:
                 fetch = db["fetches"].get(fetch_id)
                 capture = read_capture(db_path, fetch)
             except NotFoundError:
-                left_out(row, f"its {which}: fetch {fetch_id} is not in the archive")
+                left_out(row, f"its {which}: fetch {fetch_id} is not in the archive", None)
                 continue
             except (CaptureMissing, RecordUnreadable) as exc:
-                left_out(row, f"its {which}: {exc}" if fetch_id != row["fetch_id"] else str(exc))
+                left_out(row, f"its {which}: {exc}" if fetch_id != row["fetch_id"] else str(exc), _whole_file(exc))
                 continue
             # The redirects that led to the capture come first: a replay of the URL that was
             # asked for starts with them. The answers a retry replaced (a 503, a 429) stay in
@@ -416,13 +424,20 @@ def _warc(db, db_path, out, selection, left_out, filename) -> int:
                 try:
                     answer = read_hop(db_path, hop)
                 except (CaptureMissing, RecordUnreadable) as exc:
-                    left_out(row, f"a redirect before its {which}: {exc}")
+                    left_out(row, f"a redirect before its {which}: {exc}", _whole_file(exc))
                     continue
                 if 300 <= answer.status < 400:
                     out.write(answer.raw_record)
             out.write(capture.raw_record)
             count += fetch_id == row["fetch_id"]
     return count
+
+
+def _whole_file(exc: Exception) -> tuple[str, str] | None:
+    """(file, why) when ``exc`` is of a WARC file none of whose captures can be read."""
+    if isinstance(exc, (WarcFileMissing, WarcFileUnreadable)):
+        return str(exc.file), exc.reason
+    return None
 
 
 def _zip(db, db_path, out, selection, left_out) -> int:
@@ -432,11 +447,11 @@ def _zip(db, db_path, out, selection, left_out) -> int:
     with tempfile.TemporaryFile() as missing, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         missed = 0
 
-        def note(row, reason):
+        def note(row, reason, file):
             nonlocal missed
             missed += 1
             missing.write("\t".join([str(row["id"]), row["url"], " ".join(reason.split())]).encode("utf-8") + b"\n")
-            left_out(row, reason)
+            left_out(row, reason, file)
 
         with archive.open(_member("articles.jsonl"), "w", force_zip64=True) as member:
             count = _jsonl(db, member, selection)
