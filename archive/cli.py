@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shlex
@@ -303,7 +304,7 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
         govarchive search 'title:"Kế hoạch 174"'
         govarchive search "chuyển đổi số" --source baochinhphu --sort newest --page 2
     """
-    from archive.search import SEARCH_LIMIT, bounded_search, parse_query
+    from archive.search import SEARCH_LIMIT, bounded_search, count_matches, parse_query
 
     if not query.strip():
         raise click.UsageError("QUERY is empty: nothing to search for")
@@ -320,7 +321,7 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
                    f"archived were {done} — add words to narrow the search, or 'govarchive export --search' "
                    "for every match", err=True)
     else:
-        _echo_together(db, query, found.count, source_id)
+        _echo_together(query, found.count, lambda phrase: count_matches(db, phrase, source=source_id)[0], "search")
     if as_json:
         for row in found.results:
             # On every line, as /-/results.json says it once: a reader of lines needs no other kind of line.
@@ -349,18 +350,19 @@ def _echo_notes(parsed) -> None:
         click.echo(f"note: {note.en}", err=True)
 
 
-def _echo_together(db, query: str, count: int, source_id: str | None) -> None:
+def _echo_together(query: str, count: int, count_of, how: str) -> None:
     """Of ``count`` matches of words typed one after another, say how many have them together
-    (accents aside), and the quoted query that finds only those."""
-    from archive.search import as_phrase, count_matches
+    (accents aside, as ``count_of(quoted query)`` counts them), and ``how`` to find only those
+    ("search", "--search")."""
+    from archive.search import as_phrase
 
     together = as_phrase(query)
     if not together or not count:
         return
-    n, _ = count_matches(db, together, source=source_id)
+    n = count_of(together)
     if n < count:
         click.echo(f"note: {n:,} of the {count:,} matches have the words together (accents aside); "
-                   f"search {together!r} for only those", err=True)
+                   f"{how} {together!r} for only those", err=True)
 
 
 @cli.command()
@@ -527,7 +529,9 @@ def demo(db_path, no_serve, port, extra):
                    "in +07:00). With --since or --until, articles with no published date are left out.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Published on or before this day, YYYY-MM-DD (a Vietnam calendar day).")
-@click.option("--search", default=None, help="Only articles matching this full-text query.")
+@click.option("--search", default=None,
+              help="Only articles matching this full-text query. Words typed one after another match wherever "
+                   "they stand, accents aside: a note says how many of those selected have them together.")
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Output file, or - for stdout (not for --format zip, which needs a FILE).")
 @click.option("--db", "db_path", **DB_OPTION)
@@ -551,7 +555,7 @@ def export(fmt, source, since, until, search, output, db_path):
         govarchive export --format zip --search "Zalo OA" -o zalo.zip
         govarchive export --format warc -o - | warcio index -
     """
-    from archive.export import Selection, WriteFailed, export as export_lib, selects_any
+    from archive.export import Selection, WriteFailed, count_selected, export as export_lib, selects_any
     from archive.search import parse_query
 
     db = _open_archive(db_path, for_reading=True)
@@ -573,6 +577,10 @@ def export(fmt, source, since, until, search, output, db_path):
         if matches_nothing or not selects_any(db, selection):
             click.echo(f"warning: nothing matched the selection ({selection}); nothing was written", err=True)
             return
+        if search is not None:
+            # Counted within the whole selection (--source, --since, --until), as it is exported.
+            _echo_together(search, count_selected(db, selection),
+                           lambda phrase: count_selected(db, dataclasses.replace(selection, search=phrase)), "--search")
     except ValueError as exc:
         _fail(exc)
     target = _open_output(db, db_path, output)

@@ -141,6 +141,11 @@ def selects_any(db: Database, selection: Selection) -> bool:
     return _select(db, selection, "select 1 from articles a{where} limit 1").fetchone() is not None
 
 
+def count_selected(db: Database, selection: Selection) -> int:
+    """How many articles are selected: every one, as export writes them all."""
+    return _select(db, selection, "select count(*) from articles a{where}").fetchone()[0]
+
+
 def iter_articles(db: Database, selection: Selection) -> Iterator[dict]:
     cursor = _select(db, selection, f"select a.*, {OTHER_URLS_SQL} from articles a{{where}} order by a.id")
     columns = [c[0] for c in cursor.description]
