@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -33,7 +34,18 @@ from crawler.frontier import stop_for_storage, storage_failed
 
 logger = logging.getLogger(__name__)
 
-HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# How an HTML page begins, after a byte order mark, white space and perhaps an XML declaration:
+# the patterns by which browsers sniff HTML (WHATWG MIME Sniffing, "identifying an unknown MIME
+# type"), with <meta> and <link>, which portals' pages also open with. Read from the page
+# itself, since misconfigured portals serve their HTML as application/octet-stream or text/plain.
+HTML_START = re.compile(
+    rb"[\t\n\f\r ]*(?:<\?xml[^>]*>[\t\n\f\r ]*)?"
+    rb"(?:<!--|<(?:!doctype[\t\n\f\r ]+html|html|head|body|title|meta|link|script|style|iframe|table|div|font"
+    rb"|h1|br|p|a|b)[\t\n\f\r />])",
+    re.IGNORECASE,
+)
+BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 # ARCHIVE_WRITE_BATCH and ARCHIVE_WRITE_INTERVAL when the settings do not name them.
 WRITE_BATCH = 64
 WRITE_INTERVAL = 0.25
@@ -126,20 +138,29 @@ class ArchivePipeline:
         content_type = _header(headers, "content-type")
         record = None
         error = item.get("error")
-        if _is_article_page(item, content_type):
-            try:
-                rules = self.crawler.spider.source.extract
-                if self.pool is not None:
-                    record = await self.pool.run(item["body"], item["url"], headers, rules)
-                else:
-                    record = ingest.extract_for_storage(item["body"], item["url"], headers, rules)
-            except Exception as exc:  # a page that breaks the extractor must still leave its fetch row
-                logger.error("%s: extraction failed for %s: %r", item["source_id"], item["url"], exc)
-                self.crawler.stats.inc_value("govarchive/extraction_errors")
-                error = f"extraction failed: {type(exc).__name__}: {exc}"[:500]
+        if _is_article_page(item):
+            error = _not_a_page(item["body"], content_type)
+            if error:
+                # Kept as captured (its WARC record is the archive's copy) and counted as a failure:
+                # a source whose articles all come as PDFs must not look healthy, archiving none.
+                self.crawler.stats.inc_value("govarchive/articles_not_html")
+            else:
+                record, error = await self._extract(item, headers)
         await self._write((item, headers, content_type, record, error))
         # The body is in the WARC file already; keep it out of logs and feed exports.
         return {"url": item["url"], "status": item.get("status"), "kind": item["kind"]}
+
+    async def _extract(self, item, headers) -> tuple[dict | None, str | None]:
+        """The page's record, or the error that says why there is none."""
+        try:
+            rules = self.crawler.spider.source.extract
+            if self.pool is not None:
+                return await self.pool.run(item["body"], item["url"], headers, rules), None
+            return ingest.extract_for_storage(item["body"], item["url"], headers, rules), None
+        except Exception as exc:  # a page that breaks the extractor must still leave its fetch row
+            logger.error("%s: extraction failed for %s: %r", item["source_id"], item["url"], exc)
+            self.crawler.stats.inc_value("govarchive/extraction_errors")
+            return None, f"extraction failed: {type(exc).__name__}: {exc}"[:500]
 
     def _write(self, job: tuple) -> asyncio.Future:
         loop = asyncio.get_running_loop()
@@ -318,14 +339,28 @@ class ArchivePipeline:
 FAILURES_LOGGED = 5
 
 
-def _is_article_page(item, content_type) -> bool:
-    return (
-        item["kind"] == "article"
-        and item.get("status") == 200
-        and not item.get("error")
-        and bool(item.get("body"))
-        and (content_type or "").split(";")[0].strip().lower() in HTML_TYPES
-    )
+def _is_article_page(item) -> bool:
+    """Whether the item is an article URL's page, whatever kind of page it turns out to be."""
+    return item["kind"] == "article" and item.get("status") == 200 and not item.get("error")
+
+
+def _not_a_page(body: bytes | None, content_type: str | None) -> str | None:
+    """Why an article URL's body holds no HTML page to extract (its error), or None when it does:
+    declared HTML, or HTML by its first bytes whatever it is declared."""
+    if not body:
+        return "empty body: no article extracted"
+    if (content_type or "").split(";")[0].strip().lower() in HTML_TYPES or looks_like_html(body):
+        return None
+    return f"not an HTML page ({content_type or 'no Content-Type'}): kept as captured, no article extracted"
+
+
+def looks_like_html(body: bytes) -> bool:
+    head = body[:1024]
+    if head.startswith(BYTE_ORDER_MARKS[1:]):
+        head = head.decode("utf-16", "ignore").encode("utf-8")
+    elif head.startswith(BYTE_ORDER_MARKS[0]):
+        head = head[len(BYTE_ORDER_MARKS[0]):]
+    return HTML_START.match(head) is not None
 
 
 def _header(headers: dict, name: str) -> str | None:
