@@ -59,9 +59,17 @@ def _serve(conn, function: Callable) -> None:
         except Exception as exc:  # sent back to the caller, which decides what a failure means
             answer = (False, exc)
         try:
-            conn.send(answer)
-        except Exception as exc:  # e.g. an exception that cannot be pickled
-            conn.send((False, RuntimeError(f"{type(answer[1]).__name__}: {answer[1]} ({exc})")))
+            conn.send_bytes(_pickled(answer))
+        except OSError:
+            # The crawler is gone (killed, as by the OOM killer): no one is waiting for answers.
+            return
+
+
+def _pickled(answer: tuple) -> bytes:
+    try:
+        return pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # e.g. an exception that cannot be pickled
+        return pickle.dumps((False, RuntimeError(f"{type(answer[1]).__name__}: {answer[1]} ({exc})")))
 
 
 class _Job(NamedTuple):
