@@ -573,6 +573,9 @@ def export(fmt, source, since, until, search, output, db_path):
     )
     if fmt == "zip" and output == "-":
         raise click.UsageError("--format zip needs -o FILE")
+    if not output:
+        # Opened, "" is the current folder: "cannot write : Is a directory" says nothing useful.
+        raise click.BadParameter("is empty: give a file name, or - for stdout", param_hint="'-o' / '--output'")
     try:
         if matches_nothing or not selects_any(db, selection):
             click.echo(f"warning: nothing matched the selection ({selection}); nothing was written", err=True)

@@ -2,10 +2,14 @@
 file system refuses, a date that does not exist, an empty output name, an unknown source."""
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+
+import pytest
 
 BIN = Path(sys.executable).parent
 
@@ -37,3 +41,12 @@ def test_a_name_too_long_for_the_file_system_is_a_one_line_error(crawled_archive
         assert result.stderr.splitlines()[-1] == (
             f"Error: Invalid value for '-o' / '--output': cannot write {output}: File name too long")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_output_name_is_a_usage_error(crawled_archive):
+    result = govarchive("export", "--db", "archive.db", "-o", "", cwd=crawled_archive)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '-o' / '--output': is empty: give a file name, or - for stdout")
+    assert result.stdout == ""
+
