@@ -6,10 +6,12 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import shlex
 import signal
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -520,14 +522,35 @@ def demo(db_path, no_serve, port, extra):
         _fail(exc)
 
 
+class _Day(click.ParamType):
+    """A calendar day, YYYY-MM-DD. click.DateTime says a day that does not exist (2024-02-30)
+    "does not match the format", though it does: the value is named as no date instead."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        typed = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", value)
+        if not typed:
+            self.fail(f"{value!r} is not a day written YYYY-MM-DD", param, ctx)
+        try:
+            return date(*map(int, typed.groups()))
+        except ValueError as exc:
+            self.fail(f"{value} is not a date ({exc})", param, ctx)
+
+
+_DAY = _Day()
+
+
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "warc", "zip"]), default="jsonl",
               show_default=True, help="jsonl/csv: article records; warc: their captures; zip: all with a README.")
 @click.option("--source", default=None, help="Only articles of this source id (one the archive holds).")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--since", type=_DAY, default=None,
               help="Published on or after this day, YYYY-MM-DD (a Vietnam calendar day, as the published date is "
                    "in +07:00). With --since or --until, articles with no published date are left out.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--until", type=_DAY, default=None,
               help="Published on or before this day, YYYY-MM-DD (a Vietnam calendar day).")
 @click.option("--search", default=None,
               help="Only articles matching this full-text query. Words typed one after another match wherever "
@@ -568,9 +591,7 @@ def export(fmt, source, since, until, search, output, db_path):
         matches_nothing = not parsed
     if since and until and until < since:
         raise click.BadParameter(f"{until:%Y-%m-%d} is before --since {since:%Y-%m-%d}", param_hint="'--until'")
-    selection = Selection(
-        source=source, since=since.date() if since else None, until=until.date() if until else None, search=search
-    )
+    selection = Selection(source=source, since=since, until=until, search=search)
     if fmt == "zip" and output == "-":
         raise click.UsageError("--format zip needs -o FILE")
     if not output:

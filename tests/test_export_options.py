@@ -50,3 +50,20 @@ def test_an_empty_output_name_is_a_usage_error(crawled_archive):
         "Error: Invalid value for '-o' / '--output': is empty: give a file name, or - for stdout")
     assert result.stdout == ""
 
+
+@pytest.mark.parametrize("day, message", [
+    ("2024-02-30", "2024-02-30 is not a date (day is out of range for month)"),
+    ("2024-13-01", "2024-13-01 is not a date (month must be in 1..12)"),
+    ("8/4/2021", "'8/4/2021' is not a day written YYYY-MM-DD"),
+])
+@pytest.mark.parametrize("option", ["--since", "--until"])
+def test_a_day_that_does_not_exist_is_named_as_one(crawled_archive, option, day, message):
+    result = govarchive("export", "--db", "archive.db", option, day, cwd=crawled_archive)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[-1] == f"Error: Invalid value for '{option}': {message}"
+
+
+def test_a_day_may_be_typed_without_its_leading_zeros(crawled_archive):
+    assert _ids(govarchive("export", "--db", "archive.db", "--since", "2000-1-1", cwd=crawled_archive)) == _ids(
+        govarchive("export", "--db", "archive.db", "--since", "2000-01-01", cwd=crawled_archive))
+
