@@ -48,8 +48,9 @@ def _open_archive(db_path, *, for_reading=False):
         _fail(exc)
 
 
-def _check_source(db, source_id):
-    """Exit with a one-line error unless the archive holds ``source_id``.
+def _check_source(db, db_path, source_id):
+    """Exit with a one-line error unless the archive holds ``source_id``, worded as for a
+    source the sources file does not list.
 
     The archive's own sources table decides, not the sources file: a source since removed
     from the file keeps its articles and crawls in the archive.
@@ -58,7 +59,7 @@ def _check_source(db, source_id):
         return
     known = [r[0] for r in db.execute("select id from sources order by id")]
     if source_id not in known:
-        raise BadUsage(f"unknown source id {source_id!r} (the archive holds: {', '.join(known) or 'none'})")
+        raise BadUsage(f"unknown source id {source_id!r} in {db_path} (known: {', '.join(known) or 'none'})")
 
 
 def _fail(exc: Exception):
@@ -311,9 +312,7 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
     if not query.strip():
         raise click.UsageError("QUERY is empty: nothing to search for")
     db = _open_archive(db_path, for_reading=True)
-    if source_id is not None and not db.execute("select 1 from sources where id = ?", [source_id]).fetchone():
-        known = ", ".join(r[0] for r in db.execute("select id from sources order by id"))
-        raise click.UsageError(f"unknown source id {source_id!r} in {db_path} (known: {known or 'none'})")
+    _check_source(db, db_path, source_id)
     parsed = parse_query(query)
     _echo_notes(parsed)
     found = bounded_search(db, parsed, limit=limit, offset=(page - 1) * limit, order=sort, source=source_id)
@@ -582,7 +581,7 @@ def export(fmt, source, since, until, search, output, db_path):
     from archive.search import parse_query
 
     db = _open_archive(db_path, for_reading=True)
-    _check_source(db, source)
+    _check_source(db, db_path, source)
     matches_nothing = False
     if search is not None:
         parsed = parse_query(search)
@@ -750,7 +749,7 @@ def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
     if named and stored_rules:
         raise click.UsageError("give --sources or --stored-rules, not both")
     db = _open_archive(db_path)
-    _check_source(db, source)
+    _check_source(db, db_path, source)
     if stored_rules:
         used = "Extract rules stored in the archive (--stored-rules)."
     elif not named and not Path(sources_file).exists():
@@ -877,7 +876,7 @@ def stats(db_path, source, limit, as_json):
     from archive.stats import last_runs
 
     db = _open_archive(db_path, for_reading=True)
-    _check_source(db, source)
+    _check_source(db, db_path, source)
     runs = last_runs(db, db_path, limit=limit, source=source)
     if as_json:
         for run in runs:

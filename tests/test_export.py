@@ -505,7 +505,7 @@ def test_an_unknown_source_is_refused_naming_it(crawled_archive, command, source
     result = govarchive(command, "--source", source, "--db", "archive.db", cwd=crawled_archive)
     assert result.returncode == 2, result.stderr
     assert result.stderr.decode().splitlines() == [
-        f"Error: unknown source id {source!r} (the archive holds: sample-magazine, sample-news, sample-portal)"
+        f"Error: unknown source id {source!r} in archive.db (known: sample-magazine, sample-news, sample-portal)"
     ]
     assert result.stdout == b""
 

@@ -67,3 +67,12 @@ def test_a_day_may_be_typed_without_its_leading_zeros(crawled_archive):
     assert _ids(govarchive("export", "--db", "archive.db", "--since", "2000-1-1", cwd=crawled_archive)) == _ids(
         govarchive("export", "--db", "archive.db", "--since", "2000-01-01", cwd=crawled_archive))
 
+
+@pytest.mark.parametrize("command", [["export"], ["search", "Zalo"], ["reextract"], ["stats"]])
+def test_an_unknown_source_is_refused_alike_by_every_command(crawled_archive, command):
+    result = govarchive(*command, "--source", "nope", "--db", "archive.db", cwd=crawled_archive)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "Error: unknown source id 'nope' in archive.db (known: sample-magazine, sample-news, sample-portal)"]
+    assert result.stdout == ""
+
