@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import stat
 import tempfile
+import textwrap
 import time
 import zipfile
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ README_HEAD = """govarchive export
 =================
 
 selection            {selection}
+{notes}articles             {count}
 exported             {exported} (UTC)
 
 articles.jsonl       one JSON object per archived article (fields below)
@@ -464,7 +466,8 @@ def _zip(db, db_path, out, selection, left_out) -> int:
             _csv(db, member, selection)
         with archive.open(_member("captures.warc.gz"), "w", force_zip64=True) as member:
             _warc(db, db_path, member, selection, note, "captures.warc.gz")
-        readme = README_HEAD.format(selection=selection, exported=exported)
+        readme = README_HEAD.format(selection=selection, notes=_readme_notes(selection), count=count,
+                                    exported=exported)
         if missed:
             readme += README_MISSING.format(count=missed)
             missing.seek(0)
@@ -473,6 +476,14 @@ def _zip(db, db_path, out, selection, left_out) -> int:
                 shutil.copyfileobj(missing, member)
         archive.writestr(_member("README.txt"), readme + FIELDS_README)
     return count
+
+
+def _readme_notes(selection: Selection) -> str:
+    """What the search query could not honour, as the command said it: the zip is read later,
+    away from what was printed when it was made."""
+    notes = parse_query(selection.search).notes if selection.search is not None else []
+    return "".join(textwrap.fill(note.en, 100, initial_indent="note".ljust(21), subsequent_indent=" " * 21) + "\n"
+                   for note in notes)
 
 
 def _member(name: str) -> zipfile.ZipInfo:

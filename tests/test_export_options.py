@@ -76,3 +76,20 @@ def test_an_unknown_source_is_refused_alike_by_every_command(crawled_archive, co
         "Error: unknown source id 'nope' in archive.db (known: sample-magazine, sample-news, sample-portal)"]
     assert result.stdout == ""
 
+
+def test_the_zip_readme_says_how_many_articles_and_what_the_query_could_not_honour(crawled_archive, tmp_path):
+    out = tmp_path / "zalo.zip"
+    result = govarchive("export", "--db", "archive.db", "--format", "zip", "--search", '"Zalo OA', "-o", out,
+                        cwd=crawled_archive)
+    assert result.returncode == 0, result.stderr
+    (note,) = [line[len("note: "):] for line in result.stderr.splitlines() if line.startswith("note: ")]
+    with zipfile.ZipFile(out) as bundle:
+        count = len(bundle.read("articles.jsonl").splitlines())
+        readme = bundle.read("README.txt").decode()
+    assert count > 0
+    head = readme.split("\n\n", 1)[1].split("\n\n", 1)[0]
+    assert f"\narticles             {count}\n" in head
+    assert " ".join(head.split("\nnote ", 1)[1].split("\narticles ", 1)[0].split()) == note
+    # Each line's text in one column, the notes' wrapped lines too.
+    assert {len(re.match(r"\S+ +", line).group()) if line[0] != " " else len(line) - len(line.lstrip())
+            for line in head.splitlines()} == {21}
