@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.db import ArchiveError, check_archive, open_db
+from archive.db import BUSY_TIMEOUT_MS, ArchiveError, check_archive, open_db
 from archive.ingest import FETCH_FAILED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
 from archive.locks import SourceLock, SourceLocked, holder, locked_message
 from archive.sources import load_sources, select
@@ -49,6 +49,52 @@ ENVIRONMENT = {
     "GOVARCHIVE_EXTRACT_WORKERS": ("a whole number of processes, 0 or more (0: none, extract in the crawler)",
                                    lambda value: int(value) >= 0),
 }
+
+
+# The crawler's exit status when the archive's write lock was not to be had (EX_TEMPFAIL).
+ARCHIVE_LOCKED = 75
+# How long a crawl waits for another process's write before it says it waits.
+QUIET_WAIT_MS = 2_000
+
+
+class ArchiveLocked(ArchiveError):
+    """Another process holds the archive's write lock, and has held it past the busy timeout."""
+
+
+def archive_locked_message(db_path: str | Path) -> str:
+    return (f"{db_path}: another process holds the archive's write lock and has not let go of it in "
+            f"{BUSY_TIMEOUT_MS // 1000} s, so nothing was crawled; crawl again once that process has "
+            f"finished or been stopped ('fuser {db_path}' lists the processes that have the archive open)")
+
+
+def is_archive_locked(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked": a write lock held past the busy timeout."""
+    return isinstance(exc, sqlite3.OperationalError) and (
+        getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def wait_for_write_lock(db, db_path: str | Path) -> None:
+    """Take the archive's write lock and let it go at once, as the crawl's first write would take
+    it: waiting for another process's write, and saying so when the wait is long. Raises
+    ArchiveLocked when the busy timeout passes: SQLite would say no more than "database is locked",
+    after half a minute of silence."""
+    try:
+        for wait_ms in (QUIET_WAIT_MS, BUSY_TIMEOUT_MS - QUIET_WAIT_MS):
+            db.execute(f"PRAGMA busy_timeout = {wait_ms}")
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if not is_archive_locked(exc):
+                    raise
+                if wait_ms == QUIET_WAIT_MS:
+                    print(f"note: {db_path}: another process is writing to the archive; waiting up to "
+                          f"{BUSY_TIMEOUT_MS // 1000} s for it", file=sys.stderr)
+                continue
+            db.execute("ROLLBACK")
+            return
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    raise ArchiveLocked(archive_locked_message(db_path))
 
 
 class BadEnvironment(ArchiveError):
@@ -99,8 +145,11 @@ def run_crawl(
     chosen = select(sources, list(source_ids)) if source_ids else sources
     check_archive(db_path, may_be_new=True)
     db = open_db(db_path)
-    last_id = db.execute("select coalesce(max(id), 0) from crawls").fetchone()[0]
-    db.close()
+    try:
+        last_id = db.execute("select coalesce(max(id), 0) from crawls").fetchone()[0]
+        wait_for_write_lock(db, db_path)
+    finally:
+        db.close()
 
     command = [sys.executable, "-m", "crawler", "--db", str(db_path), "--sources", str(sources_file)]
     command += ["--log-level", log_level]
@@ -160,9 +209,14 @@ def run_crawl(
         if pid is not None:
             locked[source_id] = locked_message(source_id, pid)
     if not rows and not locked and not stopped_by:
+        if returncode == ARCHIVE_LOCKED:
+            raise ArchiveLocked(archive_locked_message(db_path))
         raise ArchiveError(f"the crawler exited with status {returncode} without recording any crawl")
-    stopped = f"stopped by {signal.Signals(stopped_by[0]).name} before its crawl began" if stopped_by else None
-    rows += [_not_started(source_id, returncode, locked.get(source_id) or stopped) for source_id in missing]
+    if stopped_by:
+        why = f"stopped by {signal.Signals(stopped_by[0]).name} before its crawl began"
+    else:
+        why = archive_locked_message(db_path) if returncode == ARCHIVE_LOCKED else None
+    rows += [_not_started(source_id, returncode, locked.get(source_id) or why) for source_id in missing]
     for row in rows:
         row["signal"] = stopped_by[0] if stopped_by else None
     return rows

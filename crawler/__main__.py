@@ -45,7 +45,10 @@ def main(argv=None) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_IGN)
     from archive import ingest
-    from archive.crawl import check_environment
+    from archive.crawl import (
+        ARCHIVE_LOCKED, ArchiveLocked, archive_locked_message, check_environment, is_archive_locked,
+        wait_for_write_lock,
+    )
     from archive.db import ArchiveError, open_db
     from archive.locks import SourceLock, SourceLocked
     from archive.sources import SourcesError, load_sources, select
@@ -79,11 +82,17 @@ def main(argv=None) -> int:
     process = CrawlerProcess(settings)
     failures, locks = [], []
     db = open_db(args.db)
+    try:
+        # Before Scrapy starts: a crawl whose first write fails leaves Scrapy's own errors behind.
+        wait_for_write_lock(db, args.db)
+    except ArchiveLocked:
+        db.close()
+        return ARCHIVE_LOCKED
     for source in chosen:
         try:
             locks.append(SourceLock(args.db, source.id).acquire())
         except SourceLocked as exc:
-            failures.append((source.id, str(exc)))
+            failures.append((source.id, exc))
             continue
         resume_from = ingest.interrupted_crawl(db, source.id) if args.resume else None
         if args.resume and resume_from is None:
@@ -93,7 +102,7 @@ def main(argv=None) -> int:
             spider_for(source, queue_dir=queue_dir), source=source, max_pages=args.max_pages,
             backfill=args.backfill, resume_from=resume_from,
         )
-        deferred.addErrback(lambda failure, sid=source.id: failures.append((sid, failure.getErrorMessage())))
+        deferred.addErrback(lambda failure, sid=source.id: failures.append((sid, failure.value)))
     db.close()
     if locks:
         if args.stop_when_stdin_closes:
@@ -101,7 +110,12 @@ def main(argv=None) -> int:
         process.start(install_signal_handlers=not args.stop_when_stdin_closes)
     for lock in locks:
         lock.release()
-    for source_id, message in failures:
+    if failures and all(is_archive_locked(exc) for _, exc in failures):
+        # Another process held the archive's write lock past the busy timeout: govarchive crawl
+        # says so, once for every crawl it kept from starting.
+        return ARCHIVE_LOCKED
+    for source_id, exc in failures:
+        message = archive_locked_message(args.db) if is_archive_locked(exc) else exc
         print(f"error: crawl of {source_id} failed: {message}", file=sys.stderr)
     return 1 if failures else 0
 
