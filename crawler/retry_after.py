@@ -44,11 +44,17 @@ class RetryAfterMiddleware:
         if request.meta.get("retry_times", 0) >= request.meta.get("max_retry_times", self.retry_times):
             return response  # RetryMiddleware gives up on it: nothing to wait for
         if delay > self.cap:
-            logger.info(
-                "%s answered %d with Retry-After %ds, more than ARCHIVE_RETRY_AFTER_MAX (%ds): not retrying",
+            stats = self.crawler.stats
+            stats.inc_value("govarchive/retry_after_too_long")
+            # Said where a quiet or scheduled crawl shows it, or its fetches fail with no reason
+            # but their status; once a crawl, as a rate-limited site answers every page so.
+            first = stats.get_value("govarchive/retry_after_too_long") == 1
+            (logger.warning if first else logger.info)(
+                "%s answered %d asking to wait %.0f s (Retry-After) before trying again, more than "
+                "ARCHIVE_RETRY_AFTER_MAX (%.0f s): not retried, the source's next crawl asks again%s",
                 request.url, response.status, delay, self.cap,
+                "; other such answers in this crawl are logged at INFO level" if first else "",
             )
-            self.crawler.stats.inc_value("govarchive/retry_after_too_long")
             request.meta["dont_retry"] = True
             return response
         self.crawler.stats.inc_value("govarchive/retry_after_waits")
