@@ -569,7 +569,8 @@ def export(fmt, source, since, until, search, output, db_path):
 
     FILE is written under a temporary name beside it and takes the name only when the export
     is complete: an export that fails or is stopped (Ctrl-C, SIGTERM: exit status 130, 143)
-    leaves the file that was there as it was.
+    leaves the file that was there as it was. So does one that left captures out: it is kept
+    as FILE.incomplete (replacing an earlier one), and FILE only ever holds a whole export.
 
     \b
     Example:
@@ -625,7 +626,10 @@ def export(fmt, source, since, until, search, output, db_path):
         with _stopped_by_sigterm():
             count = export_lib(db, db_path, fmt, out, selection, left_out=report,
                                filename=None if output == "-" else Path(output).name)
-            if target:
+            aside = None
+            if target and left_out:
+                aside = target.set_aside()
+            elif target:
                 target.commit()
     except WriteFailed as exc:
         if target is None:
@@ -656,10 +660,23 @@ def export(fmt, source, since, until, search, output, db_path):
                    err=True)
     # A WARC export counts the articles whose current capture it holds, the others every article.
     without = f"; {len(left_out)} captures could not be included (named above)" if left_out else ""
-    click.echo(f"Exported {count} articles as {fmt}" + (f" to {output}" if output != "-" else "") + f"{without}.",
-               err=True)
+    to = f" to {output}" if output != "-" else ""
+    if aside:
+        kept = "left as it was" if target.existed else "not created"
+        to = (f" to {_shown(output, aside)}, not {output}: it is {kept}, as only an export with every capture "
+              "takes its name")
+    click.echo(f"Exported {count} articles as {fmt}{to}{without}.", err=True)
     if left_out:
         sys.exit(1)
+
+
+def _shown(output: str, aside: Path) -> str:
+    """Where an incomplete export was kept, named from ``output`` as given when it is FILE.incomplete
+    there (not beside the file a link leads to)."""
+    from archive.export import OutputFile
+
+    beside = output + OutputFile.INCOMPLETE
+    return beside if Path(os.path.realpath(beside)) == aside else str(aside)
 
 
 def _open_output(db, db_path, output):

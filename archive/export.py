@@ -207,14 +207,20 @@ class OutputFile:
     given (/dev/stdout, /dev/fd/N as a shell's >(gzip) names it), whatever it is: the shell
     that opened it decided how (``>`` emptied the file, ``>>`` appends to it).
 
+    An export that is done but incomplete (captures left out) is set_aside() instead: kept as
+    FILE.incomplete, so that FILE only ever holds a complete export.
+
     OSError when the file cannot be made; WriteFailed when commit() cannot put it in place.
     """
+
+    INCOMPLETE = ".incomplete"
 
     def __init__(self, path: str | Path):
         if str(path).endswith(os.sep):
             # realpath() would drop the slash, and "newdir/" would become a file named newdir.
             raise IsADirectoryError(errno.EISDIR, "names a folder, not a file", str(path))
         self._temp = None
+        self.existed = False
         given = _given_descriptor(path)
         if given is not None:
             # Opening the path again would not do: it would start at the beginning of the file
@@ -244,18 +250,42 @@ class OutputFile:
             self._temp = candidate
         if mode is not None:
             os.fchmod(fd, stat.S_IMODE(mode))
+            self.existed = True
         self.file = os.fdopen(fd, "wb")
 
     def commit(self) -> None:
+        self._close()
+        if self._temp:
+            try:
+                os.replace(self._temp, self._target)
+            except OSError as exc:
+                raise WriteFailed(exc.strerror or str(exc)) from exc
+            self._temp = None
+
+    def set_aside(self) -> Path | None:
+        """Keep the export beside FILE, not in its place; returns where it is: FILE.incomplete,
+        or its temporary name when that cannot be had (a name too long, a folder of that name).
+        None for one written in place, which is all there is to keep."""
+        self._close()
+        kept, self._temp = self._temp, None
+        if kept is None:
+            return None
+        aside = self._target.with_name(self._target.name + self.INCOMPLETE)
+        if len(os.fsencode(aside.name)) > _NAME_MAX:
+            return kept
+        try:
+            os.replace(kept, aside)
+        except OSError:
+            return kept
+        return aside
+
+    def _close(self) -> None:
         try:
             self.file.flush()
             if self._temp:
                 # On disk before it has the name: a crash just after must not leave an empty file.
                 os.fsync(self.file.fileno())
             self.file.close()
-            if self._temp:
-                os.replace(self._temp, self._target)
-                self._temp = None
         except OSError as exc:
             raise WriteFailed(exc.strerror or str(exc)) from exc
 

@@ -47,7 +47,7 @@ def test_a_warc_file_gone_is_named_once_with_the_count_of_its_captures(archive_c
         f"warning: {len(affected)} captures left out; WARC files gone or unreadable: {warc_file} (missing); {listed}"]
     assert result.stderr.splitlines()[-1].endswith(f"; {len(affected)} captures could not be included (named above).")
     if fmt == "zip":
-        with zipfile.ZipFile(out) as bundle:
+        with zipfile.ZipFile(out.with_name(out.name + ".incomplete")) as bundle:
             missing = bundle.read("missing-captures.tsv").decode().splitlines()[1:]
         assert {int(line.split("\t")[0]) for line in missing} == affected
         assert all(line.endswith(f"WARC file {warc_file} is missing") for line in missing)
