@@ -17,6 +17,13 @@ order (newest first), as everywhere in datasette; relevance ranking is the readi
 
 datasette's column searches (``_search_title=…``) are bounded the same way: each becomes a
 column filter in the same FTS5 query, carried in ``_fts_search_<column>``.
+
+A streamed CSV (``_stream=on``, "stream all rows"; datasette streams no other format) is a
+download of every match, as the reading room's downloads are: it is neither counted nor given
+a floor, and drops one carried over from the page it was asked from. datasette streams it in
+pages of ``max_returned_rows``, each a query that finds and sorts every match again: for a word
+in most of a million articles a second or two a page, where a page of a bounded search takes
+milliseconds; the reading room's download finds the matches once.
 """
 
 from urllib.parse import parse_qsl, urlencode
@@ -94,6 +101,10 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8")
     if target is None:
         return fold_search_params(query_string)
+    # datasette streams a CSV with any _stream value: every match, so no floor, not a carried one.
+    streamed = path.endswith(".csv") and bool(next((v for k, v in pairs if k == "_stream"), ""))
+    if streamed:
+        pairs = [(k, v) for k, v in pairs if k != FLOOR]
     database, _table, fts_table = target
     db = datasette.get_database(database)
     columns = await _searchable(db, fts_table)
@@ -130,9 +141,11 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
         kind = WORD_FILTERS.get(key.removesuffix("__exact"))
         if kind in kinds and value:
             words[kind] = value
+    pairs = kept + typed + columns_kept + [(FILTER_ARGS[name], value) for name, value in words.items()]
+    if streamed:
+        return urlencode(pairs, encoding="utf-8").encode("ascii")
     limit = configured_search_limit(datasette)
     row = (await db.execute(floor_sql(fts_table), {"match": with_filters(match, **words), "limit": limit})).rows[0]
-    pairs = kept + typed + columns_kept + [(FILTER_ARGS[name], value) for name, value in words.items()]
     if row["n"] > limit:
         pairs += [(FLOOR, str(row["floor"])), ("_nocount", "1"), ("_nofacet", "1")]
     return urlencode(pairs, encoding="utf-8").encode("ascii")
