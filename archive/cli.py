@@ -882,6 +882,11 @@ class _Progress:
 def stats(db_path, source, limit, as_json):
     """Print the last crawl runs: outcome, counts and extraction health.
 
+    The status says why a crawl failed ("failed (storage)": the archive or its WARC files
+    could not be written), that --max-pages cut it short ("ok (max pages)": the rest waits for
+    the next crawl) and which crawl it resumed ("resumes #12"). --json has these as
+    finish_reason, reached_max_pages (with max_pages) and resumed_from, and the seconds taken.
+
     Health is the share of the run's articles with a title, a date, an author and at least
     50 words: a site redesign that breaks extraction shows as a drop.
 
@@ -894,7 +899,7 @@ def stats(db_path, source, limit, as_json):
 
     db = _open_archive(db_path, for_reading=True)
     _check_source(db, db_path, source)
-    runs = last_runs(db, db_path, limit=limit, source=source)
+    runs = _with_ending(db, last_runs(db, db_path, limit=limit, source=source))
     if as_json:
         for run in runs:
             click.echo(json.dumps(run, ensure_ascii=False))
@@ -902,26 +907,61 @@ def stats(db_path, source, limit, as_json):
     if not runs:
         click.echo("No crawls yet.")
         return
+    ended = [_ended(r) for r in runs]
+    # As wide as what is shown, to stay within 100 columns: a crawl's duration is left to --json
+    # ("seconds"), and 304 Not Modified counts as unchanged, as in the crawl's summary.
+    id_w = max(len("id"), *(len(str(r["id"])) for r in runs))
+    source_w = max(len("source"), *(len(r["source_id"]) for r in runs))
+    status_w = max(len("status"), *map(len, ended))
     click.echo(
-        f"{'id':>5} {'source':<20} {'started (UTC)':<19} {'secs':>6} {'status':<11} {'pages':>5} {'new':>4} "
-        f"{'chg':>4} {'same':>4} {'304':>4} {'err':>4}  title  date author 50w"
+        f"{'id':>{id_w}} {'source':<{source_w}} {'started (UTC)':<16} {'status':<{status_w}} {'pages':>5} "
+        f"{'new':>4} {'chg':>4} {'same':>4} {'err':>4} title date auth  50w"
     )
-    for r in runs:
-        health = "  ".join(_pct(r[k]) for k in ("share_title", "share_date", "share_author", "share_50_words"))
+    for r, status in zip(runs, ended):
+        same = (r["articles_unchanged"] or 0) + (r["articles_not_modified"] or 0)
+        health = " ".join(_pct(r[k]).rjust(width) for k, width in (
+            ("share_title", 5), ("share_date", 4), ("share_author", 4), ("share_50_words", 4)))
         click.echo(
-            f"{r['id']:>5} {r['source_id']:<20} {(r['started_at'] or '')[:19]:<19} "
-            f"{_num(r['seconds']):>6} {r['status']:<11} {r['pages'] or 0:>5} {r['articles_new'] or 0:>4} "
-            f"{r['articles_changed'] or 0:>4} {r['articles_unchanged'] or 0:>4} "
-            f"{r['articles_not_modified'] or 0:>4} {r['errors'] or 0:>4}  {health}"
+            f"{r['id']:>{id_w}} {r['source_id']:<{source_w}} {(r['started_at'] or '')[:16].replace('T', ' '):<16} "
+            f"{status:<{status_w}} {r['pages'] or 0:>5} {r['articles_new'] or 0:>4} "
+            f"{r['articles_changed'] or 0:>4} {same:>4} {r['errors'] or 0:>4} {health}"
         )
 
 
+# Why a crawl failed, in a word or two: the crawler's finish reasons (anything else as it is).
+_FAILED_FOR = {"storage_failed": "storage"}
+
+
+def _with_ending(db, runs: list[dict]) -> list[dict]:
+    """``runs`` with how each ended: the crawler's finish_reason, the crawl it resumed, its
+    --max-pages and whether it reached them (what it left waits for the next crawl)."""
+    ids = [r["id"] for r in runs]
+    rows = db.execute(
+        f"select id, finish_reason, resumed_from, max_pages from crawls where id in ({', '.join('?' * len(ids))})",
+        ids,
+    ).fetchall()
+    ending = {row[0]: dict(zip(("finish_reason", "resumed_from", "max_pages"), row[1:])) for row in rows}
+    for run in runs:
+        run.update(ending[run["id"]])
+        run["reached_max_pages"] = run["max_pages"] is not None and (run["pages"] or 0) >= run["max_pages"]
+    return runs
+
+
+def _ended(run: dict) -> str:
+    """The status, with why it failed, that --max-pages cut it short, the crawl it resumes."""
+    why = []
+    if run["status"] == "failed" and run["finish_reason"]:
+        why.append(_FAILED_FOR.get(run["finish_reason"], run["finish_reason"]))
+    elif run["status"] == "ok" and run["reached_max_pages"]:
+        why.append("max pages")
+    if run["resumed_from"]:
+        why.append(f"resumes #{run['resumed_from']}")
+    return f"{run['status']} ({', '.join(why)})" if why else run["status"]
+
+
 def _pct(share) -> str:
-    return f"{share * 100:4.0f}%" if share is not None else "    -"
+    return f"{share * 100:.0f}%" if share is not None else "-"
 
-
-def _num(value) -> str:
-    return f"{value:.1f}" if value is not None else "-"
 
 
 @cli.command()

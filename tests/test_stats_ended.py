@@ -1,0 +1,92 @@
+"""govarchive stats says how each crawl ended: why it failed, that --max-pages cut it short,
+which crawl it resumed."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from archive import ingest
+from archive.cli import cli
+from archive.db import open_db
+from archive.sources import parse_sources
+
+SOURCE = (
+    '[[source]]\nid = "baochinhphu"\nname = "S"\nkind = "press"\nhome = "https://s.vn/"\n'
+    'allowed_domains = ["s.vn"]\narticle_pattern = "x"\nschedule = "0 * * * *"\n'
+    '[source.discovery]\nfeeds = ["https://s.vn/rss"]\n'
+)
+
+
+def _crawl(db, source, *, pages, reason, max_pages=None, resumed_from=None):
+    crawl = ingest.start_crawl(db, source, max_pages=max_pages, resumed_from=resumed_from)
+    for n in range(pages):
+        ingest.record_fetch(db, crawl_id=crawl, source_id=source.id, url=f"https://s.vn/{crawl}/{n}", kind="article",
+                            status=200)
+    ingest.finish_crawl(db, crawl, finish_reason=reason, stats={})
+    return crawl
+
+
+@pytest.fixture
+def archive(tmp_path):
+    (source,) = parse_sources(SOURCE)
+    db = open_db(tmp_path / "archive.db")
+    crawls = {
+        "cut": _crawl(db, source, pages=3, reason="finished", max_pages=3),
+        "storage": _crawl(db, source, pages=2, reason="storage_failed"),
+        "whole": _crawl(db, source, pages=4, reason="finished", max_pages=10),
+    }
+    crawls["resume"] = _crawl(db, source, pages=2, reason="finished", max_pages=3, resumed_from=crawls["cut"])
+    crawls["other"] = _crawl(db, source, pages=1, reason="cancelled")
+    db.close()
+    return tmp_path / "archive.db", crawls
+
+
+def _stats(db_path, *args):
+    result = CliRunner().invoke(cli, ["stats", "--db", str(db_path), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_table_says_how_each_crawl_ended_within_100_columns(archive):
+    db_path, crawls = archive
+    lines = _stats(db_path).splitlines()
+    # The longest status with a source id as long as most.
+    assert all(len(line) <= 100 for line in lines), "\n".join(lines)
+    status_at = lines[0].index("status")
+    status = {int(line.split()[0]): line[status_at:].split("  ")[0].strip() for line in lines[1:]}
+    assert status == {
+        crawls["cut"]: "ok (max pages)",
+        crawls["storage"]: "failed (storage)",
+        crawls["whole"]: "ok",
+        crawls["resume"]: f"ok (resumes #{crawls['cut']})",
+        crawls["other"]: "failed (cancelled)",
+    }, "\n".join(lines)
+    assert lines[0].split()[:4] == ["id", "source", "started", "(UTC)"]
+    day, minute = lines[1].split()[2:4]
+    assert len(day) == len("2024-01-31") and len(minute) == len("08:30")
+
+
+def test_a_resume_cut_short_by_max_pages_says_both():
+    from archive.cli import _ended
+
+    run = {"status": "ok", "finish_reason": "finished", "reached_max_pages": True, "resumed_from": 7}
+    assert _ended(run) == "ok (max pages, resumes #7)"
+    # An interrupted or failed crawl is not said to be cut short: its end says why it stopped.
+    assert _ended({**run, "status": "interrupted", "finish_reason": "shutdown"}) == "interrupted (resumes #7)"
+
+
+def test_json_has_the_finish_reason_the_crawl_resumed_and_its_page_limit(archive):
+    db_path, crawls = archive
+    runs = {run["id"]: run for run in map(json.loads, _stats(db_path, "--json").splitlines())}
+    ended = {id_: (run["finish_reason"], run["resumed_from"], run["max_pages"], run["reached_max_pages"])
+             for id_, run in runs.items()}
+    assert ended == {
+        crawls["cut"]: ("finished", None, 3, True),
+        crawls["storage"]: ("storage_failed", None, None, False),
+        crawls["whole"]: ("finished", None, 10, False),
+        crawls["resume"]: ("finished", crawls["cut"], 3, False),
+        crawls["other"]: ("cancelled", None, None, False),
+    }
+    # The status is the crawl's own, as before: the reason is a field of its own.
+    assert runs[crawls["storage"]]["status"] == "failed"
