@@ -832,7 +832,7 @@ def _files_named(files: dict[str, str]) -> str:
 def _rules_used(sources_file, taken) -> str | None:
     parts = []
     if taken.listed:
-        changed = (f"new for {', '.join(taken.changed)}, now stored in the archive" if taken.changed
+        changed = (f"changed for {', '.join(taken.changed)}, now stored in the archive" if taken.changed
                    else "as stored in the archive")
         parts.append(f"from {sources_file} ({changed})")
     if taken.unlisted:
