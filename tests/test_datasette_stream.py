@@ -11,6 +11,7 @@ import io
 
 import pytest
 
+from archive.datasette.plugins.search_folding import _ending_with
 from archive.db import open_db
 from archive.serve import make_datasette
 from test_search_scale import COMMON, LIMIT, db_path, ids, newest_matches  # noqa: F401 (fixtures)
@@ -92,3 +93,45 @@ def test_pages_json_and_an_unstreamed_csv_stay_bounded(ds, ids):
     assert [int(r["id"]) for r in page] == [r["id"] for r in data["rows"]]
     assert "more than 10 rows match" in get(ds, "/archive/articles?_search=thong+tin").text
 
+
+
+@pytest.fixture(scope="module")
+def ds_low(db_path):
+    """search_limit 1: a stream lists up to 20 matches (STREAMED times that), of the 25."""
+    return make_datasette(db_path, search_limit=1, max_returned_rows=PAGE)
+
+
+def test_a_stream_past_its_bound_keeps_the_newest_and_says_where_every_match_is(ds_low, ids, table_order):
+    response = get(ds_low, "/archive/articles.csv?_search=th%C3%B4ng+tin&source_id=t&_sort=id&_col=title&_stream=on"
+                           "&_size=max")
+    *rows, last = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    assert [int(r[0]) for r in rows] == sorted(ids[i] for i in range(COMMON - 19, COMMON + 1))
+    note, = last
+    assert note.startswith("More than 20 rows match: this download has at most the 20 most recently archived. ")
+    link = note.rsplit(": ", 1)[1]
+    assert link == "http://localhost/-/search.csv?q=th%C3%B4ng+tin&source=t"
+    assert len(csv_rows(get(ds_low, link.removeprefix("http://localhost")))) == COMMON
+
+
+def test_a_stream_within_its_bound_has_no_note(ds_low, ids, table_order):
+    rows = csv_rows(get(ds_low, "/archive/articles.csv?_search=dak+lak&_stream=on&_size=max"))
+    assert [int(r["id"]) for r in rows] == matching(ids, table_order, (5, 28))
+
+
+def test_the_note_goes_on_a_line_of_its_own_after_a_message_datasette_ended_the_stream_with():
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def stream():
+        noted = _ending_with(send, "More than 20 rows match")
+        await noted({"type": "http.response.start", "status": 200, "headers": []})
+        await noted({"type": "http.response.body", "body": b"id\r\n1\r\n", "more_body": True})
+        cut = b"CSV contains more than 104857600 bytes"
+        await noted({"type": "http.response.body", "body": cut, "more_body": True})
+        await noted({"type": "http.response.body", "body": b""})
+
+    asyncio.run(stream())
+    body = b"".join(m.get("body", b"") for m in sent)
+    assert body == b"id\r\n1\r\nCSV contains more than 104857600 bytes\r\nMore than 20 rows match\r\n"

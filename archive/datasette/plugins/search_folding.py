@@ -19,18 +19,22 @@ datasette's column searches (``_search_title=…``) are bounded the same way: ea
 column filter in the same FTS5 query, carried in ``_fts_search_<column>``.
 
 A streamed CSV (``_stream=on``, "stream all rows"; datasette streams no other format) is a
-download of every match, as the reading room's downloads are: it is neither counted nor given
-a floor, and drops one carried over from the page it was asked from. datasette streams it in
-pages of ``max_returned_rows``, each a query that finds and sorts every match again: for a word
-in most of a million articles a second or two a page, where a page of a bounded search takes
-milliseconds; the reading room's download finds the matches once.
+download, not a page: it has every match, as the reading room's downloads do, up to ``STREAMED``
+times ``search_limit`` (100,000 by default), and drops the floor carried over from the page it
+was asked from. datasette streams it in pages of ``max_returned_rows``, each a query that finds
+and sorts every match again: for a word in most of a million articles over a second a page, and
+past datasette's time limit a page fails. So past that many matches the stream keeps the most
+recently archived of them, and its last line says so and links to the reading room's download
+of the search, which finds the matches once.
 """
 
+import csv
+import io
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import BadRequest, Request
 
 from archive.search import FILTERS_COLUMN, floor_sql, parse_query, with_filters
 from archive.serve import configured_search_limit, filter_word_kinds
@@ -38,6 +42,11 @@ from archive.serve import configured_search_limit, filter_word_kinds
 SEARCH = "_fts_search"
 COLUMN_SEARCH = "_fts_search_"  # + column name
 FLOOR = "_fts_floor"
+# A streamed CSV has up to this many times search_limit matches. With 5,000, each page of its
+# stream sorts up to 100,000 matches: about 0.2 s in a million articles (0.7 s for the first,
+# from a cold disk), where a word in most of them takes 1-3 s a page, and the first can pass
+# datasette's time limit (sql_time_limit_ms), which ends the download with an error.
+STREAMED = 20
 # A search on the articles table narrowed to a source, a month, a channel, an agency or a
 # document (``source_id=…``, ``published_month=…``, ``channels__arraycontains=…``,
 # ``agencies__arraycontains=…``, ``refs__arraycontains=…``) counts and lists the newest matches
@@ -59,6 +68,11 @@ def fold_search_params(query_string: bytes) -> bytes:
         for key, value in pairs
     ]
     return urlencode(folded, encoding="utf-8").encode("ascii")
+
+
+def _streamed(path: str, pairs) -> bool:
+    """Whether datasette streams the response: a CSV asked for with any ``_stream`` value."""
+    return path.endswith(".csv") and bool(next((v for k, v in pairs if k == "_stream"), ""))
 
 
 def _fts_table(datasette, path: str):
@@ -101,8 +115,7 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8")
     if target is None:
         return fold_search_params(query_string)
-    # datasette streams a CSV with any _stream value: every match, so no floor, not a carried one.
-    streamed = path.endswith(".csv") and bool(next((v for k, v in pairs if k == "_stream"), ""))
+    streamed = _streamed(path, pairs)
     if streamed:
         pairs = [(k, v) for k, v in pairs if k != FLOOR]
     database, _table, fts_table = target
@@ -151,6 +164,63 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     return urlencode(pairs, encoding="utf-8").encode("ascii")
 
 
+def _filter_words(args, kinds) -> dict[str, str]:
+    """{with_filters keyword: value} of the filters carried for the FTS5 query (``FILTER_ARGS``)."""
+    return {name: args[arg] for name, arg in FILTER_ARGS.items() if args.get(arg) and name in kinds}
+
+
+async def stream_bound(datasette, request: Request, path: str, query_string: bytes) -> tuple[bytes, str | None]:
+    """A streamed CSV's arguments (as bounded_search_params leaves them) with the floor of the
+    newest ``STREAMED`` × search_limit matches when more match, and then the line that ends the
+    file, its link made absolute from ``request``; else as they were, and None."""
+    target = _fts_table(datasette, path)
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8")
+    if target is None or not _streamed(path, pairs):
+        return query_string, None
+    args = {}
+    for key, value in pairs:
+        args.setdefault(key, value)  # datasette reads the first of a repeated argument
+    db = datasette.get_database(target[0])
+    by_column = _column_searches(pairs, COLUMN_SEARCH, await _searchable(db, target[2]))
+    query = _match(args.get(SEARCH), by_column)
+    if not query:
+        return query_string, None
+    words = _filter_words(args, await filter_word_kinds(db))
+    cap = STREAMED * configured_search_limit(datasette)
+    row = (await db.execute(floor_sql(target[2]), {"match": with_filters(query, **words), "limit": cap})).rows[0]
+    if row["n"] <= cap:
+        return query_string, None
+    typed = " ".join(v for v in [args.get(SEARCH), *by_column.values()] if v)
+    every = datasette.absolute_url(
+        request, datasette.urls.path("-/search.csv") + "?" + urlencode({"q": typed, **words}, encoding="utf-8"))
+    note = (f"More than {cap:,} rows match: this download has at most the {cap:,} most recently archived. "
+            f"Every article with these words: {every}")
+    return urlencode(pairs + [(FLOOR, str(row["floor"]))], encoding="utf-8").encode("ascii"), note
+
+
+def _ending_with(send, note: str):
+    """``send`` with ``note`` as one more CSV row at the end of a successful response."""
+    line = io.StringIO()
+    csv.writer(line).writerow([note])
+    ok, last = False, b"\n"
+
+    async def send_with_note(message):
+        nonlocal ok, last
+        if message["type"] == "http.response.start":
+            ok = message["status"] == 200
+        elif message["type"] == "http.response.body" and ok:
+            body = message.get("body", b"")
+            if not message.get("more_body"):
+                # datasette ends a stream it cuts (max_csv_mb, a failed page) with a message
+                # and no line break.
+                body += (b"" if (body or last).endswith(b"\n") else b"\r\n") + line.getvalue().encode("utf-8")
+                message = {**message, "body": body}
+            last = body or last
+        await send(message)
+
+    return send_with_note
+
+
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     async def inner():
@@ -173,7 +243,7 @@ def filters_from_request(request, database, table, datasette):
         if not query:
             return FilterArguments(["0"], human_descriptions=["search matches nothing" + notes])
         kinds = await filter_word_kinds(datasette.get_database(database))
-        words = {name: request.args[arg] for name, arg in FILTER_ARGS.items() if request.args.get(arg) and name in kinds}
+        words = _filter_words(request.args, kinds)
         match = with_filters(query, **words)
         where = f"{fts_pk} in (select rowid from [{fts_table}] where [{fts_table}] match :fts_search"
         params = {"fts_search": match}
@@ -203,8 +273,12 @@ def asgi_wrapper(datasette):
     def wrap(app):
         async def folded_search(scope, receive, send):
             if scope.get("type") == "http" and b"_search" in scope.get("query_string", b""):
-                query_string = await bounded_search_params(datasette, scope.get("path", ""), scope["query_string"])
+                path = scope.get("path", "")
+                query_string = await bounded_search_params(datasette, path, scope["query_string"])
+                query_string, note = await stream_bound(datasette, Request(scope, receive), path, query_string)
                 scope = dict(scope, query_string=query_string)
+                if note:
+                    send = _ending_with(send, note)
             await app(scope, receive, send)
 
         return folded_search
