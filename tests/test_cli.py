@@ -182,6 +182,8 @@ def test_crawl_refuses_a_database_that_is_not_an_archive(sample_site, run_cli, t
     assert result.returncode == 0, result.stderr
 
 
+RSS = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Tin</title>'
+       '<item><title>Tin</title><link>https://s.vn/a.htm</link></item></channel></rss>').encode()
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
@@ -191,9 +193,21 @@ PNG = bytes.fromhex(
 @pytest.mark.parametrize("name, content, problem", [
     ("empty.html", b"", "is empty"),
     ("noise.bin", bytes(range(256)) * 8, "is binary data, not an HTML page"),
-    ("pixel.png", PNG, "is binary data, not an HTML page"),
+    ("pixel.png", PNG, "looks like a PNG image, not an HTML page"),
     ("page.html.gz", None, "is gzip-compressed: gunzip it first"),
     ("blank.html", b"<html><body><script>var x;</script></body></html>", None),
+    # Read as a page, a feed gave an "article" of its item titles, and a PDF no article text.
+    ("feed.xml", RSS, "looks like an RSS feed, not an HTML page"),
+    ("atom.xml", b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- c -->\n<feed xmlns="http://www.w3.org/2005/Atom">'
+                 b"<entry><title>Tin</title></entry></feed>", "looks like an Atom feed, not an HTML page"),
+    ("sitemap.xml", b'<?xml version="1.0"?><urlset><url><loc>https://s.vn/a</loc></url></urlset>',
+     "looks like a sitemap, not an HTML page"),
+    ("doc.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"BT (Tin tuc) Tj ET\n" * 50,
+     "looks like a PDF document, not an HTML page"),
+    ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"x" * 100, "looks like a JPEG image, not an HTML page"),
+    ("record.json", '{"title": "Tin", "text": "- Tin"}'.encode(), "looks like JSON data, not an HTML page"),
+    # XHTML is a page, XML prolog and all.
+    ("blank.xhtml", b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n<html><body></body></html>', None),
 ])
 @pytest.mark.parametrize("as_json", [False, True])
 def test_extract_refuses_what_is_not_an_article_page(run_cli, tmp_path, name, content, problem, as_json):
