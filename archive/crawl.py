@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive.db import BUSY_TIMEOUT_MS, ArchiveError, check_archive, open_db
-from archive.ingest import FETCH_FAILED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
+from archive.ingest import FETCH_FAILED_SQL, SKIPPED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
 from archive.locks import SourceLock, SourceLocked, holder, locked_message
 from archive.sources import load_sources, select
 
@@ -317,7 +317,8 @@ def progress(db_path: str | Path, after_crawl: int, source_ids: list[str]) -> di
     crawls = f"select id from crawls where id > ? and source_id in ({', '.join('?' * len(source_ids))})"
     params = [after_crawl, *source_ids]
     try:
-        pages = conn.execute(f"select count(*) from fetches where crawl_id in ({crawls})", params).fetchone()[0]
+        pages = conn.execute(f"select count(*) from fetches where crawl_id in ({crawls}) and not {SKIPPED_SQL}",
+                             params).fetchone()[0]
         errors = conn.execute(
             f"select count(*) from fetches where crawl_id in ({crawls}) and {FETCH_FAILED_SQL}",
             params,

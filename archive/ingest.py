@@ -320,8 +320,10 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
     pages, ok, errors = fetch_counts(db, crawl_id)
     health = crawl_health(db, crawl_id)
     # A resume with nothing left to do (the crawl it continues was killed as it closed, or had used
-    # up --max-pages) is judged by what the whole crawl fetched.
-    fetched, reached = (pages, ok) if pages else _chain_counts(db, crawl_id)
+    # up --max-pages) is judged by what the whole crawl fetched. Skips count: a crawl whose every
+    # URL was skipped for want of robots.txt is one that could not reach its site.
+    outcomes = _outcomes(db, crawl_id)
+    fetched, reached = outcomes if outcomes[0] else _chain_counts(db, crawl_id)
     if finish_reason == "shutdown":
         status = "interrupted"
     elif finish_reason not in ("finished", "closespider_pagecount", "max_pages"):
@@ -353,22 +355,33 @@ def _led_to_articles(db: Database, crawl_id: int, stats: dict) -> bool:
 
 
 def _chain_counts(db: Database, crawl_id: int) -> tuple[int, int]:
-    """Fetches of ``crawl_id`` and of every crawl it resumes: (all of them, those answered 2xx or 3xx)."""
-    pages = ok = 0
+    """_outcomes() of ``crawl_id`` and of every crawl it resumes, added up."""
+    rows = ok = 0
     while crawl_id is not None:
-        more, more_ok, _ = fetch_counts(db, crawl_id)
-        pages, ok = pages + more, ok + more_ok
+        more, more_ok = _outcomes(db, crawl_id)
+        rows, ok = rows + more, ok + more_ok
         crawl_id = db.execute("select resumed_from from crawls where id = ?", [crawl_id]).fetchone()[0]
-    return pages, ok
+    return rows, ok
+
+
+def _outcomes(db: Database, crawl_id: int) -> tuple[int, int]:
+    """A crawl's fetch rows, skips among them, and those answered 2xx or 3xx."""
+    rows, ok = db.execute(
+        "select count(*), sum(status between 200 and 399) from fetches where crawl_id = ?", [crawl_id]
+    ).fetchone()
+    return rows, ok or 0
 
 
 def fetch_counts(db: Database, crawl_id: int) -> tuple[int, int, int]:
-    """A crawl's fetches: (all of them, those answered 2xx or 3xx, those that failed)."""
+    """A crawl's pages, those answered 2xx or 3xx, and those that failed. Its pages are the
+    requests it sent, answered or not; a URL it chose not to request (robots.txt, another host)
+    has a fetch row but is no page, though one skipped for want of robots.txt is a failure."""
     pages, ok, errors = db.execute(
-        f"select count(*), sum(status between 200 and 399), sum({FETCH_FAILED_SQL}) from fetches where crawl_id = ?",
+        f"select count(*) - sum({SKIPPED_SQL}), sum(status between 200 and 399), sum({FETCH_FAILED_SQL}) "
+        "from fetches where crawl_id = ?",
         [crawl_id],
     ).fetchone()
-    return pages, ok or 0, errors or 0
+    return pages or 0, ok or 0, errors or 0
 
 
 def failed_fetches(db: Database, crawl_id: int, limit: int) -> list[tuple[str, str]]:
@@ -384,6 +397,8 @@ def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:
     db.execute("update fetches set error = ? where id = ?", [error, fetch_id])
 
 
+# A fetch row of a URL the crawl did not request.
+SKIPPED_SQL = "coalesce(error like 'skipped:%', 0)"
 # A fetch that went wrong: an error other than a deliberate skip, or an HTTP error status. A
 # page skipped because robots.txt could not be read was not refused by the site: it failed.
 FETCH_FAILED_SQL = (
