@@ -591,10 +591,18 @@ _DAY = _Day()
 @click.option("--search", default=None,
               help="Only articles matching this full-text query. Words typed one after another match wherever "
                    "they stand, accents aside: a note says how many of those selected have them together.")
+@click.option("--month", default=None, metavar="YYYY-MM",
+              help="Only articles published in this month (also 2024-6, 06/2024), as the reading room's filter.")
+@click.option("--ref", default=None, metavar="DOC",
+              help="Only articles citing this document, e.g. 174/KH-UBND (case, accents and the number's leading "
+                   "zeros aside, as in the reading room).")
+@click.option("--agency", default=None, help="Only articles naming this agency (case aside).")
+@click.option("--platform", default=None, metavar="CHANNEL",
+              help="Only articles naming this channel, e.g. 'Zalo OA' (case aside).")
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Output file, or - for stdout (not for --format zip, which needs a FILE).")
 @click.option("--db", "db_path", **DB_OPTION)
-def export(fmt, source, since, until, search, output, db_path):
+def export(fmt, source, since, until, search, month, ref, agency, platform, output, db_path):
     """Export a selection of the archive, streamed (constant memory).
 
     A WARC (and the zip's captures.warc.gz) holds every version's capture of each article,
@@ -613,6 +621,7 @@ def export(fmt, source, since, until, search, output, db_path):
     Example:
         govarchive export --format jsonl --source hanoi --since 2024-01-01 -o hanoi.jsonl
         govarchive export --format zip --search "Zalo OA" -o zalo.zip
+        govarchive export --ref 174/KH-UBND --month 2024-06 -o kh174.jsonl
         govarchive export --format warc -o - | warcio index -
     """
     from archive.export import Selection, WriteFailed, count_selected, export as export_lib, selects_any
@@ -628,7 +637,10 @@ def export(fmt, source, since, until, search, output, db_path):
         matches_nothing = not parsed
     if since and until and until < since:
         raise click.BadParameter(f"{until:%Y-%m-%d} is before --since {since:%Y-%m-%d}", param_hint="'--until'")
-    selection = Selection(source=source, since=since, until=until, search=search)
+    filters, unheld = _as_archived(db, {"month": month, "ref": ref, "platform": platform, "agency": agency})
+    # A value the archive does not hold matches nothing, as the reading room's filter does.
+    matches_nothing = matches_nothing or unheld
+    selection = Selection(source=source, since=since, until=until, search=search, **filters)
     if fmt == "zip" and output == "-":
         raise click.UsageError("--format zip needs -o FILE")
     if not output:
@@ -714,6 +726,32 @@ def _shown(output: str, aside: Path) -> str:
 
     beside = output + OutputFile.INCOMPLETE
     return beside if Path(os.path.realpath(beside)) == aside else str(aside)
+
+
+def _as_archived(db, given: dict[str, str | None]) -> tuple[dict[str, str], bool]:
+    """The filter values given, each as the archive writes it (archive.filters), and whether
+    the archive lacks one: that one is said in a note and kept as typed, matching nothing. A
+    --month that is no month is a usage error."""
+    from archive.filters import BY_PARAM, archived_value, typed
+
+    tables = set(db.table_names())
+    found, unheld = {}, False
+    for name, value in given.items():
+        if value is None:
+            continue
+        f = BY_PARAM[name]
+        value = typed(value)
+        if f.spelled:
+            value = f.spelled(value)
+            if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
+                raise click.BadParameter(f"{value!r} is not a month written YYYY-MM (or MM/YYYY)",
+                                         param_hint=f"'--{name}'")
+        archived = archived_value(db.conn, f.values, f.key, value) if f.table in tables else None
+        if archived is None:
+            click.echo(f"note: the archive has no {f.en} «{value}»", err=True)
+            unheld = True
+        found[name] = archived or value
+    return found, unheld
 
 
 def _open_output(db, db_path, output):

@@ -34,6 +34,7 @@ from archive.captures import (
     ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, OTHER_URLS_SQL, CaptureMissing, WarcFileMissing, article_json,
     read_capture, read_hop,
 )
+from archive.filters import FILTERS
 from archive.search import parse_query
 from archive.warc import RecordUnreadable, WarcFileUnreadable, default_warc_dir, warcinfo_member
 
@@ -101,32 +102,45 @@ class Selection:
     since: date | None = None
     until: date | None = None
     search: str | None = None
+    # The reading room's filters (archive.filters), each value as the archive writes it.
+    month: str | None = None
+    ref: str | None = None
+    platform: str | None = None
+    agency: str | None = None
 
     def __str__(self) -> str:
         parts = [f"source={'all' if self.source is None else self.source}"]
         parts += [f"{name}={day.isoformat()}" for name, day in (("since", self.since), ("until", self.until)) if day]
+        parts += [f"{f.param}={json.dumps(value, ensure_ascii=False) if ' ' in value else value}"
+                  for f, value in self._filters()]
         if self.search is not None:
             parts.append(f"search={json.dumps(self.search, ensure_ascii=False)}")
         return " ".join(parts)
 
-    def where(self) -> tuple[str, list]:
-        clauses, params = [], []
+    def _filters(self):
+        return [(f, getattr(self, f.param)) for f in FILTERS if getattr(self, f.param) is not None]
+
+    def where(self) -> tuple[str, dict]:
+        clauses, params = [], {}
         # An empty source id is one no article has, not every source.
         if self.source is not None:
-            clauses.append("a.source_id = ?")
-            params.append(self.source)
+            clauses.append("a.source_id = :source")
+            params["source"] = self.source
         if self.since:
-            clauses.append("a.published >= ?")
-            params.append(self.since.isoformat())
+            clauses.append("a.published >= :since")
+            params["since"] = self.since.isoformat()
         if self.until and self.until < date.max:
-            clauses.append("a.published < ?")
-            params.append((self.until + timedelta(days=1)).isoformat())
+            clauses.append("a.published < :until")
+            params["until"] = (self.until + timedelta(days=1)).isoformat()
         elif self.until:
             # The last day there is has no day after it to stop before: no bound but a date.
             clauses.append("a.published is not null")
+        for f, value in self._filters():
+            clauses.append(f.where.format(p=f.param))
+            params[f.param] = value
         if self.search:
-            clauses.append("a.rowid in (select rowid from articles_fold where articles_fold match ?)")
-            params.append(parse_query(self.search).folded)
+            clauses.append("a.rowid in (select rowid from articles_fold where articles_fold match :search)")
+            params["search"] = parse_query(self.search).folded
         return (" where " + " and ".join(clauses)) if clauses else "", params
 
 

@@ -1,0 +1,100 @@
+"""The filters on what an article cites and names, and on its month: how a value typed by a
+reader is matched with the one the archive holds. The reading room's facets and
+``govarchive export`` share them, so that one value selects the same articles in both."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Callable
+
+from archive.vietnamese import fold, nfc
+
+# Control characters (a NUL in a crafted or mangled URL) mean nothing in a query or a filter
+# value, and a page would echo them raw into its title, heading and search box.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def typed(value: str | None) -> str:
+    """A query or filter value as the reader meant it: NFC, each control character a space."""
+    return CONTROL_CHARACTERS.sub(" ", nfc(value or "")).strip()
+
+
+def case_key(value: str) -> str:
+    # Letters lower-cased in NFC: SQLite's lower() leaves Vietnamese ones (Ộ, Đ) alone.
+    return nfc(value).lower()
+
+
+# A document number's leading zeros: "06/QĐ-TTg" is cited as "6/QĐ-TTg" too.
+LEADING_ZEROS = re.compile(r"^0+(?=\d)")
+
+
+def ref_key(value: str) -> str:
+    """A document reference as search matches it: accents, đ and case folded, the number's
+    leading zeros dropped ("6/qd-ttg" is "06/QĐ-TTg")."""
+    return LEADING_ZEROS.sub("", fold(value).strip())
+
+
+MONTH_TYPED = (re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})"), re.compile(r"(?P<m>\d{1,2})[-/.](?P<y>\d{4})"))
+
+
+def month_spelled(value: str) -> str:
+    """A month as the archive writes it (2024-06) from the ways a reader writes one (2024-6,
+    06/2024, 6/2024); a value that is no month stays as typed."""
+    for pattern in MONTH_TYPED:
+        found = pattern.fullmatch(value)
+        if found and 1 <= int(found["m"]) <= 12:
+            return f"{found['y']}-{int(found['m']):02d}"
+    return value
+
+
+# The articles with :{p}, from an index that holds them in id order after the value.
+REF_IDS = "select article_id from doc_refs where ref = :{p}"
+PLATFORM_IDS = "select article_id from mentions where platform = :{p}"
+AGENCY_IDS = "select article_id from mentions where kind = 'agency' and name = :{p}"
+
+REF_VALUES = "select distinct ref as value from doc_refs"
+PLATFORM_VALUES = "select distinct platform as value from mentions where platform is not null"
+AGENCY_VALUES = "select distinct name as value from mentions where kind = 'agency'"
+# Not distinct: whether the archive has a month is read from the first article of it.
+MONTH_VALUES = "select published_month as value from articles"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One of these filters as ``govarchive export`` applies it: the articles ``a`` with :{p}."""
+
+    param: str
+    en: str
+    table: str  # the table it draws on: an archive not yet upgraded has no such values
+    where: str
+    values: str  # every value the archive holds, as ``value``
+    key: Callable[[str], str] | None = case_key
+    spelled: Callable[[str], str] | None = None
+
+
+FILTERS = (
+    Filter("month", "month", "articles", "a.published_month = :{p}", MONTH_VALUES, key=None, spelled=month_spelled),
+    Filter("ref", "document", "doc_refs", f"a.id in ({REF_IDS})", REF_VALUES, key=ref_key),
+    Filter("platform", "channel", "mentions", f"a.id in ({PLATFORM_IDS})", PLATFORM_VALUES),
+    Filter("agency", "agency", "mentions", f"a.id in ({AGENCY_IDS})", AGENCY_VALUES),
+)
+BY_PARAM = {f.param: f for f in FILTERS}
+
+
+def archived_value(conn: sqlite3.Connection, values: str, key: Callable[[str], str] | None,
+                   value: str) -> str | None:
+    """``value`` as the archive writes it, or None when the archive has none such: one typed by
+    hand need not match its case (a document's reference need not match its accents nor its
+    number's leading zeros, as in a search). ``values`` gives every value the archive holds;
+    they are only read through when the value as typed is not one of them."""
+    if conn.execute(f"select 1 from ({values}) where value = ? limit 1", [value]).fetchone():
+        return value
+    if key is None:
+        return None
+    wanted = key(value)
+    for (archived,) in conn.execute(values):
+        if isinstance(archived, str) and key(archived) == wanted:
+            return archived
+    return None
