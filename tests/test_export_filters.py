@@ -91,7 +91,8 @@ def test_a_value_the_archive_does_not_hold_is_noted_and_nothing_is_written(crawl
     assert result.stderr.splitlines() == [
         "note: the archive has no document «93/QĐ-XYZ»",
         "note: the archive has no agency «Bộ Không Có»",
-        'warning: nothing matched the selection (source=all ref=93/QĐ-XYZ agency="Bộ Không Có"); nothing was written',
+        'warning: nothing matched the selection (source=all ref=93/QĐ-XYZ agency="Bộ Không Có"); '
+        "nothing was written",
     ]
     assert not out.exists()
 
