@@ -53,6 +53,8 @@ ENVIRONMENT = {
 
 # The crawler's exit status when the archive's write lock was not to be had (EX_TEMPFAIL).
 ARCHIVE_LOCKED = 75
+# The crawler's exit status when it crawled all it could, other crawls holding the other sources.
+SOURCES_LOCKED = 3
 # How long a crawl waits for another process's write before it says it waits.
 QUIET_WAIT_MS = 2_000
 
@@ -208,6 +210,9 @@ def run_crawl(
         pid = holder(db_path, source_id) or holders[source_id]
         if pid is not None:
             locked[source_id] = locked_message(source_id, pid)
+        elif returncode == SOURCES_LOCKED:
+            # The crawl that held it ended before it could be asked.
+            locked[source_id] = f"{source_id} was being crawled by another process as this crawl began"
     if not rows and not locked and not stopped_by:
         if returncode == ARCHIVE_LOCKED:
             raise ArchiveLocked(archive_locked_message(db_path))

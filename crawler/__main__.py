@@ -46,8 +46,8 @@ def main(argv=None) -> int:
             signal.signal(signum, signal.SIG_IGN)
     from archive import ingest
     from archive.crawl import (
-        ARCHIVE_LOCKED, ArchiveLocked, archive_locked_message, check_environment, is_archive_locked,
-        wait_for_write_lock,
+        ARCHIVE_LOCKED, SOURCES_LOCKED, ArchiveLocked, archive_locked_message, check_environment,
+        is_archive_locked, wait_for_write_lock,
     )
     from archive.db import ArchiveError, open_db
     from archive.locks import SourceLock, SourceLocked
@@ -80,7 +80,8 @@ def main(argv=None) -> int:
     if warning := anonymous_crawl_warning(chosen, os.environ):
         logging.getLogger("crawler").warning(warning)
     process = CrawlerProcess(settings)
-    failures, locks = [], []
+    # Sources whose lock another crawl holds: not started, which is no failure of this crawler.
+    failures, locks, refused = [], [], []
     db = open_db(args.db)
     try:
         # Before Scrapy starts: a crawl whose first write fails leaves Scrapy's own errors behind.
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
         try:
             locks.append(SourceLock(args.db, source.id).acquire())
         except SourceLocked as exc:
-            failures.append((source.id, exc))
+            refused.append(exc)
             continue
         resume_from = ingest.interrupted_crawl(db, source.id) if args.resume else None
         if args.resume and resume_from is None:
@@ -117,7 +118,12 @@ def main(argv=None) -> int:
     for source_id, exc in failures:
         message = archive_locked_message(args.db) if is_archive_locked(exc) else exc
         print(f"error: crawl of {source_id} failed: {message}", file=sys.stderr)
-    return 1 if failures else 0
+    if failures or not args.stop_when_stdin_closes:
+        # govarchive crawl reports a source not started from its exit status and the lock; run
+        # alone, or beside a failure, the crawler says it.
+        for exc in refused:
+            print(f"not started: {exc}", file=sys.stderr)
+    return 1 if failures else SOURCES_LOCKED if refused else 0
 
 
 class StopWhenStdinCloses:
