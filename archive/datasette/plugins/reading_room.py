@@ -29,6 +29,10 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
+from archive.filters import (
+    AGENCY_IDS, AGENCY_VALUES, MONTH_VALUES, PLATFORM_IDS, PLATFORM_VALUES, REF_IDS, REF_VALUES, archived_value,
+    case_key, month_spelled, ref_key, typed,
+)
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
 from archive.vietnamese import VN_TZ, fold, nfc
@@ -134,34 +138,6 @@ def _shorten(text: str | None, limit: int = 280) -> str:
     return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def _case_key(value: str) -> str:
-    # Letters lower-cased in NFC: SQLite's lower() leaves Vietnamese ones (Ộ, Đ) alone.
-    return nfc(value).lower()
-
-
-# A document number's leading zeros: "06/QĐ-TTg" is cited as "6/QĐ-TTg" too.
-LEADING_ZEROS = re.compile(r"^0+(?=\d)")
-
-
-def _ref_key(value: str) -> str:
-    """A document reference as search matches it: accents, đ and case folded, the number's
-    leading zeros dropped ("6/qd-ttg" is "06/QĐ-TTg")."""
-    return LEADING_ZEROS.sub("", fold(value).strip())
-
-
-MONTH_TYPED = (re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})"), re.compile(r"(?P<m>\d{1,2})[-/.](?P<y>\d{4})"))
-
-
-def _month_spelled(value: str) -> str:
-    """A month as the archive writes it (2024-06) from the ways a reader writes one (2024-6,
-    06/2024, 6/2024); a value that is no month stays as typed."""
-    for pattern in MONTH_TYPED:
-        typed = pattern.fullmatch(value)
-        if typed and 1 <= int(typed["m"]) <= 12:
-            return f"{typed['y']}-{int(typed['m']):02d}"
-    return value
-
-
 @dataclass(frozen=True)
 class Facet:
     param: str
@@ -174,16 +150,11 @@ class Facet:
     order: str = "n desc, value"
     # How a value typed in a URL that the archive does not hold is compared with each it does
     # (None: it is not); and how it is written the archive's way before it is looked up.
-    key: Callable[[str], str] | None = _case_key
+    key: Callable[[str], str] | None = case_key
     spelled: Callable[[str], str] | None = None
     # A many-valued facet's articles with :value, as ``article_id``, from an index that holds
     # them in id order after the value; None for a column of the articles.
     ids: str | None = None
-
-
-REF_IDS = "select article_id from doc_refs where ref = :{p}"
-PLATFORM_IDS = "select article_id from mentions where platform = :{p}"
-AGENCY_IDS = "select article_id from mentions where kind = 'agency' and name = :{p}"
 
 
 FACETS = (
@@ -198,15 +169,14 @@ FACETS = (
         "a.published_month = :{p}",
         "",  # summed from the chart's counts: _grid_facet
         order="value desc",
-        # Not distinct: whether the archive has a month is read from the first article of it.
-        values="select published_month as value from articles", key=None, spelled=_month_spelled,
+        values=MONTH_VALUES, key=None, spelled=month_spelled,
     ),
     Facet(
         "ref", "Văn bản", "Document", "doc_refs",
         f"a.id in ({REF_IDS})",
         """select ref as value, ref as label, count(distinct article_id) as n
            from doc_refs where article_id in (select id from matches) group by ref""",
-        values="select distinct ref as value from doc_refs", ids=REF_IDS, key=_ref_key,
+        values=REF_VALUES, ids=REF_IDS, key=ref_key,
     ),
     Facet(
         "platform", "Kênh", "Channel", "mentions",
@@ -214,7 +184,7 @@ FACETS = (
         """select platform as value, platform as label, count(distinct article_id) as n
            from mentions where platform is not null and article_id in (select id from matches)
            group by platform""",
-        values="select distinct platform as value from mentions where platform is not null", ids=PLATFORM_IDS,
+        values=PLATFORM_VALUES, ids=PLATFORM_IDS,
     ),
     Facet(
         "agency", "Cơ quan", "Agency", "mentions",
@@ -222,40 +192,16 @@ FACETS = (
         """select name as value, name as label, count(distinct article_id) as n
            from mentions where kind = 'agency' and article_id in (select id from matches)
            group by name""",
-        values="select distinct name as value from mentions where kind = 'agency'", ids=AGENCY_IDS,
+        values=AGENCY_VALUES, ids=AGENCY_IDS,
     ),
 )
 
 
-# Control characters (a NUL in a crafted or mangled URL) mean nothing in a query or a filter
-# value, and the page would echo them raw into its title, heading and search box.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _typed(value: str | None) -> str:
-    """A query or filter value as the reader meant it: NFC, each control character a space."""
-    return CONTROL_CHARACTERS.sub(" ", nfc(value or "")).strip()
-
-
 async def _as_archived(db, facet: Facet, value: str) -> str | None:
-    """A filter value as the archive writes it, or None when the archive has none such: one
-    typed into a URL by hand need not match its case (a document's reference need not match its
-    accents nor its number's leading zeros, as in a search; a month may be written 2024-6 or
-    06/2024, which ``facet.spelled`` has written the archive's way). The values are only read
-    through when the value as typed is not one."""
-
-    def find(conn):
-        if conn.execute(f"select 1 from ({facet.values}) where value = ? limit 1", [value]).fetchone():
-            return value
-        if facet.key is None:
-            return None
-        wanted = facet.key(value)
-        for (archived,) in conn.execute(facet.values):
-            if isinstance(archived, str) and facet.key(archived) == wanted:
-                return archived
-        return None
-
-    return await db.execute_fn(find)
+    """A filter value as the archive writes it, or None when the archive has none such
+    (archive.filters.archived_value); a month typed 2024-6 or 06/2024 has been written the
+    archive's way by ``facet.spelled``."""
+    return await db.execute_fn(lambda conn: archived_value(conn, facet.values, facet.key, value))
 
 
 # Values a repeated filter's note names; the count of the others follows.
@@ -317,7 +263,7 @@ class Search:
         args = request.args
         tables = await _existing(db, {f.table for f in FACETS if f.table} | {FOLDED_INDEX})
         facets = [f for f in FACETS if f.table is None or f.table in tables]
-        q = _typed(args.get("q"))
+        q = typed(args.get("q"))
         sort = args.get("sort") or ""
         # Without words there is no relevance to sort by: such a list is newest first.
         if sort not in ("relevance", "newest", "oldest") or (sort == "relevance" and not q):
@@ -328,17 +274,17 @@ class Search:
             page = 1
         filters, notes = {}, []
         for facet in facets:
-            typed = list(dict.fromkeys(value for value in map(_typed, args.getlist(facet.param)) if value))
-            if not typed:
+            given = list(dict.fromkeys(value for value in map(typed, args.getlist(facet.param)) if value))
+            if not given:
                 continue
             # Only the value applied is looked up: a URL may repeat a filter any number of times.
-            wanted = facet.spelled(typed[0]) if facet.spelled else typed[0]
+            wanted = facet.spelled(given[0]) if facet.spelled else given[0]
             applied = await _as_archived(db, facet, wanted)
             if applied is None:
                 applied = wanted
-                notes.append(_no_such_value_note(facet, typed[0]))
+                notes.append(_no_such_value_note(facet, given[0]))
             filters[facet.param] = applied
-            left_out = [value for value in typed[1:] if _case_key(value) != _case_key(applied)]
+            left_out = [value for value in given[1:] if case_key(value) != case_key(applied)]
             if left_out:
                 notes.append(_one_value_note(facet, [applied, *left_out]))
         index = FOLDED_INDEX if FOLDED_INDEX in tables else "articles_fts"
@@ -946,8 +892,8 @@ def _download_name(kind: str, search: "Search", fmt: str) -> str:
     """govarchive-<kind>-<the query, then the filters' values, folded to ASCII words>.<fmt>, so
     that downloads of several searches, or of one search filtered several ways, do not
     overwrite one another."""
-    typed = " ".join([search.q, *(search.filters[f.param] for f in search.facets if f.param in search.filters)])
-    words = "-".join(re.findall(r"[a-z0-9]+", fold(unicodedata.normalize("NFKC", typed))))[:80].strip("-")
+    named = " ".join([search.q, *(search.filters[f.param] for f in search.facets if f.param in search.filters)])
+    words = "-".join(re.findall(r"[a-z0-9]+", fold(unicodedata.normalize("NFKC", named))))[:80].strip("-")
     return f"govarchive-{kind}{'-' + words if words else ''}.{fmt}"
 
 
