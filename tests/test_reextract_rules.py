@@ -66,7 +66,7 @@ def test_edited_rules_in_the_sources_file_are_stored_and_applied(folder, crawled
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"{len(before)} updated, {len(others)} unchanged, 0 without a capture."
-    assert lines[1] == "Extract rules from sources.toml (new for sample-news, now stored in the archive)."
+    assert lines[1] == "Extract rules from sources.toml (changed for sample-news, now stored in the archive)."
     # Not named on the command line, the file is said to have been used, and how not to.
     assert ("note: the extract rules for sample-news in sources.toml differ from those stored in the archive; "
             "re-extracting by the file's, which replace them (pass --stored-rules to keep the stored ones)"
@@ -95,7 +95,7 @@ def test_only_the_selected_sources_rules_are_taken(folder, crawled_archive, run_
                      cwd=folder)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1] == (
-        "Extract rules from other.toml (new for sample-portal, now stored in the archive).")
+        "Extract rules from other.toml (changed for sample-portal, now stored in the archive).")
     # Named on the command line, the file is what the user asked for: no note.
     assert "note:" not in result.stderr
     assert stored_rules(folder) == {"sample-news": {}, "sample-portal": rules["sample-portal"], "sample-magazine": {}}
