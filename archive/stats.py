@@ -12,14 +12,16 @@ from archive.locks import is_locked
 
 
 def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str | None = None) -> list[dict]:
-    """The last ``limit`` crawls, newest first. A crawl's counts are written when it ends, so
-    those of a crawl still running, or killed before it could end, are counted here; a crawl
-    whose source nobody holds the lock of was killed, whatever its row says."""
+    """The last ``limit`` crawls, newest first, with how each ended: the crawler's
+    finish_reason, the crawl it resumed, its --max-pages and whether it reached them (what it
+    left waits for the next crawl). A crawl's counts are written when it ends, so those of a
+    crawl still running, or killed before it could end, are counted here; a crawl whose source
+    nobody holds the lock of was killed, whatever its row says."""
     where, params = ("where source_id = ?", [source]) if source else ("", [])
     rows = db.execute(
         f"""select id, source_id, started_at, finished_at, status, pages, articles_new, articles_changed,
                    articles_unchanged, articles_not_modified, errors, health_articles, share_title,
-                   share_date, share_author, share_50_words
+                   share_date, share_author, share_50_words, finish_reason, resumed_from, max_pages
             from crawls {where} order by id desc limit ?""",
         [*params, limit],
     )
@@ -31,6 +33,7 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
             run["pages"], _ok, run["errors"] = fetch_counts(db, run["id"])
             if not is_locked(db_path, run["source_id"]):
                 run["status"] = "interrupted"
+        run["reached_max_pages"] = run["max_pages"] is not None and (run["pages"] or 0) >= run["max_pages"]
     return runs
 
 
