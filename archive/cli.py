@@ -181,11 +181,14 @@ def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_d
         elif interrupted:
             click.echo(f"{', '.join(interrupted)}: interrupted; {_resume_command(ctx, interrupted)} continues "
                        "them where they stopped", err=True)
+        # Under the scheduler, a source another crawl holds is the scheduler's to report: it
+        # expects that, and says it once.
+        scheduled = _scheduled(sources_file)
         for r in failed:
-            if r["status"] != "interrupted":
+            if r["status"] != "interrupted" and not (scheduled and r["status"] == crawl_lib.NOT_STARTED):
                 reason = f": {r['first_error']}" if r.get("first_error") else ""
                 click.echo(f"{r['source_id']}: {r['status']}{reason}", err=True)
-        if any(r["status"] != "interrupted" for r in failed):
+        if any(r["status"] not in ("interrupted", crawl_lib.NOT_STARTED) for r in failed):
             # An interrupted crawl has its --resume line above; its fetches hold no reason. Nor
             # do those of a crawl not started or stopped for storage: the line above says it.
             names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
@@ -194,19 +197,25 @@ def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_d
         sys.exit(crawl_lib.exit_status(rows))
 
 
+def _scheduled(sources_file) -> bool:
+    """Whether this crawl was started by ``govarchive schedule``, which passes a copy of its
+    sources file."""
+    from archive.schedule import COPY_PREFIX
+
+    return Path(sources_file).name.startswith(COPY_PREFIX)
+
+
 def _resume_command(ctx, source_ids: list[str]) -> str:
     """The command that resumes the crawls of ``source_ids``: not this one, which may have been
     run by ``govarchive schedule`` (from a copy of its sources file, and never with --resume)."""
     from click.core import ParameterSource
-
-    from archive.schedule import COPY_PREFIX
 
     words = ["govarchive", "crawl", *source_ids, "--resume"]
     if ctx.get_parameter_source("db_path") != ParameterSource.DEFAULT:
         words += ["--db", ctx.params["db_path"]]
     words += _warc_args(ctx.params["warc_dir"], ctx.params["warc_max_mb"])
     sources_file = ctx.params["sources_file"]
-    scheduled = Path(sources_file).name.startswith(COPY_PREFIX)
+    scheduled = _scheduled(sources_file)
     if ctx.get_parameter_source("sources_file") != ParameterSource.DEFAULT and not scheduled:
         words += ["--sources", sources_file]
     command = f"'{shlex.join(words)}'"
@@ -974,7 +983,7 @@ def stats(db_path, source, limit, as_json):
 
     db = _open_archive(db_path, for_reading=True)
     _check_source(db, db_path, source)
-    runs = _with_ending(db, last_runs(db, db_path, limit=limit, source=source))
+    runs = last_runs(db, db_path, limit=limit, source=source)
     if as_json:
         for run in runs:
             click.echo(json.dumps(run, ensure_ascii=False))
@@ -1005,21 +1014,6 @@ def stats(db_path, source, limit, as_json):
 
 # Why a crawl failed, in a word or two: the crawler's finish reasons (anything else as it is).
 _FAILED_FOR = {"storage_failed": "storage"}
-
-
-def _with_ending(db, runs: list[dict]) -> list[dict]:
-    """``runs`` with how each ended: the crawler's finish_reason, the crawl it resumed, its
-    --max-pages and whether it reached them (what it left waits for the next crawl)."""
-    ids = [r["id"] for r in runs]
-    rows = db.execute(
-        f"select id, finish_reason, resumed_from, max_pages from crawls where id in ({', '.join('?' * len(ids))})",
-        ids,
-    ).fetchall()
-    ending = {row[0]: dict(zip(("finish_reason", "resumed_from", "max_pages"), row[1:])) for row in rows}
-    for run in runs:
-        run.update(ending[run["id"]])
-        run["reached_max_pages"] = run["max_pages"] is not None and (run["pages"] or 0) >= run["max_pages"]
-    return runs
 
 
 def _ended(run: dict) -> str:

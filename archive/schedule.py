@@ -292,16 +292,16 @@ class Scheduler:
             run.summary.seek(0)
             summary = run.summary.read().decode("utf-8", "replace")
             run.summary.close()
-            sys.stdout.write(summary)
-            sys.stdout.flush()
             # Another crawl can take the source's lock between the look in tick() and this
             # crawl's start; the crawl then reports the source as not started, which it can only
             # do for a lock another crawl holds (a crawl of one source that fails to start
-            # otherwise is an error without a summary).
+            # otherwise is an error without a summary). That is said once, here, with no table.
             status = summary_status(summary, source_id)
             if status == NOT_STARTED:
                 logger.warning(ELSEWHERE, source_id)
                 continue
+            sys.stdout.write(summary)
+            sys.stdout.flush()
             self.finished.append((source_id, code))
             seconds = (self.clock() - run.started).total_seconds()
             if code == 0:
