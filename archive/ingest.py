@@ -393,6 +393,11 @@ def failed_fetches(db: Database, crawl_id: int, limit: int) -> list[tuple[str, s
     ).fetchall()
 
 
+# The error of a fetch redirected to a page that does not read as the article asked for; the
+# reading room tells it from a redirect to the home or a listing by these words.
+NOT_THE_ARTICLE = "a page that does not read as the article"
+
+
 def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:
     db.execute("update fetches set error = ? where id = ?", [error, fetch_id])
 

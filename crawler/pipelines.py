@@ -262,8 +262,8 @@ class ArchivePipeline:
                 rules=self.crawler.spider.source.extract,
             )
             if outcome is None:
-                ingest.set_fetch_error(self.db, fetch_id, f"redirected to {item.get('response_url')}, "
-                                                          "a page that does not read as the article")
+                ingest.set_fetch_error(self.db, fetch_id,
+                                       f"redirected to {item.get('response_url')}, {ingest.NOT_THE_ARTICLE}")
         elif item["kind"] == "article" and item.get("status") == 304:
             outcome = ingest.mark_not_modified(self.db, item["url"], item.get("fetched_at") or ingest.now_iso())
         if outcome:

@@ -33,6 +33,7 @@ from archive.filters import (
     AGENCY_IDS, AGENCY_VALUES, MONTH_VALUES, PLATFORM_IDS, PLATFORM_VALUES, REF_IDS, REF_VALUES, archived_value,
     case_key, month_spelled, ref_key, typed,
 )
+from archive.ingest import NOT_THE_ARTICLE
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
 from archive.vietnamese import VN_TZ, fold, nfc
@@ -52,8 +53,6 @@ BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters co
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
 KNOWLEDGE_TABLES = ("doc_refs", "mentions", "article_versions")
 PASSWORD_ENV = "GOVARCHIVE_PASSWORD"
-# How the crawler files a redirect to a page that does not read as the article it was asked for.
-NOT_THE_ARTICLE = "a page that does not read as the article"
 
 PAGE_HEADERS = {
     # The reading room runs no script: should archived markup ever slip past escaping, the
