@@ -323,6 +323,8 @@ def test_the_article_page_says_where_the_live_page_went(site, folder):
 
 
 def test_the_article_page_says_the_live_page_now_leads_to_another_article(site, folder):
+    # No print pages: one stored first would be the article's URL, and it does not redirect.
+    site.listed = [p for p in site.listed if "print" not in p]
     crawl(folder)
     by_key = {key: next(a for a in articles(folder) if path.split("/")[-1].split(".")[0] in a["url"])
               for key, path in site.paths.items()}
