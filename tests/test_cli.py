@@ -147,7 +147,7 @@ def test_a_source_another_crawl_holds_fails_the_crawl(sample_site, tmp_path, run
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert _summary_sources(result.stdout) == ["sample-portal", "sample-news"]
     assert f"sample-news: not started: sample-news is already being crawled (pid {os.getpid()})" in result.stderr
-    assert "Could not crawl: sample-news (not started)." in result.stderr.splitlines()  # its fetches hold nothing
+    assert "Could not crawl" not in result.stderr  # the line above says it, once
 
 
 def test_a_crawl_of_a_source_another_crawl_holds_is_not_started(sample_site, tmp_path, run_cli):
@@ -161,7 +161,7 @@ def test_a_crawl_of_a_source_another_crawl_holds_is_not_started(sample_site, tmp
     assert result.stdout.splitlines()[1].split() == ["sample-news", "not", "started", "0", "0", "0", "0", "0"]
     assert (f"sample-news: not started: sample-news is already being crawled (pid {os.getpid()})"
             in result.stderr.splitlines()), result.stderr
-    assert "Could not crawl: sample-news (not started)." in result.stderr
+    assert "Could not crawl" not in result.stderr
 
 
 def test_crawl_refuses_a_database_that_is_not_an_archive(sample_site, run_cli, tmp_path):
