@@ -1,5 +1,6 @@
 import contextlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +31,25 @@ def run_cli(tmp_path):
         return result
 
     return run
+
+
+def govarchive(*args, cwd):
+    """The real ``govarchive`` console script run in ``cwd``, its output as text."""
+    return subprocess.run([str(Path(sys.executable).with_name("govarchive")), *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def archive_copy(crawled_archive, tmp_path):
+    """A private copy of the crawled archive, in a folder of its own: the sample site plays no
+    part from here on."""
+    from archive.warc import default_warc_dir
+
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    shutil.copy(crawled_archive / "archive.db", folder / "archive.db")
+    shutil.copytree(default_warc_dir(crawled_archive / "archive.db"), default_warc_dir(folder / "archive.db"))
+    return folder / "archive.db"
 
 
 def store_page(db, record, *, source_id, seen_at, crawl_id=None):

@@ -1,38 +1,18 @@
 """Exports that meet trouble: stopped half-way, a WARC file that cannot be read."""
 
 import io
-import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.warc import default_warc_dir
-
-BIN = Path(sys.executable).parent
-
-
-def govarchive(*args, cwd):
-    return subprocess.run([str(BIN / "govarchive"), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
-
-
-@pytest.fixture
-def archive_copy(crawled_archive, tmp_path):
-    """A private copy of the crawled archive, in a folder of its own."""
-    folder = tmp_path / "copy"
-    folder.mkdir()
-    shutil.copy(crawled_archive / "archive.db", folder / "archive.db")
-    shutil.copytree(default_warc_dir(crawled_archive / "archive.db"), default_warc_dir(folder / "archive.db"))
-    return folder / "archive.db"
+from tests.conftest import govarchive
 
 
 def _articles_in(db_path, warc_file):

@@ -2,9 +2,6 @@
 stays there, and the incomplete one is kept beside it as FILE.incomplete."""
 
 import io
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -12,22 +9,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.warc import default_warc_dir
-
-BIN = Path(sys.executable).parent
-
-
-def govarchive(*args, cwd):
-    return subprocess.run([str(BIN / "govarchive"), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
-
-
-@pytest.fixture
-def archive_copy(crawled_archive, tmp_path):
-    folder = tmp_path / "copy"
-    folder.mkdir()
-    shutil.copy(crawled_archive / "archive.db", folder / "archive.db")
-    shutil.copytree(default_warc_dir(crawled_archive / "archive.db"), default_warc_dir(folder / "archive.db"))
-    return folder / "archive.db"
+from tests.conftest import govarchive
 
 
 def _responses(warc: bytes) -> int:

@@ -1,31 +1,11 @@
 """An export past a WARC file that is gone: the file is named once, not each of its captures."""
 
-import shutil
 import sqlite3
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from archive.warc import default_warc_dir
-
-BIN = Path(sys.executable).parent
-
-
-def govarchive(*args, cwd):
-    return subprocess.run([str(BIN / "govarchive"), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
-
-
-@pytest.fixture
-def archive_copy(crawled_archive, tmp_path):
-    folder = tmp_path / "copy"
-    folder.mkdir()
-    shutil.copy(crawled_archive / "archive.db", folder / "archive.db")
-    shutil.copytree(default_warc_dir(crawled_archive / "archive.db"), default_warc_dir(folder / "archive.db"))
-    return folder / "archive.db"
+from tests.conftest import govarchive
 
 
 @pytest.mark.parametrize("fmt", ["warc", "zip"])
