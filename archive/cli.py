@@ -684,11 +684,11 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
         with _stopped_by_sigterm():
             count = export_lib(db, db_path, fmt, out, selection, left_out=report,
                                filename=None if output == "-" else Path(output).name)
-            aside = None
+            aside = stale = None
             if target and left_out:
                 aside = target.set_aside()
             elif target:
-                target.commit()
+                stale = target.commit()
     except WriteFailed as exc:
         if target is None:
             _quiet_stdout(out)
@@ -724,6 +724,8 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
         to = (f" to {_shown(output, aside)}, not {output}: it is {kept}, as only an export with every capture "
               "takes its name")
     click.echo(f"Exported {count} articles as {fmt}{to}{without}.", err=True)
+    if stale:
+        click.echo(f"Removed {_shown(output, stale)}, an earlier incomplete export: {output} is complete.", err=True)
     if left_out:
         sys.exit(1)
 

@@ -267,14 +267,25 @@ class OutputFile:
             self.existed = True
         self.file = os.fdopen(fd, "wb")
 
-    def commit(self) -> None:
+    def commit(self) -> Path | None:
+        """Put the export in FILE's place; returns an earlier FILE.incomplete it removed, which
+        the complete export makes obsolete (and would be taken for this one's trouble)."""
         self._close()
-        if self._temp:
-            try:
-                os.replace(self._temp, self._target)
-            except OSError as exc:
-                raise WriteFailed(exc.strerror or str(exc)) from exc
-            self._temp = None
+        if not self._temp:
+            return None
+        try:
+            os.replace(self._temp, self._target)
+        except OSError as exc:
+            raise WriteFailed(exc.strerror or str(exc)) from exc
+        self._temp = None
+        stale = self._target.with_name(self._target.name + self.INCOMPLETE)
+        try:
+            if stale.is_file():
+                stale.unlink()
+                return stale
+        except OSError:
+            pass  # left beside FILE, as before: the export itself is complete and in place
+        return None
 
     def set_aside(self) -> Path | None:
         """Keep the export beside FILE, not in its place; returns where it is: FILE.incomplete,

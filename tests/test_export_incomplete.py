@@ -68,3 +68,19 @@ def test_an_earlier_incomplete_export_is_replaced_by_the_next(archive_copy, tmp_
     result = govarchive("export", "--format", "warc", "-o", out, "--db", archive_copy.name, cwd=archive_copy.parent)
     assert result.returncode == 1, result.stderr
     assert aside.read_bytes() != b"an earlier incomplete export" and not out.exists()
+
+
+def test_a_complete_export_removes_the_incomplete_one_it_makes_obsolete(archive_copy, tmp_path):
+    warc_dir = default_warc_dir(archive_copy)
+    warc_dir.rename(warc_dir.with_name("unmounted"))
+    out = tmp_path / "all.warc.gz"
+    assert govarchive("export", "--format", "warc", "-o", out, "--db", archive_copy.name,
+                      cwd=archive_copy.parent).returncode == 1
+    # The disk is back: the next export is whole, and the incomplete one beside it is no more.
+    warc_dir.with_name("unmounted").rename(warc_dir)
+    result = govarchive("export", "--format", "warc", "-o", out, "--db", archive_copy.name, cwd=archive_copy.parent)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "copy") == ["all.warc.gz"]
+    assert _captures_in(out, "warc") > 0
+    assert result.stderr.splitlines()[-1] == (
+        f"Removed {out}.incomplete, an earlier incomplete export: {out} is complete.")
