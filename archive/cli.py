@@ -370,9 +370,14 @@ def _echo_together(query: str, count: int, count_of, how: str) -> None:
     if not together or not count:
         return
     n = count_of(together)
-    if n < count:
-        click.echo(f"note: {n:,} of the {count:,} matches have the words together (accents aside); "
-                   f"{how} {together!r} for only those", err=True)
+    if not n:
+        none = ("the one match does not have the words together (accents aside): it has them apart" if count == 1
+                else f"none of the {count:,} matches has the words together (accents aside): they have them apart")
+        click.echo(f"note: {none}", err=True)
+    elif n < count:
+        have = "has" if n == 1 else "have"
+        click.echo(f"note: {n:,} of the {count:,} matches {have} the words together (accents aside); "
+                   f"{how} {together!r} for only {'that one' if n == 1 else 'those'}", err=True)
 
 
 @cli.command()
@@ -723,7 +728,7 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
         kept = "left as it was" if target.existed else "not created"
         to = (f" to {_shown(output, aside)}, not {output}: it is {kept}, as only an export with every capture "
               "takes its name")
-    click.echo(f"Exported {count} articles as {fmt}{to}{without}.", err=True)
+    click.echo(f"Exported {count} article{'' if count == 1 else 's'} as {fmt}{to}{without}.", err=True)
     if stale:
         click.echo(f"Removed {_shown(output, stale)}, an earlier incomplete export: {output} is complete.", err=True)
     if left_out:

@@ -50,16 +50,19 @@ def export(db_path, *args):
     return keys, result.stderr.splitlines()[:-1]
 
 
-@pytest.mark.parametrize("args, together, selected", [
-    ([], 1, 3),
-    (["--since", "2024-01-01"], 1, 2),
-    (["--until", "2023-12-31"], 0, 1),
+@pytest.mark.parametrize("args, together, selected, note", [
+    ([], 1, 3, "note: 1 of the 3 matches has the words together (accents aside); --search '\"Hà Nam\"' for only "
+               "that one"),
+    (["--since", "2024-01-01"], 1, 2, "note: 1 of the 2 matches has the words together (accents aside); --search "
+                                      "'\"Hà Nam\"' for only that one"),
+    # None to point to: a search for the words together would find nothing.
+    (["--until", "2023-12-31"], 0, 1, "note: the one match does not have the words together (accents aside): it has "
+                                      "them apart"),
 ])
-def test_export_says_how_many_of_what_it_selects_have_the_words_together(db_path, args, together, selected):
+def test_export_says_how_many_of_what_it_selects_have_the_words_together(db_path, args, together, selected, note):
     exported, notes = export(db_path, "--search", "Hà Nam", *args)
     assert len(exported) == selected
-    assert notes == [f"note: {together} of the {selected} matches have the words together (accents aside); "
-                     "--search '\"Hà Nam\"' for only those"]
+    assert notes == [note]
     assert export(db_path, "--search", '"Hà Nam"', *args)[0] == ["together"][:together]
 
 
