@@ -33,7 +33,9 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
             run["pages"], _ok, run["errors"] = fetch_counts(db, run["id"])
             if not is_locked(db_path, run["source_id"]):
                 run["status"] = "interrupted"
-        run["reached_max_pages"] = run["max_pages"] is not None and (run["pages"] or 0) >= run["max_pages"]
+        # Crawls recorded before the crawler named the reason are judged by their pages.
+        run["reached_max_pages"] = run["finish_reason"] == "max_pages" or (
+            run["max_pages"] is not None and (run["pages"] or 0) >= run["max_pages"])
     return runs
 
 

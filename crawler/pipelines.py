@@ -280,6 +280,10 @@ class ArchivePipeline:
         if storage_failed(self.crawler):
             # Also when the last items were what could not be stored: the crawl did not finish.
             reason = "storage_failed"
+        elif reason == "finished" and spider.budget_exhausted:
+            # Said by the row, not guessed from its pages: a resumed crawl's budget counts the
+            # requests of the crawl it resumes too, and may be spent before it makes any.
+            reason = "max_pages"
         try:
             row = ingest.finish_crawl(
                 self.db, self.crawl_id, finish_reason=reason, stats=self.crawler.stats.get_stats()

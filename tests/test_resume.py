@@ -165,3 +165,19 @@ def test_a_resume_with_nothing_left_to_do_is_ok(sample_site, tmp_path):
     for run in killed:
         assert run["pages"] == _count(db, "select count(*) from fetches where crawl_id = ? and coalesce(error not like 'skipped:%', 1)", [run["id"]])
     assert sum(run["articles_new"] for run in killed) == len(sample_site.expected_article_urls())
+
+
+def test_a_resume_whose_page_budget_the_killed_part_spent_says_it_reached_it(big_site, tmp_path, run_cli):
+    (tmp_path / "sources.toml").write_text(big_site.sources_toml(), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    _kill_after(_start(tmp_path), db, 60)
+    # The budget of a resumed crawl counts what the crawl it resumes did: 3 are spent already.
+    resumed = _start(tmp_path, "--resume", "--max-pages", "3")
+    assert resumed.wait(timeout=300) == 0
+    runs = [json.loads(line) for line in run_cli("stats", "--json", "--db", db, check=True).stdout.splitlines()]
+    resumes = [run for run in runs if run["resumed_from"] is not None]
+    assert resumes
+    for run in resumes:
+        assert run["status"] == "ok" and run["finish_reason"] == "max_pages" and run["reached_max_pages"], run
+    table = run_cli("stats", "--db", db, check=True).stdout
+    assert table.count("ok (max pages, resumes #") == len(resumes), table
