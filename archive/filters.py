@@ -63,7 +63,8 @@ MONTH_VALUES = "select published_month as value from articles"
 
 @dataclass(frozen=True)
 class Filter:
-    """One of these filters as ``govarchive export`` applies it: the articles ``a`` with :{p}."""
+    """One of these filters, as the reading room's facet and ``govarchive export`` apply it: the
+    articles ``a`` with :{p}."""
 
     param: str
     en: str

@@ -29,10 +29,7 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
-from archive.filters import (
-    AGENCY_IDS, AGENCY_VALUES, MONTH_VALUES, PLATFORM_IDS, PLATFORM_VALUES, REF_IDS, REF_VALUES, archived_value,
-    case_key, month_spelled, ref_key, typed,
-)
+from archive.filters import AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, archived_value, case_key, typed
 from archive.ingest import NOT_THE_ARTICLE
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
@@ -156,6 +153,13 @@ class Facet:
     ids: str | None = None
 
 
+def _filter_facet(param: str, vi: str, en: str, table: str | None, counts: str, **kwargs) -> Facet:
+    """A facet on one of archive.filters' filters: which articles a value selects, and how a
+    typed value is matched, as ``govarchive export`` selects and matches them."""
+    f = BY_PARAM[param]
+    return Facet(param, vi, en, table, f.where, counts, values=f.values, key=f.key, spelled=f.spelled, **kwargs)
+
+
 FACETS = (
     Facet(
         "source", "Nguồn", "Source", None,
@@ -163,35 +167,30 @@ FACETS = (
         "",  # summed from the chart's counts: _grid_facet
         values="select id as value from sources",
     ),
-    Facet(
+    _filter_facet(
         "month", "Tháng", "Month", None,
-        "a.published_month = :{p}",
         "",  # summed from the chart's counts: _grid_facet
         order="value desc",
-        values=MONTH_VALUES, key=None, spelled=month_spelled,
     ),
-    Facet(
+    _filter_facet(
         "ref", "Văn bản", "Document", "doc_refs",
-        f"a.id in ({REF_IDS})",
         """select ref as value, ref as label, count(distinct article_id) as n
            from doc_refs where article_id in (select id from matches) group by ref""",
-        values=REF_VALUES, ids=REF_IDS, key=ref_key,
+        ids=REF_IDS,
     ),
-    Facet(
+    _filter_facet(
         "platform", "Kênh", "Channel", "mentions",
-        f"a.id in ({PLATFORM_IDS})",
         """select platform as value, platform as label, count(distinct article_id) as n
            from mentions where platform is not null and article_id in (select id from matches)
            group by platform""",
-        values=PLATFORM_VALUES, ids=PLATFORM_IDS,
+        ids=PLATFORM_IDS,
     ),
-    Facet(
+    _filter_facet(
         "agency", "Cơ quan", "Agency", "mentions",
-        f"a.id in ({AGENCY_IDS})",
         """select name as value, name as label, count(distinct article_id) as n
            from mentions where kind = 'agency' and article_id in (select id from matches)
            group by name""",
-        values=AGENCY_VALUES, ids=AGENCY_IDS,
+        ids=AGENCY_IDS,
     ),
 )
 
