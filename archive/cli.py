@@ -1039,7 +1039,6 @@ def _pct(share) -> str:
     return f"{share * 100:.0f}%" if share is not None else "-"
 
 
-
 @cli.command()
 @click.option("--sources", "sources_file", **SOURCES_OPTION)
 @click.option("--db", "db_path", **DB_OPTION)

@@ -278,7 +278,7 @@ class OutputFile:
         except OSError as exc:
             raise WriteFailed(exc.strerror or str(exc)) from exc
         self._temp = None
-        stale = self._target.with_name(self._target.name + self.INCOMPLETE)
+        stale = self._incomplete
         try:
             if stale.is_file():
                 stale.unlink()
@@ -295,7 +295,7 @@ class OutputFile:
         kept, self._temp = self._temp, None
         if kept is None:
             return None
-        aside = self._target.with_name(self._target.name + self.INCOMPLETE)
+        aside = self._incomplete
         if len(os.fsencode(aside.name)) > _NAME_MAX:
             return kept
         try:
@@ -303,6 +303,11 @@ class OutputFile:
         except OSError:
             return kept
         return aside
+
+    @property
+    def _incomplete(self) -> Path:
+        """FILE.incomplete: where an incomplete export is kept, beside FILE."""
+        return self._target.with_name(self._target.name + self.INCOMPLETE)
 
     def _close(self) -> None:
         try:
