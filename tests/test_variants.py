@@ -297,11 +297,17 @@ def test_new_selectors_are_no_edit_but_an_edit_read_by_them_is(site, folder):
     assert query(folder, "select count(*) as n from article_versions")[0]["n"] == 4
 
 
-def test_the_article_page_says_where_the_live_page_went(site, folder):
+def _crawled_without_print_pages(site, folder) -> dict:
+    """The site crawled with no print page listed (one stored first would be its article's URL,
+    and it does not redirect): each article by its key."""
     site.listed = [p for p in site.listed if "print" not in p]
     crawl(folder)
-    by_key = {key: next(a for a in articles(folder) if path.split("/")[-1].split(".")[0] in a["url"])
-              for key, path in site.paths.items()}
+    return {key: next(a for a in articles(folder) if path.split("/")[-1].split(".")[0] in a["url"])
+            for key, path in site.paths.items()}
+
+
+def test_the_article_page_says_where_the_live_page_went(site, folder):
+    by_key = _crawled_without_print_pages(site, folder)
     site.paths["nghe-an-nguoi-phat-ngon"] = "/m/nghe-an-2023.htm"
     site.redirects["/a/nghe-an.htm"] = "/m/nghe-an-2023.htm"
     site.redirects["/a/ha-tinh.htm"] = "/list"
@@ -323,11 +329,7 @@ def test_the_article_page_says_where_the_live_page_went(site, folder):
 
 
 def test_the_article_page_says_the_live_page_now_leads_to_another_article(site, folder):
-    # No print pages: one stored first would be the article's URL, and it does not redirect.
-    site.listed = [p for p in site.listed if "print" not in p]
-    crawl(folder)
-    by_key = {key: next(a for a in articles(folder) if path.split("/")[-1].split(".")[0] in a["url"])
-              for key, path in site.paths.items()}
+    by_key = _crawled_without_print_pages(site, folder)
     # The portal sends the old article's address to an unrelated one, which is not its move.
     site.redirects["/a/da-nang-tin-gia.htm"] = "/a/ha-tinh.htm"
     crawl(folder)
