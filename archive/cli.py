@@ -241,13 +241,19 @@ class _ProgressBar:
 
 
 def _print_crawls(rows):
-    click.echo(f"{'source':<22} {'status':<12} {'pages':>6} {'new':>5} {'changed':>8} {'same':>5} {'errors':>6}")
-    for r in rows:
+    # The crawl just run says how it ended as stats does: a crawl cut short by --max-pages is
+    # not done, and a failed one names why. A crawl row's finish_reason is the crawler's own.
+    statuses = [_ended({"reached_max_pages": r.get("finish_reason") == "max_pages", "resumed_from": None, **r})
+                for r in rows]
+    status_w = max([12, *map(len, statuses)])
+    click.echo(f"{'source':<22} {'status':<{status_w}} {'pages':>6} {'new':>5} {'changed':>8} {'same':>5} "
+               f"{'errors':>6}")
+    for r, status in zip(rows, statuses):
         # An article answered 304 Not Modified is as unchanged as one fetched again with the
         # same text; the progress line counts both, and so does this.
         same = (r["articles_unchanged"] or 0) + (r.get("articles_not_modified") or 0)
         click.echo(
-            f"{r['source_id']:<22} {r['status']:<12} {r['pages'] or 0:>6} {r['articles_new'] or 0:>5} "
+            f"{r['source_id']:<22} {status:<{status_w}} {r['pages'] or 0:>6} {r['articles_new'] or 0:>5} "
             f"{r['articles_changed'] or 0:>8} {same:>5} {r['errors'] or 0:>6}"
         )
 
@@ -1026,7 +1032,7 @@ _FAILED_FOR = {"storage_failed": "storage"}
 def _ended(run: dict) -> str:
     """The status, with why it failed, that --max-pages cut it short, the crawl it resumes."""
     why = []
-    if run["status"] == "failed" and run["finish_reason"]:
+    if run["status"] == "failed" and run.get("finish_reason"):
         why.append(_FAILED_FOR.get(run["finish_reason"], run["finish_reason"]))
     elif run["status"] == "ok" and run["reached_max_pages"]:
         why.append("max pages")

@@ -137,6 +137,22 @@ def test_a_source_named_twice_is_crawled_once(sample_site, tmp_path, run_cli):
     assert _summary_sources(result.stdout) == ["sample-news"]
 
 
+def test_the_summary_says_a_crawl_was_cut_short_by_max_pages(sample_site, tmp_path, run_cli):
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    result = run_cli("crawl", "sample-news", "--max-pages", "3", "--sources", "sources.toml", "--db", "a.db",
+                     "--quiet")
+    assert result.returncode == 0, result.stderr
+    header, row = result.stdout.splitlines()
+    assert row.split()[:4] == ["sample-news", "ok", "(max", "pages)"], result.stdout
+    # The columns still line up under their headings.
+    assert len(header) == len(row) and header.index("pages") > row.index("pages)"), result.stdout
+    # A crawl that reached its end is plain ok.
+    result = run_cli("crawl", "sample-portal", "--sources", "sources.toml", "--db", "a.db", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split()[:2] == ["sample-portal", "ok"], result.stdout
+    assert "max pages" not in result.stdout
+
+
 def test_a_source_another_crawl_holds_fails_the_crawl(sample_site, tmp_path, run_cli):
     from archive.locks import SourceLock
 
