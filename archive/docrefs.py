@@ -129,8 +129,13 @@ _SEG = r"[A-Za-z][A-Za-z0-9&]{0,11}"
 # A spaced hyphen ("4512/UBND - KGVX") only before an upper-case segment, so that
 # "12/QĐ-UBND - Hà Nội" does not swallow the place name.
 _UPSEG = r"[A-Z][A-Z0-9&]{0,11}(?![A-Za-z0-9&])"
-_NEXT_SEG = rf"(?:-{_SEG}|[ \t]+-[ \t]*{_UPSEG}|-[ \t]+{_UPSEG})"
-_SLASH = r"[ \t]*/[ \t]*"
+# A line break inside a number, where a page wraps it or a <br> splits it ("174/<br>KH-UBND",
+# "93/QĐ-<br>STTTT"): only right after a slash or a hyphen, and only before a code in capitals
+# or a year and its slash, so that a line ending "số 5/" does not take in the line below.
+_BREAK = r"[ \t]*\n[ \t]*(?=[A-Z][A-Z0-9&]|(?:19|20)[0-9]{2}/)"
+_HYPHEN = rf"-(?:{_BREAK})?"
+_NEXT_SEG = rf"(?:{_HYPHEN}{_SEG}|[ \t]+-[ \t]*{_UPSEG}|-[ \t]+{_UPSEG})"
+_SLASH = rf"[ \t]*/(?:{_BREAK}|[ \t]*)"
 
 # Laws are cited by their title before the number ("Luật Giao dịch điện tử số 20/2023/QH15"):
 # a few words, the first capitalised, then "số". A title names no other kind of document, so
@@ -152,7 +157,7 @@ _REF = re.compile(
     (?<![\w./\\\-+&@#%])(?<!\d[,:])
     (?P<num>[0-9]{{1,3}}(?:\.[0-9]{{3}})+|[0-9]{{1,6}})
     (?:
-       -(?P<ptype>{_SEG}){_SLASH}(?P<pissuer>{_SEG}(?:-{_SEG})*)
+       {_HYPHEN}(?P<ptype>{_SEG}){_SLASH}(?P<pissuer>{_SEG}(?:{_HYPHEN}{_SEG})*)
      | {_SLASH}(?P<year>(?:19|20)[0-9]{{2}}){_SLASH}(?P<ycode>{_SEG}{_NEXT_SEG}*)
      | {_SLASH}(?P<code>{_SEG}{_NEXT_SEG}+)
      | -(?P<ocode>{_SEG})

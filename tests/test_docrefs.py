@@ -184,6 +184,37 @@ def test_finds_nothing(text):
     assert find_doc_refs(text, reference=SEEN) == []
 
 
+# A page that wraps a number, or puts a <br> in it, splits it at its slash or a hyphen.
+SPLIT = [
+    ("Tổng kết Kế hoạch số 174/KH-\nUBND của thành phố.", "174/KH-UBND"),
+    ("Tổng kết Kế hoạch số 174/\nKH-UBND của thành phố.", "174/KH-UBND"),
+    ("Sở trao giấy khen theo Quyết định số 93/QĐ-\nSTTTT cho các tập thể.", "93/QĐ-STTTT"),
+    ("Thủ tướng ký Chỉ thị số 06/CT- \n TTg về truyền thông.", "06/CT-TTg"),
+    ("Nghị định số 13/\n2023/NĐ-CP bảo vệ dữ liệu cá nhân.", "13/2023/NĐ-CP"),
+    ("Nghị định số 13/2023/\nNĐ-CP bảo vệ dữ liệu cá nhân.", "13/2023/NĐ-CP"),
+    ("Hội nghị quán triệt Nghị quyết 57-\nNQ/TW của Bộ Chính trị.", "57-NQ/TW"),
+]
+
+
+@pytest.mark.parametrize("text, expected", SPLIT)
+def test_a_number_split_by_a_line_break(text, expected):
+    [ref] = find_doc_refs(text)
+    assert ref.ref == expected
+    assert ref.text == text[ref.start:ref.end] and "\n" in ref.text
+
+
+# A line that ends at a slash or a hyphen is not continued by the prose of the next one.
+@pytest.mark.parametrize("text", [
+    "Hạng mục số 5/\nNăm nay tỉnh tiếp tục triển khai.",
+    "Hạng mục số 5/\nnâng-cấp hệ thống.",
+    "Văn bản số 12/2020/\nNăm nay tỉnh tiếp tục triển khai.",
+    "Quyết định số 93/QĐ-\nsở đã trao khen.",
+    "Tỷ lệ đạt 3/\nUBND tỉnh đánh giá cao.",
+])
+def test_a_line_break_does_not_join_prose(text):
+    assert find_doc_refs(text) == []
+
+
 def test_text_runs_from_type_word_to_issue_date():
     text = "Chiều 8/4, thực hiện theo kế hoạch số 174/KH-UBND ngày 9/8/2019 thành phố Hà Nội"
     [ref] = find_doc_refs(text)
