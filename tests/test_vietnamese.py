@@ -92,6 +92,11 @@ DATED = [
     ("2024/05/17 08:30", "2024-05-17T08:30:00+07:00", None),
     ("2024/5/17", "2024-05-17", None),
     ("Ngày đăng: 2024/05/17 08:30", "2024-05-17T08:30:00+07:00", "published"),
+    # The long form with its year after a comma or a space, without "năm".
+    ("14 tháng 3, 2024 | 08:15", "2024-03-14T08:15:00+07:00", None),
+    ("Thứ năm, 14 tháng 3, 2024 08:15", "2024-03-14T08:15:00+07:00", None),
+    ("14 Tháng 3 2024", "2024-03-14", None),
+    ("Cập nhật: 15 tháng 3, 2024 - 09:00", "2024-03-15T09:00:00+07:00", "updated"),
 ]
 
 # Year-less forms take their year from the reference: (text, reference, expected)
@@ -144,6 +149,8 @@ UNDATED = [
     ("tháng 13/2021", REF),
     ("Quý I/2021", REF),
     ("9 tháng cuối năm 2021", REF),
+    ("trong 9 tháng, 2024 hồ sơ", REF),
+    ("14 tháng 3, 20245", REF),
     ("lúc 14:30", REF),
     ("Tin 24h", REF),
     ("17/05/24", REF),
