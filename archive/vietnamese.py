@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 __all__ = ["VN_TZ", "FoundDate", "nfc", "fold", "find_dates", "parse_datetime", "page_dates"]
 
@@ -129,6 +129,11 @@ _DATE = re.compile(
     re.I | re.X,
 )
 
+# A time of day alone: an update on the day of the date before it ("Cập nhật lúc 09:00").
+_CLOCK = re.compile(
+    rf"(?<![\w:.]){_clock_pattern(1)}(?:\s*{_zone_pattern(1)})?(?![0-9]|[:.,/\-][0-9])", re.I | re.X
+)
+
 # Counted things, not a day: "mỗi ngày 1-2 lần", "1-2 năm".
 _COUNT_AFTER = re.compile(r"\s*(?:lan|luot|nam|thang|tuan|ngay|gio|phut|nguoi)(?!\w)", re.I)
 
@@ -167,27 +172,37 @@ def page_dates(
 ) -> tuple[FoundDate | None, FoundDate | None]:
     """(published, updated) from a page's header or byline text.
 
-    Published is the first date not labelled as an update; updated the first that is.
+    Published is the first date not labelled as an update; updated the first that is. An
+    update given as a time alone after the published date ("14/03/2024 08:15 | Cập nhật lúc
+    09:00") is on the day published, or the day after when its time is earlier.
     """
+    text = nfc(text)
     published = updated = None
-    for found in _iter_dates(text, reference):
+    published_end = 0
+    for found, end in _scan(text, reference):
         if found.kind == "updated":
             updated = updated or found
-        else:
-            published = published or found
+        elif published is None:
+            published, published_end = found, end
         if published and updated:
             break
+    if published is not None and updated is None:
+        updated = _updated_time(text, published, published_end, reference)
     return published, updated
 
 
 def _iter_dates(text: str, reference: datetime | None) -> Iterator[FoundDate]:
-    text = nfc(text)
+    for found, _ in _scan(nfc(text), reference):
+        yield found
+
+
+def _scan(text: str, reference: datetime | None) -> Iterator[tuple[FoundDate, int]]:
+    """The dates of NFC ``text``, each with where it ends."""
     if not _DIGIT.search(text):
         return
-    if reference is not None:
-        reference = reference.astimezone(VN_TZ) if reference.tzinfo else reference.replace(tzinfo=VN_TZ)
+    reference = _aware(reference)
     limit = (reference or datetime.now(VN_TZ)) + _FUTURE_SLACK
-    key = _URL.sub(lambda m: "_" * len(m.group()), text.translate(_BASE))
+    key = _key(text)
     previous_end = 0
     for m in _DATE.finditer(key):
         start, end = m.span()
@@ -195,8 +210,43 @@ def _iter_dates(text: str, reference: datetime | None) -> Iterator[FoundDate]:
         if found is not None:
             label = _LABEL.search(key, max(previous_end, start - _LABEL_REACH), start)
             kind = None if label is None else ("updated" if label["updated"] else "published")
-            yield FoundDate(found[0], found[1], kind, text[start:end])
+            yield FoundDate(found[0], found[1], kind, text[start:end]), end
         previous_end = end
+
+
+def _updated_time(
+    text: str, published: FoundDate, after: int, reference: datetime | None
+) -> FoundDate | None:
+    """The first time of day after ``after`` in NFC ``text`` labelled as an update and starting
+    no date of its own, on the day ``published``."""
+    key = _key(text)
+    previous_end = after
+    for m in _CLOCK.finditer(key, after):
+        start, end = m.span()
+        label = _LABEL.search(key, max(previous_end, start - _LABEL_REACH), start)
+        previous_end = end
+        clock = _clock(m, 1)
+        if label is None or not label["updated"] or clock is None or _DATE.match(key, start):
+            continue
+        tz = (_offset(m["z1"]) if m["z1"] else None) or VN_TZ
+        value = datetime.combine(published.value.date(), time(*clock), tz).astimezone(VN_TZ)
+        if value < published.value:
+            value += timedelta(days=1)
+        if value > (_aware(reference) or datetime.now(VN_TZ)) + _FUTURE_SLACK:
+            return None
+        return FoundDate(value, True, "updated", text[start:end])
+    return None
+
+
+def _aware(reference: datetime | None) -> datetime | None:
+    if reference is None:
+        return None
+    return reference.astimezone(VN_TZ) if reference.tzinfo else reference.replace(tzinfo=VN_TZ)
+
+
+def _key(text: str) -> str:
+    """The base-letter text the patterns run over, links masked."""
+    return _URL.sub(lambda m: "_" * len(m.group()), text.translate(_BASE))
 
 
 def _value(

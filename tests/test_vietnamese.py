@@ -256,6 +256,36 @@ def test_a_byline_name_is_not_a_label():
     assert [f.kind for f in found] == [None, "published"]
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("14/03/2024 08:15 | Cập nhật lúc 09:00", vn(2024, 3, 14, 9, 0)),
+    ("Thứ năm, 14/03/2024 | Cập nhật: 9h30", vn(2024, 3, 14, 9, 30)),
+    ("14/03/2024 08:15 (GMT+7) - Cập nhật 10:00 (GMT+7)", vn(2024, 3, 14, 10, 0)),
+    # An update is never before publication: past midnight, it is the next day.
+    ("14/03/2024 23:50 | Cập nhật lúc 00:10", vn(2024, 3, 15, 0, 10)),
+])
+def test_page_dates_update_given_as_a_time_alone(text, expected):
+    published, updated = page_dates(text, reference=REF)
+    assert published.value.date() == vn(2024, 3, 14).date()
+    assert updated.value == expected and updated.has_time and updated.kind == "updated"
+    assert updated.text in text
+
+
+@pytest.mark.parametrize("text", [
+    "14/03/2024 08:15 | Lúc 09:00",
+    "14/03/2024 08:15 | Cập nhật 2 giờ trước",
+    "14/03/2024 08:15 | Cập nhật lúc 09:00 31/02/2024",
+    "14/03/2024 08:15 | Cập nhật lúc 25:00",
+])
+def test_page_dates_a_time_alone_is_an_update_only_when_labelled_so(text):
+    published, updated = page_dates(text, reference=REF)
+    assert published.value == vn(2024, 3, 14, 8, 15) and updated is None
+
+
+def test_page_dates_an_update_time_alone_is_not_in_the_future():
+    text = "15/01/2025 23:00 | Cập nhật lúc 22:00"
+    assert page_dates(text, reference=REF)[1] is None
+
+
 def test_page_dates_nothing():
     assert page_dates("Lượt xem: 144", reference=REF) == (None, None)
     assert page_dates("Cập nhật: 06/07/2024", reference=REF)[0] is None
