@@ -111,7 +111,11 @@ def row_id(value: str) -> int | None:
     """A row id from a URL, or None when ``value`` cannot be one ("abc", "0x1", 20 digits)."""
     if not (value.isascii() and value.isdigit()):
         return None
-    number = int(value)
+    # Measured before int(), which refuses strings of over 4,300 digits with a ValueError.
+    digits = value.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_ROW_ID)):
+        return None
+    number = int(digits)
     return number if number <= MAX_ROW_ID else None
 
 
