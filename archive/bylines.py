@@ -8,12 +8,13 @@ recognised before its "và" is taken for a separator.
 
 A part is dropped when it is an organisation (it starts with a word such as Báo, Tạp chí, Cổng,
 Sở, UBND, Theo, Nguồn, compared with its accents unless the byline has none, since "Bảo" and
-"Hằng" are names and "Báo" and "Hãng" are not; it starts with a press acronym; it equals one
-of ``site_names``; it holds a domain), when it is a photo, video or graphics credit, when it is
-a province or city after a name (a dateline: "Thu Hà - Hà Nội"), and when it does not look like
-a name: every word must start with a capital letter ("H'Linh Niê" does), so "tổng hợp" and "Thể
-thao và Du lịch" fall away. Initials ("NK", "PV") are names: Vietnamese bylines use them for
-staff, but a role ("BTV", "CTV") after a name is that person's title.
+"Hằng" are names and "Báo" and "Hãng" are not; it starts with the acronym of a press agency or
+an outlet, TTXVN, VOV, VGP; it equals one of ``site_names``; it holds a domain), when it is
+a photo, video or graphics credit, when it is a province or city after a name (a dateline:
+"Thu Hà - Hà Nội"), and when it does not look like a name: every word must start with a
+capital letter ("H'Linh Niê" does), so "tổng hợp" and "Thể thao và Du lịch" fall away.
+Initials ("NK", "PV") are names: Vietnamese bylines use them for staff, but a role ("BTV",
+"CTV") after a name is that person's title.
 """
 
 from __future__ import annotations
@@ -70,7 +71,12 @@ _PLACES = frozenset(
     for place in (*_DATA["provinces"], *_DATA["cities"], *_DATA["place_aliases"])
 )
 _PLACE_LEVEL = re.compile(r"tp\b\.?\s*|tinh\s+|thanh\s+pho\s+")
-_PRESS = frozenset(("ttxvn", "vna", "vtv", "vov", "afp", "ap", "reuters", "xinhua", "tttxvn"))
+# Press agencies and the outlets whose acronym tails a writer's name ("Thùy Linh/VGP": the
+# Government portal, baochinhphu.vn).
+_PRESS = frozenset((
+    "ttxvn", "vna", "vtv", "vov", "afp", "ap", "reuters", "xinhua", "tttxvn", "vgp", "vtc",
+    "vnexpress", "vietnamplus", "qdnd", "cand", "sggp",
+))
 # Starting only where a word starts keeps long runs of letters from being rescanned.
 _DOMAIN = re.compile(r"(?<![\w.\-])[\w\-]+(?:\.[\w\-]+)*\.(?:vn|com|net|org|gov|edu|info|io)(?![\w\-])", re.I)
 _NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’‘.\-])*")

@@ -85,6 +85,14 @@ BYLINES = [
     ("Thu Ha - Ha Noi", ["Thu Ha"]),
     ("Bảo Ngọc/VOV.VN", ["Bảo Ngọc"]),
     ("Bảo Ngọc; VOV VN", ["Bảo Ngọc"]),
+    # The acronym of the outlet or agency a writer works for, after the name.
+    ("Thùy Linh/VGP", ["Thùy Linh"]),
+    ("VGP/Thùy Linh", ["Thùy Linh"]),
+    ("Minh Hà/VOV", ["Minh Hà"]),
+    ("Thu Hà/baochinhphu.vn", ["Thu Hà"]),
+    ("Lê Minh - VTC News", ["Lê Minh"]),
+    ("Nguyễn Hoàng/QĐND", ["Nguyễn Hoàng"]),
+    ("Thu Hà - Vnexpress", ["Thu Hà"]),
     # Without any accent the two readings are one: the organisation wins.
     ("Bao Dien tu Chinh phu - Nguyen Van A", ["Nguyen Van A"]),
     ("Cuc Bao chi", []),
