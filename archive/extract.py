@@ -179,8 +179,12 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     boxes = {_squeezed(chunk) for chunk in chunks}
     lines = [line for line in text.splitlines() if line.strip() and not _is_furniture(line, boxes)]
     heads = {record["title"], *record["categories"]}
-    while lines and _clean(lines[0]) in heads:
+    # A date stamp the page does not mark as one is furniture only above or below the text: inside
+    # it, a short line with a date is the article's ("Thời gian: 9h45 ngày 28/6/2024", a table row).
+    while lines and (_clean(lines[0]) in heads or _is_date_line(lines[0])):
         lines = lines[1:]
+    while lines and _is_date_line(lines[-1]):
+        lines = lines[:-1]
     # Portals sign articles with a bold name under the last paragraph, and credit a story taken
     # from elsewhere ("Theo Báo Nghệ An") there too, in either order.
     for _ in range(2):
@@ -629,8 +633,11 @@ def _is_credit(line: str) -> bool:
 
 def _is_date_line(line: str) -> bool:
     """A short line that is a date stamp ("Thứ Hai, 08/04/2021 14:30 (GMT+7)", "Ngày đăng
-    14/05/2025 | 14:30 | Lượt xem: 4780"), not prose."""
-    if len(line) > 80:
+    14/05/2025 | 14:30 | Lượt xem: 4780"), not prose: not a sentence ("Hạn chót: 30/6/2024."),
+    a table row ("| Huyện | 21 | Tháng 7/2024 |"), a list item ("- Đợt 2: 30/8/2024") or a span
+    of time ("Từ 1/7/2024 đến 31/12/2024")."""
+    line = line.strip()
+    if len(line) > 80 or line.startswith(("|", "- ")) or line.endswith((".", "!", "?", ";")):
         return False
     found = find_dates(line)
     if not found:
@@ -638,7 +645,8 @@ def _is_date_line(line: str) -> bool:
     rest = line
     for date in found:
         rest = rest.replace(date.text, " ")
-    return len(re.findall(r"\w+", _VIEW_COUNTER.sub(" ", fold(rest)))) <= 4
+    words = re.findall(r"\w+", _VIEW_COUNTER.sub(" ", fold(rest)))
+    return len(words) <= 4 and "den" not in words
 
 
 # "Lượt xem: 1.849", "Số lượt xem 4780", "1.849 lượt đọc", "Views: 120" (folded).
@@ -652,8 +660,8 @@ def _is_view_counter(line: str) -> bool:
 
 
 def _is_furniture(line: str, boxes: set[str]) -> bool:
-    """A line of the page's own date line or byline box, a date stamp, or a view counter."""
-    return _squeezed(line) in boxes or _is_date_line(line) or _is_view_counter(line)
+    """A line of the page's own date line or byline box, or a view counter: never prose."""
+    return _squeezed(line) in boxes or _is_view_counter(line)
 
 
 def _squeezed(text: str) -> str:

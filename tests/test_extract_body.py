@@ -1,0 +1,60 @@
+"""What of an article's body the extractor keeps: short lines with dates, lists, and the lines
+portals set around the text (credits, follow-us boxes, related boxes) that are not the article."""
+
+from archive.extract import _is_date_line, extract
+
+LEAD = (
+    "Sở Thông tin và Truyền thông đề nghị các sở, ngành và ủy ban nhân dân cấp huyện thông báo rộng "
+    "rãi tới cán bộ, công chức và người dân về buổi phát trực tuyến hội nghị sơ kết chuyển đổi số."
+)
+CLOSE = (
+    "Các đơn vị chủ động theo dõi thông tin chỉ đạo, điều hành của ủy ban nhân dân tỉnh trên cổng "
+    "thông tin điện tử và các kênh mạng xã hội chính thức, báo cáo kết quả trước ngày làm việc cuối tháng."
+)
+HEADLINE = "Phát trực tuyến hội nghị sơ kết chuyển đổi số sáu tháng đầu năm"
+
+
+def run(body: str, head: str = "", title: str = HEADLINE) -> dict:
+    page = (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
+        f"<title>{title}</title>{head}</head><body>{body}</body></html>"
+    )
+    return extract(page.encode("utf-8"), "https://sotttt.example.gov.vn/tin-tuc/bai-101.html",
+                   {"Content-Type": "text/html; charset=utf-8"})
+
+
+def test_short_lines_with_dates_inside_the_body_are_kept():
+    record = run(
+        f'<article><h1>{HEADLINE}</h1><div class="post-date">Thứ Năm, 27/06/2024 | 08:15</div>'
+        f'<div class="article-body"><p>{LEAD}</p><p>Lịch phát như sau:</p>'
+        "<p>Thời gian: 9h45 ngày 28/6/2024.</p><p>Hạn đăng ký: 30/6/2024.</p>"
+        "<p>Từ 1/7/2024 đến 31/12/2024</p>"
+        "<table><tr><th>Cấp</th><th>Số điểm cầu</th><th>Thời điểm</th></tr>"
+        "<tr><td>Huyện</td><td>21</td><td>Tháng 7/2024</td></tr>"
+        "<tr><td>Xã</td><td>460</td><td>Tháng 9/2024</td></tr></table>"
+        f"<p>{CLOSE}</p></div></article>"
+    )
+    lines = record["text"].split("\n")
+    for line in ("Thời gian: 9h45 ngày 28/6/2024.", "Hạn đăng ký: 30/6/2024.", "Từ 1/7/2024 đến 31/12/2024"):
+        assert line in lines
+    assert "| Huyện | 21 | Tháng 7/2024 |" in lines
+    assert "| Xã | 460 | Tháng 9/2024 |" in lines
+    assert "27/06/2024" not in record["text"]
+    assert record["published"] == "2024-06-27T08:15:00+07:00"
+
+
+def test_a_list_item_with_a_date_closing_the_body_is_kept():
+    record = run(
+        f'<article><h1>{HEADLINE}</h1><div class="article-body"><p>{LEAD}</p><p>{CLOSE}</p>'
+        "<p>Các mốc thời gian:</p><ul><li>Đợt 1: 15/8/2024</li><li>Đợt 2: 30/8/2024</li></ul></div></article>"
+    )
+    assert record["text"].endswith("- Đợt 1: 15/8/2024\n- Đợt 2: 30/8/2024")
+
+
+def test_a_date_stamp_is_told_from_prose_with_a_date():
+    for stamp in ("Thứ Hai, 08/04/2021 14:30 (GMT+7)", "Ngày đăng 14/05/2025 | 14:30 | Lượt xem: 4780",
+                  "Cập nhật: 05/07/2024"):
+        assert _is_date_line(stamp), stamp
+    for prose in ("Ngày 28/6/2024, hội nghị diễn ra.", "Hạn chót: 30/6/2024.", "Từ 1/7/2024 đến 31/12/2024",
+                  "| Huyện | 21 | Tháng 7/2024 |", "- Đợt 2: 30/8/2024"):
+        assert not _is_date_line(prose), prose
