@@ -10,9 +10,10 @@ A part is dropped when it is an organisation (it starts with a word such as Báo
 Sở, UBND, Theo, Nguồn, compared with its accents unless the byline has none, since "Bảo" and
 "Hằng" are names and "Báo" and "Hãng" are not; it starts with the acronym of a press agency or
 an outlet, TTXVN, VOV, VGP; it equals one of ``site_names``; it holds a domain), when it is
-a photo, video or graphics credit, when it is a province or city after a name (a dateline:
-"Thu Hà - Hà Nội"), and when it does not look like a name: every word must start with a
-capital letter ("H'Linh Niê" does), so "tổng hợp" and "Thể thao và Du lịch" fall away.
+a team ("Nhóm PV", the reporters together: no one person), when it is a photo, video or
+graphics credit, when it is a province or city after a name (a dateline: "Thu Hà - Hà Nội"),
+and when it does not look like a name: every word must start with a capital letter ("H'Linh
+Niê" does), so "tổng hợp" and "Thể thao và Du lịch" fall away.
 Initials ("NK", "PV") are names: Vietnamese bylines use them for staff, but a role ("BTV",
 "CTV") after a name is that person's title.
 """
@@ -59,7 +60,7 @@ _ORG_SPELLINGS = (
     "Báo", "Tạp chí", "Cổng", "Trang tin", "Trang thông tin", "Trang web", "Trang điện tử", "Đài",
     "Thông tấn", "Sở", "Bộ", "UBND", "Ủy ban", "Uỷ ban", "Ban", "Văn phòng", "Trung tâm", "Cục",
     "Tổng cục", "Viện", "Theo", "Nguồn", "Tòa soạn", "Toà soạn", "Kênh", "Hãng", "Nhà xuất bản",
-    "Công ty", "Học viện",
+    "Công ty", "Học viện", "Nhóm",
 )
 _ORG_WRITTEN = tuple(nfc(w).casefold() for w in _ORG_SPELLINGS)
 _ORG_FOLDED = tuple(dict.fromkeys(fold(w) for w in _ORG_SPELLINGS))

@@ -85,6 +85,11 @@ BYLINES = [
     ("Thu Ha - Ha Noi", ["Thu Ha"]),
     ("Bảo Ngọc/VOV.VN", ["Bảo Ngọc"]),
     ("Bảo Ngọc; VOV VN", ["Bảo Ngọc"]),
+    # A team is no one person; a role alone ("PV") is the only credit there is.
+    ("Nhóm PV", []),
+    ("Nhóm phóng viên Ban Thời sự", []),
+    ("Thu Hà - Nhóm PV", ["Thu Hà"]),
+    ("Nhom PV", []),
     # The acronym of the outlet or agency a writer works for, after the name.
     ("Thùy Linh/VGP", ["Thùy Linh"]),
     ("VGP/Thùy Linh", ["Thùy Linh"]),
