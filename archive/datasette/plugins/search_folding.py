@@ -36,6 +36,7 @@ from datasette import hookimpl
 from datasette.filters import FilterArguments
 from datasette.utils.asgi import BadRequest, Request
 
+from archive.datasette.plugins.reading_room import row_id
 from archive.search import FILTERS_COLUMN, floor_sql, parse_query, with_filters
 from archive.serve import configured_search_limit, filter_word_kinds
 
@@ -251,10 +252,11 @@ def filters_from_request(request, database, table, datasette):
             f'"{value}" in {column}' for column, value in by_column.items()
         ]
         description = "search matches " + " and ".join(said) + notes
-        floor = request.args.get(FLOOR)
-        if floor and floor.isdigit():
+        # Only a row id is a floor: str.isdigit() also passes "²", which int() refuses, and "٣".
+        floor = row_id(request.args.get(FLOOR) or "")
+        if floor is not None:
             where += " and rowid >= :fts_floor"
-            params["fts_floor"] = int(floor)
+            params["fts_floor"] = floor
             limit = configured_search_limit(datasette)
             description += (
                 f" (more than {limit:,} rows match: the {limit:,} most recently archived are listed, "
