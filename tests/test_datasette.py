@@ -406,6 +406,27 @@ def test_markup_browsers_read_as_text_or_a_comment_is_neither_rewritten_nor_give
         assert links[name].get("href") == out, name
 
 
+def test_the_links_of_a_template_are_rewritten_as_a_shadow_root_s_are_shown(hostile_archive):
+    # Browsers show a <template shadowrootmode> as the element's shadow tree (declarative shadow
+    # DOM): a link left in it would take the reader out of the archive in one click.
+    out = "/-/go?url=" + quote("http://other.example/tin", safe="")
+    _, response = capture_view(hostile_archive, (
+        '<!DOCTYPE html><html><head><template><a id="head" href="http://other.example/tin">x</a></template>'
+        '<title>Tin</title></head><body><div><template shadowrootmode="open">'
+        '<a id="shadow" href="http://other.example/tin">Tin</a>'
+        '<template shadowrootmode="closed"><area id="nested" href="http://other.example/tin"></template>'
+        "</template></div><p>Nội dung</p></body></html>"
+    ))
+    links = _hrefs(response.text)
+    for name in ("head", "shadow", "nested"):
+        assert links[name].get("href") == out, name
+    # What is in a template is still no part of the page's head or body: the banner goes where
+    # the body begins, the title is the page's own.
+    text = response.text
+    assert "<title>Bản lưu / Archived · Tin</title>" in text
+    assert text.index(BANNER_START) > text.index("<body>")
+
+
 def test_a_download_is_named_for_its_content_type_and_is_the_page_as_a_browser_received_it(hostile_archive):
     ds = make_datasette(hostile_archive / "archive.db")
     for content_type, extension in (("application/rss+xml; charset=utf-8", "xml"), ("text/xml", "xml"),

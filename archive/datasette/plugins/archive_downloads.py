@@ -131,7 +131,7 @@ class _PageMap(HTMLParser):
         self.base = None
         self.title_at = None
         self.content_at = None
-        self._templates = 0  # how deep in <template>s: their content is inert, never shown
+        self._templates = 0  # how deep in <template>s: none of their content is the page's head or body
         # No tag ends after the last ">": there HTMLParser would take each "<" for the start of
         # one and search the rest of the page for its end, again and again.
         self.feed(text[:text.rfind(">") + 1])
@@ -177,16 +177,21 @@ class _PageMap(HTMLParser):
             self._templates -= 1
 
     def handle_starttag(self, tag, attrs):
-        if self._templates:
-            self._templates += tag == "template"
-            return
         raw = self.get_starttag_text()
         start = self._offset()
         end = start + len(raw)
         values = dict(reversed(attrs))  # the first of a repeated attribute is the one that counts
+        # A template's links too: one with shadowrootmode is shown (declarative shadow DOM), and
+        # script, which the sandbox stops, is all that would show another.
         if tag in LINK_ELEMENTS and any(values.get(name) is not None for name in LINK_ATTRIBUTES):
             self.links.append((start, end, tag, attrs, raw.endswith("/>")))
-        elif tag == "base" and self.base is None and values.get("href") is not None:
+        if not self._templates:
+            self._document_part(tag, values, start, end)
+        self._templates += tag == "template"
+
+    def _document_part(self, tag, values, start, end):
+        """Where the page's <base>, <title> and content are: a template's are none of them."""
+        if tag == "base" and self.base is None and values.get("href") is not None:
             self.base = values["href"]
         elif tag == "title" and self.title_at is None:
             self.title_at = end
@@ -195,7 +200,6 @@ class _PageMap(HTMLParser):
                 self.content_at = end
             elif tag not in HEAD_ELEMENTS:
                 self.content_at = start
-        self._templates += tag == "template"
 
 
 def _scheme(url: str) -> str:
