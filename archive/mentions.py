@@ -11,7 +11,9 @@ Three kinds of Mention:
   Official Account (a named "nhóm Zalo" is a group chat and stays Zalo). "trang (thông) tin
   điện tử" is a Website, not a Cổng thông tin điện tử: the law tells the two apart, and most
   such sites are licensed private news sites; "trang web" and "website" are any site, and a
-  Website only with the name that follows them.
+  Website only with the name that follows them. The site's own channel, which the page invites
+  its readers to follow ("Quan tâm Zalo OA của chúng tôi", "Theo dõi chúng tôi trên
+  Facebook"), is no mention.
 - "agency": a body from ``data/agencies.toml`` under its canonical long name. Bodies with one
   branch per place (UBND, Sở, Công an, MTTQ, ...) are named by rule from the place that
   follows: "UBND tỉnh Hà Tĩnh" -> "Ủy ban nhân dân tỉnh Hà Tĩnh", "UBND huyện Phù Cát" ->
@@ -97,6 +99,22 @@ _NAMED_ONLY = frozenset(("web",))
 _ZALO = re.compile(r"(?i:zalo)")
 _MORE_NAMES = re.compile(rf"{_SP}*(?:[,;]|(?i:va|hoac)(?!\w)){_SP}*(?=[{_QUOTES_OPEN}])")
 _GROUP_CHAT = re.compile(rf"(?i:nhom){_SP}+$")
+# A page inviting its readers to follow its own channel ("Quan tâm Zalo OA của chúng tôi để
+# nhận tin mới nhất", "Theo dõi chúng tôi trên Facebook") speaks of the site, not of the
+# article's subject: a call to follow, then "our" channel or "us" on a platform.
+_FOLLOW = re.compile(
+    rf"(?<!\w)(?i:quan{_SP}+tam|theo{_SP}+doi|dang{_SP}+ky|ket{_SP}+noi|follow|subscribe)(?!\w)"
+)
+_OURS_AFTER = re.compile(
+    rf"{_SP}*(?:(?i:chinh{_SP}+thuc){_SP}+)?(?i:cua{_SP}+chung{_SP}+(?:toi|minh))(?!\w)"
+)
+_US_BEFORE = re.compile(
+    rf"(?<!\w)(?i:chung{_SP}+(?:toi|minh)|us){_SP}+(?i:tren|qua|tai|on)"
+    rf"(?:{_SP}+(?i:kenh|trang|mang{_SP}+xa{_SP}+hoi))?{_SP}+$"
+)
+_CALL_REACH = 60
+# "... trên Facebook, Zalo và YouTube": the rest of a list of the site's own channels.
+_LIST_JOIN = re.compile(rf"{_SP}*(?:[,;&/]|(?i:va|hoac|and|or)(?!\w)){_SP}*")
 _SENTENCE_END = re.compile(r"(?<!TP)(?<!Tp)[.!?;…](?=\s|$)")
 _NAME_MAX_CHARS = 100
 _NAME_MAX_WORDS = 15
@@ -349,6 +367,7 @@ def _agency_name(m: re.Match, written: str) -> tuple[str, int] | None:
 
 def _channels(norm: str, key: str) -> Iterator[tuple[int, Mention]]:
     consumed = 0
+    promoted_end = -1
     zalo = _ZALO.search(key) is not None
     for m in _PLATFORM.finditer(key):
         if m.start() < consumed:
@@ -364,6 +383,11 @@ def _channels(norm: str, key: str) -> Iterator[tuple[int, Mention]]:
             lead = _MORE_NAMES.match(key, quoted[1])
         if not names and (handle := _HANDLE.match(key, m.end())) is not None:
             names.append((handle.start(1), norm[handle.start(1):handle.end(1)], handle.end()))
+        through = names[-1][2] if names else m.end()
+        joined = _LIST_JOIN.match(key, promoted_end) if promoted_end >= 0 else None
+        if (joined is not None and joined.end() == m.start()) or _promoted(key, m.start(), through):
+            consumed = promoted_end = through
+            continue
         if not names:
             if m.lastgroup in _NAMED_ONLY:
                 continue
@@ -378,6 +402,16 @@ def _channels(norm: str, key: str) -> Iterator[tuple[int, Mention]]:
             yield (m.start() if i == 0 else start), Mention(
                 "channel", platform, name, norm[m.start() if i == 0 else start:end]
             )
+
+
+def _promoted(key: str, start: int, end: int) -> bool:
+    """Whether the platform named at ``start:end`` of ``key`` is the site's own, which the page
+    invites its readers to follow."""
+    line = key.rfind("\n", 0, start) + 1
+    call = _FOLLOW.search(key, max(line, start - _CALL_REACH), start)
+    if call is None:
+        return False
+    return _OURS_AFTER.match(key, end) is not None or _US_BEFORE.search(key, call.end(), start) is not None
 
 
 def _quoted(norm: str, at: int) -> tuple[str, int] | None:

@@ -73,6 +73,17 @@ CHANNELS = [
     ("Đài tỉnh đăng video trên kênh TikTok @baoyenbai.official mỗi tối.", [("TikTok", "@baoyenbai.official")]),
     ("Theo dõi YouTube @VTVgo hoặc gửi thư tới tiktok@yenbai.gov.vn.", [("YouTube", "@VTVgo")]),
     ("Người dùng bấm “Quan tâm” sau khi tìm từ khóa “Bộ Nội vụ”.", []),
+    # The site inviting its readers to follow its own channel: furniture, not the article's subject.
+    ("Quan tâm Zalo OA của chúng tôi để nhận tin mới nhất", []),
+    ("Mời bạn đọc đăng ký kênh YouTube chính thức của chúng tôi.", []),
+    ("Theo dõi chúng tôi trên Facebook, Zalo và TikTok.", []),
+    ("Follow us on Facebook", []),
+    ("Tỉnh triển khai Zalo OA cho Mặt trận.\nQuan tâm Zalo OA của chúng tôi để nhận tin mới nhất",
+     [("Zalo OA", "Zalo OA")]),
+    # Without the call to follow, "our" channel is the speaker's.
+    ("Bà Sinh cho biết Zalo OA của chúng tôi có 2.000 người quan tâm.", [("Zalo OA", "Zalo OA")]),
+    ("Người dân quan tâm Zalo OA “Mặt trận Tổ quốc tỉnh Nghệ An” để nhận tin.",
+     [("Zalo OA", "Mặt trận Tổ quốc tỉnh Nghệ An")]),
     # Image file names and slugs are not mentions.
     ("dai-dien-zalo-nhan-giay-khen-1617970753.jpg\nĐại diện đơn vị nhận giấy khen.", []),
     # A long quotation after a platform is a quotation, not a channel name.
