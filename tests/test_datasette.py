@@ -427,6 +427,26 @@ def test_the_links_of_a_template_are_rewritten_as_a_shadow_root_s_are_shown(host
     assert text.index(BANNER_START) > text.index("<body>")
 
 
+def test_a_backslash_is_read_as_a_slash_as_browsers_read_it_in_http_urls(hostile_archive):
+    def out(url):
+        return "/-/go?url=" + quote(url, safe="")
+
+    _, response = capture_view(hostile_archive, (
+        '<body><a id="absolute" href="http:\\\\127.0.0.2:18472\\backslash">x</a>'
+        '<a id="scheme-relative" href="\\\\evil.example\\tin">x</a>'
+        '<a id="mixed" href="/\\evil.example/tin">x</a>'
+        '<a id="path" href="..\\tin\\a.htm?q=\\x#\\y">x</a>'
+        '<a id="mail" href="mailto:a\\b@example.vn">x</a>'
+    ))
+    links = _hrefs(response.text)
+    assert links["absolute"].get("href") == out("http://127.0.0.2:18472/backslash")
+    assert links["scheme-relative"].get("href") == out("https://evil.example/tin")
+    assert links["mixed"].get("href") == out("https://evil.example/tin")
+    # The query and the fragment keep theirs.
+    assert links["path"].get("href") == out("https://hostile.example/tin/a.htm?q=\\x#\\y")
+    assert links["mail"].get("href") == "mailto:a\\b@example.vn"
+
+
 def test_a_download_is_named_for_its_content_type_and_is_the_page_as_a_browser_received_it(hostile_archive):
     ds = make_datasette(hostile_archive / "archive.db")
     for content_type, extension in (("application/rss+xml; charset=utf-8", "xml"), ("text/xml", "xml"),

@@ -90,6 +90,9 @@ LINK_ATTRIBUTES = ("href", "xlink:href")
 # HTML's raw text and escapable raw text elements: browsers read what is in them as text up to
 # their end tag, so a tag in them is neither a link nor the start of the page's content.
 TEXT_ELEMENTS = ("script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes")
+# The schemes whose URLs browsers parse with a host and a path, reading "\\" as "/" (WHATWG URL).
+SPECIAL_SCHEMES = ("http", "https", "ws", "wss", "ftp", "file")
+URL_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Browsers end a comment at "--!>" too, and take "<!-->" and "<!--->" for whole, empty ones.
 COMMENT_END = re.compile(r"--!?>")
 EMPTY_COMMENT = re.compile(r"<!---?>")
@@ -209,6 +212,17 @@ def _scheme(url: str) -> str:
         return ""
 
 
+def _with_slashes(href: str, base: str) -> str:
+    """``href`` as a browser reads it: in a URL of a special scheme (WHATWG), http(s) among them,
+    a backslash before the query or fragment is a slash, so "http:\\\\host\\x" is http://host/x, which
+    urljoin would take for a path of the page's own site."""
+    scheme = URL_SCHEME.match(href)
+    if (scheme.group(1).lower() if scheme else _scheme(base)) not in SPECIAL_SCHEMES:
+        return href
+    path_end = len(re.match(r"[^?#]*", href).group())
+    return href[:path_end].replace("\\", "/") + href[path_end:]
+
+
 def _link_url(href: str, base: str) -> str | None:
     """The absolute http(s) URL ``href`` means in a page at ``base``; None for the links that
     stay as they are: a fragment of the page itself, javascript:, mailto:, tel: and the like."""
@@ -217,7 +231,7 @@ def _link_url(href: str, base: str) -> str | None:
     if not href or href.startswith("#"):
         return None
     try:
-        url = urljoin(base, href)
+        url = urljoin(base, _with_slashes(href, base))
     except ValueError:
         return None
     return url if urlsplit(url).scheme in ("http", "https") else None
