@@ -84,8 +84,11 @@ def _clock_pattern(n: int) -> str:
 
 
 def _zone_pattern(n: int) -> str:
-    """(GMT+7), GMT+07:00, UTC+7."""
-    return rf"\(?\s*(?P<z{n}>(?:gmt|utc)\s*(?:[+-]\s*[0-9]{{1,2}}(?::?[0-9]{{2}})?)?)(?!\w)\s*\)?"
+    """(GMT+7), GMT+07:00, UTC+7, and the +0700 of e-mail and HTTP dates, after a space."""
+    return (
+        rf"\(?\s*(?P<z{n}>(?:gmt|utc)\s*(?:[+-]\s*[0-9]{{1,2}}(?::?[0-9]{{2}})?)?|(?<=\s)[+-][0-9]{{4}})"
+        rf"(?!\w)\s*\)?"
+    )
 
 
 # Not glued to a word, a number, a path or a document number ("7,5/10", "ĐT 0243.08.04.2021").
@@ -99,6 +102,14 @@ _GLUE = r"(?:\s*[,|\-–—]\s*|\s+)"
 
 # The lunar day some portals print between the date and its time: "(14/01 năm Giáp Thìn)", "(15/1 ÂL)".
 _LUNAR = r"(?:\s*\(\s*[0-9]{1,2}/[0-9]{1,2}\s+(?:nam\s+\w+\s+\w+|al|am\s+lich)\s*\))"
+
+# The months of e-mail and HTTP dates, which CMSs also write into meta tags ("Thu, 14 Mar 2024
+# 08:15:00 +0700"): capitalised, as English writes them, since "may" is also a Vietnamese word.
+_ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_ENGLISH_MONTH = (
+    r"(?-i:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)(?![a-z])"
+)
 
 _DATE = re.compile(
     rf"""
@@ -115,6 +126,7 @@ _DATE = re.compile(
            (?:[t\s](?P<ih>[0-9]{{2}}):(?P<imi>[0-9]{{2}})(?::(?P<isec>[0-9]{{2}})(?:[.,][0-9]+)?)?
               (?P<iz>z|[+-][0-9]{{2}}(?::?[0-9]{{2}})?)?)?
        | (?P<d>[0-9]{{1,2}})(?P<sep>[/.\-])(?P<m>[0-9]{{1,2}})(?P=sep)(?P<y>[0-9]{{4}}|[0-9]{{2}})
+       | (?P<ed>[0-9]{{1,2}})\s+(?P<emo>{_ENGLISH_MONTH})\.?,?\s+(?P<ey>[0-9]{{4}})
        | (?P<ld>[0-9]{{1,2}})\s+thang\s+(?P<lm>[0-9]{{1,2}})(?:\s*,?\s*nam\s+|\s*,\s*|\s+)(?P<ly>[0-9]{{4}})
        | (?P<yd>[0-9]{{1,2}})(?P<ysep>[/.\-])(?P<ym>[0-9]{{1,2}})
       )
@@ -262,6 +274,9 @@ def _value(
         zone = m["iz"]
     elif m["y"] is not None:
         year, month, day = int(m["y"]), int(m["m"]), int(m["d"])
+        if month > 12 >= day and _english_clock(m):
+            # "3/14/2024 8:15:00 AM": the month first, as American English writes it.
+            month, day = day, month
         if year < 100:
             # "17/05/24" alone is as likely a file or case number; beside a time it is a date line.
             if _clock(m, 1) is None and _clock(m, 2) is None:
@@ -269,6 +284,8 @@ def _value(
             year += 2000
     elif m["ly"] is not None:
         year, month, day = int(m["ly"]), int(m["lm"]), int(m["ld"])
+    elif m["ey"] is not None:
+        year, month, day = int(m["ey"]), _ENGLISH_MONTHS.index(m["emo"][:3]) + 1, int(m["ed"])
     else:
         if reference is None:
             return None
@@ -298,6 +315,11 @@ def _value(
     if value.year < _EARLIEST_YEAR or value > limit:
         return None
     return value, clock is not None
+
+
+def _english_clock(m: re.Match) -> bool:
+    """Whether the time beside a date has an AM or PM."""
+    return any((m[f"mer{n}"] or "x")[0].lower() in "ap" for n in (1, 2))
 
 
 def _clock(m: re.Match, n: int) -> tuple[int, int, int] | None:

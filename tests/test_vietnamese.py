@@ -97,6 +97,13 @@ DATED = [
     ("Thứ năm, 14 tháng 3, 2024 08:15", "2024-03-14T08:15:00+07:00", None),
     ("14 Tháng 3 2024", "2024-03-14", None),
     ("Cập nhật: 15 tháng 3, 2024 - 09:00", "2024-03-15T09:00:00+07:00", "updated"),
+    # The forms CMSs write into meta tags: e-mail and HTTP dates, and American English.
+    ("Thu, 14 Mar 2024 08:15:00 +0700", "2024-03-14T08:15:00+07:00", None),
+    ("Mon, 27 May 2024 03:00:00 GMT", "2024-05-27T10:00:00+07:00", None),
+    ("14 March 2024", "2024-03-14", None),
+    ("08/04/2021 14:30 +0700", "2021-04-08T14:30:00+07:00", None),
+    ("3/14/2024 8:15:00 AM", "2024-03-14T08:15:00+07:00", None),
+    ("3/14/2024 8:15:00 PM", "2024-03-14T20:15:00+07:00", None),
 ]
 
 # Year-less forms take their year from the reference: (text, reference, expected)
@@ -151,6 +158,11 @@ UNDATED = [
     ("9 tháng cuối năm 2021", REF),
     ("trong 9 tháng, 2024 hồ sơ", REF),
     ("14 tháng 3, 20245", REF),
+    ("Có 14 máy 2024 đã hỏng", REF),
+    ("Giải 14 Marathon 2024", REF),
+    # Month first only beside an AM or PM time; day first it is no date at all.
+    ("3/14/2024", REF),
+    ("3/14/2024 08:15", REF),
     ("lúc 14:30", REF),
     ("Tin 24h", REF),
     ("17/05/24", REF),
