@@ -22,8 +22,9 @@ links are masked before matching. Codes written partly in lower case ("174/kh-ub
 only when their type code is a known one or a type word or "số" comes before, which keeps out
 unit pairs such as "5/km-ngày".
 
-Other dashes than the hyphen ("13/2023/NĐ–CP"), an Ð (U+00D0) for Đ and a number written with
-thousands dots ("1.234/QĐ-UBND") give the usual reference.
+Other dashes than the hyphen ("13/2023/NĐ–CP"), an Ð (U+00D0) for Đ, a number written with
+thousands dots ("1.234/QĐ-UBND") and one a line break splits after its slash or a hyphen, before
+a code in capitals ("174/<br>KH-UBND"), give the usual reference.
 
 Matching runs over an NFC, base-letter copy of the text whose offsets map back to the input,
 so ``text[start:end]`` of the input is always ``DocRef.text``.

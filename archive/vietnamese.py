@@ -4,7 +4,9 @@ Pure and stdlib-only: extraction runs the date finder on every archived page and
 every query, so the patterns are compiled once at import.
 
 Dates are read day-first ("08/04/2021" is 8 April) in Asia/Ho_Chi_Minh time, which has had no
-daylight saving since 1975, so a fixed +07:00 offset is exact for every accepted year.
+daylight saving since 1975, so a fixed +07:00 offset is exact for every accepted year. Only a
+date that cannot be day-first, beside an AM or PM time ("3/14/2024 8:15:00 AM", as meta tags
+carry it), is read month-first.
 """
 
 from __future__ import annotations
