@@ -24,6 +24,7 @@ import lxml.html
 from lxml.cssselect import CSSSelector
 import trafilatura
 from trafilatura.utils import HTML_PARSER
+from trafilatura.xpaths import BODY_XPATH
 
 from archive.bylines import clean_authors
 from archive.docrefs import find_doc_refs, unique_refs
@@ -131,6 +132,7 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
         structured = []
     rule_author = _clean(_selected_text(tree, rules.get("author")))
     _strip_boilerplate(tree)
+    _mark_body(tree)
 
     doc = trafilatura.bare_extraction(
         _body_only(tree, rules.get("body")),
@@ -528,6 +530,31 @@ def _choose_dates(structured, visible, reference: datetime | None):
     if updated == published:
         updated = None
     return published, updated
+
+
+# The classes Vietnamese CMSs give the article's body ("noi-dung", "detail-content", "fck_detail",
+# "news-content", "contentdetail", "detail__content"), which trafilatura's vocabulary lacks.
+_BODY_CLASS = re.compile(
+    r"(?:^|\s)(?:noi-?dung|fck_?detail|(?:detail|news|content)(?:-|_|__)?(?:content|detail|body))(?:\s|$)", re.I
+)
+
+
+def _mark_body(tree) -> None:
+    """Name the article's body container to trafilatura when it recognises none on the page.
+
+    Without a container trafilatura gathers the page's paragraphs and tables wherever they are,
+    and drops every list: the bullet points of the article with those of the menus. Named, the
+    container is read whole, lists included, and its link lists pruned as in any article."""
+    if any(expr(tree) for expr in BODY_XPATH):
+        return
+    candidates = [el for el in tree.iter("div", "section", "td") if _BODY_CLASS.search(el.get("class") or "")]
+    best = max(candidates, key=_own_paragraph_text, default=None)
+    if best is not None and _own_paragraph_text(best):
+        best.set("itemprop", "articleBody")
+
+
+def _own_paragraph_text(el) -> int:
+    return sum(len((p.text_content() or "").strip()) for p in el.iterchildren("p"))
 
 
 def _strip_boilerplate(tree) -> None:

@@ -58,3 +58,28 @@ def test_a_date_stamp_is_told_from_prose_with_a_date():
     for prose in ("Ngày 28/6/2024, hội nghị diễn ra.", "Hạn chót: 30/6/2024.", "Từ 1/7/2024 đến 31/12/2024",
                   "| Huyện | 21 | Tháng 7/2024 |", "- Đợt 2: 30/8/2024"):
         assert not _is_date_line(prose), prose
+
+
+def _portal_page(body_class: str) -> dict:
+    return run(
+        '<div id="header"><a href="/">Cổng thông tin điện tử tỉnh</a></div>'
+        '<div id="menu"><ul><li><a href="/">Trang chủ</a></li><li><a href="/tin-tuc">Tin tức - Sự kiện</a></li>'
+        '<li><a href="/van-ban">Văn bản chỉ đạo điều hành</a></li></ul></div>'
+        f'<div class="detail"><h1 class="detail-title">{HEADLINE}</h1><div class="{body_class}">'
+        f"<p>{LEAD}</p><p>Các nội dung chính gồm:</p><ul><li>Lập hồ sơ sức khỏe điện tử cho người dân;</li>"
+        "<li>Cấp phiếu lý lịch tư pháp qua ứng dụng định danh;</li></ul>"
+        f'<p>{CLOSE}</p><ul class="links"><li><a href="/a">Tỉnh ra mắt ứng dụng phản ánh hiện trường</a></li>'
+        '<li><a href="/b">Sơ kết chuyển đổi số quý II</a></li></ul></div></div>'
+        '<div id="footer">Cơ quan chủ quản: Ủy ban nhân dân tỉnh</div>'
+    )
+
+
+def test_a_bulleted_list_in_a_body_container_named_as_vietnamese_portals_do_is_kept():
+    for body_class in ("noi-dung", "detail-content", "fck_detail", "news-content", "contentdetail",
+                       "detail__content", "post-body"):
+        text = _portal_page(body_class)["text"]
+        assert "- Lập hồ sơ sức khỏe điện tử cho người dân;\n- Cấp phiếu lý lịch tư pháp qua ứng dụng định danh;" in text, body_class
+        assert text.startswith(LEAD), body_class
+        # The menus and a list of links to other articles are not the article.
+        for furniture in ("Trang chủ", "Tin tức - Sự kiện", "Tỉnh ra mắt ứng dụng", "Cơ quan chủ quản"):
+            assert furniture not in text, (body_class, furniture)
