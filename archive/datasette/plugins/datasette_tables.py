@@ -1,9 +1,10 @@
 """What every page served answers alike: CSV that Excel reads as UTF-8 (datasette's and the
-reading room's), and a 400 rather than a 500 for a datasette sort that was asked for wrongly."""
+reading room's), and a 400 rather than a 500 for datasette arguments asked for wrongly (a sort,
+a NUL character)."""
 
 from datasette import hookimpl
 from datasette.handle_exception import handle_exception as datasette_error_page
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import BadRequest, Request
 from datasette.views.base import DatasetteError
 
 # Excel reads a CSV file as the machine's legacy code page unless it starts with a byte-order
@@ -54,11 +55,44 @@ def _with_bom(app):
     return csv_with_bom
 
 
-@hookimpl
+def _datasette_page(path: str) -> bool:
+    """Whether ``path`` is datasette's page of a database, table, row or query, not the reading
+    room's (its home and its /-/ routes, which read a control character typed in the query as a space)."""
+    return path != "/" and not path.startswith("/-/")
+
+
+def _nul_argument(request: Request) -> str | None:
+    """The first argument with a NUL character in its name or value, as the URL writes it."""
+    for key in request.args:
+        if "\x00" in key or any("\x00" in value for value in request.args.getlist(key)):
+            return key.replace("\x00", "%00")
+    return None
+
+
+def _refusing_nul(app, datasette):
+    async def nul_refused(scope, receive, send):
+        if scope["type"] == "http" and _datasette_page(scope["path"]):
+            request = Request(scope, receive)
+            # SQLite refuses a query holding a NUL, and datasette writes facet, filter and
+            # _where arguments into its SQL: a 500 with a Python error, for a typing mistake.
+            if (name := _nul_argument(request)) is not None:
+                message = f"A NUL character (%00) cannot be part of a query: argument {name}"
+                response = await datasette_error_page(datasette, request, BadRequest(message))()
+                await response.asgi_send(send)
+                return
+        await app(scope, receive, send)
+
+    return nul_refused
+
+
+# Called last, so applied outermost: the arguments checked are those of the URL, before
+# search_folding turns _search into arguments of its own.
+@hookimpl(trylast=True)
 def asgi_wrapper(datasette):
     """A UTF-8 byte-order mark at the start of every CSV served, datasette's and the reading
-    room's: without it Excel reads the file in the computer's codepage, and Vietnamese as mojibake."""
-    return _with_bom
+    room's: without it Excel reads the file in the computer's codepage, and Vietnamese as mojibake.
+    And a 400 for a NUL character in the arguments of datasette's pages."""
+    return lambda app: _with_bom(_refusing_nul(app, datasette))
 
 
 @hookimpl
