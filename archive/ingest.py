@@ -398,6 +398,11 @@ def failed_fetches(db: Database, crawl_id: int, limit: int) -> list[tuple[str, s
 NOT_THE_ARTICLE = "a page that does not read as the article"
 
 
+# The error of a fetch answered 200 with a page saying the page asked for is not there (a soft
+# 404: archive.notfound); the reading room tells the live page gone by these words.
+NOT_THERE = "a page saying the article is not there (a soft 404)"
+
+
 def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:
     db.execute("update fetches set error = ? where id = ?", [error, fetch_id])
 

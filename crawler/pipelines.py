@@ -28,6 +28,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive import ingest
 from archive.db import open_db, release_free_pages
+from archive.notfound import says_not_found
 from crawler.archive_signals import before_commit
 from crawler.extraction_pool import ExtractionPool
 from crawler.frontier import stop_for_storage, storage_failed
@@ -255,6 +256,9 @@ class ArchivePipeline:
         outcome = None
         if record is not None and not record["text"]:
             ingest.set_fetch_error(self.db, fetch_id, "no article text extracted")
+        elif record is not None and says_not_found(record):
+            # The article is gone from the live site, not rewritten as "page not found".
+            ingest.set_fetch_error(self.db, fetch_id, _redirected(item, ingest.NOT_THERE))
         elif record is not None:
             outcome = ingest.store_article(
                 self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
@@ -262,8 +266,7 @@ class ArchivePipeline:
                 rules=self.crawler.spider.source.extract,
             )
             if outcome is None:
-                ingest.set_fetch_error(self.db, fetch_id,
-                                       f"redirected to {item.get('response_url')}, {ingest.NOT_THE_ARTICLE}")
+                ingest.set_fetch_error(self.db, fetch_id, _redirected(item, ingest.NOT_THE_ARTICLE))
         elif item["kind"] == "article" and item.get("status") == 304:
             outcome = ingest.mark_not_modified(self.db, item["url"], item.get("fetched_at") or ingest.now_iso())
         if outcome:
@@ -365,6 +368,11 @@ def looks_like_html(body: bytes) -> bool:
     elif head.startswith(BYTE_ORDER_MARKS[0]):
         head = head[len(BYTE_ORDER_MARKS[0]):]
     return HTML_START.match(head) is not None
+
+
+def _redirected(item, page: str) -> str:
+    """The error of an article URL whose page is ``page``, saying where a redirect led to it."""
+    return f"redirected to {item.get('response_url')}, {page}" if item.get("moved_to") else page
 
 
 def _header(headers: dict, name: str) -> str | None:

@@ -1,0 +1,140 @@
+"""What a crawl makes of an archived article's live page changing under it: a "page not found"
+page answered 200 is the article gone from the live site, not its new text."""
+
+import pytest
+
+from archive.ingest import NOT_THERE
+from archive.notfound import says_not_found
+from tests.conftest import crawl_into, query, serve_routes
+from tests.test_variants import write_sources
+
+PARAGRAPHS = [
+    "Sở Thông tin và Truyền thông Hà Tĩnh ban hành công văn hướng dẫn vận hành Zalo OA cấp xã.",
+    "Công văn yêu cầu mỗi xã phân công cán bộ trả lời tin nhắn của người dân trong giờ hành chính.",
+    "Các thông báo về thủ tục hành chính cần được đăng đồng thời trên trang tin điện tử của xã.",
+    "Sở sẽ tổng hợp số lượt quan tâm và số phản ánh được giải quyết để báo cáo hằng tháng.",
+    "Những xã chưa có tài khoản phải hoàn thành việc đăng ký trước cuối quý.",
+    "Trung tâm Công nghệ thông tin tỉnh hỗ trợ kỹ thuật khi các xã gặp khó khăn.",
+]
+TITLE = "Hà Tĩnh hướng dẫn vận hành Zalo OA cấp xã"
+PATH = "/a/ha-tinh-zalo-oa-1022040801.htm"
+NOT_FOUND = """<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Trang không tồn tại</title></head>
+<body><header><a href="/">Cổng thông tin điện tử tỉnh</a></header><h1>Trang không tồn tại</h1>
+<p>Nội dung bạn tìm không tồn tại hoặc đã bị gỡ bỏ. Vui lòng quay lại trang chủ.</p></body></html>""".encode()
+
+
+class Site:
+    """One article, a listing of it and a "page not found" page, changed by the test between crawls."""
+
+    def __init__(self):
+        self.article = {"title": TITLE, "date": "Thứ Năm, 08/04/2021 16:20 (GMT+7)", "author": "Minh An",
+                        "paragraphs": list(PARAGRAPHS)}
+        self.path = PATH
+        self.listed = [PATH]
+        self.redirects: dict[str, str] = {}
+        self.not_found: set[str] = {"/loi-404.htm"}  # paths answered 200 with the "not found" page
+
+    def page(self):
+        a = self.article
+        body = "".join(f"<p>{p}</p>" for p in a["paragraphs"])
+        return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{a['title']} - Cổng tỉnh</title>
+</head><body><header><a href="/">Cổng thông tin điện tử tỉnh</a></header><article><h1>{a['title']}</h1>
+<div class="date">{a['date']}</div><div class="content">{body}</div><div class="author">{a['author']}</div>
+</article><footer>Cổng thông tin điện tử tỉnh</footer></body></html>""".encode()
+
+    def answer(self, path):
+        html = {"Content-Type": "text/html; charset=utf-8"}
+        if path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
+        if path in self.redirects:
+            return 301, {"Location": self.redirects[path]}, b""
+        if path in self.not_found:
+            return 200, html, NOT_FOUND
+        if path == "/list":
+            links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in self.listed)
+            return 200, html, f"<html><body><ul>{links}</ul></body></html>".encode()
+        if path == self.path:
+            return 200, html, self.page()
+        return 404, html, b"<html><body>Not found</body></html>"
+
+
+@pytest.fixture
+def site():
+    return Site()
+
+
+@pytest.fixture
+def folder(site, tmp_path):
+    with serve_routes(lambda path, _base: site.answer(path)) as (base, _hits):
+        write_sources(tmp_path, base)
+        site.base = base
+        yield tmp_path
+
+
+def crawl(folder):
+    result = crawl_into(folder, "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def last_crawl(folder):
+    return query(folder, "select articles_new, articles_changed, articles_unchanged from crawls order by id desc")[0]
+
+
+def last_error(folder, url):
+    return query(folder, "select error from fetches where url = ? order by id desc limit 1", [url])[0]["error"]
+
+
+@pytest.mark.parametrize("how", ["at its URL", "by a redirect"])
+def test_a_not_found_page_answered_200_leaves_the_article_as_archived(site, folder, how):
+    crawl(folder)
+    (before,) = query(folder, "select id, url, title, published, text from articles")
+    if how == "at its URL":
+        site.not_found.add(PATH)
+    else:
+        site.redirects[PATH] = "/loi-404.htm"
+    crawl(folder)
+    assert query(folder, "select id, url, title, published, text from articles") == [before]
+    assert query(folder, "select count(*) as n from article_versions")[0]["n"] == 1
+    assert last_crawl(folder) == {"articles_new": 0, "articles_changed": 0, "articles_unchanged": 0}
+    said = NOT_THERE if how == "at its URL" else f"redirected to {site.base}/loi-404.htm, {NOT_THERE}"
+    assert last_error(folder, before["url"]) == said
+    # Still found by its words, and the fetch counts as a failure, as a 404 does.
+    assert query(folder, "select rowid from articles_fold where articles_fold match 'zalo'") == [{"rowid": before["id"]}]
+    assert query(folder, "select errors from crawls order by id desc limit 1")[0]["errors"] == 1
+
+
+def test_a_not_found_page_at_a_new_url_is_no_article(site, folder):
+    site.listed = [PATH, "/a/tin-da-go-1022040809.htm"]
+    site.not_found.add("/a/tin-da-go-1022040809.htm")
+    crawl(folder)
+    assert [a["title"] for a in query(folder, "select title from articles")] == [TITLE]
+    assert last_error(folder, f"{site.base}/a/tin-da-go-1022040809.htm") == NOT_THERE
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Trang không tồn tại", "Nội dung bạn tìm không tồn tại hoặc đã bị gỡ bỏ. Vui lòng quay lại trang chủ."),
+    ("Lỗi 404", "Trang chủ\nLỗi 404\nKhông tìm thấy trang bạn yêu cầu.\nVề trang chủ"),
+    ("Cổng thông tin điện tử tỉnh", "Xin lỗi, trang bạn tìm không tồn tại!\nVề trang chủ"),
+    ("Bài viết không tồn tại hoặc đã bị xóa - Báo điện tử", "Bài viết không tồn tại hoặc đã bị xóa."),
+    ("Nội dung không tồn tại", ""),
+    ("404 Not Found", "nginx"),
+    ("Page not found | Cổng thông tin", "Quay lại trang chủ"),
+    ("Lỗi 404: Trang không tồn tại", "Quay lại trang chủ"),
+    ("Khong tim thay trang", "Ve trang chu"),
+])
+def test_pages_saying_they_are_not_there(title, text):
+    assert says_not_found({"title": title, "text": text, "word_count": len(text.split())})
+
+
+@pytest.mark.parametrize("title, text", [
+    # An article about such words: they are part of a longer headline or sentence.
+    ("Cảnh báo trang không tồn tại giấy phép vẫn thu phí", "Trang không tồn tại giấy phép vẫn thu phí của người dân."),
+    ("Hà Nội khắc phục lỗi 404 trên cổng dịch vụ công", "Nhiều trang báo lỗi 404 khi người dân truy cập."),
+    ("Thông tin về hồ sơ dự án", "Thông tin không tồn tại trong hồ sơ là lý do hồ sơ bị trả lại."),
+    # The words alone, in a page with an article's worth of text.
+    ("Trang không tồn tại", " ".join(PARAGRAPHS * 2)),
+    ("Báo cáo", "Trang không tồn tại.\n" + " ".join(PARAGRAPHS * 2)),
+    ("Error", ""),
+])
+def test_articles_that_mention_such_words_are_articles(title, text):
+    assert not says_not_found({"title": title, "text": text, "word_count": len(text.split())})
