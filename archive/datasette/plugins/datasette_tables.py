@@ -85,9 +85,7 @@ def _refusing_nul(app, datasette):
     return nul_refused
 
 
-# Called last, so applied outermost: the arguments checked are those of the URL, before
-# search_folding turns _search into arguments of its own.
-@hookimpl(trylast=True)
+@hookimpl
 def asgi_wrapper(datasette):
     """A UTF-8 byte-order mark at the start of every CSV served, datasette's and the reading
     room's: without it Excel reads the file in the computer's codepage, and Vietnamese as mojibake.

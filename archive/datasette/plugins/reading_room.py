@@ -1201,7 +1201,8 @@ def _authorised(scope, password: str) -> bool:
     return False
 
 
-@hookimpl
+# Called last, so applied outermost: no other plugin's wrapper answers a request without the password.
+@hookimpl(trylast=True)
 def asgi_wrapper(datasette):
     password = os.environ.get(PASSWORD_ENV)
     if not password:

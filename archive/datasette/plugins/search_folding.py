@@ -270,7 +270,9 @@ def filters_from_request(request, database, table, datasette):
     return inner
 
 
-@hookimpl
+# Called first, so applied innermost: the other plugins' wrappers (the password, the check for
+# NUL characters) read the URL's own arguments, not the ones this one writes.
+@hookimpl(tryfirst=True)
 def asgi_wrapper(datasette):
     def wrap(app):
         async def folded_search(scope, receive, send):
