@@ -352,6 +352,12 @@ _FURNITURE = re.compile(
     re.I,
 )
 _FURNITURE_TAGS = frozenset(("nav", "aside", "footer", "li"))
+# The page's header as a div ("header", "site-header", "header-top"), where portals show today's
+# date: a whole class or id word, not "detail-header" or "header-title" beside a headline.
+_PAGE_HEADER = re.compile(
+    r"(?:^|\s)(?:(?:site|top|main)[-_]?header|header(?:[-_]?(?:top|wrap|wrapper|inner|main|container))?)(?:\s|$)",
+    re.I,
+)
 _OUTSIDE_ARTICLE = lxml.etree.XPath("not(ancestor::article or ancestor::main)")
 _IN_PAGE_HEADER = lxml.etree.XPath("ancestor::header or ancestor::nav or ancestor::aside or ancestor::footer")
 
@@ -421,7 +427,7 @@ def _own_dates(tree, headline) -> tuple[list[str], str | None, list[str]]:
         marker = f"{el.get('class', '')} {el.get('id', '')}"
         if el not in keep and (
             tag in _FURNITURE_TAGS
-            or (tag == "header" and _OUTSIDE_ARTICLE(el))
+            or ((tag == "header" or _PAGE_HEADER.search(marker)) and _OUTSIDE_ARTICLE(el))
             or el.get("hidden") is not None
             or (len(marker) > 1 and _FURNITURE.search(marker))
         ):
@@ -525,11 +531,21 @@ def _choose_dates(structured, visible, reference: datetime | None):
             iso, has_time = _found_iso(found)
             best[key].append((1 if has_time else 2, iso))
     updated = min(best["updated"])[1] if best["updated"] else None
-    # A page that shows only "Cập nhật: …" was published then at the latest.
+    # A page that shows only "Cập nhật: …" was published then at the latest; so was a page whose
+    # "published" date comes after it (a date of the page, not of the article).
     published = min(best["published"])[1] if best["published"] else updated
+    if published and updated and _later(published, updated):
+        published = updated
     if updated == published:
         updated = None
     return published, updated
+
+
+def _later(first: str, second: str) -> bool:
+    """Whether ISO date or time ``first`` comes after ``second``; by the day when either is a day."""
+    if len(first) == 10 or len(second) == 10:
+        return first[:10] > second[:10]
+    return _iso_datetime(first) > _iso_datetime(second)
 
 
 # The classes Vietnamese CMSs give the article's body ("noi-dung", "detail-content", "fck_detail",

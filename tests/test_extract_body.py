@@ -83,3 +83,32 @@ def test_a_bulleted_list_in_a_body_container_named_as_vietnamese_portals_do_is_k
         # The menus and a list of links to other articles are not the article.
         for furniture in ("Trang chủ", "Tin tức - Sự kiện", "Tỉnh ra mắt ứng dụng", "Cơ quan chủ quản"):
             assert furniture not in text, (body_class, furniture)
+
+
+def test_todays_date_in_a_div_page_header_does_not_date_the_article():
+    # The article shows only when it was updated: that is when it was published, at the latest.
+    for headline in (f"<h1>{HEADLINE}</h1>", f'<h2 class="title-detail">{HEADLINE}</h2>'):
+        record = run(
+            '<div id="header"><img src="/logo.png" alt="Cổng GTĐT"><div class="ngay-thang">Thứ Bảy, 06/07/2024</div></div>'
+            f'<div class="content-detail">{headline}<div class="date-detail">Cập nhật: 05/07/2024</div>'
+            f'<div class="noi-dung"><p>{LEAD}</p><p>{CLOSE}</p></div></div>'
+        )
+        assert (record["published"], record["updated"]) == ("2024-07-05", None), headline
+
+
+def test_a_published_date_after_the_updated_one_is_not_taken():
+    record = run(
+        f'<article><h1>{HEADLINE}</h1><div class="post-info"><span class="updated">Cập nhật: 14:20 04/07/2024</span></div>'
+        f"<p>{LEAD}</p><p>{CLOSE}</p></article>",
+        head='<meta property="article:published_time" content="2024-07-06T08:00:00+07:00">',
+    )
+    assert (record["published"], record["updated"]) == ("2024-07-04T14:20:00+07:00", None)
+
+
+def test_todays_date_in_a_div_page_header_is_not_the_published_date():
+    record = run(
+        '<div class="header-top"><div class="ngay-thang">Thứ Bảy, 06/07/2024</div></div>'
+        f'<div class="content-detail"><div class="post-date">Ngày đăng: 05/07/2024</div>'
+        f'<div class="noi-dung"><p>{LEAD}</p><p>{CLOSE}</p></div></div>'
+    )
+    assert record["published"] == "2024-07-05"
