@@ -755,6 +755,43 @@ def test_a_sapo_repeated_as_the_first_paragraph_is_shown_once(ds, sql):
     assert html.count(repeats[0]["description"]) == 1
 
 
+TABLE_TEXT = "\n".join([
+    "Các văn bản liên quan:",
+    "| Số, ký hiệu | Ngày ban hành | Trích yếu |",
+    "|---|---|---|",
+    "| 174/KH-UBND | 09/08/2019 | Đưa thông tin lên trang \\| mạng xã hội |",
+    "| <b>93/QĐ-STTTT</b> |  | Tặng giấy khen |",
+    "Theo Kế hoạch số 174/KH-UBND, các quận tiếp tục lan tỏa thông tin.",
+    "| Cấp | Số Zalo OA |",
+    "| Tỉnh | 1 |",
+    "|---|---|",
+])
+
+
+def test_table_rows_in_the_text_are_one_table_whose_cells_are_escaped(reading_archive, tmp_path):
+    shutil.copy(reading_archive / "archive.db", tmp_path / "archive.db")
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    number = conn.execute("select min(id) from articles").fetchone()[0]
+    conn.execute("update articles set text = ?, description = '' where id = ?", [TABLE_TEXT, number])
+    conn.commit()
+    conn.close()
+    html = ok(make_datasette(tmp_path / "archive.db"), f"/-/a/{number}").text
+    body = lxml.html.fromstring(html).cssselect("article .body")[0]
+    assert [p.text_content() for p in body.cssselect("p")] == [
+        "Các văn bản liên quan:", "Theo Kế hoạch số 174/KH-UBND, các quận tiếp tục lan tỏa thông tin."]
+    first, second = body.cssselect("table")
+    assert [th.text_content() for th in first.cssselect("thead th")] == ["Số, ký hiệu", "Ngày ban hành", "Trích yếu"]
+    assert [[td.text_content() for td in tr.cssselect("td")] for tr in first.cssselect("tbody tr")] == [
+        ["174/KH-UBND", "09/08/2019", "Đưa thông tin lên trang | mạng xã hội"],
+        ["<b>93/QĐ-STTTT</b>", "", "Tặng giấy khen"],
+    ]
+    # A rule that follows no header row is not a row.
+    assert not second.cssselect("thead")
+    assert [[td.text_content() for td in tr.cssselect("td")] for tr in second.cssselect("tr")] == [
+        ["Cấp", "Số Zalo OA"], ["Tỉnh", "1"]]
+    assert "|---|" not in html and "&lt;b&gt;93/QĐ-STTTT&lt;/b&gt;" in html
+
+
 def test_versions_and_syndication_on_the_article_page(ds, sql):
     changed = article_id(sql, CHANGED_TITLE_START)
     html = ok(ds, f"/-/a/{changed}").text

@@ -952,6 +952,38 @@ def body_paragraphs(article: dict) -> list[str]:
     return paragraphs
 
 
+# A table as trafilatura writes it into the text: a row a line, "| a | b |", a pipe in a cell
+# escaped as "\|", and "|---|---|" under a row of headers.
+TABLE_ROW = re.compile(r"^\|.*\|$")
+TABLE_RULE = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+$")
+CELL_BORDER = re.compile(r"(?<!\\)\|")
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip().replace("\\|", "|") for cell in CELL_BORDER.split(row[1:-1])]
+
+
+def body_blocks(paragraphs: list[str]) -> list[dict]:
+    """The body as the page shows it: each paragraph ``{"text": …}``, and each run of table
+    rows one ``{"table": {"head": cells or None, "rows": [cells, …]}}``, read as a table rather
+    than as lines of pipes. The stored text is not changed."""
+    blocks: list[dict] = []
+    for paragraph in paragraphs:
+        if not TABLE_ROW.match(paragraph):
+            blocks.append({"text": paragraph})
+            continue
+        if not (blocks and "table" in blocks[-1]):
+            blocks.append({"table": {"head": None, "rows": []}})
+        table = blocks[-1]["table"]
+        if not TABLE_RULE.match(paragraph):
+            table["rows"].append(_cells(paragraph))
+        elif len(table["rows"]) == 1 and table["head"] is None:
+            # The rule under the first row makes it the header row.
+            table["head"] = table["rows"].pop()
+    # A rule on its own is no table.
+    return [b for b in blocks if "text" in b or b["table"]["head"] or b["table"]["rows"]]
+
+
 def _vn_day(value: str | None) -> str:
     """The day of an ISO timestamp in Vietnam's time (YYYY-MM-DD), as the page shows it."""
     moment = _in_vietnam(value)
@@ -1069,7 +1101,7 @@ async def article_page(datasette, request):
         datasette, request, "reading_article.html",
         {
             "article": article,
-            "paragraphs": body_paragraphs(article),
+            "body": body_blocks(body_paragraphs(article)),
             "categories": _json_list(article.get("categories")),
             "tags": _json_list(article.get("tags")),
             "live_url": _web_url(article.get("url")),
