@@ -19,7 +19,7 @@ import pytest
 from datasette.plugins import pm
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.datasette.plugins.archive_downloads import CAPTURE_POLICY, MAX_REWRITTEN_PAGE
+from archive.datasette.plugins.archive_downloads import CAPTURE_POLICY, MAX_REWRITTEN_PAGE, VIEW_POLICY
 from archive.datasette.plugins.datasette_tables import asgi_wrapper
 from archive.samplesite.faults import encode_cp1258
 from archive.serve import make_datasette
@@ -136,9 +136,16 @@ def test_raw_capture_is_sandboxed_and_its_download_exact(ds, sample_site):
     url, row = _article_with_fetch(ds, sample_site)
     response = get(ds, f"/-/capture/{row['fetch_id']}.html")
     assert response.status_code == 200
-    assert response.headers["content-security-policy"] == CAPTURE_POLICY
-    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == VIEW_POLICY
     assert 'id="govarchive-banner"' in response.text
+    (frame,) = lxml.html.fromstring(response.text).xpath("//iframe")
+    assert frame.get("src") == f"/-/capture/{row['fetch_id']}/page.html"
+    assert frame.get("sandbox") == "allow-top-navigation-by-user-activation"
+    page = get(ds, frame.get("src"))
+    assert page.status_code == 200
+    assert page.headers["content-security-policy"] == CAPTURE_POLICY
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "govarchive-banner" not in page.text
     download = get(ds, f"/-/capture/{row['fetch_id']}.html?download=1")
     assert "attachment" in download.headers["content-disposition"]
     assert download.headers["content-security-policy"] == CAPTURE_POLICY
@@ -216,10 +223,8 @@ def test_capture_view_says_what_it_is_and_keeps_its_links_in_the_archive(legacy)
     ds, fetch_id, article, latest = legacy
     response = get(ds, f"/-/capture/{fetch_id}.html")
     assert response.status_code == 200
-    assert response.headers["content-type"] == "text/html; charset=utf-8"
-    assert response.headers["content-security-policy"] == CAPTURE_POLICY
-    html = response.content.decode("utf-8")
-    assert "Việt Nam đẩy mạnh chuyển đổi số" in unicodedata.normalize("NFC", html)
+    assert response.headers["content-security-policy"] == VIEW_POLICY
+    html = response.text
     origin = article.rsplit("/", 1)[0]
     banner = html[html.index('id="govarchive-banner"'):html.index("</div>")]
     assert "Bản lưu trữ" in banner and "archived copy" in banner
@@ -229,11 +234,17 @@ def test_capture_view_says_what_it_is_and_keeps_its_links_in_the_archive(legacy)
     assert f'href="/-/capture/{fetch_id}.warc.gz"' in banner
     assert unicodedata.normalize("NFC", html).count("<title>Bản lưu / Archived · Thông báo của Bộ Nội vụ</title>") == 1
 
+    page = get(ds, f"/-/capture/{fetch_id}/page.html")
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["content-security-policy"] == CAPTURE_POLICY
+    html = page.content.decode("utf-8")
+    assert "Việt Nam đẩy mạnh chuyển đổi số" in unicodedata.normalize("NFC", html)
     links = _hrefs(html)
     root = urlsplit(article)._replace(path="").geturl()
     assert links["held"].get("href") == f"/-/capture/{latest}.html"
-    assert links["held"].get("target") is None  # the sandbox would open no new window
-    assert links["held-fragment"].get("href") == f"/-/capture/{latest}.html#binh-luan"
+    # Out of the frame, to a capture view of its own (the sandbox would open no new window).
+    assert links["held"].get("target") == "_top"
+    assert links["held-fragment"].get("href") == f"/-/capture/{latest}.html?fragment=binh-luan"
     # The crawler keeps a source's URLs in one scheme; its pages link to either.
     assert links["other-scheme"].get("href") == f"/-/capture/{latest}.html"
     assert links["not-held"].get("href") == "/-/go?url=" + quote(f"{root}/chuyen-doi-so.htm", safe="")
@@ -242,10 +253,24 @@ def test_capture_view_says_what_it_is_and_keeps_its_links_in_the_archive(legacy)
     for name, href in (("script", "javascript:void(0)"), ("mail", "mailto:toasoan@example.vn"),
                        ("phone", "tel:+842438222222"), ("top", "#top")):
         assert links[name].get("href") == href, name
+        assert links[name].get("target") is None, name
+    # The fragment goes to the frame, where the page is.
+    view = lxml.html.fromstring(get(ds, f"/-/capture/{latest}.html?fragment=binh-luan").text)
+    assert view.xpath("//iframe/@src") == [f"/-/capture/{latest}/page.html#binh-luan"]
 
     download = get(ds, f"/-/capture/{fetch_id}.html?download=1")
     assert download.content.startswith(b"<!DOCTYPE html><html><head><meta charset=\"windows-1258\">")
     assert b"govarchive-banner" not in download.content and b"/-/go" not in download.content
+
+
+def test_the_framed_page_opened_in_a_tab_of_its_own_is_the_capture_view(legacy):
+    # There it would have no banner: a link to it would show an archived page as the archive's own.
+    ds, fetch_id, _, _ = legacy
+    tab = asyncio.run(ds.client.get(f"/-/capture/{fetch_id}/page.html", headers={"Sec-Fetch-Dest": "document"}))
+    assert tab.status_code == 302 and tab.headers["location"] == f"/-/capture/{fetch_id}.html"
+    framed = asyncio.run(ds.client.get(f"/-/capture/{fetch_id}/page.html", headers={"Sec-Fetch-Dest": "iframe"}))
+    assert framed.status_code == 200 and "govarchive-banner" not in framed.text
+    assert get(ds, "/-/capture/999999/page.html").status_code == 404
 
 
 def test_a_link_out_of_an_archived_page_leads_to_the_archive_s_copy_or_says_there_is_none(legacy):
@@ -268,7 +293,6 @@ def test_a_link_out_of_an_archived_page_leads_to_the_archive_s_copy_or_says_ther
     assert "http://[invalid/x" in broken.text and 'href="http://[invalid' not in broken.text
 
 
-BANNER_START = '<div id="govarchive-banner"'
 NOT_REWRITTEN = "the page's links lead to the live site"
 
 
@@ -287,20 +311,24 @@ def hostile_archive(crawled_archive, tmp_path_factory):
 
 
 def capture_view(directory, html, *, content_type="text/html; charset=utf-8"):
-    """(fetch id, the capture view's response) for ``html`` archived as a page of its own."""
+    """(fetch id, the archived page as the capture view frames it) for ``html`` archived as a
+    page of its own."""
     fetch_id = add_capture(directory, "https://hostile.example/trang.html", html.encode("utf-8"), content_type)
-    return fetch_id, get(make_datasette(directory / "archive.db"), f"/-/capture/{fetch_id}.html")
+    return fetch_id, get(make_datasette(directory / "archive.db"), f"/-/capture/{fetch_id}/page.html")
 
 
-def assert_served_as_archived_after_the_banner(response, html, doctype="<!DOCTYPE html>"):
+def view(directory, fetch_id):
+    """The capture view around the archived page: its banner and its title."""
+    return get(make_datasette(directory / "archive.db"), f"/-/capture/{fetch_id}.html")
+
+
+def assert_served_as_archived(directory, fetch_id, response, html, doctype="<!DOCTYPE html>"):
     assert response.status_code == 200
     assert response.headers["content-security-policy"] == CAPTURE_POLICY
-    text = response.text
-    # After the doctype, which keeps the page out of quirks mode.
-    assert text.startswith(doctype + BANNER_START)
-    banner_end = text.index("</div>") + len("</div>")
-    assert NOT_REWRITTEN in text[:banner_end]
-    assert text[banner_end:] == html[len(doctype):]
+    # After the doctype, which keeps the page out of quirks mode: its links lead the whole tab
+    # out of the frame, to the live site, as the banner says.
+    assert response.text == doctype + '<base target="_top">' + html[len(doctype):]
+    assert NOT_REWRITTEN in view(directory, fetch_id).text
 
 
 def test_the_links_of_an_inline_svg_lead_into_the_archive_as_the_page_s_others_do(hostile_archive, sample_site):
@@ -323,10 +351,10 @@ def test_the_links_of_an_inline_svg_lead_into_the_archive_as_the_page_s_others_d
     out = "/-/go?url=" + quote("https://hostile.example/", safe="")
     assert tags["html"].get("href") == f"/-/capture/{latest}.html"
     assert tags["xlink"].get("xlink:href") == f"/-/capture/{latest}.html"
-    assert tags["xlink"].get("target") is None
+    assert tags["xlink"].get("target") == "_top"
     assert tags["href"].get("href") == out + quote("chuyen-doi-so.htm", safe="")
     # Each address leads into the archive, whichever of the two a browser follows.
-    assert tags["both"].get("href") == f"/-/capture/{latest}.html#binh-luan"
+    assert tags["both"].get("href") == f"/-/capture/{latest}.html?fragment=binh-luan"
     assert tags["both"].get("xlink:href") == out + quote("cu.htm", safe="")
     assert tags["script"].get("xlink:href") == "javascript:alert(1)"
     # Parts of the drawing, not links: the browser loads neither in the capture view (tests/browser).
@@ -337,8 +365,8 @@ def test_a_page_too_long_to_rewrite_is_served_as_archived_after_the_banner(hosti
     link = '<a href="https://hostile.example/">x</a>'
     html = ("<!DOCTYPE html><html><head><title>Dài</title></head><body>"
             + link * (MAX_REWRITTEN_PAGE // len(link) + 1))
-    _, response = capture_view(hostile_archive, html)
-    assert_served_as_archived_after_the_banner(response, html)
+    fetch_id, response = capture_view(hostile_archive, html)
+    assert_served_as_archived(hostile_archive, fetch_id, response, html)
 
 
 def test_the_page_is_parsed_off_the_event_loop(hostile_archive, monkeypatch):
@@ -367,31 +395,29 @@ def test_a_page_the_parser_fails_on_is_served_as_archived_after_the_banner(hosti
     make_datasette(hostile_archive / "archive.db")  # which loads the plugins
     monkeypatch.setattr(served_plugin("archive_downloads"), "_PageMap", failing)
     html = '<!DOCTYPE html><p>Nơi nhận</p><a href="https://hostile.example/">x</a>'
-    _, response = capture_view(hostile_archive, html)
-    assert_served_as_archived_after_the_banner(response, html)
+    fetch_id, response = capture_view(hostile_archive, html)
+    assert_served_as_archived(hostile_archive, fetch_id, response, html)
 
 
-def test_markup_browsers_read_as_text_or_a_comment_is_neither_rewritten_nor_given_the_banner(hostile_archive):
+def test_markup_browsers_read_as_text_or_a_comment_is_not_rewritten(hostile_archive):
     out = "/-/go?url=" + quote("https://evil.example/", safe="")
-    # (page, what stays as it is, what the banner comes right before)
-    for html, kept, before in (
-        ('<html><head><title>Tin <b>mới</b> <a href="https://evil.example/">x</a></title></head><p>Nội dung',
-         'Tin <b>mới</b> <a href="https://evil.example/">x</a></title>', "<p>Nội dung"),
-        ("<html><head><template><div>ẩn</div></template></head><p>Nội dung", "<div>ẩn</div>", "<p>Nội dung"),
-        ("<html><head><title/><div>ẩn</title></head><p>Nội dung", "<div>ẩn</title>", "<p>Nội dung"),
-        ("<html><head><template/><div>ẩn</template></head><p>Nội dung", "<div>ẩn</template>", "<p>Nội dung"),
-        ('<body><textarea><a href="https://evil.example/">x</a></textarea>',
-         '<textarea><a href="https://evil.example/">x</a></textarea>', "<textarea>"),
+    # (page, the title the tab shows)
+    for html, title in (
+        ('<html><head><title>Tin <b>mới</b>\n <a href="https://evil.example/">x</a></title></head><p>Nội dung',
+         'Tin &lt;b&gt;mới&lt;/b&gt; &lt;a href=&#34;https://evil.example/&#34;&gt;x&lt;/a&gt;'),
+        ("<html><head><template><title>ẩn</title></template><title>Tin &amp; bài</title></head><p>Nội dung",
+         "Tin &amp; bài"),
+        ("<html><head><title/><div>ẩn</title></head><p>Nội dung", "&lt;div&gt;ẩn"),
+        ("<html><head><template/><div>ẩn</template></head><p>Nội dung", "https://hostile.example/trang.html"),
+        ('<body><textarea><a href="https://evil.example/">x</a></textarea>', "https://hostile.example/trang.html"),
         # Not a section's name: HTMLParser failed on it.
-        ("<body><p>Nơi nhận<![ x ]></p><![1]>", "<p>Nơi nhận<![ x ]></p><![1]>", "<p>Nơi nhận"),
+        ("<body><p>Nơi nhận<![ x ]></p><![1]>", "https://hostile.example/trang.html"),
     ):
-        _, response = capture_view(hostile_archive, html)
+        fetch_id, response = capture_view(hostile_archive, html)
         assert response.status_code == 200, html
-        text = response.text
-        assert kept in text, html
-        assert text.count(BANNER_START) == 1 and NOT_REWRITTEN not in text, html
-        banner_end = text.index("</div>", text.index(BANNER_START)) + len("</div>")
-        assert text[banner_end:].startswith(before), html
+        assert response.text == html
+        page = view(hostile_archive, fetch_id).text
+        assert f"<title>Bản lưu / Archived · {title}</title>" in page and NOT_REWRITTEN not in page, html
     # What browsers end sooner than HTMLParser would: a comment at "--!>", "<![CDATA[" at the
     # first ">" in HTML, a script at "</script" whatever follows. The links after are live.
     _, response = capture_view(hostile_archive, (
@@ -420,11 +446,6 @@ def test_the_links_of_a_template_are_rewritten_as_a_shadow_root_s_are_shown(host
     links = _hrefs(response.text)
     for name in ("head", "shadow", "nested"):
         assert links[name].get("href") == out, name
-    # What is in a template is still no part of the page's head or body: the banner goes where
-    # the body begins, the title is the page's own.
-    text = response.text
-    assert "<title>Bản lưu / Archived · Tin</title>" in text
-    assert text.index(BANNER_START) > text.index("<body>")
 
 
 def test_a_backslash_is_read_as_a_slash_as_browsers_read_it_in_http_urls(hostile_archive):

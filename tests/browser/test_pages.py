@@ -202,17 +202,31 @@ def test_hostile_page_runs_no_script(server, page):
     page.on("requestfailed", lambda request: request.failure == "csp" and blocked.append(request.url))
     page.click("a.capture")
     page.wait_for_load_state("load")
-    expect(page.locator("h1")).to_contain_text("Cảnh báo trang giả mạo")
+    expect(archived(page).locator("h1")).to_contain_text("Cảnh báo trang giả mạo")
     page.wait_for_timeout(300)
     screenshot(page, "hostile-capture")
     # The archived page's own <img src=x> would be fetched from wherever it points (here, beside
     # the capture); an archive's reader must not be sent to the live site by the page.
-    sent = [urlsplit(url).path for url in requested if url not in blocked]
-    assert sent == [urlsplit(page.url).path], (requested, blocked)
+    assert sent_by(page, requested, blocked) == capture_paths(page), (requested, blocked)
 
 
 BANNER_BOX = """() => { const r = document.getElementById('govarchive-banner').getBoundingClientRect();
   return {top: r.top, height: r.height, width: r.width}; }"""
+
+
+def archived(page):
+    """The archived page, in the capture view's frame."""
+    return page.frame_locator("iframe.page")
+
+
+def capture_paths(page):
+    """What opening the capture view in ``page`` asks the archive for: the view, and its frame."""
+    view = urlsplit(page.url).path
+    return [view, view.removesuffix(".html") + "/page.html"]
+
+
+def sent_by(page, requested, blocked):
+    return [urlsplit(url).path for url in requested if url not in blocked]
 
 
 def test_an_archived_page_says_so_and_its_links_stay_in_the_archive(server, reading_archive, page):
@@ -226,25 +240,32 @@ def test_an_archived_page_says_so_and_its_links_stay_in_the_archive(server, read
     assert box["top"] <= 8 and box["height"] > 20 and box["width"] >= 1200, box
     assert page.title().startswith("Bản lưu / Archived · Thông")
     # A windows-1258 page, read as the archive reads it: its letters whole, not mojibake.
-    heading = page.locator("h1").inner_text()
+    heading = archived(page).locator("h1").inner_text()
     assert unicodedata.normalize("NFC", heading) == "Việt Nam đẩy mạnh chuyển đổi số"
     screenshot(page, "capture")
 
     expect(banner.get_by_role("link", name=re.compile("The exact file"))).to_have_attribute(
         "href", f"/-/capture/{fetch_id}.html?download=1")
-    page.click("#held")
+    # Out of the frame: the whole tab goes to the capture view of what the link points to.
+    archived(page).locator("#held").click()
     page.wait_for_url(f"**/-/capture/{latest}.html")
     expect(page.locator("#govarchive-banner")).to_contain_text(article)
+    expect(page.locator("#govarchive-banner")).to_have_count(1)
 
     page.goto(f"{server}/-/capture/{fetch_id}.html")
-    page.click("#not-held")
+    archived(page).locator("#held-fragment").click()
+    page.wait_for_url(f"**/-/capture/{latest}.html?fragment=binh-luan")
+    assert page.frames[1].url.endswith(f"/-/capture/{latest}/page.html#binh-luan")
+
+    page.goto(f"{server}/-/capture/{fetch_id}.html")
+    archived(page).locator("#not-held").click()
     page.wait_for_url("**/-/go?url=**")
     expect(page.locator("h1")).to_contain_text("not in the archive")
     live = urlsplit(article)._replace(path="/chuyen-doi-so.htm").geturl()
     expect(page.locator(f'main a[href="{live}"]')).to_have_count(1)
 
     page.goto(f"{server}/-/capture/{fetch_id}.html")
-    page.click("#root")
+    archived(page).locator("#root").click()
     page.wait_for_url("**/-/go?url=**")
     expect(page.locator("h1")).to_contain_text("not in the archive")
 
@@ -429,7 +450,7 @@ def test_the_banner_shows_wherever_the_page_would_hide_it(server, reading_archiv
         expect(banner).to_contain_text("An archived copy")
         box = page.evaluate(BANNER_BOX)
         assert box["top"] <= 8 and box["height"] > 20 and box["width"] >= 1200, (html[:80], box)
-        expect(page.locator("p").first).to_have_text("Nội dung")
+        expect(archived(page).locator("p").first).to_have_text("Nội dung")
     expect(banner).to_contain_text("the page's links lead to the live site")
 
 
@@ -443,7 +464,7 @@ def test_an_archived_page_that_refreshes_to_elsewhere_stays_put(server, reading_
     page.goto(f"{server}/-/capture/{fetch_id}.html")
     page.wait_for_timeout(1500)
     assert page.url == f"{server}/-/capture/{fetch_id}.html"
-    expect(page.locator("p").first).to_have_text("Trang đã chuyển")
+    expect(archived(page).locator("p").first).to_have_text("Trang đã chuyển")
 
 
 def test_an_inline_svg_s_links_stay_in_the_archive_and_its_pictures_stay_unloaded(server, reading_archive, page):
@@ -460,7 +481,48 @@ def test_an_inline_svg_s_links_stay_in_the_archive_and_its_pictures_stay_unloade
     page.goto(f"{server}/-/capture/{fetch_id}.html")
     page.wait_for_timeout(300)
     # Relative to the capture view, the pictures would come from the archive's own server.
-    sent = [urlsplit(url).path for url in requested if url not in blocked]
-    assert sent == [urlsplit(page.url).path], (requested, blocked)
-    page.click("#svg-link")
+    assert sent_by(page, requested, blocked) == capture_paths(page), (requested, blocked)
+    archived(page).locator("#svg-link").click()
     page.wait_for_url(f"**/-/capture/{latest}.html")
+
+
+# What the archived pages of a hostile site did to the banner when it was part of the page: a
+# box over the whole window painted after it, and a negative margin that took the page (banner
+# and all) out of sight.
+COVERING_PAGES = (
+    '<!DOCTYPE html><html><body><div style="position:fixed;inset:0;z-index:2147483647;background:#fff4c2">'
+    "Bản lưu trữ của govarchive / An archived copy · Original URL: https://baochinhphu.vn/tin-that.htm</div>"
+    "<p>Nội dung</p></body></html>",
+    '<!DOCTYPE html><html><head><style>body{margin-top:-2000px !important}</style></head>'
+    "<body><p>Nội dung</p></body></html>",
+    '<!DOCTYPE html><html><head><style>html,body{height:100%;overflow:hidden}'
+    "div{position:absolute;top:-100vh;left:-100vw;width:300vw;height:300vh;z-index:99;background:red}"
+    "</style></head><body><div></div><p>Nội dung</p></body></html>",
+)
+# Whether the banner is what shows at points all over it, rather than something covering it.
+BANNER_ON_TOP = """() => { const banner = document.getElementById('govarchive-banner');
+  const r = banner.getBoundingClientRect();
+  return [0.1, 0.5, 0.9].flatMap(x => [0.25, 0.5, 0.75].map(y => {
+    const at = document.elementFromPoint(r.left + r.width * x, r.top + r.height * y);
+    return at !== null && banner.contains(at); })); }"""
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_no_archived_page_can_cover_the_banner_or_push_it_away(server, reading_archive, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 568 if width == 320 else 900})
+    page = context.new_page()
+    for n, html in enumerate(COVERING_PAGES):
+        fetch_id = add_capture(reading_archive[0], "https://hostile.example/cover.html", html.encode("utf-8"),
+                               "text/html; charset=utf-8")
+        page.goto(f"{server}/-/capture/{fetch_id}.html")  # which waits for the page's frame to load
+        lines = page.evaluate(BANNER_ON_TOP)
+        assert lines and all(lines), (n, lines)
+        box = page.evaluate(BANNER_BOX)
+        assert box["top"] == 0 and box["height"] > 20 and box["width"] == width, (n, box)
+        expect(archived(page).locator("p").first).to_have_text("Nội dung")
+        screenshot(page, f"capture-covered-{n}-{width}")
+    # On a phone, the banner leaves most of the screen to the page, and nothing is wider than it.
+    frame = page.locator("iframe.page").bounding_box()
+    assert frame["y"] == box["height"] and frame["height"] >= 568 / 2, (box, frame)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()

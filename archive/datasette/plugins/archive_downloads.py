@@ -1,6 +1,8 @@
-"""Downloads of archived captures: raw HTML (sandboxed), the WARC records, the record as JSON."""
+"""Archived captures: the capture view (a banner, and the archived page in a sandboxed frame),
+the exact file, the WARC records, and an article's record as JSON."""
 
 import asyncio
+import html
 import json
 import mimetypes
 import os
@@ -8,7 +10,7 @@ import re
 from html import escape as escape_attribute
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -24,15 +26,24 @@ from archive.warc import RecordUnreadable, WarcFileUnreadable
 # anything: the archive keeps the page, not its images, styles or embeds, so each would be
 # fetched live from the portal (or a third party), telling it who reads what in the archive and
 # showing today's files inside an archived page. Inline styles and data: images are the page's own.
+# A link the reader clicks may take the whole tab (its rewritten links do, out of the capture
+# view's frame); no other site may frame a page of the archive without the banner.
 CAPTURE_POLICY = (
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-    "media-src data:; form-action 'none'; base-uri 'none'"
+    "sandbox allow-top-navigation-by-user-activation; default-src 'none'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:; media-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
 )
 SANDBOX_HEADERS = {
     "Content-Security-Policy": CAPTURE_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# The capture view itself, the archive's own markup: its styles, and a frame showing the archived
+# page from the archive only, so that nothing the page leads to shows under the banner as archived.
+VIEW_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+VIEW_HEADERS = {**SANDBOX_HEADERS, "Content-Security-Policy": VIEW_POLICY}
 
 
 # Python's own table, the same on every machine (not the system's /etc/mime.types).
@@ -79,8 +90,6 @@ async def _unreadable_file(datasette, request, exc):
                             detail=_reason(datasette, exc))
 
 
-# Elements whose start means the page's content has begun, for a page that has no <body> tag.
-HEAD_ELEMENTS = {"html", "head", "title", "meta", "link", "style", "script", "base", "noscript", "template"}
 LINK_ELEMENTS = ("a", "area")
 # Where a link's address is: an <a> of an inline <svg> has it in xlink:href, or in href as SVG 2
 # has it (which browsers follow first). <use> and <image> are parts of the picture, not links,
@@ -96,7 +105,7 @@ URL_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Browsers end a comment at "--!>" too, and take "<!-->" and "<!--->" for whole, empty ones.
 COMMENT_END = re.compile(r"--!?>")
 EMPTY_COMMENT = re.compile(r"<!---?>")
-# A banner before the doctype would put the page in quirks mode, changing how it is laid out.
+# Markup before the doctype would put the page in quirks mode, changing how it is laid out.
 DOCUMENT_START = re.compile(r"\ufeff?\s*(?:<!doctype[^>]*>)?", re.IGNORECASE)
 # HTMLParser is pure Python: a page of a few megabytes takes it seconds, which a reader of an
 # article (some 80-300 KB of text) never waits for. Past this, ten times the largest of those,
@@ -105,6 +114,10 @@ MAX_REWRITTEN_PAGE = 3_000_000  # characters
 # Far fewer than SQLite's limit on the parameters of one query.
 LOOKUP_BATCH = 500
 TITLE_PREFIX = "Bản lưu / Archived · "
+# What browsers strip from a title and collapse within it: not every Unicode space.
+ASCII_WHITESPACE = re.compile(r"[\t\n\f\r ]+")
+# What a URL's fragment may hold as it is; the rest is percent-encoded, as browsers do.
+FRAGMENT_SAFE = "!$&'()*+,;=:@/?~%"
 # The article a capture is of: the one whose capture it is, else the one at its URL (m018
 # indexes the first).
 ARTICLE_OF_CAPTURE_SQL = (
@@ -122,8 +135,8 @@ VERSION_SQL = """
 
 
 class _PageMap(HTMLParser):
-    """Where in an HTML page's text its links, its <base>, its <title> and its content begin:
-    the page is changed at those places only, every other character served as archived."""
+    """Where in an HTML page's text its links, its <base> and its <title> are: the page is
+    changed at its links only, every other character served as archived."""
 
     CDATA_CONTENT_ELEMENTS = TEXT_ELEMENTS
 
@@ -133,7 +146,7 @@ class _PageMap(HTMLParser):
         self.links = []  # (start, end, tag, attrs, self-closing)
         self.base = None
         self.title_at = None
-        self.content_at = None
+        self.title_end = None
         self._templates = 0  # how deep in <template>s: none of their content is the page's head or body
         # No tag ends after the last ">": there HTMLParser would take each "<" for the start of
         # one and search the rest of the page for its end, again and again.
@@ -156,6 +169,9 @@ class _PageMap(HTMLParser):
         end = self.rawdata.find(">", i)
         if end < 0:
             return -1
+        # The first title of the page's own ends first: one in a template before it has ended.
+        if self.cdata_elem == "title" and self.title_at is not None and self.title_end is None:
+            self.title_end = i
         self.clear_cdata_mode()
         return end + 1
 
@@ -189,20 +205,15 @@ class _PageMap(HTMLParser):
         if tag in LINK_ELEMENTS and any(values.get(name) is not None for name in LINK_ATTRIBUTES):
             self.links.append((start, end, tag, attrs, raw.endswith("/>")))
         if not self._templates:
-            self._document_part(tag, values, start, end)
+            self._document_part(tag, values, end)
         self._templates += tag == "template"
 
-    def _document_part(self, tag, values, start, end):
-        """Where the page's <base>, <title> and content are: a template's are none of them."""
+    def _document_part(self, tag, values, end):
+        """Where the page's <base> and <title> are: a template's are neither."""
         if tag == "base" and self.base is None and values.get("href") is not None:
             self.base = values["href"]
         elif tag == "title" and self.title_at is None:
             self.title_at = end
-        if self.content_at is None:
-            if tag == "body":
-                self.content_at = end
-            elif tag not in HEAD_ELEMENTS:
-                self.content_at = start
 
 
 def _scheme(url: str) -> str:
@@ -291,10 +302,11 @@ def _not_archived_path(datasette, url: str) -> str:
 def _archive_href(datasette, paths: dict[str, str], url: str) -> str:
     """Where a link to ``url`` leads in the capture view, given the archive's ``paths``."""
     href = paths.get(url) or _not_archived_path(datasette, url)
-    # The same place in the archived copy of a page; the article page has no such anchors.
+    # The same place in the archived copy of a page (the article page has no such anchors),
+    # which the capture view hands to its frame: a URL's own fragment never reaches the server.
     fragment = urlsplit(url).fragment
     if fragment and href.startswith(datasette.urls.path("-/capture/")):
-        href += "#" + fragment
+        href += "?" + urlencode({"fragment": fragment})
     return href
 
 
@@ -310,52 +322,70 @@ def _link_tag(tag: str, attrs: list, hrefs: dict[str, str], self_closing: bool) 
         elif name == "target":
             continue
         parts.append(name if value is None else f'{name}="{escape_attribute(value)}"')
+    # The page is in the capture view's frame: what a link leads to takes the whole tab, with
+    # a banner of its own, not the frame under this page's banner.
+    parts.append('target="_top"')
     return "<" + " ".join(parts) + (" />" if self_closing else ">")
 
 
-async def _archive_view(datasette, fetch: dict, page_url: str, text: str) -> str:
-    """The archived page as the capture view shows it: a banner saying what it is at the top,
-    and its links to the archive's copies of what they point to (or to a page saying the
-    archive has none), since relative to the archive's own address they would lead into the
-    archive's site instead. A page too long to rewrite, or one the parser fails on, is served
-    as archived after the banner, which says its links are the page's own."""
-    page = None
-    if len(text) <= MAX_REWRITTEN_PAGE:
-        try:
-            # In a thread: the event loop serves every other reader meanwhile.
-            page = await asyncio.to_thread(_PageMap, text)
-        except Exception:  # whatever a hostile page makes the parser raise
-            pass
-    article = await _row(datasette, ARTICLE_OF_CAPTURE_SQL, {"fetch": fetch["id"], "url": fetch["url"]})
-    banner = (await datasette.render_template(
-        "capture_banner.html", {"fetch": fetch, "page_url": page_url, "live": _scheme(page_url) in ("http", "https"),
-                                "article": article, "older": await _older_version(datasette, fetch, article),
-                                "rewritten": page is not None},
-    )).strip()
-    document_start = DOCUMENT_START.match(text).end()
+async def _parsed(text: str) -> _PageMap | None:
+    """The page's map, or None for a page too long to rewrite or one the parser fails on."""
+    if len(text) > MAX_REWRITTEN_PAGE:
+        return None
+    try:
+        # In a thread: the event loop serves every other reader meanwhile.
+        return await asyncio.to_thread(_PageMap, text)
+    except Exception:  # whatever a hostile page makes the parser raise
+        return None
+
+
+async def _archive_page(datasette, page_url: str, text: str) -> str:
+    """The archived page as the capture view's frame shows it: its links lead to the archive's
+    copies of what they point to (or to a page saying the archive has none), since relative to
+    the archive's own address they would lead into the archive's site instead. A page too long
+    to rewrite, or one the parser fails on, is served as archived, its links leading the whole
+    tab where they point, as the banner says."""
+    page = await _parsed(text)
     if page is None:
-        return text[:document_start] + banner + text[document_start:]
+        at = DOCUMENT_START.match(text).end()
+        return text[:at] + '<base target="_top">' + text[at:]
     base = page_url
     if page.base is not None:
         base = _link_url(page.base, page_url) or page_url
     targets = [(link, _link_urls(link[3], base)) for link in page.links]
     paths = await archived_paths(datasette, {url for _, urls in targets for url in urls.values()})
-    edits = []
+    out, done = [], 0
     for (start, end, tag, attrs, self_closing), urls in targets:
         if urls:
             hrefs = {name: _archive_href(datasette, paths, url) for name, url in urls.items()}
-            edits.append((start, end, _link_tag(tag, attrs, hrefs, self_closing)))
-    if page.title_at is not None:
-        edits.append((page.title_at, page.title_at, escape_attribute(TITLE_PREFIX)))
-    at = page.content_at if page.content_at is not None else document_start
-    edits.append((at, at, banner))
-    out, done = [], 0
-    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1])):
-        out.append(text[done:start])
-        out.append(replacement)
-        done = end
+            out += [text[done:start], _link_tag(tag, attrs, hrefs, self_closing)]
+            done = end
     out.append(text[done:])
     return "".join(out)
+
+
+def _title(text: str, page: _PageMap | None) -> str | None:
+    """The page's title as a browser shows it in the tab, or None."""
+    if page is None or page.title_end is None:
+        return None
+    return ASCII_WHITESPACE.sub(" ", html.unescape(text[page.title_at:page.title_end])).strip(" ") or None
+
+
+async def _view(datasette, request, fetch: dict, page_url: str, text: str) -> Response:
+    """The capture view: a banner saying what the page is, and the page in a sandboxed frame
+    below it, where nothing the page does can cover the banner or paint one of its own."""
+    page = await _parsed(text)
+    article = await _row(datasette, ARTICLE_OF_CAPTURE_SQL, {"fetch": fetch["id"], "url": fetch["url"]})
+    frame = datasette.urls.path(f"-/capture/{fetch['id']}/page.html")
+    fragment = request.args.get("fragment")
+    if fragment:
+        frame += "#" + quote(fragment, safe=FRAGMENT_SAFE)
+    html_text = await datasette.render_template("capture_view.html", {
+        "title": TITLE_PREFIX + (_title(text, page) or page_url), "frame": frame,
+        "fetch": fetch, "page_url": page_url, "live": _scheme(page_url) in ("http", "https"),
+        "article": article, "older": await _older_version(datasette, fetch, article), "rewritten": page is not None,
+    }, request=request)
+    return Response.html(html_text, headers=VIEW_HEADERS)
 
 
 async def _older_version(datasette, fetch: dict, article: dict | None) -> dict | None:
@@ -390,13 +420,15 @@ def _download_name(fetch_id: int, content_type: str) -> str:
     return f"capture-{fetch_id}{extension}"
 
 
-async def raw_html(datasette, request):
+async def _capture(datasette, request):
+    """(fetch row, its capture, the body with its content codings undone), or the page saying
+    why there is none."""
     fetch, error = await _fetch(datasette, request)
     if fetch is None:
         return error
     try:
         capture = read_capture(_db(datasette).path, fetch)
-        body = capture.body
+        return fetch, capture, capture.body
     except CaptureMissing as exc:
         return await _missing(datasette, request, exc)
     except WarcFileUnreadable as exc:
@@ -408,17 +440,45 @@ async def raw_html(datasette, request):
             link=(datasette.urls.path(f"-/capture/{fetch['id']}.warc.gz"), "Tải bản ghi nguyên trạng",
                   "Download the record as stored"),
         )
-    content_type = capture.headers.get("Content-Type") or capture.headers.get("content-type") or "text/html"
+
+
+def _content_type(capture) -> str:
+    return capture.headers.get("Content-Type") or capture.headers.get("content-type") or "text/html"
+
+
+def _text(body: bytes, content_type: str) -> str:
+    """The page decoded as the archive decodes it for extraction, to be sent as UTF-8, which the
+    header declares: a browser believes the header over the page's own <meta charset>."""
+    return decode_body(body, content_type)[0]
+
+
+async def capture_view(datasette, request):
+    found = await _capture(datasette, request)
+    if isinstance(found, Response):
+        return found
+    fetch, capture, body = found
+    content_type = _content_type(capture)
     headers = dict(SANDBOX_HEADERS)
     if request.args.get("download"):
         headers["Content-Disposition"] = f'attachment; filename="{_download_name(fetch["id"], content_type)}"'
     elif _is_html(content_type):
-        # Decoded as the archive decodes it for extraction and sent as UTF-8, which the header
-        # declares: a browser believes the header over the page's own <meta charset>.
-        text, _ = decode_body(body, content_type)
-        body = (await _archive_view(datasette, fetch, capture.url or fetch["url"], text)).encode("utf-8")
-        content_type = "text/html; charset=utf-8"
+        return await _view(datasette, request, fetch, capture.url or fetch["url"], _text(body, content_type))
     return Response(body, status=200, headers=headers, content_type=content_type)
+
+
+async def archived_page(datasette, request):
+    """The archived page the capture view frames. Opened in a tab of its own, the capture view
+    instead: there the page would have no banner."""
+    found = await _capture(datasette, request)
+    if isinstance(found, Response):
+        return found
+    fetch, capture, body = found
+    content_type = _content_type(capture)
+    if request.headers.get("sec-fetch-dest") == "document" or not _is_html(content_type):
+        return Response.redirect(datasette.urls.path(f"-/capture/{fetch['id']}.html"))
+    text = await _archive_page(datasette, capture.url or fetch["url"], _text(body, content_type))
+    return Response(text.encode("utf-8"), status=200, headers=dict(SANDBOX_HEADERS),
+                    content_type="text/html; charset=utf-8")
 
 
 async def go(datasette, request):
@@ -480,7 +540,8 @@ async def article_record(datasette, request):
 def register_routes():
     return [
         # Any id, so that one which is not a number gets these routes' 404, not datasette's.
-        (r"^/-/capture/(?P<fetch_id>[^/]+)\.html$", raw_html),
+        (r"^/-/capture/(?P<fetch_id>[^/]+)\.html$", capture_view),
+        (r"^/-/capture/(?P<fetch_id>[^/]+)/page\.html$", archived_page),
         (r"^/-/capture/(?P<fetch_id>[^/]+)\.warc\.gz$", warc_record),
         (r"^/-/article/(?P<article_id>[^/]+)\.json$", article_record),
         (r"^/-/go$", go),
