@@ -174,7 +174,7 @@ def add_capture(directory, url, body, content_type, *, fetched_at="2024-05-17T01
     writer = WarcFileWriter(Path(directory) / "added-warc", prefix="added")
     pointer = writer.write_exchange(
         url=url, method="GET", request_headers=[("User-Agent", "test")], request_body=b"", status=200,
-        reason="OK", response_headers=[("Content-Type", content_type), *headers], body=body,
+        reason="OK", response_headers=[("Content-Type", content_type)] * bool(content_type) + list(headers), body=body,
         fetched_at=datetime.fromisoformat(fetched_at),
     )
     writer.close()
@@ -466,6 +466,51 @@ def test_a_backslash_is_read_as_a_slash_as_browsers_read_it_in_http_urls(hostile
     # The query and the fragment keep theirs.
     assert links["path"].get("href") == out("https://hostile.example/tin/a.htm?q=\\x#\\y")
     assert links["mail"].get("href") == "mailto:a\\b@example.vn"
+
+
+def test_what_the_crawler_reads_as_a_page_is_shown_as_one_whatever_its_type(hostile_archive):
+    out = "/-/go?url=" + quote("http://other.example/tin", safe="")
+    link = '<a id="out" href="http://other.example/tin">Tin</a>'
+    for content_type, body in (
+        ("application/xhtml+xml", '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml">'
+                                  f"<head><title>Tin</title></head><body>{link}</body></html>"),
+        ("text/plain; charset=utf-8", f"<!DOCTYPE html><html><head><title>Tin</title></head><body>{link}</body>"),
+        ("multipart/x-mixed-replace; boundary=x", f"<!doctype html><title>Tin</title><p>{link}"),
+        (None, f"<html><head><title>Tin</title></head><body>{link}</body></html>"),
+    ):
+        fetch_id = add_capture(hostile_archive, "https://hostile.example/trang.html", body.encode("utf-8"),
+                               content_type)
+        ds = make_datasette(hostile_archive / "archive.db")
+        view = get(ds, f"/-/capture/{fetch_id}.html")
+        assert view.headers["content-security-policy"] == VIEW_POLICY, content_type
+        assert "<title>Bản lưu / Archived · Tin</title>" in view.text and 'id="govarchive-banner"' in view.text
+        assert lxml.html.fromstring(view.text).xpath("//iframe/@src") == [f"/-/capture/{fetch_id}/page.html"]
+        page = get(ds, f"/-/capture/{fetch_id}/page.html")
+        assert page.headers["content-type"] == "text/html; charset=utf-8", content_type
+        assert page.headers["content-security-policy"] == CAPTURE_POLICY
+        assert _hrefs(page.content)["out"].get("href") == out, content_type
+
+
+def test_a_capture_that_is_no_page_is_never_shown_under_its_own_type(hostile_archive):
+    svg = ('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script>'
+           '<a href="http://other.example/tin"><text y="20">Tin</text></a></svg>')
+    for content_type, body in (("image/svg+xml", svg.encode("utf-8")),
+                               ("text/xml", b"<?xml-stylesheet href='x.xsl'?><rss><channel/></rss>"),
+                               ("application/pdf", b"%PDF-1.4 ..."), ("text/plain", "Nội dung".encode())):
+        fetch_id = add_capture(hostile_archive, "https://hostile.example/tep", body, content_type)
+        ds = make_datasette(hostile_archive / "archive.db")
+        view = get(ds, f"/-/capture/{fetch_id}.html")
+        assert view.status_code == 200 and view.headers["content-type"] == "text/html; charset=utf-8", content_type
+        assert view.headers["content-security-policy"] == VIEW_POLICY
+        text = view.text
+        assert 'id="govarchive-banner"' in text and "<iframe" not in text and "<svg" not in text
+        assert "not a web page" in text and f"<code>{content_type}</code>" in text
+        assert f'href="/-/capture/{fetch_id}.html?download=1"' in text
+        page = get(ds, f"/-/capture/{fetch_id}/page.html")
+        assert page.status_code == 302 and page.headers["location"] == f"/-/capture/{fetch_id}.html"
+        download = get(ds, f"/-/capture/{fetch_id}.html?download=1")
+        assert download.content == body and download.headers["content-security-policy"] == CAPTURE_POLICY
+        assert download.headers["content-disposition"].startswith("attachment")
 
 
 def test_a_download_is_named_for_its_content_type_and_is_the_page_as_a_browser_received_it(hostile_archive):

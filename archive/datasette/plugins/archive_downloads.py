@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from archive.captures import OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, stored_capture
 from archive.datasette.plugins.reading_room import error_page, not_found, row_id
 from archive.extract import decode_body
+from archive.sniff import is_page, media_type
 from archive.urls import canonical_url
 from archive.warc import RecordUnreadable, WarcFileUnreadable
 
@@ -371,19 +372,25 @@ def _title(text: str, page: _PageMap | None) -> str | None:
     return ASCII_WHITESPACE.sub(" ", html.unescape(text[page.title_at:page.title_end])).strip(" ") or None
 
 
-async def _view(datasette, request, fetch: dict, page_url: str, text: str) -> Response:
+async def _view(datasette, request, fetch: dict, page_url: str, text: str | None, *,
+                content_type: str | None = None) -> Response:
     """The capture view: a banner saying what the page is, and the page in a sandboxed frame
-    below it, where nothing the page does can cover the banner or paint one of its own."""
-    page = await _parsed(text)
+    below it, where nothing the page does can cover the banner or paint one of its own; for a
+    capture that is no page (``text`` None), what it is and a link to download it instead."""
+    page = await _parsed(text) if text is not None else None
     article = await _row(datasette, ARTICLE_OF_CAPTURE_SQL, {"fetch": fetch["id"], "url": fetch["url"]})
-    frame = datasette.urls.path(f"-/capture/{fetch['id']}/page.html")
-    fragment = request.args.get("fragment")
-    if fragment:
-        frame += "#" + quote(fragment, safe=FRAGMENT_SAFE)
+    frame = None
+    if text is not None:
+        frame = datasette.urls.path(f"-/capture/{fetch['id']}/page.html")
+        fragment = request.args.get("fragment")
+        if fragment:
+            frame += "#" + quote(fragment, safe=FRAGMENT_SAFE)
     html_text = await datasette.render_template("capture_view.html", {
         "title": TITLE_PREFIX + (_title(text, page) or page_url), "frame": frame,
+        "content_type": content_type or "không rõ / unknown",
         "fetch": fetch, "page_url": page_url, "live": _scheme(page_url) in ("http", "https"),
-        "article": article, "older": await _older_version(datasette, fetch, article), "rewritten": page is not None,
+        "article": article, "older": await _older_version(datasette, fetch, article),
+        "rewritten": page is not None or text is None,
     }, request=request)
     return Response.html(html_text, headers=VIEW_HEADERS)
 
@@ -398,25 +405,17 @@ async def _older_version(datasette, fetch: dict, article: dict | None) -> dict |
     return version if version and version["version"] < version["versions"] else None
 
 
-def _media_type(content_type: str) -> str:
-    return content_type.split(";")[0].strip().lower()
-
-
-def _is_html(content_type: str) -> bool:
-    return _media_type(content_type) in ("text/html", "")
-
-
 def _download_name(fetch_id: int, content_type: str) -> str:
     """``capture-<id>`` with the extension of its content type: the reader's computer opens a
     downloaded file by its name."""
-    media_type = _media_type(content_type)
-    if _is_html(media_type):
+    kind = media_type(content_type)
+    if kind in ("text/html", ""):
         extension = ".html"
     # RSS, Atom and the like, which Python's table does not know, or names .xsl.
-    elif media_type in ("application/xml", "text/xml") or media_type.endswith("+xml"):
+    elif kind in ("application/xml", "text/xml") or kind.endswith("+xml"):
         extension = ".xml"
     else:
-        extension = MEDIA_TYPES.guess_extension(media_type) or ".bin"
+        extension = MEDIA_TYPES.guess_extension(kind) or ".bin"
     return f"capture-{fetch_id}{extension}"
 
 
@@ -442,8 +441,8 @@ async def _capture(datasette, request):
         )
 
 
-def _content_type(capture) -> str:
-    return capture.headers.get("Content-Type") or capture.headers.get("content-type") or "text/html"
+def _content_type(capture) -> str | None:
+    return capture.headers.get("Content-Type") or capture.headers.get("content-type")
 
 
 def _text(body: bytes, content_type: str) -> str:
@@ -458,11 +457,17 @@ async def capture_view(datasette, request):
         return found
     fetch, capture, body = found
     content_type = _content_type(capture)
-    headers = dict(SANDBOX_HEADERS)
-    if request.args.get("download"):
-        headers["Content-Disposition"] = f'attachment; filename="{_download_name(fetch["id"], content_type)}"'
-    elif _is_html(content_type):
-        return await _view(datasette, request, fetch, capture.url or fetch["url"], _text(body, content_type))
+    page_url = capture.url or fetch["url"]
+    if not request.args.get("download"):
+        # What the crawler read as a page, whatever its type: XHTML, HTML sent as text/plain. The
+        # rest is never served to be shown under its own type (an SVG document or XML can hold
+        # links, styles and script of their own), only as the file to download.
+        if is_page(body, content_type):
+            return await _view(datasette, request, fetch, page_url, _text(body, content_type))
+        return await _view(datasette, request, fetch, page_url, None, content_type=content_type)
+    content_type = content_type or "text/html"
+    headers = {**SANDBOX_HEADERS,
+               "Content-Disposition": f'attachment; filename="{_download_name(fetch["id"], content_type)}"'}
     return Response(body, status=200, headers=headers, content_type=content_type)
 
 
@@ -474,7 +479,7 @@ async def archived_page(datasette, request):
         return found
     fetch, capture, body = found
     content_type = _content_type(capture)
-    if request.headers.get("sec-fetch-dest") == "document" or not _is_html(content_type):
+    if request.headers.get("sec-fetch-dest") == "document" or not is_page(body, content_type):
         return Response.redirect(datasette.urls.path(f"-/capture/{fetch['id']}.html"))
     text = await _archive_page(datasette, capture.url or fetch["url"], _text(body, content_type))
     return Response(text.encode("utf-8"), status=200, headers=dict(SANDBOX_HEADERS),
