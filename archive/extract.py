@@ -663,15 +663,26 @@ def _is_signature(line: str) -> bool:
     return bool(clean_authors(line))
 
 
-# "Theo Báo Nghệ An", "Nguồn: TTXVN" (folded).
-_CREDIT = re.compile(r"(?:theo|nguon)\s*:?\s+\w")
+# "Theo Báo Nghệ An", "Nguồn: TTXVN" (folded): the source's name follows.
+_CREDIT = re.compile(r"(?:theo|nguon)\s*:?\s+(?=\w)")
+_CREDIT_WORD = re.compile(r"^\w+\s*:?\s*")
+# A source named by its site: "Theo baochinhphu.vn", "Nguồn: chinhphu.vn".
+_SITE_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|info)", re.I)
 
 
 def _is_credit(line: str) -> bool:
-    line = line.strip()
-    if len(line) > 60 or line[-1] in ".!?:;…\"”" or "," in line:
+    """A closing credit for a story taken from elsewhere: "Theo Báo Nghệ An", "(Theo TTXVN)",
+    "Nguồn: chinhphu.vn", "Theo Kinh tế & Đời sống"; not the opening of a sentence ("Theo kế hoạch,
+    …") nor a document ("Theo Quyết định số 93/QĐ-STTTT")."""
+    line = nfc(line.strip())
+    if line.startswith("(") and line.endswith(")"):
+        line = line[1:-1].strip()
+    if not line or len(line) > 60 or line[-1] in ".!?:;…\"”" or "," in line or "/" in line:
         return False
-    return bool(_CREDIT.match(fold(line))) and line.split()[-1][0].isupper()
+    if not _CREDIT.match(fold(line)):
+        return False
+    source = _CREDIT_WORD.sub("", line)
+    return source[0].isupper() or _SITE_NAME.fullmatch(source) is not None
 
 
 def _is_date_line(line: str) -> bool:

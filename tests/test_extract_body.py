@@ -112,3 +112,19 @@ def test_todays_date_in_a_div_page_header_is_not_the_published_date():
         f'<div class="noi-dung"><p>{LEAD}</p><p>{CLOSE}</p></div></div>'
     )
     assert record["published"] == "2024-07-05"
+
+
+def test_a_closing_source_credit_is_no_text_and_the_signature_above_it_is_the_author():
+    for credit in ("Theo baochinhphu.vn", "Nguồn: chinhphu.vn", "(Theo TTXVN)", "Theo Kinh tế &amp; Đời sống",
+                   "Theo Tạp chí Thông tin và Truyền thông"):
+        record = run(
+            f'<article><h1>{HEADLINE}</h1><p>{LEAD}</p><p>{CLOSE}</p>'
+            f"<p><strong>Minh Anh - Thu Hà</strong></p><p><em>{credit}</em></p></article>"
+        )
+        assert record["text"] == f"{LEAD}\n{CLOSE}", credit
+        assert record["authors"] == ["Minh Anh", "Thu Hà"], credit
+
+
+def test_a_closing_line_opening_with_theo_that_is_not_a_credit_is_kept():
+    record = run(f"<article><h1>{HEADLINE}</h1><p>{LEAD}</p><p>{CLOSE}</p><p>Theo kế hoạch</p></article>")
+    assert record["text"].endswith("\nTheo kế hoạch")
