@@ -4,6 +4,7 @@ import asyncio
 import csv
 import gzip
 import io
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -541,6 +542,80 @@ def test_warc_download_is_a_valid_warc_of_that_capture(ds, sample_site, tmp_path
     records = list(ArchiveIterator(io.BytesIO(response.content)))
     assert [r.rec_type for r in records] == ["response", "request"]
     assert records[0].rec_headers.get_header("WARC-Target-URI") == url
+
+
+def add_exchange(writer, url, status, reason, headers, body=b""):
+    return writer.write_exchange(
+        url=url, method="GET", request_headers=[("User-Agent", "test")], request_body=b"", status=status,
+        reason=reason, response_headers=headers, body=body,
+        fetched_at=datetime(2024, 5, 17, 1, 30, tzinfo=timezone.utc),
+    )
+
+
+def add_fetch(directory, **row):
+    conn = sqlite3.connect(Path(directory) / "archive.db")
+    with conn:
+        fetch_id = conn.execute(f"insert into fetches ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+                                list(row.values())).lastrowid
+    conn.close()
+    return fetch_id
+
+
+@pytest.fixture(scope="module")
+def redirected(crawled_archive, tmp_path_factory):
+    """A copy of the archive with a capture reached through two redirects, after a retried 503,
+    and a capture of a page that is gone (410): (its directory, their fetch ids)."""
+    copy = tmp_path_factory.mktemp("redirected") / "archive"
+    shutil.copytree(crawled_archive, copy)
+    writer = WarcFileWriter(copy / "added-warc", prefix="redirected")
+    html = [("Content-Type", "text/html; charset=utf-8")]
+    hops = [add_exchange(writer, "https://hostile.example/cu", 503, "Service Unavailable", html),
+            add_exchange(writer, "https://hostile.example/cu", 301, "Moved Permanently",
+                         [("Location", "https://hostile.example/giua")]),
+            add_exchange(writer, "https://hostile.example/giua", 302, "Found",
+                         [("Location", "https://hostile.example/moi")])]
+    final = add_exchange(writer, "https://hostile.example/moi", 200, "OK", html, "<p>Bài mới</p>".encode())
+    gone = add_exchange(writer, "https://hostile.example/mat", 410, "Gone", html, "<p>Không còn</p>".encode())
+    writer.close()
+    common = {"kind": "article", "fetched_at": "2024-05-17T01:30:00+00:00", "content_type": html[0][1]}
+    moved = add_fetch(copy, url="https://hostile.example/cu", response_url="https://hostile.example/moi", status=200,
+                      warc_file=f"added-warc/{final.file}", warc_offset=final.offset, warc_length=final.length,
+                      warc_hops=json.dumps([{"file": f"added-warc/{h.file}", "offset": h.offset, "length": h.length}
+                                            for h in hops]), **common)
+    gone_id = add_fetch(copy, url="https://hostile.example/mat", status=410, warc_file=f"added-warc/{gone.file}",
+                        warc_offset=gone.offset, warc_length=gone.length, **common)
+    return copy, moved, gone_id
+
+
+def test_a_capture_s_warc_holds_the_redirects_that_led_to_it(redirected, tmp_path):
+    directory, moved, _ = redirected
+    response = get(make_datasette(directory / "archive.db"), f"/-/capture/{moved}.warc.gz")
+    assert response.status_code == 200
+    records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"),
+                r.http_headers.get_statuscode() if r.rec_type == "response" else None)
+               for r in ArchiveIterator(io.BytesIO(response.content))]
+    # As an export holds it: the 503 a retry replaced is not part of the exchange.
+    assert records == [
+        ("response", "https://hostile.example/cu", "301"), ("request", "https://hostile.example/cu", None),
+        ("response", "https://hostile.example/giua", "302"), ("request", "https://hostile.example/giua", None),
+        ("response", "https://hostile.example/moi", "200"), ("request", "https://hostile.example/moi", None),
+    ]
+    path = tmp_path / "capture.warc.gz"
+    path.write_bytes(response.content)
+    check = subprocess.run([WARCIO, "check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_banner_says_where_a_redirect_led_and_what_a_page_that_is_not_a_200_answered(redirected):
+    directory, moved, gone = redirected
+    ds = make_datasette(directory / "archive.db")
+    text = banner(ds, moved)
+    assert "URL asked for</span>: <a href=\"https://hostile.example/cu\">" in text
+    assert "Redirected to</span>: <a href=\"https://hostile.example/moi\">" in text
+    assert "Original URL" not in text and "HTTP" not in text
+    text = banner(ds, gone)
+    assert "Original URL</span>: <a href=\"https://hostile.example/mat\">" in text and "asked for" not in text
+    assert "The server answered</span>: HTTP 410 Gone" in text
 
 
 def test_article_json_and_links_in_table(ds, sample_site):

@@ -3,6 +3,7 @@ the exact file, the WARC records, and an article's record as JSON."""
 
 import asyncio
 import html
+import http
 import json
 import mimetypes
 import os
@@ -16,7 +17,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive.captures import OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, stored_capture
+from archive.captures import OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, read_hop, stored_capture
 from archive.datasette.plugins.reading_room import error_page, not_found, row_id
 from archive.extract import decode_body
 from archive.sniff import is_page, media_type
@@ -385,14 +386,26 @@ async def _view(datasette, request, fetch: dict, page_url: str, text: str | None
         fragment = request.args.get("fragment")
         if fragment:
             frame += "#" + quote(fragment, safe=FRAGMENT_SAFE)
+    asked = fetch.get("requested_url") or fetch["url"]
     html_text = await datasette.render_template("capture_view.html", {
         "title": TITLE_PREFIX + (_title(text, page) or page_url), "frame": frame,
         "content_type": content_type or "không rõ / unknown",
-        "fetch": fetch, "page_url": page_url, "live": _scheme(page_url) in ("http", "https"),
+        "fetch": fetch, "page_url": page_url, "asked": asked, "status": _status(fetch["status"]),
+        "live": {url for url in (asked, page_url) if _scheme(url) in ("http", "https")},
         "article": article, "older": await _older_version(datasette, fetch, article),
         "rewritten": page is not None or text is None,
     }, request=request)
     return Response.html(html_text, headers=VIEW_HEADERS)
+
+
+def _status(status: int | None) -> str | None:
+    """The HTTP status of a capture that is not a 200, with its reason ("410 Gone"), or None."""
+    if status is None or status == 200:
+        return None
+    try:
+        return f"{status} {http.HTTPStatus(status).phrase}"
+    except ValueError:  # a status HTTP does not name
+        return str(status)
 
 
 async def _older_version(datasette, fetch: dict, article: dict | None) -> dict | None:
@@ -501,8 +514,24 @@ async def go(datasette, request):
     )
 
 
+def _redirect_records(db_path, fetch: dict) -> list[bytes]:
+    """The WARC records of the redirects that led to the capture, oldest first, as an export
+    writes them: the answers a retry replaced (a 503, a 429) stay out, since a replay tool could
+    serve one of them for the page, and so does a record that cannot be read."""
+    records = []
+    for hop in json.loads(fetch.get("warc_hops") or "[]"):
+        try:
+            answer = read_hop(db_path, hop)
+        except (CaptureMissing, RecordUnreadable):
+            continue
+        if 300 <= answer.status < 400:
+            records.append(answer.raw_record)
+    return records
+
+
 async def warc_record(datasette, request):
-    """The record's bytes as stored, unchecked: a damaged record is still all there is of it."""
+    """The exchange for the URL that was asked for: the redirects that led to the capture, then
+    the capture's record as stored, unchecked: a damaged record is still all there is of it."""
     fetch, error = await _fetch(datasette, request)
     if fetch is None:
         return error
@@ -516,8 +545,9 @@ async def warc_record(datasette, request):
         return await error_page(datasette, request, "Bản ghi WARC của bản lưu này bị cắt cụt",
                                 "This capture's WARC record is cut short", status=500,
                                 detail=_reason(datasette, exc))
+    redirects = await asyncio.to_thread(_redirect_records, _db(datasette).path, fetch)
     return Response(
-        record,
+        b"".join([*redirects, record]),
         status=200,
         headers={"Content-Disposition": f'attachment; filename="capture-{fetch["id"]}.warc.gz"'},
         content_type="application/warc",
