@@ -982,6 +982,21 @@ def test_the_citation_dates_the_capture_in_vietnam_s_time():
     assert citation(article, "https://a/1")[1].startswith("Archived by govarchive on 2024-04-09: https://a/1.")
 
 
+def test_the_urls_the_archive_gives_out_are_under_its_public_url_not_the_host_asked_for(ds, sql, monkeypatch):
+    number = article_id(sql, CHANGED_TITLE_START)
+    evil = {"Host": "evil.example"}
+    # Without a public URL, the request's own host: the only one there is to go by.
+    assert f'href="http://evil.example/-/a/{number}"' in get(ds, f"/-/a/{number}", headers=evil).text
+    monkeypatch.setenv("GOVARCHIVE_PUBLIC_URL", "https://archive.example.org/")
+    html = get(ds, f"/-/a/{number}", headers=evil).text
+    assert f'class="stable-url" href="https://archive.example.org/-/a/{number}"' in html
+    assert f"https://archive.example.org/-/a/{number}. Original:" in html and "evil.example" not in html
+    results = get(ds, "/-/results.json?q=zalo", headers=evil).json()["results"]
+    assert results and all(r["archive_url"] == f"https://archive.example.org/-/a/{r['id']}" for r in results)
+    rows = csv_rows(get(ds, "/-/search.csv?q=zalo", headers=evil))
+    assert rows and all(r["archive_url"] == f"https://archive.example.org/-/a/{r['id']}" for r in rows)
+
+
 def test_oldest_first_is_a_sort_like_the_others(ds):
     data = ok(ds, "/-/results.json?q=zalo&sort=oldest").json()
     dates = [r["published"] for r in data["results"]]

@@ -52,6 +52,11 @@ BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters co
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
 KNOWLEDGE_TABLES = ("doc_refs", "mentions", "article_versions")
 PASSWORD_ENV = "GOVARCHIVE_PASSWORD"
+# The address readers know the archive by (scheme and host, as https://archive.example.org):
+# the full URLs the archive gives out (an article's stable URL, its citation, archive_url in
+# downloads) are under it, rather than under the request's Host header, which the client
+# chooses (and which a proxy may set to the archive's own internal address).
+PUBLIC_URL_ENV = "GOVARCHIVE_PUBLIC_URL"
 
 PAGE_HEADERS = {
     # The reading room runs no script: should archived markup ever slip past escaping, the
@@ -86,6 +91,13 @@ async def _rows(db, sql, params=None):
 
 async def _existing(db, names):
     return {name for name in names if await db.table_exists(name)}
+
+
+def absolute_url(datasette, request, path: str) -> str:
+    """``path`` (a datasette.urls.path, so under datasette's base_url) as a full URL: under
+    GOVARCHIVE_PUBLIC_URL when it is set, else the request's own scheme and host."""
+    public = os.environ.get(PUBLIC_URL_ENV, "").strip().rstrip("/")
+    return public + path if public else datasette.absolute_url(request, path)
 
 
 async def _render(datasette, request, template, context, status=200):
@@ -786,7 +798,7 @@ async def results_json(datasette, request):
     count, rows, together = await asyncio.gather(
         _count(db, search), _rows(db, search.page_sql(), search.params()), search.together_count(db),
     )
-    article_base = datasette.absolute_url(request, datasette.urls.path("-/a/"))
+    article_base = absolute_url(datasette, request, datasette.urls.path("-/a/"))
     results = []
     for row in rows:
         row["snippet"] = _result_snippet(row, search, snippet)
@@ -841,7 +853,7 @@ async def search_export(datasette, request):
         db, f"with matches as ({search.matches()}) select id from matches order by {search.order()}", search.params()
     )
     ids = [r["id"] for r in ordered]
-    article_base = datasette.absolute_url(request, datasette.urls.path("-/a/"))
+    article_base = absolute_url(datasette, request, datasette.urls.path("-/a/"))
 
     async def batches():
         for start in range(0, len(ids), EXPORT_BATCH):
@@ -1132,7 +1144,7 @@ async def article_page(datasette, request):
         for row in other_urls:
             row["href"] = _web_url(row["url"])
 
-    stable_url = datasette.absolute_url(request, datasette.urls.path(f"-/a/{article_id}"))
+    stable_url = absolute_url(datasette, request, datasette.urls.path(f"-/a/{article_id}"))
     return await _render(
         datasette, request, "reading_article.html",
         {

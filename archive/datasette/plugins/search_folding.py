@@ -36,7 +36,7 @@ from datasette import hookimpl
 from datasette.filters import FilterArguments
 from datasette.utils.asgi import BadRequest, Request
 
-from archive.datasette.plugins.reading_room import row_id
+from archive.datasette.plugins.reading_room import absolute_url, row_id
 from archive.search import FILTERS_COLUMN, floor_sql, parse_query, with_filters
 from archive.serve import configured_search_limit, filter_word_kinds
 
@@ -192,8 +192,8 @@ async def stream_bound(datasette, request: Request, path: str, query_string: byt
     if row["n"] <= cap:
         return query_string, None
     typed = " ".join(v for v in [args.get(SEARCH), *by_column.values()] if v)
-    every = datasette.absolute_url(
-        request, datasette.urls.path("-/search.csv") + "?" + urlencode({"q": typed, **words}, encoding="utf-8"))
+    every = absolute_url(
+        datasette, request, datasette.urls.path("-/search.csv") + "?" + urlencode({"q": typed, **words}, encoding="utf-8"))
     note = (f"More than {cap:,} rows match: this download has at most the {cap:,} most recently archived. "
             f"Every article with these words: {every}")
     return urlencode(pairs + [(FLOOR, str(row["floor"]))], encoding="utf-8").encode("ascii"), note
