@@ -55,7 +55,8 @@ BOX_TITLES = frozenset(
         "Bài liên quan", "Tin liên quan", "Tin cùng chuyên mục", "Đừng bỏ lỡ", "Nổi bật",
         "Tin nổi bật", "Tin khác", "Tin mới nhất", "Đọc thêm", "Có thể bạn quan tâm",
         "Tin đọc nhiều", "Bài viết liên quan", "Cùng chuyên mục", "Các tin khác", "Tin bài liên quan",
-        "Cùng chủ đề", "Tin cùng chủ đề",
+        "Cùng chủ đề", "Tin cùng chủ đề", "Bài viết cùng chuyên mục", "Bài cùng chuyên mục", "Tin đã đưa",
+        "Xem thêm", "Tin tức liên quan", "Tin tức khác", "Bài viết khác", "Các bài viết khác", "Tin bài khác",
     )
 )
 # Headings of reader comments, which run to the end of their container.

@@ -128,3 +128,16 @@ def test_a_closing_source_credit_is_no_text_and_the_signature_above_it_is_the_au
 def test_a_closing_line_opening_with_theo_that_is_not_a_credit_is_kept():
     record = run(f"<article><h1>{HEADLINE}</h1><p>{LEAD}</p><p>{CLOSE}</p><p>Theo kế hoạch</p></article>")
     assert record["text"].endswith("\nTheo kế hoạch")
+
+
+def test_related_boxes_under_the_common_headings_are_no_text():
+    for heading in ("Bài viết cùng chuyên mục", "Tin cùng chuyên mục", "Tin khác", "Tin đã đưa", "Xem thêm",
+                    "Đọc thêm", "Bài liên quan", "Tin tức liên quan", "Các tin khác"):
+        record = run(
+            f'<article><h1>{HEADLINE}</h1><div class="content-news"><p>{LEAD}</p>'
+            f'<div class="box-news"><h3>{heading}</h3>'
+            '<p><a href="/x1">Tỉnh ra mắt ứng dụng phản ánh hiện trường trên điện thoại</a></p>'
+            '<p><a href="/x2">Sơ kết chuyển đổi số quý II ở các huyện miền núi</a></p></div>'
+            f"<p>{CLOSE}</p></div></article>"
+        )
+        assert record["text"] == f"{LEAD}\n{CLOSE}", heading
