@@ -71,7 +71,14 @@ def _fail(exc: Exception):
 class _Commands(click.Group):
     """Every command ends alike on Ctrl-C and on a reader that stops reading (``| head``), as a
     shell reports a program that a signal stopped: status 130, or 141 for SIGPIPE, quietly.
-    Click's own ending is "Aborted!" and status 1 for the first, status 1 for the second."""
+    Click's own ending is "Aborted!" and status 1 for the first, status 1 for the second. A
+    stdout that cannot be written otherwise (a full disk, a closed descriptor) is a one-line
+    error and status 1; a stderr that cannot be written loses what is said there, and the exit
+    status still says how the command went."""
+
+    def main(self, *args, **kwargs):
+        _guard_standard_streams()
+        return super().main(*args, **kwargs)
 
     def make_context(self, info_name, args, parent=None, **extra):
         # The group's own --help and --version print here, while its arguments are parsed.
@@ -97,6 +104,84 @@ def _ending_as_a_shell_reports():
     except BrokenPipeError:
         _quiet_stdout(sys.stdout)
         sys.exit(141)
+    except StdoutFailed as exc:
+        _quiet_stdout(sys.stdout)
+        raise click.ClickException(f"cannot write stdout: {exc.strerror}") from None
+
+
+class StdoutFailed(OSError):
+    """A write to stdout that failed for another reason than a reader that stopped reading:
+    told apart from an OSError of anything else the command does."""
+
+
+class _Stdout:
+    """sys.stdout, whose write failures are StdoutFailed (a closed pipe's stays BrokenPipeError)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        with _as_stdout_failure():
+            return self._stream.write(text)
+
+    def flush(self):
+        with _as_stdout_failure():
+            self._stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _as_stdout_failure():
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise StdoutFailed(exc.errno, exc.strerror) from exc
+
+
+class _Stderr:
+    """sys.stderr, which loses what it cannot write: there is nowhere left to say so, and an
+    error raised by a warning would end the command, or turn its exit status into Python's 120
+    for a stream it cannot flush at exit."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except OSError:
+            return len(text)
+
+    def flush(self):
+        with contextlib.suppress(OSError):
+            self._stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _guard_standard_streams() -> None:
+    if not isinstance(sys.stdout, _Stdout):
+        sys.stdout = _Stdout(sys.stdout or _closed_stream(1))
+    if not isinstance(sys.stderr, _Stderr):
+        sys.stderr = _Stderr(sys.stderr or _closed_stream(2))
+
+
+def _closed_stream(fd: int):
+    """A stream for standard descriptor ``fd``, closed when the command began (``>&-``), that
+    fails as a closed one does (EBADF). The number is taken, by /dev/null opened read-only: a
+    file the command opens next (the archive's database) would get it otherwise, and what is
+    written to stdout or stderr, by this process or a crawler it starts, would go into that file."""
+    held = os.open(os.devnull, os.O_RDONLY)
+    try:
+        os.fstat(fd)
+    except OSError:
+        os.dup2(held, fd)
+    return open(held, "w", encoding="utf-8")
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -1089,16 +1174,25 @@ def schedule(sources_file, db_path, once, interval, max_pages, warc_dir, warc_ma
         if not due:
             click.echo("Nothing is due.", err=True)
         scheduler.wait()
-        if scheduler.stop_signal is not None:
-            sys.exit(128 + scheduler.stop_signal)
-        if any(code != 0 for _, code in scheduler.finished):
-            sys.exit(1)
+        _end_schedule(scheduler, failed=any(code != 0 for _, code in scheduler.finished))
         return
     click.echo(f"Scheduling crawls from {sources_file} into {db_path}; Ctrl-C to stop.", err=True)
     try:
         scheduler.run_forever(interval)
     except KeyboardInterrupt:
         scheduler.wait()
+    _end_schedule(scheduler, failed=False)
+
+
+def _end_schedule(scheduler, *, failed: bool) -> None:
+    """Exit as a shell reports a program a signal stopped (130 for Ctrl-C, 143 for systemctl
+    stop), 141 when stdout was a pipe its reader closed, 1 when a crawl failed or its summary
+    could not be written (the scheduler logged why)."""
+    if scheduler.output_failed:
+        _quiet_stdout(sys.stdout)  # what it could not write is not written at exit either
     if scheduler.stop_signal is not None:
-        # As a shell reports a program a signal stopped: 130 for Ctrl-C, 143 for systemctl stop.
         sys.exit(128 + scheduler.stop_signal)
+    if isinstance(scheduler.output_failed, BrokenPipeError):
+        sys.exit(141)
+    if failed or scheduler.output_failed:
+        sys.exit(1)

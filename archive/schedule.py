@@ -161,6 +161,8 @@ class Scheduler:
         self.clock = clock
         self.running: dict[str, Run] = {}
         self.finished: list[tuple[str, int]] = []
+        # The last failure to write a summary to stdout, if any: --once exits 1 for it.
+        self.output_failed: OSError | None = None
         # A SIGINT or SIGTERM received while crawls run: passed on to them, and no crawl starts after it.
         self.stop_signal: int | None = None
         self._previous_handlers: dict[int, object] = {}
@@ -300,8 +302,7 @@ class Scheduler:
             if status == NOT_STARTED:
                 logger.warning(ELSEWHERE, source_id)
                 continue
-            sys.stdout.write(summary)
-            sys.stdout.flush()
+            self._show(summary)
             self.finished.append((source_id, code))
             seconds = (self.clock() - run.started).total_seconds()
             if code == 0:
@@ -319,6 +320,20 @@ class Scheduler:
             else:
                 logger.error("%s: crawl failed (exit status %d) after %.0f s; see 'govarchive stats'",
                              source_id, code, seconds)
+
+    def _show(self, summary: str) -> None:
+        """Write a crawl's summary to stdout. A stdout that cannot take it (a full disk, a closed
+        descriptor or pipe) is logged, once while it lasts: the crawls are in the archive all the
+        same ('govarchive stats'), and neither they nor the scheduling stop for it."""
+        try:
+            sys.stdout.write(summary)
+            sys.stdout.flush()
+        except OSError as exc:
+            self.output_failed = exc
+            self._problem("stdout", f"cannot write a crawl's summary to stdout: {exc.strerror or exc}; the crawls "
+                                    "go on ('govarchive stats' shows what they did)")
+        else:
+            self._solved("stdout")
 
     def resume_command(self, source_id: str) -> str:
         """The command that finishes an interrupted crawl of ``source_id``, on this archive and
