@@ -1,6 +1,8 @@
 """What every page served answers alike: CSV that Excel reads as UTF-8 (datasette's and the
 reading room's), and a 400 rather than a 500 for datasette arguments asked for wrongly (a sort,
-a NUL character)."""
+a NUL character, a facet, _through or list that is not the JSON datasette reads)."""
+
+import json
 
 from datasette import hookimpl
 from datasette.handle_exception import handle_exception as datasette_error_page
@@ -16,6 +18,12 @@ CSV_MEDIA_TYPES = ("text/csv", "text/plain")  # datasette's CSV is text/plain un
 # message is all that tells these from a failure of the server's.
 BAD_SORTS = ("Cannot sort table by ", "Cannot use _sort and _sort_desc at the same time")
 SORT_ARGS = ("_sort", "_sort_desc")
+# So is a _through whose table has no foreign key to the table shown.
+BAD_THROUGH = "Invalid _through"
+# The filters whose value datasette compares as a number when it is all digits.
+NUMERIC_FILTERS = ("__gt", "__gte", "__lt", "__lte")
+# What datasette's value_as_boolean reads.
+BOOLEAN_VALUES = ("on", "off", "true", "false", "1", "0")
 
 
 def _header(message, name: bytes) -> str:
@@ -61,43 +69,111 @@ def _datasette_page(path: str) -> bool:
     return path != "/" and not path.startswith("/-/")
 
 
-def _nul_argument(request: Request) -> str | None:
-    """The first argument with a NUL character in its name or value, as the URL writes it."""
-    for key in request.args:
-        if "\x00" in key or any("\x00" in value for value in request.args.getlist(key)):
-            return key.replace("\x00", "%00")
+def _json(value: str):
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def _bindable(value) -> bool:
+    """Whether SQLite takes ``value`` as a parameter: a string, a number that fits, or null."""
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return value is None or isinstance(value, (str, float))
+
+
+def _fits(digits: str) -> bool:
+    """Whether int() reads ``digits`` (which str.isdigit() passed) as a number SQLite takes."""
+    # Measured first: int() refuses over 4,300 digits.
+    return digits.isascii() and len(digits.lstrip("0")) <= 19 and int(digits) < 2**63
+
+
+def _facet_mistake(value: str) -> str | None:
+    config = _json(value)
+    if isinstance(config, dict) and isinstance(config.get("column"), str) and config["column"]:
+        return None
+    return 'a facet written as JSON names its column, as {"column": "source_id"}'
+
+
+def _through_mistake(value: str) -> str | None:
+    through = _json(value)
+    if (isinstance(through, dict) and all(isinstance(through.get(k), str) for k in ("table", "column"))
+            and "value" in through and _bindable(through["value"])):
+        return None
+    return 'it is JSON naming a table, its column and a value, as {"table": "…", "column": "…", "value": "…"}'
+
+
+def _list_mistake(value: str) -> str | None:
+    values = _json(value)
+    if isinstance(values, list) and all(map(_bindable, values)):
+        return None
+    return 'a list written as JSON is one of values, as ["a", "b"]'
+
+
+def _mistake(key: str, value: str) -> str | None:
+    """What is wrong with an argument that datasette 0.65 would fail on with a 500, or None."""
+    if "\x00" in key or "\x00" in value:
+        # SQLite refuses a query holding a NUL, and datasette writes facet, filter and _where
+        # arguments into its SQL.
+        return "a NUL character (%00) cannot be part of a query"
+    if key.startswith("_facet") and value.startswith("{"):
+        return _facet_mistake(value)  # datasette reads a JSON facet's column with no check
+    if key == "_through":
+        return _through_mistake(value)
+    if key.endswith(("__in", "__notin")) and value.startswith("["):
+        return _list_mistake(value)
+    if key.endswith(NUMERIC_FILTERS) and value.isdigit() and not _fits(value):
+        # datasette makes an int of any value str.isdigit() passes ("²" too) before comparing.
+        return "a number SQLite's integers hold"
+    if key == "_timelimit" and not (value.isascii() and value.isdigit()):
+        return "a number of milliseconds"
+    if key == "_json_infinity" and value.lower() not in BOOLEAN_VALUES:
+        return f"one of {', '.join(BOOLEAN_VALUES)}"
     return None
 
 
-def _refusing_nul(app, datasette):
-    async def nul_refused(scope, receive, send):
+def _argument_mistake(request: Request) -> str | None:
+    """The first argument of ``request`` datasette would fail on, and what is wrong with it."""
+    for key in request.args:
+        for value in request.args.getlist(key):
+            if mistake := _mistake(key, value):
+                return f"{mistake[0].upper()}{mistake[1:]}: argument {key.replace(chr(0), '%00')}"
+    return None
+
+
+def _refusing_mistakes(app, datasette):
+    async def mistakes_refused(scope, receive, send):
         if scope["type"] == "http" and _datasette_page(scope["path"]):
             request = Request(scope, receive)
-            # SQLite refuses a query holding a NUL, and datasette writes facet, filter and
-            # _where arguments into its SQL: a 500 with a Python error, for a typing mistake.
-            if (name := _nul_argument(request)) is not None:
-                message = f"A NUL character (%00) cannot be part of a query: argument {name}"
+            # A typing mistake is the asker's, not a 500 with a Python error.
+            if (message := _argument_mistake(request)) is not None:
                 response = await datasette_error_page(datasette, request, BadRequest(message))()
                 await response.asgi_send(send)
                 return
         await app(scope, receive, send)
 
-    return nul_refused
+    return mistakes_refused
 
 
 @hookimpl
 def asgi_wrapper(datasette):
     """A UTF-8 byte-order mark at the start of every CSV served, datasette's and the reading
     room's: without it Excel reads the file in the computer's codepage, and Vietnamese as mojibake.
-    And a 400 for a NUL character in the arguments of datasette's pages."""
-    return lambda app: _with_bom(_refusing_nul(app, datasette))
+    And a 400 for an argument of datasette's pages that it would fail on."""
+    return lambda app: _with_bom(_refusing_mistakes(app, datasette))
+
+
+def _asked_wrongly(request, message: str) -> bool:
+    if message.startswith(BAD_SORTS):
+        # Without either argument the sort is the metadata's: the server's own mistake.
+        return any(request.args.get(name) for name in SORT_ARGS)
+    return message.startswith(BAD_THROUGH) and "_through" in request.args
 
 
 @hookimpl
 def handle_exception(datasette, request, exception):
     if (type(exception) is DatasetteError and exception.status == 500
-            and str(exception.message).startswith(BAD_SORTS)
-            # Without either argument the sort is the metadata's: the server's own mistake.
-            and any(request.args.get(name) for name in SORT_ARGS)):
+            and _asked_wrongly(request, str(exception.message))):
         return datasette_error_page(datasette, request, BadRequest(exception.message))
     return None
