@@ -32,7 +32,7 @@ SOURCE_KEYS = {
     "discovery", "politeness", "extract",
 }
 REQUIRED_KEYS = ("id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule")
-DISCOVERY_KEYS = {"sitemaps", "feeds", "listings"}
+DISCOVERY_KEYS = {"sitemaps", "feeds", "listings", "recheck"}
 LISTING_KEYS = {"url", "next", "page_url", "links"}
 POLITENESS_KEYS = {"delay", "concurrency"}
 EXTRACT_KEYS = {"body", "title", "author", "date"}
@@ -66,6 +66,9 @@ class Source:
     listings: tuple[Listing, ...] = ()
     delay: float | None = None
     concurrency: int | None = None
+    # Archived articles each crawl asks for again, beyond those its discovery reaches; None:
+    # the crawler's ARCHIVE_RECHECK_PER_CRAWL.
+    recheck: int | None = None
     extract: dict = field(default_factory=dict)  # CSS selectors overriding the generic extractor
     _compiled: re.Pattern = field(init=False, repr=False, compare=False)
 
@@ -312,6 +315,9 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
     if not (url_lists["sitemaps"] or url_lists["feeds"] or listings):
         fail("discovery", "needs at least one of sitemaps, feeds or listings")
     _check_pattern_misses_discovery(entry["home"], url_lists, listings, entry["article_pattern"], fail)
+    recheck = discovery.get("recheck")
+    if recheck is not None and (isinstance(recheck, bool) or not isinstance(recheck, int) or recheck < 0):
+        fail("discovery.recheck", f"must be a whole number of articles, 0 or more (0: none), not {_show(recheck)}")
 
     rules = entry.get("extract", {})
     if not isinstance(rules, dict):
@@ -349,6 +355,7 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
         listings=tuple(listings),
         delay=float(delay) if delay is not None else None,
         concurrency=concurrency,
+        recheck=recheck,
         extract=dict(rules),
     )
 

@@ -110,6 +110,11 @@ ARCHIVE_DB = os.environ.get("ARCHIVE_DB")
 ARCHIVE_SOURCES = os.environ.get("ARCHIVE_SOURCES", "sources.toml")
 ARCHIVE_MAX_PAGES = None
 ARCHIVE_BACKFILL = False
+# Archived articles each crawl asks for again (conditionally) when its sitemaps, feeds and
+# listings did not lead to them, those asked for longest ago first: a page removed, moved or
+# edited after it left the listings is otherwise never seen to. Successive crawls go round the
+# whole archive; within --max-pages; 0: none. A source's discovery.recheck overrides it.
+ARCHIVE_RECHECK_PER_CRAWL = 50
 # Extraction processes: unset = one per core, 0 = in the crawler process itself.
 ARCHIVE_EXTRACT_WORKERS = os.environ.get("GOVARCHIVE_EXTRACT_WORKERS")
 # Items stored per transaction, and the longest an item waits for its transaction.

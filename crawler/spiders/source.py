@@ -13,7 +13,8 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import css2xpath
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
@@ -21,9 +22,10 @@ from twisted.python.failure import Failure
 
 from archive import ingest
 from archive.db import open_db
+from archive.rechecks import due_for_recheck
 from archive.sources import Listing, Source, load_sources, select
 from archive.urls import canonical_url
-from crawler.frontier import DEFAULT_BATCH, StorageFailed
+from crawler.frontier import DEFAULT_BATCH, StorageFailed, storage_failed
 from crawler.items import PageItem
 from crawler.refusals import ResponseRefused
 
@@ -53,6 +55,7 @@ class SourceSpider(scrapy.Spider):
         self.spared: set[str] = set()  # archived articles a sitemap dates before their last fetch
         self.listed: dict[str, set[str]] = {}  # per listing, the article URLs its pages offered in this crawl
         self.budget_exhausted = False
+        self.rechecks_chosen = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -68,6 +71,7 @@ class SourceSpider(scrapy.Spider):
         if spider.max_pages is None and crawler.settings.get("ARCHIVE_MAX_PAGES"):
             spider.max_pages = crawler.settings.getint("ARCHIVE_MAX_PAGES")
         spider.scheme = urlsplit(source.home).scheme
+        crawler.signals.connect(spider.recheck_archived, signal=signals.spider_idle)
         spider.landing_pages = {
             _address(canonical_url(url, prefer_scheme=spider.scheme)) for url in (source.home, *source.start_urls())
         }
@@ -134,6 +138,53 @@ class SourceSpider(scrapy.Spider):
             for entry in entries:
                 if request := self._replay(entry):
                     yield request
+
+    def recheck_archived(self):
+        """Once the crawl has done all its discovery led to, ask again for archived articles it
+        did not reach (archive/rechecks.py), and keep the crawl open for them.
+
+        Not recorded in the frontier: a crawl killed before making them leaves them the ones
+        asked for longest ago, which its resumed part or the next crawl chooses again.
+        """
+        if self.rechecks_chosen:
+            return
+        self.rechecks_chosen = True
+        requests = self._rechecks()
+        if not requests:
+            return
+        logger.info("%s: re-checking %d archived articles the crawl did not otherwise ask for, "
+                    "those asked for longest ago first", self.source.id, len(requests))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def _rechecks(self) -> list[scrapy.Request]:
+        db_path = self.crawler.settings.get("ARCHIVE_DB")
+        count = self.source.recheck
+        if count is None:
+            count = self.crawler.settings.getint("ARCHIVE_RECHECK_PER_CRAWL")
+        if self.max_pages is not None:
+            # Within what is left of the budget, never past it: the next crawl chooses its own.
+            count = min(count, self.max_pages - self.scheduled)
+        if not db_path or count <= 0 or storage_failed(self.crawler) or not self._met_articles():
+            return []
+        db = open_db(db_path)
+        try:
+            urls = due_for_recheck(db, self.source.id, count, skip=self.seen)
+        finally:
+            db.close()
+        requests = (self._request(url, self.parse_article, "article") for url in urls)
+        # _request gives the record of a skip for a URL over URLLENGTH_LIMIT: an archived
+        # article's URL was within it when fetched, and is over it only if the limit is lowered.
+        return [request for request in requests if isinstance(request, scrapy.Request)]
+
+    def _met_articles(self) -> bool:
+        """Whether discovery met any article URL: a crawl that met none is judged empty (its
+        article_pattern fits no article, its listings are broken), which re-checked articles
+        would hide. A resumed crawl counts those the crawl it resumes asked for."""
+        stats = self.crawler.stats
+        return bool(stats.get_value(ingest.ARTICLE_LINKS_STAT) or stats.get_value(ingest.SITEMAP_UNCHANGED_STAT)
+                    or any(map(self.source.is_article, self.seen)))
 
     def _replay(self, entry: dict):
         """A request saved in the frontier of an interrupted crawl, made again."""

@@ -1,0 +1,33 @@
+"""Which archived articles a crawl asks for again when its discovery did not lead to them.
+
+A portal drops an article from its sitemap and listings when it removes or moves it, and often
+only because the article has aged out of them. Asked for by no crawl, such an article would stay
+in the archive as the live page it once was: its removal (404, 410), its move (a redirect) or a
+later edit never recorded. Each crawl therefore asks again for a few of its source's archived
+articles, those asked for longest ago first, so that successive crawls go round the whole archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+
+from sqlite_utils import Database
+
+
+def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] = frozenset()) -> list[str]:
+    """Up to ``count`` URLs of the source's archived articles, none of them in ``skip`` (what the
+    crawl asked for already): those whose last fetch is oldest first, one never fetched before
+    any. An article is asked for at its own URL: whatever that answers is what the reading room
+    tells of the live page."""
+    if count <= 0:
+        return []
+    # The latest fetch id orders as the latest fetch time does, and is read from the index on
+    # fetches(url) alone. At most len(skip) of the first rows are left out, so that many more
+    # are enough.
+    rows = db.execute(
+        """select a.url from articles a where a.source_id = ?
+           order by (select max(f.id) from fetches f where f.url = a.url), a.id
+           limit ?""",
+        [source_id, count + len(skip)],
+    )
+    return [url for (url,) in rows if url not in skip][:count]

@@ -1,0 +1,221 @@
+"""Archived articles a site no longer lists are asked for again, a few each crawl, so that their
+removal, their move or a later edit is recorded."""
+
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from archive.serve import make_datasette
+from archive.sources import SourcesError, parse_sources
+from tests.conftest import crawl_into, query, serve_routes
+from tests.test_sources import GOOD
+from tests.test_variants import TITLES, Site, write_sources
+
+ARTICLES = ("da-nang-tin-gia", "nghe-an-nguoi-phat-ngon", "ha-tinh-cong-van", "quang-tri")
+
+
+@pytest.fixture
+def site(monkeypatch):
+    site = Site()
+    # A fourth article, so that one can leave the listing and be edited.
+    monkeypatch.setitem(TITLES, "quang-tri", "Quảng Trị ra mắt trang tin điện tử của các xã")
+    site.texts["quang-tri"] = [
+        "Sở Thông tin và Truyền thông Quảng Trị đưa vào vận hành trang tin điện tử của 101 xã, phường.",
+        "Mỗi trang đăng lịch làm việc, thủ tục hành chính và thông báo của ủy ban nhân dân cấp xã.",
+        "Cán bộ văn hóa xã được tập huấn biên tập tin bài và chụp ảnh trong hai ngày tại thành phố Đông Hà.",
+        "Các trang dùng chung một nền tảng do Trung tâm Công nghệ thông tin tỉnh quản lý và sao lưu.",
+        "Người dân có thể gửi câu hỏi qua mục hỏi đáp và nhận trả lời trong vòng năm ngày làm việc.",
+        "Sở sẽ chấm điểm chất lượng các trang tin vào cuối năm và khen thưởng những xã làm tốt.",
+    ]
+    site.paths["quang-tri"] = "/a/quang-tri.htm"
+    site.listed = [site.paths[key] for key in ARTICLES]
+    return site
+
+
+@pytest.fixture
+def served(site, tmp_path):
+    """The site's folder and the paths asked of it, in order. A path in ``site.slow`` is answered
+    after a second."""
+    site.slow = set()
+
+    def answer(path, _base):
+        if path in site.slow:
+            time.sleep(1)
+        return site.answer(path)
+
+    with serve_routes(answer) as (base, hits):
+        write_sources(tmp_path, base)
+        site.base = base
+        yield tmp_path, hits
+
+
+def set_recheck(folder, count):
+    sources = folder / "sources.toml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text.replace("[source.discovery]\n", f"[source.discovery]\nrecheck = {count}\n", 1),
+                       encoding="utf-8")
+
+
+def crawl(folder, *args):
+    result = crawl_into(folder, "--quiet", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def asked(hits, since, paths):
+    return [path for _, path in hits[since:] if path in paths]
+
+
+def article_ids(folder):
+    return {row["url"].rsplit("/", 1)[1]: row["id"] for row in query(folder, "select id, url from articles")}
+
+
+def test_articles_gone_from_the_listing_are_checked_again(site, served):
+    folder, hits = served
+    crawl(folder)
+    ids = article_ids(folder)
+    assert set(ids) == {"da-nang-tin-gia.htm", "nghe-an.htm", "ha-tinh.htm", "quang-tri.htm"}
+    # The portal removes one article, moves another, edits a third, and lists none of them.
+    site.paths["da-nang-tin-gia"] = "/a/removed.htm"
+    site.paths["nghe-an-nguoi-phat-ngon"] = "/m/nghe-an-2023.htm"
+    site.redirects["/a/nghe-an.htm"] = "/m/nghe-an-2023.htm"
+    site.texts["quang-tri"][1] = "Các xã được hướng dẫn đăng tin hằng tuần và trả lời người dân trong ba ngày."
+    site.listed = ["/a/ha-tinh.htm"]
+    mark = len(hits)
+    result = crawl_into(folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "mau: re-checking 3 archived articles the crawl did not otherwise ask for" in result.stderr
+    old_paths = {"/a/da-nang-tin-gia.htm", "/a/nghe-an.htm", "/a/quang-tri.htm", "/a/ha-tinh.htm"}
+    # Each asked for once: the listed one by the listing, the others by the re-check.
+    assert sorted(asked(hits, mark, old_paths)) == sorted(old_paths)
+
+    def last_fetch(name):
+        return query(folder, "select status, response_url, error from fetches where url = ? order by id desc limit 1",
+                     [f"{site.base}/a/{name}"])[0]
+
+    assert last_fetch("da-nang-tin-gia.htm")["status"] == 404
+    assert last_fetch("nghe-an.htm")["response_url"] == f"{site.base}/m/nghe-an-2023.htm"
+    assert query(folder, "select article_id from article_urls where url = ?", [f"{site.base}/m/nghe-an-2023.htm"]) == [
+        {"article_id": ids["nghe-an.htm"]}]
+    edited = query(folder, "select count(*) as n from article_versions where article_id = ?", [ids["quang-tri.htm"]])
+    assert edited[0]["n"] == 2
+    # The reading room tells the reader what the live pages became.
+    ds = make_datasette(folder / "archive.db")
+
+    def page(name):
+        response = asyncio.run(ds.client.get(f"/-/a/{ids[name]}"))
+        assert response.status_code == 200
+        return response.text
+
+    assert "The live page is gone: it answered HTTP 404" in page("da-nang-tin-gia.htm")
+    moved = page("nghe-an.htm")
+    assert "The live page has moved to" in moved and f'href="{site.base}/m/nghe-an-2023.htm"' in moved
+    assert query(folder, "select count(*) as n from frontier")[0]["n"] == 0
+
+
+def test_a_few_each_crawl_longest_unchecked_first(site, served):
+    folder, hits = served
+    set_recheck(folder, 1)
+    crawl(folder)
+    site.listed = ["/a/ha-tinh.htm"]
+    unlisted = ["/a/da-nang-tin-gia.htm", "/a/nghe-an.htm", "/a/quang-tri.htm"]
+    order = []
+    for _ in range(4):
+        mark = len(hits)
+        result = crawl_into(folder)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "mau: re-checking 1 archived articles" in result.stderr
+        (path,) = asked(hits, mark, unlisted)
+        order.append(path)
+    # Round the archive, then round again, from the one checked longest ago.
+    assert sorted(order[:3]) == sorted(unlisted) and order[3] == order[0]
+
+
+def test_rechecks_stay_within_max_pages_and_can_be_turned_off(site, served):
+    folder, hits = served
+    crawl(folder)
+    site.listed = ["/a/ha-tinh.htm"]
+    unlisted = ["/a/da-nang-tin-gia.htm", "/a/nghe-an.htm", "/a/quang-tri.htm"]
+    # The listing and its one article leave room for one re-check.
+    mark = len(hits)
+    crawl(folder, "--max-pages", "3")
+    assert len(asked(hits, mark, unlisted)) == 1
+    last = query(folder, "select status, pages from crawls order by id desc limit 1")[0]
+    assert last["status"] == "ok"
+    # Nothing waits for the next crawl: that one chooses its own re-checks.
+    assert query(folder, "select count(*) as n from frontier")[0]["n"] == 0
+    set_recheck(folder, 0)
+    mark = len(hits)
+    result = crawl_into(folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert asked(hits, mark, unlisted) == [] and "re-checking" not in result.stderr
+
+
+def test_a_crawl_killed_during_its_rechecks_resumes_them(site, served):
+    folder, hits = served
+    set_recheck(folder, 3)
+    crawl(folder)
+    unlisted = ["/a/da-nang-tin-gia.htm", "/a/nghe-an.htm", "/a/quang-tri.htm"]
+    site.listed = ["/a/ha-tinh.htm"]
+    site.slow = set(unlisted)
+    crawler = subprocess.Popen([sys.executable, "-m", "crawler", "--db", "archive.db", "--sources", "sources.toml",
+                                "--all"], cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    urls = [f"{site.base}{path}" for path in unlisted]
+    marks = ", ".join("?" * len(urls))
+
+    def rechecked(crawl_ids):
+        return [row["url"] for row in query(
+            folder, f"select url from fetches where crawl_id in ({', '.join(map(str, crawl_ids))}) "
+                    f"and url in ({marks})", urls)]
+
+    deadline = time.monotonic() + 120
+    while not rechecked([2]):
+        assert crawler.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    crawler.send_signal(signal.SIGKILL)
+    crawler.wait(timeout=60)
+    (done,) = rechecked([2])
+    result = crawl_into(folder, "--resume")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert query(folder, "select resumed_from from crawls order by id desc limit 1") == [{"resumed_from": 2}]
+    # The resumed crawl asks for those the killed one had not stored, and not the one it had.
+    assert sorted(rechecked([2, 3])) == sorted(urls)
+    assert done not in rechecked([3])
+    assert query(folder, "select count(*) as n from frontier")[0]["n"] == 0
+
+
+def test_due_for_recheck_orders_by_last_fetch(tmp_path):
+    from archive.db import open_db
+    from archive.rechecks import due_for_recheck
+
+    db = open_db(tmp_path / "archive.db")
+    db["sources"].insert({"id": "s"})
+    for n, url in enumerate(["https://x/a", "https://x/b", "https://x/c", "https://x/d"], start=1):
+        db["articles"].insert({"id": n, "url": url, "source_id": "s"})
+    for url in ["https://x/c", "https://x/a", "https://x/b", "https://x/c"]:
+        db["fetches"].insert({"url": url, "source_id": "s", "kind": "article", "status": 200})
+    # d was never fetched; then a (fetched before b), b; c was fetched last.
+    assert due_for_recheck(db, "s", 10) == ["https://x/d", "https://x/a", "https://x/b", "https://x/c"]
+    assert due_for_recheck(db, "s", 2, skip={"https://x/d", "https://x/zzz"}) == ["https://x/a", "https://x/b"]
+    assert due_for_recheck(db, "s", 0) == []
+    assert due_for_recheck(db, "other", 5) == []
+
+
+def test_a_source_sets_its_own_rechecks():
+    (source,) = parse_sources(GOOD.replace("[source.discovery]\n", "[source.discovery]\nrecheck = 200\n"))
+    assert source.recheck == 200
+    assert parse_sources(GOOD)[0].recheck is None
+
+
+@pytest.mark.parametrize("value", ["-1", "true", '"50"', "2.5"])
+def test_a_bad_recheck_is_named(value):
+    text = GOOD.replace("[source.discovery]\n", f"[source.discovery]\nrecheck = {value}\n")
+    with pytest.raises(SourcesError) as info:
+        parse_sources(text, "x.toml")
+    assert str(info.value).startswith(
+        f"x.toml: source 'demo-portal': field 'discovery.recheck': must be a whole number of articles, 0 or more "
+        f"(0: none), not {value.replace(chr(34), chr(39)).replace('true', 'True')} (line 12;")
