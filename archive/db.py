@@ -412,6 +412,28 @@ def m019_articles_published_month_index(db: Database) -> None:
     db.execute("create index if not exists idx_articles_published_month on articles (published_month)")
 
 
+@migrations()
+def m020_version_dates(db: Database) -> None:
+    """Each version's publication date and author: a portal corrects either without touching
+    the text, and the version it replaces keeps what it said. As with its texts, a version that
+    is the article's current reading has them in the articles row; one replaced before this
+    migration has none (what it said then was not kept)."""
+    db["article_versions"].add_column("published", str)
+    db["article_versions"].add_column("author", str)
+    db.execute("drop view article_history")
+    db.execute(
+        """create view article_history as
+           select v.id, v.article_id, v.version,
+                  case when v.in_articles then a.title else v.title end as title,
+                  case when v.in_articles then a.description else v.description end as description,
+                  case when v.in_articles then a.text else v.text end as text,
+                  case when v.in_articles then a.published else v.published end as published,
+                  case when v.in_articles then a.author else v.author end as author,
+                  v.text_hash, v.word_count, v.fetch_id, v.captured_at, v.extractor_version
+           from article_versions v join articles a on a.id = v.article_id"""
+    )
+
+
 def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
 

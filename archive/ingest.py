@@ -551,7 +551,7 @@ def store_article(
     if also_at and (old_hash, old_title) != (text_hash, title) and not _still_the_article(db, article_id, record):
         return None
     _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
-    if old_hash == text_hash and old_title == title:
+    if old_hash == text_hash and old_title == title and not _redated(db, article_id, url, record):
         _seen(db, article_id, url, own, seen_at)
         if _capture_lost(db, read_from):
             _recaptured(db, article_id, url, read_from, fetch_id)
@@ -591,6 +591,30 @@ def _change(db, article_id, row, record, source_id, fetch_id, seen_at, candidate
     _add_version(db, article_id, row, fetch_id, seen_at)
     store_knowledge(db, article_id, source_id, record, candidates)
     return "changed"
+
+
+def _redated(db: Database, article_id: int, url: str, record: dict) -> bool:
+    """Whether the page gives the article another publication date or author than it has, when
+    the article's reading came from this URL: a correction that leaves the text as it was.
+
+    Another of its URLs is not asked (a print page may show no author, or the date in another
+    form, and would flip the article's with each crawl), nor is a page that gives none (a date
+    the extractor did not find is no correction). A year-less date ("Chiều 8/4") is read in the
+    year of the day the page is fetched: the same day and time a year later is that, not news.
+    """
+    row = db.execute(
+        "select a.published, a.author, f.url from articles a join fetches f on f.id = a.fetch_id where a.id = ?",
+        [article_id],
+    ).fetchone()
+    if row is None or row[2] != url:
+        return False
+    published, author = record.get("published"), record.get("author")
+    return bool((published and not _same_date(row[0], published)) or (author and author != row[1]))
+
+
+def _same_date(old: str | None, new: str | None) -> bool:
+    """Whether two readings of a page's date are the same date (see _redated on year-less ones)."""
+    return old == new or bool(old and new and old[4:] == new[4:] and old[:4] < new[:4])
 
 
 def _capture_lost(db: Database, fetch_id: int | None) -> bool:
@@ -661,8 +685,8 @@ def _reads_alike(db, read_from, url, record, rules) -> bool:
     once a URL, after a change of rules."""
     again = read_again(db, db_file(db), read_from, url, rules)
     # Nothing to compare with: a version, rather than an edit let through.
-    return again is not None and (again.get("text_hash"), again.get("title")) == (
-        record.get("text_hash"), record.get("title"))
+    return again is not None and _same_date(again.get("published"), record.get("published")) and all(
+        again.get(field) == record.get(field) for field in ("text_hash", "title", "author"))
 
 
 def _add_url(db: Database, article_id: int, url: str, record: dict, fetch_id: int, seen_at: str) -> None:
@@ -740,10 +764,12 @@ def _add_version(db: Database, article_id: int, row: dict, fetch_id: int, seen_a
 
 
 def keep_version_texts(db: Database, article_id: int) -> None:
-    """Before the article row changes: give the version that shares its texts a copy of them."""
+    """Before the article row changes: give the version that shares its texts (and its date and
+    author) a copy of them."""
     db.execute(
         """update article_versions
-           set (title, description, text) = (select title, description, text from articles where id = :id),
+           set (title, description, text, published, author) =
+               (select title, description, text, published, author from articles where id = :id),
                in_articles = null
            where article_id = :id and in_articles = 1""",
         {"id": article_id},

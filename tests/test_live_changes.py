@@ -1,11 +1,18 @@
 """What a crawl makes of an archived article's live page changing under it: a "page not found"
-page answered 200 is the article gone from the live site, not its new text."""
+page answered 200 is the article gone from the live site, not its new text; a corrected date
+or author is a version of the article, as a corrected text is."""
+
+import sqlite3
 
 import pytest
+from sqlite_utils import Database
 
+from archive import ingest, syndication
+from archive.db import migrations, open_db
 from archive.ingest import NOT_THERE
 from archive.notfound import says_not_found
-from tests.conftest import crawl_into, query, serve_routes
+from archive.sources import Source
+from tests.conftest import crawl_into, query, serve_routes, store_page
 from tests.test_variants import write_sources
 
 PARAGRAPHS = [
@@ -138,3 +145,77 @@ def test_pages_saying_they_are_not_there(title, text):
 ])
 def test_articles_that_mention_such_words_are_articles(title, text):
     assert not says_not_found({"title": title, "text": text, "word_count": len(text.split())})
+
+
+def history(folder):
+    return query(folder, "select version, published, author from article_history order by version")
+
+
+@pytest.mark.parametrize("field, value, stored", [
+    ("date", "Thứ Sáu, 09/04/2021 08:05 (GMT+7)", {"published": "2021-04-09T08:05:00+07:00"}),
+    ("author", "Thu Hà", {"author": "Thu Hà"}),
+], ids=["date", "author"])
+def test_a_corrected_date_or_author_is_a_version(site, folder, field, value, stored):
+    crawl(folder)
+    first = {"version": 1, "published": "2021-04-08T16:20:00+07:00", "author": "Minh An"}
+    assert history(folder) == [first]
+    site.article[field] = value
+    crawl(folder)
+    assert last_crawl(folder) == {"articles_new": 0, "articles_changed": 1, "articles_unchanged": 0}
+    assert history(folder) == [first, {**first, "version": 2, **stored}]
+    (article,) = query(folder, "select published, author from articles")
+    assert {k: article[k] for k in stored} == stored
+    crawl(folder)
+    assert last_crawl(folder) == {"articles_new": 0, "articles_changed": 0, "articles_unchanged": 1}
+    assert len(history(folder)) == 2
+
+
+def test_a_redated_article_that_moves_stays_one_article(site, folder):
+    crawl(folder)
+    site.article["date"] = "Thứ Sáu, 09/04/2021 08:05 (GMT+7)"
+    crawl(folder)
+    # The portal moves it; only its new address is linked.
+    moved = "/m/ha-tinh-zalo-oa-1022040801.htm"
+    site.redirects[PATH], site.path, site.listed = moved, moved, [moved]
+    crawl(folder)
+    assert query(folder, "select url, published from articles") == [
+        {"url": f"{site.base}{PATH}", "published": "2021-04-09T08:05:00+07:00"}]
+    assert query(folder, "select url from article_urls where url like '%/m/%'") == [{"url": f"{site.base}{moved}"}]
+
+
+def _archive(path):
+    db = open_db(path)
+    ingest.register_source(db, Source(id="s", name="S", kind="press", home="http://s.example/",
+                                      allowed_domains=("s.example",), article_pattern=r".*", schedule="0 * * * *"))
+    return db
+
+
+def test_a_year_less_date_read_a_year_later_is_no_correction(tmp_path):
+    db = _archive(tmp_path / "archive.db")
+    text = " ".join(PARAGRAPHS)
+    record = {"url": "http://s.example/1.html", "title": TITLE, "text": text, "text_hash": "1",
+              "published": "2024-04-08T16:20:00+07:00", "minhash": syndication.signature(text)}
+    with db.atomic():
+        assert store_page(db, ingest.prepare(dict(record)), source_id="s", seen_at="t1") == "new"
+    # "Chiều 8/4" read by a crawl of the next year.
+    later = {**record, "published": "2025-04-08T16:20:00+07:00"}
+    with db.atomic():
+        assert store_page(db, ingest.prepare(later), source_id="s", seen_at="t2") == "unchanged"
+    assert db.execute("select published from articles").fetchone()[0] == record["published"]
+
+
+def test_an_archive_from_before_m020_shows_its_current_date_in_its_history(tmp_path):
+    path = tmp_path / "old.db"
+    db = Database(sqlite3.connect(path))
+    migrations.apply(db, stop_before="m020_version_dates")
+    db["sources"].insert({"id": "s"})
+    db["articles"].insert({"id": 1, "url": "http://s.example/1.html", "source_id": "s", "title": TITLE,
+                           "text": "bây giờ", "text_hash": "2", "published": "2021-04-09", "author": "Minh An"})
+    db["article_versions"].insert_all([
+        {"article_id": 1, "version": 1, "title": TITLE, "text": "trước đây", "text_hash": "1"},
+        {"article_id": 1, "version": 2, "text_hash": "2", "in_articles": 1},
+    ])
+    db.conn.commit()
+    db.close()
+    rows = open_db(path).execute("select version, text, published, author from article_history order by version")
+    assert rows.fetchall() == [(1, "trước đây", None, None), (2, "bây giờ", "2021-04-09", "Minh An")]
