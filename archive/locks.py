@@ -11,9 +11,22 @@ import fcntl
 import os
 from pathlib import Path
 
+from archive.db import ArchiveError
+
 
 class SourceLocked(RuntimeError):
     pass
+
+
+class LocksUnusable(ArchiveError):
+    """The archive's lock folder cannot be used (it is a file, it cannot be written): no crawl
+    of the archive can start."""
+
+    def __init__(self, db_path: str | Path, exc: OSError):
+        folder = lock_dir(db_path)
+        # Said as such: the errno's own words are "File exists" or "Not a directory".
+        why = "it is not a folder" if folder.exists() and not folder.is_dir() else exc.strerror or str(exc)
+        super().__init__(f"{folder}: cannot write the archive's crawl locks there: {why}")
 
 
 def lock_dir(db_path: str | Path) -> Path:
@@ -24,13 +37,17 @@ def lock_dir(db_path: str | Path) -> Path:
 
 class SourceLock:
     def __init__(self, db_path: str | Path, source_id: str):
+        self.db_path = db_path
         self.path = lock_dir(db_path) / f"{source_id}.lock"
         self.source_id = source_id
         self.fd = None
 
     def acquire(self) -> "SourceLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise LocksUnusable(self.db_path, exc) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -62,6 +79,8 @@ def holder(db_path: str | Path, source_id: str) -> str | None:
         fd = os.open(lock_dir(db_path) / f"{source_id}.lock", os.O_RDONLY)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise LocksUnusable(db_path, exc) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -14,6 +14,7 @@ import logging
 import os
 import shlex
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ from zoneinfo import ZoneInfo
 from croniter import CroniterError, croniter
 
 from archive.crawl import NOT_STARTED, STOP_SIGNALS
-from archive.db import open_db
+from archive.db import ArchiveError, open_db
 from archive.locks import is_locked
 from archive.sources import Source, SourcesError, read_sources
 
@@ -163,6 +164,8 @@ class Scheduler:
         self.finished: list[tuple[str, int]] = []
         # The last failure to write a summary to stdout, if any: --once exits 1 for it.
         self.output_failed: OSError | None = None
+        # Whether the last check for due sources failed: what it said of them is no answer.
+        self.check_failed = False
         # A SIGINT or SIGTERM received while crawls run: passed on to them, and no crawl starts after it.
         self.stop_signal: int | None = None
         self._previous_handlers: dict[int, object] = {}
@@ -177,15 +180,24 @@ class Scheduler:
         """Start every due source that is not running; returns the ids of the due sources it
         started or found being crawled elsewhere, so that an empty list means nothing was due.
 
-        Nothing that goes wrong in one check ends the scheduler: it is logged, and the next
-        check tries again."""
+        Nothing that goes wrong in one check ends the scheduler: it is logged, ``check_failed``
+        is set, and the next check tries again. A failure of the storage or of the archive is
+        one line; anything else, a bug, comes with its traceback."""
         try:
             started = self._tick()
-        except Exception as exc:
-            self._problem("check", f"checking for due sources failed: {type(exc).__name__}: {exc}", exc=exc)
+        except (OSError, sqlite3.Error, ArchiveError) as exc:
+            self._check_failed(f"checking for due sources failed: {exc}")
             return []
+        except Exception as exc:
+            self._check_failed(f"checking for due sources failed: {type(exc).__name__}: {exc}", exc)
+            return []
+        self.check_failed = False
         self._solved("check")
         return started
+
+    def _check_failed(self, message: str, exc: BaseException | None = None) -> None:
+        self.check_failed = True
+        self._problem("check", message, exc=exc)
 
     def _tick(self) -> list[str]:
         self.reap()

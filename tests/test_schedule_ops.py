@@ -1,11 +1,13 @@
 """govarchive schedule run as a service is: a log or stdout that cannot be written, a check that
 fails, SIGHUP, an archive that goes away."""
 
+import logging
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from archive.schedule import Scheduler
 from tests.test_schedule import _sources
 
 GOVARCHIVE = str(Path(sys.executable).with_name("govarchive"))
@@ -30,3 +32,37 @@ def test_a_stdout_that_cannot_be_written_does_not_take_the_crawls_down(sample_si
     assert result.stderr.count("ERROR cannot write a crawl's summary to stdout: No space left on device; "
                                "the crawls go on") == 1, result.stderr[-6000:]
     assert _statuses(tmp_path) == [("sample-news", "ok"), ("sample-portal", "ok")]
+
+
+def _run(args, cwd):
+    return subprocess.run([GOVARCHIVE, *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_a_lock_folder_that_is_a_file_fails_the_check_and_the_crawl_in_one_line(sample_site, tmp_path):
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    (tmp_path / "archive-locks").write_text("x\n", encoding="utf-8")
+    message = f"{tmp_path / 'archive-locks'}: cannot write the archive's crawl locks there: it is not a folder"
+    once = _run(["schedule", "--once", "--sources", "s.toml", "--db", "archive.db"], tmp_path)
+    assert once.returncode == 1, once.stderr
+    assert "Nothing is due." not in once.stderr and "Traceback" not in once.stderr
+    (line,) = once.stderr.splitlines()
+    assert line.endswith(f" ERROR checking for due sources failed: {message}"), line
+    crawl = _run(["crawl", "sample-portal", "--sources", "s.toml", "--db", "archive.db"], tmp_path)
+    assert (crawl.returncode, crawl.stderr) == (1, f"Error: {message}\n")
+
+
+def test_a_check_that_fails_on_storage_is_one_line_and_is_made_again(sample_site, tmp_path, caplog):
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    locks = tmp_path / "archive-locks"
+    locks.write_text("x\n", encoding="utf-8")
+    scheduler = Scheduler(tmp_path / "archive.db", tmp_path / "s.toml", extra_args=["--max-pages", "3"])
+    with caplog.at_level(logging.INFO, logger="govarchive.schedule"):
+        assert scheduler.tick() == [] and scheduler.check_failed
+        assert scheduler.tick() == [] and scheduler.check_failed
+        (failed,) = [r for r in caplog.records if "checking for due sources failed" in r.getMessage()]
+        assert failed.exc_info is None, "no traceback for a folder that is a file"
+        locks.unlink()
+        assert scheduler.tick() == ["sample-portal"] and not scheduler.check_failed
+        scheduler.wait()
+    assert scheduler.finished == [("sample-portal", 0)]
