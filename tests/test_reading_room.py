@@ -847,7 +847,7 @@ def test_archived_markup_is_escaped_everywhere(ds, sql):
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Cảnh báo" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "javascript:" not in html
-    capture = get(ds, f"/-/capture/{hostile['fetch_id']}.html")
+    capture = get(ds, f"/-/capture/{hostile['fetch_id']}/page.html")  # the page the capture view frames
     assert capture.headers["content-security-policy"] == CAPTURE_POLICY
     assert b"<script>alert(1)</script>" in capture.content
 
