@@ -595,6 +595,7 @@ def _strip_boilerplate(tree) -> None:
             doomed.extend(el.itersiblings() if comments else _box_items(el))
     for el in tree.iter("figcaption"):
         doomed.append(el)
+    doomed.extend(_follow_boxes(tree))
     for el in _CAPTION_CLASS(tree):
         # A wrapper named for its caption can hold the whole article; only a caption's length goes.
         if len((el.text_content() or "").strip()) <= 500:
@@ -612,6 +613,27 @@ def _strip_boilerplate(tree) -> None:
         parent = el.getparent()
         if parent is not None:
             parent.remove(el)
+
+
+# The site asking to be followed on its channels: "Quan tâm Zalo OA của chúng tôi để nhận tin mới
+# nhất", "Mời bạn đọc theo dõi Báo … trên Google News" (folded); it opens with the call, where an
+# article's sentence about a channel ("Người dân có thể quan tâm Zalo OA …") does not.
+_FOLLOW_CALL = re.compile(r"(?:(?:hay|moi ban doc|moi ban|moi quy doc gia)\s+)?(?:quan tam|theo doi|dang ky|follow|ket noi)\b")
+_FOLLOW_CHANNEL = re.compile(r"\b(?:zalo|fanpage|facebook|youtube|tiktok|google news|kenh)\b")
+_FOLLOW_US = re.compile(r"\b(?:chung toi|nhan tin|cap nhat tin|tin moi|google news)\b")
+
+
+def _follow_boxes(tree):
+    """The site's own follow-us boxes, with their button ("Quan tâm") when the box is small."""
+    for el in tree.iter("div", "p", "section"):
+        text = " ".join(fold(el.text_content() or "").split())
+        if len(text) > 150 or not (
+            _FOLLOW_CALL.match(text) and _FOLLOW_CHANNEL.search(text) and _FOLLOW_US.search(text)
+        ):
+            continue
+        parent = el.getparent()
+        small = parent is not None and len((parent.text_content() or "").strip()) <= 250
+        yield parent if small and parent.tag not in ("body", "html") else el
 
 
 _CAPTION_CLASS = lxml.etree.XPath(

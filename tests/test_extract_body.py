@@ -141,3 +141,15 @@ def test_related_boxes_under_the_common_headings_are_no_text():
             f"<p>{CLOSE}</p></div></article>"
         )
         assert record["text"] == f"{LEAD}\n{CLOSE}", heading
+
+
+def test_the_sites_own_follow_us_box_is_no_text_but_an_article_sentence_about_a_channel_is():
+    about = ("Người dân có thể quan tâm Zalo OA “Mặt trận Tổ quốc tỉnh Nghệ An” hoặc theo dõi fanpage "
+             "“Mặt trận Nghệ An” để nhận tin.")
+    record = run(
+        f'<div class="wrapper"><h1>{HEADLINE}</h1><div class="content-news"><p>{LEAD}</p><p>{about}</p>'
+        f"<p>{CLOSE}</p></div>"
+        '<div class="zalo-follow"><p>Quan tâm Zalo OA của chúng tôi để nhận tin mới nhất</p>'
+        '<a href="https://zalo.me/4318234712345678">Quan tâm</a></div></div>'
+    )
+    assert record["text"] == f"{LEAD}\n{about}\n{CLOSE}"
