@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -29,24 +28,13 @@ from scrapy.exceptions import NotConfigured
 from archive import ingest
 from archive.db import open_db, release_free_pages
 from archive.notfound import says_not_found
+from archive.sniff import is_page
 from crawler.archive_signals import before_commit
 from crawler.extraction_pool import ExtractionPool
 from crawler.frontier import stop_for_storage, storage_failed
 
 logger = logging.getLogger(__name__)
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-# How an HTML page begins, after a byte order mark, white space and perhaps an XML declaration:
-# the patterns by which browsers sniff HTML (WHATWG MIME Sniffing, "identifying an unknown MIME
-# type"), with <meta> and <link>, which portals' pages also open with. Read from the page
-# itself, since misconfigured portals serve their HTML as application/octet-stream or text/plain.
-HTML_START = re.compile(
-    rb"[\t\n\f\r ]*(?:<\?xml[^>]*>[\t\n\f\r ]*)?"
-    rb"(?:<!--|<(?:!doctype[\t\n\f\r ]+html|html|head|body|title|meta|link|script|style|iframe|table|div|font"
-    rb"|h1|br|p|a|b)[\t\n\f\r />])",
-    re.IGNORECASE,
-)
-BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 # ARCHIVE_WRITE_BATCH and ARCHIVE_WRITE_INTERVAL when the settings do not name them.
 WRITE_BATCH = 64
 WRITE_INTERVAL = 0.25
@@ -356,18 +344,9 @@ def _not_a_page(body: bytes | None, content_type: str | None) -> str | None:
     declared HTML, or HTML by its first bytes whatever it is declared."""
     if not body:
         return "empty body: no article extracted"
-    if (content_type or "").split(";")[0].strip().lower() in HTML_TYPES or looks_like_html(body):
+    if is_page(body, content_type):
         return None
     return f"not an HTML page ({content_type or 'no Content-Type'}): kept as captured, no article extracted"
-
-
-def looks_like_html(body: bytes) -> bool:
-    head = body[:1024]
-    if head.startswith(BYTE_ORDER_MARKS[1:]):
-        head = head.decode("utf-16", "ignore").encode("utf-8")
-    elif head.startswith(BYTE_ORDER_MARKS[0]):
-        head = head[len(BYTE_ORDER_MARKS[0]):]
-    return HTML_START.match(head) is not None
 
 
 def _redirected(item, page: str) -> str:
