@@ -62,7 +62,6 @@ def main(argv=None) -> int:
         return 2
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
     from crawler.spiders.source import spider_for
@@ -79,7 +78,7 @@ def main(argv=None) -> int:
     _configure_logging(settings)
     if warning := anonymous_crawl_warning(chosen, os.environ):
         logging.getLogger("crawler").warning(warning)
-    process = CrawlerProcess(settings)
+    process = _crawler_process(settings)
     # Sources whose lock another crawl holds: not started, which is no failure of this crawler.
     failures, locks, refused = [], [], []
     db = open_db(args.db)
@@ -166,11 +165,60 @@ class StopWhenStdinCloses:
         if crawler not in self.process.crawlers:  # ended meanwhile
             return
         if crawler.engine is not None and crawler.engine.running:
+            send_no_more(crawler)
             deferred_from_coro(crawler.engine.stop_async())
         else:
             # Still starting (or already stopping): Scrapy drops a stop asked of an engine that
             # is not running yet, and that crawl would then run to its end.
             reactor.callLater(0.2, self._stop, crawler)
+
+
+def _crawler_process(settings):
+    """Scrapy's CrawlerProcess, whose stop at a signal (run without --stop-when-stdin-closes)
+    sends nothing more either."""
+    from scrapy.crawler import CrawlerProcess
+
+    class Process(CrawlerProcess):
+        def stop(self):
+            for crawler in self.crawlers:
+                if crawler.engine is not None and crawler.engine.running:
+                    send_no_more(crawler)
+            return super().stop()
+
+    return Process(settings)
+
+
+def send_no_more(crawler) -> None:
+    """Keep the crawl from sending any request it has not sent yet: the stop that follows waits
+    for the downloads in progress only.
+
+    Scrapy's graceful stop waits for every request that has reached the downloader, and a
+    slot's queue holds up to CONCURRENT_REQUESTS of them, sent one per the source's delay: the
+    site was still asked for pages long after the stop (a Crawl-delay of a minute outlasted the
+    kill that follows a stop). Each request waiting in a slot, and each one that reaches the
+    downloader later (one that waited on robots.txt), is dropped unsent instead. One the
+    frontier recorded stays there for --resume, as no fetch row takes it out: the spider's
+    errback, which would record one (failed or skipped), is taken off it, and it ends in an
+    IgnoreRequest, which Scrapy does not log.
+    """
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    downloader = crawler.engine.downloader
+
+    def drop_queued(slot) -> None:
+        slot.close()  # its timer for the next request after the delay
+        while slot.queue:
+            request, deferred = slot.queue.popleft()
+            request.errback = None
+            crawler.stats.inc_value("govarchive/not_sent_at_stop")
+            deferred.errback(Failure(IgnoreRequest("not sent: the crawl was stopped")))
+
+    # Scrapy's downloader sends what it has queued from this method, after a delay and as each
+    # download ends.
+    downloader._process_queue = drop_queued
+    for slot in list(downloader.slots.values()):
+        drop_queued(slot)
 
 
 def _fresh_queue_dir(db_path: str, source_id: str) -> str:
