@@ -223,8 +223,10 @@ def send_no_more(crawler) -> None:
 
 def _fresh_queue_dir(db_path: str, source_id: str) -> str:
     """An empty JOBDIR for this crawl of the source: a left-over one holds a dead crawl's queue,
-    which the frontier table replays on --resume instead."""
-    path = Path(db_path).with_name(f"{Path(db_path).stem}-queues") / source_id
+    which the frontier table replays on --resume instead. Beside the database itself, not a
+    symlink to it, as its locks and WARC files are."""
+    db_path = Path(db_path).resolve()
+    path = db_path.with_name(f"{db_path.stem}-queues") / source_id
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return str(path)

@@ -1,6 +1,7 @@
 """An archive reached through another path (a symlink to it or to its folder) is the same archive."""
 
 import os
+from pathlib import Path
 
 from archive.locks import SourceLock
 
@@ -38,3 +39,17 @@ def test_a_crawl_through_a_symlink_writes_its_warc_files_beside_the_archive(samp
     conn.close()
     # named relative to the archive's folder, so the folder can be moved whole
     assert len(files) == 2 and all(f.startswith("a-warc/") for f in files), files
+
+
+def test_the_queue_folder_of_a_symlinked_archive_is_beside_the_database_itself(tmp_path):
+    from archive.locks import lock_dir
+    from archive.warc import default_warc_dir
+    from crawler.__main__ import _fresh_queue_dir
+
+    # the crawl's scratch queue folder, with its locks and WARC files
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "archive.db").touch()
+    (tmp_path / "link.db").symlink_to(tmp_path / "real" / "archive.db")
+    queues = Path(_fresh_queue_dir(str(tmp_path / "link.db"), "cham"))
+    assert queues == (tmp_path / "real").resolve() / "archive-queues" / "cham"
+    assert queues.parent.parent == lock_dir(tmp_path / "link.db").parent == default_warc_dir(tmp_path / "link.db").parent
