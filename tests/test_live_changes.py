@@ -2,6 +2,7 @@
 page answered 200 is the article gone from the live site, not its new text; a corrected date
 or author is a version of the article, as a corrected text is."""
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -11,6 +12,7 @@ from archive import ingest, syndication
 from archive.db import migrations, open_db
 from archive.ingest import NOT_THERE
 from archive.notfound import says_not_found
+from archive.serve import make_datasette
 from archive.sources import Source
 from tests.conftest import crawl_into, query, serve_routes, store_page
 from tests.test_variants import write_sources
@@ -108,6 +110,10 @@ def test_a_not_found_page_answered_200_leaves_the_article_as_archived(site, fold
     # Still found by its words, and the fetch counts as a failure, as a 404 does.
     assert query(folder, "select rowid from articles_fold where articles_fold match 'zalo'") == [{"rowid": before["id"]}]
     assert query(folder, "select errors from crawls order by id desc limit 1")[0]["errors"] == 1
+    # The article page says what the live page now answers.
+    page = asyncio.run(make_datasette(folder / "archive.db").client.get(f"/-/a/{before['id']}"))
+    assert ("The live page now answers that the article is not there (a &#34;page not found&#34; page, HTTP 200)"
+            in page.text), page.text
 
 
 def test_a_not_found_page_at_a_new_url_is_no_article(site, folder):

@@ -31,7 +31,7 @@ from datasette.utils.asgi import AsgiStream, NotFound, Response
 
 from archive.captures import CaptureMissing, read_hop
 from archive.filters import AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, archived_value, case_key, typed
-from archive.ingest import NOT_THE_ARTICLE
+from archive.ingest import NOT_THE_ARTICLE, NOT_THERE
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
 from archive.vietnamese import VN_TZ, fold, nfc
@@ -1052,6 +1052,9 @@ async def _live_state(db, article: dict) -> dict | None:
         last = rows[0]
         if last["status"] in (404, 410):
             return {"kind": "gone", **last}
+        if last["error"] and NOT_THERE in last["error"]:
+            # A "page not found" page answered 200 (a soft 404), at the address or where it led.
+            return {"kind": "not_there", **last}
         if not (last["response_url"] and last["response_url"] != url and last["status"] < 400):
             break
         if last["error"] and NOT_THE_ARTICLE in last["error"]:
