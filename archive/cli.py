@@ -1170,24 +1170,21 @@ def schedule(sources_file, db_path, once, interval, max_pages, warc_dir, warc_ma
     scheduler = Scheduler(db_path, sources_file, warc_args=warc_args,
                           extra_args=[*(["--max-pages", str(max_pages)] if max_pages else []), *warc_args])
     if once:
-        due = scheduler.tick()
-        if not due and not scheduler.check_failed:
+        due = scheduler.run_once()
+        if not due and not scheduler.check_failed and scheduler.stop_signal is None:
             click.echo("Nothing is due.", err=True)
-        scheduler.wait()
         _end_schedule(scheduler, failed=scheduler.check_failed or any(code != 0 for _, code in scheduler.finished))
         return
     click.echo(f"Scheduling crawls from {sources_file} into {db_path}; Ctrl-C to stop.", err=True)
-    try:
-        scheduler.run_forever(interval)
-    except KeyboardInterrupt:
-        scheduler.wait()
+    scheduler.run_forever(interval)
     _end_schedule(scheduler, failed=False)
 
 
 def _end_schedule(scheduler, *, failed: bool) -> None:
     """Exit as a shell reports a program a signal stopped (130 for Ctrl-C, 143 for systemctl
-    stop), 141 when stdout was a pipe its reader closed, 1 when the check for due sources or a
-    crawl failed, or a crawl's summary could not be written (the scheduler logged why)."""
+    stop, 129 for SIGHUP), 141 when stdout was a pipe its reader closed, 1 when the check for
+    due sources or a crawl failed, or a crawl's summary could not be written (the scheduler
+    logged why)."""
     if scheduler.output_failed:
         _quiet_stdout(sys.stdout)  # what it could not write is not written at exit either
     if scheduler.stop_signal is not None:

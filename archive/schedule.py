@@ -9,6 +9,7 @@ across schedulers, cron and people running crawls by hand.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -36,6 +37,8 @@ from archive.sources import Source, SourcesError, read_sources
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 logger = logging.getLogger("govarchive.schedule")
 ELSEWHERE = "%s is due but already being crawled elsewhere; not starting another"
+# What stops the scheduler cleanly: what stops a crawl, and SIGHUP (its terminal gone, kill -HUP).
+SCHEDULER_STOP_SIGNALS = (*STOP_SIGNALS, signal.SIGHUP)
 
 
 @dataclass
@@ -166,9 +169,11 @@ class Scheduler:
         self.output_failed: OSError | None = None
         # Whether the last check for due sources failed: what it said of them is no answer.
         self.check_failed = False
-        # A SIGINT or SIGTERM received while crawls run: passed on to them, and no crawl starts after it.
+        # A stop signal received: passed on to the crawls, and no crawl starts after it.
         self.stop_signal: int | None = None
+        self._said_stopping = False
         self._previous_handlers: dict[int, object] = {}
+        self._running_on = False  # in run_forever or run_once, which hold the signal handlers throughout
         # The last valid version of the sources file: an edit that breaks the file must not stop
         # the crawls it schedules.
         self.sources: list[Source] = []
@@ -231,13 +236,15 @@ class Scheduler:
         return due
 
     def _catch_stop_signals(self) -> None:
-        """Until its crawls end, a SIGINT or SIGTERM to the scheduler goes on to each of them
-        (``govarchive crawl`` stops its crawler as on Ctrl-C, and reports); the scheduler waits
-        for them, so their summaries and temporary files are dealt with. Only from the main
-        thread, the one that can handle signals."""
+        """Until its crawls end (for the whole run, in run_forever and run_once), a stop signal
+        to the scheduler goes on to each of them (``govarchive crawl`` stops its crawler as on
+        Ctrl-C, and reports); the scheduler waits for them, so their summaries and temporary
+        files are dealt with. A signal ignored when the scheduler began (SIGHUP under nohup)
+        stays ignored. Only from the main thread, the one that can handle signals."""
         if self._previous_handlers or threading.current_thread() is not threading.main_thread():
             return
-        self._previous_handlers = {signum: signal.signal(signum, self._stop) for signum in STOP_SIGNALS}
+        self._previous_handlers = {signum: signal.signal(signum, self._stop) for signum in SCHEDULER_STOP_SIGNALS
+                                   if signal.getsignal(signum) != signal.SIG_IGN}
 
     def _stop(self, signum, frame) -> None:
         # No logging here: a handler that writes to the stream the interrupted code was writing
@@ -249,10 +256,11 @@ class Scheduler:
         for run in list(self.running.values()):
             if not run.told_to_stop:
                 run.told_to_stop = True
-                run.process.send_signal(self.stop_signal)
+                # A crawl stops cleanly on the signals it knows; SIGHUP would end it at once.
+                run.process.send_signal(self.stop_signal if self.stop_signal in STOP_SIGNALS else signal.SIGTERM)
 
     def _release_stop_signals(self) -> None:
-        if self.running:
+        if self.running or self._running_on:
             return
         for signum, handler in self._previous_handlers.items():
             signal.signal(signum, handler)
@@ -354,17 +362,48 @@ class Scheduler:
                            "--sources", str(self.sources_file), *self.warc_args])
 
     def wait(self) -> None:
-        while self.running:
+        while True:
             if self.stop_signal is not None:
-                self._tell_running()  # one started as the signal came, before it was in self.running
+                self._stopping()
+            if not self.running:
+                return
             time.sleep(0.5)
             self.reap()
 
+    def _stopping(self) -> None:
+        """Say, once, that a stop signal came (not in the handler: see _stop), and pass it on
+        to the crawls, also to one started as it came, before it was in self.running."""
+        if not self._said_stopping:
+            self._said_stopping = True
+            waiting = f"; waiting for the crawls of {', '.join(self.running)} to stop" if self.running else ""
+            logger.info("%s received: stopping%s", signal.Signals(self.stop_signal).name, waiting)
+        self._tell_running()
+
     def run_forever(self, interval: float = 30.0) -> None:
         """Check every ``interval`` seconds until a stop signal; then wait for the crawls."""
-        while self.stop_signal is None:
-            self.tick()
-            next_check = time.monotonic() + interval
-            while self.stop_signal is None and time.monotonic() < next_check:
-                time.sleep(0.5)
-        self.wait()
+        with self._stoppable():
+            while self.stop_signal is None:
+                self.tick()
+                next_check = time.monotonic() + interval
+                while self.stop_signal is None and time.monotonic() < next_check:
+                    time.sleep(0.5)
+            self.wait()
+
+    def run_once(self) -> list[str]:
+        """Start what is due and wait for it; returns what tick() returned."""
+        with self._stoppable():
+            due = self.tick()
+            self.wait()
+        return due
+
+    @contextlib.contextmanager
+    def _stoppable(self):
+        """Stop signals stop the scheduler cleanly for the whole run, not only while crawls run:
+        one that comes between crawls is logged, and SIGHUP, which would end it at once, is one."""
+        self._catch_stop_signals()
+        self._running_on = True
+        try:
+            yield
+        finally:
+            self._running_on = False
+            self._release_stop_signals()

@@ -2,13 +2,22 @@
 fails, SIGHUP, an archive that goes away."""
 
 import logging
+import re
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
+
+from archive import ingest
+from archive.db import open_db
+from archive.locks import holder
 from archive.schedule import Scheduler
-from tests.test_schedule import _sources
+from archive.sources import parse_sources
+from tests.test_schedule import _kill_crawls, _sources, _start_scheduler, _wait_for
 
 GOVARCHIVE = str(Path(sys.executable).with_name("govarchive"))
 
@@ -66,3 +75,42 @@ def test_a_check_that_fails_on_storage_is_one_line_and_is_made_again(sample_site
         assert scheduler.tick() == ["sample-portal"] and not scheduler.check_failed
         scheduler.wait()
     assert scheduler.finished == [("sample-portal", 0)]
+
+
+def test_sighup_stops_the_scheduler_as_sigterm_does(sample_site, tmp_path):
+    daemon, log = _start_scheduler(sample_site, tmp_path)
+    try:
+        daemon.send_signal(signal.SIGHUP)  # its terminal closed, or kill -HUP
+        daemon.wait(timeout=120)
+        assert holder(tmp_path / "archive.db", "sample-news") is None, "its crawl went on alone"
+        assert daemon.returncode == 129
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+        _kill_crawls(tmp_path)
+    text = log.read_text(encoding="utf-8")
+    assert " INFO SIGHUP received: stopping; waiting for the crawls of sample-news to stop\n" in text, text[-6000:]
+    assert re.search(r"sample-news: crawl interrupted after \d+ s; it is not resumed", text), text[-6000:]
+    assert not list((tmp_path / "tmp").iterdir()), "its copy of the sources file is removed"
+    assert _statuses(tmp_path) == [("sample-news", "interrupted")]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_between_crawls_is_logged(sample_site, tmp_path, signum):
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    db = open_db(tmp_path / "archive.db")
+    ingest.start_crawl(db, parse_sources(_sources(sample_site, ["portal"]))[0], max_pages=None)  # not due till next year
+    db.close()
+    log = tmp_path / "schedule.log"
+    with log.open("w", encoding="utf-8") as stderr:
+        daemon = subprocess.Popen([GOVARCHIVE, "schedule", "--sources", "s.toml", "--db", "archive.db"], cwd=tmp_path,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        _wait_for(log, "Ctrl-C to stop", daemon)
+        time.sleep(1)  # into its first check
+        daemon.send_signal(signum)
+        daemon.wait(timeout=60)
+    finally:
+        daemon.kill()
+    assert daemon.returncode == 128 + signum
+    assert f" INFO {signal.Signals(signum).name} received: stopping\n" in log.read_text(encoding="utf-8")
