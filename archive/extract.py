@@ -380,13 +380,33 @@ def _sapo(tree) -> str | None:
 
 
 def _headline(tree):
-    """The article's <h1>: the longest outside the page header and menus, where a logo can be one."""
+    """The article's <h1>: the longest outside the page header and menus, where a logo can be one.
+
+    Some portals set no <h1> and the headline in an <h2 class="title-detail">: then the first <h2>
+    named as a title outside the page's furniture, where the titles of other articles are."""
     best, size = None, 0
     for h1 in tree.iter("h1"):
         length = len((h1.text_content() or "").strip())
         if length > size and not _IN_PAGE_HEADER(h1):
             best, size = h1, length
-    return best
+    if best is not None:
+        return best
+    return next((h2 for h2 in tree.iter("h2") if _is_titled(h2) and not _in_furniture(h2)), None)
+
+
+_TITLE_MARK = re.compile(r"title|tieu-?de|headline", re.I)
+
+
+def _is_titled(el) -> bool:
+    return bool(_TITLE_MARK.search(f"{el.get('class', '')} {el.get('id', '')}")) and bool(_clean(el.text_content()))
+
+
+def _in_furniture(el) -> bool:
+    for outer in (el, *el.iterancestors()):
+        marker = f"{outer.get('class', '')} {outer.get('id', '')}"
+        if outer.tag in _FURNITURE_TAGS or outer.tag == "header" or _FURNITURE.search(marker) or _PAGE_HEADER.search(marker):
+            return True
+    return False
 
 
 # The names portals give themselves, folded: "Cổng thông tin điện tử tỉnh …", "Báo điện tử …".

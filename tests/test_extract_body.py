@@ -153,3 +153,17 @@ def test_the_sites_own_follow_us_box_is_no_text_but_an_article_sentence_about_a_
         '<a href="https://zalo.me/4318234712345678">Quan tâm</a></div></div>'
     )
     assert record["text"] == f"{LEAD}\n{about}\n{CLOSE}"
+
+
+def test_a_headline_in_a_titled_h2_beats_an_og_title_that_names_the_portal():
+    record = run(
+        '<div id="header"><img src="/logo.png" alt="Cổng GTĐT"></div>'
+        '<div class="sidebar"><h2 class="title">Văn bản mới ban hành về quản lý tài khoản mạng xã hội</h2></div>'
+        f'<div class="content-detail"><h2 class="title-detail">{HEADLINE}</h2>'
+        f'<div class="date-detail">Cập nhật: 05/07/2024</div><div class="noi-dung"><p>{LEAD}</p><p>{CLOSE}</p></div>'
+        '<div class="tin-khac"><ul><li><h2 class="title"><a href="/x1">Hà Nội ra mắt ứng dụng phản ánh hiện trường</a></h2></li></ul></div></div>',
+        head='<meta property="og:title" content="Cổng Giao tiếp điện tử thành phố Hà Nội">',
+        title="Cổng Giao tiếp điện tử thành phố Hà Nội",
+    )
+    assert record["title"] == HEADLINE
+    assert record["text"] == f"{LEAD}\n{CLOSE}"
