@@ -169,8 +169,17 @@ def test_a_corrected_date_or_author_is_a_version(site, folder, field, value, sto
     crawl(folder)
     assert last_crawl(folder) == {"articles_new": 0, "articles_changed": 1, "articles_unchanged": 0}
     assert history(folder) == [first, {**first, "version": 2, **stored}]
-    (article,) = query(folder, "select published, author from articles")
+    (article,) = query(folder, "select id, published, author from articles")
     assert {k: article[k] for k in stored} == stored
+    # The reading room shows the correction: the text is the same, so the words' diff is empty.
+    ds = make_datasette(folder / "archive.db")
+    shown = {"date": ("08/04/2021", "09/04/2021"), "author": ("Minh An", "Thu Hà")}[field]
+    page = asyncio.run(ds.client.get(f"/-/a/{article['id']}")).text
+    second = page.split('class="versions"')[1].split("<li>v2")[1].split("</li>")[0]
+    label = {"date": "published", "author": "author"}[field]
+    assert f"/ {label}</span>" in second and shown[1] in second, second
+    diff = asyncio.run(ds.client.get(f"/-/diff/{article['id']}")).text.split('class="diff-fields"')[1]
+    assert diff.index(shown[0]) < diff.index(shown[1]) < diff.index("</dl>"), diff
     crawl(folder)
     assert last_crawl(folder) == {"articles_new": 0, "articles_changed": 0, "articles_unchanged": 1}
     assert len(history(folder)) == 2

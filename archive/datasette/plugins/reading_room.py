@@ -1260,6 +1260,10 @@ async def diff_page(datasette, request):
         context.update(
             old=old, new=new,
             title_diff=word_diff(old.get("title"), new.get("title")),
+            # A corrected date or author is a version with the same text: the diff must show it.
+            # A version replaced before m020 has neither (null), which is no change.
+            changed_fields=[name for name in ("published", "author")
+                            if old.get(name) and new.get(name) and old[name] != new[name]],
             # difflib is quadratic at worst: keep a long article from stalling other requests.
             diff=await asyncio.to_thread(word_diff, old.get("text"), new.get("text")),
         )
