@@ -150,6 +150,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class ArchiveGone(ArchiveError):
+    pass
+
+
 class Scheduler:
     def __init__(self, db_path, sources_file, *, extra_args=(), warc_args=(),
                  clock=lambda: datetime.now(timezone.utc)):
@@ -169,6 +173,9 @@ class Scheduler:
         self.output_failed: OSError | None = None
         # Whether the last check for due sources failed: what it said of them is no answer.
         self.check_failed = False
+        # Whether the archive was there once (no other is to be made in its place), and is gone now.
+        self._archive_seen = os.path.isfile(db_path)
+        self._archive_gone = False
         # A stop signal received: passed on to the crawls, and no crawl starts after it.
         self.stop_signal: int | None = None
         self._said_stopping = False
@@ -190,6 +197,11 @@ class Scheduler:
         one line; anything else, a bug, comes with its traceback."""
         try:
             started = self._tick()
+        except ArchiveGone as exc:
+            # Every check, not once: crawls wait on it, and whoever looks at the log must see it.
+            self.check_failed = True
+            logger.error("%s", exc)
+            return []
         except (OSError, sqlite3.Error, ArchiveError) as exc:
             self._check_failed(f"checking for due sources failed: {exc}")
             return []
@@ -207,6 +219,7 @@ class Scheduler:
     def _tick(self) -> list[str]:
         self.reap()
         self._reload()
+        self._check_archive_is_there()
         due = []
         for source in due_sources(self.db_path, self.sources, self.clock()):
             if self.stop_signal is not None:
@@ -234,6 +247,21 @@ class Scheduler:
             self.running[source.id] = Run(source.id, process, self.clock(), copy, summary, source.schedule)
             due.append(source.id)
         return due
+
+    def _check_archive_is_there(self) -> None:
+        """Raise ArchiveGone when the archive this scheduler has worked on is no longer there
+        (moved, deleted, its volume unmounted): opened, a new empty one would take its place,
+        and every source would be crawled again into it. The first check makes the archive
+        when there is none yet (govarchive schedule has made it as it started)."""
+        there = os.path.isfile(self.db_path)
+        if not there and self._archive_seen:
+            self._archive_gone = True
+            raise ArchiveGone(f"{self.db_path}: the archive is gone (moved, deleted, or its volume unmounted); "
+                              "nothing is crawled until it is back")
+        if self._archive_gone:
+            logger.info("%s is back: scheduling crawls into it again", self.db_path)
+        self._archive_gone = False
+        self._archive_seen = self._archive_seen or there
 
     def _catch_stop_signals(self) -> None:
         """Until its crawls end (for the whole run, in run_forever and run_once), a stop signal

@@ -114,3 +114,25 @@ def test_a_stop_between_crawls_is_logged(sample_site, tmp_path, signum):
         daemon.kill()
     assert daemon.returncode == 128 + signum
     assert f" INFO {signal.Signals(signum).name} received: stopping\n" in log.read_text(encoding="utf-8")
+
+
+def test_an_archive_that_goes_away_is_not_made_again(sample_site, tmp_path, caplog):
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    open_db(db).close()  # as govarchive schedule makes it as it starts
+    scheduler = Scheduler(db, tmp_path / "s.toml", extra_args=["--max-pages", "3"])
+    (tmp_path / "moved").mkdir()
+    db.rename(tmp_path / "moved" / "archive.db")  # moved, or its volume unmounted
+    try:
+        with caplog.at_level(logging.INFO, logger="govarchive.schedule"):
+            assert scheduler.tick() == [] and scheduler.check_failed
+            assert scheduler.tick() == [] and scheduler.check_failed
+            assert not db.exists(), "a new empty archive was made in its place"
+            gone = f"{db}: the archive is gone (moved, deleted, or its volume unmounted); nothing is crawled until it is back"
+            assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [gone, gone]
+            (tmp_path / "moved" / "archive.db").rename(db)
+            assert scheduler.tick() == ["sample-portal"] and not scheduler.check_failed
+            assert f"{db} is back: scheduling crawls into it again" in caplog.text
+    finally:
+        scheduler.wait()
+    assert scheduler.finished == [("sample-portal", 0)]
