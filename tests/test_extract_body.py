@@ -167,3 +167,12 @@ def test_a_headline_in_a_titled_h2_beats_an_og_title_that_names_the_portal():
     )
     assert record["title"] == HEADLINE
     assert record["text"] == f"{LEAD}\n{CLOSE}"
+
+
+def test_a_source_credit_in_a_byline_box_is_not_the_author():
+    record = run(
+        f'<article><h1>{HEADLINE}</h1><div class="noi-dung"><p>{LEAD}</p><p>{CLOSE}</p>'
+        '<p class="tac-gia" style="text-align:right"><b>Theo hanoi.gov.vn</b></p></div></article>'
+    )
+    assert record["author"] is None
+    assert record["text"] == f"{LEAD}\n{CLOSE}"
