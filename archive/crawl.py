@@ -172,9 +172,13 @@ def run_crawl(
     holders = {source_id: holder(db_path, source_id) for source_id in ids}
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     # The crawler stops as on Ctrl-C when its stdin closes: at a signal to this process, and
-    # at its death, which closes the pipe however it comes.
-    child = subprocess.Popen([*command, "--stop-when-stdin-closes"], env=env, stdin=subprocess.PIPE)
-    with _passing_stop_signals_to(child) as stopped_by:
+    # at its death, which closes the pipe however it comes. Signals are passed on from before
+    # it starts: one between its start and this process's handlers would interrupt this
+    # process (a KeyboardInterrupt) and leave the crawler running.
+    with _passing_stop_signals() as stopped_by:
+        stopped_by.attach(subprocess.Popen([*command, "--stop-when-stdin-closes"], env=env, stdin=subprocess.PIPE,
+                                           preexec_fn=_ignore_stop_signals))
+        child = stopped_by.child
         while True:
             try:
                 returncode = child.wait(timeout=0.5)
@@ -271,9 +275,20 @@ def _close_dead_crawls(db, db_path: str | Path, rows: list[dict]) -> None:
 
 
 class _StopSignals(list):
-    """The stop signals received, and when the first came (time.monotonic())."""
+    """The stop signals received, when the first came (time.monotonic()), and the crawler they
+    stop."""
 
     asked_at: float | None = None
+    child: subprocess.Popen | None = None
+
+    def attach(self, child: subprocess.Popen) -> None:
+        self.child = child
+        if self:  # a signal came while it started
+            self.stop()
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stdin.close()
 
 
 # Seconds a crawler asked to stop may take before it is killed: a clean stop waits for the
@@ -281,8 +296,18 @@ class _StopSignals(list):
 STOP_GRACE = 90
 
 
+def _ignore_stop_signals() -> None:
+    """Run in the crawler's process before it starts: the stop is this process's to pass on,
+    through the crawler's stdin. A Ctrl-C at the terminal reaches the whole process group, and
+    one that came while the crawler's Python was still starting, before it could ignore it
+    itself, killed it ("Fatal Python error: init_import_site") or broke its first imports. An
+    ignored signal stays ignored across exec, and Python then installs no handler for it."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
 @contextlib.contextmanager
-def _passing_stop_signals_to(child: subprocess.Popen):
+def _passing_stop_signals():
     """While the crawler runs, SIGINT and SIGTERM to this process close the crawler's stdin,
     which stops it cleanly; this process waits for it and reports. Yields the list of the
     signals received.
@@ -295,7 +320,7 @@ def _passing_stop_signals_to(child: subprocess.Popen):
         received.append(signum)
         if received.asked_at is None:
             received.asked_at = time.monotonic()
-        child.stdin.close()
+        received.stop()
 
     # Signal handlers belong to the main thread; a run from another one leaves them alone.
     main = threading.current_thread() is threading.main_thread()
@@ -305,7 +330,7 @@ def _passing_stop_signals_to(child: subprocess.Popen):
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        child.stdin.close()
+        received.stop()
 
 
 def _not_started(source_id: str, returncode: int, reason: str | None) -> dict:
