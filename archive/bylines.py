@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from archive.docrefs import find_doc_refs
 from archive.mentions import _DATA
 from archive.vietnamese import _BASE, fold, nfc
 
@@ -89,6 +90,10 @@ def clean_authors(raw: str | None, *, site_names: Iterable[str] = ()) -> list[st
     if not raw:
         return []
     text = " ".join(nfc(raw).split())
+    # A line citing a document ("Theo Quyết định số 93/QĐ-STTTT") names no one: split at its
+    # slash, the number's code ("QĐ-STTTT") looked like initials.
+    for ref in reversed(find_doc_refs(text)):
+        text = text[:ref.start] + "\n" + text[ref.end:]
     sites = {fold(" ".join(nfc(s).split())) for s in site_names}
     accented = not text.isascii()
     names: list[str] = []

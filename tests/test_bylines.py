@@ -98,6 +98,10 @@ BYLINES = [
     ("Lê Minh - VTC News", ["Lê Minh"]),
     ("Nguyễn Hoàng/QĐND", ["Nguyễn Hoàng"]),
     ("Thu Hà - Vnexpress", ["Thu Hà"]),
+    # A line citing a document names no one: its number's code is no initials.
+    ("Theo Quyết định số 93/QĐ-STTTT", []),
+    ("Kế hoạch 174/KH-UBND", []),
+    ("Thu Hà (Theo Công văn 1234/BTTTT-CBÍ)", ["Thu Hà"]),
     # Without any accent the two readings are one: the organisation wins.
     ("Bao Dien tu Chinh phu - Nguyen Van A", ["Nguyen Van A"]),
     ("Cuc Bao chi", []),
