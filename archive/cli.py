@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import re
 import shlex
@@ -257,37 +258,47 @@ def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_d
     _print_crawls(rows)
     failed = [r for r in rows if crawl_lib.crawl_failed(r)]
     if failed:
-        # One command resumes every interrupted crawl (its first fetch error, if any, has nothing
-        # to do with why it stopped).
-        interrupted = [r["source_id"] for r in failed if r["status"] == "interrupted"]
-        if len(interrupted) == 1:
-            click.echo(f"{interrupted[0]}: interrupted; {_resume_command(ctx, interrupted)} continues it "
-                       "where it stopped", err=True)
-        elif interrupted:
-            click.echo(f"{', '.join(interrupted)}: interrupted; {_resume_command(ctx, interrupted)} continues "
-                       "them where they stopped", err=True)
-        # Under the scheduler, a source another crawl holds is the scheduler's to report: it
-        # expects that, and says it once.
-        scheduled = _scheduled(sources_file)
-        for r in failed:
-            if r["status"] != "interrupted" and not (scheduled and r["status"] == crawl_lib.NOT_STARTED):
-                reason = f": {r['first_error']}" if r.get("first_error") else ""
-                click.echo(f"{r['source_id']}: {r['status']}{reason}", err=True)
-        if any(r["status"] not in ("interrupted", crawl_lib.NOT_STARTED) for r in failed):
-            # An interrupted crawl has its --resume line above; its fetches hold no reason. Nor
-            # do those of a crawl not started or stopped for storage: the line above says it.
-            names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
-            where = " See the fetches table for each error." if any(r.get("errors") for r in failed) else ""
-            click.echo(f"Could not crawl: {names}.{where}", err=True)
+        _report_failures(ctx, failed)
         sys.exit(crawl_lib.exit_status(rows))
 
 
-def _scheduled(sources_file) -> bool:
-    """Whether this crawl was started by ``govarchive schedule``, which passes a copy of its
-    sources file."""
-    from archive.schedule import COPY_PREFIX
+def _report_failures(ctx, failed: list[dict]) -> None:
+    """Say on stderr why crawls failed, and how to resume those interrupted. A crawl that
+    ``govarchive schedule`` started says it as lines of the scheduler's log, less what the
+    scheduler says itself: that the crawl failed or was interrupted (unless the scheduler died,
+    which stopped the crawl: no one else says it then), and a source another crawl holds."""
+    from archive.schedule import scheduler_of
 
-    return Path(sources_file).name.startswith(COPY_PREFIX)
+    scheduler = scheduler_of(ctx.params["sources_file"])
+    say = _echo_line if scheduler is None else _log_line
+    # One command resumes every interrupted crawl (its first fetch error, if any, has nothing
+    # to do with why it stopped).
+    interrupted = [r["source_id"] for r in failed if r["status"] == "interrupted"]
+    if interrupted and (scheduler is None or os.getppid() != scheduler):
+        it, where = ("it", "where it stopped") if len(interrupted) == 1 else ("them", "where they stopped")
+        say(logging.WARNING, f"{', '.join(interrupted)}: interrupted; {_resume_command(ctx, interrupted)} "
+                             f"continues {it} {where}")
+    for r in failed:
+        if r["status"] != "interrupted" and not (scheduler is not None and r["status"] == crawl_lib.NOT_STARTED):
+            reason = f": {r['first_error']}" if r.get("first_error") else ""
+            say(logging.ERROR, f"{r['source_id']}: {r['status']}{reason}")
+    if scheduler is None and any(r["status"] not in ("interrupted", crawl_lib.NOT_STARTED) for r in failed):
+        # An interrupted crawl has its --resume line above; its fetches hold no reason. Nor
+        # do those of a crawl not started or stopped for storage: the line above says it.
+        names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
+        where = " See the fetches table for each error." if any(r.get("errors") for r in failed) else ""
+        say(logging.ERROR, f"Could not crawl: {names}.{where}")
+
+
+def _echo_line(level: int, line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _log_line(level: int, line: str) -> None:
+    from archive.schedule import log_to_stderr
+
+    log_to_stderr()
+    logging.getLogger("govarchive.crawl").log(level, "%s", line)
 
 
 def _resume_command(ctx, source_ids: list[str]) -> str:
@@ -299,8 +310,10 @@ def _resume_command(ctx, source_ids: list[str]) -> str:
     if ctx.get_parameter_source("db_path") != ParameterSource.DEFAULT:
         words += ["--db", ctx.params["db_path"]]
     words += _warc_args(ctx.params["warc_dir"], ctx.params["warc_max_mb"])
+    from archive.schedule import scheduler_of
+
     sources_file = ctx.params["sources_file"]
-    scheduled = _scheduled(sources_file)
+    scheduled = scheduler_of(sources_file) is not None
     if ctx.get_parameter_source("sources_file") != ParameterSource.DEFAULT and not scheduled:
         words += ["--sources", sources_file]
     command = f"'{shlex.join(words)}'"
@@ -1150,14 +1163,9 @@ def schedule(sources_file, db_path, once, interval, max_pages, warc_dir, warc_ma
         govarchive schedule                 # long-running
         govarchive schedule --once          # from cron: */10 * * * *
     """
-    import logging
+    from archive.schedule import Scheduler, log_to_stderr
 
-    from archive.schedule import Scheduler
-
-    # The log's times carry their offset: its messages name due times in Hà Nội time, and the
-    # machine's clock may keep another zone.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
-                        datefmt="%Y-%m-%d %H:%M:%S%z", stream=sys.stderr)
+    log_to_stderr()
     try:
         # Once, here: every crawl started would fail alike, each in a log line of its own.
         crawl_lib.check_environment(os.environ)
@@ -1170,12 +1178,9 @@ def schedule(sources_file, db_path, once, interval, max_pages, warc_dir, warc_ma
     scheduler = Scheduler(db_path, sources_file, warc_args=warc_args,
                           extra_args=[*(["--max-pages", str(max_pages)] if max_pages else []), *warc_args])
     if once:
-        due = scheduler.run_once()
-        if not due and not scheduler.check_failed and scheduler.stop_signal is None:
-            click.echo("Nothing is due.", err=True)
+        scheduler.run_once()
         _end_schedule(scheduler, failed=scheduler.check_failed or any(code != 0 for _, code in scheduler.finished))
         return
-    click.echo(f"Scheduling crawls from {sources_file} into {db_path}; Ctrl-C to stop.", err=True)
     scheduler.run_forever(interval)
     _end_schedule(scheduler, failed=False)
 

@@ -124,14 +124,30 @@ def summary_status(summary: str, source_id: str) -> str | None:
 COPY_PREFIX = "govarchive-schedule-"
 
 
+def scheduler_of(sources_file: str | Path) -> int | None:
+    """The pid of the scheduler whose crawl reads ``sources_file``, a copy it made; None for
+    any other file."""
+    name = Path(sources_file).name
+    pid = name[len(COPY_PREFIX):].split("-", 1)[0]
+    return int(pid) if name.startswith(COPY_PREFIX) and pid.isdigit() else None
+
+
+def log_to_stderr() -> None:
+    """Log as the scheduler does, one line for each event, and the crawls it starts with it.
+    The times carry their offset: the messages name due times in Hà Nội time, and the machine's
+    clock may keep another zone."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S%z", stream=sys.stderr)
+
+
 def remove_stale_copies() -> list[Path]:
     """Remove the sources copies of schedulers that died without removing them (killed by
     SIGKILL, a crash); returns them. Their crawls stop when their scheduler dies, and read the
     copy only as they start."""
     removed = []
     for path in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*.toml"):
-        pid = path.name[len(COPY_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        pid = scheduler_of(path)
+        if pid is not None and not _alive(pid):
             try:
                 path.unlink(missing_ok=True)
             except OSError:  # another user's, in a shared /tmp
@@ -410,6 +426,7 @@ class Scheduler:
     def run_forever(self, interval: float = 30.0) -> None:
         """Check every ``interval`` seconds until a stop signal; then wait for the crawls."""
         with self._stoppable():
+            logger.info("Scheduling crawls from %s into %s; Ctrl-C to stop.", self.sources_file, self.db_path)
             while self.stop_signal is None:
                 self.tick()
                 next_check = time.monotonic() + interval
@@ -421,6 +438,8 @@ class Scheduler:
         """Start what is due and wait for it; returns what tick() returned."""
         with self._stoppable():
             due = self.tick()
+            if not due and not self.check_failed and self.stop_signal is None:
+                logger.info("Nothing is due.")
             self.wait()
         return due
 

@@ -90,6 +90,8 @@ def test_sighup_stops_the_scheduler_as_sigterm_does(sample_site, tmp_path):
         _kill_crawls(tmp_path)
     text = log.read_text(encoding="utf-8")
     assert " INFO SIGHUP received: stopping; waiting for the crawls of sample-news to stop\n" in text, text[-6000:]
+    # the scheduler's line says the crawl was interrupted, and how to finish it: not one of the crawl's own
+    assert "continues it where it stopped" not in text
     assert re.search(r"sample-news: crawl interrupted after \d+ s; it is not resumed", text), text[-6000:]
     assert not list((tmp_path / "tmp").iterdir()), "its copy of the sources file is removed"
     assert _statuses(tmp_path) == [("sample-news", "interrupted")]
@@ -136,3 +138,31 @@ def test_an_archive_that_goes_away_is_not_made_again(sample_site, tmp_path, capl
     finally:
         scheduler.wait()
     assert scheduler.finished == [("sample-portal", 0)]
+
+
+STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4}"  # the machine's time, with its offset
+
+
+def test_nothing_due_is_a_line_of_the_log(sample_site, tmp_path):
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    db = open_db(tmp_path / "archive.db")
+    ingest.start_crawl(db, parse_sources(_sources(sample_site, ["portal"]))[0], max_pages=None)  # not due till next year
+    db.close()
+    once = _run(["schedule", "--once", "--sources", "s.toml", "--db", "archive.db"], tmp_path)
+    assert once.returncode == 0
+    assert re.fullmatch(rf"{STAMP} INFO Nothing is due\.\n", once.stderr), once.stderr
+
+
+GONE = ('[[source]]\nid = "gone"\nname = "Gone"\nkind = "press"\nhome = "http://127.0.0.1:9/"\n'
+        'allowed_domains = ["127.0.0.1"]\narticle_pattern = "/a-\\\\d+$"\nschedule = "* * * * *"\n'
+        '[source.discovery]\nfeeds = ["http://127.0.0.1:9/rss"]\n')
+
+
+def test_a_scheduled_crawl_says_why_it_failed_in_a_line_of_the_log(tmp_path):
+    (tmp_path / "s.toml").write_text(GONE, encoding="utf-8")
+    once = _run(["schedule", "--once", "--sources", "s.toml", "--db", "archive.db"], tmp_path)
+    assert once.returncode == 1
+    assert re.search(rf"^{STAMP} ERROR gone: unreachable: .*refused", once.stderr, re.M), once.stderr[-6000:]
+    assert re.search(rf"^{STAMP} ERROR gone: crawl failed \(exit status 1\)", once.stderr, re.M), once.stderr[-6000:]
+    # The scheduler's line says that it failed: not a second line of the crawl's own.
+    assert "Could not crawl" not in once.stderr
