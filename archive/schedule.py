@@ -37,6 +37,8 @@ from archive.sources import Source, SourcesError, read_sources
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 logger = logging.getLogger("govarchive.schedule")
 ELSEWHERE = "%s is due but already being crawled elsewhere; not starting another"
+# The status a crawl's summary gives one that stopped because the archive could not be written.
+STORAGE_FAILED = "failed (storage)"
 # What stops the scheduler cleanly: what stops a crawl, and SIGHUP (its terminal gone, kill -HUP).
 SCHEDULER_STOP_SIGNALS = (*STOP_SIGNALS, signal.SIGHUP)
 
@@ -375,15 +377,27 @@ class Scheduler:
                 # Stopped (Ctrl-C, a signal to the scheduler's group), not failed. The scheduler
                 # never passes --resume: the source is due again when its schedule next fires
                 # after this crawl began, and that crawl takes over what this one left pending.
-                again = croniter(run.schedule, run.started.astimezone(VN)).get_next(datetime)
                 logger.warning(
                     "%s: crawl interrupted after %.0f s; it is not resumed: its next scheduled crawl, at %s "
                     "Hà Nội time, starts afresh and carries on what it left (%r finishes it before then)",
-                    source_id, seconds, again.strftime("%Y-%m-%d %H:%M"), self.resume_command(source_id),
+                    source_id, seconds, self._next_crawl(run), self.resume_command(source_id),
+                )
+            elif status == STORAGE_FAILED:
+                # The crawler's own line says what could not be written; what is left waits in
+                # the frontier, as after an interruption.
+                logger.error(
+                    "%s: crawl failed after %.0f s: the archive or its WARC files could not be written; once "
+                    "there is room, its next scheduled crawl, at %s Hà Nội time, carries on what it left (%r "
+                    "finishes it before then)", source_id, seconds, self._next_crawl(run), self.resume_command(source_id),
                 )
             else:
                 logger.error("%s: crawl failed (exit status %d) after %.0f s; see 'govarchive stats'",
                              source_id, code, seconds)
+
+    @staticmethod
+    def _next_crawl(run: Run) -> str:
+        """When the schedule of ``run``'s source next fires after it began, in Hà Nội time."""
+        return croniter(run.schedule, run.started.astimezone(VN)).get_next(datetime).strftime("%Y-%m-%d %H:%M")
 
     def _show(self, summary: str) -> None:
         """Write a crawl's summary to stdout. A stdout that cannot take it (a full disk, a closed

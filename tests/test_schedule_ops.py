@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from archive import ingest
 from archive.db import open_db
 from archive.locks import holder
-from archive.schedule import Scheduler
+from archive.schedule import VN, Scheduler
 from archive.sources import parse_sources
 from tests.test_schedule import _kill_crawls, _sources, _start_scheduler, _wait_for
 
@@ -166,3 +167,20 @@ def test_a_scheduled_crawl_says_why_it_failed_in_a_line_of_the_log(tmp_path):
     assert re.search(rf"^{STAMP} ERROR gone: crawl failed \(exit status 1\)", once.stderr, re.M), once.stderr[-6000:]
     # The scheduler's line says that it failed: not a second line of the crawl's own.
     assert "Could not crawl" not in once.stderr
+
+
+def test_a_crawl_stopped_for_storage_says_how_the_scheduler_carries_it_on(sample_site, tmp_path):
+    from tests.test_storage_failures import FULL_DISK, _shimmed
+
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    once = subprocess.run([GOVARCHIVE, "schedule", "--once", "--sources", "s.toml", "--db", "archive.db"],
+                          cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+                          env=_shimmed(tmp_path / "full-disk", FULL_DISK, TEST_WARC_ROOM="100000"))
+    assert once.returncode == 1
+    assert _statuses(tmp_path) == [("sample-portal", "failed")], once.stderr[-6000:]
+    next_due = datetime.now(VN).year + 1
+    assert re.search(
+        rf"^{STAMP} ERROR sample-portal: crawl failed after \d+ s: the archive or its WARC files could not be "
+        rf"written; once there is room, its next scheduled crawl, at {next_due}-01-01 00:00 Hà Nội time, carries "
+        r"on what it left \('govarchive crawl sample-portal --resume --db archive.db --sources s.toml' finishes it "
+        r"before then\)$", once.stderr, re.M), once.stderr[-6000:]
