@@ -36,7 +36,6 @@ from archive.db import open_db
 logger = logging.getLogger(__name__)
 
 
-
 class StorageFailed(IgnoreRequest):
     """A response the archive could not keep: its request stays in the frontier."""
 
@@ -47,8 +46,13 @@ def stop_for_storage(crawler, what: str, exc: BaseException) -> None:
         return
     message = f"{what} failed: {type(exc).__name__}: {exc}"
     crawler.stats.set_value(ingest.STORAGE_FAILURE_STAT, message)
+    from archive.schedule import scheduler_of  # croniter with it: only on this rare path
+
+    # A scheduled crawl's command has no --resume: the scheduler's own line says how it goes on.
+    scheduled = scheduler_of(crawler.settings.get("ARCHIVE_SOURCES") or "") is not None
+    then = "" if scheduled else ", then run the same command with --resume"
     logger.error("%s: the crawl stops: %s. What it had not stored stays in its frontier: make room or mend "
-                 "the disk, then run the same command with --resume", crawler.spider.source.id, message)
+                 "the disk%s", crawler.spider.source.id, message, then)
     deferred_from_coro(crawler.engine.close_spider_async(reason="storage_failed"))
 
 

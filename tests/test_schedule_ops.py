@@ -184,3 +184,5 @@ def test_a_crawl_stopped_for_storage_says_how_the_scheduler_carries_it_on(sample
         rf"written; once there is room, its next scheduled crawl, at {next_due}-01-01 00:00 Hà Nội time, carries "
         r"on what it left \('govarchive crawl sample-portal --resume --db archive.db --sources s.toml' finishes it "
         r"before then\)$", once.stderr, re.M), once.stderr[-6000:]
+    # The crawler's own line gives no command of its own: the scheduler's has no --resume.
+    assert "make room or mend the disk\n" in once.stderr and "the same command" not in once.stderr, once.stderr[-6000:]
