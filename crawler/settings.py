@@ -59,6 +59,9 @@ TELNETCONSOLE_ENABLED = False
 # file under the user's profile); an archive's crawls are not to be driven that way.
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
+# With the offset, as the scheduler's own lines: its log interleaves both, and the machine's
+# clock may keep another zone than the Hà Nội times the messages name.
+LOG_DATEFORMAT = "%Y-%m-%d %H:%M:%S%z"
 LOGSTATS_INTERVAL = 30.0
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -167,6 +167,8 @@ def test_a_scheduled_crawl_says_why_it_failed_in_a_line_of_the_log(tmp_path):
     assert re.search(rf"^{STAMP} ERROR gone: crawl failed \(exit status 1\)", once.stderr, re.M), once.stderr[-6000:]
     # The scheduler's line says that it failed: not a second line of the crawl's own.
     assert "Could not crawl" not in once.stderr
+    # The crawler's own lines carry the offset too.
+    assert re.search(rf"^{STAMP} \[crawler\.", once.stderr, re.M), once.stderr[-6000:]
 
 
 def test_a_crawl_stopped_for_storage_says_how_the_scheduler_carries_it_on(sample_site, tmp_path):
