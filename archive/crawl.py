@@ -28,7 +28,9 @@ from archive.sources import load_sources, select
 # The status of a source the crawler did not start, a row of its own in the summary.
 NOT_STARTED = "not started"
 # What stops a crawl as Ctrl-C does, however it is sent.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# SIGHUP: the terminal of a crawl run by hand closed (an ssh session lost). It reaches the
+# crawler too, which died of it and left its crawl for the next one to close.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # How a fetch error that is this machine's storage failing, not the site, reads: what the
 # pipeline records when it cannot store a page, an OSError's text for a full, read-only or
 # broken disk, SQLite's own words.
@@ -324,7 +326,9 @@ def _passing_stop_signals():
 
     # Signal handlers belong to the main thread; a run from another one leaves them alone.
     main = threading.current_thread() is threading.main_thread()
-    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS} if main else {}
+    # A signal ignored from the start (SIGHUP under nohup) stays ignored.
+    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS
+                if signal.getsignal(signum) != signal.SIG_IGN} if main else {}
     try:
         yield received
     finally:

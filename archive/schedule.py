@@ -39,8 +39,6 @@ logger = logging.getLogger("govarchive.schedule")
 ELSEWHERE = "%s is due but already being crawled elsewhere; not starting another"
 # The status a crawl's summary gives one that stopped because the archive could not be written.
 STORAGE_FAILED = "failed (storage)"
-# What stops the scheduler cleanly: what stops a crawl, and SIGHUP (its terminal gone, kill -HUP).
-SCHEDULER_STOP_SIGNALS = (*STOP_SIGNALS, signal.SIGHUP)
 
 
 @dataclass
@@ -289,7 +287,7 @@ class Scheduler:
         stays ignored. Only from the main thread, the one that can handle signals."""
         if self._previous_handlers or threading.current_thread() is not threading.main_thread():
             return
-        self._previous_handlers = {signum: signal.signal(signum, self._stop) for signum in SCHEDULER_STOP_SIGNALS
+        self._previous_handlers = {signum: signal.signal(signum, self._stop) for signum in STOP_SIGNALS
                                    if signal.getsignal(signum) != signal.SIG_IGN}
 
     def _stop(self, signum, frame) -> None:
@@ -302,8 +300,7 @@ class Scheduler:
         for run in list(self.running.values()):
             if not run.told_to_stop:
                 run.told_to_stop = True
-                # A crawl stops cleanly on the signals it knows; SIGHUP would end it at once.
-                run.process.send_signal(self.stop_signal if self.stop_signal in STOP_SIGNALS else signal.SIGTERM)
+                run.process.send_signal(self.stop_signal)
 
     def _release_stop_signals(self) -> None:
         if self.running or self._running_on:

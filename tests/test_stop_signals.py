@@ -84,6 +84,42 @@ def test_a_signal_to_the_crawl_command_stops_its_crawler_and_reports(sample_site
     assert conn.execute("select resumed_from from crawls where id = 2").fetchone()[0] == 1
 
 
+def test_a_terminal_that_closes_stops_the_crawl_cleanly(sample_site, tmp_path):
+    # A hangup reaches the whole foreground process group: govarchive crawl and its crawler.
+    _slow_sources(sample_site, tmp_path)
+    crawl = _start_crawl(tmp_path)
+    crawler = _crawler_pid(tmp_path)
+    try:
+        os.killpg(crawl.pid, signal.SIGHUP)
+        crawl.wait(timeout=120)
+    finally:
+        _end(crawl)
+        _end(crawler)
+    out, err = (tmp_path / "c.out").read_text(), (tmp_path / "c.err").read_text()
+    assert crawl.returncode == 128 + signal.SIGHUP, out + err[-6000:]
+    assert "sample-news: interrupted; 'govarchive crawl sample-news --resume" in err, err[-6000:]
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    assert conn.execute("select status, finish_reason from crawls").fetchall() == [("interrupted", "shutdown")]
+
+
+def test_a_hangup_leaves_a_crawl_under_nohup_alone(sample_site, tmp_path):
+    _slow_sources(sample_site, tmp_path)
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup starts it
+    try:
+        crawl = _start_crawl(tmp_path, "--max-pages", "8")
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    try:
+        os.killpg(crawl.pid, signal.SIGHUP)
+        crawl.wait(timeout=120)
+    finally:
+        _end(crawl)
+    out, err = (tmp_path / "c.out").read_text(), (tmp_path / "c.err").read_text()
+    assert crawl.returncode == 0, out + err[-6000:]
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    assert conn.execute("select status from crawls").fetchall() == [("ok",)]
+
+
 def test_ctrl_c_at_the_terminal_stops_several_crawls_cleanly(sample_site, tmp_path):
     # The terminal's SIGINT reaches govarchive crawl and its crawler both: the crawler is asked
     # twice, by Scrapy's own handler and through its stdin.
