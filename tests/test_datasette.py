@@ -294,6 +294,26 @@ def test_a_link_out_of_an_archived_page_leads_to_the_archive_s_copy_or_says_ther
     assert "http://[invalid/x" in broken.text and 'href="http://[invalid' not in broken.text
 
 
+@pytest.mark.parametrize("error", [
+    "a page saying the article is not there (a soft 404)",
+    "redirected to http://127.0.0.1/, the source's home or listing page, not an article",
+    "redirected to http://127.0.0.1/x.htm, a page that does not read as the article",
+])
+def test_a_link_leads_to_the_article_s_capture_not_to_a_later_page_that_is_not_it(
+        crawled_archive, sample_site, tmp_path, error):
+    shutil.copytree(crawled_archive, tmp_path / "archive")
+    _, article, latest = add_legacy_page(tmp_path / "archive", sample_site)
+    # Later, the article's URL answered 200 with another page: captured, but not the article.
+    later = add_capture(tmp_path / "archive", article, b"<html><body><h1>Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</h1>",
+                        "text/html; charset=utf-8", fetched_at="2025-01-01T00:00:00+00:00")
+    conn = sqlite3.connect(tmp_path / "archive" / "archive.db")
+    with conn:
+        conn.execute("update fetches set kind = 'article', error = ? where id = ?", [error, later])
+    conn.close()
+    held = get(make_datasette(tmp_path / "archive" / "archive.db"), "/-/go?url=" + quote(article, safe=""))
+    assert held.status_code == 302 and held.headers["location"] == f"/-/capture/{latest}.html"
+
+
 NOT_REWRITTEN = "the page's links lead to the live site"
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from archive.captures import OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, read_hop, stored_capture
 from archive.datasette.plugins.reading_room import error_page, not_found, row_id
 from archive.extract import decode_body
+from archive.ingest import NOT_THERE
 from archive.sniff import is_page, media_type
 from archive.urls import canonical_url
 from archive.warc import RecordUnreadable, WarcFileUnreadable
@@ -286,10 +287,13 @@ async def archived_paths(datasette, urls) -> dict[str, str]:
         for row in (await db.execute(articles, batch * (2 if has_other_urls else 1))).rows:
             found.setdefault(row[0], datasette.urls.path(f"-/a/{row[1]}"))
         # A capture wins over the article page: the reader stays among archived pages, as they
-        # would on the live site. Only a 2xx is the page itself; a redirect's or an error's is not.
+        # would on the live site. Only a 2xx is the page itself; a redirect's or an error's is not,
+        # nor a 200 that is another page: where a redirect led instead (the home page), or a
+        # "page not found" page (a soft 404).
         captures = await db.execute(
             f"select url, max(id) from fetches where url in ({marks}) and warc_file is not null "
-            "and status between 200 and 299 group by url", batch,
+            "and status between 200 and 299 and (error is null or error not like 'redirected to %' and error != ?) "
+            "group by url", [*batch, NOT_THERE],
         )
         for row in captures.rows:
             found[row[0]] = datasette.urls.path(f"-/capture/{row[1]}.html")
