@@ -127,6 +127,9 @@ STORAGE_FAILURE_STAT = "govarchive/storage_failure"
 # archived articles its sitemaps spared (dated before their last capture).
 ARTICLE_LINKS_STAT = "archive/article_links"
 SITEMAP_UNCHANGED_STAT = "archive/sitemap_unchanged"
+# The crawl's stat counting the archived articles it asked for again once its discovery was
+# done (archive/rechecks.py): a crawl that made them did not stop for its page budget.
+RECHECKED_STAT = "archive/rechecked"
 
 
 def storage_failure(exc: BaseException) -> bool:

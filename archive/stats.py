@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from archive.ingest import fetch_counts
+from archive.ingest import RECHECKED_STAT, fetch_counts
 from archive.locks import is_locked
 
 
@@ -21,9 +21,10 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
     rows = db.execute(
         f"""select id, source_id, started_at, finished_at, status, pages, articles_new, articles_changed,
                    articles_unchanged, articles_not_modified, errors, health_articles, share_title,
-                   share_date, share_author, share_50_words, finish_reason, resumed_from, max_pages
+                   share_date, share_author, share_50_words, finish_reason, resumed_from, max_pages,
+                   json_extract(stats, ?) as rechecked
             from crawls {where} order by id desc limit ?""",
-        [*params, limit],
+        [f'$."{RECHECKED_STAT}"', *params, limit],
     )
     columns = [c[0] for c in rows.description]
     runs = [dict(zip(columns, r)) for r in rows.fetchall()]
@@ -33,9 +34,12 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
             run["pages"], _ok, run["errors"] = fetch_counts(db, run["id"])
             if not is_locked(db_path, run["source_id"]):
                 run["status"] = "interrupted"
-        # Crawls recorded before the crawler named the reason are judged by their pages.
+        # Crawls recorded before the crawler named the reason are judged by their pages; one that
+        # went on to re-check archived articles had done its discovery, whatever the re-checks
+        # took of its budget.
+        rechecked = run.pop("rechecked")
         run["reached_max_pages"] = run["finish_reason"] == "max_pages" or (
-            run["max_pages"] is not None and (run["pages"] or 0) >= run["max_pages"])
+            not rechecked and run["max_pages"] is not None and (run["pages"] or 0) >= run["max_pages"])
     return runs
 
 

@@ -2,10 +2,12 @@
 removal, their move or a later edit is recorded."""
 
 import asyncio
+import json
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -142,10 +144,15 @@ def test_rechecks_stay_within_max_pages_and_can_be_turned_off(site, served):
     unlisted = ["/a/da-nang-tin-gia.htm", "/a/nghe-an.htm", "/a/quang-tri.htm"]
     # The listing and its one article leave room for one re-check.
     mark = len(hits)
-    crawl(folder, "--max-pages", "3")
+    result = crawl(folder, "--max-pages", "3")
     assert len(asked(hits, mark, unlisted)) == 1
     last = query(folder, "select status, pages from crawls order by id desc limit 1")[0]
     assert last["status"] == "ok"
+    # Its discovery was done: it was not cut short, whatever the re-check took of the budget.
+    assert "max pages" not in result.stdout, result.stdout
+    stats = subprocess.run([str(Path(sys.executable).with_name("govarchive")), "stats", "--db", "archive.db", "--json"],
+                           cwd=folder, capture_output=True, text=True, check=True)
+    assert json.loads(stats.stdout.splitlines()[0])["reached_max_pages"] is False, stats.stdout
     # Nothing waits for the next crawl: that one chooses its own re-checks.
     assert query(folder, "select count(*) as n from frontier")[0]["n"] == 0
     set_recheck(folder, 0)

@@ -154,6 +154,7 @@ class SourceSpider(scrapy.Spider):
             return
         logger.info("%s: re-checking %d archived articles the crawl did not otherwise ask for, "
                     "those asked for longest ago first", self.source.id, len(requests))
+        self.crawler.stats.set_value(ingest.RECHECKED_STAT, len(requests))
         for request in requests:
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
