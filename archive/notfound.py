@@ -2,8 +2,10 @@
 
 Portals answer a removed article's URL with their "page not found" page and status 200. Its
 reading is not the article: stored, it would replace the archived text, or become an article of
-its own. It is known by its headline or its opening saying so, in the few words such a page
-has; a real article that merely mentions such words is longer, or says more in the sentence.
+its own. A real article must never be taken for one, so a page is one only when its headline
+says so, or when its whole text says nothing but that: a line saying so, and at most headings,
+menu items and "back to the home page" links. A sentence saying so inside a longer line or
+beside sentences of news ("Dữ liệu đã bị xóa. Công an tỉnh đang điều tra.") is an article's.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import re
 
 from archive.vietnamese import fold
 
-# At most this many words of text: a "not found" page has a sentence or two and a link home
-# (an article's shortest photo caption news runs longer, and is not headed by these words).
+# At most this many words of text under a headline saying so: a "not found" page has a sentence
+# or two and a link home, perhaps some of the portal's links beside them.
 MAX_WORDS = 100
-# Lines of the text, from its start, where the page says it.
-OPENING_LINES = 3
+# At most this many words when only the text says so: the sentence or two and the links home.
+TEXT_ONLY_WORDS = 30
+# A line of at most this many words, with no sentence in it, is a heading, menu item or link.
+LABEL_WORDS = 10
 
 # What is not there, as folded words: "trang bạn tìm", "bài viết này", "nội dung".
 _WHAT = (
@@ -35,6 +39,15 @@ _ERROR = r"(?:(?:loi|error|http|ma loi) )?404(?: (?:error|loi))?"
 _SAYS = re.compile(
     rf"(?:(?:xin loi|rat tiec|sorry) )?(?:(?:{_ERROR} )?(?:{_PHRASE})(?: {_ERROR})?|{_ERROR})"
 )
+# What such a page says beside it: an exclamation, an apology, the way back.
+_ASIDE = re.compile(
+    r"oops|ops|rat tiec|xin loi|sorry"
+    r"|xin loi (?:vi|ve) (?:su|nhung) (?:bat tien|phien ha)(?: nay)?"
+    r"|(?:(?:xin )?vui long |ban (?:co the|hay) |hay |moi ban )?"
+    r"(?:(?:quay|tro) (?:lai|ve)|ve)(?: trang (?:chu|truoc(?: do)?))?"
+    r"|(?:(?:xin )?vui long |hay )?kiem tra lai (?:duong dan|dia chi|lien ket)"
+    r"|(?:go )?back(?: to (?:the )?home ?page)?|(?:go|return) to (?:the )?home ?page"
+)
 # How a title joins its parts ("Trang không tồn tại - Cổng TTĐT tỉnh"), and how sentences end.
 _TITLE_PARTS = re.compile(r"\s+[-|–—·:»]+\s+|\s*::\s*")
 _SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
@@ -42,14 +55,33 @@ _PUNCTUATION = re.compile(r"[^\w\s]|_")
 
 
 def says_not_found(record: dict) -> bool:
-    """Whether an extracted page is a "page not found" page: little text, headed or opened by
-    a sentence saying only that the page is not there."""
-    if (record.get("word_count") or 0) > MAX_WORDS:
+    """Whether an extracted page is a "page not found" page: little text, under a headline
+    saying only that the page is not there, or saying nothing else."""
+    text = record.get("text") or ""
+    words = len(text.split())
+    if words > MAX_WORDS:
         return False
     title = record.get("title") or ""
-    opening = (record.get("text") or "").splitlines()[:OPENING_LINES]
-    sentences = [*_TITLE_PARTS.split(title), *(s for line in opening for s in _SENTENCE_END.split(line))]
-    return any(_SAYS.fullmatch(_words(s)) for s in sentences if s.strip())
+    return _title_says(title) or (words <= TEXT_ONLY_WORDS and _says_only_that(text))
+
+
+def _title_says(title: str) -> bool:
+    return any(_SAYS.fullmatch(_words(part)) for part in _TITLE_PARTS.split(title))
+
+
+def _says_only_that(text: str) -> bool:
+    said = False
+    for line in text.splitlines():
+        sentences = [words for s in _SENTENCE_END.split(line) if (words := _words(s))]
+        if all(_SAYS.fullmatch(s) or _ASIDE.fullmatch(s) for s in sentences):
+            said = said or any(_SAYS.fullmatch(s) for s in sentences)
+        elif not _is_label(line):
+            return False
+    return said
+
+
+def _is_label(line: str) -> bool:
+    return len(line.split()) <= LABEL_WORDS and not _SENTENCE_END.search(line)
 
 
 def _words(sentence: str) -> str:

@@ -134,6 +134,10 @@ def test_a_not_found_page_at_a_new_url_is_no_article(site, folder):
     ("Page not found | Cổng thông tin", "Quay lại trang chủ"),
     ("Lỗi 404: Trang không tồn tại", "Quay lại trang chủ"),
     ("Khong tim thay trang", "Ve trang chu"),
+    # Only the text says it, in a whole line, beside the portal's headings and links home.
+    ("Cổng TTĐT tỉnh A", "Trang chủ\nTrang này không tồn tại!\nVề trang chủ"),
+    ("Cổng thông tin điện tử tỉnh",
+     "Oops!\nNội dung bạn tìm không tồn tại hoặc đã bị gỡ bỏ. Vui lòng quay lại trang chủ."),
 ])
 def test_pages_saying_they_are_not_there(title, text):
     assert says_not_found({"title": title, "text": text, "word_count": len(text.split())})
@@ -148,6 +152,20 @@ def test_pages_saying_they_are_not_there(title, text):
     ("Trang không tồn tại", " ".join(PARAGRAPHS * 2)),
     ("Báo cáo", "Trang không tồn tại.\n" + " ".join(PARAGRAPHS * 2)),
     ("Error", ""),
+    # Short news with a sentence saying such words beside sentences of news, in one line or not.
+    ("Thông báo gỡ bài", "Ngày 9/7, Báo A đăng bài viết về dự án khu đô thị mới "
+     "tại huyện B có nội dung chưa chính xác.\nBài viết đã bị gỡ bỏ. Báo A xin lỗi bạn đọc và các cơ quan liên quan."),
+    ("Tấn công mạng vào cổng thông tin xã C", "Tối 8/7, cổng thông tin điện tử xã C bị tấn công.\n"
+     "Dữ liệu đã bị xóa. Công an tỉnh đang điều tra vụ việc."),
+    ("Tấn công mạng vào cổng thông tin xã C", "Dữ liệu đã bị xóa.\nCông an tỉnh đang điều tra vụ việc."),
+    ("Thu hồi văn bản", "Trang chủ\nThu hồi văn bản\nTài liệu đã bị thu hồi. Sở Tư pháp thông báo văn bản "
+     "số 12/TB-STP ngày 1/7/2024 hết hiệu lực."),
+    ("Lost and found", "Trang chủ\nLost and found\nNot found. A wallet found at the provincial office awaits "
+     "its owner at the reception desk."),
+    ("Đính chính", "Bài viết đã bị gỡ bỏ.\nTòa soạn đính chính số liệu trong bài đăng ngày 3/7."),
+    # An article quoting the error message a portal showed.
+    ("Cổng dịch vụ công gián đoạn", "Sáng 8/7, người dân truy cập cổng dịch vụ công nhận thông báo:\n"
+     "Không tìm thấy trang.\nSở Thông tin và Truyền thông cho biết đã khắc phục sự cố."),
 ])
 def test_articles_that_mention_such_words_are_articles(title, text):
     assert not says_not_found({"title": title, "text": text, "word_count": len(text.split())})
