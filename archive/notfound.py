@@ -22,16 +22,23 @@ TEXT_ONLY_WORDS = 30
 # A line of at most this many words, with no sentence in it, is a heading, menu item or link.
 LABEL_WORDS = 10
 
-# What is not there, as folded words: "trang bạn tìm", "bài viết này", "nội dung".
+# What is not there, as folded words: "trang bạn tìm", "trang yêu cầu", "bài viết này".
+_ASKED_BY = r"(?:ma )?(?:ban|quy vi|quy khach|chung toi) (?:dang |da |vua )?"
+_ASKED = r"(?:tim|tim kiem|can tim|muon tim|yeu cau|truy cap|muon xem|xem)"
 _WHAT = (
     r"(?:trang(?: web)?|duong dan|lien ket|noi dung|bai viet|bai bao|tin bai|tin tuc|tin|thong tin|du lieu|tai lieu)"
-    r"(?: (?:ban|quy vi|quy khach) (?:dang )?(?:tim|tim kiem|can tim|yeu cau|truy cap))?(?: nay)?"
+    rf"(?: (?:{_ASKED_BY}{_ASKED}|(?:duoc |da )?yeu cau))?(?: nay)?"
 )
-_GONE = r"(?:khong (?:con )?ton tai|da bi (?:xoa|go|go bo|an|thu hoi|di chuyen)|da (?:xoa|go bo))"
+_GONE = (
+    r"(?:(?:hien|hien tai|hien nay|co the) )?"
+    r"(?:khong (?:con )?ton tai|khong hop le|khong (?:con )?co (?:tren|trong) (?:he thong|trang(?: web)?|website)"
+    r"|da bi (?:xoa|go|go bo|an|thu hoi|di chuyen)|da (?:xoa|go bo)|(?:da )?het han(?: hien thi)?)"
+)
 _PHRASE = (
-    rf"{_WHAT} {_GONE}(?: hoac {_GONE})*"
-    rf"|khong tim thay {_WHAT}"
+    rf"{_WHAT} {_GONE}(?: hoac (?:{_WHAT} )?{_GONE})*"
+    rf"|(?:chung toi )?khong (?:the )?tim thay {_WHAT}"
     r"|(?:the )?(?:(?:page|file|article|content|resource) )?not found"
+    r"|(?:the )?(?:page|article|content)(?: you (?:requested|are looking for))? (?:could not|cannot|can not) be found"
     r"|(?:the )?(?:page|article) (?:does not|doesnt|no longer) exists?"
 )
 _ERROR = r"(?:(?:loi|error|http|ma loi) )?404(?: (?:error|loi))?"

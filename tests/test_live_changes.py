@@ -138,6 +138,15 @@ def test_a_not_found_page_at_a_new_url_is_no_article(site, folder):
     ("Cổng TTĐT tỉnh A", "Trang chủ\nTrang này không tồn tại!\nVề trang chủ"),
     ("Cổng thông tin điện tử tỉnh",
      "Oops!\nNội dung bạn tìm không tồn tại hoặc đã bị gỡ bỏ. Vui lòng quay lại trang chủ."),
+    # The portals' other wordings.
+    ("Cổng TTĐT tỉnh A", "Trang chủ\nKhông tìm thấy trang yêu cầu.\nVề trang chủ"),
+    ("Oops!", "Trang chủ\nOops!\nTrang bạn truy cập hiện không tồn tại hoặc đã bị xóa.\nVề trang chủ"),
+    ("Thông báo", "Trang chủ\nThông báo\nXin lỗi, chúng tôi không tìm thấy trang bạn yêu cầu.\nQuay lại trang chủ"),
+    ("Thông báo", "Trang chủ\nThông báo\nĐường dẫn không hợp lệ hoặc bài viết không còn tồn tại."),
+    ("Lỗi", "Trang chủ\nLỗi\nBài viết bạn tìm không có trên hệ thống."),
+    ("Thông báo", "Trang chủ\nThông báo\nTin tức không tồn tại hoặc đã hết hạn hiển thị."),
+    ("Tin tức không tồn tại hoặc đã hết hạn hiển thị - Cổng TTĐT tỉnh A", "Về trang chủ"),
+    ("Error", "The page you requested could not be found.\nGo back"),
 ])
 def test_pages_saying_they_are_not_there(title, text):
     assert says_not_found({"title": title, "text": text, "word_count": len(text.split())})
@@ -166,6 +175,8 @@ def test_pages_saying_they_are_not_there(title, text):
     # An article quoting the error message a portal showed.
     ("Cổng dịch vụ công gián đoạn", "Sáng 8/7, người dân truy cập cổng dịch vụ công nhận thông báo:\n"
      "Không tìm thấy trang.\nSở Thông tin và Truyền thông cho biết đã khắc phục sự cố."),
+    ("Tra cứu văn bản trên cổng tỉnh", "Dòng chữ Tin tức không tồn tại hoặc đã hết hạn hiển thị khiến người dân "
+     "không tra cứu được văn bản.\nBài viết bạn tìm không có trên hệ thống: Sở giải thích lỗi này."),
 ])
 def test_articles_that_mention_such_words_are_articles(title, text):
     assert not says_not_found({"title": title, "text": text, "word_count": len(text.split())})
