@@ -637,24 +637,48 @@ def _strip_boilerplate(tree) -> None:
 
 
 # The site asking to be followed on its channels: "Quan tâm Zalo OA của chúng tôi để nhận tin mới
-# nhất", "Mời bạn đọc theo dõi Báo … trên Google News" (folded); it opens with the call, where an
-# article's sentence about a channel ("Người dân có thể quan tâm Zalo OA …") does not.
+# nhất", "Theo dõi chúng tôi trên Facebook", "Follow us" (folded). It opens with the call, where an
+# article's sentence about a channel ("Người dân có thể quan tâm Zalo OA …") does not, and speaks
+# in the first person: "Theo dõi kênh Zalo của Công an tỉnh để nhận tin" is an agency's channel,
+# which an article tells its readers of.
 _FOLLOW_CALL = re.compile(r"(?:(?:hay|moi ban doc|moi ban|moi quy doc gia)\s+)?(?:quan tam|theo doi|dang ky|follow|ket noi)\b")
 _FOLLOW_CHANNEL = re.compile(r"\b(?:zalo|fanpage|facebook|youtube|tiktok|google news|kenh)\b")
-_FOLLOW_US = re.compile(r"\b(?:chung toi|nhan tin|cap nhat tin|tin moi|google news)\b")
+_FOLLOW_US = re.compile(r"\b(?:chung toi|cua minh|us)\b")
+# What a follow-us box holds besides its line: a "Quan tâm" button, a QR code.
+_BUTTON_CHARS = 20
 
 
 def _follow_boxes(tree):
-    """The site's own follow-us boxes, with their button ("Quan tâm") when the box is small."""
+    """The site's own follow-us lines, each with its small box when the box holds only the line
+    and a button: never a container that holds other paragraphs, the article's among them."""
     for el in tree.iter("div", "p", "section"):
-        text = " ".join(fold(el.text_content() or "").split())
-        if len(text) > 150 or not (
-            _FOLLOW_CALL.match(text) and _FOLLOW_CHANNEL.search(text) and _FOLLOW_US.search(text)
+        if not _is_follow_us(el.text_content()) or any(
+            not _is_follow_us(block.text_content()) for block in el.iterdescendants("div", "p", "section")
         ):
             continue
         parent = el.getparent()
-        small = parent is not None and len((parent.text_content() or "").strip()) <= 250
-        yield parent if small and parent.tag not in ("body", "html") else el
+        yield parent if parent is not None and _holds_only(parent, el) else el
+
+
+def _is_follow_us(text: str | None) -> bool:
+    text = " ".join(fold(text or "").split())
+    return (
+        0 < len(text) <= 150
+        and _FOLLOW_CALL.match(text) is not None
+        and _FOLLOW_CHANNEL.search(text) is not None
+        and _FOLLOW_US.search(text) is not None
+    )
+
+
+def _holds_only(box, line) -> bool:
+    """Whether ``box`` holds ``line`` and at most a button: no paragraph of its own."""
+    own = set(line.iter())
+    if box.tag in ("body", "html") or any(
+        p not in own and (p.text_content() or "").strip() for p in box.iterdescendants("p")
+    ):
+        return False
+    rest = len((box.text_content() or "").strip()) - len((line.text_content() or "").strip())
+    return rest <= _BUTTON_CHARS
 
 
 _CAPTION_CLASS = lxml.etree.XPath(

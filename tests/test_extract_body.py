@@ -176,3 +176,22 @@ def test_a_source_credit_in_a_byline_box_is_not_the_author():
     )
     assert record["author"] is None
     assert record["text"] == f"{LEAD}\n{CLOSE}"
+
+
+def test_a_short_article_about_an_agencys_channel_keeps_its_text():
+    # The line names another body's channel, not the site's own ("của chúng tôi"): it is the article.
+    for call in ("Đăng ký theo dõi fanpage “Sở Y tế tỉnh” để nhận tin mới về lịch tiêm chủng.",
+                 "Theo dõi kênh Zalo chính thức của Bệnh viện tỉnh để nhận tin cảnh báo dịch bệnh."):
+        record = run(
+            f'<div class="khung"><h1>{HEADLINE}</h1><div class="noi-dung"><p>{call}</p>'
+            "<p>Phụ huynh quét mã QR dán ở trạm y tế.</p></div></div>"
+        )
+        assert record["text"] == f"{call}\nPhụ huynh quét mã QR dán ở trạm y tế.", call
+
+
+def test_the_sites_own_follow_us_line_in_a_short_body_goes_alone():
+    record = run(
+        f'<div class="khung"><h1>{HEADLINE}</h1><div class="noi-dung"><p>Trạm y tế xã tiêm vắc xin sởi từ thứ Hai.</p>'
+        "<p>Theo dõi Zalo OA của chúng tôi để nhận tin mới nhất</p></div></div>"
+    )
+    assert record["text"] == "Trạm y tế xã tiêm vắc xin sởi từ thứ Hai."
