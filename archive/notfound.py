@@ -2,9 +2,10 @@
 
 Portals answer a removed article's URL with their "page not found" page and status 200. Its
 reading is not the article: stored, it would replace the archived text, or become an article of
-its own. A real article must never be taken for one, so a page is one only when its headline
-says so, or when its whole text says nothing but that: a line saying so, and at most headings,
-menu items and "back to the home page" links. A sentence saying so inside a longer line or
+its own. A real article must never be taken for one, so a page is one only when its title says
+only so, or, its text being a few words, when a part of its title says so or its whole text says
+nothing but that: a line saying so, and at most headings, menu items and "back to the home page"
+links. A sentence saying so inside a longer line or
 beside sentences of news ("Dữ liệu đã bị xóa. Công an tỉnh đang điều tra.") is an article's.
 """
 
@@ -62,17 +63,22 @@ _PUNCTUATION = re.compile(r"[^\w\s]|_")
 
 
 def says_not_found(record: dict) -> bool:
-    """Whether an extracted page is a "page not found" page: little text, under a headline
-    saying only that the page is not there, or saying nothing else."""
+    """Whether an extracted page is a "page not found" page: little text under a title saying
+    only that the page is not there; or a few words, under a title one of whose parts says so,
+    or saying nothing else."""
     text = record.get("text") or ""
     words = len(text.split())
     if words > MAX_WORDS:
         return False
     title = record.get("title") or ""
-    return _title_says(title) or (words <= TEXT_ONLY_WORDS and _says_only_that(text))
+    if _SAYS.fullmatch(_words(title)):
+        return True
+    # A part of the title ("Trang không tồn tại - Cổng TTĐT tỉnh") is also one of a short
+    # article's headline ("Dữ liệu đã bị xóa - Công an vào cuộc"): the text must be a page's.
+    return words <= TEXT_ONLY_WORDS and (_title_part_says(title) or _says_only_that(text))
 
 
-def _title_says(title: str) -> bool:
+def _title_part_says(title: str) -> bool:
     return any(_SAYS.fullmatch(_words(part)) for part in _TITLE_PARTS.split(title))
 
 
