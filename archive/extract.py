@@ -56,9 +56,10 @@ BOX_TITLES = frozenset(
         "Tin nổi bật", "Tin khác", "Tin mới nhất", "Đọc thêm", "Có thể bạn quan tâm",
         "Tin đọc nhiều", "Bài viết liên quan", "Cùng chuyên mục", "Các tin khác", "Tin bài liên quan",
         "Cùng chủ đề", "Tin cùng chủ đề", "Bài viết cùng chuyên mục", "Bài cùng chuyên mục", "Tin đã đưa",
-        "Xem thêm", "Tin tức liên quan", "Tin tức khác", "Bài viết khác", "Các bài viết khác", "Tin bài khác",
+        "Tin tức liên quan", "Tin tức khác", "Bài viết khác", "Các bài viết khác", "Tin bài khác",
     )
 )
+# Not "Xem thêm": in a notice it opens the attachment or the rest of the text, and heads no box.
 # Headings of reader comments, which run to the end of their container.
 COMMENT_TITLES = frozenset(
     fold(t) for t in ("Ý kiến bạn đọc", "Bình luận", "Ý kiến của bạn", "Gửi ý kiến", "Bạn đọc bình luận")
@@ -606,14 +607,9 @@ def _strip_boilerplate(tree) -> None:
         comments = key in COMMENT_TITLES
         if not comments and key not in BOX_TITLES:
             continue
-        parent = el.getparent()
-        if parent is None:
+        if el.getparent() is None:
             continue
-        if _body_paragraphs(parent) <= 1:
-            doomed.append(parent)
-        else:
-            doomed.append(el)
-            doomed.extend(el.itersiblings() if comments else _box_items(el))
+        doomed.extend(_comments(el) if comments else _related_box(el))
     for el in tree.iter("figcaption"):
         doomed.append(el)
     doomed.extend(_follow_boxes(tree))
@@ -634,6 +630,49 @@ def _strip_boilerplate(tree) -> None:
         parent = el.getparent()
         if parent is not None:
             parent.remove(el)
+
+
+def _comments(heading) -> list:
+    """The reader comments under ``heading``: its container, or what follows it in the article's.
+    A link to them ("Bình luận (2)" beside the article) heads nothing."""
+    parent = heading.getparent()
+    if _is_link_line(heading):
+        return [heading]
+    if _body_paragraphs(parent) <= 1:
+        return [parent]
+    return [heading, *heading.itersiblings()]
+
+
+def _related_box(heading) -> list:
+    """The related box under ``heading``: its container when that holds only the box's links,
+    else the heading and the items after it, when they list links. A heading is no more than a
+    line when nothing follows it: one short link line ("Đọc thêm" to the attachment of a notice)
+    never takes the container that holds the article's text."""
+    parent = heading.getparent()
+    if _body_paragraphs(parent) <= 1 and _is_link_list(parent, heading):
+        return [parent]
+    items = list(_box_items(heading))
+    if any(item.tag == "a" or item.find(".//a") is not None for item in items):
+        return [heading, *items]
+    return [heading]
+
+
+def _is_link_line(el) -> bool:
+    """A line that is one link, not a heading: "Bình luận (2)" in a share bar."""
+    if el.tag in ("h2", "h3", "h4", "h5", "h6"):
+        return False
+    return _chars(el) == sum(_chars(a) for a in el.iter("a"))
+
+
+def _is_link_list(box, heading) -> bool:
+    """Whether ``box`` holds, besides ``heading``, links and little else: no prose."""
+    own = set(heading.iter())
+    links = sum(_chars(a) for a in box.iter("a") if a not in own)
+    return links > 0 and links * 2 >= _chars(box) - _chars(heading)
+
+
+def _chars(el) -> int:
+    return len("".join((el.text_content() or "").split()))
 
 
 # The site asking to be followed on its channels: "Quan tâm Zalo OA của chúng tôi để nhận tin mới

@@ -131,8 +131,7 @@ def test_a_closing_line_opening_with_theo_that_is_not_a_credit_is_kept():
 
 
 def test_related_boxes_under_the_common_headings_are_no_text():
-    for heading in ("Bài viết cùng chuyên mục", "Tin cùng chuyên mục", "Tin khác", "Tin đã đưa", "Xem thêm",
-                    "Đọc thêm", "Bài liên quan", "Tin tức liên quan", "Các tin khác"):
+    for heading in ("Bài viết cùng chuyên mục", "Tin cùng chuyên mục", "Tin khác", "Tin đã đưa", "Đọc thêm", "Bài liên quan", "Tin tức liên quan", "Các tin khác"):
         record = run(
             f'<article><h1>{HEADLINE}</h1><div class="content-news"><p>{LEAD}</p>'
             f'<div class="box-news"><h3>{heading}</h3>'
@@ -195,3 +194,30 @@ def test_the_sites_own_follow_us_line_in_a_short_body_goes_alone():
         "<p>Theo dõi Zalo OA của chúng tôi để nhận tin mới nhất</p></div></div>"
     )
     assert record["text"] == "Trạm y tế xã tiêm vắc xin sởi từ thứ Hai."
+
+
+NOTICE = (
+    "Ban Tiếp công dân tỉnh thông báo lịch tiếp công dân định kỳ của lãnh đạo tỉnh trong tháng Tám.",
+    "Công dân mang theo căn cước khi đến trụ sở.",
+)
+
+
+def test_a_short_notice_with_a_lone_link_line_keeps_its_text():
+    # "Xem thêm" opens the attachment or the rest of the notice; the other lines link a section or
+    # the comments: none heads a box, and the body around it is the notice.
+    for line in ('<a href="/van-ban/lich-tiep-cong-dan.pdf">Xem thêm</a>', '<a href="/tin/lich-thang-8">Đọc thêm</a>',
+                 '<a href="/chuyen-muc/thong-bao">Tin khác</a>', '<a href="#binh-luan">Bình luận (2)</a>'):
+        record = run(
+            f'<div class="khung"><h1>{HEADLINE}</h1><div class="noi-dung"><p>{NOTICE[0]}</p>'
+            f"<p>{NOTICE[1]}</p><p>{line}</p></div></div>"
+        )
+        assert record["text"] == "\n".join(NOTICE), line
+
+
+def test_a_related_box_in_a_short_body_goes_without_the_body():
+    record = run(
+        f'<div class="khung"><h1>{HEADLINE}</h1><div class="noi-dung"><p>{NOTICE[0]}</p><p>{NOTICE[1]}</p>'
+        '<h3>Tin liên quan</h3><ul><li><a href="/x1">Lịch tiếp công dân tháng Bảy của lãnh đạo tỉnh</a></li>'
+        '<li><a href="/x2">Tỉnh tổ chức đối thoại với nông dân về đất đai</a></li></ul></div></div>'
+    )
+    assert record["text"] == "\n".join(NOTICE)
