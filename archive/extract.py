@@ -794,9 +794,10 @@ def _is_credit(line: str) -> bool:
 
 def _is_date_line(line: str) -> bool:
     """A short line that is a date stamp ("Thứ Hai, 08/04/2021 14:30 (GMT+7)", "Ngày đăng
-    14/05/2025 | 14:30 | Lượt xem: 4780"), not prose: not a sentence ("Hạn chót: 30/6/2024."),
-    a table row ("| Huyện | 21 | Tháng 7/2024 |"), a list item ("- Đợt 2: 30/8/2024") or a span
-    of time ("Từ 1/7/2024 đến 31/12/2024")."""
+    14/05/2025 | 14:30 | Lượt xem: 4780", "10/07/2024 08:00 - TTXVN"), not prose: not a sentence
+    ("Hạn chót: 30/6/2024."), a table row ("| Huyện | 21 | Tháng 7/2024 |"), a list item ("- Đợt
+    2: 30/8/2024"), a span of time ("Từ 1/7/2024 đến 31/12/2024") or a time the article gives
+    ("Hạn nộp hồ sơ: 17h00 ngày 30/7/2024")."""
     line = line.strip()
     if len(line) > 80 or line.startswith(("|", "- ")) or line.endswith((".", "!", "?", ";")):
         return False
@@ -806,8 +807,28 @@ def _is_date_line(line: str) -> bool:
     rest = line
     for date in found:
         rest = rest.replace(date.text, " ")
-    words = re.findall(r"\w+", _VIEW_COUNTER.sub(" ", fold(rest)))
-    return len(words) <= 4 and "den" not in words
+    rest = _SITE_NAME.sub(" ", rest)
+    # A source's name is in capitals ("TTXVN", "Báo Nghệ An"); the words of a label are not.
+    names = {fold(word) for word in re.findall(r"\w+", rest) if word[0].isupper()}
+    folded = _VIEW_COUNTER.sub(" ", fold(rest))
+    words = re.findall(r"\w+", folded)
+    labels = [word for label in _LABEL.findall(folded) for word in label.split()]
+    return (
+        len(words) <= 4
+        and "den" not in words
+        and all(word in _STAMP_WORDS or word in names or word.isdigit() for word in words)
+        and all(word in _STAMP_WORDS for word in labels)
+    )
+
+
+# The words of a date stamp around its dates (folded): the weekday, "Ngày đăng", "Cập nhật lúc",
+# "Xuất bản", "GMT+7", "Nguồn" before the source's name.
+_STAMP_WORDS = frozenset(
+    "thu hai ba tu nam sau bay chu nhat cn ngay thang gio phut luc sang trua chieu toi dem "
+    "dang tai cap xuat ban sua gmt utc ict am pm nguon theo posted updated published on at".split()
+)
+# The words before a colon: "Cập nhật:" in a stamp, "Hạn nộp hồ sơ:" in the article.
+_LABEL = re.compile(r"(\w+(?:[ \t]+\w+)*)[ \t]*:")
 
 
 # "Lượt xem: 1.849", "Số lượt xem 4780", "1.849 lượt đọc", "Views: 120" (folded).

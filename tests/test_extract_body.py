@@ -53,10 +53,14 @@ def test_a_list_item_with_a_date_closing_the_body_is_kept():
 
 def test_a_date_stamp_is_told_from_prose_with_a_date():
     for stamp in ("Thứ Hai, 08/04/2021 14:30 (GMT+7)", "Ngày đăng 14/05/2025 | 14:30 | Lượt xem: 4780",
-                  "Cập nhật: 05/07/2024"):
+                  "Cập nhật: 05/07/2024", "Đăng lúc 08:15 ngày 27/06/2024", "10/07/2024 08:00 - TTXVN",
+                  "Nguồn: Báo Nghệ An | 12/07/2024", "Xuất bản: 09:12 07/07/2024 GMT+7"):
         assert _is_date_line(stamp), stamp
     for prose in ("Ngày 28/6/2024, hội nghị diễn ra.", "Hạn chót: 30/6/2024.", "Từ 1/7/2024 đến 31/12/2024",
-                  "| Huyện | 21 | Tháng 7/2024 |", "- Đợt 2: 30/8/2024"):
+                  "| Huyện | 21 | Tháng 7/2024 |", "- Đợt 2: 30/8/2024",
+                  # A labelled time of the article's, not the page's date stamp.
+                  "Hạn nộp hồ sơ: 17h00 ngày 30/8/2024", "Thời gian: 8h00 ngày 15/8/2024",
+                  "Địa điểm: 20/8/2024", "Hạn chót 30/8/2024", "Đợt 2: 30/8/2024"):
         assert not _is_date_line(prose), prose
 
 
@@ -221,3 +225,12 @@ def test_a_related_box_in_a_short_body_goes_without_the_body():
         '<li><a href="/x2">Tỉnh tổ chức đối thoại với nông dân về đất đai</a></li></ul></div></div>'
     )
     assert record["text"] == "\n".join(NOTICE)
+
+
+def test_a_labelled_deadline_closing_a_notice_is_kept():
+    deadline = "Hạn nộp hồ sơ: 17h00 ngày 30/8/2024"
+    record = run(
+        f'<article><h1>{HEADLINE}</h1><div class="post-date">10/07/2024 08:00</div>'
+        f'<div class="noi-dung"><p>{LEAD}</p><p>{CLOSE}</p><p>{deadline}</p></div></article>'
+    )
+    assert record["text"] == f"{LEAD}\n{CLOSE}\n{deadline}"
