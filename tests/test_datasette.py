@@ -638,6 +638,16 @@ def test_the_banner_says_where_a_redirect_led_and_what_a_page_that_is_not_a_200_
     assert "The server answered</span>: HTTP 410 Gone" in text
 
 
+@pytest.mark.parametrize("path", ["/archive", "/archive/articles", "/archive/articles.csv", "/archive/articles/1",
+                                  "/-/article/1.json", "/-/search.json?q=zalo", "/", "/-/search?q=zalo"])
+def test_every_response_is_nosniff_and_no_page_may_be_framed_by_another_site(ds, path):
+    response = get(ds, path)
+    assert response.status_code == 200
+    assert response.headers["x-content-type-options"] == "nosniff"
+    if response.headers["content-type"].startswith("text/html"):
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
 def test_article_json_and_links_in_table(ds, sample_site):
     url, row = _article_with_fetch(ds, sample_site, "003")
     record = get_json(ds, f"/-/article/{row['id']}.json")

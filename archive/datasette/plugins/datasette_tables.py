@@ -63,6 +63,31 @@ def _with_bom(app):
     return csv_with_bom
 
 
+def _hardened(app):
+    """Every response with nosniff: an archive serves text its sources wrote (a CSV cell, a
+    JSON string), which a browser guessing types could run as a page. Datasette's own pages also
+    may not be framed by another site, as the reading room's may not (their policies say so)."""
+    async def hardened(scope, receive, send):
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        own_policy = not _datasette_page(scope["path"])  # the reading room's pages set theirs
+
+        async def send_hardened(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                if not _header(message, b"x-content-type-options"):
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                if not own_policy and not _header(message, b"content-security-policy"):
+                    headers.append((b"content-security-policy", b"frame-ancestors 'none'"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_hardened)
+
+    return hardened
+
+
 def _datasette_page(path: str) -> bool:
     """Whether ``path`` is datasette's page of a database, table, row or query, not the reading
     room's (its home and its /-/ routes, which read a control character typed in the query as a space)."""
@@ -160,8 +185,9 @@ def _refusing_mistakes(app, datasette):
 def asgi_wrapper(datasette):
     """A UTF-8 byte-order mark at the start of every CSV served, datasette's and the reading
     room's: without it Excel reads the file in the computer's codepage, and Vietnamese as mojibake.
-    And a 400 for an argument of datasette's pages that it would fail on."""
-    return lambda app: _with_bom(_refusing_mistakes(app, datasette))
+    And a 400 for an argument of datasette's pages that it would fail on; nosniff on everything
+    served, and datasette's pages not to be framed by other sites."""
+    return lambda app: _hardened(_with_bom(_refusing_mistakes(app, datasette)))
 
 
 def _asked_wrongly(request, message: str) -> bool:
