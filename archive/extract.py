@@ -190,6 +190,9 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
         lines = lines[1:]
     while lines and _is_date_line(lines[-1]):
         lines = lines[:-1]
+    # One with a time of day or a "posted"/"updated" label is a stamp wherever it stands (below the
+    # sapo, as some portals set it); a bare day inside the text is the article's (a schedule's day).
+    lines = [line for line in lines if not _is_date_line(line, timed=True)]
     # Portals sign articles with a bold name under the last paragraph, and credit a story taken
     # from elsewhere ("Theo Báo Nghệ An") there too, in either order.
     for _ in range(2):
@@ -554,11 +557,18 @@ def _choose_dates(structured, visible, reference: datetime | None):
             iso, has_time = _found_iso(found)
             best[key].append((1 if has_time else 2, iso))
     updated = min(best["updated"])[1] if best["updated"] else None
-    # A page that shows only "Cập nhật: …" was published then at the latest; so was a page whose
-    # "published" date comes after it (a date of the page, not of the article).
+    # A page that shows only "Cập nhật: …" was published then at the latest.
     published = min(best["published"])[1] if best["published"] else updated
     if published and updated and _later(published, updated):
-        published = updated
+        # A date the page marks as its publication's (a meta tag, a "Đăng lúc" label) stands: a
+        # post scheduled after its last edit. A date guessed from the page's visible dates,
+        # which may be today's in its header, is the page's, not the article's.
+        marked = [value for kind, value in structured if kind == "published"] + (
+            [vis_published] if vis_published is not None and vis_published.kind == "published" else [])
+        if marked:
+            updated = None
+        else:
+            published = updated
     if updated == published:
         updated = None
     return published, updated
@@ -767,7 +777,11 @@ def _is_signature(line: str) -> bool:
     line = line.strip()
     if not line or len(line) > 80 or line[-1] in ".!?:;…\"”":
         return False
-    return bool(clean_authors(line))
+    # A team ("Nhóm PV") names no one author, but signs the article all the same.
+    return bool(clean_authors(line)) or _TEAM.fullmatch(fold(line)) is not None
+
+
+_TEAM = re.compile(r"nhom (?:pv|phong vien|bien tap vien|tac gia|thuc hien)")
 
 
 # "Theo Báo Nghệ An", "Nguồn: TTXVN" (folded): the source's name follows.
@@ -792,17 +806,18 @@ def _is_credit(line: str) -> bool:
     return source[0].isupper() or _SITE_NAME.fullmatch(source) is not None
 
 
-def _is_date_line(line: str) -> bool:
+def _is_date_line(line: str, *, timed: bool = False) -> bool:
     """A short line that is a date stamp ("Thứ Hai, 08/04/2021 14:30 (GMT+7)", "Ngày đăng
     14/05/2025 | 14:30 | Lượt xem: 4780", "10/07/2024 08:00 - TTXVN"), not prose: not a sentence
     ("Hạn chót: 30/6/2024."), a table row ("| Huyện | 21 | Tháng 7/2024 |"), a list item ("- Đợt
     2: 30/8/2024"), a span of time ("Từ 1/7/2024 đến 31/12/2024") or a time the article gives
-    ("Hạn nộp hồ sơ: 17h00 ngày 30/7/2024")."""
+    ("Hạn nộp hồ sơ: 17h00 ngày 30/7/2024"). ``timed``: only a stamp that gives a time of day or
+    says it is the page's (posted, updated)."""
     line = line.strip()
     if len(line) > 80 or line.startswith(("|", "- ")) or line.endswith((".", "!", "?", ";")):
         return False
     found = find_dates(line)
-    if not found:
+    if not found or timed and not any(date.has_time or date.kind for date in found):
         return False
     rest = line
     for date in found:
@@ -831,9 +846,10 @@ _STAMP_WORDS = frozenset(
 _LABEL = re.compile(r"(\w+(?:[ \t]+\w+)*)[ \t]*:")
 
 
-# "Lượt xem: 1.849", "Số lượt xem 4780", "1.849 lượt đọc", "Views: 120" (folded).
+# "Lượt xem: 1.849", "Số lượt xem 4780", "1.849 lượt đọc", "Views: 120", "16 bình luận" (folded).
 _VIEW_COUNTER = re.compile(
-    r"\b(?:(?:(?:so )?luot (?:xem|doc)|da xem|views?)\s*:?\s*\d[\d.,]*|\d[\d.,]*\s*(?:luot (?:xem|doc)|views?)\b)"
+    r"\b(?:(?:(?:so )?luot (?:xem|doc)|da xem|views?|binh luan)\s*:?\s*\(?\d[\d.,]*\)?"
+    r"|\d[\d.,]*\s*(?:luot (?:xem|doc)|views?|binh luan|comments?)\b)"
 )
 
 

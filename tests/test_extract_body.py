@@ -100,13 +100,18 @@ def test_todays_date_in_a_div_page_header_does_not_date_the_article():
         assert (record["published"], record["updated"]) == ("2024-07-05", None), headline
 
 
-def test_a_published_date_after_the_updated_one_is_not_taken():
-    record = run(
-        f'<article><h1>{HEADLINE}</h1><div class="post-info"><span class="updated">Cập nhật: 14:20 04/07/2024</span></div>'
-        f"<p>{LEAD}</p><p>{CLOSE}</p></article>",
-        head='<meta property="article:published_time" content="2024-07-06T08:00:00+07:00">',
-    )
-    assert (record["published"], record["updated"]) == ("2024-07-04T14:20:00+07:00", None)
+def test_a_published_date_the_page_marks_stands_when_its_update_is_earlier():
+    # A post scheduled after its last edit (WordPress writes both times so): its publication is
+    # the marked one, and an "update" before it is none.
+    for head, info in (
+        ('<meta property="article:published_time" content="2024-07-10T08:00:00+07:00">'
+         '<meta property="article:modified_time" content="2024-07-09T17:00:00+07:00">', ""),
+        ("", '<div class="post-info">Đăng lúc: 10/07/2024 08:00 | Cập nhật: 09/07/2024 17:00</div>'),
+        ('<meta property="article:published_time" content="2024-07-10T08:00:00+07:00">',
+         '<div class="post-info"><span class="updated">Cập nhật: 17:00 09/07/2024</span></div>'),
+    ):
+        record = run(f"<article><h1>{HEADLINE}</h1>{info}<p>{LEAD}</p><p>{CLOSE}</p></article>", head=head)
+        assert (record["published"], record["updated"]) == ("2024-07-10T08:00:00+07:00", None), (head, info)
 
 
 def test_todays_date_in_a_div_page_header_is_not_the_published_date():
@@ -234,3 +239,23 @@ def test_a_labelled_deadline_closing_a_notice_is_kept():
         f'<div class="noi-dung"><p>{LEAD}</p><p>{CLOSE}</p><p>{deadline}</p></div></article>'
     )
     assert record["text"] == f"{LEAD}\n{CLOSE}\n{deadline}"
+
+
+def test_a_stamp_set_below_the_sapo_is_no_text_but_a_schedule_s_days_are():
+    for stamp in ("Thứ Hai, 08/07/2024 14:30 (GMT+7)", "PV · 09:40 08/07/2024 · 16 bình luận",
+                  "Cập nhật lúc 10:15 ngày 08/07/2024"):
+        record = run(f'<article><h1>{HEADLINE}</h1><p class="sapo">{LEAD}</p><p>{stamp}</p>'
+                     f"<p>{CLOSE}</p><p>{LEAD}</p></article>")
+        assert stamp not in record["text"] and CLOSE in record["text"], (stamp, record["text"])
+    schedule = run(
+        f'<article><h1>Lịch công tác tuần 29 của lãnh đạo Sở</h1><div class="noi-dung"><p>{LEAD}</p>'
+        "<p>Thứ Hai, 15/07/2024</p><p>08:00: Giám đốc Sở họp giao ban đầu tuần với các phòng chuyên môn.</p>"
+        "<p>Thứ Ba, 16/07/2024</p><p>14:00: Phó Giám đốc Sở làm việc với Trung tâm Công nghệ thông tin.</p>"
+        f"<p>{CLOSE}</p></div></article>"
+    )
+    assert "Thứ Hai, 15/07/2024\n" in schedule["text"] and "Thứ Ba, 16/07/2024\n" in schedule["text"]
+
+
+def test_a_team_signing_the_article_is_no_text():
+    record = run(f"<article><h1>{HEADLINE}</h1><p>{LEAD}</p><p>{CLOSE}</p><p><strong>Nhóm PV</strong></p></article>")
+    assert record["text"].endswith(CLOSE) and record["authors"] == []
