@@ -71,11 +71,13 @@ def says_not_found(record: dict) -> bool:
     if words > MAX_WORDS:
         return False
     title = record.get("title") or ""
-    if _SAYS.fullmatch(_words(title)):
-        return True
-    # A part of the title ("Trang không tồn tại - Cổng TTĐT tỉnh") is also one of a short
-    # article's headline ("Dữ liệu đã bị xóa - Công an vào cuộc"): the text must be a page's.
-    return words <= TEXT_ONLY_WORDS and (_title_part_says(title) or _says_only_that(text))
+    # A short article's headline can say as much ("Dữ liệu đã bị xóa"): under such a title the
+    # text must hold no sentence of news, only what a page's does (a line saying so, headings,
+    # menu items, the way back); and a part of a title ("Trang không tồn tại - Cổng TTĐT
+    # tỉnh", "Dữ liệu đã bị xóa - Công an vào cuộc") counts only over a few words.
+    if _SAYS.fullmatch(_words(title)) or words <= TEXT_ONLY_WORDS and _title_part_says(title):
+        return _no_news(text)
+    return words <= TEXT_ONLY_WORDS and _says_only_that(text)
 
 
 def _title_part_says(title: str) -> bool:
@@ -83,14 +85,20 @@ def _title_part_says(title: str) -> bool:
 
 
 def _says_only_that(text: str) -> bool:
-    said = False
-    for line in text.splitlines():
-        sentences = [words for s in _SENTENCE_END.split(line) if (words := _words(s))]
-        if all(_SAYS.fullmatch(s) or _ASIDE.fullmatch(s) for s in sentences):
-            said = said or any(_SAYS.fullmatch(s) for s in sentences)
-        elif not _is_label(line):
-            return False
-    return said
+    return _no_news(text) and any(_SAYS.fullmatch(s) for line in text.splitlines() for s in _sentences(line))
+
+
+def _no_news(text: str) -> bool:
+    """Whether every line of ``text`` says the page is not there, says what such a page says
+    beside it, or is a label (a heading, a menu item, a link)."""
+    return all(
+        all(_SAYS.fullmatch(s) or _ASIDE.fullmatch(s) for s in _sentences(line)) or _is_label(line)
+        for line in text.splitlines()
+    )
+
+
+def _sentences(line: str) -> list[str]:
+    return [words for s in _SENTENCE_END.split(line) if (words := _words(s))]
 
 
 def _is_label(line: str) -> bool:

@@ -177,6 +177,11 @@ def test_pages_saying_they_are_not_there(title, text):
      "Không tìm thấy trang.\nSở Thông tin và Truyền thông cho biết đã khắc phục sự cố."),
     ("Tra cứu văn bản trên cổng tỉnh", "Dòng chữ Tin tức không tồn tại hoặc đã hết hạn hiển thị khiến người dân "
      "không tra cứu được văn bản.\nBài viết bạn tìm không có trên hệ thống: Sở giải thích lỗi này."),
+    # A short article whose headline says such words: its text is news.
+    ("Dữ liệu đã bị xóa", "Tối 8/7, cổng thông tin điện tử xã C bị tấn công và dữ liệu của người dân bị xóa. "
+     "Công an tỉnh đã lập hồ sơ điều tra."),
+    ("Tài liệu đã bị thu hồi", "Sở Tư pháp thông báo văn bản số 12/TB-STP ngày 1/7/2024 hết hiệu lực.\n"
+     "Các đơn vị dừng áp dụng văn bản này."),
     # A short article whose headline has such words in one of its parts: that part is no page's title.
     ("Dữ liệu đã bị xóa - Công an tỉnh vào cuộc", "Tối 8/7, cổng thông tin điện tử xã C bị tấn công và dữ liệu "
      "của người dân bị xóa. Công an tỉnh đã lập hồ sơ, phối hợp với Sở Thông tin và Truyền thông khôi phục dữ liệu "
