@@ -14,8 +14,9 @@ from archive.ingest import NOT_THERE
 from archive.notfound import says_not_found
 from archive.serve import make_datasette
 from archive.sources import Source
-from tests.conftest import crawl_into, query, serve_routes, store_page
-from tests.test_variants import write_sources
+from tests.conftest import query, store_page
+# The site is this module's own: test_variants' folder serves whatever `site` the test has.
+from tests.test_variants import crawl, folder  # noqa: F401
 
 PARAGRAPHS = [
     "Sở Thông tin và Truyền thông Hà Tĩnh ban hành công văn hướng dẫn vận hành Zalo OA cấp xã.",
@@ -70,19 +71,6 @@ class Site:
 @pytest.fixture
 def site():
     return Site()
-
-
-@pytest.fixture
-def folder(site, tmp_path):
-    with serve_routes(lambda path, _base: site.answer(path)) as (base, _hits):
-        write_sources(tmp_path, base)
-        site.base = base
-        yield tmp_path
-
-
-def crawl(folder):
-    result = crawl_into(folder, "--quiet")
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def last_crawl(folder):

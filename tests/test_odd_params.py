@@ -1,23 +1,13 @@
 """Query parameters no form sends, typed or fuzzed into datasette's pages and the reading room's:
 each is the asker's mistake (a 400) or read as no value at all, never a 500."""
 
-import asyncio
 import json
 import sqlite3
 from urllib.parse import quote
 
 import pytest
 
-from archive.serve import make_datasette
-
-
-@pytest.fixture(scope="module")
-def ds(crawled_archive):
-    return make_datasette(crawled_archive / "archive.db")
-
-
-def get(ds, path):
-    return asyncio.run(ds.client.get(path))
+from tests.test_datasette import ds, get  # noqa: F401  (ds: the crawled archive's, a fixture)
 
 
 def count(ds, path):
