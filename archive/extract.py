@@ -710,10 +710,13 @@ def _follow_boxes(tree):
 
 
 def _is_follow_us(text: str | None) -> bool:
-    text = " ".join(fold(text or "").split())
+    text = " ".join((text or "").split())
+    # Measured before folding: every container of the page is asked, the whole body among them.
+    if not 0 < len(text) <= 150:
+        return False
+    text = fold(text)
     return (
-        0 < len(text) <= 150
-        and _FOLLOW_CALL.match(text) is not None
+        _FOLLOW_CALL.match(text) is not None
         and _FOLLOW_CHANNEL.search(text) is not None
         and _FOLLOW_US.search(text) is not None
     )
