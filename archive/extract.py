@@ -496,10 +496,12 @@ def _iso(value: str | None, reference: datetime | None) -> tuple[str | None, boo
 
 
 def _author(*candidates: str | None) -> str | None:
-    """The first candidate, in order of trust, that names a person; else the first at all. A
-    meta author is often the outlet ("Báo Điện tử Chính phủ"), the visible byline the writer."""
+    """The first candidate, in order of trust, that names a person; else the first that is no
+    source credit. A meta author is often the outlet ("Báo Điện tử Chính phủ"), the visible
+    byline the writer; a box marked for the author can hold the credit ("Theo hanoi.gov.vn",
+    which trafilatura gives as "Theo hanoi gov vn"), which names no author at all."""
     given = [c for c in candidates if c]
-    return next((c for c in given if clean_authors(c)), given[0] if given else None)
+    return next((c for c in given if clean_authors(c)), next((c for c in given if not _CREDIT.match(fold(c))), None))
 
 
 def _selected_text(tree, selector: str | None) -> str | None:

@@ -259,3 +259,12 @@ def test_a_stamp_set_below_the_sapo_is_no_text_but_a_schedule_s_days_are():
 def test_a_team_signing_the_article_is_no_text():
     record = run(f"<article><h1>{HEADLINE}</h1><p>{LEAD}</p><p>{CLOSE}</p><p><strong>Nhóm PV</strong></p></article>")
     assert record["text"].endswith(CLOSE) and record["authors"] == []
+
+
+def test_a_source_credit_in_any_box_marked_for_the_author_is_not_the_author():
+    for box in ('<div class="author">Theo hanoi.gov.vn</div>', '<p class="byline">Nguồn: TTXVN</p>',
+                '<span class="news-author">Theo Báo Quảng Trị</span>'):
+        record = run(f"<article><h1>{HEADLINE}</h1><p>{LEAD}</p><p>{CLOSE}</p>{box}</article>")
+        assert record["author"] is None and record["authors"] == [], (box, record["author"])
+    signed = run(f'<article><h1>{HEADLINE}</h1><p>{LEAD}</p><p>{CLOSE}</p><div class="author">Minh Anh</div></article>')
+    assert signed["authors"] == ["Minh Anh"]
