@@ -13,20 +13,14 @@ from archive.db import migrations, open_db
 from archive.ingest import NOT_THERE
 from archive.notfound import says_not_found
 from archive.serve import make_datasette
-from archive.sources import Source
 from tests.conftest import query, store_page
+from tests.test_storage import _archive
+from tests.test_variants import PARAGRAPHS as VARIANT_PARAGRAPHS
 # The site is this module's own: test_variants' folder serves whatever `site` the test has.
-from tests.test_variants import crawl, folder  # noqa: F401
+from tests.test_variants import TITLES, crawl, folder  # noqa: F401
 
-PARAGRAPHS = [
-    "Sở Thông tin và Truyền thông Hà Tĩnh ban hành công văn hướng dẫn vận hành Zalo OA cấp xã.",
-    "Công văn yêu cầu mỗi xã phân công cán bộ trả lời tin nhắn của người dân trong giờ hành chính.",
-    "Các thông báo về thủ tục hành chính cần được đăng đồng thời trên trang tin điện tử của xã.",
-    "Sở sẽ tổng hợp số lượt quan tâm và số phản ánh được giải quyết để báo cáo hằng tháng.",
-    "Những xã chưa có tài khoản phải hoàn thành việc đăng ký trước cuối quý.",
-    "Trung tâm Công nghệ thông tin tỉnh hỗ trợ kỹ thuật khi các xã gặp khó khăn.",
-]
-TITLE = "Hà Tĩnh hướng dẫn vận hành Zalo OA cấp xã"
+PARAGRAPHS = VARIANT_PARAGRAPHS["ha-tinh-cong-van"]
+TITLE = TITLES["ha-tinh-cong-van"]
 PATH = "/a/ha-tinh-zalo-oa-1022040801.htm"
 NOT_FOUND = """<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Trang không tồn tại</title></head>
 <body><header><a href="/">Cổng thông tin điện tử tỉnh</a></header><h1>Trang không tồn tại</h1>
@@ -222,13 +216,6 @@ def test_a_redated_article_that_moves_stays_one_article(site, folder):
     assert query(folder, "select url, published from articles") == [
         {"url": f"{site.base}{PATH}", "published": "2021-04-09T08:05:00+07:00"}]
     assert query(folder, "select url from article_urls where url like '%/m/%'") == [{"url": f"{site.base}{moved}"}]
-
-
-def _archive(path):
-    db = open_db(path)
-    ingest.register_source(db, Source(id="s", name="S", kind="press", home="http://s.example/",
-                                      allowed_domains=("s.example",), article_pattern=r".*", schedule="0 * * * *"))
-    return db
 
 
 def test_a_year_less_date_read_a_year_later_is_no_correction(tmp_path):
