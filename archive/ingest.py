@@ -399,6 +399,15 @@ def failed_fetches(db: Database, crawl_id: int, limit: int) -> list[tuple[str, s
 # The error of a fetch redirected to a page that does not read as the article asked for; the
 # reading room tells it from a redirect to the home or a listing by these words.
 NOT_THE_ARTICLE = "a page that does not read as the article"
+# How the error of an article URL that a redirect led away from its article begins: the page
+# captured there is the page it led to (see redirected_away).
+REDIRECTED_AWAY = "redirected to "
+
+
+def redirected_away(to: str, page: str) -> str:
+    """The error of an article URL that a redirect led to ``to``, where ``page`` (what the page
+    was: the home, not the article, a "page not found" page) is no reading of the article."""
+    return f"{REDIRECTED_AWAY}{to}, {page}"
 
 
 # The error of a fetch answered 200 with a page saying the page asked for is not there (a soft

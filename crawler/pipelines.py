@@ -351,7 +351,7 @@ def _not_a_page(body: bytes | None, content_type: str | None) -> str | None:
 
 def _redirected(item, page: str) -> str:
     """The error of an article URL whose page is ``page``, saying where a redirect led to it."""
-    return f"redirected to {item.get('response_url')}, {page}" if item.get("moved_to") else page
+    return ingest.redirected_away(item.get("response_url"), page) if item.get("moved_to") else page
 
 
 def _header(headers: dict, name: str) -> str | None:

@@ -257,7 +257,7 @@ class SourceSpider(scrapy.Spider):
                 # alone, since the source's other hosts (www. or not) serve the same home and
                 # sections, and a first crawl, with no text of the article to compare, would
                 # archive such a page as the article.
-                error = f"redirected to {response.url}, the source's home or listing page, not an article"
+                error = ingest.redirected_away(response.url, "the source's home or listing page, not an article")
             if moved_to == url or error:
                 moved_to = None
         return PageItem(

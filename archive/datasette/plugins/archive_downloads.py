@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from archive.captures import OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, read_hop, stored_capture
 from archive.datasette.plugins.reading_room import error_page, not_found, row_id
 from archive.extract import decode_body
-from archive.ingest import NOT_THERE
+from archive.ingest import NOT_THERE, REDIRECTED_AWAY
 from archive.sniff import is_page, media_type
 from archive.urls import canonical_url
 from archive.warc import RecordUnreadable, WarcFileUnreadable
@@ -292,8 +292,8 @@ async def archived_paths(datasette, urls) -> dict[str, str]:
         # "page not found" page (a soft 404).
         captures = await db.execute(
             f"select url, max(id) from fetches where url in ({marks}) and warc_file is not null "
-            "and status between 200 and 299 and (error is null or error not like 'redirected to %' and error != ?) "
-            "group by url", [*batch, NOT_THERE],
+            "and status between 200 and 299 and (error is null or error not like ? and error != ?) "
+            "group by url", [*batch, REDIRECTED_AWAY + "%", NOT_THERE],
         )
         for row in captures.rows:
             found[row[0]] = datasette.urls.path(f"-/capture/{row[1]}.html")
