@@ -10,6 +10,7 @@ articles, those asked for longest ago first, so that successive crawls go round 
 from __future__ import annotations
 
 from collections.abc import Set
+from contextlib import closing
 
 from sqlite_utils import Database
 
@@ -21,13 +22,15 @@ def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] 
     tells of the live page."""
     if count <= 0:
         return []
-    # The latest fetch id orders as the latest fetch time does, and is read from the index on
-    # fetches(url) alone. At most len(skip) of the first rows are left out, so that many more
-    # are enough.
-    rows = db.execute(
-        """select a.url from articles a where a.source_id = ?
-           order by (select max(f.id) from fetches f where f.url = a.url), a.id
-           limit ?""",
-        [source_id, count + len(skip)],
-    )
-    return [url for (url,) in rows if url not in skip][:count]
+    # From the index on (source_id, last_fetch_id), oldest first (never fetched, null, before
+    # any), the rowid breaking ties. The crawl's own URLs, fetched last, come at the end: the
+    # rows are read only until enough are found, however many the crawl asked for.
+    rows = db.execute("select url from articles where source_id = ? order by last_fetch_id, id", [source_id])
+    due = []
+    with closing(rows):
+        for (url,) in rows:
+            if url not in skip:
+                due.append(url)
+                if len(due) == count:
+                    break
+    return due

@@ -226,3 +226,78 @@ def test_a_bad_recheck_is_named(value):
     assert str(info.value).startswith(
         f"x.toml: source 'demo-portal': field 'discovery.recheck': must be a whole number of articles, 0 or more "
         f"(0: none), not {value.replace(chr(34), chr(39)).replace('true', 'True')} (line 12;")
+
+
+def _archive_of(path, articles, *, source="s"):
+    """An archive whose source ``source`` has ``articles`` articles, each fetched once, in the
+    order of their ids, with raw SQL: quick enough for tens of thousands."""
+    from archive.db import open_db
+
+    db = open_db(path)
+    db["sources"].insert({"id": source})
+    urls = [f"https://x/{n}" for n in range(articles)]
+    db.conn.executemany("insert into articles (url, source_id) values (?, ?)", [(url, source) for url in urls])
+    db.conn.executemany("insert into fetches (url, source_id, kind, status) values (?, ?, 'article', 200)",
+                        [(url, source) for url in urls])
+    db.conn.commit()
+    return db, urls
+
+
+def _steps(db, call):
+    """The SQLite VM instructions (in thousands) ``call`` runs on ``db``, and its result."""
+    steps = []
+    db.conn.set_progress_handler(lambda: steps.append(1), 1000)
+    try:
+        result = call()
+    finally:
+        db.conn.set_progress_handler(None, 0)
+    return len(steps), result
+
+
+def test_due_for_recheck_costs_the_same_on_a_large_archive(tmp_path):
+    from archive.rechecks import due_for_recheck
+
+    costs = []
+    for articles in (500, 20_000):
+        db, urls = _archive_of(tmp_path / f"{articles}.db", articles)
+        # The crawl asked for the last fifth itself: those are the latest fetched.
+        asked = set(urls[-articles // 5:])
+        steps, due = _steps(db, lambda: due_for_recheck(db, "s", 20, skip=asked))
+        assert due == urls[:20]
+        costs.append(steps)
+    # Read from an index, a few rows: not every article of the source, nor as many as the crawl asked for.
+    assert costs[1] <= costs[0] + 2, costs
+
+
+def test_every_fetch_of_an_article_url_counts_as_its_check(tmp_path):
+    from archive import ingest
+    from archive.rechecks import due_for_recheck
+
+    db, urls = _archive_of(tmp_path / "archive.db", 4)
+    # A 404 and a redirect at the re-check are its last fetch as much as a 200 or a 304.
+    ingest.record_fetch(db, crawl_id=None, source_id="s", url=urls[0], kind="article", status=404, error="HTTP 404")
+    ingest.record_fetch(db, crawl_id=None, source_id="s", url=urls[1], kind="article", status=200,
+                        response_url="https://x/moved")
+    assert due_for_recheck(db, "s", 4) == [urls[2], urls[3], urls[0], urls[1]]
+    # A first capture: its fetch row is written before the article's.
+    ingest.record_fetch(db, crawl_id=None, source_id="s", url="https://x/new", kind="article", status=200)
+    db["articles"].insert({"url": "https://x/new", "source_id": "s"})
+    assert due_for_recheck(db, "s", 5)[-1] == "https://x/new"
+    db["articles"].insert({"url": "https://x/never", "source_id": "s"})
+    assert due_for_recheck(db, "s", 1) == ["https://x/never"]
+
+
+def test_an_archive_upgraded_keeps_the_order_of_its_fetches(tmp_path):
+    from archive import db as archive_db
+    from archive.db import ArchiveDatabase, open_db
+    from archive.rechecks import due_for_recheck
+
+    old = ArchiveDatabase(tmp_path / "archive.db")
+    archive_db.migrations.apply(old, stop_before="m021_articles_last_fetch")
+    old["sources"].insert({"id": "s"})
+    for n, url in enumerate(["https://x/a", "https://x/b", "https://x/c"], start=1):
+        old["articles"].insert({"id": n, "url": url, "source_id": "s"})
+    for url in ["https://x/b", "https://x/a", "https://x/b"]:
+        old["fetches"].insert({"url": url, "source_id": "s", "kind": "article", "status": 200})
+    old.close()
+    assert due_for_recheck(open_db(tmp_path / "archive.db"), "s", 3) == ["https://x/c", "https://x/a", "https://x/b"]
