@@ -452,6 +452,13 @@ def m021_articles_last_fetch(db: Database) -> None:
                "update articles set last_fetch_id = (select max(id) from fetches where url = new.url) "
                "where id = new.id; end")
 
+
+@migrations()
+def m022_crawls_rechecks_after(db: Database) -> None:
+    """Where a crawl's re-checks begin among its fetches (archive.rechecks.begin_rechecks): a
+    crawl killed during them is resumed with the rest of its batch, not with a batch of its own."""
+    db["crawls"].add_column("rechecks_after", int)
+
 def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
 

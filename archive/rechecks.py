@@ -34,3 +34,25 @@ def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] 
                 if len(due) == count:
                     break
     return due
+
+
+def begin_rechecks(db: Database, crawl_id: int) -> None:
+    """Record that the crawl begins its re-checks: every fetch it stores from now on is one of
+    them, since it makes them once its discovery is done and stored."""
+    with db.atomic():
+        db.execute("update crawls set rechecks_after = (select coalesce(max(id), 0) from fetches) where id = ?",
+                   [crawl_id])
+
+
+def rechecks_stored(db: Database, crawl_id: int | None) -> int:
+    """How many re-checks ``crawl_id`` and every crawl it resumes stored: what is left of the
+    crawl's batch for the crawl that resumes it."""
+    stored = 0
+    while crawl_id is not None:
+        resumed_from, after = db.execute(
+            "select resumed_from, rechecks_after from crawls where id = ?", [crawl_id]).fetchone()
+        if after is not None:
+            stored += db.execute("select count(*) from fetches where crawl_id = ? and id > ?",
+                                 [crawl_id, after]).fetchone()[0]
+        crawl_id = resumed_from
+    return stored

@@ -195,6 +195,39 @@ def test_a_crawl_killed_during_its_rechecks_resumes_them(site, served):
     assert query(folder, "select count(*) as n from frontier")[0]["n"] == 0
 
 
+def test_a_resumed_crawl_rechecks_no_more_than_one_crawl_does(site, served):
+    folder, hits = served
+    set_recheck(folder, 2)
+    crawl(folder)
+    unlisted = ["/a/da-nang-tin-gia.htm", "/a/nghe-an.htm", "/a/quang-tri.htm"]
+    urls = [f"{site.base}{path}" for path in unlisted]
+    marks = ", ".join("?" * len(urls))
+    # The two the crawl re-checks: those fetched longest ago.
+    due = [row["url"] for row in query(folder, f"select url from fetches where url in ({marks}) order by id", urls)][:2]
+    site.listed = ["/a/ha-tinh.htm"]
+    site.slow = set(unlisted)
+    crawler = subprocess.Popen([sys.executable, "-m", "crawler", "--db", "archive.db", "--sources", "sources.toml",
+                                "--all"], cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def rechecked(crawl_id):
+        return [row["url"] for row in query(
+            folder, f"select url from fetches where crawl_id = ? and url in ({marks})", [crawl_id, *urls])]
+
+    deadline = time.monotonic() + 120
+    while not rechecked(2):
+        assert crawler.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    crawler.send_signal(signal.SIGKILL)
+    crawler.wait(timeout=60)
+    mark = len(hits)
+    result = crawl_into(folder, "--resume")
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The resumed part asks for what its first part chose and had not stored, and chooses no more.
+    assert sorted(rechecked(2) + rechecked(3)) == sorted(due)
+    assert len(asked(hits, mark, unlisted)) == 2 - len(rechecked(2))
+    stats = json.loads(query(folder, "select stats from crawls where id = 3")[0]["stats"])
+    assert stats.get("archive/rechecked", 0) == 2 - len(rechecked(2))
+
 def test_due_for_recheck_orders_by_last_fetch(tmp_path):
     from archive.db import open_db
     from archive.rechecks import due_for_recheck
@@ -301,3 +334,27 @@ def test_an_archive_upgraded_keeps_the_order_of_its_fetches(tmp_path):
         old["fetches"].insert({"url": url, "source_id": "s", "kind": "article", "status": 200})
     old.close()
     assert due_for_recheck(open_db(tmp_path / "archive.db"), "s", 3) == ["https://x/c", "https://x/a", "https://x/b"]
+
+
+def test_the_rechecks_a_crawl_stored_count_across_its_resumed_parts(tmp_path):
+    from archive.db import open_db
+    from archive.rechecks import begin_rechecks, rechecks_stored
+
+    db = open_db(tmp_path / "archive.db")
+    db["sources"].insert({"id": "s"})
+
+    def fetch(crawl_id, url):
+        db["fetches"].insert({"crawl_id": crawl_id, "url": url, "source_id": "s", "kind": "article", "status": 200})
+
+    # Crawl 1 is killed after one re-check, its resumed part 2 after another; part 3 resumes 2.
+    for crawl_id, resumed_from in ((1, None), (2, 1), (3, 2)):
+        db["crawls"].insert({"id": crawl_id, "source_id": "s", "status": "running", "resumed_from": resumed_from})
+    fetch(1, "https://x/listing")
+    begin_rechecks(db, 1)
+    fetch(1, "https://x/a")
+    fetch(2, "https://x/listing-2")
+    begin_rechecks(db, 2)
+    fetch(2, "https://x/b")
+    assert rechecks_stored(db, 2) == 2
+    assert rechecks_stored(db, 1) == 1
+    assert rechecks_stored(db, None) == 0

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from archive import ingest
 from archive.db import open_db
-from archive.rechecks import due_for_recheck
+from archive.rechecks import begin_rechecks, due_for_recheck, rechecks_stored
 from archive.sources import Listing, Source, load_sources, select
 from archive.urls import canonical_url
 from crawler.frontier import DEFAULT_BATCH, StorageFailed, storage_failed
@@ -143,8 +143,9 @@ class SourceSpider(scrapy.Spider):
         """Once the crawl has done all its discovery led to, ask again for archived articles it
         did not reach (archive/rechecks.py), and keep the crawl open for them.
 
-        Not recorded in the frontier: a crawl killed before making them leaves them the ones
-        asked for longest ago, which its resumed part or the next crawl chooses again.
+        Not recorded in the frontier: a crawl killed before making them all leaves the rest the
+        ones asked for longest ago, which its resumed part chooses again in what is left of its
+        batch (or the next crawl, in a batch of its own).
         """
         if self.rechecks_chosen:
             return
@@ -171,7 +172,11 @@ class SourceSpider(scrapy.Spider):
             return []
         db = open_db(db_path)
         try:
+            # One batch for the whole crawl, however many times it is resumed.
+            count -= rechecks_stored(db, self.resume_from)
             urls = due_for_recheck(db, self.source.id, count, skip=self.seen)
+            if urls:
+                begin_rechecks(db, self.crawl_id)
         finally:
             db.close()
         requests = (self._request(url, self.parse_article, "article") for url in urls)
