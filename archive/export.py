@@ -31,16 +31,19 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from archive.captures import (
-    ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, OTHER_URLS_SQL, CaptureMissing, WarcFileMissing, article_json,
-    read_capture, read_hop,
+    ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, OTHER_URLS_SQL, CaptureMissing, WarcFileMissing, read_capture,
+    read_hop,
 )
 from archive.filters import FILTERS
+from archive.history import History
 from archive.search import parse_query
 from archive.warc import RecordUnreadable, WarcFileUnreadable, default_warc_dir, warcinfo_member
 
 FORMATS = ("jsonl", "csv", "warc", "zip")
 
 MISSING_CAPTURES = "missing-captures.tsv"
+
+CSV_FIELDS = (*ARTICLE_JSON_FIELDS, "versions", "live")
 
 README_HEAD = """govarchive export
 =================
@@ -86,8 +89,20 @@ agencies           list of the government agencies it names
 channels           list of the communication channels it names (Zalo OA, Facebook, ...)
 cluster_id         copies of one story on several portals share it; null for a story found once
 other_urls         the article's other URLs on its site (a print or AMP page, where it moved), oldest first
+versions           how many versions of the article the archive holds (1: its text never changed)
+live               null while the article's own URL last answered with the article; else what it
+                   answered when last asked: {"state": "gone" (404, 410), "not_there" (a "page
+                   not found" page), "moved" (a redirect), "retired" (a redirect to the home or a
+                   section page) or "elsewhere" (to another page), "status": the HTTP status,
+                   "checked_at": when (UTC), "url": where it now leads; "temporary": a 302, 303
+                   or 307 redirect; "archived_as": the id of the page it leads to, if archived}
+earlier_versions   what the article said before, oldest first: each version's version number,
+                   captured_at, fetch_id, title, published, author, description, text, text_hash,
+                   word_count and extractor_version (published and author are null for a
+                   version replaced before the archive kept them)
 
-In a CSV export the same fields come in this order, a list as its JSON text (["a", "b"]).
+In a CSV export the same fields but earlier_versions come in this order, a list as its JSON text
+(["a", "b"]), and so is live.
 """
 
 
@@ -395,9 +410,9 @@ def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection
     out = _Checked(out)
     with _snapshot(db):
         if fmt == "jsonl":
-            count = _jsonl(db, out, selection)
+            count = _jsonl(db, db_path, out, selection)
         elif fmt == "csv":
-            count = _csv(db, out, selection)
+            count = _csv(db, db_path, out, selection)
         elif fmt == "warc":
             count = _warc(db, db_path, out, selection, left_out, filename)
         elif fmt == "zip":
@@ -436,22 +451,27 @@ def _snapshot(db: Database):
         db.conn.execute("rollback")
 
 
-def _jsonl(db, out, selection) -> int:
+def _jsonl(db, db_path, out, selection) -> int:
     count = 0
+    history = History(db.conn, db_path)
     for row in iter_articles(db, selection):
-        out.write(json.dumps(article_json(row), ensure_ascii=False).encode("utf-8") + b"\n")
+        out.write(json.dumps(history.record(row), ensure_ascii=False).encode("utf-8") + b"\n")
         count += 1
     return count
 
 
-def _csv(db, out, selection) -> int:
+def _csv(db, db_path, out, selection) -> int:
     # With a byte-order mark, as the reading room's CSV: Excel reads the file as UTF-8 only then.
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.DictWriter(text, fieldnames=ARTICLE_JSON_FIELDS)
+    # The earlier versions' texts are left to the JSON: a spreadsheet cell is no place for them.
+    writer = csv.DictWriter(text, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
     count = 0
+    history = History(db.conn, db_path)
     for row in iter_articles(db, selection):
-        record = article_json(row)
+        record = history.record(row)
+        if record["live"] is not None:
+            record["live"] = json.dumps(record["live"], ensure_ascii=False)
         for key in ARTICLE_LIST_FIELDS:
             if record[key] is not None:
                 record[key] = json.dumps(record[key], ensure_ascii=False)
@@ -521,9 +541,9 @@ def _zip(db, db_path, out, selection, left_out) -> int:
             left_out(row, reason, file)
 
         with archive.open(_member("articles.jsonl"), "w", force_zip64=True) as member:
-            count = _jsonl(db, member, selection)
+            count = _jsonl(db, db_path, member, selection)
         with archive.open(_member("articles.csv"), "w", force_zip64=True) as member:
-            _csv(db, member, selection)
+            _csv(db, db_path, member, selection)
         with archive.open(_member("captures.warc.gz"), "w", force_zip64=True) as member:
             _warc(db, db_path, member, selection, note, "captures.warc.gz")
         readme = README_HEAD.format(selection=selection, notes=_readme_notes(selection), count=count,

@@ -17,9 +17,10 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive.captures import OTHER_URLS_SQL, CaptureMissing, article_json, read_capture, read_hop, stored_capture
+from archive.captures import OTHER_URLS_SQL, CaptureMissing, read_capture, read_hop, stored_capture
 from archive.datasette.plugins.reading_room import error_page, not_found, row_id
 from archive.extract import decode_body
+from archive.history import History
 from archive.ingest import NOT_THERE, REDIRECTED_AWAY
 from archive.sniff import is_page, media_type
 from archive.urls import canonical_url
@@ -568,8 +569,10 @@ async def article_record(datasette, request):
     if row is None:
         # A JSON answer, in the shape of datasette's own JSON errors, whatever the id.
         return Response.json({"ok": False, "error": "No such article", "status": 404}, status=404)
+    db = _db(datasette)
+    record = await db.execute_fn(lambda conn: History(conn, db.path).record(row))
     return Response(
-        json.dumps(article_json(row), ensure_ascii=False, indent=2),
+        json.dumps(record, ensure_ascii=False, indent=2),
         status=200,
         content_type="application/json; charset=utf-8",
     )

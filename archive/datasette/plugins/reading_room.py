@@ -29,13 +29,11 @@ from urllib.parse import urlencode, urlsplit
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
-from archive.captures import CaptureMissing, read_hop
 from archive.filters import AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, archived_value, case_key, typed
-from archive.ingest import NOT_THE_ARTICLE, NOT_THERE
+from archive.history import History
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
 from archive.vietnamese import VN_TZ, fold, nfc
-from archive.warc import RecordUnreadable
 
 PAGE_SIZE = 20
 # A page number past this is past the end of any result set; below it the offset fits SQLite's
@@ -1004,73 +1002,12 @@ def _vn_day(value: str | None) -> str:
     return moment.date().isoformat() if moment else (value or "")[:10]
 
 
-# The redirects that say a page has moved for good; 302, 303 and 307 send the reader elsewhere
-# for the moment, and the page may well come back at its address.
-PERMANENT_REDIRECTS = (301, 308)
-
-
-def _redirect_statuses(db_path: str, warc_hops: str | None) -> list[int] | None:
-    """The statuses of the redirects before a fetch's response, read from their WARC records
-    (the fetches table keeps only the response's own status), or None when the archive has
-    no record of them or cannot read one."""
-    hops = json.loads(warc_hops) if warc_hops else []
-    try:
-        statuses = [read_hop(db_path, hop).status for hop in hops]
-    except (CaptureMissing, RecordUnreadable):
-        return None
-    # The hops include retries of a failed request, which are no redirects.
-    return [status for status in statuses if 300 <= status < 400] or None
-
-
-def _temporary(statuses: list[int] | None) -> bool | None:
-    """Whether a move was a temporary redirect; None when its redirects are not known."""
-    if statuses is None:
-        return None
-    return any(status not in PERMANENT_REDIRECTS for status in statuses)
-
-
 async def _live_state(db, article: dict) -> dict | None:
-    """What the article's own URL answered when last asked, when that says the page is gone or
-    has moved: the reader of an archived copy needs to know whether the live page still says
-    the same. A move is followed while the archive asked the new address later (a page moved
-    twice, or moved and then removed). A fetch that got no answer says nothing about the page.
-
-    A move is ``temporary`` when any of its redirects was (302, 303, 307), None when the
-    archive cannot say: an archive older than its redirect records, or one missing."""
-    url, state, asked_after = article["url"], None, ""
-    # An archive from before redirects were recorded has no warc_hops column.
-    hops = "warc_hops" if "warc_hops" in await db.table_columns("fetches") else "null as warc_hops"
-    statuses: list[int] | None = []
-    for _ in range(10):
-        rows = await _rows(
-            db, f"select status, error, fetched_at, response_url, {hops} from fetches where url = :url "
-                "and status is not null and fetched_at > :after order by id desc limit 1",
-            {"url": url, "after": asked_after},
-        )
-        if not rows:
-            break
-        last = rows[0]
-        if last["status"] in (404, 410):
-            return {"kind": "gone", **last}
-        if last["error"] and NOT_THERE in last["error"]:
-            # A "page not found" page answered 200 (a soft 404), at the address or where it led.
-            return {"kind": "not_there", **last}
-        if not (last["response_url"] and last["response_url"] != url and last["status"] < 400):
-            break
-        if last["error"] and NOT_THE_ARTICLE in last["error"]:
-            # The address now leads to another page (often another article): not this one's move.
-            found = await _rows(db, "select article_id from article_urls where url = :url "
-                                    "union all select id from articles where url = :url limit 1",
-                                {"url": last["response_url"]})
-            return {"kind": "elsewhere", **last, "href": _web_url(last["response_url"]),
-                    "archived": found[0]["article_id"] if found else None}
-        if last["error"]:
-            # A redirect to the home or a listing page is how portals retire an article.
-            return {"kind": "retired", **last, "href": _web_url(last["response_url"])}
-        these = await asyncio.to_thread(_redirect_statuses, db.path, last["warc_hops"])
-        statuses = None if statuses is None or these is None else statuses + these
-        state = {"kind": "moved", **last, "href": _web_url(last["response_url"]), "temporary": _temporary(statuses)}
-        url, asked_after = last["response_url"], last["fetched_at"]
+    """What the article's own URL answered when last asked (History.live_state), with a
+    link to wherever it now leads."""
+    state = await db.execute_fn(lambda conn: History(conn, db.path).live_state(article["url"]))
+    if state and state["kind"] in ("moved", "retired", "elsewhere"):
+        state["href"] = _web_url(state["response_url"])
     return state
 
 

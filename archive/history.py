@@ -1,0 +1,158 @@
+"""An archived article over time: its earlier versions, and what its own URL answered when last
+asked (still there, gone, moved). The reading room shows both; exports and the article's JSON
+carry them, so that a downloaded record says as much as the page does."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from archive.captures import CaptureMissing, article_json, read_hop
+from archive.ingest import NOT_THE_ARTICLE, NOT_THERE
+from archive.warc import RecordUnreadable
+
+# The redirects that say a page has moved for good; 302, 303 and 307 send the reader elsewhere
+# for the moment, and the page may well come back at its address.
+PERMANENT_REDIRECTS = (301, 308)
+
+# Most moves a live state follows: a chain of moves longer than this is a loop.
+MOST_MOVES = 10
+
+VERSION_FIELDS = ("version", "captured_at", "fetch_id", "title", "published", "author", "description", "text",
+                  "text_hash", "word_count", "extractor_version")
+
+
+def redirect_statuses(db_path: str | Path, warc_hops: str | None) -> list[int] | None:
+    """The statuses of the redirects before a fetch's response, read from their WARC records
+    (the fetches table keeps only the response's own status), or None when the archive has
+    no record of them or cannot read one."""
+    hops = json.loads(warc_hops) if warc_hops else []
+    try:
+        statuses = [read_hop(db_path, hop).status for hop in hops]
+    except (CaptureMissing, RecordUnreadable):
+        return None
+    # The hops include retries of a failed request, which are no redirects.
+    return [status for status in statuses if 300 <= status < 400] or None
+
+
+def _temporary(statuses: list[int] | None) -> bool | None:
+    """Whether a move was a temporary redirect; None when its redirects are not known."""
+    if statuses is None:
+        return None
+    return any(status not in PERMANENT_REDIRECTS for status in statuses)
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    """The table's or view's columns; none when it is missing (or is a view over a table that is)."""
+    try:
+        return {row[1] for row in conn.execute(f"pragma table_info({table})")}
+    except sqlite3.OperationalError:
+        return set()
+
+
+class History:
+    """An article's history read from an archive's connection; its schema is read once, since an
+    export asks for every article's."""
+
+    def __init__(self, conn: sqlite3.Connection, db_path: str | Path):
+        self.conn, self.db_path = conn, db_path
+        # An archive from before redirects were recorded has no warc_hops column, and one from
+        # before dates and authors were versioned has no such columns in its history.
+        self._hops = "warc_hops" if "warc_hops" in _columns(conn, "fetches") else "null as warc_hops"
+        # Before the view, every version kept its own texts in article_versions; before that table,
+        # an article had the one version it shows.
+        self._versions = next((name for name in ("article_history", "article_versions") if _columns(conn, name)), None)
+        history = _columns(conn, self._versions) if self._versions else set()
+        self._version_columns = ", ".join(name if name in history else f"null as {name}" for name in VERSION_FIELDS)
+
+    def live_state(self, url: str) -> dict | None:
+        """What the article's own URL answered when last asked, when that says the page is gone
+        or has moved: the reader of an archived copy needs to know whether the live page still
+        says the same. None when the last answer was the article (or the archive never asked
+        again).
+
+        ``kind`` is "gone" (404, 410), "not_there" (a "page not found" page answered 200),
+        "elsewhere" (the address now leads to another page; ``archived`` is that page's article
+        id when the archive has it), "retired" (to the home or a section page) or "moved". A
+        move is followed while the archive asked the new address later (a page moved twice, or
+        moved and then removed); it is ``temporary`` when any of its redirects was (302, 303,
+        307), None when the archive cannot say: an archive older than its redirect records, or
+        one missing. A fetch that got no answer says nothing about the page."""
+        state, asked_after = None, ""
+        statuses: list[int] | None = []
+        for _ in range(MOST_MOVES):
+            cursor = self.conn.execute(
+                f"select status, error, fetched_at, response_url, {self._hops} from fetches where url = ? "
+                "and status is not null and fetched_at > ? order by id desc limit 1",
+                [url, asked_after],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                break
+            last = dict(zip([c[0] for c in cursor.description], row))
+            if last["status"] in (404, 410):
+                return {"kind": "gone", **last}
+            if last["error"] and NOT_THERE in last["error"]:
+                # A "page not found" page answered 200 (a soft 404), at the address or where it led.
+                return {"kind": "not_there", **last}
+            if not (last["response_url"] and last["response_url"] != url and last["status"] < 400):
+                break
+            if last["error"] and NOT_THE_ARTICLE in last["error"]:
+                # The address now leads to another page (often another article): not this one's move.
+                found = self.conn.execute(
+                    "select article_id from article_urls where url = ? union all select id from articles "
+                    "where url = ? limit 1", [last["response_url"], last["response_url"]],
+                ).fetchone()
+                return {"kind": "elsewhere", **last, "archived": found[0] if found else None}
+            if last["error"]:
+                # A redirect to the home or a listing page is how portals retire an article.
+                return {"kind": "retired", **last}
+            these = redirect_statuses(self.db_path, last["warc_hops"])
+            statuses = None if statuses is None or these is None else statuses + these
+            state = {"kind": "moved", **last, "temporary": _temporary(statuses)}
+            url, asked_after = last["response_url"], last["fetched_at"]
+        return state
+
+    def earlier_versions(self, article_id: int) -> list[dict]:
+        """What the article said before its current reading, oldest first: each version's
+        texts, date and author as captured (a version replaced before the archive kept dates
+        and authors has none)."""
+        if self._versions is None:
+            return []
+        cursor = self.conn.execute(
+            f"select {self._version_columns} from {self._versions} where article_id = ? "
+            "and version < (select max(version) from article_versions where article_id = ?) order by version",
+            [article_id, article_id],
+        )
+        return [dict(zip(VERSION_FIELDS, row)) for row in cursor]
+
+    def version_count(self, article_id: int) -> int:
+        if self._versions is None:
+            return 1
+        return self.conn.execute("select count(*) from article_versions where article_id = ?",
+                                 [article_id]).fetchone()[0]
+
+    def record(self, row: dict) -> dict:
+        """The article's downloadable record (article_json) with its history: how many versions
+        the archive holds, what the live page answered, and the earlier versions' texts."""
+        record = article_json(row)
+        record["versions"] = self.version_count(row["id"])
+        record["live"] = live_json(self.live_state(row["url"]))
+        record["earlier_versions"] = self.earlier_versions(row["id"])
+        return record
+
+
+def live_json(state: dict | None) -> dict | None:
+    """A live state as a downloaded record gives it: what the live page answered, when, and
+    where it leads now."""
+    if state is None:
+        return None
+    record = {"state": state["kind"], "status": state["status"], "checked_at": state["fetched_at"]}
+    if state["kind"] in ("moved", "retired", "elsewhere"):
+        record["url"] = state["response_url"]
+    if state["kind"] == "moved":
+        record["temporary"] = state["temporary"]
+    if state["kind"] == "elsewhere":
+        record["archived_as"] = state["archived"]
+    return record
