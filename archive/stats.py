@@ -9,12 +9,14 @@ from sqlite_utils import Database
 
 from archive.ingest import RECHECKED_STAT, fetch_counts
 from archive.locks import is_locked
+from archive.rechecks import GONE_SQL
 
 
 def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str | None = None) -> list[dict]:
     """The last ``limit`` crawls, newest first, with how each ended: the crawler's
     finish_reason, the crawl it resumed, its --max-pages and whether it reached them (what it
-    left waits for the next crawl). A crawl's counts are written when it ends, so those of a
+    left waits for the next crawl), and ``gone``: the archived articles that answered they are
+    no longer there (rechecks.GONE_SQL). A crawl's counts are written when it ends, so those of a
     crawl still running, or killed before it could end, are counted here; a crawl whose source
     nobody holds the lock of was killed, whatever its row says."""
     where, params = ("where source_id = ?", [source]) if source else ("", [])
@@ -22,7 +24,8 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
         f"""select id, source_id, started_at, finished_at, status, pages, articles_new, articles_changed,
                    articles_unchanged, articles_not_modified, errors, health_articles, share_title,
                    share_date, share_author, share_50_words, finish_reason, resumed_from, max_pages,
-                   json_extract(stats, ?) as rechecked
+                   json_extract(stats, ?) as rechecked,
+                   (select count(*) from fetches f where f.crawl_id = crawls.id and {GONE_SQL}) as gone
             from crawls {where} order by id desc limit ?""",
         [f'$."{RECHECKED_STAT}"', *params, limit],
     )

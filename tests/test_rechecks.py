@@ -358,3 +358,49 @@ def test_the_rechecks_a_crawl_stored_count_across_its_resumed_parts(tmp_path):
     assert rechecks_stored(db, 2) == 2
     assert rechecks_stored(db, 1) == 1
     assert rechecks_stored(db, None) == 0
+
+
+
+NOT_FOUND_PAGE = """<html lang="vi"><head><title>Trang không tồn tại</title></head><body>
+<h1>Trang không tồn tại</h1><p>Xin lỗi, trang bạn tìm không tồn tại hoặc đã bị xóa.</p>
+<p><a href="/">Quay về trang chủ</a></p></body></html>""".encode()
+
+
+def _removed_from_the_site(folder, site, hits):
+    """Crawl the site, then remove three of its archived articles (410 Gone, a 404 where the page
+    moved without a redirect, a "page not found" page answered 200) while its listing still
+    links to one of them and to a new article that was never there, and crawl it again.
+    Returns the second crawl's result and its run as ``govarchive stats --json`` gives it."""
+    crawl(folder)
+    answer = site.answer
+    removed = {"/a/da-nang-tin-gia.htm": (410, {"Content-Type": "text/html"}, b"<html><body>Gone</body></html>"),
+               "/a/quang-tri.htm": (200, {"Content-Type": "text/html; charset=utf-8"}, NOT_FOUND_PAGE)}
+    site.answer = lambda path: removed.get(path) or answer(path)
+    site.paths["nghe-an-nguoi-phat-ngon"] = "/m/nghe-an-2023.htm"
+    site.listed = ["/a/ha-tinh.htm", "/a/da-nang-tin-gia.htm", "/a/never-there.htm"]
+    mark = len(hits)
+    result = crawl_into(folder)
+    # One removal met by the listing, the others by the re-check.
+    asked_for = {*removed, "/a/nghe-an.htm", "/a/never-there.htm"}
+    assert sorted(asked(hits, mark, asked_for)) == sorted(asked_for)
+    stats = subprocess.run([str(Path(sys.executable).with_name("govarchive")), "stats", "--db", "archive.db", "--json"],
+                           cwd=folder, capture_output=True, text=True, check=True)
+    return result, json.loads(stats.stdout.splitlines()[0])
+
+def test_archived_articles_gone_from_the_site_are_counted_as_removals(site, served):
+    folder, hits = served
+    _result, run = _removed_from_the_site(folder, site, hits)
+    assert run["status"] == "ok"
+    # The page never archived is an error of the crawl; the archived ones are records of their removal.
+    assert run["gone"] == 3, run
+
+
+@pytest.mark.xfail(strict=True, reason="archive.ingest.FETCH_FAILED_SQL still counts a removal (rechecks.GONE_SQL) "
+                                       "as a failed fetch")
+def test_archived_articles_gone_from_the_site_are_not_errors(site, served):
+    folder, hits = served
+    result, run = _removed_from_the_site(folder, site, hits)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert run["errors"] == 1, run
+    summary = result.stdout.splitlines()
+    assert summary[-1].split()[-1] == "1", result.stdout
