@@ -19,10 +19,12 @@ ROBOTSTXT_OBEY = True
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5",
-    # Scrapy also asks for zstd, which the WARC keeps as sent, and which the common replay
-    # tools cannot undo (warcio, hence pywb, and ReplayWeb.page's wabac.js); pywb itself
-    # stopped asking for it. govarchive reads zstd back if a server sends it unasked.
-    "Accept-Encoding": "gzip, deflate, br",
+    # The WARC keeps bodies as sent, so only codings the common WARC tools undo are asked for.
+    # Scrapy also asks for zstd, which warcio (hence pywb) and ReplayWeb.page's wabac.js cannot
+    # undo, and br, which warcio's check and readers fail on with the brotli module this
+    # project installs (they expect brotlipy's decompressor). govarchive reads both back if a
+    # server sends them unasked.
+    "Accept-Encoding": "gzip, deflate",
 }
 
 CONCURRENT_REQUESTS = 16
