@@ -106,11 +106,14 @@ class Query:
     # article first, since a Vietnamese word is often two or three syllables: "Hà Nội" next to
     # each other, not "Hà Tĩnh" and "Sở Nội vụ". Empty when no two words were typed in a row.
     phrase: str = ""
-    # For snippets: the folded words of each run typed in a row or quoted, in each spelling, and
-    # the words as typed (lower case), so a snippet shows where the words stand together, with
-    # the accents typed, as ranking prefers them.
+    # For snippets: the folded words of each run typed in a row, in each spelling, and the words
+    # as typed (lower case), so a snippet shows where the words stand together, with the accents
+    # typed, as ranking prefers them.
     runs: tuple[tuple[str, ...], ...] = ()
     typed: tuple[str, ...] = ()
+    # For snippets: each term's folded words, in each spelling ("5000" and "5 000"). FTS5 finds
+    # the words of one spelling only together, so they are marked only where they stand together.
+    spelt: tuple[tuple[str, ...], ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.folded)
@@ -122,8 +125,10 @@ class _Part(NamedTuple):
     folded: str
     accented: str
     typed: str  # as the person typed it, for the notes
-    marks: tuple[str, ...] = ()  # a term's folded words, for highlighting
-    spellings: tuple[str, ...] = ()  # a term's folded words, space-separated, in each spelling; "*" ends a prefix
+    # A term's folded words, space-separated, in each spelling; "*" ends a prefix. ``spellings``
+    # are those of the term's plain form (NFKC), ``marks`` those of every form typed.
+    marks: tuple[str, ...] = ()
+    spellings: tuple[str, ...] = ()
 
 
 _OPEN = _Part("open", "(", "(", "(", "(")
@@ -214,7 +219,8 @@ def parse_query(text: str) -> Query:
         notes = [Note(f"Không có gì để tìm trong «{text}»: không có từ nào", f"Nothing to search for in «{text}»: it has no word")]
     return Query(*(" ".join(p[i] for p in parts if p[i]) for i in (1, 2, 3)), terms=terms,
                  notes=tuple(dict.fromkeys(notes)), phrase=phrase,
-                 runs=_snippet_runs(parts, runs, terms), typed=_typed_words(parts))
+                 runs=_snippet_runs(runs, terms), typed=_typed_words(parts),
+                 spelt=tuple(dict.fromkeys(tuple(m.split()) for part in _marked_parts(parts) for m in part.marks)))
 
 
 def as_phrase(text: str) -> str | None:
@@ -252,7 +258,7 @@ def _not_a_column(text: str, start: int) -> list[Note]:
 
 def _highlighted_terms(parts) -> tuple[str, ...]:
     """The folded words to mark in results: every term's, except those a NOT excludes."""
-    return tuple(dict.fromkeys(mark for part in _marked_parts(parts) for mark in part.marks))
+    return tuple(dict.fromkeys(word for part in _marked_parts(parts) for mark in part.marks for word in mark.split()))
 
 
 def _marked_parts(parts) -> list[_Part]:
@@ -300,12 +306,11 @@ def _phrases(runs: list[list[_Part]]) -> str:
     return " OR ".join(dict.fromkeys(phrases))
 
 
-def _snippet_runs(parts, runs: list[list[_Part]], terms: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """The folded word sequences a snippet should find together: the runs, and each phrase
-    typed in quotes; none with a prefix, and none with a word that is not marked (excluded)."""
-    phrases = [[part] for part in parts if part.kind == "term" and " " in part.spellings[0]]
+def _snippet_runs(runs: list[list[_Part]], terms: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """The folded word sequences a snippet should find together: the runs, none with a prefix,
+    and none with a word that is not marked (excluded)."""
     found = []
-    for run in [*runs, *phrases]:
+    for run in runs:
         for spelt in _spelt(run):
             words = tuple(spelt.split())
             if not spelt.endswith("*") and all(word in terms for word in words):
@@ -343,7 +348,7 @@ def _term(value: str, *, prefix: bool) -> _Part | None:
     folded_forms = [_folded_spellings(words, prefix=prefix) for words, _ in forms]
     folded = list(dict.fromkeys(f'"{phrase}"{star}' for phrases in folded_forms for phrase in phrases))
 
-    marks = tuple(dict.fromkeys(mark for query in folded for mark in _highlighted(query)))
+    marks = tuple(dict.fromkeys(phrase + star for phrases in folded_forms for phrase in phrases))
     spellings = tuple(phrase + star for phrase in folded_forms[-1])
     if prefix:
         # The filters column's words (src…, month…, ref…) are for the facets: "age*" must not
@@ -426,14 +431,6 @@ def _number_spellings(number: str) -> list[str]:
 
 def _refused(note: Note) -> Query:
     return Query("", "", "", (), (note,))
-
-
-def _highlighted(term: str) -> list[str]:
-    """The words of an FTS5 phrase for highlighting; the last keeps the ``*`` of a prefix."""
-    words = _WORD.findall(term)
-    if words and term.endswith("*"):
-        words[-1] += "*"
-    return words
 
 
 def _explicit_and(parts):
@@ -769,16 +766,30 @@ def _hits(words: list[tuple[int, int, str]], terms) -> list[int]:
     return [i for i, (_, _, word) in enumerate(words) if word in whole or word.startswith(prefixes)]
 
 
+def _matches(word: str, term: str) -> bool:
+    """Whether FTS5 matches the folded ``word`` to a query term ("word*" for a prefix)."""
+    return word.startswith(term[:-1]) if term.endswith("*") else word == term
+
+
+def _places(words: list[str], sequence: tuple[str, ...]) -> list[int]:
+    """Where in the folded ``words`` the query terms ``sequence`` stand one after another."""
+    n = len(sequence)
+    # Only the last term may be a prefix: the first is compared as fast as a word can be.
+    starts = [i for i, word in enumerate(words[: len(words) - n + 1]) if word == sequence[0]]
+    return [i for i in starts if all(_matches(words[i + k], sequence[k]) for k in range(1, n))]
+
+
 def _marks(text: str, query: Query | tuple[str, ...]) -> tuple[list[tuple[int, int]], int]:
     """The spans of ``text`` to mark, in order, and the offset a snippet centres on.
 
-    With terms only, every word FTS5 matched, centred on the first. With the Query, as ranking
-    sees it: the words of a run ("đổi mới", typed in a row or quoted) are marked only where the
-    run stands whole, if it does anywhere, and not as "theo dõi … mới" far apart; a word typed
-    with accents only where the text has those accents, if it has them anywhere ("năm" marks
-    "năm", not "Nam"). The centre is the first run standing whole (with the accents typed,
-    if the text has it so), else the first word marked with the accents typed, else the first
-    word marked.
+    With terms only, every word FTS5 matched, centred on the first. With the Query, as FTS5 and
+    ranking see it: the words of a phrase ("hoa đào" in quotes, the "5 000" of 5000) are marked
+    only where the phrase stands, as FTS5 matches them nowhere else; the words of a run typed in
+    a row ("đổi mới") only where the run stands whole, if it does anywhere, and not as "theo dõi
+    … mới" far apart; a word typed with accents only where the text has those accents, if it
+    has them anywhere ("năm" marks "năm", not "Nam"). The centre
+    is the first run or phrase standing whole (with the accents typed, if the text has it so),
+    else the first word marked with the accents typed, else the first word marked.
     """
     if not isinstance(query, Query):
         spans = match_spans(text, query)
@@ -795,24 +806,26 @@ def _marks(text: str, query: Query | tuple[str, ...]) -> tuple[list[tuple[int, i
 
     marked: set[int] = set()
     run_words: set[str] = set()
-    exact_runs, loose_runs = [], []
+    exact_places, loose_places = [], []
     bare = [word for _, _, word in words]
-    for run in query.runs:
-        n = len(run)
-        places = [i for i, word in enumerate(bare) if word == run[0] and bare[i:i + n] == list(run)]
+    phrases = [spelt for spelt in query.spelt if len(spelt) > 1]
+    for sequence in (*query.runs, *phrases):
+        n = len(sequence)
+        places = _places(bare, sequence)
         exact = [i for i in places if all(as_typed(i + k) for k in range(n))]
         for i in exact or places:
             marked.update(range(i, i + n))
         if places:
-            run_words.update(run)
-            (exact_runs if exact else loose_runs).append((exact or places)[0])
+            (exact_places if exact else loose_places).append((exact or places)[0])
+            if sequence in query.runs:
+                run_words.update(sequence)
     alone: dict[str, list[int]] = {}
-    for i in _hits(words, query.terms):
+    for i in _hits(words, [spelt[0] for spelt in query.spelt if len(spelt) == 1]):
         if words[i][2] not in run_words:
             alone.setdefault(words[i][2], []).append(i)
     for hits in alone.values():
         marked.update([i for i in hits if as_typed(i)] or hits)
     if not marked:
         return [], 0
-    first = min(exact_runs or loose_runs or [i for i in marked if as_typed(i)] or marked)
+    first = min(exact_places or loose_places or [i for i in marked if as_typed(i)] or marked)
     return [words[i][:2] for i in sorted(marked)], words[first][0]

@@ -1,0 +1,56 @@
+"""What search highlights: the words that matched, as they matched, and the notes that say why a
+query cannot match."""
+
+import asyncio
+import json
+
+import pytest
+
+from archive.search import parse_query, snippet
+from archive.serve import make_datasette
+from test_search import small_archive
+
+HOA_BINH = "Uỷ ban nhân dân tỉnh Hoà Bình họp bàn về thuỷ lợi"
+THUY_SAN = "Hội nghị về phát triển thủy sản bền vững và hòa nhập cộng đồng."
+KY_THUAT = "Ứng dụng kỹ thuật số trong quản lý thủy lợi. Các sở nâng cao sức khỏe hệ thống."
+
+
+def test_the_words_of_a_phrase_are_marked_only_where_the_phrase_stands():
+    # The article matched on "thuỷ" alone: "Hoà" of "hoa đào" did not match.
+    assert snippet(HOA_BINH, parse_query('"hoa đào" OR thuỷ')) == "Uỷ ban nhân dân tỉnh Hoà Bình họp bàn về [thuỷ] lợi"
+    assert snippet(THUY_SAN, parse_query('"hoa đào" OR thủy')) == (
+        "Hội nghị về phát triển [thủy] sản bền vững và hòa nhập cộng đồng.")
+    assert snippet(KY_THUAT, parse_query('"thuy loi" OR "ky nang"')) == (
+        "Ứng dụng kỹ thuật số trong quản lý [thủy] [lợi]. Các sở nâng cao sức khỏe hệ thống.")
+    # where it stands, it is marked; a word also typed alone is marked anywhere
+    assert snippet("Lễ hội hoa đào, ngắm hoa.", parse_query('"hoa đào" OR thuỷ')) == "Lễ hội [hoa] [đào], ngắm hoa."
+    assert snippet("Lễ hội hoa đào, ngắm hoa.", parse_query('"hoa đào" OR hoa')) == "Lễ hội [hoa] [đào], ngắm [hoa]."
+    # a token of several words is a phrase too, a prefix at its end included
+    assert snippet("Kế hoạch 174/KH-UBND; UBND và KH số 174", parse_query("174/KH-UB*")) == (
+        "Kế hoạch [174]/[KH]-[UBND]; UBND và KH số 174")
+
+
+def test_a_title_marks_only_what_matched_in_the_reading_room(tmp_path):
+    path = small_archive(tmp_path / "a.db", {"hoabinh": (HOA_BINH, THUY_SAN)})
+    ds = make_datasette(path)
+    page = asyncio.run(ds.client.get("/-/search", params={"q": '"hoa đào" OR thuỷ'})).text
+    assert "tỉnh Hoà Bình họp bàn về <mark>thuỷ</mark> lợi" in page and "<mark>Hoà</mark>" not in page
+    [result] = asyncio.run(ds.client.get("/-/results.json", params={"q": '"hoa đào" OR thuỷ'})).json()["results"]
+    assert "[thủy] sản" in result["snippet"] and "[hòa]" not in result["snippet"]
+
+
+NUMBERS = "Trong tháng 12/2024, có 5.000 người tham gia; năm 2025 dự kiến 5 lớp học và 5 000 lượt, 5000 lần."
+
+
+@pytest.mark.parametrize("typed", ["5000", "５０００"])
+def test_a_number_is_marked_only_whole(typed):
+    assert snippet(NUMBERS, parse_query(typed)) == (
+        "Trong tháng 12/2024, có [5].[000] người tham gia; năm 2025 dự kiến 5 lớp học và [5] [000] lượt, [5000] lần.")
+    assert snippet(NUMBERS, parse_query("5.000")) == (
+        "Trong tháng 12/2024, có [5].[000] người tham gia; năm 2025 dự kiến 5 lớp học và [5] [000] lượt, 5000 lần.")
+
+
+def test_the_search_cli_marks_no_lone_digit_of_a_number(tmp_path, run_cli):
+    path = small_archive(tmp_path / "a.db", {"numbers": ("Số liệu", NUMBERS)})
+    [line] = run_cli("search", "5000", "--json", "--db", path, check=True).stdout.splitlines()
+    assert "dự kiến 5 lớp" in json.loads(line)["snippet"]
