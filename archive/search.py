@@ -107,8 +107,8 @@ class Query:
     # each other, not "Hà Tĩnh" and "Sở Nội vụ". Empty when no two words were typed in a row.
     phrase: str = ""
     # For snippets: the folded words of each run typed in a row, in each spelling, and the words
-    # as typed (lower case), so a snippet shows where the words stand together, with the accents
-    # typed, as ranking prefers them.
+    # as typed (lower case, in each spelling), so a snippet shows where the words stand together,
+    # with the accents typed, as ranking prefers them.
     runs: tuple[tuple[str, ...], ...] = ()
     typed: tuple[str, ...] = ()
     # For snippets: each term's folded words, in each spelling ("5000" and "5 000"). FTS5 finds
@@ -319,10 +319,11 @@ def _snippet_runs(runs: list[list[_Part]], terms: tuple[str, ...]) -> tuple[tupl
 
 
 def _typed_words(parts) -> tuple[str, ...]:
-    """The words typed (lower case), of every term not excluded and not a prefix."""
+    """The words typed (lower case), in each of their spellings (as ranking takes them: "thúy"
+    for "thuý"), of every term not excluded and not a prefix."""
     return tuple(dict.fromkeys(
-        word.lower() for part in _marked_parts(parts) if not part.spellings[0].endswith("*")
-        for word in _WORD.findall(part.typed)
+        spelling for part in _marked_parts(parts) if not part.spellings[0].endswith("*")
+        for word in _WORD.findall(part.typed) for spelling in _spellings(word.lower())
     ))
 
 
@@ -786,10 +787,11 @@ def _marks(text: str, query: Query | tuple[str, ...]) -> tuple[list[tuple[int, i
     ranking see it: the words of a phrase ("hoa đào" in quotes, the "5 000" of 5000) are marked
     only where the phrase stands, as FTS5 matches them nowhere else; the words of a run typed in
     a row ("đổi mới") only where the run stands whole, if it does anywhere, and not as "theo dõi
-    … mới" far apart; a word typed with accents only where the text has those accents, if it
-    has them anywhere ("năm" marks "năm", not "Nam"). The centre
-    is the first run or phrase standing whole (with the accents typed, if the text has it so),
-    else the first word marked with the accents typed, else the first word marked.
+    … mới" far apart; a word typed with accents only where the text has those accents, or the
+    other spelling of them ("thuý" and "thúy"), if it has them anywhere ("năm" marks "năm", not
+    "Nam"). The centre is the first run or phrase standing whole (with the accents typed, if the
+    text has it so), else the first word marked with the accents typed, else the first word
+    marked.
     """
     if not isinstance(query, Query):
         spans = match_spans(text, query)

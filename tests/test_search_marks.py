@@ -54,3 +54,10 @@ def test_the_search_cli_marks_no_lone_digit_of_a_number(tmp_path, run_cli):
     path = small_archive(tmp_path / "a.db", {"numbers": ("Số liệu", NUMBERS)})
     [line] = run_cli("search", "5000", "--json", "--db", path, check=True).stdout.splitlines()
     assert "dự kiến 5 lớp" in json.loads(line)["snippet"]
+
+
+def test_both_tone_placements_are_marked_as_the_accents_typed():
+    text = "Chị Nguyễn Thị Thuý, cán bộ y tế. Chị Thúy chia sẻ cùng chị Thủy."
+    assert snippet(text, parse_query("thuý")) == "Chị Nguyễn Thị [Thuý], cán bộ y tế. Chị [Thúy] chia sẻ cùng chị Thủy."
+    text = "Kênh của Đảng uỷ khối. ĐẢNG ỦY KHỐI yêu cầu; đang ủy quyền."
+    assert snippet(text, parse_query("đảng ủy")) == "Kênh của [Đảng] [uỷ] khối. [ĐẢNG] [ỦY] KHỐI yêu cầu; đang ủy quyền."
