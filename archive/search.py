@@ -372,6 +372,9 @@ _GLIDE_TONE = re.compile(rf"^((?:.*[^qQ])?)([oOuU])([{_TONE_MARKS}]?)([aAeEyY])(
 _I_OR_Y = re.compile(rf"^(b|ch|d|đ|h|k|kh|l|m|n|nh|p|ph|qu|r|s|t|th|tr|v|x)([iy])([{_TONE_MARKS}]?)$", re.IGNORECASE)
 # A word with more i/y syllables than this is searched as typed beyond them (2**3 phrases).
 _MAX_SPELLINGS = 3
+# Text converted from the legacy Vietnamese encodings often has "Ð" (U+00D0, the Icelandic eth)
+# where Đ belongs ("Ðà Nẵng"): either letter is the other's accents as typed.
+_ETH = str.maketrans("đĐðÐ", "ðÐđĐ")
 
 
 def _spellings(word: str) -> list[str]:
@@ -388,7 +391,7 @@ def _spellings(word: str) -> list[str]:
         vowel = closing[2]
         other = {"i": "y", "y": "i", "I": "Y", "Y": "I"}[vowel]
         found.append(unicodedata.normalize("NFC", closing[1] + other + closing[3]))
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found + [spelling.translate(_ETH) for spelling in found]))
 
 
 def _folded_spellings(words: list[str], *, prefix: bool) -> list[str]:

@@ -105,8 +105,9 @@ def test_parse_query_shapes():
     assert q.phrase == '"ha noi" OR "dong nai chuyen"*'
     assert parse_query("zalo NOT Hà Nội").phrase == ""
     assert parse_query("zal* oa").phrase == "" and parse_query("Hà AND Nội").phrase == ""
-    # for the exact index, which keeps no positions: a phrase's words, no column filters
-    assert q.accented == '"Hà" AND "Nội" OR ( "Đồng" AND "Nai" ) AND "chuyển"*'
+    # for the exact index, which keeps no positions: a phrase's words, no column filters, and
+    # each word in its spellings (Đ and the legacy eth Ð)
+    assert q.accented == '"Hà" AND "Nội" OR ( ( "Đồng" OR "Ðồng" ) AND "Nai" ) AND "chuyển"*'
     assert parse_query('title:năm "Kế hoạch 174/KH-UBND"').accented == (
         '"năm" AND ( "Kế" AND "hoạch" AND "174" AND "KH" AND "UBND" )')
     assert parse_query("NOT x AND").folded == ""

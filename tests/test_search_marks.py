@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from archive.search import parse_query, snippet
+from archive.db import open_db
+from archive.search import html_snippet, parse_query, search, snippet
 from archive.serve import make_datasette
 from test_search import small_archive
 
@@ -61,3 +62,13 @@ def test_both_tone_placements_are_marked_as_the_accents_typed():
     assert snippet(text, parse_query("thuý")) == "Chị Nguyễn Thị [Thuý], cán bộ y tế. Chị [Thúy] chia sẻ cùng chị Thủy."
     text = "Kênh của Đảng uỷ khối. ĐẢNG ỦY KHỐI yêu cầu; đang ủy quyền."
     assert snippet(text, parse_query("đảng ủy")) == "Kênh của [Đảng] [uỷ] khối. [ĐẢNG] [ỦY] KHỐI yêu cầu; đang ủy quyền."
+
+
+def test_the_legacy_eth_is_the_accents_typed_of_d_with_stroke(tmp_path):
+    path = small_archive(tmp_path / "a.db", {"eth": ("Ðà Nẵng họp báo", "Ðảng bộ thành phố Ðà Nẵng họp."),
+                                             "stroke": ("Đảng uỷ", "Đảng uỷ khối họp.")})
+    db = open_db(path, create=False)
+    assert [r["exact_match"] for r in search(db, "Ðảng")] == [True, True]
+    assert [(r["url"].rsplit("/", 1)[1], r["exact_match"]) for r in search(db, "Đà Nẵng")] == [("eth", True)]
+    assert str(html_snippet("Ðà Nẵng và đa năng", parse_query("Đà Nẵng"))) == (
+        "<mark>Ðà</mark> <mark>Nẵng</mark> và đa năng")
