@@ -210,6 +210,7 @@ def parse_query(text: str) -> Query:
     parts += [_CLOSE] * depth
     typed_a_term = any(part.kind == "term" for part in parts)
     parts = _drop_dangling(_drop_leading_not(parts, notes), notes)
+    notes += _excluded_in_vain(_branches(parts, 0)[0])
     runs = _runs(parts)
     phrase = _phrases(runs)
     parts = _explicit_and(parts)
@@ -479,7 +480,7 @@ def _drop_leading_not(parts, notes):
                 excluded = " ".join(p.typed for p in parts[i + 1 : end])
                 if excluded:
                     op = part.typed
-                    shown = f"NOT {excluded}" if op == "NOT" else f"{op}{excluded}"
+                    shown = _excluding(op, excluded)
                     notes.append(Note(
                         f"Bỏ qua «{shown}»: {op} cần một từ đứng trước, ví dụ «từ {shown}»",
                         f"Left out «{shown}»: {op} needs a word before it, as in «word {shown}»",
@@ -489,6 +490,107 @@ def _drop_leading_not(parts, notes):
         out.append(part)
         i += 1
     return out
+
+
+def _excluding(op: str, excluded: str) -> str:
+    """An exclusion as typed: "NOT oa", "-oa"."""
+    return f"NOT {excluded}" if op == "NOT" else f"{op}{excluded}"
+
+
+class _Branch(NamedTuple):
+    """One side of an OR: the operands an article must match (term, group or column filter), and
+    the NOTs with what each excludes."""
+
+    wanted: list[list[_Part]]
+    excluded: list[tuple[_Part, list[_Part]]]
+
+
+def _branches(parts, start: int) -> tuple[list[_Branch], int]:
+    """The group of ``parts`` from ``start`` as FTS5 reads it, its ORs binding loosest and its
+    NOTs tightest ("a b NOT c OR d" is "(a AND (b NOT c)) OR d"), and where it closes."""
+    branches = [_Branch([], [])]
+    i = start
+    while i < len(parts) and parts[i].kind != "close":
+        part = parts[i]
+        if part.kind == "op" and part.exact == "OR":
+            branches.append(_Branch([], []))
+            i += 1
+        elif part.kind == "op" and part.exact == "NOT":
+            end = _operand_end(parts, i + 1)
+            branches[-1].excluded.append((part, parts[i + 1 : end]))
+            i = end
+        elif part.kind == "op":
+            i += 1
+        else:
+            end = max(_operand_end(parts, i), i + 1)
+            branches[-1].wanted.append(parts[i:end])
+            i = end
+    return branches, i
+
+
+def _excluded_in_vain(branches: list[_Branch]) -> list[Note]:
+    """A note for each word excluded that, accents aside, is or is in a word or phrase searched
+    for beside it: the folded index takes "hòa -hoa" as "hoa NOT hoa", which matches nothing.
+
+    Only a word or phrase excluded is compared, and not one excluded as typed ("hoa -hoa")."""
+    notes = []
+    for branch in branches:
+        for operand in branch.wanted:
+            group = _unfiltered(operand)
+            if group[0].kind == "open":
+                notes += _excluded_in_vain(_branches(group, 1)[0])
+        for op, excluded in branch.excluded:
+            if len(excluded) != 1 or excluded[0].kind != "term":
+                continue
+            word = excluded[0]
+            for operand in branch.wanted:
+                if _implies(operand, word) and not _typed_in(operand, word):
+                    left, shown = _typed_text(operand), _excluding(op.typed, word.typed)
+                    notes.append(Note(
+                        f"Không bài nào có thể khớp «{left} {shown}»: tìm kiếm bỏ qua dấu, "
+                        f"nên mọi bài có «{left}» đều có «{word.typed}»",
+                        f"Nothing can match «{left} {shown}»: search ignores accents, "
+                        f"so every article with «{left}» has «{word.typed}»",
+                    ))
+                    break
+    return notes
+
+
+def _unfiltered(operand: list[_Part]) -> list[_Part]:
+    """An operand without its column filter: a column restricts where it matches, not what."""
+    return operand[1:] if operand[0].kind == "column" else operand
+
+
+def _implies(operand: list[_Part], term: _Part) -> bool:
+    """Whether every article the operand matches has ``term`` (folded) too."""
+    operand = _unfiltered(operand)
+    if operand[0].kind == "open":
+        return all(any(_implies(wanted, term) for wanted in branch.wanted) for branch in _branches(operand, 1)[0])
+    # Each spelling the operand may match has one the term matches.
+    return all(any(_contains(mark.split(), other.split()) for other in term.marks) for mark in operand[0].marks)
+
+
+def _typed_in(operand: list[_Part], term: _Part) -> bool:
+    """Whether a term of the operand has the words of ``term`` as typed (case aside)."""
+    words = [word.lower() for word in _WORD.findall(term.typed)]
+    return any(_contains([word.lower() for word in _WORD.findall(part.typed)], words)
+               for part in operand if part.kind == "term")
+
+
+def _contains(words: list[str], sequence: list[str]) -> bool:
+    """Whether the query terms ``sequence`` match ``words`` one after another somewhere (a word
+    "abc*", a prefix itself, matches a term "ab*", not "abc")."""
+    n = len(sequence)
+    return any(all(_matches(words[i + k], sequence[k]) for k in range(n)) for i in range(len(words) - n + 1))
+
+
+def _typed_text(parts: list[_Part]) -> str:
+    """Parts as typed, spaced as they would be typed."""
+    text = ""
+    for part in parts:
+        glued = not text or text.endswith(("(", ":")) or part.kind == "close"
+        text += ("" if glued else " ") + part.typed
+    return text
 
 
 def _drop_dangling(parts, notes):

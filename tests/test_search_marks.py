@@ -57,6 +57,46 @@ def test_the_search_cli_marks_no_lone_digit_of_a_number(tmp_path, run_cli):
     assert "dự kiến 5 lớp" in json.loads(line)["snippet"]
 
 
+EXCLUDED_IN_VAIN = [
+    ("hòa -hoa", "hòa", "-hoa", "hoa"),
+    ("hòa NOT hoa", "hòa", "NOT hoa", "hoa"),
+    ("thủy -thúy", "thủy", "-thúy", "thúy"),
+    ("Việt Nam -năm", "Nam", "-năm", "năm"),
+    ("Đảng -đăng", "Đảng", "-đăng", "đăng"),
+    ('"hòa bình" -hoa', '"hòa bình"', "-hoa", "hoa"),
+    ("(hòa OR hoà) -hoa", "(hòa OR hoà)", "-hoa", "hoa"),
+]
+
+
+@pytest.mark.parametrize("typed, word, shown, excluded", EXCLUDED_IN_VAIN)
+def test_excluding_a_word_searched_for_but_for_its_accents_says_nothing_can_match(typed, word, shown, excluded):
+    [note] = parse_query(typed).notes
+    assert note.en == (f"Nothing can match «{word} {shown}»: search ignores accents, "
+                       f"so every article with «{word}» has «{excluded}»")
+    assert note.vi == (f"Không bài nào có thể khớp «{word} {shown}»: tìm kiếm bỏ qua dấu, "
+                       f"nên mọi bài có «{word}» đều có «{excluded}»")
+
+
+@pytest.mark.parametrize("typed", ["hòa OR thủy -hoa", "hòa -hoan", "hòa* -hoa", 'hòa -"hoa đào"', "zalo -oa",
+                                   "hòa -title:hoa", "hoa -hoa", "hòa -(hoa AND sen)"])
+def test_an_exclusion_that_leaves_something_to_match_needs_no_note(typed):
+    assert parse_query(typed).notes == ()
+
+
+def test_the_cli_the_export_and_the_reading_room_say_why_an_exclusion_matches_nothing(tmp_path, run_cli):
+    path = small_archive(tmp_path / "a.db", {"hoa": ("Hòa Bình", "Tỉnh Hòa Bình và hoa ban.")})
+    note = "Nothing can match «hòa -hoa»: search ignores accents, so every article with «hòa» has «hoa»"
+    cli = run_cli("search", "hòa -hoa", "--db", path, check=True)
+    assert cli.stdout == "No results.\n" and cli.stderr == f"note: {note}\n"
+    export = run_cli("export", "--search", "hòa -hoa", "--db", path, "-o", tmp_path / "out.jsonl", check=True)
+    assert export.stderr.startswith(f"note: {note}\nwarning: nothing matched the selection")
+    ds = make_datasette(path)
+    data = asyncio.run(ds.client.get("/-/results.json", params={"q": "hòa -hoa"})).json()
+    assert data["count"] == 0 and [n["en"] for n in data["notes"]] == [note]
+    rows = asyncio.run(ds.client.get("/a/articles.json", params={"_search": "hòa -hoa", "_shape": "objects"})).json()
+    assert rows["rows"] == [] and note in rows["human_description_en"]
+
+
 def test_both_tone_placements_are_marked_as_the_accents_typed():
     text = "Chị Nguyễn Thị Thuý, cán bộ y tế. Chị Thúy chia sẻ cùng chị Thủy."
     assert snippet(text, parse_query("thuý")) == "Chị Nguyễn Thị [Thuý], cán bộ y tế. Chị [Thúy] chia sẻ cùng chị Thủy."
