@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
@@ -28,12 +29,24 @@ def case_key(value: str) -> str:
 
 # A document number's leading zeros: "06/QĐ-TTg" is cited as "6/QĐ-TTg" too.
 LEADING_ZEROS = re.compile(r"^0+(?=\d)")
+# The dashes search reads as "-" (archive.search._DASHES; tests check they agree): a reference
+# copied from a page may have any of them ("174/KH‑UBND" with a non-breaking hyphen).
+REF_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-"))
+# Spaces around a reference's slashes and hyphens ("174 / KH - UBND"), which search ignores, as
+# archive.docrefs does where it reads a reference in text.
+REF_SPACING = re.compile(r"\s*([/-])\s*")
+# A number with thousands dots ("1.234/QĐ-UBND"), which archive.docrefs writes without them.
+THOUSANDS = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{3})+(?=[/-])")
 
 
 def ref_key(value: str) -> str:
-    """A document reference as search matches it: accents, đ and case folded, the number's
-    leading zeros dropped ("6/qd-ttg" is "06/QĐ-TTg")."""
-    return LEADING_ZEROS.sub("", fold(value).strip())
+    """A document reference as search matches it and archive.docrefs reads it in text: in NFKC
+    (full-width "１７４／KH-UBND"), any dash a hyphen, no spaces around its slashes and hyphens, no
+    thousands dots, accents, đ and case folded, the number's leading zeros dropped ("6/qd-ttg"
+    is "06/QĐ-TTg")."""
+    spelled = REF_SPACING.sub(r"\1", unicodedata.normalize("NFKC", value).translate(REF_DASHES).strip())
+    spelled = THOUSANDS.sub(lambda m: m[0].replace(".", ""), spelled)
+    return LEADING_ZEROS.sub("", fold(spelled))
 
 
 MONTH_TYPED = (re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})"), re.compile(r"(?P<m>\d{1,2})[-/.](?P<y>\d{4})"))
