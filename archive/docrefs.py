@@ -22,9 +22,10 @@ links are masked before matching. Codes written partly in lower case ("174/kh-ub
 only when their type code is a known one or a type word or "số" comes before, which keeps out
 unit pairs such as "5/km-ngày".
 
-Other dashes than the hyphen ("13/2023/NĐ–CP"), an Ð (U+00D0) for Đ, a number written with
-thousands dots ("1.234/QĐ-UBND") and one a line break splits after its slash or a hyphen, before
-a code in capitals ("174/<br>KH-UBND"), give the usual reference.
+Other dashes than the hyphen ("13/2023/NĐ–CP"), an Ð (U+00D0) for Đ, full-width characters
+("１７４／ＫＨ－ＵＢＮＤ"), a number written with thousands dots ("1.234/QĐ-UBND") and one a line break
+splits after its slash or a hyphen, before a code in capitals ("174/<br>KH-UBND"), give the usual
+reference.
 
 Matching runs over an NFC, base-letter copy of the text whose offsets map back to the input,
 so ``text[start:end]`` of the input is always ``DocRef.text``.
@@ -169,11 +170,13 @@ _REF = re.compile(
 )
 _SEGMENT = re.compile(r"[^\s\-]+")
 # Spellings read as the usual ones: dashes other than the hyphen (word processors turn
-# "NĐ-CP" into "NĐ–CP"), and the Icelandic Ð that text converted from old Vietnamese encodings
-# has for Đ. One character for one, so offsets hold.
-_VARIANTS = str.maketrans({"–": "-", "‐": "-", "‑": "-", "−": "-", "Ð": "Đ", "ð": "đ"})
+# "NĐ-CP" into "NĐ–CP"), the Icelandic Ð that text converted from old Vietnamese encodings
+# has for Đ, and the full-width forms of ASCII and of the space ("１７４／ＫＨ－ＵＢＮＤ", as East
+# Asian input methods type them), which are their NFKC forms. One character for one, so offsets hold.
+_FULL_WIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+_VARIANTS = str.maketrans({"–": "-", "‐": "-", "‑": "-", "−": "-", "Ð": "Đ", "ð": "đ", **_FULL_WIDTH})
 # str.translate costs a fifth of the matching; most pages have none of these.
-_VARIANT = re.compile("[–‐‑−Ðð]")
+_VARIANT = re.compile("[–‐‑−Ðð\uff01-\uff5e\u3000]")
 _ISSUE_LEAD = re.compile(r"[ \t]*,?[ \t]*\(?[ \t]*(?=(?i:ngay)\s)")
 _ISSUE_REACH = 48
 # Links are masked: their paths are full of digit/slug pairs. Each form starts only where a

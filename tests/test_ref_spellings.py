@@ -1,6 +1,6 @@
 """A document's reference typed into a filter (the reading room's ``ref``, ``/-/results.json``,
-``govarchive export --ref``) in any of the spellings a page or a keyboard gives it is the
-reference the archive holds."""
+``govarchive export --ref``) in any of the spellings a page or a keyboard gives it, and one
+written in full-width characters in a page, are the reference the archive holds."""
 
 import asyncio
 import json
@@ -13,6 +13,7 @@ import pytest
 
 from archive import ingest
 from archive.db import open_db
+from archive.docrefs import find_doc_refs
 from archive.filters import REF_DASHES, ref_key
 from archive.search import _DASHES
 from archive.serve import make_datasette
@@ -62,6 +63,13 @@ def test_ref_key_keeps_references_apart():
     assert ref_key("174/KH-UBND") != ref_key("1740/KH-UBND")
 
 
+def test_a_full_width_reference_in_text_is_the_usual_reference():
+    text = "Văn bản số １７４／ＫＨ－ＵＢＮＤ ngày １２／１２／２０２４ được đăng tải."
+    (found,) = find_doc_refs(text)
+    assert (found.ref, found.type_name, found.issued) == ("174/KH-UBND", "Kế hoạch", "2024-12-12")
+    assert text[found.start:found.end] == found.text == "Văn bản số １７４／ＫＨ－ＵＢＮＤ ngày １２／１２／２０２４"
+
+
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("ref-spellings") / "archive.db"
@@ -85,6 +93,10 @@ def citing(db_path, ref):
             "select a.url from doc_refs d join articles a on a.id = d.article_id where d.ref = ?", [ref])}
     finally:
         conn.close()
+
+
+def test_the_full_width_reference_of_a_page_is_stored(db_path):
+    assert citing(db_path, "174/KH-UBND") == {"ke-hoach.html", "toan-goc.html"}
 
 
 @pytest.mark.parametrize("typed, archived", TYPED)
