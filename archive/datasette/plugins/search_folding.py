@@ -18,6 +18,11 @@ order (newest first), as everywhere in datasette; relevance ranking is the readi
 datasette's column searches (``_search_title=…``) are bounded the same way: each becomes a
 column filter in the same FTS5 query, carried in ``_fts_search_<column>``.
 
+Only searches of the folded index are folded. The exact-accent index (``articles_fts``, hidden,
+reachable from the database page) is refused with a 400 that points to the articles table's
+search: it keeps no word positions (``detail=none``), so FTS5 refuses phrases and column
+filters in it, and a folded query misses every accented word it holds.
+
 A streamed CSV (``_stream=on``, "stream all rows"; datasette streams no other format) is a
 download, not a page: it has every match, as the reading room's downloads do, up to ``STREAMED``
 times ``search_limit`` (100,000 by default), and drops the floor carried over from the page it
@@ -38,7 +43,7 @@ from datasette.utils.asgi import BadRequest, Request
 
 from archive.datasette.plugins.reading_room import absolute_url, row_id
 from archive.search import FILTERS_COLUMN, floor_sql, parse_query, with_filters
-from archive.serve import configured_search_limit, filter_word_kinds
+from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
 
 SEARCH = "_fts_search"
 COLUMN_SEARCH = "_fts_search_"  # + column name
@@ -58,16 +63,19 @@ WORD_FILTERS = {
     "agencies__arraycontains": "agency", "refs__arraycontains": "ref",
 }
 FILTER_ARGS = {name: f"_fts_{name}" for name in WORD_FILTERS.values()}
+# The exact-accent index (archive/db.py), which datasette lists as a hidden table of its own.
+EXACT_INDEX = "articles_fts"
+
+
+def _is_search(key: str) -> bool:
+    return key == "_search" or key.startswith("_search_")
 
 
 def fold_search_params(query_string: bytes) -> bytes:
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8")
-    if not any(key == "_search" or key.startswith("_search_") for key, _ in pairs):
+    if not any(_is_search(key) for key, _ in pairs):
         return query_string
-    folded = [
-        (key, parse_query(value).folded if key == "_search" or key.startswith("_search_") else value)
-        for key, value in pairs
-    ]
+    folded = [(key, parse_query(value).folded if _is_search(key) else value) for key, value in pairs]
     return urlencode(folded, encoding="utf-8").encode("ascii")
 
 
@@ -76,15 +84,30 @@ def _streamed(path: str, pairs) -> bool:
     return path.endswith(".csv") and bool(next((v for k, v in pairs if k == "_stream"), ""))
 
 
-def _fts_table(datasette, path: str):
-    """(database, table, fts_table) when ``path`` is the page or an export of a table searched
-    through an FTS table named in the metadata, else None."""
+def _table(datasette, path: str) -> tuple[str, str] | None:
+    """(database, table) when ``path`` is the page or an export of a table (or view), else None."""
     parts = path.strip("/").split("/")
     if len(parts) != 2 or parts[0] not in datasette.databases:
         return None
-    table = parts[1].rsplit(".", 1)[0] if "." in parts[1] else parts[1]
-    fts_table = datasette.table_metadata(parts[0], table).get("fts_table")
-    return (parts[0], table, fts_table) if fts_table else None
+    return parts[0], parts[1].rsplit(".", 1)[0] if "." in parts[1] else parts[1]
+
+
+def _fts_table(datasette, path: str):
+    """(database, table, fts_table) when ``path`` is the page or an export of a table searched
+    through an FTS table named in the metadata, else None."""
+    found = _table(datasette, path)
+    if found is None:
+        return None
+    fts_table = datasette.table_metadata(*found).get("fts_table")
+    return (*found, fts_table) if fts_table else None
+
+
+async def _index_searched(datasette, database: str, table: str, chosen: str | None) -> str | None:
+    """The FTS table datasette's own ``_search`` searches for ``table``, as datasette picks it:
+    the one ``_fts_table`` names (``chosen``), else the metadata's, else the table's own or the one
+    built on it; None when there is none."""
+    return (chosen or datasette.table_metadata(database, table).get("fts_table")
+            or await datasette.get_database(database).fts_table(table))
 
 
 async def _searchable(db, fts_table: str) -> list[str]:
@@ -115,11 +138,15 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     target = _fts_table(datasette, path)
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8")
     if target is None:
-        return fold_search_params(query_string)
+        # Only the folded index holds folded words (filters_from_request refuses the exact one).
+        found = _table(datasette, path)
+        chosen = next((v for k, v in pairs if k == "_fts_table"), None)
+        index = await _index_searched(datasette, *found, chosen) if found else None
+        return fold_search_params(query_string) if index == FOLDED_INDEX else query_string
     streamed = _streamed(path, pairs)
     if streamed:
         pairs = [(k, v) for k, v in pairs if k != FLOOR]
-    database, _table, fts_table = target
+    database, _, fts_table = target
     db = datasette.get_database(database)
     columns = await _searchable(db, fts_table)
     search = [value for key, value in pairs if key == "_search" and value.strip()]
@@ -222,9 +249,24 @@ def _ending_with(send, note: str):
     return send_with_note
 
 
+def _refuse_exact(datasette, request, database: str) -> None:
+    """Refuse a search of the exact-accent index with a 400 that points to the same search of the
+    articles table."""
+    typed = [(key, value) for key in request.args if _is_search(key) for value in request.args.getlist(key)]
+    raise BadRequest(
+        f"{EXACT_INDEX} is the exact-accent index the reading room ranks its matches with: it keeps no "
+        "word positions, so it cannot be searched here. Search the articles table, which finds "
+        "words with or without their accents: "
+        f"{datasette.urls.table(database, 'articles')}?{urlencode(typed, encoding='utf-8')}"
+    )
+
+
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     async def inner():
+        if any(_is_search(key) for key in request.args):
+            if await _index_searched(datasette, database, table, request.args.get("_fts_table")) == EXACT_INDEX:
+                _refuse_exact(datasette, request, database)
         column_args = {k: request.args[k] for k in request.args if k.startswith(COLUMN_SEARCH)}
         if SEARCH not in request.args and not column_args:
             return None
