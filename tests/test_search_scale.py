@@ -363,7 +363,10 @@ def test_an_archive_not_yet_upgraded_is_served_as_it_is(tmp_path, run_cli):
     finally:
         server.terminate()
         server.wait(timeout=30)
-    assert "is not yet upgraded (m012_channel_agency_and_document_filter_words, m013_article_urls, m014_fetch_redirect_hops, m015_eth_folds_to_d, m016_home_page_indexes, m017_channel_and_agency_indexes, m018_articles_fetch_id_index, m019_articles_published_month_index, m020_version_dates)" in note
+    # Every migration from m012 on, m013 and m014 included (the archive has their tables, not their records).
+    names = [m.name for m in migrations.pending(Database(memory=True))]
+    pending = names[names.index("m012_channel_agency_and_document_filter_words"):]
+    assert f"is not yet upgraded ({', '.join(pending)})" in note
     assert "govarchive stats --db" in note
     run_cli("stats", "--db", str(path), check=True)
     upgraded = make_datasette(path, search_limit=LIMIT)
