@@ -368,9 +368,10 @@ def _chain_counts(db: Database, crawl_id: int) -> tuple[int, int]:
 
 
 def _outcomes(db: Database, crawl_id: int) -> tuple[int, int]:
-    """A crawl's fetch rows, skips among them, and those answered 2xx or 3xx."""
+    """A crawl's fetch rows, and those answered 2xx or 3xx or that found an archived article gone
+    (the site answered as it should)."""
     rows, ok = db.execute(
-        "select count(*), sum(status between 200 and 399) from fetches where crawl_id = ?", [crawl_id]
+        f"select count(*), sum(status between 200 and 399 or {GONE_SQL}) from fetches where crawl_id = ?", [crawl_id]
     ).fetchone()
     return rows, ok or 0
 
@@ -414,6 +415,15 @@ def redirected_away(to: str, page: str) -> str:
 # 404: archive.notfound); the reading room tells the live page gone by these words.
 NOT_THERE = "a page saying the article is not there (a soft 404)"
 
+# A fetch that records an archived article's removal, not a failure: one of the article's URLs
+# answered 404 or 410, or a page saying it is not there (a soft 404, also at the end of a
+# redirect). A URL never archived that answers so is a broken link, an error. The fetch's columns
+# are unqualified, so that it reads in any query over fetches, aliased or not.
+GONE_SQL = (
+    "(kind = 'article' and (status in (404, 410) or instr(coalesce(error, ''), '{}') > 0)"
+    " and (url in (select url from articles) or url in (select url from article_urls)))"
+).format(NOT_THERE.replace("'", "''"))
+
 
 def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:
     db.execute("update fetches set error = ? where id = ?", [error, fetch_id])
@@ -421,11 +431,12 @@ def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:
 
 # A fetch row of a URL the crawl did not request.
 SKIPPED_SQL = "coalesce(error like 'skipped:%', 0)"
-# A fetch that went wrong: an error other than a deliberate skip, or an HTTP error status. A
-# page skipped because robots.txt could not be read was not refused by the site: it failed.
+# A fetch that went wrong: an error other than a deliberate skip, or an HTTP error status, but
+# not an archived article found gone, which is what the crawl is there to record. A page
+# skipped because robots.txt could not be read was not refused by the site: it failed.
 FETCH_FAILED_SQL = (
-    "((error is not null and (error not like 'skipped:%' "
-    f"or error like 'skipped: {ROBOTS_UNAVAILABLE}%')) or status >= 400)"
+    "(((error is not null and (error not like 'skipped:%' "
+    f"or error like 'skipped: {ROBOTS_UNAVAILABLE}%')) or status >= 400) and not {GONE_SQL})"
 )
 
 

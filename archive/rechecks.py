@@ -14,18 +14,6 @@ from contextlib import closing
 
 from sqlite_utils import Database
 
-from archive.ingest import NOT_THERE
-
-# A fetch that records an archived article's removal, not a failure: one of the article's URLs
-# answered 404 or 410, or a page saying it is not there (a soft 404, also at the end of a
-# redirect). A URL never archived that answers so is a broken link, an error. The fetch's columns
-# are unqualified, so that it reads in any query over fetches, aliased or not.
-GONE_SQL = (
-    "(kind = 'article' and (status in (404, 410) or instr(coalesce(error, ''), '{}') > 0)"
-    " and (url in (select url from articles) or url in (select url from article_urls)))"
-).format(NOT_THERE.replace("'", "''"))
-
-
 def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] = frozenset()) -> list[str]:
     """Up to ``count`` URLs of the source's archived articles, none of them in ``skip`` (what the
     crawl asked for already): those whose last fetch is oldest first, one never fetched before

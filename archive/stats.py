@@ -7,16 +7,15 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from archive.ingest import RECHECKED_STAT, fetch_counts
+from archive.ingest import GONE_SQL, RECHECKED_STAT, fetch_counts
 from archive.locks import is_locked
-from archive.rechecks import GONE_SQL
 
 
 def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str | None = None) -> list[dict]:
     """The last ``limit`` crawls, newest first, with how each ended: the crawler's
     finish_reason, the crawl it resumed, its --max-pages and whether it reached them (what it
     left waits for the next crawl), and ``gone``: the archived articles that answered they are
-    no longer there (rechecks.GONE_SQL). A crawl's counts are written when it ends, so those of a
+    no longer there (ingest.GONE_SQL). A crawl's counts are written when it ends, so those of a
     crawl still running, or killed before it could end, are counted here; a crawl whose source
     nobody holds the lock of was killed, whatever its row says."""
     where, params = ("where source_id = ?", [source]) if source else ("", [])

@@ -395,8 +395,6 @@ def test_archived_articles_gone_from_the_site_are_counted_as_removals(site, serv
     assert run["gone"] == 3, run
 
 
-@pytest.mark.xfail(strict=True, reason="archive.ingest.FETCH_FAILED_SQL still counts a removal (rechecks.GONE_SQL) "
-                                       "as a failed fetch")
 def test_archived_articles_gone_from_the_site_are_not_errors(site, served):
     folder, hits = served
     result, run = _removed_from_the_site(folder, site, hits)
