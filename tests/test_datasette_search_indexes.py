@@ -1,5 +1,6 @@
 """datasette's search of the indexes themselves: the folded one searched folded, the exact-accent
-one refused with a pointer to the articles table's search."""
+one refused with a pointer to the articles table's search; and a column search that names
+another column refused, since it finds nothing."""
 
 import asyncio
 from urllib.parse import urlencode
@@ -79,3 +80,21 @@ def test_the_exact_index_is_still_browsed(ds):
 def test_the_folded_index_is_searched_folded(ds):
     body = get(ds, "/archive/articles_fold.json", {"_search": "thủy", "_shape": "objects"}).json()
     assert len(body["rows"]) == 2
+
+
+@pytest.mark.parametrize("column, typed, named", [
+    ("title", "text:hoa", "text"),
+    ("title", "nội dung: hoa", "text"),
+    ("text", "hoa OR title:dao", "title"),
+])
+def test_a_column_search_that_names_another_column_is_refused(ds, column, typed, named):
+    response = get(ds, "/archive/articles.json", {f"_search_{column}": typed})
+    assert response.status_code == 400
+    assert response.json()["error"] == (f"_search_{column}={typed} names the column {named}, where a search of "
+                                        f"{column} finds nothing: search with _search={typed} instead")
+
+
+@pytest.mark.parametrize("typed, count", [("title:hoa", 3), ("hoa*", 3), ('"text: hoa"', 0)])
+def test_a_column_search_may_name_its_own_column_or_quote_a_name(ds, typed, count):
+    body = get(ds, "/archive/articles.json", {"_search_title": typed, "_shape": "objects"}).json()
+    assert body.get("ok", True) and len(body["rows"]) == count, body

@@ -35,6 +35,7 @@ of the search, which finds the matches once.
 
 import csv
 import io
+import re
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
@@ -65,6 +66,10 @@ WORD_FILTERS = {
 FILTER_ARGS = {name: f"_fts_{name}" for name in WORD_FILTERS.values()}
 # The exact-accent index (archive/db.py), which datasette lists as a hidden table of its own.
 EXACT_INDEX = "articles_fts"
+# A folded query's column filters (archive.search writes "text : …", and "{description text
+# title} : …" before a prefix), read outside its quoted phrases.
+_PHRASE = re.compile(r'"(?:[^"]|"")*"')
+_COLUMN_FILTER = re.compile(r"(?:\{([^}]*)\}|(\w+))\s*:")
 
 
 def _is_search(key: str) -> bool:
@@ -119,6 +124,16 @@ def _column_searches(pairs, prefix: str, columns) -> dict[str, str]:
     """{column: query} of the non-empty ``<prefix><column>`` arguments naming a searchable column."""
     return {key[len(prefix):]: value for key, value in pairs
             if key.startswith(prefix) and key[len(prefix):] in columns and value.strip()}
+
+
+def _other_columns(folded: str, column: str) -> list[str]:
+    """The columns of the first column filter in ``folded`` that leaves out ``column``: inside a
+    search of ``column`` FTS5 takes only the columns both name, so that filter finds nothing."""
+    for found in _COLUMN_FILTER.finditer(_PHRASE.sub(" ", folded)):
+        named = (found[1] or found[2]).split()
+        if column not in named:
+            return named
+    return []
 
 
 def _match(search: str | None, by_column: dict[str, str]) -> str:
@@ -279,6 +294,12 @@ def filters_from_request(request, database, table, datasette):
         if unknown := sorted(set(column_args) - {COLUMN_SEARCH + column for column in by_column}):
             named = ", ".join("_search_" + key.removeprefix(COLUMN_SEARCH) for key in unknown)
             raise BadRequest(f"Cannot search by that column: {named} (searchable: {', '.join(columns)})")
+        for column, value in by_column.items():
+            if other := _other_columns(parse_query(value).folded, column):
+                raise BadRequest(
+                    f"_search_{column}={value} names the column {', '.join(other)}, where a search of {column} "
+                    f"finds nothing: search with _search={value} instead"
+                )
         typed = request.args[SEARCH] if SEARCH in request.args else None
         queries = [parse_query(value) for value in ([typed] if typed is not None else []) + list(by_column.values())]
         notes = "".join(f" ({note})" for query in queries for note in query.notes)
