@@ -222,7 +222,7 @@ def run_crawl(
     if not rows and not locked and not stopped_by:
         if returncode == ARCHIVE_LOCKED:
             raise ArchiveLocked(archive_locked_message(db_path))
-        raise ArchiveError(f"the crawler exited with status {returncode} without recording any crawl")
+        raise ArchiveError(f"the crawler {_ended(returncode)} without recording any crawl")
     if stopped_by:
         why = f"stopped by {signal.Signals(stopped_by[0]).name} before its crawl began"
     else:
@@ -337,11 +337,23 @@ def _passing_stop_signals():
         received.stop()
 
 
+def _ended(returncode: int) -> str:
+    """How the crawler process ended: a negative status is the signal that killed it, which
+    left no error of its own to read."""
+    if returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+    return f"exited with status {returncode}"
+
+
 def _not_started(source_id: str, returncode: int, reason: str | None) -> dict:
+    said = f"the crawler {_ended(returncode)} before starting it" + ("" if returncode < 0 else " (its error is above)")
     return {
         "source_id": source_id, "status": NOT_STARTED, "pages": None, "articles_new": None,
         "articles_changed": None, "articles_unchanged": None, "articles_not_modified": None, "errors": None,
-        "first_error": reason or f"the crawler exited with status {returncode} before starting it (its error is above)",
+        "first_error": reason or said,
     }
 
 

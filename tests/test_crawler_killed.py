@@ -54,3 +54,24 @@ def test_the_extraction_workers_of_a_killed_crawler_end_without_a_traceback(tmp_
     assert crawl.returncode == 1
     assert "interrupted" in out
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_a_crawler_killed_before_its_crawls_began_is_said_to_be_killed(tmp_path):
+    # The crawler process kills itself as Python starts, before any crawl is recorded.
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        "import os, signal, sys\n"
+        "if sys.orig_argv[1:3] == ['-m', 'crawler']:\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    write_sources(tmp_path, "http://127.0.0.1:9")
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("govarchive")), "crawl", "--all", "--sources", "sources.toml",
+         "--db", "archive.db", "--quiet"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")]))}, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1
+    said = result.stdout + result.stderr
+    assert "the crawler was killed by SIGKILL" in said, said
+    assert "its error is above" not in said and "status -9" not in said, said
