@@ -33,7 +33,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 10
+RULES_VERSION = 11
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
