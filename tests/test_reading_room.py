@@ -478,6 +478,14 @@ def test_a_repeated_filter_says_which_value_it_applies(ds, sql):
     assert "One value per filter: source «sample-portal» is applied, «sample-news» left out" in html
     notes = ok(ds, "/-/results.json?q=zalo&platform=Zalo&platform=Facebook").json()["notes"]
     assert [n["en"] for n in notes] == ["One value per filter: channel «Zalo» is applied, «Facebook» left out"]
+    # Two spellings of one document or month are that one value, applied.
+    (ref,) = sql("select ref from doc_refs where ref like '%-%' limit 1")
+    dashed = ref["ref"].replace("-", "\u2011", 1)
+    month = sql("select published_month as m from articles where published_month like '%-0%' limit 1")[0]["m"]
+    short = f"{int(month[5:])}/{month[:4]}"
+    for param, value, other in (("ref", ref["ref"], dashed), ("month", month, short)):
+        notes = ok(ds, f"/-/results.json?{urlencode([(param, value), (param, other)])}").json()["notes"]
+        assert notes == [], (param, notes)
 
 
 def test_a_filter_repeated_many_times_looks_up_only_the_value_it_applies(ds, monkeypatch):

@@ -169,6 +169,13 @@ class Facet:
     ids: str | None = None
 
 
+def _filter_key(facet: Facet, value: str) -> str:
+    """What a value typed for the facet stands for: two spellings of one value (a document's
+    dashes, a month's zero) repeated in a URL are the one value applied, none left out."""
+    value = facet.spelled(value) if facet.spelled else value
+    return (facet.key or case_key)(value)
+
+
 def _filter_facet(param: str, vi: str, en: str, table: str | None, counts: str, **kwargs) -> Facet:
     """A facet on one of archive.filters' filters: which articles a value selects, and how a
     typed value is matched, as ``govarchive export`` selects and matches them."""
@@ -298,7 +305,7 @@ class Search:
                 applied = wanted
                 notes.append(_no_such_value_note(facet, given[0]))
             filters[facet.param] = applied
-            left_out = [value for value in given[1:] if case_key(value) != case_key(applied)]
+            left_out = [value for value in given[1:] if _filter_key(facet, value) != _filter_key(facet, applied)]
             if left_out:
                 notes.append(_one_value_note(facet, [applied, *left_out]))
         index = FOLDED_INDEX if FOLDED_INDEX in tables else "articles_fts"
