@@ -14,11 +14,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from croniter import CroniterBadDateError, croniter
 
-from archive.urls import canonical_url
+from archive.urls import canonical_host, canonical_url
 from archive.vietnamese import nfc
 
 KINDS = ("national-portal", "ministry-portal", "province-portal", "press")
@@ -86,7 +86,12 @@ class Source:
 
 
 def url_in_domains(url: str, domains) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
+    """Whether ``url``'s host, as the crawler asks for it, is one of ``domains`` (written as
+    canonical_host writes them, as a Source holds them) or a subdomain of one."""
+    try:
+        host = canonical_host(urlsplit(url).hostname or "")
+    except UnicodeError:
+        return False
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
@@ -253,8 +258,8 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
     for domain in domains:
         if re.fullmatch(r"[^:\[\]]+:\d*|\[[^\]]*\]:\d*", domain):
             fail("allowed_domains", f"{domain!r}: a host name has no port (write {domain.rsplit(':', 1)[0]!r})")
-    domains = tuple(d.lower() for d in domains)
-    _check_url(entry["home"], domains, fail, "home")
+    domains = tuple(_domain(d, fail) for d in domains)
+    home = _check_url(entry["home"], domains, fail, "home")
     try:
         re.compile(entry["article_pattern"])
     except re.error as exc:
@@ -282,9 +287,7 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
         urls = discovery.get(key, [])
         if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
             fail(f"discovery.{key}", f"must be a list of URLs, not {_show(urls)}")
-        for url in urls:
-            _check_url(url, domains, fail, f"discovery.{key}")
-        url_lists[key] = tuple(urls)
+        url_lists[key] = tuple(_check_url(url, domains, fail, f"discovery.{key}") for url in urls)
     raw_listings = discovery.get("listings", [])
     if not isinstance(raw_listings, list):
         fail("discovery.listings", f"must be an array of tables, not {_show(raw_listings)}")
@@ -298,7 +301,7 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
                 fail(f"{name}.{key}", "unknown key")
         if "url" not in listing:
             fail(f"{name}.url", "missing")
-        _check_url(listing["url"], domains, fail, f"{name}.url")
+        url = _check_url(listing["url"], domains, fail, f"{name}.url")
         nxt, page_url = listing.get("next"), listing.get("page_url")
         if nxt is not None and page_url is not None:
             fail(name, "give either next or page_url, not both")
@@ -308,10 +311,11 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
             if not isinstance(page_url, str) or "{page}" not in page_url:
                 fail(f"{name}.page_url", f"must be a URL template containing {{page}}, not {_show(page_url)}")
             _check_url(page_url.replace("{page}", "2"), domains, fail, f"{name}.page_url")
+            page_url = _with_canonical_host(page_url) or page_url
         links = listing.get("links")
         if links is not None:
             _check_css(links, fail, f"{name}.links")
-        listings.append(Listing(url=listing["url"], next=nxt, page_url=page_url, links=links))
+        listings.append(Listing(url=url, next=nxt, page_url=page_url, links=links))
     if not (url_lists["sitemaps"] or url_lists["feeds"] or listings):
         fail("discovery", "needs at least one of sitemaps, feeds or listings")
     _check_pattern_misses_discovery(entry["home"], url_lists, listings, entry["article_pattern"], fail)
@@ -346,7 +350,7 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
         id=source_id,
         name=nfc(entry["name"].strip()),
         kind=entry["kind"],
-        home=entry["home"],
+        home=home,
         allowed_domains=domains,
         article_pattern=entry["article_pattern"],
         schedule=entry["schedule"],
@@ -380,7 +384,26 @@ def _cron_fault(expression: str) -> str:
     return "5 fields: minute hour day month weekday"
 
 
-def _check_url(url, domains, fail, fieldname):
+def _domain(domain: str, fail) -> str:
+    """An allowed domain as the crawler compares hosts with it: IDNA-encoded, lower case, without
+    the trailing dot of a fully qualified name. ``cổng.vn`` and ``xn--cng-qmz.vn`` are one host."""
+    try:
+        normal = canonical_host(domain.rstrip("."))
+    except UnicodeError:
+        normal = ""
+    if not _DOMAIN_RE.fullmatch(normal):
+        hint = f" (write {domain.lstrip('*.')!r}: its subdomains are allowed too)" if domain.startswith("*.") else ""
+        fail("allowed_domains", f"{domain!r} is not a host name{hint}")
+    return normal
+
+
+# Labels of letters, digits, hyphens (and the underscores some intranet hosts have), IDNA-encoded.
+_DOMAIN_RE = re.compile(r"[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*")
+
+
+def _check_url(url, domains, fail, fieldname) -> str:
+    """``url``, checked, with its host written as the crawler asks for it (canonical_host,
+    without a trailing dot), so that it is requested on a host allowed_domains allows."""
     if not isinstance(url, str):
         fail(fieldname, f"must be a URL string, not {_show(url)}")
     if url != url.strip() or _controls(url, ("Cc",)):
@@ -389,8 +412,27 @@ def _check_url(url, domains, fail, fieldname):
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         fail(fieldname, f"not an http(s) URL: {url!r}")
-    if not url_in_domains(url, domains):
+    normal = _with_canonical_host(url)
+    if normal is None or not url_in_domains(normal, domains):
         fail(fieldname, f"{url!r} is outside allowed_domains")
+    return normal
+
+
+_NETLOC_RE = re.compile(r"(?P<user>.*@)?(?P<host>\[[^\]]*\]|[^:]*)(?P<port>:.*)?")
+
+
+def _with_canonical_host(url: str) -> str | None:
+    """``url`` with its host IDNA-encoded, lower-cased and without a trailing dot; unchanged when
+    it is so already; None when the host is no name IDNA can encode."""
+    parts = urlsplit(url)
+    netloc = _NETLOC_RE.fullmatch(parts.netloc)
+    try:
+        host = canonical_host(netloc["host"].rstrip("."))
+    except UnicodeError:
+        return None
+    if host == netloc["host"]:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{netloc['user'] or ''}{host}{netloc['port'] or ''}"))
 
 
 def _check_pattern_misses_discovery(home, url_lists, listings, pattern, fail):

@@ -76,6 +76,15 @@ def _clean_query(query: str) -> str:
     )
 
 
+def canonical_host(host: str) -> str:
+    """``host`` as a canonical URL writes it, and as the crawler asks for it: IDNA-encoded (as
+    w3lib encodes it), lower case. Raises UnicodeError for a name IDNA cannot encode (an empty
+    or over-long label)."""
+    if not host.isascii():
+        host = unicodedata.normalize("NFKC", host).encode("idna").decode("ascii")
+    return host.lower()
+
+
 # Listing pages repeat the same menu, category and related-article links on every page. The
 # cache is small because sitemap URLs, each seen once, pass through here too.
 @lru_cache(maxsize=8192)

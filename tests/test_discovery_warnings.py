@@ -1,0 +1,77 @@
+"""What a new source's discovery meets, crawled for real: a Vietnamese host, listings paged as
+the portal counts its pages, and the mistakes that used to end a crawl silently (a selector
+matching nothing, article links on another host, a pattern no link fits) named in its log."""
+
+import json
+
+import pytest
+
+from tests.conftest import crawl_into, query, serve_routes
+
+
+def _article(n) -> bytes:
+    paragraphs = "".join(
+        f"<p>Sở Thông tin và Truyền thông thông báo nội dung thứ {n}.{i} của Kế hoạch 174/KH-UBND về "
+        f"việc đưa kênh Zalo OA vào phục vụ người dân trên địa bàn tỉnh.</p>" for i in range(6))
+    return (f"<html lang='vi'><head><meta charset='utf-8'><title>Bài {n}</title></head><body><article>"
+            f"<h1>Bài số {n} về Zalo OA</h1>{paragraphs}</article></body></html>").encode()
+
+
+def _listing(hrefs, extra="") -> bytes:
+    items = "".join(f"<li><a href='{h}'>{h}</a></li>" for h in hrefs)
+    return (f"<html><head><meta charset='utf-8'></head><body><nav><a href='/'>Trang chủ</a><a href='/gioi-thieu'>"
+            f"Giới thiệu</a></nav><ul class='list-news'>{items}</ul>{extra}</body></html>").encode()
+
+
+def _write(folder, base, *, home=None, domains='["127.0.0.1"]', pattern=r"'/bai-\d+\.html$'", discovery):
+    (folder / "sources.toml").write_text(f"""
+[[source]]
+id = "cong"
+name = "Cổng"
+kind = "province-portal"
+home = "{home or base + '/'}"
+allowed_domains = {domains}
+article_pattern = {pattern}
+schedule = "0 * * * *"
+[source.discovery]
+recheck = 0
+{discovery}
+[source.politeness]
+delay = 0.0
+concurrency = 4
+""", encoding="utf-8")
+
+
+def _crawl(folder):
+    result = crawl_into(folder)
+    (crawl,) = query(folder, "select status, stats from crawls")
+    return result, crawl["status"], json.loads(crawl["stats"])
+
+
+def _archived(folder):
+    return {r["url"] for r in query(folder, "select url from articles")}
+
+
+def test_a_vietnamese_host_is_crawled_whichever_way_it_is_written(tmp_path, monkeypatch):
+    # No name resolves offline: the crawler goes through a proxy that answers for the host.
+    host = "http://xn--cng-qmz.vn"
+
+    def answer(path, _base):
+        if path == f"{host}/":
+            links = ["/tin-tức/bài-1", "/tin-t%E1%BB%A9c/b%C3%A0i-2", "http://cổng.vn/tin-tức/bài-3"]
+            return _listing(links), "text/html"
+        if path.startswith(f"{host}/tin-t%E1%BB%A9c/b%C3%A0i-"):
+            return _article(int(path.rsplit("-", 1)[1])), "text/html; charset=utf-8"
+        return None
+
+    with serve_routes(answer) as (proxy, hits):
+        for name in ("no_proxy", "NO_PROXY", "https_proxy", "HTTPS_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("http_proxy", proxy)
+        _write(tmp_path, host, home="http://cổng.vn/", domains='["CỔNG.vn."]',
+               pattern=r"'^http://xn--cng-qmz\.vn/tin-t%E1%BB%A9c/b%C3%A0i-\d+$'",
+               discovery='[[source.discovery.listings]]\nurl = "http://cổng.vn/"')
+        result, status, _stats = _crawl(tmp_path)
+    assert status == "ok", result.stderr[-3000:]
+    assert _archived(tmp_path) == {f"{host}/tin-t%E1%BB%A9c/b%C3%A0i-{n}" for n in (1, 2, 3)}
+    assert f"{host}/" in {path for _, path in hits}
