@@ -75,3 +75,42 @@ def test_a_vietnamese_host_is_crawled_whichever_way_it_is_written(tmp_path, monk
     assert status == "ok", result.stderr[-3000:]
     assert _archived(tmp_path) == {f"{host}/tin-t%E1%BB%A9c/b%C3%A0i-{n}" for n in (1, 2, 3)}
     assert f"{host}/" in {path for _, path in hits}
+
+
+def _paged_site(first, step, per_page=3, pages=3):
+    """A listing whose first page has no number and whose later ones are ?n=first, first+step, …"""
+    def answer(path, _base):
+        if path.startswith("/bai-"):
+            return _article(int(path[5:].split(".")[0])), "text/html; charset=utf-8"
+        if path == "/tin" or path.startswith("/tin?n="):
+            index = 0 if path == "/tin" else (int(path.split("=")[1]) - first) // step + 1
+            numbers = range(index * per_page + 1, (index + 1) * per_page + 1) if index < pages else ()
+            return _listing([f"/bai-{n}.html" for n in numbers]), "text/html; charset=utf-8"
+        return None
+    return answer
+
+
+def test_a_links_selector_that_holds_no_article_link_is_named(tmp_path):
+    with serve_routes(_paged_site(2, 1)) as (base, hits):
+        _write(tmp_path, base, discovery=f'[[source.discovery.listings]]\nurl = "{base}/tin"\n'
+                                         f'page_url = "{base}/tin?n={{page}}"\nlinks = "ul.list-new"')
+        result, status, _stats = _crawl(tmp_path)
+    assert status == "ok", result.stderr[-3000:]
+    assert (f"WARNING: cong: listing {base}/tin: its links selector 'ul.list-new' holds none of the 3 article links "
+            "on its first page, so the listing was not paged") in result.stderr
+
+
+def test_a_next_selector_that_matches_nothing_is_named(tmp_path):
+    def answer(path, base):
+        if path.startswith("/bai-"):
+            return _article(int(path[5:].split(".")[0])), "text/html; charset=utf-8"
+        if path == "/tin":
+            pager = "<div class='paging'><a class='next' href='/tin?p=2'>Sau</a></div>"
+            return _listing(["/bai-1.html"], pager), "text/html"
+        return None
+
+    with serve_routes(answer) as (base, hits):
+        _write(tmp_path, base, discovery=f'[[source.discovery.listings]]\nurl = "{base}/tin"\nnext = "a.nxt"')
+        result, _status, _stats = _crawl(tmp_path)
+    assert (f"WARNING: cong: listing {base}/tin: its next selector 'a.nxt' matches no link with an href on its "
+            "first page, so only that page is read") in result.stderr

@@ -56,6 +56,7 @@ class SourceSpider(scrapy.Spider):
         self.listed: dict[str, set[str]] = {}  # per listing, the article URLs its pages offered in this crawl
         self.budget_exhausted = False
         self.rechecks_chosen = False
+        self.unpaged: list[tuple[str, str, int]] = []  # listings whose links selector held no article link
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -380,7 +381,11 @@ class SourceSpider(scrapy.Spider):
         yield from self._article_requests(articles)
         if listing.links:
             # Every article link on the page is followed; only the listing's own decide the paging.
+            every = articles
             articles = self._listed_articles(response, listing.links)
+            if page == 1 and every and not articles:
+                # A mistyped selector would end the paging at the first page without a word.
+                self.unpaged.append((listing.url, listing.links, len(every)))
         if not articles:
             # A listing page with no articles ends the paging: past the last page, or a
             # calendar that links to a next day forever.
@@ -402,6 +407,10 @@ class SourceSpider(scrapy.Spider):
         if listing.next:
             link = response.css(listing.next)
             href = link.attrib.get("href") if link else None
+            if not href and page == 1:
+                # Right for a listing of one page; a mistyped selector reads only the first page too.
+                logger.warning("%s: listing %s: its next selector %r matches no link with an href on its "
+                               "first page, so only that page is read", self.source.id, listing.url, listing.next)
             if href:
                 next_url = response.urljoin(href)
                 scheme = urlsplit(next_url).scheme
@@ -436,6 +445,10 @@ class SourceSpider(scrapy.Spider):
         if unchanged := self.crawler.stats.get_value(ingest.SITEMAP_UNCHANGED_STAT):
             logger.info("%s: %d archived articles not asked for again: the sitemap dates their last change "
                         "before they were last fetched (--backfill asks for them)", self.source.id, unchanged)
+        for url, selector, count in self.unpaged:
+            logger.warning("%s: listing %s: its links selector %r holds none of the %d article links on its first "
+                           "page, so the listing was not paged (its first page's article links were followed): "
+                           "check the selector against the page", self.source.id, url, selector, count)
 
     def on_error(self, failure: Failure):
         request = failure.request
