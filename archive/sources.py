@@ -33,7 +33,7 @@ SOURCE_KEYS = {
 }
 REQUIRED_KEYS = ("id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule")
 DISCOVERY_KEYS = {"sitemaps", "feeds", "listings", "recheck"}
-LISTING_KEYS = {"url", "next", "page_url", "links"}
+LISTING_KEYS = {"url", "next", "page_url", "first_page", "page_step", "links"}
 POLITENESS_KEYS = {"delay", "concurrency"}
 EXTRACT_KEYS = {"body", "title", "author", "date"}
 
@@ -50,6 +50,15 @@ class Listing:
     # CSS selector of the listing's own entries: only article links inside them decide whether
     # to go on paging, so a "latest news" box on every page cannot keep the paging going.
     links: str | None = None
+    # The number page_url's {page} takes for the listing's second page, and how much it grows
+    # from one page to the next: 1 and 1 for a pager counting from 0 (Drupal), 10 and 10 for one
+    # by offset (Joomla's ?start=10).
+    first_page: int = 2
+    page_step: int = 1
+
+    def page_link(self, page: int) -> str:
+        """page_url for the listing's ``page``-th page, counting its first page (``url``) as 1."""
+        return self.page_url.replace("{page}", str(self.first_page + (page - 2) * self.page_step))
 
 
 @dataclass(frozen=True)
@@ -307,15 +316,13 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
             fail(name, "give either next or page_url, not both")
         if nxt is not None:
             _check_css(nxt, fail, f"{name}.next")
+        numbering = _page_numbering(listing, name, fail)
         if page_url is not None:
-            if not isinstance(page_url, str) or "{page}" not in page_url:
-                fail(f"{name}.page_url", f"must be a URL template containing {{page}}, not {_show(page_url)}")
-            _check_url(page_url.replace("{page}", "2"), domains, fail, f"{name}.page_url")
-            page_url = _with_canonical_host(page_url) or page_url
+            page_url = _check_page_url(page_url, numbering, domains, fail, f"{name}.page_url")
         links = listing.get("links")
         if links is not None:
             _check_css(links, fail, f"{name}.links")
-        listings.append(Listing(url=url, next=nxt, page_url=page_url, links=links))
+        listings.append(Listing(url=url, next=nxt, page_url=page_url, links=links, **numbering))
     if not (url_lists["sitemaps"] or url_lists["feeds"] or listings):
         fail("discovery", "needs at least one of sitemaps, feeds or listings")
     _check_pattern_misses_discovery(entry["home"], url_lists, listings, entry["article_pattern"], fail)
@@ -435,6 +442,37 @@ def _with_canonical_host(url: str) -> str | None:
     return urlunsplit(parts._replace(netloc=f"{netloc['user'] or ''}{host}{netloc['port'] or ''}"))
 
 
+def _page_numbering(listing: dict, name: str, fail) -> dict:
+    """The listing's first_page and page_step, those it gives, checked."""
+    limits = {
+        "first_page": (0, "the number page_url's {page} takes for the listing's second page: 2 (the "
+                          "default) for ?page=2, 1 where the second page is ?page=1, 10 for ?start=10"),
+        "page_step": (1, "how much {page} grows from one page to the next: 1 (the default), 10 for "
+                         "?start=10, 20, 30"),
+    }
+    numbering = {}
+    for key, (least, meaning) in limits.items():
+        if key not in listing:
+            continue
+        value = listing[key]
+        if listing.get("page_url") is None:
+            fail(f"{name}.{key}", f"is for page_url ({meaning}); this listing has none")
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            fail(f"{name}.{key}", f"must be a whole number, {least} or more ({meaning}), not {_show(value)}")
+        numbering[key] = value
+    return numbering
+
+
+def _check_page_url(page_url, numbering: dict, domains, fail, fieldname) -> str:
+    """The page_url template, checked as the URL of the listing's second page, with its host
+    written as _check_url writes it."""
+    if not isinstance(page_url, str) or "{page}" not in page_url:
+        fail(fieldname, f"must be a URL template containing {{page}}, not {_show(page_url)}")
+    second = Listing(url="", page_url=page_url, **numbering).page_link(2)
+    _check_url(second, domains, fail, fieldname)
+    return _with_canonical_host(page_url) or page_url
+
+
 def _check_pattern_misses_discovery(home, url_lists, listings, pattern, fail):
     """A discovery page the pattern matches would be stored as an article: the crawler tests
     every link, the home page and the listings' own pagers included, against the pattern."""
@@ -443,8 +481,8 @@ def _check_pattern_misses_discovery(home, url_lists, listings, pattern, fail):
     for n, listing in enumerate(listings, start=1):
         pages.append((f"discovery.listings[{n}].url", listing.url))
         if listing.page_url:
-            # The crawler asks for page 2 first, writing the number in place of {page}.
-            pages.append((f"discovery.listings[{n}].page_url", listing.page_url.replace("{page}", "2")))
+            # The crawler asks for the second page first, writing its number in place of {page}.
+            pages.append((f"discovery.listings[{n}].page_url", listing.page_link(2)))
     compiled = re.compile(pattern)
     # The crawler matches canonical URLs, with the home page's scheme.
     scheme = urlsplit(home).scheme

@@ -90,6 +90,21 @@ def _paged_site(first, step, per_page=3, pages=3):
     return answer
 
 
+@pytest.mark.parametrize("first, step, numbering", [
+    (1, 1, "first_page = 1"),  # Drupal: ?page=1 is the second page
+    (3, 3, "first_page = 3\npage_step = 3"),  # by offset: ?start=3, 6, …
+])
+def test_a_listing_is_paged_as_the_portal_numbers_its_pages(tmp_path, first, step, numbering):
+    with serve_routes(_paged_site(first, step)) as (base, hits):
+        _write(tmp_path, base, discovery=f'[[source.discovery.listings]]\nurl = "{base}/tin"\n'
+                                         f'page_url = "{base}/tin?n={{page}}"\n{numbering}')
+        result, status, _stats = _crawl(tmp_path)
+    assert status == "ok", result.stderr[-3000:]
+    assert _archived(tmp_path) == {f"{base}/bai-{n}.html" for n in range(1, 10)}
+    listing_pages = [path for _, path in hits if path.startswith("/tin")]
+    assert sorted(listing_pages) == sorted(["/tin", *(f"/tin?n={first + k * step}" for k in range(3))])
+
+
 def test_a_links_selector_that_holds_no_article_link_is_named(tmp_path):
     with serve_routes(_paged_site(2, 1)) as (base, hits):
         _write(tmp_path, base, discovery=f'[[source.discovery.listings]]\nurl = "{base}/tin"\n'

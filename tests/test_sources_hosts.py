@@ -63,3 +63,45 @@ def test_a_url_written_as_is_stays_as_written():
 ])
 def test_a_domain_that_is_no_host_name_is_refused(domain, message):
     assert f"field 'allowed_domains': {message}" in _refusal(_source(domains=f'["{domain}", "x.vn"]'))
+
+
+PAGED = '[[source.discovery.listings]]\nurl = "http://x.vn/tin"\npage_url = "http://x.vn/tin?{query}"\n'
+
+
+@pytest.mark.parametrize("query, extra, pages", [
+    ("page={page}", "", ["?page=2", "?page=3", "?page=4"]),
+    # Drupal: the first page has no number, ?page=1 is the second
+    ("page={page}", "first_page = 1", ["?page=1", "?page=2", "?page=3"]),
+    # Joomla: by offset
+    ("start={page}", "first_page = 10\npage_step = 10", ["?start=10", "?start=20", "?start=30"]),
+    ("start={page}", "first_page = 0\npage_step = 20", ["?start=0", "?start=20", "?start=40"]),
+])
+def test_page_numbers_are_counted_as_the_portal_counts_them(query, extra, pages):
+    (source,) = parse_sources(_source(listing=PAGED.format(query=query) + extra))
+    assert [source.listings[0].page_link(n) for n in (2, 3, 4)] == [f"http://x.vn/tin{p}" for p in pages]
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("first_page = -1", "field 'discovery.listings[1].first_page': must be a whole number, 0 or more (the number "
+                        "page_url's {page} takes for the listing's second page: 2 (the default) for ?page=2, 1 where "
+                        "the second page is ?page=1, 10 for ?start=10), not -1"),
+    ("first_page = true", "field 'discovery.listings[1].first_page': must be a whole number, 0 or more"),
+    ("page_step = 0", "field 'discovery.listings[1].page_step': must be a whole number, 1 or more (how much {page} "
+                      "grows from one page to the next: 1 (the default), 10 for ?start=10, 20, 30), not 0"),
+    ("page_step = '10'", "field 'discovery.listings[1].page_step': must be a whole number, 1 or more"),
+])
+def test_bad_page_numbering_is_named(extra, message):
+    assert message in _refusal(_source(listing=PAGED.format(query="page={page}") + extra))
+
+
+def test_page_numbering_without_page_url_is_refused():
+    text = _refusal(_source(listing='[[source.discovery.listings]]\nurl = "http://x.vn/tin"\nnext = "a.next"\n'
+                                    'first_page = 1'))
+    assert "field 'discovery.listings[1].first_page': is for page_url (" in text and "this listing has none" in text
+
+
+def test_the_second_page_by_its_number_must_not_look_like_an_article():
+    listing = ('[[source.discovery.listings]]\nurl = "http://x.vn/tin"\npage_url = "http://x.vn/tin/{page}"\n'
+               'first_page = 1')
+    text = _refusal(_source(pattern=r"'^http://x\.vn/tin/1$'", listing=listing))
+    assert "matches discovery.listings[1].page_url 'http://x.vn/tin/1'" in text

@@ -420,7 +420,7 @@ class SourceSpider(scrapy.Spider):
                                    self.source.id, listing.url, page, href, scheme)
                     return
         elif listing.page_url:
-            next_url = listing.page_url.replace("{page}", str(page + 1))
+            next_url = listing.page_link(page + 1)
         if not next_url:
             return
         depth_limit = self.crawler.settings.getint("DEPTH_LIMIT")
