@@ -129,3 +129,21 @@ def test_a_next_selector_that_matches_nothing_is_named(tmp_path):
         result, _status, _stats = _crawl(tmp_path)
     assert (f"WARNING: cong: listing {base}/tin: its next selector 'a.nxt' matches no link with an href on its "
             "first page, so only that page is read") in result.stderr
+
+
+def test_article_links_outside_allowed_domains_are_counted_apart_and_named(tmp_path):
+    sitemap = ("<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+               "<url><loc>http://other-host.vn/bai-5.html</loc></url><url><loc>http://other-host.vn/bai-6.html</loc>"
+               "</url></urlset>").encode()
+
+    def answer(path, base):
+        return (sitemap, "application/xml") if path == "/sitemap.xml" else None
+
+    with serve_routes(answer) as (base, hits):
+        _write(tmp_path, base, discovery=f'sitemaps = ["{base}/sitemap.xml"]')
+        result, status, stats = _crawl(tmp_path)
+    # no link it could follow matched: the crawl met no article, and says why
+    assert status == "empty" and result.returncode == 1
+    assert stats.get("archive/article_links", 0) == 0 and stats["archive/article_links_outside_domains"] == 2
+    assert ("WARNING: cong: 2 links matching article_pattern are outside allowed_domains ['127.0.0.1'], so were not "
+            "followed, e.g. http://other-host.vn/bai-5.html") in result.stderr

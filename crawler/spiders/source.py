@@ -31,6 +31,10 @@ from crawler.refusals import ResponseRefused
 
 logger = logging.getLogger(__name__)
 
+# The crawl's stat counting the links it met that match article_pattern on a host
+# allowed_domains does not allow, which it did not follow.
+OUTSIDE_LINKS_STAT = "archive/article_links_outside_domains"
+
 
 class SourceSpider(scrapy.Spider):
     name = "source"
@@ -56,6 +60,7 @@ class SourceSpider(scrapy.Spider):
         self.listed: dict[str, set[str]] = {}  # per listing, the article URLs its pages offered in this crawl
         self.budget_exhausted = False
         self.rechecks_chosen = False
+        self.outside: set[str] = set()  # article links on hosts allowed_domains does not allow
         self.unpaged: list[tuple[str, str, int]] = []  # listings whose links selector held no article link
 
     @classmethod
@@ -293,6 +298,12 @@ class SourceSpider(scrapy.Spider):
         url = canonical_url(url, prefer_scheme=self.scheme)
         if not self.source.is_article(url):
             return None
+        if not self.source.allows(url):
+            # Not an article link the crawl met: a crawl that met only these archived nothing.
+            if url not in self.outside:
+                self.outside.add(url)
+                self.crawler.stats.inc_value(OUTSIDE_LINKS_STAT)
+            return None
         self.crawler.stats.inc_value(ingest.ARTICLE_LINKS_STAT)
         return self._request(url, self.parse_article, "article")
 
@@ -449,6 +460,10 @@ class SourceSpider(scrapy.Spider):
             logger.warning("%s: listing %s: its links selector %r holds none of the %d article links on its first "
                            "page, so the listing was not paged (its first page's article links were followed): "
                            "check the selector against the page", self.source.id, url, selector, count)
+        if self.outside:
+            logger.warning("%s: %d links matching article_pattern are outside allowed_domains %s, so were not "
+                           "followed, e.g. %s", self.source.id, len(self.outside),
+                           list(self.source.allowed_domains), min(self.outside))
 
     def on_error(self, failure: Failure):
         request = failure.request
