@@ -14,7 +14,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from re import _constants as sre_constants, _parser as sre_parse
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from croniter import CroniterBadDateError, croniter
 
@@ -273,6 +274,7 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
         re.compile(entry["article_pattern"])
     except re.error as exc:
         fail("article_pattern", f"bad regular expression {_show(entry['article_pattern'])}: {exc}")
+    _check_pattern_fits_urls(entry["article_pattern"], entry["home"], fail)
     if not croniter.is_valid(entry["schedule"]) or len(entry["schedule"].split()) != 5:
         fail("schedule", f"bad cron expression {entry['schedule']!r} ({_cron_fault(entry['schedule'])})")
     for field, (name, _allowed) in zip(entry["schedule"].split(), _CRON_FIELDS):
@@ -471,6 +473,52 @@ def _check_page_url(page_url, numbering: dict, domains, fail, fieldname) -> str:
     second = Listing(url="", page_url=page_url, **numbering).page_link(2)
     _check_url(second, domains, fail, fieldname)
     return _with_canonical_host(page_url) or page_url
+
+
+def _check_pattern_fits_urls(pattern: str, home: str, fail):
+    """Refuse a pattern no URL the crawler matches can fit: canonical URLs are ASCII (paths
+    percent-encoded, hosts IDNA-encoded and lower case), in home's scheme."""
+    letters = re.search(r"[^\x00-\x7f]+", pattern)
+    if letters:
+        text = unicodedata.normalize("NFC", letters[0])
+        host = urlsplit(home).hostname or ""
+        idn = (host, canonical_host(host)) if not host.isascii() else ("cổng.vn", "xn--cng-qmz.vn")
+        fail("article_pattern", f"{_show(pattern)} has {text!r}, which no URL it is matched against has: those "
+                                f"are canonical URLs, ASCII, with a path's letters percent-encoded ({text!r} in a "
+                                f"path is {quote(text)!r}) and the host IDNA-encoded ({idn[0]!r} is {idn[1]!r})")
+    start, ignore_case = _literal_start(pattern)
+    if start is None:
+        return
+    scheme = urlsplit(home).scheme + "://"
+    written = start.lower() if ignore_case else start
+    if not (written.startswith(scheme) or scheme.startswith(written)):
+        fail("article_pattern", f"{_show(pattern)} begins ^{start}, but every URL it is matched against begins "
+                                f"{scheme!r}: the crawler asks for each link of the source by home's scheme")
+    rest = start[len(scheme):]
+    host = rest.split("/")[0] if "/" in rest else ""  # a host written out to its end
+    if host != host.lower() and not ignore_case:
+        fail("article_pattern", f"{_show(pattern)} has the host {host!r}, but the URLs it is matched against "
+                                f"have theirs in lower case ({host.lower()!r})")
+
+
+def _literal_start(pattern: str) -> tuple[str | None, bool]:
+    """What every match of ``pattern`` begins with, as far as it is written as plain text after a
+    leading ``^`` (None when it does not begin so), and whether it ignores case. From the
+    parser ``re`` itself uses: it knows an alternative (``^a|b``), a quantified letter (the ``s``
+    of ``https?``) and an inline flag, which a scan of the text would each misread."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # a private module: better no check than a refused pattern
+        return None, False
+    tokens = list(parsed)
+    if not tokens or tokens[0] != (sre_constants.AT, sre_constants.AT_BEGINNING):
+        return None, False
+    letters = []
+    for op, value in tokens[1:]:
+        if op is not sre_constants.LITERAL:
+            break
+        letters.append(chr(value))
+    return "".join(letters), bool(parsed.state.flags & re.IGNORECASE)
 
 
 def _check_pattern_misses_discovery(home, url_lists, listings, pattern, fail):

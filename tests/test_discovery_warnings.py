@@ -147,3 +147,18 @@ def test_article_links_outside_allowed_domains_are_counted_apart_and_named(tmp_p
     assert stats.get("archive/article_links", 0) == 0 and stats["archive/article_links_outside_domains"] == 2
     assert ("WARNING: cong: 2 links matching article_pattern are outside allowed_domains ['127.0.0.1'], so were not "
             "followed, e.g. http://other-host.vn/bai-5.html") in result.stderr
+
+
+def test_a_pattern_that_matches_no_link_is_shown_the_links_as_it_sees_them(tmp_path):
+    def answer(path, base):
+        if path == "/tin":
+            return _listing(["/tin-tức/bài-1", "/tin-tức/bài-22"]), "text/html; charset=utf-8"
+        return None
+
+    with serve_routes(answer) as (base, hits):
+        _write(tmp_path, base, pattern="'/tin-tuc/'", discovery=f'[[source.discovery.listings]]\nurl = "{base}/tin"')
+        result, status, _stats = _crawl(tmp_path)
+    assert status == "empty"
+    assert (f"WARNING: cong: no link matched article_pattern '/tin-tuc/'; the URLs it was tested against are "
+            f"canonical (IDNA host, percent-encoded path, home's scheme), such as {base}/tin-t%E1%BB%A9c/b%C3%A0i-22 "
+            f"and {base}/tin-t%E1%BB%A9c/b%C3%A0i-1") in result.stderr

@@ -65,6 +65,38 @@ def test_a_domain_that_is_no_host_name_is_refused(domain, message):
     assert f"field 'allowed_domains': {message}" in _refusal(_source(domains=f'["{domain}", "x.vn"]'))
 
 
+@pytest.mark.parametrize("pattern, message", [
+    # Literal Vietnamese letters: canonical paths are percent-encoded.
+    (r"'^http://x\.vn/tin-tức/\d+$'",
+     "'^http://x\\\\.vn/tin-tức/\\\\d+$' has 'ứ', which no URL it is matched against has: those are "
+     "canonical URLs, ASCII, with a path's letters percent-encoded ('ứ' in a path is '%E1%BB%A9') and the "
+     "host IDNA-encoded ('cổng.vn' is 'xn--cng-qmz.vn')"),
+    (r"'^https://x\.vn/a/\d+$'",
+     "'^https://x\\\\.vn/a/\\\\d+$' begins ^https://x.vn/a/, but every URL it is matched against begins 'http://': "
+     "the crawler asks for each link of the source by home's scheme"),
+    (r"'^http://X\.VN/a/\d+$'",
+     "'^http://X\\\\.VN/a/\\\\d+$' has the host 'X.VN', but the URLs it is matched against have theirs in lower "
+     "case ('x.vn')"),
+    (r"'^/a/\d+$'", "begins ^/a/, but every URL it is matched against begins 'http://'"),
+])
+def test_a_pattern_no_canonical_url_can_match_is_refused(pattern, message):
+    text = _refusal(_source(pattern=pattern))
+    assert text.startswith("x.toml: source 'x': field 'article_pattern': ") and message in text, text
+
+
+def test_the_idn_example_is_the_sources_own_host():
+    text = _refusal(_source(home="http://cổng.vn/", domains='["cổng.vn"]', pattern=r"'^http://cổng\.vn/a/\d+$'"))
+    assert "has 'ổ'" in text and "('cổng.vn' is 'xn--cng-qmz.vn')" in text
+
+
+@pytest.mark.parametrize("pattern", [
+    r"'^https?://x\.vn/a/\d+$'", r"'(?i)^http://X\.VN/a/\d+$'", r"'^http://(www\.)?x\.vn/a/\d+$'",
+    r"'/a/\d+$'", r"'^http://a|^https://b'", r"'^http://x\.vn/tin-t%E1%BB%A9c/\d+$'", r"'^htt(p|ps)://x\.vn/a/'",
+])
+def test_a_pattern_that_can_match_is_accepted(pattern):
+    parse_sources(_source(pattern=pattern))
+
+
 PAGED = '[[source.discovery.listings]]\nurl = "http://x.vn/tin"\npage_url = "http://x.vn/tin?{query}"\n'
 
 

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 # The crawl's stat counting the links it met that match article_pattern on a host
 # allowed_domains does not allow, which it did not follow.
 OUTSIDE_LINKS_STAT = "archive/article_links_outside_domains"
+# Links article_pattern did not match that a crawl matching none shows.
+MISSED_SHOWN = 2
 
 
 class SourceSpider(scrapy.Spider):
@@ -61,6 +63,7 @@ class SourceSpider(scrapy.Spider):
         self.budget_exhausted = False
         self.rechecks_chosen = False
         self.outside: set[str] = set()  # article links on hosts allowed_domains does not allow
+        self.missed: list[str] = []  # the longest links of the source's own the pattern did not match
         self.unpaged: list[tuple[str, str, int]] = []  # listings whose links selector held no article link
 
     @classmethod
@@ -297,6 +300,7 @@ class SourceSpider(scrapy.Spider):
     def _article_request(self, url: str):
         url = canonical_url(url, prefer_scheme=self.scheme)
         if not self.source.is_article(url):
+            self._missed(url)
             return None
         if not self.source.allows(url):
             # Not an article link the crawl met: a crawl that met only these archived nothing.
@@ -306,6 +310,14 @@ class SourceSpider(scrapy.Spider):
             return None
         self.crawler.stats.inc_value(ingest.ARTICLE_LINKS_STAT)
         return self._request(url, self.parse_article, "article")
+
+    def _missed(self, url: str):
+        """Keep the two longest links of the source's own that article_pattern did not match, to
+        show when it matched none: an article's URL is most often the longest a page links to."""
+        if len(self.missed) == MISSED_SHOWN and len(url) <= len(self.missed[-1]):
+            return
+        if url not in self.missed and self.source.allows(url):
+            self.missed = sorted([*self.missed, url], key=len, reverse=True)[:MISSED_SHOWN]
 
     def parse_article(self, response: Response):
         yield self._item(response)
@@ -449,8 +461,13 @@ class SourceSpider(scrapy.Spider):
         # One XPath over the document rather than one per matched element (half the time on a
         # listing page with fifty links).
         hrefs = response.xpath(f"({css2xpath(selector)})/descendant-or-self::a/@href").getall()
-        articles = {canonical_url(response.urljoin(h), prefer_scheme=self.scheme) for h in hrefs}
-        return [a for a in articles if self.source.is_article(a)]
+        articles = []
+        for url in {canonical_url(response.urljoin(h), prefer_scheme=self.scheme) for h in hrefs}:
+            if self.source.is_article(url):
+                articles.append(url)
+            else:
+                self._missed(url)
+        return articles
 
     def closed(self, reason):
         if unchanged := self.crawler.stats.get_value(ingest.SITEMAP_UNCHANGED_STAT):
@@ -464,6 +481,10 @@ class SourceSpider(scrapy.Spider):
             logger.warning("%s: %d links matching article_pattern are outside allowed_domains %s, so were not "
                            "followed, e.g. %s", self.source.id, len(self.outside),
                            list(self.source.allowed_domains), min(self.outside))
+        if reason == "finished" and self.missed and not self.outside and not self._met_articles():
+            logger.warning("%s: no link matched article_pattern %r; the URLs it was tested against are canonical "
+                           "(IDNA host, percent-encoded path, home's scheme), such as %s", self.source.id,
+                           self.source.article_pattern, " and ".join(self.missed))
 
     def on_error(self, failure: Failure):
         request = failure.request
