@@ -465,11 +465,18 @@ def _page_numbering(listing: dict, name: str, fail) -> dict:
     return numbering
 
 
+_PLACEHOLDER_RE = re.compile(r"\{[^{}]*\}")
+
+
 def _check_page_url(page_url, numbering: dict, domains, fail, fieldname) -> str:
     """The page_url template, checked as the URL of the listing's second page, with its host
     written as _check_url writes it."""
     if not isinstance(page_url, str) or "{page}" not in page_url:
         fail(fieldname, f"must be a URL template containing {{page}}, not {_show(page_url)}")
+    unknown = next((p for p in _PLACEHOLDER_RE.findall(page_url) if p != "{page}"), None)
+    if unknown:
+        fail(fieldname, f"{_show(page_url)} has the placeholder {unknown}, which would be sent as written: "
+                        "page_url takes only {page}")
     second = Listing(url="", page_url=page_url, **numbering).page_link(2)
     _check_url(second, domains, fail, fieldname)
     return _with_canonical_host(page_url) or page_url

@@ -137,3 +137,9 @@ def test_the_second_page_by_its_number_must_not_look_like_an_article():
                'first_page = 1')
     text = _refusal(_source(pattern=r"'^http://x\.vn/tin/1$'", listing=listing))
     assert "matches discovery.listings[1].page_url 'http://x.vn/tin/1'" in text
+
+
+def test_an_unknown_placeholder_in_page_url_is_refused():
+    text = _refusal(_source(listing=PAGED.format(query="page={page}&size={size}")))
+    assert ("field 'discovery.listings[1].page_url': 'http://x.vn/tin?page={page}&size={size}' has the placeholder "
+            "{size}, which would be sent as written: page_url takes only {page}") in text
