@@ -32,6 +32,7 @@ from archive.sniff import is_page
 from crawler.archive_signals import before_commit
 from crawler.extraction_pool import ExtractionPool
 from crawler.frontier import stop_for_storage, storage_failed
+from crawler.spiders.source import OUTSIDE_LINKS_STAT
 
 logger = logging.getLogger(__name__)
 
@@ -311,7 +312,14 @@ class ArchivePipeline:
         if left:
             logger.warning("%s: crawl %d reached --max-pages %d: %d requests wait in the frontier for the "
                            "source's next crawl", spider.source.id, self.crawl_id, spider.max_pages, left)
-        if row["status"] == "empty" and row["pages"]:
+        outside = spider.crawler.stats.get_value(OUTSIDE_LINKS_STAT)
+        if row["status"] == "empty" and row["pages"] and outside:
+            logger.warning(
+                "%s: crawl %d: the links on its %d pages that match article_pattern are all outside "
+                "allowed_domains (%d, named above), so it archived nothing",
+                spider.source.id, self.crawl_id, row["pages"], outside,
+            )
+        elif row["status"] == "empty" and row["pages"]:
             logger.warning(
                 "%s: crawl %d: no link on its %d pages matches article_pattern %r, so it archived nothing: "
                 "compare the pattern with the article URLs its listings, feeds or sitemaps link to",

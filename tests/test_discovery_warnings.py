@@ -147,6 +147,8 @@ def test_article_links_outside_allowed_domains_are_counted_apart_and_named(tmp_p
     assert stats.get("archive/article_links", 0) == 0 and stats["archive/article_links_outside_domains"] == 2
     assert ("WARNING: cong: 2 links matching article_pattern are outside allowed_domains ['127.0.0.1'], so were not "
             "followed, e.g. http://other-host.vn/bai-5.html") in result.stderr
+    assert "the links on its 1 pages that match article_pattern are all outside allowed_domains (2" in result.stderr
+    assert "no link on its" not in result.stderr, result.stderr
 
 
 def test_a_pattern_that_matches_no_link_is_shown_the_links_as_it_sees_them(tmp_path):
