@@ -33,7 +33,8 @@ _WHAT = (
 _GONE = (
     r"(?:(?:hien|hien tai|hien nay|co the) )?"
     r"(?:khong (?:con )?ton tai|khong hop le|khong (?:con )?co (?:tren|trong) (?:he thong|trang(?: web)?|website)"
-    r"|da bi (?:xoa|go|go bo|an|thu hoi|di chuyen)|da (?:xoa|go bo)|(?:da )?het han(?: hien thi)?)"
+    r"|da bi (?:xoa|go|go bo|an|thu hoi|di chuyen)|da (?:xoa|go bo)|(?:da )?het han(?: hien thi)?"
+    r"|da (?:duoc |bi )?(?:di )?chuyen (?:sang|den|toi) (?:mot )?(?:dia chi|duong dan|trang) khac)"
 )
 _PHRASE = (
     rf"{_WHAT} {_GONE}(?: hoac (?:{_WHAT} )?{_GONE})*"
@@ -47,12 +48,15 @@ _ERROR = r"(?:(?:loi|error|http|ma loi) )?404(?: (?:error|loi))?"
 _SAYS = re.compile(
     rf"(?:(?:xin loi|rat tiec|sorry) )?(?:(?:{_ERROR} )?(?:{_PHRASE})(?: {_ERROR})?|{_ERROR})"
 )
-# What such a page says beside it: an exclamation, an apology, the way back.
+# The other way back such a page offers: "dùng chức năng tìm kiếm".
+_SEARCH = r"(?:dung|su dung|thu) (?:chuc nang|o|cong cu) tim kiem"
+# What such a page says beside it: an exclamation, an apology, the way back, the portal's welcome.
 _ASIDE = re.compile(
     r"oops|ops|rat tiec|xin loi|sorry"
     r"|xin loi (?:vi|ve) (?:su|nhung) (?:bat tien|phien ha)(?: nay)?"
     r"|(?:(?:xin )?vui long |ban (?:co the|hay) |hay |moi ban )?"
-    r"(?:(?:quay|tro) (?:lai|ve)|ve)(?: trang (?:chu|truoc(?: do)?))?"
+    rf"(?:(?:(?:quay|tro) (?:lai|ve)|ve)(?: trang (?:chu|truoc(?: do)?))?(?: hoac {_SEARCH})?|{_SEARCH})"
+    r"|chao mung (?:ban|quy vi|quy khach) (?:da )?den voi(?: \w+){0,12}"
     r"|(?:(?:xin )?vui long |hay )?kiem tra lai (?:duong dan|dia chi|lien ket)"
     r"|(?:go )?back(?: to (?:the )?home ?page)?|(?:go|return) to (?:the )?home ?page"
 )

@@ -10,8 +10,10 @@ from sqlite_utils import Database
 
 from archive import ingest, syndication
 from archive.db import migrations, open_db
+from archive.extract import extract
 from archive.ingest import NOT_THERE
 from archive.notfound import says_not_found
+from archive.samplesite import SampleSite
 from archive.serve import make_datasette
 from tests.conftest import query, store_page
 from tests.test_storage import _archive
@@ -129,9 +131,23 @@ def test_a_not_found_page_at_a_new_url_is_no_article(site, folder):
     ("Thông báo", "Trang chủ\nThông báo\nTin tức không tồn tại hoặc đã hết hạn hiển thị."),
     ("Tin tức không tồn tại hoặc đã hết hạn hiển thị - Cổng TTĐT tỉnh A", "Về trang chủ"),
     ("Error", "The page you requested could not be found.\nGo back"),
+    # Moved elsewhere, the search box as the other way back, the portal's welcome line.
+    ("Không tìm thấy trang", "Không tìm thấy trang yêu cầu\nĐường dẫn bạn truy cập không tồn tại hoặc đã được "
+     "chuyển sang địa chỉ khác.\nVui lòng quay lại trang chủ hoặc dùng chức năng tìm kiếm.\nChào mừng bạn đến "
+     "với Cổng Thông tin điện tử tỉnh Hòa Bình\nGiới thiệuTin tứcLiên hệ"),
+    ("Thông báo", "Bài viết đã được chuyển sang địa chỉ khác.\nSử dụng ô tìm kiếm"),
 ])
 def test_pages_saying_they_are_not_there(title, text):
     assert says_not_found({"title": title, "text": text, "word_count": len(text.split())})
+
+
+def test_the_sample_sites_own_not_found_pages_are_not_there():
+    # What a crawl of the sample site meets when an article's URL answers 200 with its 404 page.
+    with SampleSite() as running:
+        for name, sample in running.sites.items():
+            page = sample.not_found()
+            record = extract(page.body, f"{sample.base}/bai-da-go.htm", {"Content-Type": "text/html; charset=utf-8"})
+            assert says_not_found(record), (name, record["title"], record["text"])
 
 
 @pytest.mark.parametrize("title, text", [
