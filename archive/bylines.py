@@ -12,8 +12,10 @@ Sở, UBND, Theo, Nguồn, compared with its accents unless the byline has none,
 an outlet, TTXVN, VOV, VGP; it equals one of ``site_names``; it holds a domain), when it is
 a team ("Nhóm PV", the reporters together: no one person), when it is a photo, video or
 graphics credit, when it is a province or city after a name (a dateline: "Thu Hà - Hà Nội"),
-and when it does not look like a name: every word must start with a capital letter ("H'Linh
-Niê" does), so "tổng hợp" and "Thể thao và Du lịch" fall away.
+when it is a weekday ("Thứ Năm", the date's, beside the names) or an official's title ("KT. CHỦ
+TỊCH", "Phó Chủ tịch", which sign a quoted document), and when it does not look like a name: every
+word must start with a capital letter ("H'Linh Niê" does), so "tổng hợp" and "Thể thao và Du lịch"
+fall away.
 Initials ("NK", "PV") are names: Vietnamese bylines use them for staff, but a role ("BTV",
 "CTV") after a name is that person's title.
 """
@@ -27,7 +29,7 @@ from archive.docrefs import find_doc_refs
 from archive.mentions import _DATA
 from archive.vietnamese import _BASE, fold, nfc
 
-__all__ = ["clean_authors"]
+__all__ = ["clean_authors", "is_official_title"]
 
 # Labels, matched on the base-letter text; credits of anything but the writing are dropped
 # with the names they introduce.
@@ -81,6 +83,20 @@ _PRESS = frozenset((
 ))
 # Starting only where a word starts keeps long runs of letters from being rescanned.
 _DOMAIN = re.compile(r"(?<![\w.\-])[\w\-]+(?:\.[\w\-]+)*\.(?:vn|com|net|org|gov|edu|info|io)(?![\w\-])", re.I)
+# A weekday written in capitals passes for a name ("Thứ Năm, 10/10/2024" after the names); "CN"
+# (Chủ Nhật) for initials. Compared as written: without accents "Thu Ba" may be a person.
+_WEEKDAYS = frozenset(
+    nfc(day).casefold()
+    for day in ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật", "CN")
+)
+# The titles above an official's signature ("KT. CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN", "PHÓ CHỦ
+# TỊCH"), compared casefolded as written. "Phó" alone is a family name (Phó Đức Phương).
+_OFFICIAL_TITLE = re.compile(
+    r"(?:kt|tm|tl|tuq)\.\s*\S"
+    r"|(?:(?:phó|quyền)\s+)?(?:chủ\s+tịch|giám\s+đốc|tổng\s+giám\s+đốc|bí\s+thư|bộ\s+trưởng|thứ\s+trưởng"
+    r"|thủ\s+tướng|chủ\s+nhiệm|chánh\s+văn\s+phòng|chánh\s+thanh\s+tra|chánh\s+án|trưởng\s+ban"
+    r"|trưởng\s+phòng|cục\s+trưởng|vụ\s+trưởng|viện\s+trưởng|hiệu\s+trưởng|tổng\s+biên\s+tập)(?!\w)"
+)
 _NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’‘.\-])*")
 _MAX_WORDS = 6
 
@@ -104,7 +120,12 @@ def clean_authors(raw: str | None, *, site_names: Iterable[str] = ()) -> list[st
             continue
         for name in _JOINED.split(part):
             name = name.strip(" .:*")
-            if _is_name(name) and not _is_organisation(name, sites, accented) and name not in names:
+            if (
+                _is_name(name)
+                and not _is_organisation(name, sites, accented)
+                and not _names_no_one(name)
+                and name not in names
+            ):
                 names.append(name)
     return [name for name in names if name not in _ROLES] or names
 
@@ -139,6 +160,15 @@ def _credited(text: str) -> str:
     if not dropping:
         kept.append(text[last:])
     return "".join(kept)
+
+
+def is_official_title(line: str) -> bool:
+    """Whether ``line`` starts with an official's title: the line above a signature."""
+    return _OFFICIAL_TITLE.match(" ".join(nfc(line).casefold().split())) is not None
+
+
+def _names_no_one(name: str) -> bool:
+    return name.casefold() in _WEEKDAYS or is_official_title(name)
 
 
 def _is_organisation(part: str, sites: set[str], accented: bool) -> bool:

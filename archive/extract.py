@@ -173,7 +173,7 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
         # The source's own title selector beats every generic guess.
         record["title"] = heading
     record["description"] = record["description"] or _sapo(tree)
-    record["author"] = _author(rule_author, record["author"], byline, _clean(meta.get("author")))
+    record["author"] = _author(rule_author, _fuller(record["author"], byline), byline, _clean(meta.get("author")))
     record["language"] = record["language"] or _clean(tree.get("lang"))
     record["published"], record["updated"] = _choose_dates(structured, visible, reference)
     # On an article with little prose (a sapo and a paragraph) trafilatura reads the divs of the
@@ -502,6 +502,15 @@ def _author(*candidates: str | None) -> str | None:
     which trafilatura gives as "Theo hanoi gov vn"), which names no author at all."""
     given = [c for c in candidates if c]
     return next((c for c in given if clean_authors(c)), next((c for c in given if not _CREDIT.match(fold(c))), None))
+
+
+def _fuller(author: str | None, byline: str | None) -> str | None:
+    """``byline`` when it names the people ``author`` names and more: trafilatura reads "Lê Thu -
+    Hà An | Thứ Năm, 10/10/2024" as "Lê Thu; Thứ Năm" and loses the second writer."""
+    if not author or not byline or author == byline:
+        return author
+    names = set(clean_authors(author))
+    return byline if names and names < set(clean_authors(byline)) else author
 
 
 def _selected_text(tree, selector: str | None) -> str | None:
