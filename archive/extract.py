@@ -26,7 +26,7 @@ import trafilatura
 from trafilatura.utils import HTML_PARSER
 from trafilatura.xpaths import BODY_XPATH
 
-from archive.bylines import clean_authors
+from archive.bylines import clean_authors, is_official_title
 from archive.docrefs import find_doc_refs, unique_refs
 from archive.mentions import find_mentions
 from archive.syndication import signature
@@ -194,11 +194,12 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     # sapo, as some portals set it); a bare day inside the text is the article's (a schedule's day).
     lines = [line for line in lines if not _is_date_line(line, timed=True)]
     # Portals sign articles with a bold name under the last paragraph, and credit a story taken
-    # from elsewhere ("Theo Báo Nghệ An") there too, in either order.
+    # from elsewhere ("Theo Báo Nghệ An") there too, in either order. A name under an official's
+    # title ("KT. CHỦ TỊCH") signs the document the article quotes, and stays in it.
     for _ in range(2):
         if lines and _is_credit(lines[-1]):
             lines = lines[:-1]
-        elif lines and _is_signature(lines[-1]):
+        elif lines and _is_signature(lines[-1]) and not (len(lines) > 1 and is_official_title(lines[-2])):
             record["author"] = _author(record["author"], _clean(lines[-1]))
             lines = lines[:-1]
     record = _finish(record, "\n".join(lines))

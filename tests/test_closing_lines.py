@@ -1,0 +1,45 @@
+"""The lines under an article's last paragraph: its writer's signature, the credits for its photos
+and design, and the signature of a document it quotes, which is the document's, not the writer's."""
+
+from archive.extract import extract
+
+PARAGRAPHS = (
+    "Chiều qua, Ủy ban nhân dân huyện tổ chức hội nghị triển khai kế hoạch phổ cập kỹ năng số cho "
+    "người dân, với sự tham gia của lãnh đạo 22 xã, thị trấn và các doanh nghiệp viễn thông.",
+    "Theo kế hoạch, mỗi thôn sẽ có ít nhất một tổ công nghệ số cộng đồng; các tổ được tập huấn về "
+    "thanh toán không dùng tiền mặt, dịch vụ công trực tuyến và cách nhận biết tin nhắn lừa đảo.",
+    "Huyện đặt mục tiêu đến cuối năm có 70% người trưởng thành biết sử dụng ít nhất một dịch vụ công "
+    "trực tuyến, và mọi hồ sơ một cửa cấp xã được số hóa ngay khi tiếp nhận.",
+)
+BODY = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+
+
+def run(article: str) -> dict:
+    html = (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Phổ cập kỹ năng số cho '
+        f'người dân</title></head><body><main><article class="detail"><h1>Phổ cập kỹ năng số cho '
+        f'người dân</h1><div class="meta">14/10/2024 16:40</div>{article}</article></main></body></html>'
+    )
+    return extract(html.encode(), "https://huyen.example.gov.vn/tin-tuc/pho-cap-ky-nang-so-7.htm")
+
+
+def test_the_signature_of_a_quoted_letter_stays_in_it_and_signs_nothing():
+    record = run(
+        '<p class="byline">Tác giả: Hồ Minh Khoa</p><div class="content">'
+        f"<p>{PARAGRAPHS[0]} Văn phòng huyện gửi văn bản sau:</p><blockquote>"
+        "<p>Kính gửi: Ủy ban nhân dân các xã, thị trấn.</p>"
+        f"<p>{PARAGRAPHS[1]}</p>"
+        '<p style="text-align:right"><strong>TM. ỦY BAN NHÂN DÂN<br>KT. CHỦ TỊCH<br>PHÓ CHỦ TỊCH<br>'
+        "Lò Văn Thắng</strong></p></blockquote></div>"
+    )
+    assert record["text"].endswith("TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nLò Văn Thắng")
+    assert record["authors"] == ["Hồ Minh Khoa"]
+
+
+def test_a_quoted_letter_signed_under_an_article_without_a_byline():
+    record = run(
+        f'<div class="content">{BODY}<p style="text-align:right"><strong>GIÁM ĐỐC<br>'
+        "Lò Văn Thắng</strong></p></div>"
+    )
+    assert record["text"].endswith("GIÁM ĐỐC\nLò Văn Thắng")
+    assert record["authors"] == []
