@@ -371,3 +371,19 @@ def test_an_archive_not_yet_upgraded_is_served_as_it_is(tmp_path, run_cli):
     run_cli("stats", "--db", str(path), check=True)
     upgraded = make_datasette(path, search_limit=LIMIT)
     assert asyncio.run(filter_word_kinds(upgraded.get_database())) == ("source", "month", "platform", "agency", "ref")
+
+
+def test_the_charts_numbers_count_articles_without_a_date(tmp_path):
+    path = tmp_path / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    with db.atomic():
+        for i in (1, 2, 3):
+            store_page(db, {**_article(i), "published": None if i == 3 else _article(i)["published"]},
+                       source_id="t", seen_at="2024-12-01", crawl_id=crawl)
+    db.close()
+    text = get(make_datasette(path), "/-/attention.csv?q=thong+tin").text.lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    # The file sums to the search's count: the undated article has a row with an empty month.
+    assert sum(int(r["articles"]) for r in rows) == 3
+    assert {"month": "", "source_id": "t", "articles": "1"} in rows

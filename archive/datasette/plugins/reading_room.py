@@ -579,12 +579,16 @@ async def attention(db, search: Search, rows: list[dict] | None = None) -> dict:
     """Matching articles per month and source, every month from the first to the last."""
     if rows is None:
         rows = await _grid(db, search)
-    undated = sum(r["n"] for r in rows if not r["month"])
+    undated_by_source: dict[str, int] = {}
+    for r in rows:
+        if not r["month"]:
+            undated_by_source[r["source_id"]] = undated_by_source.get(r["source_id"], 0) + r["n"]
     dated = [r for r in rows if r["month"]]
     sources = sorted({r["source_id"] for r in dated})
     months = _month_range(dated[0]["month"], dated[-1]["month"]) if dated else []
     counts = {(r["month"], r["source_id"]): r["n"] for r in dated}
-    return {"months": months, "sources": sources, "counts": counts, "undated": undated}
+    return {"months": months, "sources": sources, "counts": counts, "undated": sum(undated_by_source.values()),
+            "undated_by_source": undated_by_source}
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -928,6 +932,9 @@ async def attention_csv(datasette, request):
     for month in data["months"]:
         for source in data["sources"]:
             out.writerow((month, source, data["counts"].get((month, source), 0)))
+    # Articles without a date are matches too: with an empty month, so that the file sums to the count.
+    for source, n in sorted(data["undated_by_source"].items()):
+        out.writerow(("", source, n))
     return Response(
         buffer.getvalue(),
         headers={"Content-Disposition": f'attachment; filename="{_download_name("attention", search, "csv")}"'},
