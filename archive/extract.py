@@ -801,6 +801,10 @@ _TEAM = re.compile(r"nhom (?:pv|phong vien|bien tap vien|tac gia|thuc hien)")
 
 # "Theo Báo Nghệ An", "Nguồn: TTXVN" (folded): the source's name follows.
 _CREDIT = re.compile(r"(?:theo|nguon)\s*:?\s+(?=\w)")
+# "Ảnh: …", "Video: …", "Thiết kế: …", "Thực hiện: …" (folded).
+_MEDIA_CREDIT = re.compile(
+    r"(?:anh|video|clip|do hoa|infographic|thiet ke|trinh bay|quay phim|dung phim|thuc hien)\s*:\s*(?=\w)"
+)
 _CREDIT_WORD = re.compile(r"^\w+\s*:?\s*")
 # A source named by its site: "Theo baochinhphu.vn", "Nguồn: chinhphu.vn".
 _SITE_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|info)", re.I)
@@ -809,13 +813,18 @@ _SITE_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|info)", re.I)
 def _is_credit(line: str) -> bool:
     """A closing credit for a story taken from elsewhere: "Theo Báo Nghệ An", "(Theo TTXVN)",
     "Nguồn: chinhphu.vn", "Theo Kinh tế & Đời sống"; not the opening of a sentence ("Theo kế hoạch,
-    …") nor a document ("Theo Quyết định số 93/QĐ-STTTT")."""
+    …") nor a document ("Theo Quyết định số 93/QĐ-STTTT"). Or one for its pictures, video or
+    production: "Ảnh: Trọng Nghĩa", "Thiết kế: Quang Huy", "Thực hiện: Trung tâm Văn hóa huyện"."""
     line = nfc(line.strip())
     if line.startswith("(") and line.endswith(")"):
         line = line[1:-1].strip()
-    if not line or len(line) > 60 or line[-1] in ".!?:;…\"”" or "," in line or "/" in line:
+    if not line or len(line) > 80 or line[-1] in ".!?:;…\"”":
         return False
-    if not _CREDIT.match(fold(line)):
+    folded = fold(line)
+    if _MEDIA_CREDIT.match(folded):
+        # One that names the writers ("Thực hiện: Thu Hà - Lê Minh") is their byline.
+        return line.partition(":")[2].lstrip()[:1].isupper() and not clean_authors(line)
+    if len(line) > 60 or "," in line or "/" in line or not _CREDIT.match(folded):
         return False
     source = _CREDIT_WORD.sub("", line)
     return source[0].isupper() or _SITE_NAME.fullmatch(source) is not None

@@ -43,3 +43,34 @@ def test_a_quoted_letter_signed_under_an_article_without_a_byline():
     )
     assert record["text"].endswith("GIÁM ĐỐC\nLò Văn Thắng")
     assert record["authors"] == []
+
+
+def test_a_signature_and_a_photo_credit_in_one_paragraph():
+    record = run(
+        f'<div class="content">{BODY}<p style="text-align:right"><strong>Vi Thu Trang</strong><br>'
+        "<em>Ảnh: Lường Văn Sáng</em></p></div>"
+    )
+    assert record["text"].endswith(PARAGRAPHS[-1])
+    assert record["authors"] == ["Vi Thu Trang"]
+
+
+def test_closing_credits_for_design_video_and_production_leave_the_text():
+    for credit in ("Thiết kế: Lường Văn Sáng", "Video: Lường Văn Sáng", "Đồ họa: Lường Văn Sáng",
+                   "Thực hiện: Trung tâm Văn hóa - Thông tin huyện"):
+        record = run(f'<div class="content">{BODY}<p style="text-align:right"><em>{credit}</em></p></div>')
+        assert record["text"].endswith(PARAGRAPHS[-1]), credit
+        assert record["authors"] == [], credit
+
+
+def test_a_production_credit_naming_writers_signs_the_article():
+    record = run(
+        f'<div class="content">{BODY}<p style="text-align:right"><strong>Thực hiện: Vi Thu Trang - '
+        "Lường Văn Sáng</strong></p></div>"
+    )
+    assert record["text"].endswith(PARAGRAPHS[-1])
+    assert record["authors"] == ["Vi Thu Trang", "Lường Văn Sáng"]
+
+
+def test_a_byline_box_labelled_as_the_production_names_its_writer():
+    record = run(f'<div class="tac-gia">Thực hiện: Vi Thu Trang</div><div class="content">{BODY}</div>')
+    assert record["authors"] == ["Vi Thu Trang"]
