@@ -175,7 +175,6 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     record["description"] = record["description"] or _sapo(tree)
     record["author"] = _author(rule_author, _fuller(record["author"], byline), byline, _clean(meta.get("author")))
     record["language"] = record["language"] or _clean(tree.get("lang"))
-    record["published"], record["updated"] = _choose_dates(structured, visible, reference)
     # On an article with little prose (a sapo and a paragraph) trafilatura reads the divs of the
     # article's container as text too: the section, headline, date line, byline and view counter
     # above the body come out as lines of their own, and a counter that changes at every visit
@@ -186,13 +185,24 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     heads = {record["title"], *record["categories"]}
     # A date stamp the page does not mark as one is furniture only above or below the text: inside
     # it, a short line with a date is the article's ("Thời gian: 9h45 ngày 28/6/2024", a table row).
+    # The stamps taken out above the text and the timed ones inside it date the article when no
+    # date line the page marks does; a day below it may close a quoted letter ("Hà Nội, ngày 2/7").
+    stamps = []
     while lines and (_clean(lines[0]) in heads or _is_date_line(lines[0])):
+        if _clean(lines[0]) not in heads:
+            stamps.append(lines[0])
         lines = lines[1:]
     while lines and _is_date_line(lines[-1]):
         lines = lines[:-1]
     # One with a time of day or a "posted"/"updated" label is a stamp wherever it stands (below the
     # sapo, as some portals set it); a bare day inside the text is the article's (a schedule's day).
-    lines = [line for line in lines if not _is_date_line(line, timed=True)]
+    kept = []
+    for line in lines:
+        (stamps if _is_date_line(line, timed=True) else kept).append(line)
+    lines = kept
+    if visible == (None, None) and stamps:
+        visible = page_dates(" | ".join(stamps), reference=reference)
+    record["published"], record["updated"] = _choose_dates(structured, visible, reference)
     # Portals sign articles with a bold name under the last paragraph, and credit a story taken
     # from elsewhere ("Theo Báo Nghệ An") there too, in either order. A name under an official's
     # title ("KT. CHỦ TỊCH") signs the document the article quotes, and stays in it.
