@@ -101,7 +101,10 @@ def extract(
 _XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[str, str]) -> dict:
+def _extract(
+    html: str, charset: str, url: str, headers: dict, rules: Mapping[str, str], captions: bool = False
+) -> dict:
+    """``captions``: keep the photo captions as paragraphs, for a page whose text they are."""
     record = dict.fromkeys(RECORD_FIELDS)
     record.update(
         url=url, charset=charset, extractor_version=EXTRACTOR_VERSION, categories=[], tags=[],
@@ -134,7 +137,7 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
         visible = ruled
         structured = []
     rule_author = _clean(_selected_text(tree, rules.get("author")))
-    _strip_boilerplate(tree)
+    caption_chars = _strip_boilerplate(tree, captions)
     _mark_body(tree)
 
     doc = trafilatura.bare_extraction(
@@ -203,6 +206,9 @@ def _extract(html: str, charset: str, url: str, headers: dict, rules: Mapping[st
     if visible == (None, None) and stamps:
         visible = page_dates(" | ".join(stamps), reference=reference)
     record["published"], record["updated"] = _choose_dates(structured, visible, reference)
+    if not captions and _PHOTO_STORY_TEXT > sum(map(len, lines)) < caption_chars:
+        # A photo story or an infographic tells its news in the captions: read again with them.
+        return _extract(html, charset, url, headers, rules, captions=True)
     # Portals sign articles with a bold name under the last paragraph, and credit a story taken
     # from elsewhere ("Theo Báo Nghệ An") there too, in either order. A name under an official's
     # title ("KT. CHỦ TỊCH") signs the document the article quotes, and stays in it.
@@ -628,9 +634,15 @@ def _own_paragraph_text(el) -> int:
     return sum(len((p.text_content() or "").strip()) for p in el.iterchildren("p"))
 
 
-def _strip_boilerplate(tree) -> None:
-    """Remove related-news boxes and photo captions that CMSs put inside the article body."""
-    doomed = []
+# A text shorter than this (in characters), beside longer captions, is a photo story's.
+_PHOTO_STORY_TEXT = 400
+
+
+def _strip_boilerplate(tree, keep_captions: bool = False) -> int:
+    """Remove related-news boxes and photo captions that CMSs put inside the article body; or,
+    with ``keep_captions``, set each caption as a paragraph in place of its picture. Returns how
+    many characters the captions hold."""
+    doomed, captions = [], []
     for el in tree.iter("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "header"):
         text = (el.text_content() or "").strip()
         if not text or len(text) > 40:
@@ -642,26 +654,50 @@ def _strip_boilerplate(tree) -> None:
         if el.getparent() is None:
             continue
         doomed.extend(_comments(el) if comments else _related_box(el))
-    for el in tree.iter("figcaption"):
-        doomed.append(el)
+    captions.extend(tree.iter("figcaption"))
     doomed.extend(_follow_boxes(tree))
     for el in _CAPTION_CLASS(tree):
         # A wrapper named for its caption can hold the whole article; only a caption's length goes.
         if len((el.text_content() or "").strip()) <= 500:
-            doomed.append(el)
+            captions.append(el)
     for el in tree.iter("p"):
         text = (el.text_content() or "").strip()
         folded = fold(text)
-        if (
-            folded.startswith("anh:")
-            or (len(text) <= 300 and _SEE_ALSO.match(folded) and el.find(".//a") is not None)
-            or (len(text) <= 250 and _is_centred_caption(el, folded))
-        ):
+        if folded.startswith("anh:") or (len(text) <= 300 and _SEE_ALSO.match(folded) and el.find(".//a") is not None):
             doomed.append(el)
-    for el in doomed:
+        elif len(text) <= 250 and _is_centred_caption(el, folded):
+            captions.append(el)
+    size = 0
+    # A caption inside another (a figcaption in a div.caption) is counted and set once.
+    marked = set(captions)
+    captions = [el for el in captions if not any(outer in marked for outer in el.iterancestors())]
+    for el in dict.fromkeys(captions):
+        text = _PHOTO_CREDIT_END.sub("", _clean(el.text_content()) or "")
+        size += len(text)
+        if keep_captions and text and el.getparent() is not None:
+            _caption_to_paragraph(el, text)
+    for el in doomed if keep_captions else doomed + captions:
         parent = el.getparent()
         if parent is not None:
             parent.remove(el)
+    return size
+
+
+# The photographer's credit a caption ends with: "… Ảnh: Đức Anh", "… (Ảnh: TTXVN)".
+_PHOTO_CREDIT_END = re.compile(r"\s*[(\[]?\s*ảnh\s*:[^()\[\]]*[)\]]?\s*$", re.I)
+
+
+def _caption_to_paragraph(caption, text: str) -> None:
+    """Set ``caption`` as a paragraph in place of the picture block it closes (its figure, or a
+    table holding nothing but the picture and it), where trafilatura reads it as one."""
+    block, size = caption, _chars(caption)
+    for outer in caption.iterancestors():
+        if outer.tag not in ("figure", "table", "tbody", "tr", "td") or _chars(outer) != size:
+            break
+        block = outer
+    paragraph = lxml.html.Element("p")
+    paragraph.text, paragraph.tail = text, block.tail
+    block.getparent().replace(block, paragraph)
 
 
 def _comments(heading) -> list:
