@@ -138,6 +138,7 @@ def _extract(
         structured = []
     rule_author = _clean(_selected_text(tree, rules.get("author")))
     caption_chars = _strip_boilerplate(tree, captions)
+    _footnotes_as_paragraphs(tree)
     _mark_body(tree)
 
     doc = trafilatura.bare_extraction(
@@ -681,6 +682,33 @@ def _strip_boilerplate(tree, keep_captions: bool = False) -> int:
         if parent is not None:
             parent.remove(el)
     return size
+
+
+def _footnotes_as_paragraphs(tree) -> None:
+    """Set the footnotes the text's markers (<sup><a href="#fn1">) point to as paragraphs in
+    place of their list, less their links back: trafilatura drops the list, and with it the
+    documents cited only in a footnote."""
+    targets = {
+        a.get("href", "")[1:] for sup in tree.iter("sup") for a in sup.iter("a") if a.get("href", "").startswith("#")
+    }
+    targets.discard("")
+    if not targets:
+        return
+    lists = {}
+    for item in tree.iter("li"):
+        parent = item.getparent()
+        if item.get("id") in targets and parent is not None and parent.tag in ("ol", "ul"):
+            lists.setdefault(parent, []).append(item)
+    for notes, items in lists.items():
+        if notes.getparent() is None:
+            continue
+        for item in items:
+            for back in [a for a in item.iter("a") if a.get("href", "").startswith("#")]:
+                back.drop_tree()
+            paragraph = lxml.html.Element("p")
+            paragraph.text = _clean(item.text_content())
+            notes.addprevious(paragraph)
+        notes.drop_tree()
 
 
 # The photographer's credit a caption ends with: "… Ảnh: Đức Anh", "… (Ảnh: TTXVN)".
