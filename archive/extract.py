@@ -204,12 +204,13 @@ def _extract(
     for line in lines:
         (stamps if _is_date_line(line, timed=True) else kept).append(line)
     lines = kept
+    size = sum(map(len, lines))
+    if not captions and size < _PHOTO_STORY_TEXT and size < caption_chars:
+        # A photo story or an infographic tells its news in the captions: read again with them.
+        return _extract(html, charset, url, headers, rules, captions=True)
     if visible == (None, None) and stamps:
         visible = page_dates(" | ".join(stamps), reference=reference)
     record["published"], record["updated"] = _choose_dates(structured, visible, reference)
-    if not captions and _PHOTO_STORY_TEXT > sum(map(len, lines)) < caption_chars:
-        # A photo story or an infographic tells its news in the captions: read again with them.
-        return _extract(html, charset, url, headers, rules, captions=True)
     # Portals sign articles with a bold name under the last paragraph, and credit a story taken
     # from elsewhere ("Theo Báo Nghệ An") there too, in either order. A name under an official's
     # title ("KT. CHỦ TỊCH") signs the document the article quotes, and stays in it.
