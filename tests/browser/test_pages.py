@@ -7,6 +7,7 @@ and article pages are also copied to docs/screenshots/ for the README.
 
 import csv
 import io
+import json
 import os
 import re
 import socket
@@ -21,6 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive.datasette.plugins.archive_downloads import MAX_REWRITTEN_PAGE
+from archive.db import open_db
+from archive.ingest import update_article
 from test_datasette import add_capture, add_legacy_page
 from test_reading_room import CHANGED_TITLE_START, HOSTILE_IMG, build_reading_archive
 
@@ -78,6 +81,51 @@ def server(reading_archive):
     yield base
     process.terminate()
     process.wait(timeout=10)
+
+
+# Words longer than a phone is wide, as archived text holds them: addresses and document numbers.
+LONG_URL = "https://dichvucong.gov.vn/p/home/dvc-trang-chu-thu-tuc-hanh-chinh-truc-tuyen-toan-trinh.html"
+LONG_SOCIAL = "https://www.facebook.com/thongtinchinhphu.baodientuchinhphu.nuoc.cong.hoa"
+LONG_REF = "174/KH-UBND-VXNVCTTTTTTĐTHCCĐSHN/2024/QĐ-STTTTTTTTTTTTTTT"
+ENGLISH_TITLE = "Prime Minister urges ministries to strengthen policy communication"
+
+
+@pytest.fixture(scope="module")
+def awkward(server, reading_archive):
+    """Three articles of the served archive rewritten as a reader may meet them: ``long``, whose
+    title, sapo, text, second version and other address hold words wider than a phone, and whose
+    live page is gone; ``moved``, whose live page moved to such an address; ``english``, in
+    English. They are the newest, so the home page lists them. Their ids, by those names."""
+    directory, _, seeded, _ = reading_archive
+    db = open_db(directory / "archive.db")
+    spare = [row[0] for row in db.execute(
+        "select id from articles where title not like ? and title not like '%alert(1)%' and cluster_id is null "
+        "and url != ? order by id limit 3", [CHANGED_TITLE_START + "%", seeded])]
+    ids = dict(zip(("long", "moved", "english"), spare))
+    with db.conn:
+        for n, number in enumerate(spare):
+            update_article(db, number, {"published": f"2031-01-0{n + 1}T08:00:00+07:00"})
+        update_article(db, ids["long"], {
+            "title": f"Kế hoạch {LONG_REF}", "description": f"Tra cứu tại {LONG_URL}",
+            "text": f"Người dân nộp hồ sơ tại {LONG_URL} hoặc theo dõi {LONG_SOCIAL}.\nĐoạn thứ hai.",
+            "tags": json.dumps([LONG_SOCIAL])})
+        update_article(db, ids["english"], {"title": ENGLISH_TITLE, "language": "en",
+                                            "description": "The Prime Minister asked ministries to explain policy."})
+        db.execute(
+            "insert into article_versions (article_id, version, title, text, captured_at) "
+            "select id, 2, title, text || ' Bổ sung ' || ?, '2031-01-05T08:00:00+07:00' from articles where id = ?",
+            [LONG_REF, ids["long"]])
+        db.execute(
+            "insert into article_urls (url, article_id, first_seen, last_seen) values (?, ?, ?, ?)",
+            [LONG_URL + "?print=1", ids["long"], "2031-01-01T01:00:00+00:00", "2031-01-01T01:00:00+00:00"])
+        # The archive asked the live pages again: one is gone, the other has moved.
+        for name, status, response_url in (("long", 404, None), ("moved", 200, LONG_URL + "?moved=1")):
+            db.execute(
+                "insert into fetches (url, requested_url, kind, status, fetched_at, response_url) "
+                "select url, url, 'article', ?, '2031-11-27T06:40:00+00:00', ? from articles where id = ?",
+                [status, response_url, ids[name]])
+    db.close()
+    return ids
 
 
 @pytest.fixture(scope="module")
@@ -525,4 +573,21 @@ def test_no_archived_page_can_cover_the_banner_or_push_it_away(server, reading_a
     frame = page.locator("iframe.page").bounding_box()
     assert frame["y"] == box["height"] and frame["height"] >= 568 / 2, (box, frame)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()
+
+
+@pytest.mark.parametrize("width", [320, 375])
+def test_long_words_in_archived_text_wrap_rather_than_widen_the_page(server, awkward, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 700})
+    page = context.new_page()
+    paths = ("/", "/-/search?q=dichvucong+facebook", f"/-/a/{awkward['long']}", f"/-/diff/{awkward['long']}?from=1&to=2",
+             f"/-/a/{awkward['moved']}")
+    shown = {"/": "ol.results .snippet", paths[1]: "ol.results .snippet", paths[2]: ".tags .chip",
+             paths[3]: ".diff-text ins", paths[4]: ".live-state"}
+    for path in paths:
+        page.goto(server + path)
+        # The long words are on the page, not left out of it.
+        expect(page.locator(shown[path]).filter(has_text=re.compile("dichvucong|thongtinchinhphu|VXNVC"))).not_to_have_count(0)
+        width_seen = page.evaluate("document.documentElement.scrollWidth")
+        assert width_seen <= width, f"{path} is {width_seen}px wide on a {width}px screen"
     context.close()
