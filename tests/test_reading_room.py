@@ -748,7 +748,8 @@ def test_article_page_reads_cleanly_and_shows_the_knowledge(ds, sql):
     assert f'href="/-/article/{article["id"]}.json"' in html
     assert f'href="{article["url"]}" rel="noopener noreferrer nofollow"' in html
     stable = f"http://localhost/-/a/{article['id']}"
-    assert (f"{article['title']}. Báo điện tử mẫu (news) ({article['published'][:10]}). <span lang=\"en\">Archived by govarchive on "
+    assert (f"<span lang=\"vi\">{article['title']}. Báo điện tử mẫu (news) ({article['published'][:10]}).</span> "
+            "<span lang=\"en\">Archived by govarchive on "
             f"{datetime.fromisoformat(article['first_seen']).astimezone(VN_TZ).date()}: {stable}. Original: {article['url']}</span>") in html
     assert 'href="/-/search?ref=174/KH-UBND"' in html or 'href="/-/search?ref=174%2FKH-UBND"' in html
     # A channel named in the article ("Zalo OA: Sở …") is listed once, not again bare.
@@ -1153,3 +1154,46 @@ def test_the_page_number_reads_as_page_n_of_m(ds, sql):
     nav = re.search(r'<nav class="pages".*?</nav>', html, re.S)[0]
     assert f'<span aria-hidden="true">2 / {pages}</span>[trang 2 trên {pages} / page 2 of {pages}]' in nav
     assert "Page" not in nav.replace(f"page 2 of {pages}", "")
+
+
+def lang_of(element):
+    """The language an element is in: its own lang, or its nearest ancestor's."""
+    return next((e.get("lang") for e in element.iterancestors() if e.get("lang")), None) \
+        if element.get("lang") is None else element.get("lang")
+
+
+@pytest.fixture
+def languages(reading_archive, sql, tmp_path):
+    """A copy of the archive whose article with two versions is in English and another has a
+    language that is no tag; both newest, so the home page and a list without words show them
+    first. (the datasette, the English one's id, the other's id)"""
+    english = article_id(sql, CHANGED_TITLE_START)
+    other = next(r["id"] for r in sql("select id from articles where id != ? and title not like '%alert(1)%' "
+                                      "and description != '' order by id", [english]))
+    shutil.copy(reading_archive / "archive.db", tmp_path / "archive.db")
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    with conn:
+        conn.execute("update articles set language = 'en', published = '2031-01-02T08:00:00+07:00' where id = ?", [english])
+        conn.execute("update articles set language = 'vi\"><b>', published = '2031-01-01T08:00:00+07:00' where id = ?",
+                     [other])
+    conn.close()
+    return make_datasette(tmp_path / "archive.db"), english, other
+
+
+def test_an_article_s_title_and_words_are_marked_in_its_own_language_wherever_they_are_shown(languages):
+    ds, english, other = languages
+    for path, shown in (("/", (english, other)), ("/-/search", (english, other)),
+                        ("/-/search?q=" + CHANGED_TITLE_START, (english,))):
+        page = lxml.html.fromstring(ok(ds, path).text)
+        for number, language in zip(shown, ("en", "vi")):
+            (item,) = [li for li in page.cssselect("ol.results > li") if li.cssselect(f'h3 a[href="/-/a/{number}"]')]
+            assert lang_of(item.cssselect("h3 a")[0]) == language, (path, number)
+            assert lang_of(item.cssselect(".snippet")[0]) == language, (path, number)
+    article = lxml.html.fromstring(ok(ds, f"/-/a/{english}").text)
+    assert lang_of(article.cssselect("article h1")[0]) == "en"
+    (cited,) = [e for e in article.cssselect(".citation *") if CHANGED_TITLE_START in (e.text or "")]
+    assert lang_of(cited) == "en"
+    assert lang_of(lxml.html.fromstring(ok(ds, f"/-/a/{other}").text).cssselect("article h1")[0]) == "vi"
+    diff = lxml.html.fromstring(ok(ds, f"/-/diff/{english}?from=1&to=2").text)
+    assert lang_of(diff.cssselect(".diff-text p")[0]) == "en"
+    assert lang_of(diff.cssselect(".kicker a")[0]) == "en"

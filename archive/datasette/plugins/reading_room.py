@@ -483,7 +483,7 @@ class Search:
             page as (select * from matches order by {self.order()}
                      limit {PAGE_SIZE} offset {(min(self.page, MAX_PAGE) - 1) * PAGE_SIZE})
             select a.id, a.title, a.description, a.text, a.source_id,
-                   coalesce(s.name, a.source_id) as source_name, a.published, a.author
+                   coalesce(s.name, a.source_id) as source_name, a.published, a.author, a.language
             from page m join articles a on a.id = m.id left join sources s on s.id = a.source_id
             order by {self.order("m.")}
         """
@@ -713,7 +713,7 @@ HOME_TOTALS_SQL = """
 # too few) the newest undated ones; sorting every article instead took 160 ms on a million.
 HOME_LATEST_SQL = f"""
     select a.id, a.title, a.published, a.source_id, coalesce(s.name, a.source_id) as source_name,
-           a.description
+           a.description, a.language
     from articles a left join sources s on s.id = a.source_id
     where a.id in (
         select id from (select id from articles where published is not null
@@ -1269,6 +1269,17 @@ def asgi_wrapper(datasette):
 # Templates ---------------------------------------------------------------------------------------------
 
 
+# A language tag as HTML's lang takes it (vi, en, zh-Hant); en_US is read as en-US.
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def language_tag(value) -> str:
+    """An article's language as a tag to mark its words with: Vietnamese when the archive has
+    none, or something that is no tag (an extractor's "English", a page's garbled lang)."""
+    tag = value.strip().replace("_", "-") if isinstance(value, str) else ""
+    return tag if LANGUAGE_TAG.fullmatch(tag) else "vi"
+
+
 def _in_vietnam(value) -> datetime | None:
     """An ISO timestamp as a moment in Vietnam's time (one without a zone as it is), or None."""
     try:
@@ -1309,6 +1320,7 @@ def handle_exception(datasette, request, exception):
 def prepare_jinja2_environment(env):
     env.filters["vn_datetime"] = _when
     env.filters["vn_date"] = lambda value: _when(value, with_time=False)
+    env.filters["lang_tag"] = language_tag
     # Versions: two captured in the same minute would otherwise read alike.
     env.filters["vn_datetime_seconds"] = lambda value: _when(value, seconds=True)
 
