@@ -973,7 +973,7 @@ def test_a_page_past_the_end_of_no_results_only_says_there_are_none(ds):
 def test_control_characters_in_the_query_are_read_as_spaces(ds):
     html = ok(ds, "/-/search?q=zalo%00oa%1F&source=sample-portal%00").text
     assert "\x00" not in html and "\x1f" not in html
-    assert "<title>zalo oa — " in html and 'value="zalo oa"' in html
+    assert "<title>«zalo oa» · " in html and 'value="zalo oa"' in html
     clean = ok(ds, "/-/search?q=zalo+oa&source=sample-portal").text
     count = re.search(r'id="result-count">(\d+)<', clean)[1]
     assert re.search(r'id="result-count">(\d+)<', html)[1] == count != "0"
@@ -1197,3 +1197,24 @@ def test_an_article_s_title_and_words_are_marked_in_its_own_language_wherever_th
     diff = lxml.html.fromstring(ok(ds, f"/-/diff/{english}?from=1&to=2").text)
     assert lang_of(diff.cssselect(".diff-text p")[0]) == "en"
     assert lang_of(diff.cssselect(".kicker a")[0]) == "en"
+
+
+@pytest.mark.parametrize("args, named", [
+    ("ref=174%2FKH-UBND", ["Văn bản / Document: 174/KH-UBND"]),
+    ("agency=Bộ Chính trị", ["Cơ quan / Agency: Bộ Chính trị"]),
+    ("source=sample-news", ["Nguồn / Source: Báo điện tử mẫu (news)"]),
+    ("platform=TikTok", ["Kênh / Channel: TikTok"]),
+    ("q=zalo&page=2", ["«zalo»", "trang 2 / page 2"]),
+    ("q=zalo&source=sample-news&month=2024-06&page=2",
+     ["«zalo»", "Nguồn / Source: Báo điện tử mẫu (news)", "Tháng / Month: 2024-06", "trang 2 / page 2"]),
+])
+def test_a_search_s_title_and_heading_name_its_words_its_filters_and_its_page(ds, args, named):
+    page = lxml.html.fromstring(ok(ds, "/-/search?" + args).text)
+    title = page.findtext(".//title")
+    heading = " ".join(page.cssselect("h1")[0].text_content().split())
+    for part in named:
+        assert part in title and part in heading, (part, title, heading)
+    assert title.endswith("Tìm kiếm / Search — govarchive")
+    first = lxml.html.fromstring(ok(ds, "/-/search?" + args.replace("page=2", "page=1")).text)
+    assert ("page=2" in args) == (first.findtext(".//title") != title)
+    assert "trang 1" not in first.findtext(".//title")

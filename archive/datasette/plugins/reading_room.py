@@ -793,7 +793,7 @@ async def search_page(datasette, request):
             "search_url": search_url,
             "export_url": lambda ext: search.url(datasette.urls.path(f"-/search.{ext}"), page=None),
             "attention_csv_url": search.url(datasette.urls.path("-/attention.csv")),
-            "chips": _chips(search, facets),
+            "chips": _chips(search, facets, names),
         },
     )
 
@@ -832,13 +832,15 @@ def _pages(count: int) -> int:
     return max(1, -(-count // PAGE_SIZE))
 
 
-def _chips(search: Search, facets: list[dict]) -> list[dict]:
-    """The active filters, each named as its facet shows it (a source's name, not its id)."""
+def _chips(search: Search, facets: list[dict], names: dict[str, str]) -> list[dict]:
+    """The active filters, each named as its facet shows it (a source's name, not its id, also
+    when the facet has no row for it: a search the source has no match for)."""
     chips = []
     for result in facets:
         facet, value = result["facet"], result["selected"]
         if value is not None:
-            label = next((r["label"] for r in result["rows"] if r["value"] == value), value)
+            named = names.get(value, value) if facet.param == "source" else value
+            label = next((r["label"] for r in result["rows"] if r["value"] == value), named)
             chips.append({"param": facet.param, "vi": facet.vi, "en": facet.en, "label": label})
     return chips
 
