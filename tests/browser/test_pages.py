@@ -591,3 +591,35 @@ def test_long_words_in_archived_text_wrap_rather_than_widen_the_page(server, awk
         width_seen = page.evaluate("document.documentElement.scrollWidth")
         assert width_seen <= width, f"{path} is {width_seen}px wide on a {width}px screen"
     context.close()
+
+
+NOTICE_BOX = """() => { const n = document.querySelector('[role=status]'), r = n.getBoundingClientRect(), s = getComputedStyle(n);
+  return {top: r.top + scrollY, bottom: r.bottom + scrollY, background: s.backgroundColor, border: s.borderLeftWidth,
+          text: document.querySelector('article .body').getBoundingClientRect().top + scrollY}; }"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_live_page_that_is_gone_or_moved_is_said_so_at_the_top_and_its_link_says_so_too(server, awkward, browser,
+                                                                                          width):
+    context = browser.new_context(viewport={"width": width, "height": 700})
+    page = context.new_page()
+    page.goto(f"{server}/-/a/{awkward['long']}")
+    notice = page.get_by_role("status")
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("Trang gốc đã bị gỡ: trả lời HTTP 404 khi kiểm tra lúc 13:40 ngày 27/11/2031")
+    expect(notice).to_contain_text("The live page is gone: it answered HTTP 404 when checked at 13:40 on 27/11/2031")
+    box = page.evaluate(NOTICE_BOX)
+    # Above the archived text, on the first screen, and set apart from the page around it.
+    assert box["bottom"] <= box["text"] and box["bottom"] <= 700, box
+    assert box["background"] not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)") and box["border"] != "0px", box
+    expect(page.locator("a.live")).to_contain_text("đã bị gỡ")
+    expect(page.locator("a.live")).not_to_contain_text("trực tuyến")
+
+    page.goto(f"{server}/-/a/{awkward['moved']}")
+    expect(page.get_by_role("status")).to_contain_text(LONG_URL + "?moved=1")
+    expect(page.locator("a.live")).to_contain_text("nay dẫn đến trang khác")
+    expect(page.locator("a.live")).not_to_contain_text("trực tuyến")
+    page.goto(f"{server}/-/a/{awkward['english']}")
+    expect(page.get_by_role("status")).to_have_count(0)
+    expect(page.locator("a.live")).to_contain_text("Trang gốc (trực tuyến)")
+    context.close()

@@ -1305,6 +1305,15 @@ def _when(value, with_time=True, seconds=False):
     return f"{moment:%H:%M:%S} {day}" if seconds else f"{moment:%H:%M} {day}"
 
 
+def _at(value, at: str, on: str) -> str:
+    """An ISO timestamp in a sentence, in Vietnam's time: "lúc 13:40 ngày 27/11/2026" with the
+    Vietnamese words, "at 13:40 on 27/11/2026" with the English."""
+    moment = _in_vietnam(value)
+    if moment is None:
+        return value or ""
+    return f"{at} {moment:%H:%M} {on} {moment:%d/%m/%Y}"
+
+
 @hookimpl
 def handle_exception(datasette, request, exception):
     """A page that does not exist, anywhere on the site, is the reading room's 404 (datasette's
@@ -1323,6 +1332,8 @@ def prepare_jinja2_environment(env):
     env.filters["vn_datetime"] = _when
     env.filters["vn_date"] = lambda value: _when(value, with_time=False)
     env.filters["lang_tag"] = language_tag
+    env.filters["vn_at"] = lambda value: _at(value, "lúc", "ngày")
+    env.filters["en_at"] = lambda value: _at(value, "at", "on")
     # Versions: two captured in the same minute would otherwise read alike.
     env.filters["vn_datetime_seconds"] = lambda value: _when(value, seconds=True)
 
