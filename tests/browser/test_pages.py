@@ -623,3 +623,31 @@ def test_a_live_page_that_is_gone_or_moved_is_said_so_at_the_top_and_its_link_sa
     expect(page.get_by_role("status")).to_have_count(0)
     expect(page.locator("a.live")).to_contain_text("Trang gốc (trực tuyến)")
     context.close()
+
+
+SHOWN = "(selector) => [...document.querySelectorAll(selector)].map(e => e.getClientRects().length > 0)"
+
+
+def test_a_printed_page_has_the_archived_text_and_its_citation_not_the_site_s_controls(server, awkward, page):
+    page.emulate_media(media="print")
+    article = awkward["moved"]
+    page.goto(f"{server}/-/a/{article}")
+    for selector in ("article h1", "article .body p", "article .meta time", ".citation", "a.stable-url", "a.live",
+                     ".live-notice"):
+        shown = page.evaluate(SHOWN, selector)
+        assert shown and all(shown), (selector, shown)
+    for selector in ("header.site", "footer.site", ".skip-link", "a.capture", 'a[href$=".warc.gz"]',
+                     'a[href$=".json"]', "section.versions", "section.mentions"):
+        assert not any(page.evaluate(SHOWN, selector)), selector
+    # On paper a link is only its words: the original's address is printed after it.
+    live = page.locator("a.live").get_attribute("href")
+    assert live in page.locator("a.live").evaluate("a => getComputedStyle(a, '::after').content")
+    assert page.locator("article.reading").bounding_box()["width"] > 600  # the whole width, no sidebar beside it
+
+    page.goto(server + "/-/search?q=zalo")
+    assert all(page.evaluate(SHOWN, "ol.results li h3"))
+    for selector in ("header.site", ".search-box", "aside.facets", ".downloads", "nav.pages", ".active-filters",
+                     ".sort"):
+        assert not any(page.evaluate(SHOWN, selector)), selector
+    page.goto(f"{server}/-/diff/{awkward['long']}?from=1&to=2")
+    assert all(page.evaluate(SHOWN, ".diff-text p")) and not any(page.evaluate(SHOWN, ".versions-pick"))
