@@ -11,6 +11,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -651,3 +652,41 @@ def test_a_printed_page_has_the_archived_text_and_its_citation_not_the_site_s_co
         assert not any(page.evaluate(SHOWN, selector)), selector
     page.goto(f"{server}/-/diff/{awkward['long']}?from=1&to=2")
     assert all(page.evaluate(SHOWN, ".diff-text p")) and not any(page.evaluate(SHOWN, ".versions-pick"))
+
+
+# Whether each of the banner's links is whole on screen and the one thing at its centre, at load
+# (``at_load``) and at some point as the banner is scrolled (``reachable``), by its text.
+BANNER_LINKS = """async () => {
+  const banner = document.getElementById('govarchive-banner'), links = [...banner.querySelectorAll('a')];
+  const whole = a => { const b = banner.getBoundingClientRect(), r = a.getBoundingClientRect();
+    const at = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+    return r.top >= b.top && r.bottom <= b.bottom - banner.clientTop && at !== null && a.contains(at); };
+  const atLoad = links.map(whole), reachable = links.map(() => false);
+  for (let top = 0; top <= banner.scrollHeight; top += 4) {
+    banner.scrollTop = top;
+    await new Promise(requestAnimationFrame);
+    links.forEach((a, i) => { reachable[i] = reachable[i] || whole(a); });
+  }
+  return links.map((a, i) => ({text: a.innerText, at_load: atLoad[i], reachable: reachable[i]}));
+}"""
+
+
+@pytest.mark.parametrize("height", [568, 700])
+def test_on_a_phone_the_banner_s_links_are_on_screen_and_the_rest_a_scroll_of_the_banner_away(
+        server, reading_archive, browser, height):
+    directory = reading_archive[0]
+    url = "https://xaydungchinhsach.chinhphu.vn/" + "thong-tin-chinh-sach-moi-" * 5 + "119240101.htm"
+    fetch_id = add_capture(directory, url, b"<!DOCTYPE html><p>N\xe1\xbb\x99i dung</p>", "text/html; charset=utf-8")
+    conn = sqlite3.connect(directory / "archive.db")
+    with conn:  # asked at another address, answered with an error: the banner's longest form
+        conn.execute("update fetches set requested_url = ?, status = 410 where id = ?", [url + "?utm_source=zalo", fetch_id])
+    conn.close()
+    context = browser.new_context(viewport={"width": 320, "height": height}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{server}/-/capture/{fetch_id}.html")
+    links = page.evaluate(BANNER_LINKS)
+    assert len(links) >= 4 and all(link["reachable"] for link in links), links
+    # The banner's own links (the reading room, the exact file, the WARC record) need no scrolling.
+    assert [link["text"] for link in links if link["at_load"]][-2:] == ["Tệp đúng như đã lưu / The exact file", "WARC"], links
+    assert page.locator("iframe.page").bounding_box()["height"] >= height / 2
+    context.close()
