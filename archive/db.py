@@ -434,7 +434,6 @@ def m020_version_dates(db: Database) -> None:
     )
 
 
-
 @migrations()
 def m021_articles_last_fetch(db: Database) -> None:
     """Each article's latest fetch at its own URL, whatever it answered (a 200, a 304, a 404, a
@@ -458,6 +457,7 @@ def m022_crawls_rechecks_after(db: Database) -> None:
     """Where a crawl's re-checks begin among its fetches (archive.rechecks.begin_rechecks): a
     crawl killed during them is resumed with the rest of its batch, not with a batch of its own."""
     db["crawls"].add_column("rechecks_after", int)
+
 
 def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
