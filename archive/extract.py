@@ -126,7 +126,7 @@ def _extract(
     # trafilatura reads the author from the article's markup and misses a byline box set after
     # the body ("Tác giả: …" in a div.tac-gia); the walk for date lines finds it on the way. A box
     # so marked can hold the source's credit instead ("Theo hanoi.gov.vn"), which names no author.
-    byline = next((_clean(b) for b in bylines if not _is_credit(b)), None)
+    byline = next((_clean(b) for b in bylines if not (_is_credit(b) or _is_media_credit(b))), None)
     structured = _structured_dates(tree, meta, own_time)
     visible = page_dates(" | ".join(chunks), reference=reference) if chunks else (None, None)
     chosen = _selected_text(tree, rules.get("date"))
@@ -213,14 +213,20 @@ def _extract(
     record["published"], record["updated"] = _choose_dates(structured, visible, reference)
     # Portals sign articles with a bold name under the last paragraph, and credit a story taken
     # from elsewhere ("Theo Báo Nghệ An") there too, in either order. A name under an official's
-    # title ("KT. CHỦ TỊCH") signs the document the article quotes, and stays in it.
+    # title ("KT. CHỦ TỊCH") signs the document the article quotes, and stays in it. A credit for
+    # the pictures or the design ("Ảnh: Trọng Nghĩa") is the article's too, and stays; the
+    # signature is looked for above it.
+    credits: list[str] = []
     for _ in range(2):
         if lines and _is_credit(lines[-1]):
+            lines = lines[:-1]
+        elif lines and _is_media_credit(lines[-1]):
+            credits.insert(0, lines[-1])
             lines = lines[:-1]
         elif lines and _is_signature(lines[-1]) and not (len(lines) > 1 and is_official_title(lines[-2])):
             record["author"] = _author(record["author"], _clean(lines[-1]))
             lines = lines[:-1]
-    record = _finish(record, "\n".join(lines))
+    record = _finish(record, "\n".join(lines + credits))
     record["language"] = _language(record["language"], record["text"])
     _knowledge(record, links)
     return record
@@ -909,20 +915,36 @@ _CREDIT_WORD = re.compile(r"^\w+\s*:?\s*")
 _SITE_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|info)", re.I)
 
 
-def _is_credit(line: str) -> bool:
-    """A closing credit for a story taken from elsewhere: "Theo Báo Nghệ An", "(Theo TTXVN)",
-    "Nguồn: chinhphu.vn", "Theo Kinh tế & Đời sống"; not the opening of a sentence ("Theo kế hoạch,
-    …") nor a document ("Theo Quyết định số 93/QĐ-STTTT"). Or one for its pictures, video or
-    production: "Ảnh: Trọng Nghĩa", "Thiết kế: Quang Huy", "Thực hiện: Trung tâm Văn hóa huyện"."""
+def _credit_line(line: str) -> str | None:
+    """The line without its brackets, when it is short enough and unpunctuated to be a credit."""
     line = nfc(line.strip())
     if line.startswith("(") and line.endswith(")"):
         line = line[1:-1].strip()
     if not line or len(line) > 80 or line[-1] in ".!?:;…\"”":
+        return None
+    return line
+
+
+def _is_media_credit(line: str) -> bool:
+    """A closing credit for the article's pictures, video or production: "Ảnh: Trọng Nghĩa",
+    "Thiết kế: Quang Huy", "Thực hiện: Trung tâm Văn hóa huyện"; not one that names the writers
+    ("Thực hiện: Thu Hà - Lê Minh", their byline), nor a sentence that begins so ("Thực hiện: Từ
+    tháng 3/2025 đến …", "Clip: Người dân xếp hàng từ 5h sáng")."""
+    line = _credit_line(line)
+    if line is None or not _MEDIA_CREDIT.match(fold(line)):
+        return False
+    credited = line.partition(":")[2].strip()
+    return credited[:1].isupper() and not any(c.isdigit() for c in credited) and not clean_authors(line)
+
+
+def _is_credit(line: str) -> bool:
+    """A closing credit for a story taken from elsewhere: "Theo Báo Nghệ An", "(Theo TTXVN)",
+    "Nguồn: chinhphu.vn", "Theo Kinh tế & Đời sống"; not the opening of a sentence ("Theo kế hoạch,
+    …") nor a document ("Theo Quyết định số 93/QĐ-STTTT")."""
+    line = _credit_line(line)
+    if line is None:
         return False
     folded = fold(line)
-    if _MEDIA_CREDIT.match(folded):
-        # One that names the writers ("Thực hiện: Thu Hà - Lê Minh") is their byline.
-        return line.partition(":")[2].lstrip()[:1].isupper() and not clean_authors(line)
     if len(line) > 60 or "," in line or "/" in line or not _CREDIT.match(folded):
         return False
     source = _CREDIT_WORD.sub("", line)

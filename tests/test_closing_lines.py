@@ -50,16 +50,24 @@ def test_a_signature_and_a_photo_credit_in_one_paragraph():
         f'<div class="content">{BODY}<p style="text-align:right"><strong>Vi Thu Trang</strong><br>'
         "<em>Ảnh: Lường Văn Sáng</em></p></div>"
     )
-    assert record["text"].endswith(PARAGRAPHS[-1])
+    # The credit is the article's, and stays; the name above it signs the article.
+    assert record["text"].endswith(f"{PARAGRAPHS[-1]}\nẢnh: Lường Văn Sáng")
     assert record["authors"] == ["Vi Thu Trang"]
 
 
-def test_closing_credits_for_design_video_and_production_leave_the_text():
+def test_closing_credits_for_design_video_and_production_stay_in_the_text_and_sign_nothing():
     for credit in ("Thiết kế: Lường Văn Sáng", "Video: Lường Văn Sáng", "Đồ họa: Lường Văn Sáng",
-                   "Thực hiện: Trung tâm Văn hóa - Thông tin huyện"):
+                   "Thực hiện: Trung tâm Văn hóa - Thông tin huyện", "Thiết kế: Hoàng Anh - Thu Hà"):
         record = run(f'<div class="content">{BODY}<p style="text-align:right"><em>{credit}</em></p></div>')
-        assert record["text"].endswith(PARAGRAPHS[-1]), credit
+        assert record["text"].endswith(f"{PARAGRAPHS[-1]}\n{credit}"), credit
         assert record["authors"] == [], credit
+
+
+def test_a_last_line_that_only_begins_like_a_credit_is_text():
+    for line in ("Thực hiện: Từ tháng 3/2025 đến tháng 10/2025, theo lịch do Sở Nội vụ thông báo",
+                 "Clip: Người dân xếp hàng từ 5h sáng"):
+        record = run(f'<div class="content">{BODY}<p>{line}</p><p><strong>Vi Thu Trang</strong></p></div>')
+        assert record["text"].endswith(f"{PARAGRAPHS[-1]}\n{line}"), line
 
 
 def test_a_production_credit_naming_writers_signs_the_article():
