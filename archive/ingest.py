@@ -418,9 +418,10 @@ NOT_THERE = "a page saying the article is not there (a soft 404)"
 # A fetch that records an archived article's removal, not a failure: one of the article's URLs
 # answered 404 or 410, or a page saying it is not there (a soft 404, also at the end of a
 # redirect). A URL never archived that answers so is a broken link, an error. The fetch's columns
-# are unqualified, so that it reads in any query over fetches, aliased or not.
+# are unqualified, so that it reads in any query over fetches, aliased or not. Never null: a fetch
+# that got no answer has no status, and "not null" would hide it from FETCH_FAILED_SQL.
 GONE_SQL = (
-    "(kind = 'article' and (status in (404, 410) or instr(coalesce(error, ''), '{}') > 0)"
+    "(kind = 'article' and (coalesce(status in (404, 410), 0) or instr(coalesce(error, ''), '{}') > 0)"
     " and (url in (select url from articles) or url in (select url from article_urls)))"
 ).format(NOT_THERE.replace("'", "''"))
 

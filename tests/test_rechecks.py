@@ -402,3 +402,24 @@ def test_archived_articles_gone_from_the_site_are_not_errors(site, served):
     assert run["errors"] == 1, run
     summary = result.stdout.splitlines()
     assert summary[-1].split()[-1] == "1", result.stdout
+
+
+def test_an_archived_article_that_got_no_answer_is_an_error_not_a_removal(tmp_path):
+    from archive import ingest
+    from archive.db import open_db
+    from tests.conftest import store_page
+
+    source = parse_sources(GOOD)[0]
+    db = open_db(tmp_path / "archive.db")
+    first = ingest.start_crawl(db, source, max_pages=None)
+    for n in (1, 2):
+        store_page(db, {"url": f"https://x.vn/a/{n}", "title": f"Tin {n}", "text": "Nội dung.", "text_hash": str(n)},
+                   source_id=source.id, seen_at="2024-12-01", crawl_id=first)
+    second = ingest.start_crawl(db, source, max_pages=None)
+    ingest.record_fetch(db, crawl_id=second, source_id=source.id, url="https://x.vn/a/1", kind="article",
+                        status=None, error="DownloadFailedError: Connection was closed cleanly.")
+    ingest.record_fetch(db, crawl_id=second, source_id=source.id, url="https://x.vn/a/2", kind="article",
+                        status=410)
+    # The connection that failed says nothing of the page: an error. The 410 is the page's removal.
+    assert ingest.fetch_counts(db, second) == (2, 0, 1)
+    assert [url for url, _ in ingest.failed_fetches(db, second, 10)] == ["https://x.vn/a/1"]
