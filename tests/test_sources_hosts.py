@@ -92,6 +92,9 @@ def test_the_idn_example_is_the_sources_own_host():
 @pytest.mark.parametrize("pattern", [
     r"'^https?://x\.vn/a/\d+$'", r"'(?i)^http://X\.VN/a/\d+$'", r"'^http://(www\.)?x\.vn/a/\d+$'",
     r"'/a/\d+$'", r"'^http://a|^https://b'", r"'^http://x\.vn/tin-t%E1%BB%A9c/\d+$'", r"'^htt(p|ps)://x\.vn/a/'",
+    # Letters outside ASCII a match can do without: in a class, an alternative, a comment.
+    r"'^http://x\.vn/[^đ]+/\d+'", r"'^http://x\.vn/(a|tức)/\d+'",
+    r"'''(?x) ^http://x\.vn/ a/\d+  # bài viết'''",
 ])
 def test_a_pattern_that_can_match_is_accepted(pattern):
     parse_sources(_source(pattern=pattern))
@@ -143,3 +146,9 @@ def test_an_unknown_placeholder_in_page_url_is_refused():
     text = _refusal(_source(listing=PAGED.format(query="page={page}&size={size}")))
     assert ("field 'discovery.listings[1].page_url': 'http://x.vn/tin?page={page}&size={size}' has the placeholder "
             "{size}, which would be sent as written: page_url takes only {page}") in text
+
+
+@pytest.mark.parametrize("domain", ["::1", "[::1]"])
+def test_an_ip_address_is_an_allowed_domain(domain):
+    (source,) = parse_sources(_source(home="http://[::1]:8000/", domains=f'["{domain}"]', pattern=r"'/a/\d+$'"))
+    assert source.allows("http://[::1]:8000/a/1")
