@@ -309,6 +309,13 @@ class ArchivePipeline:
             spider.source.id, self.crawl_id, row["status"], row["pages"], row["articles_new"],
             row["articles_changed"], row["articles_unchanged"] + row["articles_not_modified"], row["errors"],
         )
+        gone = self.db.execute(f"select count(*) from fetches where crawl_id = ? and {ingest.GONE_SQL}",
+                               [self.crawl_id]).fetchone()[0]
+        if gone:
+            # Not errors (the site answered as it should), but what the crawl is there to record.
+            logger.info("%s: crawl %d found %d archived articles gone from the live site (404, 410 or a "
+                        "'page not found' page): govarchive stats --json counts them as gone",
+                        spider.source.id, self.crawl_id, gone)
         if left:
             logger.warning("%s: crawl %d reached --max-pages %d: %d requests wait in the frontier for the "
                            "source's next crawl", spider.source.id, self.crawl_id, spider.max_pages, left)

@@ -402,6 +402,8 @@ def test_archived_articles_gone_from_the_site_are_not_errors(site, served):
     assert run["errors"] == 1, run
     summary = result.stdout.splitlines()
     assert summary[-1].split()[-1] == "1", result.stdout
+    # The crawl's log says where the removals went.
+    assert "found 3 archived articles gone from the live site" in result.stderr, result.stderr
 
 
 def test_an_archived_article_that_got_no_answer_is_an_error_not_a_removal(tmp_path):
