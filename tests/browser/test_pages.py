@@ -671,22 +671,34 @@ BANNER_LINKS = """async () => {
 }"""
 
 
-@pytest.mark.parametrize("height", [568, 700])
+@pytest.mark.parametrize("height", [480, 568, 700])
+@pytest.mark.parametrize("asked", ["elsewhere", "at its URL"])
 def test_on_a_phone_the_banner_s_links_are_on_screen_and_the_rest_a_scroll_of_the_banner_away(
-        server, reading_archive, browser, height):
+        server, reading_archive, browser, height, asked):
     directory = reading_archive[0]
-    url = "https://xaydungchinhsach.chinhphu.vn/" + "thong-tin-chinh-sach-moi-" * 5 + "119240101.htm"
+    url = "https://xaydungchinhsach.chinhphu.vn/" + "thong-tin-chinh-sach-moi-" * 5 + f"11924010{len(asked)}.htm"
     fetch_id = add_capture(directory, url, b"<!DOCTYPE html><p>N\xe1\xbb\x99i dung</p>", "text/html; charset=utf-8")
     conn = sqlite3.connect(directory / "archive.db")
-    with conn:  # asked at another address, answered with an error: the banner's longest form
-        conn.execute("update fetches set requested_url = ?, status = 410 where id = ?", [url + "?utm_source=zalo", fetch_id])
+    with conn:  # answered with an error; asked at another address, the banner's longest form
+        requested = url + "?utm_source=zalo" if asked == "elsewhere" else None
+        conn.execute("update fetches set requested_url = ?, status = 410 where id = ?", [requested, fetch_id])
     conn.close()
     context = browser.new_context(viewport={"width": 320, "height": height}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(f"{server}/-/capture/{fetch_id}.html")
+    # What the server answered is on screen at load, whole, and nothing is drawn over it.
+    assert page.evaluate(WARNING_SHOWN), page.locator(".banner .warning").first.inner_text()
     links = page.evaluate(BANNER_LINKS)
-    assert len(links) >= 4 and all(link["reachable"] for link in links), links
+    assert len(links) >= 3 and all(link["reachable"] for link in links), links
     # The banner's own links (the reading room, the exact file, the WARC record) need no scrolling.
     assert [link["text"] for link in links if link["at_load"]][-2:] == ["Tệp đúng như đã lưu / The exact file", "WARC"], links
     assert page.locator("iframe.page").bounding_box()["height"] >= height / 2
     context.close()
+
+
+WARNING_SHOWN = """() => {
+  const banner = document.querySelector('.banner'), warning = banner.querySelector('.warning');
+  const b = banner.getBoundingClientRect(), r = warning.getBoundingClientRect();
+  const points = [[r.left + 4, r.top + 2], [r.left + 4, r.bottom - 2], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]];
+  return r.top >= b.top && r.bottom <= b.bottom && points.every(([x, y]) => warning.contains(document.elementFromPoint(x, y)));
+}"""
