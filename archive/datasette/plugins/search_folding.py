@@ -70,6 +70,7 @@ EXACT_INDEX = "articles_fts"
 # title} : …" before a prefix), read outside its quoted phrases.
 _PHRASE = re.compile(r'"(?:[^"]|"")*"')
 _COLUMN_FILTER = re.compile(r"(?:\{([^}]*)\}|(\w+))\s*:")
+_EITHER_OR_EXCEPT = re.compile(r"\b(?:OR|NOT)\b")
 
 
 def _is_search(key: str) -> bool:
@@ -128,8 +129,13 @@ def _column_searches(pairs, prefix: str, columns) -> dict[str, str]:
 
 def _other_columns(folded: str, column: str) -> list[str]:
     """The columns of the first column filter in ``folded`` that leaves out ``column``: inside a
-    search of ``column`` FTS5 takes only the columns both name, so that filter finds nothing."""
-    for found in _COLUMN_FILTER.finditer(_PHRASE.sub(" ", folded)):
+    search of ``column`` FTS5 takes only the columns both name, so that filter finds nothing,
+    and so does the whole search when every part of it must match. One joined by OR or NOT
+    (``zalo OR text:hoa``) leaves the rest of the search to match: none is named then."""
+    unquoted = _PHRASE.sub(" ", folded)
+    if _EITHER_OR_EXCEPT.search(unquoted):
+        return []
+    for found in _COLUMN_FILTER.finditer(unquoted):
         named = (found[1] or found[2]).split()
         if column not in named:
             return named
