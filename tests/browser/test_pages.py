@@ -110,6 +110,11 @@ def awkward(server, reading_archive):
             "title": f"Kế hoạch {LONG_REF}", "description": f"Tra cứu tại {LONG_URL}",
             "text": f"Người dân nộp hồ sơ tại {LONG_URL} hoặc theo dõi {LONG_SOCIAL}.\nĐoạn thứ hai.",
             "tags": json.dumps([LONG_SOCIAL])})
+        # A table wider than a printed page: eight columns, the last a long address.
+        update_article(db, ids["moved"], {"text": "Danh sách các xã đã triển khai.\n"
+                       "| Xã | Huyện | Tổ công nghệ số | Tài khoản | Hồ sơ | Tỉ lệ | Kênh | Ghi chú |\n"
+                       "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+                       f"| Tân Minh | Đà Bắc | 12 | 214 | 1.498 | 87,5% | Zalo OA | {LONG_URL} |"})
         update_article(db, ids["english"], {"title": ENGLISH_TITLE, "language": "en",
                                             "description": "The Prime Minister asked ministries to explain policy."})
         db.execute(
@@ -631,6 +636,7 @@ SHOWN = "(selector) => [...document.querySelectorAll(selector)].map(e => e.getCl
 
 def test_a_printed_page_has_the_archived_text_and_its_citation_not_the_site_s_controls(server, awkward, page):
     page.emulate_media(media="print")
+    page.set_viewport_size({"width": 718, "height": 1000})  # an A4 page's text width
     article = awkward["moved"]
     page.goto(f"{server}/-/a/{article}")
     for selector in ("article h1", "article .body p", "article .meta time", ".citation", "a.stable-url", "a.live",
@@ -644,6 +650,9 @@ def test_a_printed_page_has_the_archived_text_and_its_citation_not_the_site_s_co
     live = page.locator("a.live").get_attribute("href")
     assert live in page.locator("a.live").evaluate("a => getComputedStyle(a, '::after').content")
     assert page.locator("article.reading").bounding_box()["width"] > 600  # the whole width, no sidebar beside it
+    # Paper does not scroll: a wide table's cells wrap within the page.
+    assert page.evaluate("""() => [...document.querySelectorAll('article .body .table-wrap')].map(
+        w => w.scrollWidth <= w.clientWidth + 1)""") == [True]
 
     page.goto(server + "/-/search?q=zalo")
     assert all(page.evaluate(SHOWN, "ol.results li h3"))
