@@ -261,7 +261,7 @@ def matching_ids(sql, folded_query):
 
 
 def result_titles(html):
-    titles = re.findall(r'<h3><a href="/-/a/\d+">(.*?)</a></h3>', html, re.S)
+    titles = re.findall(r'<h3><a href="/-/a/\d+"><span lang="[^"]+">(.*?)</span></a></h3>', html, re.S)
     return [re.sub(r"</?mark>", "", t) for t in titles]
 
 
@@ -1187,8 +1187,10 @@ def test_an_article_s_title_and_words_are_marked_in_its_own_language_wherever_th
         page = lxml.html.fromstring(ok(ds, path).text)
         for number, language in zip(shown, ("en", "vi")):
             (item,) = [li for li in page.cssselect("ol.results > li") if li.cssselect(f'h3 a[href="/-/a/{number}"]')]
-            assert lang_of(item.cssselect("h3 a")[0]) == language, (path, number)
+            assert lang_of(item.cssselect("h3 a span")[0]) == language, (path, number)
             assert lang_of(item.cssselect(".snippet")[0]) == language, (path, number)
+            # The source's name is the portal's, in the page's language, whatever the article's.
+            assert lang_of(item.cssselect(".meta")[0]) == "vi", (path, number)
     article = lxml.html.fromstring(ok(ds, f"/-/a/{english}").text)
     assert lang_of(article.cssselect("article h1")[0]) == "en"
     (cited,) = [e for e in article.cssselect(".citation *") if CHANGED_TITLE_START in (e.text or "")]
