@@ -750,7 +750,8 @@ def test_article_page_reads_cleanly_and_shows_the_knowledge(ds, sql):
     stable = f"http://localhost/-/a/{article['id']}"
     assert (f"<span lang=\"vi\">{article['title']}. Báo điện tử mẫu (news) ({article['published'][:10]}).</span> "
             "<span lang=\"en\">Archived by govarchive on "
-            f"{datetime.fromisoformat(article['first_seen']).astimezone(VN_TZ).date()}: {stable}. Original: {article['url']}</span>") in html
+            f"{datetime.fromisoformat(article['first_seen']).astimezone(VN_TZ).date()} (UTC+7): {stable}. "
+            f"Original: {article['url']}</span>") in html
     assert 'href="/-/search?ref=174/KH-UBND"' in html or 'href="/-/search?ref=174%2FKH-UBND"' in html
     # A channel named in the article ("Zalo OA: Sở …") is listed once, not again bare.
     assert html.count('href="/-/search?platform=Zalo%20OA"') == 1
@@ -988,7 +989,19 @@ def test_the_citation_dates_the_capture_in_vietnam_s_time():
 
     article = {"title": "T", "source_name": "S", "published": "2024-04-08T10:00:00+07:00",
                "first_seen": "2024-04-08T18:30:00+00:00", "url": "https://t.vn/x"}
-    assert citation(article, "https://a/1")[1].startswith("Archived by govarchive on 2024-04-09: https://a/1.")
+    assert citation(article, "https://a/1")[1].startswith("Archived by govarchive on 2024-04-09 (UTC+7): https://a/1.")
+
+
+def test_the_citation_cites_the_capture_its_text_comes_from():
+    from archive.datasette.plugins.reading_room import citation
+
+    # Edited, then moved: the text read from a later capture, at the address it moved to.
+    article = {"title": "Tỉnh có nên mở kênh TikTok?", "source_name": "S", "published": "2024-04-08T10:00:00+07:00",
+               "first_seen": "2024-04-08T18:30:00+00:00", "url": "https://t.vn/x"}
+    read_from = {"fetched_at": "2024-06-01T02:00:00+00:00", "url": "https://t.vn/x", "response_url": "https://t.vn/y"}
+    work, archived = citation(article, "https://a/1", read_from)
+    assert work == "Tỉnh có nên mở kênh TikTok? S (2024-04-08)."
+    assert archived == "Archived by govarchive on 2024-06-01 (UTC+7): https://a/1. Original: https://t.vn/y"
 
 
 def test_the_urls_the_archive_gives_out_are_under_its_public_url_not_the_host_asked_for(ds, sql, monkeypatch):

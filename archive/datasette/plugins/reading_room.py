@@ -1027,15 +1027,20 @@ async def _live_state(db, article: dict) -> dict | None:
     return state
 
 
-def citation(article: dict, stable_url: str) -> tuple[str, str]:
+def citation(article: dict, stable_url: str, read_from: dict | None = None) -> tuple[str, str]:
     """The citation line in two parts: the work (title, source, date), in the article's own
-    words, and where the archive keeps it, in English (the page marks it so)."""
-    title = (article.get("title") or "").strip().rstrip(".") + "."
+    words, and where the archive keeps it, in English (the page marks it so). ``read_from`` is
+    the fetch the article's current reading comes from: the text cited is what the archive
+    captured then, at the address that answered it (after an edit or a move, not the first
+    capture's day or address)."""
+    title = (article.get("title") or "").strip().rstrip(".")
+    title += "" if title.endswith(("?", "!", "…")) else "."
     source = article.get("source_name") or article.get("source_id") or ""
     published = (article.get("published") or "")[:10]
     work = f"{title} {source} ({published})." if published else f"{title} {source}."
-    archived = (f"Archived by govarchive on {_vn_day(article.get('first_seen'))}: {stable_url}. "
-                f"Original: {article.get('url')}")
+    captured = (read_from or {}).get("fetched_at") or article.get("first_seen")
+    original = (read_from or {}).get("response_url") or (read_from or {}).get("url") or article.get("url")
+    archived = f"Archived by govarchive on {_vn_day(captured)} (UTC+7): {stable_url}. Original: {original}"
     return work, archived
 
 
@@ -1046,10 +1051,12 @@ async def article_page(datasette, request):
     if article is None:
         return await not_found(datasette, request, "Không có bài viết này", "No such article")
     tables = await _existing(db, KNOWLEDGE_TABLES)
-    capture = None
+    capture = read_from = None
     if article.get("fetch_id") is not None:
-        fetches = await _rows(db, "select id, fetched_at, warc_file from fetches where id = :id", {"id": article["fetch_id"]})
-        capture = fetches[0] if fetches and fetches[0]["warc_file"] else None
+        fetches = await _rows(db, "select id, fetched_at, warc_file, url, response_url from fetches where id = :id",
+                              {"id": article["fetch_id"]})
+        read_from = fetches[0] if fetches else None
+        capture = read_from if read_from and read_from["warc_file"] else None
 
     refs = []
     if "doc_refs" in tables:
@@ -1113,7 +1120,7 @@ async def article_page(datasette, request):
             "other_urls": other_urls,
             "capture": capture, "refs": refs,
             "mentions": mentions, "versions": versions, "also": also,
-            "stable_url": stable_url, "citation": citation(article, stable_url),
+            "stable_url": stable_url, "citation": citation(article, stable_url, read_from),
             "search_path": datasette.urls.path("-/search"),
         },
     )
