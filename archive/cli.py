@@ -367,9 +367,10 @@ def serve(db_path, host, port):
     Example:
         govarchive serve --db archive.db --port 8001
     """
-    from archive.serve import listen, make_datasette, serve as serve_lib
+    from archive.serve import check_public_url, listen, make_datasette, serve as serve_lib
 
     try:
+        check_public_url(os.environ)
         make_datasette(db_path)
         pending = pending_migrations(db_path)
         sock = listen(host, port)
@@ -657,6 +658,10 @@ def demo(db_path, no_serve, port, extra):
     try:
         # Before the old demo archive is removed to make way for the new one.
         crawl_lib.check_environment(os.environ)
+        if not no_serve:
+            from archive.serve import check_public_url
+
+            check_public_url(os.environ)
         with run_demo(db_path, extra_articles=extra) as result:
             _print_crawls(result.crawls)
             if result.stopped_by:

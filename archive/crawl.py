@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.db import BUSY_TIMEOUT_MS, ArchiveError, check_archive, open_db
+from archive.db import BUSY_TIMEOUT_MS, ArchiveError, BadEnvironment, check_archive, open_db
 from archive.ingest import FETCH_FAILED_SQL, SKIPPED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
 from archive.locks import SourceLock, SourceLocked, holder, locked_message
 from archive.sources import load_sources, select
@@ -99,10 +99,6 @@ def wait_for_write_lock(db, db_path: str | Path) -> None:
     finally:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     raise ArchiveLocked(archive_locked_message(db_path))
-
-
-class BadEnvironment(ArchiveError):
-    """A crawler environment variable that cannot be used: the user's to fix, as a bad option is."""
 
 
 def check_environment(environ) -> None:

@@ -27,6 +27,10 @@ class ArchiveError(Exception):
     """A problem the user can fix (bad path, not an archive ...); the message is one line."""
 
 
+class BadEnvironment(ArchiveError):
+    """An environment variable that cannot be used: the user's to fix, as a bad option is."""
+
+
 class ArchiveDatabase(Database):
     """sqlite-utils' Database whose transactions take the write lock when they begin.
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import errno
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from datasette.app import Datasette
 
-from archive.db import ArchiveError, check_archive, nothing_can_change
+from archive.db import ArchiveError, BadEnvironment, check_archive, nothing_can_change
 from archive.search import FILTERS_COLUMN, SEARCH_LIMIT
 
 FOLDED_INDEX = "articles_fold"
@@ -53,6 +54,25 @@ async def filter_word_kinds(db) -> tuple[str, ...]:
         if applied.rows:
             kinds += ("platform", "agency", "ref")
     return kinds
+
+
+# The address readers know the archive by (scheme and host, as https://archive.example.org):
+# the full URLs the archive gives out (an article's stable URL, its citation, archive_url in
+# downloads) are under it, rather than under the request's Host header, which the client
+# chooses (and which a proxy may set to the archive's own internal address).
+PUBLIC_URL_ENV = "GOVARCHIVE_PUBLIC_URL"
+
+
+def check_public_url(environ) -> None:
+    """Raise BadEnvironment, naming the value, unless GOVARCHIVE_PUBLIC_URL is unset or an http(s)
+    address: without its scheme, every stable URL would be a path under whatever page shows it."""
+    value = environ.get(PUBLIC_URL_ENV, "").strip()
+    if not value:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise BadEnvironment(f"environment variable {PUBLIC_URL_ENV} is {value!r}: it must be an http(s) address "
+                           "with its scheme and host, such as https://archive.example.org")
 
 
 def make_datasette(db_path: str | Path, *, search_limit: int | None = None, **settings) -> Datasette:

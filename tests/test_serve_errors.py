@@ -58,3 +58,15 @@ def test_serve_on_an_address_it_cannot_have_says_so_before_serving(run_cli, craw
     assert "Serving" not in result.stdout
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: " + said.replace("BUSY", str(busy_port))), result.stderr
+
+
+@pytest.mark.parametrize("command", [("serve", "--db", "ARCHIVE"), ("demo", "--db", "demo.db")])
+def test_a_public_url_without_its_scheme_is_refused_before_anything_is_done(run_cli, crawled_archive, monkeypatch,
+                                                                             command):
+    # Taken as is, every stable URL and citation would be a path under the page that shows it.
+    monkeypatch.setenv("GOVARCHIVE_PUBLIC_URL", "archive.example.org")
+    result = run_cli(*[str(crawled_archive / "archive.db") if arg == "ARCHIVE" else arg for arg in command])
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Serving" not in result.stdout and "Demo archive" not in result.stdout
+    assert ("environment variable GOVARCHIVE_PUBLIC_URL is 'archive.example.org': it must be an http(s) address "
+            "with its scheme and host, such as https://archive.example.org") in result.stderr

@@ -32,7 +32,7 @@ from datasette.utils.asgi import AsgiStream, NotFound, Response
 from archive.filters import AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, archived_value, case_key, typed
 from archive.history import History
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
-from archive.serve import FOLDED_INDEX, configured_search_limit, filter_word_kinds
+from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
 from archive.vietnamese import VN_TZ, fold, nfc
 
 PAGE_SIZE = 20
@@ -50,11 +50,6 @@ BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters co
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
 KNOWLEDGE_TABLES = ("doc_refs", "mentions", "article_versions")
 PASSWORD_ENV = "GOVARCHIVE_PASSWORD"
-# The address readers know the archive by (scheme and host, as https://archive.example.org):
-# the full URLs the archive gives out (an article's stable URL, its citation, archive_url in
-# downloads) are under it, rather than under the request's Host header, which the client
-# chooses (and which a proxy may set to the archive's own internal address).
-PUBLIC_URL_ENV = "GOVARCHIVE_PUBLIC_URL"
 
 PAGE_HEADERS = {
     # The reading room runs no script: should archived markup ever slip past escaping, the
