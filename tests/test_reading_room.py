@@ -1233,3 +1233,11 @@ def test_a_search_s_title_and_heading_name_its_words_its_filters_and_its_page(ds
     first = lxml.html.fromstring(ok(ds, "/-/search?" + args.replace("page=2", "page=1")).text)
     assert ("page=2" in args) == (first.findtext(".//title") != title)
     assert "trang 1" not in first.findtext(".//title")
+
+
+def test_an_article_page_says_its_times_are_vietnam_s(ds, sql):
+    page = lxml.html.fromstring(ok(ds, f"/-/a/{article_id(sql, CHANGED_TITLE_START)}").text)
+    (meta,) = page.cssselect("article .meta")
+    assert "Vietnam time, UTC+7" in meta.text_content() and meta.cssselect("time")
+    assert any("First archived" in p.text_content() and "Vietnam time, UTC+7" in p.text_content()
+               for p in page.cssselect("p.muted"))
