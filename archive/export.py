@@ -93,7 +93,8 @@ versions           how many versions of the article the archive holds (1: its te
 live               null while the article's own URL last answered with the article; else what it
                    answered when last asked: {"state": "gone" (404, 410), "not_there" (a "page
                    not found" page), "moved" (a redirect), "retired" (a redirect to the home or a
-                   section page) or "elsewhere" (to another page), "status": the HTTP status,
+                   section page) or "elsewhere" (to another page), "status": the HTTP status of
+                   its last answer (for a move, of the page it led to; the redirects are in the WARC),
                    "checked_at": when (UTC), "url": where it now leads; "temporary": a 302, 303
                    or 307 redirect; "archived_as": the id of the page it leads to, if archived}
 earlier_versions   what the article said before, oldest first: each version's version number,
