@@ -37,8 +37,8 @@ DOWNLOAD_TIMEOUT = 2
 CRAWL_BOUND_SECONDS = 60
 # A bound on runaway memory, not a budget (the memory target is the benchmarks'): the gzip bomb
 # expanded, or two oversized bodies kept whole, would pass it. The crawl's process tree peaks at
-# 206-257 MB here, and once reached 418 MB in a full CI run, when the oversized bodies (up to
-# DOWNLOAD_MAXSIZE, 20 MB, each held while being refused, captured and released) came together.
+# 206-257 MB here, and once reached 418 MB in a full CI run; which process peaked then is not
+# known (likely the crawler, holding several oversized bodies of up to 20 MB at once).
 PEAK_RSS_BOUND_MB = 600
 RETRIES = crawler_settings.RETRY_TIMES
 TRACEBACK = "Traceback (most recent call last)"
