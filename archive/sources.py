@@ -490,8 +490,15 @@ def _check_page_url(page_url, numbering: dict, domains, fail, fieldname) -> str:
 
 def _check_pattern_fits_urls(pattern: str, home: str, fail):
     """Refuse a pattern no URL the crawler matches can fit: canonical URLs are ASCII (paths
-    percent-encoded, hosts IDNA-encoded and lower case), in home's scheme."""
-    letters = _required_letters_outside_ascii(pattern)
+    percent-encoded, hosts IDNA-encoded and lower case), in home's scheme. The pattern is read
+    with the parser ``re`` itself uses: it knows an alternative (``^a|b``), a quantified letter
+    (the ``s`` of ``https?``), a class, an inline flag and a verbose pattern's comment, which a
+    scan of the text would each misread."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # a private module: better no check than a refused pattern
+        return
+    letters = _required_letters_outside_ascii(parsed)
     if letters:
         text = unicodedata.normalize("NFC", letters)
         host = urlsplit(home).hostname or ""
@@ -499,7 +506,7 @@ def _check_pattern_fits_urls(pattern: str, home: str, fail):
         fail("article_pattern", f"{_show(pattern)} has {text!r}, which no URL it is matched against has: those "
                                 f"are canonical URLs, ASCII, with a path's letters percent-encoded ({text!r} in a "
                                 f"path is {quote(text)!r}) and the host IDNA-encoded ({idn[0]!r} is {idn[1]!r})")
-    start, ignore_case = _literal_start(pattern)
+    start, ignore_case = _literal_start(parsed)
     if start is None:
         return
     scheme = urlsplit(home).scheme + "://"
@@ -514,15 +521,11 @@ def _check_pattern_fits_urls(pattern: str, home: str, fail):
                                 f"have theirs in lower case ({host.lower()!r})")
 
 
-def _required_letters_outside_ascii(pattern: str) -> str:
-    """The first run of letters outside ASCII that every match of ``pattern`` must hold (``ứ`` of
-    ``/tin-tức/``); none for one in a class (``[^đ]``), an alternative, an optional part or a
-    verbose pattern's comment, which a match can do without."""
-    try:
-        tokens = sre_parse.parse(pattern)
-    except Exception:  # a private module: better no check than a refused pattern
-        return ""
-    runs = "".join(_required_literals(tokens)).split()
+def _required_letters_outside_ascii(parsed) -> str:
+    """The first run of letters outside ASCII that every match of the ``parsed`` pattern must
+    hold (``ứ`` of ``/tin-tức/``); none for one in a class (``[^đ]``), an alternative, an
+    optional part or a verbose pattern's comment, which a match can do without."""
+    runs = "".join(_required_literals(parsed)).split()
     return runs[0] if runs else ""
 
 
@@ -538,15 +541,9 @@ def _required_literals(tokens):
             yield " "
 
 
-def _literal_start(pattern: str) -> tuple[str | None, bool]:
-    """What every match of ``pattern`` begins with, as far as it is written as plain text after a
-    leading ``^`` (None when it does not begin so), and whether it ignores case. From the
-    parser ``re`` itself uses: it knows an alternative (``^a|b``), a quantified letter (the ``s``
-    of ``https?``) and an inline flag, which a scan of the text would each misread."""
-    try:
-        parsed = sre_parse.parse(pattern)
-    except Exception:  # a private module: better no check than a refused pattern
-        return None, False
+def _literal_start(parsed) -> tuple[str | None, bool]:
+    """What every match of the ``parsed`` pattern begins with, as far as it is written as plain
+    text after a leading ``^`` (None when it does not begin so), and whether it ignores case."""
     tokens = list(parsed)
     if not tokens or tokens[0] != (sre_constants.AT, sre_constants.AT_BEGINNING):
         return None, False
