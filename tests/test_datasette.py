@@ -407,9 +407,11 @@ def test_the_page_is_parsed_off_the_event_loop(hostile_archive, monkeypatch):
     assert threads and threading.main_thread() not in threads
 
 
-def test_a_page_the_parser_fails_on_is_served_as_archived_after_the_banner(hostile_archive, monkeypatch):
+def test_a_page_the_parser_fails_on_is_served_as_archived_after_the_banner(
+    hostile_archive, monkeypatch, caplog
+):
     # Nothing is known to make the parser fail since "<![" no longer does; whatever does next
-    # must not be a 500.
+    # must not be a 500, and must be said in the log.
     def failing(text):
         raise AssertionError("expected name token")
 
@@ -418,6 +420,32 @@ def test_a_page_the_parser_fails_on_is_served_as_archived_after_the_banner(hosti
     html = '<!DOCTYPE html><p>Nơi nhận</p><a href="https://hostile.example/">x</a>'
     fetch_id, response = capture_view(hostile_archive, html)
     assert_served_as_archived(hostile_archive, fetch_id, response, html)
+    failures = [r for r in caplog.records if "left unrewritten" in r.getMessage()]
+    assert failures and "expected name token" in caplog.text
+
+
+def test_links_are_rewritten_by_a_parser_that_says_a_title_is_escapable(hostile_archive, monkeypatch):
+    # Newer Pythons' HTMLParser calls set_cdata_mode(tag, escapable=True) for <title> and
+    # <textarea>; emulated here on the one the project runs on.
+    from html import parser
+
+    plain_mode, plain_start = parser.HTMLParser.set_cdata_mode, parser.HTMLParser.parse_starttag
+
+    def set_cdata_mode(self, elem, *, escapable=False):
+        plain_mode(self, elem)
+
+    def parse_starttag(self, i):
+        end = plain_start(self, i)
+        if end > 0 and self.lasttag in ("title", "textarea"):
+            self.set_cdata_mode(self.lasttag, escapable=True)
+        return end
+
+    monkeypatch.setattr(parser.HTMLParser, "set_cdata_mode", set_cdata_mode)
+    monkeypatch.setattr(parser.HTMLParser, "parse_starttag", parse_starttag)
+    _, response = capture_view(
+        hostile_archive, '<html><head><title>Tin</title></head><a id=out href="https://evil.example/">x</a>'
+    )
+    assert _hrefs(response.text)["out"].get("href") == "/-/go?url=" + quote("https://evil.example/", safe="")
 
 
 def test_markup_browsers_read_as_text_or_a_comment_is_not_rewritten(hostile_archive):

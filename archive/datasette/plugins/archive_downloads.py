@@ -5,6 +5,7 @@ import asyncio
 import html
 import http
 import json
+import logging
 import mimetypes
 import os
 import re
@@ -25,6 +26,8 @@ from archive.ingest import NOT_THERE, REDIRECTED_AWAY
 from archive.sniff import is_page, media_type
 from archive.urls import canonical_url
 from archive.warc import RecordUnreadable, WarcFileUnreadable
+
+logger = logging.getLogger(__name__)
 
 # Archived pages may carry script: never let it run on the archive's origin. Nor may they load
 # anything: the archive keeps the page, not its images, styles or embeds, so each would be
@@ -161,8 +164,9 @@ class _PageMap(HTMLParser):
         line, column = self.getpos()
         return self._line_starts[line - 1] + column
 
-    def set_cdata_mode(self, elem):
-        super().set_cdata_mode(elem)
+    def set_cdata_mode(self, elem, **kwargs):
+        # Newer Pythons' parsers pass ``escapable=True`` for <title> and <textarea>.
+        super().set_cdata_mode(elem, **kwargs)
         # Browsers end the element at "</name" whatever follows the name ("</script x>" too),
         # where HTMLParser waits for a bare "</name>".
         self.interesting = re.compile(rf"</{elem}(?=[\t\n\f\r />])", re.IGNORECASE)
@@ -343,6 +347,9 @@ async def _parsed(text: str) -> _PageMap | None:
         # In a thread: the event loop serves every other reader meanwhile.
         return await asyncio.to_thread(_PageMap, text)
     except Exception:  # whatever a hostile page makes the parser raise
+        # Said, since a fault of the rewriter itself would otherwise only show as links that
+        # lead to the live web.
+        logger.warning("capture view: page left unrewritten, its parser failed", exc_info=True)
         return None
 
 
