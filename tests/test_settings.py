@@ -32,7 +32,7 @@ def test_a_bad_environment_variable_is_named_before_anything_is_fetched(sample_s
     requests = len(sample_site.requests)
     crawl = subprocess.run(
         [str(Path(sys.executable).with_name("govarchive")), "crawl", "--all", "--db", "archive.db"],
-        cwd=tmp_path, env={**os.environ, name: value}, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path, env=_environment(**{name: value}), capture_output=True, text=True, timeout=300,
     )
     assert crawl.returncode == 2, crawl.stderr  # a usage error
     message = f"Error: environment variable {name} is {value!r}: it must be "
@@ -40,13 +40,28 @@ def test_a_bad_environment_variable_is_named_before_anything_is_fetched(sample_s
     assert len(sample_site.requests) == requests and not (tmp_path / "archive.db").exists()
 
 
-def test_the_crawler_run_alone_names_a_bad_environment_variable(tmp_path):
+def test_the_crawler_run_alone_names_a_bad_environment_variable(sample_site, tmp_path):
+    # In a folder of its own, with the sample site's sources: were the check gone, the crawl would
+    # read the sources file of whatever folder the tests run in.
+    (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
+    requests = len(sample_site.requests)
     crawl = subprocess.run(
         [sys.executable, "-m", "crawler", "--all", "--db", str(tmp_path / "a.db")],
-        env={**os.environ, "GOVARCHIVE_EXTRACT_WORKERS": "-3"}, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path, env=_environment(GOVARCHIVE_EXTRACT_WORKERS="-3"), capture_output=True, text=True,
+        timeout=300,
     )
     assert crawl.returncode == 2
     assert crawl.stderr.startswith("error: environment variable GOVARCHIVE_EXTRACT_WORKERS is '-3'"), crawl.stderr
+    assert len(sample_site.requests) == requests
+
+
+def _environment(**names):
+    """This environment with ``names`` set, and none of the variables that would point a crawl
+    at another archive or sources file."""
+    env = {**os.environ, **names}
+    env.pop("GOVARCHIVE_DB", None)
+    env.pop("GOVARCHIVE_SOURCES", None)
+    return env
 
 
 @pytest.mark.parametrize("contact, expected", [("", "https://github.com/govarchive/govarchive"),
