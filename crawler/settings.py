@@ -114,7 +114,6 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 ARCHIVE_DB = os.environ.get("ARCHIVE_DB")
 ARCHIVE_SOURCES = os.environ.get("ARCHIVE_SOURCES", "sources.toml")
 ARCHIVE_MAX_PAGES = None
-ARCHIVE_BACKFILL = False
 # Archived articles each crawl asks for again (conditionally) when its sitemaps, feeds and
 # listings did not lead to them, those asked for longest ago first: a page removed, moved or
 # edited after it left the listings is otherwise never seen to. Successive crawls go round the
