@@ -274,8 +274,6 @@ def test_found_whatever_surrounds_it(before, after):
 
 
 def load_articles():
-    if not (ARTICLES / "core.json").exists():
-        pytest.skip("sample articles not written yet")
     return [a for path in sorted(ARTICLES.glob("*.json")) for a in json.loads(path.read_text("utf-8"))]
 
 
