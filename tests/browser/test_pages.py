@@ -205,6 +205,20 @@ def test_home_search_without_accents_facet_and_chart(server, page):
     screenshot(page, "search-facet")
 
 
+@pytest.mark.parametrize("width", [1280, 320])
+def test_a_facet_s_count_stays_on_one_line(server, page, width):
+    # A long facet label wraps; its count must not, or "12" reads as "1" over "2".
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(server + "/-/search?q=zalo")
+    lines = page.eval_on_selector_all(".facets li a .count", """counts => counts.map(count => {
+        const range = document.createRange();
+        range.selectNodeContents(count);
+        return [count.textContent, new Set([...range.getClientRects()].map(r => Math.round(r.top))).size];
+    })""")
+    assert any(len(text) > 1 for text, _ in lines), lines
+    assert all(rows == 1 for _, rows in lines), lines
+
+
 def test_csv_download_has_every_result(server, page):
     page.goto(server + "/-/search?q=zalo")
     total = result_count(page)
