@@ -151,7 +151,8 @@ def run_crawl(
     finally:
         db.close()
 
-    command = [sys.executable, "-m", "crawler", "--db", str(db_path), "--sources", str(sources_file)]
+    # -P: a crawler.py (or asyncio.py …) in the folder the command runs in is not imported instead.
+    command = [sys.executable, "-P", "-m", "crawler", "--db", str(db_path), "--sources", str(sources_file)]
     command += ["--log-level", log_level]
     if max_pages is not None:
         command += ["--max-pages", str(max_pages)]

@@ -83,8 +83,9 @@ def due_sources(db_path, sources: list[Source], now: datetime) -> list[Source]:
 
 
 def start_crawl(db_path, sources_file, source: Source, extra_args=(), stdout=None) -> subprocess.Popen:
+    # -P: an archive.py (or archive/ package) in the folder the scheduler runs in is not run instead.
     command = [
-        sys.executable, "-m", "archive", "crawl", source.id, "--sources", str(sources_file),
+        sys.executable, "-P", "-m", "archive", "crawl", source.id, "--sources", str(sources_file),
         "--db", str(db_path), "--quiet", *extra_args,
     ]
     return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, preexec_fn=_stop_with(os.getpid()))
