@@ -143,7 +143,8 @@ def parse_query(text: str) -> Query:
     ``title:"a phrase"`` and ``title:(a group)`` column filters. What cannot be honoured is left
     out and said in ``notes``: unbalanced quotes and parentheses, dangling operators, and a NOT
     with nothing before it, which FTS5 (NOT is binary) cannot express; leaving out only the NOT
-    would search for what was excluded.
+    would search for what was excluded. A "-" exclusion typed before the words it excludes from
+    ("-oa zalo") excludes from them, as after them.
     """
     text = nfc(text or "").translate(_QUOTES)
     if len(text) > MAX_QUERY_LENGTH:
@@ -209,7 +210,7 @@ def parse_query(text: str) -> Query:
         notes.append(Note('Thiếu dấu ")": nhóm được tính đến hết câu', 'A closing ")" was missing: the group runs to the end of the query'))
     parts += [_CLOSE] * depth
     typed_a_term = any(part.kind == "term" for part in parts)
-    parts = _drop_dangling(_drop_leading_not(parts, notes), notes)
+    parts = _drop_dangling(_drop_leading_not(_exclusions_last(parts, 0)[0], notes), notes)
     notes += _excluded_in_vain(_branches(parts, 0)[0])
     runs = _runs(parts)
     phrase = _phrases(runs)
@@ -463,6 +464,54 @@ def _operand_end(parts, start: int) -> int:
                 return i + 1
         return len(parts)
     return start + 1 if kind == "term" else start
+
+
+def _exclusions_last(parts, start: int) -> tuple[list[_Part], int]:
+    """The group of ``parts`` from ``start`` with each branch's leading "-" exclusions moved to
+    the end of the branch, and where the group closes (past its ")").
+
+    Search engines take "-oa zalo" as "zalo -oa"; FTS5 would read it as "NOT oa" with nothing
+    before it. A leading NOT stays where it is: it is FTS5's own operator, which the query
+    syntax documents as excluding from what precedes it, and "NOT oa zalo" does not say how
+    much it excludes ("NOT (oa zalo)"?) as "-oa", written onto what it excludes, does."""
+    out, branch, i = [], [], start
+    while i < len(parts) and parts[i].kind != "close":
+        if parts[i].kind == "op" and parts[i].exact == "OR":
+            out += [*_leading_exclusions_last(branch), parts[i]]
+            branch, i = [], i + 1
+        elif parts[i].kind == "open":
+            group, i = _exclusions_last(parts, i + 1)
+            branch += [_OPEN, *group]
+        else:
+            branch.append(parts[i])
+            i += 1
+    out += _leading_exclusions_last(branch)
+    if i < len(parts):
+        out.append(parts[i])
+        i += 1
+    return out, i
+
+
+def _leading_exclusions_last(branch: list[_Part]) -> list[_Part]:
+    """One side of an OR with the "-" exclusions it starts with at its end, where they exclude
+    from the rest of it ("-oa -fanpage zalo cổng" is "zalo cổng -oa -fanpage"); left where they
+    are when the rest has no word to exclude them from ("-oa", "-oa (NOT x)")."""
+    moved, kept, i, after_minus = [], [], 0, False
+    while i < len(branch) and branch[i].kind == "op":
+        part = branch[i]
+        end = _operand_end(branch, i + 1) if part.exact == "NOT" else i + 1
+        minus = part.exact == "NOT" and part.typed != "NOT"
+        if minus:
+            moved += branch[i:end]
+        elif not (part.exact == "AND" and after_minus):
+            # An AND right after a "-" exclusion joined it to what follows, which now precedes it.
+            kept += branch[i:end]
+        after_minus = minus
+        i = end
+    rest = branch[i:]
+    if not moved or not _marked_parts(rest):
+        return branch
+    return kept + rest + moved
 
 
 def _drop_leading_not(parts, notes):
