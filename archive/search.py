@@ -526,19 +526,22 @@ def _drop_leading_not(parts, notes):
                 out.pop()
             if not out or out[-1].kind in ("open", "op", "column"):
                 end = _operand_end(parts, i + 1)
-                excluded = " ".join(p.typed for p in parts[i + 1 : end])
-                if excluded:
-                    op = part.typed
-                    shown = _excluding(op, excluded)
-                    notes.append(Note(
-                        f"Bỏ qua «{shown}»: {op} cần một từ đứng trước, ví dụ «từ {shown}»",
-                        f"Left out «{shown}»: {op} needs a word before it, as in «word {shown}»",
-                    ))
+                if end > i + 1:
+                    notes.append(_left_out(part, parts[i + 1 : end]))
                     i = end
                     continue
         out.append(part)
         i += 1
     return out
+
+
+def _left_out(op: _Part, excluded: list[_Part]) -> Note:
+    """The note on a NOT with nothing before it, left out with what it excludes."""
+    shown = _excluding(op.typed, " ".join(p.typed for p in excluded))
+    return Note(
+        f"Bỏ qua «{shown}»: {op.typed} cần một từ đứng trước, ví dụ «từ {shown}»",
+        f"Left out «{shown}»: {op.typed} needs a word before it, as in «word {shown}»",
+    )
 
 
 def _excluding(op: str, excluded: str) -> str:
@@ -646,22 +649,8 @@ def _drop_dangling(parts, notes):
     """Operators need a term or group on both sides, a column filter one after it; empty groups
     are dropped."""
     dropped = []
-    changed = True
-    while changed:
-        changed = False
-        for i, part in enumerate(parts):
-            prev = parts[i - 1].kind if i else None
-            nxt = parts[i + 1].kind if i + 1 < len(parts) else None
-            dangling = part.kind == "op" and (prev in (None, "op", "open") or nxt in (None, "op", "close"))
-            if dangling or (part.kind == "column" and nxt not in ("term", "open")):
-                dropped.append(part.typed)
-                del parts[i]
-                changed = True
-                break
-            if part.kind == "open" and nxt == "close":
-                del parts[i : i + 2]
-                changed = True
-                break
+    while _drop_not_left_alone(parts, notes) or _drop_one_dangling(parts, dropped):
+        pass
     # An operator left stranded by a NOT left out is that NOT's note's business.
     if not any(note.en.startswith("Left out «") for note in notes):
         notes += [Note(f"Bỏ qua «{typed}»: thiếu từ ở một bên", f"Ignored «{typed}»: it needs words on both sides")
@@ -669,6 +658,45 @@ def _drop_dangling(parts, notes):
         notes += [Note(f"Bỏ qua «{typed}»: không có từ nào theo sau", f"Ignored «{typed}»: no word follows it")
                   for typed in dict.fromkeys(t for t in dropped if t not in OPERATORS)]
     return parts
+
+
+def _drop_one_dangling(parts, dropped: list[str]) -> bool:
+    """Whether an operator or column filter dangling (its typing added to ``dropped``) or an
+    empty group was dropped."""
+    for i, part in enumerate(parts):
+        prev = parts[i - 1].kind if i else None
+        nxt = parts[i + 1].kind if i + 1 < len(parts) else None
+        dangling = part.kind == "op" and (prev in (None, "op", "open") or nxt in (None, "op", "close"))
+        if dangling or (part.kind == "column" and nxt not in ("term", "open")):
+            dropped.append(part.typed)
+            del parts[i]
+            return True
+        if part.kind == "open" and nxt == "close":
+            del parts[i : i + 2]
+            return True
+    return False
+
+
+def _drop_not_left_alone(parts, notes) -> bool:
+    """Drop a NOT left with nothing before it by an empty group dropped, with what it excludes
+    and a note, as _drop_leading_not does, or the AND before a NOT; whether it did.
+
+    Dropping only the NOT searched for what was excluded ("() -oa" found "oa"), and dropping the
+    operators around it first joined it to the other side of an OR ("zalo OR () -oa" found
+    "zalo -oa")."""
+    for i, part in enumerate(parts):
+        if part.kind != "op" or part.exact != "NOT" or (end := _operand_end(parts, i + 1)) == i + 1:
+            continue
+        before = parts[i - 1] if i else None
+        if before is not None and before.kind == "op" and before.exact == "AND":
+            # "zalo AND () -oa" is "zalo -oa", as "zalo AND -oa" is.
+            del parts[i - 1]
+            return True
+        if before is None or before.kind in ("op", "open"):
+            notes.append(_left_out(part, parts[i + 1 : end]))
+            del parts[i:end]
+            return True
+    return False
 
 
 SEARCH_LIMIT = 5_000

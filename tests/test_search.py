@@ -671,3 +671,21 @@ def test_the_search_cli_names_a_page_past_the_end_and_refuses_an_empty_query(db_
     assert past.stdout == "No results on page 9: 4 articles match, 2 pages of 3.\n"
     empty = run_cli("search", "  ", "--db", db_path)
     assert empty.returncode == 2 and "Error: QUERY is empty: nothing to search for" in empty.stderr
+
+
+@pytest.mark.parametrize("typed, searched", [
+    ("() -zalo", []), ("(NOT oa) -zalo", []), ("(AND) -zalo", []), ("title:() -zalo", []), ("() NOT zalo", []),
+    ("facebook OR () -zalo", ["facebook"]),
+])
+def test_a_not_an_empty_group_leaves_with_nothing_before_it_is_left_out_with_what_it_excludes(
+        db_path, typed, searched):
+    # Dropping only the NOT searched for what was excluded.
+    assert found(db_path, typed) == searched
+    op = "NOT " if "NOT zalo" in typed else "-"
+    assert f"Left out «{op}zalo»: {op.strip()} needs a word before it, as in «word {op}zalo»" in [
+        str(note) for note in parse_query(typed).notes]
+
+
+def test_an_and_an_empty_group_leaves_before_a_not_is_dropped_as_it_is_without_the_group(db_path):
+    assert parse_query("tinh AND () -zalo") == parse_query("tinh -zalo")
+    assert found(db_path, "tinh AND () -zalo") == ["facebook"]
