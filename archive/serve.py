@@ -75,6 +75,19 @@ def check_public_url(environ) -> None:
                            "with its scheme and host, such as https://archive.example.org")
 
 
+def public_origin(environ) -> tuple[str, bytes] | None:
+    """GOVARCHIVE_PUBLIC_URL's scheme, and its host (with its port) as a Host header holds it;
+    None when it is unset or no address (which serve and demo refuse before serving). Its path,
+    if any, is no part of it: the archive is served at the root of its host."""
+    parts = urlsplit(environ.get(PUBLIC_URL_ENV, "").strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    try:
+        return parts.scheme, parts.netloc.rpartition("@")[2].encode("idna")
+    except UnicodeError:  # a name DNS could not hold (an empty or overlong label)
+        return None
+
+
 def make_datasette(db_path: str | Path, *, search_limit: int | None = None, **settings) -> Datasette:
     """A Datasette instance serving ``db_path`` read-only with the archive's configuration.
 

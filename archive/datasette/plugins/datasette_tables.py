@@ -1,13 +1,17 @@
 """What every page served answers alike: CSV that Excel reads as UTF-8 (datasette's and the
-reading room's), and a 400 rather than a 500 for datasette arguments asked for wrongly (a sort,
-a NUL character, a facet, _through or list that is not the JSON datasette reads)."""
+reading room's), full URLs under the archive's public URL when it has one, and a 400 rather
+than a 500 for datasette arguments asked for wrongly (a sort, a NUL character, a facet,
+_through or list that is not the JSON datasette reads)."""
 
 import json
+import os
 
 from datasette import hookimpl
 from datasette.handle_exception import handle_exception as datasette_error_page
 from datasette.utils.asgi import BadRequest, Request
 from datasette.views.base import DatasetteError
+
+from archive.serve import public_origin
 
 # Excel reads a CSV file as the machine's legacy code page unless it starts with a byte-order
 # mark, which turns every Vietnamese letter into mojibake; CSV readers of Python (utf-8-sig),
@@ -86,6 +90,22 @@ def _hardened(app):
         await app(scope, receive, send_hardened)
 
     return hardened
+
+
+def _under_public_url(app):
+    """Every request as if made to GOVARCHIVE_PUBLIC_URL's scheme and host, when it is set: the
+    full URLs datasette builds from the request (a JSON page's next_url, its Link header, a
+    facet's toggle_url) are then the ones readers know the archive by, as the reading room's
+    are, not the internal address a proxy asked for."""
+    async def under_public_url(scope, receive, send):
+        origin = public_origin(os.environ) if scope["type"] == "http" else None
+        if origin is not None:
+            scheme, host = origin
+            headers = [(k, v) for k, v in scope.get("headers") or [] if k.lower() != b"host"]
+            scope = {**scope, "scheme": scheme, "headers": [*headers, (b"host", host)]}
+        await app(scope, receive, send)
+
+    return under_public_url
 
 
 def _datasette_page(path: str) -> bool:
@@ -186,8 +206,8 @@ def asgi_wrapper(datasette):
     """A UTF-8 byte-order mark at the start of every CSV served, datasette's and the reading
     room's: without it Excel reads the file in the computer's codepage, and Vietnamese as mojibake.
     And a 400 for an argument of datasette's pages that it would fail on; nosniff on everything
-    served, and datasette's pages not to be framed by other sites."""
-    return lambda app: _hardened(_with_bom(_refusing_mistakes(app, datasette)))
+    served, datasette's pages not to be framed by other sites, and full URLs under the public URL."""
+    return lambda app: _under_public_url(_hardened(_with_bom(_refusing_mistakes(app, datasette))))
 
 
 def _asked_wrongly(request, message: str) -> bool:
