@@ -403,7 +403,7 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
     """Full-text search of archived articles, best matches first.
 
     QUERY: words, "phrases", AND/OR/NOT in capitals (NOT needs a word before it: 'Zalo NOT
-    fanpage', or 'Zalo -fanpage'), prefix*, title:word, title:"a phrase" or title:(a group)
+    fanpage'; -fanpage excludes wherever it is typed: 'Zalo -fanpage', '-fanpage Zalo'), prefix*, title:word, title:"a phrase" or title:(a group)
     (also description: and text:, or tiêu đề:, mô tả:, nội dung:), with or without accents.
     Articles with the words typed together rank first. At most 500 characters, 32 words and
     8 nested parentheses. What the query cannot honour is left out and said in a note on stderr.
@@ -412,7 +412,8 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
     sorted, and a note on stderr says so; 'govarchive export --search' lists every match.
     Words typed together match wherever they stand, accents aside ("Hà Nam" finds "hạ" and
     "năm"): a note says how many matches have them together, as the quoted query finds.
-    A query that starts with - goes after the options and --: govarchive search --limit 5 -- QUERY.
+    A query that starts with - (an exclusion typed first) goes after the options and --:
+    govarchive search --limit 5 -- '-fanpage Zalo'.
 
     \b
     Example:
