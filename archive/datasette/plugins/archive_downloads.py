@@ -19,7 +19,9 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from archive.captures import OTHER_URLS_SQL, CaptureMissing, read_capture, read_hop, stored_capture
-from archive.datasette.plugins.reading_room import error_page, not_found, row_id
+from archive.datasette.plugins.reading_room import (
+    error_page, not_found, query_rows, read_at_once, row_id, schema_names,
+)
 from archive.extract import decode_body
 from archive.history import History
 from archive.ingest import NOT_THERE, REDIRECTED_AWAY
@@ -566,18 +568,21 @@ async def warc_record(datasette, request):
     )
 
 
+def _article_record(conn, db_path, article_id: int) -> dict | None:
+    """The article's record with its history (History.record), to be read at once."""
+    # An archive served before its upgrade (serve does not migrate) has no article_urls.
+    other_urls = OTHER_URLS_SQL if "article_urls" in schema_names(conn) else "null as other_urls"
+    rows = query_rows(conn, f"select a.*, {other_urls} from articles a where a.id = ?", [article_id])
+    return History(conn, db_path).record(rows[0]) if rows else None
+
+
 async def article_record(datasette, request):
     number = row_id(request.url_vars["article_id"])
-    # An archive served before its upgrade (serve does not migrate) has no article_urls.
-    other_urls = OTHER_URLS_SQL if await _db(datasette).table_exists("article_urls") else "null as other_urls"
-    row = None if number is None else await _row(
-        datasette, f"select a.*, {other_urls} from articles a where a.id = ?", [number]
-    )
-    if row is None:
+    db = _db(datasette)
+    record = None if number is None else await read_at_once(db, lambda conn: _article_record(conn, db.path, number))
+    if record is None:
         # A JSON answer, in the shape of datasette's own JSON errors, whatever the id.
         return Response.json({"ok": False, "error": "No such article", "status": 404}, status=404)
-    db = _db(datasette)
-    record = await db.execute_fn(lambda conn: History(conn, db.path).record(row))
     return Response(
         json.dumps(record, ensure_ascii=False, indent=2),
         status=200,

@@ -48,7 +48,6 @@ TITLE_WORDS = 1000
 # bm25 weights for title, description, text, as in archive.search: the title says most.
 BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters column never counts
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
-KNOWLEDGE_TABLES = ("doc_refs", "mentions", "article_versions")
 PASSWORD_ENV = "GOVARCHIVE_PASSWORD"
 
 PAGE_HEADERS = {
@@ -942,9 +941,36 @@ async def attention_csv(datasette, request):
 # Routes: articles -----------------------------------------------------------------------------------
 
 
-async def _article(db, article_id):
-    rows = await _rows(
-        db,
+async def read_at_once(db, read: Callable):
+    """``read(conn)``, its every query in one read transaction on one connection: what one answer
+    shows of an article (its text, its versions, its live state) is the archive as one moment
+    left it, though a crawl commits a new version between two of the queries. (A reader's
+    transaction keeps the WAL snapshot its first read took.)"""
+    def in_one_transaction(conn):
+        conn.execute("begin")
+        try:
+            return read(conn)
+        finally:
+            if conn.in_transaction:
+                conn.execute("rollback")  # it only read
+
+    return await db.execute_fn(in_one_transaction)
+
+
+def query_rows(conn, sql: str, params=None) -> list[dict]:
+    cursor = conn.execute(sql, params or {})
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
+
+
+def schema_names(conn) -> set[str]:
+    """The archive's tables and views: those of later releases appear as it is upgraded."""
+    return {row["name"] for row in query_rows(conn, "select name from sqlite_master where type in ('table', 'view')")}
+
+
+def _article(conn, article_id):
+    rows = query_rows(
+        conn,
         """select a.*, coalesce(s.name, a.source_id) as source_name, s.home as source_home
            from articles a left join sources s on s.id = a.source_id where a.id = :id""",
         {"id": article_id},
@@ -1013,10 +1039,10 @@ def _vn_day(value: str | None) -> str:
     return moment.date().isoformat() if moment else (value or "")[:10]
 
 
-async def _live_state(db, article: dict) -> dict | None:
+def _live_state(conn, db_path, article: dict) -> dict | None:
     """What the article's own URL answered when last asked (History.live_state), with a
     link to wherever it now leads."""
-    state = await db.execute_fn(lambda conn: History(conn, db.path).live_state(article["url"]))
+    state = History(conn, db_path).live_state(article["url"])
     if state and state["kind"] in ("moved", "retired", "elsewhere"):
         state["href"] = _web_url(state["response_url"])
     return state
@@ -1039,82 +1065,102 @@ def citation(article: dict, stable_url: str, read_from: dict | None = None) -> t
     return work, archived
 
 
+def _refs(conn, article_id) -> list[dict]:
+    """The documents the article cites, each once, with how many articles cite it."""
+    refs, seen = [], set()
+    for row in query_rows(conn, "select * from doc_refs where article_id = :id order by rowid", {"id": article_id}):
+        if row.get("ref") not in seen:
+            seen.add(row.get("ref"))
+            refs.append(row)
+    citing = query_rows(
+        conn,
+        f"""select ref, count(distinct article_id) as n from doc_refs
+            where ref in ({", ".join(f":r{i}" for i in range(len(refs))) or "null"}) group by ref""",
+        {f"r{i}": r["ref"] for i, r in enumerate(refs)},
+    )
+    counts = {r["ref"]: r["n"] for r in citing}
+    for ref in refs:
+        ref["citing"] = counts.get(ref["ref"], 0)
+    return refs
+
+
+def _mentions(conn, article_id) -> dict:
+    mentions = {"channel": [], "agency": [], "link": []}
+    for row in query_rows(conn, "select * from mentions where article_id = :id order by rowid", {"id": article_id}):
+        if row.get("kind") == "link":
+            row["href"] = _web_url(row.get("name"))
+        mentions.setdefault(row.get("kind") or "other", []).append(row)
+    mentions["channel"] = _distinct_channels(mentions["channel"])
+    return mentions
+
+
+def _also(conn, article: dict) -> list[dict] | None:
+    """The other sources' copies of the article, when the archive groups syndicated copies."""
+    key = next((c for c in SYNDICATION_COLUMNS if c in article), None)
+    if key is None or article[key] is None:
+        return None
+    return query_rows(
+        conn,
+        f"""select a.id, a.title, a.url, a.published, coalesce(s.name, a.source_id) as source_name
+            from articles a left join sources s on s.id = a.source_id
+            where a.{key} = :key and a.id != :id order by a.published""",
+        {"key": article[key], "id": article["id"]},
+    )
+
+
+def _other_urls(conn, article: dict) -> list[dict]:
+    rows = query_rows(
+        conn, "select url, first_seen, last_seen, fetch_id from article_urls where article_id = :id and url != :url "
+              "order by first_seen", {"id": article["id"], "url": article["url"]},
+    )
+    for row in rows:
+        row["href"] = _web_url(row["url"])
+    return rows
+
+
+def _article_shown(conn, db_path, article_id) -> dict | None:
+    """All the article page shows of the article, or None when there is no such article; to be
+    read at once (read_at_once)."""
+    article = _article(conn, article_id)
+    if article is None:
+        return None
+    names = schema_names(conn)
+    read_from = None
+    if article.get("fetch_id") is not None:
+        fetches = query_rows(conn, "select id, fetched_at, warc_file, url, response_url from fetches where id = :id",
+                             {"id": article["fetch_id"]})
+        read_from = fetches[0] if fetches else None
+    return {
+        "article": article, "read_from": read_from,
+        "capture": read_from if read_from and read_from["warc_file"] else None,
+        "refs": _refs(conn, article_id) if "doc_refs" in names else [],
+        "mentions": _mentions(conn, article_id) if "mentions" in names else None,
+        "versions": _versions(conn, names, article_id) if "article_versions" in names else None,
+        "also": _also(conn, article),
+        # An archive served before its upgrade (serve does not migrate) has no article_urls.
+        "other_urls": _other_urls(conn, article) if "article_urls" in names else [],
+        "live_state": _live_state(conn, db_path, article),
+    }
+
+
 async def article_page(datasette, request):
     db = _db(datasette)
     article_id = row_id(request.url_vars["article_id"])
-    article = None if article_id is None else await _article(db, article_id)
-    if article is None:
+    shown = None if article_id is None else await read_at_once(
+        db, lambda conn: _article_shown(conn, db.path, article_id))
+    if shown is None:
         return await not_found(datasette, request, "Không có bài viết này", "No such article")
-    tables = await _existing(db, KNOWLEDGE_TABLES)
-    capture = read_from = None
-    if article.get("fetch_id") is not None:
-        fetches = await _rows(db, "select id, fetched_at, warc_file, url, response_url from fetches where id = :id",
-                              {"id": article["fetch_id"]})
-        read_from = fetches[0] if fetches else None
-        capture = read_from if read_from and read_from["warc_file"] else None
-
-    refs = []
-    if "doc_refs" in tables:
-        seen = set()
-        for row in await _rows(db, "select * from doc_refs where article_id = :id order by rowid", {"id": article_id}):
-            if row.get("ref") not in seen:
-                seen.add(row.get("ref"))
-                refs.append(row)
-        citing = await _rows(
-            db,
-            f"""select ref, count(distinct article_id) as n from doc_refs
-                where ref in ({", ".join(f":r{i}" for i in range(len(refs))) or "null"}) group by ref""",
-            {f"r{i}": r["ref"] for i, r in enumerate(refs)},
-        )
-        counts = {r["ref"]: r["n"] for r in citing}
-        for ref in refs:
-            ref["citing"] = counts.get(ref["ref"], 0)
-
-    mentions = None
-    if "mentions" in tables:
-        mentions = {"channel": [], "agency": [], "link": []}
-        for row in await _rows(db, "select * from mentions where article_id = :id order by rowid", {"id": article_id}):
-            if row.get("kind") == "link":
-                row["href"] = _web_url(row.get("name"))
-            mentions.setdefault(row.get("kind") or "other", []).append(row)
-        mentions["channel"] = _distinct_channels(mentions["channel"])
-
-    versions = await _versions(db, article_id) if "article_versions" in tables else None
-
-    also = None
-    columns = set(await db.table_columns("articles"))
-    key = next((c for c in SYNDICATION_COLUMNS if c in columns), None)
-    if key and article.get(key) is not None:
-        also = await _rows(
-            db,
-            f"""select a.id, a.title, a.url, a.published, coalesce(s.name, a.source_id) as source_name
-                from articles a left join sources s on s.id = a.source_id
-                where a.{key} = :key and a.id != :id order by a.published""",
-            {"key": article[key], "id": article_id},
-        )
-
-    other_urls = []
-    if await db.table_exists("article_urls"):
-        other_urls = await _rows(
-            db, "select url, first_seen, last_seen, fetch_id from article_urls where article_id = :id and url != :url "
-                "order by first_seen", {"id": article_id, "url": article["url"]},
-        )
-        for row in other_urls:
-            row["href"] = _web_url(row["url"])
-
+    article, read_from = shown.pop("article"), shown.pop("read_from")
     stable_url = absolute_url(datasette, request, datasette.urls.path(f"-/a/{article_id}"))
     return await _render(
         datasette, request, "reading_article.html",
         {
+            **shown,
             "article": article,
             "body": body_blocks(body_paragraphs(article)),
             "categories": _json_list(article.get("categories")),
             "tags": _json_list(article.get("tags")),
             "live_url": _web_url(article.get("url")),
-            "live_state": await _live_state(db, article),
-            "other_urls": other_urls,
-            "capture": capture, "refs": refs,
-            "mentions": mentions, "versions": versions, "also": also,
             "stable_url": stable_url, "citation": citation(article, stable_url, read_from),
             "search_path": datasette.urls.path("-/search"),
         },
@@ -1189,20 +1235,27 @@ def _distinct_channels(rows: list[dict]) -> list[dict]:
     return kept
 
 
-async def _versions(db, article_id):
+def _versions(conn, names: set[str], article_id) -> list[dict]:
     """Every version with its texts (article_history fills in those kept in the articles row;
     an archive not yet migrated to it has them all in article_versions)."""
-    source = "article_history" if "article_history" in await db.view_names() else "article_versions"
-    return await _rows(db, f"select * from {source} where article_id = :id order by version", {"id": article_id})
+    source = "article_history" if "article_history" in names else "article_versions"
+    return query_rows(conn, f"select * from {source} where article_id = :id order by version", {"id": article_id})
+
+
+def _article_and_versions(conn, article_id) -> tuple[dict | None, list[dict]]:
+    """The article and its versions, to be read at once (read_at_once)."""
+    article = _article(conn, article_id)
+    names = schema_names(conn)
+    return article, _versions(conn, names, article_id) if article and "article_versions" in names else []
 
 
 async def diff_page(datasette, request):
     db = _db(datasette)
     article_id = row_id(request.url_vars["article_id"])
-    article = None if article_id is None else await _article(db, article_id)
+    article, versions = (None, []) if article_id is None else await read_at_once(
+        db, lambda conn: _article_and_versions(conn, article_id))
     if article is None:
         return await not_found(datasette, request, "Không có bài viết này", "No such article")
-    versions = await _versions(db, article_id) if await db.table_exists("article_versions") else []
     context = {"article": article, "versions": versions, "diff": None, "paragraph_break": PARAGRAPH}
     by_number = {str(v["version"]): v for v in versions}
     # A version asked for by number must exist, however many the article has.
