@@ -1,14 +1,15 @@
 """What every page served answers alike: CSV that Excel reads as UTF-8 (datasette's and the
 reading room's), full URLs under the archive's public URL when it has one, and a 400 rather
 than a 500 for datasette arguments asked for wrongly (a sort, a NUL character, a facet,
-_through or list that is not the JSON datasette reads)."""
+_through or list that is not the JSON datasette reads, a view's _next that is no number)."""
 
 import json
 import os
 
 from datasette import hookimpl
 from datasette.handle_exception import handle_exception as datasette_error_page
-from datasette.utils.asgi import BadRequest, Request
+from datasette.utils import tilde_decode
+from datasette.utils.asgi import Base400, BadRequest, Request
 from datasette.views.base import DatasetteError
 
 from archive.serve import public_origin
@@ -217,9 +218,44 @@ def _asked_wrongly(request, message: str) -> bool:
     return message.startswith(BAD_THROUGH) and "_through" in request.args
 
 
+def _offset(value: str) -> bool:
+    """Whether ``value`` is a number of rows SQLite can skip, as datasette reads it (int())."""
+    try:
+        return -(2**63) <= int(value) < 2**63
+    except ValueError:  # no number, or over int()'s 4,300 digits
+        return False
+
+
+async def _view_page_mistake(datasette, request) -> str | None:
+    """What is wrong with the request for a view's page that datasette 0.65 failed on, or None.
+    It pages through a view by row number, and makes an int of _next with no check."""
+    if request.args.get("_next") is None or _offset(request.args["_next"]):
+        return None
+    try:
+        db = datasette.get_database(route=tilde_decode(request.url_vars["database"]))
+    except KeyError:
+        return None
+    if tilde_decode(request.url_vars["table"]) not in await db.view_names():
+        return None
+    return "A number of rows to skip, as a view's next_url gives it: argument _next"
+
+
+def _refusing_failed_requests(datasette, request):
+    """A 400 for a request of a table's page that datasette failed on, when the request is what
+    was wrong: in the end it is datasette's own error page, as for any 400 of its own."""
+    async def refused():
+        if (message := await _view_page_mistake(datasette, request)) is not None:
+            return await datasette_error_page(datasette, request, BadRequest(message))()
+        return None
+
+    return refused
+
+
 @hookimpl
 def handle_exception(datasette, request, exception):
     if (type(exception) is DatasetteError and exception.status == 500
             and _asked_wrongly(request, str(exception.message))):
         return datasette_error_page(datasette, request, BadRequest(exception.message))
-    return None
+    if isinstance(exception, (Base400, DatasetteError)) or "table" not in request.url_vars:
+        return None  # datasette's own answer, or no table's page
+    return _refusing_failed_requests(datasette, request)
