@@ -4,6 +4,9 @@ data from a wrong id, and routes that only read."""
 
 import asyncio
 import re
+import sqlite3
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from datasette import hookimpl
@@ -13,13 +16,15 @@ from archive import ingest
 from archive.db import open_db
 from archive.serve import make_datasette
 from archive.sources import parse_sources
+from archive.warc import WarcFileWriter
 from tests.conftest import store_page
 
 SOURCE = parse_sources(
     '[[source]]\nid = "t"\nname = "T"\nkind = "press"\nhome = "https://t.vn/"\nallowed_domains = ["t.vn"]\n'
     'article_pattern = "x"\nschedule = "0 * * * *"\n[source.discovery]\nfeeds = ["https://t.vn/rss"]\n'
 )[0]
-ARTICLE = {"url": "https://t.vn/tin/1", "title": "Hà Nội ra mắt kênh Zalo OA", "published": "2024-04-08T14:30:00+07:00",
+ARTICLE = {"url": "https://t.vn/tin/1", "title": "Hà Nội ra mắt kênh Zalo OA",
+           "published": "2024-04-08T14:30:00+07:00",
            "text": "Lần sửa 0: UBND thành phố Hà Nội ra mắt kênh Zalo OA.", "text_hash": "v0"}
 
 
@@ -43,6 +48,28 @@ def archive(tmp_path):
     path = tmp_path / "archive.db"
     crawl_once(path, ARTICLE, "2024-04-08T08:00:00+00:00")
     return path
+
+
+def add_capture(path, url, body, headers, *, status=200):
+    """A capture of ``url`` (its WARC record and fetch row) added to the archive at ``path``: its
+    fetch id."""
+    writer = WarcFileWriter(Path(path).parent / "added-warc", prefix="added")
+    pointer = writer.write_exchange(
+        url=url, method="GET", request_headers=[("User-Agent", "test")], request_body=b"", status=status,
+        # As the crawler hands them over: the bytes as sent, read as Latin-1.
+        reason="OK", response_headers=[(k, v.encode("utf-8").decode("latin-1")) for k, v in headers], body=body,
+        fetched_at=datetime.fromisoformat("2024-05-17T01:30:00+00:00"),
+    )
+    writer.close()
+    conn = sqlite3.connect(path)
+    with conn:
+        fetch_id = conn.execute(
+            "insert into fetches (url, requested_url, kind, status, fetched_at, length, warc_file, warc_offset, "
+            "warc_length) values (?, ?, 'listing', ?, '2024-05-17T01:30:00+00:00', ?, ?, ?, ?)",
+            [url, url, status, len(body), f"added-warc/{pointer.file}", pointer.offset, pointer.length],
+        ).lastrowid
+    conn.close()
+    return fetch_id
 
 
 class CommitAfterArticleRead:
@@ -73,7 +100,8 @@ class CommitAfterArticleRead:
 def test_a_record_or_page_is_of_one_moment_though_a_crawl_commits_while_it_is_read(archive, path):
     before = get(make_datasette(archive), path)
     assert before.status_code == 200
-    edited = {**ARTICLE, "text": "Lần sửa 1: UBND thành phố Hà Nội ra mắt kênh Zalo OA và Fanpage.", "text_hash": "v1"}
+    edited = {**ARTICLE, "text": "Lần sửa 1: UBND thành phố Hà Nội ra mắt kênh Zalo OA và Fanpage.",
+              "text_hash": "v1"}
     hook = CommitAfterArticleRead(lambda: crawl_once(archive, edited, "2024-04-09T08:00:00+00:00"))
     pm.register(hook, name="commit-after-article-read")
     try:
@@ -88,3 +116,47 @@ def test_a_record_or_page_is_of_one_moment_though_a_crawl_commits_while_it_is_re
     if path.endswith(".json"):
         record = after.json()
         assert record["versions"] == 2 and [v["text_hash"] for v in record["earlier_versions"]] == ["v0"]
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+@pytest.mark.parametrize("url, headers, named", [
+    # The name the server gave, in RFC 5987's form or, as a portal sent it, in UTF-8 as it is.
+    ("https://t.vn/tai-ve?id=6", [("Content-Type", DOCX), ("Content-Disposition",
+                                  "attachment; filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch%20174-KH-UBND.docx")],
+     "attachment; filename=\"Ke hoach 174-KH-UBND.docx\"; "
+     "filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch%20174-KH-UBND.docx"),
+    ("https://t.vn/tai-ve?id=7", [("Content-Type", DOCX), ("Content-Disposition",
+                                  "attachment; filename*=UTF-8''Kế hoạch 174-KH-UBND.docx")],
+     "attachment; filename=\"Ke hoach 174-KH-UBND.docx\"; "
+     "filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch%20174-KH-UBND.docx"),
+    ("https://t.vn/tai-ve?id=8", [("Content-Type", "application/octet-stream"), ("content-disposition",
+                                  "attachment; filename=\"bao-cao.xlsx\"; filename*=utf-8''B%C3%A1o%20c%C3%A1o.xlsx")],
+     "attachment; filename=\"Bao cao.xlsx\"; filename*=UTF-8''B%C3%A1o%20c%C3%A1o.xlsx"),
+    # A name that would leave the downloads folder, or read backwards, is only its name.
+    ("https://t.vn/tai-ve?id=9", [("Content-Type", "application/pdf"),
+                                  ("Content-Disposition", 'attachment; filename="../../Thư\u202efdp.exe"')],
+     "attachment; filename=\"Thu_fdp.exe\"; filename*=UTF-8''Th%C6%B0_fdp.exe"),
+    # Else the address's own name, when it is named for the file's type.
+    ("https://t.vn/anh/ha-noi.webp", [("Content-Type", "image/webp")], 'attachment; filename="ha-noi.webp"'),
+    ("https://t.vn/van-ban/K%E1%BA%BF%20ho%E1%BA%A1ch.pdf", [("Content-Type", "application/pdf")],
+     "attachment; filename=\"Ke hoach.pdf\"; filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch.pdf"),
+    # Else the capture's number, with its type's extension.
+    ("https://t.vn/tai-ve.pdf", [("Content-Type", "text/html; charset=utf-8")],
+     'attachment; filename="capture-{id}.html"'),
+    ("https://t.vn/anh", [("Content-Type", "image/webp")], 'attachment; filename="capture-{id}.webp"'),
+    ("https://t.vn/tep", [("Content-Type", DOCX)], 'attachment; filename="capture-{id}.docx"'),
+    ("https://t.vn/tep", [("Content-Type", PPTX)], 'attachment; filename="capture-{id}.pptx"'),
+    ("https://t.vn/tep", [("Content-Type", "application/vnd.oasis.opendocument.text")],
+     'attachment; filename="capture-{id}.odt"'),
+    ("https://t.vn/tep", [("Content-Type", "image/svg+xml")], 'attachment; filename="capture-{id}.svg"'),
+    ("https://t.vn/tep", [("Content-Type", "application/xhtml+xml")], 'attachment; filename="capture-{id}.xhtml"'),
+    ("https://t.vn/tep", [("Content-Type", "application/rss+xml")], 'attachment; filename="capture-{id}.xml"'),
+])
+def test_a_download_keeps_the_name_the_server_gave_it_or_is_named_for_its_type(archive, url, headers, named):
+    fetch_id = add_capture(archive, url, b"PK\x03\x04", headers)
+    download = get(make_datasette(archive), f"/-/capture/{fetch_id}.html?download=1")
+    assert download.status_code == 200 and download.content == b"PK\x03\x04"
+    assert download.headers["content-disposition"] == named.format(id=fetch_id)

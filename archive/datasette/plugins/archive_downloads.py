@@ -9,10 +9,11 @@ import logging
 import mimetypes
 import os
 import re
+import unicodedata
 from html import escape as escape_attribute
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote, urlencode, urljoin, urlsplit
+from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -57,6 +58,36 @@ VIEW_HEADERS = {**SANDBOX_HEADERS, "Content-Security-Policy": VIEW_POLICY}
 
 # Python's own table, the same on every machine (not the system's /etc/mime.types).
 MEDIA_TYPES = mimetypes.MimeTypes()
+# What Python's table lacks (the office formats, webp), or names otherwise (.xsl for XML).
+EXTENSIONS = {
+    "text/html": ".html",
+    "": ".html",
+    "application/xhtml+xml": ".xhtml",
+    "image/svg+xml": ".svg",
+    "application/xml": ".xml",
+    "text/xml": ".xml",
+    "image/webp": ".webp",
+    "image/avif": ".avif",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    "application/vnd.oasis.opendocument.presentation": ".odp",
+    "application/vnd.rar": ".rar",
+    "application/x-rar-compressed": ".rar",
+    "application/x-7z-compressed": ".7z",
+    "application/epub+zip": ".epub",
+}
+# A parameter of a Content-Disposition: a quoted value, or one up to the next ";" (some servers
+# send a name with spaces unquoted).
+DISPOSITION_PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+# What Windows refuses in a file name (the path separators are split off before).
+UNSAFE_IN_NAMES = set('<>:"|?*')
+LONGEST_NAME = 150  # characters: well within the 255 bytes file systems allow, in UTF-8
+# RFC 5987's attr-char beside letters and digits, which filename* has as they are.
+ATTR_CHARS = "!#$&+^`|"
 
 
 def _db(datasette):
@@ -432,18 +463,95 @@ async def _older_version(datasette, fetch: dict, article: dict | None) -> dict |
     return version if version and version["version"] < version["versions"] else None
 
 
-def _download_name(fetch_id: int, content_type: str) -> str:
-    """``capture-<id>`` with the extension of its content type: the reader's computer opens a
-    downloaded file by its name."""
-    kind = media_type(content_type)
-    if kind in ("text/html", ""):
-        extension = ".html"
-    # RSS, Atom and the like, which Python's table does not know, or names .xsl.
-    elif kind in ("application/xml", "text/xml") or kind.endswith("+xml"):
-        extension = ".xml"
-    else:
-        extension = MEDIA_TYPES.guess_extension(kind) or ".bin"
-    return f"capture-{fetch_id}{extension}"
+def _extension(kind: str) -> str:
+    """The extension a file of media type ``kind`` is opened by."""
+    if kind in EXTENSIONS:
+        return EXTENSIONS[kind]
+    # RSS, Atom and the like, which Python's table does not know.
+    return MEDIA_TYPES.guess_extension(kind) or (".xml" if kind.endswith("+xml") else ".bin")
+
+
+def _fits(extension: str, kind: str) -> bool:
+    """Whether a file named with ``extension`` is of type ``kind`` (any, for a server that
+    named no type but "bytes")."""
+    extension = extension.lower()
+    return (kind == "application/octet-stream" or extension == _extension(kind)
+            or extension in MEDIA_TYPES.guess_all_extensions(kind))
+
+
+def _disposition_name(value: str) -> str | None:
+    """The file name a Content-Disposition gives: filename* (RFC 6266, its value RFC 5987's
+    charset''percent-encoded, or, as some servers send it, the name as it is), else filename."""
+    params = {name.lower(): raw.strip() for name, raw in DISPOSITION_PARAM.findall(value)}
+    if "filename*" in params:
+        extended = params["filename*"].strip('"')
+        if extended.count("'") < 2:
+            return extended
+        charset, _language, encoded = extended.split("'", 2)
+        try:
+            return unquote(encoded, encoding=charset or "utf-8", errors="replace")
+        except LookupError:  # a charset Python does not know
+            return unquote(encoded, errors="replace")
+    named = params.get("filename")
+    if named is None:
+        return None
+    if named.startswith('"'):
+        named = re.sub(r"\\(.)", r"\1", named.strip('"'))
+    # A name percent-encoded in filename, as many portals' download handlers send it.
+    if PERCENT_ESCAPE.search(named):
+        try:
+            return unquote(named, errors="strict")
+        except UnicodeDecodeError:
+            pass
+    return named
+
+
+def _safe_name(name: str) -> str | None:
+    """``name`` as a file name on the reader's computer: its last path part, without control or
+    format characters (a right-to-left mark reverses how the extension reads) or characters
+    Windows refuses, not so long that a file system refuses it. None when nothing is left."""
+    name = re.split(r"[/\\]", unicodedata.normalize("NFC", name))[-1]
+    name = "".join("_" if char in UNSAFE_IN_NAMES or unicodedata.category(char)[0] == "C" else char
+                   for char in name)
+    name = " ".join(name.split()).strip(" .")
+    if len(name) > LONGEST_NAME:
+        stem, extension = os.path.splitext(name)
+        name = stem[:LONGEST_NAME - len(extension)].rstrip(" .") + extension
+    return name or None
+
+
+def _download_name(fetch: dict, capture, kind: str) -> str:
+    """The name the reader's computer saves a capture under, and opens it by: the one the
+    server gave the file, else the last part of its address when that is named for its type,
+    else ``capture-<id>`` with its type's extension."""
+    given = _header(capture, "Content-Disposition")
+    name = _safe_name(_disposition_name(given) or "") if given else None
+    if name is None:
+        last = _safe_name(unquote(urlsplit(capture.url or fetch["url"]).path.rsplit("/", 1)[-1], errors="replace"))
+        extension = os.path.splitext(last or "")[1]
+        name = last if extension and _fits(extension, kind) else None
+    if name is None:
+        return f"capture-{fetch['id']}{_extension(kind)}"
+    return name if os.path.splitext(name)[1] else name + _extension(kind)
+
+
+def _ascii_name(name: str, fallback: str) -> str:
+    """``name`` in ASCII, for the clients that do not read filename*: Vietnamese without its
+    marks; ``fallback`` when little of it is left."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+                   if not unicodedata.combining(c))
+    # A % in filename would be read as an escape by some browsers.
+    ascii_name = re.sub(r"[^\x20-\x7e]|%", "_", bare)
+    return ascii_name if re.search(r"[A-Za-z0-9]", os.path.splitext(ascii_name)[0]) else fallback
+
+
+def _attachment(name: str, fallback: str) -> str:
+    """A Content-Disposition saving the file as ``name``: in filename, in ASCII, and when that
+    is not the name itself, in filename* as well (RFC 6266), which browsers take first."""
+    ascii_name = _ascii_name(name, fallback)
+    if ascii_name == name:
+        return f'attachment; filename="{name}"'
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe=ATTR_CHARS)}"
 
 
 async def _capture(datasette, request):
@@ -468,8 +576,13 @@ async def _capture(datasette, request):
         )
 
 
+def _header(capture, name: str) -> str | None:
+    """A header of the archived response, as the server spelled its name or not."""
+    return next((value for key, value in capture.headers.items() if key.lower() == name.lower()), None)
+
+
 def _content_type(capture) -> str | None:
-    return capture.headers.get("Content-Type") or capture.headers.get("content-type")
+    return _header(capture, "Content-Type")
 
 
 def _text(body: bytes, content_type: str) -> str:
@@ -493,8 +606,10 @@ async def capture_view(datasette, request):
             return await _view(datasette, request, fetch, page_url, _text(body, content_type))
         return await _view(datasette, request, fetch, page_url, None, content_type=content_type)
     content_type = content_type or "text/html"
+    kind = media_type(content_type)
+    name = _download_name(fetch, capture, kind)
     headers = {**SANDBOX_HEADERS,
-               "Content-Disposition": f'attachment; filename="{_download_name(fetch["id"], content_type)}"'}
+               "Content-Disposition": _attachment(name, f"capture-{fetch['id']}{_extension(kind)}")}
     return Response(body, status=200, headers=headers, content_type=content_type)
 
 
