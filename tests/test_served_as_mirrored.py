@@ -187,3 +187,14 @@ def test_a_capture_whose_warc_file_is_lost_is_told_from_one_that_never_was(archi
         # An id the archive never gave.
         page = get(ds, "/-/capture/" + path.format(999999))
         assert page.status_code == 404 and "No such capture" in page.text, path
+
+
+@pytest.mark.parametrize("value, downloads", [("1", True), ("true", True), ("yes", True), ("True", True),
+                                              ("0", False), ("false", False), ("no", False), ("", False)])
+def test_only_a_yes_to_download_downloads(archive, value, downloads):
+    fetch_id = add_capture(archive, "https://t.vn/tep.pdf", b"%PDF-1.4", [("Content-Type", "application/pdf")])
+    response = get(make_datasette(archive), f"/-/capture/{fetch_id}.html?download={value}")
+    assert response.status_code == 200
+    assert ("content-disposition" in response.headers) == downloads
+    assert (response.content == b"%PDF-1.4") == downloads
+    assert ('id="govarchive-banner"' in response.text) != downloads

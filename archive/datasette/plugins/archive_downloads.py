@@ -88,6 +88,8 @@ UNSAFE_IN_NAMES = set('<>:"|?*')
 LONGEST_NAME = 150  # characters: well within the 255 bytes file systems allow, in UTF-8
 # RFC 5987's attr-char beside letters and digits, which filename* has as they are.
 ATTR_CHARS = "!#$&+^`|"
+# What ?download= asks for the file by; any other value (0, false, no) asks for the view.
+DOWNLOAD_YES = ("1", "true", "yes", "on")
 
 
 def _db(datasette):
@@ -610,7 +612,7 @@ async def capture_view(datasette, request):
     fetch, capture, body = found
     content_type = _content_type(capture)
     page_url = capture.url or fetch["url"]
-    if not request.args.get("download"):
+    if (request.args.get("download") or "").strip().lower() not in DOWNLOAD_YES:
         # What the crawler read as a page, whatever its type: XHTML, HTML sent as text/plain. The
         # rest is never served to be shown under its own type (an SVG document or XML can hold
         # links, styles and script of their own), only as the file to download.
