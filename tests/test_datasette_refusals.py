@@ -32,3 +32,20 @@ def test_a_view_s_next_url_still_leads_to_its_next_page(ds):
     assert following["rows"] and following["rows"][0] not in first["rows"]
     # A table's _next is a key, not a number: anything reads as one.
     assert request(ds, "GET", "/archive/articles.json?_next=abc").status_code == 200
+
+
+@pytest.mark.parametrize("pks", ["1", "1,2", "~2C", ","])
+def test_a_row_url_naming_fewer_values_than_the_table_has_keys_is_a_404(ds, pks):
+    response = request(ds, "GET", f"/archive/lsh_bands/{pks}.json")
+    assert response.status_code == 404, response.text[:300]
+    assert response.json()["error"] == ("Record not found: a row of lsh_bands is named by its band, bucket and "
+                                        "article_id, in that order, separated by commas")
+    # The page is the site's own 404, as for any page that is not there.
+    page = request(ds, "GET", f"/archive/lsh_bands/{pks}")
+    assert page.status_code == 404 and "No such page" in page.text
+
+
+def test_a_row_url_naming_every_key_shows_the_row(ds):
+    band = request(ds, "GET", "/archive/lsh_bands.json?_size=1&_shape=objects").json()["rows"][0]
+    response = request(ds, "GET", f"/archive/lsh_bands/{band['band']},{band['bucket']},{band['article_id']}.json")
+    assert response.status_code == 200 and len(response.json()["rows"]) == 1

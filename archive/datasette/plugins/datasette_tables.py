@@ -1,15 +1,17 @@
 """What every page served answers alike: CSV that Excel reads as UTF-8 (datasette's and the
 reading room's), full URLs under the archive's public URL when it has one, and a 400 rather
 than a 500 for datasette arguments asked for wrongly (a sort, a NUL character, a facet,
-_through or list that is not the JSON datasette reads, a view's _next that is no number)."""
+_through or list that is not the JSON datasette reads, a view's _next that is no number),
+and a 404 for a row's URL that names too few of its keys."""
 
 import json
 import os
 
 from datasette import hookimpl
 from datasette.handle_exception import handle_exception as datasette_error_page
-from datasette.utils import tilde_decode
-from datasette.utils.asgi import Base400, BadRequest, Request
+from datasette.plugins import pm
+from datasette.utils import await_me_maybe, tilde_decode, urlsafe_components
+from datasette.utils.asgi import Base400, BadRequest, NotFound, Request
 from datasette.views.base import DatasetteError
 
 from archive.serve import public_origin
@@ -226,27 +228,54 @@ def _offset(value: str) -> bool:
         return False
 
 
-async def _view_page_mistake(datasette, request) -> str | None:
-    """What is wrong with the request for a view's page that datasette 0.65 failed on, or None.
-    It pages through a view by row number, and makes an int of _next with no check."""
+async def _view_page_mistake(db, table: str, request) -> Base400 | None:
+    """Why the request of a view's page that datasette 0.65 failed on is wrong, or None. It
+    pages through a view by row number, and makes an int of _next with no check."""
     if request.args.get("_next") is None or _offset(request.args["_next"]):
         return None
+    if table not in await db.view_names():
+        return None
+    return BadRequest("A number of rows to skip, as a view's next_url gives it: argument _next")
+
+
+async def _missing_row(db, table: str, pks: str) -> Base400 | None:
+    """Why a row's page datasette failed on names no row, or None: datasette binds a value for
+    each key column (rowid where there is none), and fails when the URL has fewer."""
+    keys = await db.primary_keys(table) or ["rowid"]
+    if len(urlsafe_components(pks)) >= len(keys):
+        return None
+    named = f"{', '.join(keys[:-1])} and {keys[-1]}"  # more than one: a URL names at least one
+    return NotFound(f"Record not found: a row of {table} is named by its {named}, in that order, separated by commas")
+
+
+async def _refusal(datasette, request) -> Base400 | None:
+    """The 4xx a request of a table's or row's page is, which datasette failed on, or None."""
+    route = request.url_vars
     try:
-        db = datasette.get_database(route=tilde_decode(request.url_vars["database"]))
+        db = datasette.get_database(route=tilde_decode(route["database"]))
     except KeyError:
         return None
-    if tilde_decode(request.url_vars["table"]) not in await db.view_names():
-        return None
-    return "A number of rows to skip, as a view's next_url gives it: argument _next"
+    table = tilde_decode(route["table"])
+    if "pks" in route:
+        return await _missing_row(db, table, route["pks"])
+    return await _view_page_mistake(db, table, request)
+
+
+async def _answer(datasette, request, exception):
+    """What every plugin's handle_exception makes of ``exception``, as datasette takes it: for a
+    404, the site's own page (the reading room's), for a 400 datasette's."""
+    for answer in pm.hook.handle_exception(datasette=datasette, request=request, exception=exception):
+        if (response := await await_me_maybe(answer)) is not None:
+            return response
+    return None
 
 
 def _refusing_failed_requests(datasette, request):
-    """A 400 for a request of a table's page that datasette failed on, when the request is what
-    was wrong: in the end it is datasette's own error page, as for any 400 of its own."""
+    """A 4xx for a request of a table's or row's page that datasette failed on, when the request
+    is what was wrong: answered as datasette answers its own 4xx."""
     async def refused():
-        if (message := await _view_page_mistake(datasette, request)) is not None:
-            return await datasette_error_page(datasette, request, BadRequest(message))()
-        return None
+        refusal = await _refusal(datasette, request)
+        return None if refusal is None else await _answer(datasette, request, refusal)
 
     return refused
 
