@@ -379,8 +379,9 @@ def serve(db_path, host, port):
     if pending:
         # Serving is read-only: it works on the archive as it is, with what it lacks.
         click.echo(
-            f"note: {db_path} is not yet upgraded ({', '.join(pending)}): searches filtered by a channel, "
-            "agency or document are slower until it is. Any command that opens it, such as "
+            f"note: {db_path} is not yet upgraded ({', '.join(pending)}): it is served as it is, and "
+            "pages that need what the upgrade adds (indexes for filtered searches and month pages, "
+            "among others) are slower until it is. Any command that opens it, such as "
             f"'govarchive stats --db {db_path}', upgrades it.", err=True,
         )
     click.echo(f"Serving {db_path} at http://{host}:{sock.getsockname()[1]}/ (Ctrl-C to stop)")
