@@ -198,3 +198,19 @@ def test_only_a_yes_to_download_downloads(archive, value, downloads):
     assert ("content-disposition" in response.headers) == downloads
     assert (response.content == b"%PDF-1.4") == downloads
     assert ('id="govarchive-banner"' in response.text) != downloads
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_the_reading_room_s_routes_only_read(archive, method):
+    fetch_id = add_capture(archive, "https://t.vn/tep.pdf", b"%PDF-1.4", [("Content-Type", "application/pdf")])
+    ds = make_datasette(archive)
+    paths = ["/", "/-/search?q=zalo", "/-/search.csv?q=zalo", "/-/results.json", "/-/attention.csv", "/-/a/1",
+             "/-/diff/1", "/-/article/1.json", f"/-/capture/{fetch_id}.html?download=1",
+             f"/-/capture/{fetch_id}.warc.gz", "/-/go?url=https%3A%2F%2Ft.vn%2F"]
+    for path in paths:
+        refused = get(ds, path, method)
+        assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD", path
+        if ".json" in path:
+            assert refused.json() == {"ok": False, "error": "Method not allowed", "status": 405}, path
+        assert get(ds, path, "head").status_code == get(ds, path).status_code, path
+    assert get(ds, "/-/article/1.json", "head").headers["content-type"] == "application/json; charset=utf-8"

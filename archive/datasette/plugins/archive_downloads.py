@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from archive.captures import OTHER_URLS_SQL, CaptureMissing, WarcFileMissing, read_capture, read_hop, stored_capture
 from archive.datasette.plugins.reading_room import (
-    error_page, not_found, query_rows, read_at_once, row_id, schema_names,
+    error_page, not_found, query_rows, read_at_once, read_only, row_id, schema_names,
 )
 from archive.extract import decode_body
 from archive.history import History
@@ -721,14 +721,14 @@ async def article_record(datasette, request):
 
 @hookimpl
 def register_routes():
-    return [
+    return [(pattern, read_only(view)) for pattern, view in [
         # Any id, so that one which is not a number gets these routes' 404, not datasette's.
         (r"^/-/capture/(?P<fetch_id>[^/]+)\.html$", capture_view),
         (r"^/-/capture/(?P<fetch_id>[^/]+)/page\.html$", archived_page),
         (r"^/-/capture/(?P<fetch_id>[^/]+)\.warc\.gz$", warc_record),
         (r"^/-/article/(?P<article_id>[^/]+)\.json$", article_record),
         (r"^/-/go$", go),
-    ]
+    ]]
 
 
 def _capture_links(datasette, fetch_id) -> str:

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, wraps
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
@@ -107,6 +107,29 @@ async def error_page(datasette, request, message_vi, message_en, *, status=404, 
 
 async def not_found(datasette, request, message_vi, message_en):
     return await error_page(datasette, request, message_vi, message_en)
+
+
+# The reading room and its downloads only read: a request to change something is refused as such
+# (a client told 200 would take it for done), not answered as though it had asked to read.
+READ_METHODS = ("GET", "HEAD")
+
+
+def read_only(view):
+    """``view`` as a route answering GET and HEAD, and any other method with a 405 naming them."""
+    @wraps(view)
+    async def route(datasette, request):
+        if request.method in READ_METHODS:
+            return await view(datasette, request)
+        allow = {"Allow": ", ".join(READ_METHODS)}
+        if request.path.endswith(".json"):
+            return Response.json({"ok": False, "error": "Method not allowed", "status": 405}, status=405,
+                                 headers=allow)
+        response = await error_page(datasette, request, "Trang này chỉ để đọc", "This page can only be read",
+                                    status=405, detail=f"{request.method} is not allowed; use GET")
+        response.headers.update(allow)
+        return response
+
+    return route
 
 
 # SQLite's integers are 64-bit: a longer id in a URL names no row, rather than an error.
@@ -1395,7 +1418,7 @@ def prepare_jinja2_environment(env):
 
 @hookimpl
 def register_routes():
-    return [
+    return [(pattern, read_only(view)) for pattern, view in [
         (r"^/$", home),
         (r"^/-/search$", search_page),
         (r"^/-/search\.(?P<format>csv|json)$", search_export),
@@ -1404,4 +1427,4 @@ def register_routes():
         # Any id, so that one which is not a number gets the reading room's 404, not datasette's.
         (r"^/-/a/(?P<article_id>[^/]+)$", article_page),
         (r"^/-/diff/(?P<article_id>[^/]+)$", diff_page),
-    ]
+    ]]
