@@ -49,3 +49,14 @@ def test_a_row_url_naming_every_key_shows_the_row(ds):
     band = request(ds, "GET", "/archive/lsh_bands.json?_size=1&_shape=objects").json()["rows"][0]
     response = request(ds, "GET", f"/archive/lsh_bands/{band['band']},{band['bucket']},{band['article_id']}.json")
     assert response.status_code == 200 and len(response.json()["rows"]) == 1
+
+
+@pytest.mark.parametrize("path", ["/archive/articles.json", "/archive/articles", "/archive/no_such_table.json",
+                                  "/archive/article_history.json"])
+def test_a_post_to_a_table_s_page_is_a_405(ds, path):
+    response = request(ds, "POST", path)
+    assert response.status_code == 405, response.text[:300]
+    if path.endswith(".json"):
+        assert response.json()["error"] == "Method not allowed: a table's page takes GET, not POST"
+    # As datasette answers a POST to a database's or a row's page.
+    assert request(ds, "POST", "/archive").status_code == request(ds, "POST", "/archive/articles/1").status_code == 405

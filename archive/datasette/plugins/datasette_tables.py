@@ -2,7 +2,7 @@
 reading room's), full URLs under the archive's public URL when it has one, and a 400 rather
 than a 500 for datasette arguments asked for wrongly (a sort, a NUL character, a facet,
 _through or list that is not the JSON datasette reads, a view's _next that is no number),
-and a 404 for a row's URL that names too few of its keys."""
+a 404 for a row's URL that names too few of its keys, and a 405 for a POST to a table's page."""
 
 import json
 import os
@@ -220,6 +220,10 @@ def _asked_wrongly(request, message: str) -> bool:
     return message.startswith(BAD_THROUGH) and "_through" in request.args
 
 
+class MethodNotAllowed(Base400):
+    status = 405
+
+
 def _offset(value: str) -> bool:
     """Whether ``value`` is a number of rows SQLite can skip, as datasette reads it (int())."""
     try:
@@ -248,6 +252,14 @@ async def _missing_row(db, table: str, pks: str) -> Base400 | None:
     return NotFound(f"Record not found: a row of {table} is named by its {named}, in that order, separated by commas")
 
 
+async def _post_mistake(datasette, db, table: str, request) -> Base400 | None:
+    """Why a POST to a table's page is wrong, or None for a canned query's (whose failure is the
+    server's): datasette 0.65 asserts that a table's page has a canned query to POST to."""
+    if await datasette.get_canned_query(db.name, table, request.actor):
+        return None
+    return MethodNotAllowed("Method not allowed: a table's page takes GET, not POST")
+
+
 async def _refusal(datasette, request) -> Base400 | None:
     """The 4xx a request of a table's or row's page is, which datasette failed on, or None."""
     route = request.url_vars
@@ -258,6 +270,8 @@ async def _refusal(datasette, request) -> Base400 | None:
     table = tilde_decode(route["table"])
     if "pks" in route:
         return await _missing_row(db, table, route["pks"])
+    if request.method == "POST":
+        return await _post_mistake(datasette, db, table, request)
     return await _view_page_mistake(db, table, request)
 
 
