@@ -54,7 +54,10 @@ class SourceSpider(scrapy.Spider):
         self.max_pages = int(max_pages) if max_pages not in (None, "") else None
         self.backfill = backfill in (True, "1", "true", "yes")
         self.resume_from = int(resume_from) if resume_from not in (None, "") else None
-        self.scheduled = 0
+        self.scheduled = 0  # requests made (handed to Scrapy) in this run
+        # Requests sent to the site, which --max-pages bounds: not those robots.txt or the offsite
+        # filter stopped. A resumed crawl's count those of the crawl it resumes.
+        self.sent = 0
         self.seen: set[str] = set()
         self.known: dict[str, ingest.Known] = {}
         self.skipped_before: set[str] = set()
@@ -65,6 +68,14 @@ class SourceSpider(scrapy.Spider):
         self.outside: set[str] = set()  # article links on hosts allowed_domains does not allow
         self.missed: list[str] = []  # the longest links of the source's own the pattern did not match
         self.unpaged: list[tuple[str, str, int]] = []  # listings whose links selector held no article link
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # The page budget is the spider's own argument: it holds wherever the spider runs.
+        middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+        middlewares.setdefault(f"{__name__}.PageBudgetMiddleware", PAGE_BUDGET_ORDER)
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -98,7 +109,7 @@ class SourceSpider(scrapy.Spider):
                 self.skipped_before = ingest.skipped_urls(db, self.source.id)
                 if self.resume_from is not None:
                     self.seen = ingest.finished_urls(db, self.resume_from)
-                    self.scheduled = len(self.seen)
+                    self.sent = _pages_sent(db, self.resume_from)
                 pending, last = ingest.frontier_extent(db, self.crawl_id)
             finally:
                 db.close()
@@ -176,7 +187,7 @@ class SourceSpider(scrapy.Spider):
             count = self.crawler.settings.getint("ARCHIVE_RECHECK_PER_CRAWL")
         if self.max_pages is not None:
             # Within what is left of the budget, never past it: the next crawl chooses its own.
-            count = min(count, self.max_pages - self.scheduled)
+            count = min(count, self.max_pages - self.sent)
         if not db_path or count <= 0 or storage_failed(self.crawler) or not self._met_articles():
             return []
         db = open_db(db_path)
@@ -225,11 +236,7 @@ class SourceSpider(scrapy.Spider):
                 kind, url[:limit] + "…", url[:limit] + "…",
                 f"skipped: URL of {len(url)} characters is longer than URLLENGTH_LIMIT ({limit})",
             )
-        over_budget = self.max_pages is not None and self.scheduled >= self.max_pages
-        if over_budget and not self.budget_exhausted:
-            logger.info("%s: reached --max-pages %d: what is left waits in the frontier for the next crawl",
-                        self.source.id, self.max_pages)
-            self.budget_exhausted = True
+        over_budget = self._budget_spent()
         if over_budget and not self.crawler.settings.get("ARCHIVE_DB"):
             return None  # no frontier to wait in
         self.seen.add(url)
@@ -253,9 +260,32 @@ class SourceSpider(scrapy.Spider):
             headers=headers,
             # A request past the budget is not made, only recorded in the frontier: the next
             # crawl makes it, where a listing cut off at page 3 would otherwise never be read
-            # past page 2 (paging stops at the first page holding only archived articles).
+            # past page 2 (paging stops at the first page holding only archived articles). One
+            # made before the budget was spent is held back where it would be sent (admit).
             meta={"kind": kind, "canonical_url": url, **({"deferred": True} if over_budget else {})},
         )
+
+    def admit(self, request: scrapy.Request) -> None:
+        """Count a request against --max-pages as it is sent to the site, or hold it back in the
+        frontier (OverBudget) once the budget is spent.
+
+        Counted here, past robots.txt and the offsite filter, not when the request is made: a
+        URL those skip is no page, and must not take the place of one.
+        """
+        if "kind" not in request.meta or request.meta.get("sent"):
+            return  # robots.txt itself; a redirect or retry of a request already counted
+        if self._budget_spent():
+            raise OverBudget(f"--max-pages {self.max_pages} reached")
+        self.sent += 1
+        request.meta["sent"] = True
+
+    def _budget_spent(self) -> bool:
+        spent = self.max_pages is not None and self.sent >= self.max_pages
+        if spent and not self.budget_exhausted:
+            logger.info("%s: reached --max-pages %d: what is left waits in the frontier for the next crawl",
+                        self.source.id, self.max_pages)
+            self.budget_exhausted = True
+        return spent
 
     def _item(self, response: Response, error: str | None = None, request=None) -> PageItem:
         # A response refused inside the downloader middlewares is not yet tied to its request.
@@ -488,7 +518,7 @@ class SourceSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure):
         request = failure.request
-        if failure.check(StorageFailed):
+        if failure.check(StorageFailed, OverBudget):
             return  # no fetch row, which would take it out of the frontier
         if failure.check(IgnoreRequest) and not getattr(failure.value, "response", None):
             # Not fetched on purpose (robots.txt, offsite): recorded, so nothing goes unexplained.
@@ -510,6 +540,38 @@ class SourceSpider(scrapy.Spider):
             source_id=self.source.id, kind=kind, url=url, requested_url=requested_url, response_url=None,
             status=None, headers={}, body=b"", fetched_at=_now(), error=error,
         )
+
+
+class OverBudget(IgnoreRequest):
+    """A request held back by --max-pages: it stays in the frontier for the next crawl."""
+
+
+# After robots.txt (100), so that what it skips costs nothing: see SourceSpider.admit.
+PAGE_BUDGET_ORDER = 110
+
+
+class PageBudgetMiddleware:
+    """Downloader middleware holding the crawl to its --max-pages (SourceSpider.admit)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        self.crawler.spider.admit(request)
+
+
+def _pages_sent(db, crawl_id: int) -> int:
+    """The pages of ``crawl_id`` and of every crawl it resumes: what a resumed crawl has spent
+    of its --max-pages already."""
+    pages = 0
+    while crawl_id is not None:
+        pages += ingest.fetch_counts(db, crawl_id)[0]
+        crawl_id = db.execute("select resumed_from from crawls where id = ?", [crawl_id]).fetchone()[0]
+    return pages
 
 
 def spider_for(source: Source, *, queue_dir: str | None = None) -> type[SourceSpider]:
