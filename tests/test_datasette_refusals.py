@@ -56,6 +56,7 @@ def test_a_row_url_naming_every_key_shows_the_row(ds):
 def test_a_post_to_a_table_s_page_is_a_405(ds, path):
     response = request(ds, "POST", path)
     assert response.status_code == 405, response.text[:300]
+    assert response.headers["allow"] == "GET, HEAD"
     if path.endswith(".json"):
         assert response.json()["error"] == "Method not allowed: a table's page takes GET, not POST"
     # As datasette answers a POST to a database's or a row's page.

@@ -14,6 +14,7 @@ from datasette.utils import await_me_maybe, tilde_decode, urlsafe_components
 from datasette.utils.asgi import Base400, BadRequest, NotFound, Request
 from datasette.views.base import DatasetteError
 
+from archive.datasette.plugins.reading_room import READ_METHODS
 from archive.serve import public_origin
 
 # Excel reads a CSV file as the machine's legacy code page unless it starts with a byte-order
@@ -289,7 +290,12 @@ def _refusing_failed_requests(datasette, request):
     is what was wrong: answered as datasette answers its own 4xx."""
     async def refused():
         refusal = await _refusal(datasette, request)
-        return None if refusal is None else await _answer(datasette, request, refusal)
+        if refusal is None:
+            return None
+        response = await _answer(datasette, request, refusal)
+        if isinstance(refusal, MethodNotAllowed):
+            response.headers["Allow"] = ", ".join(READ_METHODS)  # as the reading room's 405s say them
+        return response
 
     return refused
 
