@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -461,9 +463,7 @@ class SourceSpider(scrapy.Spider):
             link = response.css(listing.next)
             href = link.attrib.get("href") if link else None
             if not href and page == 1:
-                # Right for a listing of one page; a mistyped selector reads only the first page too.
-                logger.warning("%s: listing %s: its next selector %r matches no link with an href on its "
-                               "first page, so only that page is read", self.source.id, listing.url, listing.next)
+                self._no_next_link(response, listing)
             if href:
                 next_url = response.urljoin(href)
                 scheme = urlsplit(next_url).scheme
@@ -485,6 +485,23 @@ class SourceSpider(scrapy.Spider):
             return
         if request := self._request(next_url, self.parse_listing, "listing", listing=listing, page=page + 1):
             yield request
+
+    def _no_next_link(self, response: Response, listing: Listing):
+        """Say that a listing's next selector matched no link on its first page: a warning when the
+        page has a pager all the same (a mistyped selector, which would read only that page), with
+        the link it missed; a note when it has none (a listing of one page, as many sections are)."""
+        missed = _pager_link(response, self._is_article_link)
+        if missed is None:
+            logger.info("%s: listing %s: its next selector %r matches no link on its first page, which shows no "
+                        "pager: a listing of one page", self.source.id, listing.url, listing.next)
+            return
+        logger.warning("%s: listing %s: its next selector %r matches no link with an href on its first page, so "
+                       "only that page is read, though the page links to a next page: %s; check the selector "
+                       "against that link", self.source.id, listing.url, listing.next, missed)
+
+    def _is_article_link(self, url: str) -> bool:
+        return urlsplit(url).scheme in ("http", "https") and self.source.is_article(
+            canonical_url(url, prefer_scheme=self.scheme))
 
     def _listed_articles(self, response: Response, selector: str) -> list[str]:
         """Article URLs linked from the elements ``selector`` matches (or from inside them)."""
@@ -614,6 +631,53 @@ def _permalink(item) -> list[str]:
     url = (guid.xpath("text()").get() or "").strip()
     parts = urlsplit(url)
     return [url] if parts.scheme in ("http", "https") and parts.netloc else []
+
+
+# What a pager's link to the next page says (casefolded, arrows and spaces stripped off its ends):
+# Vietnamese portals' words and the usual English ones. A link of arrows alone says it too.
+_NEXT_WORDS = frozenset({"sau", "trang sau", "tiếp", "tiếp theo", "trang tiếp", "trang tiếp theo", "kế tiếp",
+                         "trang kế", "trang kế tiếp", "next", "next page", "older", "older posts", "older entries"})
+_NEXT_ARROWS = "›»>→⟩❯▶▸≫⇒"
+# Page 2 in a link's path or query, not a digit of a longer number (a date's 02, a year).
+_PAGE_TWO = re.compile(r"(?<![0-9])2(?![0-9])")
+
+
+def _pager_link(response: Response, is_article) -> str | None:
+    """The link on a listing page that leads to its next page as a pager's link does (rel next,
+    "Trang sau", "»"; else "2" to a URL with a 2 in it), as HTML shortened to 200 characters, or
+    None. Links back to the page itself and article links are not a pager's."""
+    here = urlsplit(response.url)._replace(fragment="").geturl()
+    page_two = None
+    for link in response.xpath("//a[@href] | //link[@href]"):
+        url = response.urljoin(link.attrib["href"])
+        if urlsplit(url)._replace(fragment="").geturl() == here or is_article(url):
+            continue
+        says = _says_next(link)
+        if says == "next":
+            return _shown(link)
+        where = urlsplit(url)
+        if says == "2" and page_two is None and _PAGE_TWO.search(f"{where.path}?{where.query}"):
+            page_two = _shown(link)
+    return page_two
+
+
+def _says_next(link) -> str | None:
+    """"next" for a link that says it leads to the next page, "2" for one labelled 2."""
+    if "next" in link.attrib.get("rel", "").casefold().split():
+        return "next"
+    if link.root.tag != "a":
+        return None
+    labels = (link.xpath("string()").get(), link.attrib.get("title"), link.attrib.get("aria-label"))
+    for label in labels:
+        label = unicodedata.normalize("NFC", " ".join((label or "").split())).casefold()
+        words = label.strip(_NEXT_ARROWS + " ")
+        if label and (not words or words in _NEXT_WORDS):
+            return "next"
+    return "2" if any((label or "").strip() == "2" for label in labels) else None
+
+
+def _shown(link) -> str:
+    return " ".join(link.get().split())[:200]
 
 
 class NotASitemap(ValueError):

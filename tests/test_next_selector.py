@@ -1,0 +1,90 @@
+"""A listing's next selector that matches no link on its first page: a warning, showing the link
+it missed, when the page has a pager all the same; a note for a listing of one page."""
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawler.spiders.source import _pager_link
+from tests.conftest import crawl_into, serve_routes
+from tests.test_discovery_warnings import _article, _listing, _write
+
+LISTING = "http://cong.vn/tin-tuc"
+
+
+def _missed(body: str):
+    response = HtmlResponse(LISTING, body=f"<html><body>{body}</body></html>".encode(), encoding="utf-8")
+    return _pager_link(response, lambda url: url.endswith(".html"))
+
+
+@pytest.mark.parametrize("pager, shown", [
+    # The sample site's magazine: page numbers, then a rel=next link; the rel=next link is shown.
+    ("<nav class='pagination'><span class='is-active'>1</span><a href='/tin-tuc?page=2'>2</a>"
+     "<a rel='next' class='next' href='/tin-tuc?page=2'>Trang tiếp ›</a></nav>",
+     '<a rel="next" class="next" href="/tin-tuc?page=2">Trang tiếp ›</a>'),
+    # The sample site's portal.
+    ("<div class='pagination'><span class='current'>1</span><a class='next' href='/tin-tuc/trang-2'>Trang sau »</a>"
+     "</div>", '<a class="next" href="/tin-tuc/trang-2">Trang sau »</a>'),
+    ("<div class='paging'><a href='/tin-tuc?p=2'>Sau</a></div>", '<a href="/tin-tuc?p=2">Sau</a>'),
+    ("<ul class='pager'><li><a href='/tin-tuc/2.htm'>»</a></li></ul>", '<a href="/tin-tuc/2.htm">»</a>'),
+    ("<a href='/tin-tuc?page=1' title='Tiếp'><i class='fa fa-angle-right'></i></a>",
+     "<a href=\"/tin-tuc?page=1\" title=\"Tiếp\"><i class=\"fa fa-angle-right\"></i></a>"),
+    ("<a href='/tin-tuc-page2'>2</a><a href='/tin-tuc-page3'>3</a>", '<a href="/tin-tuc-page2">2</a>'),
+    # An ASP.NET pager: the warning says where the paging is, though page_url is its way.
+    ("<a href=\"javascript:__doPostBack('pager','')\">Next</a>", "<a href=\"javascript:__doPostBack('pager','')\">"
+                                                                 "Next</a>"),
+])
+def test_a_pager_the_selector_missed_is_found(pager, shown):
+    assert _missed(pager) == shown
+
+
+@pytest.mark.parametrize("page", [
+    "<p>Chưa có bài viết.</p>",
+    "<a id='back-to-top' href='#' title='Lên đầu trang'>&#8593;</a>",
+    "<a href='/tin-tuc#top'>»</a>",  # the page itself
+    "<a href='/tin-tuc'>Xem tất cả tin tức »</a><a href='/tin-tuc/bai-1.html'>Xem tiếp »</a>",
+    "<a href='/tin-tuc/bai-2.html'>Tiếp</a>",  # an article
+    "<table class='calendar'><td><a href='/lich/2024-11-02'>2</a></td></table>",  # a day, not page 2
+    "<a href='/lien-ket'><img src='/logo.png'></a>",
+])
+def test_a_page_without_a_pager_has_none(page):
+    assert _missed(page) is None
+
+
+def _site(pager: str):
+    def answer(path, base):
+        if path.startswith("/bai-"):
+            return _article(int(path[5:].split(".")[0])), "text/html; charset=utf-8"
+        if path == "/tin":
+            return _listing(["/bai-1.html", "/bai-2.html"], pager), "text/html"
+        if path == "/tin?p=2":
+            return _listing(["/bai-3.html"]), "text/html"
+        return None
+
+    return answer
+
+
+def test_a_listing_of_one_page_is_no_warning(tmp_path):
+    with serve_routes(_site("")) as (base, _hits):
+        _write(tmp_path, base, discovery=f'[[source.discovery.listings]]\nurl = "{base}/tin"\nnext = "a.next"')
+        result = crawl_into(tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "WARNING" not in result.stderr, result.stderr[-3000:]
+    assert (f"INFO: cong: listing {base}/tin: its next selector 'a.next' matches no link on its first page, "
+            "which shows no pager: a listing of one page") in result.stderr
+
+
+def test_a_mistyped_next_selector_is_a_warning_showing_the_link_it_missed(tmp_path):
+    with serve_routes(_site("<div class='paging'><a class='next' href='/tin?p=2'>Trang sau ›</a></div>")) as (base, _):
+        _write(tmp_path, base, discovery=f'[[source.discovery.listings]]\nurl = "{base}/tin"\nnext = "a.nxt"')
+        result = crawl_into(tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (f"WARNING: cong: listing {base}/tin: its next selector 'a.nxt' matches no link with an href on its "
+            "first page, so only that page is read, though the page links to a next page: "
+            "<a class=\"next\" href=\"/tin?p=2\">Trang sau ›</a>; check the selector against that link"
+            ) in result.stderr
+
+
+def test_the_demo_warns_of_no_next_selector(run_cli):
+    """The sample site's magazine has sections of one page: no pager, and nothing wrong."""
+    result = run_cli("demo", "--no-serve", "--db", "demo.db", check=True)
+    assert "next selector" not in result.stderr, result.stderr
