@@ -1,9 +1,11 @@
 """Extraction: stored response bytes + URL + headers -> one article record.
 
 A pure, deterministic function of its inputs (no network, no clock), so that any stored capture
-can be extracted again when the rules improve. trafilatura does the main-text and metadata work;
-the rules here add what it does not know about Vietnamese news pages: timestamps with times in
-+07:00, and related-news boxes and photo captions that sit inside the article container.
+can be extracted again when the rules improve, and gives the same record on any day it is. The
+time the page was seen is one of those inputs: the response's Date, or the capture's time.
+trafilatura does the main-text and metadata work; the rules here add what it does not know about
+Vietnamese news pages: timestamps with times in +07:00, and related-news boxes and photo captions
+that sit inside the article container.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, time, timezone
 from urllib.parse import urljoin
 from email.utils import parsedate_to_datetime
 
@@ -30,10 +32,10 @@ from archive.bylines import clean_authors, is_official_title
 from archive.docrefs import find_doc_refs, unique_refs
 from archive.mentions import find_mentions
 from archive.syndication import signature
-from archive.vietnamese import VN_TZ, find_dates, fold, nfc, page_dates
+from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 11
+RULES_VERSION = 12
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -73,21 +75,27 @@ _UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "la
 
 
 def extract(
-    body: bytes, url: str, headers: Mapping[str, str] | None = None, rules: Mapping[str, str] | None = None
+    body: bytes, url: str, headers: Mapping[str, str] | None = None, rules: Mapping[str, str] | None = None,
+    *, captured_at: datetime | str | None = None,
 ) -> dict:
     """Return the article record for one captured page.
 
     ``headers`` are the response headers (case-insensitive names); ``Content-Type`` gives the
-    charset and ``Date`` the reference day for year-less Vietnamese dates ("Chiều 8/4").
+    charset and ``Date`` the time the page was seen, which bounds its dates from above and gives
+    year-less Vietnamese dates ("Chiều 8/4") their year. ``captured_at`` (an aware datetime, or
+    ISO text as a fetch row holds it) is when the page was fetched: that time when the response
+    has no usable ``Date``. With neither, dates are read without one (see
+    ``archive.vietnamese.date_limit``): never against the clock.
     ``rules`` are a source's CSS selectors (``body``, ``title``, ``author``, ``date``) for sites
     where the generic extractor is wrong; a selector that matches nothing falls back to it.
     """
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     html, charset = decode_body(body, headers.get("content-type", ""))
-    record = _extract(html, charset, url, headers, rules or {})
+    reference = _reference_time(headers.get("date"), captured_at)
+    record = _extract(html, charset, url, reference, rules or {})
     if not record["text"] and _XML_INCOMPATIBLE.search(html):
         # Looked for only when nothing was extracted: the search costs 4 % of an extraction.
-        record = _extract(_XML_INCOMPATIBLE.sub("", html), charset, url, headers, rules or {})
+        record = _extract(_XML_INCOMPATIBLE.sub("", html), charset, url, reference, rules or {})
     if rules:
         # A source's selectors change the reading as much as the extractor does: a crawl must
         # know that a reading by other selectors is not comparable with this one.
@@ -102,7 +110,8 @@ _XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _extract(
-    html: str, charset: str, url: str, headers: dict, rules: Mapping[str, str], captions: bool = False
+    html: str, charset: str, url: str, reference: datetime | None, rules: Mapping[str, str],
+    captions: bool = False,
 ) -> dict:
     """``captions``: keep the photo captions as paragraphs, for a page whose text they are."""
     record = dict.fromkeys(RECORD_FIELDS)
@@ -114,7 +123,6 @@ def _extract(
     if tree is None:
         return _finish(record, "")
 
-    reference = _reference_time(headers.get("date"))
     meta = _meta_values(tree)
     links = _body_links(tree, url)
     # Legacy CMSs set the headline in a styled span or div, not an <h1>; the source's selector
@@ -150,7 +158,9 @@ def _extract(
         deduplicate=False,
         # htmldate's extensive search reads dates out of the prose ("kéo dài đến hết ngày 20/5"),
         # which are dates of events, not of the article; markup and the URL are enough.
-        date_extraction_params={"original_date": True, "extensive_search": False},
+        date_extraction_params={
+            "original_date": True, "extensive_search": False, "max_date": _htmldate_limit(reference),
+        },
     )
     text = ""
     if doc is not None:
@@ -192,22 +202,22 @@ def _extract(
     # The stamps taken out above the text and the timed ones inside it date the article when no
     # date line the page marks does; a day below it may close a quoted letter ("Hà Nội, ngày 2/7").
     stamps = []
-    while lines and (_clean(lines[0]) in heads or _is_date_line(lines[0])):
+    while lines and (_clean(lines[0]) in heads or _is_date_line(lines[0], reference=reference)):
         if _clean(lines[0]) not in heads:
             stamps.append(lines[0])
         lines = lines[1:]
-    while lines and _is_date_line(lines[-1]):
+    while lines and _is_date_line(lines[-1], reference=reference):
         lines = lines[:-1]
     # One with a time of day or a "posted"/"updated" label is a stamp wherever it stands (below the
     # sapo, as some portals set it); a bare day inside the text is the article's (a schedule's day).
     kept = []
     for line in lines:
-        (stamps if _is_date_line(line, timed=True) else kept).append(line)
+        (stamps if _is_date_line(line, reference=reference, timed=True) else kept).append(line)
     lines = kept
     size = sum(map(len, lines))
     if not captions and size < _PHOTO_STORY_TEXT and size < caption_chars:
         # A photo story or an infographic tells its news in the captions: read again with them.
-        return _extract(html, charset, url, headers, rules, captions=True)
+        return _extract(html, charset, url, reference, rules, captions=True)
     if visible == (None, None) and stamps:
         visible = page_dates(" | ".join(stamps), reference=reference)
     record["published"], record["updated"] = _choose_dates(structured, visible, reference)
@@ -228,7 +238,7 @@ def _extract(
             lines = lines[:-1]
     record = _finish(record, "\n".join(lines + credits))
     record["language"] = _language(record["language"], record["text"])
-    _knowledge(record, links)
+    _knowledge(record, links, reference)
     return record
 
 
@@ -255,14 +265,15 @@ def _language(declared: str | None, text: str) -> str | None:
     return declared
 
 
-def _knowledge(record: dict, links: list[str]) -> None:
+def _knowledge(record: dict, links: list[str], reference: datetime | None) -> None:
     """People, document references and channel/agency mentions: data to filter and facet on."""
     record["authors"] = clean_authors(record["author"], site_names=[record["sitename"] or ""])
     if record["authors"]:
         record["author"] = ", ".join(record["authors"])
     whole = "\n".join(filter(None, (record["title"], record["description"], record["text"])))
-    published = _iso_datetime(record["published"])
-    found = find_doc_refs(whole, reference=published)
+    # A document the article cites was issued by its publication; without that date, by the
+    # time the page was seen.
+    found = find_doc_refs(whole, reference=_iso_datetime(record["published"]) or reference)
     # The issue date is often given only at a later mention ("... Kế hoạch số 174/KH-UBND ngày 9/8/2019").
     issued: dict[str, str] = {}
     for ref in found:
@@ -345,13 +356,39 @@ def _parse(html: str):
     return tree if tree is not None and len(tree) else None
 
 
-def _reference_time(date_header: str | None) -> datetime | None:
-    if not date_header:
+def _reference_time(date_header: str | None, captured_at: datetime | str | None) -> datetime | None:
+    """When the page was seen: the response's Date, else the time it was captured."""
+    return _http_date(date_header) or _capture_time(captured_at)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
         return None
     try:
-        return parsedate_to_datetime(date_header).astimezone(VN_TZ)
+        parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    # An HTTP date is GMT; one with no zone or "-0000" parses naive, and astimezone would read
+    # it in the zone of the machine extracting.
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(VN_TZ)
+
+
+def _capture_time(value: datetime | str | None) -> datetime | None:
+    """``value`` as an aware datetime; a naive one is UTC, as the archive's times are."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(VN_TZ)
+
+
+def _htmldate_limit(reference: datetime | None) -> datetime:
+    """The latest day htmldate may give, as it takes it (naive, a day's end): its default is the
+    end of today, by the clock."""
+    return datetime.combine(date_limit(reference).date(), time.max)
 
 
 def _meta_values(tree) -> dict[str, str]:
@@ -951,17 +988,18 @@ def _is_credit(line: str) -> bool:
     return source[0].isupper() or _SITE_NAME.fullmatch(source) is not None
 
 
-def _is_date_line(line: str, *, timed: bool = False) -> bool:
+def _is_date_line(line: str, *, reference: datetime | None = None, timed: bool = False) -> bool:
     """A short line that is a date stamp ("Thứ Hai, 08/04/2021 14:30 (GMT+7)", "Ngày đăng
     14/05/2025 | 14:30 | Lượt xem: 4780", "10/07/2024 08:00 - TTXVN"), not prose: not a sentence
     ("Hạn chót: 30/6/2024."), a table row ("| Huyện | 21 | Tháng 7/2024 |"), a list item ("- Đợt
     2: 30/8/2024"), a span of time ("Từ 1/7/2024 đến 31/12/2024") or a time the article gives
-    ("Hạn nộp hồ sơ: 17h00 ngày 30/7/2024"). ``timed``: only a stamp that gives a time of day or
-    says it is the page's (posted, updated)."""
+    ("Hạn nộp hồ sơ: 17h00 ngày 30/7/2024"). ``reference``: when the page was seen, as for its
+    other dates. ``timed``: only a stamp that gives a time of day or says it is the page's
+    (posted, updated)."""
     line = line.strip()
     if len(line) > 80 or line.startswith(("|", "- ")) or line.endswith((".", "!", "?", ";")):
         return False
-    found = find_dates(line)
+    found = find_dates(line, reference=reference)
     if not found or timed and not any(date.has_time or date.kind for date in found):
         return False
     rest = line

@@ -47,13 +47,16 @@ def _folded(fields: dict) -> list[str]:
     return [fold(fields.get(c) or "") for c in FOLD_COLUMNS]
 
 
-def extract_for_storage(body: bytes, url: str, headers: dict, rules: dict | None = None) -> dict:
-    """extract() then prepare(): the job a crawl's extraction workers run for each page."""
+def extract_for_storage(
+    body: bytes, url: str, headers: dict, rules: dict | None = None, fetched_at: str | None = None
+) -> dict:
+    """extract() then prepare(): the job a crawl's extraction workers run for each page.
+    ``fetched_at`` is the time its fetch row gets, which a re-extraction reads it by too."""
     # Imported here: every govarchive command imports this module, and only crawls need
     # trafilatura (~15 MB and a second to load).
     from archive.extract import extract
 
-    return prepare(extract(body, url, headers, rules))
+    return prepare(extract(body, url, headers, rules, captured_at=fetched_at))
 
 
 def _insert(db: Database, table: str, row: dict) -> int:
@@ -696,11 +699,13 @@ def read_again(db: Database, db_path, fetch_id: int | None, url: str, rules: dic
     from archive.extract import extract  # see extract_for_storage
 
     try:
-        capture = read_capture(db_path, db["fetches"].get(fetch_id))
+        fetch = db["fetches"].get(fetch_id)
+        capture = read_capture(db_path, fetch)
         body = capture.body
     except (NotFoundError, CaptureMissing, TypeError, RecordUnreadable):
         return None
-    return extract(body, url, capture.headers, rules)
+    # At the fetch's time, as the crawl read it: a page without a Date header is dated by it.
+    return extract(body, url, capture.headers, rules, captured_at=fetch["fetched_at"])
 
 
 def _reads_alike(db, read_from, url, record, rules) -> bool:

@@ -174,7 +174,8 @@ def _article(db, db_path, article_id, url, source_id, rules, tally) -> str:
     """Re-extract one article; returns what became of it."""
     reading = db.execute(_READING, [article_id]).fetchone()
     try:
-        capture = read_capture(db_path, db["fetches"].get(reading[0]))
+        fetch = db["fetches"].get(reading[0])
+        capture = read_capture(db_path, fetch)
         body = capture.body
     except (WarcFileMissing, WarcFileUnreadable) as exc:
         # Every capture in the file fails alike: the file is named once, not each article.
@@ -186,7 +187,8 @@ def _article(db, db_path, article_id, url, source_id, rules, tally) -> str:
         # The article keeps its current reading rather than one of undecodable bytes.
         logger.warning("article %s kept as it is: %s", article_id, exc)
         return "unreadable"
-    record = extract(body, url, capture.headers, rules)
+    # At the fetch's time, as the crawl read it: a page without a Date header is dated by it.
+    record = extract(body, url, capture.headers, rules, captured_at=fetch["fetched_at"])
     fields = article_fields(record)
     stored = db.execute(f"select {', '.join(fields)} from articles where id = ?", [article_id]).fetchone()
     if tuple(stored) == tuple(fields.values()):

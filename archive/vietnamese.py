@@ -18,13 +18,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-__all__ = ["VN_TZ", "FoundDate", "nfc", "fold", "find_dates", "parse_datetime", "page_dates"]
+__all__ = ["VN_TZ", "FoundDate", "nfc", "fold", "find_dates", "parse_datetime", "page_dates", "date_limit"]
 
 VN_TZ = timezone(timedelta(hours=7))
 
 _EARLIEST_YEAR = 1990
-# A page's clock may run ahead of the reference (a Date header, or now) by up to this much.
+# A page's clock may run ahead of the reference (a Date header, or when the page was fetched) by
+# up to this much.
 _FUTURE_SLACK = timedelta(days=1)
+# The latest date read when nothing says when the page was seen. Not the clock: a capture read
+# again years later would then keep dates it refused before, and its record would change with no
+# new bytes. Without a reference, a date up to this far off may be real, and one past it is a
+# slip of the keyboard ("20/12/2204"): only those are refused. Year-less dates need a reference
+# and are skipped without one.
+_HORIZON = datetime(2100, 1, 1, tzinfo=VN_TZ)
 # How far before a date a label such as "Ngày cập nhật:" is looked for.
 _LABEL_REACH = 48
 
@@ -170,8 +177,9 @@ _OFFSET = re.compile(r"([+-])\s*([0-9]{1,2}):?([0-9]{2})?")
 def find_dates(text: str, *, reference: datetime | None = None) -> list[FoundDate]:
     """Every plausible date in ``text``, in order of appearance.
 
-    ``reference`` (default: now) is the time the page was seen: it bounds dates from above and
-    supplies the year of year-less forms ("Chiều 8/4"), which are skipped without it.
+    ``reference`` is the time the page was seen: it bounds dates from above (see ``date_limit``)
+    and supplies the year of year-less forms ("Chiều 8/4"), which are skipped without it. The
+    clock is never read: the same text and reference give the same dates on any day.
     """
     return list(_iter_dates(text, reference))
 
@@ -215,7 +223,7 @@ def _scan(text: str, reference: datetime | None) -> Iterator[tuple[FoundDate, in
     if not _DIGIT.search(text):
         return
     reference = _aware(reference)
-    limit = (reference or datetime.now(VN_TZ)) + _FUTURE_SLACK
+    limit = date_limit(reference)
     key = _key(text)
     previous_end = 0
     for m in _DATE.finditer(key):
@@ -246,10 +254,17 @@ def _updated_time(
         value = datetime.combine(published.value.date(), time(*clock), tz).astimezone(VN_TZ)
         if value < published.value:
             value += timedelta(days=1)
-        if value > (_aware(reference) or datetime.now(VN_TZ)) + _FUTURE_SLACK:
+        if value > date_limit(reference):
             return None
         return FoundDate(value, True, "updated", text[start:end])
     return None
+
+
+def date_limit(reference: datetime | None) -> datetime:
+    """The latest a date on a page seen at ``reference`` can be: a day after it, or a fixed
+    horizon when nothing says when the page was seen."""
+    reference = _aware(reference)
+    return _HORIZON if reference is None else reference + _FUTURE_SLACK
 
 
 def _aware(reference: datetime | None) -> datetime | None:

@@ -124,6 +124,9 @@ class ArchivePipeline:
         )
 
     async def process_item(self, item):
+        # One time for the page's extraction and its fetch row: a re-extraction reads the
+        # capture at the row's time, and must read it as the crawl did.
+        item["fetched_at"] = item.get("fetched_at") or ingest.now_iso()
         headers = item.get("headers") or {}
         content_type = _header(headers, "content-type")
         record = None
@@ -143,10 +146,10 @@ class ArchivePipeline:
     async def _extract(self, item, headers) -> tuple[dict | None, str | None]:
         """The page's record, or the error that says why there is none."""
         try:
-            rules = self.crawler.spider.source.extract
+            job = (item["body"], item["url"], headers, self.crawler.spider.source.extract, item["fetched_at"])
             if self.pool is not None:
-                return await self.pool.run(item["body"], item["url"], headers, rules), None
-            return ingest.extract_for_storage(item["body"], item["url"], headers, rules), None
+                return await self.pool.run(*job), None
+            return ingest.extract_for_storage(*job), None
         except Exception as exc:  # a page that breaks the extractor must still leave its fetch row
             logger.error("%s: extraction failed for %s: %r", item["source_id"], item["url"], exc)
             self.crawler.stats.inc_value("govarchive/extraction_errors")
@@ -236,7 +239,7 @@ class ArchivePipeline:
             content_type=content_type,
             length=len(item.get("body") or b""),
             error=error,
-            fetched_at=item.get("fetched_at"),
+            fetched_at=item["fetched_at"],
             warc=item.get("warc"),
             warc_hops=item.get("warc_hops"),
             etag=_header(headers, "etag"),
@@ -251,13 +254,13 @@ class ArchivePipeline:
         elif record is not None:
             outcome = ingest.store_article(
                 self.db, record, source_id=item["source_id"], fetch_id=fetch_id,
-                seen_at=item.get("fetched_at") or ingest.now_iso(), also_at=item.get("moved_to"),
+                seen_at=item["fetched_at"], also_at=item.get("moved_to"),
                 rules=self.crawler.spider.source.extract,
             )
             if outcome is None:
                 ingest.set_fetch_error(self.db, fetch_id, _redirected(item, ingest.NOT_THE_ARTICLE))
         elif item["kind"] == "article" and item.get("status") == 304:
-            outcome = ingest.mark_not_modified(self.db, item["url"], item.get("fetched_at") or ingest.now_iso())
+            outcome = ingest.mark_not_modified(self.db, item["url"], item["fetched_at"])
         if outcome:
             ingest.count_article_outcome(self.db, self.crawl_id, outcome)
         return outcome

@@ -1,11 +1,13 @@
 """Golden extraction tests: one stored page and its expected record per seed-modelled article."""
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from archive.extract import extract
+from tests.test_extract_purity import extract_on
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
@@ -49,7 +51,21 @@ def test_record_matches_reviewed_snapshot(case):
     assert {k: record[k] for k in expected["snapshot"]} == expected["snapshot"]
 
 
+# Days before each page was published and long after: a record that reads the clock differs.
+CLOCKS = (datetime(2001, 1, 1, tzinfo=timezone.utc), datetime(2099, 1, 1, tzinfo=timezone.utc))
+# A time after every page was published, for reading them as a crawl does (the pages were stored
+# without their response's Date header).
+CAPTURED = "2025-01-02T03:04:05.000+00:00"
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_extraction_is_deterministic(name):
+    """The same record every time, on any day: `govarchive reextract` must find no change the
+    capture does not have."""
     expected, body = _load(name)
-    assert extract(body, expected["url"], expected["headers"]) == extract(body, expected["url"], expected["headers"])
+    args = (body, expected["url"], expected["headers"])
+    first = extract(*args)
+    assert extract(*args) == first
+    assert [extract_on(clock, *args) for clock in CLOCKS] == [first, first]
+    crawled = extract(*args, captured_at=CAPTURED)
+    assert [extract_on(clock, *args, captured_at=CAPTURED) for clock in CLOCKS] == [crawled, crawled]
