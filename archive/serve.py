@@ -65,7 +65,9 @@ PUBLIC_URL_ENV = "GOVARCHIVE_PUBLIC_URL"
 
 def check_public_url(environ) -> None:
     """Raise BadEnvironment, naming the value, unless GOVARCHIVE_PUBLIC_URL is unset or an http(s)
-    address: without its scheme, every stable URL would be a path under whatever page shows it."""
+    address: without its scheme, every stable URL would be a path under whatever page shows it.
+    A path is refused too: the archive is served at the root of its host, and datasette's own
+    links and the pages' relative links would leave the path out."""
     value = environ.get(PUBLIC_URL_ENV, "").strip()
     if not value:
         return
@@ -73,6 +75,10 @@ def check_public_url(environ) -> None:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise BadEnvironment(f"environment variable {PUBLIC_URL_ENV} is {value!r}: it must be an http(s) address "
                            "with its scheme and host, such as https://archive.example.org")
+    if parts.path not in ("", "/"):
+        raise BadEnvironment(f"environment variable {PUBLIC_URL_ENV} is {value!r}: it must be the scheme and host "
+                           f"alone, such as {parts.scheme}://{parts.netloc}, since the archive is served at the "
+                           "root of its host, not under a path")
 
 
 def public_origin(environ) -> tuple[str, bytes] | None:

@@ -70,3 +70,13 @@ def test_a_public_url_without_its_scheme_is_refused_before_anything_is_done(run_
     assert "Serving" not in result.stdout and "Demo archive" not in result.stdout
     assert ("environment variable GOVARCHIVE_PUBLIC_URL is 'archive.example.org': it must be an http(s) address "
             "with its scheme and host, such as https://archive.example.org") in result.stderr
+
+
+def test_a_public_url_with_a_path_is_refused_before_anything_is_done(run_cli, crawled_archive, monkeypatch):
+    # The reading room's links would carry the path and datasette's and the relative ones not.
+    monkeypatch.setenv("GOVARCHIVE_PUBLIC_URL", "https://archive.example.org/luu-tru")
+    result = run_cli("serve", "--db", crawled_archive / "archive.db")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Serving" not in result.stdout
+    assert ("environment variable GOVARCHIVE_PUBLIC_URL is 'https://archive.example.org/luu-tru': it must be the "
+            "scheme and host alone, such as https://archive.example.org") in result.stderr
