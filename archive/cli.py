@@ -12,7 +12,7 @@ import shlex
 import signal
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -523,12 +523,15 @@ def sources(sources_file, as_json):
 @click.argument("file", type=click.File("rb"))
 @click.option("--url", default=None, help="URL the page was fetched from (default: file:// of FILE).")
 @click.option("--content-type", default=None, help="Content-Type header the page was served with.")
+@click.option("--captured-at", default=None, callback=lambda ctx, param, value: _captured_at(value),
+              help="When the page was saved, as 2024-04-09 or 2024-04-09T08:30+07:00 (default: now): "
+                   "a date without its year (Chiều 8/4) takes it from this, and no later date is the page's.")
 @click.option("--source", "source_id", default=None,
               help="Read the page by this source's [source.extract] rules in the sources file.")
 @click.option("--sources", "sources_file", **SOURCES_OPTION)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
 @click.pass_context
-def extract(ctx, file, url, content_type, source_id, sources_file, as_json):
+def extract(ctx, file, url, content_type, captured_at, source_id, sources_file, as_json):
     """Extract the article record from a saved page (FILE, or - for stdin).
 
     With --source, the page is read by that source's [source.extract] rules, as a crawl or
@@ -567,10 +570,10 @@ def extract(ctx, file, url, content_type, source_id, sources_file, as_json):
     if url is None:
         url = "stdin:" if file.name == "<stdin>" else Path(file.name).resolve().as_uri()
     headers = {"Content-Type": content_type} if content_type else {}
-    record = extract_lib(body, url, headers, rules)
+    record = extract_lib(body, url, headers, rules, captured_at=captured_at)
     if not (record.get("text") or "").strip():
         raise click.ClickException(f"no article text found in {name}")
-    if rules and _same_reading(record, extract_lib(body, url, headers)):
+    if rules and _same_reading(record, extract_lib(body, url, headers, captured_at=captured_at)):
         click.echo(f"note: {source_id}'s extract rules change nothing on {name} (a selector that matches nothing "
                    "there is passed over)", err=True)
     if as_json:
@@ -580,6 +583,20 @@ def extract(ctx, file, url, content_type, source_id, sources_file, as_json):
         click.echo(f"{key + ':':<11} {record.get(key) if record.get(key) is not None else ''}")
     click.echo()
     click.echo(record["text"])
+
+
+def _captured_at(value: str | None) -> datetime:
+    """The time a saved page is read as seen at: a crawl reads a page against the time it fetched
+    it, and a page saved by hand is taken as saved now unless told otherwise."""
+    from archive.vietnamese import VN_TZ
+
+    if value is None:
+        return datetime.now(VN_TZ)
+    try:
+        seen = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date or time such as 2024-04-09 or 2024-04-09T08:30+07:00")
+    return seen if seen.tzinfo else seen.replace(tzinfo=VN_TZ)
 
 
 def _same_reading(ruled: dict, generic: dict) -> bool:

@@ -249,6 +249,22 @@ def test_extract_of_empty_stdin_and_of_a_page(run_cli):
     assert json.loads(result.stdout)["word_count"] > 50
 
 
+def test_extract_reads_a_date_without_its_year_against_when_the_page_was_saved(run_cli, tmp_path):
+    paragraph = ("<p>Ủy ban nhân dân thành phố tổ chức hội nghị triển khai kế hoạch chuyển đổi số, với đại "
+                 "diện các sở, ban, ngành và quận, huyện trên địa bàn thành phố.</p>")
+    (tmp_path / "p.html").write_text(
+        f"<html><body><h1>Hội nghị chuyển đổi số</h1><div class=date>Chiều 8/4</div><article>{paragraph * 3}"
+        "</article></body></html>", encoding="utf-8")
+    saved = run_cli("extract", "p.html", "--captured-at", "2024-04-09", "--json", check=True)
+    assert json.loads(saved.stdout)["published"].startswith("2024-04-08")
+    # Saved now unless told otherwise: a day of this year or the last, never none.
+    now = json.loads(run_cli("extract", "p.html", "--json", check=True).stdout)["published"]
+    assert now[5:10] == "04-08" and int(now[:4]) >= 2025
+    refused = run_cli("extract", "p.html", "--captured-at", "8 April")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "Invalid value for '--captured-at': '8 April' is not a date or time" in refused.stderr
+
+
 # The sources file of a crawl by hand, and of one the scheduler started: its own copy.
 @pytest.mark.parametrize("sources, options, resume", [
     ("s.toml", [], "'govarchive crawl sample-news --resume --db a.db --sources s.toml'"),
