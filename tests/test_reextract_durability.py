@@ -69,8 +69,8 @@ def test_an_article_a_crawl_stores_anew_while_it_is_re_extracted_is_left_to_the_
     real = module.extract
     crawled = {}
 
-    def extract_while_a_crawl_stores_an_edit(body, page_url, headers, rules=None):
-        record = real(body, page_url, headers, rules)
+    def extract_while_a_crawl_stores_an_edit(body, page_url, headers, rules=None, **capture):
+        record = real(body, page_url, headers, rules, **capture)
         if page_url == url and not crawled:
             text = record["text"] + "\nNội dung được cập nhật lần hai."
             crawled.update(record, text=text, text_hash=text_hash(text))
