@@ -26,6 +26,8 @@ SETTINGS = {
     "max_returned_rows": 1000,
     "allow_download": False,
     "suggest_facets": False,
+    # A table's streamed CSV is how the README says to download all of it: no size limit.
+    "max_csv_mb": 0,
 }
 
 

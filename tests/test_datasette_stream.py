@@ -11,7 +11,7 @@ import io
 
 import pytest
 
-from archive.datasette.plugins.search_folding import _ending_with
+from archive.datasette.plugins.search_folding import INCOMPLETE, _ending_with
 from archive.db import open_db
 from archive.serve import make_datasette
 from test_search_scale import COMMON, LIMIT, db_path, ids, newest_matches  # noqa: F401 (fixtures)
@@ -118,7 +118,7 @@ def test_a_stream_within_its_bound_has_no_note(ds_low, ids, table_order):
     assert [int(r["id"]) for r in rows] == matching(ids, table_order, (5, 28))
 
 
-def test_the_note_goes_on_a_line_of_its_own_after_a_message_datasette_ended_the_stream_with():
+def test_a_stream_datasette_cut_with_a_message_ends_saying_it_is_incomplete_not_what_the_bound_left_out():
     sent = []
 
     async def send(message):
@@ -134,4 +134,5 @@ def test_the_note_goes_on_a_line_of_its_own_after_a_message_datasette_ended_the_
 
     asyncio.run(stream())
     body = b"".join(m.get("body", b"") for m in sent)
-    assert body == b"id\r\n1\r\nCSV contains more than 104857600 bytes\r\nMore than 20 rows match\r\n"
+    assert body == (b"id\r\n1\r\nCSV contains more than 104857600 bytes\r\n"
+                    + f'"{INCOMPLETE}"\r\n'.encode())

@@ -247,10 +247,13 @@ async def stream_bound(datasette, request: Request, path: str, query_string: byt
     return urlencode(pairs + [(FLOOR, str(row["floor"]))], encoding="utf-8").encode("ascii"), note
 
 
-def _ending_with(send, note: str):
-    """``send`` with ``note`` as one more CSV row at the end of a successful response."""
-    line = io.StringIO()
-    csv.writer(line).writerow([note])
+INCOMPLETE = ("This download is incomplete: the stream stopped at the error on the line above, "
+              "and the rows after it are missing.")
+
+
+def _ending_with(send, note: str | None):
+    """``send`` with one more CSV row at the end of a successful response: INCOMPLETE when
+    datasette cut the stream, else ``note`` if any."""
     ok, last = False, b"\n"
 
     async def send_with_note(message):
@@ -260,10 +263,15 @@ def _ending_with(send, note: str):
         elif message["type"] == "http.response.body" and ok:
             body = message.get("body", b"")
             if not message.get("more_body"):
-                # datasette ends a stream it cuts (max_csv_mb, a failed page) with a message
-                # and no line break.
-                body += (b"" if (body or last).endswith(b"\n") else b"\r\n") + line.getvalue().encode("utf-8")
-                message = {**message, "body": body}
+                # datasette ends every row with a line break, and a stream it cuts (max_csv_mb, a
+                # page that failed) with the error's message and none.
+                cut = not (body or last).endswith(b"\n")
+                ending = INCOMPLETE if cut else note
+                if ending:
+                    line = io.StringIO()
+                    csv.writer(line).writerow([ending])
+                    body += (b"\r\n" if cut else b"") + line.getvalue().encode("utf-8")
+                    message = {**message, "body": body}
             last = body or last
         await send(message)
 
@@ -345,12 +353,14 @@ def filters_from_request(request, database, table, datasette):
 def asgi_wrapper(datasette):
     def wrap(app):
         async def folded_search(scope, receive, send):
-            if scope.get("type") == "http" and b"_search" in scope.get("query_string", b""):
-                path = scope.get("path", "")
-                query_string = await bounded_search_params(datasette, path, scope["query_string"])
-                query_string, note = await stream_bound(datasette, Request(scope, receive), path, query_string)
-                scope = dict(scope, query_string=query_string)
-                if note:
+            if scope.get("type") == "http":
+                path, note = scope.get("path", ""), None
+                if b"_search" in scope.get("query_string", b""):
+                    query_string = await bounded_search_params(datasette, path, scope["query_string"])
+                    query_string, note = await stream_bound(datasette, Request(scope, receive), path, query_string)
+                    scope = dict(scope, query_string=query_string)
+                pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+                if _streamed(path, pairs):
                     send = _ending_with(send, note)
             await app(scope, receive, send)
 
