@@ -56,10 +56,10 @@ def test_search_returns_seed_modelled_articles(ds, sample_site):
     assert {seeds["000"], seeds["002"]} <= found
 
 
-def test_articles_sorted_newest_first_with_facets(ds):
+def test_articles_most_recently_archived_first_with_facets(ds):
     data = get_json(ds, "/archive/articles.json?_shape=objects&_size=20")
-    dates = [row["published"] for row in data["rows"]]
-    assert dates == sorted(dates, reverse=True)
+    ids = [row["id"] for row in data["rows"]]
+    assert ids == sorted(ids, reverse=True)
     assert set(data["facet_results"]) >= {"source_id", "published_month"}
     sources = {f["value"] for f in data["facet_results"]["source_id"]["results"]}
     assert sources == {"sample-portal", "sample-magazine", "sample-news"}

@@ -26,9 +26,9 @@ def ds(db_path):
 
 @pytest.fixture(scope="module")
 def table_order(db_path):
-    """Every article id in the articles table's own order (newest published first)."""
+    """Every article id in the articles table's own order (most recently archived first)."""
     db = open_db(db_path, create=False)
-    return [r["id"] for r in db.query("select id from articles order by published desc, id")]
+    return [r["id"] for r in db.query("select id from articles order by id desc")]
 
 
 def get(ds, path):
