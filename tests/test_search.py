@@ -256,7 +256,7 @@ def test_datasette_search_box_parses_the_query_once(db_path):
         data = response.json()
         return {r["url"].rsplit("/", 1)[1] for r in data["rows"]}, data["human_description_en"]
 
-    assert table("_search=fac*") == ({"facebook"}, 'where search matches "fac*" sorted by published descending')
+    assert table("_search=fac*") == ({"facebook"}, 'where search matches "fac*" sorted by id descending')
     assert table("_search=title%3Azalo")[0] == {"dongnai"}
     assert table("_search=title%3A%22zalo+oa%22&_search_text=dong+nai")[0] == {"dongnai"}
     assert table("_search=zalo+OR+%28title%3Afac*%29")[0] == {"dongnai", "facebook"}
