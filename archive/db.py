@@ -619,7 +619,12 @@ def open_db(path: str | Path, *, create: bool = True, for_reading: bool = False)
         db.execute("PRAGMA foreign_keys = ON")
         _migrate(db)
     except sqlite3.DatabaseError as exc:
-        raise ArchiveError(f"{path}: not a usable SQLite database ({exc})") from None
+        if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+            raise ArchiveError(f"{path}: not a usable SQLite database ({exc})") from None
+        # A full disk or a failing one, met while the archive is made or upgraded: the file
+        # itself may be sound, and calling it unusable would send its owner to restore it.
+        raise ArchiveError(f"{path}: the archive could not be opened for writing: {exc} "
+                           "(is the disk full, or a file size limit reached?)") from None
     return db
 
 
