@@ -81,11 +81,10 @@ def extract(
     """Return the article record for one captured page.
 
     ``headers`` are the response headers (case-insensitive names); ``Content-Type`` gives the
-    charset and ``Date`` the time the page was seen, which bounds its dates from above and gives
-    year-less Vietnamese dates ("Chiều 8/4") their year. ``captured_at`` (an aware datetime, or
-    ISO text as a fetch row holds it) is when the page was fetched: that time when the response
-    has no usable ``Date``. With neither, dates are read without one (see
-    ``archive.vietnamese.date_limit``): never against the clock.
+    charset. ``captured_at`` (an aware datetime, or ISO text as a fetch row holds it) is when the
+    page was fetched, which bounds its dates from above and gives year-less Vietnamese dates
+    ("Chiều 8/4") their year; without it, the response's ``Date`` does. With neither, dates are
+    read without one (see ``archive.vietnamese.date_limit``): never against the clock.
     ``rules`` are a source's CSS selectors (``body``, ``title``, ``author``, ``date``) for sites
     where the generic extractor is wrong; a selector that matches nothing falls back to it.
     """
@@ -357,8 +356,10 @@ def _parse(html: str):
 
 
 def _reference_time(date_header: str | None, captured_at: datetime | str | None) -> datetime | None:
-    """When the page was seen: the response's Date, else the time it was captured."""
-    return _http_date(date_header) or _capture_time(captured_at)
+    """When the page was seen: the time the archive captured it, else the response's Date. The
+    archive's own clock first: a server's can be years wrong (a Date of 1970 bounded every date
+    on the page to before it, and the page lost them all)."""
+    return _capture_time(captured_at) or _http_date(date_header)
 
 
 def _http_date(value: str | None) -> datetime | None:

@@ -197,3 +197,18 @@ def test_a_crawl_and_a_later_reextraction_read_a_capture_alike(crawled_without_d
         assert reextract(db, path) == {"unchanged": 1}
     finally:
         db.close()
+
+
+def test_a_server_clock_years_wrong_does_not_cost_the_page_its_dates():
+    # The archive's own capture time, not the server's Date, bounds the page's dates: a Date of
+    # 1970 made every date on the page "future" and the record lost its published date and its
+    # documents' issue dates.
+    from tests.conftest import ROOT
+
+    body = (ROOT / "tests" / "golden" / "seed-003.html").read_bytes()
+    url = "https://example.gov.vn/tin/seed-003.htm"
+    captured = "2026-11-27T10:00:00+00:00"
+    sane = extract(body, url, {"Content-Type": HTML, "Date": "Fri, 27 Nov 2026 10:00:00 GMT"}, captured_at=captured)
+    wrong = extract(body, url, {"Content-Type": HTML, "Date": "Thu, 01 Jan 1970 00:00:00 GMT"}, captured_at=captured)
+    assert sane["published"] and wrong["published"] == sane["published"]
+    assert wrong["doc_refs"] == sane["doc_refs"]
