@@ -525,7 +525,8 @@ def sources(sources_file, as_json):
 @click.option("--content-type", default=None, help="Content-Type header the page was served with.")
 @click.option("--captured-at", default=None, callback=lambda ctx, param, value: _captured_at(value),
               help="When the page was saved, as 2024-04-09 or 2024-04-09T08:30+07:00 (default: now): "
-                   "a date without its year (Chiều 8/4) takes it from this, and no later date is the page's.")
+                   "a date without its year (Chiều 8/4) takes it from this, and no later date line is "
+                   "read as the page's.")
 @click.option("--source", "source_id", default=None,
               help="Read the page by this source's [source.extract] rules in the sources file.")
 @click.option("--sources", "sources_file", **SOURCES_OPTION)
@@ -596,6 +597,10 @@ def _captured_at(value: str | None) -> datetime:
         seen = datetime.fromisoformat(value.strip())
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date or time such as 2024-04-09 or 2024-04-09T08:30+07:00")
+    # Dates are read up to a day past it, and a time in another zone moves it by hours: near the
+    # calendar's ends that overflows.
+    if not 1900 <= seen.year <= 9000:
+        raise click.BadParameter(f"{value!r} is not a time a page was saved at: its year must be 1900 to 9000")
     return seen if seen.tzinfo else seen.replace(tzinfo=VN_TZ)
 
 

@@ -263,6 +263,10 @@ def test_extract_reads_a_date_without_its_year_against_when_the_page_was_saved(r
     refused = run_cli("extract", "p.html", "--captured-at", "8 April")
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "Invalid value for '--captured-at': '8 April' is not a date or time" in refused.stderr
+    for edge in ("9999-12-31", "0001-01-01T00:00+08:00"):
+        refused = run_cli("extract", "p.html", "--captured-at", edge)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+        assert f"'{edge}' is not a time a page was saved at: its year must be 1900 to 9000" in refused.stderr
 
 
 # The sources file of a crawl by hand, and of one the scheduler started: its own copy.
