@@ -465,7 +465,11 @@ class SourceSpider(scrapy.Spider):
             if not href and page == 1:
                 self._no_next_link(response, listing)
             if href:
-                next_url = response.urljoin(href)
+                next_url = _joined(response, href)
+                if next_url is None:
+                    logger.warning("%s: %s page %d: next link %.100r is no URL, cannot be followed",
+                                   self.source.id, listing.url, page, href)
+                    return
                 scheme = urlsplit(next_url).scheme
                 if scheme not in ("http", "https"):
                     # An ASP.NET pager's __doPostBack link: a form post no request can replay.
@@ -508,8 +512,9 @@ class SourceSpider(scrapy.Spider):
         # One XPath over the document rather than one per matched element (half the time on a
         # listing page with fifty links).
         hrefs = response.xpath(f"({css2xpath(selector)})/descendant-or-self::a/@href").getall()
+        joined = filter(None, (_joined(response, h) for h in hrefs))
         articles = []
-        for url in {canonical_url(response.urljoin(h), prefer_scheme=self.scheme) for h in hrefs}:
+        for url in {canonical_url(url, prefer_scheme=self.scheme) for url in joined}:
             if self.source.is_article(url):
                 articles.append(url)
             else:
@@ -649,8 +654,8 @@ def _pager_link(response: Response, is_article) -> str | None:
     here = urlsplit(response.url)._replace(fragment="").geturl()
     page_two = None
     for link in response.xpath("//a[@href] | //link[@href]"):
-        url = response.urljoin(link.attrib["href"])
-        if urlsplit(url)._replace(fragment="").geturl() == here or is_article(url):
+        url = _joined(response, link.attrib["href"])
+        if url is None or urlsplit(url)._replace(fragment="").geturl() == here or is_article(url):
             continue
         says = _says_next(link)
         if says == "next":
@@ -674,6 +679,15 @@ def _says_next(link) -> str | None:
         if label and (not words or words in _NEXT_WORDS):
             return "next"
     return "2" if any((label or "").strip() == "2" for label in labels) else None
+
+
+def _joined(response: Response, href: str) -> str | None:
+    """A link's absolute URL, or None for one no URL can be made of (an IPv6 host never closed,
+    as in "http://[::1"): one bad link on a page must not cost the page's others."""
+    try:
+        return response.urljoin(href)
+    except ValueError:
+        return None
 
 
 def _shown(link) -> str:

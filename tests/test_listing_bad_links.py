@@ -1,0 +1,39 @@
+"""A malformed link in a listing (an IPv6 host never closed) is skipped, not the listing's end."""
+
+from scrapy.http import HtmlResponse
+
+from crawler.spiders.source import _pager_link
+from tests.conftest import crawl_into, serve_routes
+from tests.test_discovery_warnings import _article, _listing, _write
+
+BAD = "<a href='http://[::1'>bad</a>"
+
+
+def test_a_malformed_link_is_no_pager_and_no_error():
+    body = f"<html><body>{BAD}<a class='next' href='/tin?p=2'>Trang sau</a></body></html>".encode()
+    response = HtmlResponse("http://cong.vn/tin", body=body, encoding="utf-8")
+    assert _pager_link(response, lambda url: False) == '<a class="next" href="/tin?p=2">Trang sau</a>'
+
+
+def _site(path, base):
+    if path.startswith("/bai-"):
+        return _article(int(path[5:].split(".")[0])), "text/html; charset=utf-8"
+    if path == "/tin":
+        return _listing(["/bai-1.html", "/bai-2.html"], f"{BAD}<a class='next' href='/tin?p=2'>Trang sau</a>"), "text/html"
+    if path == "/tin?p=2":
+        return _listing(["/bai-3.html"], BAD), "text/html"
+    return None
+
+
+def test_a_listing_with_a_malformed_link_is_read_and_paged(tmp_path):
+    for nxt in ("a.nxt", "a.next"):  # missing the pager, so that it is looked for; then matching it
+        folder = tmp_path / nxt
+        folder.mkdir()
+        with serve_routes(_site) as (base, hits):
+            _write(folder, base, discovery=f'[[source.discovery.listings]]\nurl = "{base}/tin"\nnext = "{nxt}"')
+            result = crawl_into(folder)
+        paths = {path for _, path in hits}
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "Spider error" not in result.stderr and "ValueError" not in result.stderr, result.stderr[-3000:]
+        assert {"/bai-1.html", "/bai-2.html"} <= paths, result.stderr[-3000:]
+    assert {"/tin?p=2", "/bai-3.html"} <= paths  # the last crawl's selector matched: it paged on
