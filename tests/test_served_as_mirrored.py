@@ -136,9 +136,20 @@ PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentatio
                                   "attachment; filename=\"bao-cao.xlsx\"; filename*=utf-8''B%C3%A1o%20c%C3%A1o.xlsx")],
      "attachment; filename=\"Bao cao.xlsx\"; filename*=UTF-8''B%C3%A1o%20c%C3%A1o.xlsx"),
     # A name that would leave the downloads folder, or read backwards, is only its name.
+    # A name whose extension is not its type's keeps the type's last: a PDF is not run as a program.
     ("https://t.vn/tai-ve?id=9", [("Content-Type", "application/pdf"),
                                   ("Content-Disposition", 'attachment; filename="../../Thư\u202efdp.exe"')],
-     "attachment; filename=\"Thu_fdp.exe\"; filename*=UTF-8''Th%C6%B0_fdp.exe"),
+     "attachment; filename=\"Thu_fdp.exe.pdf\"; filename*=UTF-8''Th%C6%B0_fdp.exe.pdf"),
+    ("https://t.vn/tai-ve?id=10", [("Content-Type", "application/pdf"),
+                                   ("Content-Disposition", 'attachment; filename="CON.pdf"')],
+     'attachment; filename="_CON.pdf"'),
+    # A charset that is no text codec: the name is read as UTF-8.
+    ("https://t.vn/tai-ve?id=11", [("Content-Type", "application/pdf"),
+                                   ("Content-Disposition", "attachment; filename*=idna''%C3%A9.pdf")],
+     "attachment; filename=\"e.pdf\"; filename*=UTF-8''%C3%A9.pdf"),
+    ("https://t.vn/tai-ve?id=12", [("Content-Type", "application/pdf"),
+                                   ("Content-Disposition", "attachment; filename*=undefined''bao-cao.pdf")],
+     'attachment; filename="bao-cao.pdf"'),
     # Else the address's own name, when it is named for the file's type.
     ("https://t.vn/anh/ha-noi.webp", [("Content-Type", "image/webp")], 'attachment; filename="ha-noi.webp"'),
     ("https://t.vn/van-ban/K%E1%BA%BF%20ho%E1%BA%A1ch.pdf", [("Content-Type", "application/pdf")],

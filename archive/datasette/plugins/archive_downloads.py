@@ -85,6 +85,7 @@ DISPOSITION_PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[
 PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 # What Windows refuses in a file name (the path separators are split off before).
 UNSAFE_IN_NAMES = set('<>:"|?*')
+WINDOWS_DEVICE = re.compile(r"(?i)(con|prn|aux|nul|com[1-9]|lpt[1-9])")
 LONGEST_NAME = 150  # characters: well within the 255 bytes file systems allow, in UTF-8
 # RFC 5987's attr-char beside letters and digits, which filename* has as they are.
 ATTR_CHARS = "!#$&+^`|"
@@ -504,7 +505,8 @@ def _disposition_name(value: str) -> str | None:
         charset, _language, encoded = extended.split("'", 2)
         try:
             return unquote(encoded, encoding=charset or "utf-8", errors="replace")
-        except LookupError:  # a charset Python does not know
+        # A charset Python does not know, or one that is no text codec ('idna', 'undefined').
+        except (LookupError, UnicodeError, ValueError):
             return unquote(encoded, errors="replace")
     named = params.get("filename")
     if named is None:
@@ -528,6 +530,8 @@ def _safe_name(name: str) -> str | None:
     name = "".join("_" if char in UNSAFE_IN_NAMES or unicodedata.category(char)[0] == "C" else char
                    for char in name)
     name = " ".join(name.split()).strip(" .")
+    if WINDOWS_DEVICE.fullmatch(os.path.splitext(name)[0]):
+        name = "_" + name  # "CON.pdf" names a device there, not a file
     if len(name) > LONGEST_NAME:
         stem, extension = os.path.splitext(name)
         name = stem[:LONGEST_NAME - len(extension)].rstrip(" .") + extension
@@ -540,6 +544,11 @@ def _download_name(fetch: dict, capture, kind: str) -> str:
     else ``capture-<id>`` with its type's extension."""
     given = _header(capture, "Content-Disposition")
     name = _safe_name(_disposition_name(given) or "") if given else None
+    extension = os.path.splitext(name or "")[1]
+    if extension and not _fits(extension, kind) and _extension(kind) != ".bin":
+        # The server's name is kept, but its type decides how the file opens: a PDF named
+        # "invoice.exe" would be run as a program.
+        return name + _extension(kind)
     if name is None:
         last = _safe_name(unquote(urlsplit(capture.url or fetch["url"]).path.rsplit("/", 1)[-1], errors="replace"))
         extension = os.path.splitext(last or "")[1]
