@@ -29,6 +29,23 @@ def _missed(body: str):
     ("<a href='/tin-tuc?page=1' title='Tiếp'><i class='fa fa-angle-right'></i></a>",
      "<a href=\"/tin-tuc?page=1\" title=\"Tiếp\"><i class=\"fa fa-angle-right\"></i></a>"),
     ("<a href='/tin-tuc-page2'>2</a><a href='/tin-tuc-page3'>3</a>", '<a href="/tin-tuc-page2">2</a>'),
+    # A 0-based pager (Drupal's, which first_page serves) and an offset one (Joomla's): "2" is
+    # page 2 whatever its URL says.
+    ("<a href='/tin-tuc?page=1'>2</a><a href='/tin-tuc?page=2'>3</a>", '<a href="/tin-tuc?page=1">2</a>'),
+    ("<a href='/tin-tuc?start=10'>2</a>", '<a href="/tin-tuc?start=10">2</a>'),
+    ("<a href='/tin-tuc?trang=2'><i class='fa fa-angle-right'></i></a>",
+     '<a href="/tin-tuc?trang=2"><i class="fa fa-angle-right"></i></a>'),
+    ("<a href='/tin-tuc?trang=2' class='page-next'></a>", '<a href="/tin-tuc?trang=2" class="page-next"></a>'),
+    ("<a href='/tin-tuc?trang=2'><img src='/next.png' alt='Trang sau'></a>",
+     '<a href="/tin-tuc?trang=2"><img src="/next.png" alt="Trang sau"></a>'),
+    ("<a href='/tin-tuc?trang=2' aria-label='Next page'><svg></svg></a>",
+     '<a href="/tin-tuc?trang=2" aria-label="Next page"><svg></svg></a>'),
+    ("<a href='/tin-tuc?trang=2'>Trang 2</a>", '<a href="/tin-tuc?trang=2">Trang 2</a>'),
+    ("<a href='/tin-tuc?trang=2'>Xem tiếp</a>", '<a href="/tin-tuc?trang=2">Xem tiếp</a>'),
+    ("<a href='/tin-tuc?trang=2'>Tin cũ hơn »</a>", '<a href="/tin-tuc?trang=2">Tin cũ hơn »</a>'),
+    ("<a href='/tin-tuc?trang=9'>Trang cuối</a>", '<a href="/tin-tuc?trang=9">Trang cuối</a>'),
+    # A calendar's day 2 looks like page 2: a warning, as every first page gave before pagers were told apart.
+    ("<table class='calendar'><td><a href='/lich/2024-11-02'>2</a></td></table>", '<a href="/lich/2024-11-02">2</a>'),
     # An ASP.NET pager: the warning says where the paging is, though page_url is its way.
     ("<a href=\"javascript:__doPostBack('pager','')\">Next</a>", "<a href=\"javascript:__doPostBack('pager','')\">"
                                                                  "Next</a>"),
@@ -43,7 +60,7 @@ def test_a_pager_the_selector_missed_is_found(pager, shown):
     "<a href='/tin-tuc#top'>»</a>",  # the page itself
     "<a href='/tin-tuc'>Xem tất cả tin tức »</a><a href='/tin-tuc/bai-1.html'>Xem tiếp »</a>",
     "<a href='/tin-tuc/bai-2.html'>Tiếp</a>",  # an article
-    "<table class='calendar'><td><a href='/lich/2024-11-02'>2</a></td></table>",  # a day, not page 2
+    "<a href='/tin-tuc?trang=2'><i class='fa fa-home'></i></a>",
     "<a href='/lien-ket'><img src='/logo.png'></a>",
 ])
 def test_a_page_without_a_pager_has_none(page):

@@ -641,16 +641,20 @@ def _permalink(item) -> list[str]:
 # What a pager's link to the next page says (casefolded, arrows and spaces stripped off its ends):
 # Vietnamese portals' words and the usual English ones. A link of arrows alone says it too.
 _NEXT_WORDS = frozenset({"sau", "trang sau", "tiếp", "tiếp theo", "trang tiếp", "trang tiếp theo", "kế tiếp",
-                         "trang kế", "trang kế tiếp", "next", "next page", "older", "older posts", "older entries"})
+                         "trang kế", "trang kế tiếp", "xem tiếp", "tin tiếp", "cũ hơn", "tin cũ hơn", "bài cũ hơn",
+                         "next", "next page", "older", "older posts", "older entries"})
 _NEXT_ARROWS = "›»>→⟩❯▶▸≫⇒"
-# Page 2 in a link's path or query, not a digit of a longer number (a date's 02, a year).
-_PAGE_TWO = re.compile(r"(?<![0-9])2(?![0-9])")
+# A pager's other links: a page by its number (a 0-based or offset pager's URL need not hold
+# it), its last page.
+_PAGER_LABEL = re.compile(r"(?:trang |page )?2|trang cuối|cuối|last|last page")
+# The class of an icon-only next link, or of the icon inside it (Font Awesome, Bootstrap icons).
+_NEXT_ICON = re.compile(r"(?<![a-z])(?:next|(?:angle|chevron|arrow|caret)-right)(?![a-z])")
 
 
 def _pager_link(response: Response, is_article) -> str | None:
     """The link on a listing page that leads to its next page as a pager's link does (rel next,
-    "Trang sau", "»"; else "2" to a URL with a 2 in it), as HTML shortened to 200 characters, or
-    None. Links back to the page itself and article links are not a pager's."""
+    "Trang sau", "»", a next icon; else "2", "Trang cuối"), as HTML shortened to 200 characters,
+    or None. Links back to the page itself and article links are not a pager's."""
     here = urlsplit(response.url)._replace(fragment="").geturl()
     page_two = None
     for link in response.xpath("//a[@href] | //link[@href]"):
@@ -660,25 +664,32 @@ def _pager_link(response: Response, is_article) -> str | None:
         says = _says_next(link)
         if says == "next":
             return _shown(link)
-        where = urlsplit(url)
-        if says == "2" and page_two is None and _PAGE_TWO.search(f"{where.path}?{where.query}"):
+        if says == "2" and page_two is None:
             page_two = _shown(link)
     return page_two
 
 
 def _says_next(link) -> str | None:
-    """"next" for a link that says it leads to the next page, "2" for one labelled 2."""
+    """"next" for a link that says it leads to the next page, "2" for another of a pager's."""
     if "next" in link.attrib.get("rel", "").casefold().split():
         return "next"
     if link.root.tag != "a":
         return None
-    labels = (link.xpath("string()").get(), link.attrib.get("title"), link.attrib.get("aria-label"))
+    text = _label(link.xpath("string()").get())
+    labels = [text, *map(_label, (link.attrib.get("title"), link.attrib.get("aria-label"))),
+              *map(_label, link.xpath(".//img/@alt").getall())]
     for label in labels:
-        label = unicodedata.normalize("NFC", " ".join((label or "").split())).casefold()
         words = label.strip(_NEXT_ARROWS + " ")
         if label and (not words or words in _NEXT_WORDS):
             return "next"
-    return "2" if any((label or "").strip() == "2" for label in labels) else None
+    icons = " ".join(link.xpath("descendant-or-self::*/@class").getall()).casefold()
+    if not text and _NEXT_ICON.search(icons):
+        return "next"
+    return "2" if any(_PAGER_LABEL.fullmatch(label) for label in labels) else None
+
+
+def _label(text: str | None) -> str:
+    return unicodedata.normalize("NFC", " ".join((text or "").split())).casefold()
 
 
 def _joined(response: Response, href: str) -> str | None:
