@@ -210,7 +210,7 @@ def parse_query(text: str) -> Query:
         notes.append(Note('Thiếu dấu ")": nhóm được tính đến hết câu', 'A closing ")" was missing: the group runs to the end of the query'))
     parts += [_CLOSE] * depth
     typed_a_term = any(part.kind == "term" for part in parts)
-    parts = _drop_dangling(_drop_leading_not(_exclusions_last(parts, 0)[0], notes), notes)
+    parts = _drop_dangling(_drop_leading_not(_exclusions_last(_without_empty_groups(parts), 0)[0], notes), notes)
     notes += _excluded_in_vain(_branches(parts, 0)[0])
     runs = _runs(parts)
     phrase = _phrases(runs)
@@ -464,6 +464,18 @@ def _operand_end(parts, start: int) -> int:
                 return i + 1
         return len(parts)
     return start + 1 if kind == "term" else start
+
+
+def _without_empty_groups(parts) -> list[_Part]:
+    """``parts`` without the groups that hold nothing ("()", "(())"), which are no operand: left
+    in, one before "-oa zalo" kept the exclusion from moving to the end of its branch."""
+    out = []
+    for part in parts:
+        if part.kind == "close" and out and out[-1].kind == "open":
+            out.pop()
+        else:
+            out.append(part)
+    return out
 
 
 def _exclusions_last(parts, start: int) -> tuple[list[_Part], int]:

@@ -51,6 +51,9 @@ def notes(query):
     ("(-oa zalo) OR facebook", "(zalo -oa) OR facebook"),
     ("facebook OR -oa -fanpage zalo", "facebook OR zalo -oa -fanpage"),
     ("title:(-oa zalo)", "title:(zalo -oa)"),
+    # An empty group is no operand: the exclusion after it still starts its branch.
+    ("(()) -oa zalo", "zalo -oa"),
+    ("( ) -fanpage zalo", "zalo -fanpage"),
 ])
 def test_an_exclusion_typed_first_excludes_from_the_rest_of_its_branch(db_path, typed, meant):
     assert parse_query(typed) == parse_query(meant)
