@@ -12,14 +12,15 @@ BAD = "<a href='http://[::1'>bad</a>"
 def test_a_malformed_link_is_no_pager_and_no_error():
     body = f"<html><body>{BAD}<a class='next' href='/tin?p=2'>Trang sau</a></body></html>".encode()
     response = HtmlResponse("http://cong.vn/tin", body=body, encoding="utf-8")
-    assert _pager_link(response, lambda url: False) == '<a class="next" href="/tin?p=2">Trang sau</a>'
+    assert _pager_link(response, lambda url: False, lambda url: True) == '<a class="next" href="/tin?p=2">Trang sau</a>'
 
 
 def _site(path, base):
     if path.startswith("/bai-"):
         return _article(int(path[5:].split(".")[0])), "text/html; charset=utf-8"
     if path == "/tin":
-        return _listing(["/bai-1.html", "/bai-2.html"], f"{BAD}<a class='next' href='/tin?p=2'>Trang sau</a>"), "text/html"
+        pager = f"{BAD}<a class='next' href='/tin?p=2'>Trang sau</a>"
+        return _listing(["/bai-1.html", "/bai-2.html"], pager), "text/html"
     if path == "/tin?p=2":
         return _listing(["/bai-3.html"], BAD), "text/html"
     return None

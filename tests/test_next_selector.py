@@ -1,6 +1,8 @@
 """A listing's next selector that matches no link on its first page: a warning, showing the link
 it missed, when the page has a pager all the same; a note for a listing of one page."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from scrapy.http import HtmlResponse
 
@@ -13,7 +15,7 @@ LISTING = "http://cong.vn/tin-tuc"
 
 def _missed(body: str):
     response = HtmlResponse(LISTING, body=f"<html><body>{body}</body></html>".encode(), encoding="utf-8")
-    return _pager_link(response, lambda url: url.endswith(".html"))
+    return _pager_link(response, lambda url: url.endswith(".html"), lambda url: urlsplit(url).hostname == "cong.vn")
 
 
 @pytest.mark.parametrize("pager, shown", [
@@ -46,9 +48,18 @@ def _missed(body: str):
     ("<a href='/tin-tuc?trang=9'>Trang cuối</a>", '<a href="/tin-tuc?trang=9">Trang cuối</a>'),
     # A calendar's day 2 looks like page 2: a warning, as every first page gave before pagers were told apart.
     ("<table class='calendar'><td><a href='/lich/2024-11-02'>2</a></td></table>", '<a href="/lich/2024-11-02">2</a>'),
-    # An ASP.NET pager: the warning says where the paging is, though page_url is its way.
-    ("<a href=\"javascript:__doPostBack('pager','')\">Next</a>", "<a href=\"javascript:__doPostBack('pager','')\">"
-                                                                 "Next</a>"),
+    # The surest of a page's links like a pager's, wherever it stands: a header's arrow to another
+    # page comes first in the page, the pager's own link after it.
+    ("<header><a href='/gioi-thieu'>»</a></header><div class='paging'><a href='/tin-tuc?trang=2'>2</a>"
+     "<a class='next' href='/tin-tuc?trang=2'>Trang sau</a></div>",
+     '<a class="next" href="/tin-tuc?trang=2">Trang sau</a>'),
+    ("<a class='next' href='/tin-tuc?trang=2'>Trang sau</a><link rel='next' href='/tin-tuc?trang=2'>",
+     '<link rel="next" href="/tin-tuc?trang=2">'),
+    ("<a href='/tin-tuc?trang=2'>2</a><a href='/tin-tuc?trang=2'>›</a>", '<a href="/tin-tuc?trang=2">›</a>'),
+    ("<a href='/tin-tuc?trang=9'>Trang cuối</a><a href='/tin-tuc?trang=2'><i class='bi bi-chevron-right'></i></a>",
+     '<a href="/tin-tuc?trang=2"><i class="bi bi-chevron-right"></i></a>'),
+    ("<a href='/tin-tuc?trang=2' class='page-link'>Tiếp</a><a class='pager-next' href='/tin-tuc?trang=3'>Trang 3</a>",
+     '<a href="/tin-tuc?trang=2" class="page-link">Tiếp</a>'),
 ])
 def test_a_pager_the_selector_missed_is_found(pager, shown):
     assert _missed(pager) == shown
@@ -61,6 +72,10 @@ def test_a_pager_the_selector_missed_is_found(pager, shown):
     "<a href='/tin-tuc'>Xem tất cả tin tức »</a><a href='/tin-tuc/bai-1.html'>Xem tiếp »</a>",
     "<a href='/tin-tuc/bai-2.html'>Tiếp</a>",  # an article
     "<a href='/tin-tuc?trang=2'><i class='fa fa-home'></i></a>",
+    # A slider's arrows, an ASP.NET pager's post back (page_url is its way), a link off the source.
+    "<a href='javascript:void(0)' class='slick-next'>›</a>",
+    "<a href=\"javascript:__doPostBack('pager','')\">Next</a>",
+    "<a href='https://zalo.me/2'>2</a>",
     "<a href='/lien-ket'><img src='/logo.png'></a>",
 ])
 def test_a_page_without_a_pager_has_none(page):
@@ -96,7 +111,7 @@ def test_a_mistyped_next_selector_is_a_warning_showing_the_link_it_missed(tmp_pa
         result = crawl_into(tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert (f"WARNING: cong: listing {base}/tin: its next selector 'a.nxt' matches no link with an href on its "
-            "first page, so only that page is read, though the page links to a next page: "
+            "first page, so only that page is read, though the page has a link that looks like its pager's: "
             "<a class=\"next\" href=\"/tin?p=2\">Trang sau ›</a>; check the selector against that link"
             ) in result.stderr
 

@@ -492,20 +492,23 @@ class SourceSpider(scrapy.Spider):
 
     def _no_next_link(self, response: Response, listing: Listing):
         """Say that a listing's next selector matched no link on its first page: a warning when the
-        page has a pager all the same (a mistyped selector, which would read only that page), with
-        the link it missed; a note when it has none (a listing of one page, as many sections are)."""
-        missed = _pager_link(response, self._is_article_link)
+        page has a link like a pager's all the same (a mistyped selector would read only that page),
+        showing it; a note when it has none (a listing of one page, as many sections are)."""
+        missed = _pager_link(response, self._is_article_link, self._is_own_link)
         if missed is None:
             logger.info("%s: listing %s: its next selector %r matches no link on its first page, which shows no "
                         "pager: a listing of one page", self.source.id, listing.url, listing.next)
             return
         logger.warning("%s: listing %s: its next selector %r matches no link with an href on its first page, so "
-                       "only that page is read, though the page links to a next page: %s; check the selector "
-                       "against that link", self.source.id, listing.url, listing.next, missed)
+                       "only that page is read, though the page has a link that looks like its pager's: %s; check "
+                       "the selector against that link", self.source.id, listing.url, listing.next, missed)
 
     def _is_article_link(self, url: str) -> bool:
         return urlsplit(url).scheme in ("http", "https") and self.source.is_article(
             canonical_url(url, prefer_scheme=self.scheme))
+
+    def _is_own_link(self, url: str) -> bool:
+        return self.source.allows(canonical_url(url, prefer_scheme=self.scheme))
 
     def _listed_articles(self, response: Response, selector: str) -> list[str]:
         """Article URLs linked from the elements ``selector`` matches (or from inside them)."""
@@ -648,44 +651,48 @@ _NEXT_ARROWS = "›»>→⟩❯▶▸≫⇒"
 # it), its last page.
 _PAGER_LABEL = re.compile(r"(?:trang |page )?2|trang cuối|cuối|last|last page")
 # The class of an icon-only next link, or of the icon inside it (Font Awesome, Bootstrap icons).
+# A link's own class saying it leads to the next page (next, page-next, pager__item--next).
+_NEXT_CLASS = re.compile(r"(?<![a-z])next(?![a-z])")
 _NEXT_ICON = re.compile(r"(?<![a-z])(?:next|(?:angle|chevron|arrow|caret)-right)(?![a-z])")
 
 
-def _pager_link(response: Response, is_article) -> str | None:
-    """The link on a listing page that leads to its next page as a pager's link does (rel next,
-    "Trang sau", "»", a next icon; else "2", "Trang cuối"), as HTML shortened to 200 characters,
-    or None. Links back to the page itself and article links are not a pager's."""
+def _pager_link(response: Response, is_article, allows) -> str | None:
+    """The link on a listing page most like a pager's link to its next page, as HTML shortened to
+    200 characters, or None: rel next first, then one whose words or class say next ("Trang sau"),
+    then arrows or a next icon alone ("»"), then another of a pager's ("2", "Trang cuối"), the
+    first in the page of its kind. Links back to the page itself, article links, links off the
+    source's domains and javascript: links (a slider's arrows) are not a pager's."""
     here = urlsplit(response.url)._replace(fragment="").geturl()
-    page_two = None
+    best = None
     for link in response.xpath("//a[@href] | //link[@href]"):
         url = _joined(response, link.attrib["href"])
-        if url is None or urlsplit(url)._replace(fragment="").geturl() == here or is_article(url):
+        if url is None or urlsplit(url).scheme not in ("http", "https") or not allows(url):
             continue
-        says = _says_next(link)
-        if says == "next":
-            return _shown(link)
-        if says == "2" and page_two is None:
-            page_two = _shown(link)
-    return page_two
+        if urlsplit(url)._replace(fragment="").geturl() == here or is_article(url):
+            continue
+        rank = _next_rank(link)
+        if rank is not None and (best is None or rank < best[0]):
+            best = (rank, _shown(link))
+    return best and best[1]
 
 
-def _says_next(link) -> str | None:
-    """"next" for a link that says it leads to the next page, "2" for another of a pager's."""
+def _next_rank(link) -> int | None:
+    """How surely a link leads to the next page, 0 the surest (rel next), 3 the least (another of
+    a pager's links), None for a link no pager's."""
     if "next" in link.attrib.get("rel", "").casefold().split():
-        return "next"
+        return 0
     if link.root.tag != "a":
         return None
     text = _label(link.xpath("string()").get())
     labels = [text, *map(_label, (link.attrib.get("title"), link.attrib.get("aria-label"))),
               *map(_label, link.xpath(".//img/@alt").getall())]
-    for label in labels:
-        words = label.strip(_NEXT_ARROWS + " ")
-        if label and (not words or words in _NEXT_WORDS):
-            return "next"
+    words = [label.strip(_NEXT_ARROWS + " ") for label in labels if label]
+    if any(w in _NEXT_WORDS for w in words) or _NEXT_CLASS.search(link.attrib.get("class", "").casefold()):
+        return 1
     icons = " ".join(link.xpath("descendant-or-self::*/@class").getall()).casefold()
-    if not text and _NEXT_ICON.search(icons):
-        return "next"
-    return "2" if any(_PAGER_LABEL.fullmatch(label) for label in labels) else None
+    if "" in words or (not text and _NEXT_ICON.search(icons)):
+        return 2
+    return 3 if any(_PAGER_LABEL.fullmatch(label) for label in labels) else None
 
 
 def _label(text: str | None) -> str:
