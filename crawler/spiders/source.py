@@ -650,9 +650,9 @@ _NEXT_ARROWS = "›»>→⟩❯▶▸≫⇒"
 # A pager's other links: a page by its number (a 0-based or offset pager's URL need not hold
 # it), its last page.
 _PAGER_LABEL = re.compile(r"(?:trang |page )?2|trang cuối|cuối|last|last page")
-# The class of an icon-only next link, or of the icon inside it (Font Awesome, Bootstrap icons).
 # A link's own class saying it leads to the next page (next, page-next, pager__item--next).
 _NEXT_CLASS = re.compile(r"(?<![a-z])next(?![a-z])")
+# The class of an icon-only next link, or of the icon inside it (Font Awesome, Bootstrap icons).
 _NEXT_ICON = re.compile(r"(?<![a-z])(?:next|(?:angle|chevron|arrow|caret)-right)(?![a-z])")
 
 
