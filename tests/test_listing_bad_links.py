@@ -38,3 +38,13 @@ def test_a_listing_with_a_malformed_link_is_read_and_paged(tmp_path):
         assert "Spider error" not in result.stderr and "ValueError" not in result.stderr, result.stderr[-3000:]
         assert {"/bai-1.html", "/bai-2.html"} <= paths, result.stderr[-3000:]
     assert {"/tin?p=2", "/bai-3.html"} <= paths  # the last crawl's selector matched: it paged on
+
+
+def test_a_malformed_next_link_ends_the_paging_with_a_warning(tmp_path):
+    with serve_routes(_site) as (base, hits):
+        _write(tmp_path, base, discovery=f'[[source.discovery.listings]]\nurl = "{base}/tin"\nnext = "a[href^=http]"')
+        result = crawl_into(tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (f"WARNING: cong: {base}/tin page 1: next link 'http://[::1' is no URL, cannot be followed"
+            in result.stderr), result.stderr[-3000:]
+    assert {"/bai-1.html", "/bai-2.html"} <= {path for _, path in hits}
