@@ -48,3 +48,26 @@ def test_a_malformed_next_link_ends_the_paging_with_a_warning(tmp_path):
     assert (f"WARNING: cong: {base}/tin page 1: next link 'http://[::1' is no URL, cannot be followed"
             in result.stderr), result.stderr[-3000:]
     assert {"/bai-1.html", "/bai-2.html"} <= {path for _, path in hits}
+
+
+def _feeds(path, base):
+    if path.startswith("/bai-"):
+        return _article(int(path[5:].split(".")[0])), "text/html; charset=utf-8"
+    if path == "/rss":
+        items = "".join(f"<item><title>x</title><link>{link}</link></item>"
+                        for link in ("http://[::1", f"{base}/bai-1.html"))
+        return f"<?xml version='1.0'?><rss version='2.0'><channel>{items}</channel></rss>".encode(), "application/rss+xml"
+    if path == "/sitemap.xml":
+        urls = "".join(f"<url><loc>{loc}</loc></url>" for loc in ("http://[::1", f"{base}/bai-2.html"))
+        return (f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}"
+                "</urlset>").encode(), "application/xml"
+    return None
+
+
+def test_a_malformed_link_in_a_feed_or_sitemap_costs_only_itself(tmp_path):
+    with serve_routes(_feeds) as (base, hits):
+        _write(tmp_path, base, discovery=f'feeds = ["{base}/rss"]\nsitemaps = ["{base}/sitemap.xml"]')
+        result = crawl_into(tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Spider error" not in result.stderr and "ValueError" not in result.stderr, result.stderr[-3000:]
+    assert {"/bai-1.html", "/bai-2.html"} <= {path for _, path in hits}

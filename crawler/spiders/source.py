@@ -375,7 +375,10 @@ class SourceSpider(scrapy.Spider):
                 break
             # Not response.urljoin: a sitemap has no HTML <base>, and looking for one needs the
             # whole body decoded as text.
-            url = urljoin(response.url, loc)
+            try:
+                url = urljoin(response.url, loc)
+            except ValueError:  # no URL can be made of it ("http://[::1"): the other entries still count
+                continue
             if not is_index and self._unchanged_since_capture(url, lastmod):
                 continue
             request = self._request(url, self.parse_sitemap, "sitemap") if is_index else self._article_request(url)
@@ -426,7 +429,8 @@ class SourceSpider(scrapy.Spider):
         for item in selector.xpath("//item"):
             links += [link for link in item.xpath("link/text()").getall() if link.strip()] or _permalink(item)
         links += selector.xpath("//entry/link[not(@rel) or @rel='alternate']/@href").getall()
-        yield from self._article_requests(response.urljoin(link.strip()) for link in links if link.strip())
+        joined = (_joined(response, link.strip()) for link in links if link.strip())
+        yield from self._article_requests(url for url in joined if url)
 
     def parse_listing(self, response: Response, listing: Listing, page: int):
         yield self._item(response)
