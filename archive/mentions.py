@@ -91,8 +91,9 @@ _NAME_LEAD = re.compile(
     (?=[{_QUOTES_OPEN}])""",
     re.X,
 )
-# A handle names the channel as a quotation does: 'kênh TikTok @tuyenquangtv'.
-_HANDLE = re.compile(rf"{_SP}*(@[A-Za-z0-9_.]*[A-Za-z0-9_])(?![\w@.])")
+# A handle names the channel as a quotation does: 'kênh TikTok @tuyenquangtv'. A dot after it
+# ends the sentence; one before a letter makes it part of a domain or an address.
+_HANDLE = re.compile(rf"{_SP}*(@[A-Za-z0-9_.]*[A-Za-z0-9_])(?![\w@]|\.[\w@])")
 # Words that only name a channel with its name: "trang web" is any page on the web, and "OA"
 # or "Official Account" alone is Zalo's only on a page that speaks of Zalo.
 _NAMED_ONLY = frozenset(("web",))

@@ -72,6 +72,10 @@ CHANNELS = [
     # A handle names the channel.
     ("Đài tỉnh đăng video trên kênh TikTok @baoyenbai.official mỗi tối.", [("TikTok", "@baoyenbai.official")]),
     ("Theo dõi YouTube @VTVgo hoặc gửi thư tới tiktok@yenbai.gov.vn.", [("YouTube", "@VTVgo")]),
+    # A full stop after a handle ends the sentence; a dot before a letter would continue it.
+    ("Mời xem thêm trên kênh TikTok @baobacgiang.", [("TikTok", "@baobacgiang")]),
+    ("Video có trên kênh YouTube @baobacgiang. Ngày mai phát tiếp.", [("YouTube", "@baobacgiang")]),
+    ("Kênh TikTok @bacgiang.\nTin mới mỗi ngày.", [("TikTok", "@bacgiang")]),
     ("Người dùng bấm “Quan tâm” sau khi tìm từ khóa “Bộ Nội vụ”.", []),
     # The site inviting its readers to follow its own channel: furniture, not the article's subject.
     ("Quan tâm Zalo OA của chúng tôi để nhận tin mới nhất", []),
