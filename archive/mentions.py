@@ -64,6 +64,7 @@ _PLATFORMS = {
     "portal": "Cổng thông tin điện tử", "website": "Website", "web": "Website",
 }
 # Over the base-letter text; not glued to a file name, a slug or a domain ("zalo-nhan-...jpg").
+# "Zalo Pay", like "ZaloPay", is a payment wallet, not a channel.
 _PLATFORM = re.compile(
     rf"""
     (?<![\w./\-@])
@@ -71,7 +72,7 @@ _PLATFORM = re.compile(
        (?P<miniapp>(?i:zalo{_SP}+mini{_SP}*app))
      | (?P<oa>(?i:(?:(?:tai{_SP}+khoan|trang){_SP}+)?zalo{_SP}+(?:oa|official{_SP}+account))
              |(?i:(?:tai{_SP}+khoan|trang){_SP}+zalo)|(?i:official{_SP}+account)|OA)
-     | (?P<zalo>(?i:zalo))
+     | (?P<zalo>(?i:zalo)(?!{_SP}+(?i:pay)(?!\w)))
      | (?P<facebook>(?i:fan{_SP}*page(?:{_SP}+facebook)?|trang{_SP}+facebook|facebook))
      | (?P<youtube>(?i:youtube))
      | (?P<tiktok>(?i:tik{_SP}*tok))

@@ -76,6 +76,10 @@ CHANNELS = [
     ("Mời xem thêm trên kênh TikTok @baobacgiang.", [("TikTok", "@baobacgiang")]),
     ("Video có trên kênh YouTube @baobacgiang. Ngày mai phát tiếp.", [("YouTube", "@baobacgiang")]),
     ("Kênh TikTok @bacgiang.\nTin mới mỗi ngày.", [("TikTok", "@bacgiang")]),
+    # Zalo's payment wallet is no channel, however it is spaced.
+    ("Thanh toán học phí qua Zalo Pay và ví MoMo.", []),
+    ("Thanh toán qua ZALO  PAY hoặc zalo pay.", []),
+    ("Thanh toán qua ZaloPay; hỏi đáp qua Zalo Payroll.", [("Zalo", "Zalo")]),
     ("Người dùng bấm “Quan tâm” sau khi tìm từ khóa “Bộ Nội vụ”.", []),
     # The site inviting its readers to follow its own channel: furniture, not the article's subject.
     ("Quan tâm Zalo OA của chúng tôi để nhận tin mới nhất", []),
