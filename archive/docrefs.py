@@ -7,7 +7,7 @@ Shapes recognised (Nghị định 30/2020/NĐ-CP, Phụ lục III, and the Party
 - ``72/2025/QH15``: number / year / issuer, with no type code (laws and resolutions of the
   National Assembly); the type comes from the word before ("Luật số ...", or a law's title
   between: "Luật Giao dịch điện tử số 20/2023/QH15").
-- ``57-NQ/TW``: Party documents, number - type code / issuer.
+- ``57-NQ/TW``, ``57 - NQ/TW``: Party documents, number - type code / issuer.
 - ``4512/UBND-KGVX``, ``7790/VP-TTĐT``: letters (công văn), which carry no type code: the whole
   code is the issuer (issuing body - drafting unit), and the type is "Công văn" unless the word
   before names another.
@@ -136,7 +136,8 @@ _UPSEG = r"[A-Z][A-Z0-9&]{0,11}(?![A-Za-z0-9&])"
 # or a year and its slash, so that a line ending "số 5/" does not take in the line below.
 _BREAK = r"[ \t]*\n[ \t]*(?=[A-Z][A-Z0-9&]|(?:19|20)[0-9]{2}/)"
 _HYPHEN = rf"-(?:{_BREAK})?"
-_NEXT_SEG = rf"(?:{_HYPHEN}{_SEG}|[ \t]+-[ \t]*{_UPSEG}|-[ \t]+{_UPSEG})"
+_SPACED_HYPHEN = rf"(?:[ \t]+-[ \t]*|-[ \t]+)(?={_UPSEG})"
+_NEXT_SEG = rf"(?:{_HYPHEN}{_SEG}|{_SPACED_HYPHEN}{_SEG})"
 _SLASH = rf"[ \t]*/(?:{_BREAK}|[ \t]*)"
 
 # Laws are cited by their title before the number ("Luật Giao dịch điện tử số 20/2023/QH15"):
@@ -159,7 +160,7 @@ _REF = re.compile(
     (?<![\w./\\\-+&@#%])(?<!\d[,:])
     (?P<num>[0-9]{{1,3}}(?:\.[0-9]{{3}})+|[0-9]{{1,6}})
     (?:
-       {_HYPHEN}(?P<ptype>{_SEG}){_SLASH}(?P<pissuer>{_SEG}(?:{_HYPHEN}{_SEG})*)
+       (?:{_HYPHEN}|{_SPACED_HYPHEN})(?P<ptype>{_SEG}){_SLASH}(?P<pissuer>{_SEG}(?:{_HYPHEN}{_SEG})*)
      | {_SLASH}(?P<year>(?:19|20)[0-9]{{2}}){_SLASH}(?P<ycode>{_SEG}{_NEXT_SEG}*)
      | {_SLASH}(?P<code>{_SEG}{_NEXT_SEG}+)
      | -(?P<ocode>{_SEG})

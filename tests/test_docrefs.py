@@ -104,6 +104,11 @@ FOUND = [
      "13/2023/NĐ-CP", "13", 2023, "NĐ", "Nghị định", "CP", None),
     ("Toàn tỉnh học tập Nghị quyết số 57–NQ/TW về khoa học, công nghệ.", None,
      "57-NQ/TW", "57", None, "NQ", "Nghị quyết", "TW", None),
+    # Spaced around the hyphen, as the other shapes may be.
+    ("Nghị quyết số 57 - NQ/TW ngày 22/12/2024 của Bộ Chính trị.", None,
+     "57-NQ/TW", "57", 2024, "NQ", "Nghị quyết", "TW", "2024-12-22"),
+    ("Quán triệt Chỉ thị 05- CT/TW của Bộ Chính trị.", None,
+     "05-CT/TW", "05", None, "CT", "Chỉ thị", "TW", None),
     ("Bộ trưởng ký Quyết định số 2501/QĐ‑BTTTT công bố thủ tục.", None,
      "2501/QĐ-BTTTT", "2501", None, "QĐ", "Quyết định", "BTTTT", None),
     ("Chính phủ ban hành Nghị định 147/2024/NÐ-CP về quản lý dịch vụ Internet.", None,
@@ -163,6 +168,9 @@ NOT_FOUND = [
     "Tổng đài 1900–1234 hoặc 024.3825.3536 và biển số 29A–123.45.",
     "Mã số thuế 0101234567–001 của đơn vị.",
     "Xe dừng ở km 12/QL1A và km 1.234/QL14.",
+    "Đội đạt điểm 57 - NQ, xếp thứ hai.",
+    "Tỷ lệ 57 - nq/tw theo cách ghi tắt.",
+    "Giai đoạn 2021 - 2025 có 57 - XYZ/AB mục.",
 ]
 
 
