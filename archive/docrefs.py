@@ -71,6 +71,7 @@ TYPE_NAMES: dict[str, str] = {
     "GP": "Giấy phép",
     "L": "Lệnh",
     "SL": "Sắc lệnh",
+    "VBHN": "Văn bản hợp nhất",
 }
 
 # In Party numbering "TT" is a thông tri; a Party body issues no thông tư.
@@ -88,7 +89,7 @@ _WORD_NAMES: dict[str, str | None] = {
         ("Đề án", "Đề án"), ("Chương trình", "Chương trình"), ("Kết luận", "Kết luận"),
         ("Quy định", "Quy định"), ("Quy chế", "Quy chế"), ("Thông tri", "Thông tri"),
         ("Lệnh", "Lệnh"), ("Sắc lệnh", "Sắc lệnh"), ("Hiến pháp", "Hiến pháp"),
-        ("Giấy phép", "Giấy phép"), ("Văn bản", None),
+        ("Giấy phép", "Giấy phép"), ("Văn bản hợp nhất", "Văn bản hợp nhất"), ("Văn bản", None),
     )
 }
 

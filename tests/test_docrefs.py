@@ -109,6 +109,9 @@ FOUND = [
      "57-NQ/TW", "57", 2024, "NQ", "Nghị quyết", "TW", "2024-12-22"),
     ("Quán triệt Chỉ thị 05- CT/TW của Bộ Chính trị.", None,
      "05-CT/TW", "05", None, "CT", "Chỉ thị", "TW", None),
+    # A consolidated text's code names its type; it is no letter.
+    ("Văn bản hợp nhất số 01/VBHN-BTTTT ngày 2/3/2021 của Bộ.", None,
+     "01/VBHN-BTTTT", "01", 2021, "VBHN", "Văn bản hợp nhất", "BTTTT", "2021-03-02"),
     ("Bộ trưởng ký Quyết định số 2501/QĐ‑BTTTT công bố thủ tục.", None,
      "2501/QĐ-BTTTT", "2501", None, "QĐ", "Quyết định", "BTTTT", None),
     ("Chính phủ ban hành Nghị định 147/2024/NÐ-CP về quản lý dịch vụ Internet.", None,
