@@ -52,7 +52,8 @@ class Mention:
 
 _DATA = tomllib.loads((Path(__file__).parent / "data" / "agencies.toml").read_text(encoding="utf-8"))
 
-# Horizontal space only: a name never runs across a line break.
+# Horizontal space only: a channel's name never runs across a line break (an agency's may
+# take one, see _GAP).
 _SP = r"[^\S\n]"
 _QUOTES_OPEN = "“\"'‘«"
 
@@ -159,8 +160,11 @@ _LEVELS["tp"] = "thành phố"
 _WORD_TOKEN = re.compile(r"[a-z0-9]+(?:\s*&\s*[a-z0-9]+)*")
 _BASE_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[^\S\n]*&[^\S\n]*[A-Za-z0-9]+)*")
 _ABBREVIATION = re.compile(r"[A-Z0-9&]*[A-Z][A-Z0-9&]*[A-Z][A-Z0-9&]*")
+# A space in an agency's name, or one line break: a <br> in a paragraph splits a name
+# ("UBND<br>tỉnh Bắc Giang"), and a name never runs on past a blank line.
+_GAP = rf"(?:{_SP}*\n{_SP}*|{_SP}+)"
 # Between the words of a name: "TP.HCM", "Bà Rịa - Vũng Tàu", "Văn hóa, Thể thao và Du lịch".
-_JOIN = rf"(?:{_SP}*[,.\-–]{_SP}*|{_SP}+)"
+_JOIN = rf"(?:{_SP}*[,.\-–]{_SP}*|{_GAP})"
 
 
 @dataclass(frozen=True)
@@ -237,7 +241,7 @@ def _load_agencies() -> tuple[dict[tuple[str, ...], _Agency], list[tuple[int, st
             local=table.get("local"),
             standalone=table.get("standalone", "local" not in table),
             not_before=re.compile(
-                rf"{_SP}+(?:{'|'.join(_phrase_pattern(w) for w in words)})(?!\w)", re.I
+                rf"{_GAP}(?:{'|'.join(_phrase_pattern(w) for w in words)})(?!\w)", re.I
             ) if words else None,
         )
         for spelling in (agency.name, *table.get("aliases", ())):
@@ -276,7 +280,7 @@ _LEVEL_WORDS = rf"quan|huyen|thi{_SP}+xa|thi{_SP}+tran|xa|phuong|thanh{_SP}+pho"
 
 
 def _level(group: str, words: str) -> str:
-    return rf"(?P<{group}>(?i:{words})(?={_SP})|T[Pp](?=[.\s]))(?:(?<=[Pp])\.{_SP}*|{_SP}+)"
+    return rf"(?P<{group}>(?i:{words})(?=\s)|T[Pp](?=[.\s]))(?:(?<=[Pp])\.{_SP}*|{_GAP})"
 
 
 # Names start with a capital: "cán bộ công an" names no ministry. A district-level place is
@@ -285,8 +289,8 @@ _AGENCY_SOURCE = rf"""
     (?<![\w&/\-])
     (?=[A-Z])
     (?P<org>{_ORG})
-    (?:{_SP}+(?:{_level("plevel", f"tinh|{_LEVEL_WORDS}")})?(?=[A-Z])(?P<province>{_PROVINCE})(?!\w)
-      |{_SP}+{_level("level", _LEVEL_WORDS)}
+    (?:{_GAP}(?:{_level("plevel", f"tinh|{_LEVEL_WORDS}")})?(?=[A-Z])(?P<province>{_PROVINCE})(?!\w)
+      |{_GAP}{_level("level", _LEVEL_WORDS)}
        (?P<place>[0-9]{{1,2}}(?![0-9])|[A-Z][a-z']*(?:{_SP}+[A-Z][a-z']*)?)(?!\w)
     )?
     (?![\w&]|[/\-]\w)

@@ -151,6 +151,15 @@ AGENCIES_FOUND = [
     ("Văn bản do STTTT và Sở Y tế phối hợp soạn.", []),
     ("Các đơn vị gửi tin cho Trung tâm Thông tin điện tử thành phố.", []),
     ("Theo báo cáo của UBND tỉnh. Các sở phải thực hiện.", []),
+    # A <br> inside a paragraph puts a line break in a name; a blank line or a full stop ends it.
+    ("UBND\ntỉnh Bắc Giang ban hành kế hoạch.", ["Ủy ban nhân dân tỉnh Bắc Giang"]),
+    ("Sở Thông tin và Truyền thông\nBắc Giang chủ trì.", ["Sở Thông tin và Truyền thông Bắc Giang"]),
+    ("Sở Thông tin và\nTruyền thông Bắc Giang phối hợp.", ["Sở Thông tin và Truyền thông Bắc Giang"]),
+    ("UBND huyện\nPhù Cát họp.", ["Ủy ban nhân dân huyện Phù Cát"]),
+    ("Báo cáo gửi UBND\n\nTỉnh Bắc Giang có 10 huyện.", []),
+    ("Theo báo cáo của UBND tỉnh.\nBắc Giang là tỉnh miền núi.", []),
+    ("UBND TP Vinh\nNgày 5/3 họp.", ["Ủy ban nhân dân thành phố Vinh"]),
+    ("Xây dựng Chính phủ\nđiện tử là ưu tiên.", []),
     # A document number is not a mention of its issuer.
     ("Quyết định số 93/QĐ-STTTT và Thông tư 22/2023/TT-BTTTT.", []),
 ]
