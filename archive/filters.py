@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
+from archive.mentions import canonical_agency
 from archive.vietnamese import fold, nfc
 
 # Control characters (a NUL in a crafted or mangled URL) mean nothing in a query or a filter
@@ -62,8 +63,27 @@ def month_spelled(value: str) -> str:
     return value
 
 
+def agency_key(value: str) -> str:
+    """An agency as any of its names spells it ("UBND tỉnh Bắc Giang", "ubnd tỉnh bắc giang" are
+    "Ủy ban nhân dân tỉnh Bắc Giang", the name the archive holds); a name that spells none is
+    compared as written, in any case."""
+    return case_key(canonical_agency(value) or value)
+
+
+# The spellings of the reference :{p} that differ only in its number's leading zeros
+# ("06/QĐ-TTg", "6/QĐ-TTg"): archive.docrefs keeps the zeros as the page writes them, ref_key
+# drops them, so the one spelling archived_value finds stands for all. The number has at most six
+# digits: the reference without its zeros (one kept for the number 0) after none to five of
+# them, each then looked up in the index on doc_refs.ref.
+REF_SPELLINGS = (
+    "select zeros || unpadded from"
+    " (select case when ltrim(:{p}, '0') glob '[0-9]*' then ltrim(:{p}, '0') else '0' || ltrim(:{p}, '0') end"
+    " as unpadded),"
+    " (select '' as zeros union all select '0' union all select '00' union all select '000'"
+    " union all select '0000' union all select '00000')"
+)
 # The articles with :{p}, from an index that holds them in id order after the value.
-REF_IDS = "select article_id from doc_refs where ref = :{p}"
+REF_IDS = f"select article_id from doc_refs where ref in ({REF_SPELLINGS})"
 PLATFORM_IDS = "select article_id from mentions where platform = :{p}"
 AGENCY_IDS = "select article_id from mentions where kind = 'agency' and name = :{p}"
 
@@ -92,7 +112,7 @@ FILTERS = (
     Filter("month", "month", "articles", "a.published_month = :{p}", MONTH_VALUES, key=None, spelled=month_spelled),
     Filter("ref", "document", "doc_refs", f"a.id in ({REF_IDS})", REF_VALUES, key=ref_key),
     Filter("platform", "channel", "mentions", f"a.id in ({PLATFORM_IDS})", PLATFORM_VALUES),
-    Filter("agency", "agency", "mentions", f"a.id in ({AGENCY_IDS})", AGENCY_VALUES),
+    Filter("agency", "agency", "mentions", f"a.id in ({AGENCY_IDS})", AGENCY_VALUES, key=agency_key),
 )
 BY_PARAM = {f.param: f for f in FILTERS}
 
@@ -101,7 +121,7 @@ def archived_value(conn: sqlite3.Connection, values: str, key: Callable[[str], s
                    value: str) -> str | None:
     """``value`` as the archive writes it, or None when the archive has none such: one typed by
     hand need not match its case (a document's reference need not match its accents nor its
-    number's leading zeros, as in a search). ``values`` gives every value the archive holds;
+    number's leading zeros, as in a search; an agency may be named by its abbreviation). ``values`` gives every value the archive holds;
     they are only read through when the value as typed is not one of them."""
     if conn.execute(f"select 1 from ({values}) where value = ? limit 1", [value]).fetchone():
         return value

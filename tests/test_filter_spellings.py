@@ -1,0 +1,106 @@
+"""A document cited with and without its number's leading zeros, and an agency named by its
+abbreviation or in lower case, select every article that cites or names them: in the reading
+room's filters and in ``govarchive export``."""
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from archive import ingest
+from archive.db import open_db
+from archive.serve import make_datasette
+from archive.sources import parse_sources
+from conftest import store_page
+
+BIN = Path(sys.executable).parent
+
+SOURCE = parse_sources(
+    '[[source]]\nid = "t"\nname = "T"\nkind = "press"\nhome = "https://t.vn/"\nallowed_domains = ["t.vn"]\n'
+    'article_pattern = "x"\nschedule = "0 * * * *"\n[source.discovery]\nfeeds = ["https://t.vn/rss"]\n'
+)[0]
+
+FILLER = ("Theo báo cáo, trong thời gian tới, các sở, ban, ngành và địa phương tiếp tục thực hiện nghiêm túc "
+          "các nhiệm vụ được giao, bảo đảm tiến độ, chất lượng và hiệu quả. ")
+PAGES = {
+    "mot": ("Triển khai chuyển đổi số", "Theo Quyết định 06/QĐ-TTg, Ủy ban nhân dân tỉnh Bắc Giang đã triển khai."),
+    "hai": ("Đề án dữ liệu dân cư", "Quyết định 06/QĐ-TTg được UBND tỉnh Bắc Giang quán triệt."),
+    "ba": ("Kết quả thực hiện đề án", "Thực hiện Quyết định 6/QĐ-TTg, Bộ TT&TT đã hướng dẫn các địa phương."),
+}
+DOCUMENT = ["06/QĐ-TTg", "6/QĐ-TTg", "6/QD-TTg", "006/qđ-ttg"]
+AGENCY = ["Ủy ban nhân dân tỉnh Bắc Giang", "UBND tỉnh Bắc Giang", "ubnd tỉnh bắc giang"]
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("filter-spellings") / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    with db.atomic():
+        for slug, (title, sentence) in PAGES.items():
+            html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head><body><article>'
+                    f"<h1>{title}</h1><p>{sentence}</p><p>{FILLER}</p><p>{FILLER}</p></article></body></html>")
+            url = f"https://t.vn/{slug}.html"
+            record = ingest.extract_for_storage(html.encode(), url, {"Content-Type": "text/html; charset=utf-8"})
+            store_page(db, record, source_id="t", seen_at="2024-12-09", crawl_id=crawl)
+    db.close()
+    return path
+
+
+def test_the_archive_holds_both_spellings(db_path):
+    conn = open_db(db_path).conn
+    try:
+        refs = dict(conn.execute("select ref, count(*) from doc_refs where ref like '%QĐ-TTg' group by ref"))
+    finally:
+        conn.close()
+    assert refs == {"06/QĐ-TTg": 2, "6/QĐ-TTg": 1}
+
+
+def results(db_path, **args):
+    ds = make_datasette(db_path)
+    return asyncio.run(ds.client.get(f"/-/results.json?{urlencode(args)}")).json()
+
+
+def exported(db_path, *args):
+    result = subprocess.run([str(BIN / "govarchive"), "export", "--db", db_path, "--format", "jsonl", *args],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return {json.loads(line)["url"].rsplit("/", 1)[1] for line in result.stdout.splitlines()}, result.stderr
+
+
+@pytest.mark.parametrize("typed", DOCUMENT)
+def test_the_reading_room_finds_a_document_in_each_of_its_spellings(db_path, typed):
+    body = results(db_path, ref=typed)
+    assert (body["count"], body["notes"]) == (3, [])
+
+
+@pytest.mark.parametrize("typed", DOCUMENT[1:3])
+def test_export_finds_a_document_in_each_of_its_spellings(db_path, typed):
+    urls, stderr = exported(db_path, "--ref", typed)
+    assert (urls, "note:" in stderr) == ({"mot.html", "hai.html", "ba.html"}, False)
+
+
+@pytest.mark.parametrize("typed", AGENCY)
+def test_the_reading_room_finds_an_agency_by_each_of_its_names(db_path, typed):
+    body = results(db_path, agency=typed)
+    assert (body["count"], body["filters"], body["notes"]) == (2, {"agency": AGENCY[0]}, [])
+
+
+@pytest.mark.parametrize("typed, urls", [(AGENCY[2], {"mot.html", "hai.html"}),
+                                         ("Bộ TT&TT", {"ba.html"})])
+def test_export_finds_an_agency_by_its_abbreviation(db_path, typed, urls):
+    found, stderr = exported(db_path, "--agency", typed)
+    assert (found, "note:" in stderr) == (urls, False)
+
+
+def test_an_agency_the_archive_does_not_have_is_still_said(db_path):
+    body = results(db_path, agency="Bộ Không Có")
+    assert body["count"] == 0
+    assert "Bộ Không Có" in json.dumps(body["notes"], ensure_ascii=False)
+    urls, stderr = exported(db_path, "--agency", "Sở TT&TT Không Có")
+    assert urls == set()
+    assert "note: the archive has no agency «Sở TT&TT Không Có»" in stderr
