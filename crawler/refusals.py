@@ -15,7 +15,7 @@ each URL once, so the dupe filter only ever sees redirects.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares import httpcompression, redirect
@@ -46,7 +46,19 @@ class _RecordedRedirects:
             raise ResponseRefused(
                 f"more than {self.max_redirect_times} redirects (REDIRECT_MAX_TIMES), from {chain[0]}"
             ) from None
+        if not isinstance(result, Request) and result is response and response.status in REDIRECTS:
+            # Scrapy hands back a redirect to file:, ftp:, data: … as it came: stored as a page,
+            # the article's answer was neither an error nor a version, and it left every count.
+            target = _location(response)
+            if target and urlsplit(target).scheme not in ("http", "https"):
+                raise ResponseRefused(f"redirect to {target[:200]}, not an http(s) address", response=response)
         if isinstance(result, Request):
+            parts = urlsplit(result.url)
+            if parts.username is not None or parts.password is not None:
+                # No credential is sent anywhere; said so rather than failing as "robots.txt
+                # unavailable" for the whole host.
+                raise ResponseRefused(f"redirect to {parts.scheme}://…@{parts.hostname}{parts.path}, an address "
+                                      "with a user name or password, not followed")
             if result.url in chain:
                 raise ResponseRefused(f"redirect loop: {request.url} redirects to {result.url}")
             domains = getattr(self.crawler.spider, "allowed_domains", None)
@@ -62,6 +74,19 @@ class _RecordedRedirects:
                 for name in CONDITIONAL_HEADERS:
                     result.headers.pop(name, None)
         return result
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _location(response) -> str | None:
+    location = response.headers.get(b"Location")
+    if not location:
+        return None
+    try:
+        return urljoin(response.url, location.decode("latin-1").strip())
+    except ValueError:  # no URL can be made of it
+        return location.decode("latin-1").strip()
 
 
 class RedirectMiddleware(_RecordedRedirects, redirect.RedirectMiddleware):
