@@ -71,3 +71,27 @@ def test_a_malformed_link_in_a_feed_or_sitemap_costs_only_itself(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Spider error" not in result.stderr and "ValueError" not in result.stderr, result.stderr[-3000:]
     assert {"/bai-1.html", "/bai-2.html"} <= {path for _, path in hits}
+
+
+def _elsewhere(path, base):
+    other = base.replace("127.0.0.1", "localhost")
+    if path == "/sitemap.xml":
+        return (f"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+                f"<sitemap><loc>{other}/sm2.xml</loc></sitemap></sitemapindex>").encode(), "application/xml"
+    if path == "/tin":
+        return _listing(["/bai-1.html"], f"<a class='next' href='{other}/tin?p=2'>Trang sau</a>"), "text/html"
+    if path.startswith("/bai-"):
+        return _article(1), "text/html; charset=utf-8"
+    return None
+
+
+def test_a_sitemap_or_next_page_outside_allowed_domains_is_said_not_read(tmp_path):
+    with serve_routes(_elsewhere) as (base, hits):
+        _write(tmp_path, base, discovery=f'sitemaps = ["{base}/sitemap.xml"]\n'
+                                         f'[[source.discovery.listings]]\nurl = "{base}/tin"\nnext = "a.next"')
+        result = crawl_into(tmp_path)
+    other = base.replace("127.0.0.1", "localhost")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"WARNING: cong: sitemap {other}/sm2.xml is outside allowed_domains, so it is not read" in result.stderr
+    assert f"WARNING: cong: listing {other}/tin?p=2 is outside allowed_domains, so it is not read" in result.stderr
+    assert not any(path in ("/sm2.xml", "/tin?p=2") for _, path in hits)

@@ -228,7 +228,12 @@ class SourceSpider(scrapy.Spider):
         its last capture, so an unchanged page costs a 304 and no extraction.
         """
         url = canonical_url(url, prefer_scheme=self.scheme)
-        if url in self.seen or not self.source.allows(url):
+        if url in self.seen:
+            return None
+        if not self.source.allows(url):
+            if kind != "article":  # article links outside are counted and shown at the crawl's end
+                self.seen.add(url)
+                logger.warning("%s: %s %s is outside allowed_domains, so it is not read", self.source.id, kind, url)
             return None
         limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
         if limit and len(url) > limit:
