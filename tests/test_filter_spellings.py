@@ -11,21 +11,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from archive import ingest
 from archive.db import open_db
 from archive.serve import make_datasette
-from archive.sources import parse_sources
-from conftest import store_page
+from test_ref_spellings import build_archive
 
 BIN = Path(sys.executable).parent
 
-SOURCE = parse_sources(
-    '[[source]]\nid = "t"\nname = "T"\nkind = "press"\nhome = "https://t.vn/"\nallowed_domains = ["t.vn"]\n'
-    'article_pattern = "x"\nschedule = "0 * * * *"\n[source.discovery]\nfeeds = ["https://t.vn/rss"]\n'
-)[0]
-
-FILLER = ("Theo báo cáo, trong thời gian tới, các sở, ban, ngành và địa phương tiếp tục thực hiện nghiêm túc "
-          "các nhiệm vụ được giao, bảo đảm tiến độ, chất lượng và hiệu quả. ")
 PAGES = {
     "mot": ("Triển khai chuyển đổi số", "Theo Quyết định 06/QĐ-TTg, Ủy ban nhân dân tỉnh Bắc Giang đã triển khai."),
     "hai": ("Đề án dữ liệu dân cư", "Quyết định 06/QĐ-TTg được UBND tỉnh Bắc Giang quán triệt."),
@@ -37,18 +28,7 @@ AGENCY = ["Ủy ban nhân dân tỉnh Bắc Giang", "UBND tỉnh Bắc Giang", "
 
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("filter-spellings") / "archive.db"
-    db = open_db(path)
-    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
-    with db.atomic():
-        for slug, (title, sentence) in PAGES.items():
-            html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head><body><article>'
-                    f"<h1>{title}</h1><p>{sentence}</p><p>{FILLER}</p><p>{FILLER}</p></article></body></html>")
-            url = f"https://t.vn/{slug}.html"
-            record = ingest.extract_for_storage(html.encode(), url, {"Content-Type": "text/html; charset=utf-8"})
-            store_page(db, record, source_id="t", seen_at="2024-12-09", crawl_id=crawl)
-    db.close()
-    return path
+    return build_archive(tmp_path_factory.mktemp("filter-spellings") / "archive.db", PAGES)
 
 
 def test_the_archive_holds_both_spellings(db_path):

@@ -70,13 +70,12 @@ def test_a_full_width_reference_in_text_is_the_usual_reference():
     assert text[found.start:found.end] == found.text == "Văn bản số １７４／ＫＨ－ＵＢＮＤ ngày １２／１２／２０２４"
 
 
-@pytest.fixture(scope="module")
-def db_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ref-spellings") / "archive.db"
+def build_archive(path, pages: dict) -> Path:
+    """An archive at ``path`` of one article for each of ``pages`` (slug: (title, sentence))."""
     db = open_db(path)
     crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
     with db.atomic():
-        for slug, (title, sentence) in PAGES.items():
+        for slug, (title, sentence) in pages.items():
             html = (f'<html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head><body><article>'
                     f"<h1>{title}</h1><p>{sentence}</p><p>{FILLER}</p><p>{FILLER}</p></article></body></html>")
             url = f"https://t.vn/{slug}.html"
@@ -84,6 +83,11 @@ def db_path(tmp_path_factory):
             store_page(db, record, source_id="t", seen_at="2024-12-09", crawl_id=crawl)
     db.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    return build_archive(tmp_path_factory.mktemp("ref-spellings") / "archive.db", PAGES)
 
 
 def citing(db_path, ref):
