@@ -877,13 +877,14 @@ async def _document(db, ref):
 
 
 async def _download_ids(datasette, db, search: "Search") -> list[int]:
-    """The ids a download has, in its order. A list without words is read in two parts, dated
-    then undated, each in an order the date index holds, so that no part sorts the archive."""
-    if search.ranked:
-        parts = [("1", search.order())]
+    """The ids a download has, in the order of the search's pages. A list without words oldest
+    first is read in two parts, dated then undated, each in an order the date index holds: its
+    undated articles come last, which the index, holding them first, would otherwise need a sort
+    of the whole archive for. (Newest first the index holds them last already.)"""
+    if search.sort == "oldest" and not search.ranked:
+        parts = [("published is not null", "published, id"), ("published is null", "id")]
     else:
-        way = " desc" if search.sort == "newest" else ""
-        parts = [("published is not null", f"published{way}, id{way}"), ("published is null", f"id{way}")]
+        parts = [("1", search.order())]
     ids = []
     for where, order in parts:
         sql = f"with matches as ({search.matches()}) select id from matches where {where} order by {order}"
