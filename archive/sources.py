@@ -18,8 +18,6 @@ from pathlib import Path
 from re import _constants as sre_constants, _parser as sre_parse
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from croniter import CroniterBadDateError, croniter
-
 from archive.urls import canonical_host, canonical_url
 from archive.vietnamese import nfc
 
@@ -276,6 +274,10 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
     except re.error as exc:
         fail("article_pattern", f"bad regular expression {_show(entry['article_pattern'])}: {exc}")
     _check_pattern_fits_urls(entry["article_pattern"], entry["home"], fail)
+    # croniter runs `file` on the interpreter as it is imported (its 32-bit check): not paid by
+    # the commands that read no sources.
+    from croniter import CroniterBadDateError, croniter
+
     if not croniter.is_valid(entry["schedule"]) or len(entry["schedule"].split()) != 5:
         fail("schedule", f"bad cron expression {entry['schedule']!r} ({_cron_fault(entry['schedule'])})")
     for field, (name, _allowed) in zip(entry["schedule"].split(), _CRON_FIELDS):
@@ -384,6 +386,8 @@ _CRON_FIELDS = (("minute", "0-59"), ("hour", "0-23"), ("day", "1-31"), ("month",
 
 def _cron_fault(expression: str) -> str:
     """What is wrong with a cron expression croniter refuses: the field, or the shape."""
+    from croniter import croniter
+
     fields = expression.split()
     if len(fields) == 5:
         for i, (name, allowed) in enumerate(_CRON_FIELDS):
