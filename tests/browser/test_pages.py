@@ -170,7 +170,7 @@ def screenshot(page, name, *, doc=None):
 
 
 def result_count(page):
-    return int(page.locator("#result-count").inner_text().replace(",", ""))
+    return int(page.locator("#result-count").inner_text().replace("\u202f", ""))
 
 
 def test_home_search_without_accents_facet_and_chart(server, page):

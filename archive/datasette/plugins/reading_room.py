@@ -51,6 +51,10 @@ TITLE_WORDS = 1000
 # bm25 weights for title, description, text, as in archive.search: the title says most.
 BM25_WEIGHTS = "10.0, 4.0, 1.0, 0.0"  # title, description, text; the filters column never counts
 SYNDICATION_COLUMNS = ("cluster_id", "syndication")
+# Counts group their digits with a narrow no-break space, as ISO 80000 writes them: in Vietnamese
+# the comma is the decimal mark ("1,155" is one and a bit) and the point groups ("420.000"), in
+# English the reverse; "1 155" reads the same in both halves of a bilingual page.
+DIGIT_GROUP = "\u202f"
 PASSWORD_ENV = "GOVARCHIVE_PASSWORD"
 
 PAGE_HEADERS = {
@@ -665,7 +669,7 @@ def chart(data: dict, names: dict[str, str]) -> dict | None:
             bars.append({
                 "x": round(CHART_LEFT + i * slot + gap / 2, 2), "y": round(y, 2),
                 "w": round(slot - gap, 2), "h": round(h, 2), "series": f"s{k % CHART_COLOURS}",
-                "title": f"{month} · {names.get(source, source)}: {n}",
+                "title": f"{month} · {names.get(source, source)}: {grouped(n)}",
             })
     if len(months) > 24:
         # Januaries only, every few years on a long chart.
@@ -761,12 +765,13 @@ async def home(datasette, request):
     )
 
 
-def _more_note(limit: int) -> Note:
-    """What a search past the limit covers: said on the page and in its JSON."""
-    return Note(f"Quá nhiều kết quả: xếp hạng, sắp xếp, bộ lọc và trang kết quả chỉ tính {limit:,} bài được lưu gần "
-                "đây nhất; biểu đồ bị ẩn. Thêm từ hoặc chọn bộ lọc để thu hẹp, hoặc tải toàn bộ kết quả.",
-                f"Too many matches: ranking, sorting, filters and pages cover the {limit:,} most recently archived; "
-                "the chart is left out. Add words or a filter to narrow the search, or download all results.")
+def _more_note(limit: int, number: Callable[[int], str] = "{:,}".format) -> Note:
+    """What a search past the limit covers: said on the page (its count ``grouped``) and in its
+    JSON, whose text stays as programs reading it have had it."""
+    return Note(f"Quá nhiều kết quả: xếp hạng, sắp xếp, bộ lọc và trang kết quả chỉ tính {number(limit)} bài được lưu "
+                "gần đây nhất; biểu đồ bị ẩn. Thêm từ hoặc chọn bộ lọc để thu hẹp, hoặc tải toàn bộ kết quả.",
+                f"Too many matches: ranking, sorting, filters and pages cover the {number(limit)} most recently "
+                "archived; the chart is left out. Add words or a filter to narrow the search, or download all results.")
 
 
 async def _bounded_search(datasette, db, request) -> "Search":
@@ -808,7 +813,7 @@ async def search_page(datasette, request):
         {
             "search": search, "count": count, "results": rows, "facets": facets, "together": together,
             "chart": chart(data, names) if data else None, "more": search.more,
-            "more_note": _more_note(search.limit) if search.more else None,
+            "more_note": _more_note(search.limit, grouped) if search.more else None,
             "document": document, "page_size": PAGE_SIZE,
             "pages": _pages(count),
             "search_url": search_url,
@@ -1412,6 +1417,11 @@ def _when(value, with_time=True, seconds=False):
     return f"{moment:%H:%M:%S} {day}" if seconds else f"{moment:%H:%M} {day}"
 
 
+def grouped(n: int) -> str:
+    """A count as the reading room writes it: 1 155 (DIGIT_GROUP between groups of three)."""
+    return f"{n:,}".replace(",", DIGIT_GROUP)
+
+
 def _at(value, at: str, on: str) -> str:
     """An ISO timestamp in a sentence, in Vietnam's time: "lúc 13:40 ngày 27/11/2026" with the
     Vietnamese words, "at 13:40 on 27/11/2026" with the English."""
@@ -1439,6 +1449,7 @@ def prepare_jinja2_environment(env):
     env.filters["vn_datetime"] = _when
     env.filters["vn_date"] = lambda value: _when(value, with_time=False)
     env.filters["lang_tag"] = language_tag
+    env.filters["number"] = grouped
     env.filters["vn_at"] = lambda value: _at(value, "lúc", "ngày")
     env.filters["en_at"] = lambda value: _at(value, "at", "on")
     # Versions: two captured in the same minute would otherwise read alike.

@@ -1,0 +1,84 @@
+"""What the reading room's markup says to a reader of either language and to a screen reader:
+counts written alike in Vietnamese and English, results counted where they are heard, each
+time marked as a time, each count named.
+
+Through datasette's test client; what needs a browser is in tests/browser/test_a11y.py.
+"""
+
+import asyncio
+import re
+
+import lxml.html
+import pytest
+
+from archive import ingest
+from archive.db import open_db
+from archive.serve import make_datasette
+from archive.sources import parse_sources
+from conftest import store_page
+
+SOURCE = parse_sources(
+    '[[source]]\nid = "t"\nname = "Cổng T"\nkind = "press"\nhome = "https://t.vn/"\nallowed_domains = ["t.vn"]\n'
+    'article_pattern = "x"\nschedule = "0 * * * *"\n[source.discovery]\nfeeds = ["https://t.vn/rss"]\n'
+)[0]
+TOGETHER = 1_100  # articles saying "dịch vụ" together
+APART = 134  # articles with "dịch" and "vụ" apart
+NNBSP = "\u202f"  # the narrow no-break space ISO 80000 groups digits with
+
+
+def _article(i: int) -> dict:
+    body = ("Người dân dùng dịch vụ công trực tuyến." if i <= TOGETHER
+            else "Tỉnh phòng dịch và giao nhiệm vụ cho các xã.")
+    return {"url": f"https://t.vn/{i}", "title": f"Bản tin số {i}", "text": body,
+            "published": f"2024-{1 + i % 12:02d}-01T08:00:00+07:00", "text_hash": str(i)}
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory):
+    """An archive of more than a thousand articles: counts of four digits."""
+    path = tmp_path_factory.mktemp("crowded") / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    with db.atomic():
+        for i in range(1, TOGETHER + APART + 1):
+            store_page(db, _article(i), source_id="t", seen_at="2024-12-01T00:00:00+00:00", crawl_id=crawl)
+    db.close()
+    return path
+
+
+def get(ds, path):
+    response = asyncio.run(ds.client.get(path))
+    assert response.status_code == 200, (path, response.text[:500])
+    return response
+
+
+def text_of(html, xpath):
+    """The text of the elements at ``xpath``, its HTML white space collapsed (not U+202F)."""
+    texts = (e if isinstance(e, str) else e.text_content() for e in lxml.html.fromstring(html).xpath(xpath))
+    return re.sub(r"[ \t\n\r\f]+", " ", " ".join(texts)).strip()
+
+
+def test_counts_group_their_digits_with_a_space_either_language_reads_alike(crowded):
+    # "1,234" is one and a bit in Vietnamese, whose comma is the decimal mark ("420.000 người").
+    ds = make_datasette(crowded)
+    total = f"1{NNBSP}234"
+    home = get(ds, "/").text
+    assert text_of(home, "//p[@class='stats']/strong[1]") == total
+    assert text_of(home, "//table[@class='sources']//td[@class='num']") == total
+
+    search = get(ds, "/-/search?q=dich+vu").text
+    assert text_of(search, "//*[@id='result-count']") == total
+    together = f"1{NNBSP}100"
+    assert f"{together} bài trong số này" in text_of(search, "//*[@id='together-note']")
+    assert f"Show only those {together}" in text_of(search, "//*[@id='together-note']//a")
+    assert text_of(search, "//*[@data-facet='source']//span[@class='count']") == total
+    for page in (home, search):
+        assert not re.search(r"\d,\d{3}", page)
+
+    limited = make_datasette(crowded, search_limit=1_000)
+    past = get(limited, "/-/search?q=dich+vu").text
+    assert text_of(past, "//*[@id='result-count']") == f"1{NNBSP}000"
+    assert f"chỉ tính 1{NNBSP}000 bài" in text_of(past, "//*[@id='more-note']")
+    # What a program reads keeps its numbers as they were.
+    data = get(limited, "/-/results.json?q=dich+vu").json()
+    assert data["count"] == 1_000 and "1,000 most recently archived" in data["notes"][-1]["en"]
