@@ -303,9 +303,12 @@ def _spelt(run: list[_Part]) -> list[str]:
 
 def _phrases(runs: list[list[_Part]]) -> str:
     """Each run as folded FTS5 phrases, one for each spelling, ORed."""
-    phrases = [f'"{words.removesuffix("*")}"' + ("*" if words.endswith("*") else "")
-               for run in runs for words in _spelt(run)]
-    return " OR ".join(dict.fromkeys(phrases))
+    return " OR ".join(dict.fromkeys(_fts_phrase(words) for run in runs for words in _spelt(run)))
+
+
+def _fts_phrase(words: str) -> str:
+    """Folded words, space-separated, "*" ending a prefix, as an FTS5 phrase."""
+    return f'"{words.removesuffix("*")}"' + ("*" if words.endswith("*") else "")
 
 
 def _snippet_runs(runs: list[list[_Part]], terms: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -349,15 +352,13 @@ def _term(value: str, *, prefix: bool) -> _Part | None:
         return None
     exact = [f'"{" ".join(words)}"{star}' for words, _ in forms]
     folded_forms = [_folded_spellings(words, prefix=prefix) for words, _ in forms]
-    folded = list(dict.fromkeys(f'"{phrase}"{star}' for phrases in folded_forms for phrase in phrases))
-
-    marks = tuple(dict.fromkeys(phrase + star for phrases in folded_forms for phrase in phrases))
-    spellings = tuple(phrase + star for phrase in folded_forms[-1])
-    if prefix:
-        # The filters column's words (src…, month…, ref…) are for the facets: "age*" must not
-        # find every article that names an agency.
-        folded = [f"( {{{' '.join(sorted(COLUMNS))}}} : {query} )" for query in folded]
-    return _Part("term", _either(exact), _either(folded), _either([a for _, a in forms]), value, marks, spellings)
+    marks = tuple(dict.fromkeys(phrase for phrases in folded_forms for phrase in phrases))
+    # The filters column's words (src…, month…, ref…) are for the facets: "age*" must not
+    # find every article that names an agency.
+    folded = [f"( {{{' '.join(sorted(COLUMNS))}}} : {_fts_phrase(phrase)} )" if phrase.endswith("*")
+              else _fts_phrase(phrase) for phrase in marks]
+    return _Part("term", _either(exact), _either(folded), _either([a for _, a in forms]), value, marks,
+                 tuple(folded_forms[-1]))
 
 
 def _either(queries: list[str]) -> str:
@@ -398,20 +399,24 @@ def _spellings(word: str) -> list[str]:
 
 def _folded_spellings(words: list[str], *, prefix: bool) -> list[str]:
     """The folded phrase of ``words``, once for each spelling of its syllables (i or y) and of
-    its numbers (see _number_spellings)."""
+    its numbers (see _number_spellings); "*" ends the spelling as typed of a prefix.
+
+    A prefix finds what its last word finds, so that word's other spellings are there too, as
+    words: i and y are each other only closing a syllable ("qui*" finds "quy", not "quyền")."""
     folded = [fold(word) for word in words]
     phrases = [""]
     swapped = 0
     for i, word in enumerate(folded):
         options = [word]
-        last = i == len(folded) - 1
-        if swapped < _MAX_SPELLINGS and not (prefix and last):
+        if swapped < _MAX_SPELLINGS:
             if _I_OR_Y.match(word):
                 options.append(word[:-1] + ("y" if word.endswith("i") else "i"))
             elif word.isascii() and word.isdigit() and not (i and folded[i - 1].isdigit()):
                 # Not the digits after a number's point or comma: "4.000" is no "4.0", nor "4.00".
                 options += _number_spellings(word)
             swapped += len(options) > 1
+        if prefix and i == len(folded) - 1:
+            options[0] += "*"
         phrases = [f"{phrase} {option}".strip() for phrase in phrases for option in options]
     return phrases
 

@@ -1,0 +1,57 @@
+"""The other spellings of a word or number, where they were missed: the last word of a prefix,
+the day and month of a date, a number typed with its thousands apart, a prefix in quotes."""
+
+import asyncio
+
+import pytest
+
+from archive.db import open_db
+from archive.search import search
+from archive.serve import make_datasette
+from test_search import small_archive
+
+ARTICLES = {
+    "qui-i": ("Qui chế làm việc của sở", "Sở ban hành qui chế mới về quản lí hồ sơ và kĩ năng văn thư."),
+    "quy-y": ("Quý khách lưu ý", "Quý khách vui lòng đọc kỹ hướng dẫn quản lý trước khi nộp."),
+    "quyet": ("Ủy ban ra văn bản mới", "Văn bản nêu rõ quyền và nghĩa vụ của người nộp hồ sơ."),
+    "khoe-old": ("Chăm sóc sức khoẻ người cao tuổi", "Người cao tuổi được khám sức khoẻ miễn phí."),
+    "khoe-bare": ("Vườn hoa khoe sắc", "Vườn hoa khoe sắc, khoe hương, khoe màu suốt mùa xuân."),
+    "date-padded": ("Lịch tiếp dân", "Buổi tiếp dân diễn ra ngày 08/04/2025; hạn nộp ý kiến là 05/05/2025."),
+    "date-bare": ("Thông báo kết quả", "Ngày 8/4/2025 sở thông báo kết quả xét tuyển."),
+    "plain-number": ("Hồ sơ trực tuyến", "Có 1500 hồ sơ được nộp trực tuyến."),
+    "dotted-number": ("Ý kiến người dân", "Sở đã tiếp nhận 2.500 ý kiến góp ý."),
+    "da-nang": ("Đà Nẵng mở tuyến xe buýt", "Thành phố Đà Nẵng mở thêm tuyến xe buýt ven biển."),
+}
+
+
+@pytest.fixture(scope="module")
+def path(tmp_path_factory):
+    return small_archive(tmp_path_factory.mktemp("spellings-more") / "archive.db", ARTICLES)
+
+
+def found(path, query):
+    db = open_db(path, create=False)
+    try:
+        return [r["url"].rsplit("/", 1)[1] for r in search(db, query, limit=50)]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("word", ["quí", "quý", "qui", "quy", "lí", "lý", "kĩ", "kỹ"])
+def test_a_prefix_finds_what_the_word_finds_in_either_spelling(path, word):
+    assert set(found(path, word)) == {"qui-i", "quy-y"}
+    assert set(found(path, word + "*")) >= {"qui-i", "quy-y"}
+
+
+def test_the_other_spelling_of_a_prefix_is_the_whole_word(path):
+    # i and y are each other only closing a syllable: "qui*" finds "quy", not "quyền".
+    assert set(found(path, "qui*")) == {"qui-i", "quy-y"}
+    assert set(found(path, "quy*")) == {"qui-i", "quy-y", "quyet"}
+
+
+def test_a_prefix_in_either_spelling_finds_the_same_in_datasette_and_the_reading_room(path):
+    ds = make_datasette(path)
+    data = asyncio.run(ds.client.get("/archive/articles.json", params={"_search": "quí*", "_shape": "objects"})).json()
+    assert {row["url"].rsplit("/", 1)[1] for row in data["rows"]} == {"qui-i", "quy-y"}
+    data = asyncio.run(ds.client.get("/-/results.json", params={"q": "lý*"})).json()
+    assert {r["title"] for r in data["results"]} == {ARTICLES["qui-i"][0], ARTICLES["quy-y"][0]}
