@@ -343,10 +343,8 @@ def _term(value: str, *, prefix: bool) -> _Part | None:
     for form in dict.fromkeys((value, unicodedata.normalize("NFKC", value))):
         words = _WORD.findall(form)
         if words and words not in [w for w, _ in forms]:
-            spelt = [_either([f'"{w}"' for w in _spellings(word)]) for word in words]
-            if star:
-                spelt[-1] = f'"{words[-1]}"'
-            accented = " AND ".join(spelt) + star
+            last = len(words) - 1
+            accented = " AND ".join(_accented(word, prefix=prefix and i == last) for i, word in enumerate(words))
             forms.append((words, f"( {accented} )" if len(words) > 1 else accented))
     if not forms:
         return None
@@ -359,6 +357,14 @@ def _term(value: str, *, prefix: bool) -> _Part | None:
               else _fts_phrase(phrase) for phrase in marks]
     return _Part("term", _either(exact), _either(folded), _either([a for _, a in forms]), value, marks,
                  tuple(folded_forms[-1]))
+
+
+def _accented(word: str, *, prefix: bool) -> str:
+    """``word`` in each of its spellings, ORed, for the exact index. Of a prefix, the word as
+    typed stays a prefix, with Đ or the legacy eth Ð, and its other spellings are the whole word,
+    as in the folded query (see _folded_spellings): "khỏe*" takes "khoẻ" as the accents typed."""
+    stems = {word, word.translate(_ETH)} if prefix else set()
+    return _either([f'"{spelling}"' + ("*" if spelling in stems else "") for spelling in _spellings(word)])
 
 
 def _either(queries: list[str]) -> str:

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from archive.db import open_db
-from archive.search import search
+from archive.search import parse_query, search
 from archive.serve import make_datasette
 from test_search import small_archive
 
@@ -55,3 +55,11 @@ def test_a_prefix_in_either_spelling_finds_the_same_in_datasette_and_the_reading
     assert {row["url"].rsplit("/", 1)[1] for row in data["rows"]} == {"qui-i", "quy-y"}
     data = asyncio.run(ds.client.get("/-/results.json", params={"q": "lý*"})).json()
     assert {r["title"] for r in data["results"]} == {ARTICLES["qui-i"][0], ARTICLES["quy-y"][0]}
+
+
+def test_a_prefix_takes_the_other_tone_placement_as_the_accents_typed(path):
+    results = search(open_db(path, create=False), "khỏe*")
+    assert [r["url"].rsplit("/", 1)[1] for r in results] == ["khoe-old", "khoe-bare"]
+    assert [r["exact_match"] for r in results] == [True, False]
+    # and so does a prefix's last word after others, as the words before it did
+    assert parse_query("sức khỏe*").accented == '"sức" AND ( "khỏe"* OR "khoẻ" )'
