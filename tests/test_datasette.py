@@ -227,7 +227,8 @@ def test_capture_view_says_what_it_is_and_keeps_its_links_in_the_archive(legacy)
     assert response.headers["content-security-policy"] == VIEW_POLICY
     html = response.text
     origin = article.rsplit("/", 1)[0]
-    banner = html[html.index('id="govarchive-banner"'):html.index("</div>")]
+    # The banner ends after its links: what it says of the capture is a <div> of its own, before them.
+    banner = html[html.index('id="govarchive-banner"'):html.index("</div>", html.index('class="links"'))]
     assert "Bản lưu trữ" in banner and "archived copy" in banner
     assert "08:30 17/05/2024" in banner  # 01:30 UTC, in Vietnam's time
     assert f'href="{origin}/thong-bao.htm"' in banner
@@ -792,7 +793,8 @@ def versioned(crawled_archive, sample_site, tmp_path_factory):
 
 def banner(ds, fetch_id):
     html = get(ds, f"/-/capture/{fetch_id}.html").text
-    return html[html.index('id="govarchive-banner"'):html.index("</div>")]
+    # To the end of its links, which follow the <div> of what it says of the capture.
+    return html[html.index('id="govarchive-banner"'):html.index("</div>", html.index('class="links"'))]
 
 
 def test_an_older_version_s_capture_says_which_it_is_and_links_to_the_latest(versioned):

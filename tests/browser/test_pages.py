@@ -678,15 +678,17 @@ def test_a_printed_page_has_the_archived_text_and_its_citation_not_the_site_s_co
 
 
 # Whether each of the banner's links is whole on screen and the one thing at its centre, at load
-# (``at_load``) and at some point as the banner is scrolled (``reachable``), by its text.
+# (``at_load``) and at some point as the banner is scrolled (``reachable``), by its text. What
+# scrolls is the part above the banner's links, or on a very short screen the banner whole.
 BANNER_LINKS = """async () => {
   const banner = document.getElementById('govarchive-banner'), links = [...banner.querySelectorAll('a')];
+  const scroller = [banner.querySelector('.facts'), banner].find(e => e.scrollHeight > e.clientHeight) || banner;
   const whole = a => { const b = banner.getBoundingClientRect(), r = a.getBoundingClientRect();
     const at = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
     return r.top >= b.top && r.bottom <= b.bottom - banner.clientTop && at !== null && a.contains(at); };
   const atLoad = links.map(whole), reachable = links.map(() => false);
-  for (let top = 0; top <= banner.scrollHeight; top += 4) {
-    banner.scrollTop = top;
+  for (let top = 0; top <= scroller.scrollHeight; top += 4) {
+    scroller.scrollTop = top;
     await new Promise(requestAnimationFrame);
     links.forEach((a, i) => { reachable[i] = reachable[i] || whole(a); });
   }
