@@ -342,20 +342,20 @@ def _term(value: str, *, prefix: bool) -> _Part | None:
     forms = []
     for form in dict.fromkeys((value, unicodedata.normalize("NFKC", value))):
         words = _WORD.findall(form)
-        if words and words not in [w for w, _ in forms]:
+        if words and words not in [w for w, _, _ in forms]:
             last = len(words) - 1
             accented = " AND ".join(_accented(word, prefix=prefix and i == last) for i, word in enumerate(words))
-            forms.append((words, f"( {accented} )" if len(words) > 1 else accented))
+            forms.append((words, f"( {accented} )" if len(words) > 1 else accented, _folded_spellings(form, prefix)))
     if not forms:
         return None
-    exact = [f'"{" ".join(words)}"{star}' for words, _ in forms]
-    folded_forms = [_folded_spellings(words, prefix=prefix) for words, _ in forms]
+    exact = [f'"{" ".join(words)}"{star}' for words, _, _ in forms]
+    folded_forms = [spellings for _, _, spellings in forms]
     marks = tuple(dict.fromkeys(phrase for phrases in folded_forms for phrase in phrases))
     # The filters column's words (src…, month…, ref…) are for the facets: "age*" must not
     # find every article that names an agency.
     folded = [f"( {{{' '.join(sorted(COLUMNS))}}} : {_fts_phrase(phrase)} )" if phrase.endswith("*")
               else _fts_phrase(phrase) for phrase in marks]
-    return _Part("term", _either(exact), _either(folded), _either([a for _, a in forms]), value, marks,
+    return _Part("term", _either(exact), _either(folded), _either([a for _, a, _ in forms]), value, marks,
                  tuple(folded_forms[-1]))
 
 
@@ -403,28 +403,41 @@ def _spellings(word: str) -> list[str]:
     return list(dict.fromkeys(found + [spelling.translate(_ETH) for spelling in found]))
 
 
-def _folded_spellings(words: list[str], *, prefix: bool) -> list[str]:
-    """The folded phrase of ``words``, once for each spelling of its syllables (i or y) and of
-    its numbers (see _number_spellings); "*" ends the spelling as typed of a prefix.
+def _folded_spellings(form: str, prefix: bool) -> list[str]:
+    """The folded phrase of the words of ``form``, once for each spelling of its syllables (i
+    or y) and of its numbers (see _number_spellings), up to 2**_MAX_SPELLINGS phrases; "*" ends
+    the spelling as typed of a prefix.
 
     A prefix finds what its last word finds, so that word's other spellings are there too, as
     words: i and y are each other only closing a syllable ("qui*" finds "quy", not "quyền")."""
-    folded = [fold(word) for word in words]
+    words = list(_WORD.finditer(form))
     phrases = [""]
     swapped = 0
-    for i, word in enumerate(folded):
+    for i, match in enumerate(words):
+        word = fold(match.group())
         options = [word]
         if swapped < _MAX_SPELLINGS:
             if _I_OR_Y.match(word):
                 options.append(word[:-1] + ("y" if word.endswith("i") else "i"))
-            elif word.isascii() and word.isdigit() and not (i and folded[i - 1].isdigit()):
-                # Not the digits after a number's point or comma: "4.000" is no "4.0", nor "4.00".
+            elif _is_number(word) and not (i and _in_a_number(form, words[i - 1], match)):
                 options += _number_spellings(word)
             swapped += len(options) > 1
-        if prefix and i == len(folded) - 1:
+        if prefix and i == len(words) - 1:
             options[0] += "*"
         phrases = [f"{phrase} {option}".strip() for phrase in phrases for option in options]
     return phrases
+
+
+def _is_number(word: str) -> bool:
+    return word.isascii() and word.isdigit()
+
+
+def _in_a_number(form: str, before: re.Match, number: re.Match) -> bool:
+    """Whether the ``number`` in ``form`` continues the number ``before`` it, which a "/" or a dash
+    does not: it is the next of a date's or a document's numbers, each with or without its
+    leading zero ("8/4/2025" is "08/04/2025", "08-04-2025"). The digits after a point or comma
+    are the same number's ("4.000" is no "4.0", nor "4.00"), as are a measure's ("21°01′30″")."""
+    return _is_number(before.group()) and form[before.end():number.start()] not in ("/", *_DASHES)
 
 
 # Years are searched as written: "2024" is hardly ever "2.024" and would mark every 2.

@@ -2,6 +2,7 @@
 the day and month of a date, a number typed with its thousands apart, a prefix in quotes."""
 
 import asyncio
+import json
 
 import pytest
 
@@ -55,6 +56,29 @@ def test_a_prefix_in_either_spelling_finds_the_same_in_datasette_and_the_reading
     assert {row["url"].rsplit("/", 1)[1] for row in data["rows"]} == {"qui-i", "quy-y"}
     data = asyncio.run(ds.client.get("/-/results.json", params={"q": "lý*"})).json()
     assert {r["title"] for r in data["results"]} == {ARTICLES["qui-i"][0], ARTICLES["quy-y"][0]}
+
+
+@pytest.mark.parametrize("typed, keys", [
+    ("8/4/2025", {"date-padded", "date-bare"}),
+    ("08/04/2025", {"date-padded", "date-bare"}),
+    ("5/5/2025", {"date-padded"}),
+    ("8/4", {"date-padded", "date-bare"}),
+    ("08/4", {"date-padded", "date-bare"}),
+])
+def test_every_number_of_a_date_is_found_with_or_without_its_leading_zero(path, typed, keys):
+    assert set(found(path, typed)) == keys
+
+
+def test_the_spellings_of_a_query_with_many_numbers_stay_few():
+    folded = parse_query("1/2/3/4/5/6/7/8").folded
+    assert folded.count(" OR ") + 1 == 8
+
+
+def test_the_search_cli_and_export_find_a_date_without_its_leading_zeros(path, run_cli):
+    result = run_cli("search", "5/5/2025", "--json", "--db", path, check=True)
+    assert [json.loads(line)["url"] for line in result.stdout.splitlines()] == ["https://t.vn/date-padded"]
+    result = run_cli("export", "--format", "jsonl", "--search", "5/5/2025", "--db", path, check=True)
+    assert [json.loads(line)["url"] for line in result.stdout.splitlines()] == ["https://t.vn/date-padded"]
 
 
 def test_a_prefix_takes_the_other_tone_placement_as_the_accents_typed(path):
