@@ -405,39 +405,60 @@ def _spellings(word: str) -> list[str]:
 
 def _folded_spellings(form: str, prefix: bool) -> list[str]:
     """The folded phrase of the words of ``form``, once for each spelling of its syllables (i
-    or y) and of its numbers (see _number_spellings), up to 2**_MAX_SPELLINGS phrases; "*" ends
-    the spelling as typed of a prefix.
+    or y) and of its numbers (see _units), up to 2**_MAX_SPELLINGS phrases; "*" ends the
+    spelling as typed of a prefix.
 
     A prefix finds what its last word finds, so that word's other spellings are there too, as
     words: i and y are each other only closing a syllable ("qui*" finds "quy", not "quyền")."""
-    words = list(_WORD.finditer(form))
+    units = _units(form)
     phrases = [""]
     swapped = 0
-    for i, match in enumerate(words):
-        word = fold(match.group())
-        options = [word]
-        if swapped < _MAX_SPELLINGS:
-            if _I_OR_Y.match(word):
-                options.append(word[:-1] + ("y" if word.endswith("i") else "i"))
-            elif _is_number(word) and not (i and _in_a_number(form, words[i - 1], match)):
-                options += _number_spellings(word)
-            swapped += len(options) > 1
-        if prefix and i == len(words) - 1:
+    for i, (unit, others) in enumerate(units):
+        options = [unit]
+        if others and swapped < _MAX_SPELLINGS:
+            options += others
+            swapped += 1
+        if prefix and i == len(units) - 1:
             options[0] += "*"
         phrases = [f"{phrase} {option}".strip() for phrase in phrases for option in options]
     return phrases
 
 
+def _units(form: str) -> list[tuple[str, list[str]]]:
+    """The folded words of ``form``, each with its other spellings; the parts of a number joined
+    by a point or a comma ("1.500", "4.0") are one unit, spelt only without its thousands apart.
+
+    A number after a "/" or a dash is the next of a date's or a document's numbers, each with or
+    without its leading zero ("8/4/2025" is "08/04/2025", "08-04-2025"); one after a measure's
+    signs ("21°01′30″") is as typed."""
+    units: list[tuple[list[str], bool]] = []  # the words, and whether they may be spelt otherwise
+    words = list(_WORD.finditer(form))
+    for i, match in enumerate(words):
+        word = fold(match.group())
+        between = form[words[i - 1].end():match.start()] if i else ""
+        after_number = bool(i) and _is_number(words[i - 1].group()) and _is_number(word)
+        if after_number and between in (".", ","):
+            units[-1][0].append(word)
+        else:
+            units.append(([word], not after_number or between in ("/", *_DASHES)))
+    return [(" ".join(unit), _other_spellings(unit) if spelt else []) for unit, spelt in units]
+
+
+def _other_spellings(unit: list[str]) -> list[str]:
+    """The other spellings of a folded word, or of a number's parts joined by a point or comma."""
+    if len(unit) > 1:
+        # "1.500" finds "1500" as "1500" finds "1.500". The digits after the point are the
+        # number's ("4.000" is no "4.0", nor "4.00"), and "1.500" no "01.500".
+        joined = "".join(unit)
+        return [joined] if " ".join(unit) in _number_spellings(joined) else []
+    [word] = unit
+    if _I_OR_Y.match(word):
+        return [word[:-1] + ("y" if word.endswith("i") else "i")]
+    return _number_spellings(word) if _is_number(word) else []
+
+
 def _is_number(word: str) -> bool:
     return word.isascii() and word.isdigit()
-
-
-def _in_a_number(form: str, before: re.Match, number: re.Match) -> bool:
-    """Whether the ``number`` in ``form`` continues the number ``before`` it, which a "/" or a dash
-    does not: it is the next of a date's or a document's numbers, each with or without its
-    leading zero ("8/4/2025" is "08/04/2025", "08-04-2025"). The digits after a point or comma
-    are the same number's ("4.000" is no "4.0", nor "4.00"), as are a measure's ("21°01′30″")."""
-    return _is_number(before.group()) and form[before.end():number.start()] not in ("/", *_DASHES)
 
 
 # Years are searched as written: "2024" is hardly ever "2.024" and would mark every 2.

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from archive.db import open_db
-from archive.search import parse_query, search
+from archive.search import parse_query, search, snippet
 from archive.serve import make_datasette
 from test_search import small_archive
 
@@ -87,3 +87,21 @@ def test_a_prefix_takes_the_other_tone_placement_as_the_accents_typed(path):
     assert [r["exact_match"] for r in results] == [True, False]
     # and so does a prefix's last word after others, as the words before it did
     assert parse_query("sức khỏe*").accented == '"sức" AND ( "khỏe"* OR "khoẻ" )'
+
+
+@pytest.mark.parametrize("typed, key", [("1.500", "plain-number"), ("1,500", "plain-number"),
+                                        ("2500", "dotted-number"), ("2.500", "dotted-number")])
+def test_a_number_finds_it_with_or_without_its_thousands_apart(path, typed, key):
+    assert found(path, typed) == [key]
+
+
+def test_a_number_typed_with_its_thousands_apart_is_marked_without_them():
+    assert snippet("Có 1500 hồ sơ và 1.500 lượt, 1 500 người", parse_query("1.500")) == (
+        "Có [1500] hồ sơ và [1].[500] lượt, [1] [500] người")
+
+
+def test_a_number_typed_with_its_thousands_apart_has_no_leading_zero():
+    assert parse_query("1.500").folded == '( "1 500" OR "1500" )'
+    # the digits after a decimal point are as typed, and years as written
+    assert parse_query("4.0").folded == '"4 0"'
+    assert parse_query("2.024").folded == '"2 024"'
