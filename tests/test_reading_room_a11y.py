@@ -7,6 +7,7 @@ Through datasette's test client; what needs a browser is in tests/browser/test_a
 
 import asyncio
 import re
+import shutil
 
 import lxml.html
 import pytest
@@ -16,6 +17,7 @@ from archive.db import open_db
 from archive.serve import make_datasette
 from archive.sources import parse_sources
 from conftest import store_page
+from test_datasette import add_capture
 
 SOURCE = parse_sources(
     '[[source]]\nid = "t"\nname = "Cổng T"\nkind = "press"\nhome = "https://t.vn/"\nallowed_domains = ["t.vn"]\n'
@@ -82,3 +84,28 @@ def test_counts_group_their_digits_with_a_space_either_language_reads_alike(crow
     # What a program reads keeps its numbers as they were.
     data = get(limited, "/-/results.json?q=dich+vu").json()
     assert data["count"] == 1_000 and "1,000 most recently archived" in data["notes"][-1]["en"]
+
+
+@pytest.fixture(scope="module")
+def captures(crawled_archive, tmp_path_factory):
+    """A copy of the crawled archive with a page and a file that is no page added: (directory,
+    the page's fetch id, the file's)."""
+    directory = tmp_path_factory.mktemp("captures")
+    shutil.copytree(crawled_archive, directory, dirs_exist_ok=True)
+    page = add_capture(directory, "https://t.vn/tin.htm", "<!DOCTYPE html><title>Tin  mới</title><p>Nội dung".encode(),
+                       "text/html; charset=utf-8")
+    pdf = add_capture(directory, "https://t.vn/van-ban.pdf", b"%PDF-1.4 ...", "application/pdf")
+    return directory, page, pdf
+
+
+def test_the_capture_view_has_a_heading_naming_the_page_and_a_main_landmark_around_it(captures):
+    # Heading and landmark navigation reach the archived page: before, the banner was all there was.
+    directory, page, pdf = captures
+    ds = make_datasette(directory / "archive.db")
+    for fetch_id, name in ((page, "Tin mới"), (pdf, "https://t.vn/van-ban.pdf")):
+        tree = lxml.html.fromstring(get(ds, f"/-/capture/{fetch_id}.html").text)
+        (h1,) = tree.xpath("//h1")
+        assert re.sub(r"\s+", " ", h1.text_content()) == f"Bản lưu / Archived: {name}"
+        (main,) = tree.xpath("//main")
+        assert main.xpath(".//h1") == [h1] and not tree.xpath("//*[@id='govarchive-banner']//h1")
+        assert main.xpath(".//iframe") if fetch_id == page else main.xpath(".//a[contains(@href, 'download=1')]")

@@ -447,8 +447,9 @@ async def _view(datasette, request, fetch: dict, page_url: str, text: str | None
         if fragment:
             frame += "#" + quote(fragment, safe=FRAGMENT_SAFE)
     asked = fetch.get("requested_url") or fetch["url"]
+    name = _title(text, page) or page_url
     html_text = await datasette.render_template("capture_view.html", {
-        "title": TITLE_PREFIX + (_title(text, page) or page_url), "frame": frame,
+        "title": TITLE_PREFIX + name, "name": name, "frame": frame,
         "content_type": content_type or "không rõ / unknown",
         "fetch": fetch, "page_url": page_url, "asked": asked, "status": _status(fetch["status"]),
         "live": {url for url in (asked, page_url) if _scheme(url) in ("http", "https")},
