@@ -61,7 +61,7 @@ _WORD_START = rf"(?:(?<![^\s()\"])|(?<={_DASH}))"
 _TOKEN = re.compile(
     rf'(?P<minus>(?<![^\s()"]){_DASH}+(?=["(]|(?i:{_COLUMN_NAME})\s*:))'
     rf'|(?P<column>{_WORD_START}(?i:{_COLUMN_NAME})\s*:)'
-    r'|(?P<phrase>"[^"]*"?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)',
+    r'|(?P<phrase>"[^"]*(?:"\*?)?)|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)',
     re.UNICODE,
 )
 # FTS5's unicode61 tokenizer splits words on connector punctuation (_ ‿ ＿ …), which Python's
@@ -178,8 +178,9 @@ def parse_query(text: str) -> Query:
             # "-oa", as search engines take it: what follows is excluded.
             parts.append(_Part("op", "NOT", "NOT", "NOT", value[: len(value) - len(rest)]))
             notes += _not_a_column(text, match.end() - len(rest))
+            notes += _stray_star(rest)
             words_typed += len(_WORD.findall(rest))
-            parts.append(_term(rest, prefix=rest.endswith("*")))
+            parts.append(_term(rest, prefix=_prefixed(rest)))
         elif kind == "word" and not value.strip(_DASHES):
             # A dash with a space after it excludes nothing (pasted text has such dashes), but
             # whoever typed "zalo - oa" likely meant "zalo -oa".
@@ -193,9 +194,10 @@ def parse_query(text: str) -> Query:
                                   f"«{value}» was searched as a word; write {value.upper()} (capitals) for the operator"))
             if kind == "word":
                 notes += _not_a_column(text, match.start())
-            term = _term(value, prefix=kind == "word" and value.endswith("*"))
+            notes += _stray_star(value)
+            term = _term(value, prefix=_prefixed(value))
             if term is not None:
-                if kind == "phrase" and (len(value) == 1 or not value.endswith('"')):
+                if kind == "phrase" and (len(value) == 1 or not value.rstrip("*").endswith('"')):
                     notes.append(Note('Thiếu dấu " đóng: cụm từ được tính đến hết câu',
                                       'A closing " was missing: the phrase runs to the end of the query'))
                 words_typed += len(_WORD.findall(value))
@@ -240,6 +242,25 @@ def as_phrase(text: str) -> str | None:
     if len(tokens) < 2 or not plain or not parse_query(text).phrase:
         return None
     return '"' + " ".join(token.group() for token in tokens) + '"'
+
+
+def _prefixed(value: str) -> bool:
+    """Whether the word or phrase typed is a prefix: "chuyển*", and '"Đà N*"' or '"Đà N"*', as
+    FTS5 takes a prefix ending a phrase."""
+    return value.rstrip('"').endswith("*")
+
+
+def _stray_star(value: str) -> list[Note]:
+    """A note when the word or phrase typed has a "*" other than the one ending it, which no
+    query can honour ("Đà*Nẵng", '"Đà* Nẵng"', "*Nẵng", a "*" standing alone)."""
+    # A word's "*" may end it, a phrase's end its last word or follow it; a "*" with no word has nothing to end.
+    stray = value.rstrip("*").rstrip('"').rstrip("*") if _WORD.search(value) else value
+    if "*" not in stray:
+        return []
+    return [Note(f"Bỏ qua dấu * trong «{value}»: dấu * chỉ dùng được ở cuối một từ hoặc một cụm từ, "
+                 "ví dụ «chuyển*», «\"Đà N*\"»",
+                 f"Ignored the * in «{value}»: a * works only at the end of a word or a phrase, "
+                 "as in «chuyển*» or «\"Đà N*\"»")]
 
 
 # Letters and a colon with no space after it, as a column filter is typed ("foo:bar", 'foo:"x"').

@@ -105,3 +105,31 @@ def test_a_number_typed_with_its_thousands_apart_has_no_leading_zero():
     # the digits after a decimal point are as typed, and years as written
     assert parse_query("4.0").folded == '"4 0"'
     assert parse_query("2.024").folded == '"2 024"'
+
+
+@pytest.mark.parametrize("typed", ['"Đà N*"', '"Đà N"*', '"da n*"', 'title:"Đà N*"'])
+def test_a_star_ending_a_phrase_makes_its_last_word_a_prefix(path, typed):
+    assert found(path, typed) == ["da-nang"]
+    assert parse_query(typed).notes == ()
+
+
+def test_a_prefix_ending_a_phrase_in_the_reading_room_and_datasette(path):
+    ds = make_datasette(path)
+    data = asyncio.run(ds.client.get("/-/results.json", params={"q": '"Đà N*"'})).json()
+    assert [r["title"] for r in data["results"]] == [ARTICLES["da-nang"][0]] and data["notes"] == []
+    data = asyncio.run(ds.client.get("/archive/articles.json", params={"_search": '"da n"*', "_shape": "objects"})).json()
+    assert [row["url"] for row in data["rows"]] == ["https://t.vn/da-nang"]
+
+
+def test_a_phrase_ending_in_a_prefix_finds_the_other_spelling_of_its_last_word(path):
+    assert set(found(path, '"quản lí"*')) == {"qui-i", "quy-y"}
+    assert parse_query('"sức khỏe"*').accented == '( "sức" AND ( "khỏe"* OR "khoẻ" ) )'
+    assert found(path, '"sức khỏe"*') == ["khoe-old"]
+
+
+@pytest.mark.parametrize("typed", ['"Đà* Nẵng"', "Đà*Nẵng", "*Nẵng", "Đà Nẵng *"])
+def test_a_star_that_is_not_at_the_end_of_a_word_or_phrase_gets_a_note(path, typed):
+    [note] = parse_query(typed).notes
+    assert note.en.startswith("Ignored the * in «") and "only at the end of a word or a phrase" in note.en
+    assert note.vi.startswith("Bỏ qua dấu * trong «")
+    assert found(path, typed) == found(path, typed.replace("*", " "))
