@@ -1,0 +1,111 @@
+"""Which charset a page is read in, as a browser reads it: the header's charset, then the page's
+own <meta charset> wherever in its <head> it stands, then detection, which takes windows-1258 for
+Vietnamese written in it."""
+
+import pytest
+
+from archive.db import open_db
+from archive.extract import extract
+from archive.samplesite.faults import encode_cp1258
+from archive.search import search
+from tests.conftest import crawl_into, query, serve_routes
+from tests.test_variants import write_sources
+
+TITLE = "UBND tỉnh Bắc Giang ban hành Kế hoạch 707/KH-UBND về xóa nhà tạm"
+PARAGRAPHS = [
+    "Ngày 08/4/2025, UBND tỉnh Bắc Giang ban hành Kế hoạch 707/KH-UBND về hỗ trợ xóa nhà tạm, nhà dột nát "
+    "cho hộ nghèo trên địa bàn tỉnh.",
+    "Theo kế hoạch, các huyện rà soát danh sách hộ cần hỗ trợ và hoàn thành việc xây mới, sửa chữa nhà ở "
+    "trước ngày 30/9/2025.",
+    "Sở Xây dựng hướng dẫn thiết kế mẫu nhà ở bảo đảm an toàn trước mưa bão, phù hợp với phong tục tập quán "
+    "của từng địa phương.",
+    "Kinh phí thực hiện được huy động từ ngân sách nhà nước, Quỹ Vì người nghèo và sự đóng góp của doanh nghiệp.",
+]
+# A theme's inline stylesheet: 10 KB of rules ahead of the page's <meta charset>, and so much
+# markup beside the prose that detection reads the windows-1258 bytes as Central European.
+STYLE = "<style>" + "".join(f".m{i}{{color:#333;padding:{i % 9}px}}\n" for i in range(300)) + "</style>"
+LATE_META = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1258">'
+URL = "http://127.0.0.1/a/ke-hoach-707.htm"
+
+
+def page(head: str = "") -> str:
+    body = "\n".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return (f'<!DOCTYPE html><html lang="vi"><head><title>{TITLE}</title>{head}</head><body>\n'
+            f'<div class="detail"><h1>{TITLE}</h1><div class="date">Cập nhật: 08/4/2025 09:30</div>\n'
+            f'<div class="content">{body}</div></div></body></html>')
+
+
+def read(body: bytes, content_type: str) -> dict:
+    return extract(body, URL, {"Content-Type": content_type})
+
+
+def assert_read_right(record: dict, charset: str) -> None:
+    assert record["charset"] == charset
+    assert record["title"] == TITLE
+    assert record["text"] == "\n".join(PARAGRAPHS)
+
+
+@pytest.mark.parametrize("meta", [LATE_META, '<meta charset="windows-1258">'])
+def test_a_meta_charset_after_a_long_inline_style_is_read(meta):
+    assert_read_right(read(encode_cp1258(page(STYLE + meta)), "text/html"), "cp1258")
+
+
+def test_a_meta_charset_in_the_body_past_the_first_kilobytes_is_not_the_pages():
+    # Past the <body> the page is being shown: a <meta> there (a quoted page, a widget's markup)
+    # declares nothing.
+    html = page(STYLE).replace("</p>\n", '</p>\n<meta charset="iso-8859-2">\n', 1)
+    assert_read_right(read(encode_cp1258(html), "text/html"), "cp1258")
+
+
+def test_windows_1258_is_taken_over_a_code_page_that_reads_no_vietnamese():
+    # Nothing declared: the combining tone marks windows-1258 spells Vietnamese with sit on
+    # vowels, where detection's Central European reading gives "Băěc Giang".
+    assert_read_right(read(encode_cp1258(page(STYLE)), "text/html"), "cp1258")
+
+
+def test_other_languages_are_left_to_detection():
+    czech = ("Krajský úřad vydal nové nařízení o veřejné dopravě. Změny platí od příštího měsíce "
+             "a týkají se všech linek v regionu. Cestující najdou jízdní řády na webu dopravce. ") * 3
+    html = f"<html><head><title>Doprava</title>{STYLE}</head><body><p>{czech}</p></body></html>"
+    record = read(html.encode("cp1250"), "text/html")
+    assert record["charset"] != "cp1258"
+
+
+def _crawl(folder, answer, crawls=1):
+    """Crawls of the site ``answer(path, crawl)`` serves, its articles under /a/ linked from /list,
+    ``crawl`` counting them from 1."""
+    done = []
+    with serve_routes(lambda path, _base: answer(path, len(done) + 1)) as (base, _hits):
+        write_sources(folder, base)
+        for _ in range(crawls):
+            result = crawl_into(folder, "--quiet")
+            done.append(result)
+            assert result.returncode == 0, result.stdout + result.stderr
+    return query(folder, "select a.id, a.url, a.charset, v.version, v.title, v.text from article_history v "
+                         "join articles a on a.id = v.article_id order by a.url, v.version")
+
+
+def _listing(*slugs):
+    links = "".join(f'<a href="/a/{slug}.htm">{slug}</a>' for slug in slugs)
+    return f"<html><body>{links}</body></html>".encode(), "text/html; charset=utf-8"
+
+
+def _searched(folder, words):
+    db = open_db(folder / "archive.db", create=False)
+    return [r["url"].rsplit("/", 1)[1] for r in search(db, words, limit=10)]
+
+
+def test_an_article_served_again_in_windows_1258_is_the_same_article(tmp_path):
+    def answer(path, crawl):
+        if path == "/list":
+            return _listing("ke-hoach-707")
+        if path != "/a/ke-hoach-707.htm":
+            return None
+        if crawl == 1:
+            return page('<meta charset="utf-8">').encode(), "text/html; charset=utf-8"
+        # The server now sends the site's windows-1258 template, its charset declared late.
+        return encode_cp1258(page(STYLE + LATE_META)), "text/html"
+
+    versions = _crawl(tmp_path, answer, crawls=2)
+    assert [(v["version"], v["title"], v["text"]) for v in versions] == [(1, TITLE, "\n".join(PARAGRAPHS))]
+    assert _searched(tmp_path, '"xóa nhà tạm"') == ["ke-hoach-707.htm"]
