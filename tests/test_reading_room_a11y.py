@@ -109,3 +109,24 @@ def test_the_capture_view_has_a_heading_naming_the_page_and_a_main_landmark_arou
         (main,) = tree.xpath("//main")
         assert main.xpath(".//h1") == [h1] and not tree.xpath("//*[@id='govarchive-banner']//h1")
         assert main.xpath(".//iframe") if fetch_id == page else main.xpath(".//a[contains(@href, 'download=1')]")
+
+
+@pytest.mark.parametrize("q,vi,en", [
+    ("dich+vu", f"1{NNBSP}234 kết quả", f"1{NNBSP}234 results"),
+    ("7", "1 kết quả", "1 result"),
+    ("khongcotu", "0 kết quả", "0 results"),
+])
+def test_the_search_page_says_how_many_results_in_its_title_and_its_results_heading(crowded, q, vi, en):
+    # What a screen reader says first, and where heading navigation lands: the count was only in
+    # a paragraph of the summary.
+    html = get(make_datasette(crowded), f"/-/search?q={q}").text
+    typed = q.replace("+", " ")
+    assert text_of(html, "/html/head/title") == f"«{typed}» · {vi} / {en} · Tìm kiếm / Search — govarchive"
+    assert text_of(html, "//h2[following-sibling::ol[@id='results']][last()]") == f"{vi} / {en}"
+
+
+def test_past_the_search_limit_the_title_and_heading_say_more_than(crowded):
+    html = get(make_datasette(crowded, search_limit=1_000), "/-/search?q=dich+vu").text
+    said = f"hơn 1{NNBSP}000 kết quả / more than 1{NNBSP}000 results"
+    assert text_of(html, "/html/head/title").startswith(f"«dich vu» · {said} · ")
+    assert text_of(html, "//h2[following-sibling::ol[@id='results']][last()]") == said
