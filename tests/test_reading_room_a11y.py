@@ -26,13 +26,15 @@ SOURCE = parse_sources(
 TOGETHER = 1_100  # articles saying "dịch vụ" together
 APART = 134  # articles with "dịch" and "vụ" apart
 NNBSP = "\u202f"  # the narrow no-break space ISO 80000 groups digits with
+AUTHOR = "Minh Anh"
 
 
 def _article(i: int) -> dict:
     body = ("Người dân dùng dịch vụ công trực tuyến." if i <= TOGETHER
             else "Tỉnh phòng dịch và giao nhiệm vụ cho các xã.")
     return {"url": f"https://t.vn/{i}", "title": f"Bản tin số {i}", "text": body,
-            "published": f"2024-{1 + i % 12:02d}-01T08:00:00+07:00", "text_hash": str(i)}
+            "published": f"2024-{1 + i % 12:02d}-01T08:00:00+07:00", "text_hash": str(i),
+            "author": AUTHOR if i == 1 else None}
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +132,20 @@ def test_past_the_search_limit_the_title_and_heading_say_more_than(crowded):
     said = f"hơn 1{NNBSP}000 kết quả / more than 1{NNBSP}000 results"
     assert text_of(html, "/html/head/title").startswith(f"«dich vu» · {said} · ")
     assert text_of(html, "//h2[following-sibling::ol[@id='results']][last()]") == said
+
+
+def article_page(crowded, number=1):
+    db = open_db(crowded, create=False)
+    (article,) = db.execute("select id from articles where url = ?", [f"https://t.vn/{number}"]).fetchall()
+    db.close()
+    return get(make_datasette(crowded), f"/-/a/{article[0]}").text
+
+
+def test_the_article_s_time_zone_is_said_with_its_times_not_after_its_author(crowded):
+    # Said after the author, "(giờ Việt Nam, UTC+7)" was heard as part of the author's name.
+    meta = lxml.html.fromstring(article_page(crowded)).xpath("//p[@class='meta']")[0]
+    said = re.sub(r"[ \t\n\r\f]+", " ", meta.text_content()).strip()
+    assert said == (f"Đăng / Published 08:00 01/02/2024 (giờ Việt Nam, UTC+7 / Vietnam time, UTC+7) · "
+                    f"Tác giả / Author: {AUTHOR}")
+    (zone,) = meta.xpath("span[@class='muted']")
+    assert zone.getprevious().tag == "time"
