@@ -35,7 +35,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 13
+RULES_VERSION = 14
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -305,13 +305,19 @@ def _body_links(tree, base_url: str) -> list[str]:
 
 
 def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
-    """Decode with the HTTP charset, then the page's meta charset, then detection.
+    """Decode by the byte order mark, else with the HTTP charset, then the page's meta charset,
+    then detection.
 
-    A declared charset that does not decode the bytes cleanly is not trusted: servers often
-    declare one encoding and send another. Bytes that are valid UTF-8 beyond ASCII are UTF-8
-    whatever the declaration says: multi-byte sequences almost never occur by chance in
-    single-byte legacy text, and ISO-8859-1, which decodes anything, is a common server default.
+    A byte order mark decides, as in browsers (the WHATWG's encoding sniffing): a UTF-16 page
+    under a server's default charset read as windows-1258 was stored as mojibake. A declared
+    charset that does not decode the bytes cleanly is not trusted: servers often declare one
+    encoding and send another. Bytes that are valid UTF-8 beyond ASCII are UTF-8 whatever the
+    declaration says: multi-byte sequences almost never occur by chance in single-byte legacy
+    text, and ISO-8859-1, which decodes anything, is a common server default.
     """
+    for mark, codec in _BYTE_ORDER_MARKS:
+        if body.startswith(mark):
+            return body[len(mark):].decode(codec, errors="replace"), codec
     if not body.isascii():
         try:
             return body.decode("utf-8"), "utf-8"
@@ -328,6 +334,9 @@ def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
     return _detected(body)
 
 
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 # Browsers look for the page's <meta charset> through its <head>, past the 1 KB the standard's
 # prescan reads: themes set it after an inline stylesheet or script of many KB. Past the first
 # 4 KB (where it was always looked for, <body> or not), not in the body, where a page's text or a

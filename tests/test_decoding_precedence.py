@@ -1,6 +1,9 @@
-"""Which charset a page is read in, as a browser reads it: the header's charset, then the page's
-own <meta charset> wherever in its <head> it stands, then detection, which takes windows-1258 for
-Vietnamese written in it."""
+"""Which charset a page is read in, as a browser reads it: a byte order mark before any
+declaration, the header's charset, then the page's own <meta charset> wherever in its <head> it
+stands, then detection, which takes windows-1258 for Vietnamese written in it."""
+
+import asyncio
+import unicodedata
 
 import pytest
 
@@ -8,6 +11,7 @@ from archive.db import open_db
 from archive.extract import extract
 from archive.samplesite.faults import encode_cp1258
 from archive.search import search
+from archive.serve import make_datasette
 from tests.conftest import crawl_into, query, serve_routes
 from tests.test_variants import write_sources
 
@@ -71,6 +75,16 @@ def test_other_languages_are_left_to_detection():
     assert record["charset"] != "cp1258"
 
 
+@pytest.mark.parametrize("codec, charset", [("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be"),
+                                             ("utf-8", "utf-8")])
+@pytest.mark.parametrize("content_type", ["text/html; charset=windows-1258", "text/html; charset=iso-8859-1",
+                                          "text/html"])
+def test_a_byte_order_mark_beats_the_declared_charset(codec, charset, content_type):
+    body = "\ufeff" + page('<meta charset="windows-1258">')
+    record = read(body.encode(codec), content_type)
+    assert_read_right(record, charset)
+
+
 def _crawl(folder, answer, crawls=1):
     """Crawls of the site ``answer(path, crawl)`` serves, its articles under /a/ linked from /list,
     ``crawl`` counting them from 1."""
@@ -109,3 +123,23 @@ def test_an_article_served_again_in_windows_1258_is_the_same_article(tmp_path):
     versions = _crawl(tmp_path, answer, crawls=2)
     assert [(v["version"], v["title"], v["text"]) for v in versions] == [(1, TITLE, "\n".join(PARAGRAPHS))]
     assert _searched(tmp_path, '"xóa nhà tạm"') == ["ke-hoach-707.htm"]
+
+
+def test_a_utf16_page_under_a_legacy_charset_is_read_and_shown_as_utf16(tmp_path):
+    def answer(path, _crawl):
+        if path == "/list":
+            return _listing("utf16")
+        if path == "/a/utf16.htm":
+            return ("\ufeff" + page()).encode("utf-16-le"), "text/html; charset=windows-1258"
+        return None
+
+    versions = _crawl(tmp_path, answer)
+    assert [(v["charset"], v["title"], v["text"]) for v in versions] == [("utf-16-le", TITLE, "\n".join(PARAGRAPHS))]
+    assert _searched(tmp_path, '"xóa nhà tạm"') == ["utf16.htm"]
+    # The capture view shows the page, not its markup spelt out in windows-1258.
+    (fetch,) = query(tmp_path, "select id from fetches where url like '%/utf16.htm'")
+    shown = asyncio.run(make_datasette(tmp_path / "archive.db").client.get(f"/-/capture/{fetch['id']}/page.html"))
+    assert shown.status_code == 200
+    html = unicodedata.normalize("NFC", shown.content.decode("utf-8"))
+    assert f"<h1>{TITLE}</h1>" in html
+    assert "\x00" not in html
