@@ -27,6 +27,7 @@ TOGETHER = 1_100  # articles saying "dịch vụ" together
 APART = 134  # articles with "dịch" and "vụ" apart
 NNBSP = "\u202f"  # the narrow no-break space ISO 80000 groups digits with
 AUTHOR = "Minh Anh"
+CITED = "174/KH-UBND"  # cited by articles 1 to 3
 
 
 def _article(i: int) -> dict:
@@ -34,7 +35,7 @@ def _article(i: int) -> dict:
             else "Tỉnh phòng dịch và giao nhiệm vụ cho các xã.")
     return {"url": f"https://t.vn/{i}", "title": f"Bản tin số {i}", "text": body,
             "published": f"2024-{1 + i % 12:02d}-01T08:00:00+07:00", "text_hash": str(i),
-            "author": AUTHOR if i == 1 else None}
+            "author": AUTHOR if i == 1 else None, "doc_refs": [{"ref": CITED}] if i <= 3 else []}
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +150,12 @@ def test_the_article_s_time_zone_is_said_with_its_times_not_after_its_author(cro
                     f"Tác giả / Author: {AUTHOR}")
     (zone,) = meta.xpath("span[@class='muted']")
     assert zone.getprevious().tag == "time"
+
+
+def test_a_cited_document_s_count_says_what_it_counts_in_words(crowded):
+    # A bare "3" after the reference meant something only in a tooltip; a screen reader heard
+    # "174/KH-UBND số bài viết nhắc đến: / articles citing it: 3".
+    (item,) = lxml.html.fromstring(article_page(crowded)).xpath("//section[@class='refs']//li")
+    said = re.sub(r"[ \t\n\r\f]+", " ", item.text_content()).strip()
+    assert said == f"{CITED} · 3 bài viết nhắc đến / cited by 3 articles"
+    assert not item.xpath(".//*[@title] | .//*[contains(@class, 'visually-hidden')]")
