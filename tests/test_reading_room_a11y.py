@@ -47,6 +47,9 @@ def crowded(tmp_path_factory):
     with db.atomic():
         for i in range(1, TOGETHER + APART + 1):
             store_page(db, _article(i), source_id="t", seen_at="2024-12-01T00:00:00+00:00", crawl_id=crawl)
+        # The first article again, changed: its second version.
+        revised = {**_article(1), "text": _article(1)["text"] + " Đã cập nhật.", "text_hash": "1b"}
+        store_page(db, revised, source_id="t", seen_at="2024-12-02T00:00:00+00:00", crawl_id=crawl)
     db.close()
     return path
 
@@ -135,11 +138,15 @@ def test_past_the_search_limit_the_title_and_heading_say_more_than(crowded):
     assert text_of(html, "//h2[following-sibling::ol[@id='results']][last()]") == said
 
 
-def article_page(crowded, number=1):
+def first_article(crowded):
     db = open_db(crowded, create=False)
-    (article,) = db.execute("select id from articles where url = ?", [f"https://t.vn/{number}"]).fetchall()
+    (article,) = db.execute("select id from articles where url = 'https://t.vn/1'").fetchall()
     db.close()
-    return get(make_datasette(crowded), f"/-/a/{article[0]}").text
+    return article[0]
+
+
+def article_page(crowded):
+    return get(make_datasette(crowded), f"/-/a/{first_article(crowded)}").text
 
 
 def test_the_article_s_time_zone_is_said_with_its_times_not_after_its_author(crowded):
@@ -159,3 +166,13 @@ def test_a_cited_document_s_count_says_what_it_counts_in_words(crowded):
     said = re.sub(r"[ \t\n\r\f]+", " ", item.text_content()).strip()
     assert said == f"{CITED} · 3 bài viết nhắc đến / cited by 3 articles"
     assert not item.xpath(".//*[@title] | .//*[contains(@class, 'visually-hidden')]")
+
+
+def test_a_diff_s_title_names_the_versions_it_compares(crowded):
+    # A tab, a bookmark or a screen reader's first words told v1 → v2 from v2 → v1 apart by nothing.
+    ds, article = make_datasette(crowded), first_article(crowded)
+    titles = {(a, b): text_of(get(ds, f"/-/diff/{article}?from={a}&to={b}").text, "/html/head/title")
+              for a, b in ((1, 2), (2, 1))}
+    assert titles[1, 2] == "So sánh phiên bản 1 với 2 / Compare version 1 with 2 — Bản tin số 1 — govarchive"
+    assert titles[2, 1] == "So sánh phiên bản 2 với 1 / Compare version 2 with 1 — Bản tin số 1 — govarchive"
+    assert text_of(get(ds, f"/-/diff/{article}").text, "/html/head/title") == titles[1, 2]
