@@ -253,7 +253,8 @@ def _prefixed(value: str) -> bool:
 def _stray_star(value: str) -> list[Note]:
     """A note when the word or phrase typed has a "*" other than the one ending it, which no
     query can honour ("Đà*Nẵng", '"Đà* Nẵng"', "*Nẵng", a "*" standing alone)."""
-    # A word's "*" may end it, a phrase's end its last word or follow it; a "*" with no word has nothing to end.
+    # A word's "*" may end it, a phrase's may end its last word or follow the phrase; a "*"
+    # with no word has nothing to end.
     stray = value.rstrip("*").rstrip('"').rstrip("*") if _WORD.search(value) else value
     if "*" not in stray:
         return []
@@ -400,7 +401,8 @@ def _either(queries: list[str]) -> str:
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 _GLIDE_TONE = re.compile(rf"^((?:.*[^qQ])?)([oOuU])([{_TONE_MARKS}]?)([aAeEyY])([{_TONE_MARKS}]?)$")
 _I_OR_Y = re.compile(rf"^(b|ch|d|đ|h|k|kh|l|m|n|nh|p|ph|qu|r|s|t|th|tr|v|x)([iy])([{_TONE_MARKS}]?)$", re.IGNORECASE)
-# A word with more i/y syllables than this is searched as typed beyond them (2**3 phrases).
+# A term with more syllables (i or y) or numbers spelt two ways than this is searched as typed
+# beyond them (2**3 phrases at most: "1/2/3/4" has the four numbers' first three spelt both ways).
 _MAX_SPELLINGS = 3
 # Text converted from the legacy Vietnamese encodings often has "Ð" (U+00D0, the Icelandic eth)
 # where Đ belongs ("Ðà Nẵng"): either letter is the other's accents as typed.
