@@ -47,8 +47,9 @@ NUMBERS = "Trong tháng 12/2024, có 5.000 người tham gia; năm 2025 dự ki�
 def test_a_number_is_marked_only_whole(typed):
     assert snippet(NUMBERS, parse_query(typed)) == (
         "Trong tháng 12/2024, có [5].[000] người tham gia; năm 2025 dự kiến 5 lớp học và [5] [000] lượt, [5000] lần.")
+    # Typed with its thousands apart, the number finds itself joined too.
     assert snippet(NUMBERS, parse_query("5.000")) == (
-        "Trong tháng 12/2024, có [5].[000] người tham gia; năm 2025 dự kiến 5 lớp học và [5] [000] lượt, 5000 lần.")
+        "Trong tháng 12/2024, có [5].[000] người tham gia; năm 2025 dự kiến 5 lớp học và [5] [000] lượt, [5000] lần.")
 
 
 def test_the_search_cli_marks_no_lone_digit_of_a_number(tmp_path, run_cli):
