@@ -35,7 +35,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 15
+RULES_VERSION = 16
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -122,6 +122,7 @@ def _extract(
     if tree is None:
         return _finish(record, "")
 
+    _close_open_headlines(tree)
     meta = _meta_values(tree)
     links = _body_links(tree, url)
     # Legacy CMSs set the headline in a styled span or div, not an <h1>; the source's selector
@@ -533,6 +534,31 @@ def _sapo(tree) -> str | None:
         if text and 30 <= len(text) <= 1000:
             return text
     return None
+
+
+# Longer than any headline: an <h1> that holds more is one left open, holding the page after it.
+_HEADLINE_MAX = 300
+_BLOCKS = frozenset((
+    "address", "article", "aside", "blockquote", "center", "div", "dl", "figure", "footer", "form", "h2", "h3",
+    "h4", "h5", "h6", "header", "hr", "main", "nav", "ol", "p", "pre", "section", "table", "ul",
+))
+
+
+def _close_open_headlines(tree) -> None:
+    """End each <h1> left open (no </h1>) at its first block, where its author meant it to end.
+
+    The parser, as a browser's, sets everything after an open <h1> inside it: the date line,
+    the article and the footer were read as one headline of the whole page."""
+    for h1 in list(tree.iter("h1")):
+        if len((h1.text_content() or "").strip()) <= _HEADLINE_MAX:
+            continue
+        first = next((i for i, child in enumerate(h1) if child.tag in _BLOCKS), None)
+        if first is None:
+            continue
+        last = h1
+        for child in h1[first:]:
+            last.addnext(child)
+            last = child
 
 
 def _headline(tree):

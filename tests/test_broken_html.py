@@ -1,4 +1,5 @@
-"""Pages whose markup is broken as browsers forgive it: the article after a premature </html>."""
+"""Pages whose markup is broken as browsers forgive it: the article after a premature </html>, a
+headline whose </h1> is missing."""
 
 import pytest
 
@@ -41,3 +42,44 @@ def test_the_article_after_a_premature_end_of_the_page_is_read(html):
 
 def test_a_page_that_ends_where_it_should_is_read_as_before():
     assert read(f"{HEAD}<body>{ARTICLE}</body></html>\n<!-- trang chủ -->\n")["text"] == "\n".join(CENTRE_TEXT)
+
+
+LYCHEE = "Bắc Giang đẩy mạnh tiêu thụ vải thiều năm 2025 theo Kế hoạch 215/KH-UBND"
+LYCHEE_TEXT = [
+    "UBND tỉnh Bắc Giang ban hành Kế hoạch 215/KH-UBND ngày 14/4/2025 về tiêu thụ vải thiều và nông sản "
+    "chủ lực của tỉnh.",
+    "Sản lượng vải thiều toàn tỉnh năm nay ước đạt khoảng 175 nghìn tấn, tăng so với năm trước.",
+    "Sở Công Thương cập nhật giá vải tại các điểm thu mua hằng ngày trên cổng thông tin và kênh Zalo OA của Sở.",
+    "Tỉnh phối hợp với các sàn thương mại điện tử tổ chức tuần lễ bán vải thiều trực tuyến vào đầu tháng 6.",
+]
+
+
+def lychee_page(paragraphs: str) -> str:
+    # No </h1>: the parser puts the date line, the article and the footer inside the headline.
+    return (f'<html><head><meta charset="utf-8"><title>{LYCHEE} - Cổng TTĐT tỉnh Bắc Giang</title></head><body>\n'
+            f'<div id="main"><h1>{LYCHEE}<div class=date>Ngày đăng: 02/5/2025 11:11\n'
+            f'<div class=noidung>{paragraphs}\n'
+            '<div class=footer>Bản quyền thuộc UBND tỉnh Bắc Giang</div></div></div></div></body></html>')
+
+
+@pytest.mark.parametrize("paragraphs", [
+    "".join(f"<p>{p}</p>\n" for p in LYCHEE_TEXT),
+    "".join(f"<p><b>{p}\n" for p in LYCHEE_TEXT),
+], ids=["closed-paragraphs", "unclosed-paragraphs"])
+def test_a_headline_left_open_is_the_headline_and_its_date_line_is_read(paragraphs):
+    record = read(lychee_page(paragraphs))
+    assert record["title"] == LYCHEE
+    assert record["published"] == "2025-05-02T11:11:00+07:00"
+    assert record["text"] == "\n".join(LYCHEE_TEXT)
+
+
+def test_a_closed_headline_that_holds_a_block_is_still_the_headline():
+    headline = f'<h1 class="title"><div>{LYCHEE}</div></h1>'
+    body = "".join(f"<p>{p}</p>" for p in LYCHEE_TEXT)
+    html = (f'<html><head><meta charset="utf-8"><title>Tin tức - Cổng TTĐT tỉnh Bắc Giang</title></head><body>'
+            f'<div id="main">{headline}<div class="date">Ngày đăng: 02/5/2025 11:11</div>'
+            f'<div class="noidung">{body}</div></div></body></html>')
+    record = read(html)
+    assert record["title"] == LYCHEE
+    assert record["published"] == "2025-05-02T11:11:00+07:00"
+    assert record["text"] == "\n".join(LYCHEE_TEXT)
