@@ -829,8 +829,8 @@ def test_the_article_of_a_capture_is_found_through_indexes():
 
 def test_versions_captured_in_the_same_minute_read_apart(versioned):
     ds, article, _ = versioned
-    page = get(ds, f"/-/a/{article}").text
-    # 01:30:05 and 01:30:41 UTC, in Vietnam's time.
+    page = lxml.html.fromstring(get(ds, f"/-/a/{article}").text).text_content()
+    # 01:30:05 and 01:30:41 UTC, in Vietnam's time (each in a <time>).
     assert "v2 · 08:30:05 17/05/2024" in page and "v3 · 08:30:41 17/05/2024" in page
     diff = lxml.html.fromstring(get(ds, f"/-/diff/{article}?from=2&to=3").text)
     options = [o.text_content() for o in diff.xpath('//select[@name="from"]/option')]

@@ -8,6 +8,7 @@ Through datasette's test client; what needs a browser is in tests/browser/test_a
 import asyncio
 import re
 import shutil
+from datetime import datetime
 
 import lxml.html
 import pytest
@@ -176,3 +177,33 @@ def test_a_diff_s_title_names_the_versions_it_compares(crowded):
     assert titles[1, 2] == "So sánh phiên bản 1 với 2 / Compare version 1 with 2 — Bản tin số 1 — govarchive"
     assert titles[2, 1] == "So sánh phiên bản 2 với 1 / Compare version 2 with 1 — Bản tin số 1 — govarchive"
     assert text_of(get(ds, f"/-/diff/{article}").text, "/html/head/title") == titles[1, 2]
+
+
+def times(element):
+    """The machine-readable moments of the <time> elements in ``element``, each checked to parse."""
+    moments = [t.get("datetime") for t in element.xpath(".//time")]
+    for moment in moments:
+        datetime.fromisoformat(moment)
+    return moments
+
+
+def test_capture_and_version_times_are_marked_as_times_like_the_published_dates(crowded, captures):
+    ds = make_datasette(crowded)
+    home = lxml.html.fromstring(get(ds, "/").text)
+    (row,) = home.xpath("//table[@class='sources']/tbody/tr")
+    cells = row.xpath("td")
+    assert [len(times(cell)) for cell in cells] == [0, 0, 1, 1, 1], lxml.html.tostring(row)
+
+    article = lxml.html.fromstring(article_page(crowded))
+    (seen,) = [p for p in article.xpath("//section[@class='sources-of-record']/p") if "First archived" in p.text_content()]
+    assert times(seen) == ["2024-12-01T00:00:00+00:00", "2024-12-02T00:00:00+00:00"]
+    versions = article.xpath("//section[@class='versions']//li")
+    assert len(versions) == 2 and all(len(times(v)) == 1 for v in versions)
+
+    diff = lxml.html.fromstring(get(ds, f"/-/diff/{first_article(crowded)}").text)
+    assert len(times(diff.xpath("//p[@class='diff-summary']")[0])) == 2
+
+    directory, page, _ = captures
+    view = lxml.html.fromstring(get(make_datasette(directory / "archive.db"), f"/-/capture/{page}.html").text)
+    assert times(view.get_element_by_id("govarchive-banner")) == ["2024-05-17T01:30:00+00:00"]
+
