@@ -129,14 +129,14 @@ def test_the_search_page_says_how_many_results_in_its_title_and_its_results_head
     html = get(make_datasette(crowded), f"/-/search?q={q}").text
     typed = q.replace("+", " ")
     assert text_of(html, "/html/head/title") == f"«{typed}» · {vi} / {en} · Tìm kiếm / Search — govarchive"
-    assert text_of(html, "//h2[following-sibling::ol[@id='results']][last()]") == f"{vi} / {en}"
+    assert text_of(html, "//h2[@id='results-title']") == f"{vi} / {en}"
 
 
 def test_past_the_search_limit_the_title_and_heading_say_more_than(crowded):
     html = get(make_datasette(crowded, search_limit=1_000), "/-/search?q=dich+vu").text
     said = f"hơn 1{NNBSP}000 kết quả / more than 1{NNBSP}000 results"
     assert text_of(html, "/html/head/title").startswith(f"«dich vu» · {said} · ")
-    assert text_of(html, "//h2[following-sibling::ol[@id='results']][last()]") == said
+    assert text_of(html, "//h2[@id='results-title']") == said
 
 
 def first_article(crowded):
@@ -207,3 +207,12 @@ def test_capture_and_version_times_are_marked_as_times_like_the_published_dates(
     view = lxml.html.fromstring(get(make_datasette(directory / "archive.db"), f"/-/capture/{page}.html").text)
     assert times(view.get_element_by_id("govarchive-banner")) == ["2024-05-17T01:30:00+00:00"]
 
+
+@pytest.mark.parametrize("path", ["/-/search?q=khongcotu", "/-/search?q=dich+vu&page=99"])
+def test_a_page_without_results_says_so_outside_the_list_of_results(crowded, path):
+    # A list of one item that is no result: "list, 1 item" before "no articles found".
+    tree = lxml.html.fromstring(get(make_datasette(crowded), path).text)
+    assert not tree.xpath("//ol[@id='results']")
+    (said,) = tree.xpath("//p[contains(@class, 'empty')]")
+    assert "No articles found" in said.text_content() or "There is no page 99" in said.text_content()
+    assert said.getprevious().tag == "h2"
