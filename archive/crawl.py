@@ -101,6 +101,12 @@ def wait_for_write_lock(db, db_path: str | Path) -> None:
     raise ArchiveLocked(archive_locked_message(db_path))
 
 
+def check_crawl_folders(db_path: str | Path, source_id: str) -> None:
+    """Raise LocksUnusable, in one line naming the file or folder, when the crawler could not
+    lock the source. Nothing is taken: a crawl of the source may be running."""
+    SourceLock(db_path, source_id).check()
+
+
 def check_environment(environ) -> None:
     """Raise BadEnvironment, in one line naming it, its value and what it must be, for the first
     crawler environment variable that cannot be used."""
@@ -135,7 +141,8 @@ def run_crawl(
     start (another crawl of it is running) gets a row of status ``not started``. Raises SourcesError for a bad
     sources file or unknown id and BadEnvironment for a crawler environment variable that cannot
     be used (check_environment) before anything is fetched, ArchiveError when the crawler
-    process fails without recording its crawls for another reason than their locks.
+    process fails without recording its crawls for another reason than their locks, and
+    LocksUnusable when a source's lock cannot be used.
 
     A SIGINT or SIGTERM to this process stops the crawls as Ctrl-C does (resumable); each row's
     ``signal`` is then that signal's number (None otherwise), for exit_status().
@@ -166,6 +173,10 @@ def run_crawl(
         command += ["--warc-max-size", str(warc_max_size)]
     ids = [s.id for s in chosen]
     command += ids
+    # Here, as one line: in the crawler a source it cannot start is a line of its own beside
+    # "exited without recording any crawl".
+    for source_id in ids:
+        check_crawl_folders(db_path, source_id)
     # The crawler refuses a source whose lock another crawl holds; who held it is asked before
     # and after, as that crawl may end while this one goes on with the other sources.
     holders = {source_id: holder(db_path, source_id) for source_id in ids}

@@ -19,14 +19,22 @@ class SourceLocked(RuntimeError):
 
 
 class LocksUnusable(ArchiveError):
-    """The archive's lock folder cannot be used (it is a file, it cannot be written): no crawl
-    of the archive can start."""
+    """The archive's lock folder, or one source's lock file in it, cannot be used (a file where
+    the folder should be, no right to write it): no crawl of the archive, or of that source, can
+    start. ``whole_folder`` says which."""
 
-    def __init__(self, db_path: str | Path, exc: OSError):
+    def __init__(self, db_path: str | Path, exc: OSError, lock_file: Path | None = None):
         folder = lock_dir(db_path)
-        # Said as such: the errno's own words are "File exists" or "Not a directory".
-        why = "it is not a folder" if folder.exists() and not folder.is_dir() else exc.strerror or str(exc)
-        super().__init__(f"{folder}: cannot write the archive's crawl locks there: {why}")
+        # A lock file that is there, in a folder that is one, is the only one at fault.
+        self.whole_folder = lock_file is None or not os.path.lexists(lock_file)
+        if folder.exists() and not folder.is_dir():
+            # Said as such: the errno's own words are "File exists" or "Not a directory".
+            super().__init__(f"{folder}: cannot write the archive's crawl locks there: it is not a folder")
+        elif self.whole_folder:
+            super().__init__(f"{folder}: cannot write the archive's crawl locks there: {exc.strerror or exc}")
+        else:
+            why = "it is not a file" if lock_file.is_dir() else exc.strerror or str(exc)
+            super().__init__(f"{lock_file}: cannot write this source's crawl lock: {why}")
 
 
 def lock_dir(db_path: str | Path) -> Path:
@@ -42,12 +50,22 @@ class SourceLock:
         self.source_id = source_id
         self.fd = None
 
-    def acquire(self) -> "SourceLock":
+    def open(self) -> int:
+        """The lock file's descriptor, the file and its folder made if need be; raises
+        LocksUnusable. Opening takes no lock: a crawl that holds it is not disturbed."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise LocksUnusable(self.db_path, exc) from None
+            raise LocksUnusable(self.db_path, exc, self.path) from None
+
+    def check(self) -> None:
+        """Raise LocksUnusable when this lock could not be taken for want of a usable file,
+        whoever holds it now: said before a crawl starts, not as a crawler's traceback."""
+        os.close(self.open())
+
+    def acquire(self) -> "SourceLock":
+        fd = self.open()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -80,7 +98,7 @@ def holder(db_path: str | Path, source_id: str) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise LocksUnusable(db_path, exc) from None
+        raise LocksUnusable(db_path, exc, lock_dir(db_path) / f"{source_id}.lock") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -31,12 +31,14 @@ from croniter import CroniterError, croniter
 
 from archive.crawl import NOT_STARTED, STOP_SIGNALS
 from archive.db import ArchiveError, open_db
-from archive.locks import is_locked
+from archive.locks import LocksUnusable, SourceLock, is_locked
 from archive.sources import Source, SourcesError, read_sources
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 logger = logging.getLogger("govarchive.schedule")
 ELSEWHERE = "%s is due but already being crawled elsewhere; not starting another"
+# What a source's lock file that cannot be used is, among the scheduler's problems, before the source's id.
+LOCK_PROBLEM = "lock of "
 # The status a crawl's summary gives one that stopped because the archive could not be written.
 STORAGE_FAILED = "failed (storage)"
 
@@ -211,9 +213,11 @@ class Scheduler:
 
         Nothing that goes wrong in one check ends the scheduler: it is logged, ``check_failed``
         is set, and the next check tries again. A failure of the storage or of the archive is
-        one line; anything else, a bug, comes with its traceback."""
+        one line; anything else, a bug, comes with its traceback. A due source whose lock file
+        alone cannot be used is logged (once while it lasts), not started, and fails the check
+        too."""
         try:
-            started = self._tick()
+            return self._tick()
         except ArchiveGone as exc:
             # Every check, not once: crawls wait on it, and whoever looks at the log must see it.
             self.check_failed = True
@@ -225,9 +229,6 @@ class Scheduler:
         except Exception as exc:
             self._check_failed(f"checking for due sources failed: {type(exc).__name__}: {exc}", exc)
             return []
-        self.check_failed = False
-        self._solved("check")
-        return started
 
     def _check_failed(self, message: str, exc: BaseException | None = None) -> None:
         self.check_failed = True
@@ -237,7 +238,7 @@ class Scheduler:
         self.reap()
         self._reload()
         self._check_archive_is_there()
-        due = []
+        due, unusable = [], set()
         for source in due_sources(self.db_path, self.sources, self.clock()):
             if self.stop_signal is not None:
                 break
@@ -246,6 +247,15 @@ class Scheduler:
             if is_locked(self.db_path, source.id):
                 logger.warning(ELSEWHERE, source.id)
                 due.append(source.id)
+                continue
+            try:
+                SourceLock(self.db_path, source.id).check()
+            except LocksUnusable as exc:
+                if exc.whole_folder:
+                    raise  # no crawl can start: the check fails
+                # Only this source's lock file: the other sources are crawled.
+                unusable.add(source.id)
+                self._problem(f"{LOCK_PROBLEM}{source.id}", f"{source.id} is due but its crawl cannot start: {exc}")
                 continue
             logger.info("%s is due (schedule %r): starting its crawl", source.id, source.schedule)
             # The crawl reads the version it was scheduled from, even if the file breaks meanwhile.
@@ -263,6 +273,11 @@ class Scheduler:
                 raise
             self.running[source.id] = Run(source.id, process, self.clock(), copy, summary, source.schedule)
             due.append(source.id)
+        for key in [key for key in self.problems if key.startswith(LOCK_PROBLEM)]:
+            if key[len(LOCK_PROBLEM):] not in unusable:
+                self._solved(key)
+        self.check_failed = bool(unusable)
+        self._solved("check")
         return due
 
     def _check_archive_is_there(self) -> None:

@@ -50,7 +50,7 @@ def main(argv=None) -> int:
         is_archive_locked, wait_for_write_lock,
     )
     from archive.db import ArchiveError, open_db
-    from archive.locks import SourceLock, SourceLocked
+    from archive.locks import LocksUnusable, SourceLock, SourceLocked
     from archive.sources import SourcesError, load_sources, select
 
     try:
@@ -93,6 +93,10 @@ def main(argv=None) -> int:
             locks.append(SourceLock(args.db, source.id).acquire())
         except SourceLocked as exc:
             refused.append(exc)
+            continue
+        except LocksUnusable as exc:
+            # govarchive crawl checks the locks before it starts this process; they can change since.
+            failures.append((source.id, exc))
             continue
         resume_from = ingest.interrupted_crawl(db, source.id) if args.resume else None
         if args.resume and resume_from is None:
