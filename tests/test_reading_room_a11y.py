@@ -179,6 +179,21 @@ def test_a_diff_s_title_names_the_versions_it_compares(crowded):
     assert text_of(get(ds, f"/-/diff/{article}").text, "/html/head/title") == titles[1, 2]
 
 
+def test_an_untitled_article_s_diff_is_titled_by_its_address(tmp_path):
+    # The tab read "… — None — govarchive".
+    path = tmp_path / "archive.db"
+    db = open_db(path)
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+    untitled = {**_article(1), "title": None}
+    with db.atomic():
+        store_page(db, untitled, source_id="t", seen_at="2024-12-01T00:00:00+00:00", crawl_id=crawl)
+        store_page(db, {**untitled, "text": "Đã sửa.", "text_hash": "1b"}, source_id="t",
+                   seen_at="2024-12-02T00:00:00+00:00", crawl_id=crawl)
+    db.close()
+    title = text_of(get(make_datasette(path), f"/-/diff/{first_article(path)}").text, "/html/head/title")
+    assert title == "So sánh phiên bản 1 với 2 / Compare version 1 with 2 — https://t.vn/1 — govarchive"
+
+
 def times(element):
     """The machine-readable moments of the <time> elements in ``element``, each checked to parse."""
     moments = [t.get("datetime") for t in element.xpath(".//time")]
