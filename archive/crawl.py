@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -101,10 +102,35 @@ def wait_for_write_lock(db, db_path: str | Path) -> None:
     raise ArchiveLocked(archive_locked_message(db_path))
 
 
+class QueueUnusable(ArchiveError):
+    """A source's request queue folder cannot be emptied or written: its crawl cannot start."""
+
+    def __init__(self, path: Path, exc: OSError):
+        if any(p.exists() and not p.is_dir() for p in (path.parent, path)):
+            why = "it is not a folder"  # the errno's own words: "File exists", "Not a directory"
+        else:
+            why = exc.strerror or str(exc)
+        super().__init__(f"{path}: cannot prepare this crawl's request queue folder: {why}")
+
+
+def queue_dir(db_path: str | Path, source_id: str) -> Path:
+    """The folder of the source's crawl's request queue (Scrapy's JOBDIR). Beside the database
+    itself, not a symlink to it, as its locks and WARC files are."""
+    db_path = Path(db_path).resolve()
+    return db_path.with_name(f"{db_path.stem}-queues") / source_id
+
+
 def check_crawl_folders(db_path: str | Path, source_id: str) -> None:
-    """Raise LocksUnusable, in one line naming the file or folder, when the crawler could not
-    lock the source. Nothing is taken: a crawl of the source may be running."""
+    """Raise LocksUnusable or QueueUnusable, in one line naming the file or folder, when the
+    crawler could not lock the source or keep its request queue. Nothing is taken or emptied: a
+    crawl of the source may be running."""
     SourceLock(db_path, source_id).check()
+    path = queue_dir(db_path, source_id)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError as exc:
+        raise QueueUnusable(path, exc) from None
 
 
 def check_environment(environ) -> None:
@@ -142,7 +168,7 @@ def run_crawl(
     sources file or unknown id and BadEnvironment for a crawler environment variable that cannot
     be used (check_environment) before anything is fetched, ArchiveError when the crawler
     process fails without recording its crawls for another reason than their locks, and
-    LocksUnusable when a source's lock cannot be used.
+    LocksUnusable or QueueUnusable when a source's lock or request queue folder cannot be used.
 
     A SIGINT or SIGTERM to this process stops the crawls as Ctrl-C does (resumable); each row's
     ``signal`` is then that signal's number (None otherwise), for exit_status().

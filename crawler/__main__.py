@@ -7,13 +7,13 @@ inside one process and a crawl should not take the caller down with it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
 import signal
 import sys
 import threading
-from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -46,7 +46,7 @@ def main(argv=None) -> int:
             signal.signal(signum, signal.SIG_IGN)
     from archive import ingest
     from archive.crawl import (
-        ARCHIVE_LOCKED, SOURCES_LOCKED, ArchiveLocked, archive_locked_message, check_environment,
+        ARCHIVE_LOCKED, SOURCES_LOCKED, ArchiveLocked, QueueUnusable, archive_locked_message, check_environment,
         is_archive_locked, wait_for_write_lock,
     )
     from archive.db import ArchiveError, open_db
@@ -89,19 +89,22 @@ def main(argv=None) -> int:
         db.close()
         return ARCHIVE_LOCKED
     for source in chosen:
+        lock = SourceLock(args.db, source.id)
         try:
-            locks.append(SourceLock(args.db, source.id).acquire())
+            lock.acquire()
+            queue_dir = None if args.memory_queue else _fresh_queue_dir(args.db, source.id)
         except SourceLocked as exc:
             refused.append(exc)
             continue
-        except LocksUnusable as exc:
-            # govarchive crawl checks the locks before it starts this process; they can change since.
+        except (LocksUnusable, QueueUnusable) as exc:
+            # govarchive crawl checks these folders before it starts this process; they can change since.
+            lock.release()
             failures.append((source.id, exc))
             continue
+        locks.append(lock)
         resume_from = ingest.interrupted_crawl(db, source.id) if args.resume else None
         if args.resume and resume_from is None:
             logging.getLogger("crawler").warning("%s: no interrupted crawl to resume; crawling afresh", source.id)
-        queue_dir = None if args.memory_queue else _fresh_queue_dir(args.db, source.id)
         deferred = process.crawl(
             spider_for(source, queue_dir=queue_dir), source=source, max_pages=args.max_pages,
             backfill=args.backfill, resume_from=resume_from,
@@ -227,12 +230,17 @@ def send_no_more(crawler) -> None:
 
 def _fresh_queue_dir(db_path: str, source_id: str) -> str:
     """An empty JOBDIR for this crawl of the source: a left-over one holds a dead crawl's queue,
-    which the frontier table replays on --resume instead. Beside the database itself, not a
-    symlink to it, as its locks and WARC files are."""
-    db_path = Path(db_path).resolve()
-    path = db_path.with_name(f"{db_path.stem}-queues") / source_id
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
+    which the frontier table replays on --resume instead. Raises QueueUnusable, with the error
+    that kept it from being emptied or made."""
+    from archive.crawl import QueueUnusable, queue_dir
+
+    path = queue_dir(db_path, source_id)
+    try:
+        with contextlib.suppress(FileNotFoundError):  # the source's first crawl
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise QueueUnusable(path, exc) from None
     return str(path)
 
 
