@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import socket
 from pathlib import Path
@@ -141,11 +142,23 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def keep_templates(ds: Datasette) -> None:
+    """Read the archive's templates once, as the server starts, and never again: code upgraded
+    under a running server must not send it templates written for plugins it has not loaded
+    (a filter only the new code defines is a 500 on every page using it). Its filters are
+    registered at start-up, which has to come first."""
+    asyncio.run(ds.invoke_startup())
+    ds.jinja_env.auto_reload = False
+    for template in sorted((HERE / "templates").glob("*.html")):
+        ds.jinja_env.get_template(template.name)
+
+
 def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001, search_limit: int | None = None,
           sock: socket.socket | None = None) -> None:
     """Serve until stopped, on ``sock`` (from listen()) or else on ``host`` and ``port``."""
     import uvicorn
 
     ds = make_datasette(db_path, search_limit=search_limit)
+    keep_templates(ds)
     sock = sock or listen(host, port)
     uvicorn.Server(uvicorn.Config(ds.app(), log_level="info", lifespan="on")).run(sockets=[sock])
