@@ -320,9 +320,13 @@ def move_frontier(db: Database, old_crawl: int, new_crawl: int) -> None:
         db.execute("update or replace frontier set crawl_id = ? where crawl_id = ?", [new_crawl, old_crawl])
 
 
+# The status of a crawl that reached its site and asked for article pages, of which it got none.
+ARTICLES_FAILED = "articles failed"
+
+
 def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict) -> dict:
-    """Close the crawl row; the status says whether the source could be reached at all, and
-    whether it led to any article."""
+    """Close the crawl row; the status says whether the source could be reached at all, whether
+    it led to any article, and whether it got any of the articles it asked for."""
     pages, ok, errors = fetch_counts(db, crawl_id)
     health = crawl_health(db, crawl_id)
     # A resume with nothing left to do (the crawl it continues was killed as it closed, or had used
@@ -338,6 +342,8 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
         status = "unreachable"
     elif not fetched or (finish_reason == "finished" and pages and not _led_to_articles(db, crawl_id, stats)):
         status = "empty"
+    elif _every_article_failed(db, crawl_id, stats):
+        status = ARTICLES_FAILED
     else:
         status = "ok"
     update = {
@@ -349,6 +355,20 @@ def finish_crawl(db: Database, crawl_id: int, *, finish_reason: str, stats: dict
     with db.atomic():
         db["crawls"].update(crawl_id, update)
     return db["crawls"].get(crawl_id)
+
+
+def _every_article_failed(db: Database, crawl_id: int, stats: dict) -> bool:
+    """Whether the crawl asked for article pages and got none: every one failed (an HTTP error,
+    no answer, a PDF where the page should be), and its sitemaps spared no archived article as
+    unchanged. It reached its site and archived nothing, which its counts alone did not say."""
+    if stats.get(SITEMAP_UNCHANGED_STAT):
+        return False
+    asked, failed = db.execute(
+        f"select count(*), sum({FETCH_FAILED_SQL}) from fetches "
+        f"where crawl_id = ? and kind = 'article' and ({FETCH_FAILED_SQL} or not {SKIPPED_SQL})",
+        [crawl_id],
+    ).fetchone()
+    return asked > 0 and failed == asked
 
 
 def _led_to_articles(db: Database, crawl_id: int, stats: dict) -> bool:
