@@ -51,6 +51,7 @@ class Run:
     sources_copy: Path
     summary: IO[bytes]
     schedule: str
+    last_crawl: int  # the id of the source's last crawl as this one started, 0 for none
     told_to_stop: bool = False
 
 
@@ -61,6 +62,14 @@ def last_started(db_path: str | Path, source_id: str) -> datetime | None:
     finally:
         db.close()
     return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+def last_crawl_id(db_path: str | Path, source_id: str) -> int:
+    db = open_db(db_path)
+    try:
+        return db.execute("select coalesce(max(id), 0) from crawls where source_id = ?", [source_id]).fetchone()[0]
+    finally:
+        db.close()
 
 
 def is_due(source: Source, last: datetime | None, now: datetime) -> bool:
@@ -173,6 +182,18 @@ class ArchiveGone(ArchiveError):
     pass
 
 
+def _how_it_ended(code: int, told_to_stop: bool = False) -> str:
+    """How a crawl process that failed ended, by its exit status: a negative one is the signal
+    that killed it."""
+    if code >= 0:
+        return f"failed (exit status {code})"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    return f"{'stopped' if told_to_stop else 'killed'} by {name}"
+
+
 class Scheduler:
     def __init__(self, db_path, sources_file, *, extra_args=(), warc_args=(),
                  clock=lambda: datetime.now(timezone.utc)):
@@ -258,6 +279,8 @@ class Scheduler:
                 self._problem(f"{LOCK_PROBLEM}{source.id}", f"{source.id} is due but its crawl cannot start: {exc}")
                 continue
             logger.info("%s is due (schedule %r): starting its crawl", source.id, source.schedule)
+            # Whether the crawl recorded one, should it end without a summary.
+            last_crawl = last_crawl_id(self.db_path, source.id)
             # The crawl reads the version it was scheduled from, even if the file breaks meanwhile.
             copy = self._copy_sources(source.id)
             # A file, not a pipe: nothing reads it until the crawl ends, and it must never block.
@@ -271,7 +294,8 @@ class Scheduler:
                 summary.close()
                 self._release_stop_signals()
                 raise
-            self.running[source.id] = Run(source.id, process, self.clock(), copy, summary, source.schedule)
+            self.running[source.id] = Run(source.id, process, self.clock(), copy, summary, source.schedule,
+                                          last_crawl)
             due.append(source.id)
         for key in [key for key in self.problems if key.startswith(LOCK_PROBLEM)]:
             if key[len(LOCK_PROBLEM):] not in unusable:
@@ -403,9 +427,25 @@ class Scheduler:
                     "there is room, its next scheduled crawl, at %s Hà Nội time, carries on what it left (%r "
                     "finishes it before then)", source_id, seconds, self._next_crawl(run), self.resume_command(source_id),
                 )
+            elif summary or self._recorded_a_crawl(run):
+                logger.error("%s: crawl %s after %.0f s; see 'govarchive stats'",
+                             source_id, _how_it_ended(code), seconds)
+            elif code < 0:
+                # Stopped or killed before it could record anything (a stop passed on as it
+                # started, before it could take it as Ctrl-C): nothing to see in the archive.
+                logger.log(logging.WARNING if run.told_to_stop else logging.ERROR,
+                           "%s: crawl %s after %.0f s, before it recorded a crawl; the source is still due",
+                           source_id, _how_it_ended(code, run.told_to_stop), seconds)
             else:
-                logger.error("%s: crawl failed (exit status %d) after %.0f s; see 'govarchive stats'",
-                             source_id, code, seconds)
+                # govarchive crawl said why, in its one line above (an archive busy past its wait).
+                logger.error("%s: crawl %s after %.0f s, before it recorded a crawl (its error is above)",
+                             source_id, _how_it_ended(code), seconds)
+
+    def _recorded_a_crawl(self, run: Run) -> bool:
+        try:
+            return last_crawl_id(self.db_path, run.source_id) > run.last_crawl
+        except (OSError, sqlite3.Error, ArchiveError):
+            return False  # an archive that cannot be read has nothing to show either
 
     @staticmethod
     def _next_crawl(run: Run) -> str:
