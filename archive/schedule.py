@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import CroniterError, croniter
 
-from archive.crawl import NOT_STARTED, STOP_SIGNALS
+from archive.crawl import NOT_STARTED, QUIET_WAIT_MS, STOP_SIGNALS, ArchiveLocked, is_archive_locked
 from archive.db import ArchiveError, open_db
 from archive.locks import LocksUnusable, SourceLock, is_locked
 from archive.sources import Source, SourcesError, read_sources
@@ -68,6 +68,25 @@ def last_crawl_id(db_path: str | Path, source_id: str) -> int:
     db = open_db(db_path)
     try:
         return db.execute("select coalesce(max(id), 0) from crawls where source_id = ?", [source_id]).fetchone()[0]
+    finally:
+        db.close()
+
+
+def check_write_lock(db_path: str | Path) -> None:
+    """Raise ArchiveLocked when another process has held the archive's write lock for
+    QUIET_WAIT_MS: each crawl started now would wait for it, say so, and fail after the busy
+    timeout, with nothing to show for it in the archive."""
+    db = open_db(db_path)
+    try:
+        db.execute(f"PRAGMA busy_timeout = {QUIET_WAIT_MS}")
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if not is_archive_locked(exc):
+            raise
+        raise ArchiveLocked(
+            f"{db_path}: another process holds the archive's write lock; no crawl starts until it lets go of it "
+            f"('fuser {db_path}' lists the processes that have the archive open)") from None
     finally:
         db.close()
 
@@ -259,7 +278,7 @@ class Scheduler:
         self.reap()
         self._reload()
         self._check_archive_is_there()
-        due, unusable = [], set()
+        due, unusable, write_lock_checked = [], set(), False
         for source in due_sources(self.db_path, self.sources, self.clock()):
             if self.stop_signal is not None:
                 break
@@ -278,6 +297,10 @@ class Scheduler:
                 unusable.add(source.id)
                 self._problem(f"{LOCK_PROBLEM}{source.id}", f"{source.id} is due but its crawl cannot start: {exc}")
                 continue
+            if not write_lock_checked:
+                # Before the first crawl it starts: a busy archive fails the check, in one line.
+                check_write_lock(self.db_path)
+                write_lock_checked = True
             logger.info("%s is due (schedule %r): starting its crawl", source.id, source.schedule)
             # Whether the crawl recorded one, should it end without a summary.
             last_crawl = last_crawl_id(self.db_path, source.id)
