@@ -35,7 +35,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 16
+RULES_VERSION = 17
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -92,9 +92,13 @@ def extract(
     html, charset = decode_body(body, headers.get("content-type", ""))
     reference = _reference_time(headers.get("date"), captured_at)
     record = _extract(html, charset, url, reference, rules or {})
-    if not record["text"] and _XML_INCOMPATIBLE.search(html):
-        # Looked for only when nothing was extracted: the search costs 4 % of an extraction.
-        record = _extract(_XML_INCOMPATIBLE.sub("", html), charset, url, reference, rules or {})
+    if not record["text"]:
+        # Mended only when nothing was extracted: searching every page for XML's forbidden
+        # characters costs 4 % of an extraction, and what follows a page that has its article
+        # (an intruder's hidden spam, a CMS's second document) must not take its place.
+        mended = _XML_INCOMPATIBLE.sub("", _PAGE_END.sub("", html))
+        if mended != html:
+            record = _extract(mended, charset, url, reference, rules or {})
     if rules:
         # A source's selectors change the reading as much as the extractor does: a crawl must
         # know that a reading by other selectors is not comparable with this one.
@@ -122,7 +126,7 @@ def _extract(
     if tree is None:
         return _finish(record, "")
 
-    _close_open_headlines(tree)
+    _close_open_headlines(tree, html)
     meta = _meta_values(tree)
     links = _body_links(tree, url)
     # Legacy CMSs set the headline in a styled span or div, not an <h1>; the source's selector
@@ -318,7 +322,13 @@ def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
     """
     for mark, codec in _BYTE_ORDER_MARKS:
         if body.startswith(mark):
-            return body[len(mark):].decode(codec, errors="replace"), codec
+            try:
+                return body[len(mark):].decode(codec), codec
+            except UnicodeDecodeError:
+                # Not the page's own mark: an include saved with one, ahead of a page in a
+                # legacy code page (as UTF-8 every accented letter was lost).
+                body = body[len(mark):]
+                break
     if not body.isascii():
         try:
             return body.decode("utf-8"), "utf-8"
@@ -335,8 +345,10 @@ def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
     return _detected(body)
 
 
+# UTF-32's before UTF-16's, whose little-endian mark starts UTF-32's.
 _BYTE_ORDER_MARKS = (
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 # Browsers look for the page's <meta charset> through its <head>, past the 1 KB the standard's
 # prescan reads: themes set it after an inline stylesheet or script of many KB. Past the first
@@ -353,9 +365,18 @@ def _declared(body: bytes, content_type: str):
     match = _HEADER_CHARSET.search(content_type or "")
     if match:
         yield match.group(1)
-    match = _META_CHARSET.search(body, 0, _META_SCAN)
-    if match and (match.start() < _META_PRESCAN or not _BODY_START.search(body, 0, match.start())):
-        yield match.group(1).decode("ascii", "ignore")
+    for match in _META_CHARSET.finditer(body, 0, _META_SCAN):
+        if match.start() >= _META_PRESCAN and _BODY_START.search(body, 0, match.start()):
+            return
+        if match.start() < _META_PRESCAN or not _commented_or_scripted(body, match.start()):
+            yield match.group(1).decode("ascii", "ignore")
+            return
+
+
+def _commented_or_scripted(body: bytes, at: int) -> bool:
+    """Whether ``at`` is inside a comment or a script, where a browser reads no <meta>."""
+    before = body[:at].lower()
+    return before.rfind(b"<!--") > before.rfind(b"-->") or before.rfind(b"<script") > before.rfind(b"</script")
 
 
 # windows-1258 spells most Vietnamese letters as a vowel and a combining tone mark after it
@@ -364,8 +385,12 @@ def _declared(body: bytes, content_type: str):
 # bytes.translate, which reads a page in microseconds where a regular expression takes milliseconds.
 _CP1258_VOWELS = b"aeiouyAEIOUY\xc2\xc3\xca\xd4\xd5\xdd\xe2\xe3\xea\xf4\xf5\xfd"
 _CP1258_MARKS = b"\xcc\xd2\xde\xec\xf2"
+# đ and Đ: a few sentences of Vietnamese have them, the Central European and Western languages
+# whose letters those bytes are elsewhere (Romanian's Ţ after a vowel) have not.
+_CP1258_DD = b"\xd0\xf0"
 _CP1258_CLASSES = bytes(
-    ord("V") if byte in _CP1258_VOWELS else ord("M") if byte in _CP1258_MARKS else ord(".") for byte in range(256)
+    ord("V") if byte in _CP1258_VOWELS else ord("M") if byte in _CP1258_MARKS else ord("D") if byte in _CP1258_DD
+    else ord(".") for byte in range(256)
 )
 _TONE_MARKS_ENOUGH = 5
 
@@ -388,7 +413,7 @@ def _as_windows_1258(body: bytes) -> str | None:
     """``body`` read in windows-1258, when that reads it cleanly as Vietnamese."""
     classes = body.translate(_CP1258_CLASSES)
     marks = classes.count(b"M")
-    if marks < _TONE_MARKS_ENOUGH or classes.count(b"VM") != marks:
+    if marks < _TONE_MARKS_ENOUGH or classes.count(b"VM") != marks or b"D" not in classes:
         return None
     try:
         return body.decode("cp1258")
@@ -407,12 +432,12 @@ def _codec(name: str) -> str | None:
 # (2.14) drops everything after </html>: a template that closes the page after its <head>, the
 # article written after it, gave no text at all. Taken out, the parser closes the page at its end.
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.I)
+_HEADLINE_END = re.compile(r"</h1\s*>", re.I)
 
 
 def _parse(html: str):
     if not html.strip():
         return None
-    html = _PAGE_END.sub("", html)
     try:
         tree = lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=HTML_PARSER)
     except (lxml.etree.ParserError, ValueError):
@@ -544,21 +569,33 @@ _BLOCKS = frozenset((
 ))
 
 
-def _close_open_headlines(tree) -> None:
+def _close_open_headlines(tree, html: str) -> None:
     """End each <h1> left open (no </h1>) at its first block, where its author meant it to end.
 
     The parser, as a browser's, sets everything after an open <h1> inside it: the date line,
-    the article and the footer were read as one headline of the whole page."""
-    for h1 in list(tree.iter("h1")):
-        if len((h1.text_content() or "").strip()) <= _HEADLINE_MAX:
-            continue
+    the article and the footer were read as one headline of the whole page. Only when the page
+    has fewer </h1> than <h1>: a long headline closed where it should be may hold its words, and
+    a lead, in blocks of its own."""
+    long_ones = [h1 for h1 in tree.iter("h1") if len((h1.text_content() or "").strip()) > _HEADLINE_MAX]
+    if not long_ones or len(_HEADLINE_END.findall(html)) >= sum(1 for _ in tree.iter("h1")):
+        return
+    for h1 in long_ones:
         first = next((i for i, child in enumerate(h1) if child.tag in _BLOCKS), None)
-        if first is None:
+        # An <h1> whose words are all in its blocks keeps them: nothing would be left of it.
+        if first is None or not "".join(_text_before(h1, first)).strip():
             continue
         last = h1
         for child in h1[first:]:
             last.addnext(child)
             last = child
+
+
+def _text_before(element, index: int):
+    """The text of ``element`` before its child at ``index``."""
+    yield element.text or ""
+    for child in element[:index]:
+        yield from child.itertext()
+        yield child.tail or ""
 
 
 def _headline(tree):

@@ -83,3 +83,43 @@ def test_a_closed_headline_that_holds_a_block_is_still_the_headline():
     assert record["title"] == LYCHEE
     assert record["published"] == "2025-05-02T11:11:00+07:00"
     assert record["text"] == "\n".join(LYCHEE_TEXT)
+
+
+# A hacked portal's hidden gambling spam, injected after the page's end.
+SPAM = "".join(f"<p>Nhà cái uy tín số {i}: cá cược thể thao, hoàn tiền mỗi ngày, đăng ký nhận thưởng.</p>"
+               for i in range(25))
+
+
+@pytest.mark.parametrize("after", [
+    f'<div style="display:none">{SPAM}</div>',
+    # A whole second document, a CMS's 404 page with its own headline.
+    '<!DOCTYPE html><html><head><title>Lỗi</title></head><body><div class="error"><h1>Rất tiếc, trang bạn tìm kiếm không tồn tại, đã bị xóa hoặc đã được chuyển sang '
+    'một địa chỉ khác trên cổng thông tin điện tử của tỉnh</h1><p>Vui lòng quay lại trang chủ.</p></div></body></html>',
+], ids=["hidden-spam", "second-404-document"])
+def test_what_follows_a_page_that_has_its_article_is_not_read_into_it(after):
+    # Read past </html> only when the page gave no article: what a CMS or an intruder appends
+    # after a whole page took the article's place.
+    head = HEAD.replace(CENTRE, "Cổng thông tin điện tử tỉnh Bắc Giang")  # a portal's usual <title>
+    record = read(f"{head}<body>{ARTICLE}</body></html>\n{after}")
+    assert record["title"] == CENTRE
+    assert record["text"] == "\n".join(CENTRE_TEXT)
+
+
+# A decision's headline can run past 300 characters.
+DECISION = ("Quyết định 1024/QĐ-UBND ngày 12/5/2025 của Chủ tịch UBND tỉnh Bắc Giang về việc phê duyệt "
+            "Kế hoạch triển khai nền tảng số dùng chung, kết nối Trung tâm giám sát, điều hành đô thị thông minh "
+            "với các sở, ban, ngành, UBND các huyện, thị xã, thành phố và tăng cường tuyên truyền trên kênh "
+            "Zalo OA, fanpage Facebook của tỉnh giai đoạn 2025 - 2030")
+
+
+@pytest.mark.parametrize("headline", [
+    f"<h1><div>{DECISION}</div></h1>",
+    f'<h1 class="detail"><div class="title">{DECISION}</div><div class="sapo">{LYCHEE_TEXT[0]}</div></h1>',
+], ids=["long-headline-in-a-div", "headline-and-sapo"])
+def test_a_long_headline_that_is_closed_is_left_whole(headline):
+    assert len(DECISION) > 300
+    body = "".join(f"<p>{p}</p>" for p in LYCHEE_TEXT[1:])
+    html = (f'<html><head><meta charset="utf-8"><title>Cổng TTĐT tỉnh Bắc Giang</title></head><body>'
+            f'<div id="main">{headline}<div class="date">Ngày đăng: 12/5/2025 16:00</div>'
+            f'<div class="noidung">{body}</div></div></body></html>')
+    assert read(html)["title"].startswith(DECISION)

@@ -143,3 +143,33 @@ def test_a_utf16_page_under_a_legacy_charset_is_read_and_shown_as_utf16(tmp_path
     html = unicodedata.normalize("NFC", shown.content.decode("utf-8"))
     assert f"<h1>{TITLE}</h1>" in html
     assert "\x00" not in html
+
+
+@pytest.mark.parametrize("hidden", [
+    '<!-- <meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1" /> -->',
+    "<script>var old = '<meta charset=\"iso-8859-1\">';</script>",
+], ids=["comment", "script"])
+def test_a_meta_charset_in_a_comment_or_a_script_declares_nothing(hidden):
+    # Past the first kilobytes only what a browser would read as a tag counts.
+    assert_read_right(read(encode_cp1258(page(STYLE + hidden)), "text/html"), "cp1258")
+
+
+def test_a_utf8_byte_order_mark_ahead_of_other_bytes_is_set_aside():
+    # An include saved with a byte order mark, ahead of a windows-1258 page: the mark cannot be the
+    # page's, and read as UTF-8 every accented letter was lost.
+    assert_read_right(read(b"\xef\xbb\xbf" + encode_cp1258(page()), "text/html; charset=windows-1258"), "cp1258")
+
+
+def test_a_utf32_byte_order_mark_is_not_taken_for_utf16s():
+    record = read(("\ufeff" + page()).encode("utf-32-le"), "text/html")
+    assert_read_right(record, "utf-32-le")
+
+
+def test_central_european_whose_marks_follow_vowels_is_left_to_detection():
+    # Romanian's Ţ is windows-1258's tone mark byte DE, after a vowel in "INFORMAŢII": Vietnamese
+    # has more than tone marks (its đ), which Romanian has not.
+    romanian = ("Primăria anunţă noi măsuri pentru transportul public. Consiliul local a aprobat "
+                "bugetul şi planul de investiţii pentru anul viitor. ") * 3
+    menu = "INFORMAŢII PUBLICE · EDUCAŢIE · ADMINISTRAŢIE · NOTIFICAŢII · DECLARAŢII · AUTORIZAŢII"
+    html = f"<html><head><title>Primăria</title>{STYLE}</head><body><p>{menu}</p><p>{romanian}</p></body></html>"
+    assert read(html.encode("cp1250"), "text/html")["charset"] != "cp1258"
