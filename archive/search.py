@@ -244,10 +244,15 @@ def as_phrase(text: str) -> str | None:
     return '"' + " ".join(token.group() for token in tokens) + '"'
 
 
+# The "*" of a prefix: right after a word's last letter, inside or outside a phrase's closing
+# quote ("chuyển*", '"Đà N*"', '"Đà N"*'); one after a space ('"Đà *"') ends no word.
+_PREFIX_STAR = re.compile(r'(?<=[^\W_])\*"?$|(?<=[^\W_]")\*$')
+
+
 def _prefixed(value: str) -> bool:
     """Whether the word or phrase typed is a prefix: "chuyển*", and '"Đà N*"' or '"Đà N"*', as
     FTS5 takes a prefix ending a phrase."""
-    return value.rstrip('"').endswith("*")
+    return bool(_PREFIX_STAR.search(value))
 
 
 def _stray_star(value: str) -> list[Note]:
@@ -255,7 +260,8 @@ def _stray_star(value: str) -> list[Note]:
     query can honour ("Đà*Nẵng", '"Đà* Nẵng"', "*Nẵng", a "*" standing alone)."""
     # A word's "*" may end it, a phrase's may end its last word or follow the phrase; a "*"
     # with no word has nothing to end.
-    stray = value.rstrip("*").rstrip('"').rstrip("*") if _WORD.search(value) else value
+    honoured = _PREFIX_STAR.search(value)
+    stray = value[:honoured.start()] + value[honoured.start() + 1:] if honoured else value
     if "*" not in stray:
         return []
     return [Note(f"Bỏ qua dấu * trong «{value}»: dấu * chỉ dùng được ở cuối một từ hoặc một cụm từ, "
@@ -449,7 +455,8 @@ def _folded_spellings(form: str, prefix: bool) -> list[str]:
 
 def _units(form: str) -> list[tuple[str, list[str]]]:
     """The folded words of ``form``, each with its other spellings; the parts of a number joined
-    by a point or a comma ("1.500", "4.0") are one unit, spelt only without its thousands apart.
+    by a point or a comma ("1.500", "4.0") are one unit, spelt only without its thousands apart,
+    but for the three numbers of a date ("8.4.2025").
 
     A number after a "/" or a dash is the next of a date's or a document's numbers, each with or
     without its leading zero ("8/4/2025" is "08/04/2025", "08-04-2025"); one after a measure's
@@ -464,7 +471,19 @@ def _units(form: str) -> list[tuple[str, list[str]]]:
             units[-1][0].append(word)
         else:
             units.append(([word], not after_number or between in ("/", *_DASHES)))
-    return [(" ".join(unit), _other_spellings(unit) if spelt else []) for unit, spelt in units]
+    spellings = []
+    for unit, spelt in units:
+        if len(unit) == 3 and not _thousands(unit):
+            # A date as the press also writes it, "8.4.2025": each number as a date's.
+            spellings += [(part, _other_spellings([part])) for part in unit]
+        else:
+            spellings.append((" ".join(unit), _other_spellings(unit) if spelt else []))
+    return spellings
+
+
+def _thousands(parts: list[str]) -> bool:
+    """Whether a number's parts joined by points or commas are its thousands ("1.500.000")."""
+    return len(parts[0]) <= 3 and all(len(part) == 3 for part in parts[1:])
 
 
 def _other_spellings(unit: list[str]) -> list[str]:

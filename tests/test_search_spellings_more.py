@@ -64,6 +64,10 @@ def test_a_prefix_in_either_spelling_finds_the_same_in_datasette_and_the_reading
     ("5/5/2025", {"date-padded"}),
     ("8/4", {"date-padded", "date-bare"}),
     ("08/4", {"date-padded", "date-bare"}),
+    # as the press also writes dates: with points
+    ("8.4.2025", {"date-padded", "date-bare"}),
+    ("08.04.2025", {"date-padded", "date-bare"}),
+    ("5.5.2025", {"date-padded"}),
 ])
 def test_every_number_of_a_date_is_found_with_or_without_its_leading_zero(path, typed, keys):
     assert set(found(path, typed)) == keys
@@ -127,7 +131,7 @@ def test_a_phrase_ending_in_a_prefix_finds_the_other_spelling_of_its_last_word(p
     assert found(path, '"sức khỏe"*') == ["khoe-old"]
 
 
-@pytest.mark.parametrize("typed", ['"Đà* Nẵng"', "Đà*Nẵng", "*Nẵng", "Đà Nẵng *"])
+@pytest.mark.parametrize("typed", ['"Đà* Nẵng"', "Đà*Nẵng", "*Nẵng", "Đà Nẵng *", '"Đà *"', '"Đà Nẵng *"'])
 def test_a_star_that_is_not_at_the_end_of_a_word_or_phrase_gets_a_note(path, typed):
     [note] = parse_query(typed).notes
     assert note.en.startswith("Ignored the * in «") and "only at the end of a word or a phrase" in note.en
