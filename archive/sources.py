@@ -270,9 +270,10 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
     domains = tuple(_domain(d, fail) for d in domains)
     home = _check_url(entry["home"], domains, fail, "home")
     try:
-        re.compile(entry["article_pattern"])
+        compiled = re.compile(entry["article_pattern"])
     except re.error as exc:
         fail("article_pattern", f"bad regular expression {_show(entry['article_pattern'])}: {exc}")
+    _check_pattern_spacing(compiled, fail)
     _check_pattern_fits_urls(entry["article_pattern"], entry["home"], fail)
     # croniter runs `file` on the interpreter as it is imported (its 32-bit check): not paid by
     # the commands that read no sources.
@@ -490,6 +491,18 @@ def _check_page_url(page_url, numbering: dict, domains, fail, fieldname) -> str:
     second = Listing(url="", page_url=page_url, **numbering).page_link(2)
     _check_url(second, domains, fail, fieldname)
     return _with_canonical_host(page_url) or page_url
+
+
+def _check_pattern_spacing(compiled: re.Pattern, fail):
+    """Refuse whitespace around a pattern, as around a URL: the URLs it is matched against have
+    none (canonical URLs percent-encode it), so a space or tab after its ``$`` or before its
+    ``^`` makes a pattern that matches nothing, found only when a crawl of the source ends empty.
+    A verbose pattern (``(?x)``, written over lines) ignores its whitespace, and may have it."""
+    pattern = compiled.pattern
+    if compiled.flags & re.VERBOSE:
+        return
+    if pattern != pattern.strip():
+        fail("article_pattern", f"{_show(pattern)} has whitespace around it, which no URL it is matched against has")
 
 
 def _check_pattern_fits_urls(pattern: str, home: str, fail):
