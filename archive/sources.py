@@ -580,14 +580,26 @@ def _check_pattern_misses_discovery(home, url_lists, listings, pattern, fail):
     for n, listing in enumerate(listings, start=1):
         pages.append((f"discovery.listings[{n}].url", listing.url))
         if listing.page_url:
-            # The crawler asks for the second page first, writing its number in place of {page}.
-            pages.append((f"discovery.listings[{n}].page_url", listing.page_link(2)))
+            pages += [(f"discovery.listings[{n}].page_url", listing.page_link(page)) for page in _pages_checked(listing)]
     compiled = re.compile(pattern)
     # The crawler matches canonical URLs, with the home page's scheme.
     scheme = urlsplit(home).scheme
     for fieldname, url in pages:
         if compiled.search(canonical_url(url, prefer_scheme=scheme)):
             fail("article_pattern", f"matches {fieldname} {url!r}, which would be stored as an article")
+
+
+def _pages_checked(listing: Listing) -> list[int]:
+    """The pages of a paged listing whose URLs are tried against article_pattern, counting its
+    first page as 1: the next ten, and the first whose {page} has each more digit, up to seven.
+    The crawler pages on until a page lists no article, and a pattern can tell numbers apart by
+    their digits (``-\\d{2,}`` matches trang-10, not trang-2) or by their last one."""
+    pages = list(range(2, 12))
+    for digits in range(2, 8):
+        least = 10 ** (digits - 1)
+        if least > listing.first_page:
+            pages.append(2 - (listing.first_page - least) // listing.page_step)
+    return sorted(set(pages))
 
 
 def _check_css(selector, fail, fieldname):
