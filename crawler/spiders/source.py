@@ -6,6 +6,7 @@ exchange to the pipeline as a PageItem; it never parses article content.
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import re
@@ -17,7 +18,7 @@ import scrapy
 from parsel import css2xpath
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -375,6 +376,10 @@ class SourceSpider(scrapy.Spider):
                 is_index, loc, lastmod = next(entries)
             except StopIteration:
                 break
+            except NotMarkup:
+                error = NotASitemap("answered a gzip file holding no XML" if gzip_magic_number(response)
+                                    else f"answered {_content_type(response)}, not XML")
+                break
             except Exception as exc:  # a corrupt, oversized or unparsable sitemap is that sitemap's problem only
                 error = exc
                 break
@@ -416,6 +421,12 @@ class SourceSpider(scrapy.Spider):
         if response.status != 200:
             yield self._item(response)
             return
+        if not _starts_as_markup(response.body):
+            # Parsed as XML anyway, JSON or a binary file would read as an <html> root.
+            error = f"answered {_content_type(response)}, not XML"
+            logger.warning("%s: unreadable feed %s: %s", self.source.id, response.url, error)
+            yield self._item(response, error=f"unreadable feed: {error}")
+            return
         try:
             selector = scrapy.Selector(body=response.body, type="xml")
         except Exception as exc:  # an unparsable feed is that feed's problem only
@@ -438,8 +449,15 @@ class SourceSpider(scrapy.Spider):
         yield from self._article_requests(url for url in joined if url)
 
     def parse_listing(self, response: Response, listing: Listing, page: int):
+        if response.status == 200 and (answered := _not_html(response)):
+            # A "Xem thêm" (load more) address answering JSON for a page's script: the spider
+            # can read no link in it, and it must not pass for a listing page that ended the paging.
+            error = f"listing answered {answered}, not an HTML page"
+            logger.warning("%s: %s: %s", self.source.id, response.url, error)
+            yield self._item(response, error=error)
+            return
         yield self._item(response)
-        if response.status != 200 or not hasattr(response, "css"):
+        if response.status != 200:
             return
         articles = self._listed_articles(response, "a")
         yield from self._article_requests(articles)
@@ -725,6 +743,45 @@ class NotASitemap(ValueError):
     pass
 
 
+class NotMarkup(ValueError):
+    """A body that is not XML or HTML at all: JSON, a binary file."""
+
+
+# What a body may begin with ahead of its first '<': byte order marks (UTF-32's begin as
+# UTF-16's, and their NUL bytes are dropped with UTF-16's) and white space.
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _starts_as_markup(body: bytes) -> bool:
+    """Whether a body begins as XML and HTML do, with '<'."""
+    head = body[:1024]
+    for bom in _BOMS:
+        if head.startswith(bom):
+            head = head[len(bom):]
+            break
+    return head.replace(b"\x00", b"").lstrip().startswith(b"<")
+
+
+def _content_type(response: Response) -> str:
+    value = (response.headers.get("Content-Type") or b"").decode("latin-1")
+    return value.split(";")[0].strip().lower() or "no content type"
+
+
+def _not_html(response: Response) -> str | None:
+    """What a listing page answered that no link can be read from (its content type, JSON
+    under another type), or None for an HTML or XML page."""
+    if not isinstance(response, TextResponse) or response.selector.type not in ("html", "xml"):
+        return _content_type(response)
+    if response.selector.type == "html" and response.body[:1024].lstrip()[:1] in (b"{", b"["):
+        # JSON sent as text/html, which lxml would read as a page of text with no links.
+        try:
+            json.loads(response.body)
+        except ValueError:
+            return None
+        return f"JSON (as {_content_type(response)})"
+    return None
+
+
 def _sitemap_entries(body: bytes, *, gunzip_max_size: int | None = None):
     """(is the sitemap an index, loc, lastmod or None) for each entry of a sitemap, parsed as it is iterated.
 
@@ -733,6 +790,8 @@ def _sitemap_entries(body: bytes, *, gunzip_max_size: int | None = None):
     """
     if gunzip_max_size is not None:
         body = gunzip(body, max_size=gunzip_max_size)
+    if not _starts_as_markup(body):
+        raise NotMarkup()
     sitemap = Sitemap(body)
     if sitemap.type not in ("urlset", "sitemapindex"):
         raise NotASitemap(f"not a sitemap (its root element is <{sitemap.type}>)")
