@@ -71,6 +71,8 @@ class SourceSpider(scrapy.Spider):
         self.outside: set[str] = set()  # article links on hosts allowed_domains does not allow
         self.missed: list[str] = []  # the longest links of the source's own the pattern did not match
         self.unpaged: list[tuple[str, str, int]] = []  # listings whose links selector held no article link
+        self.listing_pages: set[str] = set()  # the listing pages requested
+        self.caught: set[str] = set()  # listings some of whose pages article_pattern matches, said so
 
     @classmethod
     def update_settings(cls, settings):
@@ -248,6 +250,8 @@ class SourceSpider(scrapy.Spider):
         if over_budget and not self.crawler.settings.get("ARCHIVE_DB"):
             return None  # no frontier to wait in
         self.seen.add(url)
+        if kind == "listing":
+            self.listing_pages.add(url)
         if not over_budget:
             self.scheduled += 1
         if url in self.spared:  # a listing or feed shows it after all
@@ -459,12 +463,22 @@ class SourceSpider(scrapy.Spider):
         yield self._item(response)
         if response.status != 200:
             return
-        articles = self._listed_articles(response, "a")
+        href = None
+        if listing.next:
+            link = response.css(listing.next)
+            href = link.attrib.get("href") if link else None
+            next_url = _joined(response, href) if href else None
+        else:
+            next_url = listing.page_link(page + 1) if listing.page_url else None
+        # The next page is the listing's, even where article_pattern matches it ("trang-10.htm"
+        # under "-\d{2,}\.htm$"): requested as an article first, it could not be read as a listing page.
+        next_page = next_url and canonical_url(next_url, prefer_scheme=self.scheme)
+        articles = [url for url in self._listed_articles(response, "a") if url != next_page]
         yield from self._article_requests(articles)
         if listing.links:
             # Every article link on the page is followed; only the listing's own decide the paging.
             every = articles
-            articles = self._listed_articles(response, listing.links)
+            articles = [url for url in self._listed_articles(response, listing.links) if url != next_page]
             if page == 1 and every and not articles:
                 # A mistyped selector would end the paging at the first page without a word.
                 self.unpaged.append((listing.url, listing.links, len(every)))
@@ -485,14 +499,10 @@ class SourceSpider(scrapy.Spider):
                         self.source.id, listing.url, page)
             return
         offered.update(articles)
-        next_url = None
         if listing.next:
-            link = response.css(listing.next)
-            href = link.attrib.get("href") if link else None
             if not href and page == 1:
                 self._no_next_link(response, listing)
             if href:
-                next_url = _joined(response, href)
                 if next_url is None:
                     logger.warning("%s: %s page %d: next link %.100r is no URL, cannot be followed",
                                    self.source.id, listing.url, page, href)
@@ -503,8 +513,6 @@ class SourceSpider(scrapy.Spider):
                     logger.warning("%s: %s page %d: next link %.100r is %s:, cannot be followed; use page_url",
                                    self.source.id, listing.url, page, href, scheme)
                     return
-        elif listing.page_url:
-            next_url = listing.page_link(page + 1)
         if not next_url:
             return
         depth_limit = self.crawler.settings.getint("DEPTH_LIMIT")
@@ -514,8 +522,26 @@ class SourceSpider(scrapy.Spider):
             logger.warning("%s: %s: paging cut off at page %d by DEPTH_LIMIT (%d); later pages are not crawled",
                            self.source.id, listing.url, page, depth_limit)
             return
+        fetched = self.source.is_article(next_page) and self._caught_by_pattern(listing, next_page)
         if request := self._request(next_url, self.parse_listing, "listing", listing=listing, page=page + 1):
-            yield request
+            # Past Scrapy's duplicate filter, which holds the article request's fingerprint.
+            yield request.replace(dont_filter=True) if fetched else request
+
+    def _caught_by_pattern(self, listing: Listing, url: str) -> bool:
+        """Say, once a listing, that article_pattern matches one of its pages; and whether that
+        page was requested as an article already (linked from an earlier page's pager), in which
+        case it is taken from the URLs seen, to be requested again as the listing's."""
+        fetched = url in self.seen and url not in self.listing_pages
+        if fetched:
+            self.seen.discard(url)
+        if listing.url not in self.caught:
+            self.caught.add(listing.url)
+            how = ("it was fetched as an article before the paging reached it, and is read again as a listing page"
+                   if fetched else "it is read as a listing page, not archived as an article")
+            logger.warning("%s: listing %s: its page %s matches article_pattern %r, so the pattern catches listing "
+                           "pages: %s; narrow the pattern", self.source.id, listing.url, url,
+                           self.source.article_pattern, how)
+        return fetched
 
     def _no_next_link(self, response: Response, listing: Listing):
         """Say that a listing's next selector matched no link on its first page: a warning when the
