@@ -536,8 +536,9 @@ def extract(ctx, file, url, content_type, captured_at, source_id, sources_file, 
     """Extract the article record from a saved page (FILE, or - for stdin).
 
     With --source, the page is read by that source's [source.extract] rules, as a crawl or
-    reextract would read it: a way to try rules before crawling. A note on stderr says when
-    the rules change nothing on the page (a selector that matches nothing is passed over).
+    reextract would read it: a way to try rules before crawling. A warning on stderr names each
+    selector that matches nothing on the page (the generic extractor reads that part instead),
+    and a note says when the selectors that match pick what the generic extractor reads anyway.
 
     Exits with status 1, printing one line that says why on stderr and nothing on stdout,
     when FILE is not a page (empty, binary, compressed, or by its first bytes a feed, a
@@ -552,7 +553,7 @@ def extract(ctx, file, url, content_type, captured_at, source_id, sources_file, 
     from click.core import ParameterSource
 
     from archive.extract import extract as extract_lib
-    from archive.sources import select
+    from archive.sources import UNMATCHED_RULES, select, unmatched_rule
 
     if source_id is None and ctx.get_parameter_source("sources_file") == ParameterSource.COMMANDLINE:
         raise click.UsageError("--sources is read only with --source ID")
@@ -572,11 +573,17 @@ def extract(ctx, file, url, content_type, captured_at, source_id, sources_file, 
         url = "stdin:" if file.name == "<stdin>" else Path(file.name).resolve().as_uri()
     headers = {"Content-Type": content_type} if content_type else {}
     record = extract_lib(body, url, headers, rules, captured_at=captured_at)
+    # Said before a page without text is refused: a body selector that matched nothing may be why.
+    unmatched = record.pop(UNMATCHED_RULES, {})
+    for key, why in unmatched.items():
+        click.echo(f"warning: {unmatched_rule(key, rules[key], why, 'this page')}", err=True)
     if not (record.get("text") or "").strip():
         raise click.ClickException(f"no article text found in {name}")
-    if rules and _same_reading(record, extract_lib(body, url, headers, captured_at=captured_at)):
-        click.echo(f"note: {source_id}'s extract rules change nothing on {name} (a selector that matches nothing "
-                   "there is passed over)", err=True)
+    if rules and len(unmatched) < len(rules) and _same_reading(
+            record, extract_lib(body, url, headers, captured_at=captured_at)):
+        matching = "those of its selectors that match there pick" if unmatched else "its selectors pick"
+        click.echo(f"note: {source_id}'s extract rules change nothing on {name}: {matching} what the generic "
+                   "extractor reads there anyway", err=True)
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
@@ -972,7 +979,8 @@ def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
     An article whose capture cannot be read (its WARC file gone or unreadable, its record
     damaged, a content coding nobody can undo) is left as it is, the record or the file is
     named, and the command exits with status 1 when it is done. Articles that lost their text
-    or title are counted in a warning (a rule that finds nothing). Interrupted (Ctrl-C), it says
+    or title are counted in a warning (a rule that finds nothing), and so is each extract rule
+    whose selector matched nothing on some of the articles re-read. Interrupted (Ctrl-C), it says
     what it did and the --from-id to continue with, and exits with status 130.
 
     \b
@@ -984,7 +992,9 @@ def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
     """
     from click.core import ParameterSource
 
-    from archive.reextract import Interrupted, reextract as reextract_lib, shared_readings, take_rules
+    from archive.reextract import (
+        Interrupted, reextract as reextract_lib, shared_readings, take_rules, unmatched_readings,
+    )
 
     named = ctx.get_parameter_source("sources_file") == ParameterSource.COMMANDLINE
     if named and stored_rules:
@@ -1026,7 +1036,7 @@ def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
             click.echo(f"warning: {tally[f'no {key}']:,} articles have no {key} after re-extraction, though they had "
                        f"before (e.g. ids {', '.join(map(str, ids))}): check the extract rules of "
                        f"{', '.join(sorted(sources))}", err=True)
-    for line in shared_readings(tally):
+    for line in [*shared_readings(tally), *unmatched_readings(tally)]:
         click.echo(f"warning: {line}", err=True)
     if _echo_unread(tally):
         sys.exit(1)

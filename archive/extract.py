@@ -31,6 +31,7 @@ from trafilatura.xpaths import BODY_XPATH
 from archive.bylines import clean_authors, is_official_title
 from archive.docrefs import find_doc_refs, unique_refs
 from archive.mentions import find_mentions
+from archive.sources import UNMATCHED_RULES
 from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates
 
@@ -87,6 +88,8 @@ def extract(
     read without one (see ``archive.vietnamese.date_limit``): never against the clock.
     ``rules`` are a source's CSS selectors (``body``, ``title``, ``author``, ``date``) for sites
     where the generic extractor is wrong; a selector that matches nothing falls back to it.
+    With ``rules``, the record also says under ``UNMATCHED_RULES`` which of them fell back, and
+    why: a part of the result no column holds, for telling the source's author.
     """
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     html, charset = decode_body(body, headers.get("content-type", ""))
@@ -131,7 +134,10 @@ def _extract(
     links = _body_links(tree, url)
     # Legacy CMSs set the headline in a styled span or div, not an <h1>; the source's selector
     # names it, and the date line is looked for beside it as beside an <h1>.
+    unmatched = {}
     titled = _first_with_text(tree, rules.get("title"))
+    if rules.get("title") and titled is None:
+        unmatched["title"] = _why_unmatched(tree, rules["title"])
     headline = titled if titled is not None else _headline(tree)
     heading = _clean(headline.text_content()) if headline is not None else None
     chunks, own_time, bylines = _own_dates(tree, headline)
@@ -148,13 +154,22 @@ def _extract(
         # date: on a page where it picks a byline or an empty box, the generic reading stands.
         visible = ruled
         structured = []
+    elif rules.get("date"):
+        unmatched["date"] = "no date" if chosen else _why_unmatched(tree, rules["date"])
     rule_author = _clean(_selected_text(tree, rules.get("author")))
+    if rules.get("author") and rule_author is None:
+        unmatched["author"] = _why_unmatched(tree, rules["author"])
     caption_chars = _strip_boilerplate(tree, captions)
     _footnotes_as_paragraphs(tree)
     _mark_body(tree)
+    article = _body_only(tree, rules.get("body"))
+    if rules.get("body") and article is tree:
+        unmatched["body"] = "nothing"
+    if rules:
+        record[UNMATCHED_RULES] = {key: unmatched[key] for key in rules if key in unmatched}
 
     doc = trafilatura.bare_extraction(
-        _body_only(tree, rules.get("body")),
+        article,
         url=url,
         with_metadata=True,
         include_comments=False,
@@ -733,6 +748,11 @@ def _selected_text(tree, selector: str | None) -> str | None:
     found = CSSSelector(selector)(tree)
     text = " ".join(" ".join(el.itertext()) for el in found).strip()
     return text or None
+
+
+def _why_unmatched(tree, selector: str) -> str:
+    """Why a rule's selector gave nothing: it matched no element, or only elements without text."""
+    return "no text" if CSSSelector(selector)(tree) else "nothing"
 
 
 def _first_with_text(tree, selector: str | None):

@@ -23,7 +23,7 @@ from archive.extract import extract
 from archive.ingest import (
     article_fields, keep_version_texts, read_again, register_source, store_knowledge, update_article,
 )
-from archive.sources import Source
+from archive.sources import UNMATCHED_RULES, Source, unmatched_rule
 from archive.warc import RecordUnreadable, WarcFileUnreadable
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,9 @@ class Tally(Counter):
     ``files`` (file: why); and under "no text" and "no title" of the updated ones that had a
     text or title and lost it, with the first ids and every source of those in ``emptied``: a
     rule that finds nothing is broken. ``changed`` counts, by (source, "text" or "title"), the
-    updated articles given a new one, and ``shared`` holds each new one that most of them share."""
+    updated articles given a new one, and ``shared`` holds each new one that most of them share.
+    ``ruled`` counts by source the articles read by extract rules, and ``unmatched`` by (source,
+    rule, selector, why) those where a rule gave nothing (archive.sources.UNMATCHED_RULES)."""
 
     def __init__(self):
         super().__init__()
@@ -51,6 +53,8 @@ class Tally(Counter):
         self.emptied: dict[str, tuple[list[int], set[str]]] = {"text": ([], set()), "title": ([], set())}
         self.changed: Counter = Counter()
         self.shared: list[Shared] = []
+        self.ruled: Counter = Counter()
+        self.unmatched: Counter = Counter()
 
 
 class Shared(NamedTuple):
@@ -68,6 +72,17 @@ def shared_readings(tally: Tally) -> list[str]:
     """One warning line for each new title or text that many articles now share."""
     return [f"{s.count:,} of the {s.changed:,} articles of {s.source} whose {s.key} changed now have the same "
             f"{s.key}, {s.head!r}: check the extract rules of {s.source}" for s in tally.shared]
+
+
+def unmatched_readings(tally: Tally) -> list[str]:
+    """One warning line for each extract rule that gave nothing on some of the articles re-read:
+    a mistyped selector leaves them the generic reading, which a few articles show only by their
+    titles (the portal's name), too few for shared_readings to tell."""
+    lines = []
+    for (source, key, selector, why), count in tally.unmatched.items():
+        where = f"{count:,} of the {tally.ruled[source]:,} articles re-read"
+        lines.append(f"{source}: {unmatched_rule(key, selector, why, where)}")
+    return lines
 
 
 class Interrupted(KeyboardInterrupt):
@@ -189,6 +204,7 @@ def _article(db, db_path, article_id, url, source_id, rules, tally) -> str:
         return "unreadable"
     # At the fetch's time, as the crawl read it: a page without a Date header is dated by it.
     record = extract(body, url, capture.headers, rules, captured_at=fetch["fetched_at"])
+    _count_unmatched(record, source_id, rules, tally)
     fields = article_fields(record)
     stored = db.execute(f"select {', '.join(fields)} from articles where id = ?", [article_id]).fetchone()
     if tuple(stored) == tuple(fields.values()):
@@ -216,6 +232,14 @@ def _article(db, db_path, article_id, url, source_id, rules, tally) -> str:
                 ids.append(article_id)
             sources.add(source_id)
     return "updated"
+
+
+def _count_unmatched(record: dict, source_id: str, rules: dict | None, tally: Tally) -> None:
+    unmatched = record.pop(UNMATCHED_RULES, None)
+    if unmatched is None:
+        return
+    tally.ruled[source_id] += 1
+    tally.unmatched.update((source_id, key, rules[key], why) for key, why in unmatched.items())
 
 
 def _reread_urls(db: Database, db_path: str | Path, article_id: int, rules: dict | None) -> None:

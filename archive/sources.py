@@ -36,6 +36,22 @@ DISCOVERY_KEYS = {"sitemaps", "feeds", "listings", "recheck"}
 LISTING_KEYS = {"url", "next", "page_url", "first_page", "page_step", "links"}
 POLITENESS_KEYS = {"delay", "concurrency"}
 EXTRACT_KEYS = {"body", "title", "author", "date"}
+# Where an extracted record names the source's extract rules that gave its reading nothing on the
+# page (archive.extract): not one of its fields, and never stored. Each says why: its selector
+# matched no element, only elements without text, or (the date's) text without a date. Named
+# here, not there, so that the crawler's process, whose workers extract, need not load trafilatura.
+UNMATCHED_RULES = "unmatched_rules"
+_UNMATCHED = {"nothing": "matched nothing", "no text": "matched only elements without text",
+              "no date": "matched text without a date"}
+# What the generic extractor reads where a rule gives nothing.
+_RULED = {"body": "text", "title": "title", "author": "author", "date": "date"}
+
+
+def unmatched_rule(key: str, selector: str, why: str, where: str) -> str:
+    """A rule that gave nothing ``where`` ("this page", "7 of 7 article pages"), as the source's
+    author is told it, naming the selector as the sources file writes it."""
+    return (f"extract.{key} {selector!r} {_UNMATCHED[why]} on {where}: the generic extractor read the "
+            f"{_RULED[key]} there")
 
 
 class SourcesError(ValueError):

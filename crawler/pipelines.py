@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import Counter
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -29,6 +30,7 @@ from archive import ingest
 from archive.db import open_db, release_free_pages
 from archive.notfound import says_not_found
 from archive.sniff import is_page
+from archive.sources import UNMATCHED_RULES, unmatched_rule
 from crawler.archive_signals import before_commit
 from crawler.extraction_pool import ExtractionPool
 from crawler.frontier import stop_for_storage, storage_failed
@@ -82,6 +84,9 @@ class ArchivePipeline:
         self.crawl_id = None
         self._batch: list[tuple[tuple, asyncio.Future]] = []
         self._timer: asyncio.TimerHandle | None = None
+        # Pages read by the source's extract rules, and by (rule, why) those where one gave nothing.
+        self.ruled_pages = 0
+        self.unmatched: Counter = Counter()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -139,6 +144,7 @@ class ArchivePipeline:
                 self.crawler.stats.inc_value("govarchive/articles_not_html")
             else:
                 record, error = await self._extract(item, headers)
+                self._count_unmatched(record)
         await self._write((item, headers, content_type, record, error))
         # The body is in the WARC file already; keep it out of logs and feed exports.
         return {"url": item["url"], "status": item.get("status"), "kind": item["kind"]}
@@ -154,6 +160,15 @@ class ArchivePipeline:
             logger.error("%s: extraction failed for %s: %r", item["source_id"], item["url"], exc)
             self.crawler.stats.inc_value("govarchive/extraction_errors")
             return None, f"extraction failed: {type(exc).__name__}: {exc}"[:500]
+
+    def _count_unmatched(self, record: dict | None) -> None:
+        """Count the rules that gave the page's reading nothing, taking them out of the record:
+        they are for the crawl's closing warning, not the archive."""
+        unmatched = record.pop(UNMATCHED_RULES, None) if record is not None else None
+        if unmatched is None:
+            return
+        self.ruled_pages += 1
+        self.unmatched.update(unmatched.items())
 
     def _write(self, job: tuple) -> asyncio.Future:
         loop = asyncio.get_running_loop()
@@ -335,6 +350,7 @@ class ArchivePipeline:
                 "compare the pattern with the article URLs its listings, feeds or sitemaps link to",
                 spider.source.id, self.crawl_id, row["pages"], spider.source.article_pattern,
             )
+        self._warn_unmatched(spider)
         if row["errors"]:
             # A count alone sends the reader to SQL to learn what failed.
             failed = ingest.failed_fetches(self.db, self.crawl_id, FAILURES_LOGGED)
@@ -346,6 +362,15 @@ class ArchivePipeline:
             )
         self.db.close()
         self.db = None
+
+    def _warn_unmatched(self, spider) -> None:
+        """Name each extract rule that gave nothing on some of the crawl's pages: a mistyped
+        selector is otherwise seen only in the articles, with the portal's name for a title."""
+        rules = spider.source.extract
+        order = list(rules)
+        for (key, why), count in sorted(self.unmatched.items(), key=lambda entry: order.index(entry[0][0])):
+            logger.warning("%s: crawl %d: %s", spider.source.id, self.crawl_id,
+                           unmatched_rule(key, rules[key], why, f"{count} of {self.ruled_pages} article pages"))
 
 
 # Failed fetches a crawl's closing warning names.

@@ -7,7 +7,7 @@ import pytest
 from archive.db import open_db
 from archive.extract import extract
 from archive.reextract import reextract
-from archive.sources import SourcesError, parse_sources
+from archive.sources import UNMATCHED_RULES, SourcesError, parse_sources
 from tests.conftest import crawl_into, query, serve_routes
 
 SIDEBAR = "<div class='box'>" + "".join(
@@ -40,7 +40,9 @@ def test_a_selector_that_matches_nothing_falls_back():
     rules = {"body": "div.nothing", "title": "div.nothing", "author": "em.nothing", "date": "span.nothing"}
     ruled = extract(PAGE, "http://127.0.0.1/bai-1.html", {}, rules)
     generic = extract(PAGE, "http://127.0.0.1/bai-1.html", {})
-    # The reading is the generic one; its version still says which selectors were asked for.
+    # The reading is the generic one; its version still says which selectors were asked for, and
+    # the record (outside its fields, which the archive stores) which of them matched nothing.
+    assert ruled.pop(UNMATCHED_RULES) == dict.fromkeys(rules, "nothing")
     assert ruled.pop("extractor_version").startswith(generic.pop("extractor_version") + "+rules-")
     assert ruled == generic
 
