@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 OUTSIDE_LINKS_STAT = "archive/article_links_outside_domains"
 # Links article_pattern did not match that a crawl matching none shows.
 MISSED_SHOWN = 2
+# The crawl's stat counting the sitemap and feed entries article_pattern did not match: each
+# stands for an article, so one not followed is an article missed, not a menu link.
+UNMATCHED_ENTRIES_STAT = "archive/entries_unmatched"
 
 
 class SourceSpider(scrapy.Spider):
@@ -72,6 +75,8 @@ class SourceSpider(scrapy.Spider):
         self.missed: list[str] = []  # the longest links of the source's own the pattern did not match
         self.unpaged: list[tuple[str, str, int]] = []  # listings whose links selector held no article link
         self.listing_pages: set[str] = set()  # the listing pages requested
+        # Per sitemap or feed, the first of its entries article_pattern did not match.
+        self.unmatched: dict[str, list[str]] = {}
         self.caught: set[str] = set()  # listings some of whose pages article_pattern matches, said so
 
     @classmethod
@@ -334,15 +339,19 @@ class SourceSpider(scrapy.Spider):
             warc_hops=request.meta.get("warc_hops"),
         )
 
-    def _article_requests(self, urls):
+    def _article_requests(self, urls, *, entries_of: str | None = None):
         for url in urls:
-            if request := self._article_request(url):
+            if request := self._article_request(url, entries_of):
                 yield request
 
-    def _article_request(self, url: str):
+    def _article_request(self, url: str, entry_of: str | None = None):
+        """The request for an article link, or None; ``entry_of``: the sitemap or feed the link is
+        an entry of, counted when the pattern does not match it."""
         url = canonical_url(url, prefer_scheme=self.scheme)
         if not self.source.is_article(url):
             self._missed(url)
+            if entry_of is not None:
+                self._unmatched(url, entry_of)
             return None
         if not self.source.allows(url):
             # Not an article link the crawl met: a crawl that met only these archived nothing.
@@ -352,6 +361,21 @@ class SourceSpider(scrapy.Spider):
             return None
         self.crawler.stats.inc_value(ingest.ARTICLE_LINKS_STAT)
         return self._request(url, self.parse_article, "article")
+
+    def _unmatched(self, url: str, document: str):
+        self.crawler.stats.inc_value(UNMATCHED_ENTRIES_STAT)
+        shown = self.unmatched.setdefault(document, [])
+        if len(shown) < MISSED_SHOWN and url not in shown:
+            shown.append(url)
+
+    def _unmatched_shown(self) -> list[str]:
+        """Entries to show of those the pattern did not match: one from each of the first two
+        sitemaps or feeds that had any, which may need different fixes (an m. host in one, a
+        relative link in the other), or two from the only one."""
+        documents = list(self.unmatched.items())
+        if len(documents) == 1:
+            return [f"{url} (in {documents[0][0]})" for url in documents[0][1]]
+        return [f"{urls[0]} (in {document})" for document, urls in documents[:MISSED_SHOWN]]
 
     def _missed(self, url: str):
         """Keep the two longest links of the source's own that article_pattern did not match, to
@@ -395,7 +419,10 @@ class SourceSpider(scrapy.Spider):
                 continue
             if not is_index and self._unchanged_since_capture(url, lastmod):
                 continue
-            request = self._request(url, self.parse_sitemap, "sitemap") if is_index else self._article_request(url)
+            if is_index:
+                request = self._request(url, self.parse_sitemap, "sitemap")
+            else:
+                request = self._article_request(url, response.url)
             if request:
                 yield request
         if error is not None:
@@ -450,7 +477,7 @@ class SourceSpider(scrapy.Spider):
             links += [link for link in item.xpath("link/text()").getall() if link.strip()] or _permalink(item)
         links += selector.xpath("//entry/link[not(@rel) or @rel='alternate']/@href").getall()
         joined = (_joined(response, link.strip()) for link in links if link.strip())
-        yield from self._article_requests(url for url in joined if url)
+        yield from self._article_requests((url for url in joined if url), entries_of=response.url)
 
     def parse_listing(self, response: Response, listing: Listing, page: int):
         if response.status == 200 and (answered := _not_html(response)):
@@ -589,6 +616,9 @@ class SourceSpider(scrapy.Spider):
             logger.warning("%s: %d links matching article_pattern are outside allowed_domains %s, so were not "
                            "followed, e.g. %s", self.source.id, len(self.outside),
                            list(self.source.allowed_domains), min(self.outside))
+        if unmatched := self.crawler.stats.get_value(UNMATCHED_ENTRIES_STAT):
+            logger.warning("%s: %d sitemap and feed entries did not match article_pattern, so were not followed, "
+                           "e.g. %s", self.source.id, unmatched, " and ".join(self._unmatched_shown()))
         if reason == "finished" and self.missed and not self.outside and not self._met_articles():
             logger.warning("%s: no link matched article_pattern %r; the URLs it was tested against are canonical "
                            "(IDNA host, percent-encoded path, home's scheme), such as %s", self.source.id,
