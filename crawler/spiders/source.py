@@ -522,8 +522,16 @@ class SourceSpider(scrapy.Spider):
         if offered.issuperset(articles):
             # A page already read under another number: many portals answer a page number past
             # the last with page 1 or the last page again, and would for every number after it.
-            logger.info("%s: %s page %d repeats the listing's earlier pages; not paging further",
-                        self.source.id, listing.url, page)
+            if page == 2 and not self.known:
+                # On a first crawl, more likely a site ignoring the page number it was given.
+                paging = f"page_url {listing.page_url!r}" if listing.page_url else f"the next selector {listing.next!r}"
+                logger.warning("%s: listing %s: its page 2, %s, lists only articles its first page does, so the "
+                               "listing was read no further: check %s against the site's own link to the listing's "
+                               "second page (a listing of one page answering every page number with it says the "
+                               "same)", self.source.id, listing.url, response.url, paging)
+            else:
+                logger.info("%s: %s page %d repeats the listing's earlier pages; not paging further",
+                            self.source.id, listing.url, page)
             return
         offered.update(articles)
         if listing.next:
@@ -539,6 +547,9 @@ class SourceSpider(scrapy.Spider):
                     # An ASP.NET pager's __doPostBack link: a form post no request can replay.
                     logger.warning("%s: %s page %d: next link %.100r is %s:, cannot be followed; use page_url",
                                    self.source.id, listing.url, page, href, scheme)
+                    return
+                if page == 1 and self._leads_back(response, next_page, href):
+                    self._next_to_itself(response, listing, link[0])
                     return
         if not next_url:
             return
@@ -569,6 +580,21 @@ class SourceSpider(scrapy.Spider):
                            "pages: %s; narrow the pattern", self.source.id, listing.url, url,
                            self.source.article_pattern, how)
         return fetched
+
+    def _leads_back(self, response: Response, url: str, href: str) -> bool:
+        """Whether a next link leads to the page it is on, other than as a pager's disabled link
+        (href "#" or empty) does."""
+        here = {response.meta.get("canonical_url"), canonical_url(response.url, prefer_scheme=self.scheme)}
+        return url in here and href.strip()[:1] not in ("", "#")
+
+    def _next_to_itself(self, response: Response, listing: Listing, link):
+        """Say that a listing's next selector matches, on its first page, a link to that page (the
+        "1" of a pager, which a selector such as ".pagination a" matches first), showing the
+        likeliest link to the next page."""
+        likely = _pager_link(response, self._is_article_link, self._is_own_link)
+        logger.warning("%s: listing %s: its next selector %r matches a link to its first page itself (%s), so only "
+                       "that page is read; check the selector against the pager's link to the next page%s",
+                       self.source.id, listing.url, listing.next, _shown(link), f", such as {likely}" if likely else "")
 
     def _no_next_link(self, response: Response, listing: Listing):
         """Say that a listing's next selector matched no link on its first page: a warning when the
