@@ -18,6 +18,7 @@ import scrapy
 from parsel import css2xpath
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.extensions.logcount import LogCount
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
@@ -86,6 +87,10 @@ class SourceSpider(scrapy.Spider):
         middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
         middlewares.setdefault(f"{__name__}.PageBudgetMiddleware", PAGE_BUDGET_ORDER)
         settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
+        extensions = settings.getdict("EXTENSIONS")
+        extensions.setdefault(LOG_COUNT, None)
+        extensions.setdefault(f"{__name__}.CrawlLogCount", 0)
+        settings.set("EXTENSIONS", extensions, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -682,6 +687,40 @@ class OverBudget(IgnoreRequest):
 
 # After robots.txt (100), so that what it skips costs nothing: see SourceSpider.admit.
 PAGE_BUDGET_ORDER = 110
+
+
+LOG_COUNT = "scrapy.extensions.logcount.LogCount"
+
+
+class CrawlLogCount(LogCount):
+    """Scrapy's log_count/<level> stats, of the crawl's own lines only.
+
+    Each crawl's counter sits on the root logger, and the sources of one command are crawled in
+    one process: every crawl counted every crawl's lines, and one source's error showed in all
+    their crawls' stats."""
+
+    def spider_opened(self, spider) -> None:
+        super().spider_opened(spider)
+        self.handler.addFilter(_CrawlLines(spider))
+
+
+class _CrawlLines(logging.Filter):
+    """A crawl's own log lines: Scrapy's, which carry their spider, and the project's, which
+    begin with the source's id."""
+
+    def __init__(self, spider):
+        super().__init__()
+        self.spider = spider
+        self.prefix = f"{spider.source.id}: "
+
+    def filter(self, record) -> bool:
+        owner = getattr(record, "spider", None)
+        if owner is not None:
+            return owner is self.spider
+        try:
+            return record.getMessage().startswith(self.prefix)
+        except Exception:  # a line whose arguments do not fit its message is counted by no crawl
+            return False
 
 
 class PageBudgetMiddleware:
