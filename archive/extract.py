@@ -36,7 +36,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 17
+RULES_VERSION = 18
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -95,13 +95,18 @@ def extract(
     html, charset = decode_body(body, headers.get("content-type", ""))
     reference = _reference_time(headers.get("date"), captured_at)
     record = _extract(html, charset, url, reference, rules or {})
-    if not record["text"]:
-        # Mended only when nothing was extracted: searching every page for XML's forbidden
-        # characters costs 4 % of an extraction, and what follows a page that has its article
-        # (an intruder's hidden spam, a CMS's second document) must not take its place.
-        mended = _XML_INCOMPATIBLE.sub("", _PAGE_END.sub("", html))
-        if mended != html:
-            record = _extract(mended, charset, url, reference, rules or {})
+    if (record["word_count"] or 0) < _SHORT_READING:
+        # Read past the page's end only when what came before it is no article: what follows a
+        # page that has one (an intruder's hidden spam, a CMS's second document) must not take
+        # its place.
+        past_end = _past_the_end(html)
+        if past_end is not None:
+            retried = _extract(past_end, charset, url, reference, rules or {})
+            if (retried["word_count"] or 0) > (record["word_count"] or 0):
+                html, record = past_end, retried
+    if not record["text"] and _XML_INCOMPATIBLE.search(html):
+        # Looked for only when nothing was extracted: the search costs 4 % of an extraction.
+        record = _extract(_XML_INCOMPATIBLE.sub("", html), charset, url, reference, rules or {})
     if rules:
         # A source's selectors change the reading as much as the extractor does: a crawl must
         # know that a reading by other selectors is not comparable with this one.
@@ -129,7 +134,7 @@ def _extract(
     if tree is None:
         return _finish(record, "")
 
-    _close_open_headlines(tree, html)
+    _close_open_headlines(tree)
     meta = _meta_values(tree)
     links = _body_links(tree, url)
     # Legacy CMSs set the headline in a styled span or div, not an <h1>; the source's selector
@@ -165,6 +170,8 @@ def _extract(
     article = _body_only(tree, rules.get("body"))
     if rules.get("body") and article is tree:
         unmatched["body"] = "nothing"
+    elif rules.get("body") and not "".join(article.find("body").itertext()).strip():
+        unmatched["body"] = "no text"
     if rules:
         record[UNMATCHED_RULES] = {key: unmatched[key] for key in rules if key in unmatched}
 
@@ -338,10 +345,11 @@ def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
     for mark, codec in _BYTE_ORDER_MARKS:
         if body.startswith(mark):
             try:
-                return body[len(mark):].decode(codec), codec
+                return body[len(mark):].decode(codec, errors="strict" if codec == "utf-8" else "replace"), codec
             except UnicodeDecodeError:
                 # Not the page's own mark: an include saved with one, ahead of a page in a
-                # legacy code page (as UTF-8 every accented letter was lost).
+                # legacy code page (as UTF-8 every accented letter was lost). A UTF-16 or UTF-32
+                # page cut short or with a stray surrogate is still that, as browsers read it.
                 body = body[len(mark):]
                 break
     if not body.isascii():
@@ -383,7 +391,7 @@ def _declared(body: bytes, content_type: str):
     for match in _META_CHARSET.finditer(body, 0, _META_SCAN):
         if match.start() >= _META_PRESCAN and _BODY_START.search(body, 0, match.start()):
             return
-        if match.start() < _META_PRESCAN or not _commented_or_scripted(body, match.start()):
+        if not _commented_or_scripted(body, match.start()):
             yield match.group(1).decode("ascii", "ignore")
             return
 
@@ -447,7 +455,16 @@ def _codec(name: str) -> str | None:
 # (2.14) drops everything after </html>: a template that closes the page after its <head>, the
 # article written after it, gave no text at all. Taken out, the parser closes the page at its end.
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.I)
-_HEADLINE_END = re.compile(r"</h1\s*>", re.I)
+# Fewer words than any article: a menu or a notice read before a page's premature end.
+_SHORT_READING = 50
+
+
+def _past_the_end(html: str) -> str | None:
+    """``html`` without its </body> and </html>, when something follows the first of them."""
+    first = _PAGE_END.search(html)
+    if first is None or not _PAGE_END.sub("", html[first.end():]).strip():
+        return None
+    return _PAGE_END.sub("", html)
 
 
 def _parse(html: str):
@@ -584,17 +601,13 @@ _BLOCKS = frozenset((
 ))
 
 
-def _close_open_headlines(tree, html: str) -> None:
+def _close_open_headlines(tree) -> None:
     """End each <h1> left open (no </h1>) at its first block, where its author meant it to end.
 
     The parser, as a browser's, sets everything after an open <h1> inside it: the date line,
-    the article and the footer were read as one headline of the whole page. Only when the page
-    has fewer </h1> than <h1>: a long headline closed where it should be may hold its words, and
-    a lead, in blocks of its own."""
-    long_ones = [h1 for h1 in tree.iter("h1") if len((h1.text_content() or "").strip()) > _HEADLINE_MAX]
-    if not long_ones or len(_HEADLINE_END.findall(html)) >= sum(1 for _ in tree.iter("h1")):
-        return
-    for h1 in long_ones:
+    the article and the footer were read as one headline of the whole page. A long headline that
+    is closed may set its words in a block of its own: it keeps them."""
+    for h1 in [h1 for h1 in tree.iter("h1") if len((h1.text_content() or "").strip()) > _HEADLINE_MAX]:
         first = next((i for i, child in enumerate(h1) if child.tag in _BLOCKS), None)
         # An <h1> whose words are all in its blocks keeps them: nothing would be left of it.
         if first is None or not "".join(_text_before(h1, first)).strip():

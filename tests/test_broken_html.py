@@ -32,7 +32,10 @@ def read(html: str) -> dict:
     f"{HEAD}<body></body></html>\n{ARTICLE}",
     # Two pages run together: the article, then the footer's own whole document.
     f"{HEAD}</html>\n{ARTICLE}\n</html><html><body><p>Liên kết website</p></body></html>",
-], ids=["after-html", "after-body-and-html", "second-document"])
+    # The template's menu, then its premature end: a reading of a few words is no article.
+    f'{HEAD}<body><div class="menu"><a href="/">Trang chủ</a> | <a href="/gt">Giới thiệu</a></div></body></html>\n'
+    f"{ARTICLE}",
+], ids=["after-html", "after-body-and-html", "second-document", "after-a-menu"])
 def test_the_article_after_a_premature_end_of_the_page_is_read(html):
     record = read(html)
     assert record["title"] == CENTRE
@@ -123,3 +126,14 @@ def test_a_long_headline_that_is_closed_is_left_whole(headline):
             f'<div id="main">{headline}<div class="date">Ngày đăng: 12/5/2025 16:00</div>'
             f'<div class="noidung">{body}</div></div></body></html>')
     assert read(html)["title"].startswith(DECISION)
+
+
+def test_a_long_closed_headline_with_its_lead_inside_is_the_headline_alone():
+    # The lead set in the <h1> after the headline's words: the headline is those words.
+    body = "".join(f"<p>{p}</p>" for p in LYCHEE_TEXT[1:])
+    html = (f'<html><head><meta charset="utf-8"><title>Cổng TTĐT tỉnh Bắc Giang</title></head><body>'
+            f'<div id="main"><h1>{DECISION}<div class="sapo">{LYCHEE_TEXT[0]}</div></h1>'
+            f'<div class="date">Ngày đăng: 12/5/2025 16:00</div><div class="noidung">{body}</div></div></body></html>')
+    record = read(html)
+    assert record["title"] == DECISION
+    assert record["published"] == "2025-05-12T16:00:00+07:00"

@@ -149,15 +149,24 @@ def test_a_utf16_page_under_a_legacy_charset_is_read_and_shown_as_utf16(tmp_path
     '<!-- <meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1" /> -->',
     "<script>var old = '<meta charset=\"iso-8859-1\">';</script>",
 ], ids=["comment", "script"])
-def test_a_meta_charset_in_a_comment_or_a_script_declares_nothing(hidden):
-    # Past the first kilobytes only what a browser would read as a tag counts.
-    assert_read_right(read(encode_cp1258(page(STYLE + hidden)), "text/html"), "cp1258")
+@pytest.mark.parametrize("ahead", ["", STYLE], ids=["early", "late"])
+def test_a_meta_charset_in_a_comment_or_a_script_declares_nothing(hidden, ahead):
+    # Only what a browser would read as a tag counts.
+    assert_read_right(read(encode_cp1258(page(ahead + hidden)), "text/html"), "cp1258")
 
 
 def test_a_utf8_byte_order_mark_ahead_of_other_bytes_is_set_aside():
     # An include saved with a byte order mark, ahead of a windows-1258 page: the mark cannot be the
     # page's, and read as UTF-8 every accented letter was lost.
     assert_read_right(read(b"\xef\xbb\xbf" + encode_cp1258(page()), "text/html; charset=windows-1258"), "cp1258")
+
+
+@pytest.mark.parametrize("damage", [lambda b: b[:-1], lambda b: b[:-8] + "\ud800".encode("utf-16-le", "surrogatepass") + b[-6:]],
+                         ids=["cut-short", "stray-surrogate"])
+def test_a_damaged_utf16_page_is_still_utf16(damage):
+    # As browsers read it: the damage replaced, the rest of the page as it is.
+    record = read(damage(("\ufeff" + page()).encode("utf-16-le")), "text/html")
+    assert record["charset"] == "utf-16-le" and record["title"] == TITLE
 
 
 def test_a_utf32_byte_order_mark_is_not_taken_for_utf16s():
