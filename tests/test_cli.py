@@ -385,7 +385,7 @@ def test_extract_applies_a_sources_rules(run_cli, tmp_path):
     assert "author:     Lê Văn Nam" in result.stdout.splitlines()
 
 
-def test_extract_says_when_a_sources_rules_change_nothing(run_cli, tmp_path):
+def test_extract_names_each_selector_of_a_source_that_matches_nothing(run_cli, tmp_path):
     # A typo in each selector, as a user trying rules on a saved page makes them.
     (tmp_path / "sources.toml").write_text(
         RULED_SOURCES.format(body="div.noidungg").replace("em.tacgia", "em.tac-gia").replace("span.ngay", ".ngay2"),

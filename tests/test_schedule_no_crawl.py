@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import signal
+import time
 
 from archive.schedule import Scheduler
 from tests.test_schedule import _crawled, _sources
@@ -17,7 +18,9 @@ def test_a_crawl_stopped_as_it_started_is_said_stopped_by_its_signal(sample_site
     with caplog.at_level(logging.INFO, logger="govarchive.schedule"):
         assert scheduler.tick() == ["sample-portal"]
         # As systemctl stop does, while the crawl's Python is still starting: the scheduler
-        # passes it on, and the crawl dies of it before it can take it as Ctrl-C.
+        # passes it on, and the crawl dies of it before it can take it as Ctrl-C. Sent only to a
+        # scheduler that handles it, or it would end the tests' own process.
+        assert signal.getsignal(signal.SIGTERM) == scheduler._stop
         os.kill(os.getpid(), signal.SIGTERM)
         scheduler.wait()
     assert scheduler.finished == [("sample-portal", -signal.SIGTERM)]
@@ -34,8 +37,11 @@ def test_a_crawl_killed_after_it_recorded_one_points_at_stats(sample_site, tmp_p
     with caplog.at_level(logging.INFO, logger="govarchive.schedule"):
         assert scheduler.tick() == ["sample-portal"]
         run = scheduler.running["sample-portal"]
+        deadline = time.monotonic() + 60
         while not _crawled(tmp_path):
             assert run.process.poll() is None, "the crawl ended before it recorded one"
+            assert time.monotonic() < deadline, "the crawl recorded nothing in 60 s"
+            time.sleep(0.05)
         run.process.kill()
         scheduler.wait()
     (record,) = [r for r in caplog.records if r.getMessage().startswith("sample-portal: crawl")]
