@@ -452,7 +452,7 @@ class Scheduler:
                 )
             elif summary or self._recorded_a_crawl(run):
                 logger.error("%s: crawl %s after %.0f s; see 'govarchive stats'",
-                             source_id, _how_it_ended(code), seconds)
+                             source_id, _how_it_ended(code, run.told_to_stop), seconds)
             elif code < 0:
                 # Stopped or killed before it could record anything (a stop passed on as it
                 # started, before it could take it as Ctrl-C): nothing to see in the archive.

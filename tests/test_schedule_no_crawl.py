@@ -65,3 +65,19 @@ def test_a_crawl_that_failed_before_it_recorded_one_does_not_point_at_stats(samp
     assert "govarchive stats" not in record.getMessage()
     assert record.getMessage().startswith("sample-portal: crawl failed (exit status ")
     assert record.getMessage().endswith(", before it recorded a crawl (its error is above)")
+
+
+def test_a_crawl_the_scheduler_stopped_after_it_recorded_one_is_said_stopped(sample_site, tmp_path, caplog):
+    # The scheduler's own stop, passed on as a signal the crawl died of: not "killed".
+    (tmp_path / "s.toml").write_text(_sources(sample_site, ["portal"]), encoding="utf-8")
+    scheduler = Scheduler(tmp_path / "archive.db", tmp_path / "s.toml", extra_args=["--max-pages", "3"])
+    with caplog.at_level(logging.INFO, logger="govarchive.schedule"):
+        assert scheduler.tick() == ["sample-portal"]
+        deadline = time.monotonic() + 60
+        while not _crawled(tmp_path):
+            assert time.monotonic() < deadline, "the crawl recorded nothing in 60 s"
+            time.sleep(0.05)
+        scheduler.stop_signal = signal.SIGKILL  # one no process can take as Ctrl-C
+        scheduler.wait()
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("sample-portal: crawl")]
+    assert record.getMessage().startswith("sample-portal: crawl stopped by SIGKILL after ")
