@@ -14,6 +14,7 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
+import lxml.etree
 import scrapy
 from parsel import css2xpath
 from scrapy import signals
@@ -464,11 +465,14 @@ class SourceSpider(scrapy.Spider):
             yield self._item(response, error=f"unreadable feed: {error}")
             return
         try:
-            selector = scrapy.Selector(body=response.body, type="xml")
+            root = _feed_root(response.body, response.url)
         except Exception as exc:  # an unparsable feed is that feed's problem only
             logger.warning("%s: unreadable feed %s: %s", self.source.id, response.url, exc)
             yield self._item(response, error=f"unreadable feed: {_reason(exc)}")
             return
+        # Atom links first, joined against their xml:base: remove_namespaces renames that attribute.
+        atom_links = [_atom_link(link) for link in root.xpath(_ATOM_LINKS)]
+        selector = scrapy.Selector(root=root, type="xml")
         selector.remove_namespaces()
         root = selector.xpath("name(/*)").get() or ""
         if root not in _FEED_ROOTS:
@@ -480,9 +484,8 @@ class SourceSpider(scrapy.Spider):
         links = []
         for item in selector.xpath("//item"):
             links += [link for link in item.xpath("link/text()").getall() if link.strip()] or _permalink(item)
-        links += selector.xpath("//entry/link[not(@rel) or @rel='alternate']/@href").getall()
-        joined = (_joined(response, link.strip()) for link in links if link.strip())
-        yield from self._article_requests((url for url in joined if url), entries_of=response.url)
+        joined = [_joined(response, link.strip()) for link in links if link.strip()]
+        yield from self._article_requests((url for url in [*joined, *atom_links] if url), entries_of=response.url)
 
     def parse_listing(self, response: Response, listing: Listing, page: int):
         if response.status == 200 and (answered := _not_html(response)):
@@ -775,6 +778,45 @@ def _address(url: str) -> tuple[str, str]:
 
 # Root elements of RSS 2.0, Atom and RSS 1.0 (rdf:RDF), namespaces removed.
 _FEED_ROOTS = {"rss", "feed", "RDF"}
+
+
+# An Atom entry's link to its article, namespaces or none.
+_ATOM_LINKS = ("//*[local-name()='entry']/*[local-name()='link'][not(@rel) or @rel='alternate']")
+
+
+def _atom_link(link) -> str | None:
+    """An Atom link's URL, its href joined against its xml:base (or the feed's URL), or None for
+    one no URL can be made of: one bad link ("http://[::1") must not cost the feed's others."""
+    href = link.get("href", "").strip()
+    try:
+        return urljoin(link.base or "", href) if href else None
+    except ValueError:
+        return None
+
+
+def _feed_root(body: bytes, url: str):
+    """A feed's root element, decoded as its byte order mark or XML declaration says (parsel
+    would read its bytes as UTF-8 whatever they declare, and a windows-1258 feed's Vietnamese
+    article URLs would become U+FFFD). Raises NotMarkup for a body holding no element."""
+    parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, remove_comments=True,
+                                  huge_tree=True)
+    root = lxml.etree.fromstring(_escape_ampersands(body), parser=parser, base_url=url)
+    if root is None:
+        raise NotMarkup("no XML element in it")
+    return root
+
+
+# An '&' that begins no entity or character reference.
+_BARE_AMPERSAND = re.compile(rb"&(?!(?:[A-Za-z_:][\w.:-]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
+
+
+def _escape_ampersands(body: bytes) -> bytes:
+    """A feed with its bare '&' escaped: ASP.NET portals write "tin.aspx?ItemID=501&CateID=12"
+    unescaped, which lxml's recovering parser reads as "ItemID=501=12". A UTF-16 or UTF-32 body,
+    whose '&' is not one byte, is left as it is."""
+    if b"\x00" in body[:4]:
+        return body
+    return _BARE_AMPERSAND.sub(b"&amp;", body)
 
 
 def _permalink(item) -> list[str]:

@@ -1,0 +1,85 @@
+"""Feeds and sitemaps as portals serve them: in a legacy encoding their XML declaration names,
+with bare '&' in their URLs, with Atom xml:base."""
+
+import unicodedata
+from urllib.parse import unquote
+
+from tests.conftest import crawl_into, query, serve_routes
+
+
+def _article(n) -> bytes:
+    paragraphs = "".join(
+        f"<p>Sở Tài nguyên và Môi trường thông báo nội dung thứ {n}.{i} của dự thảo Luật Đất đai sửa đổi "
+        f"để lấy ý kiến người dân trên địa bàn tỉnh.</p>" for i in range(6))
+    return (f"<html lang='vi'><head><meta charset='utf-8'><title>Tin {n}</title></head><body><article>"
+            f"<h1>Tin số {n} về Luật Đất đai</h1>{paragraphs}</article></body></html>").encode()
+
+
+def _rss(base, encoding, links) -> bytes:
+    items = "".join(f"<item><title>Tin</title><link>{link}</link></item>" for link in links)
+    return (f"<?xml version='1.0' encoding='{encoding}'?><rss version='2.0'><channel><title>Tin</title>"
+            f"<link>{base}/</link>{items}</channel></rss>").encode(encoding)
+
+
+def _atom(base) -> bytes:
+    return (f"<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom' "
+            f"xml:base='{base}/tin-tuc/'><title>Tin</title>"
+            "<entry xml:base='atom/'><title>Tin</title><link href='xml-base.html'/></entry></feed>").encode()
+
+
+def _source(folder, base, discovery):
+    (folder / "sources.toml").write_text(f"""
+[[source]]
+id = "tnmt"
+name = "Sở TNMT"
+kind = "press"
+home = "{base}/"
+allowed_domains = ["127.0.0.1"]
+article_pattern = '/(tin-tuc/.+\\.html|tin\\.aspx\\?.+)$'
+schedule = "0 * * * *"
+[source.discovery]
+recheck = 0
+{discovery}
+[source.politeness]
+delay = 0.0
+concurrency = 4
+""", encoding="utf-8")
+
+
+def _routes(documents):
+    def answer(path, base):
+        if path in documents:
+            return documents[path](base)
+        if path.startswith(("/tin-tuc/", "/tin.aspx")):
+            return _article(len(path)), "text/html; charset=utf-8"
+        return None
+    return answer
+
+
+def _asked(hits) -> set[str]:
+    return {unicodedata.normalize("NFC", unquote(path)) for _, path in hits}
+
+
+def test_a_feed_is_read_in_its_declared_encoding_with_bare_ampersands_and_xml_base(tmp_path):
+    documents = {
+        # windows-1258 writes ấ as â and a combining acute accent.
+        "/rss/dat-dai.rss": lambda base: (_rss(base, "windows-1258", [f"{base}/tin-tuc/đâ\u0301t-đai-2024.html"]),
+                                          "application/rss+xml"),
+        "/rss/thong-bao.rss": lambda base: (_rss(base, "iso-8859-1", [f"{base}/tin-tuc/thông-báo-hà-giang.html"]),
+                                            "application/rss+xml"),
+        "/rss/aspx.rss": lambda base: (_rss(base, "utf-8", [f"{base}/tin.aspx?ItemID=501&CateID=12"]),
+                                       "application/rss+xml"),
+        "/atom.xml": lambda base: (_atom(base), "application/atom+xml"),
+    }
+    with serve_routes(_routes(documents)) as (base, hits):
+        feeds = ", ".join(f'"{base}{path}"' for path in documents)
+        _source(tmp_path, base, f"feeds = [{feeds}]")
+        result = crawl_into(tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    asked = _asked(hits)
+    for path in ("/tin-tuc/đất-đai-2024.html", "/tin-tuc/thông-báo-hà-giang.html",
+                 "/tin.aspx?ItemID=501&CateID=12", "/tin-tuc/atom/xml-base.html"):
+        assert path in asked, sorted(asked)
+    assert len(query(tmp_path, "select url from articles")) == 4
+    (crawl,) = query(tmp_path, "select errors from crawls")
+    assert crawl["errors"] == 0
