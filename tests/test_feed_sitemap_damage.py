@@ -1,6 +1,7 @@
 """Feeds and sitemaps as portals serve them: in a legacy encoding their XML declaration names,
-with bare '&' in their URLs, with Atom xml:base."""
+with bare '&' in their URLs, with Atom xml:base, and cut off in transit."""
 
+import gzip
 import unicodedata
 from urllib.parse import unquote
 
@@ -25,6 +26,12 @@ def _atom(base) -> bytes:
     return (f"<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom' "
             f"xml:base='{base}/tin-tuc/'><title>Tin</title>"
             "<entry xml:base='atom/'><title>Tin</title><link href='xml-base.html'/></entry></feed>").encode()
+
+
+def _urlset(base, paths) -> bytes:
+    urls = "".join(f"<url><loc>{base}{path}</loc></url>" for path in paths)
+    return (f"<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            f"{urls}</urlset>").encode()
 
 
 def _source(folder, base, discovery):
@@ -83,3 +90,46 @@ def test_a_feed_is_read_in_its_declared_encoding_with_bare_ampersands_and_xml_ba
     assert len(query(tmp_path, "select url from articles")) == 4
     (crawl,) = query(tmp_path, "select errors from crawls")
     assert crawl["errors"] == 0
+
+
+def _cut(body: bytes) -> bytes:
+    """A download cut off at 80%: a gzip file's later entries and its trailer lost."""
+    return body[:len(body) * 4 // 5]
+
+
+_PATHS = [f"/tin-tuc/bai-{n}.html" for n in range(1, 41)]
+
+
+def test_a_sitemap_cut_short_is_a_failed_fetch_whose_entries_read_are_followed(tmp_path):
+    documents = {
+        "/sitemap-cut.xml.gz": lambda base: (_cut(gzip.compress(_urlset(base, _PATHS))), "application/x-gzip"),
+        "/sitemap-cut.xml": lambda base: (_urlset(base, ["/tin-tuc/cat-1.html", "/tin-tuc/cat-2.html"])[:-40],
+                                          "application/xml"),
+        "/sitemap-aspx.xml": lambda base: (_urlset(base, ["/tin.aspx?ItemID=501&CateID=12"]), "application/xml"),
+        "/sitemap-empty.xml.gz": lambda base: (gzip.compress(b"<?xml version='1.0' encoding='UTF-8'?>\n"),
+                                               "application/x-gzip"),
+        "/sitemap-stub.xml.gz": lambda base: (gzip.compress(_urlset(base, _PATHS))[:12], "application/x-gzip"),
+    }
+    with serve_routes(_routes(documents)) as (base, hits):
+        sitemaps = ", ".join(f'"{base}{path}"' for path in documents)
+        _source(tmp_path, base, f"sitemaps = [{sitemaps}]")
+        result = crawl_into(tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "StopIteration" not in result.stderr
+    errors = {r["url"]: r["error"] for r in query(tmp_path, "select url, error from fetches where kind = 'sitemap'")}
+    asked = _asked(hits)
+    followed = [path for path in _PATHS if path in asked]
+    assert followed and len(followed) < len(_PATHS) and followed == _PATHS[:len(followed)], followed
+    assert errors[f"{base}/sitemap-cut.xml.gz"].startswith("sitemap cut short: "), errors
+    assert f"{len(followed)} entries read" in errors[f"{base}/sitemap-cut.xml.gz"], errors
+    assert "/tin-tuc/cat-1.html" in asked
+    assert errors[f"{base}/sitemap-cut.xml"].startswith("sitemap cut short: "), errors
+    assert "/tin.aspx?ItemID=501&CateID=12" in asked
+    assert errors[f"{base}/sitemap-aspx.xml"] is None
+    # A gzip file of an XML declaration alone, and one cut off before any XML.
+    assert errors[f"{base}/sitemap-empty.xml.gz"] == "unreadable sitemap: no XML element in it", errors
+    assert errors[f"{base}/sitemap-stub.xml.gz"].startswith(
+        "sitemap cut short: the gzip file ends before any XML"), errors
+    assert f"WARNING: tnmt: sitemap cut short {base}/sitemap-cut.xml.gz: " in result.stderr
+    (crawl,) = query(tmp_path, "select errors from crawls")
+    assert crawl["errors"] == 4

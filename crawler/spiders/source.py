@@ -10,8 +10,11 @@ import codecs
 import json
 import logging
 import re
+import struct
 import unicodedata
 from datetime import datetime, timedelta, timezone
+from gzip import GzipFile
+from io import BytesIO
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -21,7 +24,8 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.extensions.logcount import LogCount
 from scrapy.http import Response, TextResponse
-from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils._compression import _CHUNK_SIZE, _check_max_size
+from scrapy.utils.gz import gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -405,9 +409,11 @@ class SourceSpider(scrapy.Spider):
         max_size = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") if gzip_magic_number(response) else None
         entries = _sitemap_entries(response.body, gunzip_max_size=max_size)
         error = None
+        read = 0
         while True:
             try:
                 is_index, loc, lastmod = next(entries)
+                read += 1
             except StopIteration:
                 break
             except NotMarkup:
@@ -431,7 +437,12 @@ class SourceSpider(scrapy.Spider):
                 request = self._article_request(url, response.url)
             if request:
                 yield request
-        if error is not None:
+        if isinstance(error, SitemapCutShort):
+            # A download cut off in transit reads as a whole sitemap of fewer entries.
+            error = f"{error}; the {read} entries read before the cut are followed (not the last, which may be cut)"
+            logger.warning("%s: sitemap cut short %s: %s", self.source.id, response.url, error)
+            yield self._item(response, error=f"sitemap cut short: {error}")
+        elif error is not None:
             logger.warning("%s: unreadable sitemap %s: %s", self.source.id, response.url, error)
             reason = str(error) if isinstance(error, NotASitemap) else _reason(error)
             yield self._item(response, error=f"unreadable sitemap: {reason}")
@@ -811,7 +822,7 @@ _BARE_AMPERSAND = re.compile(rb"&(?!(?:[A-Za-z_:][\w.:-]*|#[0-9]+|#x[0-9A-Fa-f]+
 
 
 def _escape_ampersands(body: bytes) -> bytes:
-    """A feed with its bare '&' escaped: ASP.NET portals write "tin.aspx?ItemID=501&CateID=12"
+    """A sitemap or feed with its bare '&' escaped: ASP.NET portals write "tin.aspx?ItemID=501&CateID=12"
     unescaped, which lxml's recovering parser reads as "ItemID=501=12". A UTF-16 or UTF-32 body,
     whose '&' is not one byte, is left as it is."""
     if b"\x00" in body[:4]:
@@ -945,23 +956,68 @@ def _not_html(response: Response) -> str | None:
     return None
 
 
+class SitemapCutShort(ValueError):
+    """A sitemap whose gzip stream or XML ends before its end: a download cut off."""
+
+
 def _sitemap_entries(body: bytes, *, gunzip_max_size: int | None = None):
     """(is the sitemap an index, loc, lastmod or None) for each entry of a sitemap, parsed as it is iterated.
 
     Scrapy's Sitemap parses incrementally and frees each entry's elements once read, so the
-    memory this takes does not grow with the number of entries.
+    memory this takes does not grow with the number of entries. A sitemap cut short raises
+    SitemapCutShort once the entries before the cut are read.
     """
+    cut = None
     if gunzip_max_size is not None:
-        body = gunzip(body, max_size=gunzip_max_size)
+        body, cut = _gunzip(body, gunzip_max_size)
     if not _starts_as_markup(body):
-        raise NotMarkup()
-    sitemap = Sitemap(body)
+        raise SitemapCutShort(cut) if cut else NotMarkup()
+    try:
+        sitemap = Sitemap(_escape_ampersands(body))
+    except StopIteration:  # Scrapy's Sitemap reads the root element as it is made: there is none
+        raise (SitemapCutShort(cut) if cut else NotASitemap("no XML element in it")) from None
     if sitemap.type not in ("urlset", "sitemapindex"):
         raise NotASitemap(f"not a sitemap (its root element is <{sitemap.type}>)")
     is_index = sitemap.type == "sitemapindex"
+    # Each entry is given once the next is read: the last of a sitemap cut short may be cut
+    # itself ("…/tin-tuc/bai-24.ht"), and is not given.
+    held = None
     for entry in sitemap:
         if loc := entry.get("loc"):
-            yield is_index, loc, entry.get("lastmod")
+            if held:
+                yield held
+            held = is_index, loc, entry.get("lastmod")
+    if cut:
+        raise SitemapCutShort(cut)
+    if sitemap.xmliter.error_log.filter_types([lxml.etree.ErrorTypes.ERR_TAG_NOT_FINISHED]):
+        # lxml's recovering parser closes what was left open without a word.
+        raise SitemapCutShort(f"its XML ends inside <{sitemap.type}>, before its closing tag")
+    if held:
+        yield held
+
+
+def _gunzip(body: bytes, max_size: int) -> tuple[bytes, str | None]:
+    """A gzip body's content, and what cut it short or None. As Scrapy's gunzip, it keeps what
+    could be decompressed past damage (a CRC error), and fails on a body giving nothing; but it
+    tells a file that ends before its end-of-stream marker, cut off in transit."""
+    stream = GzipFile(fileobj=BytesIO(body))
+    output = BytesIO()
+    while True:
+        try:
+            chunk = stream.read1(_CHUNK_SIZE)
+        except EOFError as exc:
+            size = output.tell()
+            if not size:
+                raise SitemapCutShort("the gzip file ends before any XML") from exc
+            return output.getvalue(), f"the gzip file ends after {size} bytes of XML, before its end-of-stream marker"
+        except (OSError, struct.error):
+            if not output.tell():
+                raise
+            return output.getvalue(), None
+        if not chunk:
+            return output.getvalue(), None
+        output.write(chunk)
+        _check_max_size(output.tell(), max_size)
 
 
 # A time without a zone may be in any of them, from UTC-12 to UTC+14.
