@@ -27,18 +27,47 @@ _XEM_THEM = json.dumps({"html": "<li><a href='/bai-4.html'>Bài 4</a></li>", "pa
 _PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 
 
-def _routes(answers):
-    def answer(path, _base):
-        if path.startswith("/bai-"):
-            return _article(int(path[5:].split(".")[0])), "text/html; charset=utf-8"
-        if path == "/":
-            return _listing([1, 2, 3]), "text/html; charset=utf-8"
-        return answers.get(path)
-    return answer
+# What each listing's page 2, and each sitemap and feed, answers: (path, body, content type, as said).
+_LISTING_ANSWERS = {
+    "json": ("/ajax/json?page=2", _XEM_THEM, "application/json", "application/json"),
+    "json-as-text": ("/ajax/text?page=2", _XEM_THEM, "text/plain; charset=utf-8", "text/plain"),
+    "json-as-html": ("/ajax/html?page=2", _XEM_THEM, "text/html; charset=utf-8", "JSON (as text/html)"),
+    "png": ("/ajax/png?page=2", _PNG, "image/png", "image/png"),
+}
+_DOCUMENT_ANSWERS = {
+    (what, name): (f"/{what}-{name}.xml", body, kind, said)
+    for what in ("sitemap", "feed")
+    for name, body, kind, said in [("json", _XEM_THEM, "application/json", "application/json"),
+                                   ("png", _PNG, "image/png", "image/png")]
+}
 
 
-def _crawl(folder, base, discovery):
-    (folder / "sources.toml").write_text(f"""
+def _routes(path, _base):
+    if path.startswith("/bai-"):
+        return _article(int(path[5:].split(".")[0])), "text/html; charset=utf-8"
+    if path.startswith("/muc-"):
+        return _listing([1, 2, 3]), "text/html; charset=utf-8"
+    for answer_path, body, kind, _said in [*_LISTING_ANSWERS.values(), *_DOCUMENT_ANSWERS.values()]:
+        if path == answer_path:
+            return body, kind
+    return None
+
+
+def _discovery(base) -> str:
+    """One listing per answer its page 2 gives, and a sitemap or feed per answer: one crawl."""
+    sitemaps = ", ".join(f'"{base}{path}"' for (what, _), (path, *_) in _DOCUMENT_ANSWERS.items() if what == "sitemap")
+    feeds = ", ".join(f'"{base}{path}"' for (what, _), (path, *_) in _DOCUMENT_ANSWERS.items() if what == "feed")
+    listings = "".join(f'[[source.discovery.listings]]\nurl = "{base}/muc-{name}/"\n'
+                       f'page_url = "{base}{path.replace("2", "{page}")}"\n'
+                       for name, (path, *_) in _LISTING_ANSWERS.items())
+    return f"sitemaps = [{sitemaps}]\nfeeds = [{feeds}]\n{listings}"
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("answers")
+    with serve_routes(_routes) as (base, _hits):
+        (folder / "sources.toml").write_text(f"""
 [[source]]
 id = "cong"
 name = "Cổng"
@@ -49,14 +78,14 @@ article_pattern = '/bai-\\d+\\.html$'
 schedule = "0 * * * *"
 [source.discovery]
 recheck = 0
-{discovery}
+{_discovery(base)}
 [source.politeness]
 delay = 0.0
 concurrency = 4
 """, encoding="utf-8")
-    result = crawl_into(folder)
+        result = crawl_into(folder)
     (crawl,) = query(folder, "select status, errors from crawls")
-    return result, crawl
+    return folder, base, result, crawl
 
 
 def _error(folder, url):
@@ -64,36 +93,27 @@ def _error(folder, url):
     return fetch["error"]
 
 
-@pytest.mark.parametrize("body, kind, said", [
-    (_XEM_THEM, "application/json", "application/json"),
-    (_XEM_THEM, "text/plain; charset=utf-8", "text/plain"),
-    (_XEM_THEM, "text/html; charset=utf-8", "JSON (as text/html)"),
-    (_PNG, "image/png", "image/png"),
-], ids=["json", "json-as-text", "json-as-html", "png"])
-def test_a_listing_page_that_is_no_html_page_is_a_failed_fetch_that_names_it(tmp_path, body, kind, said):
-    with serve_routes(_routes({"/ajax/xem-them?page=2": (body, kind)})) as (base, hits):
-        result, crawl = _crawl(tmp_path, base, f'[[source.discovery.listings]]\nurl = "{base}/"\n'
-                                               f'page_url = "{base}/ajax/xem-them?page={{page}}"')
+def test_no_answer_is_a_spider_exception_and_each_is_an_error_of_the_crawl(crawled):
+    folder, base, result, crawl = crawled
     assert "Spider error" not in result.stderr and "Traceback" not in result.stderr, result.stderr[-3000:]
-    error = f"listing answered {said}, not an HTML page"
-    assert _error(tmp_path, f"{base}/ajax/xem-them?page=2") == error
-    assert crawl["errors"] == 1
-    assert f"WARNING: cong: {base}/ajax/xem-them?page=2: {error}" in result.stderr
-    assert {r["url"] for r in query(tmp_path, "select url from articles")} == {
+    assert crawl["errors"] == len(_LISTING_ANSWERS) + len(_DOCUMENT_ANSWERS)
+    assert {r["url"] for r in query(folder, "select url from articles")} == {
         f"{base}/bai-{n}.html" for n in (1, 2, 3)}
 
 
-@pytest.mark.parametrize("body, kind, said", [
-    (_XEM_THEM, "application/json", "application/json"),
-    (_PNG, "image/png", "image/png"),
-], ids=["json", "png"])
-@pytest.mark.parametrize("discovery, what", [("sitemaps", "sitemap"), ("feeds", "feed")])
-def test_a_sitemap_or_feed_that_is_no_xml_names_what_it_answered(tmp_path, body, kind, said, discovery, what):
-    with serve_routes(_routes({"/tin.xml": (body, kind)})) as (base, hits):
-        result, crawl = _crawl(tmp_path, base, f'{discovery} = ["{base}/tin.xml"]\n'
-                                               f'[[source.discovery.listings]]\nurl = "{base}/"')
-    assert "Spider error" not in result.stderr and "Traceback" not in result.stderr, result.stderr[-3000:]
-    error = _error(tmp_path, f"{base}/tin.xml")
+@pytest.mark.parametrize("name", list(_LISTING_ANSWERS))
+def test_a_listing_page_that_is_no_html_page_is_a_failed_fetch_that_names_it(crawled, name):
+    folder, base, result, _crawl = crawled
+    path, _body, _kind, said = _LISTING_ANSWERS[name]
+    error = f"listing answered {said}, not an HTML page"
+    assert _error(folder, f"{base}{path}") == error
+    assert f"WARNING: cong: {base}{path}: {error}" in result.stderr
+
+
+@pytest.mark.parametrize("what, name", list(_DOCUMENT_ANSWERS))
+def test_a_sitemap_or_feed_that_is_no_xml_names_what_it_answered(crawled, what, name):
+    folder, base, result, _crawl = crawled
+    path, _body, _kind, said = _DOCUMENT_ANSWERS[what, name]
+    error = _error(folder, f"{base}{path}")
     assert error.startswith(f"unreadable {what}: ") and f"answered {said}, not XML" in error, error
-    assert crawl["errors"] == 1
-    assert f"WARNING: cong: unreadable {what} {base}/tin.xml: " in result.stderr
+    assert f"WARNING: cong: unreadable {what} {base}{path}: " in result.stderr
