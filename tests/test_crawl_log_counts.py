@@ -4,14 +4,7 @@ log_count stats count its own lines only, not the other crawls'."""
 import json
 
 from tests.conftest import crawl_into, query, serve_routes
-
-
-def _article(n) -> bytes:
-    paragraphs = "".join(
-        f"<p>Sở Thông tin và Truyền thông thông báo nội dung thứ {n}.{i} của Kế hoạch 174/KH-UBND về "
-        f"việc đưa kênh Zalo OA vào phục vụ người dân trên địa bàn tỉnh.</p>" for i in range(6))
-    return (f"<html lang='vi'><head><meta charset='utf-8'><title>Bài {n}</title></head><body><article>"
-            f"<h1>Bài số {n} về Zalo OA</h1>{paragraphs}</article></body></html>").encode()
+from tests.test_discovery_warnings import _article
 
 
 def _source(source_id, base, listing):
