@@ -50,6 +50,9 @@ _RULED = {"body": "text", "title": "title", "author": "author", "date": "date"}
 def unmatched_rule(key: str, selector: str, why: str, where: str) -> str:
     """A rule that gave nothing ``where`` ("this page", "7 of 7 article pages"), as the source's
     author is told it, naming the selector as the sources file writes it."""
+    if key == "body" and why == "no text":
+        # What the rule picks is the text read: empty, there is none, and no generic reading.
+        return f"extract.body {selector!r} {_UNMATCHED[why]} on {where}: those have no text"
     return (f"extract.{key} {selector!r} {_UNMATCHED[why]} on {where}: the generic extractor read the "
             f"{_RULED[key]} there")
 
