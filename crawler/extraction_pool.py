@@ -29,13 +29,39 @@ import asyncio
 import collections
 import logging
 import multiprocessing
+import multiprocessing.util
 import os
 import pickle
 import signal
 import socket
+import tempfile
 from typing import Any, Callable, NamedTuple
 
 logger = logging.getLogger(__name__)
+
+
+# The fork server listens on a Unix socket, "<temporary folder>/pymp-XXXXXXXX/listener-XXXXXXXX",
+# and a socket's path may not be longer than sun_path's 107 bytes: under a TMPDIR of over 75
+# bytes every crawl failed at its first page ("AF_UNIX path too long"), which Python 3.11's
+# multiprocessing does not avoid itself.
+_SOCKET_PATH_MAX = 107
+_SOCKET_NAME = len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+_SHORT_TEMP_DIRS = ("/tmp", "/var/tmp", "/usr/tmp")
+
+
+def _fork_server_temp_dir() -> None:
+    """Have multiprocessing make its temporary folder, where the fork server's socket goes,
+    in the temporary directory if the socket's path fits there, else in a shorter one."""
+    if len(os.fsencode(tempfile.gettempdir())) + _SOCKET_NAME <= _SOCKET_PATH_MAX:
+        return
+    short = next((d for d in _SHORT_TEMP_DIRS if os.path.isdir(d) and os.access(d, os.W_OK | os.X_OK)), None)
+    if short is None:
+        return  # the fork server's own error says why
+    saved, tempfile.tempdir = tempfile.tempdir, short
+    try:
+        multiprocessing.util.get_temp_dir()  # made once a process, then reused
+    finally:
+        tempfile.tempdir = saved
 
 
 class WorkerDied(RuntimeError):
@@ -127,6 +153,7 @@ class ExtractionPool:
         reads robots.txt and sitemaps). Call from inside the running event loop."""
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
+            _fork_server_temp_dir()
             for _ in range(self.size):
                 self._start_worker()
 

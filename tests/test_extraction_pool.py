@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -205,3 +207,25 @@ def test_a_storage_failure_costs_one_item_not_its_batch(sample_site, tmp_path):
     rows = query(tmp_path, "select error from fetches where url = ?", [victim])
     assert len(rows) == 1 and rows[0]["error"].startswith("storage failed: IntegrityError: refused by test trigger")
     assert "one at a time" in result.stderr + result.stdout
+
+
+def test_the_pool_starts_under_a_temporary_directory_too_long_for_a_socket(tmp_path):
+    # The fork server's socket would go in TMPDIR, past the 107 bytes a socket's path may have.
+    long_tmp = tmp_path / ("thu-muc-tam-" * 8)
+    long_tmp.mkdir()
+    script = (
+        "import asyncio\n"
+        "from archive import ingest\n"
+        "from crawler.extraction_pool import ExtractionPool\n"
+        "async def run():\n"
+        "    pool = ExtractionPool(1, ingest.extract_for_storage)\n"
+        "    try:\n"
+        f"        return await pool.run({_page()!r}, 'http://127.0.0.1/a.html', {{}}, None)\n"
+        "    finally:\n"
+        "        pool.close()\n"
+        "print(asyncio.run(run())['title'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], env={**os.environ, "TMPDIR": str(long_tmp)},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("Sở Thông tin và Truyền thông")
