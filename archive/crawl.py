@@ -23,7 +23,7 @@ from pathlib import Path
 
 from archive.db import BUSY_TIMEOUT_MS, ArchiveError, BadEnvironment, check_archive, open_db
 from archive.ingest import FETCH_FAILED_SQL, SKIPPED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
-from archive.locks import SourceLock, SourceLocked, holder, locked_message
+from archive.locks import LocksUnusable, SourceLock, SourceLocked, holder, locked_message
 from archive.sources import load_sources, select
 
 # The status of a source the crawler did not start, a row of its own in the summary.
@@ -164,11 +164,12 @@ def run_crawl(
     """Crawl the chosen sources (all when none are named) into ``db_path``.
 
     Returns the ``crawls`` rows this run wrote, one per source; a source the crawler could not
-    start (another crawl of it is running) gets a row of status ``not started``. Raises SourcesError for a bad
+    start (another crawl of it is running, its lock or request queue folder cannot be used) gets a
+    row of status ``not started``. Raises SourcesError for a bad
     sources file or unknown id and BadEnvironment for a crawler environment variable that cannot
     be used (check_environment) before anything is fetched, ArchiveError when the crawler
     process fails without recording its crawls for another reason than their locks, and
-    LocksUnusable or QueueUnusable when a source's lock or request queue folder cannot be used.
+    LocksUnusable or QueueUnusable when no chosen source's lock or request queue folder can be used.
 
     A SIGINT or SIGTERM to this process stops the crawls as Ctrl-C does (resumable); each row's
     ``signal`` is then that signal's number (None otherwise), for exit_status().
@@ -197,12 +198,24 @@ def run_crawl(
         command += ["--warc-dir", str(warc_dir)]
     if warc_max_size is not None:
         command += ["--warc-max-size", str(warc_max_size)]
-    ids = [s.id for s in chosen]
-    command += ids
     # Here, as one line: in the crawler a source it cannot start is a line of its own beside
-    # "exited without recording any crawl".
-    for source_id in ids:
-        check_crawl_folders(db_path, source_id)
+    # "exited without recording any crawl". As in the scheduler, one source's unusable lock or
+    # queue folder does not keep the others from their crawls; it is not started.
+    unusable = {}
+    for source in chosen:
+        try:
+            check_crawl_folders(db_path, source.id)
+        except (LocksUnusable, QueueUnusable) as exc:
+            unusable[source.id] = exc
+    if unusable and len(unusable) == len(chosen):
+        reasons = {str(exc): exc for exc in unusable.values()}  # the locks folder is every source's
+        if len(reasons) == 1:
+            raise next(iter(reasons.values()))
+        raise ArchiveError("no source can be crawled:\n" + "\n".join(f"  {reason}" for reason in reasons))
+    for source_id, exc in unusable.items():
+        print(f"error: {source_id} is not crawled: {exc}", file=sys.stderr)
+    ids = [s.id for s in chosen if s.id not in unusable]
+    command += ids
     # The crawler refuses a source whose lock another crawl holds; who held it is asked before
     # and after, as that crawl may end while this one goes on with the other sources.
     holders = {source_id: holder(db_path, source_id) for source_id in ids}
@@ -262,6 +275,7 @@ def run_crawl(
     else:
         why = archive_locked_message(db_path) if returncode == ARCHIVE_LOCKED else None
     rows += [_not_started(source_id, returncode, locked.get(source_id) or why) for source_id in missing]
+    rows += [_not_started(source_id, returncode, str(exc)) for source_id, exc in unusable.items()]
     for row in rows:
         row["signal"] = stopped_by[0] if stopped_by else None
     return rows

@@ -106,3 +106,26 @@ def test_the_scheduler_names_a_lock_file_it_cannot_use_once_and_crawls_the_other
         "it is not a file"), once.stderr[-6000:]
     assert "sample-news: crawl finished" in once.stderr
     assert _crawled(folder) == ["sample-news"]
+
+
+def test_crawl_all_names_a_source_it_cannot_lock_and_crawls_the_others(folder):
+    lock = folder / "archive-locks" / "sample-portal.lock"
+    lock.mkdir(parents=True)
+    result = _run(folder, "crawl", "--all", "--sources", "s.toml", "--db", "archive.db", "--max-pages", "3")
+    assert result.returncode == 1, result.stderr[-6000:]
+    assert "Traceback" not in result.stderr
+    reason = f"{lock}: cannot write this source's crawl lock: it is not a file"
+    assert result.stderr.startswith(f"error: sample-portal is not crawled: {reason}\n"), result.stderr[-6000:]
+    assert f"sample-portal: not started: {reason}\n" in result.stderr
+    assert _crawled(folder) == ["sample-news"]
+
+
+def test_crawl_all_names_each_source_when_none_can_be_crawled(folder):
+    for source_id in ("sample-portal", "sample-news"):
+        (folder / "archive-locks" / f"{source_id}.lock").mkdir(parents=True)
+    result = _run(folder, "crawl", "--all", "--sources", "s.toml", "--db", "archive.db", "--max-pages", "3")
+    assert result.returncode == 1
+    assert result.stderr == "Error: no source can be crawled:\n" + "".join(
+        f"  {folder / 'archive-locks' / f'{source_id}.lock'}: cannot write this source's crawl lock: it is not a file\n"
+        for source_id in ("sample-portal", "sample-news")), result.stderr
+    assert _crawled(folder) == []
