@@ -40,15 +40,20 @@ class BodyTooLarge(ValueError):
 
 def decode(body: bytes, coding: str, limit: int) -> bytes:
     """``body`` with ``coding`` (gzip, x-gzip, deflate, br or zstd) undone, at most ``limit``
-    bytes of it (0: no limit)."""
+    bytes of it (0: no limit). A BodyTruncated carries in ``decoded`` what was decoded before
+    the stream ended."""
     if not body:  # a 304 or a redirect may announce a coding for the body it does not have
         return body
     decoder = _DECODERS[coding]
     out = bytearray()
-    for chunk in decoder(body):
-        out += chunk
-        if limit and len(out) > limit:
-            raise BodyTooLarge(limit)
+    try:
+        for chunk in decoder(body):
+            out += chunk
+            if limit and len(out) > limit:
+                raise BodyTooLarge(limit)
+    except BodyTruncated as exc:
+        exc.decoded = bytes(out)
+        raise
     return bytes(out)
 
 

@@ -3,6 +3,7 @@ with bare '&' in their URLs, with Atom xml:base, and cut off in transit."""
 
 import gzip
 import unicodedata
+import zlib
 from urllib.parse import unquote
 
 from tests.conftest import crawl_into, query, serve_routes
@@ -100,6 +101,13 @@ def _cut(body: bytes) -> bytes:
 _PATHS = [f"/tin-tuc/bai-{n}.html" for n in range(1, 41)]
 
 
+def _damaged(xml: bytes) -> bytes:
+    """A gzip file whose deflate stream turns to noise after the first half of ``xml``: a block
+    of the reserved type 3, which zlib refuses ("invalid block type")."""
+    compressor = zlib.compressobj(wbits=31)
+    return compressor.compress(xml[:len(xml) // 2]) + compressor.flush(zlib.Z_FULL_FLUSH) + b"\x07\x5a\x5a\x5a"
+
+
 def test_a_sitemap_cut_short_is_a_failed_fetch_whose_entries_read_are_followed(tmp_path):
     documents = {
         "/sitemap-cut.xml.gz": lambda base: (_cut(gzip.compress(_urlset(base, _PATHS))), "application/x-gzip"),
@@ -109,6 +117,7 @@ def test_a_sitemap_cut_short_is_a_failed_fetch_whose_entries_read_are_followed(t
         "/sitemap-empty.xml.gz": lambda base: (gzip.compress(b"<?xml version='1.0' encoding='UTF-8'?>\n"),
                                                "application/x-gzip"),
         "/sitemap-stub.xml.gz": lambda base: (gzip.compress(_urlset(base, _PATHS))[:12], "application/x-gzip"),
+        "/sitemap-damaged.xml.gz": lambda base: (_damaged(_urlset(base, _PATHS)), "application/x-gzip"),
     }
     with serve_routes(_routes(documents)) as (base, hits):
         sitemaps = ", ".join(f'"{base}{path}"' for path in documents)
@@ -131,5 +140,7 @@ def test_a_sitemap_cut_short_is_a_failed_fetch_whose_entries_read_are_followed(t
     assert errors[f"{base}/sitemap-stub.xml.gz"].startswith(
         "sitemap cut short: the gzip file ends before any XML"), errors
     assert f"WARNING: tnmt: sitemap cut short {base}/sitemap-cut.xml.gz: " in result.stderr
+    assert errors[f"{base}/sitemap-damaged.xml.gz"] == (
+        "unreadable sitemap: its gzip file is damaged (Error -3 while decompressing data: invalid block type)"), errors
     (crawl,) = query(tmp_path, "select errors from crawls")
-    assert crawl["errors"] == 4
+    assert crawl["errors"] == 5

@@ -10,11 +10,8 @@ import codecs
 import json
 import logging
 import re
-import struct
 import unicodedata
 from datetime import datetime, timedelta, timezone
-from gzip import GzipFile
-from io import BytesIO
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -24,7 +21,6 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.extensions.logcount import LogCount
 from scrapy.http import Response, TextResponse
-from scrapy.utils._compression import _CHUNK_SIZE, _check_max_size
 from scrapy.utils.gz import gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -34,6 +30,7 @@ from archive.db import open_db
 from archive.rechecks import begin_rechecks, due_for_recheck, rechecks_stored
 from archive.sources import Listing, Source, load_sources, select
 from archive.urls import canonical_url
+from crawler.decoding import DECODE_ERRORS, BodyTooLarge, BodyTruncated, decode
 from crawler.frontier import DEFAULT_BATCH, StorageFailed, storage_failed
 from crawler.items import PageItem
 from crawler.refusals import ResponseRefused
@@ -997,27 +994,19 @@ def _sitemap_entries(body: bytes, *, gunzip_max_size: int | None = None):
 
 
 def _gunzip(body: bytes, max_size: int) -> tuple[bytes, str | None]:
-    """A gzip body's content, and what cut it short or None. As Scrapy's gunzip, it keeps what
-    could be decompressed past damage (a CRC error), and fails on a body giving nothing; but it
-    tells a file that ends before its end-of-stream marker, cut off in transit."""
-    stream = GzipFile(fileobj=BytesIO(body))
-    output = BytesIO()
-    while True:
-        try:
-            chunk = stream.read1(_CHUNK_SIZE)
-        except EOFError as exc:
-            size = output.tell()
-            if not size:
-                raise SitemapCutShort("the gzip file ends before any XML") from exc
-            return output.getvalue(), f"the gzip file ends after {size} bytes of XML, before its end-of-stream marker"
-        except (OSError, struct.error):
-            if not output.tell():
-                raise
-            return output.getvalue(), None
-        if not chunk:
-            return output.getvalue(), None
-        output.write(chunk)
-        _check_max_size(output.tell(), max_size)
+    """A gzip sitemap's content, and what cut it short or None. It is read as a gzip-coded
+    body is (crawler.decoding), not by Scrapy's gunzip, which returns what it could inflate of
+    a file cut off in transit as if it were whole."""
+    try:
+        return decode(body, "gzip", max_size), None
+    except BodyTooLarge as exc:
+        raise NotASitemap(f"its gzip file decodes to more than {exc.limit} bytes (DOWNLOAD_MAXSIZE)") from None
+    except DECODE_ERRORS as exc:
+        raise NotASitemap(f"its gzip file is damaged ({exc})") from None
+    except BodyTruncated as exc:
+        if not exc.decoded:
+            raise SitemapCutShort("the gzip file ends before any XML") from None
+        return exc.decoded, f"the gzip file ends after {len(exc.decoded)} bytes of XML, before its end-of-stream marker"
 
 
 # A time without a zone may be in any of them, from UTC-12 to UTC+14.
