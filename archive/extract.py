@@ -31,6 +31,7 @@ from trafilatura.xpaths import BODY_XPATH
 from archive.bylines import clean_authors, is_official_title
 from archive.docrefs import find_doc_refs, unique_refs
 from archive.mentions import find_mentions
+from archive.sniff import BYTE_ORDER_MARKS
 from archive.sources import UNMATCHED_RULES
 from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates
@@ -342,7 +343,7 @@ def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
     declaration says: multi-byte sequences almost never occur by chance in single-byte legacy
     text, and ISO-8859-1, which decodes anything, is a common server default.
     """
-    for mark, codec in _BYTE_ORDER_MARKS:
+    for mark, codec in BYTE_ORDER_MARKS:
         if body.startswith(mark):
             try:
                 return body[len(mark):].decode(codec, errors="strict" if codec == "utf-8" else "replace"), codec
@@ -368,11 +369,6 @@ def decode_body(body: bytes, content_type: str = "") -> tuple[str, str]:
     return _detected(body)
 
 
-# UTF-32's before UTF-16's, whose little-endian mark starts UTF-32's.
-_BYTE_ORDER_MARKS = (
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 # Browsers look for the page's <meta charset> through its <head>, past the 1 KB the standard's
 # prescan reads: themes set it after an inline stylesheet or script of many KB. Past the first
 # 4 KB (where it was always looked for, <body> or not), not in the body, where a page's text or a

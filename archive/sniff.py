@@ -1,6 +1,7 @@
 """Whether a body is a web page: the one rule by which the crawler extracts a page and the
 capture view shows one."""
 
+import codecs
 import re
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -14,7 +15,12 @@ HTML_START = re.compile(
     rb"|h1|br|p|a|b)[\t\n\f\r />])",
     re.IGNORECASE,
 )
-BYTE_ORDER_MARKS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# Each byte order mark and the encoding it names; UTF-32's before UTF-16's, whose little-endian
+# mark starts UTF-32's.
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def media_type(content_type: str | None) -> str:
@@ -23,10 +29,10 @@ def media_type(content_type: str | None) -> str:
 
 def looks_like_html(body: bytes) -> bool:
     head = body[:1024]
-    if head.startswith(BYTE_ORDER_MARKS[1:]):
-        head = head.decode("utf-16", "ignore").encode("utf-8")
-    elif head.startswith(BYTE_ORDER_MARKS[0]):
-        head = head[len(BYTE_ORDER_MARKS[0]):]
+    for mark, codec in BYTE_ORDER_MARKS:
+        if head.startswith(mark):
+            head = head[len(mark):] if codec == "utf-8" else head[len(mark):].decode(codec, "ignore").encode()
+            break
     return HTML_START.match(head) is not None
 
 

@@ -12,6 +12,7 @@ from archive.extract import extract
 from archive.samplesite.faults import encode_cp1258
 from archive.search import search
 from archive.serve import make_datasette
+from archive.sniff import is_page
 from tests.conftest import crawl_into, query, serve_routes
 from tests.test_variants import write_sources
 
@@ -83,6 +84,12 @@ def test_a_byte_order_mark_beats_the_declared_charset(codec, charset, content_ty
     body = "\ufeff" + page('<meta charset="windows-1258">')
     record = read(body.encode(codec), content_type)
     assert_read_right(record, charset)
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_a_page_behind_a_byte_order_mark_is_a_page_whatever_its_type(codec):
+    # Misconfigured portals serve pages as application/octet-stream: the first bytes decide.
+    assert is_page(("\ufeff" + page()).encode(codec), "application/octet-stream")
 
 
 def _crawl(folder, answer, crawls=1):

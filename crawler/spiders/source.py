@@ -6,7 +6,6 @@ exchange to the pipeline as a PageItem; it never parses article content.
 
 from __future__ import annotations
 
-import codecs
 import json
 import logging
 import re
@@ -28,6 +27,7 @@ from twisted.python.failure import Failure
 from archive import ingest
 from archive.db import open_db
 from archive.rechecks import begin_rechecks, due_for_recheck, rechecks_stored
+from archive.sniff import BYTE_ORDER_MARKS
 from archive.sources import Listing, Source, load_sources, select
 from archive.urls import canonical_url
 from crawler.decoding import DECODE_ERRORS, BodyTooLarge, BodyTruncated, decode
@@ -918,18 +918,16 @@ class NotMarkup(ValueError):
     """A body that is not XML or HTML at all: JSON, a binary file."""
 
 
-# What a body may begin with ahead of its first '<': byte order marks (UTF-32's begin as
-# UTF-16's, and their NUL bytes are dropped with UTF-16's) and white space.
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def _starts_as_markup(body: bytes) -> bool:
     """Whether a body begins as XML and HTML do, with '<'."""
     head = body[:1024]
-    for bom in _BOMS:
-        if head.startswith(bom):
-            head = head[len(bom):]
+    for mark, _ in BYTE_ORDER_MARKS:
+        if head.startswith(mark):
+            head = head[len(mark):]
             break
+    # A UTF-16 or UTF-32 '<' is the same byte beside NULs.
     return head.replace(b"\x00", b"").lstrip().startswith(b"<")
 
 
