@@ -458,9 +458,10 @@ _SHORT_READING = 50
 def _past_the_end(html: str) -> str | None:
     """``html`` without its </body> and </html>, when something follows the first of them."""
     first = _PAGE_END.search(html)
-    if first is None or not _PAGE_END.sub("", html[first.end():]).strip():
+    if first is None:
         return None
-    return _PAGE_END.sub("", html)
+    rest = _PAGE_END.sub("", html[first.end():])
+    return html[:first.start()] + rest if rest.strip() else None
 
 
 def _parse(html: str):
