@@ -45,9 +45,11 @@ def pointer_of(fetch: dict) -> RecordPointer:
 
 
 def _read(read, db_path: str | Path, pointer: RecordPointer):
-    """``read`` of the record at ``pointer``, a file that is not there being WarcFileMissing."""
+    """``read`` of the record at ``pointer``, a file that is not there being WarcFileMissing.
+    Relative references are to the database file's own folder, as a crawl writes them, not that
+    of a symlink the archive is reached through."""
     try:
-        return read(Path(db_path).parent, pointer)
+        return read(Path(db_path).resolve().parent, pointer)
     except WarcFileUnreadable as exc:
         if isinstance(exc.error, FileNotFoundError):
             raise WarcFileMissing(exc.file) from None

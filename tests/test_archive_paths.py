@@ -39,6 +39,31 @@ def test_a_crawl_through_a_symlink_writes_its_warc_files_beside_the_archive(samp
     conn.close()
     # named relative to the archive's folder, so the folder can be moved whole
     assert len(files) == 2 and all(f.startswith("a-warc/") for f in files), files
+    # and read back through the link, where they are not
+    exported = run_cli("export", "--format", "warc", "--db", "other/a.db", "-o", "a.warc.gz")
+    assert exported.returncode == 0 and "left out" not in exported.stderr, exported.stderr
+    reread = run_cli("reextract", "--db", "other/a.db")
+    assert reread.returncode == 0 and "cannot be read" not in reread.stdout + reread.stderr, reread.stdout + reread.stderr
+
+
+def test_a_capture_is_shown_through_a_symlink_to_the_archive(archive_copy, tmp_path):
+    import asyncio
+
+    from archive.captures import read_capture
+    from archive.serve import make_datasette
+    from tests.conftest import query
+
+    (tmp_path / "link").mkdir()
+    link = tmp_path / "link" / "archive.db"
+    link.symlink_to(archive_copy)
+    (fetch,) = query(archive_copy.parent, "select * from fetches where kind = 'article' and warc_file is not null "
+                                          "order by id limit 1")
+    assert read_capture(link, fetch).url == fetch["url"]
+
+    async def capture_page():
+        return await make_datasette(link).client.get(f"/-/capture/{fetch['id']}.html")
+
+    assert asyncio.run(capture_page()).status_code == 200
 
 
 def test_the_queue_folder_of_a_symlinked_archive_is_beside_the_database_itself(tmp_path):
