@@ -9,6 +9,7 @@ import sqlite3
 import time
 import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlite_utils import Database, Migrations
 
@@ -699,6 +700,13 @@ def nothing_can_change(path: Path) -> bool:
     return bool(os.statvfs(path).f_flag & os.ST_RDONLY) and not Path(f"{path}-wal").exists()
 
 
+def sqlite_uri(path: str | Path, query: str) -> str:
+    """An SQLite URI for the file at ``path`` with ``query`` ("mode=ro"). A '?', '#' or '%' in a
+    path is syntax in a URI: written as it is, "q?x.db" opened (and made) a file "q", and
+    "x%41.db" opened "xA.db", another archive."""
+    return f"file:{quote(os.fsencode(path))}?{query}"
+
+
 def read_connection(path: Path) -> sqlite3.Connection:
     """A connection that only reads the archive at ``path``, also where it cannot be written to.
 
@@ -706,8 +714,8 @@ def read_connection(path: Path) -> sqlite3.Connection:
     read-only folder; ``immutable=1`` reads without one, and is used where that is safe.
     """
     if nothing_can_change(path):
-        return sqlite3.connect(f"file:{path}?immutable=1", uri=True)
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        return sqlite3.connect(sqlite_uri(path, "immutable=1"), uri=True)
+    return sqlite3.connect(sqlite_uri(path, "mode=ro"), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
 
 
 def _why_unreadable(path: Path, exc: sqlite3.OperationalError) -> str:

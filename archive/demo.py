@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.crawl import run_crawl
-from archive.db import ArchiveError, check_archive
+from archive.db import ArchiveError, check_archive, sqlite_uri
 from archive.samplesite import SampleSite
 from archive.warc import default_warc_dir
 
@@ -68,7 +68,7 @@ def _remove_old_demo(path: Path) -> None:
     if not path.exists():
         return
     check_archive(path)
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(sqlite_uri(path, "mode=ro"), uri=True)
     try:
         ids = [r[0] for r in conn.execute("select id from sources")]
     finally:

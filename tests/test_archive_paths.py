@@ -1,7 +1,11 @@
-"""An archive reached through another path (a symlink to it or to its folder) is the same archive."""
+"""An archive reached through another path (a symlink to it or to its folder) is the same archive, and
+an archive is the file named, whatever characters its name has."""
 
 import os
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from archive.locks import SourceLock
 
@@ -78,3 +82,22 @@ def test_the_queue_folder_of_a_symlinked_archive_is_beside_the_database_itself(t
     queues = Path(_fresh_queue_dir(str(tmp_path / "link.db"), "cham"))
     assert queues == (tmp_path / "real").resolve() / "archive-queues" / "cham"
     assert queues.parent.parent == lock_dir(tmp_path / "link.db").parent == default_warc_dir(tmp_path / "link.db").parent
+
+
+@pytest.mark.parametrize("name", ["q?x.db", "h#y.db", "p%20c.db", "x%41.db"])
+def test_an_archive_whose_name_is_uri_syntax_is_the_file_named(archive_copy, tmp_path, run_cli, name):
+    import shutil
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    shutil.copy(archive_copy, folder / name)
+    # "x%41.db" once opened "xA.db", another archive
+    shutil.copy(archive_copy, folder / "xA.db")
+    with sqlite3.connect(folder / "xA.db") as conn:
+        conn.execute("delete from articles where id > 1")
+    conn.close()
+    for command in (["stats", "--json"], ["search", "Zalo"]):
+        expected = run_cli(*command, "--db", archive_copy, check=True).stdout
+        assert run_cli(*command, "--db", folder / name, check=True).stdout == expected
+    # nothing made beside it by commands that only read
+    assert sorted(p.name for p in folder.iterdir()) == sorted([name, "xA.db"])
