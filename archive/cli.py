@@ -704,10 +704,11 @@ def demo(db_path, no_serve, port, extra):
                 f"(sample site at {', '.join(result.base_urls.values())})."
             )
             if not no_serve:
-                from archive.serve import serve as serve_lib
+                from archive.serve import listen, serve as serve_lib
 
-                click.echo(f"Serving {db_path} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-                serve_lib(db_path, port=port)
+                sock = listen("127.0.0.1", port)
+                click.echo(f"Serving {db_path} at http://127.0.0.1:{sock.getsockname()[1]}/ (Ctrl-C to stop)")
+                serve_lib(db_path, sock=sock)
     except (SourcesError, ArchiveError) as exc:
         _fail(exc)
 

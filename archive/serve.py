@@ -120,17 +120,24 @@ def make_datasette(db_path: str | Path, *, search_limit: int | None = None, **se
     )
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host`` and ``port``, for serve(); ArchiveError naming them if it cannot be.
+# uvicorn's own backlog (its Config's default): asyncio listens again with it, which changes nothing.
+BACKLOG = 2048
 
-    Bound before the server starts, so that a port in use or a host that is not this machine's
-    is said in one line, not in uvicorn's log after the server said where it was serving.
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host`` and ``port``, for serve(); ArchiveError naming them if it cannot be.
+
+    Taken before the server starts, so that a port in use or a host that is not this machine's
+    is said in one line, not in uvicorn's log after the server said where it was serving. And
+    listening already: a client told the address connects at once, before the server has started
+    (it is answered once the server has), rather than being refused.
     """
     # As uvicorn binds: IPv6 for an address with colons, and the address reusable at once.
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(BACKLOG)
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
@@ -161,4 +168,4 @@ def serve(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001, sea
     ds = make_datasette(db_path, search_limit=search_limit)
     keep_templates(ds)
     sock = sock or listen(host, port)
-    uvicorn.Server(uvicorn.Config(ds.app(), log_level="info", lifespan="on")).run(sockets=[sock])
+    uvicorn.Server(uvicorn.Config(ds.app(), log_level="info", lifespan="on", backlog=BACKLOG)).run(sockets=[sock])
