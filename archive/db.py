@@ -625,7 +625,8 @@ def open_db(path: str | Path, *, create: bool = True, for_reading: bool = False)
         # A full disk or a failing one, met while the archive is made or upgraded: the file
         # itself may be sound, and calling it unusable would send its owner to restore it.
         raise ArchiveError(f"{path}: the archive could not be opened for writing: {exc} "
-                           "(is the disk full, or a file size limit reached?)") from None
+                           f"(is the disk full, the archive's or that of SQLite's temporary files in "
+                           f"{sqlite_temp_dir()}, or a file size limit reached?)") from None
     return db
 
 
@@ -646,6 +647,7 @@ def check_archive(path: str | Path, *, may_be_new: bool = False) -> Path:
     would add the archive's tables to it.
     """
     path = Path(path)
+    _check_length(path)
     if may_be_new and (not path.is_file() or path.stat().st_size == 0):
         return path
     if not path.exists():
@@ -673,6 +675,41 @@ def check_archive(path: str | Path, *, may_be_new: bool = False) -> Path:
     if not {"articles", "crawls", "fetches"} <= tables:
         raise ArchiveError(f"{path}: a SQLite database, but not a govarchive archive")
     return path
+
+
+# SQLite opens paths of up to 512 bytes, and beside the archive it makes files named after it:
+# the longest, its "-journal". Past either limit it says only "unable to open database file",
+# which read as a full disk or a missing permission.
+_SQLITE_PATH_MAX = 512
+_LONGEST_SUFFIX = len("-journal")
+
+
+def _check_length(path: Path) -> None:
+    """Raise ArchiveError when SQLite could not open the archive at ``path`` for the length of
+    its name or path."""
+    name = len(os.fsencode(path.name)) + _LONGEST_SUFFIX
+    folder = path.parent if path.parent.is_dir() else Path(".")
+    try:
+        name_max = os.pathconf(folder, "PC_NAME_MAX")
+    except OSError:
+        name_max = 255
+    if name > name_max:
+        raise ArchiveError(f"{path}: its name is too long: SQLite makes files beside it named after it, "
+                           f"'-journal' added, and this file system allows {name_max} bytes in a name")
+    full = len(os.fsencode(os.path.abspath(path))) + _LONGEST_SUFFIX
+    if full > _SQLITE_PATH_MAX:
+        raise ArchiveError(f"{path}: its path is too long for SQLite, which opens paths of up to "
+                           f"{_SQLITE_PATH_MAX} bytes, its '-journal' file's included "
+                           f"(this one is {full}): move the archive to a shorter path")
+
+
+def sqlite_temp_dir() -> str:
+    """The folder SQLite keeps its temporary files in (sorts, index builds, the statement
+    journals of large transactions), as its Unix file layer picks it."""
+    for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp"):
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return "."
 
 
 def _unwritable(path: Path) -> str | None:

@@ -30,7 +30,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from archive import ingest
-from archive.db import open_db
+from archive.db import open_db, sqlite_temp_dir
 
 
 logger = logging.getLogger(__name__)
@@ -51,8 +51,11 @@ def stop_for_storage(crawler, what: str, exc: BaseException) -> None:
     # A scheduled crawl's command has no --resume: the scheduler's own line says how it goes on.
     scheduled = scheduler_of(crawler.settings.get("ARCHIVE_SOURCES") or "") is not None
     then = "" if scheduled else ", then run the same command with --resume"
-    logger.error("%s: the crawl stops: %s. What it had not stored stays in its frontier: make room or mend "
-                 "the disk%s", crawler.spider.source.id, message, then)
+    # SQLite's temporary files are not in the archive's folder: a full TMPDIR reads the same.
+    where = f" (the archive's disk, or {sqlite_temp_dir()}, where SQLite keeps its temporary files)" \
+        if "disk is full" in message else ""
+    logger.error("%s: the crawl stops: %s. What it had not stored stays in its frontier: make room%s or mend "
+                 "the disk%s", crawler.spider.source.id, message, where, then)
     deferred_from_coro(crawler.engine.close_spider_async(reason="storage_failed"))
 
 

@@ -101,3 +101,22 @@ def test_an_archive_whose_name_is_uri_syntax_is_the_file_named(archive_copy, tmp
         assert run_cli(*command, "--db", folder / name, check=True).stdout == expected
     # nothing made beside it by commands that only read
     assert sorted(p.name for p in folder.iterdir()) == sorted([name, "xA.db"])
+
+
+def test_an_archive_whose_name_or_path_sqlite_cannot_open_is_said_to_be_too_long(tmp_path, run_cli):
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "mau"\nname = "Mẫu"\nkind = "province-portal"\nhome = "http://127.0.0.1:9/"\n'
+        'allowed_domains = ["127.0.0.1"]\narticle_pattern = \'/bai-\\d+\\.html$\'\nschedule = "0 * * * *"\n'
+        '[source.discovery]\nfeeds = ["http://127.0.0.1:9/rss"]\n', encoding="utf-8")
+    name = "a" * 246 + ".db"  # a name the file system takes, but not with "-journal" after it
+    result = run_cli("crawl", "--all", "--db", name)
+    assert result.returncode == 1
+    assert result.stderr == (f"Error: {name}: its name is too long: SQLite makes files beside it named after it, "
+                             "'-journal' added, and this file system allows 255 bytes in a name\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sources.toml"]
+    folder = tmp_path.joinpath(*["d" * 99] * 5)
+    folder.mkdir(parents=True)
+    result = run_cli("stats", "--db", folder / "a.db")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: {folder / 'a.db'}: its path is too long for SQLite, which opens paths "
+                                    "of up to 512 bytes, its '-journal' file's included (this one is "), result.stderr
