@@ -519,8 +519,19 @@ def sources(sources_file, as_json):
     click.echo(f"{len(entries)} sources, file is valid.")
 
 
+class _PageFile(click.File):
+    """A FILE to read a page from, or - for stdin. A stdin the shell closed (``0<&-``) is no
+    stream at all in Python (sys.stdin is None), and click.File then fails with a traceback:
+    it is said in one line, as an empty stdin is."""
+
+    def convert(self, value, param, ctx):
+        if value == "-" and sys.stdin is None:
+            raise click.ClickException("stdin is closed: pipe the page into it, or give FILE")
+        return super().convert(value, param, ctx)
+
+
 @cli.command()
-@click.argument("file", type=click.File("rb"))
+@click.argument("file", type=_PageFile("rb"))
 @click.option("--url", default=None, help="URL the page was fetched from (default: file:// of FILE).")
 @click.option("--content-type", default=None, help="Content-Type header the page was served with.")
 @click.option("--captured-at", default=None, callback=lambda ctx, param, value: _captured_at(value),
@@ -564,8 +575,11 @@ def extract(ctx, file, url, content_type, captured_at, source_id, sources_file, 
         except SourcesError as exc:
             _fail(exc)
         rules = source.extract
-    body = file.read()
     name = "stdin" if file.name == "<stdin>" else file.name
+    try:
+        body = file.read()
+    except OSError as exc:  # a stdin open for writing only (0>FILE), a disk failing
+        raise click.ClickException(f"cannot read {name}: {exc.strerror}") from None
     problem = _not_a_page(body)
     if problem:
         raise click.ClickException(f"{name} {problem}")
