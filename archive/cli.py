@@ -702,6 +702,7 @@ def demo(db_path, no_serve, port, extra):
 
     try:
         # Before the old demo archive is removed to make way for the new one.
+        crawl_lib.check_current_folder(db_path)
         crawl_lib.check_environment(os.environ)
         if not no_serve:
             from archive.serve import check_public_url

@@ -148,6 +148,27 @@ def check_environment(environ) -> None:
             raise BadEnvironment(f"environment variable {name} is {value!r}: it must be {must_be}")
 
 
+def check_current_folder(*paths: str | Path | None) -> None:
+    """Raise ArchiveError, in one line naming them, when the current folder no longer exists (a
+    deploy replaced the release folder under a shell that was in it) and some of ``paths`` are
+    relative to it: what they name cannot be found. Absolute ones are found all the same."""
+    if _current_folder() is not None:
+        return
+    relative = [str(p) for p in paths if p is not None and not os.path.isabs(p)]
+    if relative:
+        raise ArchiveError(f"the current folder no longer exists (it was deleted or replaced), so paths relative "
+                           f"to it cannot be found ({', '.join(relative)}): give absolute paths, or run the command "
+                           "from a folder that exists")
+
+
+def _current_folder() -> str | None:
+    """The current folder, None when it no longer exists."""
+    try:
+        return os.getcwd()
+    except FileNotFoundError:
+        return None
+
+
 def run_crawl(
     db_path: str | Path,
     *,
@@ -174,6 +195,7 @@ def run_crawl(
     A SIGINT or SIGTERM to this process stops the crawls as Ctrl-C does (resumable); each row's
     ``signal`` is then that signal's number (None otherwise), for exit_status().
     """
+    check_current_folder(db_path, sources_file, warc_dir)
     check_environment(os.environ)
     sources = load_sources(sources_file)
     chosen = select(sources, list(source_ids)) if source_ids else sources
@@ -220,13 +242,17 @@ def run_crawl(
     # and after, as that crawl may end while this one goes on with the other sources.
     holders = {source_id: holder(db_path, source_id) for source_id in ids}
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    # Scrapy looks for a scrapy.cfg from the current folder up, and fails (FileNotFoundError)
+    # when that folder no longer exists: the crawler then starts in the archive's folder, every
+    # path it is given being absolute (check_current_folder).
+    folder = None if _current_folder() is not None else os.path.dirname(db_path)
     # The crawler stops as on Ctrl-C when its stdin closes: at a signal to this process, and
     # at its death, which closes the pipe however it comes. Signals are passed on from before
     # it starts: one between its start and this process's handlers would interrupt this
     # process (a KeyboardInterrupt) and leave the crawler running.
     with _passing_stop_signals() as stopped_by:
-        stopped_by.attach(subprocess.Popen([*command, "--stop-when-stdin-closes"], env=env, stdin=subprocess.PIPE,
-                                           preexec_fn=_ignore_stop_signals))
+        stopped_by.attach(subprocess.Popen([*command, "--stop-when-stdin-closes"], cwd=folder, env=env,
+                                           stdin=subprocess.PIPE, preexec_fn=_ignore_stop_signals))
         child = stopped_by.child
         while True:
             try:
