@@ -1223,6 +1223,7 @@ def schedule(sources_file, db_path, once, interval, max_pages, warc_dir, warc_ma
     log_to_stderr()
     try:
         # Once, here: every crawl started would fail alike, each in a log line of its own.
+        crawl_lib.check_current_folder(db_path, sources_file, warc_dir)
         crawl_lib.check_environment(os.environ)
         load_sources(sources_file)
         check_archive(db_path, may_be_new=True)

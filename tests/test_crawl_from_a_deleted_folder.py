@@ -66,6 +66,7 @@ def test_demo_with_an_absolute_db(tmp_path):
 @pytest.mark.parametrize("args, relative", [
     (["crawl", "--all", "--db", "a.db", "--sources", "SOURCES"], "a.db"),
     (["crawl", "--all", "--db", "DB", "--warc-dir", "w"], "sources.toml, w"),
+    (["schedule", "--once", "--db", "DB", "--sources", "s.toml"], "s.toml"),
     (["demo", "--no-serve"], "demo.db"),
 ])
 def test_a_path_relative_to_the_deleted_folder_is_a_one_line_error(tmp_path, sources, args, relative):
