@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.db import BUSY_TIMEOUT_MS, ArchiveError, BadEnvironment, check_archive, open_db
+from archive.db import BUSY_TIMEOUT_MS, ArchiveError, BadEnvironment, check_archive, open_db, sqlite_uri
 from archive.ingest import FETCH_FAILED_SQL, SKIPPED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
 from archive.locks import LocksUnusable, SourceLock, SourceLocked, holder, locked_message
 from archive.sources import load_sources, select
@@ -433,7 +433,7 @@ def _not_started(source_id: str, returncode: int, reason: str | None) -> dict:
 
 def progress(db_path: str | Path, after_crawl: int, source_ids: list[str]) -> dict:
     """Counts so far for this run's crawls (those of ``source_ids`` after ``after_crawl``)."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    conn = sqlite3.connect(sqlite_uri(db_path, "mode=ro"), uri=True, timeout=5)
     crawls = f"select id from crawls where id > ? and source_id in ({', '.join('?' * len(source_ids))})"
     params = [after_crawl, *source_ids]
     try:
