@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from datasette.app import Datasette
+from datasette.plugins import pm
 
 from archive.db import ArchiveError, BadEnvironment, check_archive, nothing_can_change
 from archive.search import FILTERS_COLUMN, SEARCH_LIMIT
@@ -19,6 +20,23 @@ FOLDED_INDEX = "articles_fold"
 LIST_WORDS_MIGRATION = "m012_channel_agency_and_document_filter_words"
 
 HERE = Path(__file__).parent / "datasette"
+
+
+def _register_plugins() -> None:
+    """Register the archive's datasette plugins, once a process.
+
+    They are its own modules, imported as Python imports source, in UTF-8, and registered in
+    this order, whatever order a folder lists them in. datasette's plugins_dir read each file in
+    the locale's encoding (under LC_ALL=C with UTF-8 mode off serve ended in a traceback; under a
+    Latin-1 locale the facets' headings were mojibake) and ran its own copy of each module beside
+    the one the others import. Imported here: they import this module.
+    """
+    from archive.datasette.plugins import archive_downloads, datasette_tables, reading_room, search_folding
+
+    for plugin in (reading_room, archive_downloads, search_folding, datasette_tables):
+        if not pm.is_registered(plugin):
+            pm.register(plugin)
+
 
 SETTINGS = {
     # A slow query must not tie up a public archive.
@@ -110,11 +128,11 @@ def make_datasette(db_path: str | Path, *, search_limit: int | None = None, **se
     # Where nothing can change the file, datasette must read it as immutable: its usual mode=ro
     # needs a -shm file it cannot make there.
     where = "immutables" if nothing_can_change(path) else "files"
+    _register_plugins()
     return Datasette(
         **{where: [str(path)]},
         metadata=metadata,
         settings={**SETTINGS, **settings},
-        plugins_dir=str(HERE / "plugins"),
         template_dir=str(HERE / "templates"),
         static_mounts=[("govarchive-static", str(HERE / "static"))],
     )

@@ -17,9 +17,9 @@ from urllib.parse import quote, urlsplit
 
 import lxml.html
 import pytest
-from datasette.plugins import pm
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.datasette.plugins import archive_downloads
 from archive.datasette.plugins.archive_downloads import CAPTURE_POLICY, MAX_REWRITTEN_PAGE, VIEW_POLICY
 from archive.datasette.plugins.datasette_tables import asgi_wrapper
 from archive.samplesite.faults import encode_cp1258
@@ -318,10 +318,6 @@ def test_a_link_leads_to_the_article_s_capture_not_to_a_later_page_that_is_not_i
 NOT_REWRITTEN = "the page's links lead to the live site"
 
 
-def served_plugin(name):
-    """The module datasette runs a plugin of its plugins_dir from: its own copy of the file,
-    loaded with the first Datasette."""
-    return pm.get_plugin(f"{name}.py")
 
 
 @pytest.fixture(scope="module")
@@ -393,15 +389,13 @@ def test_a_page_too_long_to_rewrite_is_served_as_archived_after_the_banner(hosti
 
 def test_the_page_is_parsed_off_the_event_loop(hostile_archive, monkeypatch):
     threads = []
-    make_datasette(hostile_archive / "archive.db")  # which loads the plugins
-    plugin = served_plugin("archive_downloads")
-    parse = plugin._PageMap
+    parse = archive_downloads._PageMap
 
     def recorded(text):
         threads.append(threading.current_thread())
         return parse(text)
 
-    monkeypatch.setattr(plugin, "_PageMap", recorded)
+    monkeypatch.setattr(archive_downloads, "_PageMap", recorded)
     _, response = capture_view(hostile_archive, "<p>Nội dung</p>")
     assert response.status_code == 200
     # The test client's event loop runs in the main thread.
@@ -416,8 +410,7 @@ def test_a_page_the_parser_fails_on_is_served_as_archived_after_the_banner(
     def failing(text):
         raise AssertionError("expected name token")
 
-    make_datasette(hostile_archive / "archive.db")  # which loads the plugins
-    monkeypatch.setattr(served_plugin("archive_downloads"), "_PageMap", failing)
+    monkeypatch.setattr(archive_downloads, "_PageMap", failing)
     html = '<!DOCTYPE html><p>Nơi nhận</p><a href="https://hostile.example/">x</a>'
     fetch_id, response = capture_view(hostile_archive, html)
     assert_served_as_archived(hostile_archive, fetch_id, response, html)
