@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 from datasette.app import Datasette
+from datasette.database import Database
 from datasette.plugins import pm
 
-from archive.db import ArchiveError, BadEnvironment, check_archive, nothing_can_change
+from archive.db import ArchiveError, BadEnvironment, check_archive, nothing_can_change, sqlite_uri
 from archive.search import FILTERS_COLUMN, SEARCH_LIMIT
 
 FOLDED_INDEX = "articles_fold"
@@ -129,13 +131,29 @@ def make_datasette(db_path: str | Path, *, search_limit: int | None = None, **se
     # needs a -shm file it cannot make there.
     where = "immutables" if nothing_can_change(path) else "files"
     _register_plugins()
-    return Datasette(
+    datasette = Datasette(
         **{where: [str(path)]},
         metadata=metadata,
         settings={**SETTINGS, **settings},
         template_dir=str(HERE / "templates"),
         static_mounts=[("govarchive-static", str(HERE / "static"))],
     )
+    (name,) = [name for name, db in datasette.databases.items() if db.path == str(path)]
+    datasette.remove_database(name)
+    datasette.add_database(_ArchiveDatabase(datasette, str(path), is_mutable=where == "files"), name=name)
+    return datasette
+
+
+class _ArchiveDatabase(Database):
+    """datasette's Database with the file's path percent-encoded in the SQLite URI it opens:
+    datasette writes the path in as it is, where a '?', '#' or '%' is URI syntax ("x%41.db"
+    was served from "xA.db", another archive)."""
+
+    def connect(self, write=False):
+        query = "" if write else "mode=ro" if self.is_mutable else "immutable=1"
+        conn = sqlite3.connect(sqlite_uri(self.path, query), uri=True, check_same_thread=False)
+        self._all_file_connections.append(conn)
+        return conn
 
 
 # uvicorn's own backlog (its Config's default): asyncio listens again with it, which changes nothing.

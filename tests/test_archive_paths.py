@@ -101,6 +101,19 @@ def test_an_archive_whose_name_is_uri_syntax_is_the_file_named(archive_copy, tmp
     for command in (["stats", "--json"], ["search", "Zalo"]):
         expected = run_cli(*command, "--db", archive_copy, check=True).stdout
         assert run_cli(*command, "--db", folder / name, check=True).stdout == expected
+    # served: the reading room and datasette's own pages
+    import asyncio
+
+    from archive.serve import make_datasette
+
+    async def served(db):
+        datasette = make_datasette(db)
+        (table,) = [datasette.urls.table(name, "articles", format="json") for name in datasette.databases
+                    if name != "_internal"]
+        pages = [await datasette.client.get(path) for path in ("/-/results.json?q=Zalo", table + "?_shape=array")]
+        return [(page.status_code, page.json()) for page in pages]
+
+    assert asyncio.run(served(folder / name)) == asyncio.run(served(archive_copy))
     # a crawl's progress, read as it goes
     from archive.crawl import progress
 
