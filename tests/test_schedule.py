@@ -1,5 +1,6 @@
 """govarchive schedule: cron schedules honoured, no overlapping crawls, failures survived."""
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -296,9 +297,17 @@ def _start_scheduler(sample_site, tmp_path):
             cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
             start_new_session=True, env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
         )
-    _wait_for(log, "sample-news is due", daemon)
-    wait_for_fetches(tmp_path / "archive.db", 3, daemon, timeout=60, log=lambda: log.read_text(encoding="utf-8")[-6000:])
-    assert list((tmp_path / "tmp").glob("govarchive-schedule-*")), "the crawl reads a copy of the sources file"
+    try:
+        _wait_for(log, "sample-news is due", daemon)
+        wait_for_fetches(tmp_path / "archive.db", 3, daemon, timeout=60,
+                         log=lambda: log.read_text(encoding="utf-8")[-6000:])
+        assert list((tmp_path / "tmp").glob("govarchive-schedule-*")), "the crawl reads a copy of the sources file"
+    except BaseException:
+        # A scheduler left running outlives the test run, crawling every minute.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(daemon.pid, signal.SIGKILL)
+        daemon.wait()
+        raise
     return daemon, log
 
 
