@@ -2,6 +2,7 @@
 script that waits for the "Serving … at http://HOST:PORT/" line and then connects, once, is
 answered, not refused while the server is still starting."""
 
+import contextlib
 import re
 import signal
 import socket
@@ -12,22 +13,19 @@ from pathlib import Path
 GOVARCHIVE = str(Path(sys.executable).with_name("govarchive"))
 
 
-def _answer_at_once(command, cwd):
-    """The first bytes of the answer to a request sent, in one attempt, to the address the
-    command prints on its "Serving" line, the moment it prints it."""
-    server = subprocess.Popen([GOVARCHIVE, *map(str, command)], cwd=cwd, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+@contextlib.contextmanager
+def serving(command, cwd, *, env=None, stderr=subprocess.DEVNULL):
+    """The command (serve, demo) started in ``cwd``; yields its "Serving … at http://HOST:PORT/"
+    line as soon as it prints it, and stops it with Ctrl-C's SIGINT at the end."""
+    server = subprocess.Popen([GOVARCHIVE, *map(str, command)], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=stderr, text=True, errors="replace")
     try:
         for line in server.stdout:
             if line.startswith("Serving "):
                 break
         else:
             raise AssertionError(f"no Serving line; exit status {server.wait()}")
-        host, port = re.search(r"http://([^/]+):(\d+)/", line).groups()
-        assert port != "0", line
-        with socket.create_connection((host, int(port)), timeout=60) as client:
-            client.sendall(b"GET /-/versions.json HTTP/1.0\r\nHost: " + host.encode() + b"\r\n\r\n")
-            return client.recv(64)
+        yield line
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -35,6 +33,17 @@ def _answer_at_once(command, cwd):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def _answer_at_once(command, cwd):
+    """The first bytes of the answer to a request sent, in one attempt, to the address the
+    command prints on its "Serving" line, the moment it prints it."""
+    with serving(command, cwd) as line:
+        host, port = re.search(r"http://([^/]+):(\d+)/", line).groups()
+        assert port != "0", line
+        with socket.create_connection((host, int(port)), timeout=60) as client:
+            client.sendall(b"GET /-/versions.json HTTP/1.0\r\nHost: " + host.encode() + b"\r\n\r\n")
+            return client.recv(64)
 
 
 def test_serve_on_port_0_is_connectable_when_it_says_where_it_serves(archive_copy):
