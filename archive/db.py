@@ -696,7 +696,10 @@ def _check_length(path: Path) -> None:
     if name > name_max:
         raise ArchiveError(f"{path}: its name is too long: SQLite makes files beside it named after it, "
                            f"'-journal' added, and this file system allows {name_max} bytes in a name")
-    full = len(os.fsencode(os.path.abspath(path))) + _LONGEST_SUFFIX
+    try:
+        full = len(os.fsencode(os.path.abspath(path))) + _LONGEST_SUFFIX
+    except FileNotFoundError:  # a relative path from a current folder that no longer exists
+        return
     if full > _SQLITE_PATH_MAX:
         raise ArchiveError(f"{path}: its path is too long for SQLite, which opens paths of up to "
                            f"{_SQLITE_PATH_MAX} bytes, its '-journal' file's included "

@@ -74,3 +74,10 @@ def test_a_path_relative_to_the_deleted_folder_is_a_one_line_error(tmp_path, sou
     result = _from_a_deleted_folder(tmp_path, *args)
     assert (result.returncode, result.stderr) == (1, GONE.format(relative) + "\n"), result.stdout
     assert not (tmp_path / "archive.db").exists()
+
+
+@pytest.mark.parametrize("command", [["stats"], ["search", "Zalo"], ["export", "--format", "jsonl"], ["reextract"]])
+def test_a_command_that_reads_finds_no_archive_at_a_relative_path(tmp_path, command):
+    result = _from_a_deleted_folder(tmp_path, *command, "--db", "archive.db")
+    assert (result.returncode, result.stderr) == (
+        1, "Error: archive.db: no such archive (run 'govarchive crawl' or 'govarchive demo' first)\n"), result.stderr
