@@ -173,6 +173,21 @@ def test_a_download_keeps_the_name_the_server_gave_it_or_is_named_for_its_type(a
     assert download.headers["content-disposition"] == named.format(id=fetch_id)
 
 
+@pytest.mark.parametrize("served_as", ["archive.db", "link/archive.db"])
+def test_a_lost_capture_s_page_does_not_show_the_archive_s_folder(archive, monkeypatch, served_as):
+    # Served by a relative path, as the README's "govarchive serve --db archive.db", or through a
+    # symlink to the file: neither the folder given nor the real one is shown.
+    lost = add_capture(archive, "https://t.vn/tep.pdf", b"%PDF-1.4", [("Content-Type", "application/pdf")])
+    for warc in (archive.parent / "added-warc").iterdir():
+        warc.unlink()
+    (archive.parent / "link").mkdir()
+    (archive.parent / "link" / "archive.db").symlink_to(archive)
+    monkeypatch.chdir(archive.parent)
+    page = get(make_datasette(served_as), f"/-/capture/{lost}.html")
+    assert page.status_code == 500 and "WARC file added-warc/" in page.text
+    assert str(archive.parent) not in page.text
+
+
 def test_a_capture_whose_warc_file_is_lost_is_told_from_one_that_never_was(archive):
     lost = add_capture(archive, "https://t.vn/tep.pdf", b"%PDF-1.4", [("Content-Type", "application/pdf")])
     for warc in (archive.parent / "added-warc").iterdir():

@@ -117,8 +117,13 @@ async def _fetch(datasette, request):
 
 
 def _reason(datasette, exc) -> str:
-    """The error, without the folder the archive lives in: not every reader should learn it."""
-    return str(exc).replace(f"{Path(_db(datasette).path).parent}{os.sep}", "")
+    """The error, without the folder the archive lives in: not every reader should learn it.
+    Captures are read from the database file's own folder, not a symlink's (archive/captures.py)."""
+    path = Path(_db(datasette).path)
+    reason = str(exc)
+    for folder in (path.resolve().parent, path.parent):
+        reason = reason.replace(f"{folder}{os.sep}", "")
+    return reason
 
 
 async def _missing(datasette, request, fetch: dict, exc: CaptureMissing):
