@@ -88,6 +88,8 @@ def _gzip_header_length(data: bytes) -> int:
     """The length of the gzip member header at the start of ``data`` (RFC 1952, 2.3)."""
     if data[:3] != _GZIP_MAGIC + b"\x08":
         raise zlib.error("not a gzip stream")
+    if len(data) < 10:
+        raise BodyTruncated("the gzip header is cut off")
     flags, end = data[3], 10
     if flags & 0x04:  # FEXTRA
         end += 2 + int.from_bytes(data[end : end + 2], "little")

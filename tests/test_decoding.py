@@ -82,3 +82,9 @@ def test_an_empty_body_has_nothing_to_decode():
 def test_a_body_not_in_its_coding_raises_a_decode_error(coding):
     with pytest.raises(DECODE_ERRORS):
         decode(b"<!DOCTYPE html><html><body>" + b"x" * 500 + b"</body></html>", coding, 0)
+
+
+@pytest.mark.parametrize("length", [3, 4, 9])
+def test_a_gzip_body_cut_inside_its_fixed_header_is_cut_short(length):
+    with pytest.raises(BodyTruncated, match="the gzip header is cut off"):
+        decode(gzip.compress(b"<html></html>")[:length], "gzip", 0)

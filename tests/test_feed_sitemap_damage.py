@@ -118,6 +118,7 @@ def test_a_sitemap_cut_short_is_a_failed_fetch_whose_entries_read_are_followed(t
                                                "application/x-gzip"),
         "/sitemap-stub.xml.gz": lambda base: (gzip.compress(_urlset(base, _PATHS))[:12], "application/x-gzip"),
         "/sitemap-damaged.xml.gz": lambda base: (_damaged(_urlset(base, _PATHS)), "application/x-gzip"),
+        "/sitemap-three.xml.gz": lambda base: (b"\x1f\x8b\x08", "application/x-gzip"),
     }
     with serve_routes(_routes(documents)) as (base, hits):
         sitemaps = ", ".join(f'"{base}{path}"' for path in documents)
@@ -137,10 +138,11 @@ def test_a_sitemap_cut_short_is_a_failed_fetch_whose_entries_read_are_followed(t
     assert errors[f"{base}/sitemap-aspx.xml"] is None
     # A gzip file of an XML declaration alone, and one cut off before any XML.
     assert errors[f"{base}/sitemap-empty.xml.gz"] == "unreadable sitemap: no XML element in it", errors
-    assert errors[f"{base}/sitemap-stub.xml.gz"].startswith(
-        "sitemap cut short: the gzip file ends before any XML"), errors
+    for stub in ("stub", "three"):  # cut in its header, or inside its first 10 bytes
+        assert errors[f"{base}/sitemap-{stub}.xml.gz"].startswith(
+            "sitemap cut short: the gzip file ends before any XML"), errors
     assert f"WARNING: tnmt: sitemap cut short {base}/sitemap-cut.xml.gz: " in result.stderr
     assert errors[f"{base}/sitemap-damaged.xml.gz"] == (
         "unreadable sitemap: its gzip file is damaged (Error -3 while decompressing data: invalid block type)"), errors
     (crawl,) = query(tmp_path, "select errors from crawls")
-    assert crawl["errors"] == 5
+    assert crawl["errors"] == 6
