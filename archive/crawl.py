@@ -234,8 +234,6 @@ def run_crawl(
         if len(reasons) == 1:
             raise next(iter(reasons.values()))
         raise ArchiveError("no source can be crawled:\n" + "\n".join(f"  {reason}" for reason in reasons))
-    for source_id, exc in unusable.items():
-        print(f"error: {source_id} is not crawled: {exc}", file=sys.stderr)
     ids = [s.id for s in chosen if s.id not in unusable]
     command += ids
     # The crawler refuses a source whose lock another crawl holds; who held it is asked before
