@@ -44,12 +44,19 @@ def pointer_of(fetch: dict) -> RecordPointer:
     return RecordPointer(fetch["warc_file"], fetch["warc_offset"], fetch["warc_length"])
 
 
+def _warc_folder(db_path: str | Path) -> Path:
+    """The folder a capture's relative reference is to: the database file's own, as a crawl
+    writes them, not that of a symlink the archive is reached through. Named as given when it is
+    the same folder, so that what is said of a file keeps the path its owner typed."""
+    given = Path(db_path).parent
+    real = Path(db_path).resolve().parent
+    return given if given.resolve() == real else real
+
+
 def _read(read, db_path: str | Path, pointer: RecordPointer):
-    """``read`` of the record at ``pointer``, a file that is not there being WarcFileMissing.
-    Relative references are to the database file's own folder, as a crawl writes them, not that
-    of a symlink the archive is reached through."""
+    """``read`` of the record at ``pointer``, a file that is not there being WarcFileMissing."""
     try:
-        return read(Path(db_path).resolve().parent, pointer)
+        return read(_warc_folder(db_path), pointer)
     except WarcFileUnreadable as exc:
         if isinstance(exc.error, FileNotFoundError):
             raise WarcFileMissing(exc.file) from None
