@@ -56,4 +56,8 @@ concurrency = 4
     # The source asks for no delay and four requests at a time; its robots.txt asks for one a second.
     times = [t for t, path in hits if path != "/robots.txt"]
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert len(gaps) >= ARTICLES and min(gaps) >= 0.95, gaps
+    # Timed where the site receives them: one received late, with two test processes on two
+    # cores, shortens the gap after it (1.17 s, then 0.80). So the spacing is checked over the
+    # whole crawl, and no two requests may come together, as four at a time would.
+    assert len(gaps) >= ARTICLES, gaps
+    assert all(t - times[0] >= k * 0.95 for k, t in enumerate(times)) and min(gaps) >= 0.5, gaps
