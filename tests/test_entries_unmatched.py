@@ -42,17 +42,19 @@ delay = 0.0
 """, encoding="utf-8")
 
 
-def test_entries_the_pattern_does_not_match_are_counted_and_named(tmp_path):
-    def answer(path, base):
-        if path == "/sitemap.xml":
-            return _sitemap(base), "application/xml"
-        if path == "/rss/tin-tuc.rss":
-            return _feed(base), "application/rss+xml"
-        if path.startswith("/tin-tuc/"):
-            return _article(int(path.split("/")[2])), "text/html; charset=utf-8"
-        return None
+def _answer(path, base):
+    """The site: its sitemap and feed (a source lists those it reads), and its articles."""
+    if path == "/sitemap.xml":
+        return _sitemap(base), "application/xml"
+    if path == "/rss/tin-tuc.rss":
+        return _feed(base), "application/rss+xml"
+    if path.startswith("/tin-tuc/"):
+        return _article(int(path.split("/")[2])), "text/html; charset=utf-8"
+    return None
 
-    with serve_routes(answer) as (base, hits):
+
+def test_entries_the_pattern_does_not_match_are_counted_and_named(tmp_path):
+    with serve_routes(_answer) as (base, hits):
         _write(tmp_path, base, f'sitemaps = ["{base}/sitemap.xml"]\nfeeds = ["{base}/rss/tin-tuc.rss"]')
         result = crawl_into(tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -70,14 +72,7 @@ def test_entries_the_pattern_does_not_match_are_counted_and_named(tmp_path):
 
 
 def test_one_feed_s_entries_are_shown_two(tmp_path):
-    def answer(path, base):
-        if path == "/rss/tin-tuc.rss":
-            return _feed(base), "application/rss+xml"
-        if path.startswith("/tin-tuc/"):
-            return _article(int(path.split("/")[2])), "text/html; charset=utf-8"
-        return None
-
-    with serve_routes(answer) as (base, hits):
+    with serve_routes(_answer) as (base, hits):
         _write(tmp_path, base, f'feeds = ["{base}/rss/tin-tuc.rss"]')
         result = crawl_into(tmp_path)
     port = base.rsplit(":", 1)[1]
