@@ -40,12 +40,13 @@ from typing import Any, Callable, NamedTuple
 logger = logging.getLogger(__name__)
 
 
-# The fork server listens on a Unix socket, "<temporary folder>/pymp-XXXXXXXX/listener-XXXXXXXX",
-# and a socket's path may not be longer than sun_path's 107 bytes: under a TMPDIR of over 75
-# bytes every crawl failed at its first page ("AF_UNIX path too long"), which Python 3.11's
-# multiprocessing does not avoid itself.
+# The fork server listens on a Unix socket, "<temporary folder>/pymp-<8 random characters>/
+# listener-<8 more>", and a socket's path may not be longer than sun_path's 107 bytes: under a
+# TMPDIR of over 75 bytes every crawl failed at its first page ("AF_UNIX path too long"), which
+# Python 3.11's multiprocessing does not avoid itself.
 _SOCKET_PATH_MAX = 107
-_SOCKET_NAME = len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+_RANDOM_PART = 8  # tempfile's random names
+_SOCKET_NAME = len("/pymp-") + _RANDOM_PART + len("/listener-") + _RANDOM_PART
 _SHORT_TEMP_DIRS = ("/tmp", "/var/tmp", "/usr/tmp")
 
 
