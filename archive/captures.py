@@ -48,8 +48,10 @@ def _warc_folder(db_path: str | Path) -> Path:
     """The folder a capture's relative reference is to: the database file's own, as a crawl
     writes them, not that of a symlink the archive is reached through. Named as given when it is
     the same folder, so that what is said of a file keeps the path its owner typed."""
-    given = Path(db_path).parent
-    real = Path(db_path).resolve().parent
+    path = Path(db_path)
+    if not path.is_symlink():  # the common case, on every capture read: one lstat, no resolving
+        return path.parent
+    given, real = path.parent, path.resolve().parent
     return given if given.resolve() == real else real
 
 
