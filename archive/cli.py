@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from archive import crawl as crawl_lib
+from archive import standard_streams
 from archive.db import ArchiveError, check_archive, open_db, pending_migrations
 from archive.sources import SourcesError, load_sources, overlaps
 
@@ -78,7 +79,7 @@ class _Commands(click.Group):
     status still says how the command went."""
 
     def main(self, *args, **kwargs):
-        _guard_standard_streams()
+        standard_streams.guard()
         return super().main(*args, **kwargs)
 
     def make_context(self, info_name, args, parent=None, **extra):
@@ -103,86 +104,11 @@ def _ending_as_a_shell_reports():
         click.echo("interrupted", err=True)
         sys.exit(130)
     except BrokenPipeError:
-        _quiet_stdout(sys.stdout)
+        standard_streams.quiet_stdout(sys.stdout)
         sys.exit(141)
-    except StdoutFailed as exc:
-        _quiet_stdout(sys.stdout)
+    except standard_streams.StdoutFailed as exc:
+        standard_streams.quiet_stdout(sys.stdout)
         raise click.ClickException(f"cannot write stdout: {exc.strerror}") from None
-
-
-class StdoutFailed(OSError):
-    """A write to stdout that failed for another reason than a reader that stopped reading:
-    told apart from an OSError of anything else the command does."""
-
-
-class _Stdout:
-    """sys.stdout, whose write failures are StdoutFailed (a closed pipe's stays BrokenPipeError)."""
-
-    def __init__(self, stream):
-        self._stream = stream
-
-    def write(self, text):
-        with _as_stdout_failure():
-            return self._stream.write(text)
-
-    def flush(self):
-        with _as_stdout_failure():
-            self._stream.flush()
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-
-@contextlib.contextmanager
-def _as_stdout_failure():
-    try:
-        yield
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise StdoutFailed(exc.errno, exc.strerror) from exc
-
-
-class _Stderr:
-    """sys.stderr, which loses what it cannot write: there is nowhere left to say so, and an
-    error raised by a warning would end the command, or turn its exit status into Python's 120
-    for a stream it cannot flush at exit."""
-
-    def __init__(self, stream):
-        self._stream = stream
-
-    def write(self, text):
-        try:
-            return self._stream.write(text)
-        except OSError:
-            return len(text)
-
-    def flush(self):
-        with contextlib.suppress(OSError):
-            self._stream.flush()
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-
-def _guard_standard_streams() -> None:
-    if not isinstance(sys.stdout, _Stdout):
-        sys.stdout = _Stdout(sys.stdout or _closed_stream(1))
-    if not isinstance(sys.stderr, _Stderr):
-        sys.stderr = _Stderr(sys.stderr or _closed_stream(2))
-
-
-def _closed_stream(fd: int):
-    """A stream for standard descriptor ``fd``, closed when the command began (``>&-``), that
-    fails as a closed one does (EBADF). The number is taken, by /dev/null opened read-only: a
-    file the command opens next (the archive's database) would get it otherwise, and what is
-    written to stdout or stderr, by this process or a crawler it starts, would go into that file."""
-    held = os.open(os.devnull, os.O_RDONLY)
-    try:
-        os.fstat(fd)
-    except OSError:
-        os.dup2(held, fd)
-    return open(held, "w", encoding="utf-8")
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -852,7 +778,7 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
                 stale = target.commit()
     except WriteFailed as exc:
         if target is None:
-            _quiet_stdout(out)
+            standard_streams.quiet_stdout(out)
         if isinstance(exc.__cause__, BrokenPipeError):
             # The reader took what it wanted (``| head``, also after -o /dev/stdout): not an
             # error worth a message, but not a complete export either.
@@ -862,7 +788,7 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
         _fail(exc)
     except KeyboardInterrupt as stop:
         if target is None:
-            _quiet_stdout(out)
+            standard_streams.quiet_stdout(out)
             click.echo("interrupted: the export on stdout is incomplete", err=True)
         else:
             click.echo(f"interrupted: {output} is as it was", err=True)
@@ -941,14 +867,6 @@ def _open_output(db, db_path, output):
         return OutputFile(output)
     except OSError as exc:
         raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint=hint) from None
-
-
-def _quiet_stdout(out):
-    """After a failed or stopped write to stdout: keep the exit from writing the buffered rest
-    (it would fail the same way, as a second error, or add to an output already cut short)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, out.fileno())
-    os.close(devnull)
 
 
 class _Terminated(KeyboardInterrupt):
@@ -1247,7 +1165,7 @@ def _end_schedule(scheduler, *, failed: bool) -> None:
     due sources or a crawl failed, or a crawl's summary could not be written (the scheduler
     logged why)."""
     if scheduler.output_failed:
-        _quiet_stdout(sys.stdout)  # what it could not write is not written at exit either
+        standard_streams.quiet_stdout(sys.stdout)  # what it could not write is not written at exit either
     if scheduler.stop_signal is not None:
         sys.exit(128 + scheduler.stop_signal)
     if isinstance(scheduler.output_failed, BrokenPipeError):
