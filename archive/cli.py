@@ -20,6 +20,7 @@ import click
 from archive import crawl as crawl_lib
 from archive import standard_streams
 from archive.db import ArchiveError, check_archive, open_db, pending_migrations
+from archive.sniff import not_a_page
 from archive.sources import SourcesError, load_sources, overlaps
 
 DB_OPTION = dict(
@@ -506,7 +507,7 @@ def extract(ctx, file, url, content_type, captured_at, source_id, sources_file, 
         body = file.read()
     except OSError as exc:  # a stdin open for writing only (0>FILE), a disk failing
         raise click.ClickException(f"cannot read {name}: {exc.strerror}") from None
-    problem = _not_a_page(body)
+    problem = not_a_page(body)
     if problem:
         raise click.ClickException(f"{name} {problem}")
     if url is None:
@@ -554,56 +555,6 @@ def _captured_at(value: str | None) -> datetime:
 def _same_reading(ruled: dict, generic: dict) -> bool:
     """Whether two records differ only in the extractor version, which names the rules asked for."""
     return {**ruled, "extractor_version": None} == {**generic, "extractor_version": None}
-
-
-def _not_a_page(body: bytes) -> str | None:
-    """Why ``body`` cannot be a saved web page, or None: the extractor would read such bytes
-    as text and report their noise, or a feed's item titles, as an article."""
-    if not body.strip():
-        return "is empty"
-    if body.startswith(b"\x1f\x8b"):
-        return "is gzip-compressed: gunzip it first"
-    kind = _sniffed(body)
-    if kind:
-        return f"looks like {kind}, not an HTML page"
-    head = body[:4096]
-    # UTF-16 and UTF-32 pages hold NUL bytes too, and start with a byte-order mark.
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-        return "is binary data, not an HTML page"
-    return None
-
-
-# What a file is, by how it starts: what is most often saved instead of a page.
-_SIGNATURES = (
-    (b"%PDF-", "a PDF document"), (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"), (b"GIF89a", "a GIF image"), (b"PK\x03\x04", "a zip file (or an Office document)"),
-)
-# An XML document by the name of its root element (or its DOCTYPE), namespace prefix aside.
-_XML_ROOTS = {"rss": "an RSS feed", "rdf:rdf": "an RSS feed", "feed": "an Atom feed", "urlset": "a sitemap",
-              "sitemapindex": "a sitemap", "svg": "an SVG image"}
-_FIRST_ELEMENT = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->)*<(?:!DOCTYPE\s+)?([A-Za-z][\w:.-]*)", re.S | re.I)
-
-
-def _sniffed(body: bytes) -> str | None:
-    """What ``body`` looks like when it is not a page: a feed, a PDF, an image; None otherwise."""
-    for signature, kind in _SIGNATURES:
-        if body.startswith(signature):
-            return kind
-    if body[:4] == b"RIFF" and body[8:12] == b"WEBP":
-        return "a WebP image"
-    head = body[:4096]
-    text = head.decode("utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8", "ignore")
-    first = _FIRST_ELEMENT.match(text.lstrip("\ufeff"))
-    if first:
-        name = first.group(1).lower()
-        return _XML_ROOTS.get(name if name == "rdf:rdf" else name.rpartition(":")[2])
-    if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
-        try:
-            json.loads(body)
-        except ValueError:
-            return None
-        return "JSON data"
-    return None
 
 
 @cli.command()

@@ -1,5 +1,6 @@
 """The govarchive command: documented, and clear one-line errors instead of tracebacks."""
 
+import codecs
 import json
 import os
 import re
@@ -217,6 +218,12 @@ PNG = bytes.fromhex(
     ("feed.xml", RSS, "looks like an RSS feed, not an HTML page"),
     ("atom.xml", b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- c -->\n<feed xmlns="http://www.w3.org/2005/Atom">'
                  b"<entry><title>Tin</title></entry></feed>", "looks like an Atom feed, not an HTML page"),
+    # A feed saved in UTF-32 was read as UTF-16, found no element and was extracted as a page.
+    ("feed32le.xml", RSS.decode().encode("utf-32"), "looks like an RSS feed, not an HTML page"),
+    ("feed32be.xml", codecs.BOM_UTF32_BE + RSS.decode().encode("utf-32-be"),
+     "looks like an RSS feed, not an HTML page"),
+    ("feed16be.xml", codecs.BOM_UTF16_BE + RSS.decode().encode("utf-16-be"),
+     "looks like an RSS feed, not an HTML page"),
     ("sitemap.xml", b'<?xml version="1.0"?><urlset><url><loc>https://s.vn/a</loc></url></urlset>',
      "looks like a sitemap, not an HTML page"),
     ("doc.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"BT (Tin tuc) Tj ET\n" * 50,
