@@ -23,9 +23,9 @@ from archive.captures import OTHER_URLS_SQL, CaptureMissing, WarcFileMissing, re
 from archive.datasette.plugins.reading_room import (
     error_page, not_found, query_rows, read_at_once, read_only, row_id, schema_names,
 )
-from archive.extract import decode_body
 from archive.history import History
 from archive.ingest import NOT_THERE, REDIRECTED_AWAY
+from archive.page_encoding import decode_body
 from archive.sniff import is_page, media_type
 from archive.urls import canonical_url
 from archive.warc import RecordUnreadable, WarcFileUnreadable
