@@ -331,7 +331,8 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
     """Full-text search of archived articles, best matches first.
 
     QUERY: words, "phrases", AND/OR/NOT in capitals (NOT needs a word before it: 'Zalo NOT
-    fanpage'; -fanpage excludes wherever it is typed: 'Zalo -fanpage', '-fanpage Zalo'), prefix*, title:word, title:"a phrase" or title:(a group)
+    fanpage'; -fanpage excludes from the words on its side of any OR, typed before or after them:
+    'Zalo -fanpage', '-fanpage Zalo'), prefix*, title:word, title:"a phrase" or title:(a group)
     (also description: and text:, or tiêu đề:, mô tả:, nội dung:), with or without accents.
     Articles with the words typed together rank first. At most 500 characters, 32 words and
     8 nested parentheses. What the query cannot honour is left out and said in a note on stderr.

@@ -635,11 +635,17 @@ def _drop_leading_not(parts, notes):
 
 
 def _left_out(op: _Part, excluded: list[_Part]) -> Note:
-    """The note on a NOT with nothing before it, left out with what it excludes."""
+    """The note on a NOT with nothing before it, left out with what it excludes. A "-" may come
+    before the words it excludes from ("-fanpage Zalo"), so its note asks for a word beside it."""
     shown = _excluding(op.typed, " ".join(p.typed for p in excluded))
+    if op.typed == "NOT":
+        return Note(
+            f"Bỏ qua «{shown}»: NOT cần một từ đứng trước, ví dụ «từ {shown}»",
+            f"Left out «{shown}»: NOT needs a word before it, as in «word {shown}»",
+        )
     return Note(
-        f"Bỏ qua «{shown}»: {op.typed} cần một từ đứng trước, ví dụ «từ {shown}»",
-        f"Left out «{shown}»: {op.typed} needs a word before it, as in «word {shown}»",
+        f"Bỏ qua «{shown}»: {op.typed} cần một từ đi kèm, cùng vế với nó nếu có OR, ví dụ «từ {shown}»",
+        f"Left out «{shown}»: {op.typed} needs a word with it, on its side of any OR, as in «word {shown}»",
     )
 
 
