@@ -52,8 +52,8 @@ def unmatched_rule(key: str, selector: str, why: str, where: str) -> str:
     author is told it, naming the selector as the sources file writes it."""
     if key == "body" and why == "no text":
         # What the rule picks is the text read: empty, there is none, and no generic reading.
-        return f"extract.body {selector!r} {_UNMATCHED[why]} on {where}: those have no text"
-    return (f"extract.{key} {selector!r} {_UNMATCHED[why]} on {where}: the generic extractor read the "
+        return f"extract.body {_show(selector)} {_UNMATCHED[why]} on {where}: those have no text"
+    return (f"extract.{key} {_show(selector)} {_UNMATCHED[why]} on {where}: the generic extractor read the "
             f"{_RULED[key]} there")
 
 
@@ -244,9 +244,27 @@ def _controls(text: str, categories: tuple[str, ...]) -> bool:
 
 
 def _show(value) -> str:
-    """``value`` as Python writes it: quoted, with invisible and control characters escaped."""
-    text = repr(value)
+    """``value`` as the sources file would hold it, to be found there or pasted back: a string as
+    a TOML literal string ('…', backslashes as typed) when that can hold it, else as a basic string
+    with its invisible and control characters escaped; anything else as Python writes it."""
+    if not isinstance(value, str):
+        text = repr(value)
+    elif value.isprintable() and "'" not in value:
+        text = f"'{value}'"
+    else:
+        text = '"' + "".join(_toml_escaped(c) for c in value) + '"'
     return text if len(text) <= 100 else text[:97] + "..."
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _toml_escaped(char: str) -> str:
+    if char in _TOML_ESCAPES:
+        return _TOML_ESCAPES[char]
+    if char.isprintable():
+        return char
+    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
 
 
 def _parse_source(entry: dict, where: str, block: _Block) -> Source:
@@ -629,7 +647,7 @@ def _check_css(selector, fail, fieldname):
     try:
         GenericTranslator().css_to_xpath(selector)
     except SelectorError as exc:
-        fail(fieldname, f"bad CSS selector {selector!r}: {exc}")
+        fail(fieldname, f"bad CSS selector {_show(selector)}: {exc}")
 
 
 def overlaps(sources: list[Source]) -> list[str]:

@@ -34,7 +34,7 @@ def test_an_invisible_character_is_shown_escaped():
     text = TWO.replace('id = "other-portal"', 'id = "other-portal\\u200b"')
     assert error(text) == (
         "x.toml: source #2: field 'id': must be 1 to 64 lowercase letters, digits and hyphens, e.g. 'baochinhphu', "
-        "not 'other-portal\\u200b' (line 22; the source starts at line 21)"
+        'not "other-portal\\u200b" (line 22; the source starts at line 21)'
     )
 
 
