@@ -41,6 +41,10 @@ STORAGE_ERROR_MARKS = (
     "database or disk is full", "disk I/O error",
 )
 
+# Extraction is all CPU: past a few workers a core they only share it, and a mistyped 99999 forked
+# workers for as long as the machine's memory lasted.
+MOST_EXTRACT_WORKERS = 4 * (os.cpu_count() or 1)
+
 # The environment variables the crawler reads (crawler/settings.py), with what each must be
 # when set and not empty. Checked here, where a bad one is the user's to fix: in the crawler it
 # is a traceback, or every fetch's error, blamed on the sites.
@@ -49,8 +53,9 @@ ENVIRONMENT = {
                            lambda value: value.isascii() and value.isprintable()),
     "GOVARCHIVE_DOWNLOAD_TIMEOUT": ("a number of seconds greater than 0",
                                     lambda value: 0 < float(value) < math.inf),
-    "GOVARCHIVE_EXTRACT_WORKERS": ("a whole number of processes, 0 or more (0: none, extract in the crawler)",
-                                   lambda value: int(value) >= 0),
+    "GOVARCHIVE_EXTRACT_WORKERS": (f"a whole number of processes from 0 to {MOST_EXTRACT_WORKERS}, four per core "
+                                   "(0: none, extract in the crawler)",
+                                   lambda value: 0 <= int(value) <= MOST_EXTRACT_WORKERS),
 }
 
 

@@ -25,7 +25,7 @@ def test_no_crawl_starts_scrapys_remote_code_server(sample_site, tmp_path):
 @pytest.mark.parametrize(("name", "value"), [
     ("GOVARCHIVE_DOWNLOAD_TIMEOUT", "abc"), ("GOVARCHIVE_DOWNLOAD_TIMEOUT", "-5"),
     ("GOVARCHIVE_DOWNLOAD_TIMEOUT", "nan"), ("GOVARCHIVE_EXTRACT_WORKERS", "abc"),
-    ("GOVARCHIVE_EXTRACT_WORKERS", "-3"), ("GOVARCHIVE_CONTACT", "https://example.org/\r\nX-Injected: 1"),
+    ("GOVARCHIVE_EXTRACT_WORKERS", "-3"), ("GOVARCHIVE_EXTRACT_WORKERS", "99999"), ("GOVARCHIVE_CONTACT", "https://example.org/\r\nX-Injected: 1"),
 ])
 def test_a_bad_environment_variable_is_named_before_anything_is_fetched(sample_site, tmp_path, name, value):
     (tmp_path / "sources.toml").write_text(sample_site.sources_toml(), encoding="utf-8")
