@@ -27,6 +27,11 @@ DB_OPTION = dict(
     default="archive.db", show_default=True, envvar="GOVARCHIVE_DB", type=click.Path(dir_okay=False),
     help="Archive database file (env GOVARCHIVE_DB).",
 )
+# The largest whole number SQLite stores: a larger one given as an option was a traceback where it
+# met the database (OverflowError). Counts, pages and seconds stop at a billion, which also keeps a
+# page's offset (--limit × --page) within it.
+SQLITE_MOST = 2**63 - 1
+MOST = 10**9
 SOURCES_OPTION = dict(
     default="sources.toml", show_default=True, envvar="GOVARCHIVE_SOURCES",
     type=click.Path(dir_okay=False), help="Sources file (env GOVARCHIVE_SOURCES).",
@@ -127,7 +132,7 @@ def cli():
 
 WARC_DIR_OPTION = dict(type=click.Path(file_okay=False), default=None,
                        help="Folder for WARC files (default: <db name>-warc beside the db).")
-WARC_MAX_MB_OPTION = dict(type=click.IntRange(min=1), default=1024, show_default=True,
+WARC_MAX_MB_OPTION = dict(type=click.IntRange(min=1, max=MOST), default=1024, show_default=True,
                           help="Start a new WARC file when one reaches this size.")
 
 
@@ -143,7 +148,7 @@ def _warc_args(warc_dir, warc_max_mb) -> list[str]:
 @click.option("--all", "all_sources", is_flag=True, help="Crawl every source in the sources file.")
 @click.option("--sources", "sources_file", **SOURCES_OPTION)
 @click.option("--db", "db_path", **DB_OPTION)
-@click.option("--max-pages", type=click.IntRange(min=1), help="At most N pages fetched per source.")
+@click.option("--max-pages", type=click.IntRange(min=1, max=SQLITE_MOST), help="At most N pages fetched per source.")
 @click.option("--warc-dir", **WARC_DIR_OPTION)
 @click.option("--warc-max-mb", **WARC_MAX_MB_OPTION)
 @click.option("--backfill", is_flag=True,
@@ -318,8 +323,8 @@ def serve(db_path, host, port):
 @cli.command()
 @click.argument("query")
 @click.option("--db", "db_path", **DB_OPTION)
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most results to show.")
-@click.option("--page", default=1, show_default=True, type=click.IntRange(min=1, max=10**9),
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1, max=MOST), help="Most results to show.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(min=1, max=MOST),
               help="Which page of --limit results to show.")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True,
               help="Best matches first, or by published date.")
@@ -842,7 +847,7 @@ def _stopped_by_sigterm():
 
 @cli.command()
 @click.option("--source", default=None, help="Only articles of this source id (one the archive holds).")
-@click.option("--from-id", type=click.IntRange(min=1), default=None,
+@click.option("--from-id", type=click.IntRange(min=1, max=SQLITE_MOST), default=None,
               help="Start at this article id (articles go in id order): what an interrupted run says to continue from.")
 @click.option("--sources", "sources_file", **{
     **SOURCES_OPTION,
@@ -997,7 +1002,7 @@ class _Progress:
 @cli.command()
 @click.option("--db", "db_path", **DB_OPTION)
 @click.option("--source", default=None, help="Only crawls of this source id (one the archive holds).")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many runs.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1, max=MOST), help="How many runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print runs as JSON lines.")
 def stats(db_path, source, limit, as_json):
     """Print the last crawl runs: outcome, counts and extraction health.
@@ -1072,9 +1077,9 @@ def _pct(share) -> str:
 @click.option("--sources", "sources_file", **SOURCES_OPTION)
 @click.option("--db", "db_path", **DB_OPTION)
 @click.option("--once", is_flag=True, help="Start what is due now, wait for it, and exit (for cron and tests).")
-@click.option("--interval", default=30, show_default=True, type=click.IntRange(min=1),
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(min=1, max=MOST),
               help="Seconds between checks for due sources.")
-@click.option("--max-pages", type=click.IntRange(min=1), help="Passed on to every crawl.")
+@click.option("--max-pages", type=click.IntRange(min=1, max=SQLITE_MOST), help="Passed on to every crawl.")
 @click.option("--warc-dir", **WARC_DIR_OPTION)
 @click.option("--warc-max-mb", **WARC_MAX_MB_OPTION)
 def schedule(sources_file, db_path, once, interval, max_pages, warc_dir, warc_max_mb):
