@@ -7,6 +7,7 @@ a typo never turns into a half-run crawl.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import tomllib
@@ -640,14 +641,51 @@ def _pages_checked(listing: Listing) -> list[int]:
 
 
 def _check_css(selector, fail, fieldname):
-    from cssselect import GenericTranslator, SelectorError
+    from cssselect import SelectorError
 
     if not isinstance(selector, str) or not selector.strip():
         fail(fieldname, f"must be a CSS selector string, not {_show(selector)}")
     try:
-        GenericTranslator().css_to_xpath(selector)
+        _run_css(selector)
     except SelectorError as exc:
         fail(fieldname, f"bad CSS selector {_show(selector)}: {exc}")
+    except Exception as exc:  # lxml's own, which every page the selector is run on would raise
+        fail(fieldname, f"bad CSS selector {_show(selector)}: lxml cannot run it ({exc})")
+
+
+def _run_css(selector: str):
+    """Run ``selector`` as the extractor does, with lxml, on a small HTML page: lxml refuses some
+    selectors cssselect translates, as it compiles their XPath (a control character escaped into
+    a name: ``#\\1``) or as it runs it."""
+    import lxml.html
+    from lxml.cssselect import CSSSelector
+
+    CSSSelector(selector, translator=_html_translator())(lxml.html.fromstring("<p>text</p>"))
+
+
+@functools.cache
+def _html_translator():
+    """lxml's CSS translator, refusing a namespace prefix (``html|div``, ``[ns|href]``): an HTML
+    page has no namespaces, and lxml fails on a prefix only where a page gets it to that step of
+    the selector, so no small page shows every one."""
+    from cssselect import ExpressionError
+    from lxml.cssselect import LxmlTranslator
+
+    def refuse(namespace):
+        if namespace and namespace != "*":  # *| is any namespace, or none
+            raise ExpressionError(f"the namespace prefix {namespace}| names nothing on an HTML page, which has "
+                                  "no namespaces: leave it out")
+
+    class HtmlTranslator(LxmlTranslator):
+        def xpath_element(self, selector):
+            refuse(selector.namespace)
+            return super().xpath_element(selector)
+
+        def xpath_attrib(self, selector):
+            refuse(selector.namespace)
+            return super().xpath_attrib(selector)
+
+    return HtmlTranslator()
 
 
 def overlaps(sources: list[Source]) -> list[str]:

@@ -1,0 +1,67 @@
+"""Values a fuzzing pass found that passed validation, or broke it with a traceback, and failed only
+when the crawl used them: each is refused as one line naming the source, the field, the value and
+its line."""
+
+import pytest
+
+from archive.sources import SourcesError, parse_sources
+
+TEXT = """[[source]]
+id = "x"
+name = "X"
+kind = "press"
+home = "https://x.vn/"
+allowed_domains = ["x.vn"]
+article_pattern = '^https://x\\.vn/a-\\d+\\.htm$'
+schedule = "5 * * * *"
+[source.discovery]
+feeds = ["https://x.vn/rss"]
+[[source.discovery.listings]]
+url = "https://x.vn/tin"
+next = "a.next"
+links = "ul.news"
+[source.extract]
+body = "div.content"
+"""
+
+
+def error(text) -> str:
+    with pytest.raises(SourcesError) as info:
+        parse_sources(text, "x.toml")
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("old, fieldname, line", [
+    ('body = "div.content"', "extract.body", 16),
+    ('next = "a.next"', "discovery.listings[1].next", 13),
+    ('links = "ul.news"', "discovery.listings[1].links", 14),
+])
+@pytest.mark.parametrize("selector, prefix", [
+    ("html|div", "html"),
+    # lxml fails on these only on a page with a div holding a p, or a p: no small page shows them all.
+    ("div p[ns|id]", "ns"),
+    ("p:not(ns|q)", "ns"),
+])
+def test_a_namespace_prefix_in_a_selector_is_refused(old, fieldname, line, selector, prefix):
+    assert old in TEXT
+    key = old.split(" = ")[0]
+    assert error(TEXT.replace(old, f"{key} = '{selector}'")) == (
+        f"x.toml: source 'x': field {fieldname!r}: bad CSS selector '{selector}': the namespace prefix {prefix}| "
+        f"names nothing on an HTML page, which has no namespaces: leave it out (line {line}; the source starts at line 1)"
+    )
+
+
+def test_a_selector_lxml_cannot_compile_is_refused():
+    # \1 escapes a control character into the id, which an XPath expression cannot hold.
+    assert error(TEXT.replace('body = "div.content"', "body = '#\\1'")) == (
+        "x.toml: source 'x': field 'extract.body': bad CSS selector '#\\1': lxml cannot run it (All strings must be "
+        "XML compatible: Unicode or ASCII, no NULL bytes or control characters) (line 16; the source starts at line 1)"
+    )
+
+
+@pytest.mark.parametrize("selector", ["*|div", "|div", '[lang|="vi"]', "[*|id]", "div.content > p, article"])
+def test_a_selector_without_a_namespace_prefix_is_accepted(selector):
+    (source,) = parse_sources(TEXT.replace('body = "div.content"', f"body = '{selector}'"))
+    assert source.extract["body"] == selector
