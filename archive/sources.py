@@ -470,10 +470,23 @@ def _check_url(url, domains, fail, fieldname) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         fail(fieldname, f"not an http(s) URL: {url!r}")
+    if _port(parts) == 0:
+        written = _NETLOC_RE.fullmatch(parts.netloc)["port"][1:]
+        fail(fieldname, f"{_show(url)} has the port {_show(written)}, not a number from 1 to 65535")
     normal = _with_canonical_host(url)
     if normal is None or not url_in_domains(normal, domains):
         fail(fieldname, f"{url!r} is outside allowed_domains")
     return normal
+
+
+def _port(parts) -> int | None:
+    """The URL's port, None when it gives none, 0 when it gives one no request can be sent to.
+    urlsplit reads a port only when asked: a URL with a bad one passes for a URL until the crawl
+    requests it."""
+    try:
+        return parts.port
+    except ValueError:  # not digits, or past 65535
+        return 0
 
 
 _NETLOC_RE = re.compile(r"(?P<user>.*@)?(?P<host>\[[^\]]*\]|[^:]*)(?P<port>:.*)?")

@@ -65,3 +65,33 @@ def test_a_selector_lxml_cannot_compile_is_refused():
 def test_a_selector_without_a_namespace_prefix_is_accepted(selector):
     (source,) = parse_sources(TEXT.replace('body = "div.content"', f"body = '{selector}'"))
     assert source.extract["body"] == selector
+
+
+@pytest.mark.parametrize("old, new, fieldname, line", [
+    ('home = "https://x.vn/"', 'home = "https://x.vn:99999/"', "home", 5),
+    ('feeds = ["https://x.vn/rss"]', 'feeds = ["https://x.vn:abc/rss"]', "discovery.feeds", 10),
+    ('feeds = ["https://x.vn/rss"]', 'sitemaps = ["https://x.vn:0/s.xml"]', "discovery.sitemaps", 10),
+    ('url = "https://x.vn/tin"', 'url = "https://x.vn:-80/tin"', "discovery.listings[1].url", 12),
+])
+def test_a_port_no_request_can_be_sent_to_is_refused(old, new, fieldname, line):
+    assert old in TEXT
+    url = new.split('"')[1]
+    port = url.split(":")[2].split("/")[0]
+    assert error(TEXT.replace(old, new)) == (
+        f"x.toml: source 'x': field {fieldname!r}: '{url}' has the port '{port}', not a number from 1 to 65535 "
+        f"(line {line}; the source starts at line 1)"
+    )
+
+
+def test_a_page_url_with_a_port_out_of_range_is_refused_as_its_second_page():
+    text = TEXT.replace('next = "a.next"', 'page_url = "https://x.vn:99999/tin?p={page}"')
+    assert error(text) == (
+        "x.toml: source 'x': field 'discovery.listings[1].page_url': 'https://x.vn:99999/tin?p=2' has the port "
+        "'99999', not a number from 1 to 65535 (line 13; the source starts at line 1)"
+    )
+
+
+def test_a_port_in_range_or_left_empty_is_accepted():
+    text = TEXT.replace('feeds = ["https://x.vn/rss"]', 'feeds = ["https://x.vn:8443/rss", "https://x.vn:/rss2"]')
+    (source,) = parse_sources(text)
+    assert source.feeds == ("https://x.vn:8443/rss", "https://x.vn:/rss2")
