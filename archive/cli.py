@@ -587,10 +587,13 @@ def demo(db_path, no_serve, port, extra):
         # Before the old demo archive is removed to make way for the new one.
         crawl_lib.check_current_folder(db_path)
         crawl_lib.check_environment(os.environ)
+        sock = None
         if not no_serve:
-            from archive.serve import check_public_url
+            from archive.serve import check_public_url, listen
 
             check_public_url(os.environ)
+            # Before the crawl, which replaces the old demo archive: a port in use is said first.
+            sock = listen("127.0.0.1", port)
         with run_demo(db_path, extra_articles=extra) as result:
             _print_crawls(result.crawls)
             if result.stopped_by:
@@ -601,10 +604,9 @@ def demo(db_path, no_serve, port, extra):
                 f"Demo archive {db_path}: {result.articles} articles from {len(result.crawls)} sample sources "
                 f"(sample site at {', '.join(result.base_urls.values())})."
             )
-            if not no_serve:
-                from archive.serve import listen, serve as serve_lib
+            if sock is not None:
+                from archive.serve import serve as serve_lib
 
-                sock = listen("127.0.0.1", port)
                 click.echo(f"Serving {db_path} at http://127.0.0.1:{sock.getsockname()[1]}/ (Ctrl-C to stop)")
                 serve_lib(db_path, sock=sock)
     except (SourcesError, ArchiveError) as exc:
@@ -649,7 +651,8 @@ _DAY = _Day()
 @click.option("--ref", default=None, metavar="DOC",
               help="Only articles citing this document, e.g. 174/KH-UBND (case, accents and the number's leading "
                    "zeros aside, as in the reading room).")
-@click.option("--agency", default=None, help="Only articles naming this agency (case aside).")
+@click.option("--agency", default=None,
+              help="Only articles naming this agency, by its name or an abbreviation (case aside).")
 @click.option("--platform", default=None, metavar="CHANNEL",
               help="Only articles naming this channel, e.g. 'Zalo OA' (case aside).")
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),

@@ -40,11 +40,14 @@ def test_the_socket_is_bound_to_the_host_and_port():
         sock.close()
 
 
-def test_the_demo_on_a_port_in_use_says_so_in_one_line(run_cli, busy_port):
+def test_the_demo_on_a_port_in_use_says_so_in_one_line_before_it_rebuilds_anything(run_cli, busy_port, tmp_path):
+    (tmp_path / "demo.db").write_bytes(b"")
     result = run_cli("demo", "--db", "demo.db", "--port", busy_port)
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[-1] == f"Error: port {busy_port} on 127.0.0.1 is in use: pick another with --port"
+    assert result.stderr.splitlines() == [f"Error: port {busy_port} on 127.0.0.1 is in use: pick another with --port"]
+    # It crawled the whole sample site and replaced the old demo archive before it found the port taken.
+    assert result.stdout == "" and (tmp_path / "demo.db").read_bytes() == b""
 
 
 @pytest.mark.parametrize("where, said", [
