@@ -467,7 +467,10 @@ def _check_url(url, domains, fail, fieldname) -> str:
     if url != url.strip() or _controls(url, ("Cc",)):
         # urlsplit drops them silently, but the URL is stored and requested as written.
         fail(fieldname, f"{_show(url)} has whitespace around it or a control character in it")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        fail(fieldname, f"{_show(url)} is not a URL: {_unsplit(url, exc)}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         fail(fieldname, f"not an http(s) URL: {url!r}")
     if _port(parts) == 0:
@@ -477,6 +480,15 @@ def _check_url(url, domains, fail, fieldname) -> str:
     if normal is None or not url_in_domains(normal, domains):
         fail(fieldname, f"{url!r} is outside allowed_domains")
     return normal
+
+
+def _unsplit(url: str, exc: ValueError) -> str:
+    """Why urlsplit cannot read ``url``: its host has a bracket that does not enclose an IPv6
+    address (``x[.vn``, which urlsplit calls an invalid IPv6 URL), or a character that NFKC turns
+    into one that ends a host (``／``)."""
+    if "[" in url or "]" in url:
+        return "a [ or ] in its host must enclose an IPv6 address, as in 'http://[::1]/'"
+    return str(exc)
 
 
 def _port(parts) -> int | None:

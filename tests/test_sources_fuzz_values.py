@@ -95,3 +95,35 @@ def test_a_port_in_range_or_left_empty_is_accepted():
     text = TEXT.replace('feeds = ["https://x.vn/rss"]', 'feeds = ["https://x.vn:8443/rss", "https://x.vn:/rss2"]')
     (source,) = parse_sources(text)
     assert source.feeds == ("https://x.vn:8443/rss", "https://x.vn:/rss2")
+
+
+@pytest.mark.parametrize("old, new, fieldname, shown, line", [
+    ('home = "https://x.vn/"', 'home = "https://x[.vn/"', "home", "https://x[.vn/", 5),
+    ('feeds = ["https://x.vn/rss"]', 'feeds = ["https://x].vn/rss"]', "discovery.feeds", "https://x].vn/rss", 10),
+    ('feeds = ["https://x.vn/rss"]', 'sitemaps = ["https://[x.vn/s.xml"]', "discovery.sitemaps",
+     "https://[x.vn/s.xml", 10),
+    ('url = "https://x.vn/tin"', 'url = "https://[::1/tin"', "discovery.listings[1].url", "https://[::1/tin", 12),
+    ('next = "a.next"', 'page_url = "https://x[.vn/tin?p={page}"', "discovery.listings[1].page_url",
+     "https://x[.vn/tin?p=2", 13),
+])
+def test_a_bracket_in_a_host_that_encloses_no_ipv6_address_is_refused(old, new, fieldname, shown, line):
+    assert old in TEXT
+    assert error(TEXT.replace(old, new)) == (
+        f"x.toml: source 'x': field {fieldname!r}: '{shown}' is not a URL: a [ or ] in its host must enclose an "
+        f"IPv6 address, as in 'http://[::1]/' (line {line}; the source starts at line 1)"
+    )
+
+
+def test_a_host_with_a_character_that_normalizes_to_a_slash_is_refused():
+    # U+FF0F FULLWIDTH SOLIDUS: NFKC makes it the / that would end the host.
+    text = TEXT.replace('url = "https://x.vn/tin"', 'url = "https://x\uff0f.vn/tin"')
+    assert error(text) == (
+        "x.toml: source 'x': field 'discovery.listings[1].url': 'https://x\uff0f.vn/tin' is not a URL: netloc "
+        "'x\uff0f.vn' contains invalid characters under NFKC normalization (line 12; the source starts at line 1)"
+    )
+
+
+def test_a_bracket_in_a_path_or_query_is_accepted():
+    text = TEXT.replace('feeds = ["https://x.vn/rss"]', 'feeds = ["https://x.vn/rss[1]?a=[2]"]')
+    (source,) = parse_sources(text)
+    assert source.feeds == ("https://x.vn/rss[1]?a=[2]",)
