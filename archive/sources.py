@@ -309,8 +309,12 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
     home = _check_url(entry["home"], domains, fail, "home")
     try:
         compiled = re.compile(entry["article_pattern"])
-    except re.error as exc:
+    except (re.error, OverflowError) as exc:
+        # OverflowError: a repeat count (a{99999999999}) or a code point (\U99999999) too large.
         fail("article_pattern", f"bad regular expression {_show(entry['article_pattern'])}: {exc}")
+    except RecursionError:
+        fail("article_pattern", f"bad regular expression {_show(entry['article_pattern'])}: its groups are "
+                                "nested too deeply for Python's re to read it")
     _check_pattern_spacing(compiled, fail)
     _check_pattern_fits_urls(entry["article_pattern"], entry["home"], fail)
     # croniter runs `file` on the interpreter as it is imported (its 32-bit check): not paid by

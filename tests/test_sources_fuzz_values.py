@@ -127,3 +127,24 @@ def test_a_bracket_in_a_path_or_query_is_accepted():
     text = TEXT.replace('feeds = ["https://x.vn/rss"]', 'feeds = ["https://x.vn/rss[1]?a=[2]"]')
     (source,) = parse_sources(text)
     assert source.feeds == ("https://x.vn/rss[1]?a=[2]",)
+
+
+@pytest.mark.parametrize("pattern, why", [
+    (r"^https://x\.vn/a{99999999999}$", "the repetition number is too large"),
+    (r"^https://x\.vn/a-\d{1,4294967295}$", "the repetition number is too large"),
+    (r"^https://x\.vn/[\U99999999]$", "Python int too large to convert to C int"),
+])
+def test_a_pattern_re_cannot_compile_for_a_number_too_large_is_refused(pattern, why):
+    text = TEXT.replace(r"'^https://x\.vn/a-\d+\.htm$'", f"'{pattern}'")
+    assert error(text) == (
+        f"x.toml: source 'x': field 'article_pattern': bad regular expression '{pattern}': {why} "
+        "(line 7; the source starts at line 1)"
+    )
+
+
+def test_a_pattern_nested_too_deeply_to_compile_is_refused():
+    pattern = r"^https://x\.vn/" + "(" * 2000 + r"a-\d+" + ")" * 2000 + r"\.htm$"
+    message = error(TEXT.replace(r"'^https://x\.vn/a-\d+\.htm$'", f"'{pattern}'"))
+    assert message.startswith("x.toml: source 'x': field 'article_pattern': bad regular expression '^https://x\\.vn/((")
+    assert message.endswith("...: its groups are nested too deeply for Python's re to read it "
+                            "(line 7; the source starts at line 1)")
