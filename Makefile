@@ -13,7 +13,7 @@ MAX_PAGES ?= 200
 PORT ?= 8001
 BENCH_ARTICLES ?= 5000
 
-.PHONY: run demo test bench install clean
+.PHONY: run demo test bench screenshots install clean
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/search_bench.py --articles 1000000
 	$(BIN)/python benchmarks/concurrent_bench.py --articles 1500 --rate 60
 	GOVARCHIVE_RESUME_KILLS=10 $(BIN)/python -m pytest -q tests/test_resume.py
+
+# The README's pictures of the reading room, taken of a fresh demo archive.
+screenshots: $(STAMP) $(CHROMIUM_STAMP)
+	$(BIN)/python docs/take_screenshots.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,8 +1,8 @@
 """The reading room in a real browser: Playwright driving Debian's chromium against
 ``govarchive serve`` on 127.0.0.1.
 
-Screenshots of every page go to test-artifacts/; with GOVARCHIVE_UPDATE_SCREENSHOTS=1 the search
-and article pages are also copied to docs/screenshots/ for the README.
+Screenshots of every page go to test-artifacts/. The README's are of the demo archive, taken by
+docs/take_screenshots.py (make screenshots).
 """
 
 import csv
@@ -31,7 +31,6 @@ from test_reading_room import CHANGED_TITLE_START, HOSTILE_IMG, build_reading_ar
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -159,14 +158,9 @@ def page(browser):
     context.close()
 
 
-def screenshot(page, name, *, doc=None):
+def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if doc and os.environ.get("GOVARCHIVE_UPDATE_SCREENSHOTS") == "1":
-        DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        # The README shows the top of the page, where the reader's eye goes.
-        page.screenshot(path=str(DOC_SCREENSHOTS / doc), full_page=False)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def result_count(page):
@@ -191,7 +185,7 @@ def test_home_search_without_accents_facet_and_chart(server, page):
     bars = page.locator("svg.chart rect.bar")
     assert bars.count() >= 1
     assert bars.first.bounding_box()["height"] > 0
-    screenshot(page, "search", doc="search.png")
+    screenshot(page, "search")
 
     facet = page.locator('[data-facet="source"] li a').first
     expected = int(facet.locator(".count").inner_text())
@@ -243,7 +237,7 @@ def test_article_page_and_diff(server, page):
     assert page.locator("article .body p").count() >= 3
     expect(page.locator(".citation")).to_contain_text("Archived by govarchive on")
     expect(page.locator("section.refs, section.mentions").first).to_be_visible()
-    screenshot(page, "article", doc="article.png")
+    screenshot(page, "article")
 
     page.locator("a.diff-link").first.click()
     page.wait_for_url("**/-/diff/*")
