@@ -13,6 +13,11 @@ The items a callback yields (its response's own fetch row, which takes the respo
 of the frontier) are held back until every request the callback made is recorded, so a kill
 between batches never loses a page's links.
 
+The spider's start requests are recorded in batches too, each before any of it is passed on:
+Scrapy pulls them only as it has room for them, and a crawl stopped before it pulled the last
+of a source's sitemaps, feeds and listings (fewer than a batch) must still leave them all to
+``--resume``.
+
 A failure of the archive's storage (a full disk, one gone read-only, an I/O error) stops the
 crawl as failed: what could not be stored stays in the frontier, and ``--resume`` completes the
 crawl once the disk is mended. Such a failure is no page's fault, and recording it as one
@@ -108,11 +113,20 @@ class FrontierMiddleware:
         return True
 
     async def process_start(self, start):
+        # Recorded one at a time as Scrapy pulled them, the start requests a stop came before
+        # were in no frontier, and --resume never asked for them.
+        outputs = []
         async for output in start:
-            if not self._record([output]):
-                return
-            if not _deferred(output):
-                yield output
+            outputs.append(output)
+            if len(outputs) >= self.batch_size:
+                if not self._record(outputs):
+                    return
+                for made in _made(outputs):
+                    yield made
+                outputs = []
+        if self._record(outputs):
+            for made in _made(outputs):
+                yield made
 
     def process_spider_output(self, response, result):
         requests, held = [], []
@@ -159,8 +173,9 @@ def _deferred(output) -> bool:
     return isinstance(output, Request) and output.meta.get("deferred", False)
 
 
-def _made(requests: list[Request]) -> list[Request]:
-    return [r for r in requests if not _deferred(r)]
+def _made(outputs: list) -> list:
+    """The outputs to pass on: all but the requests past the page budget."""
+    return [o for o in outputs if not _deferred(o)]
 
 
 def _entry(request: Request) -> dict:
