@@ -135,7 +135,10 @@ class SourceSpider(scrapy.Spider):
                             self.source.id, self.resume_from, pending, len(self.seen))
                 for request in self._pending(db_path, last):
                     yield request
-                return
+                # Then the start requests the frontier lacks (those fetched or just replayed are
+                # skipped as seen): one the interrupted part never recorded, as a crawl that took
+                # over another's frontier and was killed before it wrote its own start.
+                pending = 0
         else:
             pending = 0
         for url in self.source.sitemaps:
