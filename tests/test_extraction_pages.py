@@ -313,3 +313,21 @@ def test_a_short_articles_section_headline_and_lone_view_counter_are_not_its_tex
     assert record["text"].split("\n") == [SAPO, PARAGRAPHS[1]]
     assert record["authors"] == ["Hoàng Nga"]
     assert article("3.413")["text_hash"] == record["text_hash"]
+
+
+PUBLISHED_NAMES = (
+    ("name", "DC.date"), ("name", "dc.date.created"), ("name", "citation_publication_date"),
+    ("name", "article.published"), ("name", "sailthru.date"), ("name", "parsely-pub-date"),
+    ("name", "publish-date"), ("property", "og:article:published_time"), ("name", "created"),
+    ("property", "article:published"), ("name", "published_time"), ("name", "dcterms.date"),
+    ("name", "DCTERMS.issued"),
+)
+
+
+def test_a_utc_time_in_any_common_publication_meta_dates_the_article_in_vietnam():
+    # 17:30 UTC on 29 February is 00:30 on 1 March in Vietnam: read by htmldate alone, these tags
+    # gave the UTC calendar day, "2024-02-29", and the article was filed a day and a month early.
+    for attribute, name in PUBLISHED_NAMES:
+        record = run(f"<article><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>{BODY}</article>",
+                     head=f'<meta {attribute}="{name}" content="2024-02-29T17:30:00Z">')
+        assert record["published"] == "2024-03-01T00:30:00+07:00", name
