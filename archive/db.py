@@ -651,6 +651,7 @@ def check_archive(path: str | Path, *, may_be_new: bool = False) -> Path:
     if may_be_new and (not path.is_file() or path.stat().st_size == 0):
         return path
     if not path.exists():
+        check_current_folder(path)
         raise ArchiveError(f"{path}: no such archive (run 'govarchive crawl' or 'govarchive demo' first)")
     if not path.is_file():
         raise ArchiveError(f"{path}: not a file")
@@ -675,6 +676,23 @@ def check_archive(path: str | Path, *, may_be_new: bool = False) -> Path:
     if not {"articles", "crawls", "fetches"} <= tables:
         raise ArchiveError(f"{path}: a SQLite database, but not a govarchive archive")
     return path
+
+
+def check_current_folder(*paths: str | Path | None) -> None:
+    """Raise ArchiveError, in one line naming them, when the current folder no longer exists (a
+    deploy replaced the release folder under a shell that was in it) and some of ``paths`` are
+    relative to it: what they name cannot be found, and saying it is not there would send the
+    user to make it. Absolute ones are found all the same."""
+    try:
+        os.getcwd()
+        return
+    except FileNotFoundError:
+        pass
+    relative = [str(p) for p in paths if p is not None and not os.path.isabs(p)]
+    if relative:
+        raise ArchiveError(f"the current folder no longer exists (it was deleted or replaced), so paths relative "
+                           f"to it cannot be found ({', '.join(relative)}): give absolute paths, or run the command "
+                           "from a folder that exists")
 
 
 # SQLite opens paths of up to 512 bytes, and beside the archive it makes files named after it:
