@@ -303,18 +303,21 @@ def serve(db_path, host, port):
 
     try:
         check_public_url(os.environ)
+        # Upgraded first, as any command that opens it: the pages read the tables and columns the
+        # upgrade adds. One that cannot be written to is served only if it lacks none they need.
+        open_db(db_path, create=False, for_reading=True).close()
         make_datasette(db_path)
         pending = pending_migrations(db_path)
         sock = listen(host, port)
     except ArchiveError as exc:
         _fail(exc)
     if pending:
-        # Serving is read-only: it works on the archive as it is, with what it lacks.
+        # It cannot be written to, and lacks only what the pages can do without (READABLE_WITHOUT).
         click.echo(
-            f"note: {db_path} is not yet upgraded ({', '.join(pending)}): it is served as it is, and "
-            "pages that need what the upgrade adds (indexes for filtered searches and month pages, "
-            "among others) are slower until it is. Any command that opens it, such as "
-            f"'govarchive stats --db {db_path}', upgrades it.", err=True,
+            f"note: {db_path} is not yet upgraded ({', '.join(pending)}) and cannot be upgraded here: it is "
+            "served as it is, and pages that need the indexes the upgrade adds (the home page, channel and "
+            "agency filters, month pages, among others) are slower until "
+            f"'govarchive stats --db {db_path}' is run once where it can be written to.", err=True,
         )
     click.echo(f"Serving {db_path} at http://{host}:{sock.getsockname()[1]}/ (Ctrl-C to stop)")
     serve_lib(db_path, sock=sock)

@@ -464,6 +464,17 @@ def m022_crawls_rechecks_after(db: Database) -> None:
     db["crawls"].add_column("rechecks_after", int)
 
 
+# Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
+# the pages and commands working without what they add:
+# - indexes: the same queries run without them, only slower (m016-m019);
+# - columns that only crawls read (m021, m022).
+# One that lacks any other is refused: they would fail on the tables and columns it does not have.
+READABLE_WITHOUT = frozenset({
+    "m016_home_page_indexes", "m017_channel_and_agency_indexes", "m018_articles_fetch_id_index",
+    "m019_articles_published_month_index", "m021_articles_last_fetch", "m022_crawls_rechecks_after",
+})
+
+
 def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
 
@@ -593,7 +604,8 @@ def open_db(path: str | Path, *, create: bool = True, for_reading: bool = False)
     read should fail on a mistyped path instead of leaving an empty database behind.
 
     An archive this process cannot write to (read-only storage, a folder of another user) is an
-    error, unless ``for_reading``: a command that only reads gets it as it is, not upgraded.
+    error, unless ``for_reading``: a command that only reads gets it as it is, not upgraded, if
+    what the upgrade would add is only what it can do without (READABLE_WITHOUT).
     """
     path = Path(path)
     if not create:
@@ -791,11 +803,13 @@ def _why_unreadable(path: Path, exc: sqlite3.OperationalError) -> str:
 
 
 def _open_as_it_is(path: Path, unwritable: str) -> ArchiveDatabase:
-    """The archive at ``path``, which cannot be written to, for reading without upgrading it."""
+    """The archive at ``path``, which cannot be written to, for reading without upgrading it;
+    ArchiveError, naming the command that upgrades it, when it lacks what reading needs."""
     db = ArchiveDatabase(read_connection(path))
-    pending = migrations.pending(db)
-    if pending:
+    pending = [m.name for m in migrations.pending(db)]
+    if not set(pending) <= READABLE_WITHOUT:
         db.close()
-        raise ArchiveError(f"{path}: not yet upgraded ({', '.join(m.name for m in pending)}), and it cannot be upgraded "
-                           f"here: {unwritable}; open it once where it can be written to")
+        raise ArchiveError(f"{path}: not yet upgraded ({', '.join(pending)}), and it cannot be upgraded here: "
+                           f"{unwritable}; run 'govarchive stats --db {path}' once where it can be written to, "
+                           "which upgrades it")
     return db
