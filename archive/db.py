@@ -597,6 +597,17 @@ def _migrate(db: Database) -> None:
             waiting = True
 
 
+def _refuse_newer(db: Database, path: Path) -> None:
+    """Raise ArchiveError when the archive has been through migrations this release does not
+    know: a newer release made or upgraded it, and its schema may mean anything to this one."""
+    known = {m.name for m in migrations.pending(Database(memory=True))}  # every one this release has
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        db.close()
+        raise ArchiveError(f"{path}: made by a newer govarchive (it has migrations this one does not know: "
+                           f"{', '.join(unknown)}); open it with that release or a later one")
+
+
 def open_db(path: str | Path, *, create: bool = True, for_reading: bool = False) -> ArchiveDatabase:
     """Open (and migrate) the archive at ``path``.
 
@@ -606,6 +617,8 @@ def open_db(path: str | Path, *, create: bool = True, for_reading: bool = False)
     An archive this process cannot write to (read-only storage, a folder of another user) is an
     error, unless ``for_reading``: a command that only reads gets it as it is, not upgraded, if
     what the upgrade would add is only what it can do without (READABLE_WITHOUT).
+
+    An archive made by a newer release is an error, whatever the command.
     """
     path = Path(path)
     if not create:
@@ -621,6 +634,7 @@ def open_db(path: str | Path, *, create: bool = True, for_reading: bool = False)
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         db = ArchiveDatabase(conn)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _refuse_newer(db, path)
         if db.execute("PRAGMA page_count").fetchone()[0] == 0:
             # An article row (text, description, JSON lists) is 2-3 KB: a 4 KB page holds one and
             # wastes the rest. Only a new file can take it without a VACUUM.
@@ -806,6 +820,7 @@ def _open_as_it_is(path: Path, unwritable: str) -> ArchiveDatabase:
     """The archive at ``path``, which cannot be written to, for reading without upgrading it;
     ArchiveError, naming the command that upgrades it, when it lacks what reading needs."""
     db = ArchiveDatabase(read_connection(path))
+    _refuse_newer(db, path)
     pending = [m.name for m in migrations.pending(db)]
     if not set(pending) <= READABLE_WITHOUT:
         db.close()
