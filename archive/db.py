@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sqlite3
@@ -464,14 +465,37 @@ def m022_crawls_rechecks_after(db: Database) -> None:
     db["crawls"].add_column("rechecks_after", int)
 
 
+@migrations()
+def m023_bare_warc_file_names(db: Database) -> None:
+    """A fetch row names its WARC file relative to the database's folder. Crawls before that
+    (commit d8384ba, when the files were always in ``<db name>-warc`` beside the database) wrote
+    the file's bare name, which read as a file beside the database: every such capture was lost.
+    A bare name is that of a file beside the database too (a crawl with ``--warc-dir`` the
+    database's folder), so only names of files found in ``<db name>-warc``, and not beside it,
+    get the folder in front."""
+    bare = [r[0] for r in db.execute("select distinct warc_file from fetches "
+                                     "where instr(warc_file, '/') = 0 and warc_file != ''")]
+    if not bare:
+        return
+    path = Path(db_file(db))
+    folder = f"{path.stem}-warc"
+    moved = [name for name in bare
+             if path.with_name(folder).joinpath(name).is_file() and not path.with_name(name).exists()]
+    db.execute("update fetches set warc_file = ? || '/' || warc_file "
+               "where warc_file in (select value from json_each(?))", [folder, json.dumps(moved)])
+
+
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
 # the pages and commands working without what they add:
 # - indexes: the same queries run without them, only slower (m016-m019);
-# - columns that only crawls read (m021, m022).
+# - columns that only crawls read (m021, m022);
+# - the folder in front of the WARC file names of captures from before d8384ba, which stay lost
+#   until the upgrade, as they were before it (m023).
 # One that lacks any other is refused: they would fail on the tables and columns it does not have.
 READABLE_WITHOUT = frozenset({
     "m016_home_page_indexes", "m017_channel_and_agency_indexes", "m018_articles_fetch_id_index",
     "m019_articles_published_month_index", "m021_articles_last_fetch", "m022_crawls_rechecks_after",
+    "m023_bare_warc_file_names",
 })
 
 

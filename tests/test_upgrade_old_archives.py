@@ -157,12 +157,13 @@ def test_an_archive_that_cannot_be_upgraded_and_lacks_what_pages_read_is_not_ser
                              f"'govarchive stats --db {path}' once where it can be written to, which upgrades it")
 
 
-# The indexes m016-m019 add.
+# The indexes m016-m019 add, and m023, which changes no schema: what the last release's archives lack.
 INDEX_MIGRATIONS = {
     "m016_home_page_indexes": ("idx_articles_source_id_last_seen", "idx_fetches_captured"),
     "m017_channel_and_agency_indexes": ("idx_mentions_platform_article_id", "idx_mentions_agency_article_id"),
     "m018_articles_fetch_id_index": ("idx_articles_fetch_id",),
     "m019_articles_published_month_index": ("idx_articles_published_month",),
+    "m023_bare_warc_file_names": (),
 }
 
 

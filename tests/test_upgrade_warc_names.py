@@ -1,0 +1,36 @@
+"""Crawls before commit d8384ba named a capture's WARC file by its bare name, in the
+``<db name>-warc`` folder; since, the name is relative to the database's folder. The upgrade
+(m023) puts the folder in front of the bare names, so those captures are found again."""
+
+import sqlite3
+
+from sqlite_utils import Database
+
+from archive.captures import read_capture
+from tests.test_upgrade_old_archives import make_old_archive
+
+
+def test_an_archive_with_bare_warc_file_names_reads_its_captures_once_upgraded(crawled_archive, tmp_path, run_cli):
+    path = make_old_archive(crawled_archive, tmp_path, "m003_accent_insensitive_search", bare_names=True)
+    conn = sqlite3.connect(path)
+    with conn:
+        # An absolute name, and one already relative to the database's folder, are left as they are.
+        conn.execute("update fetches set warc_file = '/elsewhere/x.warc.gz' "
+                     "where id = (select max(id) from fetches where warc_file is not null)")
+        conn.execute("insert into fetches (url, warc_file) values ('http://x.example/', 'w/y.warc.gz')")
+        # A bare name is also that of a file beside the database (a crawl with --warc-dir its folder),
+        # and one found in neither folder cannot be told to be in old-warc/.
+        for name in ("beside.warc.gz", "nowhere.warc.gz"):
+            conn.execute("insert into fetches (url, warc_file) values ('http://x.example/', ?)", [name])
+    conn.close()
+    tmp_path.joinpath("beside.warc.gz").write_bytes(b"")
+    tmp_path.joinpath("old-warc", "beside.warc.gz").write_bytes(b"")
+    kept = ("/elsewhere/x.warc.gz", "w/y.warc.gz", "beside.warc.gz", "nowhere.warc.gz")
+    run_cli("stats", "--db", path, check=True)
+    db = Database(path)
+    fetches = [f for f in db.query("select * from fetches where warc_file is not null") if f["warc_file"] not in kept]
+    assert fetches and all(f["warc_file"].startswith("old-warc/") for f in fetches)
+    for fetch in fetches:
+        assert read_capture(path, fetch).body
+    assert sorted(r[0] for r in db.execute("select warc_file from fetches where warc_file in (?, ?, ?, ?)", kept)
+                  ) == sorted(kept)
