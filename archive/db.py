@@ -498,6 +498,12 @@ READABLE_WITHOUT = frozenset({
     "m023_bare_warc_file_names",
 })
 
+# What each migration adding something extraction finds leaves empty for the articles archived
+# before it: 'govarchive reextract' fills it in from their captures, and the upgrade says so.
+FILLED_BY_REEXTRACT = {
+    "m005_knowledge": "document references, mentions, clean author names and syndicated copies",
+}
+
 
 def _build_search_indexes(db: Database, *, lists: bool) -> None:
     """(Re)create both search indexes with a ``filters`` column, and fill them from the articles.
@@ -605,12 +611,15 @@ def _migrate(db: Database) -> None:
     while True:
         try:
             with db.atomic():
-                pending = migrations.pending(db)
-                if pending and migrations.applied(db):
+                pending = [m.name for m in migrations.pending(db)]
+                upgrading = pending and migrations.applied(db)
+                if upgrading:
                     # Rebuilding an index over a million articles takes minutes: say why nothing happens.
                     logger.warning("%s: upgrading the archive (%s); on a large archive this takes a while",
-                                   db_file(db), ", ".join(m.name for m in pending))
+                                   db_file(db), ", ".join(pending))
                 migrations.apply(db)
+            if upgrading:
+                _say_what_reextract_fills(db, pending)
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
@@ -619,6 +628,15 @@ def _migrate(db: Database) -> None:
             logger.warning("%s: another process is writing to the archive (upgrading it?); waiting up to "
                            "%d minutes for it", db_file(db), UPGRADE_WAIT_S // 60)
             waiting = True
+
+
+def _say_what_reextract_fills(db: Database, applied: list[str]) -> None:
+    """Tell the user when the migrations just applied left data empty that only re-extraction
+    fills in: nothing else would, and the archive looks complete without it."""
+    empty = [FILLED_BY_REEXTRACT[name] for name in applied if name in FILLED_BY_REEXTRACT]
+    if empty:
+        logger.warning("%s: upgraded; the articles archived before have no %s until 'govarchive reextract --db %s' "
+                       "reads them again from their captures", db_file(db), ", ".join(empty), db_file(db))
 
 
 def _refuse_newer(db: Database, path: Path) -> None:
