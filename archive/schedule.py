@@ -55,13 +55,20 @@ class Run:
     told_to_stop: bool = False
 
 
-def last_started(db_path: str | Path, source_id: str) -> datetime | None:
+def last_starts(db_path: str | Path, source_id: str, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """When the source's last crawl began, as recorded, and, when that is later than ``now``,
+    when the last crawl that began before ``now`` did (None for none). The last crawl is the last
+    recorded (a source's crawls never overlap, so they are recorded in the order they began), not
+    the one with the latest time: a time the clock got wrong would stand for it whatever came after."""
     db = open_db(db_path)
     try:
-        row = db.execute("select max(started_at) from crawls where source_id = ?", [source_id]).fetchone()
+        rows = db.execute("select started_at from crawls where source_id = ? order by id desc", [source_id])
+        starts = (datetime.fromisoformat(row[0]) for row in rows if row[0])
+        last = next(starts, None)
+        before = next((start for start in starts if start <= now), None) if last and last > now else None
     finally:
         db.close()
-    return datetime.fromisoformat(row[0]) if row and row[0] else None
+    return last, before
 
 
 def last_crawl_id(db_path: str | Path, source_id: str) -> int:
@@ -98,18 +105,52 @@ def is_due(source: Source, last: datetime | None, now: datetime) -> bool:
     return last < fired
 
 
-def due_sources(db_path, sources: list[Source], now: datetime) -> list[Source]:
+def counted_start(source: Source, last: datetime | None, before: datetime | None, now: datetime) -> datetime | None:
+    """When the scheduler counts the source's last crawl as begun (last_starts gives ``last`` and
+    ``before``). A start later than ``now`` is not: the clock was ahead when it was recorded, or
+    has been set back since (NTP), and taken at its word the source would not be due until the
+    clock came round to it. That crawl began after the last one that began before ``now``: it is
+    counted as the run of the schedule's first slot after that one, so the next slot is due. With
+    no such crawl nothing tells when it began: None, due as if never crawled."""
+    if last is None or last <= now:
+        return last
+    if before is None:
+        return None
+    return croniter(source.schedule, before.astimezone(VN)).get_next(datetime)
+
+
+def due_sources(db_path, sources: list[Source], now: datetime, told: set | None = None) -> list[Source]:
     """The due sources. A schedule that cannot be followed (sources.py refuses those it can
-    tell) leaves only its own source out, with an error."""
+    tell) leaves only its own source out, with an error. A last crawl recorded as begun after
+    ``now`` is a warning, once for each source and recorded time in ``told``, the set the caller
+    keeps of those it was told of (every call without one)."""
+    told = set() if told is None else told
     due = []
     for source in sources:
-        last = last_started(db_path, source.id)
+        last, before = last_starts(db_path, source.id, now)
         try:
-            if is_due(source, last, now):
+            counted = counted_start(source, last, before, now)
+            if last is not None and last > now and (source.id, last) not in told:
+                told.add((source.id, last))
+                _warn_clock_behind(source, last, counted, now)
+            if is_due(source, counted, now):
                 due.append(source)
         except CroniterError as exc:
             logger.error("%s: skipped: its field 'schedule' %r cannot be followed: %s", source.id, source.schedule, exc)
     return due
+
+
+def _warn_clock_behind(source: Source, last: datetime, counted: datetime | None, now: datetime) -> None:
+    if counted is None:
+        taken = "no crawl of it is recorded as begun before then, so it is due now"
+    else:
+        taken = (f"it is counted as the run of its schedule's slot at {counted.astimezone(VN):%Y-%m-%d %H:%M} "
+                 "Hà Nội time, the first after the crawl before it")
+    logger.warning(
+        "%s: the clock is behind the archive's last crawl of it: that crawl is recorded as begun at %s, and the "
+        "clock says %s (it was ahead then, or has been set back since); %s", source.id,
+        last.isoformat(timespec="seconds"), now.isoformat(timespec="seconds"), taken,
+    )
 
 
 def start_crawl(db_path, sources_file, source: Source, extra_args=(), stdout=None) -> subprocess.Popen:
@@ -246,6 +287,8 @@ class Scheduler:
         self.sources_text = ""
         # What is wrong now, by what it concerns: a problem that lasts is logged once, not every tick.
         self.problems: dict[str, tuple] = {}
+        # The last crawls recorded as begun after the clock's time that were warned of: (source id, time).
+        self.clock_behind: set[tuple[str, datetime]] = set()
 
     def tick(self) -> list[str]:
         """Start every due source that is not running; returns the ids of the due sources it
@@ -279,7 +322,7 @@ class Scheduler:
         self._reload()
         self._check_archive_is_there()
         due, unusable, write_lock_checked = [], set(), False
-        for source in due_sources(self.db_path, self.sources, self.clock()):
+        for source in due_sources(self.db_path, self.sources, self.clock(), self.clock_behind):
             if self.stop_signal is not None:
                 break
             if source.id in self.running:
