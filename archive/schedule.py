@@ -52,6 +52,8 @@ class Run:
     summary: IO[bytes]
     schedule: str
     last_crawl: int  # the id of the source's last crawl as this one started, 0 for none
+    # time.monotonic() as it started: what it took, whatever the wall clock did meanwhile (NTP, by hand).
+    began: float
     told_to_stop: bool = False
 
 
@@ -361,7 +363,7 @@ class Scheduler:
                 self._release_stop_signals()
                 raise
             self.running[source.id] = Run(source.id, process, self.clock(), copy, summary, source.schedule,
-                                          last_crawl)
+                                          last_crawl, time.monotonic())
             due.append(source.id)
         for key in [key for key in self.problems if key.startswith(LOCK_PROBLEM)]:
             if key[len(LOCK_PROBLEM):] not in unusable:
@@ -473,7 +475,7 @@ class Scheduler:
                 continue
             self._show(summary)
             self.finished.append((source_id, code))
-            seconds = (self.clock() - run.started).total_seconds()
+            seconds = time.monotonic() - run.began
             if code == 0:
                 logger.info("%s: crawl finished in %.0f s", source_id, seconds)
             elif status == "interrupted":

@@ -46,6 +46,9 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:
+    """How long the crawl took, by its recorded times; None when they cannot tell: one missing,
+    or an end before the start (the wall clock was set back while it ran)."""
     if not start or not end:
         return None
-    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    return seconds if seconds >= 0 else None
