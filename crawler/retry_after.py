@@ -38,7 +38,7 @@ class RetryAfterMiddleware:
     async def process_response(self, request, response):
         if response.status not in STATUSES or request.meta.get("dont_retry"):
             return response
-        delay = retry_after_seconds(response.headers.get("Retry-After"))
+        delay = retry_after_seconds(response.headers.get("Retry-After"), response.headers.get("Date"))
         if delay is None:
             return response
         if request.meta.get("retry_times", 0) >= request.meta.get("max_retry_times", self.retry_times):
@@ -62,18 +62,33 @@ class RetryAfterMiddleware:
         return response
 
 
-def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After value (delay-seconds or an HTTP date); None if unreadable."""
-    if not value:
+def retry_after_seconds(value: bytes | str | None, date: bytes | str | None = None,
+                        now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delay-seconds or an HTTP date); None if unreadable.
+
+    A date is measured from the response's own Date header (``date``) when it can be read, as
+    RFC 9110 allows: both then come from the server's clock, which may be hours off ours. Only
+    without one is it measured from our clock (``now``, by default the time now)."""
+    text = _text(value)
+    if not text:
         return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
     if text.isdigit():
         return float(text)
+    when = _http_date(text)
+    if when is None:
+        return None
+    sent = _http_date(_text(date)) or now or datetime.now(timezone.utc)
+    return max(0.0, (when - sent).total_seconds())
+
+
+def _text(value: bytes | str | None) -> str:
+    text = value.decode("latin-1") if isinstance(value, bytes) else value or ""
+    return text.strip()
+
+
+def _http_date(text: str) -> datetime | None:
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
