@@ -20,7 +20,6 @@ import sqlite3
 import stat
 import tempfile
 import textwrap
-import time
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -37,6 +36,7 @@ from archive.captures import (
 from archive.filters import FILTERS
 from archive.history import History
 from archive.search import parse_query
+from archive.vietnamese import VN_TZ
 from archive.warc import RecordUnreadable, WarcFileUnreadable, default_warc_dir, warcinfo_member
 
 FORMATS = ("jsonl", "csv", "warc", "zip")
@@ -529,7 +529,7 @@ def _whole_file(exc: Exception) -> tuple[str, str] | None:
 
 
 def _zip(db, db_path, out, selection, left_out) -> int:
-    exported = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    exported = datetime.now(timezone.utc)
     # The list of captures left out goes to a file of its own until the WARC member is closed (a
     # zip takes one member at a time), so memory stays flat however many there are.
     with tempfile.TemporaryFile() as missing, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -541,21 +541,21 @@ def _zip(db, db_path, out, selection, left_out) -> int:
             missing.write("\t".join([str(row["id"]), row["url"], " ".join(reason.split())]).encode("utf-8") + b"\n")
             left_out(row, reason, file)
 
-        with archive.open(_member("articles.jsonl"), "w", force_zip64=True) as member:
+        with archive.open(_member("articles.jsonl", exported), "w", force_zip64=True) as member:
             count = _jsonl(db, db_path, member, selection)
-        with archive.open(_member("articles.csv"), "w", force_zip64=True) as member:
+        with archive.open(_member("articles.csv", exported), "w", force_zip64=True) as member:
             _csv(db, db_path, member, selection)
-        with archive.open(_member("captures.warc.gz"), "w", force_zip64=True) as member:
+        with archive.open(_member("captures.warc.gz", exported), "w", force_zip64=True) as member:
             _warc(db, db_path, member, selection, note, "captures.warc.gz")
         readme = README_HEAD.format(selection=selection, notes=_readme_notes(selection), count=count,
-                                    exported=exported)
+                                    exported=exported.isoformat(timespec="seconds"))
         if missed:
             readme += README_MISSING.format(count=missed)
             missing.seek(0)
-            with archive.open(_member(MISSING_CAPTURES), "w", force_zip64=True) as member:
+            with archive.open(_member(MISSING_CAPTURES, exported), "w", force_zip64=True) as member:
                 member.write(b"article_id\turl\treason\n")
                 shutil.copyfileobj(missing, member)
-        archive.writestr(_member("README.txt"), readme + FIELDS_README)
+        archive.writestr(_member("README.txt", exported), readme + FIELDS_README)
     return count
 
 
@@ -567,9 +567,10 @@ def _readme_notes(selection: Selection) -> str:
                    for note in notes)
 
 
-def _member(name: str) -> zipfile.ZipInfo:
-    # Opened by name, a member written as a stream is dated 1980-01-01.
-    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+def _member(name: str, exported: datetime) -> zipfile.ZipInfo:
+    # Opened by name, a member written as a stream is dated 1980-01-01. A zip's times name no zone:
+    # Vietnam time, as the reading room shows times, not the zone of the machine that exported it.
+    info = zipfile.ZipInfo(name, date_time=exported.astimezone(VN_TZ).timetuple()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16  # without it, unzip makes files no one may read
     return info
