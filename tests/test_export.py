@@ -26,6 +26,7 @@ from archive.reextract import reextract
 from archive.search import search
 from archive.serve import make_datasette
 from archive.warc import WarcFileWriter, default_warc_dir, reference_for
+from archive.vietnamese import VN_TZ
 
 BIN = Path(sys.executable).parent
 
@@ -156,8 +157,9 @@ def test_zip_export_bundles_jsonl_csv_warc_and_readme(crawled_archive, tmp_path)
         assert "\nselection            source=all\n" in readme
         exported = re.search(r"\nexported             (\S+) \(UTC\)\n", readme).group(1)
         assert started <= datetime.fromisoformat(exported) <= datetime.now(timezone.utc)
-        # Dated when exported, not 1980-01-01 (zipfile's default for a member written as a stream).
-        today = datetime.now().timetuple()[:3]
+        # Dated when exported, in Vietnam time, not 1980-01-01 (zipfile's default for a member
+        # written as a stream).
+        today = datetime.now(VN_TZ).timetuple()[:3]
         assert {info.date_time[:3] for info in bundle.infolist()} == {today}
     uris = {
         r.rec_headers.get_header("WARC-Target-URI")
