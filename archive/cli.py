@@ -19,7 +19,7 @@ import click
 
 from archive import crawl as crawl_lib
 from archive import standard_streams
-from archive.db import ArchiveError, check_archive, open_db, pending_migrations
+from archive.db import ArchiveError, check_archive, check_current_folder, open_db, pending_migrations
 from archive.sniff import not_a_page
 from archive.sources import SourcesError, load_sources, overlaps
 
@@ -588,7 +588,7 @@ def demo(db_path, no_serve, port, extra):
 
     try:
         # Before the old demo archive is removed to make way for the new one.
-        crawl_lib.check_current_folder(db_path)
+        check_current_folder(db_path)
         crawl_lib.check_environment(os.environ)
         sock = None
         if not no_serve:
@@ -1104,7 +1104,7 @@ def schedule(sources_file, db_path, once, interval, max_pages, warc_dir, warc_ma
     log_to_stderr()
     try:
         # Once, here: every crawl started would fail alike, each in a log line of its own.
-        crawl_lib.check_current_folder(db_path, sources_file, warc_dir)
+        check_current_folder(db_path, sources_file, warc_dir)
         crawl_lib.check_environment(os.environ)
         load_sources(sources_file)
         check_archive(db_path, may_be_new=True)

@@ -21,7 +21,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.db import BUSY_TIMEOUT_MS, ArchiveError, BadEnvironment, check_archive, open_db, sqlite_uri
+from archive.db import (
+    BUSY_TIMEOUT_MS, ArchiveError, BadEnvironment, check_archive, check_current_folder, open_db, sqlite_uri,
+)
 from archive.ingest import FETCH_FAILED_SQL, SKIPPED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
 from archive.locks import LocksUnusable, SourceLock, SourceLocked, holder, locked_message
 from archive.sources import load_sources, select
@@ -151,19 +153,6 @@ def check_environment(environ) -> None:
             ok = False
         if not ok:
             raise BadEnvironment(f"environment variable {name} is {value!r}: it must be {must_be}")
-
-
-def check_current_folder(*paths: str | Path | None) -> None:
-    """Raise ArchiveError, in one line naming them, when the current folder no longer exists (a
-    deploy replaced the release folder under a shell that was in it) and some of ``paths`` are
-    relative to it: what they name cannot be found. Absolute ones are found all the same."""
-    if _current_folder() is not None:
-        return
-    relative = [str(p) for p in paths if p is not None and not os.path.isabs(p)]
-    if relative:
-        raise ArchiveError(f"the current folder no longer exists (it was deleted or replaced), so paths relative "
-                           f"to it cannot be found ({', '.join(relative)}): give absolute paths, or run the command "
-                           "from a folder that exists")
 
 
 def _current_folder() -> str | None:

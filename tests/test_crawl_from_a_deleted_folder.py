@@ -76,8 +76,9 @@ def test_a_path_relative_to_the_deleted_folder_is_a_one_line_error(tmp_path, sou
     assert not (tmp_path / "archive.db").exists()
 
 
-@pytest.mark.parametrize("command", [["stats"], ["search", "Zalo"], ["export", "--format", "jsonl"], ["reextract"]])
-def test_a_command_that_reads_finds_no_archive_at_a_relative_path(tmp_path, command):
+# A command that reads says so too, instead of sending the user to make the archive.
+@pytest.mark.parametrize("command", [["stats"], ["search", "Zalo"], ["export", "--format", "jsonl"], ["reextract"],
+                                     ["serve", "--port", "0"]])
+def test_a_command_that_reads_says_the_current_folder_is_gone(tmp_path, command):
     result = _from_a_deleted_folder(tmp_path, *command, "--db", "archive.db")
-    assert (result.returncode, result.stderr) == (
-        1, "Error: archive.db: no such archive (run 'govarchive crawl' or 'govarchive demo' first)\n"), result.stderr
+    assert (result.returncode, result.stderr) == (1, GONE.format("archive.db") + "\n"), result.stdout
