@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -639,11 +640,16 @@ def _say_what_reextract_fills(db: Database, applied: list[str]) -> None:
                        "reads them again from their captures", db_file(db), ", ".join(empty), db_file(db))
 
 
+@functools.cache
+def _known_migrations() -> frozenset[str]:
+    """Every migration this release has: all are pending on an empty database."""
+    return frozenset(m.name for m in migrations.pending(Database(memory=True)))
+
+
 def _refuse_newer(db: Database, path: Path) -> None:
     """Raise ArchiveError when the archive has been through migrations this release does not
     know: a newer release made or upgraded it, and its schema may mean anything to this one."""
-    known = {m.name for m in migrations.pending(Database(memory=True))}  # every one this release has
-    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    unknown = [m.name for m in migrations.applied(db) if m.name not in _known_migrations()]
     if unknown:
         db.close()
         raise ArchiveError(f"{path}: made by a newer govarchive (it has migrations this one does not know: "
