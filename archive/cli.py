@@ -19,7 +19,7 @@ import click
 
 from archive import crawl as crawl_lib
 from archive import standard_streams
-from archive.db import ArchiveError, check_archive, check_current_folder, open_db, pending_migrations
+from archive.db import ArchiveError, check_archive, check_current_folder, lacking, open_db, pending_migrations
 from archive.sniff import not_a_page
 from archive.sources import SourcesError, load_sources, overlaps
 
@@ -313,11 +313,11 @@ def serve(db_path, host, port):
         _fail(exc)
     if pending:
         # It cannot be written to, and lacks only what the pages can do without (READABLE_WITHOUT).
+        costs = "".join(f"; {cost}" for cost in lacking(pending))
         click.echo(
             f"note: {db_path} is not yet upgraded ({', '.join(pending)}) and cannot be upgraded here: it is "
-            "served as it is, and pages that need the indexes the upgrade adds (the home page, channel and "
-            "agency filters, month pages, among others) are slower until "
-            f"'govarchive stats --db {db_path}' is run once where it can be written to.", err=True,
+            f"served as it is until 'govarchive stats --db {db_path}' is run once where it can be written "
+            f"to{costs}.", err=True,
         )
     click.echo(f"Serving {db_path} at http://{host}:{sock.getsockname()[1]}/ (Ctrl-C to stop)")
     serve_lib(db_path, sock=sock)

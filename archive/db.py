@@ -487,17 +487,25 @@ def m023_bare_warc_file_names(db: Database) -> None:
 
 
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
-# the pages and commands working without what they add:
-# - indexes: the same queries run without them, only slower (m016-m019);
-# - columns that only crawls read (m021, m022);
-# - the folder in front of the WARC file names of captures from before d8384ba, which stay lost
-#   until the upgrade, as they were before it (m023).
-# One that lacks any other is refused: they would fail on the tables and columns it does not have.
-READABLE_WITHOUT = frozenset({
-    "m016_home_page_indexes", "m017_channel_and_agency_indexes", "m018_articles_fetch_id_index",
-    "m019_articles_published_month_index", "m021_articles_last_fetch", "m022_crawls_rechecks_after",
-    "m023_bare_warc_file_names",
-})
+# with what their absence costs until it is upgraded (None: nothing a reader notices). One that
+# lacks any other is refused: its pages would fail on the tables and columns it does not have.
+_SLOWER = "pages that need its indexes (the home page, channel and agency filters, month pages) are slower"
+READABLE_WITHOUT = {
+    "m016_home_page_indexes": _SLOWER,
+    "m017_channel_and_agency_indexes": _SLOWER,
+    "m018_articles_fetch_id_index": _SLOWER,
+    "m019_articles_published_month_index": _SLOWER,
+    "m021_articles_last_fetch": None,  # columns only crawls read
+    "m022_crawls_rechecks_after": None,
+    "m023_bare_warc_file_names": "the captures of crawls from before the --warc-dir option are not found, as "
+                                 "before the upgrade",
+}
+
+
+def lacking(pending: list[str]) -> list[str]:
+    """What an archive not upgraded through ``pending`` (all in READABLE_WITHOUT) lacks, each once."""
+    return list(dict.fromkeys(READABLE_WITHOUT[name] for name in pending if READABLE_WITHOUT[name]))
+
 
 # What each migration adding something extraction finds leaves empty for the articles archived
 # before it: 'govarchive reextract' fills it in from their captures, and the upgrade says so.
@@ -870,7 +878,7 @@ def _open_as_it_is(path: Path, unwritable: str) -> ArchiveDatabase:
     db = ArchiveDatabase(read_connection(path))
     _refuse_newer(db, path)
     pending = [m.name for m in migrations.pending(db)]
-    if not set(pending) <= READABLE_WITHOUT:
+    if not set(pending) <= READABLE_WITHOUT.keys():
         db.close()
         raise ArchiveError(f"{path}: not yet upgraded ({', '.join(pending)}), and it cannot be upgraded here: "
                            f"{unwritable}; run 'govarchive stats --db {path}' once where it can be written to, "

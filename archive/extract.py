@@ -76,7 +76,7 @@ _PUBLISHED_META = (
 )
 _UPDATED_META = (
     "article:modified_time", "og:updated_time", "og:article:modified_time", "article:modified",
-    "datemodified", "lastmod", "last-modified", "dc.date.modified", "dcterms.modified",
+    "datemodified", "lastmod", "dc.date.modified", "dcterms.modified",
 )
 
 

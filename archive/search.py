@@ -644,8 +644,9 @@ def _left_out(op: _Part, excluded: list[_Part]) -> Note:
             f"Left out «{shown}»: NOT needs a word before it, as in «word {shown}»",
         )
     return Note(
-        f"Bỏ qua «{shown}»: {op.typed} cần một từ đi kèm, cùng vế với nó nếu có OR, ví dụ «từ {shown}»",
-        f"Left out «{shown}»: {op.typed} needs a word with it, on its side of any OR, as in «word {shown}»",
+        f"Bỏ qua «{shown}»: {op.typed} cần một từ đi kèm, trong cùng cặp ngoặc và cùng vế OR, ví dụ «từ {shown}»",
+        f"Left out «{shown}»: {op.typed} needs a word with it, in the same brackets and on the same side of any OR, "
+        f"as in «word {shown}»",
     )
 
 

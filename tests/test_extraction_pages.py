@@ -331,3 +331,11 @@ def test_a_utc_time_in_any_common_publication_meta_dates_the_article_in_vietnam(
         record = run(f"<article><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1>{BODY}</article>",
                      head=f'<meta {attribute}="{name}" content="2024-02-29T17:30:00Z">')
         assert record["published"] == "2024-03-01T00:30:00+07:00", name
+
+
+def test_a_last_modified_meta_is_not_read_as_the_article_s_dates():
+    # A CMS or server stamps it on pages for their own reasons: read as an update time earlier than
+    # the visible date, it took the article's publication date.
+    record = run(f'<article><h1>Tỉnh đẩy mạnh dịch vụ công trực tuyến</h1><div class="date">15/06/2024 10:20</div>'
+                 f"{BODY}</article>", head='<meta name="last-modified" content="2009-03-01">')
+    assert record["published"] == "2024-06-15T10:20:00+07:00"

@@ -437,7 +437,8 @@ def test_a_minus_excludes_and_column_names_may_be_spaced_or_vietnamese(db_path):
     # typed first, as search engines take it: it excludes from the words after it
     assert found(db_path, "-zalo tinh") == ["facebook"] and parse_query("-zalo tinh").notes == ()
     assert [str(n) for n in parse_query("-zalo OR tinh").notes] == [
-        "Left out «-zalo»: - needs a word with it, on its side of any OR, as in «word -zalo»"]
+        "Left out «-zalo»: - needs a word with it, in the same brackets and on the same side of any OR, "
+        "as in «word -zalo»"]
     # a hyphen inside a word or standing alone is no exclusion
     assert found(db_path, "174/KH-UBND") == ["ref"] and set(found(db_path, "tinh - zalo")) == {"dongnai"}
     for typed in ("title : zalo", "tiêu đề:zalo", "TIEU DE: zalo", "Tiêu  đề :(zalo)"):
@@ -522,7 +523,8 @@ def test_a_dash_a_phone_or_word_processor_types_excludes_as_a_minus_does(db_path
     assert found(db_path, f"tinh {dash}title:zalo") == ["facebook"]
     assert parse_query(f"{dash}zalo tinh") == parse_query(f"tinh {dash}zalo")
     assert [str(n) for n in parse_query(f"{dash}zalo").notes] == [
-        f"Left out «{dash}zalo»: {dash} needs a word with it, on its side of any OR, as in «word {dash}zalo»"]
+        f"Left out «{dash}zalo»: {dash} needs a word with it, in the same brackets and on the same side of any "
+        f"OR, as in «word {dash}zalo»"]
 
 
 @pytest.mark.parametrize("opening, closing", [("“", "”"), ("„", "“"), ("＂", "＂"), ("“", '"')])
@@ -682,7 +684,7 @@ def test_a_not_an_empty_group_leaves_with_nothing_before_it_is_left_out_with_wha
     # Dropping only the NOT searched for what was excluded.
     assert found(db_path, typed) == searched
     op, needs = (("NOT ", "needs a word before it") if "NOT zalo" in typed
-                 else ("-", "needs a word with it, on its side of any OR"))
+                 else ("-", "needs a word with it, in the same brackets and on the same side of any OR"))
     assert f"Left out «{op}zalo»: {op.strip()} {needs}, as in «word {op}zalo»" in [
         str(note) for note in parse_query(typed).notes]
 

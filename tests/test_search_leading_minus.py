@@ -79,8 +79,8 @@ def test_the_counts_are_those_of_the_exclusion_typed_last(db_path):
     ("-oa (NOT fanpage)", "-oa", ""),
 ])
 def test_an_exclusion_with_nothing_to_exclude_from_is_still_left_out(typed, left_out, searched):
-    assert (f"Left out «{left_out}»: - needs a word with it, on its side of any OR, as in «word {left_out}»"
-            in notes(typed))
+    assert (f"Left out «{left_out}»: - needs a word with it, in the same brackets and on the same side of any OR, "
+            f"as in «word {left_out}»" in notes(typed))
     assert parse_query(typed).folded == searched
 
 

@@ -193,3 +193,30 @@ def test_an_archive_that_cannot_be_upgraded_and_lacks_only_indexes_is_served(
     assert statuses == dict.fromkeys(statuses, 200), stderr
     assert stderr.startswith(f"note: {path} is not yet upgraded ({', '.join(INDEX_MIGRATIONS)}) and cannot be "
                              "upgraded here: it is served as it is"), stderr
+    # What it lacks, each said once: slower pages for the indexes, lost old captures for m023.
+    note = stderr.splitlines()[0]
+    assert note.count("are slower") == 1 and "captures of crawls from before the --warc-dir option" in note, note
+
+
+def test_an_archive_lacking_only_crawl_columns_and_warc_names_is_not_said_to_be_slower(archive_copy, read_only):
+    # The note spoke of missing indexes whatever the archive lacked; m023 adds none.
+    conn = sqlite3.connect(archive_copy)
+    with conn:
+        conn.execute("delete from _sqlite_migrations where name in ('m022_crawls_rechecks_after', "
+                     "'m023_bare_warc_file_names')")
+        conn.execute("alter table crawls drop column rechecks_after")
+    conn.close()
+
+    def copy(mnt):
+        shutil.copy(archive_copy, mnt)
+        shutil.copytree(archive_copy.with_name("archive-warc"), mnt / "archive-warc")
+
+    path = read_only(copy) / "archive.db"
+    server = Server(path, archive_copy.parent)
+    try:
+        assert server.status("/") == 200
+    finally:
+        stderr = server.close()
+    note = stderr.splitlines()[0]
+    assert "m022_crawls_rechecks_after, m023_bare_warc_file_names" in note and "slower" not in note, note
+    assert "the captures of crawls from before the --warc-dir option are not found" in note, note
