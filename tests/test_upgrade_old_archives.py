@@ -177,19 +177,9 @@ def test_an_archive_that_cannot_be_upgraded_and_lacks_only_indexes_is_served(
             for index in indexes:
                 conn.execute(f"drop index {index}")
     conn.close()
-
-    def copy(mnt):
-        shutil.copy(archive_copy, mnt)
-        shutil.copytree(archive_copy.with_name("archive-warc"), mnt / "archive-warc")
-
-    path = read_only(copy) / "archive.db"
-    server = Server(path, archive_copy.parent)
-    try:
-        statuses = {url: server.status(url) for url in (
-            "/", f"/-/a/{article}", f"/-/article/{article}.json", f"/-/capture/{fetch}.html", "/-/search?q=zalo",
-            "/-/search?q=zalo&platform=Zalo", "/archive/articles?_search=zalo")}
-    finally:
-        stderr = server.close()
+    path, statuses, stderr = _served_read_only(archive_copy, read_only, (
+        "/", f"/-/a/{article}", f"/-/article/{article}.json", f"/-/capture/{fetch}.html", "/-/search?q=zalo",
+        "/-/search?q=zalo&platform=Zalo", "/archive/articles?_search=zalo"))
     assert statuses == dict.fromkeys(statuses, 200), stderr
     assert stderr.startswith(f"note: {path} is not yet upgraded ({', '.join(INDEX_MIGRATIONS)}) and cannot be "
                              "upgraded here: it is served as it is"), stderr
@@ -206,7 +196,16 @@ def test_an_archive_lacking_only_crawl_columns_and_warc_names_is_not_said_to_be_
                      "'m023_bare_warc_file_names')")
         conn.execute("alter table crawls drop column rechecks_after")
     conn.close()
+    _, statuses, stderr = _served_read_only(archive_copy, read_only, ("/",))
+    assert statuses == {"/": 200}, stderr
+    note = stderr.splitlines()[0]
+    assert "m022_crawls_rechecks_after, m023_bare_warc_file_names" in note and "slower" not in note, note
+    assert "the captures of crawls from before the --warc-dir option are not found" in note, note
 
+
+def _served_read_only(archive_copy, read_only, urls):
+    """The archive copied onto read-only storage and served: its path there, the status of each
+    of ``urls``, and what the server said on stderr."""
     def copy(mnt):
         shutil.copy(archive_copy, mnt)
         shutil.copytree(archive_copy.with_name("archive-warc"), mnt / "archive-warc")
@@ -214,9 +213,7 @@ def test_an_archive_lacking_only_crawl_columns_and_warc_names_is_not_said_to_be_
     path = read_only(copy) / "archive.db"
     server = Server(path, archive_copy.parent)
     try:
-        assert server.status("/") == 200
+        statuses = {url: server.status(url) for url in urls}
     finally:
         stderr = server.close()
-    note = stderr.splitlines()[0]
-    assert "m022_crawls_rechecks_after, m023_bare_warc_file_names" in note and "slower" not in note, note
-    assert "the captures of crawls from before the --warc-dir option are not found" in note, note
+    return path, statuses, stderr
