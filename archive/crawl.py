@@ -22,7 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from archive.db import (
-    BUSY_TIMEOUT_MS, ArchiveError, BadEnvironment, check_archive, check_current_folder, open_db, sqlite_uri,
+    BUSY_TIMEOUT_MS, ArchiveError, BadEnvironment, check_archive, check_current_folder, current_folder, open_db,
+    sqlite_uri,
 )
 from archive.ingest import FETCH_FAILED_SQL, SKIPPED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
 from archive.locks import LocksUnusable, SourceLock, SourceLocked, holder, locked_message
@@ -155,14 +156,6 @@ def check_environment(environ) -> None:
             raise BadEnvironment(f"environment variable {name} is {value!r}: it must be {must_be}")
 
 
-def _current_folder() -> str | None:
-    """The current folder, None when it no longer exists."""
-    try:
-        return os.getcwd()
-    except FileNotFoundError:
-        return None
-
-
 def run_crawl(
     db_path: str | Path,
     *,
@@ -237,7 +230,7 @@ def run_crawl(
     # Scrapy looks for a scrapy.cfg from the current folder up, and fails (FileNotFoundError)
     # when that folder no longer exists: the crawler then starts in the archive's folder, every
     # path it is given being absolute (check_current_folder).
-    folder = None if _current_folder() is not None else os.path.dirname(db_path)
+    folder = None if current_folder() is not None else os.path.dirname(db_path)
     # The crawler stops as on Ctrl-C when its stdin closes: at a signal to this process, and
     # at its death, which closes the pipe however it comes. Signals are passed on from before
     # it starts: one between its start and this process's handlers would interrupt this

@@ -760,16 +760,21 @@ def check_archive(path: str | Path, *, may_be_new: bool = False) -> Path:
     return path
 
 
+def current_folder() -> str | None:
+    """The current folder, None when it no longer exists."""
+    try:
+        return os.getcwd()
+    except FileNotFoundError:
+        return None
+
+
 def check_current_folder(*paths: str | Path | None) -> None:
     """Raise ArchiveError, in one line naming them, when the current folder no longer exists (a
     deploy replaced the release folder under a shell that was in it) and some of ``paths`` are
     relative to it: what they name cannot be found, and saying it is not there would send the
     user to make it. Absolute ones are found all the same."""
-    try:
-        os.getcwd()
+    if current_folder() is not None:
         return
-    except FileNotFoundError:
-        pass
     relative = [str(p) for p in paths if p is not None and not os.path.isabs(p)]
     if relative:
         raise ArchiveError(f"the current folder no longer exists (it was deleted or replaced), so paths relative "
