@@ -127,15 +127,14 @@ def _extract_xml_safe(html: str, charset: str, url: str, reference, rules) -> di
     of the page without them. Looked for only then: the search costs 4 % of an extraction."""
     try:
         record = _extract(html, charset, url, reference, rules)
+        if record["text"] or not _XML_INCOMPATIBLE.search(html):
+            return record
     except ValueError:
         # lxml refuses them in text set by the rules here too (a photo story's caption made a
         # paragraph), which ended the extraction: the article was lost.
         if not _XML_INCOMPATIBLE.search(html):
             raise
-        return _extract(_XML_INCOMPATIBLE.sub("", html), charset, url, reference, rules)
-    if not record["text"] and _XML_INCOMPATIBLE.search(html):
-        return _extract(_XML_INCOMPATIBLE.sub("", html), charset, url, reference, rules)
-    return record
+    return _extract(_XML_INCOMPATIBLE.sub("", html), charset, url, reference, rules)
 
 
 def _extract(
