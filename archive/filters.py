@@ -75,13 +75,24 @@ def agency_key(value: str) -> str:
 # drops them, so the one spelling archived_value finds stands for all. The number has at most six
 # digits: the reference without its zeros (one kept for the number 0) after none to five of
 # them, each then looked up in the index on doc_refs.ref.
+ZERO_PADS = ("", "0", "00", "000", "0000", "00000")
+# The reference {r} without its number's leading zeros: the one spelling of all of them.
+REF_UNPADDED = "case when ltrim({r}, '0') glob '[0-9]*' then ltrim({r}, '0') else '0' || ltrim({r}, '0') end"
 REF_SPELLINGS = (
     "select zeros || unpadded from"
-    " (select case when ltrim(:{p}, '0') glob '[0-9]*' then ltrim(:{p}, '0') else '0' || ltrim(:{p}, '0') end"
-    " as unpadded),"
-    " (select '' as zeros union all select '0' union all select '00' union all select '000'"
-    " union all select '0000' union all select '00000')"
+    f" (select {REF_UNPADDED.format(r=':{p}')} as unpadded),"
+    " (" + " union all ".join(f"select '{zeros}'" + (" as zeros" if not zeros else "") for zeros in ZERO_PADS) + ")"
 )
+
+
+def ref_spellings(ref: str) -> list[str]:
+    """REF_SPELLINGS in Python, for the search indexes' filter words."""
+    unpadded = ref.lstrip("0")
+    if unpadded[:1] not in tuple("0123456789"):
+        unpadded = "0" + unpadded
+    return [zeros + unpadded for zeros in ZERO_PADS]
+
+
 # The articles with :{p}, from an index that holds them in id order after the value.
 REF_IDS = f"select article_id from doc_refs where ref in ({REF_SPELLINGS})"
 PLATFORM_IDS = "select article_id from mentions where platform = :{p}"

@@ -36,6 +36,7 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 from sqlite_utils import Database
 
+from archive.filters import ref_spellings
 from archive.vietnamese import fold, fold_aligned, nfc
 
 OPERATORS = {"AND", "OR", "NOT"}
@@ -881,12 +882,18 @@ def with_filters(
 
     ``column=False`` for the exact index, which keeps no positions and so takes no column
     filter; the filter words occur in no other column anyway."""
-    words = filter_words(source, month, *([value] if value else () for value in (platform, agency, ref))).split()
-    if not words:
+    lists = ([value] if value else () for value in (platform, agency))
+    groups = [[word] for word in filter_words(source, month, *lists).split()]
+    if ref:
+        # An article's word is its document as the page spelled it: each of the number's
+        # leading-zero spellings is the document ("06/QĐ-TTg", "6/QĐ-TTg").
+        groups.append(filter_words(None, None, refs=ref_spellings(ref)).split())
+    if not groups:
         return query
     prefix = f"{FILTERS_COLUMN} : " if column else ""
     # The month comes from a URL: a quote in it must stay a character of the word, not syntax.
-    return " AND ".join([f"( {query} )", *(prefix + '"' + word.replace('"', '""') + '"' for word in words)])
+    quoted = [['"' + word.replace('"', '""') + '"' for word in group] for group in groups]
+    return " AND ".join([f"( {query} )", *(prefix + (f"( {' OR '.join(q)} )" if len(q) > 1 else q[0]) for q in quoted)])
 
 
 def floor_sql(index: str, *, where: str = "", join: str = "") -> str:

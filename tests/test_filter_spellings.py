@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
+import lxml.html
 import pytest
 
 from archive.db import open_db
@@ -84,3 +85,37 @@ def test_an_agency_the_archive_does_not_have_is_still_said(db_path):
     urls, stderr = exported(db_path, "--agency", "Sở TT&TT Không Có")
     assert urls == set()
     assert "note: the archive has no agency «Sở TT&TT Không Có»" in stderr
+
+
+@pytest.mark.parametrize("typed", DOCUMENT)
+def test_a_search_with_words_finds_a_document_in_each_of_its_spellings(db_path, typed):
+    # With words, the filter is a word of the search indexes, which hold the page's spelling.
+    body = results(db_path, ref=typed, q="quyết định")
+    assert (body["count"], body["notes"]) == (3, [])
+    body = results(db_path, ref=typed, q="quyết định", agency=AGENCY[1])
+    assert body["count"] == 2
+
+
+def page(db_path, path):
+    ds = make_datasette(db_path)
+    response = asyncio.run(ds.client.get(path))
+    assert response.status_code == 200
+    return lxml.html.fromstring(response.text)
+
+
+@pytest.mark.parametrize("query", ["source=t", "q=quyết+định"])
+def test_the_documents_facet_lists_a_document_once_whatever_its_spellings(db_path, query):
+    html = page(db_path, f"/-/search?{query}")
+    facet = [(a.get("href"), a.text_content().split()) for a in html.xpath('//section[@data-facet="ref"]//li/a')
+             if "TTg" in a.text_content()]
+    assert [words[-1] for _href, words in facet] == ["3"], facet
+    linked = page(db_path, facet[0][0])
+    assert len(linked.xpath('//ol[contains(@class, "results")]/li')) == 3
+
+
+def test_an_article_page_counts_every_spelling_of_a_document_it_cites(db_path):
+    # Pages 1 and 2 write 06/QĐ-TTg, page 3 6/QĐ-TTg: each is cited by the three.
+    for article in (1, 2, 3):
+        html = page(db_path, f"/-/a/{article}")
+        counted = [" ".join(li.text_content().split()) for li in html.xpath('//section[@class="refs"]//li')]
+        assert [text for text in counted if "QĐ-TTg" in text and "cited by 3 articles" in text], counted
