@@ -30,7 +30,9 @@ from datasette import hookimpl
 from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
-from archive.filters import AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, archived_value, case_key, typed
+from archive.filters import (
+    AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, REF_UNPADDED, archived_value, case_key, typed,
+)
 from archive.history import History
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
@@ -221,8 +223,10 @@ FACETS = (
     ),
     _filter_facet(
         "ref", "Văn bản", "Document", "doc_refs",
-        """select ref as value, ref as label, count(distinct article_id) as n
-           from doc_refs where article_id in (select id from matches) group by ref""",
+        # One row for a document however many leading zeros its number has on the pages: the
+        # filter its value gives selects them all (REF_IDS).
+        f"""select min(ref) as value, min(ref) as label, count(distinct article_id) as n
+           from doc_refs where article_id in (select id from matches) group by {REF_UNPADDED.format(r="ref")}""",
         ids=REF_IDS,
     ),
     _filter_facet(
@@ -874,7 +878,7 @@ def _chips(search: Search, facets: list[dict], names: dict[str, str]) -> list[di
 async def _document(db, ref):
     rows = await _rows(
         db,
-        """select *, (select count(distinct article_id) from doc_refs d2 where d2.ref = d.ref) as citing
+        f"""select *, (select count(distinct article_id) from ({REF_IDS.format(p="ref")})) as citing
            from doc_refs d where ref = :ref limit 1""",
         {"ref": ref},
     )
@@ -1129,15 +1133,10 @@ def _refs(conn, article_id) -> list[dict]:
         if row.get("ref") not in seen:
             seen.add(row.get("ref"))
             refs.append(row)
-    citing = query_rows(
-        conn,
-        f"""select ref, count(distinct article_id) as n from doc_refs
-            where ref in ({", ".join(f":r{i}" for i in range(len(refs))) or "null"}) group by ref""",
-        {f"r{i}": r["ref"] for i, r in enumerate(refs)},
-    )
-    counts = {r["ref"]: r["n"] for r in citing}
+    # As many as the document's link finds: with any leading zeros on its number (REF_IDS).
+    citing = f"select count(distinct article_id) from ({REF_IDS.format(p='ref')})"
     for ref in refs:
-        ref["citing"] = counts.get(ref["ref"], 0)
+        ref["citing"] = conn.execute(citing, {"ref": ref["ref"]}).fetchone()[0]
     return refs
 
 
