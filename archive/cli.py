@@ -272,8 +272,10 @@ class _ProgressBar:
 
 def _print_crawls(rows):
     # The crawl just run says how it ended as stats does: a crawl cut short by --max-pages is
-    # not done, and a failed one names why. A crawl row's finish_reason is the crawler's own.
-    statuses = [_ended({"reached_max_pages": r.get("finish_reason") == "max_pages", "resumed_from": None, **r})
+    # not done, and a failed one names why. This release's crawler names its reason.
+    from archive.stats import reached_max_pages
+
+    statuses = [_ended({"resumed_from": None, **r, "reached_max_pages": reached_max_pages(r, reason_named=True)})
                 for r in rows]
     status_w = max([12, *map(len, statuses)])
     click.echo(f"{'source':<22} {'status':<{status_w}} {'pages':>6} {'new':>5} {'changed':>8} {'same':>5} "

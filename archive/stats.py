@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from archive.db import MIGRATION_SET
 from archive.ingest import GONE_SQL, RECHECKED_STAT, fetch_counts
 from archive.locks import is_locked
 
@@ -30,19 +31,46 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
     )
     columns = [c[0] for c in rows.description]
     runs = [dict(zip(columns, r)) for r in rows.fetchall()]
+    named_since = _reason_named_since(db)
     for run in runs:
         run["seconds"] = _seconds(run["started_at"], run["finished_at"])
         if run["status"] == "running":
             run["pages"], _ok, run["errors"] = fetch_counts(db, run["id"])
             if not is_locked(db_path, run["source_id"]):
                 run["status"] = "interrupted"
-        # Crawls recorded before the crawler named the reason are judged by their pages; one that
-        # went on to re-check archived articles had done its discovery, whatever the re-checks
-        # took of its budget.
-        rechecked = run.pop("rechecked")
-        run["reached_max_pages"] = run["finish_reason"] == "max_pages" or (
-            not rechecked and run["max_pages"] is not None and (run["pages"] or 0) >= run["max_pages"])
+        run["reached_max_pages"] = reached_max_pages(run, reason_named=_after(run["started_at"], named_since))
+        del run["rechecked"]
     return runs
+
+
+def reached_max_pages(run: dict, *, reason_named: bool) -> bool:
+    """Whether --max-pages cut the crawl short, what it left waiting for the next crawl: the
+    crawler says so (finish_reason max_pages). A crawl that fetched as many pages as it could
+    and ended for another reason was not cut short: nothing was left when its budget ran out.
+
+    A crawl with no reason (killed), or recorded before the crawler named this one (not
+    ``reason_named``), is judged by its pages; one that went on to re-check archived articles
+    (its ``rechecked`` count) had done its discovery, whatever the re-checks took of its budget."""
+    if run.get("finish_reason") is not None and reason_named:
+        return run["finish_reason"] == "max_pages"
+    return run.get("finish_reason") == "max_pages" or (
+        not run.get("rechecked") and run.get("max_pages") is not None and (run.get("pages") or 0) >= run["max_pages"])
+
+
+# The crawler named the reason max_pages (commit af1166e) before this migration came: a crawl
+# started once the archive had it was recorded by a crawler that names it.
+REASON_NAMED_WITH = "m020_version_dates"
+
+
+def _reason_named_since(db: Database) -> datetime | None:
+    """When the archive was upgraded to REASON_NAMED_WITH (None: not yet)."""
+    row = db.execute("select applied_at from _sqlite_migrations where migration_set = ? and name = ?",
+                     [MIGRATION_SET, REASON_NAMED_WITH]).fetchone()
+    return datetime.fromisoformat(row[0]) if row else None
+
+
+def _after(started_at: str | None, since: datetime | None) -> bool:
+    return bool(started_at and since and datetime.fromisoformat(started_at) >= since)
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:

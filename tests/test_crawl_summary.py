@@ -4,12 +4,15 @@ import os
 import signal
 import sqlite3
 
+import pytest
+
 import archive.crawl
 from archive import ingest
 from archive.crawl import crawls_since
 from archive.db import open_db
 from archive.sources import parse_sources
-from tests.conftest import crawl_into, query
+from tests.conftest import crawl_into, govarchive, query, serve_routes
+from tests.test_page_budget import PUBLIC, _routes, _sources
 from tests.test_stop_signals import _crawler_pid, _end, _slow_sources, _start_crawl
 
 SOURCE = (
@@ -95,3 +98,22 @@ def test_a_dead_crawl_the_archive_cannot_close_is_still_shown_interrupted(tmp_pa
     rows = crawls_since(db, 0, ["s"])
     archive.crawl._close_dead_crawls(db, tmp_path / "archive.db", rows)
     assert [(r["status"], r["pages"], r["errors"]) for r in rows] == [("interrupted", 3, 2)]
+
+
+@pytest.mark.parametrize("max_pages, ended", [(len(PUBLIC) + 1, "ok"), (len(PUBLIC), "ok (max pages)")])
+def test_the_summary_and_stats_say_alike_whether_max_pages_cut_the_crawl_short(tmp_path, max_pages, ended):
+    # The feed and the articles robots.txt allows: a budget of as many pages fetches them all
+    # and leaves nothing waiting, so it did not cut the crawl short, though the pages reach it.
+    with serve_routes(_routes(200)) as (base, _hits):
+        (tmp_path / "sources.toml").write_text(_sources(base), encoding="utf-8")
+        result = crawl_into(tmp_path, "--max-pages", max_pages)
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = govarchive("stats", "--db", "archive.db", cwd=tmp_path).stdout
+    assert (_status(result.stdout, "cong"), _status(table, "cong")) == (ended, ended), result.stdout + table
+
+
+def _status(table: str, source_id: str) -> str:
+    """The status column of the table's row of ``source_id``."""
+    header, *rows = table.splitlines()
+    (row,) = [row for row in rows if source_id in row.split()]
+    return row[header.index("status"):].split("  ")[0]

@@ -10,6 +10,7 @@ from archive import ingest
 from archive.cli import cli
 from archive.db import open_db
 from archive.sources import parse_sources
+from archive.stats import REASON_NAMED_WITH
 
 SOURCE = (
     '[[source]]\nid = "baochinhphu"\nname = "S"\nkind = "press"\nhome = "https://s.vn/"\n'
@@ -32,7 +33,7 @@ def archive(tmp_path):
     (source,) = parse_sources(SOURCE)
     db = open_db(tmp_path / "archive.db")
     crawls = {
-        "cut": _crawl(db, source, pages=3, reason="finished", max_pages=3),
+        "cut": _crawl(db, source, pages=3, reason="max_pages", max_pages=3),
         "storage": _crawl(db, source, pages=2, reason="storage_failed"),
         "whole": _crawl(db, source, pages=4, reason="finished", max_pages=10),
     }
@@ -82,7 +83,7 @@ def test_json_has_the_finish_reason_the_crawl_resumed_and_its_page_limit(archive
     ended = {id_: (run["finish_reason"], run["resumed_from"], run["max_pages"], run["reached_max_pages"])
              for id_, run in runs.items()}
     assert ended == {
-        crawls["cut"]: ("finished", None, 3, True),
+        crawls["cut"]: ("max_pages", None, 3, True),
         crawls["storage"]: ("storage_failed", None, None, False),
         crawls["whole"]: ("finished", None, 10, False),
         crawls["resume"]: ("finished", crawls["cut"], 3, False),
@@ -90,3 +91,30 @@ def test_json_has_the_finish_reason_the_crawl_resumed_and_its_page_limit(archive
     }
     # The status is the crawl's own, as before: the reason is a field of its own.
     assert runs[crawls["storage"]]["status"] == "failed"
+
+
+def test_a_crawl_that_fetched_all_it_could_within_its_limit_was_not_cut_short(tmp_path):
+    (source,) = parse_sources(SOURCE)
+    db = open_db(tmp_path / "archive.db")
+    full = _crawl(db, source, pages=3, reason="finished", max_pages=3)
+    killed = ingest.start_crawl(db, source, max_pages=3)  # killed: no reason recorded
+    for n in range(3):
+        ingest.record_fetch(db, crawl_id=killed, source_id=source.id, url=f"https://s.vn/k/{n}", kind="article",
+                            status=200)
+    db.close()
+    runs = {run["id"]: run for run in map(json.loads, _stats(tmp_path / "archive.db", "--json").splitlines())}
+    # The crawler names max_pages when it left pages waiting; a killed crawl is judged by its pages.
+    assert (runs[full]["reached_max_pages"], runs[killed]["reached_max_pages"]) == (False, True)
+
+
+def test_a_crawl_recorded_before_the_crawler_named_max_pages_is_judged_by_its_pages(archive):
+    db_path, crawls = archive
+    db = open_db(db_path)
+    # The archive was upgraded after its crawls: an earlier release's crawler recorded them.
+    db.execute("update _sqlite_migrations set applied_at = '2999-01-01 00:00:00+00:00' where name = ?",
+               [REASON_NAMED_WITH])
+    db.execute("update crawls set finish_reason = 'finished' where id = ?", [crawls["cut"]])
+    db.conn.commit()
+    db.close()
+    runs = {run["id"]: run for run in map(json.loads, _stats(db_path, "--json").splitlines())}
+    assert (runs[crawls["cut"]]["reached_max_pages"], runs[crawls["whole"]]["reached_max_pages"]) == (True, False)
