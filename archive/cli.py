@@ -1020,6 +1020,9 @@ def stats(db_path, source, limit, as_json):
     the next crawl) and which crawl it resumed ("resumes #12"). --json has these as
     finish_reason, reached_max_pages (with max_pages) and resumed_from, and the seconds taken.
 
+    "gone" counts the archived articles the crawl found gone from the live site (404, 410 or a
+    "page not found" page): the record of their removal, not errors.
+
     Health is the share of the run's articles with a title, a date, an author and at least
     50 words: a site redesign that breaks extraction shows as a drop.
 
@@ -1046,19 +1049,28 @@ def stats(db_path, source, limit, as_json):
     id_w = max(len("id"), *(len(str(r["id"])) for r in runs))
     source_w = max(len("source"), *(len(r["source_id"]) for r in runs))
     status_w = max(len("status"), *map(len, ended))
+    counts = [_counts(r) for r in runs]
+    count_w = {name: max(len(name), *(len(str(c[name])) for c in counts)) for name in counts[0]}
     click.echo(
-        f"{'id':>{id_w}} {'source':<{source_w}} {'started (UTC)':<16} {'status':<{status_w}} {'pages':>5} "
-        f"{'new':>4} {'chg':>4} {'same':>4} {'err':>4} title date auth  50w"
+        f"{'id':>{id_w}} {'source':<{source_w}} {'started (UTC)':<16} {'status':<{status_w}} "
+        f"{' '.join(f'{name:>{w}}' for name, w in count_w.items())} title date auth  50w"
     )
-    for r, status in zip(runs, ended):
-        same = (r["articles_unchanged"] or 0) + (r["articles_not_modified"] or 0)
+    for r, status, c in zip(runs, ended, counts):
         health = " ".join(_pct(r[k]).rjust(width) for k, width in (
             ("share_title", 5), ("share_date", 4), ("share_author", 4), ("share_50_words", 4)))
         click.echo(
             f"{r['id']:>{id_w}} {r['source_id']:<{source_w}} {(r['started_at'] or '')[:16].replace('T', ' '):<16} "
-            f"{status:<{status_w}} {r['pages'] or 0:>5} {r['articles_new'] or 0:>4} "
-            f"{r['articles_changed'] or 0:>4} {same:>4} {r['errors'] or 0:>4} {health}"
+            f"{status:<{status_w}} {' '.join(f'{c[name]:>{w}}' for name, w in count_w.items())} {health}"
         )
+
+
+def _counts(run: dict) -> dict:
+    """A run's counts under the table's headings; gone (archived articles found removed) apart from errors."""
+    return {
+        "pages": run["pages"] or 0, "new": run["articles_new"] or 0, "chg": run["articles_changed"] or 0,
+        "same": (run["articles_unchanged"] or 0) + (run["articles_not_modified"] or 0), "err": run["errors"] or 0,
+        "gone": run["gone"],
+    }
 
 
 # Why a crawl failed, in a word or two: the crawler's finish reasons (anything else as it is).

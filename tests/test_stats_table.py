@@ -1,0 +1,51 @@
+"""govarchive stats's table says what --json says: the articles a crawl found gone."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from archive import ingest
+from archive.cli import cli
+from archive.db import open_db
+from archive.sources import parse_sources
+
+SOURCE = (
+    '[[source]]\nid = "baochinhphu"\nname = "S"\nkind = "press"\nhome = "https://s.vn/"\n'
+    'allowed_domains = ["s.vn"]\narticle_pattern = "x"\nschedule = "0 * * * *"\n'
+    '[source.discovery]\nfeeds = ["https://s.vn/rss"]\n'
+)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    (source,) = parse_sources(SOURCE)
+    db = open_db(tmp_path / "archive.db")
+    crawl = ingest.start_crawl(db, source, max_pages=None)
+    archived = [f"https://s.vn/bai-{n}.htm" for n in range(3)]
+    db["articles"].insert_all({"url": url, "source_id": source.id} for url in archived)
+    # Two archived articles gone, one still there, and a link never archived that is broken: an error.
+    for url, status in zip([*archived, "https://s.vn/never.htm"], (404, 410, 200, 404)):
+        ingest.record_fetch(db, crawl_id=crawl, source_id=source.id, url=url, kind="article", status=status)
+    ingest.finish_crawl(db, crawl, finish_reason="finished", stats={})
+    db.close()
+    return tmp_path / "archive.db"
+
+
+def _stats(db_path, *args):
+    result = CliRunner().invoke(cli, ["stats", "--db", str(db_path), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _column(table: str, name: str) -> str:
+    header, row = table.splitlines()
+    return row.split()[header.split().index(name)]
+
+
+def test_the_table_counts_the_articles_found_gone_apart_from_errors(db_path):
+    table = _stats(db_path)
+    (run,) = map(json.loads, _stats(db_path, "--json").splitlines())
+    assert (run["gone"], run["errors"]) == (2, 1)
+    assert (_column(table, "gone"), _column(table, "err")) == ("2", "1"), table
+
