@@ -33,10 +33,10 @@ from archive.mentions import find_mentions
 from archive.page_encoding import decode_body
 from archive.sources import UNMATCHED_RULES
 from archive.syndication import signature
-from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates
+from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates, within_limits
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 20
+RULES_VERSION = 21
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -629,6 +629,8 @@ def _iso(value: str | None, reference: datetime | None) -> tuple[str | None, boo
         # day first, in Hà Nội time unless it names a zone.
         found = find_dates(value, reference=reference)
         return _found_iso(found[0]) if found else (None, False)
+    if not within_limits(parsed if len(value) > 10 else parsed.date(), reference):
+        return None, False
     if len(value) <= 10:
         return parsed.date().isoformat(), False
     if parsed.tzinfo is None:

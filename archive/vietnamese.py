@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-__all__ = ["VN_TZ", "FoundDate", "nfc", "fold", "find_dates", "parse_datetime", "page_dates", "date_limit"]
+__all__ = [
+    "VN_TZ", "FoundDate", "nfc", "fold", "find_dates", "parse_datetime", "page_dates", "date_limit", "within_limits",
+]
 
 VN_TZ = timezone(timedelta(hours=7))
 
@@ -265,6 +267,17 @@ def date_limit(reference: datetime | None) -> datetime:
     horizon when nothing says when the page was seen."""
     reference = _aware(reference)
     return _HORIZON if reference is None else reference + _FUTURE_SLACK
+
+
+def within_limits(value: datetime | date, reference: datetime | None) -> bool:
+    """Whether a date or time a page gives in a machine form (a ``<meta>``, JSON-LD) can be its
+    own: within the bounds a written date must keep. CMSs write "0001-01-01T00:00:00" (.NET's
+    empty date) or the Unix epoch for an article without one."""
+    limit = date_limit(reference)
+    # The years first, so that extreme ones never reach a change of zone ("9999-12-31T23:00-05:00").
+    if not _EARLIEST_YEAR <= value.year <= limit.year:
+        return False
+    return _aware(value) <= limit if isinstance(value, datetime) else value <= limit.date()
 
 
 def _aware(reference: datetime | None) -> datetime | None:
