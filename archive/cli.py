@@ -12,7 +12,7 @@ import shlex
 import signal
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import click
@@ -1021,7 +1021,8 @@ def stats(db_path, source, limit, as_json):
     finish_reason, reached_max_pages (with max_pages) and resumed_from, and the seconds taken.
 
     "gone" counts the archived articles the crawl found gone from the live site (404, 410 or a
-    "page not found" page): the record of their removal, not errors.
+    "page not found" page): the record of their removal, not errors. Start times are Vietnam
+    time (UTC+7), as in the reading room; --json has them as recorded, in UTC with the offset.
 
     Health is the share of the run's articles with a title, a date, an author and at least
     50 words: a site redesign that breaks extraction shows as a drop.
@@ -1052,14 +1053,14 @@ def stats(db_path, source, limit, as_json):
     counts = [_counts(r) for r in runs]
     count_w = {name: max(len(name), *(len(str(c[name])) for c in counts)) for name in counts[0]}
     click.echo(
-        f"{'id':>{id_w}} {'source':<{source_w}} {'started (UTC)':<16} {'status':<{status_w}} "
+        f"{'id':>{id_w}} {'source':<{source_w}} {'started (UTC+7)':<16} {'status':<{status_w}} "
         f"{' '.join(f'{name:>{w}}' for name, w in count_w.items())} title date auth  50w"
     )
     for r, status, c in zip(runs, ended, counts):
         health = " ".join(_pct(r[k]).rjust(width) for k, width in (
             ("share_title", 5), ("share_date", 4), ("share_author", 4), ("share_50_words", 4)))
         click.echo(
-            f"{r['id']:>{id_w}} {r['source_id']:<{source_w}} {(r['started_at'] or '')[:16].replace('T', ' '):<16} "
+            f"{r['id']:>{id_w}} {r['source_id']:<{source_w}} {_vietnam_minute(r['started_at']):<16} "
             f"{status:<{status_w}} {' '.join(f'{c[name]:>{w}}' for name, w in count_w.items())} {health}"
         )
 
@@ -1071,6 +1072,17 @@ def _counts(run: dict) -> dict:
         "same": (run["articles_unchanged"] or 0) + (run["articles_not_modified"] or 0), "err": run["errors"] or 0,
         "gone": run["gone"],
     }
+
+
+def _vietnam_minute(value: str | None) -> str:
+    """A time the archive recorded (ISO 8601; one without an offset is UTC, as the archive's
+    times are) on Vietnam's clock, to the minute: the reading room and exports show Vietnam time."""
+    from archive.vietnamese import VN_TZ
+
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value)
+    return f"{(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(VN_TZ):%Y-%m-%d %H:%M}"
 
 
 # Why a crawl failed, in a word or two: the crawler's finish reasons (anything else as it is).

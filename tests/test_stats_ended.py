@@ -63,7 +63,7 @@ def test_the_table_says_how_each_crawl_ended_within_100_columns(archive):
         crawls["resume"]: f"ok (resumes #{crawls['cut']})",
         crawls["other"]: "failed (cancelled)",
     }, "\n".join(lines)
-    assert lines[0].split()[:4] == ["id", "source", "started", "(UTC)"]
+    assert lines[0].split()[:4] == ["id", "source", "started", "(UTC+7)"]
     day, minute = lines[1].split()[2:4]
     assert len(day) == len("2024-01-31") and len(minute) == len("08:30")
 
