@@ -474,16 +474,20 @@ def m023_bare_warc_file_names(db: Database) -> None:
     A bare name is that of a file beside the database too (a crawl with ``--warc-dir`` the
     database's folder), so only names of files found in ``<db name>-warc``, and not beside it,
     get the folder in front."""
-    bare = [r[0] for r in db.execute("select distinct warc_file from fetches "
-                                     "where instr(warc_file, '/') = 0 and warc_file != ''")]
-    if not bare:
-        return
+    folder, moved = _bare_warc_names_to_move(db)
+    if moved:
+        db.execute("update fetches set warc_file = ? || '/' || warc_file "
+                   "where warc_file in (select value from json_each(?))", [folder, json.dumps(moved)])
+
+
+def _bare_warc_names_to_move(db: Database) -> tuple[str, list[str]]:
+    """m023's folder of WARC files, and the bare names of those found in it and not beside the database."""
     path = Path(db_file(db))
     folder = f"{path.stem}-warc"
-    moved = [name for name in bare
-             if path.with_name(folder).joinpath(name).is_file() and not path.with_name(name).exists()]
-    db.execute("update fetches set warc_file = ? || '/' || warc_file "
-               "where warc_file in (select value from json_each(?))", [folder, json.dumps(moved)])
+    bare = [r[0] for r in db.execute("select distinct warc_file from fetches "
+                                     "where instr(warc_file, '/') = 0 and warc_file != ''")]
+    return folder, [name for name in bare
+                    if path.with_name(folder).joinpath(name).is_file() and not path.with_name(name).exists()]
 
 
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
@@ -622,7 +626,7 @@ def _migrate(db: Database) -> None:
             with db.atomic():
                 pending = [m.name for m in migrations.pending(db)]
                 upgrading = pending and migrations.applied(db)
-                if upgrading:
+                if upgrading and any(_takes_a_while(db, name) for name in pending):
                     # Rebuilding an index over a million articles takes minutes: say why nothing happens.
                     logger.warning("%s: upgrading the archive (%s); on a large archive this takes a while",
                                    db_file(db), ", ".join(pending))
@@ -637,6 +641,24 @@ def _migrate(db: Database) -> None:
             logger.warning("%s: another process is writing to the archive (upgrading it?); waiting up to "
                            "%d minutes for it", db_file(db), UPGRADE_WAIT_S // 60)
             waiting = True
+
+
+# Migrations that take no longer on a large archive than on a small one: they add a column, a
+# table or a view. The upgrade says it takes a while only when one of the others is pending.
+_QUICK = frozenset({"m002_warc_pointers", "m006_extraction_rules", "m013_article_urls", "m014_fetch_redirect_hops",
+                    "m020_version_dates", "m022_crawls_rechecks_after"})
+# Migrations that change only some archives' rows, and whether the archive has such rows: m023's
+# are those of crawls older than the --warc-dir option.
+_CHANGES_ROWS = {"m023_bare_warc_file_names": lambda db: bool(_bare_warc_names_to_move(db)[1])}
+
+
+def _takes_a_while(db: Database, name: str) -> bool:
+    """Whether the migration ``name`` goes through as many rows as the archive has. Asked of the
+    pending ones in order, up to the first that does: m023's check reads the column m002 adds,
+    and while m002 is pending so is m003, which rebuilds the search index."""
+    if name in _QUICK:
+        return False
+    return _CHANGES_ROWS.get(name, lambda db: True)(db)
 
 
 def _say_what_reextract_fills(db: Database, applied: list[str]) -> None:

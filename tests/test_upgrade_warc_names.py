@@ -2,11 +2,14 @@
 ``<db name>-warc`` folder; since, the name is relative to the database's folder. The upgrade
 (m023) puts the folder in front of the bare names, so those captures are found again."""
 
+import logging
 import sqlite3
 
+import pytest
 from sqlite_utils import Database
 
 from archive.captures import read_capture
+from archive.db import migrations, open_db
 from tests.test_upgrade_old_archives import make_old_archive
 
 
@@ -34,3 +37,29 @@ def test_an_archive_with_bare_warc_file_names_reads_its_captures_once_upgraded(c
         assert read_capture(path, fetch).body
     assert sorted(r[0] for r in db.execute("select warc_file from fetches where warc_file in (?, ?, ?, ?)", kept)
                   ) == sorted(kept)
+
+
+@pytest.mark.parametrize("bare, announced", [
+    (None, False),  # names relative to the database's folder, as crawls have written since d8384ba
+    ("beside.warc.gz", False),  # a file beside the database: left as it is
+    ("old.warc.gz", True),  # in old-warc/: m023 puts the folder in front
+])
+def test_the_upgrade_says_it_takes_a_while_only_when_m023_has_names_to_change(tmp_path, caplog, bare, announced):
+    path = tmp_path / "old.db"
+    db = Database(sqlite3.connect(path))
+    migrations.apply(db, stop_before="m022_crawls_rechecks_after")
+    db["fetches"].insert({"url": "http://x.example/a", "warc_file": "old-warc/a.warc.gz"})
+    if bare:
+        db["fetches"].insert({"url": "http://x.example/b", "warc_file": bare})
+    db.conn.commit()
+    db.close()
+    tmp_path.joinpath("old-warc").mkdir()
+    for name in ("old-warc/old.warc.gz", "beside.warc.gz"):
+        tmp_path.joinpath(name).write_bytes(b"")
+    with caplog.at_level(logging.WARNING, logger="archive.db"):
+        open_db(path).close()
+    messages = [r.getMessage() for r in caplog.records]
+    upgrading = (f"{path}: upgrading the archive (m022_crawls_rechecks_after, m023_bare_warc_file_names); "
+                 "on a large archive this takes a while")
+    assert messages == ([upgrading] if announced else []), messages
+    assert not migrations.pending(Database(path))  # upgraded all the same
