@@ -332,7 +332,7 @@ class ArchivePipeline:
         if gone:
             # Not errors (the site answered as it should), but what the crawl is there to record.
             logger.info("%s: crawl %d found %d archived articles gone from the live site (404, 410 or a "
-                        "'page not found' page): govarchive stats --json counts them as gone",
+                        "'page not found' page): govarchive stats counts them as gone",
                         spider.source.id, self.crawl_id, gone)
         if left:
             logger.warning("%s: crawl %d reached --max-pages %d: %d requests wait in the frontier for the "
