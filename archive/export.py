@@ -53,7 +53,9 @@ selection            {selection}
 exported             {exported} (UTC)
 
 articles.jsonl       one JSON object per archived article (fields below)
-articles.csv         the same records as CSV, UTF-8 with a byte-order mark (for Excel)
+articles.csv         the same records as CSV, UTF-8 with a byte-order mark (for Excel, which
+                     cuts a cell at 32,767 characters; Python's csv module needs
+                     csv.field_size_limit(sys.maxsize) for a text past 131,072)
 captures.warc.gz     the WARC response and request records of each article's captures, as
                      archived: one for each version of the article, oldest first
 """
@@ -96,7 +98,8 @@ live               null while the article's own URL last answered with the artic
                    section page) or "elsewhere" (to another page), "status": the HTTP status of
                    its last answer (for a move, of the page it led to; the redirects are in the WARC),
                    "checked_at": when (UTC), "url": where it now leads; "temporary": a 302, 303
-                   or 307 redirect; "archived_as": the id of the page it leads to, if archived}
+                   or 307 redirect; "archived_as", for "elsewhere": the id of the page it leads to,
+                   if archived}
 earlier_versions   what the article said before, oldest first: each version's version number,
                    captured_at, fetch_id, title, published, author, description, text, text_hash,
                    word_count and extractor_version (published and author are null for a
