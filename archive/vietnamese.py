@@ -170,8 +170,13 @@ _LABEL = re.compile(
     re.I | re.X,
 )
 
-# Dates inside links are slugs and archive paths, not statements about the page.
-_URL = re.compile(r"(?:https?://|www\.)\S+|[\w.\-]+\.(?:vn|com|net|org|gov|edu|info)/\S*", re.I)
+# Dates inside links are slugs and archive paths, not statements about the page. A bare domain
+# starts only where a word starts: tried from every position of a long run of letters, digits
+# and dots (a <meta> date of "1.0.1.0…"), it rescanned the rest of the run from each, and an
+# 80,000-character value took minutes.
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+|(?<![\w.\-])[\w.\-]+\.(?:vn|com|net|org|gov|edu|info)/\S*", re.I
+)
 _DIGIT = re.compile(r"[0-9]")
 _OFFSET = re.compile(r"([+-])\s*([0-9]{1,2}):?([0-9]{2})?")
 
