@@ -10,6 +10,7 @@ import os
 import sqlite3
 import time
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -601,6 +602,14 @@ def _enable_wal(db: Database) -> None:
                 raise
         time.sleep(delay)
         delay = min(delay * 2, 0.5)
+
+
+def applied_at(conn: sqlite3.Connection, name: str) -> datetime | None:
+    """When the archive was upgraded through the migration ``name`` (None: not yet). What an
+    archive recorded before a migration can lack what the migration began to keep."""
+    row = conn.execute("select applied_at from _sqlite_migrations where migration_set = ? and name = ?",
+                       [MIGRATION_SET, name]).fetchone()
+    return datetime.fromisoformat(row[0]) if row else None
 
 
 def db_file(db: Database) -> str:

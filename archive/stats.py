@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from archive.db import MIGRATION_SET
+from archive.db import applied_at
 from archive.ingest import GONE_SQL, RECHECKED_STAT, fetch_counts
 from archive.locks import is_locked
 
@@ -31,7 +31,7 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
     )
     columns = [c[0] for c in rows.description]
     runs = [dict(zip(columns, r)) for r in rows.fetchall()]
-    named_since = _reason_named_since(db)
+    named_since = applied_at(db.conn, REASON_NAMED_WITH)
     for run in runs:
         run["seconds"] = _seconds(run["started_at"], run["finished_at"])
         if run["status"] == "running":
@@ -60,13 +60,6 @@ def reached_max_pages(run: dict, *, reason_named: bool) -> bool:
 # The crawler named the reason max_pages (commit af1166e) before this migration came: a crawl
 # started once the archive had it was recorded by a crawler that names it.
 REASON_NAMED_WITH = "m020_version_dates"
-
-
-def _reason_named_since(db: Database) -> datetime | None:
-    """When the archive was upgraded to REASON_NAMED_WITH (None: not yet)."""
-    row = db.execute("select applied_at from _sqlite_migrations where migration_set = ? and name = ?",
-                     [MIGRATION_SET, REASON_NAMED_WITH]).fetchone()
-    return datetime.fromisoformat(row[0]) if row else None
 
 
 def _after(started_at: str | None, since: datetime | None) -> bool:
