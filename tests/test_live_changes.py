@@ -5,6 +5,7 @@ or author is a version of the article, as a corrected text is."""
 import asyncio
 import sqlite3
 
+import lxml.html
 import pytest
 from sqlite_utils import Database
 
@@ -263,3 +264,36 @@ def test_an_archive_from_before_m020_shows_its_current_date_in_its_history(tmp_p
     db.close()
     rows = open_db(path).execute("select version, text, published, author from article_history order by version")
     assert rows.fetchall() == [(1, "trước đây", None, None), (2, "bây giờ", "2021-04-09", "Minh An")]
+
+
+def test_an_author_added_where_there_was_none_shows_in_the_diff(site, folder):
+    site.article["author"] = ""
+    crawl(folder)
+    site.article["author"] = "Thu Hà"
+    crawl(folder)
+    assert [v["author"] for v in history(folder)] == [None, "Thu Hà"]
+    (article,) = query(folder, "select id from articles")
+    page = lxml.html.fromstring(asyncio.run(make_datasette(folder / "archive.db").client.get(
+        f"/-/diff/{article['id']}")).text)
+    fields = [" ".join(dd.text_content().split()) for dd in page.xpath('//dl[@class="diff-fields"]/dd')]
+    assert fields == ["không có / none → Thu Hà"]
+
+
+def test_a_version_replaced_before_m020_shows_no_change_of_date_or_author(tmp_path):
+    # Its date and author were not kept: null says nothing about what it said.
+    path = tmp_path / "old.db"
+    db = Database(sqlite3.connect(path))
+    migrations.apply(db, stop_before="m020_version_dates")
+    db["sources"].insert({"id": "s", "name": "S"})
+    db["articles"].insert({"id": 1, "url": "http://s.example/1.html", "source_id": "s", "title": TITLE,
+                           "text": "bây giờ", "text_hash": "2", "published": "2021-04-09", "author": "Minh An"})
+    db["article_versions"].insert_all([
+        {"article_id": 1, "version": 1, "title": TITLE, "text": "trước đây", "text_hash": "1",
+         "captured_at": "2021-04-09T01:00:00+00:00"},
+        {"article_id": 1, "version": 2, "text_hash": "2", "in_articles": 1, "captured_at": "2021-04-10T01:00:00+00:00"},
+    ])
+    db.conn.commit()
+    db.close()
+    open_db(path).close()
+    page = asyncio.run(make_datasette(path).client.get("/-/diff/1")).text
+    assert "trước đây" in page and 'class="diff-fields"' not in page
