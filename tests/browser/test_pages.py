@@ -249,6 +249,37 @@ def test_article_page_and_diff(server, page):
     screenshot(page, "diff")
 
 
+def test_an_earlier_version_is_read_and_cited_as_such(server, page):
+    changed = page.request.get(server + "/-/results.json?q=" + CHANGED_TITLE_START).json()["results"][0]["id"]
+    page.goto(f"{server}/-/a/{changed}")
+    expect(page.locator(".version-notice")).to_have_count(0)
+    page.locator("section.versions a.version-link").first.click()
+    page.wait_for_url(f"**/-/a/{changed}?version=1")
+    notice = page.get_by_role("note")
+    expect(notice).to_contain_text("This is an earlier version of the article (version 1 of 2)")
+    expect(page.locator("article h1")).not_to_contain_text("(cập nhật)")
+    expect(page.locator(".citation")).to_contain_text("Version 1 of 2, archived by govarchive on")
+    expect(page.locator("a.stable-url")).to_have_attribute("href", re.compile(rf"/-/a/{changed}\?version=1$"))
+    expect(page.locator('section.versions li[aria-current="true"]')).to_contain_text("v1")
+    # The notice is the first stop past the skip link, and its links look like links.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('.version-notice')")
+    assert all("underline" in link["underline"] for link in page.evaluate(LINK_STYLE, ".version-notice a"))
+    screenshot(page, "article-version")
+    # On paper too: a quotation printed from it says which version it is.
+    page.emulate_media(media="print")
+    assert all(page.evaluate(SHOWN, ".version-notice"))
+    page.emulate_media(media="screen")
+    notice.get_by_role("link", name=re.compile("Compare with version 2")).click()
+    page.wait_for_url(f"**/-/diff/{changed}?from=1&to=2")
+    expect(page.locator(".diff-title ins")).to_contain_text("(cập nhật)")
+    missing = page.goto(f"{server}/-/a/{changed}?version=9")
+    assert missing.status == 404
+    expect(page.locator("main")).to_contain_text("No such version")
+
+
 def test_hostile_page_runs_no_script(server, page):
     page.goto(server + "/-/search?q=gia+mao")
     link = page.locator("ol.results li h3 a").filter(has_text="<script>alert(1)</script>")

@@ -1110,12 +1110,14 @@ def _live_state(conn, db_path, article: dict) -> dict | None:
     return state
 
 
-def citation(article: dict, stable_url: str, read_from: dict | None = None) -> tuple[str, str]:
+def citation(article: dict, stable_url: str, read_from: dict | None = None,
+             version: tuple[int, int] | None = None) -> tuple[str, str]:
     """The citation line in two parts: the work (title, source, date), in the article's own
     words, and where the archive keeps it, in English (the page marks it so). ``read_from`` is
     the fetch the article's current reading comes from: the text cited is what the archive
     captured then, at the address that answered it (after an edit or a move, not the first
-    capture's day or address)."""
+    capture's day or address). ``version`` (its number, how many the article has) cites one
+    version: to the minute, as two versions can be captured the same day."""
     title = (article.get("title") or "").strip().rstrip(".")
     title += "" if title.endswith(("?", "!", "…")) else "."
     source = article.get("source_name") or article.get("source_id") or ""
@@ -1123,8 +1125,12 @@ def citation(article: dict, stable_url: str, read_from: dict | None = None) -> t
     work = f"{title} {source} ({published})." if published else f"{title} {source}."
     captured = (read_from or {}).get("fetched_at") or article.get("first_seen")
     original = (read_from or {}).get("response_url") or (read_from or {}).get("url") or article.get("url")
-    archived = f"Archived by govarchive on {_vn_day(captured)} (UTC+7): {stable_url}. Original: {original}"
-    return work, archived
+    where = f"{stable_url}. Original: {original}"
+    if version is None:
+        return work, f"Archived by govarchive on {_vn_day(captured)} (UTC+7): {where}"
+    moment = _in_vietnam(captured)
+    when = f"{moment:%Y-%m-%d} at {moment:%H:%M}" if moment else _vn_day(captured)
+    return work, f"Version {version[0]} of {version[1]}, archived by govarchive on {when} (UTC+7): {where}"
 
 
 def _refs(conn, article_id) -> list[dict]:
@@ -1175,24 +1181,45 @@ def _other_urls(conn, article: dict) -> list[dict]:
     return rows
 
 
-def _article_shown(conn, db_path, article_id) -> dict | None:
+def _fetch(conn, fetch_id) -> dict | None:
+    rows = query_rows(conn, "select id, fetched_at, warc_file, url, response_url from fetches where id = :id",
+                      {"id": fetch_id})
+    return rows[0] if rows else None
+
+
+def _version_read(conn, versions: list[dict] | None, number: int) -> dict | None:
+    """Version ``number`` of the article as its page reads it: its row, its place among the
+    versions (``count``; ``next``, the version after it, None for the current one) and the fetch
+    its text was read from. None when the article has no such version."""
+    versions = versions or []
+    at = next((i for i, v in enumerate(versions) if v["version"] == number), None)
+    if at is None:
+        return None
+    row = versions[at]
+    return {
+        "number": number, "row": row, "count": len(versions),
+        "next": versions[at + 1]["version"] if at + 1 < len(versions) else None,
+        "fetch": _fetch(conn, row["fetch_id"]) if row.get("fetch_id") is not None else None,
+    }
+
+
+def _article_shown(conn, db_path, article_id, version: int | None = None) -> dict | None:
     """All the article page shows of the article, or None when there is no such article; to be
-    read at once (read_at_once)."""
+    read at once (read_at_once). ``version`` asks for one version too (``version``: None when
+    the article has no such version)."""
     article = _article(conn, article_id)
     if article is None:
         return None
     names = schema_names(conn)
-    read_from = None
-    if article.get("fetch_id") is not None:
-        fetches = query_rows(conn, "select id, fetched_at, warc_file, url, response_url from fetches where id = :id",
-                             {"id": article["fetch_id"]})
-        read_from = fetches[0] if fetches else None
+    read_from = _fetch(conn, article["fetch_id"]) if article.get("fetch_id") is not None else None
+    versions = _versions(conn, names, article_id) if "article_versions" in names else None
     return {
         "article": article, "read_from": read_from,
         "capture": read_from if read_from and read_from["warc_file"] else None,
         "refs": _refs(conn, article_id) if "doc_refs" in names else [],
         "mentions": _mentions(conn, article_id) if "mentions" in names else None,
-        "versions": _versions(conn, names, article_id) if "article_versions" in names else None,
+        "versions": versions,
+        "version": None if version is None else _version_read(conn, versions, version),
         "also": _also(conn, article),
         # An archive served before its upgrade (serve does not migrate) has no article_urls.
         "other_urls": _other_urls(conn, article) if "article_urls" in names else [],
@@ -1200,25 +1227,56 @@ def _article_shown(conn, db_path, article_id) -> dict | None:
     }
 
 
+# What an earlier version has of its own: the rest of what the page shows of the article (its
+# update time, categories and tags) belongs to the current reading, and is not said of it.
+VERSION_READING = ("title", "description", "text", "published", "author")
+
+
+def _earlier_reading(article: dict, version: dict) -> dict:
+    """The page's context for an earlier version: the article as that version read, the capture
+    it was read from, cited by its own number and capture time."""
+    row, fetch = version["row"], version["fetch"] or {}
+    read_from = {**fetch, "fetched_at": row.get("captured_at") or fetch.get("fetched_at")}
+    return {
+        "article": {**article, **{name: row.get(name) for name in VERSION_READING}, "updated": None},
+        "read_from": read_from, "capture": fetch if fetch.get("warc_file") else None,
+        "categories": [], "tags": [],
+    }
+
+
 async def article_page(datasette, request):
     db = _db(datasette)
     article_id = row_id(request.url_vars["article_id"])
+    # An empty ?version= asks for no version in particular, as the diff page takes an empty ?from=.
+    asked = request.args.get("version")
+    number = row_id(asked) if asked else None
     shown = None if article_id is None else await read_at_once(
-        db, lambda conn: _article_shown(conn, db.path, article_id))
+        db, lambda conn: _article_shown(conn, db.path, article_id, number))
     if shown is None:
         return await not_found(datasette, request, "Không có bài viết này", "No such article")
-    article, read_from = shown.pop("article"), shown.pop("read_from")
-    stable_url = absolute_url(datasette, request, datasette.urls.path(f"-/a/{article_id}"))
+    version = shown.pop("version")
+    if asked and version is None:
+        return await not_found(datasette, request, "Không có phiên bản này", "No such version")
+    article = shown.pop("article")
+    reading = {
+        "article": article, "read_from": shown.pop("read_from"), "capture": shown.pop("capture"),
+        "categories": _json_list(article.get("categories")), "tags": _json_list(article.get("tags")),
+    }
+    # The current version asked for by number reads as the page does, cited as that version.
+    if version and version["next"] is not None:
+        reading.update(_earlier_reading(article, version))
+    path = f"-/a/{article_id}" + (f"?version={version['number']}" if version else "")
+    stable_url = absolute_url(datasette, request, datasette.urls.path(path))
+    cited = (version["number"], version["count"]) if version else None
+    read, read_from = reading.pop("article"), reading.pop("read_from")
     return await _render(
         datasette, request, "reading_article.html",
         {
-            **shown,
-            "article": article,
-            "body": body_blocks(body_paragraphs(article)),
-            "categories": _json_list(article.get("categories")),
-            "tags": _json_list(article.get("tags")),
+            **shown, **reading,
+            "article": read, "version": version,
+            "body": body_blocks(body_paragraphs(read)),
             "live_url": _web_url(article.get("url")),
-            "stable_url": stable_url, "citation": citation(article, stable_url, read_from),
+            "stable_url": stable_url, "citation": citation(read, stable_url, read_from, cited),
             "search_path": datasette.urls.path("-/search"),
         },
     )
