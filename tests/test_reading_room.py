@@ -179,6 +179,9 @@ def add_knowledge(db_path):
         "article_id": changed["id"], "version": last + 1, "title": changed["title"] + " (cập nhật)",
         "text": revised(changed["text"]), "text_hash": "revised", "fetch_id": changed["fetch_id"],
         "captured_at": now_iso(),
+        # As a crawl records a version whose text alone changed: with the date and author it kept.
+        **({"published": changed["published"], "author": changed["author"]}
+           if "author" in versions.columns_dict else {}),
     })
     if "cluster_id" not in db["articles"].columns_dict:
         db["articles"].add_column("cluster_id", str)
