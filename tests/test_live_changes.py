@@ -277,6 +277,11 @@ def test_an_author_added_where_there_was_none_shows_in_the_diff(site, folder):
         f"/-/diff/{article['id']}")).text)
     fields = [" ".join(dd.text_content().split()) for dd in page.xpath('//dl[@class="diff-fields"]/dd')]
     assert fields == ["không có / none → Thu Hà"]
+    # The article's list of versions says it too.
+    page = lxml.html.fromstring(asyncio.run(make_datasette(folder / "archive.db").client.get(
+        f"/-/a/{article['id']}")).text)
+    listed = [" ".join(li.text_content().split()) for li in page.xpath('//section[@class="versions"]//li')]
+    assert "tác giả / author Thu Hà" in listed[1] and "author" not in listed[0], listed
 
 
 def test_a_version_replaced_before_m020_shows_no_change_of_date_or_author(tmp_path):

@@ -1212,7 +1212,7 @@ def _article_shown(conn, db_path, article_id, version: int | None = None) -> dic
         return None
     names = schema_names(conn)
     read_from = _fetch(conn, article["fetch_id"]) if article.get("fetch_id") is not None else None
-    versions = _versions(conn, names, article_id) if "article_versions" in names else None
+    versions = _mark_dates_kept(conn, _versions(conn, names, article_id)) if "article_versions" in names else None
     return {
         "article": article, "read_from": read_from,
         "capture": read_from if read_from and read_from["warc_file"] else None,
@@ -1365,15 +1365,20 @@ def _article_and_versions(conn, article_id) -> tuple[dict | None, list[dict]]:
 
 
 def _article_and_dated_versions(conn, article_id) -> tuple[dict | None, list[dict]]:
-    """_article_and_versions, each version with ``dates_kept``: whether its date and author are
-    what it said. The current reading's are the article's; a version replaced before the
-    archive's m020 kept neither."""
+    """_article_and_versions, each version marked by _mark_dates_kept."""
     article, versions = _article_and_versions(conn, article_id)
+    return article, _mark_dates_kept(conn, versions)
+
+
+def _mark_dates_kept(conn, versions: list[dict]) -> list[dict]:
+    """``versions`` (in order), each with ``dates_kept``: whether its date and author are what it
+    said. The current reading's are the article's; a version replaced before the archive's m020
+    kept neither, and its nulls say nothing."""
     since = applied_at(conn, "m020_version_dates")
     for version, replacement in zip(versions, [*versions[1:], None]):
         version["dates_kept"] = replacement is None or bool(
             since and replacement["captured_at"] and datetime.fromisoformat(replacement["captured_at"]) >= since)
-    return article, versions
+    return versions
 
 
 async def diff_page(datasette, request):
