@@ -200,3 +200,13 @@ def test_a_version_replaced_before_m020_says_the_archive_has_no_date_or_author_f
     assert "Minh An" not in meta and "09/04/2021" not in meta
     assert "no published date or author for this version" in meta
     assert text_of(tree, ".citation").startswith("Trước đây. S. Version 1 of 2")
+
+
+def test_the_article_page_gives_the_address_that_keeps_its_current_text(ds, archive):
+    # The article's own address reads as whatever version is latest; the current version's
+    # address reads as this text after later versions come.
+    _, article = archive
+    plain = page(ds, f"/-/a/{article}")
+    (kept,) = plain.cssselect("a.version-url")
+    assert kept.get("href").endswith(f"/-/a/{article}?version=3")
+    assert not page(ds, f"/-/a/{article}?version=2").cssselect("a.version-url")

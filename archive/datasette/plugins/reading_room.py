@@ -1268,6 +1268,10 @@ async def article_page(datasette, request):
     path = f"-/a/{article_id}" + (f"?version={version['number']}" if version else "")
     stable_url = absolute_url(datasette, request, datasette.urls.path(path))
     cited = (version["number"], version["count"]) if version else None
+    # The article's address reads as its latest version, whatever comes later: the current one's
+    # own address is what keeps this text.
+    current = None if version or not shown["versions"] else absolute_url(
+        datasette, request, datasette.urls.path(f"-/a/{article_id}?version={shown['versions'][-1]['version']}"))
     read, read_from = reading.pop("article"), reading.pop("read_from")
     return await _render(
         datasette, request, "reading_article.html",
@@ -1277,6 +1281,7 @@ async def article_page(datasette, request):
             "body": body_blocks(body_paragraphs(read)),
             "live_url": _web_url(article.get("url")),
             "stable_url": stable_url, "citation": citation(read, stable_url, read_from, cited),
+            "version_url": current,
             "search_path": datasette.urls.path("-/search"),
         },
     )
