@@ -9,10 +9,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
@@ -565,6 +567,10 @@ def store_article(
     if existing is None and own is None:
         variant_of = _redirected_to(db, source_id, url, also_at, record) or syndication.same_article(
             db, candidates, source_id, title, record.get("published"), url)
+        moved = False
+        if variant_of is None:
+            variant_of = _moved(db, candidates, source_id, record)
+            moved = variant_of is not None
         if variant_of is None:
             article_id = _insert(
                 db,
@@ -582,9 +588,11 @@ def store_article(
             return "new"
         _add_url(db, variant_of, url, record, fetch_id, seen_at)
         current = db.execute("select url, text_hash, title from articles where id = ?", [variant_of]).fetchone()
-        if (current[1], current[2]) == (text_hash, title) or _confirmed_in_this_crawl(db, current[0], fetch_id):
+        if ((current[1], current[2]) == (text_hash, title) and not moved) or _confirmed_in_this_crawl(
+                db, current[0], fetch_id):
             # The article's own URL has told this crawl what the article says: what this page
-            # adds or lacks is its own furniture.
+            # adds or lacks is its own furniture. (A moved page not read as a variant is dated
+            # otherwise or worded otherwise: a correction, whatever its text hash says.)
             _seen(db, variant_of, url, None, seen_at)
             return "unchanged"
         # Met for the first time, and the article's own URL was not read today: the page is
@@ -699,6 +707,40 @@ def _redirected_to(db: Database, source_id: str, url: str, also_at: str | None, 
         "where u.url = ? and a.source_id = ?", [also_at, source_id, also_at, source_id],
     ).fetchone()
     return row[0] if row and _still_the_article(db, row[0], record) else None
+
+
+# The numbers a portal's CMS names an article by at the end of its URL (``…-1022040801.htm``),
+# which a move to another slug or section keeps: not a year, nor a short number (a page, a month).
+_NUMBER = re.compile(r"\d{3,}")
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _moved(db: Database, candidates, source_id: str, record: dict) -> int | None:
+    """The archived article of the source that this page is when the portal moved it to a new
+    URL that keeps its number and, between the same two crawls, corrected its date or a few words:
+    the page has the article's headline and most of its text (as a redirect's target must).
+
+    syndication.same_article asks more of a page with no such number (the article's day, nearly
+    all its text): that is all that keeps apart the notices a portal posts again and again under
+    one headline (``/2024/03/lich-tiep-cong-dan.htm``, then ``/2024/04/…``)."""
+    url = record["url"]
+    numbers = _article_numbers(url)
+    if not numbers:
+        return None
+    for article_id, other_source, score in candidates:
+        if other_source != source_id or score < syndication.SYNDICATED:
+            continue
+        title, other_url = db.execute("select title, url from articles where id = ?", [article_id]).fetchone()
+        if (numbers & _article_numbers(other_url) and syndication.same_page(url, other_url)
+                and syndication.same_headline(title, record.get("title"))):
+            return article_id
+    return None
+
+
+def _article_numbers(url: str) -> set[int]:
+    """The numbers in the last segment of a URL's path that may name an article."""
+    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    return {int(n) for n in _NUMBER.findall(last) if n.isascii() and not _YEAR.fullmatch(n)}
 
 
 def _still_the_article(db: Database, article_id: int, record: dict) -> bool:
