@@ -603,7 +603,8 @@ def store_article(
         article_id, old_hash, old_title, read_from, read_by = own
     else:
         article_id, old_hash, old_title, read_from, read_by = existing
-    if also_at and (old_hash, old_title) != (text_hash, title) and not _still_the_article(db, article_id, record):
+    if also_at and (_numbered_apart(db, article_id, url, also_at) or (
+            (old_hash, old_title) != (text_hash, title) and not _still_the_article(db, article_id, record))):
         return None
     _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
     if old_hash == text_hash and old_title == title and not _redated(db, article_id, url, record):
@@ -741,6 +742,19 @@ def _article_numbers(url: str) -> set[int]:
     """The numbers in the last segment of a URL's path that may name an article."""
     last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
     return {int(n) for n in _NUMBER.findall(last) if n.isascii() and not _YEAR.fullmatch(n)}
+
+
+def _numbered_apart(db: Database, article_id: int, url: str, also_at: str) -> bool:
+    """Whether a redirect from the article's ``url`` leads to a page whose URL names another
+    article: both carry an article number (see _moved), and not one in common. A portal sends the
+    readers of a removed notice to another of its template, which reads as the article (the same
+    headline, nearly the same text) and is not it. A URL already the article's is the article."""
+    here, there = _article_numbers(url), _article_numbers(also_at)
+    if not (here and there) or here & there:
+        return False
+    return db.execute("select 1 from articles where id = ? and url = ? union all "
+                      "select 1 from article_urls where article_id = ? and url = ?",
+                      [article_id, also_at, article_id, also_at]).fetchone() is None
 
 
 def _still_the_article(db: Database, article_id: int, record: dict) -> bool:

@@ -1,0 +1,42 @@
+"""An archived article whose address the portal now sends to another article of its template
+(the same headline, nearly the same text, its own number and day) keeps its text: the page the
+redirect leads to is that other article, not a version of this one."""
+
+import asyncio
+
+import pytest
+
+from archive.serve import make_datasette
+from tests.conftest import query
+from tests.test_moved_redated import NEW_DATE, OLD, folder, site, two_of_one_template  # noqa: F401 (fixtures)
+from tests.test_variants import PARAGRAPHS, TITLES, crawl
+
+SIBLING = "/a/ha-tinh-zalo-oa-1022040802.htm"
+
+
+@pytest.mark.parametrize("when", ["archived before", "listed in the same crawl", "met only by the redirect"])
+def test_an_article_redirected_to_another_of_its_template_keeps_its_text(site, folder, when):
+    # An unrelated article the listing keeps showing: a crawl that finds no article link is empty.
+    site.articles["/a/nghe-an-1022040900.htm"] = {
+        "title": TITLES["nghe-an-nguoi-phat-ngon"], "date": NEW_DATE, "paragraphs": PARAGRAPHS["nghe-an-nguoi-phat-ngon"]}
+    site.listed.append("/a/nghe-an-1022040900.htm")
+    if when == "archived before":
+        two_of_one_template(site, 1022040802, NEW_DATE, "Kỳ Anh")
+    crawl(folder)
+    (article,) = query(folder, "select id, url, text, published from articles where url like '%0801.htm'")
+    if when != "archived before":
+        two_of_one_template(site, 1022040802, NEW_DATE, "Kỳ Anh")
+        if when == "met only by the redirect":
+            site.listed.remove(SIBLING)
+    # The portal removes the article and sends its readers to the other notice.
+    site.redirects[OLD] = SIBLING
+    site.listed.remove(OLD)
+    crawl(folder)
+    assert query(folder, "select id, url, text, published from articles where id = ?", [article["id"]]) == [article]
+    assert query(folder, "select count(*) as n from article_versions where article_id = ?", [article["id"]]) == [
+        {"n": 1}]
+    assert query(folder, "select url from article_urls where article_id = ?", [article["id"]]) == []
+    (fetch,) = query(folder, "select error from fetches where url = ? order by id desc limit 1", [article["url"]])
+    assert fetch["error"] == f"redirected to {site.base}{SIBLING}, a page that does not read as the article"
+    page = asyncio.run(make_datasette(folder / "archive.db").client.get(f"/-/a/{article['id']}")).text
+    assert "The live page now leads to another page, not this article:" in page
