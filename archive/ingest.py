@@ -603,9 +603,11 @@ def store_article(
         article_id, old_hash, old_title, read_from, read_by = own
     else:
         article_id, old_hash, old_title, read_from, read_by = existing
-    if also_at and (_numbered_apart(db, article_id, url, also_at) or (
+    if also_at and (_numbered_apart(db, article_id, url, also_at, record) or (
             (old_hash, old_title) != (text_hash, title) and not _still_the_article(db, article_id, record))):
         return None
+    if also_at:
+        _take_in_twin(db, article_id, source_id, also_at, fetch_id)
     _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
     if old_hash == text_hash and old_title == title and not _redated(db, article_id, url, record):
         _seen(db, article_id, url, own, seen_at)
@@ -744,13 +746,18 @@ def _article_numbers(url: str) -> set[int]:
     return {int(n) for n in _NUMBER.findall(last) if n.isascii() and not _YEAR.fullmatch(n)}
 
 
-def _numbered_apart(db: Database, article_id: int, url: str, also_at: str) -> bool:
-    """Whether a redirect from the article's ``url`` leads to a page whose URL names another
-    article: both carry an article number (see _moved), and not one in common. A portal sends the
-    readers of a removed notice to another of its template, which reads as the article (the same
-    headline, nearly the same text) and is not it. A URL already the article's is the article."""
+def _numbered_apart(db: Database, article_id: int, url: str, also_at: str, record: dict) -> bool:
+    """Whether a redirect from the article's ``url`` leads to a page that is another article: both
+    URLs carry an article number (see _moved), not one in common, and the page gives another day.
+    A portal sends the readers of a removed notice to another of its template, which reads as the
+    article (the same headline, nearly the same text) and is not it; a portal moved to a new CMS
+    renumbers every article and sends each old URL to the same article, on its day. A URL already
+    the article's is the article."""
     here, there = _article_numbers(url), _article_numbers(also_at)
     if not (here and there) or here & there:
+        return False
+    (published,) = db.execute("select published from articles where id = ?", [article_id]).fetchone()
+    if not (published and record.get("published")) or published[:10] == record["published"][:10]:
         return False
     return db.execute("select 1 from articles where id = ? and url = ? union all "
                       "select 1 from article_urls where article_id = ? and url = ?",
@@ -810,6 +817,47 @@ def _add_url(db: Database, article_id: int, url: str, record: dict, fetch_id: in
         "extractor_version": record.get("extractor_version"), "first_seen": seen_at, "last_seen": seen_at,
         "fetch_id": fetch_id,
     })
+
+
+def _take_in_twin(db: Database, article_id: int, source_id: str, also_at: str, fetch_id: int) -> None:
+    """Make the article of ``also_at``, where a redirect from the article leads, one of its URLs,
+    when this crawl archived that page moments before as an article of its own: a portal that
+    moves an article to a new slug lists the new URL, which a crawl reaches before it asks the
+    old one again, and nothing but the redirect says the two are one. Only such a twin goes: of
+    the source, archived by this crawl, with no version but that one; its reading (the capture,
+    the times) stays as that URL's."""
+    twin = db.execute(
+        """select a.id from articles a join fetches f on f.id = a.fetch_id
+           where a.url = ? and a.id != ? and a.source_id = ?
+             and f.crawl_id = (select crawl_id from fetches where id = ?)
+             and (select count(*) from article_versions v where v.article_id = a.id) = 1""",
+        [also_at, article_id, source_id, fetch_id],
+    ).fetchone()
+    if twin is None:
+        return
+    twin_id = twin[0]
+    db.execute(
+        """insert or ignore into article_urls
+             (url, article_id, text_hash, title, extractor_version, first_seen, last_seen, fetch_id)
+           select url, ?, text_hash, title, extractor_version, first_seen, last_seen, fetch_id
+           from articles where id = ?""",
+        [article_id, twin_id],
+    )
+    db.execute("update article_urls set article_id = ? where article_id = ?", [article_id, twin_id])
+    # A contentless FTS5 table forgets a row only when told its old values (update_article).
+    old = _fold_fields(db, twin_id)
+    db.execute("insert into articles_fold (articles_fold, rowid, title, description, text, filters) "
+               "values ('delete', ?, ?, ?, ?, ?)", [twin_id, *_folded(old), row_filter_words(old)])
+    syndication.index_article(db, twin_id, source_id, None)
+    # Another source's copies joined to the twin's cluster join the article's.
+    db.execute("update articles set cluster_id = (select coalesce(cluster_id, id) from articles where id = ?) "
+               "where cluster_id = ? or (id = ? and exists (select 1 from articles where cluster_id = ?))",
+               [article_id, twin_id, article_id, twin_id])
+    for table in ("article_versions", "doc_refs", "mentions"):
+        db.execute(f"delete from {table} where article_id = ?", [twin_id])
+    db.execute("delete from articles where id = ?", [twin_id])
+    db.execute("update crawls set articles_new = articles_new - 1 "
+               "where id = (select crawl_id from fetches where id = ?)", [fetch_id])
 
 
 def _also_at(db, article_id, url, also_at, record, fetch_id, seen_at) -> None:

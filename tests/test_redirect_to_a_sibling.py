@@ -40,3 +40,39 @@ def test_an_article_redirected_to_another_of_its_template_keeps_its_text(site, f
     assert fetch["error"] == f"redirected to {site.base}{SIBLING}, a page that does not read as the article"
     page = asyncio.run(make_datasette(folder / "archive.db").client.get(f"/-/a/{article['id']}")).text
     assert "The live page now leads to another page, not this article:" in page
+
+
+@pytest.mark.parametrize("renumbered", ["/tin-tuc/ha-tinh-huong-dan-zalo-oa-cap-xa-5512.htm",
+                                        "/tin-tuc/ha-tinh-huong-dan-zalo-oa-cap-xa.htm"], ids=["renumbered", "no number"])
+@pytest.mark.parametrize("listed", [False, True], ids=["met by the redirect", "listed too"])
+def test_a_portal_that_renumbers_its_articles_keeps_them(site, folder, listed, renumbered):
+    # A portal moved to a new CMS gives each article a new number and sends the old URL to it:
+    # the page there is the article (its day, its text), however its number differs.
+    other = "/a/nghe-an-1022040900.htm"
+    site.articles[other] = {"title": TITLES["nghe-an-nguoi-phat-ngon"], "date": NEW_DATE,
+                            "paragraphs": PARAGRAPHS["nghe-an-nguoi-phat-ngon"]}
+    site.listed.append(other)
+    crawl(folder)
+    (article,) = query(folder, "select id, url, text, published from articles where url like '%0801.htm'")
+    site.move(OLD, renumbered)
+    # A portal that moves an article to a new slug or CMS lists the new URL, found before the old
+    # one is asked again: the article archived there moments before is the article's URL.
+    site.redirects[OLD] = renumbered
+    if not listed:
+        site.listed.remove(renumbered)
+    crawl(folder)
+    assert query(folder, "select id, url, text, published from articles where url not like '%0900.htm'") == [article]
+    assert {"url": f"{site.base}{renumbered}"} in query(folder, "select url from article_urls where article_id = ?",
+                                                         [article["id"]])
+    assert query(folder, "select count(*) as n from article_versions") == [{"n": 2}]
+    assert query(folder, "select articles_new from crawls order by id desc limit 1") == [{"articles_new": 0}]
+    ds = make_datasette(folder / "archive.db")
+    page = asyncio.run(ds.client.get(f"/-/a/{article['id']}")).text
+    assert "not this article" not in page
+    # Both search indexes hold the article once, and nothing of the article folded into it.
+    found = asyncio.run(ds.client.get("/-/results.json?q=Zalo+OA+cấp+xã")).json()
+    assert [r["id"] for r in found["results"]] == [article["id"]]
+    for index in ("articles_fts", "articles_fold"):
+        query(folder, f"insert into {index}({index}) values ('integrity-check')")
+    for index in ("articles_fts", "articles_fold"):
+        assert query(folder, f"select rowid from {index} where {index} match 'zalo'") == [{"rowid": article["id"]}]
