@@ -712,10 +712,11 @@ def _redirected_to(db: Database, source_id: str, url: str, also_at: str | None, 
     return row[0] if row and _still_the_article(db, row[0], record) else None
 
 
-# The numbers a portal's CMS names an article by at the end of its URL (``…-1022040801.htm``),
-# which a move to another slug or section keeps: not a year, nor a short number (a page, a month).
-_NUMBER = re.compile(r"\d{3,}")
-_YEAR = re.compile(r"(19|20)\d\d")
+# The number a portal's CMS names an article by at the end of its URL (``…-1022040801.htm``),
+# which a move to another slug or section keeps. Not a shorter number, which may be a decree's
+# ("…-nghi-dinh-168.htm", shared by every write-up of it), a page's or a month's, nor a day's.
+_ARTICLE_ID = re.compile(r"(?<!\d)(\d{5,})(?:\.\w+)?$")
+_DAY = re.compile(r"(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
 
 
 def _moved(db: Database, candidates, source_id: str, record: dict) -> int | None:
@@ -741,9 +742,10 @@ def _moved(db: Database, candidates, source_id: str, record: dict) -> int | None
 
 
 def _article_numbers(url: str) -> set[int]:
-    """The numbers in the last segment of a URL's path that may name an article."""
+    """The article's number that ends the last segment of a URL's path, if it has one."""
     last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-    return {int(n) for n in _NUMBER.findall(last) if n.isascii() and not _YEAR.fullmatch(n)}
+    found = _ARTICLE_ID.search(last)
+    return {int(found[1])} if found and found[1].isascii() and not _DAY.fullmatch(found[1]) else set()
 
 
 def _numbered_apart(db: Database, article_id: int, url: str, also_at: str, record: dict) -> bool:

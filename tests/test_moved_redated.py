@@ -158,3 +158,22 @@ def test_a_notice_posted_again_under_its_slug_in_another_month_is_an_article_of_
     site.listed = ["/2024/04/lich-tiep-cong-dan.htm"]
     crawl(folder)
     assert len(query(folder, "select id from articles")) == 2
+
+
+@pytest.mark.parametrize("slugs", [
+    ("/tin-tuc/trien-khai-nghi-dinh-168-2024-nd-cp-4567.htm", "/tin-tuc/trien-khai-nghi-dinh-168-2024-nd-cp-4890.htm"),
+    ("/tin-tuc/trien-khai-nghi-dinh-168-an-phu.htm", "/tin-tuc/trien-khai-nghi-dinh-168-tan-chau.htm"),
+    ("/tin-tuc/hoi-nghi-20240517-an-phu.htm", "/tin-tuc/hoi-nghi-20240517-tan-chau.htm"),
+], ids=["short ids", "a document's number", "a day"])
+def test_two_write_ups_of_one_document_whose_urls_share_its_number_stay_two_articles(site, folder, slugs):
+    # A number in both URLs that is no article's id (a decree's, a day's) says nothing of a move.
+    del site.articles[OLD]
+    site.listed = list(slugs)
+    for slug, district, date in zip(slugs, ("An Phú", "Tân Châu"), (DATE, NEW_DATE)):
+        site.articles[slug] = {"title": "Triển khai Nghị định 168/2024/NĐ-CP", "date": date, "paragraphs": [
+            f"Ủy ban nhân dân huyện {district} tổ chức hội nghị triển khai Nghị định 168/2024/NĐ-CP.",
+            *PARAGRAPHS["ha-tinh-cong-van"]]}
+    crawl(folder)
+    assert sorted(r["url"].rsplit("/", 1)[1] for r in query(folder, "select url from articles")) == sorted(
+        s.rsplit("/", 1)[1] for s in slugs)
+    assert query(folder, "select count(*) as n from article_urls") == [{"n": 0}]
