@@ -875,19 +875,21 @@ def filter_words_sql(row: str, *, lists: bool = True) -> str:
 
 def with_filters(
     query: str, *, source: str | None = None, month: str | None = None, platform: str | None = None,
-    agency: str | None = None, ref: str | None = None, column: bool = True,
+    agency: str | None = None, ref: str | None = None, column: bool = True, every_spelling: bool = True,
 ) -> str:
     """An FTS5 query restricted to a source, a month, a channel, an agency and/or a document
     through the filters column.
 
     ``column=False`` for the exact index, which keeps no positions and so takes no column
-    filter; the filter words occur in no other column anyway."""
+    filter; the filter words occur in no other column anyway. ``every_spelling=False`` takes the
+    document as written, not each spelling of its number's leading zeros: for a filter that
+    selects that spelling alone (datasette's ``refs__arraycontains``)."""
     lists = ([value] if value else () for value in (platform, agency))
     groups = [[word] for word in filter_words(source, month, *lists).split()]
     if ref:
         # An article's word is its document as the page spelled it: each of the number's
         # leading-zero spellings is the document ("06/QĐ-TTg", "6/QĐ-TTg").
-        groups.append(filter_words(None, None, refs=ref_spellings(ref)).split())
+        groups.append(filter_words(None, None, refs=ref_spellings(ref) if every_spelling else [ref]).split())
     if not groups:
         return query
     prefix = f"{FILTERS_COLUMN} : " if column else ""

@@ -119,3 +119,12 @@ def test_an_article_page_counts_every_spelling_of_a_document_it_cites(db_path):
         html = page(db_path, f"/-/a/{article}")
         counted = [" ".join(li.text_content().split()) for li in html.xpath('//section[@class="refs"]//li')]
         assert [text for text in counted if "QĐ-TTg" in text and "cited by 3 articles" in text], counted
+
+
+def test_a_table_search_narrowed_to_one_spelling_counts_that_spelling(db_path):
+    # datasette's refs__arraycontains selects the spelling as written: the newest matches the
+    # search lists past its limit are those of that spelling, not of all of them.
+    ds = make_datasette(db_path, search_limit=1)
+    body = asyncio.run(ds.client.get("/archive/articles.json?" + urlencode({
+        "_search": "quyết định", "refs__arraycontains": "06/QĐ-TTg", "_col": "id", "_shape": "objects"}))).json()
+    assert [row["id"] for row in body["rows"]] == [2]

@@ -58,7 +58,7 @@ STREAMED = 20
 # document (``source_id=…``, ``published_month=…``, ``channels__arraycontains=…``,
 # ``agencies__arraycontains=…``, ``refs__arraycontains=…``) counts and lists the newest matches
 # of that filter: its words go into the FTS5 query (archive.search.with_filters), carried in
-# these. datasette applies the filter itself as well.
+# these. datasette applies the filter itself as well, a document as written (every_spelling=False).
 WORD_FILTERS = {
     "source_id": "source", "published_month": "month", "channels__arraycontains": "platform",
     "agencies__arraycontains": "agency", "refs__arraycontains": "ref",
@@ -207,7 +207,8 @@ async def bounded_search_params(datasette, path: str, query_string: bytes) -> by
     if streamed:
         return urlencode(pairs, encoding="utf-8").encode("ascii")
     limit = configured_search_limit(datasette)
-    row = (await db.execute(floor_sql(fts_table), {"match": with_filters(match, **words), "limit": limit})).rows[0]
+    match = with_filters(match, **words, every_spelling=False)
+    row = (await db.execute(floor_sql(fts_table), {"match": match, "limit": limit})).rows[0]
     if row["n"] > limit:
         pairs += [(FLOOR, str(row["floor"])), ("_nocount", "1"), ("_nofacet", "1")]
     return urlencode(pairs, encoding="utf-8").encode("ascii")
@@ -236,7 +237,8 @@ async def stream_bound(datasette, request: Request, path: str, query_string: byt
         return query_string, None
     words = _filter_words(args, await filter_word_kinds(db))
     cap = STREAMED * configured_search_limit(datasette)
-    row = (await db.execute(floor_sql(target[2]), {"match": with_filters(query, **words), "limit": cap})).rows[0]
+    match = with_filters(query, **words, every_spelling=False)
+    row = (await db.execute(floor_sql(target[2]), {"match": match, "limit": cap})).rows[0]
     if row["n"] <= cap:
         return query_string, None
     typed = " ".join(v for v in [args.get(SEARCH), *by_column.values()] if v)
@@ -322,7 +324,7 @@ def filters_from_request(request, database, table, datasette):
             return FilterArguments(["0"], human_descriptions=["search matches nothing" + notes])
         kinds = await filter_word_kinds(datasette.get_database(database))
         words = _filter_words(request.args, kinds)
-        match = with_filters(query, **words)
+        match = with_filters(query, **words, every_spelling=False)
         where = f"{fts_pk} in (select rowid from [{fts_table}] where [{fts_table}] match :fts_search"
         params = {"fts_search": match}
         said = ([f'"{typed}"'] if typed is not None else []) + [
