@@ -128,3 +128,15 @@ def test_a_table_search_narrowed_to_one_spelling_counts_that_spelling(db_path):
     body = asyncio.run(ds.client.get("/archive/articles.json?" + urlencode({
         "_search": "quyết định", "refs__arraycontains": "06/QĐ-TTg", "_col": "id", "_shape": "objects"}))).json()
     assert [row["id"] for row in body["rows"]] == [2]
+
+
+def test_the_documents_facet_names_a_document_as_most_articles_write_it_and_lists_it_once_when_selected(tmp_path):
+    pages = {**PAGES, "bon": ("Hướng dẫn thực hiện", "Căn cứ Quyết định 006/QĐ-TTg, các xã rà soát dữ liệu.")}
+    db = build_archive(tmp_path / "archive.db", pages)
+    for query in ("source=t", "q=quyết+định", "ref=6/QĐ-TTg", "ref=006/QĐ-TTg&q=quyết+định"):
+        html = page(db, f"/-/search?{query}")
+        listed = [" ".join(a.text_content().split()) for a in html.xpath('//section[@data-facet="ref"]//li/a')
+                  if "TTg" in a.text_content()]
+        assert len(listed) == 1 and listed[0].split()[-1] in ("4", "✕"), (query, listed)
+        if "ref=" not in query:
+            assert listed[0].split()[0] == "06/QĐ-TTg", (query, listed)

@@ -224,10 +224,17 @@ FACETS = (
     ),
     _filter_facet(
         "ref", "Văn bản", "Document", "doc_refs",
-        # One row for a document however many leading zeros its number has on the pages: the
-        # filter its value gives selects them all (REF_IDS).
-        f"""select min(ref) as value, min(ref) as label, count(distinct article_id) as n
-           from doc_refs where article_id in (select id from matches) group by {REF_UNPADDED.format(r="ref")}""",
+        # One row for a document however many leading zeros its number has on the pages, the
+        # filter its value gives selecting them all (REF_IDS), named as most of its articles
+        # write it (SQLite's max() gives its row's other columns).
+        f"""select spelled.value, spelled.value as label, cited.n from
+           (select ref as value, unpadded, max(k) from
+              (select ref, {REF_UNPADDED.format(r="ref")} as unpadded, count(distinct article_id) as k
+               from doc_refs where article_id in (select id from matches) group by ref)
+            group by unpadded) as spelled
+           join (select {REF_UNPADDED.format(r="ref")} as unpadded, count(distinct article_id) as n
+                 from doc_refs where article_id in (select id from matches) group by unpadded) as cited
+           using (unpadded)""",
         ids=REF_IDS,
     ),
     _filter_facet(
@@ -568,8 +575,9 @@ async def _facet_results(db, search: Search, grid: list[dict], names: dict[str, 
             sql = f"with matches as ({counted.matches(ids_only=True)}) {facet.counts} order by {facet.order}{limit}"
             rows = await _rows(db, sql, counted.params())
             if selected is not None:
-                rows = [{"value": selected, "label": selected, "n": count},
-                        *(row for row in rows if row["value"] != selected)]
+                # Another spelling of the selected value (a document's zeros) is the selected value.
+                rows = [{"value": selected, "label": selected, "n": count}, *(
+                    row for row in rows if _filter_key(facet, row["value"]) != _filter_key(facet, selected))]
         longer = len(rows) > FACET_SIZE
         return {"facet": facet, "selected": selected, "rows": rows if whole else rows[:FACET_SIZE],
                 "more": longer and not whole, "fewer": longer and whole}
