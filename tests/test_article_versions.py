@@ -4,6 +4,7 @@ version's texts in the articles row, the earlier ones in article_versions)."""
 
 import asyncio
 import hashlib
+import shutil
 import sqlite3
 
 import lxml.html
@@ -210,3 +211,19 @@ def test_the_article_page_gives_the_address_that_keeps_its_current_text(ds, arch
     (kept,) = plain.cssselect("a.version-url")
     assert kept.get("href").endswith(f"/-/a/{article}?version=3")
     assert not page(ds, f"/-/a/{article}?version=2").cssselect("a.version-url")
+
+
+def test_what_the_archive_knows_beside_an_earlier_version_is_said_to_be_the_current_reading_s(archive, tmp_path):
+    # The documents, channels and agencies beside the text are found in the current reading.
+    path, article = archive
+    copy = tmp_path / "archive.db"
+    shutil.copy(path, copy)
+    conn = sqlite3.connect(copy)
+    conn.execute("insert into doc_refs (article_id, ref) values (?, '174/KH-UBND')", [article])
+    conn.commit()
+    conn.close()
+    ds = make_datasette(copy)
+    earlier, current = page(ds, f"/-/a/{article}?version=1"), page(ds, f"/-/a/{article}")
+    assert text_of(earlier, ".refs h2") == (
+        "Văn bản được nhắc đến / Documents cited (theo bản hiện tại / as of the current version)")
+    assert text_of(current, ".refs h2") == "Văn bản được nhắc đến / Documents cited"
