@@ -10,7 +10,6 @@ that sit inside the article container.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 import re
@@ -36,7 +35,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates, within_limits
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 21
+RULES_VERSION = 22
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -220,7 +219,7 @@ def _extract(
             tags=_tags(data.get("tags") or []),
             image=data.get("image"),
         )
-        if not _htmldate_invented(data.get("date"), html):
+        if not _htmldate_invented(data.get("date"), html, url):
             structured.append(("trafilatura", data.get("date")))
     record["title"] = record["title"] or _clean(meta.get("og:title"))
     if heading and record["title"] and _names_the_site(record["title"], record["sitename"], heading, tree):
@@ -701,19 +700,17 @@ def _found_iso(found) -> tuple[str, bool]:
     return (found.value.isoformat() if found.has_time else found.value.date().isoformat()), found.has_time
 
 
-def _htmldate_invented(value: str | None, html: str) -> bool:
-    """Whether htmldate's ``value`` is the 1st of a month it took from a day the calendar does not
-    have on the page: failing "29/02/2023" (2023 is no leap year) or "2024-04-31", it reads their
-    month ("02/2023") and gives its 1st, a day the page never shows. The archive invents no date."""
+def _htmldate_invented(value: str | None, html: str, url: str) -> bool:
+    """Whether htmldate's ``value`` is a 1st of a month that neither the page nor its URL writes:
+    failing a day ("29/02/2023", 2023 being no leap year, or a day past the capture), htmldate
+    reads its month ("02/2023") and gives the month's 1st. The archive invents no date."""
     found = _FIRST_OF_MONTH.fullmatch(value or "")
     if found is None:
         return False
-    year, month = int(found["year"]), int(found["month"])
+    year, month = found["year"], int(found["month"])
     # Day first or year first, with "/", "-" or "." between, as htmldate reads them.
-    written = re.compile(
-        rf"(?<!\d)(?:(?P<d>\d{{1,2}})[-/.]0?{month}[-/.]{year}|{year}[-/.]0?{month}[-/.](?P<yd>\d{{1,2}}))(?!\d)")
-    days = calendar.monthrange(year, month)[1]
-    return any(not 1 <= int(m["d"] or m["yd"]) <= days for m in written.finditer(html))
+    first = re.compile(rf"(?<!\d)(?:0?1[-/.]0?{month}[-/.](?:{year}|{year[2:]})|{year}[-/.]0?{month}[-/.]0?1)(?!\d)")
+    return not (first.search(html) or first.search(url))
 
 
 _FIRST_OF_MONTH = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-01")

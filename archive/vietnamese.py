@@ -279,10 +279,14 @@ def within_limits(value: datetime | date, reference: datetime | None) -> bool:
     own: within the bounds a written date must keep. CMSs write "0001-01-01T00:00:00" (.NET's
     empty date) or the Unix epoch for an article without one."""
     limit = date_limit(reference)
-    # The years first, so that extreme ones never reach a change of zone ("9999-12-31T23:00-05:00").
-    if not _EARLIEST_YEAR <= value.year <= limit.year:
+    # Coarse bounds first, so that extreme years never reach a change of zone
+    # ("9999-12-31T23:00-05:00"); then the bounds as the day in Vietnam, as a written date's.
+    if not _EARLIEST_YEAR - 1 <= value.year <= limit.year + 1:
         return False
-    return _aware(value) <= limit if isinstance(value, datetime) else value <= limit.date()
+    if isinstance(value, datetime):
+        value = _aware(value)
+        return value.year >= _EARLIEST_YEAR and value <= limit
+    return value.year >= _EARLIEST_YEAR and value <= limit.date()
 
 
 def _aware(reference: datetime | None) -> datetime | None:

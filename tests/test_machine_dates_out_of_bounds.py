@@ -61,3 +61,14 @@ def test_with_no_date_shown_such_a_date_is_no_date(value):
 def test_a_meta_date_within_the_bounds_still_counts():
     assert dates(page('<meta property="article:published_time" content="2024-05-16T01:30:00Z">', shown="")) == (
         "2024-05-16T08:30:00+07:00", None)
+
+
+@pytest.mark.parametrize("value, published", [
+    ("1989-12-31T20:00:00Z", "1990-01-01T03:00:00+07:00"),
+    ("1990-01-01T00:30:00+09:00", None),
+    ("2024-05-18T02:00:00+00:00", "2024-05-18T09:00:00+07:00"),
+    ("2024-05-19T20:00:00-05:00", None),
+])
+def test_the_bounds_are_those_of_the_day_in_vietnam(value, published):
+    # As a written date's: the earliest year and a day after the capture, on Vietnam's clock.
+    assert dates(page(f'<meta property="article:published_time" content="{value}">', shown="")) == (published, None)
