@@ -671,7 +671,11 @@ def _redated(db: Database, article_id: int, url: str, record: dict) -> bool:
 
 
 def _same_date(old: str | None, new: str | None) -> bool:
-    """Whether two readings of a page's date are the same date (see _redated on year-less ones)."""
+    """Whether two readings of a page's date are the same date (see _redated on year-less ones).
+    The day alone where the time was given is the same date read less closely: a redesign that
+    drops the time from its date line corrects nothing."""
+    if old and new and len(new) == 10 < len(old):
+        return old[:10] == new
     return old == new or bool(old and new and old[4:] == new[4:] and old[:4] < new[:4])
 
 

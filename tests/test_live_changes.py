@@ -302,3 +302,21 @@ def test_a_version_replaced_before_m020_shows_no_change_of_date_or_author(tmp_pa
     open_db(path).close()
     page = asyncio.run(make_datasette(path).client.get("/-/diff/1")).text
     assert "trước đây" in page and 'class="diff-fields"' not in page
+
+
+def test_a_redesign_that_drops_the_time_from_the_date_line_is_no_correction(site, folder):
+    crawl(folder)
+    first = history(folder)
+    site.article["date"] = "Ngày đăng: 08/04/2021"
+    crawl(folder)
+    assert last_crawl(folder) == {"articles_new": 0, "articles_changed": 0, "articles_unchanged": 1}
+    assert history(folder) == first == [{"version": 1, "published": "2021-04-08T16:20:00+07:00", "author": "Minh An"}]
+    # The time shown again is the date the article has.
+    site.article["date"] = "Thứ Năm, 08/04/2021 16:20 (GMT+7)"
+    crawl(folder)
+    assert last_crawl(folder) == {"articles_new": 0, "articles_changed": 0, "articles_unchanged": 1}
+    # Another day is a correction, with or without a time.
+    site.article["date"] = "Ngày đăng: 09/04/2021"
+    crawl(folder)
+    assert last_crawl(folder)["articles_changed"] == 1
+    assert [v["published"] for v in history(folder)] == ["2021-04-08T16:20:00+07:00", "2021-04-09"]
