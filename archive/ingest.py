@@ -174,23 +174,38 @@ class Known(NamedTuple):
 def known_articles(db: Database, source_id: str, *, before: str | None = None) -> dict[str, Known]:
     """Archived article URLs of a source (first seen before ``before``, when given)."""
     rows = db.execute(
-        """select a.url, f.etag, f.last_modified, a.last_seen, f.warc_file, f.warc_offset, f.warc_length
+        f"""select a.url, v.etag, v.last_modified, a.last_seen, f.warc_file, f.warc_offset, f.warc_length,
+                  v.warc_file, v.warc_offset, v.warc_length
            from articles a left join fetches f on f.id = a.fetch_id
+           left join fetches v on v.id = {_VALIDATED_BY.format(url="a.url", reading="a.fetch_id")}
            where a.source_id = ? and (? is null or a.first_seen < ?)
            union all
-           select u.url, f.etag, f.last_modified, u.last_seen, f.warc_file, f.warc_offset, f.warc_length
+           select u.url, v.etag, v.last_modified, u.last_seen, f.warc_file, f.warc_offset, f.warc_length,
+                  v.warc_file, v.warc_offset, v.warc_length
            from article_urls u join articles a on a.id = u.article_id left join fetches f on f.id = u.fetch_id
+           left join fetches v on v.id = {_VALIDATED_BY.format(url="u.url", reading="u.fetch_id")}
            where a.source_id = ? and (? is null or u.first_seen < ?)""",
         [source_id, before, before] * 2,
     ).fetchall()
-    lost = lost_captures(Path(db_file(db)).parent, {row[4:] for row in rows if row[4] is not None})
+    captures = {capture for row in rows for capture in (row[4:7], row[7:10]) if capture[0] is not None}
+    lost = lost_captures(Path(db_file(db)).parent, captures)
     known = {}
     # An article's own URL with a row of its own: that row tells what the URL gave last.
     for url, etag, last_modified, last_seen, *capture in rows:
-        if tuple(capture) in lost:
+        # Asked in full when either capture is gone: the reading's, which the answer then
+        # replaces, or the one whose validators a 304 would confirm.
+        if tuple(capture[:3]) in lost or tuple(capture[3:]) in lost:
             etag = last_modified = last_seen = None
         known[url] = Known(etag, last_modified, last_seen)
     return known
+
+
+# The fetch whose validators (ETag, Last-Modified) a URL is asked again with: its latest whole
+# answer (a 200 read as the page, not led elsewhere) since its reading, else the reading's. A
+# page read the same again keeps its reading's fetch, and a server that gave it an ETag only
+# later, or a new one, would otherwise be asked with the old validators for good.
+_VALIDATED_BY = """coalesce((select max(g.id) from fetches g where g.url = {url} and g.id > {reading}
+    and g.status = 200 and g.error is null and (g.response_url is null or g.response_url = g.url)), {reading})"""
 
 
 # How a capture's record begins: a gzip member, as this archive writes them, or an uncompressed

@@ -9,7 +9,8 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.captures import read_capture
 from archive.samplesite import SampleSite
 from crawler.spiders.source import _surely_before
-from tests.conftest import crawl_into, query
+from tests.conftest import crawl_into, query, serve_routes
+from tests.test_variants import write_sources
 
 
 @pytest.fixture
@@ -246,3 +247,37 @@ def test_stats_command_prints_last_runs(site, folder, run_cli):
     for source in ("sample-portal", "sample-magazine", "sample-news"):
         assert source in result.stdout
     assert "title" in result.stdout and "100%" in result.stdout
+
+
+def test_an_article_is_asked_again_with_the_validators_of_its_latest_answer(tmp_path):
+    # The page reads the same on each crawl, but its server gives an ETag only from the second:
+    # the third crawl asks with it and is answered 304.
+    page = ("<html lang='vi'><head><meta charset='utf-8'><title>Hà Tĩnh mở kênh Zalo OA</title></head><body>"
+            "<article><h1>Hà Tĩnh mở kênh Zalo OA</h1><div class='date'>08/04/2021 16:20</div>"
+            + "<p>Sở Thông tin và Truyền thông hướng dẫn các xã lập tài khoản Zalo OA để trả lời người dân.</p>" * 6
+            + "</article></body></html>").encode()
+    state = {"etag": None}
+    asked = []
+
+    def routes(path, base, headers):
+        if path == "/robots.txt":
+            return b"User-agent: *\nAllow: /\n", "text/plain"
+        if path == "/list":
+            return b"<html><body><a href='/a/ha-tinh-zalo-oa-1022040801.htm'>x</a></body></html>", "text/html"
+        if path == "/a/ha-tinh-zalo-oa-1022040801.htm":
+            asked.append(headers.get("If-None-Match"))
+            if state["etag"] and headers.get("If-None-Match") == state["etag"]:
+                return 304, {"ETag": state["etag"]}, b""
+            extra = {"ETag": state["etag"]} if state["etag"] else {}
+            return 200, {"Content-Type": "text/html; charset=utf-8", **extra}, page
+        return None
+
+    with serve_routes(routes, with_headers=True) as (base, _hits):
+        write_sources(tmp_path, base)
+        crawl(tmp_path)
+        state["etag"] = '"v1"'
+        crawl(tmp_path)
+        crawl(tmp_path)
+    assert asked == [None, None, '"v1"']
+    assert query(tmp_path, "select status from fetches where url like '%0801.htm' order by id") == [
+        {"status": 200}, {"status": 200}, {"status": 304}]
