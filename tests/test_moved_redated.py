@@ -5,6 +5,7 @@ articles of one template, or an article and its follow-up, stay two."""
 
 import asyncio
 
+import lxml.html
 import pytest
 
 from archive.serve import make_datasette
@@ -103,6 +104,10 @@ def test_an_article_moved_and_redated_between_two_crawls_is_a_version_of_it(site
         {"url": f"{site.base}{NEW}"}]
     page = asyncio.run(make_datasette(folder / "archive.db").client.get(f"/-/a/{article['id']}")).text
     assert "Also archived at" in page and f"{site.base}{NEW}" in page.split("Also archived at")[1]
+    if move.startswith("404"):
+        # Gone from its first address, it is still read at its new one, and the page says so.
+        notice = " ".join(lxml.html.fromstring(page).xpath('string(//p[@class="live-state"])').split())
+        assert "The live page is gone" in notice and f"The article was still read at {site.base}{NEW}" in notice
     # The next crawl finds nothing new.
     crawl(folder)
     assert len(history(folder)) == 2

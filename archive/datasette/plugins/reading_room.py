@@ -1115,6 +1115,19 @@ def _live_state(conn, db_path, article: dict) -> dict | None:
     state = History(conn, db_path).live_state(article["url"])
     if state and state["kind"] in ("moved", "retired", "elsewhere"):
         state["href"] = _web_url(state["response_url"])
+    if state and state["kind"] in ("gone", "not_there"):
+        # An article moved with no redirect (its number kept in a new URL) is gone from its first
+        # address only: the reader is told where the same crawl or a later one still read it.
+        later = query_rows(
+            conn,
+            """select f.url, f.fetched_at from article_urls u join fetches f on f.url = u.url
+               where u.article_id = :id and u.url != :url and f.status = 200 and f.error is null
+                 and f.crawl_id >= (select crawl_id from fetches where url = :url and fetched_at = :at)
+               order by f.id desc limit 1""",
+            {"id": article["id"], "url": article["url"], "at": state["fetched_at"]},
+        )
+        if later:
+            state["read_since"] = {**later[0], "href": _web_url(later[0]["url"])}
     return state
 
 
