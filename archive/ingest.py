@@ -747,24 +747,24 @@ def _moved(db: Database, candidates, source_id: str, record: dict) -> int | None
     all its text): that is all that keeps apart the notices a portal posts again and again under
     one headline (``/2024/03/lich-tiep-cong-dan.htm``, then ``/2024/04/…``)."""
     url = record["url"]
-    numbers = _article_numbers(url)
-    if not numbers:
+    number = _article_number(url)
+    if number is None:
         return None
     for article_id, other_source, score in candidates:
         if other_source != source_id or score < syndication.SYNDICATED:
             continue
         title, other_url = db.execute("select title, url from articles where id = ?", [article_id]).fetchone()
-        if (numbers & _article_numbers(other_url) and syndication.same_page(url, other_url)
+        if (number == _article_number(other_url) and syndication.same_page(url, other_url)
                 and syndication.same_headline(title, record.get("title"))):
             return article_id
     return None
 
 
-def _article_numbers(url: str) -> set[int]:
+def _article_number(url: str) -> int | None:
     """The article's number that ends the last segment of a URL's path, if it has one."""
     last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
     found = _ARTICLE_ID.search(last)
-    return {int(found[1])} if found and found[1].isascii() and not _DAY.fullmatch(found[1]) else set()
+    return int(found[1]) if found and found[1].isascii() and not _DAY.fullmatch(found[1]) else None
 
 
 def _numbered_apart(db: Database, article_id: int, url: str, also_at: str, record: dict) -> bool:
@@ -774,8 +774,8 @@ def _numbered_apart(db: Database, article_id: int, url: str, also_at: str, recor
     article (the same headline, nearly the same text) and is not it; a portal moved to a new CMS
     renumbers every article and sends each old URL to the same article, on its day. A URL already
     the article's is the article."""
-    here, there = _article_numbers(url), _article_numbers(also_at)
-    if not (here and there) or here & there:
+    here, there = _article_number(url), _article_number(also_at)
+    if here is None or there is None or here == there:
         return False
     (published,) = db.execute("select published from articles where id = ?", [article_id]).fetchone()
     if not (published and record.get("published")) or published[:10] == record["published"][:10]:
