@@ -865,10 +865,7 @@ def _take_in_twin(db: Database, article_id: int, source_id: str, also_at: str, f
         [article_id, twin_id],
     )
     db.execute("update article_urls set article_id = ? where article_id = ?", [article_id, twin_id])
-    # A contentless FTS5 table forgets a row only when told its old values (update_article).
-    old = _fold_fields(db, twin_id)
-    db.execute("insert into articles_fold (articles_fold, rowid, title, description, text, filters) "
-               "values ('delete', ?, ?, ?, ?, ?)", [twin_id, *_folded(old), row_filter_words(old)])
+    _unindex_folded(db, twin_id)
     syndication.index_article(db, twin_id, source_id, None)
     # Another source's copies joined to the twin's cluster join the article's.
     db.execute("update articles set cluster_id = (select coalesce(cluster_id, id) from articles where id = ?) "
@@ -952,20 +949,27 @@ def keep_version_texts(db: Database, article_id: int) -> None:
 
 def update_article(db: Database, article_id: int, fields: dict) -> None:
     """Update an article row and keep the folded search index in step with it."""
-    old = _fold_fields(db, article_id)
+    folded = any(c in fields for c in (*FOLD_COLUMNS, *FILTER_FIELDS))
+    if folded:
+        _unindex_folded(db, article_id)
     db["articles"].update(article_id, fields)
-    if any(c in fields for c in (*FOLD_COLUMNS, *FILTER_FIELDS)):
-        # A contentless FTS5 table forgets a row only when told its old values.
-        db.execute(
-            "insert into articles_fold (articles_fold, rowid, title, description, text, filters) "
-            "values ('delete', ?, ?, ?, ?, ?)",
-            [article_id, *_folded(old), row_filter_words(old)],
-        )
+    if folded:
         new = _fold_fields(db, article_id)
         _index_folded(db, article_id, _folded(new), row_filter_words(new))
 
 
 FILTER_FIELDS = ("source_id", "published_month", *(column for _prefix, column in LIST_FILTERS))
+
+
+def _unindex_folded(db: Database, article_id: int) -> None:
+    """Take the article's row out of the folded search index, as the articles row now reads: a
+    contentless FTS5 table forgets a row only when told its old values."""
+    old = _fold_fields(db, article_id)
+    db.execute(
+        "insert into articles_fold (articles_fold, rowid, title, description, text, filters) "
+        "values ('delete', ?, ?, ?, ?, ?)",
+        [article_id, *_folded(old), row_filter_words(old)],
+    )
 
 
 def _fold_fields(db: Database, article_id: int) -> dict:
