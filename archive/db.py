@@ -612,6 +612,12 @@ def applied_at(conn: sqlite3.Connection, name: str) -> datetime | None:
     return datetime.fromisoformat(row[0]) if row else None
 
 
+def recorded_since(value: str | None, since: datetime | None) -> bool:
+    """Whether the recorded time ``value`` (ISO 8601) is at or after ``since`` (applied_at): what
+    was recorded then was recorded as the migration has it."""
+    return bool(value and since and datetime.fromisoformat(value) >= since)
+
+
 def db_file(db: Database) -> str:
     return db.execute("PRAGMA database_list").fetchone()[2]
 

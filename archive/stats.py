@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from archive.db import applied_at
+from archive.db import applied_at, recorded_since
 from archive.ingest import GONE_SQL, RECHECKED_STAT, fetch_counts
 from archive.locks import is_locked
 
@@ -38,7 +38,7 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
             run["pages"], _ok, run["errors"] = fetch_counts(db, run["id"])
             if not is_locked(db_path, run["source_id"]):
                 run["status"] = "interrupted"
-        run["reached_max_pages"] = reached_max_pages(run, reason_named=_after(run["started_at"], named_since))
+        run["reached_max_pages"] = reached_max_pages(run, reason_named=recorded_since(run["started_at"], named_since))
         del run["rechecked"]
     return runs
 
@@ -60,10 +60,6 @@ def reached_max_pages(run: dict, *, reason_named: bool) -> bool:
 # The crawler named the reason max_pages (commit af1166e) before this migration came: a crawl
 # started once the archive had it was recorded by a crawler that names it.
 REASON_NAMED_WITH = "m020_version_dates"
-
-
-def _after(started_at: str | None, since: datetime | None) -> bool:
-    return bool(started_at and since and datetime.fromisoformat(started_at) >= since)
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:

@@ -30,7 +30,7 @@ from datasette import hookimpl
 from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
-from archive.db import applied_at
+from archive.db import applied_at, recorded_since
 from archive.filters import (
     AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, REF_UNPADDED, archived_value, case_key, typed,
 )
@@ -1384,34 +1384,38 @@ def _versions(conn, names: set[str], article_id) -> list[dict]:
 
 
 def _article_and_versions(conn, article_id) -> tuple[dict | None, list[dict]]:
-    """The article and its versions, to be read at once (read_at_once)."""
+    """The article and its versions (marked by _mark_dates_kept), to be read at once (read_at_once)."""
     article = _article(conn, article_id)
     names = schema_names(conn)
-    return article, _versions(conn, names, article_id) if article and "article_versions" in names else []
-
-
-def _article_and_dated_versions(conn, article_id) -> tuple[dict | None, list[dict]]:
-    """_article_and_versions, each version marked by _mark_dates_kept."""
-    article, versions = _article_and_versions(conn, article_id)
-    return article, _mark_dates_kept(conn, versions)
+    if not (article and "article_versions" in names):
+        return article, []
+    return article, _mark_dates_kept(conn, _versions(conn, names, article_id))
 
 
 def _mark_dates_kept(conn, versions: list[dict]) -> list[dict]:
     """``versions`` (in order), each with ``dates_kept``: whether its date and author are what it
-    said. The current reading's are the article's; a version replaced before the archive's m020
-    kept neither, and its nulls say nothing."""
+    said (the current reading's are the article's; a version replaced before the archive's m020
+    kept neither, and its nulls say nothing), and ``changed_fields`` since the version before."""
     since = applied_at(conn, "m020_version_dates")
     for version, replacement in zip(versions, [*versions[1:], None]):
-        version["dates_kept"] = replacement is None or bool(
-            since and replacement["captured_at"] and datetime.fromisoformat(replacement["captured_at"]) >= since)
+        version["dates_kept"] = replacement is None or recorded_since(replacement["captured_at"], since)
+    for before, version in zip([None, *versions], versions):
+        version["changed_fields"] = _changed_fields(before, version) if before else []
     return versions
+
+
+def _changed_fields(old: dict, new: dict) -> list[str]:
+    """The date and author ``new`` gives otherwise than ``old``: a correction with the same text,
+    or one added where there was none (or lost); a null of a version that kept neither is none."""
+    return [name for name in ("published", "author") if old.get(name) != new.get(name) and (
+        old["dates_kept"] and new["dates_kept"] or old.get(name) and new.get(name))]
 
 
 async def diff_page(datasette, request):
     db = _db(datasette)
     article_id = row_id(request.url_vars["article_id"])
     article, versions = (None, []) if article_id is None else await read_at_once(
-        db, lambda conn: _article_and_dated_versions(conn, article_id))
+        db, lambda conn: _article_and_versions(conn, article_id))
     if article is None:
         return await not_found(datasette, request, "Không có bài viết này", "No such article")
     context = {"article": article, "versions": versions, "diff": None, "paragraph_break": PARAGRAPH}
@@ -1426,11 +1430,8 @@ async def diff_page(datasette, request):
         context.update(
             old=old, new=new,
             title_diff=word_diff(old.get("title"), new.get("title")),
-            # A corrected date or author is a version with the same text: the diff must show it,
-            # and one added where there was none. A version replaced before m020 kept neither
-            # (null), which says nothing.
-            changed_fields=[name for name in ("published", "author") if old.get(name) != new.get(name) and (
-                old["dates_kept"] and new["dates_kept"] or old.get(name) and new.get(name))],
+            # A corrected date or author is a version with the same text: the diff must show it.
+            changed_fields=_changed_fields(old, new),
             # difflib is quadratic at worst: keep a long article from stalling other requests.
             diff=await asyncio.to_thread(word_diff, old.get("text"), new.get("text")),
         )
