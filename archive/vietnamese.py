@@ -278,9 +278,13 @@ def within_limits(value: datetime | date, reference: datetime | None) -> bool:
     """Whether a date or time a page gives in a machine form (a ``<meta>``, JSON-LD) can be its
     own: within the bounds a written date must keep. CMSs write "0001-01-01T00:00:00" (.NET's
     empty date) or the Unix epoch for an article without one."""
-    limit = date_limit(reference)
+    return _within(value, date_limit(reference))
+
+
+def _within(value: datetime | date, limit: datetime) -> bool:
+    """Whether ``value`` is from _EARLIEST_YEAR to ``limit``, as the day in Vietnam."""
     # Coarse bounds first, so that extreme years never reach a change of zone
-    # ("9999-12-31T23:00-05:00"); then the bounds as the day in Vietnam, as a written date's.
+    # ("9999-12-31T23:00-05:00").
     if not _EARLIEST_YEAR - 1 <= value.year <= limit.year + 1:
         return False
     if isinstance(value, datetime):
@@ -351,7 +355,7 @@ def _value(
     except ValueError:
         return None
     value = value.astimezone(VN_TZ)
-    if value.year < _EARLIEST_YEAR or value > limit:
+    if not _within(value, limit):
         return None
     return value, clock is not None
 
