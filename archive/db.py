@@ -662,18 +662,16 @@ def _migrate(db: Database) -> None:
 # table or a view. The upgrade says it takes a while only when one of the others is pending.
 _QUICK = frozenset({"m002_warc_pointers", "m006_extraction_rules", "m013_article_urls", "m014_fetch_redirect_hops",
                     "m020_version_dates", "m022_crawls_rechecks_after"})
-# Migrations that change only some archives' rows, and whether the archive has such rows: m023's
-# are those of crawls older than the --warc-dir option.
-_CHANGES_ROWS = {"m023_bare_warc_file_names": lambda db: bool(_bare_warc_names_to_move(db)[1])}
-
-
 def _takes_a_while(db: Database, name: str) -> bool:
     """Whether the migration ``name`` goes through as many rows as the archive has. Asked of the
     pending ones in order, up to the first that does: m023's check reads the column m002 adds,
     and while m002 is pending so is m003, which rebuilds the search index."""
     if name in _QUICK:
         return False
-    return _CHANGES_ROWS.get(name, lambda db: True)(db)
+    if name == "m023_bare_warc_file_names":
+        # It changes only the rows of crawls older than the --warc-dir option, most archives none.
+        return bool(_bare_warc_names_to_move(db)[1])
+    return True
 
 
 def _say_what_reextract_fills(db: Database, applied: list[str]) -> None:
