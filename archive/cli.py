@@ -12,7 +12,7 @@ import shlex
 import signal
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -1075,14 +1075,12 @@ def _counts(run: dict) -> dict:
 
 
 def _vietnam_minute(value: str | None) -> str:
-    """A time the archive recorded (ISO 8601; one without an offset is UTC, as the archive's
-    times are) on Vietnam's clock, to the minute: the reading room and exports show Vietnam time."""
-    from archive.vietnamese import VN_TZ
+    """A time the archive recorded on Vietnam's clock, to the minute: the reading room and
+    exports show Vietnam time."""
+    from archive.vietnamese import recorded_time
 
-    if not value:
-        return ""
-    moment = datetime.fromisoformat(value)
-    return f"{(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(VN_TZ):%Y-%m-%d %H:%M}"
+    moment = recorded_time(value)
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else ""
 
 
 # Why a crawl failed, in a word or two: the crawler's finish reasons (anything else as it is).

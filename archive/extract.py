@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import asdict
-from datetime import datetime, time, timezone
+from datetime import datetime, time
 from urllib.parse import urljoin
 from email.utils import parsedate_to_datetime
 
@@ -32,7 +32,7 @@ from archive.mentions import find_mentions
 from archive.page_encoding import decode_body
 from archive.sources import UNMATCHED_RULES
 from archive.syndication import signature
-from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates, within_limits
+from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates, recorded_time, within_limits
 
 # Bump when the rules below change: rows record which version produced them.
 RULES_VERSION = 22
@@ -380,7 +380,7 @@ def _reference_time(date_header: str | None, captured_at: datetime | str | None)
     """When the page was seen: the time the archive captured it, else the response's Date. The
     archive's own clock first: a server's can be years wrong (a Date of 1970 bounded every date
     on the page to before it, and the page lost them all)."""
-    return _capture_time(captured_at) or _http_date(date_header)
+    return recorded_time(captured_at) or _http_date(date_header)
 
 
 def _http_date(value: str | None) -> datetime | None:
@@ -391,20 +391,8 @@ def _http_date(value: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None
     # An HTTP date is GMT; one with no zone or "-0000" parses naive, and astimezone would read
-    # it in the zone of the machine extracting.
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(VN_TZ)
-
-
-def _capture_time(value: datetime | str | None) -> datetime | None:
-    """``value`` as an aware datetime; a naive one is UTC, as the archive's times are."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(VN_TZ)
+    # it in the zone of the machine extracting: recorded_time reads it as UTC.
+    return recorded_time(parsed)
 
 
 def _htmldate_limit(reference: datetime | None) -> datetime:

@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 __all__ = [
     "VN_TZ", "FoundDate", "nfc", "fold", "find_dates", "parse_datetime", "page_dates", "date_limit", "within_limits",
+    "recorded_time",
 ]
 
 VN_TZ = timezone(timedelta(hours=7))
@@ -272,6 +273,19 @@ def date_limit(reference: datetime | None) -> datetime:
     horizon when nothing says when the page was seen."""
     reference = _aware(reference)
     return _HORIZON if reference is None else reference + _FUTURE_SLACK
+
+
+def recorded_time(value: datetime | str | None) -> datetime | None:
+    """A time the archive recorded (an ISO string or a datetime) in Vietnam's time; a naive one
+    is UTC, as the archive's times are. None for none, or text that is no time."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(VN_TZ)
 
 
 def within_limits(value: datetime | date, reference: datetime | None) -> bool:
