@@ -30,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from archive.extract import extract
-from crawler.pipelines import EXTRACTION_PRELOAD
+from crawler.extraction_pool import EXTRACTION_PRELOAD
 
 BIN = Path(sys.executable).parent
 

@@ -44,6 +44,10 @@ def main(argv=None) -> int:
         # the crawls beside the stdin stop, stops the reactor before their closing is done.
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_IGN)
+    if os.environ.get("GOVARCHIVE_EXTRACT_WORKERS") != "0":
+        from crawler.extraction_pool import EXTRACTION_PRELOAD, start_fork_server
+
+        start_fork_server(EXTRACTION_PRELOAD)
     from archive import ingest
     from archive.crawl import (
         ARCHIVE_LOCKED, SOURCES_LOCKED, ArchiveLocked, QueueUnusable, archive_locked_message, check_environment,

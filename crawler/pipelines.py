@@ -32,7 +32,7 @@ from archive.notfound import says_not_found
 from archive.sniff import is_page
 from archive.sources import UNMATCHED_RULES, unmatched_rule
 from crawler.archive_signals import before_commit
-from crawler.extraction_pool import ExtractionPool
+from crawler.extraction_pool import EXTRACTION_PRELOAD, ExtractionPool
 from crawler.frontier import stop_for_storage, storage_failed
 from crawler.spiders.source import OUTSIDE_LINKS_STAT
 
@@ -41,12 +41,6 @@ logger = logging.getLogger(__name__)
 # ARCHIVE_WRITE_BATCH and ARCHIVE_WRITE_INTERVAL when the settings do not name them.
 WRITE_BATCH = 64
 WRITE_INTERVAL = 0.25
-# What the extraction workers' fork server imports before it starts them: the extractor and
-# datasketch (with scipy). Warming dateparser's locales there too (1.3 s, which a worker
-# otherwise spends at its first page whose date only dateparser reads) made crawls of 3,055
-# articles slower, not faster: 100-106 against 105-116 articles/s in three alternating pairs,
-# the workers starting 1.3 s later.
-EXTRACTION_PRELOAD = ("archive.extract", "datasketch")
 
 
 class SharedPool:
