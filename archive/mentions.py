@@ -30,9 +30,11 @@ and come in order of first appearance, the hrefs last.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -264,16 +266,8 @@ def _load_places() -> tuple[dict[tuple[str, ...], tuple[str, str]], list[str]]:
     return places, spellings
 
 
-_AGENCY_INDEX, _ORG_PATTERNS = _load_agencies()
-_PLACES, _PLACE_SPELLINGS = _load_places()
 _PLACE_NAMES: dict[str, str] = _DATA["place_names"]
 
-# Longer names first: Python tries alternatives in order, so "Sở TT&TT Hà Nội" must come
-# before "Sở TT&TT" for the longer one to win.
-_ORG = "|".join(p for _, p in sorted(_ORG_PATTERNS, key=lambda p: p[0], reverse=True))
-_PROVINCE = "|".join(
-    f"(?i:{_phrase_pattern(s)})" for s in sorted(_PLACE_SPELLINGS, key=len, reverse=True)
-)
 # A level word before a place; only "TP" takes a dot ("TP. Hà Nội", "TP.HCM"): after any
 # other word a dot ends the sentence. "tỉnh" only comes before a province from the list.
 _LEVEL_WORDS = rf"quan|huyen|thi{_SP}+xa|thi{_SP}+tran|xa|phuong|thanh{_SP}+pho"
@@ -283,21 +277,38 @@ def _level(group: str, words: str) -> str:
     return rf"(?P<{group}>(?i:{words})(?=\s)|T[Pp](?=[.\s]))(?:(?<=[Pp])\.{_SP}*|{_GAP})"
 
 
-# Names start with a capital: "cán bộ công an" names no ministry. A district-level place is
-# one or two capitalised words, or a number ("quận 12"), after its level word.
-_AGENCY_SOURCE = rf"""
+class _Agencies(NamedTuple):
+    index: dict[tuple[str, ...], _Agency]
+    places: dict[tuple[str, ...], tuple[str, str]]
+    pattern: re.Pattern
+    # canonical_agency takes any spelling, abbreviations in lower case too.
+    lenient: re.Pattern
+
+
+@functools.cache
+def _agencies() -> _Agencies:
+    """The agency and place tables and the pattern made of them, built on first use: building
+    them took 0.12 s at import, which every govarchive command and the crawler's process paid
+    though only extraction and a search's agency filter read them."""
+    index, org_patterns = _load_agencies()
+    places, place_spellings = _load_places()
+    # Longer names first: Python tries alternatives in order, so "Sở TT&TT Hà Nội" must come
+    # before "Sở TT&TT" for the longer one to win.
+    org = "|".join(p for _, p in sorted(org_patterns, key=lambda p: p[0], reverse=True))
+    province = "|".join(f"(?i:{_phrase_pattern(s)})" for s in sorted(place_spellings, key=len, reverse=True))
+    # Names start with a capital: "cán bộ công an" names no ministry. A district-level place is
+    # one or two capitalised words, or a number ("quận 12"), after its level word.
+    source = rf"""
     (?<![\w&/\-])
     (?=[A-Z])
-    (?P<org>{_ORG})
-    (?:{_GAP}(?:{_level("plevel", f"tinh|{_LEVEL_WORDS}")})?(?=[A-Z])(?P<province>{_PROVINCE})(?!\w)
+    (?P<org>{org})
+    (?:{_GAP}(?:{_level("plevel", f"tinh|{_LEVEL_WORDS}")})?(?=[A-Z])(?P<province>{province})(?!\w)
       |{_GAP}{_level("level", _LEVEL_WORDS)}
        (?P<place>[0-9]{{1,2}}(?![0-9])|[A-Z][a-z']*(?:{_SP}+[A-Z][a-z']*)?)(?!\w)
     )?
     (?![\w&]|[/\-]\w)
     """
-_AGENCY = re.compile(_AGENCY_SOURCE, re.X)
-# canonical_agency takes any spelling, abbreviations in lower case too.
-_AGENCY_LENIENT = re.compile(_AGENCY_SOURCE, re.X | re.I)
+    return _Agencies(index, places, re.compile(source, re.X), re.compile(source, re.X | re.I))
 
 
 def find_mentions(text: str, links: Iterable[str] = ()) -> list[Mention]:
@@ -311,7 +322,7 @@ def find_mentions(text: str, links: Iterable[str] = ()) -> list[Mention]:
             found.append((m.start(), Mention("link", platform, url, url)))
     key = _TEXT_URL.sub(lambda m: "_" * len(m.group()), norm).translate(_BASE)
     found += _channels(norm, key)
-    for m in _AGENCY.finditer(key):
+    for m in _agencies().pattern.finditer(key):
         agency = _agency_name(m, norm)
         if agency is not None:
             name, end = agency
@@ -336,7 +347,7 @@ def find_mentions(text: str, links: Iterable[str] = ()) -> list[Mention]:
 def canonical_agency(name: str) -> str | None:
     """The canonical long name of the agency ``name`` spells, or None if it names none."""
     written = nfc(name).strip(" \t\n,.;:")
-    m = _AGENCY_LENIENT.fullmatch(written.translate(_BASE))
+    m = _agencies().lenient.fullmatch(written.translate(_BASE))
     agency = None if m is None else _agency_name(m, written)
     return None if agency is None or agency[1] != len(written) else agency[0]
 
@@ -346,11 +357,12 @@ def _agency_name(m: re.Match, written: str) -> tuple[str, int] | None:
 
     ``written`` is the text the match ran on before accents were dropped.
     """
-    agency = _AGENCY_INDEX.get(_canon(m["org"]))
+    index = _agencies().index
+    agency = index.get(_canon(m["org"]))
     if agency is None:
         return None
     if agency.local is not None and m["province"]:
-        place, level = _PLACES.get(_canon(m["province"]), (m["province"], "tỉnh"))
+        place, level = _agencies().places.get(_canon(m["province"]), (m["province"], "tỉnh"))
         full = _PLACE_NAMES.get(place)
         if agency.local == "place":
             name = f"{agency.name} {full or place}"
@@ -367,7 +379,7 @@ def _agency_name(m: re.Match, written: str) -> tuple[str, int] | None:
         return None
     else:
         return agency.name, m.end("org")
-    explicit = _AGENCY_INDEX.get(_canon(name))
+    explicit = index.get(_canon(name))
     return (name if explicit is None else explicit.name), end
 
 
