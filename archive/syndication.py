@@ -1,4 +1,4 @@
-"""Syndicated copies and near-duplicates, by MinHash over word shingles (datasketch).
+"""Syndicated copies and near-duplicates, by MinHash over word shingles (datasketch's).
 
 Portals republish each other's stories with a new headline and a word changed here and there;
 CMSs serve the same article again as a print or AMP page. The signature is computed during
@@ -22,7 +22,8 @@ from archive.vietnamese import fold
 NUM_PERM = 64
 BANDS, ROWS = 16, 4  # 16 x 4 = 64: pairs above ~0.5 Jaccard become candidates
 SHINGLE = 5
-# Named, so stored signatures stay comparable when the library's default changes.
+# The datasketch scheme whose values signature() computes: stored signatures stay comparable
+# only while it does.
 SCHEME = "affine32"
 SYNDICATED = 0.6  # another source's copy, retitled and lightly edited
 SAME_ARTICLE = 0.9  # the same source serving one article at two URLs
@@ -30,17 +31,35 @@ _WORD = re.compile(r"\w+")
 _BATCH = 4096
 
 
+# datasketch's affine32 MinHash, computed here with numpy: the values are datasketch's own (its
+# MinHash is the reference in the tests), but importing datasketch loads scipy for its LSH
+# classes, which the archive does not use: 0.4 s of CPU in every crawl's extraction workers'
+# fork server, a third of its start-up.
+_SEED = 1
+_EMPTY = np.uint32(0xFFFFFFFF)
+# MurmurHash3's 32-bit finalizer, which mixes each shingle's hash before the permutations.
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
 @functools.cache
-def _minhash():
-    """datasketch's MinHash and the permutations every signature shares (drawing them costs more
-    than hashing a short article).
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of every signature's NUM_PERM permutations h -> a*h + b (mod 2^32), drawn as
+    datasketch draws them for seed 1 (drawing them costs more than hashing a short article)."""
+    gen = np.random.RandomState(_SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
-    Imported on first use: datasketch loads scipy (0.3 s), which only the extraction workers
-    need; every govarchive command and the crawler process import this module for the rest.
-    """
-    from datasketch import MinHash
 
-    return MinHash, MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations
+def _hashes(shingles: list[bytes]) -> np.ndarray:
+    """The first four bytes of each shingle's SHA-1, little-endian, mixed."""
+    h = np.frombuffer(b"".join(hashlib.sha1(s).digest()[:4] for s in shingles), dtype="<u4").astype(np.uint32)
+    s1, m1, s2, m2, s3 = _FMIX
+    h = h ^ (h >> s1)
+    h = h * m1
+    h = h ^ (h >> s2)
+    h = h * m2
+    return h ^ (h >> s3)
 
 
 def signature(text: str) -> str | None:
@@ -49,17 +68,16 @@ def signature(text: str) -> str | None:
     words = _WORD.findall(fold(text or ""))
     if len(words) < SHINGLE * 4:
         return None
-    minhash_class, permutations = _minhash()
-    minhash = minhash_class(num_perm=NUM_PERM, seed=1, scheme=SCHEME, permutations=permutations)
+    a, b = _permutations()
+    minimum = np.full(NUM_PERM, _EMPTY, dtype=np.uint32)
     shingles = len(words) - SHINGLE + 1
-    # In batches: datasketch holds NUM_PERM 64-bit values for every shingle of a batch at once,
-    # 400 MB for the 800,000 words of a 5 MB page. The signature is a minimum, which batches keep.
+    # In batches: a batch holds NUM_PERM values for each of its shingles, which for the 800,000
+    # words of a 5 MB page at once came to 400 MB. The signature is a minimum, which batches keep.
     for first in range(0, shingles, _BATCH):
-        minhash.update_batch(
-            " ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(first, min(first + _BATCH, shingles))
-        )
-    # The affine32 scheme's values fit 32 bits; datasketch keeps them in 64.
-    return minhash.hashvalues.astype(np.uint32).tobytes().hex()
+        batch = [" ".join(words[i : i + SHINGLE]).encode("utf-8") for i in range(first, min(first + _BATCH, shingles))]
+        permuted = _hashes(batch).reshape(-1, 1) * a + b
+        minimum = np.minimum(minimum, permuted.min(axis=0))
+    return minimum.tobytes().hex()
 
 
 def values(sig: str | bytes) -> np.ndarray:

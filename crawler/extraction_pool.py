@@ -66,12 +66,11 @@ def _fork_server_temp_dir() -> None:
         tempfile.tempdir = saved
 
 
-# What the extraction workers' fork server imports before it starts them: the extractor and
-# datasketch (with scipy). Warming dateparser's locales there too (1.3 s, which a worker
-# otherwise spends at its first page whose date only dateparser reads) made crawls of 3,055
-# articles slower, not faster: 100-106 against 105-116 articles/s in three alternating pairs,
-# the workers starting 1.3 s later.
-EXTRACTION_PRELOAD = ("archive.ingest", "archive.extract", "datasketch")
+# What the extraction workers' fork server imports before it starts them: the extractor.
+# Warming dateparser's locales there too (1.3 s, which a worker otherwise spends at its first
+# page whose date only dateparser reads) made crawls of 3,055 articles slower, not faster:
+# 100-106 against 105-116 articles/s in three alternating pairs, the workers starting 1.3 s later.
+EXTRACTION_PRELOAD = ("archive.ingest", "archive.extract")
 
 
 def start_fork_server(preload: tuple[str, ...]) -> None:

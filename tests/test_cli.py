@@ -114,8 +114,8 @@ def test_extract_missing_file(run_cli):
 
 def test_the_command_line_does_not_load_the_extractor_until_it_extracts():
     """Reading commands (search, export, stats, serve) and the crawler's own process start
-    without trafilatura (~15 MB and a second of start-up) or datasketch (which loads scipy,
-    0.3 s): only extraction needs them."""
+    without trafilatura (~15 MB and a second of start-up): only extraction needs it. Nothing
+    loads datasketch (the tests' reference for signatures) or the scipy it loads."""
     import subprocess
     import sys
 

@@ -6,6 +6,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from datasketch import MinHash
 
 from archive import syndication
 from archive.syndication import signature
@@ -48,15 +49,23 @@ def test_dates_inside_links_are_masked_as_before(text, expected):
 
 
 def one_batch(text: str) -> str:
-    """The signature with every shingle given to datasketch at once."""
+    """The signature datasketch's MinHash gives, every shingle given to it at once."""
     words = syndication._WORD.findall(fold(text))
-    minhash_class, permutations = syndication._minhash()
-    minhash = minhash_class(
-        num_perm=syndication.NUM_PERM, seed=1, scheme=syndication.SCHEME, permutations=permutations
-    )
+    minhash = MinHash(num_perm=syndication.NUM_PERM, seed=1, scheme=syndication.SCHEME)
     shingles = len(words) - syndication.SHINGLE + 1
     minhash.update_batch(" ".join(words[i : i + syndication.SHINGLE]).encode("utf-8") for i in range(shingles))
     return minhash.hashvalues.astype(np.uint32).tobytes().hex()
+
+
+@pytest.mark.parametrize("text", [
+    " ".join(["Sở Thông tin và Truyền thông tỉnh Hà Tĩnh hướng dẫn các xã lập Zalo OA"] * 3),
+    "Kế hoạch 174/KH-UBND ngày 08/4/2021 của UBND thành phố Hà Nội về phát triển kênh Zalo OA và fanpage "
+    "của các sở, ngành; tổng cộng 579 xã, phường, thị trấn đã có tài khoản chính thức.",
+    " ".join(f"w{i * 7919 % 100_003}" for i in range(20_000)),
+], ids=["repeated", "a sentence", "20,000 words"])
+def test_a_signature_is_datasketchs(text):
+    # Stored signatures were datasketch's before it was computed here: they must stay comparable.
+    assert signature(text) == one_batch(text)
 
 
 # Around the batches of 4,096 shingles the signature is computed in.
@@ -76,7 +85,7 @@ def test_the_signature_of_a_long_text_takes_memory_for_a_batch_not_for_every_shi
     # The 64 values of 8 bytes of every shingle were held at once: 400 MB for a 5 MB page.
     # Traced memory does not depend on the machine's load.
     text = " ".join(f"từ{i}" for i in range(100_000))
-    syndication._minhash()
+    syndication._permutations()
     tracemalloc.start()
     try:
         signature(text)
