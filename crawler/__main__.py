@@ -47,7 +47,10 @@ def main(argv=None) -> int:
     if os.environ.get("GOVARCHIVE_EXTRACT_WORKERS") != "0":
         from crawler.extraction_pool import EXTRACTION_PRELOAD, start_fork_server
 
-        start_fork_server(EXTRACTION_PRELOAD)
+        # A fork server that cannot start here is tried again when the first spider opens, where
+        # its failure is reported as the crawl's.
+        with contextlib.suppress(OSError):
+            start_fork_server(EXTRACTION_PRELOAD)
     from archive import ingest
     from archive.crawl import (
         ARCHIVE_LOCKED, SOURCES_LOCKED, ArchiveLocked, QueueUnusable, archive_locked_message, check_environment,
