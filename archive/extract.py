@@ -35,7 +35,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates, recorded_time, within_limits
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 22
+RULES_VERSION = 23
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -239,8 +239,21 @@ def _extract(
     # made each crawl a new version. Taken out as lines: pruned from trafilatura's input, they
     # would leave it too little text, and it would search the whole page, menus and all.
     boxes = {_squeezed(chunk) for chunk in chunks}
-    lines = [line for line in text.splitlines() if line.strip() and not _is_furniture(line, boxes)]
     heads = {record["title"], *record["categories"]}
+    if len(text) < _SHORT_TEXT:
+        # On a short article trafilatura asks readability and justext for a second opinion, and
+        # takes theirs when longer: justext's had the headline and date line in place of the
+        # text's list and the line that introduces it. Its own reading is kept when it adds lines
+        # and loses nothing of the other's but such page lines.
+        own = _own_reading(article, url)
+        found = set(own.splitlines())
+        if found - set(text.splitlines()) and all(
+            line in found or not line.strip() or _is_furniture(line, boxes) or _clean(line) in heads
+            or _is_date_line(line, reference=reference)
+            for line in text.splitlines()
+        ):
+            text = own
+    lines = [line for line in text.splitlines() if line.strip() and not _is_furniture(line, boxes)]
     # A date stamp the page does not mark as one is furniture only above or below the text: inside
     # it, a short line with a date is the article's ("Thời gian: 9h45 ngày 28/6/2024", a table row).
     # The stamps taken out above the text and the timed ones inside it date the article when no
@@ -277,13 +290,32 @@ def _extract(
         elif lines and _is_media_credit(lines[-1]):
             credits.insert(0, lines[-1])
             lines = lines[:-1]
-        elif lines and _is_signature(lines[-1]) and not (len(lines) > 1 and is_official_title(lines[-2])):
+        elif (
+            lines and _is_signature(lines[-1]) and not (len(lines) > 1 and is_official_title(lines[-2]))
+            and not _ends_a_list_of_names(lines)
+        ):
             record["author"] = _author(record["author"], _clean(lines[-1]))
             lines = lines[:-1]
     record = _finish(record, "\n".join(lines + credits))
     record["language"] = _language(record["language"], record["text"])
     _knowledge(record, links, reference)
     return record
+
+
+# Shorter than this (in characters), a reading may be readability's or justext's (trafilatura's
+# second opinions, which it asks below 250 characters and takes when longer) rather than its own.
+_SHORT_TEXT = 1000
+
+
+def _own_reading(article, url: str) -> str:
+    """trafilatura's own reading of the article's text, without its second opinions."""
+    doc = trafilatura.bare_extraction(
+        article, url=url, with_metadata=False, include_comments=False, include_tables=True, deduplicate=False,
+        fast=True,
+    )
+    if doc is None:
+        return ""
+    return (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)).get("text") or ""
 
 
 # Letters only Vietnamese writes among the languages portals publish in. A page's markup names
@@ -999,15 +1031,25 @@ def _box_items(heading):
 
 
 def _is_signature(line: str) -> bool:
-    """A closing byline: "Thu Trang", "PV", "Hoàng Anh - Thu Hà", "Cổng TTĐT tỉnh Nghệ An - Lê Thu"."""
+    """A closing byline: "Thu Trang", "PV", "Hoàng Anh - Thu Hà", "Cổng TTĐT tỉnh Nghệ An - Lê Thu";
+    never a list item or a table row, which a list of the people an article names ends with."""
     line = line.strip()
-    if not line or len(line) > 80 or line[-1] in ".!?:;…\"”":
+    if not line or len(line) > 80 or line[-1] in ".!?:;…\"”" or line.startswith(("- ", "|")):
         return False
     # A team ("Nhóm PV") names no one author, but signs the article all the same.
     return bool(clean_authors(line)) or _TEAM.fullmatch(fold(line)) is not None
 
 
 _TEAM = re.compile(r"nhom (?:pv|phong vien|bien tap vien|tac gia|thuc hien)")
+
+
+def _ends_a_list_of_names(lines: list[str]) -> bool:
+    """Whether the names closing ``lines`` follow a line that announces them ("Danh sách cá nhân
+    được khen thưởng gồm:"): the people the article lists, one a line, not its signature."""
+    index = len(lines) - 1
+    while index >= 0 and _is_signature(lines[index]):
+        index -= 1
+    return index >= 0 and lines[index].rstrip().endswith(":")
 
 
 # "Theo Báo Nghệ An", "Nguồn: TTXVN" (folded): the source's name follows.

@@ -1,0 +1,76 @@
+"""Extraction keeps the whole article: the lines a proofreader found lost or misread, each on a
+small page shaped as portals set them."""
+
+from archive.extract import extract
+
+URL = "https://sovhtt.example.gov.vn/tin-tuc/bai-viet-2024.html"
+HEADLINE = "Huyện biểu dương các tập thể, cá nhân tiêu biểu trong phong trào xây dựng nông thôn mới"
+OPENING = (
+    "Sáng 12/6, Ủy ban nhân dân huyện tổ chức hội nghị tổng kết phong trào xây dựng nông thôn mới giai "
+    "đoạn 2021-2025 và biểu dương những người có nhiều đóng góp cho quê hương."
+)
+# Paragraphs enough for trafilatura to read the page as an article of some length.
+MORE = tuple(
+    f"Tại hội nghị, đại biểu xã thứ {n} chia sẻ kinh nghiệm vận động nhân dân hiến đất mở rộng đường "
+    "giao thông nông thôn, làm mới nhà văn hóa thôn và duy trì vệ sinh môi trường mỗi cuối tuần."
+    for n in range(1, 6)
+)
+NAMES = ("Phạm Văn Toàn", "Đỗ Thị Hương", "Vũ Minh Khoa")
+
+
+def run(body: str, head: str = "") -> dict:
+    page = (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Biểu dương</title>'
+        f"{head}</head><body><h1>{HEADLINE}</h1>"
+        '<div class="date">Thứ Tư, 12/06/2024 16:20 (GMT+7)</div>'
+        f"{body}</body></html>"
+    )
+    return extract(page.encode(), URL, {"Content-Type": "text/html; charset=utf-8"})
+
+
+def paragraphs(*texts: str) -> str:
+    return "".join(f"<p>{t}</p>" for t in texts)
+
+
+INTRO = "Các cá nhân được biểu dương gồm:"
+
+
+def test_a_closing_list_of_names_is_text_not_a_signature():
+    items = "".join(f"<li>{name}</li>" for name in NAMES)
+    record = run(f'<div class="detail-content">{paragraphs(OPENING, *MORE, INTRO)}<ul>{items}</ul></div>')
+    assert record["text"].endswith("\n".join(f"- {name}" for name in NAMES))
+    assert record["author"] is None
+
+
+def test_a_closing_table_of_names_keeps_its_rows():
+    rows = "".join(f"<tr><td>{n}</td><td>{name}</td><td>Xã Tân Lập</td></tr>" for n, name in enumerate(NAMES, 1))
+    record = run(
+        f'<div class="detail-content">{paragraphs(OPENING, *MORE, INTRO)}'
+        f"<table><tr><td>STT</td><td>Họ và tên</td><td>Đơn vị</td></tr>{rows}</table></div>"
+    )
+    assert record["text"].endswith("| 3 | Vũ Minh Khoa | Xã Tân Lập |")
+    assert "| 2 | Đỗ Thị Hương | Xã Tân Lập |" in record["text"]
+    assert record["author"] is None
+
+
+def test_names_set_one_a_line_under_an_introducing_line_are_text():
+    record = run(f'<div class="detail-content">{paragraphs(OPENING, *MORE, INTRO, "<br>".join(NAMES))}</div>')
+    assert record["text"].endswith("\n".join((INTRO, *NAMES)))
+    assert record["author"] is None
+
+
+def test_a_short_article_keeps_the_list_it_ends_with():
+    items = "".join(f"<li>{name}</li>" for name in NAMES)
+    record = run(f'<div class="detail-content">{paragraphs(OPENING, INTRO)}<ul>{items}</ul></div>')
+    assert record["text"] == "\n".join((OPENING, INTRO, *(f"- {name}" for name in NAMES)))
+
+
+def test_a_short_article_keeps_names_set_one_a_line():
+    record = run(f'<div class="detail-content">{paragraphs(OPENING, INTRO, "<br>".join(NAMES))}</div>')
+    assert record["text"] == "\n".join((OPENING, INTRO, *NAMES))
+
+
+def test_a_closing_signature_is_still_the_author():
+    record = run(f'<div class="detail-content">{paragraphs(OPENING, *MORE)}<p><strong>Minh Châu</strong></p></div>')
+    assert record["author"] == "Minh Châu"
+    assert not record["text"].endswith("Minh Châu")
