@@ -898,14 +898,17 @@ def _caption_to_paragraph(caption, text: str) -> None:
 
 
 def _comments(heading) -> list:
-    """The reader comments under ``heading``: its container, or what follows it in the article's.
-    A link to them ("Bình luận (2)" beside the article) heads nothing."""
+    """The reader comments under ``heading``: its container, or what follows it in the article's
+    up to the next paragraph of prose. A link to them ("Bình luận (2)" beside the article) heads
+    nothing; a subheading that prose follows straight away ("Gửi ý kiến" over the opinions an
+    article reports) is the article's, and so is all that follows it."""
     parent = heading.getparent()
     if _is_link_line(heading):
         return [heading]
-    if _body_paragraphs(parent) <= 1:
+    items = list(_box_items(heading))
+    if _body_paragraphs(parent) <= 1 and len(items) == sum(1 for _ in heading.itersiblings()):
         return [parent]
-    return [heading, *heading.itersiblings()]
+    return [heading, *items] if items else []
 
 
 def _related_box(heading) -> list:

@@ -74,3 +74,24 @@ def test_a_closing_signature_is_still_the_author():
     record = run(f'<div class="detail-content">{paragraphs(OPENING, *MORE)}<p><strong>Minh Châu</strong></p></div>')
     assert record["author"] == "Minh Châu"
     assert not record["text"].endswith("Minh Châu")
+
+
+def test_prose_under_a_subheading_named_like_a_comment_box_is_text():
+    opinions = (
+        "Ông Trần Quốc Việt (xã Tân Lập) đề nghị huyện sớm làm đèn chiếu sáng cho tuyến đường liên thôn mới mở.",
+        "Bà Hoàng Thị Lan (thị trấn) mong có thêm lớp dạy nghề cho phụ nữ sau khi xã đạt chuẩn nông thôn mới.",
+    )
+    record = run(
+        f'<div class="detail-content">{paragraphs(OPENING, *MORE)}<h2>Ý kiến bạn đọc</h2>{paragraphs(*opinions)}</div>'
+    )
+    assert record["text"].endswith("\n".join(("Ý kiến bạn đọc", *opinions)))
+
+
+def test_a_comment_form_under_its_heading_is_not_text():
+    record = run(
+        f'<div class="detail-content">{paragraphs(OPENING, *MORE)}<h3>Gửi ý kiến</h3>'
+        '<form><input name="ten" placeholder="Họ tên"><textarea name="noi-dung">Nội dung góp ý</textarea>'
+        "<button>Gửi đi</button></form>"
+        '<ul class="ds"><li><b>Ngô Bảo</b>: Xã tôi cũng đang làm đường liên thôn như thế.</li></ul></div>'
+    )
+    assert record["text"].endswith(MORE[-1])
