@@ -504,8 +504,23 @@ _SAPO = lxml.etree.XPath(
 )
 
 
+# Other names portals give it ("ArticleSummary", "news-summary", "tom-tat", "mota", "intro"),
+# which cards of other articles use too: read only outside the page's furniture, and after the
+# names above.
+# A picture's description ("image-description") is its caption.
+_SUMMARY_CLASS = "translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_SUMMARY = lxml.etree.XPath(
+    "//*[{}][not({})]".format(
+        " or ".join(f"contains({_SUMMARY_CLASS}, '{name}')"
+                    for name in ("summary", "tomtat", "tom-tat", "mota", "mo-ta", "description", "intro")),
+        " or ".join(f"contains({_SUMMARY_CLASS}, '{name}')" for name in ("caption", "img", "image", "photo")),
+    )
+    + "[not(ancestor::li or ancestor::aside or ancestor::nav or ancestor::footer)]"
+)
+
+
 def _sapo(tree) -> str | None:
-    for el in _SAPO(tree):
+    for el in [*_SAPO(tree), *(el for el in _SUMMARY(tree) if not _in_furniture(el))]:
         text = _clean(el.text_content())
         if text and 30 <= len(text) <= 1000:
             return text

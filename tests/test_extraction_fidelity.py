@@ -1,6 +1,8 @@
 """Extraction keeps the whole article: the lines a proofreader found lost or misread, each on a
 small page shaped as portals set them."""
 
+import pytest
+
 from archive.extract import extract
 
 URL = "https://sovhtt.example.gov.vn/tin-tuc/bai-viet-2024.html"
@@ -95,3 +97,22 @@ def test_a_comment_form_under_its_heading_is_not_text():
         '<ul class="ds"><li><b>Ngô Bảo</b>: Xã tôi cũng đang làm đường liên thôn như thế.</li></ul></div>'
     )
     assert record["text"].endswith(MORE[-1])
+
+
+LEAD = "Năm nay huyện có thêm bốn xã đạt chuẩn nông thôn mới nâng cao, vượt kế hoạch đề ra."
+
+
+@pytest.mark.parametrize(
+    "name", ["ArticleSummary", "summary", "news-summary", "tomtat", "tom-tat", "mota", "description", "intro"]
+)
+def test_a_lead_in_a_box_named_as_a_summary_is_the_description(name):
+    record = run(f'<div class="{name}"><b>{LEAD}</b></div><div class="ArticleContent">{paragraphs(OPENING, *MORE)}</div>')
+    assert record["description"] == LEAD
+
+
+def test_the_summary_of_another_article_in_a_related_box_is_no_description():
+    record = run(
+        f'<div class="ArticleContent">{paragraphs(OPENING, *MORE)}</div>'
+        f'<div class="tin-khac"><div class="item"><a href="/b">Bài khác</a><div class="summary">{LEAD}</div></div></div>'
+    )
+    assert record["description"] is None
