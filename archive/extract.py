@@ -46,7 +46,11 @@ RECORD_FIELDS = (
 
 _IMAGE_FILE_LINE = re.compile(r"^\S+\.(?:jpe?g|png|gif|webp|bmp)$", re.I)
 _BYLINE_MARK = re.compile(r"author|byline|tac-?gia", re.I)
-_DATEISH = re.compile(r"date|time|publish|ngay|byline|post-?info|meta|author|tac-?gia", re.I)
+# "info" as a word of the class ("info-news", "article_info"), where portals set the date line;
+# not "information" nor "infographic".
+_DATEISH = re.compile(
+    r"date|time|publish|ngay|byline|post-?info|meta|author|tac-?gia|(?:^|[\s_-])info(?:$|[\s_-])", re.I
+)
 
 # Headings of the boxes Vietnamese CMSs put inside the article container (compared folded).
 BOX_TITLES = frozenset(

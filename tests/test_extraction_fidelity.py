@@ -116,3 +116,16 @@ def test_the_summary_of_another_article_in_a_related_box_is_no_description():
         f'<div class="tin-khac"><div class="item"><a href="/b">Bài khác</a><div class="summary">{LEAD}</div></div></div>'
     )
     assert record["description"] is None
+
+
+@pytest.mark.parametrize("name", ["info-news", "article-info", "news_info"])
+def test_a_date_line_in_an_info_box_gives_its_time_of_day(name):
+    page = (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Biểu dương</title></head><body>'
+        f'<div class="news-detail"><h1 class="title-news">{HEADLINE}</h1>'
+        f'<div class="{name}">Ngày đăng 12/06/2024 | 16:20 | Lượt xem: 215</div>'
+        f'<div class="content-news">{paragraphs(OPENING, *MORE)}</div></div></body></html>'
+    )
+    record = extract(page.encode(), URL, {"Content-Type": "text/html; charset=utf-8"})
+    assert record["published"] == "2024-06-12T16:20:00+07:00"
+    assert "Lượt xem" not in record["text"]
