@@ -852,7 +852,9 @@ def _strip_boilerplate(tree, keep_captions: bool = False) -> int:
     for el in tree.iter("p"):
         text = (el.text_content() or "").strip()
         folded = fold(text)
-        if folded.startswith("anh:") or (len(text) <= 300 and _SEE_ALSO.match(folded) and el.find(".//a") is not None):
+        if folded.startswith("anh:") and not _closes_with_a_credit(el, text):
+            doomed.append(el)
+        elif len(text) <= 300 and _SEE_ALSO.match(folded) and el.find(".//a") is not None:
             doomed.append(el)
         elif len(text) <= 250 and _is_centred_caption(el, folded):
             captions.append(el)
@@ -870,6 +872,14 @@ def _strip_boilerplate(tree, keep_captions: bool = False) -> int:
         if parent is not None:
             parent.remove(el)
     return size
+
+
+def _closes_with_a_credit(el, text: str) -> bool:
+    """Whether ``el`` is the photographer's credit closing its container ("Ảnh: Thanh Tùng"),
+    the article's as its other closing credits are; not a caption that opens with the word."""
+    return _is_media_credit(text) and not any(
+        (sibling.text_content() or "").strip() or (sibling.tail or "").strip() for sibling in el.itersiblings()
+    )
 
 
 def _footnotes_as_paragraphs(tree) -> None:

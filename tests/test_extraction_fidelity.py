@@ -129,3 +129,14 @@ def test_a_date_line_in_an_info_box_gives_its_time_of_day(name):
     record = extract(page.encode(), URL, {"Content-Type": "text/html; charset=utf-8"})
     assert record["published"] == "2024-06-12T16:20:00+07:00"
     assert "Lượt xem" not in record["text"]
+
+
+def test_a_photo_credit_closing_the_text_stays():
+    record = run(f'<div class="detail-content">{paragraphs(OPENING, *MORE)}<p><em>Ảnh: Quang Vinh</em></p></div>')
+    assert record["text"].endswith(f"{MORE[-1]}\nẢnh: Quang Vinh")
+
+
+def test_a_caption_opening_with_the_photo_word_is_still_no_text():
+    caption = "Ảnh: Lãnh đạo huyện trao giấy khen cho các cá nhân tiêu biểu."
+    record = run(f'<div class="detail-content">{paragraphs(OPENING, caption, *MORE)}</div>')
+    assert "Lãnh đạo huyện trao" not in record["text"]
