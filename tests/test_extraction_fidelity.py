@@ -140,3 +140,13 @@ def test_a_caption_opening_with_the_photo_word_is_still_no_text():
     caption = "Ảnh: Lãnh đạo huyện trao giấy khen cho các cá nhân tiêu biểu."
     record = run(f'<div class="detail-content">{paragraphs(OPENING, caption, *MORE)}</div>')
     assert "Lãnh đạo huyện trao" not in record["text"]
+
+
+def test_the_source_a_quotation_names_is_not_glued_to_its_last_word():
+    quote = "Nông thôn mới là nơi người dân được sống an toàn, đủ đầy và gắn bó với quê hương mình."
+    record = run(
+        f'<div class="detail-content">{paragraphs(OPENING, *MORE)}'
+        f"<blockquote>{quote}<cite>Chủ tịch UBND huyện</cite></blockquote></div>"
+    )
+    assert "mình.Chủ tịch" not in record["text"]
+    assert f"{quote}\nChủ tịch UBND huyện" in record["text"]
