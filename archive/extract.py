@@ -891,30 +891,59 @@ def _closes_with_a_credit(el, text: str) -> bool:
 
 
 def _footnotes_as_paragraphs(tree) -> None:
-    """Set the footnotes the text's markers (<sup><a href="#fn1">) point to as paragraphs in
-    place of their list, less their links back: trafilatura drops the list, and with it the
-    documents cited only in a footnote."""
-    targets = {
-        a.get("href", "")[1:] for sup in tree.iter("sup") for a in sup.iter("a") if a.get("href", "").startswith("#")
-    }
+    """Set the footnotes the text's markers (<sup><a href="#fn1">, or Word's <a href="#_ftn1"><sup>)
+    point to as paragraphs in place of their list or block, less their links back but for the
+    note's number: trafilatura drops them, and with them the documents cited only in a note.
+    A note is an item of a list (<li id="fn1">), a paragraph (<p id="fn1">) or the paragraph
+    holding its anchor (Word's <a name="_ftn1">)."""
+    markers = [
+        a for a in tree.iter("a")
+        if a.get("href", "").startswith("#") and (a.find(".//sup") is not None or _in_sup(a))
+    ]
+    targets = {a.get("href", "")[1:] for a in markers}
     targets.discard("")
     if not targets:
         return
-    lists = {}
-    for item in tree.iter("li"):
-        parent = item.getparent()
-        if item.get("id") in targets and parent is not None and parent.tag in ("ol", "ul"):
-            lists.setdefault(parent, []).append(item)
+    markers = set(markers)
+    lists, blocks = {}, []
+    for el in tree.iter("li", "p", "a"):
+        if el.get("id") not in targets and not (el.tag == "a" and el.get("name") in targets):
+            continue
+        note = el if el.tag != "a" else next((outer for outer in el.iterancestors("p", "li")), None)
+        if note is None or note in blocks or any(a in markers for a in note.iter("a") if a is not el):
+            continue
+        parent = note.getparent()
+        if note.tag == "li" and parent is not None and parent.tag in ("ol", "ul"):
+            lists.setdefault(parent, []).append(note)
+        elif note.tag == "p":
+            blocks.append(note)
     for notes, items in lists.items():
         if notes.getparent() is None:
             continue
         for item in items:
-            for back in [a for a in item.iter("a") if a.get("href", "").startswith("#")]:
-                back.drop_tree()
-            paragraph = lxml.html.Element("p")
-            paragraph.text = _clean(item.text_content())
-            notes.addprevious(paragraph)
+            notes.addprevious(_note_paragraph(item))
         notes.drop_tree()
+    for note in blocks:
+        if note.getparent() is not None:
+            paragraph = _note_paragraph(note)
+            paragraph.tail = note.tail
+            note.getparent().replace(note, paragraph)
+
+
+def _in_sup(el) -> bool:
+    return any(outer.tag == "sup" for outer in el.iterancestors())
+
+
+def _note_paragraph(note):
+    """A paragraph of ``note``'s text, its links back dropped but for the note's number ("[1]")."""
+    for back in [a for a in note.iter("a") if a.get("href", "").startswith("#")]:
+        if any(c.isdigit() for c in back.text_content()):
+            back.drop_tag()
+        else:
+            back.drop_tree()
+    paragraph = lxml.html.Element("p")
+    paragraph.text = _clean(note.text_content())
+    return paragraph
 
 
 # The photographer's credit a caption ends with: "… Ảnh: Đức Anh", "… (Ảnh: TTXVN)".

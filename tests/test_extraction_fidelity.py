@@ -150,3 +150,39 @@ def test_the_source_a_quotation_names_is_not_glued_to_its_last_word():
     )
     assert "mình.Chủ tịch" not in record["text"]
     assert f"{quote}\nChủ tịch UBND huyện" in record["text"]
+
+
+NOTED = (
+    "Huyện được công nhận đạt chuẩn nông thôn mới theo Quyết định số 1520/QĐ-TTg của Thủ tướng",
+    "Tổng vốn huy động cho chương trình trong 5 năm đạt hơn 1.200 tỷ đồng",
+)
+NOTES = (
+    "Quyết định số 1520/QĐ-TTg ngày 20/11/2023 của Thủ tướng Chính phủ.",
+    "Báo cáo tổng kết của Văn phòng điều phối nông thôn mới huyện năm 2024.",
+)
+
+
+def test_footnotes_set_as_paragraphs_with_ids_are_kept():
+    marked = "".join(
+        f'<p>{text}<sup><a href="#gc{n}" id="tro{n}">[{n}]</a></sup>.</p>' for n, text in enumerate(NOTED, 1)
+    )
+    notes = "".join(f'<p id="gc{n}"><a href="#tro{n}">[{n}]</a> {note}</p>' for n, note in enumerate(NOTES, 1))
+    record = run(f'<div class="ArticleContent">{paragraphs(OPENING)}{marked}<div class="chu-thich">{notes}</div></div>')
+    assert record["text"].splitlines()[-2:] == [f"[{n}] {note}" for n, note in enumerate(NOTES, 1)]
+    assert "1520/QĐ-TTg" in [ref["ref"] for ref in record["doc_refs"]]
+
+
+def test_footnotes_in_word_s_form_are_kept():
+    marked = "".join(
+        f'<p>{text}<a href="#_ftn{n}" name="_ftnref{n}"><sup>[{n}]</sup></a>.</p>' for n, text in enumerate(NOTED, 1)
+    )
+    notes = "".join(
+        f'<div id="ftn{n}"><p><a href="#_ftnref{n}" name="_ftn{n}"><sup>[{n}]</sup></a> {note}</p></div>'
+        for n, note in enumerate(NOTES, 1)
+    )
+    record = run(
+        f'<div class="ArticleContent">{paragraphs(OPENING)}{marked}'
+        f'<div><br clear="all"><hr align="left" size="1" width="33%">{notes}</div></div>'
+    )
+    assert record["text"].splitlines()[-2:] == [f"[{n}] {note}" for n, note in enumerate(NOTES, 1)]
+    assert f"{NOTED[0]}[1]." in record["text"]
