@@ -21,7 +21,8 @@ Three kinds of Mention:
   Giang". Provinces come from the list; a district-level place is the one or two capitalised
   words after quận/huyện/thị xã/thành phố/xã/phường/thị trấn (or a number: "quận 12").
   Without a place, such a body is no one agency ("UBND", "Công an", "Sở Thông tin và Truyền
-  thông", "Trung tâm Thông tin điện tử"), and is not reported.
+  thông", "Trung tâm Thông tin điện tử"), and is not reported. A channel's name is what the
+  channel is called: 'fanpage “Thông tin Chính phủ”' names no agency.
 - "link": a social-platform URL, from the outbound hrefs given or written in the text.
 
 Mentions are unique by (kind, platform, name), names compared accent- and case-insensitively,
@@ -321,7 +322,15 @@ def find_mentions(text: str, links: Iterable[str] = ()) -> list[Mention]:
         if platform is not None:
             found.append((m.start(), Mention("link", platform, url, url)))
     key = _TEXT_URL.sub(lambda m: "_" * len(m.group()), norm).translate(_BASE)
-    found += _channels(norm, key)
+    # A channel's name is what the channel is called, not a mention of the body in it
+    # (fanpage "Thông tin Chính phủ" does not name the Government): agencies skip it.
+    named = []
+    for start, mention, name_span in _channels(norm, key):
+        found.append((start, mention))
+        if name_span is not None:
+            named.append(name_span)
+    for start, end in named:
+        key = key[:start] + "_" * (end - start) + key[end:]
     for m in _agencies().pattern.finditer(key):
         agency = _agency_name(m, norm)
         if agency is not None:
@@ -383,7 +392,8 @@ def _agency_name(m: re.Match, written: str) -> tuple[str, int] | None:
     return (name if explicit is None else explicit.name), end
 
 
-def _channels(norm: str, key: str) -> Iterator[tuple[int, Mention]]:
+def _channels(norm: str, key: str) -> Iterator[tuple[int, Mention, tuple[int, int] | None]]:
+    """(where it starts, the mention, where its name is written if it has one) for each channel."""
     consumed = 0
     promoted_end = -1
     zalo = _ZALO.search(key) is not None
@@ -411,7 +421,7 @@ def _channels(norm: str, key: str) -> Iterator[tuple[int, Mention]]:
                 continue
             if m.lastgroup == "oa" and not zalo:
                 continue
-            yield m.start(), Mention("channel", platform, platform, norm[m.start():m.end()])
+            yield m.start(), Mention("channel", platform, platform, norm[m.start():m.end()]), None
             continue
         if platform == "Zalo" and not _GROUP_CHAT.search(key, max(0, m.start() - 8), m.start()):
             platform = "Zalo OA"
@@ -419,7 +429,7 @@ def _channels(norm: str, key: str) -> Iterator[tuple[int, Mention]]:
         for i, (start, name, end) in enumerate(names):
             yield (m.start() if i == 0 else start), Mention(
                 "channel", platform, name, norm[m.start() if i == 0 else start:end]
-            )
+            ), (start, end)
 
 
 def _promoted(key: str, start: int, end: int) -> bool:

@@ -162,6 +162,31 @@ AGENCIES_FOUND = [
     ("Xây dựng Chính phủ\nđiện tử là ưu tiên.", []),
     # A document number is not a mention of its issuer.
     ("Quyết định số 93/QĐ-STTTT và Thông tư 22/2023/TT-BTTTT.", []),
+    # The ministries and ministerial-level agencies, by full name and by the press's abbreviations.
+    ("Bộ Y tế phối hợp với Bộ NN&PTNT và Bộ LĐ-TB&XH.",
+     ["Bộ Y tế", "Bộ Nông nghiệp và Phát triển nông thôn", "Bộ Lao động - Thương binh và Xã hội"]),
+    ("Bộ KH&ĐT, Bộ Tài chính, Bộ GTVT và Bộ Giáo dục và Đào tạo họp; Bộ GD&ĐT chủ trì.",
+     ["Bộ Kế hoạch và Đầu tư", "Bộ Tài chính", "Bộ Giao thông vận tải", "Bộ Giáo dục và Đào tạo"]),
+    ("Bộ Lao động, Thương binh và Xã hội và Bộ LĐTB&XH là một; Bộ TN&MT, Bộ Công thương, Bộ Xây dựng.",
+     ["Bộ Lao động - Thương binh và Xã hội", "Bộ Tài nguyên và Môi trường", "Bộ Công Thương", "Bộ Xây dựng"]),
+    ("Bộ Quốc phòng, Bộ Ngoại giao và Bộ Tư pháp ký kết.", ["Bộ Quốc phòng", "Bộ Ngoại giao", "Bộ Tư pháp"]),
+    ("Tổng Thanh tra Chính phủ, Thống đốc NHNN và Bộ trưởng, Chủ nhiệm Ủy ban Dân tộc dự họp.",
+     ["Thanh tra Chính phủ", "Ngân hàng Nhà nước Việt Nam", "Ủy ban Dân tộc"]),
+    # Since 2025 the merged ministries' new names, apart from the old ones.
+    ("Bộ Nông nghiệp và Môi trường tiếp nhận nhiệm vụ của Bộ TN&MT; Bộ Dân tộc và Tôn giáo ra mắt.",
+     ["Bộ Nông nghiệp và Môi trường", "Bộ Tài nguyên và Môi trường", "Bộ Dân tộc và Tôn giáo"]),
+    ("Sở GD&ĐT Hà Nội, Sở LĐ-TB&XH tỉnh Nghệ An và Sở NN&MT TP.HCM phối hợp.",
+     ["Sở Giáo dục và Đào tạo Hà Nội", "Sở Lao động - Thương binh và Xã hội Nghệ An",
+      "Sở Nông nghiệp và Môi trường Thành phố Hồ Chí Minh"]),
+    ("Toàn bộ y tế cơ sở và bộ tài chính của xã.", []),
+    # A channel's quoted name is what it is called, not a mention of the agency in it...
+    ('Sự kiện được phát trực tiếp trên fanpage "Thông tin Chính phủ".', []),
+    ("Người dân theo dõi trang Zalo “Bộ Y tế” và các fanpage “Chính phủ”, “Bộ Tư pháp”.", []),
+    ("Video đăng trên kênh YouTube “Bộ Công an” và Zalo OA “UBND tỉnh Bắc Giang”.", []),
+    # ... but the agency named outside it, or in a quotation that names no channel, is one.
+    ("Bộ Y tế mở trang Zalo “Bộ Y tế”; fanpage “Thông tin Chính phủ” đưa tin Chính phủ họp.",
+     ["Bộ Y tế", "Chính phủ"]),
+    ("Người dân tìm từ khóa “Bộ Y tế” trên ứng dụng.", ["Bộ Y tế"]),
 ]
 
 CANONICAL = [
@@ -191,6 +216,18 @@ CANONICAL = [
     ("Sở Y tế huyện Phù Cát", None),
     ("Zalo", None),
     ("", None),
+    ("Bộ NN&PTNT", "Bộ Nông nghiệp và Phát triển nông thôn"),
+    ("bộ nn&ptnt", "Bộ Nông nghiệp và Phát triển nông thôn"),
+    ("Bộ LĐ-TB&XH", "Bộ Lao động - Thương binh và Xã hội"),
+    ("Bộ LĐTBXH", "Bộ Lao động - Thương binh và Xã hội"),
+    ("Bộ KH&ĐT", "Bộ Kế hoạch và Đầu tư"),
+    ("Bộ TNMT", "Bộ Tài nguyên và Môi trường"),
+    ("Bộ GD&ĐT", "Bộ Giáo dục và Đào tạo"),
+    ("Bo Y te", "Bộ Y tế"),
+    ("Bộ NN&MT", "Bộ Nông nghiệp và Môi trường"),
+    ("NHNN", "Ngân hàng Nhà nước Việt Nam"),
+    ("Sở GD&ĐT TP.HCM", "Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh"),
+    ("Sở KH&ĐT", None),
 ]
 
 
