@@ -16,9 +16,7 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
     """The last ``limit`` crawls, newest first, with how each ended: the crawler's
     finish_reason, the crawl it resumed, its --max-pages and whether it reached them (what it
     left waits for the next crawl), and ``gone``: the archived articles that answered they are
-    no longer there (ingest.GONE_SQL). A crawl's counts are written when it ends, so those of a
-    crawl still running, or killed before it could end, are counted here; a crawl whose source
-    nobody holds the lock of was killed, whatever its row says."""
+    no longer there (ingest.GONE_SQL). Each as it stands now (as_it_stands)."""
     where, params = ("where source_id = ?", [source]) if source else ("", [])
     rows = db.execute(
         f"""select id, source_id, started_at, finished_at, status, pages, articles_new, articles_changed,
@@ -34,13 +32,25 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
     named_since = applied_at(db.conn, REASON_NAMED_WITH)
     for run in runs:
         run["seconds"] = _seconds(run["started_at"], run["finished_at"])
-        if run["status"] == "running":
-            run["pages"], _ok, run["errors"] = fetch_counts(db, run["id"])
-            if not is_locked(db_path, run["source_id"]):
-                run["status"] = "interrupted"
+        as_it_stands(db, db_path, run)
         run["reached_max_pages"] = reached_max_pages(run, reason_named=recorded_since(run["started_at"], named_since))
         del run["rechecked"]
     return runs
+
+
+def as_it_stands(db, db_path: str | Path, run: dict) -> dict:
+    """``run``, a crawls row (its id, source_id, status, pages and errors), changed to say what
+    the crawl is now, and returned; the home page of the reading room shows crawls so too.
+
+    A crawl's counts are written when it ends, so those of a crawl still running, or killed
+    before it could end, are counted from its fetches; a crawl whose source nobody holds the
+    lock of was killed, whatever its row says. ``db`` is the archive's Database or a connection
+    to it."""
+    if run["status"] == "running":
+        run["pages"], _ok, run["errors"] = fetch_counts(db, run["id"])
+        if not is_locked(db_path, run["source_id"]):
+            run["status"] = "interrupted"
+    return run
 
 
 def reached_max_pages(run: dict, *, reason_named: bool) -> bool:

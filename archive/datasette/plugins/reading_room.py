@@ -38,8 +38,10 @@ from archive.filters import (
     AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, REF_UNPADDED, archived_value, case_key, typed,
 )
 from archive.history import History
+from archive.locks import LocksUnusable
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
+from archive.stats import as_it_stands
 from archive.vietnamese import VN_TZ, fold, nfc
 
 PAGE_SIZE = 20
@@ -735,8 +737,8 @@ HOME_SOURCES_SQL = """
            (select first_seen from articles
             where id = (select min(id) from articles a where a.source_id = s.id)) as first_capture,
            (select max(last_seen) from articles a where a.source_id = s.id) as last_capture,
-           c.started_at as crawl_started, c.finished_at as crawl_finished, c.status as crawl_status,
-           c.pages as crawl_pages, c.errors as crawl_errors
+           c.id as crawl_id, c.started_at as crawl_started_at, c.finished_at as crawl_finished_at,
+           c.status as crawl_status, c.pages as crawl_pages, c.errors as crawl_errors
     from sources s
     left join crawls c on c.id = (select max(id) from crawls where source_id = s.id)
     order by articles desc, s.name
@@ -765,9 +767,30 @@ HOME_LATEST_SQL = f"""
 """
 
 
+# A source's last crawl, as HOME_SOURCES_SQL names its columns: crawl_<name>.
+HOME_CRAWL_COLUMNS = ("id", "started_at", "finished_at", "status", "pages", "errors")
+
+
+def _last_crawl(conn, db_path, source: dict) -> dict | None:
+    """The source's last crawl, its crawl_ columns taken out of ``source``, as ``govarchive
+    stats`` shows it (archive.stats.as_it_stands): its row says 'running' and 0 pages until it
+    ends, and for good when it was killed."""
+    crawl = {name: source.pop(f"crawl_{name}") for name in HOME_CRAWL_COLUMNS}
+    if crawl["id"] is None:
+        return None
+    try:
+        return as_it_stands(conn, db_path, {**crawl, "source_id": source["id"]})
+    except LocksUnusable:
+        # A lock folder the server may not read: whether the crawl still runs cannot be told.
+        return crawl
+
+
 async def home(datasette, request):
     db = _db(datasette)
     sources = await _rows(db, HOME_SOURCES_SQL)
+    crawls = await db.execute_fn(lambda conn: [_last_crawl(conn, db.path, source) for source in sources])
+    for source, crawl in zip(sources, crawls):
+        source["crawl"] = crawl
     totals = (await _rows(db, HOME_TOTALS_SQL))[0]
     latest = await _rows(db, HOME_LATEST_SQL)
     for row in latest:
