@@ -121,6 +121,14 @@ def test_an_article_page_counts_every_spelling_of_a_document_it_cites(db_path):
         assert [text for text in counted if "QĐ-TTg" in text and "cited by 3 articles" in text], counted
 
 
+def test_an_article_that_writes_a_document_both_ways_lists_it_once(tmp_path):
+    db = build_archive(tmp_path / "archive.db", {"bon": (
+        "Rà soát đề án dữ liệu dân cư",
+        "Quyết định 06/QĐ-TTg (có nơi viết Quyết định 6/QĐ-TTg) được Sở TT&TT tỉnh Bắc Giang rà soát.")})
+    listed = [" ".join(li.text_content().split()) for li in page(db, "/-/a/1").xpath('//section[@class="refs"]//li')]
+    assert [text for text in listed if "QĐ-TTg" in text] == ["06/QĐ-TTg Quyết định"], listed
+
+
 def test_a_table_search_narrowed_to_one_spelling_counts_that_spelling(db_path):
     # datasette's refs__arraycontains selects the spelling as written: the newest matches the
     # search lists past its limit are those of that spelling, not of all of them.

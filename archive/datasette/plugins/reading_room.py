@@ -35,7 +35,7 @@ from datasette.utils.asgi import AsgiStream, NotFound, Response
 
 from archive.db import applied_at, recorded_since
 from archive.filters import (
-    AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, REF_UNPADDED, archived_value, case_key, typed,
+    AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, REF_UNPADDED, archived_value, case_key, ref_key, typed,
 )
 from archive.history import History
 from archive.locks import LocksUnusable
@@ -1244,11 +1244,12 @@ def citation(article: dict, stable_url: str, read_from: dict | None = None,
 
 
 def _refs(conn, article_id) -> list[dict]:
-    """The documents the article cites, each once, with how many articles cite it."""
+    """The documents the article cites, each once (in the spelling it first writes: "06/QĐ-TTg"
+    and "6/QĐ-TTg" are one document), with how many articles cite it."""
     refs, seen = [], set()
     for row in query_rows(conn, "select * from doc_refs where article_id = :id order by rowid", {"id": article_id}):
-        if row.get("ref") not in seen:
-            seen.add(row.get("ref"))
+        if ref_key(row["ref"]) not in seen:
+            seen.add(ref_key(row["ref"]))
             refs.append(row)
     # As many as the document's link finds: with any leading zeros on its number (REF_IDS).
     citing = f"select count(distinct article_id) from ({REF_IDS.format(p='ref')})"
