@@ -16,10 +16,12 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import sqlite3
 import stat
 import tempfile
 import textwrap
+import threading
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -531,11 +533,65 @@ def _whole_file(exc: Exception) -> tuple[str, str] | None:
     return None
 
 
+# A stop (Ctrl-C, SIGTERM) is an exception raised wherever the export stands. Raised while zipfile
+# opens or closes a member, it left the member open, and closing the zip then raised zipfile's
+# ValueError ("Can't close the ZIP file while there is an open writing handle") in its place: the
+# command said "Error: …" and exited 1 rather than 130 or 143. Those moments hold a stop back.
+_STOPS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _stops_held():
+    """A stop that comes meanwhile is noted, and raised (its handler run) as this ends. Handlers
+    are swapped rather than the signals blocked: Python runs a handler in the main thread however
+    that thread masks the signal, as soon as another thread of the process takes it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread hears signals
+        return
+    came: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: came.append(signum)) for signum in _STOPS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if came:
+            handler = previous[came[0]]
+            if callable(handler):
+                handler(came[0], None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), came[0])
+
+
+@contextlib.contextmanager
+def _zip_file(out):
+    archive = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED)
+    try:
+        yield archive
+    finally:
+        with _stops_held():
+            archive.close()
+
+
+@contextlib.contextmanager
+def _zip_member(archive, info: zipfile.ZipInfo):
+    member = None
+    try:
+        with _stops_held():
+            member = archive.open(info, "w", force_zip64=True)
+        yield member
+    finally:
+        # Set even when a stop held back during the opening is raised as it ends.
+        if member is not None:
+            with _stops_held():
+                member.close()
+
+
 def _zip(db, db_path, out, selection, left_out) -> int:
     exported = datetime.now(timezone.utc)
     # The list of captures left out goes to a file of its own until the WARC member is closed (a
     # zip takes one member at a time), so memory stays flat however many there are.
-    with tempfile.TemporaryFile() as missing, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with tempfile.TemporaryFile() as missing, _zip_file(out) as archive:
         missed = 0
 
         def note(row, reason, file):
@@ -544,21 +600,22 @@ def _zip(db, db_path, out, selection, left_out) -> int:
             missing.write("\t".join([str(row["id"]), row["url"], " ".join(reason.split())]).encode("utf-8") + b"\n")
             left_out(row, reason, file)
 
-        with archive.open(_member("articles.jsonl", exported), "w", force_zip64=True) as member:
+        with _zip_member(archive, _member("articles.jsonl", exported)) as member:
             count = _jsonl(db, db_path, member, selection)
-        with archive.open(_member("articles.csv", exported), "w", force_zip64=True) as member:
+        with _zip_member(archive, _member("articles.csv", exported)) as member:
             _csv(db, db_path, member, selection)
-        with archive.open(_member("captures.warc.gz", exported), "w", force_zip64=True) as member:
+        with _zip_member(archive, _member("captures.warc.gz", exported)) as member:
             _warc(db, db_path, member, selection, note, "captures.warc.gz")
         readme = README_HEAD.format(selection=selection, notes=_readme_notes(selection), count=count,
                                     exported=exported.isoformat(timespec="seconds"))
         if missed:
             readme += README_MISSING.format(count=missed)
             missing.seek(0)
-            with archive.open(_member(MISSING_CAPTURES, exported), "w", force_zip64=True) as member:
+            with _zip_member(archive, _member(MISSING_CAPTURES, exported)) as member:
                 member.write(b"article_id\turl\treason\n")
                 shutil.copyfileobj(missing, member)
-        archive.writestr(_member("README.txt", exported), readme + FIELDS_README)
+        with _stops_held():
+            archive.writestr(_member("README.txt", exported), readme + FIELDS_README)
     return count
 
 
