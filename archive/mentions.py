@@ -35,9 +35,9 @@ import functools
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from archive.vietnamese import _BASE, fold, nfc
