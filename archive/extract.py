@@ -46,11 +46,7 @@ RECORD_FIELDS = (
 
 _IMAGE_FILE_LINE = re.compile(r"^\S+\.(?:jpe?g|png|gif|webp|bmp)$", re.I)
 _BYLINE_MARK = re.compile(r"author|byline|tac-?gia", re.I)
-# "info" as a word of the class ("info-news", "article_info"), where portals set the date line;
-# not "information" nor "infographic".
-_DATEISH = re.compile(
-    r"date|time|publish|ngay|byline|post-?info|meta|author|tac-?gia|(?:^|[\s_-])info(?:$|[\s_-])", re.I
-)
+_DATEISH = re.compile(r"date|time|publish|ngay|byline|post-?info|meta|author|tac-?gia", re.I)
 
 # Headings of the boxes Vietnamese CMSs put inside the article container (compared folded).
 BOX_TITLES = frozenset(
@@ -509,23 +505,8 @@ _SAPO = lxml.etree.XPath(
 )
 
 
-# Other names portals give it ("ArticleSummary", "news-summary", "tom-tat", "mota", "intro"),
-# which cards of other articles use too: read only outside the page's furniture, and after the
-# names above.
-# A picture's description ("image-description") is its caption.
-_SUMMARY_CLASS = "translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-_SUMMARY = lxml.etree.XPath(
-    "//*[{}][not({})]".format(
-        " or ".join(f"contains({_SUMMARY_CLASS}, '{name}')"
-                    for name in ("summary", "tomtat", "tom-tat", "mota", "mo-ta", "description", "intro")),
-        " or ".join(f"contains({_SUMMARY_CLASS}, '{name}')" for name in ("caption", "img", "image", "photo")),
-    )
-    + "[not(ancestor::li or ancestor::aside or ancestor::nav or ancestor::footer)]"
-)
-
-
 def _sapo(tree) -> str | None:
-    for el in [*_SAPO(tree), *(el for el in _SUMMARY(tree) if not _in_furniture(el))]:
+    for el in _SAPO(tree):
         text = _clean(el.text_content())
         if text and 30 <= len(text) <= 1000:
             return text
@@ -853,9 +834,7 @@ def _strip_boilerplate(tree, keep_captions: bool = False) -> int:
     for el in tree.iter("p"):
         text = (el.text_content() or "").strip()
         folded = fold(text)
-        if folded.startswith("anh:") and not _closes_with_a_credit(el, text):
-            doomed.append(el)
-        elif len(text) <= 300 and _SEE_ALSO.match(folded) and el.find(".//a") is not None:
+        if folded.startswith("anh:") or (len(text) <= 300 and _SEE_ALSO.match(folded) and el.find(".//a") is not None):
             doomed.append(el)
         elif len(text) <= 250 and _is_centred_caption(el, folded):
             captions.append(el)
@@ -876,18 +855,14 @@ def _strip_boilerplate(tree, keep_captions: bool = False) -> int:
 
 
 def _break_before_cites(tree) -> None:
-    """Set the source a quotation names (<cite> in its <blockquote>) on a line of its own: written
-    straight after the quotation's last word, it was read glued to it ("chính trị.Thủ tướng")."""
+    """Set the source a quotation names after it (<cite> ending its <blockquote>) on a line of its
+    own: written straight after the quotation's last word, it was read glued to it ("chính
+    trị.Thủ tướng"). A <cite> inside the sentence ("Như <cite>Luật …</cite> quy định") stays."""
     for cite in tree.xpath("//blockquote//cite"):
-        cite.addprevious(lxml.html.Element("br"))
-
-
-def _closes_with_a_credit(el, text: str) -> bool:
-    """Whether ``el`` is the photographer's credit closing its container ("Ảnh: Thanh Tùng"),
-    the article's as its other closing credits are; not a caption that opens with the word."""
-    return _is_media_credit(text) and not any(
-        (sibling.text_content() or "").strip() or (sibling.tail or "").strip() for sibling in el.itersiblings()
-    )
+        if not (cite.tail or "").strip() and not any(
+            (sibling.text_content() or "").strip() or (sibling.tail or "").strip() for sibling in cite.itersiblings()
+        ):
+            cite.addprevious(lxml.html.Element("br"))
 
 
 def _footnotes_as_paragraphs(tree) -> None:
@@ -964,17 +939,14 @@ def _caption_to_paragraph(caption, text: str) -> None:
 
 
 def _comments(heading) -> list:
-    """The reader comments under ``heading``: its container, or what follows it in the article's
-    up to the next paragraph of prose. A link to them ("Bình luận (2)" beside the article) heads
-    nothing; a subheading that prose follows straight away ("Gửi ý kiến" over the opinions an
-    article reports) is the article's, and so is all that follows it."""
+    """The reader comments under ``heading``: its container, or what follows it in the article's.
+    A link to them ("Bình luận (2)" beside the article) heads nothing."""
     parent = heading.getparent()
     if _is_link_line(heading):
         return [heading]
-    items = list(_box_items(heading))
-    if _body_paragraphs(parent) <= 1 and len(items) == sum(1 for _ in heading.itersiblings()):
+    if _body_paragraphs(parent) <= 1:
         return [parent]
-    return [heading, *items] if items else []
+    return [heading, *heading.itersiblings()]
 
 
 def _related_box(heading) -> list:
@@ -1114,11 +1086,12 @@ _TEAM = re.compile(r"nhom (?:pv|phong vien|bien tap vien|tac gia|thuc hien)")
 
 def _ends_a_list_of_names(lines: list[str]) -> bool:
     """Whether the names closing ``lines`` follow a line that announces them ("Danh sách cá nhân
-    được khen thưởng gồm:"): the people the article lists, one a line, not its signature."""
+    được khen thưởng gồm:"): the people the article lists, one a line, not its signature. One name
+    after such a line ("Thông tin chi tiết xem tại:") is still a signature."""
     index = len(lines) - 1
     while index >= 0 and _is_signature(lines[index]):
         index -= 1
-    return index >= 0 and lines[index].rstrip().endswith(":")
+    return len(lines) - 1 - index >= 2 and index >= 0 and lines[index].rstrip().endswith(":")
 
 
 # "Theo Báo Nghệ An", "Nguồn: TTXVN" (folded): the source's name follows.
