@@ -879,6 +879,10 @@ def _footnotes_as_paragraphs(tree) -> None:
     targets.discard("")
     if not targets:
         return
+    # Where a link back from a note leads: a marker, or what holds it (<sup id="r1"><a href="#fn1">).
+    returns = {
+        value for a in markers for el in (a, *a.iterancestors()) for value in (el.get("id"), el.get("name")) if value
+    }
     markers = set(markers)
     lists, blocks = {}, []
     for el in tree.iter("li", "p", "a"):
@@ -896,11 +900,11 @@ def _footnotes_as_paragraphs(tree) -> None:
         if notes.getparent() is None:
             continue
         for item in items:
-            notes.addprevious(_note_paragraph(item))
+            notes.addprevious(_note_paragraph(item, returns))
         notes.drop_tree()
     for note in blocks:
         if note.getparent() is not None:
-            paragraph = _note_paragraph(note)
+            paragraph = _note_paragraph(note, returns)
             paragraph.tail = note.tail
             note.getparent().replace(note, paragraph)
 
@@ -909,13 +913,14 @@ def _in_sup(el) -> bool:
     return any(outer.tag == "sup" for outer in el.iterancestors())
 
 
-def _note_paragraph(note):
-    """A paragraph of ``note``'s text, its links back dropped but for the note's number ("[1]")."""
-    for back in [a for a in note.iter("a") if a.get("href", "").startswith("#")]:
-        if any(c.isdigit() for c in back.text_content()):
-            back.drop_tag()
+def _note_paragraph(note, returns: set[str]):
+    """A paragraph of ``note``'s text, its links back to the text (to ``returns``) dropped but for
+    the note's number ("[1]"); the words of its other links stay ("xem lại đầu trang")."""
+    for link in [a for a in note.iter("a") if a.get("href", "").startswith("#")]:
+        if link.get("href")[1:] in returns and not any(c.isdigit() for c in link.text_content()):
+            link.drop_tree()
         else:
-            back.drop_tree()
+            link.drop_tag()
     paragraph = lxml.html.Element("p")
     paragraph.text = _clean(note.text_content())
     return paragraph

@@ -156,3 +156,15 @@ def test_footnotes_in_word_s_form_are_kept():
     )
     assert record["text"].splitlines()[-2:] == [f"[{n}] {note}" for n, note in enumerate(NOTES, 1)]
     assert f"{NOTED[0]}[1]." in record["text"]
+
+
+def test_a_paragraph_a_marker_points_to_keeps_the_words_of_its_other_links():
+    # A marker pointing at a table's note, which links to the top of the page: only a link back
+    # to the marker goes, not the words of the note's other links.
+    record = run(
+        f'<div class="ArticleContent">{paragraphs(OPENING, *MORE)}'
+        '<p>Kết quả từng xã xem ở bảng 1<a href="#bang1"><sup>(*)</sup></a>.</p>'
+        '<p id="bang1">Bảng 1 tổng hợp số km đường giao thông nông thôn mỗi xã làm mới, '
+        '<a href="/bang-1.pdf">tải về</a> hoặc <a href="#dau-trang">xem lại đầu trang</a>.</p></div>'
+    )
+    assert "tải về hoặc xem lại đầu trang." in record["text"]
