@@ -162,7 +162,7 @@ class ExtractionPool:
         self.context = multiprocessing.get_context("forkserver")
         # The fork server imports the extractor (trafilatura, lxml, numpy: about a second) once;
         # every worker, replacements included, starts from that instead of importing it again.
-        self.context.set_forkserver_preload(list(dict.fromkeys([function.__module__, *preload])))
+        self.preload = tuple(dict.fromkeys([function.__module__, *preload]))
         self.workers: list[_Worker] = []
         self._waiting: collections.deque[_Job] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -173,7 +173,8 @@ class ExtractionPool:
         reads robots.txt and sitemaps). Call from inside the running event loop."""
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
-            _fork_server_temp_dir()
+            # Started already, by the crawler's entry point, when it could be.
+            start_fork_server(self.preload)
             for _ in range(self.size):
                 self._start_worker()
 
