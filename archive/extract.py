@@ -208,7 +208,7 @@ def _extract(
     )
     text = ""
     if doc is not None:
-        data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+        data = doc.as_dict()
         text = data.get("text") or ""
         record.update(
             title=_clean(data.get("title")),
@@ -314,9 +314,7 @@ def _own_reading(article, url: str) -> str:
         article, url=url, with_metadata=False, include_comments=False, include_tables=True, deduplicate=False,
         fast=True,
     )
-    if doc is None:
-        return ""
-    return (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)).get("text") or ""
+    return "" if doc is None else doc.as_dict().get("text") or ""
 
 
 # Letters only Vietnamese writes among the languages portals publish in. A page's markup names
