@@ -6,11 +6,12 @@ page waits for its worker, Scrapy counts it as active, so the engine stops downl
 the pool falls behind (SCRAPER_SLOT_MAX_ACTIVE_SIZE): the queue never grows without bound.
 
 Writes are batched: items are stored in one short transaction per ARCHIVE_WRITE_BATCH items or
-ARCHIVE_WRITE_INTERVAL seconds, whichever comes first, and an item counts as processed only
-once its transaction has committed. A crawl killed mid-batch leaves those pages in the
-frontier, so ``--resume`` fetches them again; nothing is half-written. So does a write the
-database refuses for want of storage (a full disk, an I/O error): it stops the crawl
-(crawler.frontier.stop_for_storage), where an item the database refuses costs that item only.
+ARCHIVE_WRITE_INTERVAL seconds (a quarter of that when no item follows), whichever comes first,
+and an item counts as processed only once its transaction has committed. A crawl killed
+mid-batch leaves those pages in the frontier, so ``--resume`` fetches them again; nothing is
+half-written. So does a write the database refuses for want of storage (a full disk, an I/O
+error): it stops the crawl (crawler.frontier.stop_for_storage), where an item the database
+refuses costs that item only.
 
 All writes go through archive.ingest, so handing items to another writer later (a distributed
 crawl) means replacing this one class.
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 # ARCHIVE_WRITE_BATCH and ARCHIVE_WRITE_INTERVAL when the settings do not name them.
 WRITE_BATCH = 64
-WRITE_INTERVAL = 0.25
+WRITE_INTERVAL = 1.0
 
 
 class SharedPool:
@@ -78,6 +79,7 @@ class ArchivePipeline:
         self.crawl_id = None
         self._batch: list[tuple[tuple, asyncio.Future]] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._due = 0.0  # when the waiting batch's first item has waited batch_seconds
         # Pages read by the source's extract rules, and by (rule, why) those where one gave nothing.
         self.ruled_pages = 0
         self.unmatched: Counter = Counter()
@@ -170,8 +172,15 @@ class ArchivePipeline:
         self._batch.append((job, future))
         if len(self._batch) >= self.batch_size:
             self._flush()
-        elif self._timer is None:
-            self._timer = loop.call_later(self.batch_seconds, self._flush)
+            return future
+        # Stored when the first item has waited batch_seconds, or sooner when no item has come
+        # for a quarter of that: a crawl's last items, which Scrapy waits for before it closes
+        # the spider, and a slow crawl's, wait no longer than they must.
+        if len(self._batch) == 1:
+            self._due = loop.time() + self.batch_seconds
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = loop.call_at(min(self._due, loop.time() + self.batch_seconds / 4), self._flush)
         return future
 
     def _flush(self) -> None:

@@ -121,9 +121,11 @@ ARCHIVE_MAX_PAGES = None
 ARCHIVE_RECHECK_PER_CRAWL = 50
 # Extraction processes: unset = one per core, 0 = in the crawler process itself.
 ARCHIVE_EXTRACT_WORKERS = os.environ.get("GOVARCHIVE_EXTRACT_WORKERS")
-# Items stored per transaction, and the longest an item waits for its transaction.
+# Items stored per transaction, and the longest an item waits for its transaction. A commit
+# costs about 3 ms of CPU (both search indexes flush their new terms, the WARC file is synced):
+# at 0.25 s a crawl of three sources committed every 5 to 10 articles.
 ARCHIVE_WRITE_BATCH = 64
-ARCHIVE_WRITE_INTERVAL = 0.25
+ARCHIVE_WRITE_INTERVAL = 1.0
 ARCHIVE_WARC_ENABLED = True
 ARCHIVE_WARC_DIR = os.environ.get("ARCHIVE_WARC_DIR")  # default: "<db name>-warc/" beside the db
 ARCHIVE_WARC_MAX_SIZE = 1024**3
