@@ -24,7 +24,6 @@ import lxml.html
 from lxml.cssselect import CSSSelector
 import trafilatura
 from trafilatura.utils import HTML_PARSER
-from trafilatura.xpaths import BODY_XPATH
 
 from archive.bylines import clean_authors, is_official_title
 from archive.docrefs import find_doc_refs, unique_refs
@@ -791,12 +790,55 @@ def _mark_body(tree) -> None:
     Without a container trafilatura gathers the page's paragraphs and tables wherever they are,
     and drops every list: the bullet points of the article with those of the menus. Named, the
     container is read whole, lists included, and its link lists pruned as in any article."""
-    if any(expr(tree) for expr in BODY_XPATH):
+    if _has_body_container(tree):
         return
     candidates = [el for el in tree.iter("div", "section", "td") if _BODY_CLASS.search(el.get("class") or "")]
     best = max(candidates, key=_own_paragraph_text, default=None)
     if best is not None and _own_paragraph_text(best):
         best.set("itemprop", "articleBody")
+
+
+# The containers trafilatura's BODY_XPATH takes for an article's body, asked in Python: in XPath its
+# regular expressions call back into Python for every div of the page, which cost 1.2 ms a page,
+# a tenth of an extraction. tests/test_extract_identity.py holds the two to the same answers, and
+# fails when a new trafilatura changes its expressions.
+_BODY_EQUALS = {
+    "class": frozenset(("post", "entry", "postarea", "art-postcontent", "text", "cell", "story", "content")),
+    "id": frozenset(("articleContent", "article", "story", "content")),
+    "itemprop": frozenset(("articleBody",)),
+    "role": frozenset(("article",)),
+}
+_BODY_ID = re.compile(
+    r"(?:entry|article|art)-content|article__content|article(?:-|__)?body|articleBody|body-text"
+    r"|^primary|story-body|content-main|content-body|contentBody"
+)
+_BODY_CLASS_WORDS = re.compile(
+    r"post[-_]text|post-body|post-?entry|post[-_]?content|postContent|post_inner_wrapper|article-?text|articleText"
+    r"|(?:entry|page|text|article|art)-content|article__content|article(?:-|__)?body|articleBody|ArticleContent"
+    r"|body-text|article__container"
+    r"|(?i:fulltext)|^article |post-bodycopy|story-?content|(?:theme|blog|section|single)-content|single-post"
+    r"|main-column|wpb_text_column|story-body|field-body"
+    r"|content[-_]main|content(?:-|__)body"
+)
+
+
+def _has_body_container(tree) -> bool:
+    """Whether any of trafilatura's BODY_XPATH finds a container in ``tree``."""
+    if next(tree.iterdescendants("article", "main"), None) is not None:
+        return True
+    for el in tree.iterdescendants("div", "section"):
+        if any(el.get(name) in values for name, values in _BODY_EQUALS.items()):
+            return True
+        ident, cls, role = el.get("id", ""), el.get("class", ""), el.get("role", "")
+        if (
+            _BODY_ID.search(ident) or _BODY_CLASS_WORDS.search(cls)
+            or "main-content" in ident.replace("C", "c").replace("M", "m")
+            or "main-content" in cls.replace("C", "c").replace("M", "m")
+            or "page-content" in cls.replace("C", "c").replace("P", "p")
+            or cls.startswith("main") or ident.startswith("main") or role.startswith("main")
+        ):
+            return True
+    return False
 
 
 def _own_paragraph_text(el) -> int:

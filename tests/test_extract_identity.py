@@ -3,6 +3,7 @@ the archive's records must not change with them (RULES_VERSION stays)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hypothesis import given, settings, strategies as st
@@ -58,3 +59,71 @@ def test_fold_as_before(text):
     nfd = unicodedata.normalize("NFD", text)
     assert fold(nfd) == reference_fold(nfd)
     assert fold(text.upper()) == reference_fold(text.upper())
+
+
+def _branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression."""
+    branches, depth, current, escaped = [], 0, "", False
+    for c in pattern:
+        if c == "|" and depth == 0 and not escaped:
+            branches.append(current)
+            current = ""
+            continue
+        depth += (c == "(") - (c == ")") if not escaped else 0
+        escaped = c == "\\" and not escaped
+        current += c
+    return branches + [current]
+
+
+def _body_xpath_words() -> list[str]:
+    """Each literal and each alternative of a regular expression BODY_XPATH compares attributes with."""
+    from trafilatura.xpaths import BODY_XPATH
+
+    return sorted({b for expr in BODY_XPATH for lit in re.findall(r"'([^']*)'", expr.path) for b in _branches(lit)})
+
+
+WORDS = ["main", "Main-Content", "page-Content", "x", "noi-dung", "detail"]
+SEPARATORS = ["", "", "-", "_", "__", " "]
+word = st.sampled_from(_body_xpath_words()).flatmap(lambda b: st.from_regex(b, fullmatch=True))
+word = st.one_of(word, word.map(str.upper), word.map(str.capitalize), st.sampled_from(WORDS))
+attribute_value = st.lists(st.tuples(st.sampled_from(SEPARATORS), word), min_size=1, max_size=3).map(
+    lambda parts: "".join(sep + w for sep, w in parts).replace('"', "")
+)
+element = st.tuples(
+    st.sampled_from(["div", "section", "span", "p", "td", "aside", "article", "main"]),
+    st.dictionaries(st.sampled_from(["class", "id", "role", "itemprop"]), attribute_value, max_size=3),
+    st.booleans(),
+)
+
+
+def _finds_as_trafilatura(html: str) -> None:
+    from trafilatura.xpaths import BODY_XPATH
+
+    from archive.extract import _has_body_container, _parse
+
+    tree = _parse(html)
+    assert _has_body_container(tree) == any(expr(tree) for expr in BODY_XPATH), html
+
+
+def test_body_container_of_one_word():
+    for tag in ("div", "section", "span"):
+        for name in ("class", "id", "role", "itemprop"):
+            for value in _body_xpath_words():
+                value = re.sub(r"[^\w -]", "", value.replace("(?:-|__)?", "__").replace("?", ""))
+                for written in (value, f"x-{value}", f"{value} x", value.lower(), value.upper()):
+                    _finds_as_trafilatura(f'<html><body><{tag} {name}="{written}"><p>x</p></{tag}></body></html>')
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(element, min_size=1, max_size=6), st.booleans())
+def test_body_container_as_trafilatura_finds_it(elements, whole_page):
+    html, closing = "", []
+    for tag, attributes, nested in elements:
+        attrs = "".join(f' {name}="{value}"' for name, value in attributes.items())
+        if not nested:
+            html += "".join(closing)
+            closing = []
+        html += f"<{tag}{attrs}><p>Đoạn văn.</p>"
+        closing.insert(0, f"</{tag}>")
+    html += "".join(closing)
+    _finds_as_trafilatura(f"<html><body>{html}</body></html>" if whole_page else html)
