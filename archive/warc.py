@@ -139,11 +139,17 @@ class WarcFileWriter:
         fetched_at: datetime | None = None,
         ip: str | None = None,
         protocol: str = "HTTP/1.1",
+        refers_to: dict[str, str] | None = None,
     ) -> RecordPointer:
         """Write the response record and then its request record.
 
         Header names and values are the bytes received, decoded as latin-1: they are written back
         as those bytes.
+
+        A 304 is written as a revisit record (§6.7.2, server-not-modified): its headers and no
+        payload, referring to the capture whose validators it answered, whose WARC headers
+        ``refers_to`` holds when the crawl knows it. A replay tool then finds the page in that
+        capture, where a 304 response record would be served as an empty page.
 
         The pointer returned spans both, so one seek-and-read hands back the whole exchange as a
         valid .warc.gz of its own; the response comes first, so readers find it at the offset.
@@ -161,10 +167,17 @@ class WarcFileWriter:
             [(k, v) for k, v in response_headers if k.lower() not in _FRAMING_HEADERS],
             protocol=protocol,
         )
-        response = builder.create_warc_record(
-            url, "response", payload=io.BytesIO(body), length=len(body),
-            http_headers=http_response, warc_headers_dict=response_fields,
-        )
+        if status == 304:
+            response = builder.create_warc_record(
+                url, "revisit", http_headers=http_response, warc_headers_dict=response_fields,
+            )
+            for name, value in _revisit_fields(url, refers_to or {}):
+                response.rec_headers.add_header(name, value)
+        else:
+            response = builder.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body),
+                http_headers=http_response, warc_headers_dict=response_fields,
+            )
         path = _request_target(url)
         http_request = _ReceivedHeaders(
             f"{method} {path} HTTP/1.1", request_headers, protocol="HTTP/1.1", is_http_request=True
@@ -178,7 +191,8 @@ class WarcFileWriter:
             },
         )
         # The body and the record's closing CRLF CRLF.
-        first = self._append(response, len(body) + 4 if _compressed(response_headers) else 0)
+        stored = len(body) + 4 if status != 304 and _compressed(response_headers) else 0
+        first = self._append(response, stored)
         second = self._append(request)
         return RecordPointer(first.file, first.offset, first.length + second.length)
 
@@ -241,6 +255,20 @@ def _serialise(record) -> bytes:
     buffer = io.BytesIO()
     WARCWriter(buffer, gzip=False, warc_version="WARC/1.1").write_record(record)
     return buffer.getvalue()
+
+
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+def _revisit_fields(url: str, earlier: dict[str, str]) -> list[tuple[str, str]]:
+    """A 304's revisit fields: the earlier capture's URI, date and record ID as far as known;
+    without it, the URI the validators were sent for, which is the 304's own."""
+    fields = [("WARC-Profile", SERVER_NOT_MODIFIED),
+              ("WARC-Refers-To-Target-URI", earlier.get("WARC-Target-URI") or url)]
+    for theirs, ours in (("WARC-Date", "WARC-Refers-To-Date"), ("WARC-Record-ID", "WARC-Refers-To")):
+        if earlier.get(theirs):
+            fields.append((ours, earlier[theirs]))
+    return fields
 
 
 def warcinfo_member(filename: str, info: dict, level: int = DEFAULT_LEVEL) -> bytes:

@@ -5,6 +5,10 @@ redirect handling and retries: redirects, robots.txt and error pages are capture
 pointer to the response record travels in ``request.meta["warc"]`` to the pipeline, and those of
 the redirects and retries before it in ``request.meta["warc_hops"]``. A WARC file that cannot be
 written (a full disk) stops the crawl, leaving the pages not captured in its frontier.
+
+A request sent with the validators of an archived capture may carry that capture's pointer (as
+``meta["warc"]`` holds one) in ``request.meta["validators_from"]``: a 304 answer's revisit
+record then names the capture it confirms, not only its URI.
 """
 
 from __future__ import annotations
@@ -17,9 +21,13 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from archive.warc import DEFAULT_LEVEL, DEFAULT_MAX_SIZE, WarcFileWriter, default_warc_dir, reference_for
+from archive.captures import CaptureMissing, read_hop
+from archive.warc import (
+    DEFAULT_LEVEL, DEFAULT_MAX_SIZE, RecordUnreadable, WarcFileWriter, default_warc_dir, reference_for,
+)
 from crawler.archive_signals import before_commit
 from crawler.frontier import StorageFailed, stop_for_storage, storage_failed
+from crawler.refusals import CONDITIONAL_HEADERS
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +98,7 @@ class WarcCaptureMiddleware:
                 body=response.body,
                 ip=str(response.ip_address) if response.ip_address else None,
                 protocol=response.protocol or "HTTP/1.1",
+                refers_to=self._validated_capture(request) if response.status == 304 else None,
             )
         except OSError as exc:
             stop_for_storage(self.crawler, f"writing WARC files in {self.directory}", exc)
@@ -107,6 +116,19 @@ class WarcCaptureMiddleware:
         }
         self.crawler.stats.inc_value("govarchive/warc_records", 2)
         return response
+
+    def _validated_capture(self, request) -> dict[str, str] | None:
+        """The WARC headers of the capture whose validators the request was sent with, when it
+        names one and its record can still be read. A redirect to another page copies the meta
+        but not the validators (refusals): a 304 there confirms nothing of that capture."""
+        pointer = request.meta.get("validators_from")
+        if not pointer or not any(request.headers.get(name) for name in CONDITIONAL_HEADERS):
+            return None
+        try:
+            return read_hop(self.db_path, pointer).warc_headers
+        except (CaptureMissing, RecordUnreadable) as exc:
+            logger.warning("%s: the capture its validators came from cannot be read: %s", request.url, exc)
+            return None
 
     def sync(self):
         """Make the records written so far durable before the pipeline commits rows pointing to them."""
