@@ -127,3 +127,23 @@ def test_body_container_as_trafilatura_finds_it(elements, whole_page):
         closing.insert(0, f"</{tag}>")
     html += "".join(closing)
     _finds_as_trafilatura(f"<html><body>{html}</body></html>" if whole_page else html)
+
+
+CAPTION_CLASS_BEFORE = (
+    "//*[contains(translate(@class, 'CAPTION', 'caption'), 'caption') or contains(@class, 'image_desc')"
+    " or contains(@class, 'img_desc') or contains(@class, 'image-desc') or contains(@class, 'img-desc')]"
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "Caption", "CAPTION x", "capTion", "img_desc", "image-desc",
+                                                      "img-desc", "image_desc", "desc", "x", "ảnh caption"])),
+                min_size=1, max_size=6))
+def test_caption_classes_as_before(classes):
+    import lxml.etree
+
+    from archive.extract import _CAPTION_CLASS, _parse
+
+    html = "".join(f'<div class="{c}"><p>x</p></div>' if c is not None else "<div><p>x</p></div>" for c in classes)
+    tree = _parse(f'<html><body class="{classes[0]}">{html}</body></html>')
+    assert _CAPTION_CLASS(tree) == lxml.etree.XPath(CAPTION_CLASS_BEFORE)(tree)
