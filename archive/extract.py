@@ -1034,6 +1034,8 @@ def _chars(el) -> int:
 _FOLLOW_CALL = re.compile(r"(?:(?:hay|moi ban doc|moi ban|moi quy doc gia)\s+)?(?:quan tam|theo doi|dang ky|follow|ket noi)\b")
 _FOLLOW_CHANNEL = re.compile(r"\b(?:zalo|fanpage|facebook|youtube|tiktok|google news|kenh)\b")
 _FOLLOW_US = re.compile(r"\b(?:chung toi|cua minh|us)\b")
+# The longest follow-us line, in characters.
+_FOLLOW_CHARS = 150
 # What a follow-us box holds besides its line: a "Quan tâm" button, a QR code.
 _BUTTON_CHARS = 20
 
@@ -1051,9 +1053,13 @@ def _follow_boxes(tree):
 
 
 def _is_follow_us(text: str | None) -> bool:
-    text = " ".join((text or "").split())
-    # Measured before folding: every container of the page is asked, the whole body among them.
-    if not 0 < len(text) <= 150:
+    text = text or ""
+    # Measured before folding: every container of the page is asked, the whole body among them,
+    # whose words are not split out: past 75 of them a text is longer, however it is spaced.
+    if len(text) > _FOLLOW_CHARS and len(text.split(None, _FOLLOW_CHARS // 2)) > _FOLLOW_CHARS // 2:
+        return False
+    text = " ".join(text.split())
+    if not 0 < len(text) <= _FOLLOW_CHARS:
         return False
     text = fold(text)
     return (

@@ -129,6 +129,29 @@ def test_body_container_as_trafilatura_finds_it(elements, whole_page):
     _finds_as_trafilatura(f"<html><body>{html}</body></html>" if whole_page else html)
 
 
+def reference_is_follow_us(text):
+    from archive.extract import _FOLLOW_CALL, _FOLLOW_CHANNEL, _FOLLOW_US
+
+    text = " ".join((text or "").split())
+    if not 0 < len(text) <= 150:
+        return False
+    text = fold(text)
+    return bool(_FOLLOW_CALL.match(text) and _FOLLOW_CHANNEL.search(text) and _FOLLOW_US.search(text))
+
+
+follow_words = st.sampled_from(["Quan tâm", "Zalo", "OA", "của", "chúng tôi", "để", "nhận", "tin", "a" * 30, "Theo dõi"])
+spaces = st.sampled_from([" ", "  ", "\n", "\u00a0", "\t \n", "\u2003"])
+follow_text = st.lists(st.tuples(follow_words, spaces), max_size=90).map(lambda parts: "".join(w + s for w, s in parts))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(follow_text, spaces.map(lambda s: s * 200), st.text(max_size=400)))
+def test_follow_us_as_before(text):
+    from archive.extract import _is_follow_us
+
+    assert _is_follow_us(text) == reference_is_follow_us(text)
+
+
 CAPTION_CLASS_BEFORE = (
     "//*[contains(translate(@class, 'CAPTION', 'caption'), 'caption') or contains(@class, 'image_desc')"
     " or contains(@class, 'img_desc') or contains(@class, 'image-desc') or contains(@class, 'img-desc')]"
