@@ -144,7 +144,8 @@ class WarcFileWriter:
         """Write the response record and then its request record.
 
         Header names and values are the bytes received, decoded as latin-1: they are written back
-        as those bytes.
+        as those bytes. ``fetched_at``, the date of both records, is when capture began (WARC 1.1
+        §5.4): when the request was sent.
 
         A 304 is written as a revisit record (§6.7.2, server-not-modified): its headers and no
         payload, referring to the capture whose validators it answered, whose WARC headers

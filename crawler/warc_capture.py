@@ -14,6 +14,7 @@ record then names the capture it confirms, not only its URI.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -60,6 +61,7 @@ class WarcCaptureMiddleware:
             settings.getint("ARCHIVE_WARC_GZIP_LEVEL", DEFAULT_LEVEL),
         )
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.headers_received, signal=signals.headers_received)
         crawler.signals.connect(middleware.sync, signal=before_commit)
         return middleware
 
@@ -77,6 +79,19 @@ class WarcCaptureMiddleware:
                 max_size=self.max_size, level=self.level,
             )
         return self.writer
+
+    # A record's WARC-Date is when its capture began (WARC 1.1 §5.4), not when the body had all
+    # arrived: noted as the request passes here, again for each redirect or retry (their meta
+    # is a copy of the first's), and moved back to when the download handler sent it once its
+    # headers are in, since a request waits in its site's slot (DOWNLOAD_DELAY, AutoThrottle)
+    # after passing here.
+    def process_request(self, request):
+        request.meta["warc_started"] = time.time()
+
+    def headers_received(self, headers, body_length, request, spider):
+        latency = request.meta.get("download_latency")  # the handler's, from sending to headers
+        if latency is not None:
+            request.meta["warc_started"] = time.time() - latency
 
     def process_response(self, request, response):
         if storage_failed(self.crawler):
@@ -96,6 +111,7 @@ class WarcCaptureMiddleware:
                 reason=reason,
                 response_headers=_pairs(response.headers),
                 body=response.body,
+                fetched_at=_started(request),
                 ip=str(response.ip_address) if response.ip_address else None,
                 protocol=response.protocol or "HTTP/1.1",
                 refers_to=self._validated_capture(request) if response.status == 304 else None,
@@ -149,6 +165,11 @@ class WarcCaptureMiddleware:
             if not storage_failed(self.crawler):
                 raise
         logger.info("WARC: %d records in %s", self.writer.records, self.directory)
+
+
+def _started(request) -> datetime | None:
+    started = request.meta.get("warc_started")
+    return datetime.fromtimestamp(started, timezone.utc) if started is not None else None
 
 
 def _with_host(headers: list[tuple[str, str]], url: str) -> list[tuple[str, str]]:

@@ -8,8 +8,11 @@ import gzip
 import io
 import subprocess
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
+import pytest
 from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
@@ -118,28 +121,55 @@ def _pointer(request):
     return RecordPointer(pointer["file"], pointer["offset"], pointer["length"])
 
 
-def test_a_recrawl_answered_304_is_archived_as_a_revisit_and_shown_and_exported_as_before(tmp_path, run_cli):
+# How long the test site takes to answer the page the first time: the records of that exchange
+# are dated when it was asked for, not when the answer had come.
+SLOW = 0.6
+
+
+@pytest.fixture(scope="module")
+def recrawled(tmp_path_factory):
+    """An archive of one article crawled twice, the second time answered 304; and the times
+    (wall clock) its server was asked for the page."""
+    folder = tmp_path_factory.mktemp("recrawled")
+    asked = []
+
     def routes(path, base, headers):
         if path == "/robots.txt":
             return b"User-agent: *\nAllow: /\n", "text/plain"
         if path == "/list":
             return b"<html><body><a href='/a/ha-tinh-zalo-oa-1022040801.htm'>x</a></body></html>", "text/html"
         if path == "/a/ha-tinh-zalo-oa-1022040801.htm":
+            asked.append(time.time())
             if headers.get("If-None-Match") == '"v1"':
                 return 304, {"ETag": '"v1"'}, b""
+            time.sleep(SLOW)
             return 200, {"Content-Type": "text/html; charset=utf-8", "ETag": '"v1"'}, PAGE
         return None
 
     with serve_routes(routes, with_headers=True) as (base, _hits):
-        write_sources(tmp_path, base)
+        write_sources(folder, base)
         for _ in range(2):
-            result = crawl_into(tmp_path, "--quiet")
+            result = crawl_into(folder, "--quiet")
             assert result.returncode == 0, result.stdout + result.stderr
+    return folder, asked
+
+
+def _fetches(folder):
+    return query(folder, "select id, status, warc_file, warc_offset, warc_length from fetches "
+                         "where url like '%0801.htm' order by id")
+
+
+def _stored(folder, fetch):
+    return read_record(folder, RecordPointer(fetch["warc_file"], fetch["warc_offset"], fetch["warc_length"]))
+
+
+def test_a_recrawl_answered_304_is_archived_as_a_revisit_and_shown_and_exported_as_before(recrawled, run_cli):
+    tmp_path, _asked = recrawled
     fetches = query(tmp_path, "select id, status, warc_file, warc_offset, warc_length from fetches "
                               "where url like '%0801.htm' order by id")
     assert [f["status"] for f in fetches] == [200, 304]
     _page, answer = fetches
-    stored = read_record(tmp_path, RecordPointer(answer["warc_file"], answer["warc_offset"], answer["warc_length"]))
+    stored = _stored(tmp_path, answer)
     assert stored.warc_headers["WARC-Type"] == "revisit"
     assert stored.warc_headers["WARC-Profile"] == SERVER_NOT_MODIFIED
     assert stored.warc_headers["WARC-Refers-To-Target-URI"] == stored.url
@@ -161,3 +191,14 @@ def test_a_recrawl_answered_304_is_archived_as_a_revisit_and_shown_and_exported_
     for path in default_warc_dir(tmp_path / "archive.db").glob("*.warc.gz"):
         check = subprocess.run([WARCIO, "check", str(path)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_both_records_of_an_exchange_are_dated_when_its_request_was_sent(recrawled):
+    folder, asked = recrawled
+    page = _fetches(folder)[0]
+    records = _records(_stored(folder, page).raw_record)
+    dates = {datetime.fromisoformat(fields["WARC-Date"].replace("Z", "+00:00")).timestamp()
+             for _kind, fields, *_ in records}
+    (date,) = dates  # the response and its request alike
+    # Sent before the site had it, not once its answer had come, SLOW seconds later.
+    assert date <= asked[0] + 0.05, (date, asked[0])
