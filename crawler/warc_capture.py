@@ -14,6 +14,7 @@ record then names the capture it confirms, not only its URI.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -71,9 +72,13 @@ class WarcCaptureMiddleware:
             source_id = source.id if source else spider.name
             crawl_id = getattr(spider, "crawl_id", None)
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            info = {"operator": "govarchive", "isPartOf": f"{source_id} crawl {crawl_id}",
+            info = {"isPartOf": f"{source_id} crawl {crawl_id}",
                     "http-header-user-agent": self.crawler.settings.get("USER_AGENT"),
                     "robots": "obey" if self.crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore"}
+            # WARC 1.1's operator is who ran the crawl, how to reach them: the contact the
+            # User-Agent gives, when it is theirs and not the project's default page.
+            if os.environ.get("GOVARCHIVE_CONTACT"):
+                info = {"operator": os.environ["GOVARCHIVE_CONTACT"], **info}
             self.writer = WarcFileWriter(
                 self.directory, prefix=f"{source_id}-{stamp}-c{crawl_id}", info=info,
                 max_size=self.max_size, level=self.level,

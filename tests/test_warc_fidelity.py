@@ -202,3 +202,28 @@ def test_both_records_of_an_exchange_are_dated_when_its_request_was_sent(recrawl
     (date,) = dates  # the response and its request alike
     # Sent before the site had it, not once its answer had come, SLOW seconds later.
     assert date <= asked[0] + 0.05, (date, asked[0])
+
+
+def _warcinfo(folder) -> dict[str, str]:
+    (path,) = Path(folder).rglob("*.warc.gz")
+    with open(path, "rb") as f:
+        record = next(iter(ArchiveIterator(f)))
+    assert record.rec_type == "warcinfo"
+    lines = record.content_stream().read().decode().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line)
+
+
+def _one_exchange(folder):
+    middleware = _middleware(folder)
+    middleware.process_response(Request(URL), Response(URL, status=200, body=PAGE))
+    middleware.spider_closed(None, "finished")
+
+
+def test_the_warcinfo_operator_is_the_crawl_s_contact_or_left_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVARCHIVE_CONTACT", "mailto:luutru@example.vn")
+    _one_exchange(tmp_path / "contact")
+    assert _warcinfo(tmp_path / "contact")["operator"] == "mailto:luutru@example.vn"
+    # The software is no operator: without a contact, there is none to name.
+    monkeypatch.delenv("GOVARCHIVE_CONTACT")
+    _one_exchange(tmp_path / "none")
+    assert "operator" not in _warcinfo(tmp_path / "none")
