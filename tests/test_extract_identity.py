@@ -170,3 +170,24 @@ def test_caption_classes_as_before(classes):
     html = "".join(f'<div class="{c}"><p>x</p></div>' if c is not None else "<div><p>x</p></div>" for c in classes)
     tree = _parse(f'<html><body class="{classes[0]}">{html}</body></html>')
     assert _CAPTION_CLASS(tree) == lxml.etree.XPath(CAPTION_CLASS_BEFORE)(tree)
+
+
+def reference_base_letters() -> dict[int, str]:
+    """``archive.vietnamese._BASE`` as it was, before it listed the characters that map to themselves."""
+    import itertools
+
+    table = {ord("Đ"): "D", ord("đ"): "d", ord("Ð"): "D", ord("ð"): "d"}
+    for cp in itertools.chain(range(0xC0, 0x250), range(0x1E00, 0x1F00)):
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(cp)) if not unicodedata.combining(c))
+        if len(base) == 1 and base != chr(cp):
+            table[cp] = base
+    return table
+
+
+def test_base_letters_as_before():
+    from archive.vietnamese import _BASE
+
+    before = reference_base_letters()
+    every = "".join(map(chr, range(0x3000)))
+    assert every.translate(_BASE) == every.translate(before)
+    assert all(len(value) == 1 for value in _BASE.values())
