@@ -187,6 +187,10 @@ _PHRASES = sorted(
     key=lambda p: len(p[0]),
     reverse=True,
 )
+# The phrases by their first word, longest first as above: a word is compared with those alone.
+_PHRASES_FROM: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _phrase in _PHRASES:
+    _PHRASES_FROM.setdefault(_phrase[0][0], []).append(_phrase)
 
 
 def _runs(words: list[str]) -> Iterator[tuple[str | None, int]]:
@@ -194,7 +198,7 @@ def _runs(words: list[str]) -> Iterator[tuple[str | None, int]]:
     every other word."""
     i = 0
     while i < len(words):
-        for phrase, symbol in _PHRASES:
+        for phrase, symbol in _PHRASES_FROM.get(words[i], ()):
             if tuple(words[i:i + len(phrase)]) == phrase:
                 yield symbol, i
                 i += len(phrase)
@@ -204,6 +208,8 @@ def _runs(words: list[str]) -> Iterator[tuple[str | None, int]]:
             i += 1
 
 
+# An article names the same agencies again, and a crawl's pages the same few hundred.
+@functools.lru_cache(maxsize=4096)
 def _canon(name: str) -> tuple[str, ...]:
     """The tokens of a name with each equivalent spelling replaced by one symbol."""
     words = _tokens(name)
