@@ -491,8 +491,7 @@ def _warc(db, db_path, out, selection, left_out, filename) -> int:
     """Every version's capture of each selected article, oldest first: what the article said
     before it changed is part of the record. Returns how many articles have their current
     capture in the file."""
-    out.write(warcinfo_member(filename, {"software": "govarchive export",
-                                         "description": f"govarchive export of {selection}"}))
+    out.write(warcinfo_member(filename, {"description": f"govarchive export of {selection}"}))
     count = 0
     for row in iter_articles(db, selection):
         earlier = [r[0] for r in db.execute(

@@ -93,6 +93,9 @@ class WarcFileWriter:
         self.serial = 0
         self.file = None
         self.name = None
+        # Every record names its file's warcinfo record (WARC-Warcinfo-ID): copied out of the
+        # file, as an export or a capture's download does, it still says which crawl made it.
+        self.warcinfo_id = None
         self.records = 0
         # Bytes of the open file known to be on disk, and whether the directory entries of the
         # files opened since the last sync are.
@@ -113,7 +116,9 @@ class WarcFileWriter:
         self.name = name
         self._synced = 0
         self._entries_synced = False
-        self._append_member(warcinfo_member(name, self.info, self.level))
+        warcinfo = _warcinfo_record(name, self.info)
+        self.warcinfo_id = warcinfo.rec_headers.get_header("WARC-Record-ID")
+        self._append(warcinfo)
 
     def _append(self, record, stored: int = 0) -> RecordPointer:
         return self._append_member(gzip_member(_serialise(record), self.level, stored))
@@ -160,7 +165,8 @@ class WarcFileWriter:
         builder = _builder()
         date = (fetched_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
         warc_date = date.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        response_fields = {"WARC-Date": warc_date}
+        common = {"WARC-Date": warc_date, "WARC-Warcinfo-ID": self.warcinfo_id}
+        response_fields = dict(common)
         if ip:
             response_fields["WARC-IP-Address"] = ip
         http_response = _ReceivedHeaders(
@@ -187,7 +193,7 @@ class WarcFileWriter:
             url, "request", payload=io.BytesIO(request_body), length=len(request_body),
             http_headers=http_request,
             warc_headers_dict={
-                "WARC-Date": warc_date,
+                **common,
                 "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
             },
         )
@@ -272,10 +278,14 @@ def _revisit_fields(url: str, earlier: dict[str, str]) -> list[tuple[str, str]]:
     return fields
 
 
+def _warcinfo_record(filename: str, info: dict):
+    fields = {"software": SOFTWARE, "format": "WARC File Format 1.1", **info}
+    return _builder().create_warcinfo_record(filename, fields)
+
+
 def warcinfo_member(filename: str, info: dict, level: int = DEFAULT_LEVEL) -> bytes:
     """A gzipped warcinfo record describing ``filename`` and the software that wrote it."""
-    fields = {"software": SOFTWARE, "format": "WARC File Format 1.1", **info}
-    return gzip_member(_serialise(_builder().create_warcinfo_record(filename, fields)), level)
+    return gzip_member(_serialise(_warcinfo_record(filename, info)), level)
 
 
 def _request_target(url: str) -> str:

@@ -21,7 +21,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.serve import make_datasette
-from archive.warc import RecordPointer, WarcFileWriter, default_warc_dir, read_record
+from archive.warc import SOFTWARE, RecordPointer, WarcFileWriter, default_warc_dir, read_record
 from crawler.warc_capture import WarcCaptureMiddleware
 from tests.conftest import crawl_into, query, serve_routes
 from tests.test_variants import write_sources
@@ -188,6 +188,9 @@ def test_a_recrawl_answered_304_is_archived_as_a_revisit_and_shown_and_exported_
     exported = _records((tmp_path / "out.warc.gz").read_bytes())
     assert [kind for kind, *_ in exported] == ["warcinfo", "response", "request"]
     assert exported[1][2].get_statuscode() == "200"
+    # The export's warcinfo names the software that wrote it with its version, as a crawl's does.
+    info = dict(line.split(": ", 1) for line in exported[0][3].decode().splitlines() if line)
+    assert info["software"] == SOFTWARE
     for path in default_warc_dir(tmp_path / "archive.db").glob("*.warc.gz"):
         check = subprocess.run([WARCIO, "check", str(path)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
@@ -227,3 +230,16 @@ def test_the_warcinfo_operator_is_the_crawl_s_contact_or_left_out(tmp_path, monk
     monkeypatch.delenv("GOVARCHIVE_CONTACT")
     _one_exchange(tmp_path / "none")
     assert "operator" not in _warcinfo(tmp_path / "none")
+
+
+def test_every_record_names_the_warcinfo_record_of_its_file(tmp_path):
+    writer = WarcFileWriter(tmp_path, prefix="t", max_size=1)  # a file for each exchange
+    _exchange(writer, 200, PAGE)
+    _exchange(writer, 304)
+    writer.close()
+    files = sorted(tmp_path.glob("*.warc.gz"))
+    assert len(files) == 2
+    for path in files:
+        (_, info, *_), *records = _records(path.read_bytes())
+        assert [kind for kind, *_ in records] in (["response", "request"], ["revisit", "request"])
+        assert {fields["WARC-Warcinfo-ID"] for _, fields, *_ in records} == {info["WARC-Record-ID"]}
