@@ -65,8 +65,16 @@ _ORG_SPELLINGS = (
     "Tổng cục", "Viện", "Theo", "Nguồn", "Tòa soạn", "Toà soạn", "Kênh", "Hãng", "Nhà xuất bản",
     "Công ty", "Học viện", "Nhóm",
 )
-_ORG_WRITTEN = tuple(nfc(w).casefold() for w in _ORG_SPELLINGS)
-_ORG_FOLDED = tuple(dict.fromkeys(fold(w) for w in _ORG_SPELLINGS))
+
+
+def _org_words(spellings: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The spellings, for a part that is one of them, and for a part that starts with one."""
+    spellings = tuple(spellings)
+    return frozenset(spellings), tuple(w + " " for w in spellings)
+
+
+_ORG_WRITTEN = _org_words(nfc(w).casefold() for w in _ORG_SPELLINGS)
+_ORG_FOLDED = _org_words(fold(w) for w in _ORG_SPELLINGS)
 # Staff roles: after a name they are that person's title ("Trần Anh - BTV"); alone, the only
 # credit there is.
 _ROLES = frozenset(("PV", "BTV", "CTV", "TTV"))
@@ -173,12 +181,13 @@ def _names_no_one(name: str) -> bool:
 
 def _is_organisation(part: str, sites: set[str], accented: bool) -> bool:
     folded = fold(part)
-    written, org_words = (part.casefold(), _ORG_WRITTEN) if accented else (folded, _ORG_FOLDED)
+    written, (whole, starts) = (part.casefold(), _ORG_WRITTEN) if accented else (folded, _ORG_FOLDED)
     return (
         folded in sites
         or folded.partition(" ")[0] in _PRESS
         or _DOMAIN.search(part) is not None
-        or any(written == w or written.startswith(w + " ") for w in org_words)
+        or written in whole
+        or written.startswith(starts)
     )
 
 
