@@ -191,3 +191,25 @@ def test_base_letters_as_before():
     every = "".join(map(chr, range(0x3000)))
     assert every.translate(_BASE) == every.translate(before)
     assert all(len(value) == 1 for value in _BASE.values())
+
+
+html_piece = st.one_of(
+    st.sampled_from([
+        "<div>", "</div>", "<p class='x'>", "</p>", "<span>", "</span>", "<b>", "</b>", "<br>", "<img src='a.jpg'>",
+        "<!-- chú thích -->", "<?php echo 1; ?>", "<script>var a = '<p>';</script>", "<style>p {}</style>",
+        "&amp;", "&nbsp;", "&#273;", "&bogus;", "<![CDATA[ x ]]>", "\x01", "\u00a0", " \n\t", "<table><tr><td>",
+        "</td></tr></table>", "<figure><figcaption>Ảnh: A</figcaption></figure>", "<textarea>t</textarea>",
+    ]),
+    st.text(alphabet=st.sampled_from("aăđÊ ế\n<>&;'\""), max_size=8),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(html_piece, max_size=30))
+def test_text_as_text_content(pieces):
+    from archive.extract import _parse, _text
+
+    tree = _parse("<html><body><div>" + "".join(pieces) + "</div></body></html>")
+    if tree is not None:
+        for el in tree.iter():
+            assert _text(el) == el.text_content()
