@@ -169,6 +169,9 @@ class Known(NamedTuple):
     etag: str | None
     last_modified: str | None
     last_seen: str | None
+    # The capture the validators come from (WARC file, offset, length), which a 304's revisit
+    # record names.
+    validated_by: tuple[str, int, int] | None = None
 
 
 def known_articles(db: Database, source_id: str, *, before: str | None = None) -> dict[str, Known]:
@@ -190,13 +193,17 @@ def known_articles(db: Database, source_id: str, *, before: str | None = None) -
     captures = {capture for row in rows for capture in (row[4:7], row[7:10]) if capture[0] is not None}
     lost = lost_captures(Path(db_file(db)).parent, captures)
     known = {}
+    files: dict[str, str] = {}  # one string for each WARC file's name, however many rows name it
     # An article's own URL with a row of its own: that row tells what the URL gave last.
     for url, etag, last_modified, last_seen, *capture in rows:
         # Asked in full when either capture is gone: the reading's, which the answer then
         # replaces, or the one whose validators a 304 would confirm.
         if tuple(capture[:3]) in lost or tuple(capture[3:]) in lost:
             etag = last_modified = last_seen = None
-        known[url] = Known(etag, last_modified, last_seen)
+        validated_by = None
+        if (etag or last_modified) and capture[3] is not None:
+            validated_by = (files.setdefault(capture[3], capture[3]), capture[4], capture[5])
+        known[url] = Known(etag, last_modified, last_seen, validated_by)
     return known
 
 

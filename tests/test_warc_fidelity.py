@@ -173,6 +173,10 @@ def test_a_recrawl_answered_304_is_archived_as_a_revisit_and_shown_and_exported_
     assert stored.warc_headers["WARC-Type"] == "revisit"
     assert stored.warc_headers["WARC-Profile"] == SERVER_NOT_MODIFIED
     assert stored.warc_headers["WARC-Refers-To-Target-URI"] == stored.url
+    # It names the capture whose validators the crawl asked with: the first crawl's page.
+    page = _stored(tmp_path, _page)
+    assert stored.warc_headers["WARC-Refers-To"] == page.warc_headers["WARC-Record-ID"]
+    assert stored.warc_headers["WARC-Refers-To-Date"] == page.warc_headers["WARC-Date"]
 
     # The capture view and the record's download work for it as for any capture.
     ds = make_datasette(tmp_path / "archive.db")

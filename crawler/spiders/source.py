@@ -272,13 +272,17 @@ class SourceSpider(scrapy.Spider):
         if url in self.spared:  # a listing or feed shows it after all
             self.spared.discard(url)
             self.crawler.stats.inc_value(ingest.SITEMAP_UNCHANGED_STAT, -1)
-        headers = {}
+        headers, validated = {}, {}
         if kind == "article" and url in self.known:
-            etag, last_modified, _ = self.known[url]
+            etag, last_modified, _, validated_by = self.known[url]
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
+            if headers and validated_by:
+                # For the revisit record of a 304 (crawler.warc_capture).
+                file, offset, length = validated_by
+                validated = {"validators_from": {"file": file, "offset": offset, "length": length}}
         return scrapy.Request(
             url,
             callback=callback,
@@ -289,7 +293,7 @@ class SourceSpider(scrapy.Spider):
             # crawl makes it, where a listing cut off at page 3 would otherwise never be read
             # past page 2 (paging stops at the first page holding only archived articles). One
             # made before the budget was spent is held back where it would be sent (admit).
-            meta={"kind": kind, "canonical_url": url, **({"deferred": True} if over_budget else {})},
+            meta={"kind": kind, "canonical_url": url, **validated, **({"deferred": True} if over_budget else {})},
         )
 
     def admit(self, request: scrapy.Request) -> None:
