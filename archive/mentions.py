@@ -322,12 +322,17 @@ def find_mentions(text: str, links: Iterable[str] = ()) -> list[Mention]:
     """The channels, agencies and social links of ``text`` and its outbound ``links``."""
     norm = nfc(text)
     found: list[tuple[int, Mention]] = []
+    # The links are masked in the text the patterns run over: found once, for both.
+    masked, last = [], 0
     for m in _TEXT_URL.finditer(norm):
         url = m.group().rstrip(_URL_TAIL)
         platform = _link_platform(url)
         if platform is not None:
             found.append((m.start(), Mention("link", platform, url, url)))
-    key = _TEXT_URL.sub(lambda m: "_" * len(m.group()), norm).translate(_BASE)
+        masked += (norm[last:m.start()], "_" * (m.end() - m.start()))
+        last = m.end()
+    masked.append(norm[last:])
+    key = "".join(masked).translate(_BASE)
     # A channel's name is what the channel is called, not a mention of the body in it
     # (fanpage "Thông tin Chính phủ" does not name the Government): agencies skip it.
     named = []
