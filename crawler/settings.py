@@ -12,6 +12,9 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 # An empty GOVARCHIVE_CONTACT is unset, as the crawl's warning about it takes it.
 CONTACT_URL = os.environ.get("GOVARCHIVE_CONTACT") or "https://github.com/govarchive/govarchive"
+# WARC 1.1's warcinfo `operator`: who ran the crawl and how to reach them, which the project's
+# default page is not; left out of the WARC files when GOVARCHIVE_CONTACT is unset.
+ARCHIVE_WARC_OPERATOR = os.environ.get("GOVARCHIVE_CONTACT") or None
 USER_AGENT = f"govarchive/0.1 (+{CONTACT_URL}; archive of Vietnamese government communications)"
 ROBOTSTXT_OBEY = True
 # Scrapy's default asks for English; a portal that picks its language variant from the request

@@ -14,7 +14,6 @@ record then names the capture it confirms, not only its URI.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -75,10 +74,8 @@ class WarcCaptureMiddleware:
             info = {"isPartOf": f"{source_id} crawl {crawl_id}",
                     "http-header-user-agent": self.crawler.settings.get("USER_AGENT"),
                     "robots": "obey" if self.crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore"}
-            # WARC 1.1's operator is who ran the crawl, how to reach them: the contact the
-            # User-Agent gives, when it is theirs and not the project's default page.
-            if os.environ.get("GOVARCHIVE_CONTACT"):
-                info = {"operator": os.environ["GOVARCHIVE_CONTACT"], **info}
+            if operator := self.crawler.settings.get("ARCHIVE_WARC_OPERATOR"):
+                info = {"operator": operator, **info}
             self.writer = WarcFileWriter(
                 self.directory, prefix=f"{source_id}-{stamp}-c{crawl_id}", info=info,
                 max_size=self.max_size, level=self.level,

@@ -71,3 +71,11 @@ def test_an_empty_contact_is_the_default_contact_page(contact, expected):
                             capture_output=True, text=True, check=True,
                             env={**os.environ, "GOVARCHIVE_CONTACT": contact})
     assert result.stdout.strip() == f"govarchive/0.1 (+{expected}; archive of Vietnamese government communications)"
+
+
+@pytest.mark.parametrize("contact, expected", [("", "None"), ("mailto:luutru@example.vn", "mailto:luutru@example.vn")])
+def test_the_warc_operator_is_the_contact_only_when_one_is_set(contact, expected):
+    result = subprocess.run([sys.executable, "-c", "import crawler.settings as s; print(s.ARCHIVE_WARC_OPERATOR)"],
+                            capture_output=True, text=True, check=True,
+                            env={**os.environ, "GOVARCHIVE_CONTACT": contact})
+    assert result.stdout.strip() == expected

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.serve import make_datasette
-from archive.warc import SOFTWARE, RecordPointer, WarcFileWriter, default_warc_dir, read_record
+from archive.warc import RecordPointer, WarcFileWriter, default_warc_dir, read_record, software
 from crawler.warc_capture import WarcCaptureMiddleware
 from tests.conftest import crawl_into, query, serve_routes
 from tests.test_variants import write_sources
@@ -91,8 +92,8 @@ def test_a_304_response_record_of_an_older_archive_still_reads(tmp_path):
     assert (stored.status, stored.body) == (304, b"")
 
 
-def _middleware(tmp_path):
-    crawler = get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "archive.db")})
+def _middleware(tmp_path, **settings):
+    crawler = get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "archive.db"), **settings})
     crawler.spider = crawler._create_spider("mau")
     return WarcCaptureMiddleware.from_crawler(crawler)
 
@@ -194,7 +195,7 @@ def test_a_recrawl_answered_304_is_archived_as_a_revisit_and_shown_and_exported_
     assert exported[1][2].get_statuscode() == "200"
     # The export's warcinfo names the software that wrote it with its version, as a crawl's does.
     info = dict(line.split(": ", 1) for line in exported[0][3].decode().splitlines() if line)
-    assert info["software"] == SOFTWARE
+    assert info["software"] == software() == f"govarchive/{version('govarchive')} (warcio/{version('warcio')})"
     for path in default_warc_dir(tmp_path / "archive.db").glob("*.warc.gz"):
         check = subprocess.run([WARCIO, "check", str(path)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
@@ -220,18 +221,17 @@ def _warcinfo(folder) -> dict[str, str]:
     return dict(line.split(": ", 1) for line in lines if line)
 
 
-def _one_exchange(folder):
-    middleware = _middleware(folder)
+def _one_exchange(folder, **settings):
+    middleware = _middleware(folder, **settings)
     middleware.process_response(Request(URL), Response(URL, status=200, body=PAGE))
     middleware.spider_closed(None, "finished")
 
 
-def test_the_warcinfo_operator_is_the_crawl_s_contact_or_left_out(tmp_path, monkeypatch):
-    monkeypatch.setenv("GOVARCHIVE_CONTACT", "mailto:luutru@example.vn")
-    _one_exchange(tmp_path / "contact")
+def test_the_warcinfo_operator_is_the_crawl_s_contact_or_left_out(tmp_path):
+    _one_exchange(tmp_path / "contact", ARCHIVE_WARC_OPERATOR="mailto:luutru@example.vn")
     assert _warcinfo(tmp_path / "contact")["operator"] == "mailto:luutru@example.vn"
-    # The software is no operator: without a contact, there is none to name.
-    monkeypatch.delenv("GOVARCHIVE_CONTACT")
+    # The software is no operator: without a contact (the setting from GOVARCHIVE_CONTACT:
+    # tests/test_settings.py), there is none to name.
     _one_exchange(tmp_path / "none")
     assert "operator" not in _warcinfo(tmp_path / "none")
 
