@@ -10,6 +10,7 @@ that sit inside the article container.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -854,8 +855,11 @@ def _strip_boilerplate(tree, keep_captions: bool = False) -> int:
     with ``keep_captions``, set each caption as a paragraph in place of its picture. Returns how
     many characters the captions hold."""
     doomed, captions = [], []
+    # The tree changes only once it has been read through: each element's text is read once, where
+    # a paragraph was read by three of the loops below.
+    text_of = functools.cache(_text)
     for el in tree.iter("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "header"):
-        text = _text(el).strip()
+        text = text_of(el).strip()
         if not text or len(text) > 40:
             continue
         key = _HEADING_COUNT.sub("", fold(text).rstrip(" :"))
@@ -866,13 +870,13 @@ def _strip_boilerplate(tree, keep_captions: bool = False) -> int:
             continue
         doomed.extend(_comments(el) if comments else _related_box(el))
     captions.extend(tree.iter("figcaption"))
-    doomed.extend(_follow_boxes(tree))
+    doomed.extend(_follow_boxes(tree, text_of))
     for el in _CAPTION_CLASS(tree):
         # A wrapper named for its caption can hold the whole article; only a caption's length goes.
-        if len(_text(el).strip()) <= 500:
+        if len(text_of(el).strip()) <= 500:
             captions.append(el)
     for el in tree.iter("p"):
-        text = _text(el).strip()
+        text = text_of(el).strip()
         folded = fold(text)
         if folded.startswith("anh:") or (len(text) <= 300 and _SEE_ALSO.match(folded) and el.find(".//a") is not None):
             doomed.append(el)
@@ -1046,12 +1050,13 @@ _FOLLOW_CHARS = 150
 _BUTTON_CHARS = 20
 
 
-def _follow_boxes(tree):
+def _follow_boxes(tree, text_of):
     """The site's own follow-us lines, each with its small box when the box holds only the line
-    and a button: never a container that holds other paragraphs, the article's among them."""
+    and a button: never a container that holds other paragraphs, the article's among them.
+    ``text_of``: an element's text."""
     for el in tree.iter("div", "p", "section"):
-        if not _is_follow_us(_text(el)) or any(
-            not _is_follow_us(block.text_content()) for block in el.iterdescendants("div", "p", "section")
+        if not _is_follow_us(text_of(el)) or any(
+            not _is_follow_us(text_of(block)) for block in el.iterdescendants("div", "p", "section")
         ):
             continue
         parent = el.getparent()
