@@ -491,6 +491,15 @@ def _bare_warc_names_to_move(db: Database) -> tuple[str, list[str]]:
                     if path.with_name(folder).joinpath(name).is_file() and not path.with_name(name).exists()]
 
 
+@migrations()
+def m024_crawls_source_name(db: Database) -> None:
+    """The source's name as each crawl found it in the sources file: a source renamed (a
+    province merged into another) keeps its id, and an article is cited under the name its
+    source had when the archive first captured it, not the name it has now. Crawls before
+    this have none, and their articles are cited under sources.name."""
+    db["crawls"].add_column("source_name", str)
+
+
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
 # with what their absence costs until it is upgraded (None: nothing a reader notices). One that
 # lacks any other is refused: its pages would fail on the tables and columns it does not have.
@@ -504,6 +513,8 @@ READABLE_WITHOUT = {
     "m022_crawls_rechecks_after": None,
     "m023_bare_warc_file_names": "the captures of crawls from before the --warc-dir option are not found, as "
                                  "before the upgrade",
+    "m024_crawls_source_name": "articles are cited under their source's present name, not the one it had when "
+                               "they were captured",
 }
 
 
@@ -661,7 +672,7 @@ def _migrate(db: Database) -> None:
 # Migrations that take no longer on a large archive than on a small one: they add a column, a
 # table or a view. The upgrade says it takes a while only when one of the others is pending.
 _QUICK = frozenset({"m002_warc_pointers", "m006_extraction_rules", "m013_article_urls", "m014_fetch_redirect_hops",
-                    "m020_version_dates", "m022_crawls_rechecks_after"})
+                    "m020_version_dates", "m022_crawls_rechecks_after", "m024_crawls_source_name"})
 def _takes_a_while(db: Database, name: str) -> bool:
     """Whether the migration ``name`` goes through as many rows as the archive has. Asked of the
     pending ones in order, up to the first that does: m023's check reads the column m002 adds,

@@ -97,7 +97,9 @@ def start_crawl(
         register_source(db, source)
         table = db["crawls"].insert(
             {
-                "source_id": source.id, "started_at": now_iso(), "status": "running",
+                # The name the archive's articles from this crawl are cited under: sources.name
+                # is replaced when the source is renamed.
+                "source_id": source.id, "source_name": source.name, "started_at": now_iso(), "status": "running",
                 "max_pages": max_pages, "pages": 0, "articles_new": 0, "articles_changed": 0,
                 "articles_unchanged": 0, "articles_not_modified": 0, "errors": 0,
                 "backfill": int(backfill), "resumed_from": resumed_from,

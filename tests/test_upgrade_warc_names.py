@@ -59,7 +59,8 @@ def test_the_upgrade_says_it_takes_a_while_only_when_m023_has_names_to_change(tm
     with caplog.at_level(logging.WARNING, logger="archive.db"):
         open_db(path).close()
     messages = [r.getMessage() for r in caplog.records]
-    upgrading = (f"{path}: upgrading the archive (m022_crawls_rechecks_after, m023_bare_warc_file_names); "
+    upgrading = (f"{path}: upgrading the archive (m022_crawls_rechecks_after, m023_bare_warc_file_names, "
+                 "m024_crawls_source_name); "
                  "on a large archive this takes a while")
     assert messages == ([upgrading] if announced else []), messages
     assert not migrations.pending(Database(path))  # upgraded all the same

@@ -319,6 +319,7 @@ class Search:
     word_filters: tuple[str, ...] = ()
     filter_notes: tuple[Note, ...] = ()
     expanded: str | None = None  # the facet shown with all its values, not only the first FACET_SIZE
+    names_recorded: bool = False  # whether crawls record the source's name (publisher())
 
     @classmethod
     async def from_request(cls, db, request, limit: int | None = None) -> "Search":
@@ -354,7 +355,8 @@ class Search:
         words = await filter_word_kinds(db) if index == FOLDED_INDEX else ()
         return cls(q=q, sort=sort, page=page, facets=facets, index=index, filters=filters, limit=limit,
                    word_filters=words, filter_notes=tuple(notes),
-                   expanded=next((f.param for f in facets if f.param == args.get("all")), None))
+                   expanded=next((f.param for f in facets if f.param == args.get("all")), None),
+                   names_recorded=await _names_recorded(db))
 
     def sql_filters(self) -> list[str]:
         """The filters, as conditions on the articles ``a``, that the FTS5 query does not apply."""
@@ -525,7 +527,7 @@ class Search:
             page as (select * from matches order by {self.order()}
                      limit {PAGE_SIZE} offset {(min(self.page, MAX_PAGE) - 1) * PAGE_SIZE})
             select a.id, a.title, a.description, a.text, a.source_id,
-                   coalesce(s.name, a.source_id) as source_name, a.published, a.author, a.language
+                   {publisher(self.names_recorded)} as source_name, a.published, a.author, a.language
             from page m join articles a on a.id = m.id left join sources s on s.id = a.source_id
             order by {self.order("m.")}
         """
@@ -752,10 +754,25 @@ HOME_TOTALS_SQL = """
            (select min(published) from articles) as first_published,
            (select max(published) from articles) as last_published
 """
+
+
+def publisher(names_recorded: bool) -> str:
+    """SQL for the name the article ``a`` (of the source ``s``) is credited to: its source's name
+    when the crawl that first captured it began, as an archivist cites a page, not the name the
+    source has now (a province's portal renamed after a merger keeps its id). Crawls before the
+    archive recorded names (m024; ``names_recorded`` False until it is upgraded) have none: the
+    source's present name stands in."""
+    at_capture = """(select c.source_name from article_versions v join fetches f on f.id = v.fetch_id
+                      join crawls c on c.id = f.crawl_id and c.source_id = a.source_id
+                      where v.article_id = a.id order by v.version limit 1), """
+    return f"coalesce({at_capture if names_recorded else ''}s.name, a.source_id)"
+
+
 # The newest dated articles, read backwards along idx_articles_published, then (if there are
 # too few) the newest undated ones; sorting every article instead took 160 ms on a million.
-HOME_LATEST_SQL = f"""
-    select a.id, a.title, a.published, a.source_id, coalesce(s.name, a.source_id) as source_name,
+def _home_latest_sql(names_recorded: bool) -> str:
+    return f"""
+    select a.id, a.title, a.published, a.source_id, {publisher(names_recorded)} as source_name,
            a.description, a.language
     from articles a left join sources s on s.id = a.source_id
     where a.id in (
@@ -765,6 +782,9 @@ HOME_LATEST_SQL = f"""
         select id from (select id from articles where published is null order by id desc limit {LATEST_ON_HOME}))
     order by a.published is null, a.published desc, a.id desc limit {LATEST_ON_HOME}
 """
+
+
+HOME_LATEST_SQL = _home_latest_sql(True)
 
 
 # A source's last crawl, as HOME_SOURCES_SQL names its columns: crawl_<name>.
@@ -792,7 +812,7 @@ async def home(datasette, request):
     for source, crawl in zip(sources, crawls):
         source["crawl"] = crawl
     totals = (await _rows(db, HOME_TOTALS_SQL))[0]
-    latest = await _rows(db, HOME_LATEST_SQL)
+    latest = await _rows(db, _home_latest_sql(await _names_recorded(db)))
     for row in latest:
         row["description"] = _shorten(row["description"], 200)
     return await _render(
@@ -966,7 +986,7 @@ async def search_export(datasette, request):
             marks = ", ".join("?" for _ in chunk)
             rows = await _rows(
                 db,
-                f"""select a.*, coalesce(s.name, a.source_id) as source_name
+                f"""select a.*, {publisher(search.names_recorded)} as source_name
                     from articles a left join sources s on s.id = a.source_id where a.id in ({marks})""",
                 chunk,
             )
@@ -1127,11 +1147,22 @@ def schema_names(conn) -> set[str]:
     return {row["name"] for row in query_rows(conn, "select name from sqlite_master where type in ('table', 'view')")}
 
 
+def names_recorded(conn) -> bool:
+    """Whether the archive's crawls record the source's name (m024) and its articles' versions
+    the fetches they were read from (m004): what publisher() reads."""
+    return ("article_versions" in schema_names(conn)
+            and any(row[1] == "source_name" for row in conn.execute("pragma table_info(crawls)")))
+
+
+async def _names_recorded(db) -> bool:
+    return await db.table_exists("article_versions") and "source_name" in await db.table_columns("crawls")
+
+
 def _article(conn, article_id):
     rows = query_rows(
         conn,
-        """select a.*, coalesce(s.name, a.source_id) as source_name, s.home as source_home
-           from articles a left join sources s on s.id = a.source_id where a.id = :id""",
+        f"""select a.*, {publisher(names_recorded(conn))} as source_name, s.home as source_home
+            from articles a left join sources s on s.id = a.source_id where a.id = :id""",
         {"id": article_id},
     )
     return rows[0] if rows else None
@@ -1275,7 +1306,7 @@ def _also(conn, article: dict) -> list[dict] | None:
         return None
     return query_rows(
         conn,
-        f"""select a.id, a.title, a.url, a.published, coalesce(s.name, a.source_id) as source_name
+        f"""select a.id, a.title, a.url, a.published, {publisher(names_recorded(conn))} as source_name
             from articles a left join sources s on s.id = a.source_id
             where a.{key} = :key and a.id != :id order by a.published""",
         {"key": article[key], "id": article["id"]},
