@@ -9,30 +9,73 @@ articles, those asked for longest ago first, so that successive crawls go round 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Set
 from contextlib import closing
 
 from sqlite_utils import Database
 
+
 def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] = frozenset()) -> list[str]:
-    """Up to ``count`` URLs of the source's archived articles, none of them in ``skip`` (what the
-    crawl asked for already): those whose last fetch is oldest first, one never fetched before
-    any. An article is asked for at its own URL: whatever that answers is what the reading room
-    tells of the live page."""
+    """Up to ``count`` URLs of the source's archived articles, none of an article the crawl asked
+    for already under any of its URLs (``skip``): those last fetched longest ago under any of
+    their URLs first, one never fetched before any. An article is asked for at its own URL:
+    whatever that answers is what the reading room tells of the live page."""
+    due: list[str] = []
     if count <= 0:
-        return []
-    # From the index on (source_id, last_fetch_id), oldest first (never fetched, null, before
-    # any), the rowid breaking ties. The crawl's own URLs, fetched last, come at the end: the
-    # rows are read only until enough are found, however many the crawl asked for.
-    rows = db.execute("select url from articles where source_id = ? order by last_fetch_id, id", [source_id])
-    due = []
+        return due
+    # From the index on (source_id, last_fetch_id): by the last fetch at each article's own URL,
+    # never fetched (null) first, the rowid breaking ties, each article with its other URLs and
+    # the last fetch at each. The crawl's own URLs, fetched last, come at the end: the rows are
+    # read only until enough are found, however many the crawl asked for.
+    rows = db.execute(
+        """select a.id, a.url, a.last_fetch_id, u.url, (select max(f.id) from fetches f where f.url = u.url)
+           from articles a left join article_urls u on u.article_id = a.id and u.url != a.url
+           where a.source_id = ? order by a.last_fetch_id, a.id""", [source_id])
+    # A fetch at another of its URLs makes an article fetched later than its own URL's says,
+    # never earlier: an article is known to come before every row not yet read once its last
+    # fetch is no later than the own URL's of the row just read. Until then it waits here.
+    waiting: list[tuple[int, int, list]] = []
     with closing(rows):
-        for (url,) in rows:
-            if url not in skip:
-                due.append(url)
-                if len(due) == count:
-                    break
+        for article_id, urls in _articles(rows):
+            heapq.heappush(waiting, (max(_order(when) for _, when in urls), article_id, urls))
+            while waiting and waiting[0][:2] <= (_order(urls[0][1]), article_id):
+                if (url := _choice(heapq.heappop(waiting)[2], skip)) is not None:
+                    due.append(url)
+                    if len(due) == count:
+                        return due
+    while waiting and len(due) < count:
+        if (url := _choice(heapq.heappop(waiting)[2], skip)) is not None:
+            due.append(url)
     return due
+
+
+def _order(fetch_id: int | None) -> int:
+    """A fetch's place in the order of re-checks: never fetched before any."""
+    return -1 if fetch_id is None else fetch_id
+
+
+def _articles(rows):
+    """due_for_recheck's rows, one for each article: its id and its URLs, its own first, each
+    with the last fetch at it."""
+    article_id = urls = None
+    for row_id, url, fetched, other, other_fetched in rows:
+        if row_id != article_id:
+            if urls is not None:
+                yield article_id, urls
+            article_id, urls = row_id, [(url, fetched)]
+        if other is not None:
+            urls.append((other, other_fetched))
+    if urls is not None:
+        yield article_id, urls
+
+
+def _choice(urls, skip) -> str | None:
+    """The URL of ``urls`` (an article's, its own first, each with its last fetch) it is asked
+    for at; None when the crawl asked for it already."""
+    if any(url in skip for url, _ in urls):
+        return None
+    return urls[0][0]
 
 
 def begin_rechecks(db: Database, crawl_id: int) -> None:

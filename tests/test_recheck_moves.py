@@ -1,0 +1,86 @@
+"""Re-checks of a portal that moved to another host, and of a source whose sources.toml entry
+changed under its archive: an article is asked for again where the source allows, once a crawl."""
+
+from archive.db import open_db
+from archive.rechecks import due_for_recheck
+from tests.conftest import crawl_into, query, serve_routes
+from tests.test_rechecks import site  # noqa: F401 (the fixture)
+from tests.test_variants import write_sources
+
+OLD, NEW = "127.0.0.1", "localhost"
+
+
+def test_a_portal_moved_to_another_host_is_rechecked_there(site, tmp_path):  # noqa: F811
+    hosts = {"moved": False}
+    moved_away = {}  # paths the old host answers itself, after the move
+
+    def answer(path, _base, headers):
+        host = headers["Host"].split(":")[0]
+        if host == OLD and hosts["moved"]:
+            if path in moved_away:
+                return moved_away[path]
+            return 301, {"Location": f"http://{NEW}:{port}{path}"}, b""
+        return site.answer(path)
+
+    with serve_routes(answer, with_headers=True) as (base, hits):
+        port = base.rsplit(":", 1)[1]
+        new_base = f"http://{NEW}:{port}"
+        write_sources(tmp_path, base)
+        crawl(tmp_path)
+        ids = {row["url"].rsplit("/", 1)[1]: row["id"] for row in query(tmp_path, "select id, url from articles")}
+        assert len(ids) == 4
+
+        # The portal moves; the sources file follows it and still allows the old host. Its listing
+        # no longer shows one article, which the old host now answers as removed.
+        hosts["moved"] = True
+        moved_away["/a/quang-tri.htm"] = 404, {"Content-Type": "text/html"}, b"<html><body>Not found</body></html>"
+        site.listed = ["/a/da-nang-tin-gia.htm", "/a/nghe-an.htm", "/a/ha-tinh.htm"]
+        write_sources(tmp_path, new_base, hosts=(NEW, OLD))
+        mark = len(hits)
+        crawl(tmp_path)
+        new_urls = {row["url"] for row in query(tmp_path, "select url from article_urls")}
+        assert {f"{new_base}{path}" for path in site.listed} <= new_urls
+        # Those the listing led to are not asked for again at their old URLs, which lead to the same.
+        asked = [path for _, path in hits[mark:] if path.startswith("/a/")]
+        assert sorted(asked) == sorted([*site.listed, "/a/quang-tri.htm"]), asked
+
+
+def crawl(folder):
+    result = crawl_into(folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def _archive(path):
+    """An archive of GOOD's source, empty."""
+    db = open_db(path)
+    db["sources"].insert({"id": "demo-portal"})
+    return db
+
+
+def _article(db, url, *others):
+    """An article archived at ``url``, with ``others`` URLs of its own, each fetched once, in
+    the order given."""
+    article_id = db["articles"].insert({"url": url, "source_id": "demo-portal"}).last_pk
+    for other in others:
+        db["article_urls"].insert({"url": other, "article_id": article_id})
+    for each in (url, *others):
+        db["fetches"].insert({"url": each, "source_id": "demo-portal", "kind": "article", "status": 200})
+    return article_id
+
+
+def test_a_fetch_at_any_of_its_urls_counts_as_an_articles_check(tmp_path):
+    db = _archive(tmp_path / "archive.db")
+    old = "https://hanoi.gov.vn/tin-tuc/cu-1.htm"
+    _article(db, old)
+    _article(db, "https://hanoi.gov.vn/tin-tuc/b-2.htm")
+    _article(db, "https://hanoi.gov.vn/tin-tuc/c-3.htm")
+    # The first article is fetched again at another of its URLs, last.
+    db["article_urls"].insert({"url": "https://hanoi.gov.vn/tin-tuc/moi-1.htm", "article_id": 1})
+    db["fetches"].insert({"url": "https://hanoi.gov.vn/tin-tuc/moi-1.htm", "source_id": "demo-portal",
+                          "kind": "article", "status": 200})
+    assert due_for_recheck(db, "demo-portal", 3) == [
+        "https://hanoi.gov.vn/tin-tuc/b-2.htm", "https://hanoi.gov.vn/tin-tuc/c-3.htm", old]
+    # One fetched in this crawl at another of its URLs is not asked for again.
+    assert due_for_recheck(db, "demo-portal", 3, skip={"https://hanoi.gov.vn/tin-tuc/moi-1.htm"}) == [
+        "https://hanoi.gov.vn/tin-tuc/b-2.htm", "https://hanoi.gov.vn/tin-tuc/c-3.htm"]
