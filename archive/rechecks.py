@@ -12,18 +12,44 @@ from __future__ import annotations
 import heapq
 from collections.abc import Set
 from contextlib import closing
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
+from archive.sources import Source
 
-def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] = frozenset()) -> list[str]:
+# Articles with no URL left inside allowed_domains that a crawl's warning names.
+OUTSIDE_SHOWN = 2
+
+
+@dataclass
+class Due:
+    """The URLs a crawl asks for again, and the archived articles it met that it cannot ask for:
+    those whose every URL is on a host allowed_domains no longer allows (``outside``, a few of
+    them in ``outside_shown``)."""
+
+    urls: list[str] = field(default_factory=list)
+    outside: int = 0
+    outside_shown: list[str] = field(default_factory=list)
+
+
+def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] = frozenset(),
+                    source: Source | None = None) -> Due:
     """Up to ``count`` URLs of the source's archived articles, none of an article the crawl asked
     for already under any of its URLs (``skip``): those last fetched longest ago under any of
-    their URLs first, one never fetched before any. An article is asked for at its own URL:
-    whatever that answers is what the reading room tells of the live page."""
-    due: list[str] = []
+    their URLs first, one never fetched before any.
+
+    An article is asked for at its own URL: whatever that answers is what the reading room tells
+    of the live page. Where ``source`` (the source's entry as sources.toml has it now) no longer
+    allows that URL, it is asked for at the one of its other URLs that it does, fetched last: a
+    portal moved to another host answers there, and dropping the old host from allowed_domains
+    must not end the article's re-checks.
+    """
+    due = Due()
     if count <= 0:
         return due
+    scheme = urlsplit(source.home).scheme if source else None
     # From the index on (source_id, last_fetch_id): by the last fetch at each article's own URL,
     # never fetched (null) first, the rowid breaking ties, each article with its other URLs and
     # the last fetch at each. The crawl's own URLs, fetched last, come at the end: the rows are
@@ -40,13 +66,13 @@ def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] 
         for article_id, urls in _articles(rows):
             heapq.heappush(waiting, (max(_order(when) for _, when in urls), article_id, urls))
             while waiting and waiting[0][:2] <= (_order(urls[0][1]), article_id):
-                if (url := _choice(heapq.heappop(waiting)[2], skip)) is not None:
-                    due.append(url)
-                    if len(due) == count:
+                if (url := _choice(heapq.heappop(waiting)[2], skip, source, scheme, due)) is not None:
+                    due.urls.append(url)
+                    if len(due.urls) == count:
                         return due
-    while waiting and len(due) < count:
-        if (url := _choice(heapq.heappop(waiting)[2], skip)) is not None:
-            due.append(url)
+    while waiting and len(due.urls) < count:
+        if (url := _choice(heapq.heappop(waiting)[2], skip, source, scheme, due)) is not None:
+            due.urls.append(url)
     return due
 
 
@@ -70,12 +96,31 @@ def _articles(rows):
         yield article_id, urls
 
 
-def _choice(urls, skip) -> str | None:
+def _choice(urls, skip, source, scheme, due: Due) -> str | None:
     """The URL of ``urls`` (an article's, its own first, each with its last fetch) it is asked
-    for at; None when the crawl asked for it already."""
+    for at; None when the crawl asked for it already or cannot ask for it (counted in ``due``)."""
+    if scheme:
+        urls = [(_in_scheme(url, scheme), when) for url, when in urls]
     if any(url in skip for url, _ in urls):
         return None
-    return urls[0][0]
+    own = urls[0][0]
+    if source is None:
+        return own
+    # Its own URL first, then the others, the one fetched last first.
+    ordered = [own, *(url for url, _ in sorted(urls[1:], key=lambda u: _order(u[1]), reverse=True))]
+    chosen = next((url for url in ordered if source.allows(url)), None)
+    if chosen is None:
+        due.outside += 1
+        if len(due.outside_shown) < OUTSIDE_SHOWN:
+            due.outside_shown.append(own)
+    return chosen
+
+
+def _in_scheme(url: str, scheme: str) -> str:
+    """An archived URL as the crawl asks for it: canonical already, but for the scheme, which
+    the crawl folds onto its home's (archive.urls.canonical_url)."""
+    before, sep, rest = url.partition("://")
+    return f"{scheme}://{rest}" if sep and before in ("http", "https") else url
 
 
 def begin_rechecks(db: Database, crawl_id: int) -> None:

@@ -3,8 +3,10 @@ changed under its archive: an article is asked for again where the source allows
 
 from archive.db import open_db
 from archive.rechecks import due_for_recheck
+from archive.sources import parse_sources
 from tests.conftest import crawl_into, query, serve_routes
 from tests.test_rechecks import site  # noqa: F401 (the fixture)
+from tests.test_sources import GOOD
 from tests.test_variants import write_sources
 
 OLD, NEW = "127.0.0.1", "localhost"
@@ -44,6 +46,25 @@ def test_a_portal_moved_to_another_host_is_rechecked_there(site, tmp_path):  # n
         asked = [path for _, path in hits[mark:] if path.startswith("/a/")]
         assert sorted(asked) == sorted([*site.listed, "/a/quang-tri.htm"]), asked
 
+        # The old host is dropped. The portal removes one article, edits another, lists neither.
+        write_sources(tmp_path, new_base, hosts=(NEW,))
+        site.paths["da-nang-tin-gia"] = "/a/removed.htm"
+        site.texts["nghe-an-nguoi-phat-ngon"][1] = "Người phát ngôn trả lời báo chí mỗi chiều thứ Sáu tại trụ sở."
+        site.listed = ["/a/ha-tinh.htm"]
+        mark = len(hits)
+        result = crawl(tmp_path)
+        asked = [path for _, path in hits[mark:] if path.startswith("/a/")]
+        assert sorted(asked) == ["/a/da-nang-tin-gia.htm", "/a/ha-tinh.htm", "/a/nghe-an.htm"], asked
+        last = query(tmp_path, "select status from fetches where url = ? order by id desc limit 1",
+                     [f"{new_base}/a/da-nang-tin-gia.htm"])
+        assert last == [{"status": 404}]
+        versions = query(tmp_path, "select count(*) as n from article_versions where article_id = ?",
+                         [ids["nghe-an.htm"]])
+        assert versions == [{"n": 2}]
+        # The article archived only at the old host is named, not dropped without a word.
+        assert (f"mau: 1 archived articles have no URL inside allowed_domains ['{NEW}'] and can no longer be "
+                f"re-checked, e.g. {base}/a/quang-tri.htm") in result.stderr, result.stderr
+
 
 def crawl(folder):
     result = crawl_into(folder)
@@ -79,8 +100,23 @@ def test_a_fetch_at_any_of_its_urls_counts_as_an_articles_check(tmp_path):
     db["article_urls"].insert({"url": "https://hanoi.gov.vn/tin-tuc/moi-1.htm", "article_id": 1})
     db["fetches"].insert({"url": "https://hanoi.gov.vn/tin-tuc/moi-1.htm", "source_id": "demo-portal",
                           "kind": "article", "status": 200})
-    assert due_for_recheck(db, "demo-portal", 3) == [
+    assert due_for_recheck(db, "demo-portal", 3).urls == [
         "https://hanoi.gov.vn/tin-tuc/b-2.htm", "https://hanoi.gov.vn/tin-tuc/c-3.htm", old]
     # One fetched in this crawl at another of its URLs is not asked for again.
-    assert due_for_recheck(db, "demo-portal", 3, skip={"https://hanoi.gov.vn/tin-tuc/moi-1.htm"}) == [
+    assert due_for_recheck(db, "demo-portal", 3, skip={"https://hanoi.gov.vn/tin-tuc/moi-1.htm"}).urls == [
         "https://hanoi.gov.vn/tin-tuc/b-2.htm", "https://hanoi.gov.vn/tin-tuc/c-3.htm"]
+
+
+def test_an_article_is_rechecked_where_the_source_allows(tmp_path):
+    (source,) = parse_sources(GOOD)
+    db = _archive(tmp_path / "archive.db")
+    # Moved from a host no longer allowed, and read since at two URLs: the one read last.
+    _article(db, "https://gone.example/tin/2.htm", "https://hanoi.gov.vn/tin-tuc/b-cu-2.htm",
+             "https://hanoi.gov.vn/tin-tuc/b-2.htm")
+    # Archived on a host no longer allowed, and nowhere else.
+    _article(db, "https://gone.example/tin/3.htm")
+    # At its own URL, which is as the source still has it.
+    _article(db, "http://hanoi.gov.vn/tin-tuc/e-5.htm")
+    due = due_for_recheck(db, source.id, 10, source=source)
+    assert due.urls == ["https://hanoi.gov.vn/tin-tuc/b-2.htm", "https://hanoi.gov.vn/tin-tuc/e-5.htm"]
+    assert (due.outside, due.outside_shown) == (1, ["https://gone.example/tin/3.htm"])

@@ -239,10 +239,10 @@ def test_due_for_recheck_orders_by_last_fetch(tmp_path):
     for url in ["https://x/c", "https://x/a", "https://x/b", "https://x/c"]:
         db["fetches"].insert({"url": url, "source_id": "s", "kind": "article", "status": 200})
     # d was never fetched; then a (fetched before b), b; c was fetched last.
-    assert due_for_recheck(db, "s", 10) == ["https://x/d", "https://x/a", "https://x/b", "https://x/c"]
-    assert due_for_recheck(db, "s", 2, skip={"https://x/d", "https://x/zzz"}) == ["https://x/a", "https://x/b"]
-    assert due_for_recheck(db, "s", 0) == []
-    assert due_for_recheck(db, "other", 5) == []
+    assert due_for_recheck(db, "s", 10).urls == ["https://x/d", "https://x/a", "https://x/b", "https://x/c"]
+    assert due_for_recheck(db, "s", 2, skip={"https://x/d", "https://x/zzz"}).urls == ["https://x/a", "https://x/b"]
+    assert due_for_recheck(db, "s", 0).urls == []
+    assert due_for_recheck(db, "other", 5).urls == []
 
 
 def test_a_source_sets_its_own_rechecks():
@@ -295,7 +295,7 @@ def test_due_for_recheck_costs_the_same_on_a_large_archive(tmp_path):
         db, urls = _archive_of(tmp_path / f"{articles}.db", articles)
         # The crawl asked for the last fifth itself: those are the latest fetched.
         asked = set(urls[-articles // 5:])
-        steps, due = _steps(db, lambda: due_for_recheck(db, "s", 20, skip=asked))
+        steps, due = _steps(db, lambda: due_for_recheck(db, "s", 20, skip=asked).urls)
         assert due == urls[:20]
         costs.append(steps)
     # Read from an index, a few rows: not every article of the source, nor as many as the crawl asked for.
@@ -311,13 +311,13 @@ def test_every_fetch_of_an_article_url_counts_as_its_check(tmp_path):
     ingest.record_fetch(db, crawl_id=None, source_id="s", url=urls[0], kind="article", status=404, error="HTTP 404")
     ingest.record_fetch(db, crawl_id=None, source_id="s", url=urls[1], kind="article", status=200,
                         response_url="https://x/moved")
-    assert due_for_recheck(db, "s", 4) == [urls[2], urls[3], urls[0], urls[1]]
+    assert due_for_recheck(db, "s", 4).urls == [urls[2], urls[3], urls[0], urls[1]]
     # A first capture: its fetch row is written before the article's.
     ingest.record_fetch(db, crawl_id=None, source_id="s", url="https://x/new", kind="article", status=200)
     db["articles"].insert({"url": "https://x/new", "source_id": "s"})
-    assert due_for_recheck(db, "s", 5)[-1] == "https://x/new"
+    assert due_for_recheck(db, "s", 5).urls[-1] == "https://x/new"
     db["articles"].insert({"url": "https://x/never", "source_id": "s"})
-    assert due_for_recheck(db, "s", 1) == ["https://x/never"]
+    assert due_for_recheck(db, "s", 1).urls == ["https://x/never"]
 
 
 def test_an_archive_upgraded_keeps_the_order_of_its_fetches(tmp_path):
@@ -333,7 +333,7 @@ def test_an_archive_upgraded_keeps_the_order_of_its_fetches(tmp_path):
     for url in ["https://x/b", "https://x/a", "https://x/b"]:
         old["fetches"].insert({"url": url, "source_id": "s", "kind": "article", "status": 200})
     old.close()
-    assert due_for_recheck(open_db(tmp_path / "archive.db"), "s", 3) == ["https://x/c", "https://x/a", "https://x/b"]
+    assert due_for_recheck(open_db(tmp_path / "archive.db"), "s", 3).urls == ["https://x/c", "https://x/a", "https://x/b"]
 
 
 def test_the_rechecks_a_crawl_stored_count_across_its_resumed_parts(tmp_path):

@@ -214,12 +214,16 @@ class SourceSpider(scrapy.Spider):
         try:
             # One batch for the whole crawl, however many times it is resumed.
             count -= rechecks_stored(db, self.resume_from)
-            urls = due_for_recheck(db, self.source.id, count, skip=self.seen)
-            if urls:
+            due = due_for_recheck(db, self.source.id, count, skip=self.seen, source=self.source)
+            if due.urls:
                 begin_rechecks(db, self.crawl_id)
         finally:
             db.close()
-        requests = (self._request(url, self.parse_article, "article") for url in urls)
+        if due.outside:
+            logger.warning("%s: %d archived articles have no URL inside allowed_domains %s and can no longer be "
+                           "re-checked, e.g. %s", self.source.id, due.outside, list(self.source.allowed_domains),
+                           " and ".join(due.outside_shown))
+        requests = (self._request(url, self.parse_article, "article") for url in due.urls)
         # _request gives the record of a skip for a URL over URLLENGTH_LIMIT: an archived
         # article's URL was within it when fetched, and is over it only if the limit is lowered.
         return [request for request in requests if isinstance(request, scrapy.Request)]
