@@ -22,6 +22,7 @@ import re
 import sqlite3
 import unicodedata
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, wraps
@@ -603,7 +604,12 @@ async def _count(db, search: Search) -> int:
 
 
 async def _source_names(db) -> dict[str, str]:
-    return {r["id"]: r["name"] or r["id"] for r in await _rows(db, "select id, name from sources")}
+    """Each source's label in the source facet, its filter chip and the chart: its name, with its
+    id after it where another source has the same name (a source added under a new id that kept
+    the old one's name), or the two could not be told apart."""
+    names = {r["id"]: r["name"] or r["id"] for r in await _rows(db, "select id, name from sources")}
+    taken = Counter(names.values())
+    return {source_id: f"{name} ({source_id})" if taken[name] > 1 else name for source_id, name in names.items()}
 
 
 # Attention over time ------------------------------------------------------------------------------
