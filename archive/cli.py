@@ -172,6 +172,8 @@ def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_d
         raise click.UsageError("name one or more SOURCE_IDs, or pass --all")
     if source_ids and all_sources:
         raise click.UsageError("give SOURCE_IDs or --all, not both")
+    from archive.schedule import scheduler_of
+
     # At a terminal: a live progress line over quiet crawler logs; elsewhere (cron, CI) plain logs.
     interactive = sys.stderr.isatty()
     bar = _ProgressBar() if interactive else None
@@ -181,6 +183,8 @@ def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_d
             log_level="WARNING" if quiet or interactive else "INFO", warc_dir=warc_dir,
             warc_max_size=warc_max_mb * 1024 * 1024, backfill=backfill, resume=resume,
             on_progress=bar.show if bar else None,
+            # The scheduler warns of them once, not each crawl it starts.
+            on_overlap=_warn if scheduler_of(sources_file) is None else None,
         )
     except (SourcesError, ArchiveError) as exc:
         _fail(exc)
@@ -220,6 +224,10 @@ def _report_failures(ctx, failed: list[dict]) -> None:
         names = ", ".join(f"{r['source_id']} ({r['status']})" for r in failed)
         where = " See the fetches table for each error." if any(r.get("errors") for r in failed) else ""
         say(logging.ERROR, f"Could not crawl: {names}.{where}")
+
+
+def _warn(line: str) -> None:
+    click.echo(f"warning: {line}", err=True)
 
 
 def _echo_line(level: int, line: str) -> None:
@@ -442,7 +450,7 @@ def sources(sources_file, as_json):
     except SourcesError as exc:
         _fail(exc)
     for line in overlaps(entries):
-        click.echo(f"warning: {line}", err=True)
+        _warn(line)
     if as_json:
         for s in entries:
             data = {k: v for k, v in vars(s).items() if not k.startswith("_")}

@@ -27,7 +27,7 @@ from archive.db import (
 )
 from archive.ingest import FETCH_FAILED_SQL, SKIPPED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
 from archive.locks import LocksUnusable, SourceLock, SourceLocked, holder, locked_message
-from archive.sources import load_sources, select
+from archive.sources import load_sources, overlaps, select
 
 # The status of a source the crawler did not start, a row of its own in the summary.
 NOT_STARTED = "not started"
@@ -168,6 +168,7 @@ def run_crawl(
     backfill: bool = False,
     resume: bool = False,
     on_progress: Callable[[dict], None] | None = None,
+    on_overlap: Callable[[str], None] | None = None,
 ) -> list[dict]:
     """Crawl the chosen sources (all when none are named) into ``db_path``.
 
@@ -181,11 +182,17 @@ def run_crawl(
 
     A SIGINT or SIGTERM to this process stops the crawls as Ctrl-C does (resumable); each row's
     ``signal`` is then that signal's number (None otherwise), for exit_status().
+
+    ``on_overlap`` is given each warning of archive.sources.overlaps() about a chosen source,
+    before anything is fetched: a crawl run from cron is all that sees the sources file.
     """
     check_current_folder(db_path, sources_file, warc_dir)
     check_environment(os.environ)
     sources = load_sources(sources_file)
     chosen = select(sources, list(source_ids)) if source_ids else sources
+    if on_overlap:
+        for line in overlaps(sources, among={s.id for s in chosen}):
+            on_overlap(line)
     check_archive(db_path, may_be_new=True)
     db = open_db(db_path)
     try:

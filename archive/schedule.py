@@ -32,7 +32,7 @@ from croniter import CroniterError, croniter
 from archive.crawl import NOT_STARTED, QUIET_WAIT_MS, STOP_SIGNALS, ArchiveLocked, is_archive_locked
 from archive.db import ArchiveError, open_db
 from archive.locks import LocksUnusable, SourceLock, is_locked
-from archive.sources import Source, SourcesError, read_sources
+from archive.sources import Source, SourcesError, overlaps, read_sources
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 logger = logging.getLogger("govarchive.schedule")
@@ -291,6 +291,8 @@ class Scheduler:
         self.problems: dict[str, tuple] = {}
         # The last crawls recorded as begun after the clock's time that were warned of: (source id, time).
         self.clock_behind: set[tuple[str, datetime]] = set()
+        # The sources file's overlap warnings logged: each once, not at every reload, nor by each crawl.
+        self.overlaps_said: set[str] = set()
 
     def tick(self) -> list[str]:
         """Start every due source that is not running; returns the ids of the due sources it
@@ -435,6 +437,11 @@ class Scheduler:
         if "sources" in self.problems:
             logger.info("%s is valid again: scheduling from it", self.sources_file)
             self._solved("sources")
+        if text != self.sources_text:
+            for line in overlaps(sources):
+                if line not in self.overlaps_said:
+                    self.overlaps_said.add(line)
+                    logger.warning("%s: %s", self.sources_file, line)
         self.sources, self.sources_text = sources, text
 
     def _copy_sources(self, source_id: str) -> Path:

@@ -717,18 +717,25 @@ def _html_translator():
     return HtmlTranslator()
 
 
-def overlaps(sources: list[Source]) -> list[str]:
+def overlaps(sources: list[Source], among=None) -> list[str]:
     """Warnings, one line each, about pairs of sources that reach the same articles: the same
-    home or the same article_pattern, with allowed_domains that overlap. A source copied under a
-    new id is valid, but its crawls and the original's split one site's articles between them."""
+    home, the same article_pattern or the same discovery URL (a sitemap, a feed, a listing),
+    with allowed_domains that overlap. A source copied under a new id, or one left in the file
+    after its site merged into another's, is valid, but its crawls and the other's split one
+    site's articles between them. ``among``: only the pairs with one of these ids."""
     warnings = []
+    homes = {s.id: _url_key(s.home) for s in sources}
+    discovery = {s.id: _discovery(s) for s in sources}
     for n, a in enumerate(sources):
         for b in sources[n + 1:]:
+            if among is not None and a.id not in among and b.id not in among:
+                continue
             shared = []
-            if _same_url(a.home, b.home):
+            if homes[a.id] == homes[b.id]:
                 shared.append(f"the same home {_show(a.home)}")
             if a.article_pattern == b.article_pattern:
                 shared.append(f"the same article_pattern {_show(a.article_pattern)}")
+            shared += _shared_discovery(a, discovery[a.id], b, discovery[b.id])
             if shared and _domains_overlap(a.allowed_domains, b.allowed_domains):
                 warnings.append(f"sources {a.id!r} and {b.id!r} have {' and '.join(shared)}, and their "
                                 "allowed_domains overlap: each article both reach is stored under whichever "
@@ -736,9 +743,30 @@ def overlaps(sources: list[Source]) -> list[str]:
     return warnings
 
 
-def _same_url(a: str, b: str) -> bool:
-    # Whatever the scheme: portals serve the same pages under http and https.
-    return canonical_url(a).split("://", 1)[-1] == canonical_url(b).split("://", 1)[-1]
+def _discovery(source: Source) -> dict[str, tuple[str, str]]:
+    """The source's discovery URLs by _url_key, each with its kind and URL."""
+    kinds = [("sitemap", u) for u in source.sitemaps] + [("feed", u) for u in source.feeds]
+    kinds += [("listing", listing.url) for listing in source.listings]
+    return {_url_key(url): (kind, url) for kind, url in kinds}
+
+
+def _shared_discovery(a: Source, ours: dict, b: Source, theirs: dict) -> list[str]:
+    """What of ``a``'s discovery (``ours``) ``b``'s has too: the first such URL, and how many more."""
+    shared = [(kind, url, theirs[key][0]) for key, (kind, url) in ours.items() if key in theirs]
+    if not shared:
+        return []
+    kind, url, other = shared[0]
+    first = f"the same {kind} {_show(url)}"
+    if kind != other:
+        first = f"the same URL {_show(url)} (a {kind} of {a.id!r}, a {other} of {b.id!r})"
+    more = len(shared) - 1
+    return [first + (f" (and {more} more discovery URL{'s' if more > 1 else ''})" if more else "")]
+
+
+def _url_key(url: str) -> str:
+    """``url`` as two sources' URLs are compared: canonical, whatever the scheme (portals serve
+    the same pages under http and https)."""
+    return canonical_url(url).split("://", 1)[-1]
 
 
 def _domains_overlap(a, b) -> bool:

@@ -8,8 +8,9 @@ def test_a_copy_under_another_id_is_warned_about():
     sources = parse_sources(GOOD + GOOD.replace('id = "demo-portal"', 'id = "demo-copy"'))
     assert overlaps(sources) == [
         "sources 'demo-portal' and 'demo-copy' have the same home 'https://hanoi.gov.vn/' and the same "
-        "article_pattern '^https://hanoi\\.gov\\.vn/tin-tuc/[a-z0-9-]+-\\d+\\.htm$', and their "
-        "allowed_domains overlap: each article both reach is stored under whichever crawls it first"
+        "article_pattern '^https://hanoi\\.gov\\.vn/tin-tuc/[a-z0-9-]+-\\d+\\.htm$' and the same sitemap "
+        "'https://hanoi.gov.vn/sitemap.xml' (and 1 more discovery URL), and their allowed_domains overlap: each "
+        "article both reach is stored under whichever crawls it first"
     ]
 
 
@@ -18,8 +19,9 @@ def test_the_same_home_written_otherwise_is_the_same():
              .replace('home = "https://hanoi.gov.vn/"', 'home = "http://HANOI.gov.vn:80/"')
              .replace(PATTERN, "article_pattern = '^http://hanoi\\.gov\\.vn/su-kien/\\d+$'"))
     (line,) = overlaps(parse_sources(GOOD + other))
-    assert line.startswith("sources 'demo-portal' and 'demo-section' have the same home 'https://hanoi.gov.vn/', "
-                           "and their allowed_domains overlap: ")
+    assert line.startswith("sources 'demo-portal' and 'demo-section' have the same home 'https://hanoi.gov.vn/' and "
+                           "the same sitemap 'https://hanoi.gov.vn/sitemap.xml' (and 1 more discovery URL), and "
+                           "their allowed_domains overlap: ")
 
 
 def test_the_same_pattern_on_a_subdomain_is_warned_about():
