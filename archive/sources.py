@@ -316,7 +316,7 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
         fail("article_pattern", f"bad regular expression {_show(entry['article_pattern'])}: its groups are "
                                 "nested too deeply for Python's re to read it")
     _check_pattern_spacing(compiled, fail)
-    _check_pattern_fits_urls(entry["article_pattern"], entry["home"], fail)
+    _check_pattern_fits_urls(entry["article_pattern"], entry["home"], domains, fail)
     # croniter runs `file` on the interpreter as it is imported (its 32-bit check): not paid by
     # the commands that read no sources.
     from croniter import CroniterBadDateError, croniter
@@ -572,9 +572,10 @@ def _check_pattern_spacing(compiled: re.Pattern, fail):
         fail("article_pattern", f"{_show(pattern)} has whitespace around it, which no URL it is matched against has")
 
 
-def _check_pattern_fits_urls(pattern: str, home: str, fail):
+def _check_pattern_fits_urls(pattern: str, home: str, domains, fail):
     """Refuse a pattern no URL the crawler matches can fit: canonical URLs are ASCII (paths
-    percent-encoded, hosts IDNA-encoded and lower case), in home's scheme. The pattern is read
+    percent-encoded, hosts IDNA-encoded and lower case), in home's scheme, on a host
+    ``domains`` allows (a pattern left behind when home and allowed_domains moved). The pattern is read
     with the parser ``re`` itself uses: it knows an alternative (``^a|b``), a quantified letter
     (the ``s`` of ``https?``), a class, an inline flag and a verbose pattern's comment, which a
     scan of the text would each misread."""
@@ -603,6 +604,10 @@ def _check_pattern_fits_urls(pattern: str, home: str, fail):
     if host != host.lower() and not ignore_case:
         fail("article_pattern", f"{_show(pattern)} has the host {host!r}, but the URLs it is matched against "
                                 f"have theirs in lower case ({host.lower()!r})")
+    if host and not url_in_domains(f"{scheme}{host.lower()}/", domains):
+        fail("article_pattern", f"{_show(pattern)} has the host {host!r}, which allowed_domains does not allow "
+                                f"({', '.join(domains)}): the crawler follows no link to it, so the pattern matches "
+                                "nothing")
 
 
 def _required_letters_outside_ascii(parsed) -> str:

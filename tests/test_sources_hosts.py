@@ -84,6 +84,29 @@ def test_a_pattern_no_canonical_url_can_match_is_refused(pattern, message):
     assert text.startswith("x.toml: source 'x': field 'article_pattern': ") and message in text, text
 
 
+@pytest.mark.parametrize("home, domains, pattern, host", [
+    # The portal moved (a province merged into another): home and allowed_domains were updated, the pattern not.
+    ("http://haiphong.gov.vn/", '["haiphong.gov.vn"]', r"'^http://haiduong\.gov\.vn/tin/\d+$'", "haiduong.gov.vn"),
+    # A narrower allowed_domains: the bare domain is not one of www's subdomains.
+    ("http://www.x.vn/", '["www.x.vn"]', r"'^http://x\.vn/a/\d+$'", "x.vn"),
+    ("http://x.vn/", '["x.vn"]', r"'^http://y\.vn:8080/a/\d+$'", "y.vn:8080"),
+])
+def test_a_pattern_on_a_host_allowed_domains_does_not_allow_is_refused(home, domains, pattern, host):
+    text = _refusal(_source(home=home, domains=domains, pattern=pattern))
+    assert text.startswith("x.toml: source 'x': field 'article_pattern': "), text
+    assert f"has the host {host!r}, which allowed_domains does not allow" in text, text
+    assert "the crawler follows no link to it, so the pattern matches nothing" in text, text
+
+
+@pytest.mark.parametrize("pattern", [
+    r"'^http://www\.x\.vn/a/\d+$'", r"'^http://x\.vn:8080/a/\d+$'", r"'(?i)^http://X\.VN/a/\d+$'",
+    # The host not written out to its end: it may be any the source allows.
+    r"'^http://x\.v[n]/a/'", r"'^http://(www\.)?x\.vn/a/'",
+])
+def test_a_pattern_on_an_allowed_host_or_its_subdomain_is_accepted(pattern):
+    parse_sources(_source(pattern=pattern))
+
+
 def test_the_idn_example_is_the_sources_own_host():
     text = _refusal(_source(home="http://cổng.vn/", domains='["cổng.vn"]', pattern=r"'^http://cổng\.vn/a/\d+$'"))
     assert "has 'ổ'" in text and "('cổng.vn' is 'xn--cng-qmz.vn')" in text
