@@ -27,11 +27,13 @@ OUTSIDE_SHOWN = 2
 class Due:
     """The URLs a crawl asks for again, and the archived articles it met that it cannot ask for:
     those whose every URL is on a host allowed_domains no longer allows (``outside``, a few of
-    them in ``outside_shown``)."""
+    them in ``outside_shown``), and those article_pattern no longer matches at any URL the
+    source allows (``unmatched``)."""
 
     urls: list[str] = field(default_factory=list)
     outside: int = 0
     outside_shown: list[str] = field(default_factory=list)
+    unmatched: int = 0
 
 
 def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] = frozenset(),
@@ -42,9 +44,9 @@ def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] 
 
     An article is asked for at its own URL: whatever that answers is what the reading room tells
     of the live page. Where ``source`` (the source's entry as sources.toml has it now) no longer
-    allows that URL, it is asked for at the one of its other URLs that it does, fetched last: a
-    portal moved to another host answers there, and dropping the old host from allowed_domains
-    must not end the article's re-checks.
+    allows that URL or article_pattern no longer matches it, it is asked for at the one of its
+    other URLs that they do, fetched last: a portal moved to another host answers there, and
+    dropping the old host from allowed_domains must not end the article's re-checks.
     """
     due = Due()
     if count <= 0:
@@ -108,11 +110,15 @@ def _choice(urls, skip, source, scheme, due: Due) -> str | None:
         return own
     # Its own URL first, then the others, the one fetched last first.
     ordered = [own, *(url for url, _ in sorted(urls[1:], key=lambda u: _order(u[1]), reverse=True))]
-    chosen = next((url for url in ordered if source.allows(url)), None)
-    if chosen is None:
+    allowed = [url for url in ordered if source.allows(url)]
+    if not allowed:
         due.outside += 1
         if len(due.outside_shown) < OUTSIDE_SHOWN:
             due.outside_shown.append(own)
+        return None
+    chosen = next((url for url in allowed if source.is_article(url)), None)
+    if chosen is None:
+        due.unmatched += 1
     return chosen
 
 

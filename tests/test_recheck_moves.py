@@ -108,15 +108,21 @@ def test_a_fetch_at_any_of_its_urls_counts_as_an_articles_check(tmp_path):
 
 
 def test_an_article_is_rechecked_where_the_source_allows(tmp_path):
-    (source,) = parse_sources(GOOD)
+    (source,) = parse_sources(GOOD.replace('allowed_domains = ["hanoi.gov.vn"]',
+                                           'allowed_domains = ["hanoi.gov.vn", "old.hanoi.vn"]'))
     db = _archive(tmp_path / "archive.db")
+    # Moved from another host, which still answers: asked for at the URL the pattern matches.
+    _article(db, "https://old.hanoi.vn/tin/1.htm", "https://hanoi.gov.vn/tin-tuc/a-1.htm")
     # Moved from a host no longer allowed, and read since at two URLs: the one read last.
     _article(db, "https://gone.example/tin/2.htm", "https://hanoi.gov.vn/tin-tuc/b-cu-2.htm",
              "https://hanoi.gov.vn/tin-tuc/b-2.htm")
     # Archived on a host no longer allowed, and nowhere else.
     _article(db, "https://gone.example/tin/3.htm")
+    # article_pattern, since narrowed, matches none of its URLs.
+    _article(db, "https://hanoi.gov.vn/video/4.htm")
     # At its own URL, which is as the source still has it.
     _article(db, "http://hanoi.gov.vn/tin-tuc/e-5.htm")
     due = due_for_recheck(db, source.id, 10, source=source)
-    assert due.urls == ["https://hanoi.gov.vn/tin-tuc/b-2.htm", "https://hanoi.gov.vn/tin-tuc/e-5.htm"]
-    assert (due.outside, due.outside_shown) == (1, ["https://gone.example/tin/3.htm"])
+    assert due.urls == ["https://hanoi.gov.vn/tin-tuc/a-1.htm", "https://hanoi.gov.vn/tin-tuc/b-2.htm",
+                        "https://hanoi.gov.vn/tin-tuc/e-5.htm"]
+    assert (due.outside, due.outside_shown, due.unmatched) == (1, ["https://gone.example/tin/3.htm"], 1)
