@@ -70,9 +70,10 @@ def _char_folds() -> dict[int, str]:
     combining marks, and the punctuation and symbols of news text, which fold to ASCII and to
     characters NFC never composes with a neighbour (none is the second of a composition), so
     that folding such a text one character at a time gives what folding it whole does. Folding
-    a page's text so, by one ``str.translate``, is four times faster."""
+    a page's text so, by one ``str.translate``, is three times faster."""
+    symbols = itertools.chain(range(0x80, 0xC0), (0xD7, 0xF7), range(0x2000, 0x2070), range(0x20A0, 0x20D0))
     inert = {
-        c for c in map(chr, itertools.chain(range(0x80, 0xC0), (0xD7, 0xF7), range(0x2000, 0x2070), range(0x20A0, 0x20D0)))
+        c for c in map(chr, symbols)
         if not unicodedata.combining(c) and unicodedata.is_normalized("NFD", c) and unicodedata.is_normalized("NFC", c)
     }
     folds = {}
@@ -96,7 +97,7 @@ def _char_class(codepoints) -> str:
 
 
 _FOLDS = _char_folds()
-# Every key of _FOLDS maps to a string: none is left to str.translate's slower lookup failure.
+# A character _FOLDS does not hold: a text with one is folded whole.
 _UNMAPPED = re.compile(f"[^{_char_class(_FOLDS)}]")
 
 

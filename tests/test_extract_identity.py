@@ -139,7 +139,9 @@ def reference_is_follow_us(text):
     return bool(_FOLLOW_CALL.match(text) and _FOLLOW_CHANNEL.search(text) and _FOLLOW_US.search(text))
 
 
-follow_words = st.sampled_from(["Quan tâm", "Zalo", "OA", "của", "chúng tôi", "để", "nhận", "tin", "a" * 30, "Theo dõi"])
+follow_words = st.sampled_from(
+    ["Quan tâm", "Zalo", "OA", "của", "chúng tôi", "để", "nhận", "tin", "a" * 30, "Theo dõi"]
+)
 spaces = st.sampled_from([" ", "  ", "\n", "\u00a0", "\t \n", "\u2003"])
 follow_text = st.lists(st.tuples(follow_words, spaces), max_size=90).map(lambda parts: "".join(w + s for w, s in parts))
 
