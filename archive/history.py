@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from archive.captures import CaptureMissing, article_json, read_hop
 from archive.ingest import NOT_THE_ARTICLE, NOT_THERE
@@ -79,18 +80,19 @@ class History:
         moved and then removed); it is ``temporary`` when any of its redirects was (302, 303,
         307), None when the archive cannot say: an archive older than its redirect records, or
         one missing. A fetch that got no answer says nothing about the page."""
-        state, asked_after = None, ""
+        own, state, asked_after, last_id = url, None, "", 0
         statuses: list[int] | None = []
         for _ in range(MOST_MOVES):
             cursor = self.conn.execute(
-                f"select status, error, fetched_at, response_url, {self._hops} from fetches where url = ? "
+                f"select id, status, error, fetched_at, response_url, {self._hops} from fetches where url = ? "
                 "and status is not null and fetched_at > ? order by id desc limit 1",
                 [url, asked_after],
             )
             row = cursor.fetchone()
             if row is None:
                 break
-            last = dict(zip([c[0] for c in cursor.description], row))
+            last_id, *row = row
+            last = dict(zip([c[0] for c in cursor.description[1:]], row))
             if last["status"] in (404, 410):
                 return {"kind": "gone", **last}
             if last["error"] and NOT_THERE in last["error"]:
@@ -112,7 +114,31 @@ class History:
             statuses = None if statuses is None or these is None else statuses + these
             state = {"kind": "moved", **last, "temporary": _temporary(statuses)}
             url, asked_after = last["response_url"], last["fetched_at"]
-        return state
+        return state or self._gone_from_its_new_host(own, last_id)
+
+    def _gone_from_its_new_host(self, url: str, after: int) -> dict | None:
+        """What the article's URL on another host answered, when it was asked after the article's
+        own URL and said the page is gone. A portal that moved to a new host, dropped from
+        ``allowed_domains`` before a crawl asked the old URL again, has its articles re-checked at
+        their new URLs only, and their own URLs never record the move. Another URL on the same
+        host (a print or mobile copy) says nothing of the article's page."""
+        cursor = self.conn.execute(
+            f"""select f.url, f.status, f.error, f.fetched_at, f.response_url, {self._hops}
+                from article_urls u join fetches f on f.url = u.url
+                where u.article_id = (select id from articles where url = ?) and f.id > ? and f.status is not null
+                order by f.id desc""",
+            [url, after],
+        )
+        host = urlsplit(url).hostname
+        row = next((row for row in cursor if urlsplit(row[0]).hostname != host), None)
+        if row is None:
+            return None
+        last = dict(zip([c[0] for c in cursor.description[1:]], row[1:]))
+        if last["status"] in (404, 410):
+            return {"kind": "gone", **last}
+        if last["error"] and NOT_THERE in last["error"]:
+            return {"kind": "not_there", **last}
+        return None
 
     def earlier_versions(self, article_id: int) -> list[dict]:
         """What the article said before its current reading, oldest first: each version's

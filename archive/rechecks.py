@@ -57,7 +57,8 @@ def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] 
     # the last fetch at each. The crawl's own URLs, fetched last, come at the end: the rows are
     # read only until enough are found, however many the crawl asked for.
     rows = db.execute(
-        """select a.id, a.url, a.last_fetch_id, u.url, (select max(f.id) from fetches f where f.url = u.url)
+        """select a.id, a.url, a.last_fetch_id, u.url, (select max(f.id) from fetches f where f.url = u.url),
+                  (select min(f.id) from fetches f where f.url = u.url)
            from articles a left join article_urls u on u.article_id = a.id and u.url != a.url
            where a.source_id = ? order by a.last_fetch_id, a.id""", [source_id])
     # A fetch at another of its URLs makes an article fetched later than its own URL's says,
@@ -66,7 +67,7 @@ def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] 
     waiting: list[tuple[int, int, list]] = []
     with closing(rows):
         for article_id, urls in _articles(rows):
-            heapq.heappush(waiting, (max(_order(when) for _, when in urls), article_id, urls))
+            heapq.heappush(waiting, (max(_order(when) for _, when, _first in urls), article_id, urls))
             while waiting and waiting[0][:2] <= (_order(urls[0][1]), article_id):
                 if (url := _choice(heapq.heappop(waiting)[2], skip, source, scheme, due)) is not None:
                     due.urls.append(url)
@@ -85,31 +86,39 @@ def _order(fetch_id: int | None) -> int:
 
 def _articles(rows):
     """due_for_recheck's rows, one for each article: its id and its URLs, its own first, each
-    with the last fetch at it."""
+    with the last fetch at it and, for the others, the first."""
     article_id = urls = None
-    for row_id, url, fetched, other, other_fetched in rows:
+    for row_id, url, fetched, other, other_fetched, other_first in rows:
         if row_id != article_id:
             if urls is not None:
                 yield article_id, urls
-            article_id, urls = row_id, [(url, fetched)]
+            article_id, urls = row_id, [(url, fetched, None)]
         if other is not None:
-            urls.append((other, other_fetched))
+            urls.append((other, other_fetched, other_first))
     if urls is not None:
         yield article_id, urls
 
 
 def _choice(urls, skip, source, scheme, due: Due) -> str | None:
-    """The URL of ``urls`` (an article's, its own first, each with its last fetch) it is asked
-    for at; None when the crawl asked for it already or cannot ask for it (counted in ``due``)."""
+    """The URL of ``urls`` (an article's, its own first, each with its last fetch and, for the
+    others, its first) it is asked for at; None when the crawl asked for it already or cannot ask
+    for it (counted in ``due``).
+
+    One the crawl read at another of its URLs (where it moved, a print copy) is still asked for
+    at its own URL while the archive has not asked that since the other URL first appeared: a
+    page moved without a redirect leaves its old address answering 404, which the reading room
+    tells readers citing that address. Once asked, such an article is not asked again in a crawl
+    that reads it elsewhere."""
     if scheme:
-        urls = [(_in_scheme(url, scheme), when) for url, when in urls]
-    if any(url in skip for url, _ in urls):
+        urls = [(_in_scheme(url, scheme), when, first) for url, when, first in urls]
+    (own, own_last, _), others = urls[0], urls[1:]
+    asked = [first for url, _, first in others if url in skip]
+    if own in skip or (asked and own_last is not None and own_last > min(_order(first) for first in asked)):
         return None
-    own = urls[0][0]
     if source is None:
         return own
     # Its own URL first, then the others, the one fetched last first.
-    ordered = [own, *(url for url, _ in sorted(urls[1:], key=lambda u: _order(u[1]), reverse=True))]
+    ordered = [own, *(url for url, _, _ in sorted(others, key=lambda u: _order(u[1]), reverse=True))]
     allowed = [url for url in ordered if source.allows(url)]
     if not allowed:
         due.outside += 1
@@ -119,7 +128,8 @@ def _choice(urls, skip, source, scheme, due: Due) -> str | None:
     chosen = next((url for url in allowed if source.is_article(url)), None)
     if chosen is None:
         due.unmatched += 1
-    return chosen
+    # A URL other than its own is asked for only to re-check the article, which the crawl did.
+    return None if asked and chosen != own else chosen
 
 
 def _in_scheme(url: str, scheme: str) -> str:

@@ -1,7 +1,10 @@
 """Re-checks of a portal that moved to another host, and of a source whose sources.toml entry
 changed under its archive: an article is asked for again where the source allows, once a crawl."""
 
+import sqlite3
+
 from archive.db import open_db
+from archive.history import History
 from archive.rechecks import due_for_recheck
 from archive.sources import parse_sources
 from tests.conftest import crawl_into, query, serve_routes
@@ -42,7 +45,13 @@ def test_a_portal_moved_to_another_host_is_rechecked_there(site, tmp_path):  # n
         crawl(tmp_path)
         new_urls = {row["url"] for row in query(tmp_path, "select url from article_urls")}
         assert {f"{new_base}{path}" for path in site.listed} <= new_urls
-        # Those the listing led to are not asked for again at their old URLs, which lead to the same.
+        # Those the listing led to are asked for once more at their old URLs, whose redirects
+        # the archive then holds (the reading room's "moved"), and the old host's 404 is recorded.
+        asked = [path for _, path in hits[mark:] if path.startswith("/a/")]
+        assert sorted(asked) == sorted([*site.listed * 3, "/a/quang-tri.htm"]), asked
+        # Not again: a crawl reading them at their new URLs does not ask their old ones.
+        mark = len(hits)
+        crawl(tmp_path)
         asked = [path for _, path in hits[mark:] if path.startswith("/a/")]
         assert sorted(asked) == sorted([*site.listed, "/a/quang-tri.htm"]), asked
 
@@ -58,6 +67,13 @@ def test_a_portal_moved_to_another_host_is_rechecked_there(site, tmp_path):  # n
         last = query(tmp_path, "select status from fetches where url = ? order by id desc limit 1",
                      [f"{new_base}/a/da-nang-tin-gia.htm"])
         assert last == [{"status": 404}]
+        # The reading room and exports say so, though the article's own URL, on the old host,
+        # last answered with the page.
+        history = History(sqlite3.connect(tmp_path / "archive.db"), tmp_path / "archive.db")
+        gone = history.live_state(f"{base}/a/da-nang-tin-gia.htm")
+        assert (gone["kind"], gone["status"]) == ("gone", 404), gone
+        # Edited at its new address, and there still: moved.
+        assert history.live_state(f"{base}/a/nghe-an.htm")["kind"] == "moved"
         versions = query(tmp_path, "select count(*) as n from article_versions where article_id = ?",
                          [ids["nghe-an.htm"]])
         assert versions == [{"n": 2}]
@@ -102,8 +118,14 @@ def test_a_fetch_at_any_of_its_urls_counts_as_an_articles_check(tmp_path):
                           "kind": "article", "status": 200})
     assert due_for_recheck(db, "demo-portal", 3).urls == [
         "https://hanoi.gov.vn/tin-tuc/b-2.htm", "https://hanoi.gov.vn/tin-tuc/c-3.htm", old]
-    # One fetched in this crawl at another of its URLs is not asked for again.
-    assert due_for_recheck(db, "demo-portal", 3, skip={"https://hanoi.gov.vn/tin-tuc/moi-1.htm"}).urls == [
+    # One fetched in this crawl at another of its URLs is still asked for at its own, which the
+    # archive has not asked since that URL appeared: it may now answer 404 or lead there.
+    new = {"https://hanoi.gov.vn/tin-tuc/moi-1.htm"}
+    assert due_for_recheck(db, "demo-portal", 3, skip=new).urls == [
+        "https://hanoi.gov.vn/tin-tuc/b-2.htm", "https://hanoi.gov.vn/tin-tuc/c-3.htm", old]
+    # Once asked, it is not asked again by a crawl that reads it at the other URL.
+    db["fetches"].insert({"url": old, "source_id": "demo-portal", "kind": "article", "status": 301})
+    assert due_for_recheck(db, "demo-portal", 3, skip=new).urls == [
         "https://hanoi.gov.vn/tin-tuc/b-2.htm", "https://hanoi.gov.vn/tin-tuc/c-3.htm"]
 
 
@@ -126,3 +148,22 @@ def test_an_article_is_rechecked_where_the_source_allows(tmp_path):
     assert due.urls == ["https://hanoi.gov.vn/tin-tuc/a-1.htm", "https://hanoi.gov.vn/tin-tuc/b-2.htm",
                         "https://hanoi.gov.vn/tin-tuc/e-5.htm"]
     assert (due.outside, due.outside_shown, due.unmatched) == (1, ["https://gone.example/tin/3.htm"], 1)
+
+
+def test_an_article_gone_from_the_host_it_moved_to_is_gone(tmp_path):
+    # The old host was dropped from allowed_domains with the move: its URL never answered again,
+    # and the article was re-checked at its new URL, which now answers 404.
+    db = _archive(tmp_path / "archive.db")
+    old, new, printed = ("https://sotttt.bacgiang.gov.vn/tin/1.htm", "https://bacninh.gov.vn/tin/1.htm",
+                         "https://sotttt.bacgiang.gov.vn/tin/1.htm?print=1")
+    _article(db, old, new)
+    db["fetches"].insert({"url": new, "source_id": "demo-portal", "kind": "article", "status": 404})
+    # Another article's print copy, on its own host, answers 404: that says nothing of the page.
+    _article(db, "https://sotttt.bacgiang.gov.vn/tin/2.htm", printed.replace("1.htm", "2.htm"))
+    db["fetches"].insert({"url": printed.replace("1.htm", "2.htm"), "source_id": "demo-portal",
+                          "kind": "article", "status": 404})
+    db.execute("update fetches set fetched_at = '2026-11-0' || id || 'T00:00:00+00:00'")
+    history = History(db.conn, tmp_path / "archive.db")
+    state = history.live_state(old)
+    assert (state["kind"], state["status"]) == ("gone", 404), state
+    assert history.live_state("https://sotttt.bacgiang.gov.vn/tin/2.htm") is None
