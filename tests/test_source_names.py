@@ -86,30 +86,30 @@ def test_an_article_is_cited_under_the_name_its_source_had_when_first_captured(a
     assert OLD_NAME in rows and NEW_NAME in rows
 
 
-def test_crawls_before_names_were_recorded_fall_back_to_the_source_s_name(archive, tmp_path):
+def _copy(archive, tmp_path, *statements):
+    """A copy of ``archive`` with ``statements`` run on it."""
     copy = tmp_path / "archive.db"
     conn = sqlite3.connect(archive)
     conn.execute("vacuum into ?", [str(copy)])
     conn.close()
     conn = sqlite3.connect(copy)
     with conn:
-        conn.execute("update crawls set source_name = null")
+        for statement in statements:
+            conn.execute(statement)
     conn.close()
+    return copy
+
+
+def test_crawls_before_names_were_recorded_fall_back_to_the_source_s_name(archive, tmp_path):
+    copy = _copy(archive, tmp_path, "update crawls set source_name = null")
     page = html.unescape(_get(make_datasette(copy), f"/-/a/{_ids(copy)['https://t.vn/tin/1']}").text)
     assert f"(cập nhật). {NEW_NAME} (2025-03-18)." in page
 
 
 def test_an_archive_not_yet_upgraded_is_read_without_the_names(archive, tmp_path):
     # As serve reads an archive it cannot upgrade (read-only storage): crawls lack the column.
-    copy = tmp_path / "archive.db"
-    conn = sqlite3.connect(archive)
-    conn.execute("vacuum into ?", [str(copy)])
-    conn.close()
-    conn = sqlite3.connect(copy)
-    with conn:
-        conn.execute("delete from _sqlite_migrations where name = 'm024_crawls_source_name'")
-        conn.execute("alter table crawls drop column source_name")
-    conn.close()
+    copy = _copy(archive, tmp_path, "delete from _sqlite_migrations where name = 'm024_crawls_source_name'",
+                 "alter table crawls drop column source_name")
     ds = make_datasette(copy)
     for path in (f"/-/a/{_ids(copy)['https://t.vn/tin/1']}", "/", "/-/search?q=Hải", "/-/search.csv?q=Hải"):
         assert NEW_NAME in html.unescape(_get(ds, path).text), path
