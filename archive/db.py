@@ -497,7 +497,8 @@ def m024_crawls_source_name(db: Database) -> None:
     province merged into another) keeps its id, and an article is cited under the name its
     source had when the archive first captured it, not the name it has now. Crawls before
     this have none, and their articles are cited under sources.name."""
-    db["crawls"].add_column("source_name", str)
+    if "source_name" not in db["crawls"].columns_dict:
+        db["crawls"].add_column("source_name", str)
 
 
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
