@@ -27,13 +27,11 @@ OUTSIDE_SHOWN = 2
 class Due:
     """The URLs a crawl asks for again, and the archived articles it met that it cannot ask for:
     those whose every URL is on a host allowed_domains no longer allows (``outside``, a few of
-    them in ``outside_shown``), and those article_pattern no longer matches at any URL the
-    source allows (``unmatched``)."""
+    them in ``outside_shown``)."""
 
     urls: list[str] = field(default_factory=list)
     outside: int = 0
     outside_shown: list[str] = field(default_factory=list)
-    unmatched: int = 0
 
 
 def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] = frozenset(),
@@ -44,9 +42,11 @@ def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] 
 
     An article is asked for at its own URL: whatever that answers is what the reading room tells
     of the live page. Where ``source`` (the source's entry as sources.toml has it now) no longer
-    allows that URL or article_pattern no longer matches it, it is asked for at the one of its
-    other URLs that they do, fetched last: a portal moved to another host answers there, and
-    dropping the old host from allowed_domains must not end the article's re-checks.
+    allows that URL, it is asked for at the one of its other URLs that it does, fetched last: a
+    portal moved to another host answers there, and dropping the old host from allowed_domains
+    must not end the article's re-checks. Among the URLs allowed, one article_pattern matches
+    comes first; but a pattern changed after a portal reorganised its paths matches none of an
+    article's archived URLs, which must still be asked: their redirects are where it went.
     """
     due = Due()
     if count <= 0:
@@ -67,7 +67,7 @@ def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] 
     waiting: list[tuple[int, int, list]] = []
     with closing(rows):
         for article_id, urls in _articles(rows):
-            heapq.heappush(waiting, (max(_order(when) for _, when, _first in urls), article_id, urls))
+            heapq.heappush(waiting, (_due_order(urls, source), article_id, urls))
             while waiting and waiting[0][:2] <= (_order(urls[0][1]), article_id):
                 if (url := _choice(heapq.heappop(waiting)[2], skip, source, scheme, due)) is not None:
                     due.urls.append(url)
@@ -82,6 +82,22 @@ def due_for_recheck(db: Database, source_id: str, count: int, *, skip: Set[str] 
 def _order(fetch_id: int | None) -> int:
     """A fetch's place in the order of re-checks: never fetched before any."""
     return -1 if fetch_id is None else fetch_id
+
+
+def _due_order(urls, source) -> int:
+    """An article's place in the order of re-checks: its last fetch at any of its URLs; but its own
+    URL's, while that is allowed and has not been asked since another URL of the article first
+    appeared. A print copy that discovery reaches in every crawl makes the article always the
+    latest fetched, and its own URL would otherwise never come within a crawl's re-checks."""
+    (own, own_last, _), others = urls[0], urls[1:]
+    if _owed(own_last, others) and (source is None or source.allows(own)):
+        return _order(own_last)
+    return max(_order(when) for _, when, _first in urls)
+
+
+def _owed(own_last: int | None, others) -> bool:
+    """Whether the own URL has not been asked since one of ``others`` first appeared."""
+    return any(first is not None and _order(own_last) < first for _, _, first in others)
 
 
 def _articles(rows):
@@ -112,8 +128,8 @@ def _choice(urls, skip, source, scheme, due: Due) -> str | None:
     if scheme:
         urls = [(_in_scheme(url, scheme), when, first) for url, when, first in urls]
     (own, own_last, _), others = urls[0], urls[1:]
-    asked = [first for url, _, first in others if url in skip]
-    if own in skip or (asked and own_last is not None and own_last > min(_order(first) for first in asked)):
+    asked = [other for other in others if other[0] in skip]
+    if own in skip or (asked and not _owed(own_last, asked)):
         return None
     if source is None:
         return own
@@ -125,9 +141,9 @@ def _choice(urls, skip, source, scheme, due: Due) -> str | None:
         if len(due.outside_shown) < OUTSIDE_SHOWN:
             due.outside_shown.append(own)
         return None
-    chosen = next((url for url in allowed if source.is_article(url)), None)
-    if chosen is None:
-        due.unmatched += 1
+    if allowed[0] == own and _owed(own_last, others):
+        return own
+    chosen = next((url for url in allowed if source.is_article(url)), allowed[0])
     # A URL other than its own is asked for only to re-check the article, which the crawl did.
     return None if asked and chosen != own else chosen
 

@@ -223,9 +223,6 @@ class SourceSpider(scrapy.Spider):
             logger.warning("%s: %d archived articles have no URL inside allowed_domains %s and can no longer be "
                            "re-checked, e.g. %s", self.source.id, due.outside, list(self.source.allowed_domains),
                            " and ".join(due.outside_shown))
-        if due.unmatched:
-            logger.info("%s: %d archived articles are not re-checked: article_pattern no longer matches their "
-                        "URLs", self.source.id, due.unmatched)
         requests = (self._request(url, self.parse_article, "article") for url in due.urls)
         # _request gives the record of a skip for a URL over URLLENGTH_LIMIT: an archived
         # article's URL was within it when fetched, and is over it only if the limit is lowered.
