@@ -512,13 +512,16 @@ def test_a_filter_repeated_many_times_looks_up_only_the_value_it_applies(ds, mon
         "(+195) left out"]
 
 
-@pytest.mark.parametrize("name", ["HOME_SOURCES_SQL", "HOME_TOTALS_SQL", "HOME_LATEST_SQL"])
+@pytest.mark.parametrize("name", ["sources", "totals", "latest"])
 def test_the_home_page_reads_indexes_not_every_row(sql, name):
     from archive.datasette.plugins import reading_room
 
+    # The latest articles as an archive that records its sources' names asks for them.
+    query = {"sources": reading_room.HOME_SOURCES_SQL, "totals": reading_room.HOME_TOTALS_SQL,
+             "latest": reading_room._home_latest_sql(True)}[name]
     # A step on articles or fetches that is not answered from an index alone (or by id) reads
     # their rows, 2-3 KB each: seconds on a large archive.
-    plan = [r["detail"] for r in sql("explain query plan " + getattr(reading_room, name))]
+    plan = [r["detail"] for r in sql("explain query plan " + query)]
     reads = [step for step in plan if re.match(r"(SCAN|SEARCH) (a|articles|fetches)\b", step)]
     # The partial index of captured fetches is not called covering, but SQLite never seeks the
     # row it defers: the index's condition is the query's.

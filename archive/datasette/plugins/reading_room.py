@@ -790,9 +790,6 @@ def _home_latest_sql(names_recorded: bool) -> str:
 """
 
 
-HOME_LATEST_SQL = _home_latest_sql(True)
-
-
 # A source's last crawl, as HOME_SOURCES_SQL names its columns: crawl_<name>.
 HOME_CRAWL_COLUMNS = ("id", "started_at", "finished_at", "status", "pages", "errors")
 
@@ -1161,7 +1158,7 @@ def names_recorded(conn) -> bool:
 
 
 async def _names_recorded(db) -> bool:
-    return await db.table_exists("article_versions") and "source_name" in await db.table_columns("crawls")
+    return await db.execute_fn(names_recorded)
 
 
 def _article(conn, article_id):
