@@ -44,6 +44,17 @@ def _temporary(statuses: list[int] | None) -> bool | None:
     return any(status not in PERMANENT_REDIRECTS for status in statuses)
 
 
+def _removed(last: dict) -> dict | None:
+    """The live state a fetch's answer gives when it says the page is no longer there: gone (404,
+    410), or not_there (a "page not found" page answered 200, a soft 404, at the address or where
+    it led); else None."""
+    if last["status"] in (404, 410):
+        return {"kind": "gone", **last}
+    if last["error"] and NOT_THERE in last["error"]:
+        return {"kind": "not_there", **last}
+    return None
+
+
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     """The table's or view's columns; none when it is missing (or is a view over a table that is)."""
     try:
@@ -93,11 +104,8 @@ class History:
                 break
             last_id, *row = row
             last = dict(zip([c[0] for c in cursor.description[1:]], row))
-            if last["status"] in (404, 410):
-                return {"kind": "gone", **last}
-            if last["error"] and NOT_THERE in last["error"]:
-                # A "page not found" page answered 200 (a soft 404), at the address or where it led.
-                return {"kind": "not_there", **last}
+            if removed := _removed(last):
+                return removed
             if not (last["response_url"] and last["response_url"] != url and last["status"] < 400):
                 break
             if last["error"] and NOT_THE_ARTICLE in last["error"]:
@@ -133,12 +141,7 @@ class History:
         row = next((row for row in cursor if urlsplit(row[0]).hostname != host), None)
         if row is None:
             return None
-        last = dict(zip([c[0] for c in cursor.description[1:]], row[1:]))
-        if last["status"] in (404, 410):
-            return {"kind": "gone", **last}
-        if last["error"] and NOT_THERE in last["error"]:
-            return {"kind": "not_there", **last}
-        return None
+        return _removed(dict(zip([c[0] for c in cursor.description[1:]], row[1:])))
 
     def earlier_versions(self, article_id: int) -> list[dict]:
         """What the article said before its current reading, oldest first: each version's

@@ -89,15 +89,21 @@ def _due_order(urls, source) -> int:
     URL's, while that is allowed and has not been asked since another URL of the article first
     appeared. A print copy that discovery reaches in every crawl makes the article always the
     latest fetched, and its own URL would otherwise never come within a crawl's re-checks."""
-    (own, own_last, _), others = urls[0], urls[1:]
-    if _owed(own_last, others) and (source is None or source.allows(own)):
-        return _order(own_last)
+    if _owes_its_own(urls, source):
+        return _order(urls[0][1])
     return max(_order(when) for _, when, _first in urls)
 
 
 def _owed(own_last: int | None, others) -> bool:
     """Whether the own URL has not been asked since one of ``others`` first appeared."""
     return any(first is not None and _order(own_last) < first for _, _, first in others)
+
+
+def _owes_its_own(urls, source) -> bool:
+    """Whether the article is to be asked at its own URL, which ``source`` allows, to learn what
+    that answers since another of its URLs first appeared."""
+    (own, own_last, _), others = urls[0], urls[1:]
+    return _owed(own_last, others) and (source is None or source.allows(own))
 
 
 def _articles(rows):
@@ -141,7 +147,7 @@ def _choice(urls, skip, source, scheme, due: Due) -> str | None:
         if len(due.outside_shown) < OUTSIDE_SHOWN:
             due.outside_shown.append(own)
         return None
-    if allowed[0] == own and _owed(own_last, others):
+    if _owes_its_own(urls, source):
         return own
     chosen = next((url for url in allowed if source.is_article(url)), allowed[0])
     # A URL other than its own is asked for only to re-check the article, which the crawl did.
