@@ -10,11 +10,11 @@ BOT_NAME = "govarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# An empty GOVARCHIVE_CONTACT is unset, as the crawl's warning about it takes it.
-CONTACT_URL = os.environ.get("GOVARCHIVE_CONTACT") or "https://github.com/govarchive/govarchive"
 # WARC 1.1's warcinfo `operator`: who ran the crawl and how to reach them, which the project's
-# default page is not; left out of the WARC files when GOVARCHIVE_CONTACT is unset.
+# default page is not; left out of the WARC files when GOVARCHIVE_CONTACT is unset. An empty
+# GOVARCHIVE_CONTACT is unset, as the crawl's warning about it takes it.
 ARCHIVE_WARC_OPERATOR = os.environ.get("GOVARCHIVE_CONTACT") or None
+CONTACT_URL = ARCHIVE_WARC_OPERATOR or "https://github.com/govarchive/govarchive"
 USER_AGENT = f"govarchive/0.1 (+{CONTACT_URL}; archive of Vietnamese government communications)"
 ROBOTSTXT_OBEY = True
 # Scrapy's default asks for English; a portal that picks its language variant from the request
