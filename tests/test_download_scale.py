@@ -12,6 +12,7 @@ import json
 import pytest
 
 from archive import ingest
+from archive.datasette.plugins import reading_room
 from archive.db import open_db
 from archive.serve import make_datasette
 from conftest import store_page
@@ -81,3 +82,12 @@ def test_a_json_download_of_the_whole_archive_has_every_article(ds, orders):
 def test_a_ranked_download_is_read_under_the_downloads_limit(ds):
     rows = list(csv.DictReader(io.StringIO(get(ds, "/-/search.csv?q=thong+tin").content.decode("utf-8-sig"))))
     assert [r["title"] for r in rows] == ["Kế hoạch"]
+
+
+def test_each_batch_of_a_download_is_read_under_the_downloads_time_limit(ds, orders, monkeypatch):
+    """A batch is read after the response has begun, so one the pages' limit cut off would end
+    the file short. Batches big enough to take longer than the pages' limit make that certain
+    instead of a matter of a slow machine's moment."""
+    monkeypatch.setattr(reading_room, "EXPORT_BATCH", 30_000)
+    monkeypatch.setattr(reading_room, "DOWNLOAD_TIME_FACTOR", 2_000)
+    assert [r["id"] for r in json.loads(get(ds, "/-/search.json").text)] == orders["newest"]

@@ -959,18 +959,21 @@ async def _download_ids(datasette, db, search: "Search") -> list[int]:
     ids = []
     for where, order in parts:
         sql = f"with matches as ({search.matches()}) select id from matches where {where} order by {order}"
-        ids += await _download_read(datasette, db, sql, search.params())
+        ids += [row["id"] for row in await _download_rows(datasette, db, sql, search.params())]
     return ids
 
 
-async def _download_read(datasette, db, sql: str, params) -> list:
-    """The first column of ``sql``'s rows, read under the downloads' time limit, not the pages':
-    a download is a deliberate long request, and ranking half a million matches takes seconds."""
+async def _download_rows(datasette, db, sql: str, params) -> list[dict]:
+    """``sql``'s rows, read under the downloads' time limit, not the pages': a download is a
+    deliberate long request, ranking half a million matches takes seconds, and a batch the
+    pages' limit cut off after the response had begun would end the file short."""
     limit_ms = datasette.setting("sql_time_limit_ms") * DOWNLOAD_TIME_FACTOR
 
     def read(conn):
         with sqlite_timelimit(conn, limit_ms):
-            return [row[0] for row in conn.execute(sql, params)]
+            cursor = conn.execute(sql, params)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row)) for row in cursor]
 
     return await db.execute_fn(read)
 
@@ -987,8 +990,8 @@ async def search_export(datasette, request):
         for start in range(0, len(ids), EXPORT_BATCH):
             chunk = ids[start:start + EXPORT_BATCH]
             marks = ", ".join("?" for _ in chunk)
-            rows = await _rows(
-                db,
+            rows = await _download_rows(
+                datasette, db,
                 f"""select a.*, {publisher(search.names_recorded)} as source_name
                     from articles a left join sources s on s.id = a.source_id where a.id in ({marks})""",
                 chunk,
