@@ -145,7 +145,8 @@ def _warc_args(warc_dir, warc_max_mb) -> list[str]:
 
 @cli.command()
 @click.argument("source_ids", nargs=-1, metavar="[SOURCE_ID]...")
-@click.option("--all", "all_sources", is_flag=True, help="Crawl every source in the sources file.")
+@click.option("--all", "all_sources", is_flag=True,
+              help="Crawl every source in the sources file but those paused (enabled = false).")
 @click.option("--sources", "sources_file", **SOURCES_OPTION)
 @click.option("--db", "db_path", **DB_OPTION)
 @click.option("--max-pages", type=click.IntRange(min=1, max=SQLITE_MOST), help="At most N pages fetched per source.")
@@ -185,6 +186,7 @@ def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_d
             on_progress=bar.show if bar else None,
             # The scheduler warns of them once, not each crawl it starts.
             on_overlap=_warn if scheduler_of(sources_file) is None else None,
+            on_note=_note,
         )
     except (SourcesError, ArchiveError) as exc:
         _fail(exc)
@@ -228,6 +230,10 @@ def _report_failures(ctx, failed: list[dict]) -> None:
 
 def _warn(line: str) -> None:
     click.echo(f"warning: {line}", err=True)
+
+
+def _note(line: str) -> None:
+    click.echo(f"note: {line}", err=True)
 
 
 def _echo_line(level: int, line: str) -> None:
@@ -439,7 +445,8 @@ def _echo_together(query: str, count: int, count_of, how: str) -> None:
 def sources(sources_file, as_json):
     """List and validate the configured sources.
 
-    A bad file prints one line naming the source and the field, and exits with status 2.
+    A bad file prints one line naming the source and the field, and exits with status 2. A
+    paused source (enabled = false) says "paused" before its schedule, which is not followed.
 
     \b
     Example:
@@ -461,8 +468,11 @@ def sources(sources_file, as_json):
         discovery = ", ".join(
             f"{len(v)} {k}" for k, v in (("sitemaps", s.sitemaps), ("feeds", s.feeds), ("listings", s.listings)) if v
         )
-        click.echo(f"{s.id:<20} {s.kind:<16} {s.schedule:<16} {discovery:<32} {s.name}")
-    click.echo(f"{len(entries)} sources, file is valid.")
+        # A paused source's schedule is not followed: the column says so, keeping the schedule.
+        schedule = s.schedule if s.enabled else f"paused ({s.schedule})"
+        click.echo(f"{s.id:<20} {s.kind:<16} {schedule:<16} {discovery:<32} {s.name}")
+    paused = sum(not s.enabled for s in entries)
+    click.echo(f"{len(entries)} sources{f' ({paused} paused)' if paused else ''}, file is valid.")
 
 
 class _PageFile(click.File):

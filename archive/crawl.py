@@ -27,7 +27,7 @@ from archive.db import (
 )
 from archive.ingest import FETCH_FAILED_SQL, SKIPPED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
 from archive.locks import LocksUnusable, SourceLock, SourceLocked, holder, locked_message
-from archive.sources import load_sources, overlaps, select
+from archive.sources import SourcesError, load_sources, overlaps, paused_note, select
 
 # The status of a source the crawler did not start, a row of its own in the summary.
 NOT_STARTED = "not started"
@@ -169,6 +169,7 @@ def run_crawl(
     resume: bool = False,
     on_progress: Callable[[dict], None] | None = None,
     on_overlap: Callable[[str], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> list[dict]:
     """Crawl the chosen sources (all when none are named) into ``db_path``.
 
@@ -185,11 +186,21 @@ def run_crawl(
 
     ``on_overlap`` is given each warning of archive.sources.overlaps() about a chosen source,
     before anything is fetched: a crawl run from cron is all that sees the sources file.
+
+    A source paused in the file (``enabled = false``) is crawled only when named; ``on_note`` is
+    given one line saying which were left out, or that those named are paused. With none named
+    and every source paused, SourcesError: the crawler, given no id, would crawl them all.
     """
     check_current_folder(db_path, sources_file, warc_dir)
     check_environment(os.environ)
     sources = load_sources(sources_file)
-    chosen = select(sources, list(source_ids)) if source_ids else sources
+    chosen = select(sources, list(source_ids)) if source_ids else [s for s in sources if s.enabled]
+    if not chosen:
+        raise SourcesError(f"{sources_file}: every source is paused (enabled = false), so none is crawled; "
+                           "name one to crawl it all the same")
+    note = paused_note(chosen if source_ids else sources, sources_file, named=bool(source_ids))
+    if note and on_note:
+        on_note(note)
     if on_overlap:
         for line in overlaps(sources, among={s.id for s in chosen}):
             on_overlap(line)

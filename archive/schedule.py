@@ -32,7 +32,7 @@ from croniter import CroniterError, croniter
 from archive.crawl import NOT_STARTED, QUIET_WAIT_MS, STOP_SIGNALS, ArchiveLocked, is_archive_locked
 from archive.db import ArchiveError, open_db
 from archive.locks import LocksUnusable, SourceLock, is_locked
-from archive.sources import Source, SourcesError, overlaps, read_sources
+from archive.sources import Source, SourcesError, overlaps, paused_note, read_sources
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 logger = logging.getLogger("govarchive.schedule")
@@ -293,6 +293,8 @@ class Scheduler:
         self.clock_behind: set[tuple[str, datetime]] = set()
         # The sources file's overlap warnings logged: each once, not at every reload, nor by each crawl.
         self.overlaps_said: set[str] = set()
+        # The last line logged of the sources paused in the file (enabled = false): said again only when it changes.
+        self.paused_said: str | None = None
 
     def tick(self) -> list[str]:
         """Start every due source that is not running; returns the ids of the due sources it
@@ -326,7 +328,8 @@ class Scheduler:
         self._reload()
         self._check_archive_is_there()
         due, unusable, write_lock_checked = [], set(), False
-        for source in due_sources(self.db_path, self.sources, self.clock(), self.clock_behind):
+        scheduled = [source for source in self.sources if source.enabled]
+        for source in due_sources(self.db_path, scheduled, self.clock(), self.clock_behind):
             if self.stop_signal is not None:
                 break
             if source.id in self.running:
@@ -442,6 +445,10 @@ class Scheduler:
                 if line not in self.overlaps_said:
                     self.overlaps_said.add(line)
                     logger.warning("%s: %s", self.sources_file, line)
+            paused = paused_note(sources, self.sources_file, named=False)
+            if paused != self.paused_said and paused is not None:
+                logger.info("%s", paused)
+            self.paused_said = paused
         self.sources, self.sources_text = sources, text
 
     def _copy_sources(self, source_id: str) -> Path:

@@ -30,7 +30,7 @@ ID_MAX = 64
 
 SOURCE_KEYS = {
     "id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule",
-    "discovery", "politeness", "extract",
+    "discovery", "politeness", "extract", "enabled",
 }
 REQUIRED_KEYS = ("id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule")
 DISCOVERY_KEYS = {"sitemaps", "feeds", "listings", "recheck"}
@@ -99,6 +99,9 @@ class Source:
     # the crawler's ARCHIVE_RECHECK_PER_CRAWL.
     recheck: int | None = None
     extract: dict = field(default_factory=dict)  # CSS selectors overriding the generic extractor
+    # False: paused (a portal down for months), its table kept with its tuned rules. Crawled only
+    # when named; its archived articles stay served as before.
+    enabled: bool = True
     _compiled: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -400,6 +403,9 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
         isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 64
     ):
         fail("politeness.concurrency", f"must be a whole number from 1 to 64, not {_show(concurrency)}")
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):
+        fail("enabled", f"must be true or false (false: paused, crawled only when named), not {_show(enabled)}")
 
     return Source(
         id=source_id,
@@ -416,6 +422,7 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
         concurrency=concurrency,
         recheck=recheck,
         extract=dict(rules),
+        enabled=enabled,
     )
 
 
@@ -727,13 +734,19 @@ def overlaps(sources: list[Source], among=None) -> list[str]:
     home, the same article_pattern or the same discovery URL (a sitemap, a feed, a listing),
     with allowed_domains that overlap. A source copied under a new id, or one left in the file
     after its site merged into another's, is valid, but its crawls and the other's split one
-    site's articles between them. ``among``: only the pairs with one of these ids."""
+    site's articles between them. ``among``: only the pairs with one of these ids.
+
+    A paused source crawls nothing unless it is named, so a pair with one is warned of only when
+    ``among`` names it: a portal paused after it merged into another's keeps its sitemap, and
+    every crawl and listing would otherwise nag about a split that is not happening."""
     warnings = []
     homes = {s.id: _url_key(s.home) for s in sources}
     discovery = {s.id: _discovery(s) for s in sources}
     for n, a in enumerate(sources):
         for b in sources[n + 1:]:
             if among is not None and a.id not in among and b.id not in among:
+                continue
+            if any(not s.enabled and (among is None or s.id not in among) for s in (a, b)):
                 continue
             shared = []
             if homes[a.id] == homes[b.id]:
@@ -776,6 +789,18 @@ def _url_key(url: str) -> str:
 
 def _domains_overlap(a, b) -> bool:
     return any(url_in_domains(f"https://{d}/", b) for d in a) or any(url_in_domains(f"https://{d}/", a) for d in b)
+
+
+def paused_note(sources: list[Source], origin, named: bool) -> str | None:
+    """The one line saying which of ``sources`` are paused in ``origin`` (the sources file): as
+    they are crawled all the same when ``named``, else as they are left out. None when none is."""
+    ids = [s.id for s in sources if not s.enabled]
+    if not ids:
+        return None
+    if named:
+        are = "is" if len(ids) == 1 else "are"
+        return f"{', '.join(ids)} {are} paused in {origin} (enabled = false); crawling as named"
+    return f"paused in {origin} (enabled = false), so skipped: {', '.join(ids)}"
 
 
 def select(sources: list[Source], ids) -> list[Source]:
