@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
-from archive import syndication
+from archive import carryover, syndication
 from archive.captures import CaptureMissing, read_capture
 from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS, db_file
 from archive.search import LIST_FILTERS, row_filter_words
@@ -93,6 +93,8 @@ def start_crawl(
     db: Database, source: Source, *, max_pages: int | None, backfill: bool = False,
     resumed_from: int | None = None,
 ) -> int:
+    # Before the crawl reads what the source has archived: what its former ids archived is its own.
+    carryover.carry_over(db, source)
     with db.atomic():
         register_source(db, source)
         table = db["crawls"].insert(
@@ -759,10 +761,11 @@ def _moved(db: Database, candidates, source_id: str, record: dict) -> int | None
     number = _article_number(url)
     if number is None:
         return None
-    for article_id, other_source, score in candidates:
-        if other_source != source_id or score < syndication.SYNDICATED:
-            continue
-        title, other_url = db.execute("select title, url from articles where id = ?", [article_id]).fetchone()
+    ids = [article_id for article_id, other_source, score in candidates
+           if other_source == source_id and score >= syndication.SYNDICATED]
+    # Only URLs holding the number's digits can end with it.
+    for article_id, (title, other_url) in syndication.candidate_rows(
+            db, ids, "title, url", "instr(url, ?) > 0", [str(number)]):
         if (number == _article_number(other_url) and syndication.same_page(url, other_url)
                 and syndication.same_headline(title, record.get("title"))):
             return article_id

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from urllib.parse import parse_qsl, urlsplit
 
@@ -134,17 +135,30 @@ def same_article(
     the article's headline, is not dated differently, and its URL names the same page (see
     ``same_page``); when in doubt the page is kept, as a duplicate costs less than a lost article.
     """
-    for article_id, other_source, score in candidates:
-        if other_source != source_id or score < SAME_ARTICLE:
-            continue
-        other = db.execute("select title, published, url from articles where id = ?", [article_id]).fetchone()
-        if other is None:
-            continue
-        other_title, other_published, other_url = other
+    ids = [article_id for article_id, other_source, score in candidates
+           if other_source == source_id and score >= SAME_ARTICLE]
+    for article_id, (other_title, other_published, other_url) in candidate_rows(db, ids, "title, published, url"):
         same_day = not published or not other_published or published[:10] == other_published[:10]
         if same_day and same_headline(title, other_title) and (url is None or same_page(url, other_url)):
             return article_id
     return None
+
+
+def candidate_rows(db: Database, ids: list[int], columns: str, where: str = "1", params=()) -> list:
+    """(id, (columns...)) of the articles ``ids`` that ``where`` holds for, in the order of ``ids``.
+    One statement however many there are: a source's templated notices (a weekly schedule, a
+    call for comments) are each other's candidates, so a query per candidate made storing the
+    next one slower with every one archived."""
+    if not ids:
+        return []
+    found = {
+        row[0]: row[1:]
+        for row in db.execute(
+            f"select id, {columns} from articles where id in (select value from json_each(?)) and ({where})",
+            [json.dumps(ids), *params],
+        )
+    }
+    return [(i, found[i]) for i in ids if i in found]
 
 
 # Numbers in a URL that name an article (its id), not a year or a month of a dated path.

@@ -183,3 +183,36 @@ def test_keywords_split_on_commas_and_semicolons_but_not_inside_a_decimal():
     assert extract(page, "http://127.0.0.1/goi-ho-tro.html", {})["tags"] == [
         "Gói 1,5 tỷ đồng", "Zalo OA", "Kế hoạch 174/KH-UBND",
     ]
+
+
+def test_storing_a_notice_costs_no_more_statements_however_many_of_its_template_are_archived(tmp_path):
+    """A source's templated notices are each other's candidates (near-identical text). Asking
+    the archive about each candidate on its own made every new notice slower than the last: a
+    crawl of a portal with thousands of them slowed without end."""
+    db = open_db(tmp_path / "archive.db")
+    crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
+
+    def notice(n):
+        text = f"Lịch tiếp công dân số {n}. {NOTICE}"
+        return {"url": f"https://p.vn/thong-bao/lich-tiep-cong-dan-{10000 + n}.html",
+                "title": f"Thông báo lịch tiếp công dân số {n}", "published": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
+                "text": text, "text_hash": str(n), "minhash": signature(text)}
+
+    def statements_storing(n):
+        count = []
+        db.conn.set_trace_callback(count.append)
+        try:
+            with db.atomic():
+                assert store_page(db, notice(n), source_id="p", seen_at="2025-07-01", crawl_id=crawl) == "new"
+        finally:
+            db.conn.set_trace_callback(None)
+        return len(count)
+
+    with db.atomic():
+        for n in range(3):
+            store_page(db, notice(n), source_id="p", seen_at="2025-07-01", crawl_id=crawl)
+    among_few = statements_storing(3)
+    with db.atomic():
+        for n in range(4, 60):
+            store_page(db, notice(n), source_id="p", seen_at="2025-07-01", crawl_id=crawl)
+    assert statements_storing(60) == among_few
