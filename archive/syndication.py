@@ -137,9 +137,11 @@ def same_article(
     """
     ids = [article_id for article_id, other_source, score in candidates
            if other_source == source_id and score >= SAME_ARTICLE]
-    for article_id, (other_title, other_published, other_url) in candidate_rows(db, ids, "title, published, url"):
-        same_day = not published or not other_published or published[:10] == other_published[:10]
-        if same_day and same_headline(title, other_title) and (url is None or same_page(url, other_url)):
+    # The day asked in SQL: a template's notices are each other's candidates, on other days.
+    same_day = "1" if not published else "published is null or published = '' or substr(published, 1, 10) = ?"
+    for article_id, (other_title, other_url) in candidate_rows(
+            db, ids, "title, url", same_day, [published[:10]] if published else []):
+        if same_headline(title, other_title) and (url is None or same_page(url, other_url)):
             return article_id
     return None
 
