@@ -30,7 +30,7 @@ ID_MAX = 64
 
 SOURCE_KEYS = {
     "id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule",
-    "discovery", "politeness", "extract", "enabled",
+    "discovery", "politeness", "extract", "enabled", "formerly",
 }
 REQUIRED_KEYS = ("id", "name", "kind", "home", "allowed_domains", "article_pattern", "schedule")
 DISCOVERY_KEYS = {"sitemaps", "feeds", "listings", "recheck"}
@@ -102,6 +102,9 @@ class Source:
     # False: paused (a portal down for months), its table kept with its tuned rules. Crawled only
     # when named; its archived articles stay served as before.
     enabled: bool = True
+    # Ids the source had before (renamed, or a portal merged into this one): their archived rows
+    # are carried over to this id when it is next crawled (archive.carryover).
+    formerly: tuple[str, ...] = ()
     _compiled: re.Pattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -173,7 +176,30 @@ def parse_sources(text: str, origin: str = "sources.toml") -> list[Source]:
                                f"{blocks[first - 1].named(first)} and {block.named(index)} both have it")
         seen[source.id] = index
         sources.append(source)
+    _check_formerly(sources, blocks, seen, origin)
     return sources
+
+
+def _check_formerly(sources: list[Source], blocks: list[_Block], index_of: dict[str, int], origin: str) -> None:
+    """Refuse a former id that is another source's id in the file (its crawls would go on
+    filing articles under it, each crawl of this source taking them over), or that two sources
+    claim (the old id's articles can be carried over to one of them only)."""
+    claimed: dict[str, str] = {}
+    for source in sources:
+        block = blocks[index_of[source.id] - 1]
+        for old in source.formerly:
+            problem = None
+            if old in index_of:
+                other = index_of[old]
+                problem = (f"{old!r} is the id of {blocks[other - 1].named(other)}, still in the file: remove that "
+                           f"source once its site is this one's, or {old!r} from formerly")
+            elif old in claimed:
+                problem = (f"{old!r} is claimed by source {claimed[old]!r} too: an old id's articles are carried "
+                           "over to one source")
+            if problem:
+                raise SourcesError(f"{origin}: source {source.id!r}: field 'formerly': {problem}"
+                                   f"{block.lines('formerly')}")
+            claimed[old] = source.id
 
 
 @dataclass(frozen=True)
@@ -403,6 +429,12 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
         isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 64
     ):
         fail("politeness.concurrency", f"must be a whole number from 1 to 64, not {_show(concurrency)}")
+    formerly = entry.get("formerly", [])
+    if not isinstance(formerly, list) or not all(_good_id(old) for old in formerly):
+        fail("formerly", f"must be a list of the source's former ids (each 1 to {ID_MAX} lowercase letters, digits "
+                         f"and hyphens), not {_show(formerly)}")
+    if source_id in formerly:
+        fail("formerly", f"{source_id!r} is this source's own id")
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         fail("enabled", f"must be true or false (false: paused, crawled only when named), not {_show(enabled)}")
@@ -423,6 +455,7 @@ def _parse_source(entry: dict, where: str, block: _Block) -> Source:
         recheck=recheck,
         extract=dict(rules),
         enabled=enabled,
+        formerly=tuple(dict.fromkeys(formerly)),
     )
 
 

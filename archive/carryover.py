@@ -1,0 +1,114 @@
+"""Carrying a source's former ids over to it: ``formerly = ["hai-duong"]`` in sources.toml.
+
+An id renamed, or a portal merged into another (Hải Dương's into Hải Phòng's in 2025), leaves
+the old id's articles outside the successor's crawls: never re-checked, fetched again in full
+(crawls know the articles they may ask conditionally, and re-check, by source id), and read by
+other extract rules than the successor's. At the successor's crawl start every row of its former
+ids becomes its own, in one transaction.
+
+Nothing can clash: an article's URL (articles.url, article_urls.url) is the archive's once,
+whichever source met it first, so the old id's articles and the successor's are kept side by side.
+Each crawl keeps the name it recorded (crawls.source_name): a page captured from the old portal
+is still cited under the name it had then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from sqlite_utils import Database
+
+from archive.db import FOLD_COLUMNS, db_file
+from archive.locks import SourceLock, SourceLocked
+from archive.search import LIST_FILTERS, row_filter_words
+from archive.sources import Source
+from archive.vietnamese import fold
+
+logger = logging.getLogger("govarchive.carryover")
+
+# Articles folded and re-indexed at a time: the texts of a batch are held in memory.
+BATCH = 500
+
+
+def former_ids_held(db: Database, source: Source) -> list[str]:
+    """Those of the source's former ids the archive still files rows under. One lookup of the
+    sources table's key: every crawl registers its source before it writes a row, and the carry
+    over removes the old id's row last, so an id without one has nothing to carry."""
+    if not source.formerly:
+        return []
+    marks = ", ".join("?" * len(source.formerly))
+    return [r[0] for r in db.execute(f"select id from sources where id in ({marks})", list(source.formerly))]
+
+
+def carry_over(db: Database, source: Source) -> dict[str, int]:
+    """Carry the rows of ``source``'s former ids over to it; returns the articles carried, by
+    old id. The caller holds ``source``'s lock (a crawl of it is starting). An old id that a crawl
+    is crawling now (a scheduler still reading the sources file of before the rename) is left for
+    the next crawl of ``source``, with a warning: its rows would be filed under it again."""
+    held = former_ids_held(db, source)
+    if not held:
+        return {}
+    from archive.ingest import close_interrupted, register_source
+
+    with contextlib.ExitStack() as locks:
+        free = []
+        for old in held:
+            try:
+                locks.enter_context(SourceLock(db_file(db), old))
+            except SourceLocked as exc:
+                logger.warning("%s: not carried over to %s (formerly) yet: %s; the next crawl of %s carries it",
+                               old, source.id, exc, source.id)
+                continue
+            free.append(old)
+        if not free:
+            return {}
+        with db.atomic():
+            register_source(db, source)  # the rows' new id must name a source first
+            counts = {}
+            for old in free:
+                close_interrupted(db, old)  # its crawls marked running died: its lock was free
+                counts[old] = (_carry_articles(db, old, source.id), *_carry_crawls(db, old, source.id))
+                db.execute("delete from sources where id = ?", [old])
+    for old, (articles, crawls, fetches) in counts.items():
+        logger.warning("carried %s articles of %s over to %s (formerly), with its %s crawls and %s fetches",
+                       f"{articles:,}", old, source.id, f"{crawls:,}", f"{fetches:,}")
+    return {old: articles for old, (articles, _crawls, _fetches) in counts.items()}
+
+
+_FOLD_FIELDS = ("id", *FOLD_COLUMNS, "source_id", "published_month",
+                *(column for _prefix, column in LIST_FILTERS))
+
+
+def _carry_articles(db: Database, old: str, new: str) -> int:
+    """Move ``old``'s articles to ``new``, and both search indexes' filter words with them. The
+    exact index's triggers re-index a row whose source_id changes; the folded index holds no
+    content, and forgets a row only when told every value it was indexed with."""
+    carried, after = 0, 0
+    while True:
+        rows = [dict(zip(_FOLD_FIELDS, r)) for r in db.execute(
+            f"select {', '.join(_FOLD_FIELDS)} from articles where source_id = ? and id > ? order by id limit ?",
+            [old, after, BATCH])]
+        if not rows:
+            return carried
+        deleted, inserted = [], []
+        for row in rows:
+            folded = [fold(row[c] or "") for c in FOLD_COLUMNS]
+            deleted.append(("delete", row["id"], *folded, row_filter_words(row)))
+            inserted.append((row["id"], *folded, row_filter_words({**row, "source_id": new})))
+        db.conn.executemany("insert into articles_fold (articles_fold, rowid, title, description, text, filters) "
+                            "values (?, ?, ?, ?, ?, ?)", deleted)
+        db.conn.executemany("insert into articles_fold (rowid, title, description, text, filters) "
+                            "values (?, ?, ?, ?, ?)", inserted)
+        db.execute("update articles set source_id = ? where source_id = ? and id between ? and ?",
+                   [new, old, rows[0]["id"], rows[-1]["id"]])
+        carried += len(rows)
+        after = rows[-1]["id"]
+
+
+def _carry_crawls(db: Database, old: str, new: str) -> tuple[int, int]:
+    """Move ``old``'s crawls and fetches to ``new``: its crawls' leftover requests are then taken
+    over by ``new``'s next crawl, and its fetches' validators ask its articles conditionally."""
+    crawls = db.execute("update crawls set source_id = ? where source_id = ?", [new, old]).rowcount
+    fetches = db.execute("update fetches set source_id = ? where source_id = ?", [new, old]).rowcount
+    return crawls, fetches
