@@ -193,7 +193,8 @@ def crawl(ctx, source_ids, all_sources, sources_file, db_path, max_pages, warc_d
     finally:
         if bar:
             bar.close()
-    _print_crawls(rows)
+    if rows:
+        _print_crawls(rows)
     failed = [r for r in rows if crawl_lib.crawl_failed(r)]
     if failed:
         _report_failures(ctx, failed)

@@ -27,7 +27,7 @@ from archive.db import (
 )
 from archive.ingest import FETCH_FAILED_SQL, SKIPPED_SQL, STORAGE_FAILURE_STAT, close_interrupted, fetch_counts
 from archive.locks import LocksUnusable, SourceLock, SourceLocked, holder, locked_message
-from archive.sources import SourcesError, load_sources, overlaps, paused_note, select
+from archive.sources import load_sources, overlaps, paused_note, select
 
 # The status of a source the crawler did not start, a row of its own in the summary.
 NOT_STARTED = "not started"
@@ -189,15 +189,18 @@ def run_crawl(
 
     A source paused in the file (``enabled = false``) is crawled only when named; ``on_note`` is
     given one line saying which were left out, or that those named are paused. With none named
-    and every source paused, SourcesError: the crawler, given no id, would crawl them all.
+    and every source paused, nothing is crawled and no row returned.
     """
     check_current_folder(db_path, sources_file, warc_dir)
     check_environment(os.environ)
     sources = load_sources(sources_file)
     chosen = select(sources, list(source_ids)) if source_ids else [s for s in sources if s.enabled]
     if not chosen:
-        raise SourcesError(f"{sources_file}: every source is paused (enabled = false), so none is crawled; "
-                           "name one to crawl it all the same")
+        # Pausing them all was deliberate: a cron job's crawl has nothing to do, and fails at nothing.
+        if on_note:
+            on_note(f"every source in {sources_file} is paused (enabled = false): nothing to crawl; "
+                    "name one to crawl it all the same")
+        return []
     note = paused_note(chosen if source_ids else sources, sources_file, named=bool(source_ids))
     if note and on_note:
         on_note(note)

@@ -63,10 +63,14 @@ def main(argv=None) -> int:
     try:
         check_environment(os.environ)
         sources = load_sources(args.sources)
-        chosen = sources if args.all or not args.source_ids else select(sources, args.source_ids)
+        # A paused source (enabled = false) is crawled only when named, as by govarchive crawl.
+        chosen = [s for s in sources if s.enabled] if args.all or not args.source_ids else select(sources, args.source_ids)
     except (ArchiveError, SourcesError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not chosen:
+        print(f"note: every source in {args.sources} is paused (enabled = false): nothing to crawl", file=sys.stderr)
+        return 0
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings

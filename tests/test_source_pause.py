@@ -2,6 +2,8 @@
 the schedule, crawled when named, listed as paused; its archived articles stay searchable."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -84,9 +86,13 @@ def test_nothing_is_crawled_or_scheduled_when_every_source_is_paused(sample_site
     (tmp_path / "sources.toml").write_text(_paused(_sources(sample_site, ["portal"], schedule="0 */6 * * *")),
                                            encoding="utf-8")
     crawl = run_cli("crawl", "--all", "--db", "archive.db")
-    assert crawl.returncode == 2, crawl.stderr
-    assert crawl.stderr == ("Error: sources.toml: every source is paused (enabled = false), so none is crawled; "
-                            "name one to crawl it all the same\n")
+    assert crawl.returncode == 0, crawl.stderr
+    assert (crawl.stdout, crawl.stderr) == ("", "note: every source in sources.toml is paused (enabled = false): "
+                                                "nothing to crawl; name one to crawl it all the same\n")
+    crawler = subprocess.run([sys.executable, "-m", "crawler", "--db", "archive.db", "--sources", "sources.toml"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (crawler.returncode, crawler.stderr) == (
+        0, "note: every source in sources.toml is paused (enabled = false): nothing to crawl\n")
     scheduled = run_cli("schedule", "--once", "--db", "archive.db", check=True)
     assert scheduled.stderr.count("paused in sources.toml (enabled = false), so skipped: sample-portal") == 1
     assert "Nothing is due." in scheduled.stderr
