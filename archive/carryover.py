@@ -109,6 +109,10 @@ def _carry_articles(db: Database, old: str, new: str) -> int:
 def _carry_crawls(db: Database, old: str, new: str) -> tuple[int, int]:
     """Move ``old``'s crawls and fetches to ``new``: its crawls' leftover requests are then taken
     over by ``new``'s next crawl, and its fetches' validators ask its articles conditionally."""
+    # A crawl from before the archive recorded names (m024) is cited under its source's present
+    # name, which the old id's row, about to go, is the only record of.
+    db.execute("update crawls set source_name = (select name from sources where id = ?) "
+               "where source_id = ? and source_name is null", [old, old])
     crawls = db.execute("update crawls set source_id = ? where source_id = ?", [new, old]).rowcount
     fetches = db.execute("update fetches set source_id = ? where source_id = ?", [new, old]).rowcount
     return crawls, fetches

@@ -465,13 +465,14 @@ def sources(sources_file, as_json):
             data["listings"] = [vars(listing) for listing in s.listings]
             click.echo(json.dumps(data, ensure_ascii=False))
         return
-    for s in entries:
+    # A paused source's schedule is not followed: the column says so, keeping the schedule.
+    schedules = [s.schedule if s.enabled else f"paused ({s.schedule})" for s in entries]
+    schedule_w = max([16, *(len(schedule) + 1 for schedule in schedules)])
+    for s, schedule in zip(entries, schedules):
         discovery = ", ".join(
             f"{len(v)} {k}" for k, v in (("sitemaps", s.sitemaps), ("feeds", s.feeds), ("listings", s.listings)) if v
         )
-        # A paused source's schedule is not followed: the column says so, keeping the schedule.
-        schedule = s.schedule if s.enabled else f"paused ({s.schedule})"
-        click.echo(f"{s.id:<20} {s.kind:<16} {schedule:<16} {discovery:<32} {s.name}")
+        click.echo(f"{s.id:<20} {s.kind:<16} {schedule:<{schedule_w}} {discovery:<32} {s.name}")
     paused = sum(not s.enabled for s in entries)
     click.echo(f"{len(entries)} sources{f' ({paused} paused)' if paused else ''}, file is valid.")
 

@@ -51,7 +51,7 @@ def main(argv=None) -> int:
         # its failure is reported as the crawl's.
         with contextlib.suppress(OSError):
             start_fork_server(EXTRACTION_PRELOAD)
-    from archive import ingest
+    from archive import carryover, ingest
     from archive.crawl import (
         ARCHIVE_LOCKED, SOURCES_LOCKED, ArchiveLocked, QueueUnusable, archive_locked_message, check_environment,
         is_archive_locked, wait_for_write_lock,
@@ -109,6 +109,15 @@ def main(argv=None) -> int:
             continue
         except (LocksUnusable, QueueUnusable) as exc:
             # govarchive crawl checks these folders before it starts this process; they can change since.
+            lock.release()
+            failures.append((source.id, exc))
+            continue
+        try:
+            # Before the resume's lookup: an interrupted crawl of a former id is the source's own to resume.
+            carryover.carry_over(db, source)
+        except Exception as exc:
+            if not ingest.storage_failure(exc):
+                raise
             lock.release()
             failures.append((source.id, exc))
             continue

@@ -159,3 +159,45 @@ def test_a_merge_keeps_both_sources_articles_and_is_done_once(tmp_path, caplog):
         assert "USING" in plan and "INDEX" in plan, plan
     finally:
         db.close()
+
+
+def test_a_renamed_sources_interrupted_crawl_is_resumed_by_its_new_id(sample_site, tmp_path, run_cli):
+    text = _sources(sample_site, ["portal"], schedule="0 */6 * * *")
+    (tmp_path / "sources.toml").write_text(text, encoding="utf-8")
+    run_cli("crawl", "sample-portal", "--db", "archive.db", "--max-pages", "6", check=True)
+    # As a kill leaves it: its frontier kept, its row not finished.
+    db = open_db(tmp_path / "archive.db")
+    try:
+        with db.atomic():
+            db.execute("update crawls set status = 'interrupted', finished_at = null")
+        left = ingest.frontier_extent(db, 1)[0]
+    finally:
+        db.close()
+    assert left
+    renamed = _formerly(text.replace('id = "sample-portal"', 'id = "portal"'), '["sample-portal"]')
+    (tmp_path / "sources.toml").write_text(renamed, encoding="utf-8")
+    resumed = run_cli("crawl", "portal", "--resume", "--db", "archive.db", "--max-pages", "12", check=True)
+    assert "no interrupted crawl to resume" not in resumed.stderr
+    assert "resumes #1" in resumed.stdout, resumed.stdout
+    assert [r["resumed_from"] for r in query(tmp_path, "select resumed_from from crawls order by id")] == [None, 1]
+
+
+def test_a_crawl_from_before_names_were_recorded_keeps_its_sources_name_when_carried_over(tmp_path):
+    """Such a crawl is cited under its source's present name, which the old id's row, removed by
+    the carry-over, was the only record of: the successor's name must not take its place."""
+    from archive.datasette.plugins.reading_room import publisher
+
+    db = open_db(tmp_path / "archive.db")
+    try:
+        hai_duong = parse_sources(OTHER.replace("other-portal", "hai-duong").replace(
+            'name = "', 'name = "Cổng Hải Dương', 1))[0]
+        _store(db, hai_duong, 0, "Hải Dương tin")
+        with db.atomic():
+            db.execute("update crawls set source_name = null")  # as m024 leaves the crawls before it
+        cited = f"select {publisher(True)} from articles a left join sources s on s.id = a.source_id"
+        before = db.execute(cited).fetchone()[0]
+        assert before.startswith("Cổng Hải Dương")
+        carryover.carry_over(db, _source("hai-phong", formerly=["hai-duong"]))
+        assert db.execute(cited).fetchone()[0] == before
+    finally:
+        db.close()

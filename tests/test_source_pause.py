@@ -57,6 +57,8 @@ def test_the_sources_command_lists_a_paused_source_as_paused(tmp_path, run_cli):
     assert re.match(r"demo-portal +province-portal +0 \*/6 \* \* \* ", lines[0]), lines
     assert re.match(r"other-portal +province-portal +paused \(0 \*/6 \* \* \*\) ", lines[1]), lines
     assert lines[2] == "2 sources (1 paused), file is valid."
+    # The columns stay in line past the schedule, however long a paused one's is.
+    assert lines[0].index("1 sitemaps") == lines[1].index("1 sitemaps"), lines
 
 
 def test_crawl_all_skips_a_paused_source_and_a_named_one_is_crawled(sample_site, tmp_path, run_cli):
