@@ -18,8 +18,11 @@ def last_runs(db: Database, db_path: str | Path, *, limit: int = 20, source: str
     left waits for the next crawl), and ``gone``: the archived articles that answered they are
     no longer there (ingest.GONE_SQL). Each as it stands now (as_it_stands)."""
     where, params = ("where source_id = ?", [source]) if source else ("", [])
+    # The name the source had when the crawl began (m024; none before it, nor on an archive
+    # served read-only before its upgrade): a merger files two portals' crawls under one id.
+    name = "source_name" if "source_name" in db["crawls"].columns_dict else "null as source_name"
     rows = db.execute(
-        f"""select id, source_id, started_at, finished_at, status, pages, articles_new, articles_changed,
+        f"""select id, source_id, {name}, started_at, finished_at, status, pages, articles_new, articles_changed,
                    articles_unchanged, articles_not_modified, errors, health_articles, share_title,
                    share_date, share_author, share_50_words, finish_reason, resumed_from, max_pages,
                    json_extract(stats, ?) as rechecked,

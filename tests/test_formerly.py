@@ -1,6 +1,7 @@
 """``formerly = ["old-id"]``: a source renamed, or a portal merged into another, takes over what
 the archive holds under its former ids when it is next crawled, as if it had archived it itself."""
 
+import json
 import logging
 import re
 
@@ -201,3 +202,22 @@ def test_a_crawl_from_before_names_were_recorded_keeps_its_sources_name_when_car
         assert db.execute(cited).fetchone()[0] == before
     finally:
         db.close()
+
+
+def test_stats_json_tells_the_merged_sources_crawls_apart_by_the_name_each_recorded(tmp_path):
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    db = open_db(tmp_path / "archive.db")
+    try:
+        hai_duong = parse_sources(OTHER.replace("other-portal", "hai-duong").replace('name = "', 'name = "Hải Dương ', 1))[0]
+        _store(db, hai_duong, 0, "Hải Dương tin")
+        carryover.carry_over(db, _source("hai-phong", formerly=["hai-duong"]))
+        _store(db, _source("hai-phong"), 1, "Hải Phòng tin")
+    finally:
+        db.close()
+    result = CliRunner().invoke(cli, ["stats", "--db", str(tmp_path / "archive.db"), "--json"])
+    assert result.exit_code == 0, result.output
+    runs = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["source_id"], r["source_name"][:9]) for r in runs] == [("hai-phong", "Cổng thôn"), ("hai-phong", "Hải Dương")]
