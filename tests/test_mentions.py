@@ -3,7 +3,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.mentions import Mention, canonical_agency, find_mentions
@@ -300,7 +300,13 @@ def test_agency_list():
                 assert canonical_agency(spelling) == table["name"], spelling
 
 
+# Hypothesis' deadline would time the first call, which builds the agency tables: 0.15 s on an
+# idle machine, over a second on a loaded one.
+NO_DEADLINE = settings(deadline=None)
+
+
 @given(st.text(max_size=300), st.lists(st.text(max_size=40), max_size=3))
+@NO_DEADLINE
 def test_never_raises(text, links):
     for mention in find_mentions(text, links):
         assert mention.kind in ("channel", "agency", "link") and mention.name
@@ -308,6 +314,7 @@ def test_never_raises(text, links):
 
 
 @given(st.text(max_size=60), st.text(max_size=60))
+@NO_DEADLINE
 def test_found_whatever_surrounds_it(before, after):
     found = find_mentions(f"{before}\ntrang Zalo “Bộ Nội vụ” của Sở TT&TT Hà Nội\n{after}")
     assert {("channel", "Zalo OA", "Bộ Nội vụ"), ("agency", None, "Sở Thông tin và Truyền thông Hà Nội")} <= {
@@ -316,6 +323,7 @@ def test_found_whatever_surrounds_it(before, after):
 
 
 @given(st.text(alphabet=st.sampled_from(list("ZaloOAfnpgeSởTT&UBNDtỉnhHàNội “”\"'‘’.\n-")), max_size=120))
+@NO_DEADLINE
 def test_never_raises_on_near_misses(text):
     find_mentions(text)
 

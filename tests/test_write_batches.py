@@ -6,6 +6,8 @@ of the other tests store through the same ``_write``."""
 
 import asyncio
 
+import pytest
+
 from crawler.pipelines import ArchivePipeline
 
 
@@ -13,6 +15,11 @@ class _Recorded(ArchivePipeline):
     def __init__(self, batch_size: int, batch_seconds: float):
         super().__init__(":memory:", crawler=None, workers=0, batch_size=batch_size, batch_seconds=batch_seconds)
         self.batches: list[tuple[float, int]] = []
+        self.writes: list[float] = []
+
+    def _write(self, job):
+        self.writes.append(asyncio.get_running_loop().time())
+        return super()._write(job)
 
     def _flush(self) -> None:
         if self._timer is not None:
@@ -40,9 +47,16 @@ def _run(pipeline: _Recorded, arrivals: list[float], wait: float) -> float:
 
 
 def test_a_steady_flow_is_stored_when_its_first_item_has_waited_the_interval():
-    pipeline = _Recorded(batch_size=1000, batch_seconds=0.8)
-    # An item every 50 ms for 1.5 s: never a quiet 0.2 s, so only the interval stores them.
-    start = _run(pipeline, [i * 0.05 for i in range(31)], wait=1.0)
+    # An item every 50 ms for 1.5 s: never a quiet 0.2 s, so only the interval stores them. A
+    # loaded machine can hold the process still for longer, which makes a quiet 0.2 s that is
+    # rightly stored: the flow is sent again until it arrives steady.
+    for _ in range(3):
+        pipeline = _Recorded(batch_size=1000, batch_seconds=0.8)
+        start = _run(pipeline, [i * 0.05 for i in range(31)], wait=1.0)
+        if max(b - a for a, b in zip(pipeline.writes, pipeline.writes[1:])) < 0.8 / 4:
+            break
+    else:
+        pytest.skip("the machine never let the items arrive 50 ms apart")
     times = [at - start for at, _ in pipeline.batches]
     assert len(pipeline.batches) == 2, pipeline.batches
     assert 0.75 <= times[0] < 1.2
