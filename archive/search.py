@@ -191,7 +191,7 @@ def parse_query(text: str) -> Query:
                               "with no space, as in «zalo -oa»"))
         else:
             if kind == "word" and value.upper() in OPERATORS:
-                notes.append(Note(f"«{value}» được tìm như một từ; viết {value.upper()} (chữ hoa) để dùng làm phép toán",
+                notes.append(Note(f"«{value}» được tìm như một từ; viết {value.upper()} (chữ hoa) để dùng làm toán tử",
                                   f"«{value}» was searched as a word; write {value.upper()} (capitals) for the operator"))
             if kind == "word":
                 notes += _not_a_column(text, match.start())
@@ -207,7 +207,7 @@ def parse_query(text: str) -> Query:
         return _refused(Note(f"Quá nhiều ngoặc lồng nhau: tối đa {MAX_QUERY_DEPTH} tầng",
                              f"Too many nested parentheses: at most {MAX_QUERY_DEPTH} levels"))
     if words_typed > MAX_QUERY_WORDS:
-        return _refused(Note(f"Câu tìm kiếm quá nhiều từ: tối đa {MAX_QUERY_WORDS} từ",
+        return _refused(Note(f"Câu tìm kiếm có quá nhiều từ: tối đa {MAX_QUERY_WORDS} từ",
                              f"Too many words in the query: at most {MAX_QUERY_WORDS}"))
     if depth:
         notes.append(Note('Thiếu dấu ")": nhóm được tính đến hết câu', 'A closing ")" was missing: the group runs to the end of the query'))

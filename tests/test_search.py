@@ -460,6 +460,8 @@ def test_an_operator_in_small_letters_is_a_word_and_says_so(db_path):
     ds = make_datasette(db_path)
     data = asyncio.run(ds.client.get("/-/results.json", params={"q": "zalo not oa"})).json()
     assert data["notes"][0]["en"] == "«not» was searched as a word; write NOT (capitals) for the operator"
+    # "Toán tử" is the Vietnamese word for a search operator ("phép toán" is an arithmetic operation).
+    assert data["notes"][0]["vi"] == "«not» được tìm như một từ; viết NOT (chữ hoa) để dùng làm toán tử"
 
 
 NUMBERS = {

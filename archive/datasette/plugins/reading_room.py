@@ -43,7 +43,7 @@ from archive.locks import LocksUnusable
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
 from archive.stats import as_it_stands
-from archive.vietnamese import VN_TZ, fold, nfc
+from archive.vietnamese import VN_TZ, collation_key, fold, nfc
 
 PAGE_SIZE = 20
 # A page number past this is past the end of any result set; below it the offset fits SQLite's
@@ -560,7 +560,7 @@ def _grid_facet(facet: Facet, grid: list[dict], names: dict[str, str]) -> list[d
     if facet.order == "value desc":
         rows.sort(key=lambda r: r["value"], reverse=True)
     else:
-        rows.sort(key=lambda r: (-r["n"], r["value"] is not None, r["value"] or ""))
+        rows.sort(key=lambda r: (-r["n"], r["value"] is not None, collation_key(r["label"] or "")))
     return rows
 
 
@@ -582,6 +582,9 @@ async def _facet_results(db, search: Search, grid: list[dict], names: dict[str, 
             limit = "" if whole else f" limit {FACET_SIZE + 1}"
             sql = f"with matches as ({counted.matches(ids_only=True)}) {facet.counts} order by {facet.order}{limit}"
             rows = await _rows(db, sql, counted.params())
+            if facet.order == Facet.order:
+                # Values of one count in the Vietnamese alphabet's order, not the code points' (Đ after Z).
+                rows.sort(key=lambda r: (-r["n"], collation_key(r["label"] or "")))
             if selected is not None:
                 # Another spelling of the selected value (a document's zeros) is the selected value.
                 rows = [{"value": selected, "label": selected, "n": count}, *(
@@ -811,6 +814,8 @@ def _last_crawl(conn, db_path, source: dict) -> dict | None:
 async def home(datasette, request):
     db = _db(datasette)
     sources = await _rows(db, HOME_SOURCES_SQL)
+    # Sources of one count in the Vietnamese alphabet's order (the SQL's puts Đài after Văn phòng).
+    sources.sort(key=lambda s: (-s["articles"], collation_key(s["name"] or s["id"])))
     crawls = await db.execute_fn(lambda conn: [_last_crawl(conn, db.path, source) for source in sources])
     for source, crawl in zip(sources, crawls):
         source["crawl"] = crawl
