@@ -359,7 +359,9 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
     raw = read_stored(directory, pointer)
     where = f"{path}: record at {pointer.offset}"
     try:
-        for record in ArchiveIterator(io.BytesIO(_inflate_members(raw, where))):
+        # check_digests: a record whose bytes no longer give the digests written with them (edited
+        # in place, its gzip member made anew) is as damaged as one whose CRC fails.
+        for record in ArchiveIterator(io.BytesIO(_inflate_members(raw, where)), check_digests="raise"):
             http = record.http_headers
             return StoredResponse(
                 url=record.rec_headers.get_header("WARC-Target-URI"),
@@ -374,6 +376,8 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
                 codings=content_codings(_encodings(http.headers if http else [])),
             )
     except ArchiveLoadFailed as exc:
+        if "digest failed" in str(exc):
+            raise RecordUnreadable(f"{where} is damaged: its {exc} (its bytes are not those it was written with)") from None
         raise RecordUnreadable(f"{where} is not a WARC record: {exc}") from None
     raise RecordUnreadable(f"{path}: no record at offset {pointer.offset}")
 

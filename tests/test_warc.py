@@ -192,6 +192,23 @@ def test_a_damaged_record_is_refused_not_read_as_another(tmp_path, gzipped):
         read_record(tmp_path, pointer)
 
 
+def test_a_record_edited_and_gzipped_anew_is_refused_by_its_digests(tmp_path):
+    """Its gzip member is sound, so no CRC tells; the digests it was written with do. Shown as
+    the capture, it would put words in an agency's mouth (Bộ Nội vụ made Bộ Công an)."""
+    writer = WarcFileWriter(tmp_path, prefix="t")
+    pointer = _write(writer, 1, "<p>Bộ Nội vụ tập huấn</p>".encode())
+    writer.close()
+    (path,) = tmp_path.glob("*.warc.gz")
+    data = path.read_bytes()
+    member = data[pointer.offset:pointer.offset + pointer.length]
+    edited = gzip.compress(gzip.decompress(member).replace("Bộ Nội vụ".encode(), "Bộ Công an".encode()))
+    path.write_bytes(data + edited)
+    forged = RecordPointer(pointer.file, len(data), len(edited))
+    assert "Bộ Nội vụ".encode() in read_record(tmp_path, pointer).payload
+    with pytest.raises(RecordUnreadable, match=rf"record at {len(data)} is damaged: its block digest failed"):
+        read_record(tmp_path, forged)
+
+
 def test_bytes_that_are_no_warc_record_are_named(tmp_path):
     (tmp_path / "t.warc.gz").write_bytes(gzip.compress(b"<html>not a WARC file</html>"))
     with pytest.raises(RecordUnreadable, match="record at 0 is not a WARC record"):
