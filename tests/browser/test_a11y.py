@@ -46,7 +46,7 @@ def test_each_link_of_the_capture_banner_is_on_screen_when_it_takes_the_focus(
     page = context.new_page()
     page.goto(f"{server}/-/capture/{redirected_capture}.html")
     links = page.locator("#govarchive-banner a").count()
-    assert links == 5  # the two addresses, the reading room, the exact file, the WARC record
+    assert links == 5  # the two addresses, the reading room, the content file, the WARC record
     seen = []
     for _ in range(links):
         page.keyboard.press("Tab")

@@ -337,7 +337,7 @@ def test_an_archived_page_says_so_and_its_links_stay_in_the_archive(server, read
     assert unicodedata.normalize("NFC", heading) == "Việt Nam đẩy mạnh chuyển đổi số"
     screenshot(page, "capture")
 
-    expect(banner.get_by_role("link", name=re.compile("The exact file"))).to_have_attribute(
+    expect(banner.get_by_role("link", name=re.compile("The content file"))).to_have_attribute(
         "href", f"/-/capture/{fetch_id}.html?download=1")
     # Out of the frame: the whole tab goes to the capture view of what the link points to.
     archived(page).locator("#held").click()
@@ -741,8 +741,8 @@ def test_on_a_phone_the_banner_s_links_are_on_screen_and_the_rest_a_scroll_of_th
     assert page.evaluate(WARNING_SHOWN), page.locator(".banner .warning").first.inner_text()
     links = page.evaluate(BANNER_LINKS)
     assert len(links) >= 3 and all(link["reachable"] for link in links), links
-    # The banner's own links (the reading room, the exact file, the WARC record) need no scrolling.
-    assert [link["text"] for link in links if link["at_load"]][-2:] == ["Tệp đúng như đã lưu / The exact file", "WARC"], links
+    # The banner's own links (the reading room, the content file, the WARC record) need no scrolling.
+    assert [link["text"] for link in links if link["at_load"]][-2:] == ["Tệp nội dung / The content file", "WARC"], links
     assert page.locator("iframe.page").bounding_box()["height"] >= height / 2
     context.close()
 

@@ -1,5 +1,5 @@
 """Archived captures: the capture view (a banner, and the archived page in a sandboxed frame),
-the exact file, the WARC records, and an article's record as JSON."""
+the content file (compression undone), the WARC records, and an article's record as JSON."""
 
 import asyncio
 import html
