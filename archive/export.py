@@ -491,7 +491,11 @@ def _warc(db, db_path, out, selection, left_out, filename) -> int:
     """Every version's capture of each selected article, oldest first: what the article said
     before it changed is part of the record. Returns how many articles have their current
     capture in the file."""
-    out.write(warcinfo_member(filename, {"description": f"govarchive export of {selection}"}))
+    info = {"description": f"govarchive export of {selection}"}
+    # WARC 1.1's operator: whoever made the export, as a crawl names whoever ran it (left out unset).
+    if contact := os.environ.get("GOVARCHIVE_CONTACT"):
+        info["operator"] = contact
+    out.write(warcinfo_member(filename, info))
     count = 0
     for row in iter_articles(db, selection):
         earlier = [r[0] for r in db.execute(

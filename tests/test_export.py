@@ -4,6 +4,7 @@ import asyncio
 import csv
 import gzip
 import io
+import os
 import json
 import re
 import shutil
@@ -41,6 +42,19 @@ def _urls(db_path, where="1", params=()):
         return {r[0] for r in conn.execute(f"select url from articles where {where}", params)}
     finally:
         conn.close()
+
+
+def test_a_warc_exports_warcinfo_names_its_operator_when_the_contact_is_set(crawled_archive):
+    def warcinfo(**env):
+        result = subprocess.run([str(BIN / "govarchive"), "export", "--format", "warc", "--search", "Zalo", "--db",
+                                 "archive.db"], cwd=crawled_archive, capture_output=True, timeout=300,
+                                env={**os.environ, **env})
+        assert result.returncode == 0, result.stderr
+        return next(iter(ArchiveIterator(io.BytesIO(result.stdout)))).content_stream().read()
+
+    assert b"operator: https://so-tttt.example.vn/lien-he\r\n" in warcinfo(
+        GOVARCHIVE_CONTACT="https://so-tttt.example.vn/lien-he")
+    assert b"operator:" not in warcinfo(GOVARCHIVE_CONTACT="")
 
 
 def test_jsonl_export_all(crawled_archive):
