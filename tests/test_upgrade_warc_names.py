@@ -34,7 +34,9 @@ def test_an_archive_with_bare_warc_file_names_reads_its_captures_once_upgraded(c
     fetches = [f for f in db.query("select * from fetches where warc_file is not null") if f["warc_file"] not in kept]
     assert fetches and all(f["warc_file"].startswith("old-warc/") for f in fetches)
     for fetch in fetches:
-        assert read_capture(path, fetch).body
+        # Found, and read whole; a 304 (the crawled archive crawled again by another test) has no body.
+        capture = read_capture(path, fetch)
+        assert capture.body or fetch["status"] == 304, fetch
     assert sorted(r[0] for r in db.execute("select warc_file from fetches where warc_file in (?, ?, ?, ?)", kept)
                   ) == sorted(kept)
 
