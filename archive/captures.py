@@ -13,6 +13,7 @@ ARTICLE_JSON_FIELDS = (
     "extractor_version", "charset", "first_seen", "last_seen", "fetch_id",
     # After the first fields rather than among them, so a CSV read by column position still reads.
     "authors", "published_month", "refs", "agencies", "channels", "cluster_id", "other_urls",
+    "captured_at",
 )
 
 # The fields whose value is a list, stored as JSON text.
@@ -22,6 +23,11 @@ ARTICLE_LIST_FIELDS = ("categories", "tags", "authors", "refs", "agencies", "cha
 # query over ``articles a``: someone holding one of them finds the article in what they download.
 OTHER_URLS_SQL = """(select json_group_array(url) from (select url from article_urls
                      where article_id = a.id and url != a.url order by first_seen)) as other_urls"""
+
+
+# When the capture the article's text was read from was made, as a column of a query over
+# ``articles a``: first_seen is its first version's, and a text is cited by when it was captured.
+CAPTURED_AT_SQL = "(select fetched_at from fetches where id = a.fetch_id) as captured_at"
 
 
 class CaptureMissing(LookupError):

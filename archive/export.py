@@ -32,8 +32,8 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from archive.captures import (
-    ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, OTHER_URLS_SQL, CaptureMissing, WarcFileMissing, read_capture,
-    read_hop,
+    ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, CAPTURED_AT_SQL, OTHER_URLS_SQL, CaptureMissing, WarcFileMissing,
+    read_capture, read_hop,
 )
 from archive.filters import FILTERS
 from archive.history import History
@@ -45,7 +45,8 @@ FORMATS = ("jsonl", "csv", "warc", "zip")
 
 MISSING_CAPTURES = "missing-captures.tsv"
 
-CSV_FIELDS = (*ARTICLE_JSON_FIELDS, "versions", "live")
+# Fields added later go last, so that a CSV read by column position still reads.
+CSV_FIELDS = (*(f for f in ARTICLE_JSON_FIELDS if f != "captured_at"), "versions", "live", "captured_at")
 
 README_HEAD = """govarchive export
 =================
@@ -93,6 +94,8 @@ agencies           list of the government agencies it names
 channels           list of the communication channels it names (Zalo OA, Facebook, ...)
 cluster_id         copies of one story on several portals share it; null for a story found once
 other_urls         the article's other URLs on its site (a print or AMP page, where it moved), oldest first
+captured_at        when the capture its text was read from was made (UTC): the current version's
+                   capture, where first_seen is the first version's
 versions           how many versions of the article the archive holds (1: its text never changed)
 live               null while the article's own URL last answered with the article; else what it
                    answered when last asked: {"state": "gone" (404, 410), "not_there" (a "page
@@ -184,7 +187,8 @@ def count_selected(db: Database, selection: Selection) -> int:
 
 
 def iter_articles(db: Database, selection: Selection) -> Iterator[dict]:
-    cursor = _select(db, selection, f"select a.*, {OTHER_URLS_SQL} from articles a{{where}} order by a.id")
+    cursor = _select(db, selection, f"select a.*, {OTHER_URLS_SQL}, {CAPTURED_AT_SQL} from articles a{{where}} "
+                                    "order by a.id")
     columns = [c[0] for c in cursor.description]
     while batch := cursor.fetchmany(500):
         for row in batch:

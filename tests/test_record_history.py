@@ -60,9 +60,13 @@ def test_an_edited_article_that_left_its_address_is_exported_with_its_history(si
     assert earlier["version"] == 1 and earlier["text"] == first_text and earlier["author"] == "Minh An"
     assert earlier["published"] == "2021-04-08T16:20:00+07:00"
     assert record["text"].startswith(EDITED) and record["author"] == "Thu Hà"
+    # The text is dated by the capture it was read from, not by the first version's first_seen.
+    captured = query(folder, "select fetched_at from fetches where id = ?", [record["fetch_id"]])[0]["fetched_at"]
+    assert record["captured_at"] == captured and captured > earlier["captured_at"] == record["first_seen"]
 
     (row,) = csv_rows(folder)
     assert row["versions"] == "2" and json.loads(row["live"]) == live
+    assert row["captured_at"] == captured and list(row)[-3:] == ["versions", "live", "captured_at"]
     assert "earlier_versions" not in row
 
     assert served_record(folder, record["id"]) == record
