@@ -288,9 +288,9 @@ class _ProgressBar:
 def _print_crawls(rows):
     # The crawl just run says how it ended as stats does: a crawl cut short by --max-pages is
     # not done, and a failed one names why. This release's crawler names its reason.
-    from archive.stats import reached_max_pages
+    from archive.stats import ended, reached_max_pages
 
-    statuses = [_ended({"resumed_from": None, **r, "reached_max_pages": reached_max_pages(r, reason_named=True)})
+    statuses = [ended({"resumed_from": None, **r, "reached_max_pages": reached_max_pages(r, reason_named=True)})
                 for r in rows]
     status_w = max([12, *map(len, statuses)])
     click.echo(f"{'source':<22} {'status':<{status_w}} {'pages':>6} {'new':>5} {'changed':>8} {'same':>5} "
@@ -1052,7 +1052,7 @@ def stats(db_path, source, limit, as_json):
         govarchive stats --limit 10
         govarchive stats --source baochinhphu --json
     """
-    from archive.stats import last_runs
+    from archive.stats import ended, last_runs
 
     db = _open_archive(db_path, for_reading=True)
     _check_source(db, db_path, source)
@@ -1064,19 +1064,19 @@ def stats(db_path, source, limit, as_json):
     if not runs:
         click.echo("No crawls yet.")
         return
-    ended = [_ended(r) for r in runs]
+    ended_as = [ended(r) for r in runs]
     # As wide as what is shown, to stay within 100 columns: a crawl's duration is left to --json
     # ("seconds"), and 304 Not Modified counts as unchanged, as in the crawl's summary.
     id_w = max(len("id"), *(len(str(r["id"])) for r in runs))
     source_w = max(len("source"), *(len(r["source_id"]) for r in runs))
-    status_w = max(len("status"), *map(len, ended))
+    status_w = max(len("status"), *map(len, ended_as))
     counts = [_counts(r) for r in runs]
     count_w = {name: max(len(name), *(len(str(c[name])) for c in counts)) for name in counts[0]}
     click.echo(
         f"{'id':>{id_w}} {'source':<{source_w}} {'started (UTC+7)':<16} {'status':<{status_w}} "
         f"{' '.join(f'{name:>{w}}' for name, w in count_w.items())} title date auth  50w"
     )
-    for r, status, c in zip(runs, ended, counts):
+    for r, status, c in zip(runs, ended_as, counts):
         health = " ".join(_pct(r[k]).rjust(width) for k, width in (
             ("share_title", 5), ("share_date", 4), ("share_author", 4), ("share_50_words", 4)))
         click.echo(
@@ -1104,21 +1104,6 @@ def _vietnam_minute(value: str | None) -> str:
 
 
 # Why a crawl failed, in a word or two: the crawler's finish reasons (anything else as it is).
-_FAILED_FOR = {"storage_failed": "storage"}
-
-
-def _ended(run: dict) -> str:
-    """The status, with why it failed, that --max-pages cut it short, the crawl it resumes."""
-    why = []
-    if run["status"] == "failed" and run.get("finish_reason"):
-        why.append(_FAILED_FOR.get(run["finish_reason"], run["finish_reason"]))
-    elif run["status"] == "ok" and run["reached_max_pages"]:
-        why.append("max pages")
-    if run["resumed_from"]:
-        why.append(f"resumes #{run['resumed_from']}")
-    return f"{run['status']} ({', '.join(why)})" if why else run["status"]
-
-
 def _pct(share) -> str:
     return f"{share * 100:.0f}%" if share is not None else "-"
 

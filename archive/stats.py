@@ -70,6 +70,22 @@ def reached_max_pages(run: dict, *, reason_named: bool) -> bool:
         not run.get("rechecked") and run.get("max_pages") is not None and (run.get("pages") or 0) >= run["max_pages"])
 
 
+_FAILED_FOR = {"storage_failed": "storage"}
+
+
+def ended(run: dict) -> str:
+    """The status, with why it failed, that --max-pages cut it short, the crawl it resumes, as
+    ``govarchive stats``, a crawl's summary and the reading room's home page say it."""
+    why = []
+    if run["status"] == "failed" and run.get("finish_reason"):
+        why.append(_FAILED_FOR.get(run["finish_reason"], run["finish_reason"]))
+    elif run["status"] == "ok" and run["reached_max_pages"]:
+        why.append("max pages")
+    if run["resumed_from"]:
+        why.append(f"resumes #{run['resumed_from']}")
+    return f"{run['status']} ({', '.join(why)})" if why else run["status"]
+
+
 # The crawler named the reason max_pages (commit af1166e) before this migration came: a crawl
 # started once the archive had it was recorded by a crawler that names it.
 REASON_NAMED_WITH = "m020_version_dates"

@@ -69,7 +69,7 @@ def test_the_table_says_how_each_crawl_ended_within_100_columns(archive):
 
 
 def test_a_resume_cut_short_by_max_pages_says_both():
-    from archive.cli import _ended
+    from archive.stats import ended as _ended
 
     run = {"status": "ok", "finish_reason": "finished", "reached_max_pages": True, "resumed_from": 7}
     assert _ended(run) == "ok (max pages, resumes #7)"
@@ -118,3 +118,27 @@ def test_a_crawl_recorded_before_the_crawler_named_max_pages_is_judged_by_its_pa
     db.close()
     runs = {run["id"]: run for run in map(json.loads, _stats(db_path, "--json").splitlines())}
     assert (runs[crawls["cut"]]["reached_max_pages"], runs[crawls["whole"]]["reached_max_pages"]) == (True, False)
+
+
+def test_the_home_page_says_how_a_sources_last_crawl_ended_as_stats_does(tmp_path):
+    import asyncio
+
+    import lxml.html
+
+    from archive.serve import make_datasette
+
+    (source,) = parse_sources(SOURCE)
+    db = open_db(tmp_path / "archive.db")
+    cut = _crawl(db, source, pages=3, reason="max_pages", max_pages=3)
+    _crawl(db, source, pages=2, reason="finished", max_pages=3, resumed_from=cut)
+    db.close()
+    home = lxml.html.fromstring(asyncio.run(make_datasette(tmp_path / "archive.db").client.get("/")).text)
+    (badge,) = home.xpath("//table[@class='sources']//span[contains(@class, 'status')]")
+    assert badge.text_content() == "ok (resumes #1)"
+    assert "ok (resumes #1)" in _stats(tmp_path / "archive.db")
+    db = open_db(tmp_path / "archive.db")
+    _crawl(db, source, pages=3, reason="max_pages", max_pages=3)
+    db.close()
+    home = lxml.html.fromstring(asyncio.run(make_datasette(tmp_path / "archive.db").client.get("/")).text)
+    (badge,) = home.xpath("//table[@class='sources']//span[contains(@class, 'status')]")
+    assert badge.text_content() == "ok (max pages)" and "status-ok" in badge.get("class")

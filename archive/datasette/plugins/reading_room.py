@@ -42,7 +42,8 @@ from archive.history import History
 from archive.locks import LocksUnusable
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
-from archive.stats import as_it_stands
+from archive.ingest import RECHECKED_STAT
+from archive.stats import REASON_NAMED_WITH, as_it_stands, ended, reached_max_pages
 from archive.vietnamese import VN_TZ, collation_key, fold, nfc
 
 PAGE_SIZE = 20
@@ -741,7 +742,7 @@ def _nice_ceiling(n: int) -> int:
 # The home page's queries, each answered from indexes (idx_articles_source_id_published,
 # idx_articles_source_id_last_seen, idx_articles_published, idx_fetches_captured), not by reading
 # every row: on a million articles that took 7 s, past the SQL time limit.
-HOME_SOURCES_SQL = """
+HOME_SOURCES_SQL = f"""
     select s.id, s.name, s.kind, s.home,
            (select count(*) from articles a where a.source_id = s.id) as articles,
            -- Articles are numbered as they are archived: the source's first is its first capture.
@@ -749,7 +750,9 @@ HOME_SOURCES_SQL = """
             where id = (select min(id) from articles a where a.source_id = s.id)) as first_capture,
            (select max(last_seen) from articles a where a.source_id = s.id) as last_capture,
            c.id as crawl_id, c.started_at as crawl_started_at, c.finished_at as crawl_finished_at,
-           c.status as crawl_status, c.pages as crawl_pages, c.errors as crawl_errors
+           c.status as crawl_status, c.pages as crawl_pages, c.errors as crawl_errors,
+           c.finish_reason as crawl_finish_reason, c.max_pages as crawl_max_pages,
+           c.resumed_from as crawl_resumed_from, json_extract(c.stats, '$."{RECHECKED_STAT}"') as crawl_rechecked
     from sources s
     left join crawls c on c.id = (select max(id) from crawls where source_id = s.id)
     order by articles desc, s.name
@@ -794,7 +797,8 @@ def _home_latest_sql(names_recorded: bool) -> str:
 
 
 # A source's last crawl, as HOME_SOURCES_SQL names its columns: crawl_<name>.
-HOME_CRAWL_COLUMNS = ("id", "started_at", "finished_at", "status", "pages", "errors")
+HOME_CRAWL_COLUMNS = ("id", "started_at", "finished_at", "status", "pages", "errors", "finish_reason", "max_pages",
+                      "resumed_from", "rechecked")
 
 
 def _last_crawl(conn, db_path, source: dict) -> dict | None:
@@ -805,10 +809,14 @@ def _last_crawl(conn, db_path, source: dict) -> dict | None:
     if crawl["id"] is None:
         return None
     try:
-        return as_it_stands(conn, db_path, {**crawl, "source_id": source["id"]})
+        crawl = as_it_stands(conn, db_path, {**crawl, "source_id": source["id"]})
     except LocksUnusable:
-        # A lock folder the server may not read: whether the crawl still runs cannot be told.
-        return crawl
+        pass  # a lock folder the server may not read: whether the crawl still runs cannot be told
+    # Said as govarchive stats says it: "ok (max pages)" for a crawl that left pages waiting.
+    named_since = applied_at(conn, REASON_NAMED_WITH)
+    crawl["ended"] = ended({**crawl, "reached_max_pages": reached_max_pages(
+        crawl, reason_named=recorded_since(crawl["started_at"], named_since))})
+    return crawl
 
 
 async def home(datasette, request):
