@@ -801,10 +801,17 @@ HOME_CRAWL_COLUMNS = ("id", "started_at", "finished_at", "status", "pages", "err
                       "resumed_from", "rechecked")
 
 
-def _last_crawl(conn, db_path, source: dict) -> dict | None:
+def _last_crawls(conn, db_path, sources: list[dict]) -> list[dict | None]:
+    """Each source's last crawl (_last_crawl), the archive's upgrade history read once for all."""
+    named_since = applied_at(conn, REASON_NAMED_WITH)
+    return [_last_crawl(conn, db_path, source, named_since) for source in sources]
+
+
+def _last_crawl(conn, db_path, source: dict, named_since) -> dict | None:
     """The source's last crawl, its crawl_ columns taken out of ``source``, as ``govarchive
     stats`` shows it (archive.stats.as_it_stands): its row says 'running' and 0 pages until it
-    ends, and for good when it was killed."""
+    ends, and for good when it was killed. ``named_since``: when the archive's crawls began to
+    name why they ended (stats.REASON_NAMED_WITH)."""
     crawl = {name: source.pop(f"crawl_{name}") for name in HOME_CRAWL_COLUMNS}
     if crawl["id"] is None:
         return None
@@ -813,7 +820,6 @@ def _last_crawl(conn, db_path, source: dict) -> dict | None:
     except LocksUnusable:
         pass  # a lock folder the server may not read: whether the crawl still runs cannot be told
     # Said as govarchive stats says it: "ok (max pages)" for a crawl that left pages waiting.
-    named_since = applied_at(conn, REASON_NAMED_WITH)
     crawl["ended"] = ended({**crawl, "reached_max_pages": reached_max_pages(
         crawl, reason_named=recorded_since(crawl["started_at"], named_since))})
     return crawl
@@ -824,7 +830,7 @@ async def home(datasette, request):
     sources = await _rows(db, HOME_SOURCES_SQL)
     # Sources of one count in the Vietnamese alphabet's order (the SQL's puts Đài after Văn phòng).
     sources.sort(key=lambda s: (-s["articles"], collation_key(s["name"] or s["id"])))
-    crawls = await db.execute_fn(lambda conn: [_last_crawl(conn, db.path, source) for source in sources])
+    crawls = await db.execute_fn(lambda conn: _last_crawls(conn, db.path, sources))
     for source, crawl in zip(sources, crawls):
         source["crawl"] = crawl
     totals = (await _rows(db, HOME_TOTALS_SQL))[0]
@@ -972,21 +978,25 @@ async def _download_ids(datasette, db, search: "Search") -> list[int]:
     ids = []
     for where, order in parts:
         sql = f"with matches as ({search.matches()}) select id from matches where {where} order by {order}"
-        ids += [row["id"] for row in await _download_rows(datasette, db, sql, search.params())]
+        ids += await _download_read(datasette, db, sql, search.params(), lambda cursor: [row[0] for row in cursor])
     return ids
 
 
-async def _download_rows(datasette, db, sql: str, params) -> list[dict]:
-    """``sql``'s rows, read under the downloads' time limit, not the pages': a download is a
-    deliberate long request, ranking half a million matches takes seconds, and a batch the
-    pages' limit cut off after the response had begun would end the file short."""
+def _as_dicts(cursor) -> list[dict]:
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
+
+
+async def _download_read(datasette, db, sql: str, params, read_rows=_as_dicts) -> list:
+    """``sql``'s rows as ``read_rows`` reads them off its cursor (dicts by default), under the
+    downloads' time limit, not the pages': a download is a deliberate long request, ranking half
+    a million matches takes seconds, and a batch the pages' limit cut off after the response had
+    begun would end the file short."""
     limit_ms = datasette.setting("sql_time_limit_ms") * DOWNLOAD_TIME_FACTOR
 
     def read(conn):
         with sqlite_timelimit(conn, limit_ms):
-            cursor = conn.execute(sql, params)
-            names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row)) for row in cursor]
+            return read_rows(conn.execute(sql, params))
 
     return await db.execute_fn(read)
 
@@ -1003,7 +1013,7 @@ async def search_export(datasette, request):
         for start in range(0, len(ids), EXPORT_BATCH):
             chunk = ids[start:start + EXPORT_BATCH]
             marks = ", ".join("?" for _ in chunk)
-            rows = await _download_rows(
+            rows = await _download_read(
                 datasette, db,
                 f"""select a.*, {publisher(search.names_recorded)} as source_name
                     from articles a left join sources s on s.id = a.source_id where a.id in ({marks})""",
