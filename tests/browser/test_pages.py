@@ -133,12 +133,34 @@ def awkward(server, reading_archive):
     return ids
 
 
+# Any request to a host other than this machine's: the pages hold public addresses (LONG_URL, an
+# archived page's links and images), and no test may reach one.
+PUBLIC = re.compile(r"^(?:https?|wss?)://(?!(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?/)")
+
+
 @pytest.fixture(scope="module")
 def browser():
+    """Chromium, each of whose contexts refuses every public host: the requests tried are
+    recorded, and the module fails if there was one."""
+    tried = []
+
+    def refuse(route):
+        tried.append(route.request.url)
+        route.abort("internetdisconnected")
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def offline_context(**options):
+            context = new_context(**options)
+            context.route(PUBLIC, refuse)
+            return context
+
+        browser.new_context = offline_context
         yield browser
         browser.close()
+    assert tried == [], f"the pages asked for public hosts: {tried}"
 
 
 @pytest.fixture
