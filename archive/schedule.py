@@ -57,14 +57,21 @@ class Run:
     told_to_stop: bool = False
 
 
-def last_starts(db_path: str | Path, source_id: str, now: datetime) -> tuple[datetime | None, datetime | None]:
+def last_starts(db_path: str | Path, source: Source, now: datetime) -> tuple[datetime | None, datetime | None]:
     """When the source's last crawl began, as recorded, and, when that is later than ``now``,
     when the last crawl that began before ``now`` did (None for none). The last crawl is the last
     recorded (a source's crawls never overlap, so they are recorded in the order they began), not
-    the one with the latest time: a time the clock got wrong would stand for it whatever came after."""
+    the one with the latest time: a time the clock got wrong would stand for it whatever came after.
+
+    A source with no crawl of its own yet, renamed in the sources file (``formerly``), goes on
+    with its former ids' crawls, which its first crawl carries over: the rename alone does not
+    make it due. A successor with crawls of its own (a merger) keeps its own schedule."""
     db = open_db(db_path)
     try:
-        rows = db.execute("select started_at from crawls where source_id = ? order by id desc", [source_id])
+        query = "select started_at from crawls where source_id in ({}) order by id desc"
+        rows = db.execute(query.format("?"), [source.id]).fetchall()
+        if not rows and source.formerly:
+            rows = db.execute(query.format(", ".join("?" * len(source.formerly))), list(source.formerly))
         starts = (datetime.fromisoformat(row[0]) for row in rows if row[0])
         last = next(starts, None)
         before = next((start for start in starts if start <= now), None) if last and last > now else None
@@ -129,7 +136,7 @@ def due_sources(db_path, sources: list[Source], now: datetime, told: set | None 
     told = set() if told is None else told
     due = []
     for source in sources:
-        last, before = last_starts(db_path, source.id, now)
+        last, before = last_starts(db_path, source, now)
         try:
             counted = counted_start(source, last, before, now)
             if last is not None and last > now and (source.id, last) not in told:

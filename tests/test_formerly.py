@@ -4,6 +4,7 @@ the archive holds under its former ids when it is next crawled, as if it had arc
 import json
 import logging
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -221,3 +222,23 @@ def test_stats_json_tells_the_merged_sources_crawls_apart_by_the_name_each_recor
     assert result.exit_code == 0, result.output
     runs = [json.loads(line) for line in result.output.splitlines()]
     assert [(r["source_id"], r["source_name"][:9]) for r in runs] == [("hai-phong", "Cổng thôn"), ("hai-phong", "Hải Dương")]
+
+
+def test_a_renamed_source_is_due_when_its_former_id_would_have_been(tmp_path):
+    from archive.schedule import due_sources
+
+    db = open_db(tmp_path / "archive.db")
+    try:
+        _store(db, _source("hai-duong"), 0, "Hải Dương tin")
+        renamed = _source("hai-duong-moi", formerly=["hai-duong"])
+        # A merger's successor crawled long ago: its own crawls, not its former id's, tell when it is due.
+        _store(db, _source("hai-phong"), 0, "Hải Phòng tin")
+        successor = _source("hai-phong", formerly=["hai-duong"])
+        db.execute("update crawls set started_at = '2020-01-01T00:00:00+00:00' where source_id = 'hai-phong'")
+        db.conn.commit()
+    finally:
+        db.close()
+    now = datetime.now(timezone.utc)
+    # The old id was crawled just now: renamed in the sources file, it is not due before its next slot.
+    assert due_sources(tmp_path / "archive.db", [renamed, successor], now) == [successor]
+    assert due_sources(tmp_path / "archive.db", [renamed], now + timedelta(hours=7)) == [renamed]
