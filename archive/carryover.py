@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 
 from sqlite_utils import Database
 
@@ -70,10 +71,29 @@ def carry_over(db: Database, source: Source) -> dict[str, int]:
                 close_interrupted(db, old)  # its crawls marked running died: its lock was free
                 counts[old] = (_carry_articles(db, old, source.id), *_carry_crawls(db, old, source.id))
                 db.execute("delete from sources where id = ?", [old])
+        for old in free:
+            _drop_queue_folder(db, old)
     for old, (articles, crawls, fetches) in counts.items():
         logger.warning("carried %s articles of %s over to %s (formerly), with its %s crawls and %s fetches",
                        f"{articles:,}", old, source.id, f"{crawls:,}", f"{fetches:,}")
     return {old: articles for old, (articles, _crawls, _fetches) in counts.items()}
+
+
+def _drop_queue_folder(db: Database, old: str) -> None:
+    """Remove the old id's request queue folder, which no crawl will empty again: a crawl's
+    queue is made afresh at its start, and what an interrupted crawl left is in the frontier
+    table, carried over with its crawl. The old id's lock file stays: removing a file others may
+    have open to lock would let two processes each hold "the" lock."""
+    from archive.crawl import queue_dir
+
+    folder = queue_dir(db_file(db), old)
+    try:
+        shutil.rmtree(folder)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        logger.warning("%s: the request queue folder of %s (carried over) could not be removed: %s",
+                       folder, old, exc.strerror or exc)
 
 
 _FOLD_FIELDS = ("id", *FOLD_COLUMNS, "source_id", "published_month",

@@ -74,7 +74,11 @@ def test_a_renamed_source_crawls_its_former_ids_articles_as_its_own(sample_site,
     assert len(first) >= 3
     renamed = _formerly(text.replace('id = "sample-portal"', 'id = "portal"'), '["sample-portal"]')
     (tmp_path / "sources.toml").write_text(renamed.replace("Cổng thông tin mẫu", "Cổng mới"), encoding="utf-8")
+    assert (tmp_path / "archive-queues" / "sample-portal").is_dir()
     second = run_cli("crawl", "portal", "--db", "archive.db", "--max-pages", "8", check=True)
+    # The old id's request queue folder goes with it; its lock file stays (others may have it open).
+    assert sorted(p.name for p in (tmp_path / "archive-queues").iterdir()) == ["portal"]
+    assert (tmp_path / "archive-locks" / "sample-portal.lock").exists()
     assert f"carried {len(first)} articles of sample-portal over to portal (formerly), with its 1 crawls and " in second.stderr
     assert query(tmp_path, "select id, url from articles order by id")[:len(first)] == first
     assert {r["source_id"] for r in query(tmp_path, "select source_id from articles")} == {"portal"}
