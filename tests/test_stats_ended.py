@@ -134,11 +134,29 @@ def test_the_home_page_says_how_a_sources_last_crawl_ended_as_stats_does(tmp_pat
     db.close()
     home = lxml.html.fromstring(asyncio.run(make_datasette(tmp_path / "archive.db").client.get("/")).text)
     (badge,) = home.xpath("//table[@class='sources']//span[contains(@class, 'status')]")
-    assert badge.text_content() == "ok (resumes #1)"
+    assert badge.text_content() == "hoàn tất (tiếp nối lượt #1) / ok (resumes #1)"
+    # The source's kind is said in both languages too, not as sources.toml's key.
+    (kind,) = home.xpath("//table[@class='sources']//td[1]/span[@class='muted']")
+    assert kind.text_content() == "báo chí / press · baochinhphu"
     assert "ok (resumes #1)" in _stats(tmp_path / "archive.db")
     db = open_db(tmp_path / "archive.db")
     _crawl(db, source, pages=3, reason="max_pages", max_pages=3)
     db.close()
     home = lxml.html.fromstring(asyncio.run(make_datasette(tmp_path / "archive.db").client.get("/")).text)
     (badge,) = home.xpath("//table[@class='sources']//span[contains(@class, 'status')]")
-    assert badge.text_content() == "ok (max pages)" and "status-ok" in badge.get("class")
+    assert badge.text_content() == "hoàn tất (đạt giới hạn trang) / ok (max pages)" and "status-ok" in badge.get("class")
+    assert badge.xpath("string(span[@lang='en'])") == " / ok (max pages)"
+
+
+@pytest.mark.parametrize("status", ["ok", "running", "interrupted", "failed", "unreachable", "empty", "articles failed"])
+def test_every_crawl_status_has_its_vietnamese_words(status):
+    import jinja2
+    import lxml.html
+
+    from archive.serve import HERE
+
+    rr = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates")).get_template("_reading.html").module
+    badge = lxml.html.fromstring(str(rr.status_badge(status, f"{status} (storage)")))
+    vietnamese = badge.xpath("string(span[@lang='vi'])")
+    assert vietnamese.endswith(" (lỗi lưu trữ)") and status not in vietnamese
+    assert badge.xpath("string(span[@lang='en'])") == f" / {status} (storage)"
