@@ -403,6 +403,10 @@ def test_pages_fit_a_phone_and_put_the_results_first(server, browser):
     context.close()
 
 
+PLACEHOLDER_ROOM = """() => { const e = document.querySelector('.search-box input'), s = getComputedStyle(e);
+  const g = document.createElement('canvas').getContext('2d'); g.font = s.font;
+  return [e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight), g.measureText(e.placeholder).width]; }"""
+
 SKIP_LINK_BOX = """() => { const r = document.querySelector('.skip-link').getBoundingClientRect();
   return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; }"""
 
@@ -417,6 +421,12 @@ def test_on_a_small_phone_the_search_field_gets_the_width_and_the_skip_link_hide
         button = page.locator(".search-box button").bounding_box()
         assert field["width"] >= 0.6 * width, (path, field)
         assert button["x"] + button["width"] <= width, (path, button)
+        # The placeholder is read whole, not cut at the field's edge; the hint it left out is shown.
+        room, needed = page.evaluate(PLACEHOLDER_ROOM)
+        assert needed <= room, (path, room, needed)
+        hint = page.locator("#q-hint")
+        assert hint.is_visible() and hint.bounding_box()["x"] + hint.bounding_box()["width"] <= width
+        assert page.locator(".search-box input").get_attribute("aria-describedby") == "q-hint"
     changed = page.request.get(server + "/-/results.json?q=" + CHANGED_TITLE_START).json()["results"][0]["id"]
     for path in ("/", "/-/search?q=zalo", f"/-/a/{changed}", f"/-/diff/{changed}", "/no/such/page"):
         page.goto(server + path)
