@@ -27,6 +27,7 @@ archive; only the candidate set is bounded.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -37,6 +38,9 @@ from markupsafe import Markup, escape
 from sqlite_utils import Database
 
 from archive.filters import ref_spellings
+# The agency table and the spellings find_mentions takes as one anywhere in a name: their
+# abbreviations are the ones search expands (see _abbreviations).
+from archive.mentions import _DATA as _AGENCY_DATA, _EQUIVALENTS
 from archive.vietnamese import fold, fold_aligned, nfc
 
 OPERATORS = {"AND", "OR", "NOT"}
@@ -130,6 +134,9 @@ class _Part(NamedTuple):
     # are those of the term's plain form (NFKC), ``marks`` those of every form typed.
     marks: tuple[str, ...] = ()
     spellings: tuple[str, ...] = ()
+    # How many terms typed one after another the part stands for: more than one when they spell
+    # an abbreviation's long form or the other way round (see _abbreviated_runs).
+    joined: int = 1
 
 
 _OPEN = _Part("open", "(", "(", "(", "(")
@@ -215,6 +222,7 @@ def parse_query(text: str) -> Query:
     typed_a_term = any(part.kind == "term" for part in parts)
     parts = _drop_dangling(_drop_leading_not(_exclusions_last(_without_empty_groups(parts), 0)[0], notes), notes)
     notes += _excluded_in_vain(_branches(parts, 0)[0])
+    parts = _abbreviated_runs(parts)
     runs = _runs(parts)
     phrase = _phrases(runs)
     parts = _explicit_and(parts)
@@ -312,12 +320,12 @@ def _runs(parts) -> list[list[_Part]]:
     for i, part in enumerate(parts):
         after = parts[i - 1] if i else None
         if part.kind != "term" or after is None or after.kind != "term" or after.spellings[0].endswith("*"):
-            if len(run) > 1:
+            if sum(term.joined for term in run) > 1:
                 runs.append(run)
             run = []
         if part.kind == "term" and not (after and after.kind == "op" and after.exact == "NOT"):
             run.append(part)
-    if len(run) > 1:
+    if sum(term.joined for term in run) > 1:
         runs.append(run)
     return runs
 
@@ -361,20 +369,28 @@ def _typed_words(parts) -> tuple[str, ...]:
     ))
 
 
-def _term(value: str, *, prefix: bool) -> _Part | None:
+def _term(value: str, *, prefix: bool, abbreviations: bool = True) -> _Part | None:
     """A word or phrase as an FTS5 phrase in each form, or None when it has no words.
 
     Typed in compatibility characters (full-width "Ｚａｌｏ"), it matches their NFKC form too;
     the archived text is NFC only, so the form as typed still matches where the text has it.
+    With ``abbreviations``, an abbreviation or long form in it (see _abbreviations) matches its
+    other spellings too: "UBND tỉnh Đắk Lắk" is also "Ủy ban nhân dân tỉnh Đắk Lắk".
     """
     star = "*" if prefix else ""
+    plain = unicodedata.normalize("NFKC", value)
+    # A prefix's last word is no whole word, so no spelling ends there.
+    others = _rewritten(plain, _abbreviations(), last=-1 if prefix else None) if abbreviations else []
     forms = []
-    for form in dict.fromkeys((value, unicodedata.normalize("NFKC", value))):
+    typed = dict.fromkeys((value, plain))
+    for n, form in enumerate((*typed, *others)):
         words = _WORD.findall(form)
         if words and words not in [w for w, _, _ in forms]:
             last = len(words) - 1
             accented = " AND ".join(_accented(word, prefix=prefix and i == last) for i, word in enumerate(words))
             forms.append((words, f"( {accented} )" if len(words) > 1 else accented, _folded_spellings(form, prefix)))
+        if n == len(typed) - 1:
+            typed_forms = len(forms)
     if not forms:
         return None
     exact = [f'"{" ".join(words)}"{star}' for words, _, _ in forms]
@@ -384,8 +400,10 @@ def _term(value: str, *, prefix: bool) -> _Part | None:
     # find every article that names an agency.
     folded = [f"( {{{' '.join(sorted(COLUMNS))}}} : {_fts_phrase(phrase)} )" if phrase.endswith("*")
               else _fts_phrase(phrase) for phrase in marks]
+    # Ranking takes the plain form's spellings (no text has full-width letters), then the others'.
+    ranked = [phrase for phrases in folded_forms[typed_forms - 1:] for phrase in phrases]
     return _Part("term", _either(exact), _either(folded), _either([a for _, a, _ in forms]), value, marks,
-                 tuple(folded_forms[-1]))
+                 tuple(dict.fromkeys(ranked)))
 
 
 def _accented(word: str, *, prefix: bool) -> str:
@@ -521,6 +539,199 @@ def _number_spellings(number: str) -> list[str]:
         head = len(number) % 3 or 3
         others.append(" ".join([number[:head], *(number[i:i + 3] for i in range(head, len(number), 3))]))
     return others
+
+
+# --- Abbreviations --------------------------------------------------------------------------
+# Vietnamese writes agencies and places short as often as long: "UBND tỉnh Đắk Lắk" is "Ủy ban
+# nhân dân tỉnh Đắk Lắk", "TP.HCM" "TP. Hồ Chí Minh" and "Thành phố Hồ Chí Minh", "Sở TT&TT"
+# "Sở Thông tin và Truyền thông". A term (see _term) or terms typed one after another (see
+# _abbreviated_runs) that spell one of them match the others too. The spellings are those
+# find_mentions takes as one anywhere in an agency's name, the abbreviations among the agency
+# names' aliases (data/agencies.toml), and the few more that file lists for search. Folded, a
+# spelling is words as the index splits it: "TP.HCM" is "tp hcm", "TT&TT" "tt tt".
+
+# Other forms of one term or of one run of terms: a phrase with three abbreviations in it has
+# up to 4 × 4 × 4 spellings, and each is one more lookup in the index.
+_MAX_ABBREVIATED = 8
+
+
+class _Abbreviations(NamedTuple):
+    groups: list[dict[tuple[str, ...], str]]  # each group's spellings: folded words -> text
+    starting: dict[str, list[tuple[tuple[str, ...], int]]]  # (folded words, group) by first word, longest first
+
+
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(fold(word) for word in _WORD.findall(text))
+
+
+def _indexed(groups: list[dict[tuple[str, ...], str]]) -> _Abbreviations:
+    starting: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for group, spellings in enumerate(groups):
+        for words in spellings:
+            starting.setdefault(words[0], []).append((words, group))
+    for options in starting.values():
+        options.sort(key=lambda option: len(option[0]), reverse=True)
+    return _Abbreviations(groups, starting)
+
+
+@functools.cache
+def _abbreviations() -> _Abbreviations:
+    """The groups of spellings that are one another, built on first use."""
+    sets = [*_EQUIVALENTS.values(), *_agency_abbreviations(),
+            *([short, *longs] for short, longs in _AGENCY_DATA.get("abbreviations", {}).items())]
+    groups: list[dict[tuple[str, ...], str]] = []
+    for texts in sets:
+        spellings: dict[tuple[str, ...], str] = {}
+        for text in texts:
+            spellings.setdefault(_words_of(text), nfc(text))
+        for group in [group for group in groups if group.keys() & spellings.keys()]:
+            groups.remove(group)
+            spellings = {**group, **spellings}
+        groups.append(spellings)
+    # A spelling with another's inside is also written with that one's other spellings:
+    # "Thành phố Hồ Chí Minh" as "TP Hồ Chí Minh", "Bộ Thông tin và Truyền thông" as "Bộ TT&TT".
+    single = _indexed(groups)
+    closed = []
+    for group, spellings in enumerate(groups):
+        more = dict(spellings)
+        for text in spellings.values():
+            for other in _rewritten(text, single, skip=group):
+                more.setdefault(_words_of(other), other)
+        closed.append(more)
+    return _indexed(closed)
+
+
+def _agency_abbreviations() -> list[tuple[str, str]]:
+    """(abbreviation, long form) of each agency alias in data/agencies.toml that writes the
+    words of the agency's name it does not share as one abbreviation of their initials ("và"
+    has none, or "&"): "Bộ GD&ĐT" gives ("GD&ĐT", "Giáo dục và Đào tạo"), "VPCP" ("VPCP", "Văn
+    phòng Chính phủ"), "NHNN Việt Nam" ("NHNN", "Ngân hàng Nhà nước"). A short form that is no
+    abbreviation ("Ngân hàng Nhà nước") gives nothing: it is searched as the words it is."""
+    pairs = []
+    for agency in _AGENCY_DATA["agency"]:
+        name = agency["name"]
+        long_words = list(_WORD.finditer(name))
+        for alias in agency.get("aliases", ()):
+            short_words = list(_WORD.finditer(alias))
+            shortest = min(len(long_words), len(short_words))
+            head = 0
+            while head < shortest - 1 and fold(long_words[head][0]) == fold(short_words[head][0]):
+                head += 1
+            tail = 0
+            while tail < shortest - head - 1 and fold(long_words[-1 - tail][0]) == fold(short_words[-1 - tail][0]):
+                tail += 1
+            short = alias[short_words[head].start():short_words[-1 - tail].end()]
+            long = name[long_words[head].start():long_words[-1 - tail].end()]
+            letters = "".join(_words_of(short))
+            initials = "".join(word[0] for word in _words_of(long) if word != "va")
+            if short.isupper() and not any(c.isspace() for c in short) and len(letters) > 2 and letters == initials:
+                pairs.append((short, long))
+    return pairs
+
+
+def _spans(words: list[str], table: _Abbreviations, *, starts, ends, skip: int | None = None):
+    """(start, end, group) of each spelling in ``table`` among the folded ``words``, the longest
+    first, left to right, none overlapping, each from an index in ``starts`` to one in ``ends``;
+    none of the group ``skip``."""
+    found, i = [], 0
+    while i < len(words):
+        for spelt, group in table.starting.get(words[i], ()) if i in starts else ():
+            end = i + len(spelt)
+            if group != skip and end in ends and tuple(words[i:end]) == spelt:
+                found.append((i, end, group))
+                i = end
+                break
+        else:
+            i += 1
+    return found
+
+
+# A spelling stands in a term as words of its own: after a space, a quote or nothing, and
+# before one, with at most a point, a comma or the like between ("TP. Hồ Chí Minh"); not as
+# part of "174/KH-UBND" (a document's issuer) or of "Tp.Hồ".
+_STANDS_AFTER = re.compile(r'[.,;:!?…"*]*(?:\s|$)')
+
+
+def _rewritten(text: str, table: _Abbreviations, *, last: int | None = None, skip: int | None = None) -> list[str]:
+    """``text`` with the spellings in ``table`` that stand in it written in the other spellings of
+    their group (the first ``_MAX_ABBREVIATED`` forms, not ``text`` itself): none when it has
+    none. Only its words before ``last`` are read (a slice's end); none of the group ``skip``."""
+    words = list(_WORD.finditer(text))
+    starts = {i for i, word in enumerate(words) if not word.start() or text[word.start() - 1] in ' \t\n"'}
+    ends = {i + 1 for i, word in enumerate(words) if _STANDS_AFTER.match(text, word.end())}
+    folded = [fold(word[0]) for word in words][:last]
+    forms, at = [""], 0
+    for start, end, group in _spans(folded, table, starts=starts, ends=ends, skip=skip):
+        begin, stop = words[start].start(), words[end - 1].end()
+        spelt = tuple(folded[start:end])
+        options = [text[begin:stop], *(other for words_, other in table.groups[group].items() if words_ != spelt)]
+        forms = [form + text[at:begin] + option for form in forms for option in options][: _MAX_ABBREVIATED + 1]
+        at = stop
+    return [form + text[at:] for form in forms[1:]]
+
+
+def _abbreviated_runs(parts: list[_Part]) -> list[_Part]:
+    """``parts`` with the terms typed one after another that spell a known abbreviation or long
+    form (see _abbreviations) as one term that matches them as typed or its other spellings:
+    "Ủy ban nhân dân" is ("ủy" AND "ban" AND "nhân" AND "dân") OR "UBND". A term excluded or
+    restricted to a column (``-ủy``, ``title:ủy``) starts none, a prefix is in none."""
+    out, run = [], []
+    for i, part in enumerate(parts):
+        before = parts[i - 1] if i else None
+        bound = before is not None and (before.kind == "column" or (before.kind == "op" and before.exact == "NOT"))
+        if part.kind == "term" and not part.spellings[0].endswith("*") and not bound:
+            run.append(part)
+            continue
+        out += [*_abbreviated_run(run), part]
+        run = []
+    return out + _abbreviated_run(run)
+
+
+def _abbreviated_run(run: list[_Part]) -> list[_Part]:
+    """A run of terms, those of it that spell an abbreviation or long form together joined."""
+    words: list[str] = []
+    starts, ends, term_of = set(), set(), []
+    for n, part in enumerate(run):
+        starts.add(len(words))
+        words += part.spellings[0].split()
+        term_of += [n] * (len(words) - len(term_of))
+        ends.add(len(words))
+    table = _abbreviations()
+    out, done = [], 0
+    for start, end, group in _spans(words, table, starts=starts, ends=ends):
+        first, last = term_of[start], term_of[end - 1] + 1
+        # A term's own spellings are in it already (see _term).
+        if last - first > 1 and (joined := _joined(run[first:last], table.groups[group])) is not None:
+            out += run[done:first] + [joined]
+            done = last
+    return out + run[done:]
+
+
+def _joined(terms: list[_Part], spellings: dict[tuple[str, ...], str]) -> _Part | None:
+    """Terms typed one after another as one term that also matches the other ``spellings`` of
+    what they spell, but those the terms as typed match anyway ("Sở TT&TT" matches "Sở Thông tin
+    và Truyền thông": TT&TT does); None when no other is left."""
+    typed = [{tuple(mark.split()) for mark in term.marks} for term in terms]
+    others = [term for words, text in spellings.items() if not _covered(words, typed)
+              if (term := _term(text, prefix=False, abbreviations=False)) is not None][:_MAX_ABBREVIATED]
+    if not others:
+        return None
+    as_typed = [f"( {' AND '.join(term[i] for term in terms)} )" for i in (1, 2, 3)]
+    return _Part(
+        "term", *(_either([as_typed[i - 1], *(other[i] for other in others)]) for i in (1, 2, 3)),
+        " ".join(term.typed for term in terms),
+        tuple(dict.fromkeys(mark for part in (*terms, *others) for mark in part.marks)),
+        tuple(dict.fromkeys([*_spelt(terms), *(spelling for other in others for spelling in other.spellings)])),
+        joined=len(terms),
+    )
+
+
+def _covered(words: tuple[str, ...], typed: list[set[tuple[str, ...]]]) -> bool:
+    """Whether ``words`` are, one after another, a spelling of each term typed (``typed``: each
+    term's spellings, as folded words)."""
+    if not typed:
+        return not words
+    return any(words[:len(spelt)] == spelt and _covered(words[len(spelt):], typed[1:]) for spelt in typed[0])
 
 
 def _refused(note: Note) -> Query:
