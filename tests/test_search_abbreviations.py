@@ -129,3 +129,17 @@ def test_the_reading_room_and_datasette_find_both_spellings_and_show_the_query_a
     assert 'value="TP.HCM"' in page and "<title>«TP.HCM» · 4 kết quả" in page
     assert "<mark>Thành</mark> <mark>phố</mark> <mark>Hồ</mark>" in page and "<mark>TPHCM</mark>" in page
 
+
+@pytest.mark.parametrize("typed", ["text:UBND", "text:TP.HCM", "UBND text:hoa", "text:qui"])
+def test_a_column_search_naming_another_column_is_refused_whatever_spellings_its_words_have(path, typed):
+    # The spellings of a word are ORed in a group of their own: they join no column filter.
+    response = asyncio.run(make_datasette(path).client.get("/archive/articles.json", params={"_search_title": typed}))
+    assert response.status_code == 400
+    assert "names the column text" in response.json()["error"]
+
+
+def test_a_column_search_naming_another_column_in_a_group_with_or_is_searched(path):
+    ds = make_datasette(path)
+    rows = asyncio.run(ds.client.get("/archive/articles.json", params={
+        "_search_title": "(BCĐ OR text:hoa) họp", "_shape": "objects"})).json()["rows"]
+    assert {row["url"].rsplit("/", 1)[1] for row in rows} == {"bcd", "ban-chi-dao"}

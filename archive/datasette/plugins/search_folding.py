@@ -69,8 +69,7 @@ EXACT_INDEX = "articles_fts"
 # A folded query's column filters (archive.search writes "text : …", and "{description text
 # title} : …" before a prefix), read outside its quoted phrases.
 _PHRASE = re.compile(r'"(?:[^"]|"")*"')
-_COLUMN_FILTER = re.compile(r"(?:\{([^}]*)\}|(\w+))\s*:")
-_EITHER_OR_EXCEPT = re.compile(r"\b(?:OR|NOT)\b")
+_COLUMN_FILTER = re.compile(r"(?:\{([^}]*)\}|(\w+))\s*:|(\()|(\))|\b(OR|NOT)\b")
 
 
 def _is_search(key: str) -> bool:
@@ -131,15 +130,25 @@ def _other_columns(folded: str, column: str) -> list[str]:
     """The columns of the first column filter in ``folded`` that leaves out ``column``: inside a
     search of ``column`` FTS5 takes only the columns both name, so that filter finds nothing,
     and so does the whole search when every part of it must match. One joined by OR or NOT
-    (``zalo OR text:hoa``) leaves the rest of the search to match: none is named then."""
-    unquoted = _PHRASE.sub(" ", folded)
-    if _EITHER_OR_EXCEPT.search(unquoted):
-        return []
-    for found in _COLUMN_FILTER.finditer(unquoted):
-        named = (found[1] or found[2]).split()
-        if column not in named:
-            return named
-    return []
+    (``zalo OR text:hoa``, ``(zalo OR text:hoa) oa``) leaves the rest of the search to match: none
+    is named then. An OR inside a group of its own (a word's spellings: ``text : ( "qui" OR
+    "quy" )``, an abbreviation's: ``text : ( "ubnd" OR "uy ban nhan dan" )``) joins no filter."""
+    # Each group open at this point: whether an OR or NOT joins its parts, and its column filters.
+    groups: list[tuple[bool, list[list[str]]]] = [(False, [])]
+    for found in _COLUMN_FILTER.finditer(_PHRASE.sub(" ", folded)):
+        either, filters = groups[-1]
+        if found[3]:
+            groups.append((False, []))
+        elif found[4] and len(groups) > 1:
+            groups.pop()
+            if not either:
+                groups[-1][1].extend(filters)
+        elif found[5]:
+            groups[-1] = (True, filters)
+        elif found[1] or found[2]:
+            filters.append((found[1] or found[2]).split())
+    either, filters = groups[0]
+    return [] if either else next((named for named in filters if column not in named), [])
 
 
 def _match(search: str | None, by_column: dict[str, str]) -> str:
