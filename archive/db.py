@@ -501,6 +501,18 @@ def m024_crawls_source_name(db: Database) -> None:
         db["crawls"].add_column("source_name", str)
 
 
+@migrations()
+def m025_doc_refs_issuing_body(db: Database) -> None:
+    """Each document reference's issuing body, as the text names it beside the number
+    (archive.docrefs): every provincial committee numbers its plans from 1, so "174/KH-UBND"
+    alone is many documents. The references archived before have none until ``govarchive
+    reextract`` reads them again (the rules version that reads issuers is
+    archive.docrefs.ISSUING_BODIES_SINCE); the reading room's document card says how many. The
+    upgrade does not say so, as no change of the extraction rules does."""
+    if "issuing_body" not in db["doc_refs"].columns_dict:
+        db["doc_refs"].add_column("issuing_body", str)
+
+
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
 # with what their absence costs until it is upgraded (None: nothing a reader notices). One that
 # lacks any other is refused: its pages would fail on the tables and columns it does not have.
@@ -516,6 +528,7 @@ READABLE_WITHOUT = {
                                  "before the upgrade",
     "m024_crawls_source_name": "articles are cited under their source's present name, not the one it had when "
                                "they were captured",
+    "m025_doc_refs_issuing_body": "a document number cited from different issuers is shown as one document",
 }
 
 
@@ -673,7 +686,8 @@ def _migrate(db: Database) -> None:
 # Migrations that take no longer on a large archive than on a small one: they add a column, a
 # table or a view. The upgrade says it takes a while only when one of the others is pending.
 _QUICK = frozenset({"m002_warc_pointers", "m006_extraction_rules", "m013_article_urls", "m014_fetch_redirect_hops",
-                    "m020_version_dates", "m022_crawls_rechecks_after", "m024_crawls_source_name"})
+                    "m020_version_dates", "m022_crawls_rechecks_after", "m024_crawls_source_name",
+                    "m025_doc_refs_issuing_body"})
 def _takes_a_while(db: Database, name: str) -> bool:
     """Whether the migration ``name`` goes through as many rows as the archive has. Asked of the
     pending ones in order, up to the first that does: m023's check reads the column m002 adds,

@@ -27,6 +27,16 @@ Other dashes than the hyphen ("13/2023/NĐ–CP"), an Ð (U+00D0) for Đ, full-w
 splits after its slash or a hyphen, before a code in capitals ("174/<br>KH-UBND"), give the usual
 reference.
 
+The body that issued the document is read where the text names it beside the number: after it
+("Kế hoạch số 174/KH-UBND ngày 20/6/2025 của UBND tỉnh Đắk Lắk", "... do Bộ TT&TT ban hành",
+"của Chủ tịch UBND tỉnh ...": the chairman's decisions carry the committee's numbering) or as the
+subject that issues it right before ("UBND tỉnh Đắk Lắk ban hành Kế hoạch 174/KH-UBND"). It is
+the agency's canonical name as archive.mentions gives it, so that every spelling of one body is
+one issuer; a body that names no one place ("UBND tỉnh") is none. Every provincial committee
+numbers its plans from 1: "174/KH-UBND" alone is not one document, and only the issuer tells
+them apart. Within one text a citation that names no issuer is the document the text names an
+issuer for elsewhere, when it names exactly one (``attribute``).
+
 Matching runs over an NFC, base-letter copy of the text whose offsets map back to the input,
 so ``text[start:end]`` of the input is always ``DocRef.text``.
 """
@@ -36,12 +46,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from archive.mentions import _agencies, _agency_name
 from archive.vietnamese import _BASE, VN_TZ, find_dates, fold
 
-__all__ = ["DocRef", "TYPE_NAMES", "find_doc_refs", "unique_refs"]
+__all__ = ["DocRef", "ISSUING_BODIES_SINCE", "TYPE_NAMES", "attribute", "find_doc_refs", "unique_refs"]
+
+# The extraction rules version (archive.extract.RULES_VERSION) from which references carry their
+# issuing body: a reference read by an earlier one has none whatever its text says.
+ISSUING_BODIES_SINCE = 24
 
 TYPE_NAMES: dict[str, str] = {
     "NQ": "Nghị quyết",
@@ -113,7 +128,9 @@ _KNOWN_TYPES = frozenset(_SPELLING[c.upper()] for c in TYPE_NAMES)
 
 @dataclass(frozen=True)
 class DocRef:
-    text: str  # as written, from the type word (if any) to the issue date (if any)
+    # As written, from the type word (if any) to the issue date (if any), with the issuing body
+    # when it is written between them ("174/KH-UBND của UBND tỉnh Đắk Lắk ngày 20/6/2025").
+    text: str
     ref: str  # normalised identifier: "174/KH-UBND", "13/2023/NĐ-CP", "57-NQ/TW"
     number: str  # as written, leading zeros kept ("06" in "06/CT-TTg"), thousands dots dropped
     year: int | None  # the reference's own year, else the issue date's
@@ -123,6 +140,9 @@ class DocRef:
     issued: str | None  # ISO day given right after the reference ("ngày 9/8/2019")
     start: int
     end: int
+    # The body the text names as issuing it, by its canonical name ("Ủy ban nhân dân tỉnh Đắk
+    # Lắk"); None when the text names none beside the number. Never taken from the publishing site.
+    issuing_body: str | None = None
 
 
 _TYPE_WORD = "|".join(
@@ -181,6 +201,19 @@ _VARIANTS = str.maketrans({"–": "-", "‐": "-", "‑": "-", "−": "-", "Ð":
 _VARIANT = re.compile("[–‐‑−Ðð\uff01-\uff5e\u3000]")
 _ISSUE_LEAD = re.compile(r"[ \t]*,?[ \t]*\(?[ \t]*(?=(?i:ngay)\s)")
 _ISSUE_REACH = 48
+# Between a reference (and its date) and the body that issued it: "của", "do" (by), and the
+# chairman's title, whose decisions carry the committee's numbering. Over the base-letter text.
+_BODY_LEAD = re.compile(
+    r"[ \t]*\)?[ \t]*,?[ \t]*(?i:cua|do)[ \t]+(?:(?i:chu[ \t]+tich)[ \t]+)?(?=[A-Z])"
+)
+# A body issuing the reference that follows: "UBND tỉnh ... (đã, vừa) ban hành / ký / có / gửi".
+_BODY_VERB = re.compile(
+    r"[ \t]+(?i:(?:da|vua|moi|vua[ \t]+moi)[ \t]+)?"
+    r"(?i:ky[ \t]+ban[ \t]+hanh|ban[ \t]+hanh|phat[ \t]+hanh|ky|co|gui)[ \t]+$"
+)
+# How far before a reference its issuer's name may begin: the longest names ("Sở Văn hóa, Thể
+# thao và Du lịch tỉnh Bà Rịa - Vũng Tàu") and the verb.
+_BODY_REACH = 120
 # Links are masked: their paths are full of digit/slug pairs. Each form starts only where a
 # word starts, so that long runs of letters are not rescanned from every position.
 _LINK = re.compile(
@@ -217,11 +250,29 @@ def find_doc_refs(text: str, *, reference: datetime | None = None) -> list[DocRe
     return refs
 
 
-def unique_refs(refs: Iterable[DocRef]) -> list[DocRef]:
-    """The first occurrence of each normalised reference, in order."""
-    seen: dict[str, DocRef] = {}
+def attribute(refs: Iterable[DocRef]) -> list[DocRef]:
+    """``refs`` of one text, each citation that names no issuer given the issuer the text names
+    for the same reference elsewhere, when it names exactly one: an article names the issuer at
+    its first citation ("Kế hoạch 174/KH-UBND của UBND tỉnh Đắk Lắk") and not again. Where it
+    names two for one number, a bare citation could be either and stays without."""
+    refs = list(refs)
+    bodies: dict[str, set[str]] = {}
     for ref in refs:
-        seen.setdefault(ref.ref, ref)
+        if ref.issuing_body is not None:
+            bodies.setdefault(ref.ref, set()).add(ref.issuing_body)
+    return [
+        replace(ref, issuing_body=next(iter(bodies[ref.ref])))
+        if ref.issuing_body is None and len(bodies.get(ref.ref, ())) == 1 else ref
+        for ref in refs
+    ]
+
+
+def unique_refs(refs: Iterable[DocRef]) -> list[DocRef]:
+    """The first occurrence of each document, in order: of each normalised reference and issuing
+    body, since one number cited from two issuers is two documents."""
+    seen: dict[tuple[str, str | None], DocRef] = {}
+    for ref in refs:
+        seen.setdefault((ref.ref, ref.issuing_body), ref)
     return list(seen.values())
 
 
@@ -261,12 +312,46 @@ def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tupl
             type_name = word or ("Công văn" if group == "code" else None)
     start, end = m.span()
     issued, end = _issued(norm, key, end, year, reference)
+    body, body_end = _body_after(norm, key, end)
+    if body is not None and issued is None:
+        # "... 174/KH-UBND của UBND tỉnh Đắk Lắk ngày 20/6/2025": the date after the issuer.
+        issued, dated_end = _issued(norm, key, body_end, year, reference)
+        end = dated_end if issued is not None else end
+    if body is None:
+        body = _body_before(norm, key, start)
     if year is None and issued is not None:
         year = int(issued[:4])
     return start, end, {
         "ref": ref, "number": number, "year": year, "type_code": type_code,
-        "type_name": type_name, "issuer": issuer, "issued": issued,
+        "type_name": type_name, "issuer": issuer, "issued": issued, "issuing_body": body,
     }
+
+
+def _body_after(norm: str, key: str, end: int) -> tuple[str | None, int]:
+    """The issuing body named right after a reference ("của UBND tỉnh Đắk Lắk"), and where its
+    name ends."""
+    lead = _BODY_LEAD.match(key, end)
+    if lead is None:
+        return None, end
+    m = _agencies().pattern.match(key, lead.end())
+    found = None if m is None else _agency_name(m, norm)
+    return (None, end) if found is None else found
+
+
+def _body_before(norm: str, key: str, start: int) -> str | None:
+    """The issuing body named as the subject that issues the reference starting at ``start``
+    ("UBND tỉnh Đắk Lắk ban hành Kế hoạch ..."): its name must end where the verb begins."""
+    line = key.rfind("\n", 0, start) + 1
+    low = max(line, start - _BODY_REACH)
+    verb = _BODY_VERB.search(key, low, start)
+    if verb is None:
+        return None
+    named = None
+    for m in _agencies().pattern.finditer(key, low, verb.start()):
+        found = _agency_name(m, norm)
+        if found is not None and found[1] == verb.start():
+            named = found[0]
+    return named
 
 
 def _spell(segment: str) -> str:

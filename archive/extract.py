@@ -27,7 +27,7 @@ import trafilatura
 from trafilatura.utils import HTML_PARSER
 
 from archive.bylines import clean_authors, is_official_title
-from archive.docrefs import find_doc_refs, unique_refs
+from archive.docrefs import attribute, find_doc_refs, unique_refs
 from archive.mentions import find_mentions
 from archive.page_encoding import decode_body
 from archive.sources import UNMATCHED_RULES
@@ -35,7 +35,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates, recorded_time, within_limits
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 23
+RULES_VERSION = 24
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (
@@ -348,16 +348,17 @@ def _knowledge(record: dict, links: list[str], reference: datetime | None) -> No
     whole = "\n".join(filter(None, (record["title"], record["description"], record["text"])))
     # A document the article cites was issued by its publication; without that date, by the
     # time the page was seen.
-    found = find_doc_refs(whole, reference=_iso_datetime(record["published"]) or reference)
-    # The issue date is often given only at a later mention ("... Kế hoạch số 174/KH-UBND ngày 9/8/2019").
-    issued: dict[str, str] = {}
+    found = attribute(find_doc_refs(whole, reference=_iso_datetime(record["published"]) or reference))
+    # The issue date is often given only at a later mention ("... Kế hoạch số 174/KH-UBND ngày 9/8/2019"),
+    # and is the date of the document that mention is of: one number from two issuers is two documents.
+    issued: dict[tuple[str, str | None], str] = {}
     for ref in found:
         if ref.issued:
-            issued.setdefault(ref.ref, ref.issued)
+            issued.setdefault((ref.ref, ref.issuing_body), ref.issued)
     record["doc_refs"] = []
     for ref in unique_refs(found):
         row = {k: v for k, v in asdict(ref).items() if k not in ("start", "end")}
-        row["issued"] = ref.issued or issued.get(ref.ref)
+        row["issued"] = ref.issued or issued.get((ref.ref, ref.issuing_body))
         row["year"] = ref.year or (int(row["issued"][:4]) if row["issued"] else None)
         record["doc_refs"].append(row)
     record["mentions"] = [asdict(m) for m in find_mentions(whole, links)]

@@ -554,7 +554,8 @@ def article_fields(record: dict) -> dict:
         "categories": record.get("categories") or [],
         "tags": record.get("tags") or [],
         "authors": record.get("authors") or [],
-        "refs": [r["ref"] for r in record.get("doc_refs") or []],
+        # Once each: one number cited from two issuers is two rows of doc_refs, one word to filter on.
+        "refs": list(dict.fromkeys(r["ref"] for r in record.get("doc_refs") or [])),
         "agencies": [m["name"] for m in mentions if m["kind"] == "agency"],
         "channels": sorted({m["platform"] for m in mentions if m["kind"] != "agency" and m["platform"]}),
     }
@@ -907,7 +908,8 @@ def _seen(db: Database, article_id: int, url: str, own, seen_at: str) -> None:
 
 
 def store_knowledge(db: Database, article_id: int, source_id: str, record: dict, candidates=None) -> None:
-    """Replace the article's document references, mentions and similarity signature."""
+    """Replace the article's document references (each with the issuing body its citation
+    names, ``issuing_body``), mentions and similarity signature."""
     db.execute("delete from doc_refs where article_id = ?", [article_id])
     db.execute("delete from mentions where article_id = ?", [article_id])
     refs = [{"article_id": article_id, **ref} for ref in record.get("doc_refs") or []]

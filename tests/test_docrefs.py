@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.docrefs import TYPE_NAMES, DocRef, find_doc_refs, unique_refs
+from archive.docrefs import TYPE_NAMES, DocRef, attribute, find_doc_refs, unique_refs
 from archive.vietnamese import VN_TZ
 
 ARTICLES = Path(__file__).resolve().parents[1] / "archive" / "samplesite" / "articles"
@@ -245,9 +245,11 @@ def test_every_occurrence_in_order_and_the_first_of_each():
     refs = find_doc_refs(text, reference=SEEN)
     assert [r.ref for r in refs] == ["174/KH-UBND", "93/QĐ-STTTT", "174/KH-UBND"]
     assert [r.start for r in refs] == sorted(r.start for r in refs)
-    first = unique_refs(refs)
+    # The issuer named at the later citation is the earlier one's: one plan, one issuer.
+    first = unique_refs(attribute(refs))
     assert [r.ref for r in first] == ["174/KH-UBND", "93/QĐ-STTTT"]
     assert first[0].issued is None
+    assert first[0].issuing_body == "Ủy ban nhân dân thành phố Hà Nội" and first[1].issuing_body is None
 
 
 def test_decomposed_text_keeps_offsets_into_the_input():
@@ -304,3 +306,66 @@ def test_sample_articles():
     for seed in ("000", "002"):
         assert {"174/KH-UBND", "93/QĐ-STTTT"} <= found[seed].keys()
         assert found[seed]["93/QĐ-STTTT"].issued == "2021-04-02"
+
+
+# The issuing body named beside a reference: (sentence, reference, issuing body, issue date).
+ISSUED_BY = [
+    # After the number and its date, in each spelling of one committee.
+    ("Các xã triển khai Kế hoạch số 174/KH-UBND ngày 20/6/2025 của UBND tỉnh Đắk Lắk trong tháng Bảy.",
+     "174/KH-UBND", "Ủy ban nhân dân tỉnh Đắk Lắk", "2025-06-20"),
+    ("Các xã triển khai Kế hoạch số 174/KH-UBND của Ủy ban nhân dân tỉnh Đắk Lắk.",
+     "174/KH-UBND", "Ủy ban nhân dân tỉnh Đắk Lắk", None),
+    ("Các xã triển khai Kế hoạch 174/KH-UBND cua UBND tinh Dak Lak.",
+     "174/KH-UBND", "Ủy ban nhân dân tỉnh Đắk Lắk", None),
+    # A date after the issuer is the issue date too.
+    ("Quận bám sát Kế hoạch 174/KH-UBND của Ủy ban nhân dân Thành phố Hà Nội ngày 3/7/2025.",
+     "174/KH-UBND", "Ủy ban nhân dân thành phố Hà Nội", "2025-07-03"),
+    ("Quận bám sát Kế hoạch 174/KH-UBND (ngày 3/7/2025) của UBND TP. Hà Nội.",
+     "174/KH-UBND", "Ủy ban nhân dân thành phố Hà Nội", "2025-07-03"),
+    # Before it, as the body issuing it.
+    ("UBND tỉnh Đắk Lắk vừa ban hành Kế hoạch 174/KH-UBND về chuyển đổi số.",
+     "174/KH-UBND", "Ủy ban nhân dân tỉnh Đắk Lắk", None),
+    ("Sở TT&TT Bắc Giang có Công văn số 2150/STTTT-BCVT gửi các huyện.",
+     "2150/STTTT-BCVT", "Sở Thông tin và Truyền thông Bắc Giang", None),
+    # The chairman's decisions carry the committee's numbering; "do" is "by".
+    ("Danh sách kèm theo Quyết định 1021/QĐ-UBND của Chủ tịch UBND tỉnh Bình Định.",
+     "1021/QĐ-UBND", "Ủy ban nhân dân tỉnh Bình Định", None),
+    ("Nghị định 13/2023/NĐ-CP do Chính phủ ban hành đã có hiệu lực.", "13/2023/NĐ-CP", "Chính phủ", None),
+    # No issuer named, or one that names no one body: unknown, not guessed.
+    ("Các xã triển khai Kế hoạch số 174/KH-UBND ngày 20/6/2025.", "174/KH-UBND", None, "2025-06-20"),
+    ("Thực hiện Kế hoạch 174/KH-UBND của UBND tỉnh về chuyển đổi số.", "174/KH-UBND", None, None),
+    ("Văn bản 174/KH-UBND nêu rõ của UBND tỉnh Đắk Lắk là đầu mối.", "174/KH-UBND", None, None),
+    ("UBND tỉnh Đắk Lắk đề nghị các sở rà soát Kế hoạch 174/KH-UBND.", "174/KH-UBND", None, None),
+]
+
+
+@pytest.mark.parametrize("sentence, ref, body, issued", ISSUED_BY, ids=[s[:48] for s, *_ in ISSUED_BY])
+def test_reads_the_issuing_body_named_beside_a_reference(sentence, ref, body, issued):
+    [found] = find_doc_refs(sentence)
+    assert (found.ref, found.issuing_body, found.issued) == (ref, body, issued)
+    assert found.text == sentence[found.start:found.end]
+
+
+def test_one_number_from_two_issuers_is_two_documents():
+    text = ("UBND tỉnh Đắk Lắk ban hành Kế hoạch 174/KH-UBND ngày 20/6/2025. Cùng tháng, Hà Nội có "
+            "Kế hoạch 174/KH-UBND ngày 3/7/2025 của UBND thành phố Hà Nội. Kế hoạch 174/KH-UBND đặt mục tiêu cao.")
+    refs = attribute(find_doc_refs(text))
+    # Two issuers named for one number: the bare citation could be either, and says neither.
+    assert [(r.issuing_body, r.issued) for r in unique_refs(refs)] == [
+        ("Ủy ban nhân dân tỉnh Đắk Lắk", "2025-06-20"), ("Ủy ban nhân dân thành phố Hà Nội", "2025-07-03"),
+        (None, None)]
+
+
+def test_extraction_keeps_each_issuer_s_document_with_its_own_date():
+    from archive.extract import extract
+
+    body = ("<html><head><title>Hai kế hoạch cùng số</title></head><body><article><h1>Hai kế hoạch cùng số</h1>"
+            "<p>Ngày 1/8/2025, UBND tỉnh Đắk Lắk ban hành Kế hoạch 174/KH-UBND về chuyển đổi số cho các xã.</p>"
+            "<p>Kế hoạch số 174/KH-UBND ngày 20/6/2025 của UBND tỉnh Đắk Lắk đặt mục tiêu phủ sóng toàn bộ thôn buôn.</p>"
+            "<p>Ở phía bắc, Kế hoạch 174/KH-UBND ngày 3/7/2025 của UBND TP Hà Nội lại bàn về cây xanh đô thị, "
+            "một việc hoàn toàn khác với kế hoạch của tỉnh Tây Nguyên.</p></article></body></html>").encode()
+    record = extract(body, "https://example.gov.vn/tin/hai-ke-hoach", {"Content-Type": "text/html; charset=utf-8"})
+    assert [(r["ref"], r["issuing_body"], r["issued"]) for r in record["doc_refs"]] == [
+        ("174/KH-UBND", "Ủy ban nhân dân tỉnh Đắk Lắk", "2025-06-20"),
+        ("174/KH-UBND", "Ủy ban nhân dân thành phố Hà Nội", "2025-07-03"),
+    ]
