@@ -70,6 +70,39 @@ def agency_key(value: str) -> str:
     return case_key(canonical_agency(value) or value)
 
 
+# A document filter's value may name the body that issued the document, after the reference in
+# brackets: "174/KH-UBND (Ủy ban nhân dân tỉnh Đắk Lắk)" selects the articles citing that body's
+# plan 174, "174/KH-UBND" every article citing a document so numbered, whoever issued it (every
+# provincial committee numbers its plans from 1). A reference has no space nor bracket in it.
+ISSUED_BY_OPEN, ISSUED_BY_CLOSE = " (", ")"
+
+
+def ref_value(ref: str, issuing_body: str | None) -> str:
+    """The document filter's value for the reference ``ref`` issued by ``issuing_body`` (None:
+    any issuer)."""
+    return ref if not issuing_body else f"{ref}{ISSUED_BY_OPEN}{issuing_body}{ISSUED_BY_CLOSE}"
+
+
+def split_ref_value(value: str) -> tuple[str, str | None]:
+    """A document filter's value as (reference, issuing body or None), however it is spaced."""
+    ref, bracket, body = value.partition("(")
+    if not bracket:
+        return value.strip(), None
+    return ref.strip(), body.strip().removesuffix(ISSUED_BY_CLOSE).strip() or None
+
+
+def ref_filter_key(value: str) -> str:
+    """A document filter's value as ref_key reads its reference and agency_key its issuer."""
+    ref, body = split_ref_value(value)
+    return ref_key(ref) if body is None else ref_value(ref_key(ref), agency_key(body))
+
+
+# The reference and the issuing body of a document filter's value :{p}, as ref_value writes it.
+REF_OF = (f"case when instr(:{{p}}, '{ISSUED_BY_OPEN}') then substr(:{{p}}, 1, instr(:{{p}}, '{ISSUED_BY_OPEN}') - 1) "
+          "else :{p} end")
+ISSUING_BODY_OF = (f"case when instr(:{{p}}, '{ISSUED_BY_OPEN}') then substr(:{{p}}, instr(:{{p}}, '{ISSUED_BY_OPEN}') + 2,"
+                   f" length(:{{p}}) - instr(:{{p}}, '{ISSUED_BY_OPEN}') - 2) end")
+
 # The spellings of the reference :{p} that differ only in its number's leading zeros
 # ("06/QĐ-TTg", "6/QĐ-TTg"): archive.docrefs keeps the zeros as the page writes them, ref_key
 # drops them, so the one spelling archived_value finds stands for all. The number has at most six
@@ -80,7 +113,7 @@ ZERO_PADS = ("", "0", "00", "000", "0000", "00000")
 REF_UNPADDED = "case when ltrim({r}, '0') glob '[0-9]*' then ltrim({r}, '0') else '0' || ltrim({r}, '0') end"
 REF_SPELLINGS = (
     "select zeros || unpadded from"
-    f" (select {REF_UNPADDED.format(r=':{p}')} as unpadded),"
+    f" (select {REF_UNPADDED.format(r=REF_OF)} as unpadded),"
     " (" + " union all ".join(f"select '{zeros}'" + (" as zeros" if not zeros else "") for zeros in ZERO_PADS) + ")"
 )
 
@@ -93,8 +126,13 @@ def ref_spellings(ref: str) -> list[str]:
     return [zeros + unpadded for zeros in ZERO_PADS]
 
 
-# The articles with :{p}, from an index that holds them in id order after the value.
-REF_IDS = f"select article_id from doc_refs where ref in ({REF_SPELLINGS})"
+# The articles with :{p}, from an index that holds them in id order after the value; a document's
+# issuer, when the value names one, is checked on the rows the index on the reference finds.
+REF_IDS = (f"select article_id from doc_refs where ref in ({REF_SPELLINGS})"
+           f" and ({ISSUING_BODY_OF} is null or issuing_body = {ISSUING_BODY_OF})")
+# The same in an archive read as it is before m025 (read-only storage), whose references have no
+# issuer: a value naming one selects every article citing the reference.
+REF_IDS_ANY_ISSUER = f"select article_id from doc_refs where ref in ({REF_SPELLINGS})"
 PLATFORM_IDS = "select article_id from mentions where platform = :{p}"
 AGENCY_IDS = "select article_id from mentions where kind = 'agency' and name = :{p}"
 
@@ -121,7 +159,7 @@ class Filter:
 
 FILTERS = (
     Filter("month", "month", "articles", "a.published_month = :{p}", MONTH_VALUES, key=None, spelled=month_spelled),
-    Filter("ref", "document", "doc_refs", f"a.id in ({REF_IDS})", REF_VALUES, key=ref_key),
+    Filter("ref", "document", "doc_refs", f"a.id in ({REF_IDS})", REF_VALUES, key=ref_filter_key),
     Filter("platform", "channel", "mentions", f"a.id in ({PLATFORM_IDS})", PLATFORM_VALUES),
     Filter("agency", "agency", "mentions", f"a.id in ({AGENCY_IDS})", AGENCY_VALUES, key=agency_key),
 )
@@ -134,6 +172,8 @@ def archived_value(conn: sqlite3.Connection, values: str, key: Callable[[str], s
     hand need not match its case (a document's reference need not match its accents nor its
     number's leading zeros, as in a search; an agency may be named by its abbreviation). ``values`` gives every value the archive holds;
     they are only read through when the value as typed is not one of them."""
+    if key is ref_filter_key:
+        return _archived_ref(conn, value)
     if conn.execute(f"select 1 from ({values}) where value = ? limit 1", [value]).fetchone():
         return value
     if key is None:
@@ -143,3 +183,21 @@ def archived_value(conn: sqlite3.Connection, values: str, key: Callable[[str], s
         if isinstance(archived, str) and key(archived) == wanted:
             return archived
     return None
+
+
+def _archived_ref(conn: sqlite3.Connection, value: str) -> str | None:
+    """A document filter's value as the archive writes it: its reference as archived_value finds
+    it, and the issuer it names (if any) as one the archive holds for that reference, named in
+    any of its spellings ("UBND tỉnh Đắk Lắk" is "Ủy ban nhân dân tỉnh Đắk Lắk")."""
+    ref, body = split_ref_value(value)
+    archived = archived_value(conn, REF_VALUES, ref_key, ref)
+    if archived is None or body is None:
+        return archived
+    if "issuing_body" not in {row[1] for row in conn.execute("pragma table_info(doc_refs)")}:
+        return None  # an archive not yet upgraded (m025) knows no issuers
+    bodies = [b for (b,) in conn.execute(
+        f"select distinct issuing_body from doc_refs where ref in ({REF_SPELLINGS.format(p='ref')})"
+        " and issuing_body is not null", {"ref": archived})]
+    wanted = agency_key(body)
+    held = next((b for b in bodies if b == body), None) or next((b for b in bodies if agency_key(b) == wanted), None)
+    return None if held is None else ref_value(archived, held)

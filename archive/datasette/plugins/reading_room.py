@@ -35,8 +35,10 @@ from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
 from archive.db import applied_at, recorded_since
+from archive.docrefs import ISSUING_BODIES_SINCE
 from archive.filters import (
-    AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, REF_UNPADDED, archived_value, case_key, ref_key, typed,
+    AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, REF_IDS_ANY_ISSUER, REF_SPELLINGS, REF_UNPADDED, archived_value,
+    case_key, ref_key, ref_value, split_ref_value, typed,
 )
 from archive.history import History
 from archive.locks import LocksUnusable
@@ -201,6 +203,8 @@ class Facet:
     # A many-valued facet's articles with :value, as ``article_id``, from an index that holds
     # them in id order after the value; None for a column of the articles.
     ids: str | None = None
+    # Tables ``counts`` reads besides ``matches``, as more of its WITH clause (", name as (…)").
+    ctes: str = ""
 
 
 def _filter_key(facet: Facet, value: str) -> str:
@@ -231,18 +235,26 @@ FACETS = (
     ),
     _filter_facet(
         "ref", "Văn bản", "Document", "doc_refs",
-        # One row for a document however many leading zeros its number has on the pages, the
-        # filter its value gives selecting them all (REF_IDS), named as most of its articles
-        # write it (SQLite's max() gives its row's other columns).
-        f"""select spelled.value, spelled.value as label, cited.n from
+        # One row for a number however many leading zeros it has on the pages, the filter its
+        # value gives selecting them all (REF_IDS), named as most of its articles write it
+        # (SQLite's max() gives its row's other columns), with the issuers its citations name
+        # (``issuers``: [issuing body or null, articles] pairs, most cited first): one number
+        # is as many documents as bodies issued it. The citations are read once.
+        f"""select spelled.value, spelled.value as label, counted.n, bodies.issuers from
            (select ref as value, unpadded, max(k) from
-              (select ref, {REF_UNPADDED.format(r="ref")} as unpadded, count(distinct article_id) as k
-               from doc_refs where article_id in (select id from matches) group by ref)
+              (select ref, unpadded, count(distinct article_id) as k from cited group by ref)
             group by unpadded) as spelled
-           join (select {REF_UNPADDED.format(r="ref")} as unpadded, count(distinct article_id) as n
-                 from doc_refs where article_id in (select id from matches) group by unpadded) as cited
+           join (select unpadded, count(distinct article_id) as n from cited group by unpadded) as counted
+           using (unpadded)
+           join (select unpadded, json_group_array(json_array(issuing_body, k)) as issuers from
+                   (select unpadded, issuing_body, count(distinct article_id) as k from cited
+                    group by unpadded, issuing_body order by k desc, issuing_body is null)
+                 group by unpadded) as bodies
            using (unpadded)""",
         ids=REF_IDS,
+        ctes=f""", cited as materialized (
+            select ref, {REF_UNPADDED.format(r="ref")} as unpadded, issuing_body, article_id
+            from doc_refs where article_id in (select id from matches))""",
     ),
     _filter_facet(
         "platform", "Kênh", "Channel", "mentions",
@@ -259,6 +271,20 @@ FACETS = (
         ids=AGENCY_IDS,
     ),
 )
+
+
+# The document facet of an archive read as it is before m025 (read-only storage): its references
+# have no issuing_body, and a value naming an issuer selects every citation of the number.
+REF_FACET_ANY_ISSUER = next(
+    replace(f, where=f"a.id in ({REF_IDS_ANY_ISSUER})", ids=REF_IDS_ANY_ISSUER,
+            ctes=f.ctes.replace("issuing_body, article_id", "null as issuing_body, article_id"))
+    for f in FACETS if f.param == "ref"
+)
+
+
+async def _issuers_recorded(db) -> bool:
+    """Whether the archive's document references carry their issuing body (m025)."""
+    return "issuing_body" in await db.table_columns("doc_refs")
 
 
 async def _as_archived(db, facet: Facet, value: str) -> str | None:
@@ -322,12 +348,16 @@ class Search:
     filter_notes: tuple[Note, ...] = ()
     expanded: str | None = None  # the facet shown with all its values, not only the first FACET_SIZE
     names_recorded: bool = False  # whether crawls record the source's name (publisher())
+    issuers_recorded: bool = False  # whether document references carry their issuing body (m025)
 
     @classmethod
     async def from_request(cls, db, request, limit: int | None = None) -> "Search":
         args = request.args
         tables = await _existing(db, {f.table for f in FACETS if f.table} | {FOLDED_INDEX})
         facets = [f for f in FACETS if f.table is None or f.table in tables]
+        issuers = "doc_refs" in tables and await _issuers_recorded(db)
+        if not issuers:
+            facets = [REF_FACET_ANY_ISSUER if f.param == "ref" else f for f in facets]
         q = typed(args.get("q"))
         sort = args.get("sort") or ""
         # Without words there is no relevance to sort by: such a list is newest first.
@@ -358,13 +388,23 @@ class Search:
         return cls(q=q, sort=sort, page=page, facets=facets, index=index, filters=filters, limit=limit,
                    word_filters=words, filter_notes=tuple(notes),
                    expanded=next((f.param for f in facets if f.param == args.get("all")), None),
-                   names_recorded=await _names_recorded(db))
+                   names_recorded=await _names_recorded(db), issuers_recorded=issuers)
 
     def sql_filters(self) -> list[str]:
         """The filters, as conditions on the articles ``a``, that the FTS5 query does not apply."""
         in_query = self.word_filters if self.ranked else ()
         return [f.where.format(p=f"f_{f.param}") for f in self.facets
-                if f.param in self.filters and f.param not in in_query]
+                if f.param in self.filters and (f.param not in in_query or self._issuer_named(f.param))]
+
+    def _issuer_named(self, param: str) -> bool:
+        """Whether the filter ``param`` is a document filter naming its issuer, which the search
+        indexes' words (the document alone) do not hold: that part is checked in SQL."""
+        return param == "ref" and self.issuers_recorded and split_ref_value(self.filters[param])[1] is not None
+
+    def _filter_word(self, param: str) -> str | None:
+        """The filter ``param``'s value as the search indexes hold it: a document without its issuer."""
+        value = self.filters.get(param)
+        return split_ref_value(value)[0] if param == "ref" and value else value
 
     @property
     def more(self) -> bool:
@@ -458,7 +498,7 @@ class Search:
         values = {f"f_{name}": value for name, value in self.filters.items()}
         if self.ranked:
             query = self.query
-            words = {p: self.filters.get(p) for p in self.word_filters}
+            words = {p: self._filter_word(p) for p in self.word_filters}
             if self.index != FOLDED_INDEX:
                 values["match"] = query.exact
             else:
@@ -581,15 +621,22 @@ async def _facet_results(db, search: Search, grid: list[dict], names: dict[str, 
             counted = search if selected is None else await search.without(db, facet.param)
             # One row past the page's share says whether there are more without counting them.
             limit = "" if whole else f" limit {FACET_SIZE + 1}"
-            sql = f"with matches as ({counted.matches(ids_only=True)}) {facet.counts} order by {facet.order}{limit}"
+            sql = (f"with matches as ({counted.matches(ids_only=True)}){facet.ctes} {facet.counts} "
+                   f"order by {facet.order}{limit}")
             rows = await _rows(db, sql, counted.params())
             if facet.order == Facet.order:
                 # Values of one count in the Vietnamese alphabet's order, not the code points' (Đ after Z).
                 rows.sort(key=lambda r: (-r["n"], collation_key(r["label"] or "")))
+            for row in rows:
+                if "issuers" in row:
+                    row["issuers"] = _issuer_rows(row["value"], row["issuers"])
             if selected is not None:
-                # Another spelling of the selected value (a document's zeros) is the selected value.
-                rows = [{"value": selected, "label": selected, "n": count}, *(
-                    row for row in rows if _filter_key(facet, row["value"]) != _filter_key(facet, selected))]
+                # Another spelling of the selected value (a document's zeros) is the selected value,
+                # and its issuers are the selected document's.
+                same = [row for row in rows if _filter_key(facet, row["value"]) == _filter_key(facet, selected)]
+                issuers = same[0].get("issuers", []) if same else []
+                rows = [{"value": selected, "label": selected, "n": count, "issuers": issuers},
+                        *(row for row in rows if row not in same)]
         longer = len(rows) > FACET_SIZE
         return {"facet": facet, "selected": selected, "rows": rows if whole else rows[:FACET_SIZE],
                 "more": longer and not whole, "fewer": longer and whole}
@@ -598,6 +645,17 @@ async def _facet_results(db, search: Search, grid: list[dict], names: dict[str, 
 
 
 GRID_FACETS = ("source", "month")
+
+
+def _issuer_rows(ref: str, issuers: str | None) -> list[dict]:
+    """The document facet row ``ref``'s issuers, most cited first, each with the filter value
+    selecting its document (None for the citations naming no issuer, which no filter selects
+    alone); none when no citation names one."""
+    pairs = json.loads(issuers or "[]")
+    if not any(body for body, _ in pairs):
+        return []
+    pairs.sort(key=lambda p: (p[0] is None, -p[1], collation_key(p[0] or "")))
+    return [{"value": ref_value(ref, body) if body else None, "label": body, "n": n} for body, n in pairs]
 
 
 async def _count(db, search: Search) -> int:
@@ -873,7 +931,8 @@ async def search_page(datasette, request):
         # A chart of only the most recently archived matches would misstate when the subject drew
         # attention: past the limit it is left out (its CSV still has every match).
         data = None if search.more else await attention(db, search, grid)
-        document = await _document(db, search.filters["ref"]) if "ref" in search.filters else None
+        document = (await _document(db, search.filters["ref"], search.issuers_recorded)
+                    if "ref" in search.filters else None)
         return search, count, rows, names, together, facets, data, document
 
     # The count, the rows, the facets and the chart add up: they are of one moment of the archive.
@@ -956,14 +1015,52 @@ def _chips(search: Search, facets: list[dict], names: dict[str, str]) -> list[di
     return chips
 
 
-async def _document(db, ref):
-    rows = await _rows(
+# The newest articles the document card names under each issuer; the results list them all.
+DOCUMENT_ARTICLES = 5
+
+
+async def _document(db, value: str, issuers_recorded: bool) -> dict:
+    """The card of the document filter's ``value``: its number, and each body its citations name
+    as the issuer, each with its own issue dates and newest citing articles; one number from two
+    issuers is two documents. The citations naming no issuer come last, and of those, how many
+    were read before the archive read issuers (``govarchive reextract`` reads them again)."""
+    ref, selected = split_ref_value(value)
+    spelled = f"ref in ({REF_SPELLINGS.format(p='ref')})"
+    body = "issuing_body" if issuers_recorded else "null"
+    params = {"ref": ref, "since": ISSUING_BODIES_SINCE, "shown": DOCUMENT_ARTICLES}
+    first = await _rows(
         db,
-        f"""select *, (select count(distinct article_id) from ({REF_IDS.format(p="ref")})) as citing
-           from doc_refs d where ref = :ref limit 1""",
-        {"ref": ref},
+        f"""select ref, type_name, issuer, year, (select count(distinct article_id) from doc_refs where {spelled})
+                   as citing
+            from doc_refs where {spelled} limit 1""",
+        params,
     )
-    return rows[0] if rows else {"ref": ref, "citing": 0}
+    document = {**(first[0] if first else {"ref": ref, "citing": 0}), "selected": selected,
+                "issuers_recorded": issuers_recorded}
+    issuers = await _rows(
+        db,
+        f"""select {body} as name, count(distinct d.article_id) as n, json_group_array(distinct d.issued) as dates,
+                   count(distinct case when cast(substr(a.extractor_version, 12) as integer) < :since
+                                       then d.article_id end) as read_before
+            from doc_refs d join articles a on a.id = d.article_id where d.{spelled}
+            group by 1 order by name is null, n desc""",
+        params,
+    )
+    newest = await _rows(
+        db,
+        f"""select c.name, a.id, a.title, a.published from
+              (select name, article_id, row_number() over (partition by name order by article_id desc) as k
+               from (select distinct {body} as name, article_id from doc_refs where {spelled})) c
+            join articles a on a.id = c.article_id where c.k <= :shown order by c.article_id desc""",
+        params,
+    )
+    for issuer in issuers:
+        issuer["value"] = ref_value(document["ref"], issuer["name"]) if issuer["name"] else None
+        issuer["dates"] = sorted(d for d in json.loads(issuer["dates"]) if d)
+        issuer["articles"] = [row for row in newest if row["name"] == issuer["name"]]
+    document["issuers"] = sorted(issuers, key=lambda i: (i["name"] is None, -i["n"], collation_key(i["name"] or "")))
+    document["named"] = sum(1 for i in issuers if i["name"])
+    return document
 
 
 async def _download_ids(datasette, db, search: "Search") -> list[int]:
@@ -1305,16 +1402,20 @@ def citation(article: dict, stable_url: str, read_from: dict | None = None,
 
 def _refs(conn, article_id) -> list[dict]:
     """The documents the article cites, each once (in the spelling it first writes: "06/QĐ-TTg"
-    and "6/QĐ-TTg" are one document), with how many articles cite it."""
+    and "6/QĐ-TTg" are one document; one number from two issuers is two), each with the filter
+    value its link gives (``value``: the number and the issuer its citation names) and how many
+    articles that finds."""
     refs, seen = [], set()
     for row in query_rows(conn, "select * from doc_refs where article_id = :id order by rowid", {"id": article_id}):
-        if ref_key(row["ref"]) not in seen:
-            seen.add(ref_key(row["ref"]))
-            refs.append(row)
+        body = row.get("issuing_body")
+        if (ref_key(row["ref"]), body) not in seen:
+            seen.add((ref_key(row["ref"]), body))
+            refs.append({**row, "value": ref_value(row["ref"], body)})
     # As many as the document's link finds: with any leading zeros on its number (REF_IDS).
-    citing = f"select count(distinct article_id) from ({REF_IDS.format(p='ref')})"
+    ids = REF_IDS if refs and "issuing_body" in refs[0] else REF_IDS_ANY_ISSUER
+    citing = f"select count(distinct article_id) from ({ids.format(p='ref')})"
     for ref in refs:
-        ref["citing"] = conn.execute(citing, {"ref": ref["ref"]}).fetchone()[0]
+        ref["citing"] = conn.execute(citing, {"ref": ref["value"]}).fetchone()[0]
     return refs
 
 
