@@ -72,6 +72,45 @@ def reached_max_pages(run: dict, *, reason_named: bool) -> bool:
 
 _FAILED_FOR = {"storage_failed": "storage"}
 
+# A share of a crawl's articles with a title, a date or 50 words that falls this far below the
+# source's last crawl's is a redesign its extract rules no longer read (the new pages archived as
+# "articles" with no title, or a loading message for text), not articles that happen to lack one.
+HEALTH_DROP = 0.5
+# Fewer articles than this tell nothing by their shares: one undated notice is a third of three.
+HEALTH_SAMPLE = 5
+_HEALTH_SHARES = (("share_title", "have a title"), ("share_date", "a date"), ("share_50_words", "50 words or more"))
+
+
+def health_drop(db: Database, crawl_id: int) -> str | None:
+    """What to tell the operator when the crawl's articles read much worse than those of the
+    source's last crawl that saw enough of them; None when they do not. The pages are archived
+    as served whatever their reading: this is the one place a broken template shows before a
+    reader meets the articles."""
+    columns = ", ".join(column for column, _what in _HEALTH_SHARES)
+    row = db.execute(f"select source_id, health_articles, {columns} from crawls where id = ?", [crawl_id]).fetchone()
+    if row is None or (row[1] or 0) < HEALTH_SAMPLE:
+        return None
+    source_id, articles, *now = row
+    before = db.execute(
+        f"select id, {columns} from crawls where source_id = ? and id < ? and health_articles >= ? order by id desc limit 1",
+        [source_id, crawl_id, HEALTH_SAMPLE]).fetchone()
+    if before is None:
+        return None
+    earlier, *then = before
+    fallen = [f"{_share(new)} {what} ({_share(old)} then)"
+              for (_column, what), new, old in zip(_HEALTH_SHARES, now, then)
+              if new is not None and old is not None and old - new >= HEALTH_DROP]
+    if not fallen:
+        return None
+    return (f"its {int(articles)} articles read much worse than crawl {earlier}'s: {', '.join(fallen)}: "
+            f"has the site changed its page template? "
+            f"They are archived as served; once the source's extract rules read the new pages, "
+            f"'govarchive reextract --source {source_id}' reads them again")
+
+
+def _share(value: float) -> str:
+    return f"{value:.0%}"
+
 
 def ended(run: dict) -> str:
     """The status, with why it failed, that --max-pages cut it short, the crawl it resumes, as

@@ -32,6 +32,7 @@ from archive.db import open_db, release_free_pages
 from archive.notfound import says_not_found
 from archive.sniff import is_page
 from archive.sources import UNMATCHED_RULES, unmatched_rule
+from archive.stats import health_drop
 from crawler.archive_signals import before_commit
 from crawler.extraction_pool import EXTRACTION_PRELOAD, ExtractionPool
 from crawler.frontier import stop_for_storage, storage_failed
@@ -354,6 +355,8 @@ class ArchivePipeline:
                 spider.source.id, self.crawl_id, row["pages"], spider.source.article_pattern,
             )
         self._warn_unmatched(spider)
+        if worse := health_drop(self.db, self.crawl_id):
+            logger.warning("%s: crawl %d: %s", spider.source.id, self.crawl_id, worse)
         if row["errors"]:
             # A count alone sends the reader to SQL to learn what failed.
             failed = ingest.failed_fetches(self.db, self.crawl_id, FAILURES_LOGGED)

@@ -230,9 +230,16 @@ def test_lastmod_is_before_only_however_it_is_read(lastmod, confirmed, before):
 
 
 def test_broken_template_shows_in_health(site, folder):
-    crawl(folder)
+    first = crawl(folder)
     site.break_articles("magazine")
-    crawl(folder)
+    second = crawl(folder)
+    # The crawl says so: its articles were archived as served, and nothing else would tell.
+    assert "read much worse" not in first.stderr
+    (said,) = [line for line in second.stderr.splitlines() if "read much worse" in line]
+    assert re.search(r"sample-magazine: crawl \d+: its 15 articles read much worse than crawl \d+'s: 0% have a title "
+                     r"\(100% then\), 0% a date \(100% then\), 0% 50 words or more \(100% then\): "
+                     r"has the site changed its page template\? .*"
+                     r"'govarchive reextract --source sample-magazine'", said), said
     health = {r["source_id"]: r for r in query(folder, "select * from crawl_health order by crawl_id desc limit 3")}
     assert health["sample-portal"]["pct_title"] == 100.0
     assert health["sample-news"]["pct_date"] == 100.0

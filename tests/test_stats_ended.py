@@ -160,3 +160,25 @@ def test_every_crawl_status_has_its_vietnamese_words(status):
     vietnamese = badge.xpath("string(span[@lang='vi'])")
     assert vietnamese.endswith(" (lỗi lưu trữ)") and status not in vietnamese
     assert badge.xpath("string(span[@lang='en'])") == f" / {status} (storage)"
+
+
+def test_a_crawl_whose_articles_read_much_worse_than_the_last_is_told_of_only_then(tmp_path):
+    from archive.stats import health_drop
+
+    (source,) = parse_sources(SOURCE)
+    db = open_db(tmp_path / "archive.db")
+    shares = iter([(10, 1.0, 1.0, 1.0), (3, 0.0, 0.0, 0.0), (10, 0.6, 1.0, 0.9), (10, 0.0, 0.9, 0.9), (10, 0.0, 0.0, 0.0)])
+    crawls = []
+    for articles, title, date, words in shares:
+        crawl = _crawl(db, source, pages=1, reason="finished")
+        db["crawls"].update(crawl, {"health_articles": articles, "share_title": title, "share_date": date,
+                                    "share_50_words": words})
+        crawls.append(crawl)
+    said = [health_drop(db, crawl) for crawl in crawls]
+    db.close()
+    # None before it; three articles say nothing; a title share down by 0.4 is within what articles vary by.
+    assert said[:3] == [None, None, None]
+    assert said[3].startswith(f"its 10 articles read much worse than crawl {crawls[2]}'s: 0% have a title (60% then): ")
+    # The last crawl that saw enough articles is the one compared with, whatever it read like.
+    assert said[4].startswith(f"its 10 articles read much worse than crawl {crawls[3]}'s: 0% a date (90% then), "
+                              "0% 50 words or more (90% then): ")
