@@ -49,7 +49,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from archive.mentions import _agencies, _agency_name
+from archive.mentions import agencies_between, agency_at
 from archive.vietnamese import _BASE, VN_TZ, find_dates, fold
 
 __all__ = ["DocRef", "ISSUING_BODIES_SINCE", "TYPE_NAMES", "attribute", "find_doc_refs", "unique_refs"]
@@ -333,8 +333,7 @@ def _body_after(norm: str, key: str, end: int) -> tuple[str | None, int]:
     lead = _BODY_LEAD.match(key, end)
     if lead is None:
         return None, end
-    m = _agencies().pattern.match(key, lead.end())
-    found = None if m is None else _agency_name(m, norm)
+    found = agency_at(key, norm, lead.end())
     return (None, end) if found is None else found
 
 
@@ -346,12 +345,8 @@ def _body_before(norm: str, key: str, start: int) -> str | None:
     verb = _BODY_VERB.search(key, low, start)
     if verb is None:
         return None
-    named = None
-    for m in _agencies().pattern.finditer(key, low, verb.start()):
-        found = _agency_name(m, norm)
-        if found is not None and found[1] == verb.start():
-            named = found[0]
-    return named
+    named = [name for name, name_end in agencies_between(key, norm, low, verb.start()) if name_end == verb.start()]
+    return named[-1] if named else None
 
 
 def _spell(segment: str) -> str:

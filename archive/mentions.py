@@ -372,6 +372,20 @@ def canonical_agency(name: str) -> str | None:
     return None if agency is None or agency[1] != len(written) else agency[0]
 
 
+def agency_at(key: str, written: str, pos: int) -> tuple[str, int] | None:
+    """The canonical name of the agency whose name begins at ``pos`` of ``key`` (``written``
+    without its accents, offsets alike), and where its name ends; None when none begins there."""
+    m = _agencies().pattern.match(key, pos)
+    return None if m is None else _agency_name(m, written)
+
+
+def agencies_between(key: str, written: str, start: int, end: int) -> list[tuple[str, int]]:
+    """The canonical name and end of each agency named within ``key[start:end]`` (``written``
+    without its accents, offsets alike), in order."""
+    named = (_agency_name(m, written) for m in _agencies().pattern.finditer(key, start, end))
+    return [found for found in named if found is not None]
+
+
 def _agency_name(m: re.Match, written: str) -> tuple[str, int] | None:
     """The canonical name of an agency match and where its name ends.
 
