@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+from datetime import datetime
 from pathlib import Path
 
-from archive.warc import RecordPointer, StoredResponse, WarcFileUnreadable, read_record, read_stored
+from archive.db import MIGRATION_SET, m010_fetch_urls_only_when_they_differ, read_connection
+from archive.urls import canonical_url
+from archive.warc import (
+    RecordPointer, RecordUnreadable, StoredResponse, WarcFileUnreadable, read_record, read_stored,
+)
 
 ARTICLE_JSON_FIELDS = (
     "id", "url", "source_id", "title", "author", "published", "updated", "description", "text",
@@ -44,6 +51,13 @@ class WarcFileMissing(CaptureMissing):
         super().__init__(f"WARC file {file} is missing")
 
 
+class CaptureOfAnotherURL(RecordUnreadable):
+    """The record a fetch row points at is a capture of another URL than the one the row says
+    was fetched (pointers swapped, records shuffled in a restored copy). Read as the fetch's, it
+    would show a redirect that never happened, or give an article another page's text; it is
+    refused as a damaged record is, by every reader of captures."""
+
+
 def pointer_of(fetch: dict) -> RecordPointer:
     if not fetch.get("warc_file"):
         raise CaptureMissing(f"fetch {fetch.get('id')} has no WARC capture")
@@ -72,9 +86,56 @@ def _read(read, db_path: str | Path, pointer: RecordPointer):
 
 
 def read_capture(db_path: str | Path, fetch: dict) -> StoredResponse:
-    """The capture behind a fetch row; RecordUnreadable when its record is damaged or its file
-    cannot be read, CaptureMissing when there is none or its file is gone."""
-    return _read(read_record, db_path, pointer_of(fetch))
+    """The capture behind a fetch row; RecordUnreadable when its record is damaged, its file
+    cannot be read, or it is a capture of another URL than the row's (CaptureOfAnotherURL),
+    CaptureMissing when there is none or its file is gone."""
+    pointer = pointer_of(fetch)
+    capture = _read(read_record, db_path, pointer)
+    # The URL that answered: a record is written for each request, a redirect's too, and the
+    # row's record is that of the last one.
+    expected = fetch.get("response_url") or fetch["url"]
+    if _same_resource(capture.url, expected) or _kept_no_final_url(db_path, fetch):
+        return capture
+    raise CaptureOfAnotherURL(
+        f"fetch {fetch.get('id')}: its WARC record ({_warc_folder(db_path) / pointer.file}: record at "
+        f"{pointer.offset}) is a capture of {capture.url or 'no URL'}, not of {expected}, the URL the "
+        "fetch row says answered (the row points at another page's record)")
+
+
+def _same_resource(held: str | None, expected: str) -> bool:
+    """Whether a record's WARC-Target-URI and a fetch row's URL name one resource, however
+    each is spelled (escapes' case, a default port, an empty fragment, an IDNA host)."""
+    return bool(held) and (held == expected or canonical_url(held) == canonical_url(expected))
+
+
+def _kept_no_final_url(db_path: str | Path, fetch: dict) -> bool:
+    """Whether the fetch was recorded by a release that kept no ``response_url`` (before
+    migration m010): its record may be that of where a redirect led, which nothing in its row
+    names, so there is no URL to check it against."""
+    if fetch.get("response_url"):
+        return False
+    stat = os.stat(db_path)
+    since = _final_urls_recorded_since(os.fspath(db_path), stat.st_dev, stat.st_ino)
+    if since is None or not fetch.get("fetched_at"):
+        return True
+    try:
+        return datetime.fromisoformat(fetch["fetched_at"]) < since
+    except (TypeError, ValueError):
+        return True
+
+
+@functools.lru_cache(maxsize=32)
+def _final_urls_recorded_since(db_path: str, device: int, inode: int) -> datetime | None:
+    """When the archive at ``db_path`` (the file ``device``, ``inode``: another archive put in
+    its place is asked anew) began recording the URL that finally answered each fetch, the
+    time m010 was applied to it: the fetches of a crawl before then are of an older release."""
+    conn = read_connection(Path(db_path))
+    try:
+        row = conn.execute("select applied_at from _sqlite_migrations where migration_set = ? and name = ?",
+                           [MIGRATION_SET, m010_fetch_urls_only_when_they_differ.__name__]).fetchone()
+    finally:
+        conn.close()
+    return datetime.fromisoformat(row[0]) if row else None
 
 
 def read_hop(db_path: str | Path, hop: dict) -> StoredResponse:
