@@ -513,6 +513,22 @@ def m025_doc_refs_issuing_body(db: Database) -> None:
         db["doc_refs"].add_column("issuing_body", str)
 
 
+@migrations()
+def m026_merged_articles(db: Database) -> None:
+    """The articles folded into another (archive.ingest._take_in_twin): each one's id, the
+    article it is now part of (``into_id``), when, the fetch whose redirect said the two are one,
+    and its one version's id and text hash. The reading room sends a merged id's pages to the
+    article it is part of; a new article or version takes an id above all these (the tables have
+    no AUTOINCREMENT, which only rebuilding them could add, so SQLite would give the greatest id
+    of a deleted row again, and a mirror or a citation would take another article for it)."""
+    db.execute("""create table if not exists merged_articles (
+                    id integer primary key, into_id integer not null references articles(id),
+                    merged_at text not null, fetch_id integer references fetches(id),
+                    version_id integer, text_hash text)""")
+    db.execute("create index if not exists idx_merged_articles_into_id on merged_articles (into_id)")
+    db.execute("create index if not exists idx_merged_articles_version_id on merged_articles (version_id)")
+
+
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
 # with what their absence costs until it is upgraded (None: nothing a reader notices). One that
 # lacks any other is refused: its pages would fail on the tables and columns it does not have.
@@ -529,6 +545,8 @@ READABLE_WITHOUT = {
     "m024_crawls_source_name": "articles are cited under their source's present name, not the one it had when "
                                "they were captured",
     "m025_doc_refs_issuing_body": "a document number cited from different issuers is shown as one document",
+    # It has no merges recorded: those made before the upgrade left none, and nothing merges here.
+    "m026_merged_articles": None,
 }
 
 
@@ -687,7 +705,7 @@ def _migrate(db: Database) -> None:
 # table or a view. The upgrade says it takes a while only when one of the others is pending.
 _QUICK = frozenset({"m002_warc_pointers", "m006_extraction_rules", "m013_article_urls", "m014_fetch_redirect_hops",
                     "m020_version_dates", "m022_crawls_rechecks_after", "m024_crawls_source_name",
-                    "m025_doc_refs_issuing_body"})
+                    "m025_doc_refs_issuing_body", "m026_merged_articles"})
 def _takes_a_while(db: Database, name: str) -> bool:
     """Whether the migration ``name`` goes through as many rows as the archive has. Asked of the
     pending ones in order, up to the first that does: m023's check reads the column m002 adds,
