@@ -688,7 +688,7 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
 
     A WARC (and the zip's captures.warc.gz) holds every version's capture of each article,
     oldest first. A capture that cannot go in (none was kept, its file is gone, its record is
-    damaged) is named in a warning, a WARC file gone or unreadable once for all its captures
+    damaged or of another URL) is named in a warning, a WARC file gone or unreadable once for all its captures
     with their count, and in the zip's missing-captures.tsv; the export goes on without it,
     and the command exits with status 1 when it is done. A selection that matches
     nothing writes nothing (no file is created or overwritten) and says so in a warning.
@@ -896,7 +896,7 @@ def reextract(ctx, source, from_id, sources_file, stored_rules, db_path):
     file is absent or with --stored-rules. The line after the counts says which rules were used.
 
     An article whose capture cannot be read (its WARC file gone or unreadable, its record
-    damaged, a content coding nobody can undo) is left as it is, the record or the file is
+    damaged or of another URL, a content coding nobody can undo) is left as it is, the record or the file is
     named, and the command exits with status 1 when it is done. Articles that lost their text
     or title are counted in a warning (a rule that finds nothing), and so is each extract rule
     whose selector matched nothing on some of the articles re-read. Interrupted (Ctrl-C), it says

@@ -92,6 +92,10 @@ def test_the_capture_view_refuses_a_capture_of_another_url(archive_copy):
     response = asyncio.run(capture_page())
     assert response.status_code == 500
     assert url_b in response.text and url_a in response.text
+    # Said as what it is, and the other page's record is not offered as this capture's.
+    assert "This capture&#39;s WARC record is of another address" in response.text or \
+        "This capture's WARC record is of another address" in response.text
+    assert f"/-/capture/{a['id']}.warc.gz" not in response.text
 
 
 # The same URL as a record and a fetch row may spell it: each pair names one resource.

@@ -19,7 +19,10 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from archive.captures import CAPTURED_AT_SQL, OTHER_URLS_SQL, CaptureMissing, WarcFileMissing, read_capture, read_hop, stored_capture
+from archive.captures import (
+    CAPTURED_AT_SQL, OTHER_URLS_SQL, CaptureMissing, CaptureOfAnotherURL, WarcFileMissing, read_capture, read_hop,
+    stored_capture,
+)
 from archive.datasette.plugins.reading_room import (
     error_page, not_found, query_rows, read_at_once, read_only, row_id, schema_names,
 )
@@ -596,6 +599,11 @@ async def _capture(datasette, request):
         return await _missing(datasette, request, fetch, exc)
     except WarcFileUnreadable as exc:
         return await _unreadable_file(datasette, request, exc)
+    except CaptureOfAnotherURL as exc:
+        # No link to the record as stored: it is another page's, and would be saved under this one's name.
+        return await error_page(
+            datasette, request, "Bản ghi WARC mà bản lưu này trỏ tới là của một địa chỉ khác",
+            "This capture's WARC record is of another address", status=500, detail=_reason(datasette, exc))
     except RecordUnreadable as exc:
         return await error_page(
             datasette, request, "Bản ghi WARC của bản lưu này bị hỏng", "This capture's WARC record is damaged",
