@@ -3,11 +3,13 @@ which a crawl archived as an article of its own moments before the old URL's red
 two are one) leaves its id, and its version's, to no other row: a mirror syncing on ids, and a
 citation of ``/-/a/<id>`` taken during the crawl, go on naming the article they named."""
 
+import asyncio
 import hashlib
 
 import pytest
 
 from archive import ingest, syndication
+from archive.serve import make_datasette
 from archive.sources import Source
 
 SOURCE = Source(id="s", name="S", kind="press", home="http://s.example/", allowed_domains=("s.example",),
@@ -83,3 +85,60 @@ def test_the_id_of_an_article_folded_into_another_is_never_given_again(merged):
     # The article the twin was folded into is what its id names.
     assert one(db, "select into_id from merged_articles where id = ?", [twin]) == (article,)
 
+
+def get(ds, path):
+    return asyncio.run(ds.client.get(path))
+
+
+def test_a_merged_article_s_address_leads_to_the_article_it_was_folded_into(merged):
+    path, article, twin, _ = merged
+    ds = make_datasette(path)
+    for asked, answer in ((f"/-/a/{twin}", f"/-/a/{article}"), (f"/-/diff/{twin}", f"/-/diff/{article}")):
+        response = get(ds, asked)
+        assert (response.status_code, response.headers.get("location")) == (301, answer), asked
+        assert get(ds, answer).status_code == 200
+
+
+def test_a_merged_article_s_version_leads_to_the_version_of_the_same_text(merged):
+    # The twin's one version is the text the article had at the merge: there, the article's
+    # second version (its first is the text before the portal's edit).
+    path, article, twin, _ = merged
+    ds = make_datasette(path)
+    response = get(ds, f"/-/a/{twin}?version=1")
+    assert (response.status_code, response.headers.get("location")) == (301, f"/-/a/{article}?version=2")
+    page = get(ds, f"/-/a/{article}?version=2").text
+    assert "Kênh hoạt động trong giờ hành chính." in page
+    # A version it never had is none, as before the merge.
+    assert get(ds, f"/-/a/{twin}?version=2").status_code == 404
+
+
+def test_a_merged_article_s_version_the_article_has_no_version_of_says_so(tmp_path):
+    # The page was edited between the two fetches: what the twin read is no version of the
+    # article's, and its number there is another text. The page says where its capture is.
+    path = tmp_path / "archive.db"
+    edited = {**ZALO, "text": ZALO["text"] + "\nĐã có 120 phản ánh."}
+    article, twin, _ = merge(path, at_merge=edited)
+    response = get(make_datasette(path), f"/-/a/{twin}?version=1")
+    assert response.status_code == 200
+    assert "merged into" in response.text and f'href="/-/a/{article}"' in response.text
+
+
+def test_an_article_merged_into_one_merged_in_turn_leads_to_where_both_are(tmp_path):
+    # The portal moved the article twice before a crawl came: the crawl archives both new URLs,
+    # then learns from each older URL's redirect that the next one is the same article.
+    from archive.db import open_db
+
+    path = tmp_path / "archive.db"
+    db = open_db(path)
+    assert crawl(db, (OLD, FIRST, {})) == ["new"]
+    (article,) = one(db, "select id from articles where url = ?", [OLD])
+    first_move, second_move = "http://s.example/tin-tuc/zalo-oa-cap-xa.htm", NEW
+    assert crawl(db, (first_move, ZALO, {}), (second_move, ZALO, {}), (first_move, ZALO, {"also_at": second_move}),
+                 (OLD, ZALO, {"also_at": first_move})) == ["new", "new", "unchanged", "changed"]
+    assert db.execute("select id, into_id from merged_articles order by id").fetchall() == [
+        (article + 1, article), (article + 2, article)]
+    db.close()
+    ds = make_datasette(path)
+    for merged_id in (article + 1, article + 2):
+        response = get(ds, f"/-/a/{merged_id}")
+        assert (response.status_code, response.headers.get("location")) == (301, f"/-/a/{article}")

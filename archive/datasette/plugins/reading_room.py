@@ -1516,6 +1516,53 @@ def _earlier_reading(article: dict, version: dict) -> dict:
     }
 
 
+# A merged article had one version, its first (archive.ingest._take_in_twin takes no other).
+MERGED_VERSION = 1
+
+
+def merged_into(conn, article_id: int) -> dict | None:
+    """Where the article ``article_id`` is now, if it was folded into another (m026): the merge's
+    row (``into_id``, ``merged_at``), with ``version``, the number of the version of that article
+    that reads as the merged one's version did (None when none does). None when it never was."""
+    if "merged_articles" not in schema_names(conn):  # an archive served before its upgrade
+        return None
+    rows = query_rows(conn, "select * from merged_articles where id = :id", {"id": article_id})
+    if not rows:
+        return None
+    merge = rows[0]
+    # The version the article had when the redirect made the two one: the merged article's text,
+    # read moments before, unless the portal changed it between the two fetches.
+    current = query_rows(conn, "select version, text_hash from article_versions where article_id = :id "
+                               "and fetch_id <= :fetch order by version desc limit 1",
+                         {"id": merge["into_id"], "fetch": merge["fetch_id"]})
+    same = current and current[0]["text_hash"] == merge["text_hash"]
+    return {**merge, "version": current[0]["version"] if same else None}
+
+
+async def _to_merged_into(datasette, request, page: str, merge: dict, asked_version: int | None):
+    """The answer for a page of an article folded into another (``page``: "a" or "diff"): a
+    permanent redirect to that article's page, a version asked for to the version of the same
+    text there. Its own number is another text's there: when no version reads as it did, a page
+    says so instead and links to the article."""
+    into = merge["into_id"]
+    if asked_version is None:
+        return Response.redirect(datasette.urls.path(f"-/{page}/{into}"), status=301)
+    if merge["version"] is not None:
+        return Response.redirect(datasette.urls.path(f"-/a/{into}?version={merge['version']}"), status=301)
+    return await error_page(
+        datasette, request, "Bài viết này đã được gộp vào một bài viết khác", "This article was merged into another",
+        status=200,
+        detail=f"article {merge['id']} was archived twice (its portal moved it) and merged into article {into} at "
+               f"{_when(merge['merged_at'])} Vietnam time; its version {asked_version} reads as no version of "
+               f"article {into}, whose versions are numbered otherwise",
+        link=(datasette.urls.path(f"-/a/{into}"), f"Đọc bài viết {into}", f"Read article {into}"),
+    )
+
+
+async def _merged(db, article_id: int | None) -> dict | None:
+    return None if article_id is None else await db.execute_fn(lambda conn: merged_into(conn, article_id))
+
+
 async def article_page(datasette, request):
     db = _db(datasette)
     article_id = row_id(request.url_vars["article_id"])
@@ -1524,6 +1571,10 @@ async def article_page(datasette, request):
     number = row_id(asked) if asked else None
     shown = None if article_id is None else await read_at_once(
         db, lambda conn: _article_shown(conn, db.path, article_id, number))
+    if shown is None and (merge := await _merged(db, article_id)):
+        if asked and number != MERGED_VERSION:
+            return await not_found(datasette, request, "Không có phiên bản này", "No such version")
+        return await _to_merged_into(datasette, request, "a", merge, number)
     if shown is None:
         return await not_found(datasette, request, "Không có bài viết này", "No such article")
     version = shown.pop("version")
@@ -1667,6 +1718,8 @@ async def diff_page(datasette, request):
     article_id = row_id(request.url_vars["article_id"])
     article, versions = (None, []) if article_id is None else await read_at_once(
         db, lambda conn: _article_and_versions(conn, article_id))
+    if article is None and (merge := await _merged(db, article_id)):
+        return await _to_merged_into(datasette, request, "diff", merge, None)
     if article is None:
         return await not_found(datasette, request, "Không có bài viết này", "No such article")
     context = {"article": article, "versions": versions, "diff": None, "paragraph_break": PARAGRAPH}
