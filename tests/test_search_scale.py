@@ -335,7 +335,8 @@ def test_an_archive_not_yet_upgraded_is_read_as_it_is_and_upgraded_by_serve(tmp_
     from sqlite_utils import Database
 
     from archive.db import (
-        ArchiveDatabase, m013_article_urls, m014_fetch_redirect_hops, m024_crawls_source_name, migrations,
+        ArchiveDatabase, m013_article_urls, m014_fetch_redirect_hops, m024_crawls_source_name, m026_merged_articles,
+        migrations,
     )
     from archive.serve import filter_word_kinds
 
@@ -346,6 +347,7 @@ def test_an_archive_not_yet_upgraded_is_read_as_it_is_and_upgraded_by_serve(tmp_
     m013_article_urls(db)
     m014_fetch_redirect_hops(db)
     m024_crawls_source_name(db)
+    m026_merged_articles(db)
     crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
     with db.atomic():
         for i in range(1, 31):
