@@ -93,7 +93,8 @@ def get(ds, path):
 def test_a_merged_article_s_address_leads_to_the_article_it_was_folded_into(merged):
     path, article, twin, _ = merged
     ds = make_datasette(path)
-    for asked, answer in ((f"/-/a/{twin}", f"/-/a/{article}"), (f"/-/diff/{twin}", f"/-/diff/{article}")):
+    for asked, answer in ((f"/-/a/{twin}", f"/-/a/{article}"), (f"/-/diff/{twin}", f"/-/diff/{article}"),
+                          (f"/-/article/{twin}.json", f"/-/article/{article}.json")):
         response = get(ds, asked)
         assert (response.status_code, response.headers.get("location")) == (301, answer), asked
         assert get(ds, answer).status_code == 200

@@ -24,7 +24,7 @@ from archive.captures import (
     stored_capture,
 )
 from archive.datasette.plugins.reading_room import (
-    error_page, not_found, query_rows, read_at_once, read_only, row_id, schema_names,
+    error_page, merged_into, not_found, query_rows, read_at_once, read_only, row_id, schema_names,
 )
 from archive.history import History
 from archive.ingest import NOT_THERE, REDIRECTED_AWAY
@@ -732,6 +732,10 @@ async def article_record(datasette, request):
     number = row_id(request.url_vars["article_id"])
     db = _db(datasette)
     record = None if number is None else await read_at_once(db, lambda conn: _article_record(conn, db.path, number))
+    if record is None and number is not None and (
+            merge := await db.execute_fn(lambda conn: merged_into(conn, number))):
+        # A client following a citation of an article merged into another is led to that one.
+        return Response.redirect(datasette.urls.path(f"-/article/{merge['into_id']}.json"), status=301)
     if record is None:
         # A JSON answer, in the shape of datasette's own JSON errors, whatever the id.
         return Response.json({"ok": False, "error": "No such article", "status": 404}, status=404)
