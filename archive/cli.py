@@ -680,10 +680,13 @@ _DAY = _Day()
               help="Only articles naming this agency, by its name or an abbreviation (case aside).")
 @click.option("--platform", default=None, metavar="CHANNEL",
               help="Only articles naming this channel, e.g. 'Zalo OA' (case aside).")
+@click.option("--changed-after", type=click.IntRange(min=0, max=SQLITE_MOST), default=None, metavar="N",
+              help="Only articles changed since change number N, in the order of their changes: N is the "
+                   "'changes through' an earlier export said. Articles merged into another since are named.")
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Output file, or - for stdout (not for --format zip, which needs a FILE).")
 @click.option("--db", "db_path", **DB_OPTION)
-def export(fmt, source, since, until, search, month, ref, agency, platform, output, db_path):
+def export(fmt, source, since, until, search, month, ref, agency, platform, changed_after, output, db_path):
     """Export a selection of the archive, streamed (constant memory).
 
     A WARC (and the zip's captures.warc.gz) holds every version's capture of each article,
@@ -698,14 +701,22 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
     leaves the file that was there as it was. So does one that left captures out: it is kept
     as FILE.incomplete (replacing an earlier one), and FILE only ever holds a whole export.
 
+    Every export says the archive's last change number when it was made ("changes through
+    N"; the zip's README too): --changed-after N then exports what changed since, with no
+    article missed or repeated however crawls write meanwhile. The ids of articles merged into
+    another since N are named in warnings (the zip lists them in merged.tsv): drop them.
+
     \b
     Example:
         govarchive export --format jsonl --source hanoi --since 2024-01-01 -o hanoi.jsonl
+        govarchive export --changed-after 1234 -o changes.jsonl
         govarchive export --format zip --search "Zalo OA" -o zalo.zip
         govarchive export --ref 174/KH-UBND --month 2024-06 -o kh174.jsonl
         govarchive export --format warc -o - | warcio index -
     """
-    from archive.export import Selection, WriteFailed, count_selected, export as export_lib, selects_any
+    from archive.export import (
+        Selection, WriteFailed, changes, count_selected, export as export_lib, selects_any, snapshot,
+    )
     from archive.search import parse_query
 
     db = _open_archive(db_path, for_reading=True)
@@ -721,16 +732,21 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
     filters, unheld = _as_archived(db, {"month": month, "ref": ref, "platform": platform, "agency": agency})
     # A value the archive does not hold matches nothing, as the reading room's filter does.
     matches_nothing = matches_nothing or unheld
-    selection = Selection(source=source, since=since, until=until, search=search, **filters)
+    selection = Selection(source=source, since=since, until=until, search=search, changed_after=changed_after,
+                          **filters)
     if fmt == "zip" and output == "-":
         raise click.UsageError("--format zip needs -o FILE")
     if not output:
         # Opened, "" is the current folder: "cannot write : Is a directory" says nothing useful.
         raise click.BadParameter("is empty: give a file name, or - for stdout", param_hint="'-o' / '--output'")
     try:
-        if matches_nothing or not selects_any(db, selection):
-            click.echo(f"warning: nothing matched the selection ({selection}); nothing was written", err=True)
-            return
+        # One snapshot: the change number said is the one up to which nothing was selected.
+        with snapshot(db):
+            unchanged = changes(db, changed_after) if changed_after is not None else None
+            if matches_nothing or not selects_any(db, selection):
+                click.echo(f"warning: nothing matched the selection ({selection}); nothing was written", err=True)
+                _echo_changes(unchanged, fmt)
+                return
         if search is not None:
             # Counted within the whole selection (--source, --since, --until), as it is exported.
             _echo_together(search, count_selected(db, selection),
@@ -740,6 +756,7 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
     target = _open_output(db, db_path, output)
     out = target.file if target else click.get_binary_stream("stdout")
     left_out = []
+    where = []
     unread_files = {}  # WARC file: why none of its captures can be read
     in_unread_files = []
 
@@ -755,7 +772,7 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
     try:
         with _stopped_by_sigterm():
             count = export_lib(db, db_path, fmt, out, selection, left_out=report,
-                               filename=None if output == "-" else Path(output).name)
+                               filename=None if output == "-" else Path(output).name, changed=where.append)
             aside = stale = None
             if target and left_out:
                 aside = target.set_aside()
@@ -788,6 +805,7 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
                   else f"--format zip lists {them} in its missing-captures.tsv")
         click.echo(f"warning: {n:,} capture{'s' if n > 1 else ''} left out; {_files_named(unread_files)}; {listed}",
                    err=True)
+    _echo_changes(where[0], fmt)
     # A WARC export counts the articles whose current capture it holds, the others every article.
     without = f"; {len(left_out)} captures could not be included (named above)" if left_out else ""
     to = f" to {output}" if output != "-" else ""
@@ -800,6 +818,21 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, outp
         click.echo(f"Removed {_shown(output, stale)}, an earlier incomplete export: {output} is complete.", err=True)
     if left_out:
         sys.exit(1)
+
+
+def _echo_changes(changes, fmt: str) -> None:
+    """Say where an export stands in the archive's changes (archive.export.Changes; None: the
+    archive has no change numbers), and the articles merged into another since --changed-after."""
+    if changes is None:
+        return
+    if changes.merged and fmt == "zip":
+        click.echo(f"warning: {len(changes.merged):,} article{'s' if len(changes.merged) > 1 else ''} merged into "
+                   f"another since change {changes.after}: the zip's merged.tsv lists them", err=True)
+    elif changes.merged:
+        for article_id, into_id, merged_at, _changed in changes.merged:
+            click.echo(f"warning: article {article_id} was merged into article {into_id} at {merged_at}: "
+                       f"its id is gone from the archive", err=True)
+    click.echo(f"Changes through {changes.through}: continue with --changed-after {changes.through}.", err=True)
 
 
 def _shown(output: str, aside: Path) -> str:

@@ -44,9 +44,10 @@ from archive.warc import RecordUnreadable, WarcFileUnreadable, default_warc_dir,
 FORMATS = ("jsonl", "csv", "warc", "zip")
 
 MISSING_CAPTURES = "missing-captures.tsv"
+MERGED = "merged.tsv"
 
 # Fields added later go last, so that a CSV read by column position still reads.
-CSV_FIELDS = (*(f for f in ARTICLE_JSON_FIELDS if f != "captured_at"), "versions", "live", "captured_at")
+CSV_FIELDS = (*(f for f in ARTICLE_JSON_FIELDS if f != "captured_at"), "versions", "live", "captured_at", "changed")
 
 README_HEAD = """govarchive export
 =================
@@ -54,13 +55,24 @@ README_HEAD = """govarchive export
 selection            {selection}
 {notes}articles             {count}
 exported             {exported} (UTC)
-
+{changes}
 articles.jsonl       one JSON object per archived article (fields below)
 articles.csv         the same records as CSV, UTF-8 with a byte-order mark (for Excel, which
                      cuts a cell at 32,767 characters; Python's csv module needs
                      csv.field_size_limit(sys.maxsize) for a text past 131,072)
 captures.warc.gz     the WARC response and request records of each article's captures, as
                      archived: one for each version of the article, oldest first
+"""
+
+README_CHANGES = """last_change          {through}: the archive's last change number when the export was made
+                     (changes through {through}); the next export of what changed since
+                     is --changed-after {through}
+"""
+
+README_MERGED = f"""{MERGED}           the articles merged into another since change {{after}} ({{count}}): their ids
+                     are gone from the archive; one a line: id, into_id (the article it
+                     is now part of, in articles.jsonl or an earlier export), merged_at
+                     and changed, separated by tabs
 """
 
 README_MISSING = f"""{MISSING_CAPTURES} the captures that could not go into captures.warc.gz ({{count}}),
@@ -105,6 +117,11 @@ live               null while the article's own URL last answered with the artic
                    "checked_at": when (UTC), "url": where it now leads; "temporary": a 302, 303
                    or 307 redirect; "archived_as", for "elsewhere": the id of the page it leads to,
                    if archived}
+changed            the article's change number: it takes the archive's next one whenever one of
+                   the fields above but last_seen changes (text, title, dates, source_id,
+                   its other URLs ...), in the order the changes were committed; null for an
+                   article not changed since before the archive kept them. last_seen and live
+                   are as of the export: they move on every crawl without a new number
 earlier_versions   what the article said before, oldest first: each version's version number,
                    captured_at, fetch_id, title, published, author, description, text, text_hash,
                    word_count and extractor_version (published and author are null for a
@@ -131,6 +148,8 @@ class Selection:
     ref: str | None = None
     platform: str | None = None
     agency: str | None = None
+    # Only the articles whose change number is above it, in change order (a copy kept in sync).
+    changed_after: int | None = None
 
     def __str__(self) -> str:
         parts = [f"source={'all' if self.source is None else self.source}"]
@@ -139,6 +158,8 @@ class Selection:
                   for f, value in self._filters()]
         if self.search is not None:
             parts.append(f"search={json.dumps(self.search, ensure_ascii=False)}")
+        if self.changed_after is not None:
+            parts.append(f"changed_after={self.changed_after}")
         return " ".join(parts)
 
     def _filters(self):
@@ -165,6 +186,9 @@ class Selection:
         if self.search:
             clauses.append("a.rowid in (select rowid from articles_fold where articles_fold match :search)")
             params["search"] = parse_query(self.search).folded
+        if self.changed_after is not None:
+            clauses.append("a.changed > :changed_after")
+            params["changed_after"] = self.changed_after
         return (" where " + " and ".join(clauses)) if clauses else "", params
 
 
@@ -187,12 +211,61 @@ def count_selected(db: Database, selection: Selection) -> int:
 
 
 def iter_articles(db: Database, selection: Selection) -> Iterator[dict]:
+    order = "a.id" if selection.changed_after is None else "a.changed"
     cursor = _select(db, selection, f"select a.*, {OTHER_URLS_SQL}, {CAPTURED_AT_SQL} from articles a{{where}} "
-                                    "order by a.id")
+                                    f"order by {order}")
     columns = [c[0] for c in cursor.description]
     while batch := cursor.fetchmany(500):
         for row in batch:
             yield dict(zip(columns, row))
+
+
+class NoChangeNumbers(ValueError):
+    """The archive has no change numbers yet (not upgraded through m027_change_numbers)."""
+
+
+@dataclass
+class Changes:
+    """Where an export stands in the archive's changes: the last change number (``through``)
+    when it was made, from which the next export of what changed continues, and the articles
+    merged into another (id, into_id, merged_at, changed) since ``after``, whose ids are gone."""
+
+    through: int
+    after: int | None = None
+    merged: tuple[tuple, ...] = ()
+
+
+def changes(db: Database, after: int | None) -> Changes:
+    """Where the archive's changes stand, read in the caller's transaction: read in the one an
+    export is written in, ``through`` is exactly what it holds. NoChangeNumbers on an archive
+    not upgraded (read as it is from read-only storage)."""
+    try:
+        through = db.execute("select value from change_counter").fetchone()[0]
+    except sqlite3.OperationalError:
+        raise NoChangeNumbers("the archive has no change numbers yet: it was read as it is, not upgraded; "
+                              "upgrade it once where it can be written to ('govarchive stats')") from None
+    merged = ()
+    if after is not None:
+        merged = tuple(db.execute("select id, into_id, merged_at, changed from merged_articles where changed > ? "
+                                  "order by changed", [after]).fetchall())
+    return Changes(through, after, merged)
+
+
+@contextlib.contextmanager
+def snapshot(db: Database):
+    """One read transaction: what is read inside sees the archive as it was when it began (WAL),
+    whatever a crawl commits meanwhile. An export is written in one; a caller that reads
+    before it (whether anything is selected, the change number) holds one around both."""
+    if db.conn.in_transaction:  # the caller's transaction is the snapshot
+        yield
+        return
+    db.conn.execute("begin")
+    try:
+        # A deferred BEGIN takes its snapshot at the first read, not at once.
+        db.execute("select 1 from articles limit 1").fetchall()
+        yield
+    finally:
+        db.conn.execute("rollback")
 
 
 def check_output(db: Database, db_path: str | Path, output: str | Path) -> None:
@@ -403,7 +476,8 @@ class _Checked:
 
 
 def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection: Selection,
-           left_out: LeftOut | None = None, filename: str | None = None) -> int:
+           left_out: LeftOut | None = None, filename: str | None = None,
+           changed: Callable[[Changes | None], None] | None = None) -> int:
     """Write the selected articles to ``out`` in ``fmt`` and flush it; returns how many were
     written. ``filename`` is the output's name, for the WARC's warcinfo record (None: stdout).
 
@@ -412,13 +486,24 @@ def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection
     export goes on with the next. ``file`` is (WARC file, why) when the whole file cannot be read
     (gone, no permission), so that it can be named once for all its captures; else None.
     WriteFailed when ``out`` cannot be written.
+
+    ``changed(changes)`` hears where the export stands in the archive's changes (Changes), read
+    in the snapshot the export is written from: what it holds is what changed up to ``through``
+    (None for an archive read as it is, without change numbers). The zip's README says it, and
+    lists the articles merged since ``selection.changed_after`` in merged.tsv.
     """
     left_out = left_out or (lambda row, reason, file: None)
     if fmt == "zip" and not _rewritable(out):
         raise ValueError("--format zip needs -o FILE: a zip cannot be written to a pipe, a device or a file "
                          "opened to append to")
     out = _Checked(out)
-    with _snapshot(db):
+    with snapshot(db):
+        try:
+            where = changes(db, selection.changed_after)
+        except NoChangeNumbers:
+            if selection.changed_after is not None:
+                raise
+            where = None  # read as it is: the export is all there is, with no number to continue from
         if fmt == "jsonl":
             count = _jsonl(db, db_path, out, selection)
         elif fmt == "csv":
@@ -426,10 +511,12 @@ def export(db: Database, db_path: str | Path, fmt: str, out: BinaryIO, selection
         elif fmt == "warc":
             count = _warc(db, db_path, out, selection, left_out, filename)
         elif fmt == "zip":
-            count = _zip(db, db_path, out, selection, left_out)
+            count = _zip(db, db_path, out, selection, left_out, where)
         else:
             raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     out.flush()
+    if changed:
+        changed(where)
     return count
 
 
@@ -444,28 +531,11 @@ def _rewritable(out: BinaryIO) -> bool:
     return stat.S_ISREG(os.fstat(fd).st_mode) and not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND
 
 
-@contextlib.contextmanager
-def _snapshot(db: Database):
-    """One read transaction for the whole export. In WAL mode it sees the archive as it was
-    when it began, whatever a crawl commits meanwhile: each part of an export (the zip's
-    articles.jsonl and its captures, an article and its versions) describes the same state."""
-    if db.conn.in_transaction:  # the caller's transaction is the snapshot
-        yield
-        return
-    db.conn.execute("begin")
-    try:
-        # A deferred BEGIN takes its snapshot at the first read, not at once.
-        db.execute("select 1 from articles limit 1").fetchall()
-        yield
-    finally:
-        db.conn.execute("rollback")
-
-
 def _jsonl(db, db_path, out, selection) -> int:
     count = 0
     history = History(db.conn, db_path)
     for row in iter_articles(db, selection):
-        out.write(json.dumps(history.record(row), ensure_ascii=False).encode("utf-8") + b"\n")
+        out.write(json.dumps(_record(history, row), ensure_ascii=False).encode("utf-8") + b"\n")
         count += 1
     return count
 
@@ -479,7 +549,7 @@ def _csv(db, db_path, out, selection) -> int:
     count = 0
     history = History(db.conn, db_path)
     for row in iter_articles(db, selection):
-        record = history.record(row)
+        record = _record(history, row)
         if record["live"] is not None:
             record["live"] = json.dumps(record["live"], ensure_ascii=False)
         for key in ARTICLE_LIST_FIELDS:
@@ -489,6 +559,14 @@ def _csv(db, db_path, out, selection) -> int:
         count += 1
     text.detach()
     return count
+
+
+def _record(history: History, row: dict) -> dict:
+    """The article's exported record: its history, and its change number (None in an archive
+    read as it is, not upgraded) last but for the earlier versions' texts, as the README lists them."""
+    record = history.record(row)
+    earlier = record.pop("earlier_versions")
+    return {**record, "changed": row.get("changed"), "earlier_versions": earlier}
 
 
 def _warc(db, db_path, out, selection, left_out, filename) -> int:
@@ -594,7 +672,7 @@ def _zip_member(archive, info: zipfile.ZipInfo):
                 member.close()
 
 
-def _zip(db, db_path, out, selection, left_out) -> int:
+def _zip(db, db_path, out, selection, left_out, where: Changes | None) -> int:
     exported = datetime.now(timezone.utc)
     # The list of captures left out goes to a file of its own until the WARC member is closed (a
     # zip takes one member at a time), so memory stays flat however many there are.
@@ -614,7 +692,13 @@ def _zip(db, db_path, out, selection, left_out) -> int:
         with _zip_member(archive, _member("captures.warc.gz", exported)) as member:
             _warc(db, db_path, member, selection, note, "captures.warc.gz")
         readme = README_HEAD.format(selection=selection, notes=_readme_notes(selection), count=count,
-                                    exported=exported.isoformat(timespec="seconds"))
+                                    exported=exported.isoformat(timespec="seconds"),
+                                    changes=README_CHANGES.format(through=where.through) if where else "")
+        if where and where.after is not None:
+            readme += README_MERGED.format(after=where.after, count=len(where.merged))
+            with _zip_member(archive, _member(MERGED, exported)) as member:
+                member.write(b"id\tinto_id\tmerged_at\tchanged\n")
+                member.write("".join("\t".join(map(str, row)) + "\n" for row in where.merged).encode("utf-8"))
         if missed:
             readme += README_MISSING.format(count=missed)
             missing.seek(0)

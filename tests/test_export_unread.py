@@ -23,8 +23,9 @@ def test_a_warc_file_gone_is_named_once_with_the_count_of_its_captures(archive_c
     assert result.returncode == 1, result.stderr
     listed = ("the zip's missing-captures.tsv lists them" if fmt == "zip"
               else "--format zip lists them in its missing-captures.tsv")
-    assert result.stderr.splitlines()[:-1] == [
+    assert result.stderr.splitlines()[:-2] == [
         f"warning: {len(affected)} captures left out; WARC files gone or unreadable: {warc_file} (missing); {listed}"]
+    assert result.stderr.splitlines()[-2].startswith("Changes through ")
     assert result.stderr.splitlines()[-1].endswith(f"; {len(affected)} captures could not be included (named above).")
     if fmt == "zip":
         with zipfile.ZipFile(out.with_name(out.name + ".incomplete")) as bundle:
