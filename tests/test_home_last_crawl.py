@@ -50,7 +50,7 @@ def last_crawl(path):
 
 def test_a_killed_crawl_is_interrupted_with_the_pages_it_fetched(archive):
     status, text = last_crawl(archive)
-    assert status == "interrupted"
+    assert status == "bị ngắt / interrupted"
     assert "· 4 trang / pages · 1 lỗi / errors" in text, text
     db = open_db(archive)
     try:
@@ -64,11 +64,11 @@ def test_a_killed_crawl_is_interrupted_with_the_pages_it_fetched(archive):
 def test_a_crawl_still_running_shows_the_pages_it_has_fetched_so_far(archive):
     with SourceLock(archive, "t"):
         status, text = last_crawl(archive)
-    assert status == "running"
+    assert status == "đang chạy / running"
     assert "· 4 trang / pages · 1 lỗi / errors" in text, text
 
 
 def test_a_lock_folder_the_server_cannot_read_leaves_the_crawl_as_its_row_says(archive):
     (archive.parent / "archive-locks").write_text("not a folder")
     status, text = last_crawl(archive)
-    assert status == "running" and "· 0 trang / pages" in text, text
+    assert status == "đang chạy / running" and "· 0 trang / pages" in text, text
