@@ -535,7 +535,7 @@ def _jsonl(db, db_path, out, selection) -> int:
     count = 0
     history = History(db.conn, db_path)
     for row in iter_articles(db, selection):
-        out.write(json.dumps(_record(history, row), ensure_ascii=False).encode("utf-8") + b"\n")
+        out.write(json.dumps(history.record(row), ensure_ascii=False).encode("utf-8") + b"\n")
         count += 1
     return count
 
@@ -549,7 +549,7 @@ def _csv(db, db_path, out, selection) -> int:
     count = 0
     history = History(db.conn, db_path)
     for row in iter_articles(db, selection):
-        record = _record(history, row)
+        record = history.record(row)
         if record["live"] is not None:
             record["live"] = json.dumps(record["live"], ensure_ascii=False)
         for key in ARTICLE_LIST_FIELDS:
@@ -559,14 +559,6 @@ def _csv(db, db_path, out, selection) -> int:
         count += 1
     text.detach()
     return count
-
-
-def _record(history: History, row: dict) -> dict:
-    """The article's exported record: its history, and its change number (None in an archive
-    read as it is, not upgraded) last but for the earlier versions' texts, as the README lists them."""
-    record = history.record(row)
-    earlier = record.pop("earlier_versions")
-    return {**record, "changed": row.get("changed"), "earlier_versions": earlier}
 
 
 def _warc(db, db_path, out, selection, left_out, filename) -> int:

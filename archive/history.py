@@ -164,10 +164,12 @@ class History:
 
     def record(self, row: dict) -> dict:
         """The article's downloadable record (article_json) with its history: how many versions
-        the archive holds, what the live page answered, and the earlier versions' texts."""
+        the archive holds, what the live page answered, its change number (None in an archive
+        read as it is, not upgraded: m027) and the earlier versions' texts."""
         record = article_json(row)
         record["versions"] = self.version_count(row["id"])
         record["live"] = live_json(self.live_state(row["url"]))
+        record["changed"] = row.get("changed")
         record["earlier_versions"] = self.earlier_versions(row["id"])
         return record
 
