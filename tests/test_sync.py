@@ -234,14 +234,20 @@ def test_the_export_command_says_where_to_continue_and_names_merged_articles(tmp
         f"Changes through {through}: continue with --changed-after {through}."]
 
 
-def test_an_archive_from_before_is_upgraded_without_numbering_its_rows(tmp_path):
-    path = tmp_path / "old.db"
+def _archive_before_change_numbers(folder):
+    """An archive of one article, upgraded up to m027 but not by it."""
+    path = folder / "old.db"
     old = Database(sqlite3.connect(path))
     migrations.apply(old, stop_before="m027_change_numbers")
     ingest.register_source(old, _source())
     store_page(old, _page(1), source_id="t", seen_at="2024-12-01T00:00:00+00:00")
     old.conn.commit()
     old.close()
+    return path
+
+
+def test_an_archive_from_before_is_upgraded_without_numbering_its_rows(tmp_path):
+    path = _archive_before_change_numbers(tmp_path)
     db = open_db(path)
     assert _changed(db, 1) is None  # covered by a first full export
     _store(db, 2)
@@ -251,13 +257,7 @@ def test_an_archive_from_before_is_upgraded_without_numbering_its_rows(tmp_path)
 
 
 def test_an_archive_read_as_it_is_refuses_changed_after_and_exports_in_full(tmp_path):
-    path = tmp_path / "old.db"
-    old = Database(sqlite3.connect(path))
-    migrations.apply(old, stop_before="m027_change_numbers")
-    ingest.register_source(old, _source())
-    store_page(old, _page(1), source_id="t", seen_at="2024-12-01T00:00:00+00:00")
-    old.conn.commit()
-    old.close()
+    path = _archive_before_change_numbers(tmp_path)
     from archive.db import READABLE_WITHOUT, _open_as_it_is
 
     assert "m027_change_numbers" in READABLE_WITHOUT
