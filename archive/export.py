@@ -241,7 +241,9 @@ def changes(db: Database, after: int | None) -> Changes:
     not upgraded (read as it is from read-only storage)."""
     try:
         through = db.execute("select value from change_counter").fetchone()[0]
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):  # a busy or damaged archive is not one from before m027
+            raise
         raise NoChangeNumbers("the archive has no change numbers yet: it was read as it is, not upgraded; "
                               "upgrade it once where it can be written to ('govarchive stats')") from None
     merged = ()
