@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+import sqlite3
 
 from sqlite_utils import Database
 
@@ -71,12 +72,47 @@ def carry_over(db: Database, source: Source) -> dict[str, int]:
                 close_interrupted(db, old)  # its crawls marked running died: its lock was free
                 counts[old] = (_carry_articles(db, old, source.id), *_carry_crawls(db, old, source.id))
                 db.execute("delete from sources where id = ?", [old])
+                _record_rename(db, old, source.id)
         for old in free:
             _drop_queue_folder(db, old)
     for old, (articles, crawls, fetches) in counts.items():
         logger.warning("carried %s articles of %s over to %s (formerly), with its %s crawls and %s fetches",
                        f"{articles:,}", old, source.id, f"{crawls:,}", f"{fetches:,}")
     return {old: articles for old, (articles, _crawls, _fetches) in counts.items()}
+
+
+def _record_rename(db: Database, old: str, new: str) -> None:
+    """Record that ``old`` is now ``new``: ids carried over to ``old`` before are ``new``'s now
+    too, and ``new``, an id in use again, is no former id (a rename undone)."""
+    from archive.ingest import now_iso
+
+    db.execute("update source_renames set new_id = ? where new_id = ?", [new, old])
+    db.execute("delete from source_renames where old_id = ?", [new])
+    db.execute("insert or replace into source_renames (old_id, new_id, renamed_at) values (?, ?, ?)",
+               [old, new, now_iso()])
+
+
+def never_held(db: Database, source: Source) -> list[str]:
+    """Those of the source's former ids the archive neither holds rows under nor carried over: a
+    typo in ``formerly``, or an id of another archive."""
+    if not source.formerly:
+        return []
+    marks = ", ".join("?" * len(source.formerly))
+    known = {r[0] for r in db.execute(f"select id from sources where id in ({marks}) union "
+                                      f"select old_id from source_renames where old_id in ({marks})",
+                                      [*source.formerly, *source.formerly])}
+    return [old for old in source.formerly if old not in known]
+
+
+def successor(conn, old: str) -> tuple[str, str] | None:
+    """(new id, when) of a source id carried over to another, or None; ``conn`` is the archive's
+    Database or a connection to it (the reading room reads an archive maybe not upgraded)."""
+    try:
+        return conn.execute("select new_id, renamed_at from source_renames where old_id = ?", [old]).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        return None  # an archive read as it is, before m028: nothing carried over
 
 
 def _drop_queue_folder(db: Database, old: str) -> None:

@@ -585,6 +585,14 @@ def m027_change_numbers(db: Database) -> None:
                f"when old.into_id is not new.into_id begin {_next_change('merged_articles', 'new.id')} end")
 
 
+@migrations()
+def m028_source_renames(db: Database) -> None:
+    """The source ids carried over to another (``formerly`` in sources.toml, archive.carryover):
+    a link or bookmark filtering by the old id finds its successor's articles, and a former id
+    the archive never held (a typo) is told from one carried over already."""
+    db["source_renames"].create({"old_id": str, "new_id": str, "renamed_at": str}, pk="old_id", not_null={"new_id"})
+
+
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
 # with what their absence costs until it is upgraded (None: nothing a reader notices). One that
 # lacks any other is refused: its pages would fail on the tables and columns it does not have.
@@ -604,6 +612,8 @@ READABLE_WITHOUT = {
     # It has no merges recorded: those made before the upgrade left none, and nothing merges here.
     "m026_merged_articles": None,
     "m027_change_numbers": "exports cannot select what changed since a change number (--changed-after)",
+    # An archive never upgraded has carried nothing over: a carry-over writes, which upgrades it first.
+    "m028_source_renames": None,
 }
 
 
@@ -764,7 +774,8 @@ def _migrate(db: Database) -> None:
 # nothing per row (0.2 s for 300,000 articles, 1 GB, read from the page cache).
 _QUICK = frozenset({"m002_warc_pointers", "m006_extraction_rules", "m013_article_urls", "m014_fetch_redirect_hops",
                     "m020_version_dates", "m022_crawls_rechecks_after", "m024_crawls_source_name",
-                    "m025_doc_refs_issuing_body", "m026_merged_articles", "m027_change_numbers"})
+                    "m025_doc_refs_issuing_body", "m026_merged_articles", "m027_change_numbers",
+                    "m028_source_renames"})
 def _takes_a_while(db: Database, name: str) -> bool:
     """Whether the migration ``name`` goes through as many rows as the archive has. Asked of the
     pending ones in order, up to the first that does: m023's check reads the column m002 adds,

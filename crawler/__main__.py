@@ -115,6 +115,10 @@ def main(argv=None) -> int:
         try:
             # Before the resume's lookup: an interrupted crawl of a former id is the source's own to resume.
             carryover.carry_over(db, source)
+            for old in carryover.never_held(db, source):
+                logging.getLogger("crawler").warning(
+                    "%s: formerly names %r, which this archive holds nothing under and never carried over: "
+                    "a typo in the sources file?", source.id, old)
         except Exception as exc:
             if not ingest.storage_failure(exc):
                 raise

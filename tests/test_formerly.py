@@ -72,7 +72,7 @@ def test_a_renamed_source_crawls_its_former_ids_articles_as_its_own(sample_site,
     run_cli("crawl", "sample-portal", "--db", "archive.db", "--max-pages", "8", check=True)
     first = query(tmp_path, "select id, url from articles order by id")
     assert len(first) >= 3
-    renamed = _formerly(text.replace('id = "sample-portal"', 'id = "portal"'), '["sample-portal"]')
+    renamed = _formerly(text.replace('id = "sample-portal"', 'id = "portal"'), '["sample-portal", "sample-portl"]')
     (tmp_path / "sources.toml").write_text(renamed.replace("Cổng thông tin mẫu", "Cổng mới"), encoding="utf-8")
     assert (tmp_path / "archive-queues" / "sample-portal").is_dir()
     second = run_cli("crawl", "portal", "--db", "archive.db", "--max-pages", "8", check=True)
@@ -105,7 +105,11 @@ def test_a_renamed_source_crawls_its_former_ids_articles_as_its_own(sample_site,
         db.close()
     # Nothing is left to carry: the next crawl does not say it again.
     third = run_cli("crawl", "portal", "--db", "archive.db", "--max-pages", "2", check=True)
-    assert "carried" not in third.stderr
+    assert " over to portal (formerly)" not in third.stderr
+    # A former id never held is a typo, said at every crawl; one carried over is not.
+    typo = ("portal: formerly names 'sample-portl', which this archive holds nothing under and never carried "
+            "over: a typo in the sources file?")
+    assert typo in second.stderr and typo in third.stderr and "'sample-portal'," not in third.stderr
 
 
 def _source(source_id: str, formerly=()) -> object:
@@ -151,6 +155,9 @@ def test_a_merge_keeps_both_sources_articles_and_is_done_once(tmp_path, caplog):
         assert len(search(db, "Hai Duong", source="hai-phong")) == 3
         assert len(search(db, "Hải Dương", source="hai-phong")) == 3
         assert search(db, "Hai Duong", source="hai-duong") == []
+        # The rename is recorded: a former id carried over is told from one never held (a typo).
+        assert [tuple(r) for r in db.execute("select old_id, new_id from source_renames")] == [("hai-duong", "hai-phong")]
+        assert carryover.never_held(db, merged) == ["never-crawled"]
         # Done once: the next time is one lookup of the sources table's key.
         statements = []
         db.conn.set_trace_callback(statements.append)
@@ -180,7 +187,7 @@ def test_a_renamed_sources_interrupted_crawl_is_resumed_by_its_new_id(sample_sit
     finally:
         db.close()
     assert left
-    renamed = _formerly(text.replace('id = "sample-portal"', 'id = "portal"'), '["sample-portal"]')
+    renamed = _formerly(text.replace('id = "sample-portal"', 'id = "portal"'), '["sample-portal", "sample-portl"]')
     (tmp_path / "sources.toml").write_text(renamed, encoding="utf-8")
     resumed = run_cli("crawl", "portal", "--resume", "--db", "archive.db", "--max-pages", "12", check=True)
     assert "no interrupted crawl to resume" not in resumed.stderr
@@ -246,3 +253,41 @@ def test_a_renamed_source_is_due_when_its_former_id_would_have_been(tmp_path):
     # The old id was crawled just now: renamed in the sources file, it is not due before its next slot.
     assert due_sources(tmp_path / "archive.db", [renamed, successor], now) == [successor]
     assert due_sources(tmp_path / "archive.db", [renamed], now + timedelta(hours=7)) == [renamed]
+
+
+def test_a_rename_of_a_rename_and_a_rename_undone_are_recorded_as_they_stand(tmp_path):
+    db = open_db(tmp_path / "archive.db")
+    try:
+        _store(db, _source("a"), 0, "Tin A")
+        ingest.start_crawl(db, _source("b", formerly=["a"]), max_pages=None)
+        ingest.start_crawl(db, _source("c", formerly=["b"]), max_pages=None)
+        renames = "select old_id, new_id from source_renames order by old_id"
+        assert [tuple(r) for r in db.execute(renames)] == [("a", "c"), ("b", "c")]
+        # "a" is an id in use again: no former id, and what it was is now its own.
+        ingest.start_crawl(db, _source("a", formerly=["c"]), max_pages=None)
+        assert [tuple(r) for r in db.execute(renames)] == [("b", "a"), ("c", "a")]
+        assert carryover.successor(db, "b")[0] == "a" and carryover.successor(db, "a") is None
+    finally:
+        db.close()
+
+
+def test_a_link_by_a_former_id_finds_its_successors_articles_and_says_so(tmp_path):
+    import asyncio
+
+    from archive.serve import make_datasette
+
+    db = open_db(tmp_path / "archive.db")
+    try:
+        _store(db, _source("hai-duong"), 0, "Hải Dương tin")
+        ingest.start_crawl(db, _source("hai-phong", formerly=["hai-duong"]), max_pages=None)
+    finally:
+        db.close()
+    ds = make_datasette(tmp_path / "archive.db")
+    page = asyncio.run(ds.client.get("/-/search", params={"source": "hai-duong"})).text
+    assert "Hải Dương tin" in page
+    assert "Source «hai-duong» is now «hai-phong» (carried over at " in page
+    data = asyncio.run(ds.client.get("/-/results.json", params={"source": "hai-duong"})).json()
+    assert [r["title"] for r in data["results"]] == ["Hải Dương tin"]
+    # An id never held is still said to be none.
+    page = asyncio.run(ds.client.get("/-/search", params={"source": "hai-duong-cu"})).text
+    assert "The archive has no source «hai-duong-cu»" in page

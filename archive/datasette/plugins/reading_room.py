@@ -34,6 +34,7 @@ from datasette.database import Database, QueryInterrupted, Results
 from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
+from archive.carryover import successor
 from archive.db import applied_at, recorded_since
 from archive.docrefs import ISSUING_BODIES_SINCE
 from archive.filters import (
@@ -304,6 +305,11 @@ def _no_such_value_note(facet: Facet, value: str) -> Note:
                 f"The archive has no {facet.en.lower()} «{value}»")
 
 
+def _renamed_note(old: str, new: str, when: str) -> Note:
+    return Note(f"Nguồn «{old}» nay là «{new}» (chuyển sang {_at(when, 'lúc', 'ngày')}): hiển thị các bài viết của «{new}»",
+                f"Source «{old}» is now «{new}» (carried over {_at(when, 'at', 'on')}): showing «{new}»'s articles")
+
+
 def _one_value_note(facet: Facet, values: list[str]) -> Note:
     # The search indexes hold one filter word per facet (archive.search.with_filters), and the
     # facets, chips and links select one value each: a repeated filter can only come from a
@@ -375,7 +381,14 @@ class Search:
             # Only the value applied is looked up: a URL may repeat a filter any number of times.
             wanted = facet.spelled(given[0]) if facet.spelled else given[0]
             applied = await _as_archived(db, facet, wanted)
-            if applied is None:
+            renamed = None
+            if applied is None and facet.param == "source":
+                renamed = await db.execute_fn(lambda conn: successor(conn, wanted))
+            if renamed is not None:
+                # A link or bookmark of the id before a rename or merger finds its articles where they are.
+                applied = renamed[0]
+                notes.append(_renamed_note(wanted, *renamed))
+            elif applied is None:
                 applied = wanted
                 notes.append(_no_such_value_note(facet, given[0]))
             filters[facet.param] = applied
