@@ -137,12 +137,6 @@ class _Part(NamedTuple):
     # How many terms typed one after another the part stands for: more than one when they spell
     # an abbreviation's long form or the other way round (see _abbreviated_runs).
     joined: int = 1
-    # Whether another spelling of it matches as its words, not as a phrase (see _as_words): one
-    # such term typed alone is a run too, so that ranking puts the articles with them together first.
-    loose: bool = False
-    # The folded query with every spelling as a phrase, for a term excluded: what NOT takes out
-    # must be what was typed, not every article with its long form's words somewhere.
-    strict: str = ""
 
 
 _OPEN = _Part("open", "(", "(", "(", "(")
@@ -210,9 +204,6 @@ def parse_query(text: str) -> Query:
                 notes += _not_a_column(text, match.start())
             notes += _stray_star(value)
             term = _term(value, prefix=_prefixed(value))
-            if term is not None and kind == "phrase":
-                # Quoted, every spelling is the phrase asked for, the long forms' too.
-                term = term._replace(folded=term.strict, loose=False)
             if term is not None:
                 if kind == "phrase" and (len(value) == 1 or not value.rstrip("*").endswith('"')):
                     notes.append(Note('Thiếu dấu " đóng: cụm từ được tính đến hết câu',
@@ -231,7 +222,7 @@ def parse_query(text: str) -> Query:
     typed_a_term = any(part.kind == "term" for part in parts)
     parts = _drop_dangling(_drop_leading_not(_exclusions_last(_without_empty_groups(parts), 0)[0], notes), notes)
     notes += _excluded_in_vain(_branches(parts, 0)[0])
-    parts = _strict_when_excluded(_abbreviated_runs(parts))
+    parts = _abbreviated_runs(parts)
     runs = _runs(parts)
     phrase = _phrases(runs)
     parts = _explicit_and(parts)
@@ -323,19 +314,18 @@ def _marked_parts(parts) -> list[_Part]:
 
 
 def _runs(parts) -> list[list[_Part]]:
-    """The runs of two or more terms typed one after another (joined by no operator), and of one
-    term whose other spellings match as their words (``loose``); a term that NOT excludes starts
-    no run, and a prefix ends one."""
+    """The runs of two or more terms typed one after another (joined by no operator); a term
+    that NOT excludes starts no run, and a prefix ends one."""
     runs, run = [], []
     for i, part in enumerate(parts):
         after = parts[i - 1] if i else None
         if part.kind != "term" or after is None or after.kind != "term" or after.spellings[0].endswith("*"):
-            if sum(term.joined for term in run) > 1 or any(term.loose for term in run):
+            if sum(term.joined for term in run) > 1:
                 runs.append(run)
             run = []
         if part.kind == "term" and not (after and after.kind == "op" and after.exact == "NOT"):
             run.append(part)
-    if sum(term.joined for term in run) > 1 or any(term.loose for term in run):
+    if sum(term.joined for term in run) > 1:
         runs.append(run)
     return runs
 
@@ -379,14 +369,13 @@ def _typed_words(parts) -> tuple[str, ...]:
     ))
 
 
-def _term(value: str, *, prefix: bool, abbreviations: bool = True, as_words: bool = False) -> _Part | None:
+def _term(value: str, *, prefix: bool, abbreviations: bool = True) -> _Part | None:
     """A word or phrase as an FTS5 phrase in each form, or None when it has no words.
 
     Typed in compatibility characters (full-width "Ｚａｌｏ"), it matches their NFKC form too;
     the archived text is NFC only, so the form as typed still matches where the text has it.
     With ``abbreviations``, an abbreviation or long form in it (see _abbreviations) matches its
-    other spellings too: "UBND tỉnh Đắk Lắk" is also "Ủy ban nhân dân tỉnh Đắk Lắk". Those other
-    spellings, and every form with ``as_words``, match as their words (see _as_words).
+    other spellings too: "UBND tỉnh Đắk Lắk" is also "Ủy ban nhân dân tỉnh Đắk Lắk".
     """
     star = "*" if prefix else ""
     plain = unicodedata.normalize("NFKC", value)
@@ -407,39 +396,14 @@ def _term(value: str, *, prefix: bool, abbreviations: bool = True, as_words: boo
     exact = [f'"{" ".join(words)}"{star}' for words, _, _ in forms]
     folded_forms = [spellings for _, _, spellings in forms]
     marks = tuple(dict.fromkeys(phrase for phrases in folded_forms for phrase in phrases))
-    as_typed = set() if as_words else {phrase for phrases in folded_forms[:typed_forms] for phrase in phrases}
-
-    def matching(phrase: str, strict: bool) -> str:
-        # The filters column's words (src…, month…, ref…) are for the facets: "age*" must not
-        # find every article that names an agency.
-        if phrase.endswith("*"):
-            return f"( {{{' '.join(sorted(COLUMNS))}}} : {_fts_phrase(phrase)} )"
-        return _fts_phrase(phrase) if strict or phrase in as_typed else _as_words(phrase)
-
-    folded = [matching(phrase, strict=False) for phrase in marks]
-    loose = any(phrase not in as_typed and not phrase.endswith("*") and len(phrase.split()) > _PHRASE_WORDS
-                for phrase in marks)
+    # The filters column's words (src…, month…, ref…) are for the facets: "age*" must not
+    # find every article that names an agency.
+    folded = [f"( {{{' '.join(sorted(COLUMNS))}}} : {_fts_phrase(phrase)} )" if phrase.endswith("*")
+              else _fts_phrase(phrase) for phrase in marks]
     # Ranking takes the plain form's spellings (no text has full-width letters), then the others'.
     ranked = [phrase for phrases in folded_forms[typed_forms - 1:] for phrase in phrases]
     return _Part("term", _either(exact), _either(folded), _either([a for _, a, _ in forms]), value, marks,
-                 tuple(dict.fromkeys(ranked)), loose=loose,
-                 strict=_either([matching(phrase, strict=True) for phrase in marks]))
-
-
-# Another spelling than the one typed (an abbreviation's long form) of more words than this
-# matches as its words, wherever they stand, as a long form typed does: as a phrase of very
-# common words ("Thông tin và Truyền thông") it had word positions checked in most of the
-# archive, for each query of the page: "Sở TT&TT" took a second on a million articles. Ranking
-# (Query.phrase) still puts the articles that have the words together first.
-_PHRASE_WORDS = 2
-
-
-def _as_words(phrase: str) -> str:
-    """A folded phrase (no prefix) as the folded query matches another spelling (_PHRASE_WORDS)."""
-    words = phrase.split()
-    if len(words) <= _PHRASE_WORDS:
-        return _fts_phrase(phrase)
-    return "( " + " AND ".join(f'"{word}"' for word in words) + " )"
+                 tuple(dict.fromkeys(ranked)))
 
 
 def _accented(word: str, *, prefix: bool) -> str:
@@ -706,27 +670,6 @@ def _rewritten(text: str, table: _Abbreviations, *, last: int | None = None, ski
     return [form + text[at:] for form in forms[1:]]
 
 
-def _strict_when_excluded(parts: list[_Part]) -> list[_Part]:
-    """``parts`` with each term that NOT excludes (it, or the group or column filter after it)
-    matching its spellings as phrases (``_Part.strict``)."""
-    out, depth, excluded_until = [], 0, None
-    for i, part in enumerate(parts):
-        before = parts[i - 1] if i else None
-        if excluded_until is None and before is not None and before.kind == "op" and before.exact == "NOT":
-            excluded_until = depth
-        if part.kind == "open":
-            depth += 1
-        elif part.kind == "close":
-            depth -= 1
-        if excluded_until is not None and part.kind == "term" and part.strict:
-            part = part._replace(folded=part.strict)
-        out.append(part)
-        # The operand ends with its term, or with the close of its group, at the depth it began.
-        if excluded_until is not None and depth == excluded_until and part.kind in ("term", "close"):
-            excluded_until = None
-    return out
-
-
 def _abbreviated_runs(parts: list[_Part]) -> list[_Part]:
     """``parts`` with the terms typed one after another that spell a known abbreviation or long
     form (see _abbreviations) as one term that matches them as typed or its other spellings:
@@ -770,7 +713,7 @@ def _joined(terms: list[_Part], spellings: dict[tuple[str, ...], str]) -> _Part 
     và Truyền thông": TT&TT does); None when no other is left."""
     typed = [{tuple(mark.split()) for mark in term.marks} for term in terms]
     others = [term for words, text in spellings.items() if not _covered(words, typed)
-              if (term := _term(text, prefix=False, abbreviations=False, as_words=True)) is not None][:_MAX_ABBREVIATED]
+              if (term := _term(text, prefix=False, abbreviations=False)) is not None][:_MAX_ABBREVIATED]
     if not others:
         return None
     as_typed = [f"( {' AND '.join(term[i] for term in terms)} )" for i in (1, 2, 3)]
