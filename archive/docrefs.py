@@ -200,6 +200,9 @@ _VARIANTS = str.maketrans({"–": "-", "‐": "-", "‑": "-", "−": "-", "Ð":
 # str.translate costs a fifth of the matching; most pages have none of these.
 _VARIANT = re.compile("[–‐‑−Ðð\uff01-\uff5e\u3000]")
 _ISSUE_LEAD = re.compile(r"[ \t]*,?[ \t]*\(?[ \t]*(?=(?i:ngay)\s)")
+# After the issuer a date with a comma before it is the news's own ("Thực hiện Kế hoạch 174/KH-UBND
+# của UBND tỉnh Đắk Lắk, ngày 8/4, Sở ... tổ chức"): the clause after the comma is what happened that day.
+_ISSUE_LEAD_AFTER_BODY = re.compile(r"[ \t]*\(?[ \t]*(?=(?i:ngay)\s)")
 _ISSUE_REACH = 48
 # Between a reference (and its date) and the body that issued it: "của", "do" (by), and the
 # chairman's title, whose decisions carry the committee's numbering. Over the base-letter text.
@@ -315,7 +318,7 @@ def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tupl
     body, body_end = _body_after(norm, key, end)
     if body is not None and issued is None:
         # "... 174/KH-UBND của UBND tỉnh Đắk Lắk ngày 20/6/2025": the date after the issuer.
-        issued, dated_end = _issued(norm, key, body_end, year, reference)
+        issued, dated_end = _issued(norm, key, body_end, year, reference, lead=_ISSUE_LEAD_AFTER_BODY)
         end = dated_end if issued is not None else end
     if body is None:
         body = _body_before(norm, key, start)
@@ -359,10 +362,11 @@ def _code(norm: str, m: re.Match, group: str) -> str:
 
 
 def _issued(
-    norm: str, key: str, end: int, year: int | None, reference: datetime | None
+    norm: str, key: str, end: int, year: int | None, reference: datetime | None, lead: re.Pattern = _ISSUE_LEAD,
 ) -> tuple[str | None, int]:
-    """The issue date written right after a reference, and where the reference then ends."""
-    lead = _ISSUE_LEAD.match(key, end)
+    """The issue date written right after a reference (``lead`` what may come before it), and
+    where the reference then ends."""
+    lead = lead.match(key, end)
     if lead is None:
         return None, end
     at = lead.end()

@@ -369,3 +369,14 @@ def test_extraction_keeps_each_issuer_s_document_with_its_own_date():
         ("174/KH-UBND", "Ủy ban nhân dân tỉnh Đắk Lắk", "2025-06-20"),
         ("174/KH-UBND", "Ủy ban nhân dân thành phố Hà Nội", "2025-07-03"),
     ]
+
+
+def test_a_date_after_the_issuer_and_a_comma_is_the_news_s_not_the_document_s():
+    # The usual lede: the clause after the comma says what happened on 8 April.
+    published = datetime(2025, 4, 9, 10, 0, tzinfo=VN_TZ)
+    [found] = find_doc_refs("Thực hiện Kế hoạch số 174/KH-UBND của UBND tỉnh Đắk Lắk, ngày 8/4, Sở TT&TT tổ "
+                            "chức hội nghị tập huấn.", reference=published)
+    assert (found.issuing_body, found.issued, found.year) == ("Ủy ban nhân dân tỉnh Đắk Lắk", None, None)
+    [found] = find_doc_refs("Các xã làm theo Kế hoạch số 174/KH-UBND của UBND tỉnh Đắk Lắk ngày 8/4.",
+                            reference=published)
+    assert found.issued == "2025-04-08"
