@@ -825,6 +825,12 @@ def _echo_changes(changes, fmt: str) -> None:
     archive has no change numbers), and the articles merged into another since --changed-after."""
     if changes is None:
         return
+    if changes.after is not None and changes.after > changes.through:
+        # Changes numbered up to it from now on would never be asked for by a copy that goes on from it.
+        click.echo(f"warning: --changed-after {changes.after} is past this archive's last change number, "
+                   f"{changes.through}: it is another archive's, or this one was restored from an older copy; "
+                   f"what changes here next is numbered from {changes.through + 1}: export from --changed-after "
+                   f"{changes.through}, or export in full", err=True)
     if changes.merged and fmt == "zip":
         click.echo(f"warning: {len(changes.merged):,} article{'s' if len(changes.merged) > 1 else ''} merged into "
                    f"another since change {changes.after}: the zip's merged.tsv lists them", err=True)

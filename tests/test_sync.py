@@ -232,6 +232,13 @@ def test_the_export_command_says_where_to_continue_and_names_merged_articles(tmp
     assert nothing.stderr.splitlines() == [
         f"warning: nothing matched the selection (source=all changed_after={through}); nothing was written",
         f"Changes through {through}: continue with --changed-after {through}."]
+    # A number past the archive's own (a copy synced with an archive since restored from an older
+    # backup) would skip the changes numbered up to it here: said, not passed over.
+    past = _govarchive("export", "--db", path, "--changed-after", through + 50, cwd=tmp_path)
+    assert past.returncode == 0 and (
+        f"warning: --changed-after {through + 50} is past this archive's last change number, {through}: "
+        f"it is another archive's, or this one was restored from an older copy") in past.stderr
+    assert "is past this archive's" not in nothing.stderr
 
 
 def _archive_before_change_numbers(folder):
