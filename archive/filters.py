@@ -194,7 +194,9 @@ def _archived_ref(conn: sqlite3.Connection, value: str) -> str | None:
     if archived is None or body is None:
         return archived
     if "issuing_body" not in {row[1] for row in conn.execute("pragma table_info(doc_refs)")}:
-        return None  # an archive not yet upgraded (m025) knows no issuers
+        # An archive not yet upgraded (m025) tells no issuers apart: the number's every citation,
+        # whatever issuer is named, as the document card says (not "no such document" beside them).
+        return archived
     bodies = [b for (b,) in conn.execute(
         f"select distinct issuing_body from doc_refs where ref in ({REF_SPELLINGS.format(p='ref')})"
         " and issuing_body is not null", {"ref": archived})]

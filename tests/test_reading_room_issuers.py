@@ -13,6 +13,7 @@ from archive import ingest
 from archive.db import migrations, open_db
 from archive.export import Selection, count_selected
 from archive.extract import extract
+from archive.filters import REF_VALUES, archived_value, ref_filter_key
 from archive.serve import make_datasette
 from archive.sources import parse_sources
 from conftest import store_page
@@ -177,6 +178,15 @@ def test_an_archive_read_before_the_upgrade_still_filters_and_says_why_issuers_a
         page = get(old, search("174/KH-UBND", q))
         assert results(page) == set(ids.values())
     assert "chưa phân biệt cơ quan ban hành" in page.text_content()
+    # A value naming an issuer, any issuer, selects the number's every citation, as the card says,
+    # with no note that the archive has no such document; an export selects the same.
+    for named in (f"174/KH-UBND ({HA_NOI})", "174/KH-UBND (Nonexistent body)", "174/kh-ubnd (UBND tỉnh Đắk Lắk)"):
+        page = get(old, search(named, ""))
+        assert results(page) == set(ids.values()), named
+        assert "has no document" not in page.text_content()
+    db = sqlite3.connect(copy)
+    assert archived_value(db, REF_VALUES, ref_filter_key, "174/kh-ubnd (Bộ Công an)") == "174/KH-UBND"
+    db.close()
     assert get(old, "/-/search").xpath('//section[@data-facet="ref"]')
     assert get(old, f"/-/a/{ids['hn']}").xpath('//section[@class="refs"]//a')
 
