@@ -8,7 +8,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from archive.db import MIGRATION_SET, m010_fetch_urls_only_when_they_differ, read_connection
+from archive.db import applied_at, m010_fetch_urls_only_when_they_differ, read_connection, recorded_since
 from archive.urls import canonical_url
 from archive.warc import (
     RecordPointer, RecordUnreadable, StoredResponse, WarcFileUnreadable, read_record, read_stored,
@@ -116,10 +116,8 @@ def _kept_no_final_url(db_path: str | Path, fetch: dict) -> bool:
         return False
     stat = os.stat(db_path)
     since = _final_urls_recorded_since(os.fspath(db_path), stat.st_dev, stat.st_ino)
-    if since is None or not fetch.get("fetched_at"):
-        return True
     try:
-        return datetime.fromisoformat(fetch["fetched_at"]) < since
+        return not recorded_since(fetch.get("fetched_at"), since)
     except (TypeError, ValueError):
         return True
 
@@ -131,11 +129,9 @@ def _final_urls_recorded_since(db_path: str, device: int, inode: int) -> datetim
     time m010 was applied to it: the fetches of a crawl before then are of an older release."""
     conn = read_connection(Path(db_path))
     try:
-        row = conn.execute("select applied_at from _sqlite_migrations where migration_set = ? and name = ?",
-                           [MIGRATION_SET, m010_fetch_urls_only_when_they_differ.__name__]).fetchone()
+        return applied_at(conn, m010_fetch_urls_only_when_they_differ.__name__)
     finally:
         conn.close()
-    return datetime.fromisoformat(row[0]) if row else None
 
 
 def read_hop(db_path: str | Path, hop: dict) -> StoredResponse:
