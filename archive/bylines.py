@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 
 from archive.docrefs import find_doc_refs
-from archive.mentions import _DATA
+from archive.mentions import AGENCY_DATA
 from archive.vietnamese import _BASE, fold, nfc
 
 __all__ = ["clean_authors", "is_official_title"]
@@ -80,7 +80,7 @@ _ORG_FOLDED = _org_words(fold(w) for w in _ORG_SPELLINGS)
 _ROLES = frozenset(("PV", "BTV", "CTV", "TTV"))
 _PLACES = frozenset(
     fold(place)
-    for place in (*_DATA["provinces"], *_DATA["cities"], *_DATA["place_aliases"])
+    for place in (*AGENCY_DATA["provinces"], *AGENCY_DATA["cities"], *AGENCY_DATA["place_aliases"])
 )
 _PLACE_LEVEL = re.compile(r"tp\b\.?\s*|tinh\s+|thanh\s+pho\s+")
 # Press agencies and the outlets whose acronym tails a writer's name ("Thùy Linh/VGP": the

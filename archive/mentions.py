@@ -53,7 +53,7 @@ class Mention:
     text: str  # as written
 
 
-_DATA = tomllib.loads((Path(__file__).parent / "data" / "agencies.toml").read_text(encoding="utf-8"))
+AGENCY_DATA = tomllib.loads((Path(__file__).parent / "data" / "agencies.toml").read_text(encoding="utf-8"))
 
 # Horizontal space only: a channel's name never runs across a line break (an agency's may
 # take one, see _GAP).
@@ -145,7 +145,7 @@ _URL_TAIL = ".,;:!?)]}'’”»"
 
 # Spellings that name the same thing anywhere in an agency name. Their folded forms are no
 # ordinary Vietnamese word, so equating them never merges two different names.
-_EQUIVALENTS = {
+EQUIVALENTS = {
     "ubnd": ("UBND", "Ủy ban nhân dân"),
     "hdnd": ("HĐND", "Hội đồng nhân dân"),
     "tttt": ("TT&TT", "TTTT", "Thông tin và Truyền thông", "Thông tin Truyền thông"),
@@ -183,7 +183,7 @@ def _tokens(name: str) -> list[str]:
 
 
 _PHRASES = sorted(
-    ((tuple(_tokens(v)), f"<{key}>") for key, variants in _EQUIVALENTS.items() for v in variants),
+    ((tuple(_tokens(v)), f"<{key}>") for key, variants in EQUIVALENTS.items() for v in variants),
     key=lambda p: len(p[0]),
     reverse=True,
 )
@@ -227,7 +227,7 @@ def _phrase_pattern(text: str) -> str:
 
 _SYMBOL_PATTERNS = {
     f"<{key}>": "(?:" + "|".join(sorted(map(_phrase_pattern, variants), key=len, reverse=True)) + ")"
-    for key, variants in _EQUIVALENTS.items()
+    for key, variants in EQUIVALENTS.items()
 }
 
 
@@ -243,7 +243,7 @@ def _name_pattern(name: str) -> str:
 def _load_agencies() -> tuple[dict[tuple[str, ...], _Agency], list[tuple[int, str]]]:
     index: dict[tuple[str, ...], _Agency] = {}
     patterns = []
-    for table in _DATA["agency"]:
+    for table in AGENCY_DATA["agency"]:
         words = table.get("not_before", ())
         agency = _Agency(
             name=table["name"],
@@ -263,17 +263,17 @@ def _load_agencies() -> tuple[dict[tuple[str, ...], _Agency], list[tuple[int, st
 def _load_places() -> tuple[dict[tuple[str, ...], tuple[str, str]], list[str]]:
     """Place canon -> (name, level), and the spellings to match."""
     places: dict[tuple[str, ...], tuple[str, str]] = {}
-    for level, names in (("tỉnh", _DATA["provinces"]), ("thành phố", _DATA["cities"])):
+    for level, names in (("tỉnh", AGENCY_DATA["provinces"]), ("thành phố", AGENCY_DATA["cities"])):
         for name in names:
             places[_canon(name)] = (name, level)
-    spellings = [*_DATA["provinces"], *_DATA["cities"]]
-    for alias, name in _DATA["place_aliases"].items():
+    spellings = [*AGENCY_DATA["provinces"], *AGENCY_DATA["cities"]]
+    for alias, name in AGENCY_DATA["place_aliases"].items():
         places[_canon(alias)] = places[_canon(name)]
         spellings.append(alias)
     return places, spellings
 
 
-_PLACE_NAMES: dict[str, str] = _DATA["place_names"]
+_PLACE_NAMES: dict[str, str] = AGENCY_DATA["place_names"]
 
 # A level word before a place; only "TP" takes a dot ("TP. Hà Nội", "TP.HCM"): after any
 # other word a dot ends the sentence. "tỉnh" only comes before a province from the list.

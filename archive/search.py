@@ -40,7 +40,7 @@ from sqlite_utils import Database
 from archive.filters import ref_spellings
 # The agency table and the spellings find_mentions takes as one anywhere in a name: their
 # abbreviations are the ones search expands (see _abbreviations).
-from archive.mentions import _DATA as _AGENCY_DATA, _EQUIVALENTS
+from archive.mentions import AGENCY_DATA, EQUIVALENTS
 from archive.vietnamese import fold, fold_aligned, nfc
 
 OPERATORS = {"AND", "OR", "NOT"}
@@ -577,8 +577,8 @@ def _indexed(groups: list[dict[tuple[str, ...], str]]) -> _Abbreviations:
 @functools.cache
 def _abbreviations() -> _Abbreviations:
     """The groups of spellings that are one another, built on first use."""
-    sets = [*_EQUIVALENTS.values(), *_agency_abbreviations(),
-            *([short, *longs] for short, longs in _AGENCY_DATA.get("abbreviations", {}).items())]
+    sets = [*EQUIVALENTS.values(), *_agency_abbreviations(),
+            *([short, *longs] for short, longs in AGENCY_DATA.get("abbreviations", {}).items())]
     groups: list[dict[tuple[str, ...], str]] = []
     for texts in sets:
         spellings: dict[tuple[str, ...], str] = {}
@@ -608,7 +608,7 @@ def _agency_abbreviations() -> list[tuple[str, str]]:
     phòng Chính phủ"), "NHNN Việt Nam" ("NHNN", "Ngân hàng Nhà nước"). A short form that is no
     abbreviation ("Ngân hàng Nhà nước") gives nothing: it is searched as the words it is."""
     pairs = []
-    for agency in _AGENCY_DATA["agency"]:
+    for agency in AGENCY_DATA["agency"]:
         name = agency["name"]
         long_words = list(_WORD.finditer(name))
         for alias in agency.get("aliases", ()):
