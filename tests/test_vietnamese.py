@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.vietnamese import VN_TZ, FoundDate, date_limit, find_dates, fold, nfc, page_dates, parse_datetime
+from archive.vietnamese import VN_TZ, FoundDate, date_limit, find_dates, fold, fold_aligned, nfc, page_dates, parse_datetime
 
 REF = datetime(2025, 1, 15, 12, 0, tzinfo=VN_TZ)
 
@@ -360,3 +360,15 @@ def test_fold_is_idempotent_and_bare(text):
     assert not any(unicodedata.combining(c) for c in folded)
     assert "đ" not in folded and "Đ" not in folded
     assert fold(unicodedata.normalize("NFD", text)) == folded
+
+
+def test_fold_aligned_folds_each_character_in_its_place():
+    # Every character of the Basic Multilingual Plane folded as it would be alone: one out for
+    # each in, so the search's marks stand on the words the folded text matched.
+    text = "".join(chr(cp) for cp in range(0x20, 0x10000) if not 0xD800 <= cp < 0xE000)
+    folded = fold_aligned(text)
+    assert len(folded) == len(text)
+    assert folded == "".join(fold_aligned(char) for char in text)
+    assert fold_aligned("Ủy ban nhân dân TỈNH ĐẮK LẮK İstanbul") == "uy ban nhan dan tinh dak lak istanbul"
+    # str.lower writes a word-final Σ as ς; alone, Σ is σ.
+    assert fold_aligned("ΟΔΟΣ ΣΑΣ") == "οδοσ σασ"
