@@ -438,10 +438,13 @@ class Search:
             await self._bound_list(db)
             return
         filters = "".join(f" and {clause}" for clause in self.sql_filters())
-        sql = floor_sql(self.index, where=filters)
+        # The ids it reads, kept: the chart's and facets' counts then read no index again (a
+        # filtered match is 4–5 ms on a million articles, and a page counts four).
+        sql = floor_sql(self.index, where=filters, ids=True)
         row = (await _rows(db, sql, {**self.params(), "limit": self.limit}))[0]
         self.count = min(row["n"], self.limit)
         self.floor = row["floor"] if row["n"] > self.limit else None
+        self.ids = row["ids"]
 
     async def _bound_list(self, db) -> None:
         if self.q:
@@ -543,6 +546,8 @@ class Search:
             where = " and ".join(clauses)
             join = f"cross join articles a on a.id = {self.index}.rowid" if articles else ""
             if ids_only:
+                if self.ids is not None:
+                    return "select value as id from json_each(:ids)"
                 return f"select {self.index}.rowid as id from {self.index} {join} where {where}"
             phrase = (
                 f"{self.index}.rowid in (select rowid from {self.index} where {self.index} match :phrase{floor})"
