@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -20,11 +21,11 @@ ARTICLE_JSON_FIELDS = (
     "extractor_version", "charset", "first_seen", "last_seen", "fetch_id",
     # After the first fields rather than among them, so a CSV read by column position still reads.
     "authors", "published_month", "refs", "agencies", "channels", "cluster_id", "other_urls",
-    "captured_at",
+    "captured_at", "documents",
 )
 
-# The fields whose value is a list, stored as JSON text.
-ARTICLE_LIST_FIELDS = ("categories", "tags", "authors", "refs", "agencies", "channels", "other_urls")
+# The fields whose value is a list, stored or read (documents_sql) as JSON text.
+ARTICLE_LIST_FIELDS = ("categories", "tags", "authors", "refs", "agencies", "channels", "other_urls", "documents")
 
 # An article row's other URLs (print, AMP, moved: article_urls), oldest first, as a column of a
 # query over ``articles a``: someone holding one of them finds the article in what they download.
@@ -35,6 +36,23 @@ OTHER_URLS_SQL = """(select json_group_array(url) from (select url from article_
 # When the capture the article's text was read from was made, as a column of a query over
 # ``articles a``: first_seen is its first version's, and a text is cited by when it was captured.
 CAPTURED_AT_SQL = "(select fetched_at from fetches where id = a.fetch_id) as captured_at"
+
+# The documents an article cites, each with who issued it and when, as a column of a query over
+# ``articles a``: ``refs`` holds the numbers alone, and one number is many provinces' documents.
+# In the order the article cites them (doc_refs' ids), read in the query's own statement, so an
+# export's pages of rows cost no query more.
+DOCUMENTS_SQL = """(select json_group_array(json_object('ref', ref, 'issuing_body', issuing_body, 'issued', issued))
+                    from (select ref, {issuing_body} as issuing_body, issued from doc_refs where article_id = a.id
+                          order by id)) as documents"""
+
+
+def documents_sql(conn: sqlite3.Connection) -> str:
+    """DOCUMENTS_SQL for the archive on ``conn``: its references carry no issuer before m025
+    (an archive read as it is), and there are none before m005."""
+    columns = {row[1] for row in conn.execute("pragma table_info(doc_refs)")}
+    if not columns:
+        return "null as documents"
+    return DOCUMENTS_SQL.format(issuing_body="issuing_body" if "issuing_body" in columns else "null")
 
 
 class CaptureMissing(LookupError):

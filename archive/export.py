@@ -33,7 +33,7 @@ from sqlite_utils.db import NotFoundError
 
 from archive.captures import (
     ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, CAPTURED_AT_SQL, OTHER_URLS_SQL, CaptureMissing, WarcFileMissing,
-    read_capture, read_hop,
+    documents_sql, read_capture, read_hop,
 )
 from archive.filters import FILTERS
 from archive.history import History
@@ -47,7 +47,8 @@ MISSING_CAPTURES = "missing-captures.tsv"
 MERGED = "merged.tsv"
 
 # Fields added later go last, so that a CSV read by column position still reads.
-CSV_FIELDS = (*(f for f in ARTICLE_JSON_FIELDS if f != "captured_at"), "versions", "live", "captured_at", "changed")
+_CSV_LATER = ("versions", "live", "captured_at", "changed", "documents")
+CSV_FIELDS = (*(f for f in ARTICLE_JSON_FIELDS if f not in _CSV_LATER), *_CSV_LATER)
 
 README_HEAD = """govarchive export
 =================
@@ -108,6 +109,12 @@ cluster_id         copies of one story on several portals share it; null for a s
 other_urls         the article's other URLs on its site (a print or AMP page, where it moved), oldest first
 captured_at        when the capture its text was read from was made (UTC): the current version's
                    capture, where first_seen is the first version's
+documents          the documents the article cites, in the order it cites them, each as
+                   {"ref": its number as refs has it, "issuing_body": the body the text names
+                   as issuing it (canonical name; null when the text names none, or the article
+                   was read before the archive read issuers: 'govarchive reextract' reads them),
+                   "issued": its issue date (YYYY-MM-DD) or null}: one number is many bodies'
+                   documents (every provincial committee numbers its plans from 1)
 versions           how many versions of the article the archive holds (1: its text never changed)
 live               null while the article's own URL last answered with the article; else what it
                    answered when last asked: {"state": "gone" (404, 410), "not_there" (a "page
@@ -128,7 +135,8 @@ earlier_versions   what the article said before, oldest first: each version's ve
                    version replaced before the archive kept them)
 
 In a CSV export the same fields but earlier_versions come in this order, a list as its JSON text
-(["a", "b"]), and so is live.
+(["a", "b"]), and so is live; but those added later come last, so that a CSV read by column
+position still reads: versions, live, captured_at, changed, documents.
 """
 
 
@@ -212,8 +220,8 @@ def count_selected(db: Database, selection: Selection) -> int:
 
 def iter_articles(db: Database, selection: Selection) -> Iterator[dict]:
     order = "a.id" if selection.changed_after is None else "a.changed"
-    cursor = _select(db, selection, f"select a.*, {OTHER_URLS_SQL}, {CAPTURED_AT_SQL} from articles a{{where}} "
-                                    f"order by {order}")
+    cursor = _select(db, selection, f"select a.*, {OTHER_URLS_SQL}, {CAPTURED_AT_SQL}, {documents_sql(db.conn)} "
+                                    f"from articles a{{where}} order by {order}")
     columns = [c[0] for c in cursor.description]
     while batch := cursor.fetchmany(500):
         for row in batch:

@@ -20,8 +20,8 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from archive.captures import (
-    CAPTURED_AT_SQL, OTHER_URLS_SQL, CaptureMissing, CaptureOfAnotherURL, WarcFileMissing, read_capture, read_hop,
-    stored_capture,
+    CAPTURED_AT_SQL, OTHER_URLS_SQL, CaptureMissing, CaptureOfAnotherURL, WarcFileMissing, documents_sql, read_capture,
+    read_hop, stored_capture,
 )
 from archive.datasette.plugins.reading_room import (
     error_page, merged_into, not_found, query_rows, read_at_once, read_only, row_id, schema_names,
@@ -724,7 +724,8 @@ def _article_record(conn, db_path, article_id: int) -> dict | None:
     """The article's record with its history (History.record), to be read at once."""
     # An archive served before its upgrade (serve does not migrate) has no article_urls.
     other_urls = OTHER_URLS_SQL if "article_urls" in schema_names(conn) else "null as other_urls"
-    rows = query_rows(conn, f"select a.*, {other_urls}, {CAPTURED_AT_SQL} from articles a where a.id = ?", [article_id])
+    rows = query_rows(conn, f"select a.*, {other_urls}, {CAPTURED_AT_SQL}, {documents_sql(conn)} from articles a "
+                            "where a.id = ?", [article_id])
     return History(conn, db_path).record(rows[0]) if rows else None
 
 
