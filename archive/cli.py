@@ -715,8 +715,10 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, chan
         govarchive export --format warc -o - | warcio index -
     """
     from archive.export import (
-        Selection, WriteFailed, changes, count_selected, export as export_lib, selects_any, snapshot,
+        Selection, WriteFailed, changes, count_selected, export as export_lib, read_before_issuers, selects_any,
+        snapshot,
     )
+    from archive.filters import split_ref_value, typed
     from archive.search import parse_query
 
     db = _open_archive(db_path, for_reading=True)
@@ -730,6 +732,13 @@ def export(fmt, source, since, until, search, month, ref, agency, platform, chan
     if since and until and until < since:
         raise click.BadParameter(f"{until:%Y-%m-%d} is before --since {since:%Y-%m-%d}", param_hint="'--until'")
     filters, unheld = _as_archived(db, {"month": month, "ref": ref, "platform": platform, "agency": agency})
+    if ref is not None and (unread := read_before_issuers(db, typed(ref))):
+        # Their issuer is not known rather than another: the reading room's document card says so too.
+        citing = f"article{'s' if unread > 1 else ''} citing {split_ref_value(typed(ref))[0]}"
+        them, were = ("them", "were") if unread > 1 else ("it", "was")
+        click.echo(f"warning: {unread:,} {citing} {were} read before the archive read documents' issuers: "
+                   f"--ref naming an issuer leaves {them} out until 'govarchive reextract --db {db_path}' reads "
+                   f"{them} again", err=True)
     # A value the archive does not hold matches nothing, as the reading room's filter does.
     matches_nothing = matches_nothing or unheld
     selection = Selection(source=source, since=since, until=until, search=search, changed_after=changed_after,

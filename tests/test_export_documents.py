@@ -10,9 +10,11 @@ import sqlite3
 import zipfile
 
 import pytest
+from click.testing import CliRunner
 from sqlite_utils import Database
 
 from archive import ingest
+from archive.cli import cli
 from archive.db import open_db
 from archive.export import Selection, export
 from archive.extract import extract
@@ -117,3 +119,35 @@ def test_an_archive_read_before_m025_exports_them_with_no_issuer(archive, tmp_pa
     ds = make_datasette(copy)  # serve reads an archive as it is
     (hn,) = [i for (i,) in sqlite3.connect(copy).execute("select id from articles where url like '%/hn'")]
     assert asyncio.run(ds.client.get(f"/-/article/{hn}.json")).json()["documents"] == unnamed["hn"]
+
+
+def export_ref(path, value):
+    return CliRunner().invoke(cli, ["export", "--db", str(path), "--format", "jsonl", "--ref", value])
+
+
+def test_a_ref_naming_an_issuer_on_an_archive_not_re_extracted_says_reextract_reads_issuers(archive, tmp_path):
+    # As an archive upgraded through m025 has it until reextract: read by the rules before, no issuer.
+    copy = _copy(archive, tmp_path, "update doc_refs set issuing_body = null",
+                 "update articles set extractor_version = 'govarchive-23/trafilatura-2.0.0'")
+    result = export_ref(copy, f"174/KH-UBND ({DAK_LAK})")
+    assert result.exit_code == 0 and result.stdout == ""
+    warning = " ".join(line for line in result.stderr.splitlines() if "issuers" in line)
+    assert warning.startswith("warning: 3 articles citing 174/KH-UBND were read before the archive read "
+                              "documents' issuers")
+    assert f"'govarchive reextract --db {copy}'" in warning
+    # Typed by hand, another spelling of the number and of the issuer.
+    assert "3 articles citing" in export_ref(copy, "174/kh-ubnd (UBND tỉnh Đắk Lắk)").stderr
+    # The number alone selects every citation: nothing is left out, nothing to say.
+    result = export_ref(copy, "174/KH-UBND")
+    assert "issuers" not in result.stderr and len(result.stdout.splitlines()) == 3
+    from archive.export import read_before_issuers
+
+    db = Database(copy)
+    assert read_before_issuers(db, "13/2023/NĐ-CP (Chính phủ)") == 1
+    db.close()
+
+
+def test_an_archive_that_read_issuers_says_nothing_of_them(archive):
+    result = export_ref(archive, f"174/KH-UBND ({HA_NOI})")
+    assert result.exit_code == 0 and "issuers" not in result.stderr
+    assert [_key(json.loads(line)) for line in result.stdout.splitlines()] == ["hn"]
