@@ -227,3 +227,10 @@ def test_what_the_archive_knows_beside_an_earlier_version_is_said_to_be_the_curr
     assert text_of(earlier, ".refs h2") == (
         "Văn bản được nhắc đến / Documents cited (theo bản hiện tại / as of the current version)")
     assert text_of(current, ".refs h2") == "Văn bản được nhắc đến / Documents cited"
+
+
+def test_the_versions_list_says_its_times_are_vietnam_s(ds, archive):
+    _, article = archive
+    versions = page(ds, f"/-/a/{article}").cssselect("section.versions")[0]
+    assert versions.cssselect("li time")
+    assert "Times are Vietnam time, UTC+7" in text_of(versions, "#versions-zone")

@@ -1243,6 +1243,15 @@ def test_a_search_s_title_and_heading_name_its_words_its_filters_and_its_page(ds
     assert "trang 1" not in first.findtext(".//title")
 
 
+def test_search_results_say_their_times_are_vietnam_s(ds):
+    page = lxml.html.fromstring(ok(ds, "/-/search?q=Zalo").text)
+    assert page.cssselect("#results .meta time")
+    (note,) = page.cssselect("#results-zone")
+    assert "Times are Vietnam time, UTC+7" in note.text_content()
+    # Under the results it is of.
+    assert note.getprevious() is page.cssselect("#results")[0]
+
+
 def test_an_article_page_says_its_times_are_vietnam_s(ds, sql):
     page = lxml.html.fromstring(ok(ds, f"/-/a/{article_id(sql, CHANGED_TITLE_START)}").text)
     (meta,) = page.cssselect("article .meta")
