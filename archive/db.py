@@ -593,6 +593,21 @@ def m028_source_renames(db: Database) -> None:
     db["source_renames"].create({"old_id": str, "new_id": str, "renamed_at": str}, pk="old_id", not_null={"new_id"})
 
 
+@migrations()
+def m029_live_change_numbers(db: Database) -> None:
+    """An article takes the next change number when what its live page answers, as an export
+    gives it (archive.history.live_key: gone, back, moved, moved elsewhere), changes: a copy kept in
+    sync by change number learns that a page disappeared, which is what the archive is there to
+    record. ``article_live`` holds each article's live key as last worked out by
+    archive.ingest.note_live_state, in the write transaction that records the fetch; its trigger
+    numbers the article as m027's do. The articles archived before have no row: the first fetch
+    since works out what the fetches before it said, and numbers the article only if that differs."""
+    db.execute("create table article_live (article_id integer primary key references articles(id) on delete cascade, "
+               "state text)")
+    db.execute("create trigger articles_changed_on_live after update of state on article_live "
+               f"when old.state is not new.state begin {_next_change('articles', 'new.article_id')} end")
+
+
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
 # with what their absence costs until it is upgraded (None: nothing a reader notices). One that
 # lacks any other is refused: its pages would fail on the tables and columns it does not have.
@@ -614,6 +629,8 @@ READABLE_WITHOUT = {
     "m027_change_numbers": "exports cannot select what changed since a change number (--changed-after)",
     # An archive never upgraded has carried nothing over: a carry-over writes, which upgrades it first.
     "m028_source_renames": None,
+    # Read as it is, nothing fetches: no article's live page changes.
+    "m029_live_change_numbers": None,
 }
 
 
@@ -775,7 +792,7 @@ def _migrate(db: Database) -> None:
 _QUICK = frozenset({"m002_warc_pointers", "m006_extraction_rules", "m013_article_urls", "m014_fetch_redirect_hops",
                     "m020_version_dates", "m022_crawls_rechecks_after", "m024_crawls_source_name",
                     "m025_doc_refs_issuing_body", "m026_merged_articles", "m027_change_numbers",
-                    "m028_source_renames"})
+                    "m028_source_renames", "m029_live_change_numbers"})
 def _takes_a_while(db: Database, name: str) -> bool:
     """Whether the migration ``name`` goes through as many rows as the archive has. Asked of the
     pending ones in order, up to the first that does: m023's check reads the column m002 adds,

@@ -78,11 +78,11 @@ class History:
         history = _columns(conn, self._versions) if self._versions else set()
         self._version_columns = ", ".join(name if name in history else f"null as {name}" for name in VERSION_FIELDS)
 
-    def live_state(self, url: str) -> dict | None:
+    def live_state(self, url: str, *, before: int | None = None) -> dict | None:
         """What the article's own URL answered when last asked, when that says the page is gone
         or has moved: the reader of an archived copy needs to know whether the live page still
         says the same. None when the last answer was the article (or the archive never asked
-        again).
+        again). ``before``: as the fetches before that fetch id said it.
 
         ``kind`` is "gone" (404, 410), "not_there" (a "page not found" page answered 200),
         "elsewhere" (the address now leads to another page; ``archived`` is that page's article
@@ -93,10 +93,11 @@ class History:
         one missing. A fetch that got no answer says nothing about the page."""
         own, state, asked_after, last_id = url, None, "", 0
         statuses: list[int] | None = []
+        bound = "" if before is None else f" and id < {int(before)}"
         for _ in range(MOST_MOVES):
             cursor = self.conn.execute(
                 f"select id, status, error, fetched_at, response_url, {self._hops} from fetches where url = ? "
-                "and status is not null and fetched_at > ? order by id desc limit 1",
+                f"and status is not null and fetched_at > ?{bound} order by id desc limit 1",
                 [url, asked_after],
             )
             row = cursor.fetchone()
@@ -122,18 +123,19 @@ class History:
             statuses = None if statuses is None or these is None else statuses + these
             state = {"kind": "moved", **last, "temporary": _temporary(statuses)}
             url, asked_after = last["response_url"], last["fetched_at"]
-        return state or self._gone_from_its_new_host(own, last_id)
+        return state or self._gone_from_its_new_host(own, last_id, before)
 
-    def _gone_from_its_new_host(self, url: str, after: int) -> dict | None:
+    def _gone_from_its_new_host(self, url: str, after: int, before: int | None) -> dict | None:
         """What the article's URL on another host answered, when it was asked after the article's
         own URL and said the page is gone. A portal that moved to a new host, dropped from
         ``allowed_domains`` before a crawl asked the old URL again, has its articles re-checked at
         their new URLs only, and their own URLs never record the move. Another URL on the same
         host (a print or mobile copy) says nothing of the article's page."""
+        bound = "" if before is None else f" and f.id < {int(before)}"
         cursor = self.conn.execute(
             f"""select f.url, f.status, f.error, f.fetched_at, f.response_url, {self._hops}
                 from article_urls u join fetches f on f.url = u.url
-                where u.article_id = (select id from articles where url = ?) and f.id > ? and f.status is not null
+                where u.article_id = (select id from articles where url = ?) and f.id > ? and f.status is not null{bound}
                 order by f.id desc""",
             [url, after],
         )
@@ -187,3 +189,14 @@ def live_json(state: dict | None) -> dict | None:
     if state["kind"] == "elsewhere":
         record["archived_as"] = state["archived"]
     return record
+
+
+def live_key(state: dict | None) -> str | None:
+    """What of a live state a downloaded record gives (live_json) but when it was checked: an
+    article whose key changes takes a new change number (archive.ingest.note_live_state), and
+    one found gone again, as it was, does not, as last_seen moves none."""
+    record = live_json(state)
+    if record is None:
+        return None
+    del record["checked_at"]
+    return json.dumps(record, sort_keys=True)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sqlite3
+import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -493,7 +494,8 @@ GONE_SQL = (
 
 
 def set_fetch_error(db: Database, fetch_id: int, error: str) -> None:
-    db.execute("update fetches set error = ? where id = ?", [error, fetch_id])
+    (url,) = db.execute("update fetches set error = ? where id = ? returning url", [error, fetch_id]).fetchone()
+    note_live_state(db, url, fetch_id)
 
 
 # A fetch row of a URL the crawl did not request.
@@ -542,7 +544,7 @@ def record_fetch(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> int:
-    return _insert(
+    fetch_id = _insert(
         db,
         "fetches",
         {
@@ -559,6 +561,58 @@ def record_fetch(
             "etag": etag, "last_modified": last_modified,
         },
     )
+    # An article page answered 200 is the article, a soft 404 or another page: the crawl reads it
+    # next, and store_article or set_fetch_error notes what it was. Noted now as well, a soft 404
+    # seen again would read as back for a moment, and take a number for nothing.
+    if not (kind == "article" and status == 200 and not error):
+        note_live_state(db, url, fetch_id)
+    return fetch_id
+
+
+def note_live_state(db: Database, url: str, fetch_id: int) -> None:
+    """Give the articles whose live state the fetch ``fetch_id`` of ``url`` changed, as an export
+    gives it (archive.history.live_key), the next change number (m029): the article at ``url``
+    and the one it is another URL of, since a live state follows an article's moves and its new
+    host. Each lookup is by an index; a state seen again as it was writes nothing.
+
+    An article with no key yet (archived before m029, or new) is compared with what the fetches
+    before this one said: a page found gone at the first crawl after the upgrade is news, one
+    found gone again is not. One read from this fetch has just been numbered for it (new, or a
+    new version), whatever its live state."""
+    history = _live_history(db)
+    if history is None:
+        return
+    from archive.history import live_key
+
+    articles = db.execute(
+        "select a.id, a.url, a.fetch_id = :fetch, l.article_id is not null, l.state from articles a "
+        "left join article_live l on l.article_id = a.id "
+        "where a.id in (select id from articles where url = :url union all "
+        "select article_id from article_urls where url = :url)",
+        {"url": url, "fetch": fetch_id},
+    ).fetchall()
+    for article_id, own, read_now, kept, was in articles:
+        now = live_key(history.live_state(own))
+        if not kept:
+            was = now if read_now else live_key(history.live_state(own, before=fetch_id))
+            db.execute("insert into article_live (article_id, state) values (?, ?)", [article_id, was])
+        if now != was:
+            db.execute("update article_live set state = ? where article_id = ?", [now, article_id])
+
+
+# The History each writing connection works out live states with, which reads the schema once;
+# None where there is no article_live to keep them in: an archive is written to once open_db has
+# upgraded it, but the tests build one as an older release left it with today's ingest.
+_histories: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _live_history(db: Database):
+    if db not in _histories:
+        from archive.history import History  # history reads this module's words for errors
+
+        keeps = db.execute("select 1 from sqlite_master where name = 'article_live'").fetchone()
+        _histories[db] = History(db.conn, db_file(db)) if keeps else None
+    return _histories[db]
 
 
 def article_fields(record: dict) -> dict:
@@ -595,6 +649,14 @@ def store_article(
     article: a known article that now reads as another page (a section, or another article, the
     portal sends the readers of a removed article to) is not given its text.
     """
+    outcome = _store_article(db, record, source_id, fetch_id, seen_at, also_at, rules)
+    if outcome is not None:  # else the caller says what the page was (set_fetch_error), which notes it
+        note_live_state(db, record["url"], fetch_id)
+    return outcome
+
+
+def _store_article(db, record, source_id, fetch_id, seen_at, also_at, rules) -> str | None:
+    """store_article's work, which may return from many places: the live state is noted after it."""
     row = article_fields(record)
     url, text_hash, title = record["url"], record.get("text_hash"), record.get("title")
     existing = db.execute(
