@@ -1077,6 +1077,57 @@ class _Progress:
 
 @cli.command()
 @click.option("--db", "db_path", **DB_OPTION)
+@click.option("--source", default=None, help="Only the captures and articles of this source id (one the archive holds).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print each problem as a JSON line; the summary line goes to stderr.")
+def verify(db_path, source, as_json):
+    """Check that the archive still holds what it recorded (a fixity check), changing nothing.
+
+    Every WARC record a fetch row points at is read back, with the redirects before it: its
+    gzip CRC, its WARC digests and that it is a capture of the fetch's URL. Every article's
+    text must have a capture behind it, and it and every earlier version's text must still give
+    the text_hash stored with it: one that does not was changed in the database after the fact.
+
+    Each problem is a line on stdout naming the article, the fetch, the URL, the WARC file and
+    offset, and what is wrong; a WARC file that is missing, cannot be read or is cut short is
+    named once, with the count of its captures and of the articles whose text they hold. A
+    summary line ends it. Exit status 0 when all is well, 1 when a problem was found.
+
+    It only reads (an archive of an older release is upgraded first where it can be written to,
+    as by every command), and takes no lock: it checks an archive on read-only storage (a
+    backup, an old disk), and one a crawl is writing to as it stood when the check began (one
+    read transaction; what the crawl adds meanwhile waits for the next check). Away from a terminal
+    it prints a progress line every tenth of the way or 30 s. Interrupted (Ctrl-C), it says how
+    far it got and exits with status 130.
+
+    \b
+    Example:
+        govarchive verify --db /backup/archive.db
+        govarchive verify --source baochinhphu --json > problems.jsonl
+    """
+    from archive.verify import Interrupted, summary, verify as verify_lib
+
+    db = _open_archive(db_path, for_reading=True)
+    _check_source(db, db_path, source)
+    progress = _Progress("Verifying", "captures and texts")
+
+    def found(problem) -> None:
+        click.echo(problem.as_json() if as_json else problem.line())
+
+    try:
+        tally = verify_lib(db, db_path, source=source, found=found, progress=progress.show)
+    except Interrupted as stop:
+        progress.close()
+        click.echo(summary(stop.tally, interrupted=True), err=True)
+        sys.exit(130)
+    progress.close()
+    click.echo(summary(tally), err=as_json)
+    if tally.problems:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--db", "db_path", **DB_OPTION)
 @click.option("--source", default=None, help="Only crawls of this source id (one the archive holds).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1, max=MOST), help="How many runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print runs as JSON lines.")

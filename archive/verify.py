@@ -1,0 +1,323 @@
+"""A fixity check: whether the archive still holds what it recorded, changing nothing.
+
+Every capture a fetch row points at must read back as written (its gzip CRC, its WARC digests,
+the URL its row names), with the redirects before it; every article's text must have a capture
+behind it and give the ``text_hash`` stored with it, and so must every earlier version's. What
+does not is a Problem, handed on as it is found, so that a long run shows it at once.
+
+The archive is read in one read transaction (archive.export.snapshot): it is checked as it stood
+when the check began, whatever a crawl writes meanwhile, and nothing of it is locked or written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlite_utils import Database
+
+# _warc_folder: a WARC file is named as read_capture names it in its errors, so that a file said
+# to be missing or cut short is the one the damaged records' lines name.
+from archive.captures import CaptureOfAnotherURL, WarcFileMissing, _warc_folder, read_capture, read_hop
+from archive.export import snapshot
+from archive.extract import text_hash
+from archive.warc import RecordUnreadable, WarcFileUnreadable
+
+# The kinds of problem, each with the words the summary counts them in.
+KINDS = {
+    "damaged record": "damaged records",
+    "record of another URL": "records of another URL than their fetch's",
+    "WARC file missing": "WARC files missing",
+    "WARC file unreadable": "WARC files unreadable",
+    "WARC file cut short": "WARC files cut short",
+    "no capture": "articles with no capture behind their text",
+    "text altered": "article texts that do not give their text_hash",
+    "version text altered": "version texts that do not give their text_hash",
+}
+
+
+@dataclass
+class Problem:
+    """One thing found wrong: ``kind`` (a key of KINDS) and ``reason`` in plain words, with what
+    it is of. A WARC file that is missing, unreadable or cut short is one Problem for all its
+    captures: ``captures`` of them (those past its end, when cut short), the current texts of
+    ``texts`` articles among them."""
+
+    kind: str
+    reason: str
+    article_ids: list[int] = field(default_factory=list)
+    version: int | None = None
+    fetch_id: int | None = None
+    hop: int | None = None  # which of the fetch's redirects (warc_hops), from 1
+    url: str | None = None
+    warc_file: str | None = None
+    offset: int | None = None
+    captures: int | None = None
+    texts: int | None = None
+
+    def line(self) -> str:
+        who = [f"article{'s' if len(self.article_ids) > 1 else ''} {', '.join(map(str, self.article_ids))}"
+               if self.article_ids else "", f"version {self.version}" if self.version else "",
+               f"fetch {self.fetch_id}" if self.fetch_id else ""]
+        named = ", ".join(w for w in who if w)
+        return f"{named} ({self.url}): {self.reason}" if named else self.reason
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+class Tally(Counter):
+    """What was checked ("captures", "hops", "articles", "versions") and, under each kind of
+    KINDS, the problems found; ``files``: the WARC files the captures checked are in."""
+
+    def __init__(self):
+        super().__init__()
+        self.files: set[str] = set()
+
+    @property
+    def problems(self) -> int:
+        return sum(self[kind] for kind in KINDS)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a check: ``tally`` of what was checked before it."""
+
+    def __init__(self, tally: Tally):
+        super().__init__()
+        self.tally = tally
+
+
+def verify(
+    db: Database,
+    db_path: str | Path,
+    *,
+    source: str | None = None,
+    found: Callable[[Problem], None],
+    progress: Callable[[int, int], None] | None = None,
+) -> Tally:
+    """Check every capture, article text and version text (of ``source``), handing each
+    problem to ``found`` as it is met; returns the Tally. Interrupted on Ctrl-C."""
+    tally = Tally()
+    step = _Steps(progress)
+
+    def seen(problem: Problem) -> None:
+        tally[problem.kind] += 1
+        found(problem)
+
+    with snapshot(db):
+        step.total = _total(db, source)
+        try:
+            _captures(db, db_path, source, seen, tally, step)
+            _articles(db, source, seen, tally, step)
+            _versions(db, source, seen, tally, step)
+        except KeyboardInterrupt:
+            raise Interrupted(tally) from None
+    return tally
+
+
+class _Steps:
+    """The progress callback, called once for every capture, article and version checked."""
+
+    def __init__(self, progress):
+        self.progress, self.done, self.total = progress, 0, 0
+
+    def __call__(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
+
+
+def _source_filter(source: str | None, column: str) -> tuple[str, list]:
+    return (f"{column} = ?", [source]) if source else ("1", [])
+
+
+# Each capture a fetch row points at, and each redirect before it (warc_hops): read ordered by
+# file and offset, so that every file is read from start to end once.
+_RECORDS = """
+    select id, url, response_url, fetched_at, warc_file as file, warc_offset as offset,
+           warc_length as length, null as hop
+    from fetches where warc_file is not null and warc_file != '' and {where}
+    union all
+    select f.id, f.url, f.response_url, f.fetched_at, json_extract(h.value, '$.file'),
+           json_extract(h.value, '$.offset'), json_extract(h.value, '$.length'), h.key + 1
+    from fetches f, json_each(f.warc_hops) h where f.warc_hops is not null and {where}"""
+
+
+def _total(db: Database, source: str | None) -> int:
+    where, params = _source_filter(source, "source_id")
+    records = db.execute(f"select count(*) from ({_RECORDS.format(where=where)})", params * 2).fetchone()[0]
+    where, params = _source_filter(source, "a.source_id")
+    articles = db.execute(f"select count(*) from articles a where {where}", params).fetchone()[0]
+    versions = db.execute(f"select count(*) from article_versions v join articles a on a.id = v.article_id "
+                          f"where {where}", params).fetchone()[0]
+    return records + articles + versions
+
+
+class _File:
+    """A WARC file met in the checks: its path as the captures name it, its size, and what is
+    said once of the file instead of each capture in it (``kind``, ``reason``)."""
+
+    def __init__(self, folder: Path, name: str):
+        self.name, self.path = name, folder / name
+        self.kind = self.reason = None
+        self.captures = 0
+        self.past_end: int | None = None  # offset of the first capture past its end
+        try:
+            self.size = os.stat(self.path).st_size
+        except OSError:
+            self.size = None  # read_capture says why
+
+    def fails(self, exc: WarcFileUnreadable | WarcFileMissing) -> None:
+        self.kind = "WARC file missing" if isinstance(exc, WarcFileMissing) else "WARC file unreadable"
+        self.reason = exc.reason
+
+
+def _captures(db, db_path, source, seen, tally, step) -> None:
+    folder = _warc_folder(db_path)
+    where, params = _source_filter(source, "source_id")
+    current: _File | None = None
+    try:
+        for fetch_id, url, response_url, fetched_at, file, offset, length, hop in db.execute(
+                f"{_RECORDS.format(where=where)} order by file, offset", params * 2):
+            step()
+            tally["hops" if hop else "captures"] += 1
+            if current is None or current.name != file:
+                _said_of_file(db, current, source, seen)
+                current = _File(folder, file)
+                tally.files.add(file)
+            if current.kind:
+                current.captures += 1
+                continue
+            if current.size is not None and offset + length > current.size:
+                # Every record from here to the end of the file is as cut short as this one.
+                current.kind, current.past_end = "WARC file cut short", offset
+                current.captures += 1
+                continue
+            fetch = {"id": fetch_id, "url": url, "response_url": response_url, "fetched_at": fetched_at,
+                     "warc_file": file, "warc_offset": offset, "warc_length": length}
+            try:
+                if hop:
+                    read_hop(db_path, {"file": file, "offset": offset, "length": length})
+                else:
+                    read_capture(db_path, fetch)
+            except (WarcFileMissing, WarcFileUnreadable) as exc:
+                current.fails(exc)
+                current.captures += 1
+            except RecordUnreadable as exc:
+                seen(_record_problem(db, fetch, hop, exc))
+    finally:
+        # Also when interrupted: what was found of the file so far is said.
+        _said_of_file(db, current, source, seen)
+
+
+def _record_problem(db, fetch: dict, hop: int | None, exc: RecordUnreadable) -> Problem:
+    kind = "record of another URL" if isinstance(exc, CaptureOfAnotherURL) else "damaged record"
+    # The error names the fetch too, which the line names already.
+    reason = str(exc).removeprefix(f"fetch {fetch['id']}: ")
+    if hop:
+        hops = json.loads(db.execute("select warc_hops from fetches where id = ?", [fetch["id"]]).fetchone()[0])
+        reason = f"redirect {hop} of {len(hops)} before its capture: {reason}"
+    articles = [r[0] for r in db.execute("select id from articles where fetch_id = ? order by id", [fetch["id"]])]
+    return Problem(kind, reason, article_ids=articles, fetch_id=fetch["id"], hop=hop,
+                   url=fetch["response_url"] or fetch["url"], warc_file=fetch["warc_file"],
+                   offset=fetch["warc_offset"])
+
+
+def _said_of_file(db, file: _File | None, source, seen) -> None:
+    """The Problem of a WARC file whose captures were not read one by one, once for them all."""
+    if file is None or not file.kind:
+        return
+    where, params = _source_filter(source, "a.source_id")
+    past = "and f.warc_offset + f.warc_length > ?" if file.past_end is not None else ""
+    texts = db.execute(
+        f"select count(*) from articles a join fetches f on f.id = a.fetch_id where f.warc_file = ? {past} "
+        f"and {where}", [file.name, *([file.size] if past else []), *params]).fetchone()[0]
+    of_texts = f", the current text{'s' if texts != 1 else ''} of {texts:,} article{'s' if texts != 1 else ''}"
+    captures = f"{file.captures:,} capture{'s' if file.captures != 1 else ''}"
+    if file.kind == "WARC file cut short":
+        reason = (f"WARC file {file.path} is cut short: it ends at byte {file.size:,}, and {captures} lie past "
+                  f"its end (from offset {file.past_end:,} on){of_texts}")
+    elif file.kind == "WARC file missing":
+        reason = f"WARC file {file.path} is missing: {captures} were in it{of_texts}"
+    else:
+        reason = f"WARC file {file.path} cannot be read ({file.reason}): {captures} are in it{of_texts}"
+    seen(Problem(file.kind, reason, warc_file=file.name, offset=file.past_end, captures=file.captures,
+                 texts=texts))
+
+
+def _articles(db, source, seen, tally, step) -> None:
+    where, params = _source_filter(source, "a.source_id")
+    rows = db.execute(
+        f"""select a.id, a.url, a.text, a.text_hash, a.fetch_id, f.id, f.warc_file
+            from articles a left join fetches f on f.id = a.fetch_id where {where} order by a.id""", params)
+    for article_id, url, text, stored_hash, fetch_id, fetch_found, warc_file in rows:
+        step()
+        tally["articles"] += 1
+        # A capture whose file is gone is said of the file, with the count of such texts.
+        if fetch_id is None:
+            seen(Problem("no capture", "no fetch is recorded for its text: no capture shows where it came from",
+                         article_ids=[article_id], url=url))
+        elif fetch_found is None:
+            seen(Problem("no capture", f"its text's fetch {fetch_id} is not in the archive: no capture shows "
+                         "where it came from", article_ids=[article_id], fetch_id=fetch_id, url=url))
+        elif not warc_file:
+            seen(Problem("no capture", "its text's fetch never had a capture kept: none shows where it came from",
+                         article_ids=[article_id], fetch_id=fetch_id, url=url))
+        if wrong := _altered(text, stored_hash):
+            seen(Problem("text altered", wrong, article_ids=[article_id], url=url))
+
+
+def _versions(db, source, seen, tally, step) -> None:
+    where, params = _source_filter(source, "a.source_id")
+    rows = db.execute(
+        f"""select v.article_id, v.version, v.fetch_id, a.url, v.text, v.text_hash, v.in_articles, a.text_hash
+            from article_versions v join articles a on a.id = v.article_id where {where}
+            order by v.article_id, v.version""", params)
+    for article_id, version, fetch_id, url, text, stored_hash, in_articles, article_hash in rows:
+        step()
+        tally["versions"] += 1
+        if in_articles:
+            # Its text is the article's (checked above), which it says it shares.
+            if stored_hash != article_hash:
+                seen(Problem("version text altered", f"its text_hash ({_short(stored_hash)}) is not that of the "
+                             f"article's text, which it is recorded as sharing ({_short(article_hash)})",
+                             article_ids=[article_id], version=version, fetch_id=fetch_id, url=url))
+        elif wrong := _altered(text, stored_hash):
+            seen(Problem("version text altered", wrong, article_ids=[article_id], version=version,
+                         fetch_id=fetch_id, url=url))
+
+
+def _altered(text: str | None, stored_hash: str | None) -> str | None:
+    """Why ``text`` is not the one ``stored_hash`` (archive.extract.text_hash) was taken of, or
+    None when it is: a text changed since, or taken away."""
+    if text is None:
+        return None if stored_hash is None else (
+            f"it has no text, though its text_hash ({_short(stored_hash)}) says it had one: its text was "
+            "removed after it was stored")
+    if text_hash(text) == stored_hash:
+        return None
+    return f"its text does not give its text_hash ({_short(stored_hash)}): it was changed after it was stored"
+
+
+def _short(digest: str | None) -> str:
+    return f"{digest[:12]}…" if digest else "none"
+
+
+def summary(tally: Tally, *, interrupted: bool = False) -> str:
+    """What was checked and what was found, in a line; ``interrupted``: before the check was done."""
+    hops = (f" (and {tally['hops']:,} redirect{'s' if tally['hops'] != 1 else ''} before them)"
+            if tally["hops"] else "")
+    files = f"{len(tally.files):,} WARC file{'s' if len(tally.files) != 1 else ''}"
+    checked = (f"{tally['captures']:,} captures{hops} in {files}, {tally['articles']:,} article texts and "
+               f"{tally['versions']:,} version texts")
+    found = "no problems found"
+    if tally.problems:
+        kinds = ", ".join(f"{words}: {tally[kind]:,}" for kind, words in KINDS.items() if tally[kind])
+        found = f"{tally.problems:,} problem{'s' if tally.problems != 1 else ''}: {kinds}"
+    if interrupted:
+        return f"interrupted after checking {checked}: {found}; the rest was not checked"
+    return f"Checked {checked}: {found}."
