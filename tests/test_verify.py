@@ -136,11 +136,13 @@ def test_a_record_made_anew_with_other_bytes_fails_its_digests(copy):
     size = path.stat().st_size
     with open(path, "ab") as f:
         f.write(altered)
-    change(copy, "update fetches set warc_offset = ?, warc_length = ? where id = ?", [size, len(altered), a["fetch_id"]])
+    change(copy, "update fetches set warc_offset = ?, warc_length = ? where id = ?",
+           [size, len(altered), a["fetch_id"]])
     result = run(copy)
     assert result.exit_code == 1
     (line,) = problems(result)
-    assert f"{path}: record at {size} is damaged: its " in line and "its bytes are not those it was written with" in line
+    assert f"{path}: record at {size} is damaged: its " in line
+    assert "its bytes are not those it was written with" in line
 
 
 def test_a_warc_file_cut_short_is_named_once_with_the_captures_past_its_end(copy):
