@@ -10,6 +10,7 @@ import contextlib
 import csv
 import errno
 import fcntl
+import hashlib
 import io
 import json
 import os
@@ -46,6 +47,7 @@ FORMATS = ("jsonl", "csv", "warc", "zip")
 
 MISSING_CAPTURES = "missing-captures.tsv"
 MERGED = "merged.tsv"
+CHECKSUMS = "SHA256SUMS"
 
 # Fields added later go last, so that a CSV read by column position still reads.
 _CSV_LATER = ("versions", "live", "captured_at", "changed", "documents")
@@ -64,7 +66,10 @@ articles.csv         the same records as CSV, UTF-8 with a byte-order mark (for 
                      csv.field_size_limit(sys.maxsize) for a text past 131,072)
 captures.warc.gz     the WARC response and request records of each article's captures, as
                      archived: one for each version of the article, oldest first
-"""
+{checksums}           the SHA-256 of every other file, as sha256sum writes them: in the
+                     folder the zip was unpacked into, 'sha256sum -c {checksums}' checks
+                     that each file is the one exported (keep the sums apart to prove it)
+""".replace("{checksums}", CHECKSUMS)
 
 README_CHANGES = """last_change          {through}: the archive's last change number when the export was made
                      (changes through {through}); the next export of what changed since
@@ -683,13 +688,31 @@ def _zip_file(out):
             archive.close()
 
 
+class _Summed(io.BufferedIOBase):
+    """A zip member being written, and the SHA-256 of what was written to it."""
+
+    def __init__(self, member):
+        self.member, self.sha256 = member, hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.sha256.update(data)
+        return self.member.write(data)
+
+
 @contextlib.contextmanager
-def _zip_member(archive, info: zipfile.ZipInfo):
+def _zip_member(archive, info: zipfile.ZipInfo, sums: dict[str, str]):
+    """The member ``info`` opened for writing; its SHA-256 is put in ``sums`` by its name once it
+    is written whole."""
     member = None
     try:
         with _stops_held():
             member = archive.open(info, "w", force_zip64=True)
-        yield member
+        summed = _Summed(member)
+        yield summed
+        sums[info.filename] = summed.sha256.hexdigest()
     finally:
         # Set even when a stop held back during the opening is raised as it ends.
         if member is not None:
@@ -710,28 +733,32 @@ def _zip(db, db_path, out, selection, left_out, where: Changes | None) -> int:
             missing.write("\t".join([str(row["id"]), row["url"], " ".join(reason.split())]).encode("utf-8") + b"\n")
             left_out(row, reason, file)
 
-        with _zip_member(archive, _member("articles.jsonl", exported)) as member:
+        sums: dict[str, str] = {}
+        with _zip_member(archive, _member("articles.jsonl", exported), sums) as member:
             count = _jsonl(db, db_path, member, selection)
-        with _zip_member(archive, _member("articles.csv", exported)) as member:
+        with _zip_member(archive, _member("articles.csv", exported), sums) as member:
             _csv(db, db_path, member, selection)
-        with _zip_member(archive, _member("captures.warc.gz", exported)) as member:
+        with _zip_member(archive, _member("captures.warc.gz", exported), sums) as member:
             _warc(db, db_path, member, selection, note, "captures.warc.gz")
         readme = README_HEAD.format(selection=selection, notes=_readme_notes(selection), count=count,
                                     exported=exported.isoformat(timespec="seconds"),
                                     changes=README_CHANGES.format(through=where.through) if where else "")
         if where and where.after is not None:
             readme += README_MERGED.format(after=where.after, count=len(where.merged))
-            with _zip_member(archive, _member(MERGED, exported)) as member:
+            with _zip_member(archive, _member(MERGED, exported), sums) as member:
                 member.write(b"id\tinto_id\tmerged_at\tchanged\n")
                 member.write("".join("\t".join(map(str, row)) + "\n" for row in where.merged).encode("utf-8"))
         if missed:
             readme += README_MISSING.format(count=missed)
             missing.seek(0)
-            with _zip_member(archive, _member(MISSING_CAPTURES, exported)) as member:
+            with _zip_member(archive, _member(MISSING_CAPTURES, exported), sums) as member:
                 member.write(b"article_id\turl\treason\n")
                 shutil.copyfileobj(missing, member)
+        readme = (readme + FIELDS_README).encode("utf-8")
+        sums["README.txt"] = hashlib.sha256(readme).hexdigest()
         with _stops_held():
-            archive.writestr(_member("README.txt", exported), readme + FIELDS_README)
+            archive.writestr(_member(CHECKSUMS, exported), "".join(f"{h}  {name}\n" for name, h in sums.items()))
+            archive.writestr(_member("README.txt", exported), readme)
     return count
 
 

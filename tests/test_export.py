@@ -158,7 +158,16 @@ def test_zip_export_bundles_jsonl_csv_warc_and_readme(crawled_archive, tmp_path)
     result = govarchive("export", "--format", "zip", "-o", out, "--db", "archive.db", cwd=crawled_archive)
     assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(out) as bundle:
-        assert set(bundle.namelist()) == {"articles.jsonl", "articles.csv", "captures.warc.gz", "README.txt"}
+        assert set(bundle.namelist()) == {"articles.jsonl", "articles.csv", "captures.warc.gz", "SHA256SUMS", "README.txt"}
+        # Every other file's SHA-256, as sha256sum writes and checks them in the unpacked folder.
+        bundle.extractall(tmp_path / "unpacked")
+        listed = (tmp_path / "unpacked" / "SHA256SUMS").read_text().splitlines()
+        assert sorted(line.split("  ")[1] for line in listed) == sorted(set(bundle.namelist()) - {"SHA256SUMS"})
+        checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path / "unpacked", capture_output=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        (tmp_path / "unpacked" / "articles.csv").write_bytes(bundle.read("articles.csv") + b"\n")
+        assert subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=tmp_path / "unpacked",
+                              capture_output=True).stdout == b"articles.csv: FAILED\n"
         rows = [json.loads(l) for l in bundle.read("articles.jsonl").decode().splitlines()]
         # The CSV as --format csv writes it, byte-order mark and all.
         assert bundle.read("articles.csv") == govarchive("export", "--format", "csv", "--db", "archive.db",
