@@ -82,7 +82,7 @@ def pointer_of(fetch: dict) -> RecordPointer:
     return RecordPointer(fetch["warc_file"], fetch["warc_offset"], fetch["warc_length"])
 
 
-def _warc_folder(db_path: str | Path) -> Path:
+def warc_folder(db_path: str | Path) -> Path:
     """The folder a capture's relative reference is to: the database file's own, as a crawl
     writes them, not that of a symlink the archive is reached through. Named as given when it is
     the same folder, so that what is said of a file keeps the path its owner typed."""
@@ -96,7 +96,7 @@ def _warc_folder(db_path: str | Path) -> Path:
 def _read(read, db_path: str | Path, pointer: RecordPointer):
     """``read`` of the record at ``pointer``, a file that is not there being WarcFileMissing."""
     try:
-        return read(_warc_folder(db_path), pointer)
+        return read(warc_folder(db_path), pointer)
     except WarcFileUnreadable as exc:
         if isinstance(exc.error, FileNotFoundError):
             raise WarcFileMissing(exc.file) from None
@@ -115,7 +115,7 @@ def read_capture(db_path: str | Path, fetch: dict) -> StoredResponse:
     if _same_resource(capture.url, expected) or _kept_no_final_url(db_path, fetch):
         return capture
     raise CaptureOfAnotherURL(
-        f"fetch {fetch.get('id')}: its WARC record ({_warc_folder(db_path) / pointer.file}: record at "
+        f"fetch {fetch.get('id')}: its WARC record ({warc_folder(db_path) / pointer.file}: record at "
         f"{pointer.offset}) is a capture of {capture.url or 'no URL'}, not of {expected}, the URL the "
         "fetch row says answered (the row points at another page's record)")
 

@@ -20,9 +20,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-# _warc_folder: a WARC file is named as read_capture names it in its errors, so that a file said
-# to be missing or cut short is the one the damaged records' lines name.
-from archive.captures import CaptureOfAnotherURL, WarcFileMissing, _warc_folder, read_capture, read_hop
+from archive.captures import CaptureOfAnotherURL, WarcFileMissing, read_capture, read_hop, warc_folder
 from archive.export import snapshot
 from archive.extract import text_hash
 from archive.warc import RecordUnreadable, WarcFileUnreadable
@@ -177,7 +175,9 @@ class _File:
 
 
 def _captures(db, db_path, source, seen, tally, step) -> None:
-    folder = _warc_folder(db_path)
+    # As read_capture names a file in its errors: a file said to be missing or cut short is the one
+    # the damaged records' lines name.
+    folder = warc_folder(db_path)
     where, params = _source_filter(source, "source_id")
     current: _File | None = None
     try:
