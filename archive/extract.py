@@ -28,6 +28,7 @@ from trafilatura.utils import HTML_PARSER
 
 from archive.bylines import clean_authors, is_official_title
 from archive.docrefs import attribute, find_doc_refs, unique_refs
+from archive.fixity import text_hash
 from archive.mentions import find_mentions
 from archive.page_encoding import decode_body
 from archive.sources import UNMATCHED_RULES
@@ -1296,9 +1297,3 @@ def _finish(record: dict, text: str) -> dict:
     record["word_count"] = len(text.split())
     record["text_hash"] = text_hash(text)
     return record
-
-
-def text_hash(text: str) -> str:
-    """Hash of the normalised text, so whitespace-only differences are not changes."""
-    normalised = " ".join(nfc(text).split())
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()

@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from archive.captures import CaptureOfAnotherURL, WarcFileMissing, read_capture, read_hop, warc_folder
 from archive.export import snapshot
-from archive.extract import text_hash
+from archive.fixity import text_hash
 from archive.warc import RecordUnreadable, WarcFileUnreadable
 
 # The kinds of problem, each with the words the summary counts them in.
@@ -292,7 +292,7 @@ def _versions(db, source, seen, tally, step) -> None:
 
 
 def _altered(text: str | None, stored_hash: str | None) -> str | None:
-    """Why ``text`` is not the one ``stored_hash`` (archive.extract.text_hash) was taken of, or
+    """Why ``text`` is not the one ``stored_hash`` (archive.fixity.text_hash) was taken of, or
     None when it is: a text changed since, or taken away."""
     if text is None:
         return None if stored_hash is None else (
