@@ -34,6 +34,7 @@ from datasette.database import Database, QueryInterrupted, Results
 from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
+from archive.captures import CaptureMissing, read_capture
 from archive.carryover import successor
 from archive.db import applied_at, recorded_since
 from archive.docrefs import ISSUING_BODIES_SINCE
@@ -41,12 +42,14 @@ from archive.filters import (
     AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, REF_IDS_ANY_ISSUER, REF_SPELLINGS, REF_UNPADDED, archived_value,
     case_key, ref_key, ref_value, split_ref_value, typed,
 )
+from archive.fixity import text_altered
 from archive.history import History
 from archive.locks import LocksUnusable
 from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
 from archive.ingest import RECHECKED_STAT
 from archive.stats import REASON_NAMED_WITH, as_it_stands, ended, reached_max_pages
+from archive.warc import RecordUnreadable
 from archive.vietnamese import VN_TZ, collation_key, fold, nfc
 
 PAGE_SIZE = 20
@@ -1477,8 +1480,8 @@ def _other_urls(conn, article: dict) -> list[dict]:
 
 
 def _fetch(conn, fetch_id) -> dict | None:
-    rows = query_rows(conn, "select id, fetched_at, warc_file, url, response_url from fetches where id = :id",
-                      {"id": fetch_id})
+    rows = query_rows(conn, "select id, fetched_at, warc_file, warc_offset, warc_length, url, response_url "
+                            "from fetches where id = :id", {"id": fetch_id})
     return rows[0] if rows else None
 
 
@@ -1508,18 +1511,35 @@ def _article_shown(conn, db_path, article_id, version: int | None = None) -> dic
     names = schema_names(conn)
     read_from = _fetch(conn, article["fetch_id"]) if article.get("fetch_id") is not None else None
     versions = _mark_dates_kept(conn, _versions(conn, names, article_id)) if "article_versions" in names else None
+    asked = None if version is None else _version_read(conn, versions, version)
+    shown, fetch = (asked["row"], asked["fetch"]) if asked else (article, read_from)
     return {
         "article": article, "read_from": read_from,
         "capture": read_from if read_from and read_from["warc_file"] else None,
         "refs": _refs(conn, article_id) if "doc_refs" in names else [],
         "mentions": _mentions(conn, article_id) if "mentions" in names else None,
         "versions": versions,
-        "version": None if version is None else _version_read(conn, versions, version),
+        "version": asked,
+        "fixity": _fixity(db_path, shown, fetch),
         "also": _also(conn, article),
         # An archive served before its upgrade (serve does not migrate) has no article_urls.
         "other_urls": _other_urls(conn, article) if "article_urls" in names else [],
         "live_state": _live_state(conn, db_path, article),
     }
+
+
+def _fixity(db_path, shown: dict, fetch: dict | None) -> dict:
+    """Whether the text the page shows is still the one archived: ``altered``, when it does not give
+    the text_hash stored with it (changed in the database since); ``capture``, why the capture it
+    was read from cannot be read (its WARC file gone, its record damaged or of another page), or
+    None. A reader quoting the page must not take such a text for the record."""
+    unreadable = None
+    if fetch and fetch.get("warc_file"):
+        try:
+            read_capture(db_path, fetch)
+        except (CaptureMissing, RecordUnreadable) as exc:
+            unreadable = str(exc)
+    return {"altered": text_altered(shown.get("text"), shown.get("text_hash")), "capture": unreadable}
 
 
 # What an earlier version has of its own: the rest of what the page shows of the article (its
