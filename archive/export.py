@@ -678,9 +678,29 @@ def _stops_held():
                 os.kill(os.getpid(), came[0])
 
 
+class _ZipArchive(zipfile.ZipFile):
+    """An export's zip, which closes a member left open when it is closed itself. A stop can come
+    between a member's opening and the with-statement that closes it (as contextlib hands it
+    over); zipfile then refused to close the zip, and "Can't close the ZIP file while there is an
+    open writing handle" took the stop's place."""
+
+    writing = None
+
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
+        member = super().open(name, mode, pwd, force_zip64=force_zip64)
+        if mode == "w":
+            self.writing = member
+        return member
+
+    def close(self):
+        if self.writing is not None and not self.writing.closed:
+            self.writing.close()
+        super().close()
+
+
 @contextlib.contextmanager
 def _zip_file(out):
-    archive = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED)
+    archive = _ZipArchive(out, "w", compression=zipfile.ZIP_DEFLATED)
     try:
         yield archive
     finally:

@@ -1,5 +1,6 @@
 """Exports that meet trouble: stopped half-way, a WARC file that cannot be read."""
 
+import contextlib
 import io
 import os
 import re
@@ -200,5 +201,31 @@ def test_a_stop_while_the_zip_opens_or_closes_a_member_is_a_stop(archive_copy, t
     try:
         with open(tmp_path / "all.zip", "wb") as out, pytest.raises(KeyboardInterrupt):
             export(db, archive_copy, "zip", out, Selection())
+    finally:
+        db.close()
+
+
+def test_a_stop_between_a_member_s_opening_and_its_with_statement_is_a_stop(archive_copy, tmp_path, monkeypatch):
+    # contextlib hands the opened member over after the generator yields it: a stop that comes
+    # then finds no with-statement to close the member, and zipfile refused to close the zip over
+    # it, its ValueError taking the stop's place (as in the test above).
+    import archive.export as export_module
+    from archive.db import open_db
+
+    opened = export_module._zip_member
+
+    @contextlib.contextmanager
+    def stopped_once_open(*args):
+        # Held, as the stop's traceback holds contextlib's frame and the manager in it.
+        member = opened(*args)
+        member.__enter__()
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(export_module, "_zip_member", stopped_once_open)
+    db = open_db(archive_copy)
+    try:
+        with open(tmp_path / "all.zip", "wb") as out, pytest.raises(KeyboardInterrupt):
+            export_module.export(db, archive_copy, "zip", out, export_module.Selection())
     finally:
         db.close()
