@@ -99,3 +99,11 @@ def test_an_earlier_version_s_text_is_checked_as_it_is_shown(archive):
     # The current text, which the later version is, is as archived.
     assert notice(page(archive, f"/-/a/{article['id']}")) is None
     assert notice(page(archive, f"/-/a/{article['id']}?version=2")) is None
+
+
+def test_a_text_whose_fetch_row_is_gone_is_said_to_have_no_capture(archive):
+    article = an_article(archive)
+    change(archive, "pragma foreign_keys = off")
+    change(archive, "delete from fetches where id = (select fetch_id from articles where id = ?)", [article["id"]])
+    said = notice(page(archive, f"/-/a/{article['id']}"))
+    assert "cannot be read" in said and "is not in the archive" in said

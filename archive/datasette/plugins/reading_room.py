@@ -1531,10 +1531,13 @@ def _article_shown(conn, db_path, article_id, version: int | None = None) -> dic
 def _fixity(db_path, shown: dict, fetch: dict | None) -> dict:
     """Whether the text the page shows is still the one archived: ``altered``, when it does not give
     the text_hash stored with it (changed in the database since); ``capture``, why the capture it
-    was read from cannot be read (its WARC file gone, its record damaged or of another page), or
-    None. A reader quoting the page must not take such a text for the record."""
+    was read from cannot be read (its WARC file gone, its record damaged or of another page, its
+    fetch row gone), or None. A reader quoting the page must not take such a text for the record."""
     unreadable = None
-    if fetch and fetch.get("warc_file"):
+    if fetch is None and shown.get("fetch_id") is not None:
+        unreadable = (f"the fetch its text was read from (fetch {shown['fetch_id']}) is not in the archive: "
+                      "no capture shows where it came from")
+    elif fetch and fetch.get("warc_file"):
         try:
             read_capture(db_path, fetch)
         except (CaptureMissing, RecordUnreadable) as exc:
