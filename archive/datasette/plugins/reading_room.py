@@ -1512,7 +1512,9 @@ def _article_shown(conn, db_path, article_id, version: int | None = None) -> dic
     read_from = _fetch(conn, article["fetch_id"]) if article.get("fetch_id") is not None else None
     versions = _mark_dates_kept(conn, _versions(conn, names, article_id)) if "article_versions" in names else None
     asked = None if version is None else _version_read(conn, versions, version)
-    shown, fetch = (asked["row"], asked["fetch"]) if asked else (article, read_from)
+    # The current version asked for by number reads as the article does (article_page).
+    earlier = asked is not None and asked["next"] is not None
+    shown, fetch = (asked["row"], asked["fetch"]) if earlier else (article, read_from)
     return {
         "article": article, "read_from": read_from,
         "capture": read_from if read_from and read_from["warc_file"] else None,
