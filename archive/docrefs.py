@@ -37,6 +37,10 @@ numbers its plans from 1: "174/KH-UBND" alone is not one document, and only the 
 them apart. Within one text a citation that names no issuer is the document the text names an
 issuer for elsewhere, when it names exactly one (``attribute``).
 
+A date after the time the page was seen is not the issue date (a page cannot cite a document not
+yet issued: it is the news's own date or a slip), but the issuer written after it is still read
+("Kế hoạch 174/KH-UBND ngày 20/6/2025 của UBND tỉnh Đắk Lắk" on a page of 11 June 2025).
+
 Matching runs over an NFC, base-letter copy of the text whose offsets map back to the input,
 so ``text[start:end]`` of the input is always ``DocRef.text``.
 """
@@ -204,6 +208,12 @@ _ISSUE_LEAD = re.compile(r"[ \t]*,?[ \t]*\(?[ \t]*(?=(?i:ngay)\s)")
 # của UBND tỉnh Đắk Lắk, ngày 8/4, Sở ... tổ chức"): the clause after the comma is what happened that day.
 _ISSUE_LEAD_AFTER_BODY = re.compile(r"[ \t]*\(?[ \t]*(?=(?i:ngay)\s)")
 _ISSUE_REACH = 48
+# A day as written after a reference, whether or not find_dates takes it ("ngày 20/6/2025", "ngày 5
+# tháng 8 năm 2024", "ngày 31/6/2025"): one refused as the issue date is passed over to what follows.
+_WRITTEN_DAY = re.compile(
+    r"(?i:ngay)\s+[0-9]{1,2}(?:[ \t]*(?P<sep>[/.\-])[ \t]*[0-9]{1,2}(?:[ \t]*(?P=sep)[ \t]*[0-9]{2,4})?"
+    r"|\s+(?i:thang)\s+[0-9]{1,2}(?:\s*,?\s*(?i:nam)\s+[0-9]{2,4})?)(?![0-9])"
+)
 # Between a reference (and its date) and the body that issued it: "của", "do" (by), and the
 # chairman's title, whose decisions carry the committee's numbering. Over the base-letter text.
 _BODY_LEAD = re.compile(
@@ -314,9 +324,13 @@ def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tupl
         if type_name is None:
             type_name = word or ("Công văn" if group == "code" else None)
     start, end = m.span()
-    issued, end = _issued(norm, key, end, year, reference)
-    body, body_end = _body_after(norm, key, end)
-    if body is not None and issued is None:
+    issued, dated = _issued(norm, key, end, year, reference)
+    # A date refused as the issue date leaves the text at the number, and the issuer after it is read.
+    refused = issued is None and dated != end
+    if issued is not None:
+        end = dated
+    body, body_end = _body_after(norm, key, dated)
+    if body is not None and issued is None and not refused:
         # "... 174/KH-UBND của UBND tỉnh Đắk Lắk ngày 20/6/2025": the date after the issuer.
         issued, dated_end = _issued(norm, key, body_end, year, reference, lead=_ISSUE_LEAD_AFTER_BODY)
         end = dated_end if issued is not None else end
@@ -365,7 +379,8 @@ def _issued(
     norm: str, key: str, end: int, year: int | None, reference: datetime | None, lead: re.Pattern = _ISSUE_LEAD,
 ) -> tuple[str | None, int]:
     """The issue date written right after a reference (``lead`` what may come before it), and
-    where the reference then ends."""
+    where the day written there ends, whether taken or refused (None for the date) as no plausible
+    issue date; ``end`` when no day is written there."""
     lead = lead.match(key, end)
     if lead is None:
         return None, end
@@ -378,7 +393,8 @@ def _issued(
     for found in find_dates(tail, reference=reference)[:1]:
         if tail.startswith(found.text):
             return found.value.date().isoformat(), at + len(found.text)
-    return None, end
+    written = _WRITTEN_DAY.match(key, at)
+    return None, (end if written is None else written.end())
 
 
 def _nfc_with_offsets(text: str) -> tuple[str, list[int] | None]:

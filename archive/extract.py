@@ -36,7 +36,7 @@ from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates, recorded_time, within_limits
 
 # Bump when the rules below change: rows record which version produced them.
-RULES_VERSION = 24
+RULES_VERSION = 25
 EXTRACTOR_VERSION = f"govarchive-{RULES_VERSION}/trafilatura-{trafilatura.__version__}"
 
 RECORD_FIELDS = (

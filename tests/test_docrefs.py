@@ -380,3 +380,50 @@ def test_a_date_after_the_issuer_and_a_comma_is_the_news_s_not_the_document_s():
     [found] = find_doc_refs("Các xã làm theo Kế hoạch số 174/KH-UBND của UBND tỉnh Đắk Lắk ngày 8/4.",
                             reference=published)
     assert found.issued == "2025-04-08"
+
+
+# Seen before the date the text gives: that date cannot be the issue date, but the issuer after it
+# is still the one the text names. (sentence, issuing body)
+REFUSED_DATE = [
+    ("Thực hiện Kế hoạch 174/KH-UBND ngày 20/6/2025 của UBND tỉnh Đắk Lắk về chuyển đổi số.",
+     "Ủy ban nhân dân tỉnh Đắk Lắk"),
+    ("Thực hiện Kế hoạch 174/KH-UBND, ngày 20 tháng 6 năm 2025 của UBND tỉnh Đắk Lắk về chuyển đổi số.",
+     "Ủy ban nhân dân tỉnh Đắk Lắk"),
+    # A day the calendar lacks, and one before any the archive reads.
+    ("Thực hiện Kế hoạch 174/KH-UBND ngày 31/4/2025 của UBND tỉnh Gia Lai.", "Ủy ban nhân dân tỉnh Gia Lai"),
+    ("Theo Quyết định 12/QĐ-UBND ngày 5/3/1989 của UBND tỉnh Đắk Lắk.", "Ủy ban nhân dân tỉnh Đắk Lắk"),
+]
+BEFORE_THE_DATE = datetime(2025, 6, 11, 8, 0, tzinfo=VN_TZ)
+
+
+@pytest.mark.parametrize("sentence, body", REFUSED_DATE, ids=[s[:60] for s, _ in REFUSED_DATE])
+def test_a_date_refused_as_the_issue_date_leaves_the_issuer_after_it(sentence, body):
+    [found] = find_doc_refs(sentence, reference=BEFORE_THE_DATE)
+    assert (found.issuing_body, found.issued) == (body, None)
+    assert found.text == sentence[found.start:found.end] and found.text.endswith("-UBND")
+
+
+def test_a_citation_whose_date_is_refused_keeps_its_own_issuer():
+    text = ("Kế hoạch 174/KH-UBND ngày 20/6/2025 của UBND tỉnh Đắk Lắk và Kế hoạch 174/KH-UBND ngày 15/5/2025 "
+            "của UBND tỉnh Gia Lai cùng số.")
+    refs = unique_refs(attribute(find_doc_refs(text, reference=BEFORE_THE_DATE)))
+    assert [(r.issuing_body, r.issued) for r in refs] == [
+        ("Ủy ban nhân dân tỉnh Đắk Lắk", None), ("Ủy ban nhân dân tỉnh Gia Lai", "2025-05-15")]
+
+
+def test_extraction_keeps_the_issuer_after_a_date_the_page_predates():
+    from archive.extract import extract
+
+    body = ("<html><head><title>Hai kế hoạch cùng số</title>"
+            '<meta property="article:published_time" content="2025-06-11T08:00:00+07:00"></head>'
+            "<body><article><h1>Hai kế hoạch cùng số</h1>"
+            "<p>Kế hoạch 174/KH-UBND ngày 20/6/2025 của UBND tỉnh Đắk Lắk đặt mục tiêu phủ sóng toàn bộ thôn buôn "
+            "trong năm nay, với sự tham gia của các doanh nghiệp viễn thông trên địa bàn tỉnh.</p>"
+            "<p>Kế hoạch 174/KH-UBND ngày 15/5/2025 của UBND tỉnh Gia Lai lại bàn về cây xanh đô thị, "
+            "một việc hoàn toàn khác với kế hoạch của tỉnh Tây Nguyên láng giềng.</p></article></body></html>").encode()
+    record = extract(body, "https://example.gov.vn/tin/hai-ke-hoach", {"Content-Type": "text/html; charset=utf-8"})
+    assert record["published"].startswith("2025-06-11")
+    assert [(r["ref"], r["issuing_body"], r["issued"]) for r in record["doc_refs"]] == [
+        ("174/KH-UBND", "Ủy ban nhân dân tỉnh Đắk Lắk", None),
+        ("174/KH-UBND", "Ủy ban nhân dân tỉnh Gia Lai", "2025-05-15"),
+    ]
