@@ -35,7 +35,8 @@ the agency's canonical name as archive.mentions gives it, so that every spelling
 one issuer; a body that names no one place ("UBND tỉnh") is none. Every provincial committee
 numbers its plans from 1: "174/KH-UBND" alone is not one document, and only the issuer tells
 them apart. Within one text a citation that names no issuer is the document the text names an
-issuer for elsewhere, when it names exactly one (``attribute``).
+issuer for elsewhere, when it names exactly one (``attribute``); one whose own words give what is
+not read (an issuer not known, "của UBND tỉnh", or a date not taken as its issue date) is not.
 
 A date after the time the page was seen is not the issue date (a page cannot cite a document not
 yet issued: it is the news's own date or a slip), but the issuer written after it is still read
@@ -52,6 +53,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import ClassVar
 
 from archive.mentions import agencies_between, agency_at
 from archive.vietnamese import _BASE, VN_TZ, find_dates, fold
@@ -147,6 +149,10 @@ class DocRef:
     # The body the text names as issuing it, by its canonical name ("Ủy ban nhân dân tỉnh Đắk
     # Lắk"); None when the text names none beside the number. Never taken from the publishing site.
     issuing_body: str | None = None
+    # Whether the citation's own words give an issuer or a date that was not read (an issuer not
+    # known, a date refused as the issue date): ``attribute`` then gives it no other's issuer. A
+    # note on the reading, not a fact of the document: no field, so records and equality leave it out.
+    unread: ClassVar[bool] = False
 
 
 _TYPE_WORD = "|".join(
@@ -256,10 +262,13 @@ def find_doc_refs(text: str, *, reference: datetime | None = None) -> list[DocRe
         found = _parse(m, norm, key, reference)
         if found is None:
             continue
-        start, end, fields = found
+        start, end, fields, unread = found
         if offsets is not None:
             start, end = offsets[start], offsets[end]
-        refs.append(DocRef(text=text[start:end], start=start, end=end, **fields))
+        ref = DocRef(text=text[start:end], start=start, end=end, **fields)
+        if unread:
+            object.__setattr__(ref, "unread", True)
+        refs.append(ref)
     return refs
 
 
@@ -267,17 +276,26 @@ def attribute(refs: Iterable[DocRef]) -> list[DocRef]:
     """``refs`` of one text, each citation that names no issuer given the issuer the text names
     for the same reference elsewhere, when it names exactly one: an article names the issuer at
     its first citation ("Kế hoạch 174/KH-UBND của UBND tỉnh Đắk Lắk") and not again. Where it
-    names two for one number, a bare citation could be either and stays without."""
+    names two for one number, a bare citation could be either and stays without. So does one
+    whose own words give an issuer or a date not read (``DocRef.unread``), and one whose issue
+    date is not the date the issuer's own citations give: each may be another body's document."""
     refs = list(refs)
-    bodies: dict[str, set[str]] = {}
+    bodies: dict[str, dict[str, set[str | None]]] = {}
     for ref in refs:
         if ref.issuing_body is not None:
-            bodies.setdefault(ref.ref, set()).add(ref.issuing_body)
-    return [
-        replace(ref, issuing_body=next(iter(bodies[ref.ref])))
-        if ref.issuing_body is None and len(bodies.get(ref.ref, ())) == 1 else ref
-        for ref in refs
-    ]
+            bodies.setdefault(ref.ref, {}).setdefault(ref.issuing_body, set()).add(ref.issued)
+    return [_attributed(ref, bodies.get(ref.ref, {})) for ref in refs]
+
+
+def _attributed(ref: DocRef, bodies: dict[str, set[str | None]]) -> DocRef:
+    """``ref`` with the one issuer of ``bodies`` (each with the issue dates its citations give),
+    when it may be that issuer's document."""
+    if ref.issuing_body is not None or ref.unread or len(bodies) != 1:
+        return ref
+    [(body, dates)] = bodies.items()
+    if ref.issued is not None and dates - {None, ref.issued}:
+        return ref
+    return replace(ref, issuing_body=body)
 
 
 def unique_refs(refs: Iterable[DocRef]) -> list[DocRef]:
@@ -289,7 +307,9 @@ def unique_refs(refs: Iterable[DocRef]) -> list[DocRef]:
     return list(seen.values())
 
 
-def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tuple[int, int, dict] | None:
+def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tuple[int, int, dict, bool] | None:
+    """Where the reference ``m`` starts and ends, its DocRef fields, and whether its words give
+    an issuer or a date that is not read (``DocRef.unread``); None when it is no reference."""
     written_word = m["word"] or m["law"]
     word = _WORD_NAMES.get(fold(" ".join(written_word.split()))) if written_word else None
     introduced = bool(written_word or m["so"])
@@ -334,6 +354,7 @@ def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tupl
         # "... 174/KH-UBND của UBND tỉnh Đắk Lắk ngày 20/6/2025": the date after the issuer.
         issued, dated_end = _issued(norm, key, body_end, year, reference, lead=_ISSUE_LEAD_AFTER_BODY)
         end = dated_end if issued is not None else end
+    unread = body is None and (refused or _BODY_LEAD.match(key, dated) is not None)
     if body is None:
         body = _body_before(norm, key, start)
     if year is None and issued is not None:
@@ -341,7 +362,7 @@ def _parse(m: re.Match, norm: str, key: str, reference: datetime | None) -> tupl
     return start, end, {
         "ref": ref, "number": number, "year": year, "type_code": type_code,
         "type_name": type_name, "issuer": issuer, "issued": issued, "issuing_body": body,
-    }
+    }, unread
 
 
 def _body_after(norm: str, key: str, end: int) -> tuple[str | None, int]:

@@ -411,6 +411,32 @@ def test_a_citation_whose_date_is_refused_keeps_its_own_issuer():
         ("Ủy ban nhân dân tỉnh Đắk Lắk", None), ("Ủy ban nhân dân tỉnh Gia Lai", "2025-05-15")]
 
 
+# A citation whose own words give what is not read is not given the issuer the text names for
+# the number elsewhere: (sentence, its issuer once attributed). The other citation is Gia Lai's.
+OWN_WORDS = [
+    # A date refused as the issue date, a day the calendar lacks: another plan, perhaps.
+    ("Kế hoạch 174/KH-UBND ngày 20/6/2025 được triển khai.", None),
+    ("Kế hoạch 174/KH-UBND ngày 31/4/2025 được triển khai.", None),
+    # An issuer not known, or naming no one place.
+    ("Kế hoạch 174/KH-UBND của Ban Chỉ đạo 35 được triển khai.", None),
+    ("Kế hoạch 174/KH-UBND của UBND tỉnh được triển khai.", None),
+    # Issued on another day than Gia Lai's plan of that number.
+    ("Kế hoạch 174/KH-UBND ngày 2/6/2025 được triển khai.", None),
+    # Issued on the day of Gia Lai's plan, or with nothing more said: Gia Lai's.
+    ("Kế hoạch 174/KH-UBND ngày 15/5/2025 được triển khai.", "Ủy ban nhân dân tỉnh Gia Lai"),
+    ("Kế hoạch 174/KH-UBND được triển khai; ngày càng nhiều xã tham gia.", "Ủy ban nhân dân tỉnh Gia Lai"),
+    ("Kế hoạch 174/KH-UBND ngày càng được triển khai rộng.", "Ủy ban nhân dân tỉnh Gia Lai"),
+]
+
+
+@pytest.mark.parametrize("sentence, body", OWN_WORDS, ids=[s[:48] for s, _ in OWN_WORDS])
+def test_a_citation_whose_own_words_are_not_read_takes_no_other_issuer(sentence, body):
+    text = sentence + " Kế hoạch 174/KH-UBND ngày 15/5/2025 của UBND tỉnh Gia Lai đặt mục tiêu cao."
+    first, other = attribute(find_doc_refs(text, reference=BEFORE_THE_DATE))
+    assert first.issuing_body == body
+    assert (other.issuing_body, other.issued) == ("Ủy ban nhân dân tỉnh Gia Lai", "2025-05-15")
+
+
 def test_extraction_keeps_the_issuer_after_a_date_the_page_predates():
     from archive.extract import extract
 
