@@ -358,10 +358,14 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
     path = Path(directory) / pointer.file
     raw = read_stored(directory, pointer)
     where = f"{path}: record at {pointer.offset}"
+    warc = _inflate_members(raw, where)
     try:
         # check_digests: a record whose bytes no longer give the digests written with them (edited
         # in place, its gzip member made anew) is as damaged as one whose CRC fails.
-        for record in ArchiveIterator(io.BytesIO(_inflate_members(raw, where)), check_digests="raise"):
+        for record in ArchiveIterator(io.BytesIO(warc), check_digests="raise"):
+            if record.format != "warc":
+                # warcio takes a first line of five words or more for an ARC header, in NULs and binary too.
+                raise RecordUnreadable(f"{where} is not a WARC record ({_beginning(warc)})")
             http = record.http_headers
             return StoredResponse(
                 url=record.rec_headers.get_header("WARC-Target-URI"),
@@ -378,8 +382,22 @@ def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse
     except ArchiveLoadFailed as exc:
         if "digest failed" in str(exc):
             raise RecordUnreadable(f"{where} is damaged: its {exc} (its bytes are not those it was written with)") from None
-        raise RecordUnreadable(f"{where} is not a WARC record: {exc}") from None
+        raise RecordUnreadable(f"{where} is not a WARC record ({_beginning(warc)})") from None
     raise RecordUnreadable(f"{path}: no record at offset {pointer.offset}")
+
+
+_SHOWN = 32  # bytes shown of a record that is not one
+
+
+def _beginning(data: bytes) -> str:
+    """How bytes that are not a WARC record begin, in a few words: warcio's error quotes their
+    whole first line, which in a zeroed stretch of a disk is tens of kilobytes of escapes."""
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    if data and zeros == len(data):
+        return f"its {zeros:,} bytes are all NUL bytes"
+    if zeros:
+        return f"its first {zeros:,} bytes are NUL bytes"
+    return f"it begins {data[:_SHOWN]!r}{'…' if len(data) > _SHOWN else ''}"
 
 
 def _inflate_members(raw: bytes, where: str) -> bytes:

@@ -13,7 +13,7 @@ from archive.cli import cli
 from archive.db import open_db
 from archive.ingest import keep_version_texts
 from archive.verify import Interrupted, verify
-from archive.warc import WarcFileWriter, default_warc_dir, reference_for
+from archive.warc import RecordPointer, RecordUnreadable, WarcFileWriter, default_warc_dir, read_record, reference_for
 from tests.test_read_only import read_only  # noqa: F401 (a fixture)
 
 OLD, NEW = "http://127.0.0.1:9/tin-cu.html", "http://127.0.0.1:9/tin-moi.html"
@@ -175,6 +175,47 @@ def test_a_warc_file_gone_is_named_once_with_the_count_of_its_captures(copy):
     assert problems(result) == [
         f"WARC file {path} is missing: {held} captures were in it, the current texts of {texts} articles"]
     assert "1 problem: WARC files missing: 1." in result.stdout
+
+
+def test_a_zeroed_stretch_of_a_warc_file_is_named_record_by_record_in_few_words(copy):
+    a = article_capture(copy, source="sample-portal")
+    path = copy.parent / a["warc_file"]
+    records = rows(copy, "select warc_offset as offset, warc_length as length from fetches where warc_file = ? "
+                         "order by warc_offset", [a["warc_file"]])
+    # Disk damage: one block zeroed, from inside a record on, over records that begin inside it.
+    start = records[len(records) // 3]["offset"] + 20
+    end = start + 65536
+    with open(path, "r+b") as f:
+        f.seek(start)
+        f.write(b"\0" * (end - start))
+    hit = [r for r in records if r["offset"] < end and r["offset"] + r["length"] > start]
+    result = run(copy)
+    assert result.exit_code == 1
+    lines = problems(result)
+    # warcio's error quotes the zeroed stretch whole, escaped: 85 KB a line.
+    assert len(lines) == len(hit) and max(len(line.split(f"{path}: ")[1]) for line in lines) < 200
+    assert f"{path}: record at {hit[0]['offset']} is damaged: " in lines[0]
+    for r, line in zip(hit[1:], lines[1:]):
+        zeros = (f"its {r['length']:,} bytes are all NUL bytes" if r["offset"] + r["length"] <= end
+                 else f"its first {end - r['offset']:,} bytes are NUL bytes")
+        assert line.endswith(f"{path}: record at {r['offset']} is not a WARC record ({zeros})")
+    assert f"damaged records: {len(hit)}." in result.stdout
+
+
+
+def test_bytes_that_are_not_a_warc_record_are_named_by_how_they_begin(tmp_path):
+    def error(stored):
+        (tmp_path / "x.warc").write_bytes(stored)
+        with pytest.raises(RecordUnreadable) as raised:
+            read_record(tmp_path, RecordPointer("x.warc", 0, len(stored)))
+        return str(raised.value).removeprefix(f"{tmp_path / 'x.warc'}: record at 0 ")
+
+    assert error(b"GET /tin-moi.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + b"\0" * 9000) == (
+        "is not a WARC record (it begins b'GET /tin-moi.html HTTP/1.1\\r\\nHost'…)")
+    # Zeroed bytes before a line of five words, which warcio reads as an ARC record's header.
+    assert error(b"\0" * 9000 + b" \x8b\x1f \xff 7 \x01\n" + b"\x9c" * 50) == (
+        "is not a WARC record (its first 9,000 bytes are NUL bytes)")
+
 
 
 def test_pointers_swapped_between_two_fetch_rows_are_records_of_another_url(copy):
