@@ -32,6 +32,7 @@ KINDS = {
     "WARC file missing": "WARC files missing",
     "WARC file unreadable": "WARC files unreadable",
     "WARC file cut short": "WARC files cut short",
+    "WARC file damaged": "WARC files none of whose records read back",
     "no capture": "articles with no capture behind their text",
     "text altered": "article texts that do not give their text_hash",
     "version text altered": "version texts that do not give their text_hash",
@@ -41,9 +42,9 @@ KINDS = {
 @dataclass
 class Problem:
     """One thing found wrong: ``kind`` (a key of KINDS) and ``reason`` in plain words, with what
-    it is of. A WARC file that is missing, unreadable or cut short is one Problem for all its
-    captures: ``captures`` of them (those past its end, when cut short), the current texts of
-    ``texts`` articles among them."""
+    it is of. A WARC file that is missing, unreadable, cut short or damaged throughout is one
+    Problem for all its records: ``captures`` and ``redirects`` of them (those past its end, when
+    cut short), the current texts of ``texts`` articles among them."""
 
     kind: str
     reason: str
@@ -55,6 +56,7 @@ class Problem:
     warc_file: str | None = None
     offset: int | None = None
     captures: int | None = None
+    redirects: int | None = None
     texts: int | None = None
 
     def line(self) -> str:
@@ -69,12 +71,15 @@ class Problem:
 
 
 class Tally(Counter):
-    """What was checked ("captures", "hops", "articles", "versions") and, under each kind of
-    KINDS, the problems found; ``files``: the WARC files the captures checked are in."""
+    """What was looked for ("captures", "hops": the redirects before them, "articles",
+    "versions"), what of it could not be read ("captures unread", "hops unread": in a WARC file
+    missing, unreadable or past its end) and, under each kind of KINDS, the problems found;
+    ``files``: the WARC files the captures are in, ``files_read``: those any was read from."""
 
     def __init__(self):
         super().__init__()
         self.files: set[str] = set()
+        self.files_read: set[str] = set()
 
     @property
     def problems(self) -> int:
@@ -157,13 +162,18 @@ def _total(db: Database, source: str | None) -> int:
 
 class _File:
     """A WARC file met in the checks: its path as the captures name it, its size, and what is
-    said once of the file instead of each capture in it (``kind``, ``reason``)."""
+    said once of the file instead of each record in it (``kind``, ``reason``, ``records``)."""
 
     def __init__(self, folder: Path, name: str):
         self.name, self.path = name, folder / name
         self.kind = self.reason = None
-        self.captures = 0
+        self.records: Counter = Counter()  # "captures", "hops": those the file's Problem is of
         self.past_end: int | None = None  # offset of the first capture past its end
+        # The damaged records' problems, held back while none of the file's records has read
+        # back: a file that none does (zeroed, overwritten) is one Problem, not one per record.
+        self.held: list[Problem] = []
+        self.first_damage: str | None = None
+        self.read_back = False
         try:
             self.size = os.stat(self.path).st_size
         except OSError:
@@ -173,6 +183,24 @@ class _File:
         self.kind = "WARC file missing" if isinstance(exc, WarcFileMissing) else "WARC file unreadable"
         self.reason = exc.reason
 
+    def damaged(self, problem: Problem, exc: RecordUnreadable, seen) -> None:
+        if self.read_back:
+            seen(problem)
+            return
+        if not self.held:
+            self.first_damage = str(exc).removeprefix(f"{self.path}: ")
+        self.held.append(problem)
+
+    def reads_back(self, seen) -> None:
+        if not self.read_back:
+            self.read_back = True
+            self.said_one_by_one(seen)
+
+    def said_one_by_one(self, seen) -> None:
+        for problem in self.held:
+            seen(problem)
+        self.held = []
+
 
 def _captures(db, db_path, source, seen, tally, step) -> None:
     # As read_capture names a file in its errors: a file said to be missing or cut short is the one
@@ -180,38 +208,53 @@ def _captures(db, db_path, source, seen, tally, step) -> None:
     folder = warc_folder(db_path)
     where, params = _source_filter(source, "source_id")
     current: _File | None = None
+    whole = False
     try:
         for fetch_id, url, response_url, fetched_at, file, offset, length, hop in db.execute(
                 f"{_RECORDS.format(where=where)} order by file, offset", params * 2):
             step()
-            tally["hops" if hop else "captures"] += 1
+            key = "hops" if hop else "captures"
+            tally[key] += 1
             if current is None or current.name != file:
                 _said_of_file(db, current, source, seen)
                 current = _File(folder, file)
                 tally.files.add(file)
-            if current.kind:
-                current.captures += 1
-                continue
-            if current.size is not None and offset + length > current.size:
+            if not current.kind and current.size is not None and offset + length > current.size:
                 # Every record from here to the end of the file is as cut short as this one.
                 current.kind, current.past_end = "WARC file cut short", offset
-                current.captures += 1
-                continue
             fetch = {"id": fetch_id, "url": url, "response_url": response_url, "fetched_at": fetched_at,
                      "warc_file": file, "warc_offset": offset, "warc_length": length}
-            try:
-                if hop:
-                    read_hop(db_path, {"file": file, "offset": offset, "length": length})
-                else:
-                    read_capture(db_path, fetch)
-            except (WarcFileMissing, WarcFileUnreadable) as exc:
-                current.fails(exc)
-                current.captures += 1
-            except RecordUnreadable as exc:
-                seen(_record_problem(db, fetch, hop, exc))
+            if current.kind or not _read(db, db_path, current, fetch, hop, seen):
+                current.records[key] += 1
+                tally[f"{key} unread"] += 1
+            else:
+                tally.files_read.add(file)
+        whole = True
     finally:
         # Also when interrupted: what was found of the file so far is said.
-        _said_of_file(db, current, source, seen)
+        _said_of_file(db, current, source, seen, whole=whole)
+
+
+def _read(db, db_path, file: _File, fetch: dict, hop: int | None, seen) -> bool:
+    """Read one record of ``file`` back, saying what is wrong with it; False when it could not be
+    read at all, its file being missing or unreadable."""
+    try:
+        if hop:
+            read_hop(db_path, {"file": fetch["warc_file"], "offset": fetch["warc_offset"],
+                               "length": fetch["warc_length"]})
+        else:
+            read_capture(db_path, fetch)
+    except (WarcFileMissing, WarcFileUnreadable) as exc:
+        file.fails(exc)
+        return False
+    except CaptureOfAnotherURL as exc:
+        file.reads_back(seen)
+        seen(_record_problem(db, fetch, hop, exc))
+    except RecordUnreadable as exc:
+        file.damaged(_record_problem(db, fetch, hop, exc), exc, seen)
+    else:
+        file.reads_back(seen)
+    return True
 
 
 def _record_problem(db, fetch: dict, hop: int | None, exc: RecordUnreadable) -> Problem:
@@ -227,9 +270,18 @@ def _record_problem(db, fetch: dict, hop: int | None, exc: RecordUnreadable) -> 
                    offset=fetch["warc_offset"])
 
 
-def _said_of_file(db, file: _File | None, source, seen) -> None:
-    """The Problem of a WARC file whose captures were not read one by one, once for them all."""
-    if file is None or not file.kind:
+def _said_of_file(db, file: _File | None, source, seen, *, whole: bool = True) -> None:
+    """The Problem of a WARC file whose records were not read one by one, once for them all; or
+    of one none of whose records read back (``whole``: every record of it was checked), when
+    there were more than one."""
+    if file is None:
+        return
+    if whole and not file.kind and len(file.held) > 1:
+        file.kind = "WARC file damaged"
+        file.records.update("hops" if problem.hop else "captures" for problem in file.held)
+    else:
+        file.said_one_by_one(seen)
+    if not file.kind:
         return
     where, params = _source_filter(source, "a.source_id")
     past = "and f.warc_offset + f.warc_length > ?" if file.past_end is not None else ""
@@ -237,16 +289,29 @@ def _said_of_file(db, file: _File | None, source, seen) -> None:
         f"select count(*) from articles a join fetches f on f.id = a.fetch_id where f.warc_file = ? {past} "
         f"and {where}", [file.name, *([file.size] if past else []), *params]).fetchone()[0]
     of_texts = f", the current text{'s' if texts != 1 else ''} of {texts:,} article{'s' if texts != 1 else ''}"
-    captures = f"{file.captures:,} capture{'s' if file.captures != 1 else ''}"
+    records, one = _records(file.records["captures"], file.records["hops"])
     if file.kind == "WARC file cut short":
-        reason = (f"WARC file {file.path} is cut short: it ends at byte {file.size:,}, and {captures} lie past "
-                  f"its end (from offset {file.past_end:,} on){of_texts}")
+        reason = (f"WARC file {file.path} is cut short: it ends at byte {file.size:,}, and {records} "
+                  f"{'lies' if one else 'lie'} past its end (from offset {file.past_end:,} on){of_texts}")
     elif file.kind == "WARC file missing":
-        reason = f"WARC file {file.path} is missing: {captures} were in it{of_texts}"
+        reason = f"WARC file {file.path} is missing: {records} {'was' if one else 'were'} in it{of_texts}"
+    elif file.kind == "WARC file damaged":
+        reason = (f"WARC file {file.path} is damaged: none of the {records} in it reads back{of_texts}; "
+                  f"the first: {file.first_damage}")
     else:
-        reason = f"WARC file {file.path} cannot be read ({file.reason}): {captures} are in it{of_texts}"
-    seen(Problem(file.kind, reason, warc_file=file.name, offset=file.past_end, captures=file.captures,
-                 texts=texts))
+        reason = (f"WARC file {file.path} cannot be read ({file.reason}): {records} {'is' if one else 'are'} "
+                  f"in it{of_texts}")
+    seen(Problem(file.kind, reason, warc_file=file.name, offset=file.past_end, captures=file.records["captures"],
+                 redirects=file.records["hops"], texts=texts))
+
+
+def _records(captures: int, hops: int) -> tuple[str, bool]:
+    """A file's captures and redirects in words, counted apart as the summary counts them, and
+    whether they are one record."""
+    said = [f"{captures:,} capture{'s' if captures != 1 else ''}"] if captures or not hops else []
+    if hops:
+        said.append(f"{hops:,} redirect{'s' if hops != 1 else ''}")
+    return " and ".join(said), captures + hops == 1
 
 
 def _articles(db, source, seen, tally, step) -> None:
@@ -309,11 +374,10 @@ def _short(digest: str | None) -> str:
 
 def summary(tally: Tally, *, interrupted: bool = False) -> str:
     """What was checked and what was found, in a line; ``interrupted``: before the check was done."""
-    hops = (f" (and {tally['hops']:,} redirect{'s' if tally['hops'] != 1 else ''} before them)"
-            if tally["hops"] else "")
-    files = f"{len(tally.files):,} WARC file{'s' if len(tally.files) != 1 else ''}"
-    checked = (f"{tally['captures']:,} captures{hops} in {files}, {tally['articles']:,} article texts and "
-               f"{tally['versions']:,} version texts")
+    hops = f" (and {_read_of(tally, 'hops', 'redirect')} before them)" if tally["hops"] else ""
+    files = _of(len(tally.files_read), len(tally.files), "WARC file")
+    checked = (f"{_read_of(tally, 'captures', 'capture')}{hops} in {files}, {tally['articles']:,} article texts "
+               f"and {tally['versions']:,} version texts")
     found = "no problems found"
     if tally.problems:
         kinds = ", ".join(f"{words}: {tally[kind]:,}" for kind, words in KINDS.items() if tally[kind])
@@ -321,3 +385,14 @@ def summary(tally: Tally, *, interrupted: bool = False) -> str:
     if interrupted:
         return f"interrupted after checking {checked}: {found}; the rest was not checked"
     return f"Checked {checked}: {found}."
+
+
+def _read_of(tally: Tally, key: str, noun: str) -> str:
+    return _of(tally[key] - tally[f"{key} unread"], tally[key], noun)
+
+
+def _of(read: int, looked_for: int, noun: str) -> str:
+    """"5 captures", or "3 of 5 captures" when only 3 could be read: none is said to be checked
+    that was not."""
+    counted = f"{looked_for:,} {noun}{'s' if looked_for != 1 else ''}"
+    return counted if read == looked_for else f"{read:,} of {counted}"

@@ -202,7 +202,6 @@ def test_a_zeroed_stretch_of_a_warc_file_is_named_record_by_record_in_few_words(
     assert f"damaged records: {len(hit)}." in result.stdout
 
 
-
 def test_bytes_that_are_not_a_warc_record_are_named_by_how_they_begin(tmp_path):
     def error(stored):
         (tmp_path / "x.warc").write_bytes(stored)
@@ -216,6 +215,26 @@ def test_bytes_that_are_not_a_warc_record_are_named_by_how_they_begin(tmp_path):
     assert error(b"\0" * 9000 + b" \x8b\x1f \xff 7 \x01\n" + b"\x9c" * 50) == (
         "is not a WARC record (its first 9,000 bytes are NUL bytes)")
 
+
+def test_a_warc_file_zeroed_whole_is_named_once_as_damaged(copy):
+    a = article_capture(copy)
+    path = copy.parent / a["warc_file"]
+    path.write_bytes(b"\0" * path.stat().st_size)
+    first = rows(copy, "select warc_offset as offset, warc_length as length from fetches where warc_file = ? "
+                       "order by warc_offset limit 1", [a["warc_file"]])[0]
+    captures = rows(copy, "select count(*) as n from fetches where warc_file = ?", [a["warc_file"]])[0]["n"]
+    texts = rows(copy, "select count(*) as n from articles a join fetches f on f.id = a.fetch_id "
+                       "where f.warc_file = ?", [a["warc_file"]])[0]["n"]
+    result = run(copy)
+    assert result.exit_code == 1
+    assert problems(result) == [
+        f"WARC file {path} is damaged: none of the {captures} captures in it reads back, the current texts of "
+        f"{texts} articles; the first: record at {first['offset']} is not a WARC record (its {first['length']:,} "
+        "bytes are all NUL bytes)"]
+    assert "1 problem: WARC files none of whose records read back: 1." in result.stdout
+    (found,) = [json.loads(line) for line in run(copy, "--json").stdout.splitlines()]
+    assert (found["kind"], found["warc_file"], found["captures"], found["texts"]) == (
+        "WARC file damaged", a["warc_file"], captures, texts)
 
 
 def test_pointers_swapped_between_two_fetch_rows_are_records_of_another_url(copy):
@@ -289,6 +308,24 @@ def test_articles_with_no_capture_behind_their_text_are_named(copy):
         "no capture shows where it came from",
         f"article {c['article_id']} ({c['url']}): no fetch is recorded for its text: no capture shows where it "
         "came from"]
+
+
+def test_a_file_s_captures_and_redirects_are_counted_apart_and_none_unread_is_said_checked(copy):
+    (fetch,) = rows(copy, "select warc_file from fetches where warc_hops is not null")
+    captures = rows(copy, "select count(*) as n from fetches where warc_file is not null")[0]["n"]
+    files = len(list(default_warc_dir(copy).iterdir()))
+    path = copy.parent / fetch["warc_file"]
+    path.unlink()
+    result = run(copy)
+    assert problems(result) == [
+        f"WARC file {path} is missing: 1 capture and 1 redirect were in it, the current texts of 0 articles"]
+    assert (f"Checked {captures - 1} of {captures} captures (and 0 of 1 redirect before them) in {files - 1} of "
+            f"{files} WARC files, ") in result.stdout
+    shutil.rmtree(default_warc_dir(copy))
+    result = run(copy)
+    assert (f"Checked 0 of {captures} captures (and 0 of 1 redirect before them) in 0 of {files} WARC files, "
+            ) in result.stdout
+    assert f"{files} problems: WARC files missing: {files}." in result.stdout
 
 
 def test_source_limits_the_check_to_its_captures_and_articles(copy):
