@@ -33,7 +33,7 @@ KINDS = {
     "WARC file unreadable": "WARC files unreadable",
     "WARC file cut short": "WARC files cut short",
     "WARC file damaged": "WARC files none of whose records read back",
-    "no capture": "articles with no capture behind their text",
+    "no capture": "texts with no capture behind them",
     "text altered": "article texts that do not give their text_hash",
     "version text altered": "version texts that do not give their text_hash",
 }
@@ -322,16 +322,8 @@ def _articles(db, source, seen, tally, step) -> None:
     for article_id, url, text, stored_hash, fetch_id, fetch_found, warc_file in rows:
         step()
         tally["articles"] += 1
-        # A capture whose file is gone is said of the file, with the count of such texts.
-        if fetch_id is None:
-            seen(Problem("no capture", "no fetch is recorded for its text: no capture shows where it came from",
-                         article_ids=[article_id], url=url))
-        elif fetch_found is None:
-            seen(Problem("no capture", f"its text's fetch {fetch_id} is not in the archive: no capture shows "
-                         "where it came from", article_ids=[article_id], fetch_id=fetch_id, url=url))
-        elif not warc_file:
-            seen(Problem("no capture", "its text's fetch never had a capture kept: none shows where it came from",
-                         article_ids=[article_id], fetch_id=fetch_id, url=url))
+        if missing := _no_capture(fetch_id, fetch_found, warc_file):
+            seen(Problem("no capture", missing, article_ids=[article_id], fetch_id=fetch_id, url=url))
         if wrong := _altered(text, stored_hash):
             seen(Problem("text altered", wrong, article_ids=[article_id], url=url))
 
@@ -339,12 +331,18 @@ def _articles(db, source, seen, tally, step) -> None:
 def _versions(db, source, seen, tally, step) -> None:
     where, params = _source_filter(source, "a.source_id")
     rows = db.execute(
-        f"""select v.article_id, v.version, v.fetch_id, a.url, v.text, v.text_hash, v.in_articles, a.text_hash
-            from article_versions v join articles a on a.id = v.article_id where {where}
-            order by v.article_id, v.version""", params)
-    for article_id, version, fetch_id, url, text, stored_hash, in_articles, article_hash in rows:
+        f"""select v.article_id, v.version, v.fetch_id, a.url, v.text, v.text_hash, v.in_articles, a.text_hash,
+                   v.fetch_id is a.fetch_id, f.id, f.warc_file
+            from article_versions v join articles a on a.id = v.article_id left join fetches f on f.id = v.fetch_id
+            where {where} order by v.article_id, v.version""", params)
+    for (article_id, version, fetch_id, url, text, stored_hash, in_articles, article_hash, articles_fetch,
+         fetch_found, warc_file) in rows:
         step()
         tally["versions"] += 1
+        # A version read from the article's own fetch has the capture checked for the article.
+        if not articles_fetch and (missing := _no_capture(fetch_id, fetch_found, warc_file)):
+            seen(Problem("no capture", missing, article_ids=[article_id], version=version, fetch_id=fetch_id,
+                         url=url))
         if in_articles:
             # Its text is the article's (checked above), which it says it shares.
             if stored_hash != article_hash:
@@ -354,6 +352,19 @@ def _versions(db, source, seen, tally, step) -> None:
         elif wrong := _altered(text, stored_hash):
             seen(Problem("version text altered", wrong, article_ids=[article_id], version=version,
                          fetch_id=fetch_id, url=url))
+
+
+def _no_capture(fetch_id: int | None, fetch_found: int | None, warc_file: str | None) -> str | None:
+    """Why no capture is behind a text read from fetch ``fetch_id`` (``fetch_found``: its row's
+    id, None when the row is gone; ``warc_file``: its row's), or None when one is. A capture
+    whose file is gone is said of the file, with the count of such texts."""
+    if fetch_id is None:
+        return "no fetch is recorded for its text: no capture shows where it came from"
+    if fetch_found is None:
+        return f"its text's fetch {fetch_id} is not in the archive: no capture shows where it came from"
+    if not warc_file:
+        return "its text's fetch never had a capture kept: none shows where it came from"
+    return None
 
 
 def _altered(text: str | None, stored_hash: str | None) -> str | None:

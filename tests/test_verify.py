@@ -310,6 +310,27 @@ def test_articles_with_no_capture_behind_their_text_are_named(copy):
         "came from"]
 
 
+def test_earlier_versions_with_no_capture_behind_their_text_are_named(copy):
+    (own,) = rows(copy, "select v.article_id, v.version, a.url from article_versions v join articles a "
+                        "on a.id = v.article_id where v.in_articles is null")
+    (other,) = rows(copy, "select id as article_id, url, fetch_id from articles where id != ? order by id limit 1",
+                    [own["article_id"]])
+    # Read from a fetch whose row is gone, and from one that kept no capture (not the article's).
+    change(copy, "update article_versions set fetch_id = 999999 where article_id = ?", [own["article_id"]])
+    change(copy, "insert into fetches (crawl_id, source_id, url, kind, status, fetched_at) select crawl_id, "
+                 "source_id, url, kind, status, fetched_at from fetches where id = ?", [other["fetch_id"]])
+    bare = rows(copy, "select max(id) as id from fetches")[0]["id"]
+    change(copy, "update article_versions set fetch_id = ? where article_id = ?", [bare, other["article_id"]])
+    result = run(copy)
+    assert result.exit_code == 1
+    assert sorted(problems(result)) == sorted([
+        f"article {own['article_id']}, version {own['version']}, fetch 999999 ({own['url']}): its text's fetch "
+        "999999 is not in the archive: no capture shows where it came from",
+        f"article {other['article_id']}, version 1, fetch {bare} ({other['url']}): its text's fetch never had a "
+        "capture kept: none shows where it came from"])
+    assert "2 problems: texts with no capture behind them: 2." in result.stdout
+
+
 def test_a_file_s_captures_and_redirects_are_counted_apart_and_none_unread_is_said_checked(copy):
     (fetch,) = rows(copy, "select warc_file from fetches where warc_hops is not null")
     captures = rows(copy, "select count(*) as n from fetches where warc_file is not null")[0]["n"]
