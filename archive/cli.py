@@ -1084,14 +1084,14 @@ def verify(db_path, source, as_json):
     """Check that the archive still holds what it recorded (a fixity check), changing nothing.
 
     Every WARC record a fetch row points at is read back, with the redirects before it: its
-    gzip CRC, its WARC digests and that it is a capture of the fetch's URL. Every article's
-    text must have a capture behind it, and it and every earlier version's text must still give
-    the text_hash stored with it: one that does not was changed in the database after the fact.
+    gzip CRC, its WARC digests and that it is a capture of the fetch's URL. Every article's and
+    earlier version's text must have a capture behind it, and must still give the text_hash
+    stored with it: one that does not was changed in the database after the fact.
 
     Each problem is a line on stdout naming the article, the fetch, the URL, the WARC file and
-    offset, and what is wrong; a WARC file that is missing, cannot be read or is cut short is
-    named once, with the count of its captures and of the articles whose text they hold. A
-    summary line ends it. Exit status 0 when all is well, 1 when a problem was found.
+    offset, and what is wrong; a WARC file that is missing, cannot be read, is cut short or has
+    no record that reads back is named once, with the count of its captures and of the articles
+    whose text they hold. A summary line ends it. Exit status 0 when all is well, 1 when a problem was found.
 
     It only reads (an archive of an older release is upgraded first where it can be written to,
     as by every command), and takes no lock: it checks an archive on read-only storage (a
