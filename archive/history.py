@@ -108,6 +108,10 @@ class History:
             if removed := _removed(last):
                 return removed
             if not (last["response_url"] and last["response_url"] != url and last["status"] < 400):
+                if state is not None and not last["error"]:
+                    # Where the article moved to answered later than its old address was asked: a
+                    # copy told it was gone there must not read an older check of its move.
+                    state = {**state, "fetched_at": last["fetched_at"]}
                 break
             if last["error"] and NOT_THE_ARTICLE in last["error"]:
                 # The address now leads to another page (often another article): not this one's move.

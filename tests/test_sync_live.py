@@ -140,3 +140,25 @@ def test_a_crawl_finding_an_archived_page_not_there_numbers_it_once(site, folder
     db.close()
     crawl(folder)
     assert _only_change_number(folder) == not_there
+
+
+def test_a_moved_article_is_checked_when_its_new_address_last_answered(db, tmp_path):
+    # Its new address found gone, then answering again: the copy had "gone, checked on the 5th",
+    # and the move must not then say it was checked on the 4th, by the fetch of its old address.
+    path = tmp_path / "archive.db"
+    _store(db, 1)
+    with db.atomic():
+        fetch = ingest.record_fetch(db, crawl_id=None, source_id="t", url=URL.format(1), kind="article", status=200,
+                                    response_url=URL.format("m/1"), fetched_at="2024-12-04T00:00:00+00:00")
+        ingest.store_article(db, _page(1), source_id="t", fetch_id=fetch, seen_at="2024-12-04T00:00:00+00:00",
+                             also_at=URL.format("m/1"))
+    assert _live(db, path, None, 1)["checked_at"] == "2024-12-04T00:00:00+00:00"
+    _fetch(db, "m/1", 404, fetched_at="2024-12-05T00:00:00+00:00")
+    assert _live(db, path, None, 1) == {"state": "gone", "status": 404, "checked_at": "2024-12-05T00:00:00+00:00"}
+    with db.atomic():
+        fetch = ingest.record_fetch(db, crawl_id=None, source_id="t", url=URL.format("m/1"), kind="article",
+                                    status=200, fetched_at="2024-12-06T00:00:00+00:00")
+        assert ingest.store_article(db, _page(1, url=URL.format("m/1")), source_id="t", fetch_id=fetch,
+                                    seen_at="2024-12-06T00:00:00+00:00") == "unchanged"
+    live = _live(db, path, None, 1)
+    assert (live["state"], live["url"], live["checked_at"]) == ("moved", URL.format("m/1"), "2024-12-06T00:00:00+00:00")
