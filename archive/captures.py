@@ -112,7 +112,7 @@ def read_capture(db_path: str | Path, fetch: dict) -> StoredResponse:
     # The URL that answered: a record is written for each request, a redirect's too, and the
     # row's record is that of the last one.
     expected = fetch.get("response_url") or fetch["url"]
-    if _same_resource(capture.url, expected) or _kept_no_final_url(db_path, fetch):
+    if same_resource(capture.url, expected) or _kept_no_final_url(db_path, fetch):
         return capture
     raise CaptureOfAnotherURL(
         f"fetch {fetch.get('id')}: its WARC record ({warc_folder(db_path) / pointer.file}: record at "
@@ -120,7 +120,7 @@ def read_capture(db_path: str | Path, fetch: dict) -> StoredResponse:
         "fetch row says answered (the row points at another page's record)")
 
 
-def _same_resource(held: str | None, expected: str) -> bool:
+def same_resource(held: str | None, expected: str) -> bool:
     """Whether a record's WARC-Target-URI and a fetch row's URL name one resource, however
     each is spelled (escapes' case, a default port, an empty fragment, an IDNA host)."""
     return bool(held) and (held == expected or canonical_url(held) == canonical_url(expected))

@@ -1084,7 +1084,8 @@ def verify(db_path, source, as_json):
     """Check that the archive still holds what it recorded (a fixity check), changing nothing.
 
     Every WARC record a fetch row points at is read back, with the redirects before it: its
-    gzip CRC, its WARC digests and that it is a capture of the fetch's URL. Every article's and
+    gzip CRC, its WARC digests and that it is a capture of the fetch's URL (a redirect's, of the
+    URL the one before it led to). Every article's and
     earlier version's text must have a capture behind it, and must still give the text_hash
     stored with it: one that does not was changed in the database after the fact.
 

@@ -17,10 +17,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urljoin
 
 from sqlite_utils import Database
 
-from archive.captures import CaptureOfAnotherURL, WarcFileMissing, read_capture, read_hop, warc_folder
+from archive.captures import CaptureOfAnotherURL, WarcFileMissing, read_capture, read_hop, same_resource, warc_folder
 from archive.export import snapshot
 from archive.fixity import text_hash
 from archive.warc import RecordUnreadable, WarcFileUnreadable
@@ -141,11 +143,11 @@ def _source_filter(source: str | None, column: str) -> tuple[str, list]:
 # Each capture a fetch row points at, and each redirect before it (warc_hops): read ordered by
 # file and offset, so that every file is read from start to end once.
 _RECORDS = """
-    select id, url, response_url, fetched_at, warc_file as file, warc_offset as offset,
+    select id, url, requested_url, response_url, fetched_at, warc_file as file, warc_offset as offset,
            warc_length as length, null as hop
     from fetches where warc_file is not null and warc_file != '' and {where}
     union all
-    select f.id, f.url, f.response_url, f.fetched_at, json_extract(h.value, '$.file'),
+    select f.id, f.url, f.requested_url, f.response_url, f.fetched_at, json_extract(h.value, '$.file'),
            json_extract(h.value, '$.offset'), json_extract(h.value, '$.length'), h.key + 1
     from fetches f, json_each(f.warc_hops) h where f.warc_hops is not null and {where}"""
 
@@ -209,8 +211,9 @@ def _captures(db, db_path, source, seen, tally, step) -> None:
     where, params = _source_filter(source, "source_id")
     current: _File | None = None
     whole = False
+    chains: dict[int, _Chain] = {}
     try:
-        for fetch_id, url, response_url, fetched_at, file, offset, length, hop in db.execute(
+        for fetch_id, url, requested_url, response_url, fetched_at, file, offset, length, hop in db.execute(
                 f"{_RECORDS.format(where=where)} order by file, offset", params * 2):
             step()
             key = "hops" if hop else "captures"
@@ -222,9 +225,10 @@ def _captures(db, db_path, source, seen, tally, step) -> None:
             if not current.kind and current.size is not None and offset + length > current.size:
                 # Every record from here to the end of the file is as cut short as this one.
                 current.kind, current.past_end = "WARC file cut short", offset
-            fetch = {"id": fetch_id, "url": url, "response_url": response_url, "fetched_at": fetched_at,
-                     "warc_file": file, "warc_offset": offset, "warc_length": length}
-            if current.kind or not _read(db, db_path, current, fetch, hop, seen):
+            fetch = {"id": fetch_id, "url": url, "requested_url": requested_url, "response_url": response_url,
+                     "fetched_at": fetched_at, "warc_file": file, "warc_offset": offset, "warc_length": length}
+            chain = chains.setdefault(fetch_id, _Chain(fetch)) if hop else None
+            if current.kind or not _read(db, db_path, current, fetch, hop, seen, chain):
                 current.records[key] += 1
                 tally[f"{key} unread"] += 1
             else:
@@ -233,15 +237,68 @@ def _captures(db, db_path, source, seen, tally, step) -> None:
     finally:
         # Also when interrupted: what was found of the file so far is said.
         _said_of_file(db, current, source, seen, whole=whole)
+    for chain in chains.values():
+        if (broken := chain.broken()) is not None:
+            seen(_record_problem(db, chain.hops[broken].pointer, broken, CaptureOfAnotherURL(chain.said(broken))))
 
 
-def _read(db, db_path, file: _File, fetch: dict, hop: int | None, seen) -> bool:
-    """Read one record of ``file`` back, saying what is wrong with it; False when it could not be
-    read at all, its file being missing or unreadable."""
+class _Hop(NamedTuple):
+    pointer: dict  # the fetch, with this record's place as its warc_file, warc_offset, warc_length
+    url: str | None  # the record's WARC-Target-URI
+    status: int
+    location: str | None
+
+
+class _Chain:
+    """The redirects and retries before a fetch's capture, as their records read back: each must
+    be of the URL the one before led to (the fetch's first URL, for the first), or a record of
+    another request's redirect stands in the chain."""
+
+    def __init__(self, fetch: dict):
+        self.fetch, self.hops = fetch, {}
+
+    def add(self, hop: int, pointer: dict, stored) -> None:
+        location = next((v for k, v in stored.headers.items() if k.lower() == "location"), None)
+        self.hops[hop] = _Hop(pointer, stored.url, stored.status, location)
+
+    def expected(self, hop: int) -> set[str] | None:
+        """The URLs hop ``hop`` may be of; None when the chain cannot tell (a record before it
+        did not read back, or led on by what its headers do not say, such as a meta refresh)."""
+        if hop == 1:
+            return {u for u in (self.fetch["requested_url"], self.fetch["url"]) if u}
+        before = self.hops.get(hop - 1)
+        if before is None or not before.url:
+            return None
+        if 300 <= before.status < 400 and before.location:
+            return {urljoin(before.url, before.location)}
+        # An error answered, then asked again: a retry is of the same URL.
+        return {before.url} if before.status >= 400 else None
+
+    def broken(self) -> int | None:
+        """The first hop whose record is not of a URL the chain leads to, if any."""
+        for hop in sorted(self.hops):
+            expected = self.expected(hop)
+            url = self.hops[hop].url
+            if expected and not any(same_resource(url, e) for e in expected):
+                return hop
+        return None
+
+    def said(self, hop: int) -> str:
+        where = "the fetch's first URL" if hop == 1 else f"where redirect {hop - 1} led"
+        return (f"its record is a capture of {self.hops[hop].url or 'no URL'}, not of "
+                f"{' or '.join(sorted(self.expected(hop)))}, {where} (the fetch row points at another "
+                "request's record)")
+
+
+def _read(db, db_path, file: _File, fetch: dict, hop: int | None, seen, chain: _Chain | None) -> bool:
+    """Read one record of ``file`` back, saying what is wrong with it (a hop read back goes into
+    its fetch's ``chain``); False when it could not be read at all, its file being missing or
+    unreadable."""
     try:
         if hop:
-            read_hop(db_path, {"file": fetch["warc_file"], "offset": fetch["warc_offset"],
-                               "length": fetch["warc_length"]})
+            stored = read_hop(db_path, {"file": fetch["warc_file"], "offset": fetch["warc_offset"],
+                                        "length": fetch["warc_length"]})
+            chain.add(hop, fetch, stored)
         else:
             read_capture(db_path, fetch)
     except (WarcFileMissing, WarcFileUnreadable) as exc:

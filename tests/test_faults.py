@@ -512,3 +512,13 @@ def test_valid_utf8_wins_over_a_wrong_declaration():
     record = extract(faults.article_html("x", None).encode(), "http://127.0.0.1/f/x",
                      {"Content-Type": "text/html; charset=iso-8859-1"})
     assert record["title"] == title_for("x")
+
+
+def test_verify_finds_the_faulted_crawl_s_archive_sound(crawl):
+    # Redirect chains of every shape (relative, to another host, through retries, looping), bodies
+    # that would not decode, pages cut short: whatever the servers did, what the archive recorded
+    # of it reads back as recorded, and no redirect record is taken for another request's.
+    result = subprocess.run([str(Path(sys.executable).with_name("govarchive")), "verify", "--db", "archive.db"],
+                            cwd=crawl.directory, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "redirects before them" in result.stdout and "no problems found" in result.stdout

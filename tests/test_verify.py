@@ -425,3 +425,58 @@ def test_interrupted_it_says_how_far_it_got_and_exits_130(copy, monkeypatch):
     assert result.stderr.strip() == ("interrupted after checking 3 captures (and 1 redirect before them) in 2 WARC "
                                      "files, 0 article texts and 0 version texts: no problems found; the rest was "
                                      "not checked")
+
+
+def _redirected_fetch(db_path, prefix, hops, final):
+    """A fetch reached through ``hops`` ((url, status, location) each), its capture ``final``'s:
+    its row, pointing at records written to a WARC file of its own. Returns the fetch id."""
+    writer = WarcFileWriter(default_warc_dir(db_path), prefix=prefix)
+    common = dict(method="GET", request_headers=[], request_body=b"")
+    written = [writer.write_exchange(url=url, status=status, reason="", body=b"",
+                                     response_headers=[("Location", location)] if location else [], **common)
+               for url, status, location in hops]
+    record = writer.write_exchange(url=final, status=200, reason="OK", response_headers=[("Content-Type", "text/html")],
+                                   body="<p>Tin</p>".encode(), **common)
+    writer.close()
+    file = reference_for(writer.directory / record.file, db_path)
+    conn = sqlite3.connect(db_path)
+    with conn:
+        cursor = conn.execute(
+            "insert into fetches (crawl_id, source_id, url, response_url, kind, status, fetched_at, warc_file, "
+            "warc_offset, warc_length, warc_hops) select max(id), source_id, ?, ?, 'listing', 200, "
+            "'2026-01-05T02:00:00+00:00', ?, ?, ?, ? from crawls where source_id = 'sample-news'",
+            [hops[0][0], final, file, record.offset, record.length,
+             json.dumps([{"file": file, "offset": w.offset, "length": w.length} for w in written])])
+    conn.close()
+    return cursor.lastrowid
+
+
+def test_a_chain_of_redirects_and_retries_reads_as_one(copy):
+    # A relative Location, a retry of an error answer, a Location to another host: each record is
+    # of the URL the one before led to.
+    _redirected_fetch(copy, "chain", [("http://127.0.0.1:9/a.html", 301, "/b.html"),
+                                      ("http://127.0.0.1:9/b.html", 503, None),
+                                      ("http://127.0.0.1:9/b.html", 302, "http://localhost:9/c%20d.html")],
+                      "http://localhost:9/c%20d.html")
+    result = run(copy)
+    assert result.exit_code == 0, result.output
+    assert "(and 4 redirects before them)" in result.stdout
+
+
+def test_a_redirect_record_of_another_request_is_named(copy):
+    # Two fetches' redirects swapped in the database: each record reads back, and is of the other
+    # fetch's first URL.
+    other = _redirected_fetch(copy, "other", [("http://127.0.0.1:9/cu-2.html", 301, "http://127.0.0.1:9/moi-2.html")],
+                              "http://127.0.0.1:9/moi-2.html")
+    (first,) = rows(copy, "select id, warc_hops from fetches where url = ?", [OLD])
+    (second,) = rows(copy, "select warc_hops from fetches where id = ?", [other])
+    change(copy, "update fetches set warc_hops = ? where id = ?", [second["warc_hops"], first["id"]])
+    change(copy, "update fetches set warc_hops = ? where id = ?", [first["warc_hops"], other])
+    result = run(copy)
+    assert result.exit_code == 1
+    lines = problems(result)
+    assert len(lines) == 2, result.stdout
+    said = next(line for line in lines if f"fetch {first['id']} " in line)
+    assert ("redirect 1 of 1 before its capture: its record is a capture of http://127.0.0.1:9/cu-2.html, not of "
+            f"{OLD}, the fetch's first URL") in said
+    assert "records of another URL than their fetch's: 2" in result.stdout
