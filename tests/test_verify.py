@@ -19,6 +19,30 @@ from tests.test_read_only import read_only  # noqa: F401 (a fixture)
 OLD, NEW = "http://127.0.0.1:9/tin-cu.html", "http://127.0.0.1:9/tin-moi.html"
 
 
+def _redirected_fetch(db_path, prefix, hops, final):
+    """A fetch reached through ``hops`` ((url, status, location) each), its capture ``final``'s:
+    its row, pointing at records written to a WARC file of its own. Returns the fetch id."""
+    writer = WarcFileWriter(default_warc_dir(db_path), prefix=prefix)
+    common = dict(method="GET", request_headers=[], request_body=b"")
+    written = [writer.write_exchange(url=url, status=status, reason="", body=b"",
+                                     response_headers=[("Location", location)] if location else [], **common)
+               for url, status, location in hops]
+    record = writer.write_exchange(url=final, status=200, reason="OK", response_headers=[("Content-Type", "text/html")],
+                                   body="<p>Tin</p>".encode(), **common)
+    writer.close()
+    file = reference_for(writer.directory / record.file, db_path)
+    conn = sqlite3.connect(db_path)
+    with conn:
+        cursor = conn.execute(
+            "insert into fetches (crawl_id, source_id, url, response_url, kind, status, fetched_at, warc_file, "
+            "warc_offset, warc_length, warc_hops) select max(id), source_id, ?, ?, 'listing', 200, "
+            "'2026-01-05T02:00:00+00:00', ?, ?, ?, ? from crawls where source_id = 'sample-news'",
+            [hops[0][0], final, file, record.offset, record.length,
+             json.dumps([{"file": file, "offset": w.offset, "length": w.length} for w in written])])
+    conn.close()
+    return cursor.lastrowid
+
+
 @pytest.fixture(scope="module")
 def base(crawled_archive, tmp_path_factory):
     """A copy of the crawled archive with a capture reached through a redirect, and an earlier
@@ -28,23 +52,7 @@ def base(crawled_archive, tmp_path_factory):
     db_path = folder / "archive.db"
     shutil.copy(crawled_archive / "archive.db", db_path)
     shutil.copytree(default_warc_dir(crawled_archive / "archive.db"), default_warc_dir(db_path))
-    writer = WarcFileWriter(default_warc_dir(db_path), prefix="redirects")
-    common = dict(method="GET", request_headers=[], request_body=b"")
-    hop = writer.write_exchange(url=OLD, status=301, reason="Moved Permanently",
-                                response_headers=[("Location", NEW)], body=b"", **common)
-    final = writer.write_exchange(url=NEW, status=200, reason="OK", response_headers=[("Content-Type", "text/html")],
-                                  body="<p>Tin mới</p>".encode(), **common)
-    writer.close()
-    file = reference_for(writer.directory / final.file, db_path)
-    conn = sqlite3.connect(db_path)
-    with conn:
-        conn.execute(
-            "insert into fetches (crawl_id, source_id, url, response_url, kind, status, fetched_at, warc_file, "
-            "warc_offset, warc_length, warc_hops) select max(id), source_id, ?, ?, 'listing', 200, "
-            "'2026-01-05T01:00:00+00:00', ?, ?, ?, ? from crawls where source_id = 'sample-news'",
-            [OLD, NEW, file, final.offset, final.length,
-             json.dumps([{"file": file, "offset": hop.offset, "length": hop.length}])])
-    conn.close()
+    _redirected_fetch(db_path, "redirects", [(OLD, 301, NEW)], NEW)
     db = open_db(db_path, create=False)
     with db.atomic():
         keep_version_texts(db, 1)
@@ -425,30 +433,6 @@ def test_interrupted_it_says_how_far_it_got_and_exits_130(copy, monkeypatch):
     assert result.stderr.strip() == ("interrupted after checking 3 captures (and 1 redirect before them) in 2 WARC "
                                      "files, 0 article texts and 0 version texts: no problems found; the rest was "
                                      "not checked")
-
-
-def _redirected_fetch(db_path, prefix, hops, final):
-    """A fetch reached through ``hops`` ((url, status, location) each), its capture ``final``'s:
-    its row, pointing at records written to a WARC file of its own. Returns the fetch id."""
-    writer = WarcFileWriter(default_warc_dir(db_path), prefix=prefix)
-    common = dict(method="GET", request_headers=[], request_body=b"")
-    written = [writer.write_exchange(url=url, status=status, reason="", body=b"",
-                                     response_headers=[("Location", location)] if location else [], **common)
-               for url, status, location in hops]
-    record = writer.write_exchange(url=final, status=200, reason="OK", response_headers=[("Content-Type", "text/html")],
-                                   body="<p>Tin</p>".encode(), **common)
-    writer.close()
-    file = reference_for(writer.directory / record.file, db_path)
-    conn = sqlite3.connect(db_path)
-    with conn:
-        cursor = conn.execute(
-            "insert into fetches (crawl_id, source_id, url, response_url, kind, status, fetched_at, warc_file, "
-            "warc_offset, warc_length, warc_hops) select max(id), source_id, ?, ?, 'listing', 200, "
-            "'2026-01-05T02:00:00+00:00', ?, ?, ?, ? from crawls where source_id = 'sample-news'",
-            [hops[0][0], final, file, record.offset, record.length,
-             json.dumps([{"file": file, "offset": w.offset, "length": w.length} for w in written])])
-    conn.close()
-    return cursor.lastrowid
 
 
 def test_a_chain_of_redirects_and_retries_reads_as_one(copy):
