@@ -49,8 +49,8 @@ from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
 from archive.ingest import RECHECKED_STAT
 from archive.stats import REASON_NAMED_WITH, as_it_stands, ended, reached_max_pages
-from archive.warc import RecordUnreadable
 from archive.vietnamese import VN_TZ, collation_key, fold, nfc
+from archive.warc import RecordUnreadable
 
 PAGE_SIZE = 20
 # A page number past this is past the end of any result set; below it the offset fits SQLite's
