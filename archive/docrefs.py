@@ -58,11 +58,18 @@ from typing import ClassVar
 from archive.mentions import agencies_between, agency_at
 from archive.vietnamese import _BASE, VN_TZ, find_dates, fold
 
-__all__ = ["DocRef", "ISSUING_BODIES_SINCE", "TYPE_NAMES", "attribute", "find_doc_refs", "unique_refs"]
+__all__ = ["DocRef", "ISSUING_BODIES_SINCE", "READ_BEFORE_ISSUERS_SQL", "TYPE_NAMES", "attribute", "find_doc_refs",
+           "unique_refs"]
 
 # The extraction rules version (archive.extract.RULES_VERSION) from which references carry their
 # issuing body: a reference read by an earlier one has none whatever its text says.
 ISSUING_BODIES_SINCE = 24
+# Whether the article ``a`` was read by such rules, as SQL (its extractor_version is
+# "govarchive-<rules version>/trafilatura-<version>[+rules-<fingerprint>]"): its citations that
+# name no issuer may name one the rules did not read.
+READ_BEFORE_ISSUERS_SQL = (
+    f"cast(substr(a.extractor_version, length('govarchive-') + 1) as integer) < {ISSUING_BODIES_SINCE}"
+)
 
 TYPE_NAMES: dict[str, str] = {
     "NQ": "Nghị quyết",

@@ -36,7 +36,7 @@ from archive.captures import (
     ARTICLE_JSON_FIELDS, ARTICLE_LIST_FIELDS, CAPTURED_AT_SQL, OTHER_URLS_SQL, CaptureMissing, WarcFileMissing,
     documents_sql, read_capture, read_hop,
 )
-from archive.docrefs import ISSUING_BODIES_SINCE
+from archive.docrefs import READ_BEFORE_ISSUERS_SQL
 from archive.filters import FILTERS, REF_SPELLINGS, REF_VALUES, archived_value, ref_key, split_ref_value
 from archive.history import History
 from archive.search import parse_query
@@ -227,7 +227,7 @@ def count_selected(db: Database, selection: Selection) -> int:
 def read_before_issuers(db: Database, ref: str) -> int:
     """How many articles a document filter value naming an issuer (``ref``, "174/KH-UBND (Ủy ban
     nhân dân tỉnh Đắk Lắk)") cannot select because they cite the number with no issuer, read by
-    extraction rules from before those that read issuers (archive.docrefs.ISSUING_BODIES_SINCE):
+    extraction rules from before those that read issuers (archive.docrefs.READ_BEFORE_ISSUERS_SQL):
     an archive upgraded through m025 but not re-extracted. The reading room's document card
     counts them alike. 0 for a value naming no issuer (it selects them all), and for an archive
     read as it is before m025, whose filter lumps every issuer together."""
@@ -237,12 +237,11 @@ def read_before_issuers(db: Database, ref: str) -> int:
     archived = archived_value(db.conn, REF_VALUES, ref_key, number)
     if archived is None:
         return 0
-    # extractor_version is "govarchive-<rules version>/trafilatura-<version>[+rules-<fingerprint>]".
     return db.execute(
         f"""select count(distinct d.article_id) from doc_refs d join articles a on a.id = d.article_id
             where d.ref in ({REF_SPELLINGS.format(p='ref')}) and d.issuing_body is null
-            and cast(substr(a.extractor_version, length('govarchive-') + 1) as integer) < :since""",
-        {"ref": archived, "since": ISSUING_BODIES_SINCE},
+            and {READ_BEFORE_ISSUERS_SQL}""",
+        {"ref": archived},
     ).fetchone()[0]
 
 

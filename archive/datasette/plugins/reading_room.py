@@ -37,7 +37,7 @@ from datasette.utils.asgi import AsgiStream, NotFound, Response
 from archive.captures import CaptureMissing, read_capture
 from archive.carryover import successor
 from archive.db import applied_at, recorded_since
-from archive.docrefs import ISSUING_BODIES_SINCE
+from archive.docrefs import READ_BEFORE_ISSUERS_SQL
 from archive.filters import (
     AGENCY_IDS, BY_PARAM, PLATFORM_IDS, REF_IDS, REF_IDS_ANY_ISSUER, REF_SPELLINGS, REF_UNPADDED, archived_value,
     case_key, ref_key, ref_value, split_ref_value, typed,
@@ -1053,7 +1053,7 @@ async def _document(db, value: str, issuers_recorded: bool) -> dict:
     ref, selected = split_ref_value(value)
     spelled = f"ref in ({REF_SPELLINGS.format(p='ref')})"
     body = "issuing_body" if issuers_recorded else "null"
-    params = {"ref": ref, "since": ISSUING_BODIES_SINCE, "shown": DOCUMENT_ARTICLES}
+    params = {"ref": ref, "shown": DOCUMENT_ARTICLES}
     first = await _rows(
         db,
         f"""select ref, type_name, issuer, year, (select count(distinct article_id) from doc_refs where {spelled})
@@ -1066,8 +1066,7 @@ async def _document(db, value: str, issuers_recorded: bool) -> dict:
     issuers = await _rows(
         db,
         f"""select {body} as name, count(distinct d.article_id) as n, json_group_array(distinct d.issued) as dates,
-                   count(distinct case when cast(substr(a.extractor_version, 12) as integer) < :since
-                                       then d.article_id end) as read_before
+                   count(distinct case when {READ_BEFORE_ISSUERS_SQL} then d.article_id end) as read_before
             from doc_refs d join articles a on a.id = d.article_id where d.{spelled}
             group by 1 order by name is null, n desc""",
         params,
