@@ -37,7 +37,9 @@ from archive.captures import (
     documents_sql, read_capture, read_hop,
 )
 from archive.docrefs import READ_BEFORE_ISSUERS_SQL
-from archive.filters import FILTERS, REF_SPELLINGS, REF_VALUES, archived_value, ref_key, split_ref_value
+from archive.filters import (
+    FILTERS, REF_SPELLINGS, REF_VALUES, archived_value, issuers_recorded, ref_key, split_ref_value,
+)
 from archive.history import History
 from archive.search import parse_query
 from archive.vietnamese import VN_TZ
@@ -232,7 +234,7 @@ def read_before_issuers(db: Database, ref: str) -> int:
     counts them alike. 0 for a value naming no issuer (it selects them all), and for an archive
     read as it is before m025, whose filter lumps every issuer together."""
     number, body = split_ref_value(ref)
-    if body is None or "issuing_body" not in {row[1] for row in db.execute("pragma table_info(doc_refs)")}:
+    if body is None or not issuers_recorded(db.conn):
         return 0
     archived = archived_value(db.conn, REF_VALUES, ref_key, number)
     if archived is None:

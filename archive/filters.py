@@ -185,6 +185,12 @@ def archived_value(conn: sqlite3.Connection, values: str, key: Callable[[str], s
     return None
 
 
+def issuers_recorded(conn: sqlite3.Connection) -> bool:
+    """Whether the archive's document references carry their issuing body (m025): one read as it
+    is before it tells no issuers apart."""
+    return "issuing_body" in {row[1] for row in conn.execute("pragma table_info(doc_refs)")}
+
+
 def _archived_ref(conn: sqlite3.Connection, value: str) -> str | None:
     """A document filter's value as the archive writes it: its reference as archived_value finds
     it, and the issuer it names (if any) as one the archive holds for that reference, named in
@@ -193,7 +199,7 @@ def _archived_ref(conn: sqlite3.Connection, value: str) -> str | None:
     archived = archived_value(conn, REF_VALUES, ref_key, ref)
     if archived is None or body is None:
         return archived
-    if "issuing_body" not in {row[1] for row in conn.execute("pragma table_info(doc_refs)")}:
+    if not issuers_recorded(conn):
         # An archive not yet upgraded (m025) tells no issuers apart: the number's every citation,
         # whatever issuer is named, as the document card says (not "no such document" beside them).
         return archived
