@@ -86,6 +86,23 @@ def test_a_changed_article_keeps_each_text_once(tmp_path):
     assert db.execute("select count(*) from lsh_bands").fetchone()[0] == syndication.BANDS
 
 
+def test_a_templated_notice_is_compared_with_the_latest_of_its_kind_only(tmp_path):
+    # A weekly schedule posted for years: every notice shares every bucket with the others, and
+    # comparing a new one with all of them made storing each slower than the last.
+    db = _archive(tmp_path / "a.db")
+    notice = "Lịch tiếp công dân định kỳ của Chủ tịch UBND quận Ba Đình tại trụ sở tiếp công dân. " * 4
+    count = 2 * syndication.CANDIDATES_PER_BAND + 40
+    for article_id in range(1, count + 1):
+        text = f"{notice} Tuần {article_id}."
+        db["articles"].insert({"id": article_id, "url": f"http://s.example/{article_id}", "source_id": "s",
+                               "title": "Lịch tiếp công dân", "text": text})
+        syndication.index_article(db, article_id, "s", syndication.signature(text))
+    found = {article_id for article_id, _source, _score in syndication.similar(db, syndication.signature(f"{notice} Tuần 0."))}
+    latest = set(range(count - syndication.CANDIDATES_PER_BAND + 1, count + 1))
+    assert latest <= found
+    assert len(found) < count and 1 not in found
+
+
 def test_a_new_archive_uses_16_kb_pages_and_an_old_one_keeps_its_own(tmp_path):
     new = open_db(tmp_path / "new.db")
     assert new.execute("pragma page_size").fetchone()[0] == 16384
