@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/frontier_bench.py --urls 100000 --seconds 45
 	$(BIN)/python benchmarks/search_bench.py --articles 1000000
 	$(BIN)/python benchmarks/concurrent_bench.py --articles 1500 --rate 60
+	$(BIN)/python benchmarks/syndication_bench.py --notices 25000
 	GOVARCHIVE_RESUME_KILLS=10 $(BIN)/python -m pytest -q tests/test_resume.py
 
 # The README's pictures of the reading room, taken of a fresh demo archive.

@@ -17,6 +17,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
         ("warc_bench.py", ["--records", "60"], "served gzipped: govarchive WarcFileWriter (body stored)"),
         ("export_bench.py", ["--rows", "300"], "| 300 | zip |"),
         ("search_bench.py", ["--articles", "2000", "--repeat", "2"], "| common, no accents (thong tin) |"),
+        ("syndication_bench.py", ["--notices", "400", "--repeat", "2"], "| 400 | "),
         ("frontier_bench.py", ["--urls", "3000", "--per-sitemap", "1000", "--seconds", "6", "--bound-mb", "2000"],
          "| disk queue (JOBDIR) |"),
     ],
