@@ -21,9 +21,9 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from archive.db import FOLD_COLUMNS, db_file
+from archive.db import FOLD_COLUMNS, db_file, index_versions
 from archive.locks import SourceLock, SourceLocked
-from archive.search import LIST_FILTERS, row_filter_words
+from archive.search import LIST_FILTERS, filter_words, row_filter_words
 from archive.sources import Source
 from archive.vietnamese import fold
 
@@ -137,7 +137,7 @@ _FOLD_FIELDS = ("id", *FOLD_COLUMNS, "source_id", "published_month",
 
 
 def _carry_articles(db: Database, old: str, new: str) -> int:
-    """Move ``old``'s articles to ``new``, and both search indexes' filter words with them. The
+    """Move ``old``'s articles to ``new``, and the search indexes' filter words with them. The
     exact index's triggers re-index a row whose source_id changes; the folded index holds no
     content, and forgets a row only when told every value it was indexed with."""
     carried, after = 0, 0
@@ -156,10 +156,29 @@ def _carry_articles(db: Database, old: str, new: str) -> int:
                             "values (?, ?, ?, ?, ?, ?)", deleted)
         db.conn.executemany("insert into articles_fold (rowid, title, description, text, filters) "
                             "values (?, ?, ?, ?, ?)", inserted)
+        _carry_versions(db, old, new, rows[0]["id"], rows[-1]["id"])
         db.execute("update articles set source_id = ? where source_id = ? and id between ? and ?",
                    [new, old, rows[0]["id"], rows[-1]["id"]])
         carried += len(rows)
         after = rows[-1]["id"]
+
+
+def _carry_versions(db: Database, old: str, new: str, first: int, last: int) -> None:
+    """Give the earlier versions of ``old``'s articles ``first`` to ``last`` the source word of
+    ``new`` in their search index (archive.db.m030), each keeping its other filter words."""
+    versions = db.execute(
+        """select v.id, v.title, v.description, v.text, v.fold_filters from article_versions v
+           where v.article_id in (select id from articles where source_id = ? and id between ? and ?)
+             and v.in_articles is not 1""", [old, first, last]).fetchall()
+    if not versions:
+        return
+    old_word, new_word = filter_words(old, None), filter_words(new, None)
+    carried = [(version_id, *texts, " ".join(new_word if w == old_word else w for w in (words or "").split()))
+               for version_id, *texts, words in versions]
+    index_versions(db, versions, forget=True)
+    index_versions(db, carried)
+    db.conn.executemany("update article_versions set fold_filters = ? where id = ?",
+                        [(words, version_id) for version_id, *_texts, words in carried])
 
 
 def _carry_crawls(db: Database, old: str, new: str) -> tuple[int, int]:

@@ -608,6 +608,58 @@ def m029_live_change_numbers(db: Database) -> None:
                f"when old.state is not new.state begin {_next_change('articles', 'new.article_id')} end")
 
 
+@migrations()
+def m030_earlier_versions_search_index(db: Database) -> None:
+    """A search index of the earlier versions' texts, so that a search finds what a page said
+    before it was corrected (archive.search.earlier_versions): ``versions_fold``, contentless and
+    folded as ``articles_fold`` is, one row per version that keeps texts of its own (``in_articles``
+    not 1), rowid the version's id. Its ``filters`` are the words of the article when the version
+    was its reading (archive.ingest.keep_version_texts indexes a version as the articles row is about
+    to change), kept in ``article_versions.fold_filters``: a contentless index forgets a row only
+    when told the values it was indexed with, and a carry-over changes the source word.
+
+    The versions replaced before this migration get the channels, agencies and documents the
+    article names now (what each named then was not kept) and their own month, which one replaced
+    before m020 (no date kept) has not. It folds every earlier version's texts: a while on an
+    archive of many changed articles, nothing on one whose articles never changed."""
+    from archive.search import LIST_FILTERS, row_filter_words
+
+    db["article_versions"].add_column("fold_filters", str)
+    db.execute(
+        "create virtual table versions_fold using fts5(title, description, text, filters, content='', "
+        "tokenize='unicode61 remove_diacritics 0')"
+    )
+    lists = ", ".join(f"a.{column}" for _prefix, column in LIST_FILTERS)
+    after = 0
+    while batch := db.execute(
+            f"""select v.id, v.title, v.description, v.text, a.source_id, substr(v.published, 1, 7), {lists}
+                from article_versions v join articles a on a.id = v.article_id
+                where v.in_articles is not 1 and v.id > ? order by v.id limit 2000""", [after]).fetchall():
+        rows = []
+        for version_id, title, description, text, source_id, month, *named in batch:
+            words = row_filter_words({"source_id": source_id, "published_month": month or None,
+                                      **{column: value for (_p, column), value in zip(LIST_FILTERS, named)}})
+            rows.append((version_id, title, description, text, words))
+        index_versions(db, rows)
+        db.conn.executemany("update article_versions set fold_filters = ? where id = ?",
+                            [(words, version_id) for version_id, *_texts, words in rows])
+        after = batch[-1][0]
+
+
+def index_versions(db: Database, rows, *, forget: bool = False) -> None:
+    """Add ``rows`` to versions_fold (m030), or with ``forget`` take them out: each (version id,
+    title, description, text, filter words), the texts as article_versions holds them. Taken out,
+    a row must be given the values it was added with, as a contentless FTS5 table needs."""
+    from archive.vietnamese import fold
+
+    command, value = ("versions_fold, ", "'delete', ") if forget else ("", "")
+    db.conn.executemany(
+        f"insert into versions_fold ({command}rowid, title, description, text, filters) "
+        f"values ({value}?, ?, ?, ?, ?)",
+        [(version_id, *(fold(t or "") for t in texts), words) for version_id, *texts, words in rows],
+    )
+
+
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
 # with what their absence costs until it is upgraded (None: nothing a reader notices). One that
 # lacks any other is refused: its pages would fail on the tables and columns it does not have.
@@ -631,6 +683,7 @@ READABLE_WITHOUT = {
     "m028_source_renames": None,
     # Read as it is, nothing fetches: no article's live page changes.
     "m029_live_change_numbers": None,
+    "m030_earlier_versions_search_index": "a search does not list the earlier versions that match, only the articles",
 }
 
 
@@ -802,6 +855,9 @@ def _takes_a_while(db: Database, name: str) -> bool:
     if name == "m023_bare_warc_file_names":
         # It changes only the rows of crawls older than the --warc-dir option, most archives none.
         return bool(_bare_warc_names_to_move(db)[1])
+    if name == "m030_earlier_versions_search_index":
+        # It folds the earlier versions only: an archive whose articles never changed has none.
+        return db.execute("select 1 from article_versions where in_articles is not 1 limit 1").fetchone() is not None
     return True
 
 

@@ -22,7 +22,7 @@ from sqlite_utils.db import NotFoundError
 
 from archive import carryover, syndication
 from archive.captures import CaptureMissing, read_capture
-from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS, db_file
+from archive.db import FOLD_COLUMNS, HEALTH_COLUMNS, db_file, index_versions
 from archive.search import LIST_FILTERS, row_filter_words
 from archive.sources import Source
 from archive.vietnamese import fold
@@ -969,6 +969,7 @@ def _take_in_twin(db: Database, article_id: int, source_id: str, also_at: str, f
     db.execute("update articles set cluster_id = (select coalesce(cluster_id, id) from articles where id = ?) "
                "where cluster_id = ? or (id = ? and exists (select 1 from articles where cluster_id = ?))",
                [article_id, twin_id, article_id, twin_id])
+    _unindex_versions(db, twin_id)
     for table in ("article_versions", "doc_refs", "mentions"):
         db.execute(f"delete from {table} where article_id = ?", [twin_id])
     db.execute("delete from articles where id = ?", [twin_id])
@@ -1035,15 +1036,30 @@ def _add_version(db: Database, article_id: int, row: dict, fetch_id: int, seen_a
 
 def keep_version_texts(db: Database, article_id: int) -> None:
     """Before the article row changes: give the version that shares its texts (and its date and
-    author) a copy of them."""
+    author) a copy of them, and add it to the earlier versions' search index with the filter
+    words the article has until it changes (archive.db.m030)."""
+    kept = [row[0] for row in db.execute(
+        "select id from article_versions where article_id = ? and in_articles = 1", [article_id])]
+    if not kept:
+        return
+    fields = _fold_fields(db, article_id)
+    words = row_filter_words(fields)
     db.execute(
         """update article_versions
            set (title, description, text, published, author) =
                (select title, description, text, published, author from articles where id = :id),
-               in_articles = null
+               in_articles = null, fold_filters = :words
            where article_id = :id and in_articles = 1""",
-        {"id": article_id},
+        {"id": article_id, "words": words},
     )
+    index_versions(db, [(version_id, *(fields[c] for c in FOLD_COLUMNS), words) for version_id in kept])
+
+
+def _unindex_versions(db: Database, article_id: int) -> None:
+    """Take the article's versions out of the earlier versions' search index, before they go."""
+    index_versions(db, db.execute("select id, title, description, text, fold_filters from article_versions "
+                                  "where article_id = ? and in_articles is not 1", [article_id]).fetchall(),
+                   forget=True)
 
 
 def update_article(db: Database, article_id: int, fields: dict) -> None:
