@@ -1,10 +1,12 @@
 """Earlier versions searchable: a search finds what a page said before it was corrected, which
 the article no longer says (archive.search.earlier_versions over the ``versions_fold`` index of
-migration m030)."""
+migration m030), and the reading room lists those versions after the results."""
 
+import asyncio
 import hashlib
 import sqlite3
 
+import lxml.html
 import pytest
 from sqlite_utils import Database
 
@@ -12,6 +14,7 @@ from archive import carryover, ingest, syndication
 from archive.db import migrations, open_db
 from archive.reextract import reextract
 from archive.search import bounded_search, earlier_versions, row_filter_words
+from archive.serve import make_datasette
 from archive.sources import Source
 from tests.test_live_changes import PARAGRAPHS, PATH, site  # noqa: F401
 from tests.test_variants import crawl, folder  # noqa: F401
@@ -132,6 +135,87 @@ def test_more_than_the_search_limit(db, archive):
     assert earlier_versions(db, "cau rong", search_limit=3)[1:] == (3, 3, False)
 
 
+def get(ds, path):
+    response = asyncio.run(ds.client.get(path))
+    assert response.status_code == 200, (path, response.text[:500])
+    return response
+
+
+def section(ds, q, **args):
+    query = "&".join([f"q={q}", *(f"{k}={v}" for k, v in args.items())])
+    tree = lxml.html.fromstring(get(ds, f"/-/search?{query}").text)
+    return tree, tree.cssselect("#earlier-versions")
+
+
+def words(element):
+    return " ".join(element.text_content().split())
+
+
+def test_results_json_lists_the_earlier_versions(archive):
+    path, ids = archive
+    body = get(make_datasette(path), "/-/results.json?q=93/QD-STTTT").json()
+    assert [r["id"] for r in body["results"]] == [ids[STILL]]
+    earlier = body["earlier_versions"]
+    assert (earlier["count"], earlier["more"]) == (1, False)
+    article = ids[CORRECTED]
+    assert earlier["results"] == [{
+        "article_id": article, "version": 1, "versions": 2, "title": "Sở công bố quyết định chuyển đổi số",
+        "captured_at": "2024-05-01T01:00:00+00:00", "source_id": "s",
+        "snippet": "Theo Quyết định số [93]/[QĐ]-[STTTT], các xã mở Zalo OA.",
+        "archive_url": f"http://localhost/-/a/{article}?version=1", "article_url": f"http://localhost/-/a/{article}",
+    }]
+    assert get(make_datasette(path), "/-/results.json?q=95/QD-STTTT").json()["earlier_versions"]["count"] == 0
+    assert get(make_datasette(path), "/-/results.json").json()["earlier_versions"] is None
+
+
+def test_the_search_page_lists_them_after_the_results(archive):
+    path, ids = archive
+    ds = make_datasette(path)
+    article = ids[CORRECTED]
+    tree, (listed,) = section(ds, "93/QĐ-STTTT")
+    assert words(listed.cssselect("h2")[0]) == "Phiên bản trước / Earlier versions"
+    assert words(listed.cssselect("#earlier-count")[0]) == (
+        "1 phiên bản trước của 1 bài viết có nội dung này, dù các bài viết đó nay không còn nội dung này / "
+        "1 earlier version of 1 article says this, though the article no longer does")
+    (item,) = listed.cssselect("li")
+    assert [a.get("href") for a in item.cssselect("a")] == [f"/-/a/{article}?version=1", f"/-/a/{article}"]
+    assert words(item.cssselect("h3")[0]) == "Sở công bố quyết định chuyển đổi số"
+    assert item.cssselect("h3 span")[0].get("lang") == "vi"
+    # Captured 01:00 UTC, 08:00 in Vietnam.
+    assert words(item.cssselect(".meta")[0]) == "Cổng s · phiên bản 1/2 / version 1 of 2 · lưu lúc / captured 08:00 01/05/2024"
+    assert item.cssselect(".meta time")[0].get("datetime") == "2024-05-01T01:00:00+00:00"
+    assert [words(m) for m in item.cssselect(".snippet mark")] == ["93", "QĐ", "STTTT"]
+    assert "UTC+7" in words(listed.cssselect(".table-note")[0])
+    # After the results: the article that still says it comes first.
+    assert tree.cssselect("#results a")[0].get("href") == f"/-/a/{ids[STILL]}"
+    # The number the article says now: the article, and no section.
+    tree, none = section(ds, "95/QĐ-STTTT")
+    assert none == [] and [a.get("href") for a in tree.cssselect("#results h3 a")] == [f"/-/a/{article}"]
+
+
+def test_when_only_earlier_versions_say_it_the_page_says_so(archive):
+    ds = make_datasette(archive[0])
+    tree, (listed,) = section(ds, "sửa chữa")
+    assert [words(p) for p in tree.cssselect("p.empty")] == [
+        "Không bài viết nào hiện nay có nội dung này; phiên bản trước của một số bài viết thì có / "
+        "No article says this now; earlier versions of some did"]
+    assert words(listed.cssselect(".meta")[0]).startswith("Cổng t · phiên bản 1/2")
+    # Filtered as the results are.
+    assert section(ds, "sửa chữa", month="2024-04")[1] == []
+    assert len(section(ds, "sửa chữa", month="2024-03", source="t")[1]) == 1
+    tree, none = section(ds, "không có ở đâu")
+    assert none == [] and [words(p) for p in tree.cssselect("p.empty")] == ["Không tìm thấy bài viết nào / No articles found"]
+
+
+def test_the_page_says_more_than_the_search_limit(archive):
+    ds = make_datasette(archive[0], search_limit=2)
+    _tree, (listed,) = section(ds, "cau rong")
+    assert words(listed.cssselect("#earlier-count")[0]).endswith(
+        "more than 2 earlier versions of 2 articles say this, though the articles no longer do")
+    assert words(listed.cssselect("#earlier-count")[0]).startswith("hơn 2 phiên bản trước")
+    assert get(ds, "/-/results.json?q=cau+rong").json()["earlier_versions"]["more"] is True
+
+
 def test_a_carry_over_moves_the_versions_to_the_new_source(tmp_path):
     db = open_db(tmp_path / "archive.db")
     ingest.register_source(db, _source("hai-duong"))
@@ -220,8 +304,11 @@ def test_a_crawl_of_a_corrected_page_then_reextract_keep_the_index_right(site, f
     db = open_db(path)
     ((article, url),) = db.execute("select id, url from articles").fetchall()
     assert url.endswith(PATH)
-    assert found(db, "93/QD-STTTT") == [(article, 1)]
-    assert found(db, "95/QD-STTTT") == []
+    ds = make_datasette(path)
+    _tree, (listed,) = section(ds, "93/QD-STTTT")
+    assert [a.get("href") for a in listed.cssselect("a")] == [f"/-/a/{article}?version=1", f"/-/a/{article}"]
+    assert "phiên bản 1/2" in words(listed)
+    assert section(ds, "95/QD-STTTT")[1] == []
     # An earlier reading of the capture, which reextract replaces in place: the version keeps it,
     # and is the latest, which reads as the article.
     with db.atomic():

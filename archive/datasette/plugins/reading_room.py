@@ -33,6 +33,7 @@ from datasette import hookimpl
 from datasette.database import Database, QueryInterrupted, Results
 from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import AsgiStream, NotFound, Response
+from markupsafe import Markup
 
 from archive.captures import CaptureMissing, read_capture
 from archive.carryover import successor
@@ -45,7 +46,10 @@ from archive.filters import (
 from archive.fixity import text_altered
 from archive.history import History
 from archive.locks import LocksUnusable
-from archive.search import Note, as_phrase, floor_sql, html_snippet, parse_query, snippet, with_filters
+from archive.search import (
+    VERSIONS_INDEX, EarlierVersions, Note, as_phrase, earlier_versions, floor_sql, html_snippet, parse_query, snippet,
+    with_filters,
+)
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
 from archive.ingest import RECHECKED_STAT
 from archive.stats import REASON_NAMED_WITH, as_it_stands, ended, reached_max_pages
@@ -422,6 +426,10 @@ class Search:
         value = self.filters.get(param)
         return split_ref_value(value)[0] if param == "ref" and value else value
 
+    def filter_words(self) -> dict[str, str | None]:
+        """The filters the search indexes hold words for, as with_filters() keywords."""
+        return {p: self._filter_word(p) for p in self.word_filters}
+
     @property
     def more(self) -> bool:
         """More articles match than were counted and ranked."""
@@ -517,7 +525,7 @@ class Search:
         values = {f"f_{name}": value for name, value in self.filters.items()}
         if self.ranked:
             query = self.query
-            words = {p: self._filter_word(p) for p in self.word_filters}
+            words = self.filter_words()
             if self.index != FOLDED_INDEX:
                 values["match"] = query.exact
             else:
@@ -941,6 +949,47 @@ async def _bounded_search(datasette, db, request) -> "Search":
     return search
 
 
+async def _earlier_versions(datasette, db, search: Search, mark) -> EarlierVersions | None:
+    """The earlier versions of articles matching the search that the articles, as they read now,
+    no longer match (archive.search.earlier_versions), the page's newest; None without words, or
+    of an archive read as it is before their index (m030)."""
+    needed = {VERSIONS_INDEX, "article_versions"}
+    if not search.ranked or search.limit is None or await _existing(db, needed) != needed:
+        return None
+    time_limit_ms = datasette.setting("sql_time_limit_ms")
+    # The filters the index holds no words for, as the search of the articles applies them.
+    where = " and ".join(search.sql_filters())
+    params = {f"f_{name}": value for name, value in search.filters.items()}
+
+    def read(conn):
+        with sqlite_timelimit(conn, time_limit_ms):
+            try:
+                return earlier_versions(conn, search.query, limit=PAGE_SIZE, search_limit=search.limit, where=where,
+                                        params=params, mark=mark, **search.filter_words())
+            except sqlite3.OperationalError as exc:
+                if exc.args == ("interrupted",):
+                    raise QueryInterrupted(exc, "earlier versions", params) from exc
+                raise
+
+    return await db.execute_fn(read)
+
+
+def _version_links(datasette, request, found: EarlierVersions | None, names: dict[str, str] | None = None,
+                   absolute: bool = False) -> None:
+    """Give each earlier version found its page's and its article's address, and its source's name."""
+    for row in found.results if found else []:
+        article = datasette.urls.path(f"-/a/{row['article_id']}")
+        if absolute:
+            article = absolute_url(datasette, request, article)
+        row["article_url"], row["archive_url"] = article, f"{article}?version={row['version']}"
+        if names is not None:
+            row["source_name"] = names.get(row["source_id"], row["source_id"])
+
+
+def _marked_snippet(text: str, query) -> Markup:
+    return html_snippet(text, query, words=SNIPPET_WORDS)
+
+
 async def search_page(datasette, request):
     async def read(db):
         search = await _bounded_search(datasette, db, request)
@@ -959,10 +1008,14 @@ async def search_page(datasette, request):
         data = None if search.more else await attention(db, search, grid)
         document = (await _document(db, search.filters["ref"], search.issuers_recorded)
                     if "ref" in search.filters else None)
-        return search, count, rows, names, together, facets, data, document
+        earlier = await _earlier_versions(datasette, db, search, _marked_snippet)
+        return search, count, rows, names, together, facets, data, document, earlier
 
     # The count, the rows, the facets and the chart add up: they are of one moment of the archive.
-    search, count, rows, names, together, facets, data, document = await read_as_one_moment(datasette, read)
+    search, count, rows, names, together, facets, data, document, earlier = await read_as_one_moment(datasette, read)
+    _version_links(datasette, request, earlier, names)
+    for row in earlier.results if earlier else []:
+        row["title_marked"] = html_snippet(row["title"] or "", search.query, words=TITLE_WORDS)
     for row in rows:
         row["snippet"] = _result_snippet(row, search, html_snippet)
         row["title_marked"] = (html_snippet(row["title"] or "", search.query, words=TITLE_WORDS) if search.ranked
@@ -987,6 +1040,7 @@ async def search_page(datasette, request):
             "export_url": lambda ext: search.url(datasette.urls.path(f"-/search.{ext}"), page=None),
             "attention_csv_url": search.url(datasette.urls.path("-/attention.csv")),
             "chips": _chips(search, facets, names),
+            "earlier": earlier,
         },
     )
 
@@ -999,10 +1053,11 @@ async def results_json(datasette, request):
         search = await _bounded_search(datasette, db, request)
         return search, *await asyncio.gather(
             _count(db, search), _rows(db, search.page_sql(), search.params()), search.together_count(db),
-        )
+        ), await _earlier_versions(datasette, db, search, lambda text, query: snippet(text, query, words=SNIPPET_WORDS))
 
     # The count, the pages and the rows are of one moment of the archive.
-    search, count, rows, together = await read_as_one_moment(datasette, read)
+    search, count, rows, together, earlier = await read_as_one_moment(datasette, read)
+    _version_links(datasette, request, earlier, absolute=True)
     article_base = absolute_url(datasette, request, datasette.urls.path("-/a/"))
     results = []
     for row in rows:
@@ -1018,10 +1073,20 @@ async def results_json(datasette, request):
         # Of the count, the articles with the words typed together, and the query finding only those.
         "together": None if together is None else {"q": search.together, "count": together},
         "results": results,
+        # What earlier versions say that the articles no longer do (None without words, or of an
+        # archive not upgraded to their index): counted as the results are, the newest PAGE_SIZE.
+        "earlier_versions": None if earlier is None else {
+            "count": earlier.count, "more": earlier.more, "articles": earlier.articles,
+            "results": [{key: row[key] for key in EARLIER_VERSION_FIELDS} for row in earlier.results],
+        },
         "notes": [{"vi": note.vi, "en": note.en}
                   for note in (*search.notes, *([_more_note(search.limit)] if search.more else []))],
     }
     return Response.json(body, headers={"Access-Control-Allow-Origin": "*"})
+
+
+EARLIER_VERSION_FIELDS = ("article_id", "version", "versions", "title", "captured_at", "source_id", "snippet",
+                          "archive_url", "article_url")
 
 
 def _pages(count: int) -> int:
