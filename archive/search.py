@@ -1264,27 +1264,30 @@ def html_snippet(text: str, query: Query | tuple[str, ...], *, words: int = 30) 
 
 
 VERSIONS_INDEX = "versions_fold"
-# The earlier versions (archive.db.m030) matching ``:match`` of the articles whose current reading
-# does not match ``:current`` (the same query, as the search of the articles has it): counted up to
-# ``:limit + 1``, with the ``:shown`` newest. Newest archived first is the versions' id order,
-# which FTS5 reads without ranking. A version that is its article's latest reads as the article
-# (a re-extraction gives the article a new reading of its capture and leaves the old one in the
-# version): only those before it are earlier. Each article matching is asked of the articles'
-# index by rowid, one seek in each of its words' lists, not by a second match of the whole index.
+# Of the ``:limit`` versions (archive.db.m030) archived most recently that match ``:match``, the
+# earlier versions of articles whose current reading does not match ``:current`` (the same query,
+# as the search of the articles has it), with the ``:shown`` newest; ``examined`` says whether
+# more than ``:limit`` match. Newest archived first is the versions' id order, which FTS5 reads
+# without ranking. A version that is its article's latest reads as the article (a re-extraction
+# gives the article a new reading of its capture and leaves the old one in the version): only
+# those before it are earlier. Each version's article is asked of the articles' index by rowid
+# (20-40 µs: one seek in each word's list), not by a second match of the whole index, which for a
+# common word lists most of the archive; the limit bounds how many are asked.
 EARLIER_VERSIONS_SQL = """
-with earlier as materialized (
-    select v.id, v.article_id
-    from versions_fold cross join article_versions v on v.id = versions_fold.rowid {join}
+with examined as materialized (
+    select versions_fold.rowid as id from versions_fold {join}
     where versions_fold match :match {where}
-      and v.version < (select max(w.version) from article_versions w where w.article_id = v.article_id)
-      and not exists (select 1 from articles_fold
-                      where articles_fold match :current and articles_fold.rowid = v.article_id)
     order by versions_fold.rowid desc
     limit :limit + 1
+),
+earlier as materialized (
+    select v.id, v.article_id
+    from (select id from examined order by id desc limit :limit) e cross join article_versions v on v.id = e.id
+    where v.version < (select max(w.version) from article_versions w where w.article_id = v.article_id)
+      and not exists (select 1 from articles_fold
+                      where articles_fold match :current and articles_fold.rowid = v.article_id)
 )
-select count(*) as n,
-       (select count(distinct article_id) from (select article_id from earlier order by id desc limit :limit))
-           as articles,
+select (select count(*) from examined) as examined, count(*) as n, count(distinct article_id) as articles,
        (select json_group_array(id) from (select id from earlier order by id desc limit :shown)) as ids
 from earlier
 """
@@ -1300,9 +1303,11 @@ order by v.id desc
 
 class EarlierVersions(NamedTuple):
     results: list[dict]  # the newest ``limit``, each with a snippet of its own text
-    count: int  # the versions matching, counted up to the search limit
-    articles: int  # the articles they are versions of (of those counted)
-    more: bool  # more than the search limit match
+    # Of the versions archived most recently that match (as many as the search limit), how many
+    # are earlier versions of articles no longer matching, and of how many articles.
+    count: int
+    articles: int
+    more: bool  # more versions match than the search limit: the older ones were not looked at
 
 
 def earlier_versions(
@@ -1311,20 +1316,25 @@ def earlier_versions(
 ) -> EarlierVersions:
     """The earlier versions of articles matching ``query`` that their articles, as they read now,
     no longer match: what a page said before it was corrected, which a search of the articles
-    misses. ``filters`` are with_filters()'s, applied to each version as its article had them when
-    it was the reading; ``where`` adds conditions on the article ``a`` (with ``params``). ``db``
-    is a connection or Database; the archive must have versions_fold (m030). ``mark`` makes the
+    misses. Of more than ``search_limit`` versions matching, the ``search_limit`` most recently
+    archived are looked at, as the search of the articles ranks only so many.
+
+    ``filters`` are with_filters()'s, applied to each version as its article had them when it
+    was the reading; ``where`` adds conditions on the article ``a`` (with ``params``). ``db`` is
+    a connection or Database; the archive must have versions_fold (m030). ``mark`` makes the
     snippets (snippet or html_snippet)."""
     parsed = query if isinstance(query, Query) else parse_query(query)
     if not parsed:
         return EarlierVersions([], 0, 0, False)
     current = with_filters(parsed.folded, **filters)
-    sql = EARLIER_VERSIONS_SQL.format(join="cross join articles a on a.id = v.article_id" if where else "",
-                                      where=f"and {where}" if where else "")
-    n, articles, ids = db.execute(sql, {**(params or {}), "match": current, "current": current,
-                                        "limit": search_limit, "shown": limit}).fetchone()
+    join = ("cross join article_versions v on v.id = versions_fold.rowid cross join articles a on a.id = v.article_id"
+            if where else "")
+    sql = EARLIER_VERSIONS_SQL.format(join=join, where=f"and {where}" if where else "")
+    examined, n, articles, ids = db.execute(sql, {**(params or {}), "match": current, "current": current,
+                                                  "limit": search_limit, "shown": limit}).fetchone()
+    more = examined > search_limit
     if not n:
-        return EarlierVersions([], 0, 0, False)
+        return EarlierVersions([], 0, 0, more)
     cursor = db.execute(EARLIER_VERSION_ROWS_SQL, {"ids": ids})
     columns = [c[0] for c in cursor.description]
     results = []
@@ -1333,7 +1343,7 @@ def earlier_versions(
         text, description = result.pop("text") or "", result.pop("description") or ""
         result["snippet"] = mark(text or description, parsed)
         results.append(result)
-    return EarlierVersions(results, min(n, search_limit), articles, n > search_limit)
+    return EarlierVersions(results, n, articles, more)
 
 
 def match_spans(text: str, terms) -> list[tuple[int, int]]:

@@ -125,7 +125,7 @@ def test_the_month_filter_is_the_version_s_own_month(db, archive):
     assert found(db, "hoa ban", month="2024-03") == [(archive[1][REDATED], 1)]
 
 
-def test_more_than_the_search_limit(db, archive):
+def test_past_the_search_limit_the_versions_archived_most_recently(db, archive):
     ids = archive[1]
     newest_first = [(ids[url], 1) for url in reversed(BRIDGES)]
     assert found(db, "cầu Rồng") == newest_first
@@ -133,6 +133,10 @@ def test_more_than_the_search_limit(db, archive):
     assert (counted.count, counted.more, counted.articles) == (2, True, 2)
     assert [(r["article_id"], r["version"]) for r in counted.results] == newest_first[:1]
     assert earlier_versions(db, "cau rong", search_limit=3)[1:] == (3, 3, False)
+    # A version of an article that still matches takes its place among those looked at: the
+    # newest version with 93/QĐ-STTTT is of the article that says it still.
+    assert earlier_versions(db, "93/QĐ-STTTT", search_limit=2)[1:] == (1, 1, False)
+    assert earlier_versions(db, "93/QĐ-STTTT", search_limit=1)[1:] == (0, 0, True)
 
 
 def get(ds, path):
@@ -211,8 +215,10 @@ def test_the_page_says_more_than_the_search_limit(archive):
     ds = make_datasette(archive[0], search_limit=2)
     _tree, (listed,) = section(ds, "cau rong")
     assert words(listed.cssselect("#earlier-count")[0]).endswith(
-        "more than 2 earlier versions of 2 articles say this, though the articles no longer do")
-    assert words(listed.cssselect("#earlier-count")[0]).startswith("hơn 2 phiên bản trước")
+        "Of the 2 versions archived most recently with these words, 2 earlier versions of 2 articles say this, "
+        "though the articles no longer do")
+    assert words(listed.cssselect("#earlier-count")[0]).startswith(
+        "Trong 2 phiên bản lưu gần đây nhất có các từ này, 2 phiên bản trước")
     assert get(ds, "/-/results.json?q=cau+rong").json()["earlier_versions"]["more"] is True
 
 
