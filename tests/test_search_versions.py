@@ -4,6 +4,7 @@ migration m030), and the reading room lists those versions after the results."""
 
 import asyncio
 import hashlib
+import logging
 import sqlite3
 
 import lxml.html
@@ -289,10 +290,15 @@ def _archive_before_m030(path):
     return article
 
 
-def test_the_upgrade_indexes_the_versions_archived_before(tmp_path):
+def test_the_upgrade_indexes_the_versions_archived_before(tmp_path, caplog):
     path = tmp_path / "archive.db"
     article = _archive_before_m030(path)
-    db = open_db(path)
+    with caplog.at_level(logging.WARNING, logger="archive.db"):
+        db = open_db(path)
+    # It folds every earlier version's texts: it says so. (Without any, it says nothing:
+    # test_upgrade_warc_names.)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: upgrading the archive (m030_earlier_versions_search_index); on a large archive this takes a while"]
     assert found(db, "93/QD-STTTT") == [(article, 1)]
     assert found(db, "95/QD-STTTT") == []
     # The version's own month; the channels the article names now (what it named then was not kept).
