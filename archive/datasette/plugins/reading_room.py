@@ -990,6 +990,10 @@ def _marked_snippet(text: str, query) -> Markup:
     return html_snippet(text, query, words=SNIPPET_WORDS)
 
 
+def _plain_snippet(text: str, query) -> str:
+    return snippet(text, query, words=SNIPPET_WORDS)
+
+
 async def search_page(datasette, request):
     async def read(db):
         search = await _bounded_search(datasette, db, request)
@@ -1053,7 +1057,7 @@ async def results_json(datasette, request):
         search = await _bounded_search(datasette, db, request)
         return search, *await asyncio.gather(
             _count(db, search), _rows(db, search.page_sql(), search.params()), search.together_count(db),
-        ), await _earlier_versions(datasette, db, search, lambda text, query: snippet(text, query, words=SNIPPET_WORDS))
+        ), await _earlier_versions(datasette, db, search, _plain_snippet)
 
     # The count, the pages and the rows are of one moment of the archive.
     search, count, rows, together, earlier = await read_as_one_moment(datasette, read)
@@ -1074,7 +1078,8 @@ async def results_json(datasette, request):
         "together": None if together is None else {"q": search.together, "count": together},
         "results": results,
         # What earlier versions say that the articles no longer do (None without words, or of an
-        # archive not upgraded to their index): counted as the results are, the newest PAGE_SIZE.
+        # archive not upgraded to their index): past the search limit, of the versions archived
+        # most recently ("more"); the newest PAGE_SIZE.
         "earlier_versions": None if earlier is None else {
             "count": earlier.count, "more": earlier.more, "articles": earlier.articles,
             "results": [{key: row[key] for key in EARLIER_VERSION_FIELDS} for row in earlier.results],
