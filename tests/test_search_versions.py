@@ -9,6 +9,7 @@ import sqlite3
 
 import lxml.html
 import pytest
+from datasette.plugins import pm
 from sqlite_utils import Database
 
 from archive import carryover, ingest, syndication
@@ -18,6 +19,7 @@ from archive.search import bounded_search, earlier_versions, row_filter_words
 from archive.serve import make_datasette
 from archive.sources import Source
 from tests.test_live_changes import PARAGRAPHS, PATH, site  # noqa: F401
+from tests.test_search_one_moment import CommitAfterCount
 from tests.test_variants import crawl, folder  # noqa: F401
 
 
@@ -334,3 +336,44 @@ def test_a_crawl_of_a_corrected_page_then_reextract_keep_the_index_right(site, f
     assert found(db, "chuyen muc luu tru cu") == [(article, 2)]
     assert found(db, "93/QD-STTTT") == [(article, 1)]
     db.close()
+
+
+class CorrectedWhileRead(CommitAfterCount):
+    """The portal corrects the number again each time the search has counted its matches: a crawl
+    commits the article's next version between two of the page's queries."""
+
+    __name__ = "corrected_while_read"
+
+    def traced(self, sql):
+        if self.armed and not sql.lstrip().lower().startswith(("begin", "commit", "rollback")):
+            self.armed = self.ready = False
+            self.commits += 1
+            db = open_db(self.archive)
+            try:
+                number = 93 + 2 * self.commits
+                store(db, "s", CORRECTED, "Quyết định", f"Theo Quyết định số {number}/QĐ-STTTT.", ingest.now_iso())
+            finally:
+                db.close()
+            return
+        super().traced(sql)
+
+
+def test_the_earlier_versions_are_of_the_page_s_one_moment(tmp_path):
+    path = tmp_path / "archive.db"
+    db = open_db(path)
+    ingest.register_source(db, _source("s"))
+    store(db, "s", CORRECTED, "Quyết định", "Theo Quyết định số 93/QĐ-STTTT.", "2024-05-01T01:00:00+00:00")
+    db.close()
+    hook = CorrectedWhileRead(path)
+    pm.register(hook, name="corrected-while-read")
+    try:
+        html = get(make_datasette(path), "/-/search?q=93/QD-STTTT").text
+    finally:
+        pm.unregister(name="corrected-while-read")
+    # Read again in one transaction after the first correction (95), which the second (97) came
+    # too late for: no article says 93, and the version that did is version 1 of 2.
+    assert hook.commits == 2
+    tree = lxml.html.fromstring(html)
+    assert tree.xpath('string(//*[@id="result-count"])') == "0"
+    (listed,) = tree.cssselect("#earlier-versions")
+    assert "phiên bản 1/2" in words(listed)
