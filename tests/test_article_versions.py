@@ -26,6 +26,7 @@ FIRST = {
 }
 SECOND = {
     **FIRST, "title": "Hà Nội đưa Zalo OA và Facebook vào phục vụ người dân", "author": "Thu Hà",
+    "description": "Thành phố mở thêm kênh tiếp nhận phản ánh.",
     "text": "Người dân gửi phản ánh qua Zalo OA và Facebook của thành phố.\nKênh hoạt động cả ngày.",
     "updated": "2024-04-09T08:00:00+07:00",
 }
@@ -47,7 +48,8 @@ def store(db, fields, seen_at):
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    """An archive of one article in three versions: its text, headline, author, then date changed."""
+    """An archive of one article in three versions: its text, headline, sapo, author, then text and
+    date changed."""
     path = tmp_path_factory.mktemp("versions") / "archive.db"
     db = _archive(path)
     assert [store(db, fields, seen) for fields, seen in zip((FIRST, SECOND, THIRD), SEEN)] == [
@@ -234,3 +236,30 @@ def test_the_versions_list_says_its_times_are_vietnam_s(ds, archive):
     versions = page(ds, f"/-/a/{article}").cssselect("section.versions")[0]
     assert versions.cssselect("li time")
     assert "Times are Vietnam time, UTC+7" in text_of(versions, "#versions-zone")
+
+
+def test_the_diff_shows_each_part_of_the_reading_under_its_name(ds, archive):
+    # Headline, sapo and text, as a version's page shows them: a sapo rewritten was not shown at all.
+    _, article = archive
+    tree = page(ds, f"/-/diff/{article}?from=1&to=2")
+    assert [text_of(h, "h2") for h in tree.cssselect(".diff-text h2")] == [
+        "Tiêu đề / Headline", "Sapo / Sapo (summary)", "Nội dung / Text"]
+    assert [e.text_content() for e in tree.cssselect(".diff-title ins")] == ["thêm: / added: và Facebookhết / end"]
+    assert [e.text_content() for e in tree.cssselect(".diff-sapo ins")] == ["thêm: / added: thêmhết / end"]
+    # The words counted are the text's, and what else changed is named beside them.
+    summary = text_of(tree, ".diff-summary")
+    assert summary.startswith("+4 −12 từ trong nội dung / words in the text · "
+                              "thay đổi: tiêu đề, sapo, tác giả / changed: headline, sapo, author · v1"), summary
+    # A sapo unchanged is still shown, as the version's page shows it; none changed, none named.
+    later = page(ds, f"/-/diff/{article}?from=2&to=3")
+    assert text_of(later, ".diff-sapo") == SECOND["description"] and not later.cssselect(".diff-sapo ins, .diff-sapo del")
+    assert "changed: published date ·" in text_of(later, ".diff-summary")
+    assert [text_of(d, "dt") for d in later.cssselect(".diff-fields")] == ["Ngày đăng / Published"]
+
+
+def test_the_versions_list_marks_a_new_headline_and_sapo(ds, archive):
+    _, article = archive
+    items = [text_of(li, "li") for li in page(ds, f"/-/a/{article}").cssselect("section.versions li")]
+    assert "tiêu đề mới / new headline" in items[1] and "sapo mới / new sapo" in items[1], items
+    assert "new headline" not in items[2] and "new sapo" not in items[2], items
+

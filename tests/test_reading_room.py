@@ -179,9 +179,8 @@ def add_knowledge(db_path):
         "article_id": changed["id"], "version": last + 1, "title": changed["title"] + " (cập nhật)",
         "text": revised(changed["text"]), "text_hash": "revised", "fetch_id": changed["fetch_id"],
         "captured_at": now_iso(),
-        # As a crawl records a version whose text alone changed: with the date and author it kept.
-        **({"published": changed["published"], "author": changed["author"]}
-           if "author" in versions.columns_dict else {}),
+        # As a crawl records a version whose text alone changed: with the sapo, date and author it kept.
+        **{name: changed[name] for name in ("description", "published", "author") if name in versions.columns_dict},
     })
     if "cluster_id" not in db["articles"].columns_dict:
         db["articles"].add_column("cluster_id", str)

@@ -1823,10 +1823,21 @@ def _mark_dates_kept(conn, versions: list[dict]) -> list[dict]:
     return versions
 
 
+# What a version says beside its text, compared word by word as the diff compares them.
+WORDED_FIELDS = ("title", "description")
+DATED_FIELDS = ("published", "author")
+# Each, as the diff page names it when it changed (Vietnamese, English).
+FIELD_NAMES = {"title": ("tiêu đề", "headline"), "description": ("sapo", "sapo"),
+               "published": ("ngày đăng", "published date"), "author": ("tác giả", "author")}
+
+
 def _changed_fields(old: dict, new: dict) -> list[str]:
-    """The date and author ``new`` gives otherwise than ``old``: a correction with the same text,
-    or one added where there was none (or lost); a null of a version that kept neither is none."""
-    return [name for name in ("published", "author") if old.get(name) != new.get(name) and (
+    """What ``new`` says otherwise than ``old`` beside its text: its headline or sapo (in other
+    words, not merely otherwise spaced or encoded), its date or author (a correction with the
+    same text, or one added where there was none, or lost; a null of a version that kept neither
+    is none)."""
+    worded = [name for name in WORDED_FIELDS if _tokens(old.get(name)) != _tokens(new.get(name))]
+    return worded + [name for name in DATED_FIELDS if old.get(name) != new.get(name) and (
         old["dates_kept"] and new["dates_kept"] or old.get(name) and new.get(name))]
 
 
@@ -1848,11 +1859,15 @@ async def diff_page(datasette, request):
         wanted_from = request.args.get("from") or str(versions[-2]["version"])
         wanted_to = request.args.get("to") or str(versions[-1]["version"])
         old, new = by_number[wanted_from], by_number[wanted_to]
+        changed = _changed_fields(old, new)
         context.update(
             old=old, new=new,
             title_diff=word_diff(old.get("title"), new.get("title")),
+            description_diff=word_diff(old.get("description"), new.get("description")),
+            # What changed beside the text, named where the words of the text are counted.
+            changed_names=[FIELD_NAMES[name] for name in changed],
             # A corrected date or author is a version with the same text: the diff must show it.
-            changed_fields=_changed_fields(old, new),
+            changed_dates=[name for name in changed if name in DATED_FIELDS],
             # difflib is quadratic at worst: keep a long article from stalling other requests.
             diff=await asyncio.to_thread(word_diff, old.get("text"), new.get("text")),
         )
