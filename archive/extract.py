@@ -31,7 +31,7 @@ from archive.docrefs import attribute, find_doc_refs, unique_refs
 from archive.fixity import text_hash
 from archive.mentions import find_mentions
 from archive.page_encoding import decode_body
-from archive.sources import UNMATCHED_RULES
+from archive.sources import RULES_MARK, UNMATCHED_RULES
 from archive.syndication import signature
 from archive.vietnamese import VN_TZ, date_limit, find_dates, fold, nfc, page_dates, recorded_time, within_limits
 
@@ -114,7 +114,7 @@ def extract(
         # A source's selectors change the reading as much as the extractor does: a crawl must
         # know that a reading by other selectors is not comparable with this one.
         fingerprint = hashlib.sha1(json.dumps(dict(rules), sort_keys=True).encode()).hexdigest()[:8]
-        record["extractor_version"] = f"{EXTRACTOR_VERSION}+rules-{fingerprint}"
+        record["extractor_version"] = f"{EXTRACTOR_VERSION}{RULES_MARK}{fingerprint}"
     return record
 
 

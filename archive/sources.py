@@ -44,6 +44,9 @@ EXTRACT_KEYS = {"body", "title", "author", "date"}
 UNMATCHED_RULES = "unmatched_rules"
 _UNMATCHED = {"nothing": "matched nothing", "no text": "matched only elements without text",
               "no date": "matched text without a date"}
+# What a reading by a source's extract rules adds to the extractor's version, before the rules'
+# fingerprint (archive.extract): the reading room tells a change of rules from a new extractor.
+RULES_MARK = "+rules-"
 # What the generic extractor reads where a rule gives nothing.
 _RULED = {"body": "text", "title": "title", "author": "author", "date": "date"}
 

@@ -263,3 +263,53 @@ def test_the_versions_list_marks_a_new_headline_and_sapo(ds, archive):
     assert "tiêu đề mới / new headline" in items[1] and "sapo mới / new sapo" in items[1], items
     assert "new headline" not in items[2] and "new sapo" not in items[2], items
 
+
+# How the versions were read: v2 by other selectors than v1, v3 by another extractor than v2.
+READ_BY = ("govarchive-25/trafilatura-2.3.1+rules-75c38528", "govarchive-25/trafilatura-2.3.1+rules-ac7e5891",
+           "govarchive-26/trafilatura-2.3.1+rules-ac7e5891")
+
+
+@pytest.fixture
+def read_otherwise(archive, tmp_path):
+    """A copy of the archive whose versions were read as READ_BY says (a reextract with new rules
+    between two crawls, then a new extractor)."""
+    path, article = archive
+    copy = tmp_path / "archive.db"
+    shutil.copy(path, copy)
+    conn = sqlite3.connect(copy)
+    conn.executemany("update article_versions set extractor_version = ? where article_id = ? and version = ?",
+                     [(read_by, article, number) for number, read_by in enumerate(READ_BY, 1)])
+    conn.commit()
+    conn.close()
+    return make_datasette(copy), article
+
+
+def test_a_diff_between_versions_read_otherwise_says_so_before_the_changes(read_otherwise, ds):
+    # What a new rule cut from the text is no edit of the site's, and must not read as one.
+    unrecorded = ds
+    ds, article = read_otherwise
+    said = {}
+    for pair in ((1, 2), (2, 3), (1, 3)):
+        tree = page(ds, f"/-/diff/{article}?from={pair[0]}&to={pair[1]}")
+        (notice,) = tree.cssselect(".extraction-notice")
+        assert notice.get("role") == "note"
+        assert notice.getnext().get("class") == "diff-summary"
+        said[pair] = " ".join(notice.text_content().split())
+    assert said[1, 2].startswith("Kho lưu trữ đọc v2 theo quy tắc trích xuất khác so với v1: ")
+    assert ("The archive read v2 with other extraction rules than v1: the differences below may come from its "
+            "reading, not from an edit on the site.") in said[1, 2]
+    assert f"v1: {READ_BY[0]} · v2: {READ_BY[1]}" in said[1, 2]
+    assert "The archive read v3 with another extractor release than v2:" in said[2, 3]
+    assert "The archive read v3 with another extractor release and other extraction rules than v1:" in said[1, 3]
+    # Read alike, or by an archive that did not record how, two versions are not said to differ.
+    assert not page(ds, f"/-/diff/{article}?from=3&to=3").cssselect(".extraction-notice")
+    assert not page(unrecorded, f"/-/diff/{article}?from=1&to=2").cssselect(".extraction-notice")
+
+
+def test_the_versions_list_marks_a_version_read_otherwise_than_the_one_before(read_otherwise):
+    ds, article = read_otherwise
+    items = [text_of(li, "li") for li in page(ds, f"/-/a/{article}").cssselect("section.versions li")]
+    assert "extraction" not in items[0] and "extractor" not in items[0], items
+    assert "đọc theo quy tắc trích xuất khác so với v1 / read with other extraction rules than v1" in items[1], items
+    assert "read with another extractor release than v2" in items[2] and "rules" not in items[2], items
+
