@@ -313,3 +313,21 @@ def test_the_versions_list_marks_a_version_read_otherwise_than_the_one_before(re
     assert "đọc theo quy tắc trích xuất khác so với v1 / read with other extraction rules than v1" in items[1], items
     assert "read with another extractor release than v2" in items[2] and "rules" not in items[2], items
 
+
+def test_another_address_s_capture_is_dated_by_its_own_time_not_the_address_s_last_visit(archive, tmp_path):
+    # The address was read when version 1 was captured, and seen unchanged at the last crawl.
+    path, article = archive
+    copy = tmp_path / "archive.db"
+    shutil.copy(path, copy)
+    conn = sqlite3.connect(copy)
+    fetch = conn.execute("select fetch_id from article_versions where article_id = ? and version = 1",
+                         [article]).fetchone()[0]
+    conn.execute("insert into article_urls (url, article_id, first_seen, last_seen, fetch_id) values (?, ?, ?, ?, ?)",
+                 [URL + "?print=1", article, SEEN[0], SEEN[2], fetch])
+    conn.commit()
+    conn.close()
+    (other,) = page(make_datasette(copy), f"/-/a/{article}").cssselect(".other-urls li")
+    capture = other.cssselect(f'a[href="/-/capture/{fetch}.html"]')[0]
+    assert capture.getnext().cssselect("time")[0].get("datetime") == SEEN[0]
+    said = " ".join(other.text_content().split())
+    assert "bản lưu / capture 10:00 08/04/2024 · gần nhất / last seen 09:45 10/04/2024" in said, said

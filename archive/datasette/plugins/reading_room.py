@@ -1540,9 +1540,14 @@ def _also(conn, article: dict) -> list[dict] | None:
 
 
 def _other_urls(conn, article: dict) -> list[dict]:
+    """The article's other addresses, each with the capture its reading there was taken from and
+    that capture's own time (``captured_at``): the address was seen since (``last_seen``), but
+    the link leads to that capture, which a reader must not date by the later visit."""
     rows = query_rows(
-        conn, "select url, first_seen, last_seen, fetch_id from article_urls where article_id = :id and url != :url "
-              "order by first_seen", {"id": article["id"], "url": article["url"]},
+        conn, "select u.url, u.first_seen, u.last_seen, u.fetch_id, f.fetched_at as captured_at "
+              "from article_urls u left join fetches f on f.id = u.fetch_id "
+              "where u.article_id = :id and u.url != :url order by u.first_seen",
+        {"id": article["id"], "url": article["url"]},
     )
     for row in rows:
         row["href"] = _web_url(row["url"])
