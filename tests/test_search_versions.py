@@ -13,6 +13,7 @@ from datasette.plugins import pm
 from sqlite_utils import Database
 
 from archive import carryover, ingest, syndication
+from archive import search as search_module
 from archive.db import migrations, open_db
 from archive.reextract import reextract
 from archive.search import bounded_search, earlier_versions, row_filter_words
@@ -135,11 +136,11 @@ def test_past_the_search_limit_the_versions_archived_most_recently(db, archive):
     counted = earlier_versions(db, "cau rong", search_limit=2, limit=1)
     assert (counted.count, counted.more, counted.articles) == (2, True, 2)
     assert [(r["article_id"], r["version"]) for r in counted.results] == newest_first[:1]
-    assert earlier_versions(db, "cau rong", search_limit=3)[1:] == (3, 3, False)
+    assert earlier_versions(db, "cau rong", search_limit=3)[1:] == (3, 3, False, 3)
     # A version of an article that still matches takes its place among those looked at: the
     # newest version with 93/QĐ-STTTT is of the article that says it still.
-    assert earlier_versions(db, "93/QĐ-STTTT", search_limit=2)[1:] == (1, 1, False)
-    assert earlier_versions(db, "93/QĐ-STTTT", search_limit=1)[1:] == (0, 0, True)
+    assert earlier_versions(db, "93/QĐ-STTTT", search_limit=2)[1:] == (1, 1, False, 2)
+    assert earlier_versions(db, "93/QĐ-STTTT", search_limit=1)[1:] == (0, 0, True, 1)
 
 
 def get(ds, path):
@@ -223,6 +224,18 @@ def test_the_page_says_more_than_the_search_limit(archive):
     assert words(listed.cssselect("#earlier-count")[0]).startswith(
         "Trong 2 phiên bản lưu gần đây nhất có các từ này, 2 phiên bản trước")
     assert get(ds, "/-/results.json?q=cau+rong").json()["earlier_versions"]["more"] is True
+
+
+def test_a_common_word_s_versions_are_looked_at_up_to_their_own_bound(archive, monkeypatch):
+    # Each version looked at costs a seek in the articles' index: past VERSIONS_EXAMINED the older
+    # ones are not, whatever the search limit, and the page and the JSON name the number.
+    monkeypatch.setattr(search_module, "VERSIONS_EXAMINED", 2)
+    ds = make_datasette(archive[0], search_limit=5000)
+    _tree, (listed,) = section(ds, "cau rong")
+    assert words(listed.cssselect("#earlier-count")[0]).startswith(
+        "Trong 2 phiên bản lưu gần đây nhất có các từ này, 2 phiên bản trước")
+    body = get(ds, "/-/results.json?q=cau+rong").json()["earlier_versions"]
+    assert (body["count"], body["more"], body["examined"]) == (2, True, 2)
 
 
 def test_a_carry_over_moves_the_versions_to_the_new_source(tmp_path):
