@@ -660,6 +660,17 @@ def index_versions(db: Database, rows, *, forget: bool = False) -> None:
     )
 
 
+@migrations()
+def m031_article_urls_date_author_description(db: Database) -> None:
+    """What each of an article's URLs gave beside its text and headline when last read: its date,
+    author and description (sapo), so that a correction of them seen at any of its URLs (a moved
+    article's new address) is compared with what that URL said, as its text is. The rows from
+    before have none: a URL's is known from its next reading, and until then only the URL the
+    article's reading came from is compared, with the article's, as before."""
+    for column in ("published", "author", "description"):
+        db.execute(f"alter table article_urls add column {column} text")
+
+
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,
 # with what their absence costs until it is upgraded (None: nothing a reader notices). One that
 # lacks any other is refused: its pages would fail on the tables and columns it does not have.
@@ -684,6 +695,7 @@ READABLE_WITHOUT = {
     # Read as it is, nothing fetches: no article's live page changes.
     "m029_live_change_numbers": None,
     "m030_earlier_versions_search_index": "a search does not list the earlier versions that match, only the articles",
+    "m031_article_urls_date_author_description": None,  # columns only crawls read
 }
 
 
@@ -845,7 +857,10 @@ def _migrate(db: Database) -> None:
 _QUICK = frozenset({"m002_warc_pointers", "m006_extraction_rules", "m013_article_urls", "m014_fetch_redirect_hops",
                     "m020_version_dates", "m022_crawls_rechecks_after", "m024_crawls_source_name",
                     "m025_doc_refs_issuing_body", "m026_merged_articles", "m027_change_numbers",
-                    "m028_source_renames", "m029_live_change_numbers"})
+                    "m028_source_renames", "m029_live_change_numbers",
+                    "m031_article_urls_date_author_description"})
+
+
 def _takes_a_while(db: Database, name: str) -> bool:
     """Whether the migration ``name`` goes through as many rows as the archive has. Asked of the
     pending ones in order, up to the first that does: m023's check reads the column m002 adds,

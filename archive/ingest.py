@@ -663,7 +663,8 @@ def _store_article(db, record, source_id, fetch_id, seen_at, also_at, rules) -> 
         "select id, text_hash, title, fetch_id, extractor_version from articles where url = ?", [url]
     ).fetchone()
     own = db.execute(
-        "select article_id, text_hash, title, fetch_id, extractor_version from article_urls where url = ?",
+        "select article_id, text_hash, title, fetch_id, extractor_version, published, author, description "
+        "from article_urls where url = ?",
         [url],
     ).fetchone()
     sig = record.get("minhash")
@@ -691,8 +692,11 @@ def _store_article(db, record, source_id, fetch_id, seen_at, also_at, rules) -> 
             _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
             return "new"
         _add_url(db, variant_of, url, record, fetch_id, seen_at)
-        current = db.execute("select url, text_hash, title from articles where id = ?", [variant_of]).fetchone()
-        if ((current[1], current[2]) == (text_hash, title) and not moved) or _confirmed_in_this_crawl(
+        current = db.execute("select url, text_hash, title, description from articles where id = ?",
+                             [variant_of]).fetchone()
+        description = record.get("description")
+        if ((current[1], current[2]) == (text_hash, title) and not moved
+                and not (description and description != current[3])) or _confirmed_in_this_crawl(
                 db, current[0], fetch_id):
             # The article's own URL has told this crawl what the article says: what this page
             # adds or lacks is its own furniture. (A moved page not read as a variant is dated
@@ -704,17 +708,22 @@ def _store_article(db, record, source_id, fetch_id, seen_at, also_at, rules) -> 
         # its URLs is not to be lost).
         return _change(db, variant_of, row, record, source_id, fetch_id, seen_at, candidates)
     if own is not None:
-        article_id, old_hash, old_title, read_from, read_by = own
+        article_id, old_hash, old_title, read_from, read_by, *said = own
     else:
-        article_id, old_hash, old_title, read_from, read_by = existing
+        (article_id, old_hash, old_title, read_from, read_by), said = existing, None
     if also_at and (_numbered_apart(db, article_id, url, also_at, record) or (
             (old_hash, old_title) != (text_hash, title) and not _still_the_article(db, article_id, record))):
         return None
     if also_at:
         _take_in_twin(db, article_id, source_id, also_at, fetch_id)
     _also_at(db, article_id, url, also_at, record, fetch_id, seen_at)
-    if old_hash == text_hash and old_title == title and not _redated(db, article_id, url, record):
+    if old_hash == text_hash and old_title == title and not _restated(db, article_id, url, record, said):
         _seen(db, article_id, url, own, seen_at)
+        if own is not None:
+            # Known from now on where it was not (a row from before m031, a page that gave none):
+            # a later correction at this URL is compared with it.
+            db.execute("update article_urls set published = coalesce(published, ?), author = coalesce(author, ?), "
+                       "description = coalesce(description, ?) where url = ?", [*_said(record), url])
         if _capture_lost(db, read_from):
             _recaptured(db, article_id, url, read_from, fetch_id)
         return "unchanged"
@@ -722,8 +731,9 @@ def _store_article(db, record, source_id, fetch_id, seen_at, also_at, rules) -> 
         # The page is as it was: the extractor or the source's selectors changed since it was
         # read. The archive's reading is corrected in place, as reextract would, with no version.
         if own is not None:
-            db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, last_seen = ? "
-                       "where url = ?", [text_hash, title, record.get("extractor_version"), seen_at, url])
+            db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, last_seen = ?, "
+                       "published = ?, author = ?, description = ? where url = ?",
+                       [text_hash, title, record.get("extractor_version"), seen_at, *_said(record), url])
         if existing is not None:  # the article's own URL
             keep_version_texts(db, article_id)
             update_article(db, article_id, {**row, "last_seen": seen_at})
@@ -733,8 +743,8 @@ def _store_article(db, record, source_id, fetch_id, seen_at, also_at, rules) -> 
         return "unchanged"
     if own is not None:
         db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, last_seen = ?, "
-                   "fetch_id = ? where url = ?",
-                   [text_hash, title, record.get("extractor_version"), seen_at, fetch_id, url])
+                   "fetch_id = ?, published = ?, author = ?, description = ? where url = ?",
+                   [text_hash, title, record.get("extractor_version"), seen_at, fetch_id, *_said(record), url])
         # Fetch ids, not times, order the readings: a crawl stores its pages in the order their
         # extractions finish, not the order they were fetched in.
         if db.execute("select 1 from article_versions where article_id = ? and fetch_id > ? limit 1",
@@ -755,27 +765,47 @@ def _change(db, article_id, row, record, source_id, fetch_id, seen_at, candidate
     return "changed"
 
 
-def _redated(db: Database, article_id: int, url: str, record: dict) -> bool:
-    """Whether the page gives the article another publication date or author than it has, when
-    the article's reading came from this URL: a correction that leaves the text as it was.
+# What a page says of its article beside its text and headline, each compared (_restated) only
+# where the page gives it; article_urls keeps what each URL gave, in this order.
+SAID = ("published", "author", "description")
 
-    Another of its URLs is not asked (a print page may show no author, or the date in another
-    form, and would flip the article's with each crawl), nor is a page that gives none (a date
-    the extractor did not find is no correction). A year-less date ("Chiều 8/4") is read in the
-    year of the day the page is fetched: the same day and time a year later is that, not news.
+
+def _said(record: dict) -> list:
+    return [record.get(field) for field in SAID]
+
+
+def _restated(db: Database, article_id: int, url: str, record: dict, said: list | None) -> bool:
+    """Whether the page gives another publication date, author or description (sapo) than its
+    URL gave when last read (``said``, from its row in article_urls): a correction that leaves
+    the text as it was.
+
+    Each URL is compared with itself, not with the article: a print page may show no author or
+    sapo, or the date in another form, and would flip the article's with each crawl. A value its
+    row does not know (a row from before m031; a page that gave none) is compared with the
+    article's only when the article's reading came from this URL, as is every value of a URL
+    with no row (an article read at one URL): so is a value added where there was none.
+    A page that gives none is not asked (a date the extractor did not find is no correction). A
+    year-less date ("Chiều 8/4") is read in the year of the day the page is fetched: the same day
+    and time a year later is that, not news.
     """
     row = db.execute(
-        "select a.published, a.author, f.url from articles a join fetches f on f.id = a.fetch_id where a.id = ?",
+        "select a.published, a.author, a.description, f.url from articles a join fetches f on f.id = a.fetch_id "
+        "where a.id = ?",
         [article_id],
     ).fetchone()
-    if row is None or row[2] != url:
-        return False
-    published, author = record.get("published"), record.get("author")
-    return bool((published and not _same_date(row[0], published)) or (author and author != row[1]))
+    read_here = row is not None and row[3] == url
+    for field, kept, the_article_s in zip(SAID, said or [None] * len(SAID), row or [None] * len(SAID)):
+        new = record.get(field)
+        if not new or (kept is None and not read_here):
+            continue
+        old = kept if kept is not None else the_article_s
+        if not (_same_date(old, new) if field == "published" else old == new):
+            return True
+    return False
 
 
 def _same_date(old: str | None, new: str | None) -> bool:
-    """Whether two readings of a page's date are the same date (see _redated on year-less ones).
+    """Whether two readings of a page's date are the same date (see _restated on year-less ones).
     The day alone where the time was given is the same date read less closely: a redesign that
     drops the time from its date line corrects nothing."""
     if old and new and len(new) == 10 < len(old):
@@ -909,7 +939,7 @@ def _reads_alike(db, read_from, url, record, rules) -> bool:
     again = read_again(db, db_file(db), read_from, url, rules)
     # Nothing to compare with: a version, rather than an edit let through.
     return again is not None and _same_date(again.get("published"), record.get("published")) and all(
-        again.get(field) == record.get(field) for field in ("text_hash", "title", "author"))
+        again.get(field) == record.get(field) for field in ("text_hash", "title", "author", "description"))
 
 
 def _add_url(db: Database, article_id: int, url: str, record: dict, fetch_id: int, seen_at: str) -> None:
@@ -918,15 +948,17 @@ def _add_url(db: Database, article_id: int, url: str, record: dict, fetch_id: in
     last confirmed are in its row (sitemap <lastmod> is compared with the latter)."""
     db.execute(
         """insert or ignore into article_urls
-             (url, article_id, text_hash, title, extractor_version, first_seen, last_seen, fetch_id)
-           select a.url, a.id, a.text_hash, a.title, a.extractor_version, a.first_seen, a.last_seen, a.fetch_id
+             (url, article_id, text_hash, title, extractor_version, first_seen, last_seen, fetch_id,
+              published, author, description)
+           select a.url, a.id, a.text_hash, a.title, a.extractor_version, a.first_seen, a.last_seen, a.fetch_id,
+                  a.published, a.author, a.description
            from articles a where a.id = ?""",
         [article_id],
     )
     _insert(db, "article_urls", {
         "url": url, "article_id": article_id, "text_hash": record.get("text_hash"), "title": record.get("title"),
         "extractor_version": record.get("extractor_version"), "first_seen": seen_at, "last_seen": seen_at,
-        "fetch_id": fetch_id,
+        "fetch_id": fetch_id, **{field: record.get(field) for field in SAID},
     })
 
 
@@ -957,8 +989,10 @@ def _take_in_twin(db: Database, article_id: int, source_id: str, also_at: str, f
     db.execute("update merged_articles set into_id = ? where into_id = ?", [article_id, twin_id])
     db.execute(
         """insert or ignore into article_urls
-             (url, article_id, text_hash, title, extractor_version, first_seen, last_seen, fetch_id)
-           select url, ?, text_hash, title, extractor_version, first_seen, last_seen, fetch_id
+             (url, article_id, text_hash, title, extractor_version, first_seen, last_seen, fetch_id,
+              published, author, description)
+           select url, ?, text_hash, title, extractor_version, first_seen, last_seen, fetch_id,
+                  published, author, description
            from articles where id = ?""",
         [article_id, twin_id],
     )

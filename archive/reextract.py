@@ -21,7 +21,7 @@ from sqlite_utils.db import NotFoundError
 from archive.captures import CaptureMissing, WarcFileMissing, read_capture
 from archive.extract import extract
 from archive.ingest import (
-    article_fields, keep_version_texts, read_again, register_source, store_knowledge, update_article,
+    SAID, article_fields, keep_version_texts, read_again, register_source, store_knowledge, update_article,
 )
 from archive.sources import UNMATCHED_RULES, Source, unmatched_rule
 from archive.warc import RecordUnreadable, WarcFileUnreadable
@@ -253,9 +253,10 @@ def _reread_urls(db: Database, db_path: str | Path, article_id: int, rules: dict
             continue
         # Unless a crawl has fetched the URL again meanwhile: its reading is of the newer capture.
         with db.atomic():
-            db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ? "
-                       "where url = ? and fetch_id = ?",
-                       [record.get("text_hash"), record.get("title"), record.get("extractor_version"), url, fetch_id])
+            db.execute("update article_urls set text_hash = ?, title = ?, extractor_version = ?, "
+                       "published = ?, author = ?, description = ? where url = ? and fetch_id = ?",
+                       [record.get("text_hash"), record.get("title"), record.get("extractor_version"),
+                        *(record.get(field) for field in SAID), url, fetch_id])
 
 
 def _pages(db: Database, where: str, params: list, size: int = 500):

@@ -249,6 +249,28 @@ def test_a_year_less_date_read_a_year_later_is_no_correction(tmp_path):
     assert db.execute("select published from articles").fetchone()[0] == record["published"]
 
 
+def test_a_url_read_before_m031_dates_the_article_from_its_next_reading(tmp_path):
+    # Until m031 an article's other URLs kept their text and headline only: what such a URL gives
+    # beside them is learnt from its next reading, not taken for a correction.
+    db = _archive(tmp_path / "archive.db")
+    text = " ".join(PARAGRAPHS)
+    record = {"url": "http://s.example/1.html", "title": TITLE, "text": text, "text_hash": "1",
+              "published": "2024-04-08T16:20:00+07:00", "author": "Minh An", "minhash": syndication.signature(text)}
+    moved = {**record, "url": "http://s.example/m/1.html"}
+    with db.atomic():
+        assert store_page(db, ingest.prepare(dict(record)), source_id="s", seen_at="t1") == "new"
+        assert store_page(db, ingest.prepare(dict(moved)), source_id="s", seen_at="t2") == "unchanged"
+        db.execute("update article_urls set published = null, author = null, description = null")
+    stored = [store_page(db, ingest.prepare(page), source_id="s", seen_at=seen) for page, seen in (
+        (record, "t3"),  # the URL the article's reading came from is compared with the article, as before
+        ({**moved, "published": "2024-04-09T08:00:00+07:00"}, "t4"),
+        ({**moved, "published": "2024-04-09T08:00:00+07:00"}, "t5"),
+        ({**moved, "published": "2024-04-10T08:00:00+07:00"}, "t6"),
+    )]
+    assert stored == ["unchanged", "unchanged", "unchanged", "changed"]
+    assert db.execute("select published from articles").fetchone()[0] == "2024-04-10T08:00:00+07:00"
+
+
 def test_an_archive_from_before_m020_shows_its_current_date_in_its_history(tmp_path):
     path = tmp_path / "old.db"
     db = Database(sqlite3.connect(path))

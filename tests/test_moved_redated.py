@@ -28,11 +28,14 @@ class Site:
         self.listed = [OLD]
         self.redirects: dict[str, str] = {}
 
-    def page(self, article) -> bytes:
+    def page(self, article, *, printed=False) -> bytes:
         body = "".join(f"<p>{p}</p>" for p in article["paragraphs"])
+        # A print page shows neither the date line nor the byline.
+        date = "" if printed else f'<div class="date">{article["date"]}</div>'
+        author = "" if printed else '<div class="author">Minh An</div>'
         return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{article['title']} - Cổng tỉnh
 </title></head><body><header><a href="/">Cổng thông tin điện tử tỉnh</a></header><article><h1>{article['title']}</h1>
-<div class="date">{article['date']}</div><div class="content">{body}</div><div class="author">Minh An</div>
+{date}<div class="content">{body}</div>{author}
 </article><footer>Cổng thông tin điện tử tỉnh</footer></body></html>""".encode()
 
     def answer(self, path, base):
@@ -51,6 +54,8 @@ class Site:
                 f"{urls}</urlset>").encode()
         if path in self.articles:
             return 200, html, self.page(self.articles[path])
+        if path.endswith("?print=1") and path[:-len("?print=1")] in self.articles:
+            return 200, html, self.page(self.articles[path[:-len("?print=1")]], printed=True)
         return 404, html, b"<html><body>Not found</body></html>"
 
     def move(self, old, new):
@@ -113,6 +118,25 @@ def test_an_article_moved_and_redated_between_two_crawls_is_a_version_of_it(site
     assert len(history(folder)) == 2
     assert query(folder, "select articles_new, articles_changed from crawls order by id desc limit 1") == [
         {"articles_new": 0, "articles_changed": 0}]
+
+
+def test_a_date_corrected_at_a_moved_articles_new_url_is_a_version_and_its_print_page_dates_nothing(site, folder):
+    crawl(folder)
+    (article,) = query(folder, "select id from articles")
+    # Moved, with its print page, which shows no date; then the portal corrects the date alone.
+    site.move(OLD, NEW)
+    site.redirects[OLD] = NEW
+    site.listed = [NEW, f"{NEW}?print=1"]
+    crawl(folder)
+    assert query(folder, "select url from article_urls where article_id = ? and url like '%print%'",
+                 [article["id"]]) == [{"url": f"{site.base}{NEW}?print=1"}]
+    assert len(history(folder)) == 1
+    site.articles[NEW]["date"] = NEW_DATE
+    crawl(folder)
+    crawl(folder)
+    assert [(v["version"], v["published"]) for v in history(folder)] == [
+        (1, "2021-04-08T16:20:00+07:00"), (2, "2021-04-09T08:05:00+07:00")]
+    assert query(folder, "select published from articles") == [{"published": "2021-04-09T08:05:00+07:00"}]
 
 
 def two_of_one_template(site, number, date, district):

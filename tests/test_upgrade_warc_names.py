@@ -63,7 +63,8 @@ def test_the_upgrade_says_it_takes_a_while_only_when_m023_has_names_to_change(tm
     messages = [r.getMessage() for r in caplog.records]
     upgrading = (f"{path}: upgrading the archive (m022_crawls_rechecks_after, m023_bare_warc_file_names, "
                  "m024_crawls_source_name, m025_doc_refs_issuing_body, m026_merged_articles, m027_change_numbers, "
-                 "m028_source_renames, m029_live_change_numbers, m030_earlier_versions_search_index); "
+                 "m028_source_renames, m029_live_change_numbers, m030_earlier_versions_search_index, "
+                 "m031_article_urls_date_author_description); "
                  "on a large archive this takes a while")
     assert messages == ([upgrading] if announced else []), messages
     assert not migrations.pending(Database(path))  # upgraded all the same

@@ -53,15 +53,17 @@ TITLES = {
 }
 
 
-def article_page(key, paragraphs, *, printed=False):
+def article_page(key, paragraphs, *, printed=False, sapo=None):
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     if printed:
         body += "<p>Bản in.</p>"
     furniture = "" if printed else "<header><nav><a href='/list'>Tin tức</a></nav></header>"
+    # The sapo's box sits outside the body, as portals set it; a print page leaves it out.
+    lead = f'<div class="sapo"><b>{sapo}</b></div>' if sapo and not printed else ""
     return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{TITLES[key]}</title>
 <meta property="article:published_time" content="2024-03-05T08:00:00+07:00"></head>
 <body>{furniture}<main><article><h1>{TITLES[key]}</h1>
-<p class="date">05/03/2024 08:00</p>{body}</article></main>
+<p class="date">05/03/2024 08:00</p>{lead}{body}</article></main>
 <footer>Cổng thông tin mẫu · Giấy phép số 12/GP-TTĐT</footer></body></html>""".encode()
 
 
@@ -75,6 +77,7 @@ class Site:
         self.listed = ["/a/da-nang-tin-gia.htm", "/a/da-nang-tin-gia.htm?print=1", "/a/nghe-an.htm", "/a/ha-tinh.htm"]
         self.redirects: dict[str, str] = {}
         self.print_texts: dict[str, list[str]] = {}  # a print page's own (late) text, when it has one
+        self.sapos: dict[str, str] = {}  # an article's sapo, when it has one
 
     def answer(self, path):
         """(status, headers, body) for ``path``, as tests.conftest.serve_routes takes them."""
@@ -99,7 +102,7 @@ ban, ngành và thông báo cho người dân, doanh nghiệp về thủ tục h
             if bare == where or path == where:
                 printed = query_string == "print=1"
                 text = self.print_texts.get(key, self.texts[key]) if printed else self.texts[key]
-                return 200, html, article_page(key, text, printed=printed)
+                return 200, html, article_page(key, text, printed=printed, sapo=self.sapos.get(key))
         return 404, html, b"<html><body>Not found</body></html>"
 
 
@@ -186,6 +189,33 @@ def test_an_edit_seen_only_at_a_print_page_is_a_version_and_nothing_flips(site, 
     assert len(versions(folder, da_nang["id"])) == 3
     crawl(folder)
     assert len(versions(folder, da_nang["id"])) == 3
+
+
+def test_a_sapo_changed_alone_is_a_version_and_a_print_page_without_it_is_none(site, folder):
+    # The article and its print page, which leaves the sapo out; only the sapo is then corrected.
+    plan = "Ngày 05/6/2025, Ủy ban nhân dân thành phố ban hành Kế hoạch số {}/KH-UBND về phòng, chống tin giả."
+    site.sapos["da-nang-tin-gia"] = plan.format(175)
+    crawl(folder)
+    crawl(folder)
+    (da_nang,) = [a for a in articles(folder) if "da-nang" in a["url"]]
+    assert len(versions(folder, da_nang["id"])) == 1
+    # Whichever of the two pages was stored first gave the article its sapo, or none.
+    (first,) = query(folder, "select description from articles where id = ?", [da_nang["id"]])
+    site.sapos["da-nang-tin-gia"] = plan.format(176)
+    crawl(folder)
+    crawl(folder)
+    assert len(versions(folder, da_nang["id"])) == 2
+    history = query(folder, "select version, description from article_history where article_id = ? order by version",
+                    [da_nang["id"]])
+    assert history[0]["description"] == first["description"] and "176/KH-UBND" in history[1]["description"]
+    from archive.db import open_db
+    from archive.search import search
+
+    db = open_db(folder / "archive.db")
+    try:
+        assert [r["id"] for r in search(db, '"176/KH-UBND"')] == [da_nang["id"]]
+    finally:
+        db.close()
 
 
 def test_a_moved_article_edited_at_its_new_url_is_a_version_of_it(site, folder):
@@ -468,6 +498,28 @@ def test_another_url_of_the_article_does_not_date_its_own_url(tmp_path):
     # A sitemap's <lastmod> is compared with when each URL itself last answered.
     assert known["https://t.vn/a/da-nang.htm"].last_seen == "2026-11-01T00:00:00.000+00:00"
     assert known["https://t.vn/a/da-nang.htm?print=1"].last_seen == "2026-11-20T00:00:00.000+00:00"
+
+
+def test_a_url_met_first_with_another_sapo_is_a_version_and_one_without_a_sapo_is_none(tmp_path):
+    from archive import ingest
+    from archive.db import open_db
+    from archive.sources import Source
+    from tests.conftest import store_page
+
+    db = open_db(tmp_path / "archive.db")
+    ingest.register_source(db, Source(id="t", name="T", kind="press", home="https://t.vn/", allowed_domains=("t.vn",),
+                                      article_pattern=r"/a/", schedule="0 * * * *", listings=()))
+    page = article_page("da-nang-tin-gia", PARAGRAPHS["da-nang-tin-gia"],
+                        sapo="Đà Nẵng xử lý 42 phản ánh tin sai sự thật trong quý I theo Kế hoạch số 175/KH-UBND.")
+    record = ingest.extract_for_storage(page, "https://t.vn/a/da-nang.htm", {"Content-Type": "text/html; charset=utf-8"})
+    printed = {**record, "url": "https://t.vn/a/da-nang.htm?print=1", "description": None}
+    corrected = {**record, "url": "https://t.vn/a/da-nang.htm?sid=s3ss10n",
+                 "description": record["description"].replace("175/KH", "176/KH")}
+    # Each in a crawl of its own, in which the article's own URL is not read: this page is the word on it.
+    stored = [store_page(db, dict(r), source_id="t", seen_at=f"2026-11-0{day}T00:00:00.000+00:00")
+              for day, r in enumerate((record, printed, corrected, record, printed, corrected), 1)]
+    assert stored == ["new", "unchanged", "changed", "unchanged", "unchanged", "unchanged"]
+    assert db.execute("select description from articles").fetchone()[0] == corrected["description"]
 
 
 def test_an_article_downloaded_names_its_other_urls(site, folder, run_cli):
