@@ -313,7 +313,8 @@ def test_the_upgrade_indexes_the_versions_archived_before(tmp_path, caplog):
     # It folds every earlier version's texts: it says so. (Without any, it says nothing:
     # test_upgrade_warc_names.)
     assert [r.getMessage() for r in caplog.records] == [
-        f"{path}: upgrading the archive (m030_earlier_versions_search_index); on a large archive this takes a while"]
+        f"{path}: upgrading the archive (m030_earlier_versions_search_index, m031_article_urls_date_author_description); "
+        "on a large archive this takes a while"]
     assert found(db, "93/QD-STTTT") == [(article, 1)]
     assert found(db, "95/QD-STTTT") == []
     # The version's own month; the channels the article names now (what it named then was not kept).

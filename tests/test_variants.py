@@ -6,6 +6,7 @@ import asyncio
 import json
 import sqlite3
 
+import lxml.html
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
@@ -195,25 +196,34 @@ def test_a_sapo_changed_alone_is_a_version_and_a_print_page_without_it_is_none(s
     # The article and its print page, which leaves the sapo out; only the sapo is then corrected.
     plan = "Ngày 05/6/2025, Ủy ban nhân dân thành phố ban hành Kế hoạch số {}/KH-UBND về phòng, chống tin giả."
     site.sapos["da-nang-tin-gia"] = plan.format(175)
+    # An article with no print page: its first reading has the sapo for certain.
+    site.sapos["nghe-an-nguoi-phat-ngon"] = plan.format(175)
     crawl(folder)
     crawl(folder)
     (da_nang,) = [a for a in articles(folder) if "da-nang" in a["url"]]
     assert len(versions(folder, da_nang["id"])) == 1
     # Whichever of the two pages was stored first gave the article its sapo, or none.
     (first,) = query(folder, "select description from articles where id = ?", [da_nang["id"]])
-    site.sapos["da-nang-tin-gia"] = plan.format(176)
+    site.sapos["da-nang-tin-gia"] = site.sapos["nghe-an-nguoi-phat-ngon"] = plan.format(176)
     crawl(folder)
     crawl(folder)
     assert len(versions(folder, da_nang["id"])) == 2
     history = query(folder, "select version, description from article_history where article_id = ? order by version",
                     [da_nang["id"]])
     assert history[0]["description"] == first["description"] and "176/KH-UBND" in history[1]["description"]
+    # The diff of the versions shows the sapo's correction, the text being the same.
+    (nghe_an,) = [a for a in articles(folder) if "nghe-an" in a["url"]]
+    assert len(versions(folder, nghe_an["id"])) == 2
+    diff = asyncio.run(make_datasette(folder / "archive.db").client.get(f"/-/diff/{nghe_an['id']}")).text
+    (sapo,) = lxml.html.fromstring(diff).cssselect("p.diff-sapo")
+    removed, added = (" ".join(e.text_content() for e in sapo.cssselect(tag)) for tag in ("del", "ins"))
+    assert "175/KH-UBND" in removed and "176/KH-UBND" in added and "Kế hoạch" not in removed + added
     from archive.db import open_db
     from archive.search import search
 
     db = open_db(folder / "archive.db")
     try:
-        assert [r["id"] for r in search(db, '"176/KH-UBND"')] == [da_nang["id"]]
+        assert {r["id"] for r in search(db, '"176/KH-UBND"')} == {da_nang["id"], nghe_an["id"]}
     finally:
         db.close()
 
