@@ -722,8 +722,10 @@ def _store_article(db, record, source_id, fetch_id, seen_at, also_at, rules) -> 
         if own is not None:
             # Known from now on where it was not (a row from before m031, a page that gave none):
             # a later correction at this URL is compared with it.
-            db.execute("update article_urls set published = coalesce(published, ?), author = coalesce(author, ?), "
-                       "description = coalesce(description, ?) where url = ?", [*_said(record), url])
+            said_now = _said(record)
+            if any(kept is None and new is not None for kept, new in zip(said, said_now)):
+                db.execute("update article_urls set published = coalesce(published, ?), author = coalesce(author, ?), "
+                           "description = coalesce(description, ?) where url = ?", [*said_now, url])
         if _capture_lost(db, read_from):
             _recaptured(db, article_id, url, read_from, fetch_id)
         return "unchanged"
