@@ -1294,7 +1294,8 @@ from earlier
 EARLIER_VERSION_ROWS_SQL = """
 select v.article_id, v.version,
        (select max(w.version) from article_versions w where w.article_id = v.article_id) as versions,
-       v.title, v.description, v.text, v.captured_at, a.source_id, a.language
+       v.title, v.description, v.text, v.captured_at, a.source_id, a.language,
+       v.extractor_version, a.extractor_version as article_extractor_version
 from article_versions v join articles a on a.id = v.article_id
 where v.id in (select value from json_each(:ids))
 order by v.id desc

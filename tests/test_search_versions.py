@@ -169,7 +169,7 @@ def test_results_json_lists_the_earlier_versions(archive):
     assert earlier["results"] == [{
         "article_id": article, "version": 1, "versions": 2, "title": "Sở công bố quyết định chuyển đổi số",
         "captured_at": "2024-05-01T01:00:00+00:00", "source_id": "s",
-        "snippet": "Theo Quyết định số [93]/[QĐ]-[STTTT], các xã mở Zalo OA.",
+        "snippet": "Theo Quyết định số [93]/[QĐ]-[STTTT], các xã mở Zalo OA.", "read_otherwise": [],
         "archive_url": f"http://localhost/-/a/{article}?version=1", "article_url": f"http://localhost/-/a/{article}",
     }]
     assert get(make_datasette(path), "/-/results.json?q=95/QD-STTTT").json()["earlier_versions"]["count"] == 0
@@ -183,7 +183,7 @@ def test_the_search_page_lists_them_after_the_results(archive):
     tree, (listed,) = section(ds, "93/QĐ-STTTT")
     assert words(listed.cssselect("h2")[0]) == "Phiên bản trước / Earlier versions"
     assert words(listed.cssselect("#earlier-count")[0]) == (
-        "1 phiên bản trước của 1 bài viết có nội dung này, dù các bài viết đó nay không còn nội dung này / "
+        "1 phiên bản trước của 1 bài viết có nội dung này, dù bài viết đó nay không còn nội dung này / "
         "1 earlier version of 1 article says this, though the article no longer does")
     (item,) = listed.cssselect("li")
     assert [a.get("href") for a in item.cssselect("a")] == [f"/-/a/{article}?version=1", f"/-/a/{article}"]
@@ -205,12 +205,37 @@ def test_when_only_earlier_versions_say_it_the_page_says_so(archive):
     ds = make_datasette(archive[0])
     tree, (listed,) = section(ds, "sửa chữa")
     assert [words(p) for p in tree.cssselect("p.empty")] == [
-        "Không bài viết nào hiện nay có nội dung này; phiên bản trước của một số bài viết thì có / "
-        "No article says this now; earlier versions of some did"]
+        "Không bài viết nào hiện nay có nội dung này; phiên bản trước của một bài viết thì có / "
+        "No article says this now; an earlier version of one article did"]
     assert words(listed.cssselect(".meta")[0]).startswith("Cổng t · phiên bản 1/2")
-    # Filtered as the results are.
+    # Filtered as the results are; a version filed under the month, not only found by its words,
+    # is said to match the search, not to say it.
     assert section(ds, "sửa chữa", month="2024-04")[1] == []
-    assert len(section(ds, "sửa chữa", month="2024-03", source="t")[1]) == 1
+    tree, (listed,) = section(ds, "sửa chữa", month="2024-03", source="t")
+    assert [words(p) for p in tree.cssselect("p.empty")] == [
+        "Không bài viết nào hiện nay khớp với tìm kiếm này; phiên bản trước của một bài viết thì có / "
+        "No article matches this search now; an earlier version of one article did"]
+    assert words(listed.cssselect("#earlier-count")[0]) == (
+        "1 phiên bản trước của 1 bài viết khớp với tìm kiếm này, dù bài viết đó nay không còn khớp / "
+        "1 earlier version of 1 article matches this search, though the article no longer does")
+
+
+def test_a_version_read_by_other_rules_than_the_article_now_is_marked(archive, tmp_path):
+    # After reextract with new [source.extract] rules, an earlier version read by the old ones
+    # may say what the page still says and the new rules leave out: not an edit on the site.
+    path = tmp_path / "copy.db"
+    path.write_bytes(archive[0].read_bytes())
+    article = archive[1][CORRECTED]
+    with sqlite3.connect(path) as conn:
+        conn.execute("update article_versions set extractor_version = 'govarchive-9' where article_id = ?", [article])
+        conn.execute("update articles set extractor_version = 'govarchive-9+rules-0a1b2c3d' where id = ?", [article])
+    ds = make_datasette(path)
+    (version,) = get(ds, "/-/results.json?q=93/QD-STTTT").json()["earlier_versions"]["results"]
+    assert version["read_otherwise"] == ["rules"]
+    tree, (listed,) = section(ds, "93/QD-STTTT")
+    assert words(listed.cssselect(".meta")[0]).endswith(
+        "đọc theo quy tắc trích xuất khác so với bài viết hiện nay / read with other extraction rules than the article now")
+    assert words(listed.cssselect("#earlier-read-otherwise")[0]).startswith("Phiên bản được đánh dấu")
     tree, none = section(ds, "không có ở đâu")
     assert none == [] and [words(p) for p in tree.cssselect("p.empty")] == ["Không tìm thấy bài viết nào / No articles found"]
 

@@ -977,8 +977,14 @@ async def _earlier_versions(datasette, db, search: Search, mark) -> EarlierVersi
 
 def _version_links(datasette, request, found: EarlierVersions | None, names: dict[str, str] | None = None,
                    absolute: bool = False) -> None:
-    """Give each earlier version found its page's and its article's address, and its source's name."""
+    """Give each earlier version found its page's and its article's address, its source's name,
+    and ``read_otherwise``: how the archive's reading of it was made otherwise than the article's
+    current one (_extraction_changed). Such a version may say what the site still says, which the
+    article's reading by new rules leaves out: the reader must be told."""
     for row in found.results if found else []:
+        row["read_otherwise"] = _extraction_changed(
+            {"extractor_version": row.pop("extractor_version")},
+            {"extractor_version": row.pop("article_extractor_version")})
         article = datasette.urls.path(f"-/a/{row['article_id']}")
         if absolute:
             article = absolute_url(datasette, request, article)
@@ -1095,7 +1101,7 @@ async def results_json(datasette, request):
 
 
 EARLIER_VERSION_FIELDS = ("article_id", "version", "versions", "title", "captured_at", "source_id", "snippet",
-                          "archive_url", "article_url")
+                          "read_otherwise", "archive_url", "article_url")
 
 
 def _pages(count: int) -> int:
