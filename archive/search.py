@@ -37,6 +37,7 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 from sqlite_utils import Database
 
+from archive.db import VERSIONS_INDEX
 from archive.filters import ref_spellings
 # The agency table and the spellings find_mentions takes as one anywhere in a name: their
 # abbreviations are the ones search expands (see _abbreviations).
@@ -1263,7 +1264,6 @@ def html_snippet(text: str, query: Query | tuple[str, ...], *, words: int = 30) 
     return Markup(str(escape(plain)).replace("\x00", "<mark>").replace("\x01", "</mark>"))
 
 
-VERSIONS_INDEX = "versions_fold"
 # Of the ``:limit`` versions (archive.db.m030) archived most recently that match ``:match``, the
 # earlier versions of articles whose current reading does not match ``:current`` (the same query,
 # as the search of the articles has it), with the ``:shown`` newest; ``examined`` says whether
@@ -1330,11 +1330,12 @@ def earlier_versions(
 
     ``filters`` are with_filters()'s, applied to each version as its article had them when it
     was the reading; ``where`` adds conditions on the article ``a`` (with ``params``). ``db`` is
-    a connection or Database; the archive must have versions_fold (m030). ``mark`` makes the
+    a connection or Database of an archive upgraded by m030. ``mark`` makes the
     snippets (snippet or html_snippet)."""
     parsed = query if isinstance(query, Query) else parse_query(query)
     examined_limit = min(search_limit, VERSIONS_EXAMINED)
-    if not parsed:
+    # The index is made with the archive's first earlier version (archive.db.index_versions).
+    if not parsed or not db.execute("select 1 from sqlite_master where name = ?", [VERSIONS_INDEX]).fetchone():
         return EarlierVersions([], 0, 0, False, examined_limit)
     current = with_filters(parsed.folded, **filters)
     join = ("cross join article_versions v on v.id = versions_fold.rowid cross join articles a on a.id = v.article_id"

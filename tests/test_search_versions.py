@@ -263,6 +263,24 @@ def test_a_common_word_s_versions_are_looked_at_up_to_their_own_bound(archive, m
     assert (body["count"], body["more"], body["examined"]) == (2, True, 2)
 
 
+def test_the_index_is_made_with_the_first_earlier_version(tmp_path):
+    # An archive whose articles never changed keeps no empty index (four tables, 64 KB of pages):
+    # its search, a merge and a carry-over do without it.
+    path = tmp_path / "archive.db"
+    db = open_db(path)
+    ingest.register_source(db, _source("s"))
+    url = "http://s.example/tin/1.html"
+    store(db, "s", url, "Tin", "Thông báo số 12/TB-UBND về lịch tiếp dân.", "2024-05-01T01:00:00+00:00")
+    assert not db.execute("select 1 from sqlite_master where name like 'versions_fold%'").fetchone()
+    assert earlier_versions(db, "12/TB-UBND")[1:3] == (0, 0)
+    assert get(make_datasette(path), "/-/results.json?q=12/TB-UBND").json()["earlier_versions"]["count"] == 0
+    assert carryover.carry_over(db, _source("t", formerly=["s"])) == {"s": 1}
+    store(db, "t", url, "Tin", "Thông báo số 21/TB-UBND về lịch tiếp dân.", "2024-05-02T01:00:00+00:00")
+    assert found(db, "12/TB-UBND") == [(1, 1)]
+    assert get(make_datasette(path), "/-/results.json?q=12/TB-UBND").json()["earlier_versions"]["count"] == 1
+    db.close()
+
+
 def test_a_carry_over_moves_the_versions_to_the_new_source(tmp_path):
     db = open_db(tmp_path / "archive.db")
     ingest.register_source(db, _source("hai-duong"))

@@ -47,7 +47,7 @@ from archive.fixity import text_altered
 from archive.history import History
 from archive.locks import LocksUnusable
 from archive.search import (
-    VERSIONS_INDEX, EarlierVersions, Note, as_phrase, earlier_versions, floor_sql, html_snippet, parse_query, snippet,
+    EarlierVersions, Note, as_phrase, earlier_versions, floor_sql, html_snippet, parse_query, snippet,
     with_filters,
 )
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
@@ -953,9 +953,9 @@ async def _bounded_search(datasette, db, request) -> "Search":
 async def _earlier_versions(datasette, db, search: Search, mark) -> EarlierVersions | None:
     """The earlier versions of articles matching the search that the articles, as they read now,
     no longer match (archive.search.earlier_versions), the page's newest; None without words, or
-    of an archive read as it is before their index (m030)."""
-    needed = {VERSIONS_INDEX, "article_versions"}
-    if not search.ranked or search.limit is None or await _existing(db, needed) != needed:
+    of an archive read as it is before their index (m030, whose column says it was applied; the
+    index itself is made with the first earlier version)."""
+    if not search.ranked or search.limit is None or "fold_filters" not in await db.table_columns("article_versions"):
         return None
     time_limit_ms = datasette.setting("sql_time_limit_ms")
     # The filters the index holds no words for, as the search of the articles applies them.
