@@ -680,7 +680,8 @@ def m031_article_urls_date_author_description(db: Database) -> None:
     before have none: a URL's is known from its next reading, and until then only the URL the
     article's reading came from is compared, with the article's, as before."""
     for column in ("published", "author", "description"):
-        db.execute(f"alter table article_urls add column {column} text")
+        if column not in db["article_urls"].columns_dict:
+            db["article_urls"].add_column(column, str)
 
 
 # Migrations an archive that cannot be upgraded (read-only storage) is read and served without,

@@ -336,7 +336,7 @@ def test_an_archive_not_yet_upgraded_is_read_as_it_is_and_upgraded_by_serve(tmp_
 
     from archive.db import (
         ArchiveDatabase, m013_article_urls, m014_fetch_redirect_hops, m024_crawls_source_name, m026_merged_articles,
-        migrations,
+        m031_article_urls_date_author_description, migrations,
     )
     from archive.serve import filter_word_kinds
 
@@ -348,6 +348,7 @@ def test_an_archive_not_yet_upgraded_is_read_as_it_is_and_upgraded_by_serve(tmp_
     m014_fetch_redirect_hops(db)
     m024_crawls_source_name(db)
     m026_merged_articles(db)
+    m031_article_urls_date_author_description(db)
     crawl = ingest.start_crawl(db, SOURCE, max_pages=None)
     with db.atomic():
         for i in range(1, 31):

@@ -16,7 +16,7 @@ import pytest
 from sqlite_utils import Database
 
 from archive import ingest
-from archive.db import migrations, open_db
+from archive.db import m031_article_urls_date_author_description, migrations, open_db
 from archive.export import NoChangeNumbers, Selection, changes, export
 from archive.sources import parse_sources
 from tests.conftest import store_page
@@ -246,6 +246,7 @@ def _archive_before_change_numbers(folder):
     path = folder / "old.db"
     old = Database(sqlite3.connect(path))
     migrations.apply(old, stop_before="m027_change_numbers")
+    m031_article_urls_date_author_description(old)  # what today's ingest writes to besides
     ingest.register_source(old, _source())
     store_page(old, _page(1), source_id="t", seen_at="2024-12-01T00:00:00+00:00")
     old.conn.commit()

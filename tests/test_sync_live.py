@@ -8,7 +8,7 @@ import sqlite3
 from sqlite_utils import Database
 
 from archive import ingest
-from archive.db import migrations, open_db
+from archive.db import m031_article_urls_date_author_description, migrations, open_db
 from tests.conftest import query, store_page
 from tests.test_live_changes import PATH, Site, site  # noqa: F401
 from tests.test_sync import _changed, _export, _page, _source, _store, db  # noqa: F401
@@ -101,6 +101,7 @@ def test_an_archive_from_before_numbers_a_live_state_only_when_it_changes(tmp_pa
     path = tmp_path / "old.db"
     old = Database(sqlite3.connect(path))
     migrations.apply(old, stop_before="m029_live_change_numbers")
+    m031_article_urls_date_author_description(old)  # what today's ingest writes to besides
     ingest.register_source(old, _source())
     for n in (1, 2):
         store_page(old, _page(n), source_id="t", seen_at="2024-12-01T00:00:00+00:00")
