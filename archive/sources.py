@@ -51,6 +51,19 @@ RULES_MARK = "+rules-"
 _RULED = {"body": "text", "title": "title", "author": "author", "date": "date"}
 
 
+def extraction_changed(old: dict, new: dict) -> list[str]:
+    """How the archive's reading of ``new`` was made otherwise than that of ``old``: "release"
+    (another extractor) and "rules" (the source's extract rules, added, changed or dropped), as
+    their extractor_version says: what differs between them may be the archive's doing, not the
+    site's. A version whose extractor_version was not recorded is not said to differ."""
+    if not (old.get("extractor_version") and new.get("extractor_version")):
+        return []
+    (old_release, _, old_rules), (new_release, _, new_rules) = (
+        v["extractor_version"].partition(RULES_MARK) for v in (old, new))
+    return [part for part, differs in (("release", old_release != new_release), ("rules", old_rules != new_rules))
+            if differs]
+
+
 def unmatched_rule(key: str, selector: str, why: str, where: str) -> str:
     """A rule that gave nothing ``where`` ("this page", "7 of 7 article pages"), as the source's
     author is told it, naming the selector as the sources file writes it."""

@@ -51,7 +51,7 @@ from archive.search import (
     with_filters,
 )
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
-from archive.sources import RULES_MARK
+from archive.sources import extraction_changed
 from archive.ingest import RECHECKED_STAT
 from archive.stats import REASON_NAMED_WITH, as_it_stands, ended, reached_max_pages
 from archive.vietnamese import VN_TZ, collation_key, fold, nfc
@@ -979,10 +979,10 @@ def _version_links(datasette, request, found: EarlierVersions | None, names: dic
                    absolute: bool = False) -> None:
     """Give each earlier version found its page's and its article's address, its source's name,
     and ``read_otherwise``: how the archive's reading of it was made otherwise than the article's
-    current one (_extraction_changed). Such a version may say what the site still says, which the
-    article's reading by new rules leaves out: the reader must be told."""
+    current one (archive.sources.extraction_changed). Such a version may say what the site still
+    says, which the article's reading by new rules leaves out: the reader must be told."""
     for row in found.results if found else []:
-        row["read_otherwise"] = _extraction_changed(
+        row["read_otherwise"] = extraction_changed(
             {"extractor_version": row.pop("extractor_version")},
             {"extractor_version": row.pop("article_extractor_version")})
         article = datasette.urls.path(f"-/a/{row['article_id']}")
@@ -1830,13 +1830,13 @@ def _mark_dates_kept(conn, versions: list[dict]) -> list[dict]:
     """``versions`` (in order), each with ``dates_kept``: whether its date and author are what it
     said (the current reading's are the article's; a version replaced before the archive's m020
     kept neither, and its nulls say nothing), and, since the version before, ``changed_fields``
-    and ``extraction_changed`` (_extraction_changed)."""
+    and ``extraction_changed`` (archive.sources.extraction_changed)."""
     since = applied_at(conn, "m020_version_dates")
     for version, replacement in zip(versions, [*versions[1:], None]):
         version["dates_kept"] = replacement is None or recorded_since(replacement["captured_at"], since)
     for before, version in zip([None, *versions], versions):
         version["changed_fields"] = _changed_fields(before, version) if before else []
-        version["extraction_changed"] = _extraction_changed(before, version) if before else []
+        version["extraction_changed"] = extraction_changed(before, version) if before else []
     return versions
 
 
@@ -1856,19 +1856,6 @@ def _changed_fields(old: dict, new: dict) -> list[str]:
     worded = [name for name in WORDED_FIELDS if _tokens(old.get(name)) != _tokens(new.get(name))]
     return worded + [name for name in DATED_FIELDS if old.get(name) != new.get(name) and (
         old["dates_kept"] and new["dates_kept"] or old.get(name) and new.get(name))]
-
-
-def _extraction_changed(old: dict, new: dict) -> list[str]:
-    """How the archive's reading of ``new`` was made otherwise than that of ``old``: "release"
-    (another extractor) and "rules" (the source's extract rules, added, changed or dropped), as
-    their extractor_version says: what differs between them may be the archive's doing, not the
-    site's. A version whose extractor_version was not recorded is not said to differ."""
-    if not (old.get("extractor_version") and new.get("extractor_version")):
-        return []
-    (old_release, _, old_rules), (new_release, _, new_rules) = (
-        v["extractor_version"].partition(RULES_MARK) for v in (old, new))
-    return [part for part, differs in (("release", old_release != new_release), ("rules", old_rules != new_rules))
-            if differs]
 
 
 async def diff_page(datasette, request):
@@ -1898,7 +1885,7 @@ async def diff_page(datasette, request):
             changed_names=[FIELD_NAMES[name] for name in changed],
             # A corrected date or author is a version with the same text: the diff must show it.
             changed_dates=[name for name in changed if name in DATED_FIELDS],
-            extraction_changed=_extraction_changed(old, new),
+            extraction_changed=extraction_changed(old, new),
             # difflib is quadratic at worst: keep a long article from stalling other requests.
             diff=await asyncio.to_thread(word_diff, old.get("text"), new.get("text")),
         )
