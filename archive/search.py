@@ -42,6 +42,7 @@ from archive.filters import ref_spellings
 # The agency table and the spellings find_mentions takes as one anywhere in a name: their
 # abbreviations are the ones search expands (see _abbreviations).
 from archive.mentions import AGENCY_DATA, EQUIVALENTS
+from archive.sources import extraction_changed
 from archive.vietnamese import fold, fold_aligned, nfc
 
 OPERATORS = {"AND", "OR", "NOT"}
@@ -1308,8 +1309,14 @@ order by v.id desc
 VERSIONS_EXAMINED = 1000
 
 
+# What a listing of an earlier version found gives (beside the reading room's addresses): its
+# ``title``, ``captured_at`` and ``snippet`` its own, ``versions`` its article's number of them.
+EARLIER_VERSION_FIELDS = ("article_id", "version", "versions", "title", "captured_at", "source_id", "snippet",
+                          "read_otherwise")
+
+
 class EarlierVersions(NamedTuple):
-    results: list[dict]  # the newest ``limit``, each with a snippet of its own text
+    results: list[dict]  # the newest ``limit``, each with a snippet of its own text and ``read_otherwise``
     # Of the versions archived most recently that match (at most ``examined``), how many are
     # earlier versions of articles no longer matching, and of how many articles.
     count: int
@@ -1330,8 +1337,13 @@ def earlier_versions(
 
     ``filters`` are with_filters()'s, applied to each version as its article had them when it
     was the reading; ``where`` adds conditions on the article ``a`` (with ``params``). ``db`` is
-    a connection or Database of an archive upgraded by m030. ``mark`` makes the
-    snippets (snippet or html_snippet)."""
+    a connection or Database of an archive upgraded by m030 (of one read as it is before, none
+    is found). ``mark`` makes the snippets (snippet or html_snippet).
+
+    Each version found has ``read_otherwise``: how the archive's reading of it was made otherwise
+    than the article's current one (archive.sources.extraction_changed). Such a version may say
+    what the site still says, which the article's reading by new rules leaves out: the reader
+    must be told."""
     parsed = query if isinstance(query, Query) else parse_query(query)
     examined_limit = min(search_limit, VERSIONS_EXAMINED)
     # The index is made with the archive's first earlier version (archive.db.index_versions).
@@ -1353,6 +1365,8 @@ def earlier_versions(
         result = dict(zip(columns, row))
         text, description = result.pop("text") or "", result.pop("description") or ""
         result["snippet"] = mark(text or description, parsed)
+        result["read_otherwise"] = extraction_changed({"extractor_version": result.pop("extractor_version")},
+                                                      {"extractor_version": result.pop("article_extractor_version")})
         results.append(result)
     return EarlierVersions(results, n, articles, more, examined_limit)
 

@@ -47,8 +47,8 @@ from archive.fixity import text_altered
 from archive.history import History
 from archive.locks import LocksUnusable
 from archive.search import (
-    EarlierVersions, Note, as_phrase, earlier_versions, floor_sql, html_snippet, parse_query, snippet,
-    with_filters,
+    EARLIER_VERSION_FIELDS, EarlierVersions, Note, as_phrase, earlier_versions, floor_sql, html_snippet, parse_query,
+    snippet, with_filters,
 )
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
 from archive.sources import extraction_changed
@@ -977,14 +977,8 @@ async def _earlier_versions(datasette, db, search: Search, mark) -> EarlierVersi
 
 def _version_links(datasette, request, found: EarlierVersions | None, names: dict[str, str] | None = None,
                    absolute: bool = False) -> None:
-    """Give each earlier version found its page's and its article's address, its source's name,
-    and ``read_otherwise``: how the archive's reading of it was made otherwise than the article's
-    current one (archive.sources.extraction_changed). Such a version may say what the site still
-    says, which the article's reading by new rules leaves out: the reader must be told."""
+    """Give each earlier version found its page's and its article's address, and its source's name."""
     for row in found.results if found else []:
-        row["read_otherwise"] = extraction_changed(
-            {"extractor_version": row.pop("extractor_version")},
-            {"extractor_version": row.pop("article_extractor_version")})
         article = datasette.urls.path(f"-/a/{row['article_id']}")
         if absolute:
             article = absolute_url(datasette, request, article)
@@ -1092,7 +1086,7 @@ async def results_json(datasette, request):
         # most recently ("more"); the newest PAGE_SIZE.
         "earlier_versions": None if earlier is None else {
             "count": earlier.count, "more": earlier.more, "examined": earlier.examined, "articles": earlier.articles,
-            "results": [{key: row[key] for key in EARLIER_VERSION_FIELDS} for row in earlier.results],
+            "results": [{key: row[key] for key in EARLIER_VERSION_JSON_FIELDS} for row in earlier.results],
         },
         "notes": [{"vi": note.vi, "en": note.en}
                   for note in (*search.notes, *([_more_note(search.limit)] if search.more else []))],
@@ -1100,8 +1094,7 @@ async def results_json(datasette, request):
     return Response.json(body, headers={"Access-Control-Allow-Origin": "*"})
 
 
-EARLIER_VERSION_FIELDS = ("article_id", "version", "versions", "title", "captured_at", "source_id", "snippet",
-                          "read_otherwise", "archive_url", "article_url")
+EARLIER_VERSION_JSON_FIELDS = (*EARLIER_VERSION_FIELDS, "archive_url", "article_url")
 
 
 def _pages(count: int) -> int:
