@@ -369,6 +369,11 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
     A query that starts with - (an exclusion typed first) goes after the options and --:
     govarchive search --limit 5 -- '-fanpage Zalo'.
 
+    After the results come the earlier versions that say it though their articles no longer
+    do (a number a page corrected), as the reading room lists them: how many, and the --limit
+    archived most recently, each with its article's id, its number, its capture time (Vietnam
+    time) and its title as it was. --json gives them in a last line, {"earlier_versions": ...}.
+
     \b
     Example:
         govarchive search "Zalo OA"
@@ -376,7 +381,9 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
         govarchive search 'title:"Kế hoạch 174"'
         govarchive search "chuyển đổi số" --source baochinhphu --sort newest --page 2
     """
-    from archive.search import SEARCH_LIMIT, bounded_search, count_matches, parse_query
+    from archive.search import (
+        EARLIER_VERSION_FIELDS, SEARCH_LIMIT, bounded_search, count_matches, earlier_versions, parse_query,
+    )
 
     if not query.strip():
         raise click.UsageError("QUERY is empty: nothing to search for")
@@ -385,6 +392,9 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
     parsed = parse_query(query)
     _echo_notes(parsed)
     found = bounded_search(db, parsed, limit=limit, offset=(page - 1) * limit, order=sort, source=source_id)
+    # What a page said before it was corrected, which the articles no longer say: the results miss
+    # it. The newest, whatever the page; none of an archive not upgraded to their index (m030).
+    earlier = earlier_versions(db, parsed, limit=limit, source=source_id)
     if found.more:
         done = "ranked" if sort == "relevance" else "sorted by date: matches archived earlier are left out"
         click.echo(f"note: more than {SEARCH_LIMIT:,} articles match; only the {SEARCH_LIMIT:,} most recently "
@@ -394,24 +404,64 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
         _echo_together(query, found.count, lambda phrase: count_matches(db, phrase, source=source_id)[0], "search")
     if as_json:
         for row in found.results:
-            # On every line, as /-/results.json says it once: a reader of lines needs no other kind of line.
+            # On every line, as /-/results.json says it once: a reader of the results' lines needs
+            # no other kind of line (the earlier versions' comes after them).
             click.echo(json.dumps({**row, "count": found.count, "more": found.more}, ensure_ascii=False))
+        if earlier.count:
+            # Last, as /-/results.json's "earlier_versions" (without the reading room's addresses).
+            click.echo(json.dumps({"earlier_versions": {
+                "count": earlier.count, "more": earlier.more, "examined": earlier.examined,
+                "articles": earlier.articles,
+                "results": [{key: row[key] for key in EARLIER_VERSION_FIELDS} for row in earlier.results],
+            }}, ensure_ascii=False))
         return
+    # With a filter a version may be listed for what it was filed under, as the reading room says.
+    said = ("matches this search", "match this search") if source_id else ("says this", "say this")
     if not found.results:
         if found.count:
             pages = -(-found.count // limit)
             click.echo(f"No results on page {page}: {found.count:,} articles match, {pages:,} "
                        f"page{'s' if pages > 1 else ''} of {limit}.")
+        elif earlier.count:
+            did = ("an earlier version of one article" if earlier.count == 1 else
+                   f"earlier versions of {'one article' if earlier.articles == 1 else 'some articles'}")
+            click.echo(f"No article {said[0]} now; {did} did.")
         else:
             click.echo("No results.")
-        return
-    matched = (f"more than {found.count:,} articles match" if found.more
-               else "1 article matches" if found.count == 1 else f"{found.count:,} articles match")
-    click.echo(f"{matched}; "
-               f"results {(page - 1) * limit + 1:,}–{(page - 1) * limit + len(found.results):,}:")
-    for row in found.results:
-        click.echo(f"{row['published'] or '(no date)'}  {row['source_id']}  {row['title']}")
-        click.echo(f"    {row['url']}")
+    else:
+        matched = (f"more than {found.count:,} articles match" if found.more
+                   else "1 article matches" if found.count == 1 else f"{found.count:,} articles match")
+        click.echo(f"{matched}; "
+                   f"results {(page - 1) * limit + 1:,}–{(page - 1) * limit + len(found.results):,}:")
+        for row in found.results:
+            click.echo(f"{row['published'] or '(no date)'}  {row['source_id']}  {row['title']}")
+            click.echo(f"    {row['url']}")
+            click.echo(f"    {row['snippet']}")
+    if earlier.count:
+        _echo_earlier_versions(earlier, said)
+
+
+# How a version's reading was made otherwise than its article's (archive.sources.extraction_changed).
+READ_OTHERWISE = {"release": "another extractor release", "rules": "other extraction rules"}
+
+
+def _echo_earlier_versions(earlier, said: tuple[str, str]) -> None:
+    """The reading room's "Earlier versions" section, after the results: how many earlier versions
+    of how many articles say what the articles no longer do (of the versions with the words
+    archived most recently, past the bound), then the newest, each as the results are listed, at
+    its capture time in Vietnam time, as the reading room and stats show times."""
+    n, m = earlier.count, earlier.articles
+    examined = f"Of the {earlier.examined:,} versions archived most recently with these words, " if earlier.more else ""
+    newest = f"; the {len(earlier.results):,} archived most recently" if n > len(earlier.results) else ""
+    click.echo(f"\n{examined}{n:,} earlier version{'s' if n > 1 else ''} of {m:,} article{'s' if m > 1 else ''} "
+               f"{said[n > 1]}, though {'the article no longer does' if m == 1 else 'the articles no longer do'}"
+               f"{newest}:")
+    for row in earlier.results:
+        click.echo(f"captured {_vietnam_minute(row['captured_at'])} (UTC+7)  {row['source_id']}  "
+                   f"{row['title'] or '(no title)'}")
+        otherwise = " and ".join(READ_OTHERWISE[part] for part in row["read_otherwise"])
+        click.echo(f"    article {row['article_id']}, version {row['version']} of {row['versions']}"
+                   + (f", read with {otherwise} than the article now" if otherwise else ""))
         click.echo(f"    {row['snippet']}")
 
 

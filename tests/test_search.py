@@ -3,17 +3,25 @@
 import asyncio
 import json
 import re
+import shutil
+import sqlite3
 import sys
 import unicodedata
 
 import pytest
+from click.testing import CliRunner
 
 from archive import ingest
+from archive import search as search_module
+from archive.cli import cli
 from archive.db import open_db
 from archive.search import as_phrase, html_snippet, parse_query, search, snippet
 from archive.serve import make_datasette
 from archive.sources import parse_sources
 from conftest import store_page
+from tests.test_read_only import read_only  # noqa: F401 (a fixture: a test below takes it)
+from tests.test_search_versions import BRIDGES, CORRECTED, ROAD, STILL, _archive_before_m030
+from tests.test_search_versions import archive as versions  # noqa: F401 (a fixture: an archive with corrected pages)
 
 SOURCE = parse_sources(
     '[[source]]\nid = "t"\nname = "T"\nkind = "press"\nhome = "https://t.vn/"\nallowed_domains = ["t.vn"]\n'
@@ -675,6 +683,113 @@ def test_the_search_cli_names_a_page_past_the_end_and_refuses_an_empty_query(db_
     assert past.stdout == "No results on page 9: 4 articles match, 2 pages of 3.\n"
     empty = run_cli("search", "  ", "--db", db_path)
     assert empty.returncode == 2 and "Error: QUERY is empty: nothing to search for" in empty.stderr
+
+
+def _lines(result) -> list[dict]:
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_the_search_cli_lists_the_earlier_versions_after_the_results(versions, run_cli):
+    # What a page said before it was corrected, which its article no longer says, as the reading
+    # room's "Earlier versions" lists it (tests/test_search_versions.py): captured at 01:00 UTC.
+    path, ids = versions
+    result = run_cli("search", "93/QĐ-STTTT", "--db", path, check=True)
+    assert result.stdout == (
+        "1 article matches; results 1–1:\n"
+        f"2024-05-03T09:00:00+07:00  s  Kế hoạch Zalo OA\n    {STILL}\n"
+        "    Kế hoạch thực hiện Quyết định số [93]/[QĐ]-[STTTT] của Sở, có bổ sung.\n"
+        "\n"
+        "1 earlier version of 1 article says this, though the article no longer does:\n"
+        "captured 2024-05-01 08:00 (UTC+7)  s  Sở công bố quyết định chuyển đổi số\n"
+        f"    article {ids[CORRECTED]}, version 1 of 2\n"
+        "    Theo Quyết định số [93]/[QĐ]-[STTTT], các xã mở Zalo OA.\n")
+    assert result.stderr == ""
+    # As /-/results.json has them, in a last line, without the reading room's addresses.
+    *results, last = _lines(run_cli("search", "93/QD-STTTT", "--json", "--db", path, check=True))
+    assert [r["id"] for r in results] == [ids[STILL]]
+    assert last == {"earlier_versions": {"count": 1, "more": False, "examined": 1000, "articles": 1, "results": [{
+        "article_id": ids[CORRECTED], "version": 1, "versions": 2, "title": "Sở công bố quyết định chuyển đổi số",
+        "captured_at": "2024-05-01T01:00:00+00:00", "source_id": "s",
+        "snippet": "Theo Quyết định số [93]/[QĐ]-[STTTT], các xã mở Zalo OA.", "read_otherwise": []}]}}
+    # The number the article says now: the article, and no earlier version.
+    now = run_cli("search", "95/QĐ-STTTT", "--db", path, check=True)
+    assert now.stdout.startswith("1 article matches") and "earlier" not in now.stdout
+    assert [set(line) >= {"id", "count"} for line in _lines(
+        run_cli("search", "95/QĐ-STTTT", "--json", "--db", path, check=True))] == [True]
+
+
+def test_when_only_earlier_versions_say_it_the_search_cli_says_so(versions, run_cli):
+    path, ids = versions
+    road = (f"captured 2024-05-03 08:00 (UTC+7)  t  Đường Lê Lợi\n    article {ids[ROAD]}, version 1 of 2\n"
+            "    Đường Lê Lợi được [sửa] [chữa] trong tháng Ba.\n")
+    assert run_cli("search", "sửa chữa", "--db", path, check=True).stdout == (
+        "No article says this now; an earlier version of one article did.\n\n"
+        "1 earlier version of 1 article says this, though the article no longer does:\n" + road)
+    # Filtered as the articles are, and then said to match the search, as the reading room says it.
+    assert run_cli("search", "sửa chữa", "--source", "t", "--db", path, check=True).stdout == (
+        "No article matches this search now; an earlier version of one article did.\n\n"
+        "1 earlier version of 1 article matches this search, though the article no longer does:\n" + road)
+    assert run_cli("search", "sửa chữa", "--source", "s", "--db", path, check=True).stdout == "No results.\n"
+    assert run_cli("search", "sửa chữa", "--source", "s", "--json", "--db", path, check=True).stdout == ""
+    (only,) = _lines(run_cli("search", "sua chua", "--json", "--db", path, check=True))
+    assert [(r["article_id"], r["version"]) for r in only["earlier_versions"]["results"]] == [(ids[ROAD], 1)]
+
+
+def test_the_search_cli_lists_the_newest_earlier_versions_and_says_what_it_looked_at(versions, monkeypatch):
+    path, ids = versions
+    newest_first = [ids[url] for url in reversed(BRIDGES)]
+
+    def search(*args):
+        result = CliRunner().invoke(cli, ["search", "cầu Rồng", "--db", str(path), *args])
+        assert result.exit_code == 0, result.output
+        return result.output.splitlines()
+
+    lines = search("--limit", "2")
+    assert lines[:3] == ["No article says this now; earlier versions of some articles did.", "",
+                         "3 earlier versions of 3 articles say this, though the articles no longer do; "
+                         "the 2 archived most recently:"]
+    assert [line for line in lines if line.startswith("    article")] == [
+        f"    article {article}, version 1 of 2" for article in newest_first[:2]]
+    # Of more versions with the words than it looks at, the newest are looked at, as the page says.
+    monkeypatch.setattr(search_module, "VERSIONS_EXAMINED", 2)
+    assert search("--limit", "1")[2] == (
+        "Of the 2 versions archived most recently with these words, 2 earlier versions of 2 articles say this, "
+        "though the articles no longer do; the 1 archived most recently:")
+    (last,) = [json.loads(line) for line in search("--json")]
+    assert {k: last["earlier_versions"][k] for k in ("count", "more", "examined", "articles")} == {
+        "count": 2, "more": True, "examined": 2, "articles": 2}
+
+
+def test_the_search_cli_marks_a_version_read_by_other_rules_than_the_article_now(versions, run_cli, tmp_path):
+    # After reextract with new [source.extract] rules, an earlier version read by the old ones may
+    # say what the page still says and the new rules leave out: not an edit on the site.
+    path, ids = tmp_path / "copy.db", versions[1]
+    shutil.copy(versions[0], path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("update article_versions set extractor_version = 'govarchive-8' where article_id = ?",
+                     [ids[CORRECTED]])
+        conn.execute("update articles set extractor_version = 'govarchive-9+rules-0a1b2c3d' where id = ?",
+                     [ids[CORRECTED]])
+    conn.close()
+    result = run_cli("search", "93/QĐ-STTTT", "--db", path, check=True)
+    assert (f"    article {ids[CORRECTED]}, version 1 of 2, read with another extractor release and other "
+            "extraction rules than the article now\n") in result.stdout
+    last = _lines(run_cli("search", "93/QĐ-STTTT", "--json", "--db", path, check=True))[-1]
+    assert last["earlier_versions"]["results"][0]["read_otherwise"] == ["release", "rules"]
+
+
+def test_an_archive_not_upgraded_to_the_versions_index_lists_none_silently(read_only, run_cli, tmp_path):  # noqa: F811
+    path = tmp_path / "archive.db"
+    article = _archive_before_m030(path)
+    old = read_only(lambda mnt: shutil.copy(path, mnt / "old.db")) / "old.db"
+    # On read-only storage it is read as it is: the article, and nothing of its earlier version.
+    unlisted = run_cli("search", "93/QD-STTTT", "--db", old, check=True)
+    assert (unlisted.stdout, unlisted.stderr) == ("No results.\n", "")
+    assert run_cli("search", "93/QD-STTTT", "--json", "--db", old, check=True).stdout == ""
+    assert run_cli("search", "95/QD-STTTT", "--db", old, check=True).stdout.startswith("1 article matches")
+    # Where it can be written to, the search upgrades it, and lists the version.
+    upgraded = run_cli("search", "93/QD-STTTT", "--db", path, check=True)
+    assert f"    article {article}, version 1 of 2\n" in upgraded.stdout
 
 
 @pytest.mark.parametrize("typed, searched", [
