@@ -352,7 +352,9 @@ def serve(db_path, host, port):
 @click.option("--json", "as_json", is_flag=True,
               help='Print results as JSON lines, each with "count", the articles matching, and "more": true '
                    "when more than 5,000 match.")
-def search(query, db_path, limit, page, sort, source_id, as_json):
+@click.option("--earlier-versions", "with_earlier", is_flag=True,
+              help='With --json, add a last line {"earlier_versions": ...}: every other line stays an article.')
+def search(query, db_path, limit, page, sort, source_id, as_json, with_earlier):
     """Full-text search of archived articles, best matches first.
 
     QUERY: words, "phrases", AND/OR/NOT in capitals (NOT needs a word before it: 'Zalo NOT
@@ -372,7 +374,8 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
     After the results come the earlier versions that say it though their articles no longer
     do (a number a page corrected), as the reading room lists them: how many, and the --limit
     archived most recently, each with its article's id, its number, its capture time (Vietnam
-    time) and its title as it was. --json gives them in a last line, {"earlier_versions": ...}.
+    time) and its title as it was. With --json they are left out (each line is an article) unless
+    --earlier-versions asks for them, in a last line {"earlier_versions": ...}.
 
     \b
     Example:
@@ -407,8 +410,9 @@ def search(query, db_path, limit, page, sort, source_id, as_json):
             # On every line, as /-/results.json says it once: a reader of the results' lines needs
             # no other kind of line (the earlier versions' comes after them).
             click.echo(json.dumps({**row, "count": found.count, "more": found.more}, ensure_ascii=False))
-        if earlier.count:
-            # Last, as /-/results.json's "earlier_versions" (without the reading room's addresses).
+        if with_earlier and earlier.count:
+            # Last, as /-/results.json's "earlier_versions" (without the reading room's addresses);
+            # asked for, as scripts read every line as an article.
             click.echo(json.dumps({"earlier_versions": {
                 "count": earlier.count, "more": earlier.more, "examined": earlier.examined,
                 "articles": earlier.articles,

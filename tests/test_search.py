@@ -704,8 +704,12 @@ def test_the_search_cli_lists_the_earlier_versions_after_the_results(versions, r
         f"    article {ids[CORRECTED]}, version 1 of 2\n"
         "    Theo Quyết định số [93]/[QĐ]-[STTTT], các xã mở Zalo OA.\n")
     assert result.stderr == ""
-    # As /-/results.json has them, in a last line, without the reading room's addresses.
-    *results, last = _lines(run_cli("search", "93/QD-STTTT", "--json", "--db", path, check=True))
+    # Every --json line is an article, as scripts read them; asked for, the earlier versions come
+    # as /-/results.json has them, in a last line, without the reading room's addresses.
+    assert [r["id"] for r in _lines(run_cli("search", "93/QD-STTTT", "--json", "--db", path, check=True))] == [
+        ids[STILL]]
+    *results, last = _lines(run_cli("search", "93/QD-STTTT", "--json", "--earlier-versions", "--db", path,
+                                    check=True))
     assert [r["id"] for r in results] == [ids[STILL]]
     assert last == {"earlier_versions": {"count": 1, "more": False, "examined": 1000, "articles": 1, "results": [{
         "article_id": ids[CORRECTED], "version": 1, "versions": 2, "title": "Sở công bố quyết định chuyển đổi số",
@@ -731,7 +735,8 @@ def test_when_only_earlier_versions_say_it_the_search_cli_says_so(versions, run_
         "1 earlier version of 1 article matches this search, though the article no longer does:\n" + road)
     assert run_cli("search", "sửa chữa", "--source", "s", "--db", path, check=True).stdout == "No results.\n"
     assert run_cli("search", "sửa chữa", "--source", "s", "--json", "--db", path, check=True).stdout == ""
-    (only,) = _lines(run_cli("search", "sua chua", "--json", "--db", path, check=True))
+    assert run_cli("search", "sua chua", "--json", "--db", path, check=True).stdout == ""
+    (only,) = _lines(run_cli("search", "sua chua", "--json", "--earlier-versions", "--db", path, check=True))
     assert [(r["article_id"], r["version"]) for r in only["earlier_versions"]["results"]] == [(ids[ROAD], 1)]
 
 
@@ -755,7 +760,7 @@ def test_the_search_cli_lists_the_newest_earlier_versions_and_says_what_it_looke
     assert search("--limit", "1")[2] == (
         "Of the 2 versions archived most recently with these words, 2 earlier versions of 2 articles say this, "
         "though the articles no longer do; the 1 archived most recently:")
-    (last,) = [json.loads(line) for line in search("--json")]
+    (last,) = [json.loads(line) for line in search("--json", "--earlier-versions")]
     assert {k: last["earlier_versions"][k] for k in ("count", "more", "examined", "articles")} == {
         "count": 2, "more": True, "examined": 2, "articles": 2}
 
@@ -774,7 +779,7 @@ def test_the_search_cli_marks_a_version_read_by_other_rules_than_the_article_now
     result = run_cli("search", "93/QĐ-STTTT", "--db", path, check=True)
     assert (f"    article {ids[CORRECTED]}, version 1 of 2, read with another extractor release and other "
             "extraction rules than the article now\n") in result.stdout
-    last = _lines(run_cli("search", "93/QĐ-STTTT", "--json", "--db", path, check=True))[-1]
+    last = _lines(run_cli("search", "93/QĐ-STTTT", "--json", "--earlier-versions", "--db", path, check=True))[-1]
     assert last["earlier_versions"]["results"][0]["read_otherwise"] == ["release", "rules"]
 
 
@@ -785,7 +790,7 @@ def test_an_archive_not_upgraded_to_the_versions_index_lists_none_silently(read_
     # On read-only storage it is read as it is: the article, and nothing of its earlier version.
     unlisted = run_cli("search", "93/QD-STTTT", "--db", old, check=True)
     assert (unlisted.stdout, unlisted.stderr) == ("No results.\n", "")
-    assert run_cli("search", "93/QD-STTTT", "--json", "--db", old, check=True).stdout == ""
+    assert run_cli("search", "93/QD-STTTT", "--json", "--earlier-versions", "--db", old, check=True).stdout == ""
     assert run_cli("search", "95/QD-STTTT", "--db", old, check=True).stdout.startswith("1 article matches")
     # Where it can be written to, the search upgrades it, and lists the version.
     upgraded = run_cli("search", "93/QD-STTTT", "--db", path, check=True)
