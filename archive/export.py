@@ -141,10 +141,16 @@ earlier_versions   what the article said before, oldest first: each version's ve
                    captured_at, fetch_id, title, published, author, description, text, text_hash,
                    word_count and extractor_version (published and author are null for a
                    version replaced before the archive kept them)
+gone_periods       when the article's own URL answered that the page was gone, oldest first:
+                   each {"from": the first answer saying so (UTC), "to": the next answer
+                   saying otherwise (null while it lasts), "state": "gone" or "not_there", as
+                   in live, "status": its HTTP status}; the same answer again extends a period,
+                   another (404, then 410) begins the next; a period begun or ended changes
+                   live, and so the change number
 
-In a CSV export the same fields but earlier_versions come in this order, a list as its JSON text
-(["a", "b"]), and so is live; but those added later come last, so that a CSV read by column
-position still reads: versions, live, captured_at, changed, documents.
+In a CSV export the same fields but earlier_versions and gone_periods come in this order,
+a list as its JSON text (["a", "b"]), and so is live; but those added later come last, so that
+a CSV read by column position still reads: versions, live, captured_at, changed, documents.
 """
 
 

@@ -23,6 +23,9 @@ MOST_MOVES = 10
 VERSION_FIELDS = ("version", "captured_at", "fetch_id", "title", "published", "author", "description", "text",
                   "text_hash", "word_count", "extractor_version")
 
+# What a downloaded record gives of each period the page was gone (History.gone_periods).
+GONE_PERIOD_FIELDS = ("from", "to", "state", "status")
+
 
 def redirect_statuses(db_path: str | Path, warc_hops: str | None) -> list[int] | None:
     """The statuses of the redirects before a fetch's response, read from their WARC records
@@ -149,6 +152,40 @@ class History:
             return None
         return _removed(dict(zip([c[0] for c in cursor.description[1:]], row[1:])))
 
+    def gone_periods(self, url: str) -> list[dict]:
+        """When the article's own URL answered that the page was gone, oldest first, as the live
+        state tells it (_removed: 404, 410, a "page not found" page; an article moved with no
+        redirect is gone from this address too): each period from the first fetch that said so to
+        the next that said otherwise (``to``, None while it lasts), with that fetch's ``status``
+        and ``state`` ("gone", "not_there"). Fetches saying the same again extend a period, so a
+        page asked for daily while gone is one period; a changed answer (404, then 410) starts
+        another, as it gives the live state a new change number. ``fetch_id`` is the fetch that
+        began it, ``captured`` whether its answer was kept; ``ended``, what the answer that ended
+        it was: "back" (the page), "gone" (another such answer, the next period's first) or
+        "otherwise" (a server error, a redirect to the home page). A fetch that got no answer
+        says nothing of the page. The article's other URLs are left out: a print or mobile
+        copy's 404 says nothing of the article's page. One read of the fetches by their URL's
+        index."""
+        cursor = self.conn.execute(
+            "select id, status, error, fetched_at, warc_file is not null from fetches "
+            "where url = ? and status is not null order by id",
+            [url],
+        )
+        periods: list[dict] = []
+        for fetch_id, status, error, fetched_at, captured in cursor:
+            removed = _removed({"status": status, "error": error})
+            going = periods[-1] if periods and periods[-1]["to"] is None else None
+            said = removed and (removed["kind"], status)
+            if going and said == (going["state"], going["status"]):
+                continue
+            if going:
+                ended = "gone" if removed else "back" if status < 400 and not error else "otherwise"
+                going.update(to=fetched_at, ended=ended)
+            if removed:
+                periods.append({"from": fetched_at, "to": None, "state": removed["kind"], "status": status,
+                                "fetch_id": fetch_id, "captured": bool(captured)})
+        return periods
+
     def earlier_versions(self, article_id: int) -> list[dict]:
         """What the article said before its current reading, oldest first: each version's
         texts, date and author as captured (a version replaced before the archive kept dates
@@ -171,12 +208,14 @@ class History:
     def record(self, row: dict) -> dict:
         """The article's downloadable record (article_json) with its history: how many versions
         the archive holds, what the live page answered, its change number (None in an archive
-        read as it is, not upgraded: m027) and the earlier versions' texts."""
+        read as it is, not upgraded: m027), the earlier versions' texts and when the page was gone."""
         record = article_json(row)
         record["versions"] = self.version_count(row["id"])
         record["live"] = live_json(self.live_state(row["url"]))
         record["changed"] = row.get("changed")
         record["earlier_versions"] = self.earlier_versions(row["id"])
+        record["gone_periods"] = [{key: period[key] for key in GONE_PERIOD_FIELDS}
+                                  for period in self.gone_periods(row["url"])]
         return record
 
 

@@ -40,6 +40,7 @@ class Site:
         self.listed = [PATH]
         self.redirects: dict[str, str] = {}
         self.not_found: set[str] = {"/loi-404.htm"}  # paths answered 200 with the "not found" page
+        self.gone: set[str] = set()  # paths answered 410
 
     def page(self):
         a = self.article
@@ -57,6 +58,8 @@ class Site:
             return 301, {"Location": self.redirects[path]}, b""
         if path in self.not_found:
             return 200, html, NOT_FOUND
+        if path in self.gone:
+            return 410, html, b"<html><body>Gone</body></html>"
         if path == "/list":
             links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in self.listed)
             return 200, html, f"<html><body><ul>{links}</ul></body></html>".encode()
@@ -99,6 +102,12 @@ def test_a_not_found_page_answered_200_leaves_the_article_as_archived(site, fold
     page = asyncio.run(make_datasette(folder / "archive.db").client.get(f"/-/a/{before['id']}"))
     assert ("The live page now answers that the article is not there (a &#34;page not found&#34; page, HTTP 200)"
             in page.text), page.text
+    # Its one version is followed, in the list of versions, by the time it has been gone since.
+    listed = [" ".join(li.text_content().split())
+              for li in lxml.html.fromstring(page.text).xpath('//section[@class="versions"]/ol/li')]
+    assert len(listed) == 2 and listed[0].startswith("v1"), listed
+    assert 'gone from the site: trang báo lỗi / a "page not found" page, HTTP 200' in listed[1], listed
+    assert "…" not in listed[1], listed
 
 
 def test_a_not_found_page_at_a_new_url_is_no_article(site, folder):

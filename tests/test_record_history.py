@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import lxml.html
 import pytest
 
 from archive.serve import make_datasette
@@ -56,6 +57,9 @@ def test_an_edited_article_that_left_its_address_is_exported_with_its_history(si
     (record,) = records(folder)
     assert record["versions"] == 2
     assert record["live"] == live
+    # Gone, it has been so since; moved by a redirect, it never was.
+    assert record["gone_periods"] == ([{"from": fetched, "to": None, "state": "gone", "status": 404}]
+                                      if change == "gone" else [])
     (earlier,) = record["earlier_versions"]
     assert earlier["version"] == 1 and earlier["text"] == first_text and earlier["author"] == "Minh An"
     assert earlier["published"] == "2021-04-08T16:20:00+07:00"
@@ -77,6 +81,38 @@ def test_an_article_never_changed_has_one_version_and_no_live_state(site, folder
     crawl(folder)
     crawl(folder)
     (record,) = records(folder)
-    assert (record["versions"], record["live"], record["earlier_versions"]) == (1, None, [])
+    assert (record["versions"], record["live"], record["earlier_versions"], record["gone_periods"]) == (1, None, [], [])
     (row,) = csv_rows(folder)
     assert (row["versions"], row["live"]) == ("1", "")
+
+
+def test_an_article_withdrawn_and_back_edited_says_when_it_was_gone(site, folder):  # noqa: F811
+    crawl(folder)
+    site.gone.add(PATH)
+    crawl(folder)
+    crawl(folder)
+    site.gone.clear()
+    site.article["paragraphs"] = [EDITED, *site.article["paragraphs"][1:]]
+    crawl(folder)
+    fetches = query(folder, "select id, status, fetched_at from fetches where url = ? order by id",
+                    [f"{site.base}{PATH}"])
+    assert [f["status"] for f in fetches] == [200, 410, 410, 200]
+    gone, back = fetches[1], fetches[3]
+    # The two crawls that found it gone are one period, ended by the answer that made version 2.
+    (record,) = records(folder)
+    assert (record["versions"], record["live"]) == (2, None)
+    assert record["gone_periods"] == [
+        {"from": gone["fetched_at"], "to": back["fetched_at"], "state": "gone", "status": 410}]
+    assert served_record(folder, record["id"]) == record
+
+    # The article's page tells it between the versions, with the capture of the answer.
+    page = lxml.html.fromstring(asyncio.run(make_datasette(folder / "archive.db").client.get(
+        f"/-/a/{record['id']}")).text)
+    items = page.xpath('//section[@class="versions"]/ol/li')
+    listed = [" ".join(li.text_content().split()) for li in items]
+    assert [line.split()[0] for line in listed] == ["v1", "không", "v2"], listed
+    assert listed[1].startswith("không còn trên trang gốc / gone from the site: HTTP 410 lúc / at"), listed
+    assert "… trở lại lúc / back at" in listed[1], listed
+    assert items[1].xpath(".//time/@datetime") == [gone["fetched_at"], back["fetched_at"]]
+    assert items[1].xpath(".//a/@href") == [f"/-/capture/{gone['id']}.html"]
+    assert page.xpath('//p[@id="versions-zone"]')

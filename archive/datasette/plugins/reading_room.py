@@ -1562,6 +1562,22 @@ def _fetch(conn, fetch_id) -> dict | None:
     return rows[0] if rows else None
 
 
+def _interleave_gone(versions: list[dict] | None, periods: list[dict]) -> list[dict]:
+    """Sets each period the article's page was gone from the site (History.gone_periods) after
+    the version captured last before it began (``gone_after``), so that the list of versions
+    tells in time order what the page said and when it was not there; returns those that began
+    before any version was captured, or all when the archive keeps no versions."""
+    if not versions:
+        return periods
+    for version in versions:
+        version["gone_after"] = []
+    first = []
+    for period in periods:
+        before = [v for v in versions if (v.get("captured_at") or "") <= period["from"]]
+        (before[-1]["gone_after"] if before else first).append(period)
+    return first
+
+
 def _version_read(conn, versions: list[dict] | None, number: int) -> dict | None:
     """Version ``number`` of the article as its page reads it: its row, its place among the
     versions (``count``; ``next``, the version after it, None for the current one) and the fetch
@@ -1588,6 +1604,8 @@ def _article_shown(conn, db_path, article_id, version: int | None = None) -> dic
     names = schema_names(conn)
     read_from = _fetch(conn, article["fetch_id"]) if article.get("fetch_id") is not None else None
     versions = _mark_dates_kept(conn, _versions(conn, names, article_id)) if "article_versions" in names else None
+    gone_periods = History(conn, db_path).gone_periods(article["url"])
+    gone_first = _interleave_gone(versions, gone_periods)
     asked = None if version is None else _version_read(conn, versions, version)
     # The current version asked for by number reads as the article does (article_page).
     earlier = asked is not None and asked["next"] is not None
@@ -1598,6 +1616,7 @@ def _article_shown(conn, db_path, article_id, version: int | None = None) -> dic
         "refs": _refs(conn, article_id) if "doc_refs" in names else [],
         "mentions": _mentions(conn, article_id) if "mentions" in names else None,
         "versions": versions,
+        "gone_periods": gone_periods, "gone_first": gone_first,
         "version": asked,
         "fixity": _fixity(db_path, shown, fetch),
         "also": _also(conn, article),
