@@ -1453,10 +1453,10 @@ def _vn_day(value: str | None) -> str:
     return moment.date().isoformat() if moment else (value or "")[:10]
 
 
-def _live_state(conn, db_path, article: dict) -> dict | None:
+def _live_state(conn, history: History, article: dict) -> dict | None:
     """What the article's own URL answered when last asked (History.live_state), with a
     link to wherever it now leads."""
-    state = History(conn, db_path).live_state(article["url"])
+    state = history.live_state(article["url"])
     if state and state["kind"] in ("moved", "retired", "elsewhere"):
         state["href"] = _web_url(state["response_url"])
     if state and state["kind"] in ("gone", "not_there"):
@@ -1604,7 +1604,9 @@ def _article_shown(conn, db_path, article_id, version: int | None = None) -> dic
     names = schema_names(conn)
     read_from = _fetch(conn, article["fetch_id"]) if article.get("fetch_id") is not None else None
     versions = _mark_dates_kept(conn, _versions(conn, names, article_id)) if "article_versions" in names else None
-    gone_periods = History(conn, db_path).gone_periods(article["url"])
+    # Read once for the page: its schema is asked of the archive when made.
+    history = History(conn, db_path)
+    gone_periods = history.gone_periods(article["url"])
     gone_first = _interleave_gone(versions, gone_periods)
     asked = None if version is None else _version_read(conn, versions, version)
     # The current version asked for by number reads as the article does (article_page).
@@ -1622,7 +1624,7 @@ def _article_shown(conn, db_path, article_id, version: int | None = None) -> dic
         "also": _also(conn, article),
         # An archive served before its upgrade (serve does not migrate) has no article_urls.
         "other_urls": _other_urls(conn, article) if "article_urls" in names else [],
-        "live_state": _live_state(conn, db_path, article),
+        "live_state": _live_state(conn, history, article),
     }
 
 
