@@ -21,7 +21,7 @@ from archive import crawl as crawl_lib
 from archive import standard_streams
 from archive.db import ArchiveError, check_archive, check_current_folder, lacking, open_db, pending_migrations
 from archive.sniff import not_a_page
-from archive.sources import SourcesError, load_sources, overlaps
+from archive.sources import EXTRACTION_CHANGES, SourcesError, load_sources, overlaps
 
 DB_OPTION = dict(
     default="archive.db", show_default=True, envvar="GOVARCHIVE_DB", type=click.Path(dir_okay=False),
@@ -445,10 +445,6 @@ def search(query, db_path, limit, page, sort, source_id, as_json, with_earlier):
         _echo_earlier_versions(earlier, said)
 
 
-# How a version's reading was made otherwise than its article's (archive.sources.extraction_changed).
-READ_OTHERWISE = {"release": "another extractor release", "rules": "other extraction rules"}
-
-
 def _echo_earlier_versions(earlier, said: tuple[str, str]) -> None:
     """The reading room's "Earlier versions" section, after the results: how many earlier versions
     of how many articles say what the articles no longer do (of the versions with the words
@@ -463,7 +459,7 @@ def _echo_earlier_versions(earlier, said: tuple[str, str]) -> None:
     for row in earlier.results:
         click.echo(f"captured {_vietnam_minute(row['captured_at'])} (UTC+7)  {row['source_id']}  "
                    f"{row['title'] or '(no title)'}")
-        otherwise = " and ".join(READ_OTHERWISE[part] for part in row["read_otherwise"])
+        otherwise = " and ".join(EXTRACTION_CHANGES[part][1] for part in row["read_otherwise"])
         click.echo(f"    article {row['article_id']}, version {row['version']} of {row['versions']}"
                    + (f", read with {otherwise} than the article now" if otherwise else ""))
         click.echo(f"    {row['snippet']}")

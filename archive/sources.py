@@ -51,6 +51,12 @@ RULES_MARK = "+rules-"
 _RULED = {"body": "text", "title": "title", "author": "author", "date": "date"}
 
 
+# Each way extraction_changed tells two readings were made otherwise, as the reading room and the
+# search command name it (Vietnamese, English).
+EXTRACTION_CHANGES = {"release": ("phiên bản trình trích xuất khác", "another extractor release"),
+                      "rules": ("quy tắc trích xuất khác", "other extraction rules")}
+
+
 def extraction_changed(old: dict, new: dict) -> list[str]:
     """How the archive's reading of ``new`` was made otherwise than that of ``old``: "release"
     (another extractor) and "rules" (the source's extract rules, added, changed or dropped), as

@@ -51,7 +51,7 @@ from archive.search import (
     snippet, with_filters,
 )
 from archive.serve import FOLDED_INDEX, PUBLIC_URL_ENV, configured_search_limit, filter_word_kinds
-from archive.sources import extraction_changed
+from archive.sources import EXTRACTION_CHANGES, extraction_changed
 from archive.ingest import RECHECKED_STAT
 from archive.stats import REASON_NAMED_WITH, as_it_stands, ended, reached_max_pages
 from archive.vietnamese import VN_TZ, collation_key, fold, nfc
@@ -2025,6 +2025,8 @@ def prepare_jinja2_environment(env):
     env.filters["en_at"] = lambda value: _at(value, "at", "on")
     # Versions: two captured in the same minute would otherwise read alike.
     env.filters["vn_datetime_seconds"] = lambda value: _when(value, seconds=True)
+    # The search command names them alike.
+    env.globals["EXTRACTION_CHANGES"] = EXTRACTION_CHANGES
 
 
 @hookimpl
