@@ -24,6 +24,7 @@ import unicodedata
 import weakref
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property, wraps
 from datetime import datetime
@@ -522,8 +523,12 @@ class Search:
         included."""
         return self.query.notes + self.filter_notes
 
+    def filter_params(self) -> dict:
+        """The values sql_filters() names, by their parameter names."""
+        return {f"f_{name}": value for name, value in self.filters.items()}
+
     def params(self) -> dict:
-        values = {f"f_{name}": value for name, value in self.filters.items()}
+        values = self.filter_params()
         if self.ranked:
             query = self.query
             words = self.filter_words()
@@ -960,17 +965,12 @@ async def _earlier_versions(datasette, db, search: Search, mark) -> EarlierVersi
     time_limit_ms = datasette.setting("sql_time_limit_ms")
     # The filters the index holds no words for, as the search of the articles applies them.
     where = " and ".join(search.sql_filters())
-    params = {f"f_{name}": value for name, value in search.filters.items()}
+    params = search.filter_params()
 
     def read(conn):
-        with sqlite_timelimit(conn, time_limit_ms):
-            try:
-                return earlier_versions(conn, search.query, limit=PAGE_SIZE, search_limit=search.limit, where=where,
-                                        params=params, mark=mark, **search.filter_words())
-            except sqlite3.OperationalError as exc:
-                if exc.args == ("interrupted",):
-                    raise QueryInterrupted(exc, "earlier versions", params) from exc
-                raise
+        with _page_time_limit(conn, time_limit_ms, "earlier versions", params):
+            return earlier_versions(conn, search.query, limit=PAGE_SIZE, search_limit=search.limit, where=where,
+                                    params=params, mark=mark, **search.filter_words())
 
     return await db.execute_fn(read)
 
@@ -1301,6 +1301,19 @@ async def read_at_once(db, read: Callable):
     return await db.execute_fn(in_one_transaction)
 
 
+@contextmanager
+def _page_time_limit(conn, time_limit_ms: int, sql: str, params):
+    """As datasette's execute does it: the reads within under the pages' SQL time limit, one cut
+    off by it raised as datasette's QueryInterrupted (``sql`` names what was cut off)."""
+    with sqlite_timelimit(conn, time_limit_ms):
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if exc.args == ("interrupted",):
+                raise QueryInterrupted(exc, sql, params) from exc
+            raise
+
+
 class OneMoment:
     """A read transaction on one connection, answering the calls the search's code makes of
     datasette's Database (execute, execute_fn, table_exists, table_columns). Its queries run one
@@ -1310,15 +1323,9 @@ class OneMoment:
         self.conn, self.time_limit_ms = conn, time_limit_ms
 
     async def execute(self, sql, params=None):
-        # As datasette's execute does it: each query under the pages' SQL time limit.
-        with sqlite_timelimit(self.conn, self.time_limit_ms):
-            try:
-                cursor = self.conn.execute(sql, params if params is not None else {})
-                rows = cursor.fetchall()
-            except sqlite3.OperationalError as exc:
-                if exc.args == ("interrupted",):
-                    raise QueryInterrupted(exc, sql, params) from exc
-                raise
+        with _page_time_limit(self.conn, self.time_limit_ms, sql, params):
+            cursor = self.conn.execute(sql, params if params is not None else {})
+            rows = cursor.fetchall()
         return Results(rows, False, cursor.description)
 
     async def execute_fn(self, fn):
